@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// Solvent: a deterministic margin and liquidation engine for crypto derivatives.
+// Layers (DESIGN.md §2): SolventCore (pure engine) ← SolventCLI (file formats, reports) ← solvent (executable).
+import PackageDescription
+
+let package = Package(
+    name: "Solvent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SolventCore", targets: ["SolventCore"]),
+        .executable(name: "solvent", targets: ["solvent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "SolventCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "SolventCLI",
+            dependencies: [
+                "SolventCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
+        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore"]),
+        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,39 @@
+/// An asset as the engine holds it: its declaration, its index price in USD, and the system's
+/// own ledger lines in that asset.
+public struct AssetState: Hashable, Sendable {
+    public var spec: AssetSpec
+    /// USD index price (0 = none yet).
+    public var price: Int64
+    public var priceTime: Timestamp
+    /// The insurance fund (never negative).
+    public var insuranceFund: Int64
+    /// Fees collected (never negative).
+    public var feePool: Int64
+    /// Rounding remainders booked in the house's favour (never negative).
+    public var dust: Int64
+    /// The outside world: minus everything deposited plus everything withdrawn.
+    public var outside: Int64
+
+    public init(spec: AssetSpec) {
+        self.spec = spec
+        self.price = 0
+        self.priceTime = Timestamp(nanoseconds: 0)
+        self.insuranceFund = 0
+        self.feePool = 0
+        self.dust = 0
+        self.outside = 0
+    }
+
+    /// Converts an amount of this asset to USD value at the index price, rounded as asked;
+    /// nil on overflow. - Precondition: a price is set.
+    @inlinable
+    public func value(of atoms: Int64, _ rounding: Rounding) -> Int64? {
+        precondition(price > 0, "asset has no index price")
+        let exponent = spec.scale + Price.scale - Value.scale
+        if exponent >= 0 {
+            return FixedPoint.narrow(FixedPoint.divide(Int128(atoms) * Int128(price), by: FixedPoint.powerOfTen128(exponent), rounding))
+        }
+        let (product, overflow) = (Int128(atoms) * Int128(price)).multipliedReportingOverflow(by: FixedPoint.powerOfTen128(-exponent))
+        return overflow ? nil : FixedPoint.narrow(product)
+    }
+}

@@ -1,0 +1,83 @@
+/// What the engine is asked to do. Commands are imperative; every one is validated completely
+/// before anything changes (DESIGN.md §4).
+public enum Command: Hashable, Sendable {
+    case createAsset(AssetSpec)
+    case createMarket(MarketSpec, RiskParameters)
+    case setRiskParameters(market: MarketID, RiskParameters)
+    case openAccount(AccountID)
+    case deposit(account: AccountID, asset: AssetID, amount: Amount)
+    case withdraw(account: AccountID, asset: AssetID, amount: Amount)
+    /// Leverage (1 up to the schedule's maximum) and margin mode for one market; the mode can
+    /// change only while the account has no position there.
+    case setLeverage(account: AccountID, market: MarketID, leverage: Int64, isolated: Bool)
+    /// Moves margin between the wallet and an isolated position (positive adds).
+    case adjustIsolatedMargin(account: AccountID, market: MarketID, amount: Amount)
+    case applyFill(Fill)
+    case setIndexPrice(asset: AssetID, price: Price)
+    case setMarkPrice(market: MarketID, mark: Price, index: Price?)
+    /// Pays funding at `rate` of each position's notional at mark: longs pay shorts when positive.
+    case settleFunding(market: MarketID, rate: Rate)
+    /// Time-driven work: settles dated futures whose expiry has passed (at a fresh mark).
+    case tick
+    /// Admin migration of a position from another system: the account takes `size` at
+    /// `entryPrice`, the venue's book the opposite side; isolated margin comes from the wallet.
+    /// No margin check (the import states an existing position, it does not trade).
+    case importPosition(account: AccountID, market: MarketID, size: Quantity, entryPrice: Price, isolatedMargin: Amount?)
+}
+
+/// A trade between two accounts (either may be the venue's book, `AccountID.venue`).
+public struct Fill: Hashable, Sendable {
+    public enum Side: String, Hashable, Sendable { case buyer, seller }
+    public var market: MarketID
+    public var buyer: AccountID
+    public var seller: AccountID
+    /// Positive size in contracts, on the market's lot grid.
+    public var quantity: Quantity
+    /// On the market's tick grid.
+    public var price: Price
+    /// Which side took liquidity (pays the taker fee; the other pays the maker fee).
+    public var taker: Side
+
+    public init(market: MarketID, buyer: AccountID, seller: AccountID, quantity: Quantity, price: Price, taker: Side) {
+        self.market = market
+        self.buyer = buyer
+        self.seller = seller
+        self.quantity = quantity
+        self.price = price
+        self.taker = taker
+    }
+}
+
+/// A command with its place in the total order: the only input the engine accepts.
+public struct SequencedInput: Hashable, Sendable {
+    /// One more than the previous input's.
+    public var sequence: UInt64
+    /// Not earlier than the previous input's.
+    public var timestamp: Timestamp
+    /// The client's idempotency key; nil for system inputs such as ticks.
+    public var commandID: CommandID?
+    public var command: Command
+
+    public init(sequence: UInt64, timestamp: Timestamp, commandID: CommandID?, command: Command) {
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.commandID = commandID
+        self.command = command
+    }
+}
+
+/// The result of one input: a rejection, or the events it caused (never empty).
+public enum Outcome: Hashable, Sendable {
+    case rejected(Rejection)
+    case applied([Event])
+
+    public var rejection: Rejection? {
+        if case .rejected(let rejection) = self { return rejection }
+        return nil
+    }
+
+    public var events: [Event] {
+        if case .applied(let events) = self { return events }
+        return []
+    }
+}

@@ -1,0 +1,123 @@
+/// Applying events: assignments of the state each event carries, with the cheap runtime checks
+/// of DESIGN.md §5 as preconditions. Applying an event cannot fail.
+extension Engine {
+    mutating func apply(_ event: Event) {
+        switch event {
+        case .assetCreated(let spec):
+            assetIndexByID[spec.id] = Int32(assets.count)
+            assets.append(AssetState(spec: spec))
+        case .marketCreated(let spec, let parameters):
+            let settle = assetIndexByID[spec.settleAsset]!
+            marketIndexByID[spec.id] = Int32(markets.count)
+            var market = MarketState(spec: spec, parameters: parameters, settleAssetIndex: settle,
+                                     settleScale: assets[Int(settle)].spec.scale)
+            market.scan.configure(parameters.margin)
+            markets.append(market)
+        case .riskParametersSet(let market, let parameters):
+            let index = Int(marketIndexByID[market]!)
+            markets[index].parameters = parameters
+            markets[index].scan.configure(parameters.margin)
+        case .accountOpened(let id):
+            accountIndexByID[id] = Int32(accounts.count)
+            accounts.append(Account(id: id))
+        case .deposited(let account, let asset, let amount, let balanceAfter):
+            let assetIndex = assetIndexByID[asset]!
+            assets[Int(assetIndex)].outside -= amount.atoms
+            setWallet(account, assetIndex: assetIndex, to: balanceAfter.atoms)
+        case .withdrawn(let account, let asset, let amount, let balanceAfter):
+            let assetIndex = assetIndexByID[asset]!
+            assets[Int(assetIndex)].outside += amount.atoms
+            setWallet(account, assetIndex: assetIndex, to: balanceAfter.atoms)
+        case .leverageSet(let account, let market, let leverage, let isolated):
+            let index = Int(accountIndexByID[account]!)
+            accounts[index].setSetting(Account.MarketSetting(marketIndex: marketIndexByID[market]!,
+                                                             leverage: leverage, isolated: isolated))
+        case .isolatedMarginAdjusted(let account, let market, _, let marginAfter, let walletAfter):
+            let index = Int(accountIndexByID[account]!)
+            let marketIndex = marketIndexByID[market]!
+            let slot = accounts[index].positionSlot(marketIndex: marketIndex)!
+            accounts[index].positions[slot].isolatedMargin = marginAfter.atoms
+            accounts[index].setBalance(assetIndex: markets[Int(marketIndex)].settleAssetIndex, atoms: walletAfter.atoms)
+            refreshScanRows(accountIndex: index)
+        case .fillApplied(let applied):
+            let marketIndex = marketIndexByID[applied.fill.market]!
+            let settle = markets[Int(marketIndex)].settleAssetIndex
+            let before = cashOf(applied.buyer.account, marketIndex) &+ cashOf(applied.seller.account, marketIndex)
+            applyLeg(applied.buyer, marketIndex: marketIndex)
+            applyLeg(applied.seller, marketIndex: marketIndex)
+            let after = cashOf(applied.buyer.account, marketIndex) &+ cashOf(applied.seller.account, marketIndex)
+            let fees = applied.buyer.fee &+ applied.seller.fee
+            assets[Int(settle)].feePool &+= fees
+            assets[Int(settle)].dust &+= applied.dust
+            precondition(after &- before &+ fees &+ applied.dust == 0, "a fill must conserve money")
+        case .indexPriceSet(let asset, let price):
+            let index = Int(assetIndexByID[asset]!)
+            assets[index].price = price.atoms
+            assets[index].priceTime = now
+        case .markPriceSet(let market, let mark, let index):
+            let marketIndex = Int(marketIndexByID[market]!)
+            markets[marketIndex].mark = mark.atoms
+            markets[marketIndex].markTime = now
+            if let index { markets[marketIndex].index = index.atoms }
+        case .fundingSettled(let settlement), .marketSettled(let settlement):
+            applySettlement(settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
+        case .ticked:
+            break
+        case .positionImported(let imported):
+            let marketIndex = marketIndexByID[imported.market]!
+            applyLeg(imported.account, marketIndex: marketIndex)
+            applyLeg(imported.venue, marketIndex: marketIndex)
+            assets[Int(markets[Int(marketIndex)].settleAssetIndex)].dust &+= imported.dust
+        }
+    }
+
+    private mutating func setWallet(_ account: AccountID, assetIndex: Int32, to atoms: Int64) {
+        let index = Int(accountIndexByID[account]!)
+        accounts[index].setBalance(assetIndex: assetIndex, atoms: atoms)
+        refreshScanRows(accountIndex: index)
+    }
+
+    /// An account's cash in a market's settlement asset: wallet + isolated margins − costs of the
+    /// positions settling in it. Fills and settlements move it; the sum over all holders plus the
+    /// system's lines never changes.
+    func cashOf(_ account: AccountID, _ marketIndex: Int32) -> Int64 {
+        let holder = accounts[Int(accountIndexByID[account]!)]
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        var cash = holder.balance(assetIndex: settle)
+        for position in holder.positions where markets[Int(position.marketIndex)].settleAssetIndex == settle {
+            cash = cash &+ position.isolatedMargin &- position.cost
+        }
+        return cash
+    }
+
+    /// Sets one account's settlement wallet and position in a market as a leg states them.
+    mutating func applyLeg(_ leg: LegApplied, marketIndex: Int32) {
+        let index = Int(accountIndexByID[leg.account]!)
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        accounts[index].setBalance(assetIndex: settle, atoms: leg.walletAfter)
+        let slot = accounts[index].positionSlot(marketIndex: marketIndex)
+        let row = slot.map { accounts[index].positions[$0].scanRow } ?? -1
+        if var position = leg.positionAfter {
+            precondition(position.size != 0, "a position is never empty")
+            position.scanRow = row
+            accounts[index].setPosition(position, marketIndex: marketIndex)
+        } else {
+            if row >= 0 { removeScanRow(marketIndex: marketIndex, row: row) }
+            accounts[index].setPosition(nil, marketIndex: marketIndex)
+        }
+        refreshScanRows(accountIndex: index)
+    }
+
+    private mutating func applySettlement(_ settlement: SettlementApplied, closes: Bool) {
+        let marketIndex = marketIndexByID[settlement.market]!
+        let settle = Int(markets[Int(marketIndex)].settleAssetIndex)
+        var before: Int64 = 0
+        var after: Int64 = 0
+        for leg in settlement.legs { before = before &+ cashOf(leg.account, marketIndex) }
+        for leg in settlement.legs { applyLeg(leg, marketIndex: marketIndex) }
+        for leg in settlement.legs { after = after &+ cashOf(leg.account, marketIndex) }
+        assets[settle].dust &+= settlement.dust
+        precondition(after &- before &+ settlement.dust == 0, "a settlement must conserve money")
+        if closes { markets[Int(marketIndex)].settled = true }
+    }
+}

@@ -1,0 +1,87 @@
+/// Deposits, withdrawals and isolated-margin transfers.
+extension Engine {
+    func planDeposit(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
+        let accountIndex: Int32
+        let assetIndex: Int32
+        switch (self.accountIndex(account, field: "account"), self.assetIndex(asset, field: "asset")) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
+        }
+        guard amount.atoms > 0 else {
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a positive amount"))
+        }
+        let holder = accounts[Int(accountIndex)]
+        if holder.balances.count >= Limits.balancesPerAccount, !holder.balances.contains(where: { $0.assetIndex == assetIndex }) {
+            return .failure(Rejection(.limitReached, field: "asset", "at most \(Limits.balancesPerAccount) assets per account"))
+        }
+        let (after, overflowBalance) = holder.balance(assetIndex: assetIndex).addingReportingOverflow(amount.atoms)
+        let (_, overflowOutside) = assets[Int(assetIndex)].outside.subtractingReportingOverflow(amount.atoms)
+        if overflowBalance || overflowOutside {
+            return .failure(Rejection(.notionalOverflow, field: "amount", "the balance would exceed 64-bit fixed point"))
+        }
+        return .success([.deposited(account: account, asset: asset, amount: amount, balanceAfter: Amount(atoms: after))])
+    }
+
+    func planWithdraw(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
+        let accountIndex: Int32
+        let assetIndex: Int32
+        switch (self.accountIndex(account, field: "account"), self.assetIndex(asset, field: "asset")) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
+        }
+        guard amount.atoms > 0 else {
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a positive amount"))
+        }
+        if account == .venue {
+            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book does not withdraw"))
+        }
+        var holder = accounts[Int(accountIndex)]
+        let balance = holder.balance(assetIndex: assetIndex)
+        guard balance >= amount.atoms else {
+            let scale = assets[Int(assetIndex)].spec.scale
+            return .failure(Rejection(.insufficientBalance, field: "amount",
+                                      "at most \(DecimalText.format(max(0, balance), scale: scale)) \(assets[Int(assetIndex)].spec.symbol) can be withdrawn"))
+        }
+        holder.setBalance(assetIndex: assetIndex, atoms: balance - amount.atoms)
+        // An account with no position and no debt needs no prices to withdraw what it holds.
+        let needsMargin = !holder.positions.isEmpty || holder.balances.contains { $0.atoms < 0 }
+        if needsMargin, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "amount") {
+            return .failure(rejection)
+        }
+        return .success([.withdrawn(account: account, asset: asset, amount: amount,
+                                    balanceAfter: Amount(atoms: balance - amount.atoms))])
+    }
+
+    func planAdjustIsolatedMargin(_ account: AccountID, _ market: MarketID, _ amount: Amount) -> Result<[Event], Rejection> {
+        let accountIndex: Int32
+        let marketIndex: Int32
+        switch (self.accountIndex(account, field: "account"), self.marketIndex(market, field: "market")) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let a), .success(let m)): (accountIndex, marketIndex) = (a, m)
+        }
+        guard amount.atoms != 0 else {
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a non-zero amount (positive adds margin)"))
+        }
+        var holder = accounts[Int(accountIndex)]
+        guard let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated else {
+            return .failure(Rejection(.noIsolatedPosition, field: "market", "account \(account) has no isolated position in market \(market)"))
+        }
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        let wallet = holder.balance(assetIndex: settle)
+        let (walletAfter, o1) = wallet.subtractingReportingOverflow(amount.atoms)
+        let (marginAfter, o2) = holder.positions[slot].isolatedMargin.addingReportingOverflow(amount.atoms)
+        if o1 || o2 { return .failure(Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point")) }
+        if amount.atoms > 0, walletAfter < 0 {
+            return .failure(Rejection(.insufficientBalance, field: "amount", "the wallet holds less than the margin to add"))
+        }
+        holder.setBalance(assetIndex: settle, atoms: walletAfter)
+        holder.positions[slot].isolatedMargin = marginAfter
+        // Adding margin takes it from the cross pool; removing it must leave the position at initial.
+        if let rejection = requireInitialMargin(holder, marketIndex: amount.atoms < 0 ? marketIndex : nil, field: "amount") {
+            return .failure(rejection)
+        }
+        return .success([.isolatedMarginAdjusted(account: account, market: market, amount: amount,
+                                                 isolatedMarginAfter: Amount(atoms: marginAfter),
+                                                 walletAfter: Amount(atoms: walletAfter))])
+    }
+}

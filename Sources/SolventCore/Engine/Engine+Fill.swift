@@ -1,0 +1,195 @@
+/// Fills: a trade between two accounts is a transfer of the trade's value from buyer to seller,
+/// split in each account between its position's cost and realized PnL. Rounding of each side's
+/// value goes against that side; the remainder is booked as dust, so the fill conserves money to
+/// the atom by construction.
+extension Engine {
+    func planFill(_ fill: Fill) -> Result<[Event], Rejection> {
+        let marketIndex: Int32
+        switch self.marketIndex(fill.market, field: "market") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let index): marketIndex = index
+        }
+        let market = markets[Int(marketIndex)]
+        if let rejection = validateFillShape(fill, market) { return .failure(rejection) }
+        let buyerIndex: Int32
+        let sellerIndex: Int32
+        switch (accountIndex(fill.buyer, field: "buyer"), accountIndex(fill.seller, field: "seller")) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let b), .success(let s)): (buyerIndex, sellerIndex) = (b, s)
+        }
+        let buyerRate = fill.taker == .buyer ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
+        let sellerRate = fill.taker == .seller ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
+        let buyer: PlannedLeg
+        let seller: PlannedLeg
+        switch planLeg(accountIndex: buyerIndex, marketIndex: marketIndex, quantity: fill.quantity.atoms,
+                       price: fill.price.atoms, feeRate: buyerRate, field: "buyer") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let leg): buyer = leg
+        }
+        switch planLeg(accountIndex: sellerIndex, marketIndex: marketIndex, quantity: -fill.quantity.atoms,
+                       price: fill.price.atoms, feeRate: sellerRate, field: "seller") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let leg): seller = leg
+        }
+        // Fees go to the fee pool; what the two sides' cash changes leave over is dust.
+        let dust = -(buyer.cashDelta &+ seller.cashDelta)
+        precondition(dust >= 0, "a fill's rounding must favour the house")
+        return .success([.fillApplied(FillApplied(fill: fill, buyer: buyer.leg, seller: seller.leg, dust: dust))])
+    }
+
+    private func validateFillShape(_ fill: Fill, _ market: MarketState) -> Rejection? {
+        if market.settled {
+            return Rejection(.marketSettled, field: "market", "market \(fill.market) has expired and settled")
+        }
+        if fill.quantity.atoms <= 0 {
+            return Rejection(.nonPositiveQuantity, field: "quantity", "a positive quantity")
+        }
+        if fill.price.atoms <= 0 {
+            return Rejection(.nonPositivePrice, field: "price", "a positive price")
+        }
+        if fill.quantity.atoms % market.spec.lotSize.atoms != 0 {
+            return Rejection(.offLotGrid, field: "quantity", "a multiple of the lot size \(market.spec.lotSize)")
+        }
+        if fill.price.atoms % market.spec.tickSize.atoms != 0 {
+            return Rejection(.offTickGrid, field: "price", "a multiple of the tick size \(market.spec.tickSize)")
+        }
+        if fill.buyer == fill.seller {
+            return Rejection(.selfTrade, field: "seller", "buyer and seller must differ")
+        }
+        return nil
+    }
+
+    /// One side of a fill, planned.
+    struct PlannedLeg {
+        var leg: LegApplied
+        /// Change of (wallet + isolated margin − cost) before fees, settlement atoms.
+        var cashDelta: Int64
+    }
+
+    /// Plans one account's side: position after, realized PnL, fee, isolated margin top-up or
+    /// release, and the initial-margin check for risk-increasing trades.
+    func planLeg(accountIndex: Int32, marketIndex: Int32, quantity: Int64, price: Int64, feeRate: Rate,
+                 field: String) -> Result<PlannedLeg, Rejection> {
+        let overflow = Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point")
+        let market = markets[Int(marketIndex)]
+        var account = accounts[Int(accountIndex)]
+        let isVenue = account.isVenue
+        let slot = account.positionSlot(marketIndex: marketIndex)
+        let before = slot.map { account.positions[$0] }
+        if before == nil, account.positions.count >= Limits.positionsPerAccount {
+            return .failure(Rejection(.limitReached, field: field, "at most \(Limits.positionsPerAccount) positions per account"))
+        }
+        let setting = account.setting(marketIndex: marketIndex)
+        let isolated = !isVenue && (before?.isolated ?? setting?.isolated ?? false)
+        let size0 = before?.size ?? 0
+        let cost0 = before?.cost ?? 0
+        let (size1, sizeOverflow) = size0.addingReportingOverflow(quantity)
+        if sizeOverflow { return .failure(overflow) }
+        guard let change = TradeSplit.compute(size0: size0, cost0: cost0, quantity: quantity, price: price,
+                                              valuation: market.valuation)
+        else { return .failure(overflow) }
+        var fee: Int64 = 0
+        if !isVenue && feeRate.atoms > 0 {
+            guard let notional = market.valuation.notional(size: quantity, price: price),
+                  let charged = FixedPoint.multiplyDivide(notional, feeRate.atoms, Rate.oneAtoms, .up)
+            else { return .failure(overflow) }
+            fee = charged
+        }
+        let settle = market.settleAssetIndex
+        let wallet0 = account.balance(assetIndex: settle)
+        var wallet1 = wallet0
+        var isolated1 = before?.isolatedMargin ?? 0
+        var transfer: Int64 = 0
+        if isolated {
+            isolated1 = isolated1 &+ change.realized &- fee
+            if size1 == 0 {
+                transfer = -isolated1
+            } else if change.isReduction, isolated1 > 0 {
+                transfer = -Int64(FixedPoint.divide(Int128(isolated1) * Int128(quantity.magnitude), by: Int128(size0.magnitude), .down))
+            }
+        } else {
+            wallet1 = wallet1 &+ change.realized &- fee
+        }
+        var after: Position? = nil
+        if size1 != 0 {
+            var position = before ?? Position(market: market.spec.id, marketIndex: marketIndex, size: 0, cost: 0,
+                                              isolated: isolated, isolatedMargin: 0)
+            position.size = size1
+            position.cost = change.cost1
+            position.isolatedMargin = isolated1
+            // A flip closes one position and opens another: the new one starts its own history.
+            position.realizedPnl = change.closesAll ? 0 : position.realizedPnl &+ change.realized
+            if change.closesAll { position.fundingPnl = 0 }
+            after = position
+        }
+        let increasesRisk = size1.magnitude > size0.magnitude || (size0 != 0 && size1 != 0 && (size0 < 0) != (size1 < 0))
+        if isolated, increasesRisk, var position = after {
+            // Top the isolated position up to its initial requirement at mark, from the wallet.
+            account.setPosition(position, marketIndex: marketIndex)
+            switch pool(of: account, marketIndex: marketIndex, now: now) {
+            case .failure(let error): return .failure(.from(error, field: "market"))
+            case .success(let pool): transfer = max(0, pool.initial &- pool.equity)
+            }
+            position.isolatedMargin = isolated1 &+ transfer
+            after = position
+        } else if var position = after, transfer != 0 {
+            position.isolatedMargin = isolated1 &+ transfer
+            after = position
+        }
+        wallet1 = wallet1 &- transfer
+        account.setBalance(assetIndex: settle, atoms: wallet1)
+        account.setPosition(after, marketIndex: marketIndex)
+        if !isVenue && increasesRisk {
+            if isolated, wallet1 < 0 {
+                return .failure(Rejection(.insufficientBalance, field: field,
+                                          "account \(account.id) lacks the settlement asset to margin an isolated position"))
+            }
+            if let rejection = requireInitialMargin(account, marketIndex: marketIndex, field: field) {
+                return .failure(rejection)
+            }
+        }
+        let leg = LegApplied(account: account.id, realizedPnl: change.realized, fee: fee, isolatedTransfer: transfer,
+                             walletAfter: wallet1, positionAfter: after)
+        return .success(PlannedLeg(leg: leg, cashDelta: -change.tradeValue))
+    }
+}
+
+/// How a trade of `quantity` at `price` changes a position of `size0` with `cost0`: the new cost,
+/// the realized PnL, and the trade's value (what the account pays, rounded up against it).
+struct TradeSplit {
+    var cost1: Int64
+    var realized: Int64
+    var tradeValue: Int64
+    var isReduction: Bool
+    var closesAll: Bool
+
+    static func compute(size0: Int64, cost0: Int64, quantity: Int64, price: Int64,
+                        valuation: ContractValuation) -> TradeSplit? {
+        let size1 = size0 &+ quantity
+        if size0 == 0 || (size0 < 0) == (quantity < 0) {
+            guard let value = valuation.value(size: quantity, price: price, .up) else { return nil }
+            let (cost1, overflow) = cost0.addingReportingOverflow(value)
+            if overflow { return nil }
+            return TradeSplit(cost1: cost1, realized: 0, tradeValue: value, isReduction: false, closesAll: false)
+        }
+        if quantity.magnitude <= size0.magnitude {
+            guard let value = valuation.value(size: quantity, price: price, .up) else { return nil }
+            // Release the reduced share of cost, rounded up: the realized PnL rounds against the
+            // account, and what stays in cost is realized later, so nothing is lost.
+            let released = size1 == 0 ? cost0
+                : Int64(FixedPoint.divide(Int128(cost0) * Int128(quantity.magnitude), by: Int128(size0.magnitude), .up))
+            let (realized, overflow) = (-value).subtractingReportingOverflow(released)
+            if overflow { return nil }
+            return TradeSplit(cost1: cost0 - released, realized: realized, tradeValue: value,
+                              isReduction: true, closesAll: size1 == 0)
+        }
+        // The trade closes the position and opens the other side with the rest.
+        guard let closeValue = valuation.value(size: -size0, price: price, .up),
+              let openValue = valuation.value(size: size1, price: price, .up)
+        else { return nil }
+        let (realized, o1) = (-closeValue).subtractingReportingOverflow(cost0)
+        let (tradeValue, o2) = closeValue.addingReportingOverflow(openValue)
+        if o1 || o2 { return nil }
+        return TradeSplit(cost1: openValue, realized: realized, tradeValue: tradeValue, isReduction: false, closesAll: true)
+    }
+}

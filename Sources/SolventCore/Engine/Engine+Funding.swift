@@ -1,0 +1,104 @@
+/// Funding on perpetuals, final settlement of dated futures, and the tick that drives time-based
+/// work. Each settles every position of the market at the mark; payers round up, receivers round
+/// down, and the difference is dust.
+extension Engine {
+    func planSettleFunding(_ market: MarketID, _ rate: Rate) -> Result<[Event], Rejection> {
+        let marketIndex: Int32
+        switch self.marketIndex(market, field: "market") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let index): marketIndex = index
+        }
+        let state = markets[Int(marketIndex)]
+        guard state.isPerpetual else {
+            return .failure(Rejection(.notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals"))
+        }
+        guard abs(rate.atoms) <= Rate.oneAtoms / 10 else {
+            return .failure(Rejection(.invalidParameter, field: "rate", "a funding rate between -0.1 and 0.1"))
+        }
+        guard let mark = state.freshMark(at: now) else {
+            return .failure(Rejection(state.mark > 0 ? .priceStale : .priceMissing, field: "market",
+                                      "funding needs a fresh mark price for market \(market)"))
+        }
+        switch settlementLegs(marketIndex: marketIndex, mark: mark, rate: rate.atoms, closing: false) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let (legs, dust)):
+            return .success([.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
+                                                              legs: legs, dust: dust))])
+        }
+    }
+
+    /// Tick: every dated future past its expiry with a fresh mark settles at that mark.
+    func planTick() -> Result<[Event], Rejection> {
+        var events: [Event] = [.ticked(at: now)]
+        for marketIndex in markets.indices {
+            let state = markets[marketIndex]
+            guard let expiry = state.spec.expiry, expiry <= now, !state.settled, let mark = state.freshMark(at: now) else {
+                continue
+            }
+            switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
+            case .failure(let rejection): return .failure(rejection)
+            case .success(let (legs, dust)):
+                events.append(.marketSettled(SettlementApplied(market: state.spec.id, price: Price(atoms: mark),
+                                                              rate: .zero, legs: legs, dust: dust)))
+            }
+        }
+        return .success(events)
+    }
+
+    /// One leg per position in the market, in scan-table order (deterministic): funding paid or
+    /// received at `rate`, or (closing) the position closed at `mark` with PnL realized.
+    private func settlementLegs(marketIndex: Int32, mark: Int64, rate: Int64, closing: Bool)
+        -> Result<([LegApplied], Int64), Rejection>
+    {
+        let state = markets[Int(marketIndex)]
+        let overflow = Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point")
+        var legs: [LegApplied] = []
+        legs.reserveCapacity(state.scan.count)
+        var cashTotal: Int64 = 0
+        for accountIndex in state.scan.accountIndex {
+            let account = accounts[Int(accountIndex)]
+            var position = account.positions[account.positionSlot(marketIndex: marketIndex)!]
+            var amount: Int64
+            if closing {
+                guard let value = state.valuation.value(size: position.size, price: mark, .down) else { return .failure(overflow) }
+                amount = value &- position.cost
+            } else {
+                // Positive rate: longs pay. Payers round up, receivers down (toward the house).
+                let pays = (position.size > 0) == (rate > 0)
+                guard let notional = state.valuation.notional(size: position.size, price: mark, pays ? .up : .down),
+                      let magnitude = FixedPoint.multiplyDivide(notional, abs(rate), Rate.oneAtoms, pays ? .up : .down)
+                else { return .failure(overflow) }
+                amount = pays ? -magnitude : magnitude
+            }
+            var wallet = account.balance(assetIndex: state.settleAssetIndex)
+            var transfer: Int64 = 0
+            if closing {
+                // Settlement realizes value − cost; the position and its isolated margin are released.
+                if position.isolated { transfer = -(position.isolatedMargin &+ amount) } else { wallet &+= amount }
+                wallet &-= transfer
+                legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: transfer,
+                                       walletAfter: wallet, positionAfter: nil))
+                continue
+            }
+            if position.isolated { position.isolatedMargin &+= amount } else { wallet &+= amount }
+            position.fundingPnl &+= amount
+            cashTotal &+= amount
+            legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: 0,
+                                   walletAfter: wallet, positionAfter: position))
+        }
+        let dust = closing ? -legs.reduce(Int64(0)) { $0 &+ closingCash($1, marketIndex) } : -cashTotal
+        precondition(dust >= 0, "a settlement's rounding must favour the house")
+        return .success((legs, dust))
+    }
+
+    /// The change of an account's cash when its position closes at settlement: it gives up
+    /// −cost (the position) and receives its realized value.
+    private func closingCash(_ leg: LegApplied, _ marketIndex: Int32) -> Int64 {
+        let account = accounts[Int(accountIndexByID[leg.account]!)]
+        let position = account.positions[account.positionSlot(marketIndex: marketIndex)!]
+        // cash = wallet + isolated − cost; after: wallet' with no position.
+        let before = account.balance(assetIndex: markets[Int(marketIndex)].settleAssetIndex)
+            &+ position.isolatedMargin &- position.cost
+        return leg.walletAfter &- before
+    }
+}

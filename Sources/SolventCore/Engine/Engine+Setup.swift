@@ -1,0 +1,133 @@
+/// Assets, markets, parameters, accounts and prices.
+extension Engine {
+    func planCreateAsset(_ spec: AssetSpec) -> Result<[Event], Rejection> {
+        if assetIndexByID[spec.id] != nil {
+            return .failure(Rejection(.assetExists, field: "asset.id", "asset \(spec.id) already exists"))
+        }
+        if assets.count >= Limits.assets {
+            return .failure(Rejection(.limitReached, field: "asset", "at most \(Limits.assets) assets"))
+        }
+        if spec.collateralTiers.count > Limits.collateralTiersPerAsset {
+            return .failure(Rejection(.limitReached, field: "asset.collateralTiers", "at most \(Limits.collateralTiersPerAsset) tiers"))
+        }
+        if let (field, reason) = spec.validate() {
+            return .failure(Rejection(.invalidParameter, field: "asset.\(field)", reason))
+        }
+        return .success([.assetCreated(spec)])
+    }
+
+    func planCreateMarket(_ spec: MarketSpec, _ parameters: RiskParameters) -> Result<[Event], Rejection> {
+        if marketIndexByID[spec.id] != nil {
+            return .failure(Rejection(.marketExists, field: "market.id", "market \(spec.id) already exists"))
+        }
+        if markets.count >= Limits.markets {
+            return .failure(Rejection(.limitReached, field: "market", "at most \(Limits.markets) markets"))
+        }
+        if let error = spec.validate() {
+            return .failure(Rejection(.invalidParameter, field: "market.\(error.field)", error.reason))
+        }
+        guard assetIndexByID[spec.settleAsset] != nil else {
+            return .failure(Rejection(.unknownAsset, field: "market.settleAsset", "no asset with id \(spec.settleAsset)"))
+        }
+        if let error = parameters.validate() {
+            return .failure(Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason))
+        }
+        return .success([.marketCreated(spec, parameters)])
+    }
+
+    func planSetRiskParameters(_ market: MarketID, _ parameters: RiskParameters) -> Result<[Event], Rejection> {
+        switch marketIndex(market, field: "market") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success: break
+        }
+        if let error = parameters.validate() {
+            return .failure(Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason))
+        }
+        return .success([.riskParametersSet(market: market, parameters)])
+    }
+
+    func planOpenAccount(_ id: AccountID) -> Result<[Event], Rejection> {
+        if id == .venue {
+            return .failure(Rejection(.reservedAccount, field: "account", "account 0 is the venue's own book"))
+        }
+        if accountIndexByID[id] != nil {
+            return .failure(Rejection(.accountExists, field: "account", "account \(id) is already open"))
+        }
+        if accounts.count >= Limits.accounts {
+            return .failure(Rejection(.limitReached, field: "account", "at most \(Limits.accounts) accounts"))
+        }
+        return .success([.accountOpened(id)])
+    }
+
+    func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
+        if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
+        guard price.atoms > 0 else {
+            return .failure(Rejection(.nonPositivePrice, field: "price", "a positive price"))
+        }
+        return .success([.indexPriceSet(asset: asset, price: price)])
+    }
+
+    func planSetMarkPrice(_ market: MarketID, _ mark: Price, _ index: Price?) -> Result<[Event], Rejection> {
+        if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
+        guard mark.atoms > 0 else {
+            return .failure(Rejection(.nonPositivePrice, field: "mark", "a positive price"))
+        }
+        if let index, index.atoms <= 0 {
+            return .failure(Rejection(.nonPositivePrice, field: "index", "a positive price"))
+        }
+        return .success([.markPriceSet(market: market, mark: mark, index: index)])
+    }
+
+    func planSetLeverage(_ account: AccountID, _ market: MarketID, _ leverage: Int64, _ isolated: Bool)
+        -> Result<[Event], Rejection>
+    {
+        let accountIndex: Int32
+        let marketIndex: Int32
+        switch (self.accountIndex(account, field: "account"), self.marketIndex(market, field: "market")) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let a), .success(let m)): (accountIndex, marketIndex) = (a, m)
+        }
+        if account == .venue {
+            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no leverage setting"))
+        }
+        let maximum = markets[Int(marketIndex)].parameters.margin.maximumLeverage
+        guard leverage >= 1, leverage <= maximum else {
+            return .failure(Rejection(.leverageOutOfRange, field: "leverage", "between 1 and \(maximum) for market \(market)"))
+        }
+        let holder = accounts[Int(accountIndex)]
+        if let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated != isolated {
+            return .failure(Rejection(.marginModeLocked, field: "isolated", "close the position in market \(market) before changing its margin mode"))
+        }
+        var after = holder
+        after.setSetting(Account.MarketSetting(marketIndex: marketIndex, leverage: leverage, isolated: isolated))
+        if after.positionSlot(marketIndex: marketIndex) != nil, leverage < (holder.setting(marketIndex: marketIndex)?.leverage ?? .max) {
+            // Lowering leverage raises the initial requirement: it is a user action (invariant 5).
+            if let rejection = requireInitialMargin(after, marketIndex: marketIndex, field: "leverage") {
+                return .failure(rejection)
+            }
+        }
+        return .success([.leverageSet(account: account, market: market, leverage: leverage, isolated: isolated)])
+    }
+
+    /// nil if the account after a user action meets initial margin in every pool the action
+    /// touched (its cross pool, and the isolated pool of `marketIndex` if isolated).
+    func requireInitialMargin(_ account: Account, marketIndex: Int32?, field: String) -> Rejection? {
+        switch crossPool(of: account, now: now) {
+        case .failure(let error): return .from(error, field: field)
+        case .success(let pool) where !pool.meetsInitial:
+            return Rejection(.insufficientInitialMargin, field: field,
+                             "account \(account.id) would hold equity \(Value(atoms: pool.equity)) USD below its initial margin \(Value(atoms: pool.initial)) USD")
+        case .success: break
+        }
+        if let marketIndex, let slot = account.positionSlot(marketIndex: marketIndex), account.positions[slot].isolated {
+            switch pool(of: account, marketIndex: marketIndex, now: now) {
+            case .failure(let error): return .from(error, field: field)
+            case .success(let pool) where !pool.meetsInitial:
+                return Rejection(.insufficientInitialMargin, field: field,
+                                 "the isolated position of account \(account.id) in market \(markets[Int(marketIndex)].spec.id) would fall below its initial margin")
+            case .success: break
+            }
+        }
+        return nil
+    }
+}

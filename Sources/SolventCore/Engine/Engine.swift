@@ -1,0 +1,136 @@
+/// The deterministic margin engine: a state machine with one mutating entry point,
+/// `execute(_:)`. Time, prices and ids arrive inside the input; the same inputs in the same order
+/// give the same state and the same `digest()` on every run (DESIGN.md §4).
+///
+/// Every command is validated completely and turned into events before anything changes; the
+/// events carry the state they leave behind, so applying them cannot fail.
+public struct Engine: Sendable {
+    public internal(set) var assets: [AssetState] = []
+    public internal(set) var markets: [MarketState] = []
+    /// Accounts in the order they were opened; index 0 is the venue's own book.
+    public internal(set) var accounts: [Account] = []
+    var assetIndexByID: [AssetID: Int32] = [:]
+    var marketIndexByID: [MarketID: Int32] = [:]
+    var accountIndexByID: [AccountID: Int32] = [:]
+    public internal(set) var lastSequence: UInt64 = 0
+    public internal(set) var now = Timestamp(nanoseconds: 0)
+    var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
+
+    public init() {
+        accounts.append(Account(id: .venue))
+        accountIndexByID[.venue] = 0
+    }
+
+    /// Applies one sequenced input and returns what happened.
+    /// - Precondition: `input.sequence` is one more than the last, and time does not go back
+    ///   (the sequencer guarantees both; a gap means a lost input, which must stop the engine).
+    public mutating func execute(_ input: SequencedInput) -> Outcome {
+        precondition(input.sequence == lastSequence &+ 1, "sequence gap: expected \(lastSequence &+ 1), got \(input.sequence)")
+        precondition(input.timestamp >= now, "time went back: \(input.timestamp) < \(now)")
+        lastSequence = input.sequence
+        now = input.timestamp
+        if let id = input.commandID, recentCommands.contains(id) {
+            return .rejected(Rejection(.duplicateCommand, field: "commandID", "command \(id) was already applied"))
+        }
+        switch plan(input.command) {
+        case .failure(let rejection):
+            return .rejected(rejection)
+        case .success(let events):
+            precondition(!events.isEmpty, "an applied command yields at least one event")
+            for event in events { apply(event) }
+            if let id = input.commandID { recentCommands.insert(id) }
+            return .applied(events)
+        }
+    }
+
+    /// Validates a command against the current state and computes its events, changing nothing.
+    func plan(_ command: Command) -> Result<[Event], Rejection> {
+        switch command {
+        case .createAsset(let spec): return planCreateAsset(spec)
+        case .createMarket(let spec, let parameters): return planCreateMarket(spec, parameters)
+        case .setRiskParameters(let market, let parameters): return planSetRiskParameters(market, parameters)
+        case .openAccount(let id): return planOpenAccount(id)
+        case .deposit(let account, let asset, let amount): return planDeposit(account, asset, amount)
+        case .withdraw(let account, let asset, let amount): return planWithdraw(account, asset, amount)
+        case .setLeverage(let account, let market, let leverage, let isolated):
+            return planSetLeverage(account, market, leverage, isolated)
+        case .adjustIsolatedMargin(let account, let market, let amount):
+            return planAdjustIsolatedMargin(account, market, amount)
+        case .applyFill(let fill): return planFill(fill)
+        case .setIndexPrice(let asset, let price): return planSetIndexPrice(asset, price)
+        case .setMarkPrice(let market, let mark, let index): return planSetMarkPrice(market, mark, index)
+        case .settleFunding(let market, let rate): return planSettleFunding(market, rate)
+        case .tick: return planTick()
+        case .importPosition(let account, let market, let size, let entryPrice, let isolatedMargin):
+            return planImportPosition(account, market, size, entryPrice, isolatedMargin)
+        }
+    }
+
+    // MARK: Lookups that become rejections
+
+    func assetIndex(_ id: AssetID, field: String) -> Result<Int32, Rejection> {
+        guard let index = assetIndexByID[id] else {
+            return .failure(Rejection(.unknownAsset, field: field, "no asset with id \(id)"))
+        }
+        return .success(index)
+    }
+
+    func marketIndex(_ id: MarketID, field: String) -> Result<Int32, Rejection> {
+        guard let index = marketIndexByID[id] else {
+            return .failure(Rejection(.unknownMarket, field: field, "no market with id \(id)"))
+        }
+        return .success(index)
+    }
+
+    func accountIndex(_ id: AccountID, field: String) -> Result<Int32, Rejection> {
+        guard let index = accountIndexByID[id] else {
+            return .failure(Rejection(.unknownAccount, field: field, "no account with id \(id); open it first"))
+        }
+        return .success(index)
+    }
+
+    // MARK: Read access for reports and tests
+
+    public func account(_ id: AccountID) -> Account? {
+        accountIndexByID[id].map { accounts[Int($0)] }
+    }
+
+    public func market(_ id: MarketID) -> MarketState? {
+        marketIndexByID[id].map { markets[Int($0)] }
+    }
+
+    public func asset(_ id: AssetID) -> AssetState? {
+        assetIndexByID[id].map { assets[Int($0)] }
+    }
+
+    public func marketIndex(of id: MarketID) -> Int32? { marketIndexByID[id] }
+    public func assetIndex(of id: AssetID) -> Int32? { assetIndexByID[id] }
+    public func accountIndex(of id: AccountID) -> Int32? { accountIndexByID[id] }
+}
+
+/// The ids of recently applied commands: a set for membership and a FIFO ring for eviction, so
+/// memory stays bounded and the digest sees them in a deterministic order.
+struct CommandWindow: Sendable {
+    let capacity: Int
+    private(set) var ring: [CommandID] = []
+    private var oldest = 0
+    private var members: Set<CommandID> = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ id: CommandID) -> Bool { members.contains(id) }
+
+    mutating func insert(_ id: CommandID) {
+        if ring.count < capacity {
+            ring.append(id)
+        } else {
+            members.remove(ring[oldest])
+            ring[oldest] = id
+            oldest = (oldest + 1) % capacity
+        }
+        members.insert(id)
+    }
+
+    /// Ids from oldest to newest.
+    var inOrder: [CommandID] { Array(ring[oldest...]) + Array(ring[..<oldest]) }
+}

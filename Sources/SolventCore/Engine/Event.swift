@@ -1,0 +1,63 @@
+/// What happened, in the past tense. Events carry the state they leave behind (balances and
+/// positions after), so applying one is an assignment that cannot fail.
+public enum Event: Hashable, Sendable {
+    case assetCreated(AssetSpec)
+    case marketCreated(MarketSpec, RiskParameters)
+    case riskParametersSet(market: MarketID, RiskParameters)
+    case accountOpened(AccountID)
+    case deposited(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
+    case withdrawn(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
+    case leverageSet(account: AccountID, market: MarketID, leverage: Int64, isolated: Bool)
+    case isolatedMarginAdjusted(account: AccountID, market: MarketID, amount: Amount,
+                                isolatedMarginAfter: Amount, walletAfter: Amount)
+    case fillApplied(FillApplied)
+    case indexPriceSet(asset: AssetID, price: Price)
+    case markPriceSet(market: MarketID, mark: Price, index: Price?)
+    case fundingSettled(SettlementApplied)
+    case marketSettled(SettlementApplied)
+    case positionImported(PositionImported)
+    /// A tick was processed (time-driven work, if any, follows as its own events).
+    case ticked(at: Timestamp)
+}
+
+/// One account's side of a fill, funding payment or settlement: what changed and the state after.
+public struct LegApplied: Hashable, Sendable {
+    public var account: AccountID
+    /// Realized PnL (fills, settlement) or funding received (negative: paid), settlement atoms.
+    public var realizedPnl: Int64
+    /// Fee paid, settlement atoms.
+    public var fee: Int64
+    /// Margin moved from the wallet to the isolated position (negative: released), settlement atoms.
+    public var isolatedTransfer: Int64
+    /// The settlement-asset wallet balance after.
+    public var walletAfter: Int64
+    /// The position after (nil: closed).
+    public var positionAfter: Position?
+}
+
+/// A fill as applied.
+public struct FillApplied: Hashable, Sendable {
+    public var fill: Fill
+    public var buyer: LegApplied
+    public var seller: LegApplied
+    /// Rounding remainder booked to the dust account, settlement atoms (≥ 0).
+    public var dust: Int64
+}
+
+/// A funding settlement or a dated future's final settlement: every position of the market.
+public struct SettlementApplied: Hashable, Sendable {
+    public var market: MarketID
+    public var price: Price
+    /// Funding rate (funding) or zero (final settlement).
+    public var rate: Rate
+    public var legs: [LegApplied]
+    public var dust: Int64
+}
+
+/// An imported position and the venue's opposite side.
+public struct PositionImported: Hashable, Sendable {
+    public var market: MarketID
+    public var account: LegApplied
+    public var venue: LegApplied
+    public var dust: Int64
+}

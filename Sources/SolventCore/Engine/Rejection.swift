@@ -1,0 +1,63 @@
+/// An expected refusal of a command: a stable numeric code (never renumbered), the field at
+/// fault and a message that says what is expected (DESIGN.md §6).
+public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: UInt16, Sendable, CaseIterable {
+        case duplicateCommand = 1
+        case unknownAsset = 2
+        case unknownMarket = 3
+        case unknownAccount = 4
+        case assetExists = 5
+        case marketExists = 6
+        case accountExists = 7
+        case invalidParameter = 8
+        case limitReached = 9
+        case nonPositiveAmount = 10
+        case nonPositivePrice = 11
+        case nonPositiveQuantity = 12
+        case offLotGrid = 13
+        case offTickGrid = 14
+        case notionalOverflow = 15
+        case priceMissing = 16
+        case priceStale = 17
+        case insufficientBalance = 18
+        case insufficientInitialMargin = 19
+        case selfTrade = 20
+        case marginModeLocked = 21
+        case leverageOutOfRange = 22
+        case marketSettled = 23
+        case reservedAccount = 24
+        case notPerpetual = 25
+        case noIsolatedPosition = 26
+
+        /// The snake-case name used in APIs and the CLI.
+        public var name: String { String(describing: self) }
+    }
+
+    public var code: Code
+    public var field: String
+    public var message: String
+
+    public init(_ code: Code, field: String, _ message: String) {
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(code.name) (\(code.rawValue)) at \(field): \(message)" }
+
+    /// The rejection for a margin figure that could not be computed.
+    static func from(_ error: RiskError, field: String) -> Rejection {
+        switch error {
+        case .markMissing(let market):
+            return Rejection(.priceMissing, field: field, "market \(market) has no mark price yet")
+        case .markStale(let market):
+            return Rejection(.priceStale, field: field, "the mark price of market \(market) is stale; send a fresh price")
+        case .indexMissing(let asset):
+            return Rejection(.priceMissing, field: field, "asset \(asset) has no index price")
+        case .indexStale(let asset):
+            return Rejection(.priceStale, field: field, "the index price of asset \(asset) is stale; send a fresh price")
+        case .overflow:
+            return Rejection(.notionalOverflow, field: field, "the amounts involved exceed 64-bit fixed point")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// Liquidation and bankruptcy prices, exact with respect to the engine's own arithmetic: the
+/// reported liquidation price is the last price atom (moving against the position) at which the
+/// engine's status function still says healthy-or-call plus one — i.e. the first atom at which it
+/// says `liquidatable`; a displayed price can never disagree with the engine.
+///
+/// Method: a guess from the pool's local line (linear contracts are linear in P, inverse ones in
+/// 1/P, within one tier), then an exact search on the status predicate. Crossing a tier boundary
+/// only moves the search: this is the venues' "solve, re-check the tier, re-solve" done exactly
+/// (exchanges.md §1.3). Other positions and collateral stay at their current prices (Binance's
+/// TMM1/UPNL1 convention).
+extension Engine {
+    /// The mark at which the position's pool becomes liquidatable, or nil if no positive price
+    /// does (for example a fully collateralized long). Requires marks for the pool's markets.
+    public func liquidationPrice(of account: Account, marketIndex: Int32) -> Int64? {
+        boundary(of: account, marketIndex: marketIndex) { pool in pool.status >= .liquidatable }
+    }
+
+    /// The worst mark at which the position's pool still has non-negative equity: closing there
+    /// leaves nothing and owes nothing. nil if none exists.
+    public func bankruptcyPrice(of account: Account, marketIndex: Int32) -> Int64? {
+        guard let slot = account.positionSlot(marketIndex: marketIndex) else { return nil }
+        let long = account.positions[slot].size > 0
+        let negative: (PoolRisk) -> Bool = { $0.equity < 0 }
+        guard let edge = boundary(of: account, marketIndex: marketIndex, negative) else { return nil }
+        // `edge` is the first atom with negative equity moving against the position.
+        return long ? edge + 1 : edge - 1
+    }
+
+    /// The first price atom, moving against the position, at which `predicate` holds for the pool.
+    private func boundary(of account: Account, marketIndex: Int32, _ predicate: @escaping (PoolRisk) -> Bool) -> Int64? {
+        guard let slot = account.positionSlot(marketIndex: marketIndex) else { return nil }
+        let long = account.positions[slot].size > 0
+        let holds: (Int64) -> Bool = { price in
+            switch self.pool(of: account, marketIndex: marketIndex, override: MarkOverride(marketIndex: marketIndex, mark: price)) {
+            case .success(let pool): return predicate(pool)
+            case .failure: return true  // figures too large to hold: treat as failing (conservative)
+            }
+        }
+        let guess = linearGuess(account: account, marketIndex: marketIndex, long: long, predicate: predicate)
+        return long ? BoundarySearch.lastTrue(guess: guess, holds) : BoundarySearch.firstTrue(guess: guess, holds)
+    }
+
+    /// Where the pool's margin line (equity − maintenance, or equity alone for bankruptcy)
+    /// crosses zero, from two evaluations near the mark: exact within one tier up to rounding.
+    private func linearGuess(account: Account, marketIndex: Int32, long: Bool, predicate: (PoolRisk) -> Bool) -> Int64 {
+        let market = markets[Int(marketIndex)]
+        let mark = market.mark > 0 ? market.mark : 1
+        let usesMaintenance = predicate(PoolRisk(equity: 1, initial: 0, maintenance: 2, callRatio: .one))
+        func gap(_ price: Int64) -> Double? {
+            guard case .success(let pool) = pool(of: account, marketIndex: marketIndex,
+                                                 override: MarkOverride(marketIndex: marketIndex, mark: price))
+            else { return nil }
+            return Double(pool.equity) - (usesMaintenance ? Double(pool.maintenance) : 0)
+        }
+        let other = max(1, long ? mark - mark / 100 : mark + mark / 100)
+        guard let g1 = gap(mark), let g2 = gap(other), g1 != g2 else { return mark }
+        let inverse = market.spec.kind == .inverse
+        let x1 = inverse ? 1 / Double(mark) : Double(mark)
+        let x2 = inverse ? 1 / Double(other) : Double(other)
+        let root = x1 - g1 * (x2 - x1) / (g2 - g1)
+        let price = inverse ? 1 / root : root
+        guard price.isFinite, price > 0 else { return long ? 1 : BoundarySearch.maximumPrice }
+        return Int64(min(price, Double(BoundarySearch.maximumPrice)))
+    }
+}

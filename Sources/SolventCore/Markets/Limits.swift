@@ -1,0 +1,15 @@
+/// The stated bound of every table and loop in the engine (DESIGN.md §5.10). Inserts beyond a
+/// limit are rejected with `limitReached`.
+public enum Limits {
+    public static let assets = 64
+    public static let markets = 1_024
+    public static let accounts = 16_000_000
+    public static let positionsPerAccount = 64
+    public static let balancesPerAccount = 64
+    public static let riskTiersPerMarket = 32
+    public static let collateralTiersPerAsset = 32
+    /// Command ids remembered for duplicate detection (a FIFO window).
+    public static let commandIDsRemembered = 1 << 20
+    /// Steps of the liquidation-price search (price atoms fit in 63 bits).
+    public static let priceSearchSteps = 128
+}

@@ -1,0 +1,61 @@
+/// The one place where fixed-point numbers are multiplied and divided.
+///
+/// Every product goes through a 128-bit intermediate; the result is rounded in a named direction
+/// and checked to fit 64 bits. A `nil` result means overflow: at the input boundary it becomes a
+/// `notionalOverflow` rejection, inside the engine a precondition.
+public enum FixedPoint {
+    /// Powers of ten that fit in Int64, indexed by exponent.
+    public static let powersOfTen: [Int64] = (0...18).map { exponent in
+        var value: Int64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// `a × b / divisor`, rounded in `rounding`, or nil if the result does not fit Int64.
+    /// - Precondition: `divisor > 0`.
+    @inlinable
+    public static func multiplyDivide(_ a: Int64, _ b: Int64, _ divisor: Int64, _ rounding: Rounding) -> Int64? {
+        precondition(divisor > 0, "divisor must be positive")
+        return narrow(divide(Int128(a) * Int128(b), by: Int128(divisor), rounding))
+    }
+
+    /// `a × b × c / divisor` with one rounding, or nil on overflow (of the intermediate or result).
+    @inlinable
+    public static func multiplyDivide(
+        _ a: Int64, _ b: Int64, _ c: Int64, _ divisor: Int128, _ rounding: Rounding
+    ) -> Int64? {
+        precondition(divisor > 0, "divisor must be positive")
+        let (product, overflow) = (Int128(a) * Int128(b)).multipliedReportingOverflow(by: Int128(c))
+        if overflow { return nil }
+        return narrow(divide(product, by: divisor, rounding))
+    }
+
+    /// Floor or ceiling division of 128-bit integers.
+    @inlinable
+    public static func divide(_ numerator: Int128, by divisor: Int128, _ rounding: Rounding) -> Int128 {
+        precondition(divisor > 0, "divisor must be positive")
+        let quotient = numerator / divisor
+        let remainder = numerator % divisor
+        if remainder == 0 { return quotient }
+        switch rounding {
+        case .down: return numerator < 0 ? quotient - 1 : quotient
+        case .up: return numerator > 0 ? quotient + 1 : quotient
+        }
+    }
+
+    /// The value as Int64, or nil if it does not fit.
+    @inlinable
+    public static func narrow(_ value: Int128) -> Int64? {
+        guard value >= Int128(Int64.min), value <= Int128(Int64.max) else { return nil }
+        return Int64(value)
+    }
+
+    /// 10^exponent as Int128 (exponent 0...38).
+    @inlinable
+    public static func powerOfTen128(_ exponent: Int) -> Int128 {
+        precondition(exponent >= 0 && exponent <= 38, "exponent out of range")
+        var value: Int128 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+}
