@@ -11,11 +11,15 @@ import Crypto
 extension Engine {
     public static let digestFormat: UInt32 = 1
 
-    public func digest() -> [UInt8] {
+    /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
+    ///   business state before and after a rejected input (which consumes a sequence number only).
+    public func digest(includingClock: Bool = true) -> [UInt8] {
         var encoder = CanonicalEncoder(reserving: 256 + accounts.count * 96)
         encoder.write(Engine.digestFormat)
-        encoder.write(lastSequence)
-        encoder.write(now.nanoseconds)
+        if includingClock {
+            encoder.write(lastSequence)
+            encoder.write(now.nanoseconds)
+        }
         encoder.write(assets.count)
         for asset in assets { encode(asset, into: &encoder) }
         encoder.write(markets.count)

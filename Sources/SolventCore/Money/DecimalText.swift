@@ -70,11 +70,11 @@ public enum DecimalText {
 
     /// Formats atoms at `scale` decimals exactly, without trailing zeros ("47690.7631", "2500").
     public static func format(_ atoms: Int64, scale: Int) -> String {
-        format(Int128(atoms), scale: scale)
+        format(wide: Int128(atoms), scale: scale)
     }
 
     /// Formats a 128-bit atom count at `scale` decimals exactly.
-    public static func format(_ atoms: Int128, scale: Int) -> String {
+    public static func format(wide atoms: Int128, scale: Int) -> String {
         let negative = atoms < 0
         let magnitude = atoms.magnitude
         let unit = UInt128(FixedPoint.powerOfTen128(scale))

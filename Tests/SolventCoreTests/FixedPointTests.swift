@@ -1,0 +1,53 @@
+import SolventCore
+import Testing
+
+/// Goal: the money layer is exact, rounds in the named direction, and reports overflow instead of
+/// trapping. Method: hand-checked values and edges (zero, negative, Int64 limits).
+struct FixedPointTests {
+    @Test(arguments: [
+        (Int64(7), Int64(3), Int64(2), Rounding.down, Int64(10)),
+        (7, 3, 2, .up, 11),
+        (-7, 3, 2, .down, -11),
+        (-7, 3, 2, .up, -10),
+        (6, 3, 2, .up, 9),
+    ])
+    func multiplyDivideRoundsInTheNamedDirection(a: Int64, b: Int64, d: Int64, rounding: Rounding, expected: Int64) {
+        #expect(FixedPoint.multiplyDivide(a, b, d, rounding) == expected)
+    }
+
+    @Test func overflowIsAResultNotATrap() {
+        #expect(FixedPoint.multiplyDivide(Int64.max, 2, 1, .down) == nil)
+        #expect(FixedPoint.multiplyDivide(Int64.max, 2, 2, .down) == Int64.max)
+        #expect(FixedPoint.multiplyDivide(Int64.max, Int64.max, Int64.max, Int128(1), .down) == nil)
+    }
+
+    @Test(arguments: [
+        ("60123.45", 8, Int64(6_012_345_000_000)), ("-0.001", 8, -100_000), ("1e-4", 9, 100_000),
+        ("0.004", 9, 4_000_000), ("2500", 6, 2_500_000_000), ("+3.10", 2, 310), ("0.000", 2, 0),
+    ])
+    func decimalStringsParseExactly(text: String, scale: Int, atoms: Int64) {
+        #expect(DecimalText.parse(text, scale: scale) == .success(atoms))
+    }
+
+    @Test func badDecimalsAreRejectedNotRounded() {
+        #expect(DecimalText.parse("0.123456789", scale: 8) == .failure(.tooManyDecimals(allowed: 8)))
+        #expect(DecimalText.parse("1.2.3", scale: 8) == .failure(.invalidCharacter(".")))
+        #expect(DecimalText.parse("abc", scale: 8) == .failure(.invalidCharacter("a")))
+        #expect(DecimalText.parse("", scale: 8) == .failure(.empty))
+        #expect(DecimalText.parse("99999999999999999999", scale: 8) == .failure(.overflow))
+    }
+
+    @Test func formattingRoundTrips() {
+        for atoms: Int64 in [0, 1, -1, 4_769_076_305_220, Int64.max, Int64.min + 1] {
+            let text = DecimalText.format(atoms, scale: 8)
+            #expect(DecimalText.parse(text, scale: 8) == .success(atoms), "\(text)")
+        }
+        #expect(DecimalText.format(2_500_000_000, scale: 6) == "2500")
+        #expect(DecimalText.format(-1_500_000, scale: 6) == "-1.5")
+    }
+
+    @Test func leverageReciprocalRoundsUp() {
+        #expect(Rate.reciprocal(ofLeverage: 20) == Rate("0.05"))
+        #expect(Rate.reciprocal(ofLeverage: 3).atoms == 333_333_334)
+    }
+}

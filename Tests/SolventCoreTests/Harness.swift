@@ -1,0 +1,89 @@
+import SolventCore
+import Testing
+
+/// Drives an engine the way the sequencer would (sequence +1, time +1 ms) and runs the auditor
+/// after every input, so every test also checks conservation and open-interest symmetry.
+struct Harness {
+    var engine = Engine()
+    var sequence: UInt64 = 0
+    var time: Int64 = 1_700_000_000_000_000_000
+
+    static let usdt = AssetID(1)
+    static let btc = AssetID(2)
+    static let eth = AssetID(3)
+
+    @discardableResult
+    mutating func run(_ command: Command, id: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
+        sequence += 1
+        time += 1_000_000
+        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time),
+                                                    commandID: id.map(CommandID.init), command: command))
+        let violations = Auditor.violations(in: engine)
+        #expect(violations.isEmpty, "auditor: \(violations)", sourceLocation: sourceLocation)
+        return outcome
+    }
+
+    /// Runs a command that must apply.
+    @discardableResult
+    mutating func ok(_ command: Command, sourceLocation: SourceLocation = #_sourceLocation) -> [Event] {
+        let outcome = run(command, sourceLocation: sourceLocation)
+        #expect(outcome.rejection == nil, "unexpected rejection: \(String(describing: outcome.rejection))",
+                sourceLocation: sourceLocation)
+        return outcome.events
+    }
+
+    /// Runs a command that must be rejected with `code`.
+    mutating func rejects(_ command: Command, _ code: Rejection.Code, sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = engine.digest(includingClock: false)
+        let outcome = run(command, sourceLocation: sourceLocation)
+        #expect(outcome.rejection?.code == code, "expected \(code), got \(outcome)", sourceLocation: sourceLocation)
+        #expect(engine.digest(includingClock: false) == before, "a rejection changed the state", sourceLocation: sourceLocation)
+    }
+
+    /// USDT (scale 6, $1) and BTC (scale 8) assets with index prices.
+    mutating func standardAssets(btcPrice: String = "50000") {
+        ok(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6)))
+        ok(.createAsset(AssetSpec(id: Self.btc, symbol: "BTC", scale: 8)))
+        ok(.setIndexPrice(asset: Self.usdt, price: Price("1")!))
+        ok(.setIndexPrice(asset: Self.btc, price: Price(btcPrice)!))
+    }
+
+    mutating func openFunded(_ id: UInt64, usdt: String) {
+        ok(.openAccount(AccountID(id)))
+        ok(.deposit(account: AccountID(id), asset: Self.usdt, amount: amount(usdt, scale: 6)))
+    }
+}
+
+func amount(_ text: String, scale: Int) -> Amount {
+    guard case .success(let atoms) = DecimalText.parse(text, scale: scale) else { fatalError("bad amount \(text)") }
+    return Amount(atoms: atoms)
+}
+
+func rate(_ text: String) -> Rate { Rate(text)! }
+
+/// Binance USDⓈ-M BTCUSDT tier table effective 2021-03-18 (exchanges.md §1.1, vector BN-T1).
+func binanceBTCUSDT2021() -> RiskTierTable {
+    let rows: [(String?, String, String)] = [
+        ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
+        ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
+        ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
+        (nil, "1", "0.5"),
+    ]
+    let tiers = rows.map { cap, im, mm in
+        RiskTier(notionalCap: cap.map { amount($0, scale: 6) }, initialRate: rate(im), maintenanceRate: rate(mm))
+    }
+    return try! RiskTierTable.make(tiers: tiers).get()
+}
+
+func linearMarket(_ id: UInt32, symbol: String = "BTCUSDT", settle: AssetID = Harness.usdt,
+                  tick: String = "0.1", lot: String = "0.001") -> MarketSpec {
+    MarketSpec(id: MarketID(id), symbol: symbol, kind: .linear, settleAsset: settle,
+               contractSize: Quantity("1")!, tickSize: Price(tick)!, lotSize: Quantity(lot)!)
+}
+
+func singleTier(im: String, mm: String) -> MarginSchedule {
+    .tiered(try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: rate(im), maintenanceRate: rate(mm))]).get())
+}
+
+/// A decimal price string → atoms as Double, for tolerance comparisons in tests.
+func priceDouble(_ atoms: Int64?) -> Double { Double(atoms ?? 0) / 1e8 }
