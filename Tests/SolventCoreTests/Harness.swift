@@ -7,6 +7,8 @@ struct Harness {
     var engine = Engine()
     var sequence: UInt64 = 0
     var time: Int64 = 1_700_000_000_000_000_000
+    /// Audit after every input (the default); large population set-ups audit once at the end.
+    var auditEachInput = true
 
     static let usdt = AssetID(1)
     static let btc = AssetID(2)
@@ -18,9 +20,13 @@ struct Harness {
         time += 1_000_000
         let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time),
                                                     commandID: id.map(CommandID.init), command: command))
+        if auditEachInput { audit(sourceLocation: sourceLocation) }
+        return outcome
+    }
+
+    func audit(sourceLocation: SourceLocation = #_sourceLocation) {
         let violations = Auditor.violations(in: engine)
         #expect(violations.isEmpty, "auditor: \(violations)", sourceLocation: sourceLocation)
-        return outcome
     }
 
     /// Runs a command that must apply.
