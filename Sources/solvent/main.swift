@@ -1,1 +1,3 @@
 import SolventCLI
+
+SolventCommand.main()

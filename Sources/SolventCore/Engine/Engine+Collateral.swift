@@ -8,7 +8,7 @@ extension Engine {
         case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
         }
         guard amount.atoms > 0 else {
-            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a positive amount"))
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
         }
         let holder = accounts[Int(accountIndex)]
         if holder.balances.count >= Limits.balancesPerAccount, !holder.balances.contains(where: { $0.assetIndex == assetIndex }) {
@@ -30,7 +30,7 @@ extension Engine {
         case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
         }
         guard amount.atoms > 0 else {
-            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a positive amount"))
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
         }
         if account == .venue {
             return .failure(Rejection(.reservedAccount, field: "account", "the venue's book does not withdraw"))
@@ -60,7 +60,7 @@ extension Engine {
         case (.success(let a), .success(let m)): (accountIndex, marketIndex) = (a, m)
         }
         guard amount.atoms != 0 else {
-            return .failure(Rejection(.nonPositiveAmount, field: "amount", "a non-zero amount (positive adds margin)"))
+            return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a non-zero amount (positive adds margin)"))
         }
         var holder = accounts[Int(accountIndex)]
         guard let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated else {

@@ -42,16 +42,16 @@ extension Engine {
             return Rejection(.marketSettled, field: "market", "market \(fill.market) has expired and settled")
         }
         if fill.quantity.atoms <= 0 {
-            return Rejection(.nonPositiveQuantity, field: "quantity", "a positive quantity")
+            return Rejection(.nonPositiveQuantity, field: "quantity", "expected a positive quantity")
         }
         if fill.price.atoms <= 0 {
-            return Rejection(.nonPositivePrice, field: "price", "a positive price")
+            return Rejection(.nonPositivePrice, field: "price", "expected a positive price")
         }
         if fill.quantity.atoms % market.spec.lotSize.atoms != 0 {
-            return Rejection(.offLotGrid, field: "quantity", "a multiple of the lot size \(market.spec.lotSize)")
+            return Rejection(.offLotGrid, field: "quantity", "expected a multiple of the lot size \(market.spec.lotSize)")
         }
         if fill.price.atoms % market.spec.tickSize.atoms != 0 {
-            return Rejection(.offTickGrid, field: "price", "a multiple of the tick size \(market.spec.tickSize)")
+            return Rejection(.offTickGrid, field: "price", "expected a multiple of the tick size \(market.spec.tickSize)")
         }
         if fill.buyer == fill.seller {
             return Rejection(.selfTrade, field: "seller", "buyer and seller must differ")

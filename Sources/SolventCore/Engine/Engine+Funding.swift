@@ -13,7 +13,7 @@ extension Engine {
             return .failure(Rejection(.notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals"))
         }
         guard abs(rate.atoms) <= Rate.oneAtoms / 10 else {
-            return .failure(Rejection(.invalidParameter, field: "rate", "a funding rate between -0.1 and 0.1"))
+            return .failure(Rejection(.invalidParameter, field: "rate", "expected a funding rate between -0.1 and 0.1"))
         }
         guard let mark = state.freshMark(at: now) else {
             return .failure(Rejection(state.mark > 0 ? .priceStale : .priceMissing, field: "market",

@@ -12,10 +12,10 @@ extension Engine {
         if account == .venue {
             return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is the other side of an import"))
         }
-        if size.atoms == 0 { return .failure(Rejection(.nonPositiveQuantity, field: "size", "a non-zero size")) }
-        if entryPrice.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "entryPrice", "a positive price")) }
+        if size.atoms == 0 { return .failure(Rejection(.nonPositiveQuantity, field: "size", "expected a non-zero size")) }
+        if entryPrice.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "entryPrice", "expected a positive price")) }
         if size.atoms % state.spec.lotSize.atoms != 0 {
-            return .failure(Rejection(.offLotGrid, field: "size", "a multiple of the lot size \(state.spec.lotSize)"))
+            return .failure(Rejection(.offLotGrid, field: "size", "expected a multiple of the lot size \(state.spec.lotSize)"))
         }
         if state.settled { return .failure(Rejection(.marketSettled, field: "market", "market \(market) has settled")) }
         var holder = accounts[Int(accountIndex)]
@@ -33,11 +33,11 @@ extension Engine {
         let settle = state.settleAssetIndex
         let margin = isolatedMargin?.atoms ?? 0
         if isolatedMargin != nil, margin < 0 {
-            return .failure(Rejection(.nonPositiveAmount, field: "isolatedMargin", "zero or positive"))
+            return .failure(Rejection(.nonPositiveAmount, field: "isolatedMargin", "expected zero or positive"))
         }
         let wallet = holder.balance(assetIndex: settle)
         if margin > wallet {
-            return .failure(Rejection(.insufficientBalance, field: "isolatedMargin", "at most the wallet's settlement balance"))
+            return .failure(Rejection(.insufficientBalance, field: "isolatedMargin", "expected at most the wallet's settlement balance"))
         }
         holder.setBalance(assetIndex: settle, atoms: wallet - margin)
         let position = Position(market: market, marketIndex: marketIndex, size: size.atoms, cost: cost,

@@ -62,7 +62,7 @@ extension Engine {
     func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
         if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
         guard price.atoms > 0 else {
-            return .failure(Rejection(.nonPositivePrice, field: "price", "a positive price"))
+            return .failure(Rejection(.nonPositivePrice, field: "price", "expected a positive price"))
         }
         return .success([.indexPriceSet(asset: asset, price: price)])
     }
@@ -70,10 +70,10 @@ extension Engine {
     func planSetMarkPrice(_ market: MarketID, _ mark: Price, _ index: Price?) -> Result<[Event], Rejection> {
         if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
         guard mark.atoms > 0 else {
-            return .failure(Rejection(.nonPositivePrice, field: "mark", "a positive price"))
+            return .failure(Rejection(.nonPositivePrice, field: "mark", "expected a positive price"))
         }
         if let index, index.atoms <= 0 {
-            return .failure(Rejection(.nonPositivePrice, field: "index", "a positive price"))
+            return .failure(Rejection(.nonPositivePrice, field: "index", "expected a positive price"))
         }
         return .success([.markPriceSet(market: market, mark: mark, index: index)])
     }

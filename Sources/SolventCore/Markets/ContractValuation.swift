@@ -54,3 +54,23 @@ public struct ContractValuation: Hashable, Sendable {
         }
     }
 }
+
+extension ContractValuation {
+    /// The price at which `size` has signed value `value` (the inverse of `value(size:price:)`),
+    /// rounded down; nil if undefined or out of range. Used to report entry prices from costs.
+    public func price(ofValue value: Int64, size: Int64) -> Int64? {
+        guard size != 0, value != 0 else { return nil }
+        switch kind {
+        case .linear:
+            let numerator = Int128(value) * scaleFactor
+            let denominator = Int128(size) * Int128(contractSizeAtoms)
+            let price = numerator / denominator
+            return price > 0 ? FixedPoint.narrow(price) : nil
+        case .inverse:
+            let numerator = Int128(-size) * Int128(contractSizeAtoms) * scaleFactor
+            let denominator = Int128(value) * Int128(FixedPoint.powersOfTen[Price.scale])
+            let price = numerator / denominator
+            return price > 0 ? FixedPoint.narrow(price) : nil
+        }
+    }
+}

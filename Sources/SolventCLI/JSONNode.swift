@@ -1,0 +1,87 @@
+import Foundation
+
+/// A JSON value with the path it was found at, for error messages that name the field.
+/// Objects are read strictly: a key that the schema does not know is an error, not ignored.
+struct JSONNode {
+    let value: Any
+    let path: String
+
+    static func parse(_ data: Data) throws -> JSONNode {
+        do {
+            let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return JSONNode(value: value, path: "")
+        } catch {
+            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? "not valid JSON"
+            throw InputError("", "malformed JSON: \(detail)")
+        }
+    }
+
+    private func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The object's members, after checking that every key is one of `allowed`.
+    func object(allowed: [String]) throws -> [String: JSONNode] {
+        guard let dictionary = value as? [String: Any] else { throw InputError(path, "expected an object") }
+        var members: [String: JSONNode] = [:]
+        for key in dictionary.keys.sorted() {
+            guard allowed.contains(key) else {
+                throw InputError(child(key), "unknown field; expected one of: \(allowed.joined(separator: ", "))")
+            }
+            members[key] = JSONNode(value: dictionary[key]!, path: child(key))
+        }
+        return members
+    }
+
+    func array() throws -> [JSONNode] {
+        guard let items = value as? [Any] else { throw InputError(path, "expected an array") }
+        return items.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]") }
+    }
+
+    func string() throws -> String {
+        guard let text = value as? String else { throw InputError(path, "expected a string") }
+        return text
+    }
+
+    func integer(in range: ClosedRange<Int64>) throws -> Int64 {
+        let text = try decimalText()
+        guard let number = Int64(text), range.contains(number) else {
+            throw InputError(path, "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
+        }
+        return number
+    }
+
+    /// JSON true/false arrive as a distinct NSNumber subclass; numbers 0 and 1 are not booleans.
+    private static let booleanType = type(of: NSNumber(value: true))
+    private var isBoolean: Bool { type(of: value as AnyObject) == JSONNode.booleanType }
+
+    func bool() throws -> Bool {
+        guard isBoolean, let flag = value as? Bool else { throw InputError(path, "expected true or false") }
+        return flag
+    }
+
+    /// A decimal given as a string ("60123.45", as venues' APIs send them) or a JSON number.
+    func decimalText() throws -> String {
+        if let text = value as? String { return text }
+        if let number = value as? NSNumber, !isBoolean {
+            let double = number.doubleValue
+            if double == double.rounded(), abs(double) < 9e15 { return String(Int64(double)) }
+            return "\(double)"
+        }
+        throw InputError(path, "expected a decimal number (a string such as \"50000.5\" or a JSON number)")
+    }
+
+    /// A fixed-point decimal with at most `scale` decimals.
+    func atoms(scale: Int, what: String) throws -> Int64 {
+        let text = try decimalText()
+        switch DecimalText.parse(text, scale: scale) {
+        case .success(let atoms): return atoms
+        case .failure(.tooManyDecimals(let allowed)):
+            throw InputError(path, "\(what) has more than \(allowed) decimals: \(text)")
+        case .failure(.overflow):
+            throw InputError(path, "\(what) is too large for 64-bit fixed point at \(scale) decimals: \(text)")
+        case .failure:
+            throw InputError(path, "expected \(what) as a decimal number, got \"\(text)\"")
+        }
+    }
+}
+
+import SolventCore
