@@ -51,3 +51,32 @@ struct FixedPointTests {
         #expect(Rate.reciprocal(ofLeverage: 3).atoms == 333_333_334)
     }
 }
+
+/// Goal: the hardware-division fast path of `FixedPoint.divide` equals plain 128-bit floor and
+/// ceiling division. Method: seeded random numerators of every magnitude and both signs, divisors
+/// of 1 to 64 bits, compared with a reference written with Swift's own Int128 operators.
+struct FixedPointDivisionTests {
+    static func reference(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
+        let q = n / d
+        let r = n % d
+        if r == 0 { return q }
+        switch rounding {
+        case .down: return n < 0 ? q - 1 : q
+        case .up: return n > 0 ? q + 1 : q
+        }
+    }
+
+    @Test func fastPathEqualsReference() {
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<200_000 {
+            let shift = Int(random.next() % 126)
+            var n = Int128(truncatingIfNeeded: (UInt128(random.next()) << 64 | UInt128(random.next())) >> shift)
+            if random.next() & 1 == 0 { n = -n }
+            let dBits = Int(random.next() % 64) + 1
+            let d = Int128(max(1, random.next() >> (64 - dBits)))
+            for rounding in [Rounding.down, .up] {
+                #expect(FixedPoint.divide(n, by: d, rounding) == Self.reference(n, d, rounding), "\(n) / \(d)")
+            }
+        }
+    }
+}

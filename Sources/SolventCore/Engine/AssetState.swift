@@ -30,6 +30,8 @@ public struct AssetState: Hashable, Sendable {
     public func value(of atoms: Int64, _ rounding: Rounding) -> Int64? {
         precondition(price > 0, "asset has no index price")
         let exponent = spec.scale + Price.scale - Value.scale
+        // A unit price at matching scales (USDT at 1.00) converts without arithmetic.
+        if exponent >= 0, exponent < FixedPoint.powersOfTen.count, price == FixedPoint.powersOfTen[exponent] { return atoms }
         if exponent >= 0 {
             return FixedPoint.narrow(FixedPoint.divide(Int128(atoms) * Int128(price), by: FixedPoint.powerOfTen128(exponent), rounding))
         }

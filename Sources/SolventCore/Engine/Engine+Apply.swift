@@ -9,14 +9,15 @@ extension Engine {
         case .marketCreated(let spec, let parameters):
             let settle = assetIndexByID[spec.settleAsset]!
             marketIndexByID[spec.id] = Int32(markets.count)
-            var market = MarketState(spec: spec, parameters: parameters, settleAssetIndex: settle,
-                                     settleScale: assets[Int(settle)].spec.scale)
-            market.scan.configure(parameters.margin)
-            markets.append(market)
+            markets.append(MarketState(spec: spec, parameters: parameters, settleAssetIndex: settle,
+                                       settleScale: assets[Int(settle)].spec.scale))
+            var table = MaintenanceScanTable()
+            table.configure(parameters.margin)
+            scanTables.append(table)
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)
             markets[index].parameters = parameters
-            markets[index].scan.configure(parameters.margin)
+            scanTables[index].configure(parameters.margin)
         case .accountOpened(let id):
             accountIndexByID[id] = Int32(accounts.count)
             accounts.append(Account(id: id))
@@ -42,10 +43,12 @@ extension Engine {
         case .fillApplied(let applied):
             let marketIndex = marketIndexByID[applied.fill.market]!
             let settle = markets[Int(marketIndex)].settleAssetIndex
-            let before = cashOf(applied.buyer.account, marketIndex) &+ cashOf(applied.seller.account, marketIndex)
-            applyLeg(applied.buyer, marketIndex: marketIndex)
-            applyLeg(applied.seller, marketIndex: marketIndex)
-            let after = cashOf(applied.buyer.account, marketIndex) &+ cashOf(applied.seller.account, marketIndex)
+            let buyer = Int(accountIndexByID[applied.buyer.account]!)
+            let seller = Int(accountIndexByID[applied.seller.account]!)
+            let before = cash(accountIndex: buyer, assetIndex: settle) &+ cash(accountIndex: seller, assetIndex: settle)
+            applyLeg(applied.buyer, accountIndex: buyer, marketIndex: marketIndex)
+            applyLeg(applied.seller, accountIndex: seller, marketIndex: marketIndex)
+            let after = cash(accountIndex: buyer, assetIndex: settle) &+ cash(accountIndex: seller, assetIndex: settle)
             let fees = applied.buyer.fee &+ applied.seller.fee
             assets[Int(settle)].feePool &+= fees
             assets[Int(settle)].dust &+= applied.dust
@@ -81,8 +84,11 @@ extension Engine {
     /// positions settling in it. Fills and settlements move it; the sum over all holders plus the
     /// system's lines never changes.
     func cashOf(_ account: AccountID, _ marketIndex: Int32) -> Int64 {
-        let holder = accounts[Int(accountIndexByID[account]!)]
-        let settle = markets[Int(marketIndex)].settleAssetIndex
+        cash(accountIndex: Int(accountIndexByID[account]!), assetIndex: markets[Int(marketIndex)].settleAssetIndex)
+    }
+
+    func cash(accountIndex: Int, assetIndex settle: Int32) -> Int64 {
+        let holder = accounts[accountIndex]
         var cash = holder.balance(assetIndex: settle)
         for position in holder.positions where markets[Int(position.marketIndex)].settleAssetIndex == settle {
             cash = cash &+ position.isolatedMargin &- position.cost
@@ -92,7 +98,10 @@ extension Engine {
 
     /// Sets one account's settlement wallet and position in a market as a leg states them.
     mutating func applyLeg(_ leg: LegApplied, marketIndex: Int32) {
-        let index = Int(accountIndexByID[leg.account]!)
+        applyLeg(leg, accountIndex: Int(accountIndexByID[leg.account]!), marketIndex: marketIndex)
+    }
+
+    mutating func applyLeg(_ leg: LegApplied, accountIndex index: Int, marketIndex: Int32) {
         let settle = markets[Int(marketIndex)].settleAssetIndex
         accounts[index].setBalance(assetIndex: settle, atoms: leg.walletAfter)
         let slot = accounts[index].positionSlot(marketIndex: marketIndex)

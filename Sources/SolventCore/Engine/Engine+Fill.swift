@@ -72,7 +72,7 @@ extension Engine {
                  field: String) -> Result<PlannedLeg, Rejection> {
         let overflow = Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point")
         let market = markets[Int(marketIndex)]
-        var account = accounts[Int(accountIndex)]
+        let account = accounts[Int(accountIndex)]
         let isVenue = account.isVenue
         let slot = account.positionSlot(marketIndex: marketIndex)
         let before = slot.map { account.positions[$0] }
@@ -125,10 +125,10 @@ extension Engine {
         let increasesRisk = size1.magnitude > size0.magnitude || (size0 != 0 && size1 != 0 && (size0 < 0) != (size1 < 0))
         if isolated, increasesRisk, var position = after {
             // Top the isolated position up to its initial requirement at mark, from the wallet.
-            account.setPosition(position, marketIndex: marketIndex)
-            switch pool(of: account, marketIndex: marketIndex, now: now) {
+            position.isolatedMargin = isolated1
+            switch positionRisk(position, leverage: setting?.leverage ?? 0, override: nil, now: now) {
             case .failure(let error): return .failure(.from(error, field: "market"))
-            case .success(let pool): transfer = max(0, pool.initial &- pool.equity)
+            case .success(let risk): transfer = max(0, risk.initial &- risk.isolatedPool!.equity)
             }
             position.isolatedMargin = isolated1 &+ transfer
             after = position
@@ -137,15 +137,18 @@ extension Engine {
             after = position
         }
         wallet1 = wallet1 &- transfer
-        account.setBalance(assetIndex: settle, atoms: wallet1)
-        account.setPosition(after, marketIndex: marketIndex)
         if !isVenue && increasesRisk {
             if isolated, wallet1 < 0 {
                 return .failure(Rejection(.insufficientBalance, field: field,
                                           "account \(account.id) lacks the settlement asset to margin an isolated position"))
             }
-            if let rejection = requireInitialMargin(account, marketIndex: marketIndex, field: field) {
-                return .failure(rejection)
+            let change = AccountChange(marketIndex: marketIndex, position: after, assetIndex: settle, wallet: wallet1)
+            switch crossPool(of: account, now: now, change: change) {
+            case .failure(let error): return .failure(.from(error, field: field))
+            case .success(let pool) where !pool.meetsInitial:
+                return .failure(Rejection(.insufficientInitialMargin, field: field,
+                                          "account \(account.id) would hold equity \(Value(atoms: pool.equity)) USD below its initial margin \(Value(atoms: pool.initial)) USD"))
+            case .success: break
             }
         }
         let leg = LegApplied(account: account.id, realizedPnl: change.realized, fee: fee, isolatedTransfer: transfer,

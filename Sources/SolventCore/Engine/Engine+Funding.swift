@@ -53,9 +53,9 @@ extension Engine {
         let state = markets[Int(marketIndex)]
         let overflow = Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point")
         var legs: [LegApplied] = []
-        legs.reserveCapacity(state.scan.count)
+        legs.reserveCapacity(scanTables[Int(marketIndex)].count)
         var cashTotal: Int64 = 0
-        for accountIndex in state.scan.accountIndex {
+        for accountIndex in scanTables[Int(marketIndex)].accountIndex {
             let account = accounts[Int(accountIndex)]
             var position = account.positions[account.positionSlot(marketIndex: marketIndex)!]
             var amount: Int64

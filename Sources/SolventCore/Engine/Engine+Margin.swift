@@ -14,32 +14,36 @@ extension Engine {
     /// The mark for a position: the override, or the market's mark (fresh at `now` if given).
     func markFor(marketIndex: Int32, override: MarkOverride?, now: Timestamp?) -> Result<Int64, RiskError> {
         if let override, override.marketIndex == marketIndex { return .success(override.mark) }
-        let market = markets[Int(marketIndex)]
-        if market.mark <= 0 { return .failure(.markMissing(market.spec.id)) }
-        if let now, market.freshMark(at: now) == nil { return .failure(.markStale(market.spec.id)) }
-        return .success(market.mark)
+        // Field reads, not a copy of the market: this runs for every position of every check.
+        let index = Int(marketIndex)
+        let mark = markets[index].mark
+        if mark <= 0 { return .failure(.markMissing(markets[index].spec.id)) }
+        if let now, now.nanoseconds - markets[index].markTime.nanoseconds > markets[index].parameters.priceMaxAge {
+            return .failure(.markStale(markets[index].spec.id))
+        }
+        return .success(mark)
     }
 
     /// One position's figures at its mark.
     func positionRisk(_ position: Position, leverage: Int64, override: MarkOverride?, now: Timestamp?)
         -> Result<PositionRisk, RiskError>
     {
-        let market = markets[Int(position.marketIndex)]
+        let index = Int(position.marketIndex)
         let mark: Int64
         switch markFor(marketIndex: position.marketIndex, override: override, now: now) {
         case .success(let value): mark = value
         case .failure(let error): return .failure(error)
         }
-        let valuation = market.valuation
+        let valuation = markets[index].valuation
         guard let value = valuation.value(size: position.size, price: mark, .down),
               let notional = valuation.notional(size: position.size, price: mark),
-              let requirements = market.parameters.margin.requirements(
+              let requirements = markets[index].parameters.margin.requirements(
                 notional: notional, size: position.size,
                 leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0)
         else { return .failure(.overflow) }
         let (upnl, overflow) = value.subtractingReportingOverflow(position.cost)
         if overflow { return .failure(.overflow) }
-        var risk = PositionRisk(market: market.spec.id, size: position.size, cost: position.cost, mark: mark,
+        var risk = PositionRisk(market: position.market, size: position.size, cost: position.cost, mark: mark,
                                 value: value, unrealizedPnl: upnl, notional: notional,
                                 initial: requirements.initial, maintenance: requirements.maintenance,
                                 isolated: position.isolated, isolatedPool: nil)
@@ -48,7 +52,7 @@ extension Engine {
             if overflow { return .failure(.overflow) }
             risk.isolatedPool = PoolRisk(equity: equity, initial: requirements.initial,
                                          maintenance: requirements.maintenance,
-                                         callRatio: market.parameters.marginCallRatio)
+                                         callRatio: markets[index].parameters.marginCallRatio)
         }
         return .success(risk)
     }
@@ -58,50 +62,79 @@ extension Engine {
         account.setting(marketIndex: marketIndex)?.leverage ?? 0
     }
 
+    /// A prospective change to one account: its position in one market and its wallet in that
+    /// market's settlement asset, as a planned fill would leave them. Lets a plan check margin
+    /// without copying the account.
+    public struct AccountChange: Sendable {
+        public var marketIndex: Int32
+        public var position: Position?
+        public var assetIndex: Int32
+        public var wallet: Int64
+    }
+
     /// The cross pool of an account, in USD value atoms: per asset, wallet plus the unrealized
     /// PnL of cross positions settling in it, haircut (positive part, piecewise) and valued at
     /// the asset's index price; requirements converted at the settlement asset's index, rounded up.
     /// Pass `now` to refuse stale prices (user actions); nil accepts any set price (reports).
-    public func crossPool(of account: Account, override: MarkOverride? = nil, now: Timestamp? = nil)
-        -> Result<PoolRisk, RiskError>
+    /// `change`, if given, replaces one position and one wallet balance.
+    public func crossPool(of account: Account, override: MarkOverride? = nil, now: Timestamp? = nil,
+                          change: AccountChange? = nil) -> Result<PoolRisk, RiskError>
     {
-        var equity: Int64 = 0
-        var initial: Int64 = 0
-        var maintenance: Int64 = 0
-        var callRatio = Rate.one
+        var totals = PoolRisk(equity: 0, initial: 0, maintenance: 0, callRatio: .one)
+        var changeAssetSeen = false
         for balance in account.balances {
-            var assetEquity = balance.atoms
-            var assetInitial: Int64 = 0
-            var assetMaintenance: Int64 = 0
-            for position in account.positions where !position.isolated
-                && markets[Int(position.marketIndex)].settleAssetIndex == balance.assetIndex
-            {
-                let risk: PositionRisk
-                switch positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
-                                    override: override, now: now) {
-                case .success(let value): risk = value
-                case .failure(let error): return .failure(error)
-                }
+            var wallet = balance.atoms
+            if let change, change.assetIndex == balance.assetIndex {
+                wallet = change.wallet
+                changeAssetSeen = true
+            }
+            if let error = addAsset(balance.assetIndex, wallet: wallet, of: account, override: override, now: now,
+                                    change: change, into: &totals) { return .failure(error) }
+        }
+        if let change, !changeAssetSeen,
+           let error = addAsset(change.assetIndex, wallet: change.wallet, of: account, override: override, now: now,
+                                change: change, into: &totals) { return .failure(error) }
+        return .success(totals)
+    }
+
+    /// Adds one asset's contribution (wallet + cross PnL, haircut and valued; requirements of the
+    /// cross positions settling in it) to a pool.
+    private func addAsset(_ assetIndex: Int32, wallet: Int64, of account: Account, override: MarkOverride?,
+                          now: Timestamp?, change: AccountChange?, into totals: inout PoolRisk) -> RiskError? {
+        var assetEquity = wallet
+        var assetInitial: Int64 = 0
+        var assetMaintenance: Int64 = 0
+        func add(_ position: Position) -> RiskError? {
+            guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else { return nil }
+            switch positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
+                                override: override, now: now) {
+            case .failure(let error): return error
+            case .success(let risk):
                 assetEquity &+= risk.unrealizedPnl
                 assetInitial &+= risk.initial
                 assetMaintenance &+= risk.maintenance
-                callRatio = min(callRatio, markets[Int(position.marketIndex)].parameters.marginCallRatio)
+                totals.callRatio = min(totals.callRatio, markets[Int(position.marketIndex)].parameters.marginCallRatio)
+                return nil
             }
-            if assetEquity == 0 && assetInitial == 0 && assetMaintenance == 0 { continue }
-            let asset = assets[Int(balance.assetIndex)]
-            if asset.price <= 0 { return .failure(.indexMissing(asset.spec.id)) }
-            if let now, now.nanoseconds - asset.priceTime.nanoseconds > asset.spec.priceMaxAge {
-                return .failure(.indexStale(asset.spec.id))
-            }
-            guard let equityValue = asset.value(of: asset.spec.collateralAtoms(of: assetEquity), .down),
-                  let initialValue = asset.value(of: assetInitial, .up),
-                  let maintenanceValue = asset.value(of: assetMaintenance, .up)
-            else { return .failure(.overflow) }
-            equity &+= equityValue
-            initial &+= initialValue
-            maintenance &+= maintenanceValue
         }
-        return .success(PoolRisk(equity: equity, initial: initial, maintenance: maintenance, callRatio: callRatio))
+        for position in account.positions where position.marketIndex != change?.marketIndex {
+            if let error = add(position) { return error }
+        }
+        if let position = change?.position, let error = add(position) { return error }
+        if assetEquity == 0 && assetInitial == 0 && assetMaintenance == 0 { return nil }
+        let asset = assets[Int(assetIndex)]
+        if asset.price <= 0 { return .indexMissing(asset.spec.id) }
+        if let now, now.nanoseconds - asset.priceTime.nanoseconds > asset.spec.priceMaxAge {
+            return .indexStale(asset.spec.id)
+        }
+        guard let equityValue = asset.value(of: asset.spec.collateralAtoms(of: assetEquity), .down),
+              let initialValue = asset.value(of: assetInitial, .up),
+              let maintenanceValue = asset.value(of: assetMaintenance, .up)
+        else { return .overflow }
+        totals.equity &+= equityValue
+        totals.initial &+= initialValue
+        totals.maintenance &+= maintenanceValue
+        return nil
     }
 
     /// The pool that a position's liquidation depends on: its own if isolated, else the account's

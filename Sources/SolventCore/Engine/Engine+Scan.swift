@@ -16,12 +16,12 @@ extension Engine {
         let state = markets[Int(marketIndex)]
         guard state.mark > 0 else { return [] }
         var rows: [Int32] = []
-        state.scan.candidates(mark: state.mark, valuation: state.valuation,
+        scanTables[Int(marketIndex)].candidates(mark: state.mark, valuation: state.valuation,
                               callRatio: state.parameters.marginCallRatio, into: &rows)
         var hits: [ScanHit] = []
         hits.reserveCapacity(rows.count)
         for row in rows {
-            let accountIndex = state.scan.accountIndex[Int(row)]
+            let accountIndex = scanTables[Int(marketIndex)].accountIndex[Int(row)]
             if let hit = exactHit(accountIndex: accountIndex, marketIndex: marketIndex) { hits.append(hit) }
         }
         return Engine.worstFirst(hits)
@@ -82,10 +82,10 @@ extension Engine {
             let size = Double(position.size)
             let base = screenBase(account, position)
             if position.scanRow < 0 {
-                let row = markets[marketIndex].scan.append(accountIndex: Int32(accountIndex), size: size, base: base)
+                let row = scanTables[marketIndex].append(accountIndex: Int32(accountIndex), size: size, base: base)
                 accounts[accountIndex].positions[slot].scanRow = row
             } else {
-                markets[marketIndex].scan.update(row: position.scanRow, size: size, base: base)
+                scanTables[marketIndex].update(row: position.scanRow, size: size, base: base)
             }
         }
     }
@@ -103,7 +103,7 @@ extension Engine {
     }
 
     mutating func removeScanRow(marketIndex: Int32, row: Int32) {
-        guard let moved = markets[Int(marketIndex)].scan.remove(row: row) else { return }
+        guard let moved = scanTables[Int(marketIndex)].remove(row: row) else { return }
         let slot = accounts[Int(moved)].positionSlot(marketIndex: marketIndex)!
         accounts[Int(moved)].positions[slot].scanRow = row
     }

@@ -7,6 +7,8 @@
 public struct Engine: Sendable {
     public internal(set) var assets: [AssetState] = []
     public internal(set) var markets: [MarketState] = []
+    /// Every position of each market (same index as `markets`), in the hot-path layout.
+    public internal(set) var scanTables: [MaintenanceScanTable] = []
     /// Accounts in the order they were opened; index 0 is the venue's own book.
     public internal(set) var accounts: [Account] = []
     var assetIndexByID: [AssetID: Int32] = [:]

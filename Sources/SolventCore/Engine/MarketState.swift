@@ -1,5 +1,5 @@
-/// A market as the engine holds it: declaration, parameters, prices, and the scan table of every
-/// position in it.
+/// A market as the engine holds it: declaration, parameters and prices. (Its scan table lives in
+/// `Engine.scanTables`, so reading a market never copies the table's arrays.)
 public struct MarketState: Sendable {
     public var spec: MarketSpec
     public var parameters: RiskParameters
@@ -12,8 +12,6 @@ public struct MarketState: Sendable {
     public var index: Int64
     /// A dated future that reached expiry and settled: no more fills.
     public var settled: Bool
-    /// Every position in this market, one row each, in a hot-path layout.
-    public var scan: MaintenanceScanTable
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec
@@ -24,7 +22,6 @@ public struct MarketState: Sendable {
         self.markTime = Timestamp(nanoseconds: 0)
         self.index = 0
         self.settled = false
-        self.scan = MaintenanceScanTable()
     }
 
     public var isPerpetual: Bool { spec.expiry == nil }

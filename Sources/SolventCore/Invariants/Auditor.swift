@@ -53,17 +53,17 @@ public enum Auditor {
             }
             for position in account.positions {
                 if position.size == 0 { found.append("account \(account.id): empty position") }
-                let table = engine.markets[Int(position.marketIndex)].scan
+                let table = engine.scanTables[Int(position.marketIndex)]
                 if position.scanRow < 0 || Int(position.scanRow) >= table.count
                     || table.accountIndex[Int(position.scanRow)] != Int32(accountIndex) {
                     found.append("account \(account.id): scan row of market \(position.market) is wrong")
                 }
             }
         }
-        for market in engine.markets {
+        for (index, market) in engine.markets.enumerated() {
             let holders = engine.accounts.reduce(0) { $0 + ($1.positions.contains { $0.market == market.spec.id } ? 1 : 0) }
-            if holders != market.scan.count {
-                found.append("market \(market.spec.symbol): \(market.scan.count) scan rows for \(holders) positions")
+            if holders != engine.scanTables[index].count {
+                found.append("market \(market.spec.symbol): \(engine.scanTables[index].count) scan rows for \(holders) positions")
             }
         }
     }

@@ -29,9 +29,9 @@ public struct MaintenanceScanTable: Sendable {
     mutating func configure(_ schedule: MarginSchedule) {
         switch schedule {
         case .tiered(let table):
-            maintenanceRates = table.tiers.map { Double($0.maintenanceRate.atoms) / Double(Rate.oneAtoms) }
-            maintenanceAmounts = table.maintenanceAmounts.map(Double.init)
-            caps = table.tiers.map { $0.notionalCap.map { Double($0.atoms) } ?? .infinity }
+            maintenanceRates = table.brackets.map { Double($0.maintenanceRate) / Double(Rate.oneAtoms) }
+            maintenanceAmounts = table.brackets.map { Double($0.maintenanceAmount) }
+            caps = table.brackets.map { $0.cap == Int64.max ? .infinity : Double($0.cap) }
             deducts = table.deductsMaintenanceAmount
             sizeScaled = nil
         case .sizeScaled(_, let maintenanceBase, let perContract):
@@ -88,25 +88,79 @@ public struct MaintenanceScanTable: Sendable {
     }
 
     /// Rows that may be at or beyond the margin-call level at `mark`: every row the screen cannot
-    /// clear. `valueFactor` and `kind` come from the market's `ContractValuation`.
+    /// clear (NaN rows always). Continuous tier tables run four rows at a time in SIMD registers
+    /// (maintenance is the maximum of the tier lines); other schedules run row by row. Nothing is
+    /// allocated per row.
     func candidates(mark: Int64, valuation: ContractValuation, callRatio: Rate, into result: inout [Int32]) {
         let ratio = Double(callRatio.atoms) / Double(Rate.oneAtoms)
-        let linear = valuation.kind == .linear
-        let factor = linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
+        let factor = valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
         let absoluteFactor = abs(factor)
+        let rows = size.count
         size.withUnsafeBufferPointer { sizes in
             base.withUnsafeBufferPointer { bases in
-                for row in 0..<sizes.count {
+                var row = 0
+                if deducts && sizeScaled == nil {
+                    row = screenTieredLines(sizes: sizes, bases: bases, factor: factor, absoluteFactor: absoluteFactor,
+                                            ratio: ratio, into: &result)
+                }
+                while row < rows {
                     let s = sizes[row]
-                    let value = s * factor
                     let notional = abs(s) * absoluteFactor
-                    let equity = bases[row] + value
+                    let equity = bases[row] + s * factor
                     let maintenance = maintenanceEstimate(notional: notional, size: s)
                     // Error bound: rounding of the exact figures (a few atoms) plus double error.
                     let tolerance = 8.0 + 1e-9 * (abs(bases[row]) + notional)
                     if !(equity * ratio - maintenance > tolerance) { result.append(Int32(row)) }
+                    row += 1
                 }
             }
         }
+    }
+
+    /// The SIMD screen for continuous tier tables; returns the first row it did not handle.
+    private func screenTieredLines(sizes: UnsafeBufferPointer<Double>, bases: UnsafeBufferPointer<Double>, factor: Double,
+                                   absoluteFactor: Double, ratio: Double, into result: inout [Int32]) -> Int {
+        typealias Lanes = SIMD4<Double>
+        let rows = sizes.count
+        let tiers = maintenanceRates.count
+        guard rows >= 4, tiers <= 16 else { return 0 }
+        var rates = [Lanes](repeating: .zero, count: tiers)
+        var amounts = [Lanes](repeating: .zero, count: tiers)
+        for tier in 0..<tiers {
+            rates[tier] = Lanes(repeating: maintenanceRates[tier])
+            amounts[tier] = Lanes(repeating: maintenanceAmounts[tier])
+        }
+        let sizePointer = UnsafeRawPointer(sizes.baseAddress!)
+        let basePointer = UnsafeRawPointer(bases.baseAddress!)
+        let eight = Lanes(repeating: 8)
+        let relative = Lanes(repeating: 1e-9)
+        let lanesFactor = Lanes(repeating: factor)
+        let lanesAbsolute = Lanes(repeating: absoluteFactor)
+        let lanesRatio = Lanes(repeating: ratio)
+        var row = 0
+        rates.withUnsafeBufferPointer { rates in
+            amounts.withUnsafeBufferPointer { amounts in
+                while row + 4 <= rows {
+                    let s = sizePointer.loadUnaligned(fromByteOffset: row * 8, as: Lanes.self)
+                    let b = basePointer.loadUnaligned(fromByteOffset: row * 8, as: Lanes.self)
+                    let absoluteSize = Lanes(abs(s[0]), abs(s[1]), abs(s[2]), abs(s[3]))
+                    let notional = absoluteSize * lanesAbsolute
+                    let equity = b + s * lanesFactor
+                    var maintenance = Lanes.zero
+                    for tier in 0..<tiers {
+                        let line = notional * rates[tier] - amounts[tier]
+                        maintenance.replace(with: line, where: line .> maintenance)
+                    }
+                    let absoluteBase = Lanes(abs(b[0]), abs(b[1]), abs(b[2]), abs(b[3]))
+                    let tolerance = eight + relative * (absoluteBase + notional)
+                    let clear = equity * lanesRatio - maintenance .> tolerance
+                    if !all(clear) {
+                        for lane in 0..<4 where !clear[lane] { result.append(Int32(row + lane)) }
+                    }
+                    row += 4
+                }
+            }
+        }
+        return row
     }
 }

@@ -15,13 +15,12 @@ public enum MarginSchedule: Hashable, Sendable {
     public func requirements(notional: Int64, size: Int64, leverageRate: Int64) -> (initial: Int64, maintenance: Int64)? {
         switch self {
         case .tiered(let table):
-            let tier = table.tierIndex(forNotional: notional)
-            let rates = table.tiers[tier]
-            let imr = max(rates.initialRate.atoms, leverageRate)
+            let bracket = table.brackets[table.tierIndex(forNotional: notional)]
+            let imr = max(bracket.initialRate, leverageRate)
             guard let initial = FixedPoint.multiplyDivide(notional, imr, Rate.oneAtoms, .up),
-                  let gross = FixedPoint.multiplyDivide(notional, rates.maintenanceRate.atoms, Rate.oneAtoms, .up)
+                  let gross = FixedPoint.multiplyDivide(notional, bracket.maintenanceRate, Rate.oneAtoms, .up)
             else { return nil }
-            let maintenance = max(0, gross - table.maintenanceAmounts[tier])
+            let maintenance = max(0, gross - bracket.maintenanceAmount)
             return (max(initial, maintenance), maintenance)
         case .sizeScaled(let initialBase, let maintenanceBase, let perContract):
             // rate × 10^8 = base × 10^8 + |size| × perContract, exact in 128 bits.
@@ -43,7 +42,7 @@ public enum MarginSchedule: Hashable, Sendable {
     /// The highest leverage the schedule allows at the smallest size (1 / initial rate of tier 1).
     public var maximumLeverage: Int64 {
         switch self {
-        case .tiered(let table): return Rate.oneAtoms / max(1, table.tiers[0].initialRate.atoms)
+        case .tiered(let table): return Rate.oneAtoms / max(1, table.brackets[0].initialRate)
         case .sizeScaled(let initialBase, _, _): return Rate.oneAtoms / max(1, initialBase.atoms)
         }
     }

@@ -6,13 +6,30 @@
 /// `deductsMaintenanceAmount == false` gives BitMEX-style risk-limit steps, where the tier's rate
 /// applies to the whole position (exchanges.md §2.2).
 public struct RiskTierTable: Hashable, Sendable {
-    public private(set) var tiers: [RiskTier]
-    /// Lower bound of each bracket (exclusive), in settlement-asset atoms.
-    public private(set) var floors: [Int64]
-    /// Maintenance amount of each bracket, in settlement-asset atoms, rounded down (a deduction
-    /// from a requirement: toward the house).
-    public private(set) var maintenanceAmounts: [Int64]
+    /// One bracket in the hot-path layout (a single array, so copying a table is one retain).
+    public struct Bracket: Hashable, Sendable {
+        /// Upper bound (inclusive), settlement atoms; Int64.max for the last bracket.
+        public var cap: Int64
+        public var initialRate: Int64
+        public var maintenanceRate: Int64
+        /// Maintenance amount, settlement atoms, rounded down (a deduction from a requirement:
+        /// toward the house).
+        public var maintenanceAmount: Int64
+    }
+
+    public private(set) var brackets: [Bracket]
     public let deductsMaintenanceAmount: Bool
+
+    /// The tiers as declared.
+    public var tiers: [RiskTier] {
+        brackets.map { bracket in
+            RiskTier(notionalCap: bracket.cap == Int64.max ? nil : Amount(atoms: bracket.cap),
+                     initialRate: Rate(atoms: bracket.initialRate), maintenanceRate: Rate(atoms: bracket.maintenanceRate))
+        }
+    }
+
+    /// Maintenance amount of each bracket, settlement atoms.
+    public var maintenanceAmounts: [Int64] { brackets.map(\.maintenanceAmount) }
 
     /// Builds the table, or returns the first invalid field.
     public static func make(tiers: [RiskTier], deductsMaintenanceAmount: Bool = true)
@@ -57,8 +74,12 @@ public struct RiskTierTable: Hashable, Sendable {
                 return .failure(.init(field: "tiers[\(index)].notionalCap", reason: "only the last tier may be uncapped"))
             }
         }
-        return .success(RiskTierTable(tiers: tiers, floors: floors, maintenanceAmounts: amounts,
-                                      deductsMaintenanceAmount: deductsMaintenanceAmount))
+        _ = floors
+        let brackets = tiers.indices.map { index in
+            Bracket(cap: tiers[index].notionalCap?.atoms ?? Int64.max, initialRate: tiers[index].initialRate.atoms,
+                    maintenanceRate: tiers[index].maintenanceRate.atoms, maintenanceAmount: amounts[index])
+        }
+        return .success(RiskTierTable(brackets: brackets, deductsMaintenanceAmount: deductsMaintenanceAmount))
     }
 
     /// The bracket a notional falls in: lower < notional ≤ cap; notional 0 is in the first.
@@ -66,9 +87,7 @@ public struct RiskTierTable: Hashable, Sendable {
     @inlinable
     public func tierIndex(forNotional notional: Int64) -> Int {
         var index = 0
-        while index < tiers.count - 1, let cap = tiers[index].notionalCap, notional > cap.atoms {
-            index += 1
-        }
+        while index < brackets.count - 1, notional > brackets[index].cap { index += 1 }
         return index
     }
 }

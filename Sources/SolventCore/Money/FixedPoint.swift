@@ -31,9 +31,29 @@ public enum FixedPoint {
     }
 
     /// Floor or ceiling division of 128-bit integers.
+    ///
+    /// Fast path: when the divisor fits 64 bits and the quotient does too (the common case for
+    /// notionals and conversions), one hardware 128-by-64 division replaces the generic 128-bit
+    /// division routine, which dominates the fill and re-margin paths otherwise.
     @inlinable
     public static func divide(_ numerator: Int128, by divisor: Int128, _ rounding: Rounding) -> Int128 {
         precondition(divisor > 0, "divisor must be positive")
+        if divisor <= Int128(UInt64.max) {
+            let magnitude = numerator.magnitude
+            let d = UInt64(divisor)
+            let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+            if high < d {
+                let (q, r) = d.dividingFullWidth((high: high, low: UInt64(truncatingIfNeeded: magnitude)))
+                var quotient = Int128(q)
+                if numerator < 0 {
+                    quotient = -quotient
+                    if r != 0 && rounding == .down { quotient -= 1 }
+                } else if r != 0 && rounding == .up {
+                    quotient += 1
+                }
+                return quotient
+            }
+        }
         let quotient = numerator / divisor
         let remainder = numerator % divisor
         if remainder == 0 { return quotient }

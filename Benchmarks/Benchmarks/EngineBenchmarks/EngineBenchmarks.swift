@@ -1,0 +1,48 @@
+import Benchmark
+import SolventCore
+import SolventWorkloads
+
+/// package-benchmark suites of the engine's hot paths: wall clock, throughput and mallocs.
+/// Run: `cd Benchmarks && swift package benchmark`.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
+                                           maxDuration: .seconds(5), maxIterations: 100)
+
+    Benchmark("Apply one fill (1,000 accounts)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var venue = WorkloadEngine()
+        venue.standardVenue()
+        venue.fundedAccounts(1_000, usdt: 10_000_000)
+        var stream = FillStream(accounts: 1_000)
+        let commands = (0..<benchmark.scaledIterations.count).map { _ in stream.next() }
+        benchmark.startMeasurement()
+        for command in commands { blackHole(venue.run(command)) }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("Re-margin one cross account with 10 positions", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var venue = WorkloadEngine()
+        venue.standardVenue(markets: 10)
+        venue.fundedAccounts(2, usdt: 10_000_000)
+        for market in 1...10 {
+            venue.run(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
+                                      quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
+        }
+        let account = venue.engine.account(AccountID(1))!
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(venue.engine.crossPool(of: account)) }
+    }
+
+    Benchmark("Re-margin 1,000,000 single-position accounts by full scan",
+              configuration: .init(maxDuration: .seconds(20), maxIterations: 10)) { benchmark in
+        var venue = WorkloadEngine()
+        venue.standardVenue(tiers: WorkloadEngine.twoTiers)
+        venue.perpPopulation(accounts: 1_000_000, seed: 12_345)
+        var tick: Int64 = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            tick += 1
+            venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: (600_000 + tick % 7 - 3) * 10_000_000), index: nil))
+            blackHole(venue.engine.scanMaintenance(market: MarketID(1)))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+// Benchmarks of Solvent's hot paths (DESIGN.md §8), kept in their own package so that the main
+// package's build and tests do not pay for the benchmark framework.
+//   swift package benchmark                      # package-benchmark: time, throughput, mallocs
+//   swift run -c release solvent-perf            # RESULT lines, same format as ../shared/bench
+import PackageDescription
+
+let package = Package(
+    name: "SolventBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Solvent", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .target(name: "SolventWorkloads", dependencies: [.product(name: "SolventCore", package: "Solvent")]),
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                "SolventWorkloads",
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SolventCore", package: "Solvent"),
+            ],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "solvent-perf",
+            dependencies: ["SolventWorkloads", .product(name: "SolventCore", package: "Solvent")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

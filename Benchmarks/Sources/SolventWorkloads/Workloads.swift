@@ -1,0 +1,135 @@
+import SolventCore
+
+/// Engines in the states the benchmarks measure, built through ordinary engine commands.
+public struct WorkloadEngine {
+    public var engine = Engine()
+    public var sequence: UInt64 = 0
+    public var time: Int64 = 1_700_000_000_000_000_000
+    public static let usdt = AssetID(1)
+    public static let btc = AssetID(2)
+
+    public init() {}
+
+    @discardableResult
+    public mutating func run(_ command: Command) -> Outcome {
+        sequence += 1
+        time += 1_000
+        return engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: nil, command: command))
+    }
+
+    mutating func ok(_ command: Command) {
+        let outcome = run(command)
+        precondition(outcome.rejection == nil, "workload command rejected: \(outcome)")
+    }
+
+    /// USDT and BTC with prices, and `markets` linear BTCUSDT-like markets (ids 1...markets) with
+    /// the Binance 2021 table, taker 0.04 %, maker 0.02 %, marks at 60,000.
+    public mutating func standardVenue(markets: Int = 1, tiers: [RiskTier]? = nil) {
+        ok(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6)))
+        ok(.createAsset(AssetSpec(id: Self.btc, symbol: "BTC", scale: 8)))
+        ok(.setIndexPrice(asset: Self.usdt, price: Price("1")!))
+        ok(.setIndexPrice(asset: Self.btc, price: Price("60000")!))
+        let table = try! RiskTierTable.make(tiers: tiers ?? Self.binance2021).get()
+        for id in 1...markets {
+            ok(.createMarket(MarketSpec(id: MarketID(UInt32(id)), symbol: "PERP\(id)", kind: .linear, settleAsset: Self.usdt,
+                                        contractSize: Quantity("1")!, tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
+                             RiskParameters(margin: .tiered(table), feeMakerRate: Rate("0.0002")!, feeTakerRate: Rate("0.0004")!,
+                                            priceMaxAgeSeconds: 3_600)))
+            ok(.setMarkPrice(market: MarketID(UInt32(id)), mark: Price("60000")!, index: nil))
+        }
+    }
+
+    static let binance2021: [RiskTier] = [
+        ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
+        ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
+        ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
+        (nil, "1", "0.5"),
+    ].map { (cap: String?, im: String, mm: String) in
+        RiskTier(notionalCap: cap.map { Amount(atoms: try! DecimalText.parse($0, scale: 6).get()) },
+                 initialRate: Rate(im)!, maintenanceRate: Rate(mm)!)
+    }
+
+    /// The two tiers of ../shared/bench/bench_perp_mtm.py: 0.5 % up to 100,000 USDT, 1 % above.
+    public static let twoTiers: [RiskTier] = [
+        RiskTier(notionalCap: Amount(atoms: 100_000_000_000), initialRate: Rate("0.01")!, maintenanceRate: Rate("0.005")!),
+        RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!),
+    ]
+
+    /// `accounts` accounts, each with `usdt` USDT.
+    public mutating func fundedAccounts(_ accounts: Int, usdt: Int64) {
+        for id in 1...accounts {
+            ok(.openAccount(AccountID(UInt64(id))))
+            ok(.deposit(account: AccountID(UInt64(id)), asset: Self.usdt, amount: Amount(atoms: usdt * 1_000_000)))
+        }
+    }
+
+    /// The benchmark population of bench_perp_mtm.py, same distributions: size uniform in
+    /// 0.001–5 BTC, long or short, entry 60,000 × e^N(0, 0.01), initial leverage 1–25x, collateral
+    /// = notional / leverage, cross margin, one position per account.
+    public mutating func perpPopulation(accounts: Int, seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        for id in 1...accounts {
+            let account = AccountID(UInt64(id))
+            let size = Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000 * (random.next() & 1 == 0 ? 1 : -1)
+            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let leverage = random.uniform(1.0, 25.0)
+            let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
+            ok(.openAccount(account))
+            ok(.deposit(account: account, asset: Self.usdt, amount: Amount(atoms: Int64(notional / leverage * 1e6) + 1)))
+            ok(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: max(100_000, abs(size)) * (size < 0 ? -1 : 1)),
+                               entryPrice: Price(atoms: entry), isolatedMargin: nil))
+        }
+    }
+}
+
+/// SplitMix64 with the two distributions the population needs.
+public struct SplitMix64 {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
+    /// e^N(0, sigma) by Box–Muller.
+    public mutating func logNormal(sigma: Double) -> Double {
+        let u1 = max(unit(), 1e-300)
+        let u2 = unit()
+        return _exp(sigma * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+func _log(_ x: Double) -> Double { Glibc.log(x) }
+func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+#else
+import Darwin
+func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+func _log(_ x: Double) -> Double { Darwin.log(x) }
+func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+#endif
+
+/// Fills between random pairs of funded accounts around the mark, small enough that initial
+/// margin always holds, alternating buyer and seller so positions stay bounded.
+public struct FillStream {
+    var random = SplitMix64(seed: 7)
+    let accounts: UInt64
+    public init(accounts: Int) { self.accounts = UInt64(accounts) }
+
+    public mutating func next(market: MarketID = MarketID(1)) -> Command {
+        let buyer = random.next() % accounts + 1
+        var seller = random.next() % accounts + 1
+        if seller == buyer { seller = seller % accounts + 1 }
+        let lots = Int64(random.next() % 50 + 1)
+        let ticks = 600_000 + Int64(random.next() % 201) - 100
+        return .applyFill(Fill(market: market, buyer: AccountID(buyer), seller: AccountID(seller),
+                               quantity: Quantity(atoms: lots * 100_000), price: Price(atoms: ticks * 10_000_000),
+                               taker: random.next() & 1 == 0 ? .buyer : .seller))
+    }
+}

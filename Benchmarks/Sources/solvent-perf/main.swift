@@ -1,0 +1,131 @@
+import SolventCore
+import SolventWorkloads
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Times Solvent's hot paths and prints one `RESULT` line per measurement in the format of
+/// ../shared/bench (common.py), so `summarize.py --vs` can set them beside the numpy baselines
+/// measured in the same sitting. Progress goes to stderr.
+///   swift run -c release solvent-perf [--accounts 1000000] [--repeats 5]
+
+func seconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// Progress on stderr (fd 2), so stdout carries only RESULT lines.
+func progress(_ text: String) {
+    let line = Array((text + "\n").utf8)
+    _ = line.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) }
+}
+
+func report(bench: String, impl: String, sizes: [(String, Int)], times: [Double], units: Double, unit: String) {
+    let sorted = times.sorted()
+    let median = sorted[sorted.count / 2]
+    let fields: [String] = ["bench=\(bench)", "impl=\(impl)"] + sizes.map { "\($0.0)=\($0.1)" } + [
+        "repeats=\(times.count)", "min_s=\(sorted.first!)", "median_s=\(median)", "max_s=\(sorted.last!)",
+        "unit=\(unit)", "units_per_run=\(Int(units))", "per_sec_median=\(units / median)",
+        "ns_per_unit_median=\(median / units * 1e9)", "spread=\(sorted.last! / sorted.first!)",
+    ]
+    print("RESULT " + fields.joined(separator: " "))
+    fflush(nil)
+}
+
+var accounts = 1_000_000
+var repeats = 5
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--accounts": accounts = Int(arguments.next() ?? "") ?? accounts
+    case "--repeats": repeats = Int(arguments.next() ?? "") ?? repeats
+    default:
+        progress("usage: solvent-perf [--accounts N] [--repeats R]")
+        exit(2)
+    }
+}
+
+// 1. Fills applied in memory by the engine (no journal), 1,000 funded accounts.
+do {
+    var venue = WorkloadEngine()
+    venue.standardVenue()
+    venue.fundedAccounts(1_000, usdt: 10_000_000)
+    var stream = FillStream(accounts: 1_000)
+    let count = 1_000_000
+    var commands: [Command] = []
+    commands.reserveCapacity(count)
+    for _ in 0..<count { commands.append(stream.next()) }
+    var times: [Double] = []
+    for run in 0..<repeats {
+        var copy = venue
+        let start = seconds()
+        var rejected = 0
+        for command in commands where copy.run(command).rejection != nil { rejected += 1 }
+        times.append(seconds() - start)
+        precondition(rejected == 0, "fills were rejected: \(rejected)")
+        progress("apply_fill run \(run + 1)/\(repeats): \(Int(Double(count) / times.last!)) fills/s")
+    }
+    report(bench: "apply_fill", impl: "solvent_engine", sizes: [("N", count)], times: times, units: Double(count), unit: "fill")
+}
+
+// 2. Re-margin one cross account with 10 positions (10 markets).
+do {
+    var venue = WorkloadEngine()
+    venue.standardVenue(markets: 10)
+    venue.fundedAccounts(2, usdt: 10_000_000)
+    for market in 1...10 {
+        venue.run(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
+                                  quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
+    }
+    let account = venue.engine.account(AccountID(1))!
+    precondition(account.positions.count == 10)
+    let iterations = 200_000
+    var times: [Double] = []
+    var sink: Int64 = 0
+    for _ in 0..<repeats {
+        let start = seconds()
+        for _ in 0..<iterations {
+            if case .success(let pool) = venue.engine.crossPool(of: account) { sink &+= pool.maintenance }
+        }
+        times.append(seconds() - start)
+    }
+    precondition(sink != 0)
+    report(bench: "remargin_cross_10_positions", impl: "solvent_engine", sizes: [("N", iterations)], times: times,
+           units: Double(iterations), unit: "account")
+}
+
+// 3. Re-margin `accounts` single-position accounts after one mark move, by full scan.
+do {
+    progress("building \(accounts) accounts (the bench_perp_mtm.py population)...")
+    let buildStart = seconds()
+    var venue = WorkloadEngine()
+    venue.standardVenue(tiers: WorkloadEngine.twoTiers)
+    venue.perpPopulation(accounts: accounts, seed: 12_345)
+    progress("built in \(Int(seconds() - buildStart)) s")
+    var random = SplitMix64(seed: 99)
+    var price = 60_000.0
+    var times: [Double] = []
+    var hits = 0
+    for run in 0..<(repeats + 1) {
+        price *= 1 + 0.0001 * (random.unit() * 2 - 1)
+        let mark = Price(atoms: Int64(price * 10).clamped() * 10_000_000)
+        let start = seconds()
+        venue.run(.setMarkPrice(market: MarketID(1), mark: mark, index: nil))
+        let found = venue.engine.scanMaintenance(market: MarketID(1))
+        let elapsed = seconds() - start
+        if run > 0 { times.append(elapsed) }   // the first tick warms the caches, as numpy's warmup
+        hits = found.count
+        progress("perp_mtm_tick run \(run): \(elapsed * 1e3) ms, \(found.count) accounts at or beyond margin call")
+    }
+    report(bench: "perp_mtm_tick", impl: "solvent_scan", sizes: [("N", accounts)], times: times,
+           units: Double(accounts), unit: "account")
+    progress("accounts at or beyond margin call on the last tick: \(hits)")
+}
+
+extension Int64 {
+    func clamped() -> Int64 { Swift.max(1, self) }
+}
