@@ -38,24 +38,30 @@ func report(bench: String, impl: String, sizes: [(String, Int)], times: [Double]
 
 var accounts = 1_000_000
 var repeats = 5
+var fillCount = 1_000_000
+var only: String? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--accounts": accounts = Int(arguments.next() ?? "") ?? accounts
     case "--repeats": repeats = Int(arguments.next() ?? "") ?? repeats
+    case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
+    case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--repeats R]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan]")
         exit(2)
     }
 }
 
+@MainActor func wanted(_ name: String) -> Bool { only == nil || only == name }
+
 // 1. Fills applied in memory by the engine (no journal), 1,000 funded accounts.
-do {
+if wanted("fills") {
     var venue = WorkloadEngine()
     venue.standardVenue()
     venue.fundedAccounts(1_000, usdt: 10_000_000)
     var stream = FillStream(accounts: 1_000)
-    let count = 1_000_000
+    let count = fillCount
     var commands: [Command] = []
     commands.reserveCapacity(count)
     for _ in 0..<count { commands.append(stream.next()) }
@@ -73,7 +79,7 @@ do {
 }
 
 // 2. Re-margin one cross account with 10 positions (10 markets).
-do {
+if wanted("cross") {
     var venue = WorkloadEngine()
     venue.standardVenue(markets: 10)
     venue.fundedAccounts(2, usdt: 10_000_000)
@@ -99,7 +105,7 @@ do {
 }
 
 // 3. Re-margin `accounts` single-position accounts after one mark move, by full scan.
-do {
+if wanted("scan") {
     progress("building \(accounts) accounts (the bench_perp_mtm.py population)...")
     let buildStart = seconds()
     var venue = WorkloadEngine()

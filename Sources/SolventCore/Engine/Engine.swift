@@ -13,7 +13,7 @@ public struct Engine: Sendable {
     public internal(set) var accounts: [Account] = []
     var assetIndexByID: [AssetID: Int32] = [:]
     var marketIndexByID: [MarketID: Int32] = [:]
-    var accountIndexByID: [AccountID: Int32] = [:]
+    var accountIndexByID = AccountDirectory()
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
