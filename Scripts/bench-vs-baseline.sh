@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs Solvent's hot-path benchmarks and the numpy peer baseline in the same sitting and prints
+# both RESULT lines with the speed-up (DESIGN.md §8: report ratios, not absolute times).
+#   Scripts/bench-vs-baseline.sh            # 1,000,000 accounts, 5 repeats
+#   ACCOUNTS=100000 REPEATS=7 Scripts/bench-vs-baseline.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ACCOUNTS=${ACCOUNTS:-1000000}
+REPEATS=${REPEATS:-5}
+shared="../shared/bench"
+state="${BENCH_STATE:-$HOME/.cache/solvent-bench}"
+out=$(mktemp -d)
+
+swift build -c release --package-path Benchmarks --product solvent-perf >&2
+Benchmarks/.build/release/solvent-perf --accounts "$ACCOUNTS" --repeats "$REPEATS" | tee "$out/solvent.txt"
+
+if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
+  (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_perp_mtm.py --accounts "$ACCOUNTS" \
+      --repeats "$REPEATS" --impl numpy_scan numpy_naive --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
+  python3 - "$out/solvent.txt" "$out/numpy.txt" <<'PY'
+import sys
+def read(path):
+    rows = []
+    for line in open(path):
+        if line.startswith("RESULT "):
+            rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+    return rows
+ours = {r["bench"]: r for r in read(sys.argv[1])}
+for peer in read(sys.argv[2]):
+    mine = ours.get(peer["bench"])
+    if mine:
+        ratio = float(peer["median_s"]) / float(mine["median_s"])
+        print(f"{peer['bench']}: solvent {float(mine['median_s'])*1e3:.3f} ms vs {peer['impl']} "
+              f"{float(peer['median_s'])*1e3:.3f} ms per tick -> {ratio:.2f}x")
+PY
+else
+  echo "peer baseline not set up: run ../shared/bench/setup.sh first (numpy in \$BENCH_STATE/venv)" >&2
+fi
