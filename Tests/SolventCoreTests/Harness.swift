@@ -4,7 +4,11 @@ import Testing
 /// Drives an engine the way the sequencer would (sequence +1, time +1 ms) and runs the auditor
 /// after every input, so every test also checks conservation and open-interest symmetry.
 struct Harness {
-    var engine = Engine()
+    var engine: Engine = {
+        var engine = Engine()
+        engine.auditsEveryEvent = true
+        return engine
+    }()
     var sequence: UInt64 = 0
     var time: Int64 = 1_700_000_000_000_000_000
     /// Audit after every input (the default); large population set-ups audit once at the end.
@@ -20,13 +24,20 @@ struct Harness {
         time += 1_000_000
         let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time),
                                                     commandID: id.map(CommandID.init), command: command))
-        if auditEachInput { audit(sourceLocation: sourceLocation) }
+        // With the engine auditing after every event, every state change is already covered
+        // (a rejection changes nothing); otherwise audit after the input.
+        if engine.auditsEveryEvent {
+            #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
+        } else if auditEachInput {
+            audit(sourceLocation: sourceLocation)
+        }
         return outcome
     }
 
     func audit(sourceLocation: SourceLocation = #_sourceLocation) {
         let violations = Auditor.violations(in: engine)
         #expect(violations.isEmpty, "auditor: \(violations)", sourceLocation: sourceLocation)
+        #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
     }
 
     /// Runs a command that must apply.

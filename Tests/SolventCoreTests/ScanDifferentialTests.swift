@@ -12,6 +12,7 @@ struct ScanDifferentialTests {
         var random = SeededRandom(seed: seed)
         var harness = Harness()
         harness.auditEachInput = false
+        harness.engine.auditsEveryEvent = false
         harness.standardAssets(btcPrice: "60000")
         harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
         harness.ok(.createMarket(MarketSpec(id: MarketID(2), symbol: "BTCUSD", kind: .inverse, settleAsset: Harness.btc,

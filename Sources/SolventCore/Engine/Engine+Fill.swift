@@ -101,14 +101,20 @@ extension Engine {
         var isolated1 = before?.isolatedMargin ?? 0
         var transfer: Int64 = 0
         if isolated {
-            isolated1 = isolated1 &+ change.realized &- fee
+            guard let margin = FixedPoint.add(isolated1, change.realized).flatMap({ FixedPoint.subtract($0, fee) }) else {
+                return .failure(overflow)
+            }
+            isolated1 = margin
             if size1 == 0 {
                 transfer = -isolated1
             } else if change.isReduction, isolated1 > 0 {
                 transfer = -Int64(FixedPoint.divide(Int128(isolated1) * Int128(quantity.magnitude), by: Int128(size0.magnitude), .down))
             }
         } else {
-            wallet1 = wallet1 &+ change.realized &- fee
+            guard let balance = FixedPoint.add(wallet1, change.realized).flatMap({ FixedPoint.subtract($0, fee) }) else {
+                return .failure(overflow)
+            }
+            wallet1 = balance
         }
         var after: Position? = nil
         if size1 != 0 {
@@ -130,13 +136,15 @@ extension Engine {
             case .failure(let error): return .failure(.from(error, field: "market"))
             case .success(let risk): transfer = max(0, risk.initial &- risk.isolatedPool!.equity)
             }
-            position.isolatedMargin = isolated1 &+ transfer
+            guard let margin = FixedPoint.add(isolated1, transfer) else { return .failure(overflow) }
+            position.isolatedMargin = margin
             after = position
         } else if var position = after, transfer != 0 {
-            position.isolatedMargin = isolated1 &+ transfer
+            position.isolatedMargin = isolated1 &+ transfer   // a release: never beyond what the position held
             after = position
         }
-        wallet1 = wallet1 &- transfer
+        guard let walletAfterTransfer = FixedPoint.subtract(wallet1, transfer) else { return .failure(overflow) }
+        wallet1 = walletAfterTransfer
         if !isVenue && increasesRisk {
             if isolated, wallet1 < 0 {
                 return .failure(Rejection(.insufficientBalance, field: field,

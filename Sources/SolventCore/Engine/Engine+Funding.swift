@@ -70,35 +70,36 @@ extension Engine {
                 else { return .failure(overflow) }
                 amount = pays ? -magnitude : magnitude
             }
-            var wallet = account.balance(assetIndex: state.settleAssetIndex)
-            var transfer: Int64 = 0
+            let wallet = account.balance(assetIndex: state.settleAssetIndex)
             if closing {
-                // Settlement realizes value − cost; the position and its isolated margin are released.
-                if position.isolated { transfer = -(position.isolatedMargin &+ amount) } else { wallet &+= amount }
-                wallet &-= transfer
-                legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: transfer,
-                                       walletAfter: wallet, positionAfter: nil))
+                // Settlement realizes value − cost and releases the position with its isolated
+                // margin: the account's cash changes by the value at the settlement price.
+                let released = position.isolated ? position.isolatedMargin : 0
+                guard let credit = FixedPoint.add(amount, released), let walletAfter = FixedPoint.add(wallet, credit),
+                      let total = FixedPoint.add(cashTotal, amount &+ position.cost) else { return .failure(overflow) }
+                cashTotal = total
+                legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0,
+                                       isolatedTransfer: position.isolated ? -credit : 0,
+                                       walletAfter: walletAfter, positionAfter: nil))
                 continue
             }
-            if position.isolated { position.isolatedMargin &+= amount } else { wallet &+= amount }
-            position.fundingPnl &+= amount
-            cashTotal &+= amount
+            var walletAfter = wallet
+            if position.isolated {
+                guard let margin = FixedPoint.add(position.isolatedMargin, amount) else { return .failure(overflow) }
+                position.isolatedMargin = margin
+            } else {
+                guard let credited = FixedPoint.add(wallet, amount) else { return .failure(overflow) }
+                walletAfter = credited
+            }
+            guard let fundingPnl = FixedPoint.add(position.fundingPnl, amount),
+                  let total = FixedPoint.add(cashTotal, amount) else { return .failure(overflow) }
+            position.fundingPnl = fundingPnl
+            cashTotal = total
             legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: 0,
-                                   walletAfter: wallet, positionAfter: position))
+                                   walletAfter: walletAfter, positionAfter: position))
         }
-        let dust = closing ? -legs.reduce(Int64(0)) { $0 &+ closingCash($1, marketIndex) } : -cashTotal
+        let dust = -cashTotal
         precondition(dust >= 0, "a settlement's rounding must favour the house")
         return .success((legs, dust))
-    }
-
-    /// The change of an account's cash when its position closes at settlement: it gives up
-    /// −cost (the position) and receives its realized value.
-    private func closingCash(_ leg: LegApplied, _ marketIndex: Int32) -> Int64 {
-        let account = accounts[Int(accountIndexByID[leg.account]!)]
-        let position = account.positions[account.positionSlot(marketIndex: marketIndex)!]
-        // cash = wallet + isolated − cost; after: wallet' with no position.
-        let before = account.balance(assetIndex: markets[Int(marketIndex)].settleAssetIndex)
-            &+ position.isolatedMargin &- position.cost
-        return leg.walletAfter &- before
     }
 }

@@ -110,9 +110,12 @@ extension Engine {
                                 override: override, now: now) {
             case .failure(let error): return error
             case .success(let risk):
-                assetEquity &+= risk.unrealizedPnl
-                assetInitial &+= risk.initial
-                assetMaintenance &+= risk.maintenance
+                guard let equity = FixedPoint.add(assetEquity, risk.unrealizedPnl),
+                      let initial = FixedPoint.add(assetInitial, risk.initial),
+                      let maintenance = FixedPoint.add(assetMaintenance, risk.maintenance) else { return .overflow }
+                assetEquity = equity
+                assetInitial = initial
+                assetMaintenance = maintenance
                 totals.callRatio = min(totals.callRatio, markets[Int(position.marketIndex)].parameters.marginCallRatio)
                 return nil
             }
@@ -131,9 +134,12 @@ extension Engine {
               let initialValue = asset.value(of: assetInitial, .up),
               let maintenanceValue = asset.value(of: assetMaintenance, .up)
         else { return .overflow }
-        totals.equity &+= equityValue
-        totals.initial &+= initialValue
-        totals.maintenance &+= maintenanceValue
+        guard let equity = FixedPoint.add(totals.equity, equityValue),
+              let initial = FixedPoint.add(totals.initial, initialValue),
+              let maintenance = FixedPoint.add(totals.maintenance, maintenanceValue) else { return .overflow }
+        totals.equity = equity
+        totals.initial = initial
+        totals.maintenance = maintenance
         return nil
     }
 

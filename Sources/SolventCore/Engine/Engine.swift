@@ -17,6 +17,10 @@ public struct Engine: Sendable {
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
+    /// Tests and the seeded simulation set this to run the auditor after every applied event;
+    /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
+    public var auditsEveryEvent = false
+    public private(set) var auditFindings: [String] = []
 
     public init() {
         accounts.append(Account(id: .venue))
@@ -39,7 +43,12 @@ public struct Engine: Sendable {
             return .rejected(rejection)
         case .success(let events):
             precondition(!events.isEmpty, "an applied command yields at least one event")
-            for event in events { apply(event) }
+            for event in events {
+                apply(event)
+                if auditsEveryEvent {
+                    for violation in Auditor.violations(in: self) { auditFindings.append("after \(event): \(violation)") }
+                }
+            }
             if let id = input.commandID { recentCommands.insert(id) }
             return .applied(events)
         }

@@ -63,6 +63,20 @@ public enum FixedPoint {
         }
     }
 
+    /// `a + b`, or nil on overflow (for balances and sums that user input can push to the limit).
+    @inlinable
+    public static func add(_ a: Int64, _ b: Int64) -> Int64? {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : sum
+    }
+
+    /// `a − b`, or nil on overflow.
+    @inlinable
+    public static func subtract(_ a: Int64, _ b: Int64) -> Int64? {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? nil : difference
+    }
+
     /// The value as Int64, or nil if it does not fit.
     @inlinable
     public static func narrow(_ value: Int128) -> Int64? {
