@@ -80,3 +80,10 @@ struct FixedPointDivisionTests {
         }
     }
 }
+
+extension FixedPointTests {
+    @Test func extremeExponentsAreRejected() {
+        #expect(DecimalText.parse("1e-9223372036854775808", scale: 8) == .failure(.invalidCharacter("e")))
+        #expect(DecimalText.parse("1e400", scale: 8) == .failure(.invalidCharacter("e")))
+    }
+}

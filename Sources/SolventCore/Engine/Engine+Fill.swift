@@ -32,7 +32,9 @@ extension Engine {
         case .success(let leg): seller = leg
         }
         // Fees go to the fee pool; what the two sides' cash changes leave over is dust.
-        let dust = -(buyer.cashDelta &+ seller.cashDelta)
+        guard let dust = FixedPoint.narrow(-(Int128(buyer.cashDelta) + Int128(seller.cashDelta))) else {
+            return .failure(Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point"))
+        }
         precondition(dust >= 0, "a fill's rounding must favour the house")
         return .success([.fillApplied(FillApplied(fill: fill, buyer: buyer.leg, seller: seller.leg, dust: dust))])
     }
@@ -200,7 +202,7 @@ struct TradeSplit {
         else { return nil }
         let (realized, o1) = (-closeValue).subtractingReportingOverflow(cost0)
         let (tradeValue, o2) = closeValue.addingReportingOverflow(openValue)
-        if o1 || o2 { return nil }
+        if o1 || o2 || tradeValue == Int64.min { return nil }
         return TradeSplit(cost1: openValue, realized: realized, tradeValue: tradeValue, isReduction: false, closesAll: true)
     }
 }

@@ -12,7 +12,7 @@ extension Engine {
         guard state.isPerpetual else {
             return .failure(Rejection(.notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals"))
         }
-        guard abs(rate.atoms) <= Rate.oneAtoms / 10 else {
+        guard rate.atoms.magnitude <= UInt64(Rate.oneAtoms / 10) else {
             return .failure(Rejection(.invalidParameter, field: "rate", "expected a funding rate between -0.1 and 0.1"))
         }
         guard let mark = state.freshMark(at: now) else {

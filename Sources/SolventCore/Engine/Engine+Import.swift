@@ -13,6 +13,7 @@ extension Engine {
             return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is the other side of an import"))
         }
         if size.atoms == 0 { return .failure(Rejection(.nonPositiveQuantity, field: "size", "expected a non-zero size")) }
+        if size.atoms == Int64.min { return .failure(Rejection(.notionalOverflow, field: "size", "exceeds 64-bit fixed point")) }
         if entryPrice.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "entryPrice", "expected a positive price")) }
         if size.atoms % state.spec.lotSize.atoms != 0 {
             return .failure(Rejection(.offLotGrid, field: "size", "expected a multiple of the lot size \(state.spec.lotSize)"))

@@ -44,7 +44,7 @@ extension Engine {
     /// crosses zero, from two evaluations near the mark: exact within one tier up to rounding.
     private func linearGuess(account: Account, marketIndex: Int32, long: Bool, predicate: (PoolRisk) -> Bool) -> Int64 {
         let market = markets[Int(marketIndex)]
-        let mark = market.mark > 0 ? market.mark : 1
+        let mark = min(max(market.mark, 1), BoundarySearch.maximumPrice)
         let usesMaintenance = predicate(PoolRisk(equity: 1, initial: 0, maintenance: 2, callRatio: .one))
         func gap(_ price: Int64) -> Double? {
             guard case .success(let pool) = pool(of: account, marketIndex: marketIndex,

@@ -36,7 +36,7 @@ public struct ContractValuation: Hashable, Sendable {
             if overflow { return nil }
             return FixedPoint.narrow(FixedPoint.divide(product, by: scaleFactor, rounding))
         case .inverse:
-            let (product, overflow) = (Int128(-size) * Int128(contractSizeAtoms)).multipliedReportingOverflow(by: scaleFactor)
+            let (product, overflow) = (-Int128(size) * Int128(contractSizeAtoms)).multipliedReportingOverflow(by: scaleFactor)
             if overflow { return nil }
             let divisor = Int128(price) * Int128(FixedPoint.powersOfTen[Price.scale])
             return FixedPoint.narrow(FixedPoint.divide(product, by: divisor, rounding))
@@ -67,7 +67,7 @@ extension ContractValuation {
             let price = numerator / denominator
             return price > 0 ? FixedPoint.narrow(price) : nil
         case .inverse:
-            let numerator = Int128(-size) * Int128(contractSizeAtoms) * scaleFactor
+            let numerator = -Int128(size) * Int128(contractSizeAtoms) * scaleFactor
             let denominator = Int128(value) * Int128(FixedPoint.powersOfTen[Price.scale])
             let price = numerator / denominator
             return price > 0 ? FixedPoint.narrow(price) : nil

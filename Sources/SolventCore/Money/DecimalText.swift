@@ -16,7 +16,7 @@ public enum DecimalText {
         var mantissa = Substring(text)
         var exponent = 0
         if let e = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            guard let parsed = Int(mantissa[mantissa.index(after: e)...]), abs(parsed) < 40 else {
+            guard let parsed = Int(mantissa[mantissa.index(after: e)...]), parsed.magnitude < 40 else {
                 return .failure(.invalidCharacter("e"))
             }
             exponent = parsed

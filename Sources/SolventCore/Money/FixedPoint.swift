@@ -77,10 +77,11 @@ public enum FixedPoint {
         return overflow ? nil : difference
     }
 
-    /// The value as Int64, or nil if it does not fit.
+    /// The value as Int64, or nil if it does not fit. Int64.min is refused too, so every result
+    /// can be negated without trapping.
     @inlinable
     public static func narrow(_ value: Int128) -> Int64? {
-        guard value >= Int128(Int64.min), value <= Int128(Int64.max) else { return nil }
+        guard value > Int128(Int64.min), value <= Int128(Int64.max) else { return nil }
         return Int64(value)
     }
 
