@@ -21,13 +21,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Re-margin one cross account with 10 positions", configuration: .init(scalingFactor: .kilo)) { benchmark in
         var venue = WorkloadEngine()
-        venue.standardVenue(markets: 10)
-        venue.fundedAccounts(2, usdt: 10_000_000)
-        for market in 1...10 {
-            venue.run(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
-                                      quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
-        }
-        let account = venue.engine.account(AccountID(1))!
+        let account = venue.crossAccount(positions: 10)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(venue.engine.crossPool(of: account)) }
     }

@@ -55,6 +55,20 @@ public struct WorkloadEngine {
         RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!),
     ]
 
+    /// Account 1 with a 1.5-contract long in each of `markets` markets (account 2 holds the
+    /// shorts): the cross account whose re-margin the benchmarks time.
+    public mutating func crossAccount(positions markets: Int) -> Account {
+        standardVenue(markets: markets)
+        fundedAccounts(2, usdt: 10_000_000)
+        for market in 1...markets {
+            ok(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
+                               quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
+        }
+        let account = engine.account(AccountID(1))!
+        precondition(account.positions.count == markets)
+        return account
+    }
+
     /// `accounts` accounts, each with `usdt` USDT.
     public mutating func fundedAccounts(_ accounts: Int, usdt: Int64) {
         for id in 1...accounts {

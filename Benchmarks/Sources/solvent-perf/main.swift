@@ -81,14 +81,7 @@ if wanted("fills") {
 // 2. Re-margin one cross account with 10 positions (10 markets).
 if wanted("cross") {
     var venue = WorkloadEngine()
-    venue.standardVenue(markets: 10)
-    venue.fundedAccounts(2, usdt: 10_000_000)
-    for market in 1...10 {
-        venue.run(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
-                                  quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
-    }
-    let account = venue.engine.account(AccountID(1))!
-    precondition(account.positions.count == 10)
+    let account = venue.crossAccount(positions: 10)
     let iterations = 200_000
     var times: [Double] = []
     var sink: Int64 = 0

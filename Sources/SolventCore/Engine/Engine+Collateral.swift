@@ -3,9 +3,9 @@ extension Engine {
     func planDeposit(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
         let accountIndex: Int32
         let assetIndex: Int32
-        switch (self.accountIndex(account, field: "account"), self.assetIndex(asset, field: "asset")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
+        switch accountAndAsset(account, asset) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let indices): (accountIndex, assetIndex) = indices
         }
         guard amount.atoms > 0 else {
             return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
@@ -25,9 +25,9 @@ extension Engine {
     func planWithdraw(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
         let accountIndex: Int32
         let assetIndex: Int32
-        switch (self.accountIndex(account, field: "account"), self.assetIndex(asset, field: "asset")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let a), .success(let s)): (accountIndex, assetIndex) = (a, s)
+        switch accountAndAsset(account, asset) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let indices): (accountIndex, assetIndex) = indices
         }
         guard amount.atoms > 0 else {
             return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
@@ -55,9 +55,9 @@ extension Engine {
     func planAdjustIsolatedMargin(_ account: AccountID, _ market: MarketID, _ amount: Amount) -> Result<[Event], Rejection> {
         let accountIndex: Int32
         let marketIndex: Int32
-        switch (self.accountIndex(account, field: "account"), self.marketIndex(market, field: "market")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let a), .success(let m)): (accountIndex, marketIndex) = (a, m)
+        switch accountAndMarket(account, market) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let indices): (accountIndex, marketIndex) = indices
         }
         guard amount.atoms != 0 else {
             return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a non-zero amount (positive adds margin)"))

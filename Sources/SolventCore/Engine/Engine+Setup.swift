@@ -83,9 +83,9 @@ extension Engine {
     {
         let accountIndex: Int32
         let marketIndex: Int32
-        switch (self.accountIndex(account, field: "account"), self.marketIndex(market, field: "market")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let a), .success(let m)): (accountIndex, marketIndex) = (a, m)
+        switch accountAndMarket(account, market) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let indices): (accountIndex, marketIndex) = indices
         }
         if account == .venue {
             return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no leverage setting"))

@@ -100,6 +100,16 @@ public struct Engine: Sendable {
         return .success(index)
     }
 
+    /// The account and asset a command names, or the rejection for the first unknown one.
+    func accountAndAsset(_ account: AccountID, _ asset: AssetID) -> Result<(Int32, Int32), Rejection> {
+        accountIndex(account, field: "account").flatMap { a in assetIndex(asset, field: "asset").map { (a, $0) } }
+    }
+
+    /// The account and market a command names, or the rejection for the first unknown one.
+    func accountAndMarket(_ account: AccountID, _ market: MarketID) -> Result<(Int32, Int32), Rejection> {
+        accountIndex(account, field: "account").flatMap { a in marketIndex(market, field: "market").map { (a, $0) } }
+    }
+
     // MARK: Read access for reports and tests
 
     public func account(_ id: AccountID) -> Account? {
