@@ -31,6 +31,18 @@ struct LiquidationPriceTests {
                                      override: .init(marketIndex: marketIndex, mark: long ? price + 1 : price - 1)).get()
         #expect(at.status >= .liquidatable, "not liquidatable at the reported price", sourceLocation: sourceLocation)
         #expect(safer.status < .liquidatable, "still liquidatable one atom toward safety", sourceLocation: sourceLocation)
+        // The bankruptcy price: equity ≥ 0 there, negative one atom beyond; and it lies beyond the
+        // liquidation price (the maintenance buffer is what liquidation works with).
+        guard let bankruptcy = engine.bankruptcyPrice(of: account, marketIndex: marketIndex) else {
+            Issue.record("no bankruptcy price", sourceLocation: sourceLocation)
+            return
+        }
+        let zero = try! engine.pool(of: account, marketIndex: marketIndex,
+                                    override: .init(marketIndex: marketIndex, mark: bankruptcy)).get()
+        let beyond = try! engine.pool(of: account, marketIndex: marketIndex,
+                                      override: .init(marketIndex: marketIndex, mark: long ? bankruptcy - 1 : bankruptcy + 1)).get()
+        #expect(zero.equity >= 0 && beyond.equity < 0, "bankruptcy price is not the zero-equity boundary", sourceLocation: sourceLocation)
+        #expect(long ? bankruptcy < price : bankruptcy > price, "bankruptcy must lie beyond liquidation", sourceLocation: sourceLocation)
     }
 
     /// BN-D1..D4 [D]: Binance's formula with the 2021-03-18 table, including the tier re-check.
