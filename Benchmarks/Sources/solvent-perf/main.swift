@@ -128,3 +128,4 @@ if wanted("scan") {
 extension Int64 {
     func clamped() -> Int64 { Swift.max(1, self) }
 }
+

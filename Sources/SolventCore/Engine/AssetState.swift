@@ -13,6 +13,8 @@ public struct AssetState: Hashable, Sendable {
     public var dust: Int64
     /// The outside world: minus everything deposited plus everything withdrawn.
     public var outside: Int64
+    /// True when every haircut tier counts at 100 % (then value is linear in the balance).
+    public let countsAtPar: Bool
 
     public init(spec: AssetSpec) {
         self.spec = spec
@@ -22,6 +24,7 @@ public struct AssetState: Hashable, Sendable {
         self.feePool = 0
         self.dust = 0
         self.outside = 0
+        self.countsAtPar = spec.collateralTiers.allSatisfy { $0.ratio == .one }
     }
 
     /// Converts an amount of this asset to USD value at the index price, rounded as asked;

@@ -73,7 +73,9 @@ extension Engine {
     func planLeg(accountIndex: Int32, marketIndex: Int32, quantity: Int64, price: Int64, feeRate: Rate,
                  field: String) -> Result<PlannedLeg, Rejection> {
         let overflow = Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point")
-        let market = markets[Int(marketIndex)]
+        // Field reads rather than copies of the market (this runs twice per fill).
+        let valuation = markets[Int(marketIndex)].valuation
+        let settle = markets[Int(marketIndex)].settleAssetIndex
         let account = accounts[Int(accountIndex)]
         let isVenue = account.isVenue
         let slot = account.positionSlot(marketIndex: marketIndex)
@@ -88,16 +90,15 @@ extension Engine {
         let (size1, sizeOverflow) = size0.addingReportingOverflow(quantity)
         if sizeOverflow { return .failure(overflow) }
         guard let change = TradeSplit.compute(size0: size0, cost0: cost0, quantity: quantity, price: price,
-                                              valuation: market.valuation)
+                                              valuation: valuation)
         else { return .failure(overflow) }
         var fee: Int64 = 0
         if !isVenue && feeRate.atoms > 0 {
-            guard let notional = market.valuation.notional(size: quantity, price: price),
+            guard let notional = valuation.notional(size: quantity, price: price),
                   let charged = FixedPoint.multiplyDivide(notional, feeRate.atoms, Rate.oneAtoms, .up)
             else { return .failure(overflow) }
             fee = charged
         }
-        let settle = market.settleAssetIndex
         let wallet0 = account.balance(assetIndex: settle)
         var wallet1 = wallet0
         var isolated1 = before?.isolatedMargin ?? 0
@@ -120,7 +121,7 @@ extension Engine {
         }
         var after: Position? = nil
         if size1 != 0 {
-            var position = before ?? Position(market: market.spec.id, marketIndex: marketIndex, size: 0, cost: 0,
+            var position = before ?? Position(market: markets[Int(marketIndex)].spec.id, marketIndex: marketIndex, size: 0, cost: 0,
                                               isolated: isolated, isolatedMargin: 0)
             position.size = size1
             position.cost = change.cost1

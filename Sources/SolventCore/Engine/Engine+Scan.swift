@@ -95,7 +95,7 @@ extension Engine {
     private func screenBase(_ account: Account, _ position: Position) -> Double {
         if position.isolated { return Double(position.isolatedMargin) - Double(position.cost) }
         let settle = markets[Int(position.marketIndex)].settleAssetIndex
-        guard account.positions.count == 1, assets[Int(settle)].spec.collateralTiers.allSatisfy({ $0.ratio == .one }) else {
+        guard account.positions.count == 1, assets[Int(settle)].countsAtPar else {
             return .nan
         }
         for balance in account.balances where balance.assetIndex != settle && balance.atoms != 0 { return .nan }

@@ -11,8 +11,8 @@ public struct Engine: Sendable {
     public internal(set) var scanTables: [MaintenanceScanTable] = []
     /// Accounts in the order they were opened; index 0 is the venue's own book.
     public internal(set) var accounts: [Account] = []
-    var assetIndexByID: [AssetID: Int32] = [:]
-    var marketIndexByID: [MarketID: Int32] = [:]
+    var assetIndexByID = IndexDirectory<AssetID>()
+    var marketIndexByID = IndexDirectory<MarketID>()
     var accountIndexByID = AccountDirectory()
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
