@@ -94,6 +94,45 @@ extension Engine {
         encoder.write(market.markTime.nanoseconds)
         encoder.write(market.index)
         encoder.write(market.settled)
+        encoder.write(market.oracle != nil)
+        if let oracle = market.oracle { encode(oracle, into: &encoder) }
+    }
+
+    private func encode(_ state: OracleState, into encoder: inout CanonicalEncoder) {
+        let config = state.config
+        encoder.write(config.sources.count)
+        for source in config.sources {
+            encoder.write(source.id.rawValue)
+            encoder.write(source.weight)
+        }
+        encoder.write(config.aggregation.rawValue)
+        for value in [config.sampleMaxAge, config.band.atoms, Int64(config.minimumSources), Int64(config.resumeAfterGoodUpdates),
+                      config.markBand.atoms, config.basisTimeConstant, config.priceMoveThreshold.atoms, config.priceMoveWindow,
+                      config.priceMoveCoolDown, config.fundingInterestRate.atoms, config.fundingPremiumClamp.atoms,
+                      config.fundingCap.atoms, config.liquidationDepth, config.liquidationDepthFraction.atoms,
+                      config.liquidationWindow] {
+            encoder.write(value)
+        }
+        switch config.priceMoveMode {
+        case .pause: encoder.write(Int64(-1))
+        case .slow(let fraction): encoder.write(fraction.atoms)
+        }
+        encoder.write(state.basis.numerator.bitPattern)
+        encoder.write(state.basis.denominator.bitPattern)
+        encoder.write(state.basisTime?.nanoseconds)
+        encoder.write(state.frozen)
+        encoder.write(state.goodUpdatesSinceFreeze)
+        encoder.write(state.priceMoveUntil?.nanoseconds)
+        encoder.write(state.markHistory.count)
+        for point in state.markHistory {
+            encoder.write(point.time.nanoseconds)
+            encoder.write(point.mark)
+        }
+        encoder.write(state.premiumSum)
+        encoder.write(state.premiumCount)
+        encoder.write(state.lastFundingTime.nanoseconds)
+        encoder.write(state.limiter.windowStart.nanoseconds)
+        encoder.write(state.limiter.liquidatedInWindow)
     }
 
     private func encode(_ account: Account, into encoder: inout CanonicalEncoder) {

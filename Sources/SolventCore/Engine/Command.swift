@@ -23,6 +23,10 @@ public enum Command: Hashable, Sendable {
     /// `entryPrice`, the venue's book the opposite side; isolated margin comes from the wallet.
     /// No margin check (the import states an existing position, it does not trade).
     case importPosition(account: AccountID, market: MarketID, size: Quantity, entryPrice: Price, isolatedMargin: Amount?)
+    /// Sets (or replaces) a market's price sources, aggregation and circuit-breaker rules.
+    case configureOracle(market: MarketID, OracleConfig)
+    /// Source samples and the venue's own last trade and mid: the engine computes index and mark.
+    case updateOracle(market: MarketID, samples: [OracleSample], last: Price?, mid: Price?)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

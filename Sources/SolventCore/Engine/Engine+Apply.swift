@@ -64,8 +64,26 @@ extension Engine {
             if let index { markets[marketIndex].index = index.atoms }
         case .fundingSettled(let settlement), .marketSettled(let settlement):
             applySettlement(settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
-        case .ticked:
+        case .ticked, .breakerTripped, .breakerResumed:
             break
+        case .oracleConfigured(let market, let config):
+            let index = Int(marketIndexByID[market]!)
+            var state = OracleState(config: config, now: now)
+            if let previous = markets[index].oracle {
+                // Reconfiguring keeps the running state (breakers, basis, funding accumulator).
+                state = previous
+                state.config = config
+            }
+            markets[index].oracle = state
+        case .indexUpdated(let update):
+            let index = Int(marketIndexByID[update.market]!)
+            if let mark = update.mark {
+                markets[index].mark = mark.atoms
+                markets[index].markTime = now
+            }
+            if let value = update.index { markets[index].index = value.atoms }
+        case .oracleStateChanged(let market, let state):
+            markets[Int(marketIndexByID[market]!)].oracle = state
         case .positionImported(let imported):
             let marketIndex = marketIndexByID[imported.market]!
             applyLeg(imported.account, marketIndex: marketIndex)

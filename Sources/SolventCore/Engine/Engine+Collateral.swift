@@ -45,6 +45,10 @@ extension Engine {
         holder.setBalance(assetIndex: assetIndex, atoms: balance - amount.atoms)
         // An account with no position and no debt needs no prices to withdraw what it holds.
         let needsMargin = !holder.positions.isEmpty || holder.balances.contains { $0.atoms < 0 }
+        if needsMargin, let frozen = holder.positions.first(where: { markets[Int($0.marketIndex)].isOracleFrozen }) {
+            return .failure(Rejection(.oracleFrozen, field: "amount",
+                                      "the oracle of market \(frozen.market) is frozen: withdrawals that need margin wait until it resumes"))
+        }
         if needsMargin, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "amount") {
             return .failure(rejection)
         }

@@ -148,6 +148,10 @@ extension Engine {
         }
         guard let walletAfterTransfer = FixedPoint.subtract(wallet1, transfer) else { return .failure(overflow) }
         wallet1 = walletAfterTransfer
+        if !isVenue && increasesRisk && markets[Int(marketIndex)].isOracleFrozen {
+            return .failure(Rejection(.oracleFrozen, field: field,
+                                      "the oracle of this market is frozen: only trades that reduce a position are accepted"))
+        }
         if !isVenue && increasesRisk {
             if isolated, wallet1 < 0 {
                 return .failure(Rejection(.insufficientBalance, field: field,

@@ -30,6 +30,10 @@ extension Engine {
     /// Tick: every dated future past its expiry with a fresh mark settles at that mark.
     func planTick() -> Result<[Event], Rejection> {
         var events: [Event] = [.ticked(at: now)]
+        switch planOracleTick() {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let oracleEvents): events.append(contentsOf: oracleEvents)
+        }
         for marketIndex in markets.indices {
             let state = markets[marketIndex]
             guard let expiry = state.spec.expiry, expiry <= now, !state.settled, let mark = state.freshMark(at: now) else {
@@ -47,7 +51,7 @@ extension Engine {
 
     /// One leg per position in the market, in scan-table order (deterministic): funding paid or
     /// received at `rate`, or (closing) the position closed at `mark` with PnL realized.
-    private func settlementLegs(marketIndex: Int32, mark: Int64, rate: Int64, closing: Bool)
+    func settlementLegs(marketIndex: Int32, mark: Int64, rate: Int64, closing: Bool)
         -> Result<([LegApplied], Int64), Rejection>
     {
         let state = markets[Int(marketIndex)]

@@ -74,6 +74,8 @@ public struct Engine: Sendable {
         case .tick: return planTick()
         case .importPosition(let account, let market, let size, let entryPrice, let isolatedMargin):
             return planImportPosition(account, market, size, entryPrice, isolatedMargin)
+        case .configureOracle(let market, let config): return planConfigureOracle(market, config)
+        case .updateOracle(let market, let samples, let last, let mid): return planUpdateOracle(market, samples, last, mid)
         }
     }
 

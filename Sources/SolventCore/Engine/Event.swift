@@ -18,6 +18,24 @@ public enum Event: Hashable, Sendable {
     case positionImported(PositionImported)
     /// A tick was processed (time-driven work, if any, follows as its own events).
     case ticked(at: Timestamp)
+    case oracleConfigured(market: MarketID, OracleConfig)
+    /// The index from the sources (nil: none, see `failure`), and the mark set from it (nil: the
+    /// mark stays frozen).
+    case indexUpdated(IndexUpdate)
+    /// A market's oracle state after an update or a tick.
+    case oracleStateChanged(market: MarketID, OracleState)
+    case breakerTripped(BreakerTrip)
+    case breakerResumed(market: MarketID, rule: BreakerRule)
+}
+
+/// One oracle update's outcome: which sources counted and which did not, and why.
+public struct IndexUpdate: Hashable, Sendable {
+    public var market: MarketID
+    public var index: Price?
+    public var mark: Price?
+    public var used: [SourceID]
+    public var excluded: [IndexAggregator.Exclusion]
+    public var failure: IndexAggregator.Failure?
 }
 
 /// One account's side of a fill, funding payment or settlement: what changed and the state after.

@@ -12,6 +12,8 @@ public struct MarketState: Sendable {
     public var index: Int64
     /// A dated future that reached expiry and settled: no more fills.
     public var settled: Bool
+    /// Index, mark and circuit breakers from price sources (nil: marks are set directly).
+    public var oracle: OracleState?
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec
@@ -22,7 +24,11 @@ public struct MarketState: Sendable {
         self.markTime = Timestamp(nanoseconds: 0)
         self.index = 0
         self.settled = false
+        self.oracle = nil
     }
+
+    /// Margin is frozen at the last good mark: the oracle breaker is tripped.
+    public var isOracleFrozen: Bool { oracle?.frozen ?? false }
 
     public var isPerpetual: Bool { spec.expiry == nil }
 

@@ -28,6 +28,8 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case reservedAccount = 24
         case notPerpetual = 25
         case noIsolatedPosition = 26
+        case oracleFrozen = 27
+        case oracleNotConfigured = 28
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

@@ -10,6 +10,10 @@ public enum Limits {
     public static let collateralTiersPerAsset = 32
     /// Command ids remembered for duplicate detection (a FIFO window).
     public static let commandIDsRemembered = 1 << 20
+    /// Price sources per market index.
+    public static let oracleSourcesPerMarket = 32
+    /// Marks remembered per market for the price-move breaker's window.
+    public static let markHistory = 512
     /// Steps of the liquidation-price search (price atoms fit in 63 bits).
     public static let priceSearchSteps = 128
 }

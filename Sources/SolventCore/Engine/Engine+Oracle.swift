@@ -1,0 +1,183 @@
+/// Index and mark prices from several sources, the basis EMA, funding from the premium, and the
+/// circuit breakers (DESIGN.md §5.8: never a liquidation on a single bad print).
+extension Engine {
+    func planConfigureOracle(_ market: MarketID, _ config: OracleConfig) -> Result<[Event], Rejection> {
+        if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
+        if let error = config.validate() {
+            return .failure(Rejection(.invalidParameter, field: "oracle.\(error.field)", "expected \(error.reason)"))
+        }
+        return .success([.oracleConfigured(market: market, config)])
+    }
+
+    func planUpdateOracle(_ market: MarketID, _ samples: [OracleSample], _ last: Price?, _ mid: Price?)
+        -> Result<[Event], Rejection>
+    {
+        let marketIndex: Int32
+        switch self.marketIndex(market, field: "market") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let index): marketIndex = index
+        }
+        guard var state = markets[Int(marketIndex)].oracle else {
+            return .failure(Rejection(.oracleNotConfigured, field: "market", "configure the oracle of market \(market) first"))
+        }
+        if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
+            return .failure(Rejection(.invalidParameter, field: "samples", "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples"))
+        }
+        if let last, last.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "last", "expected a positive price")) }
+        if let mid, mid.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "mid", "expected a positive price")) }
+        let computation = IndexAggregator.aggregate(samples, config: state.config, now: now)
+        var events: [Event] = []
+        var mark: Int64? = nil
+        if let index = computation.index?.atoms {
+            updateBasisAndPremium(&state, index: index, venue: mid?.atoms ?? last?.atoms)
+            let computed = MarkPrice.compute(index: index, basis: state.basis.value, last: last?.atoms, mid: mid?.atoms,
+                                             band: state.config.markBand)
+            if state.frozen {
+                state.goodUpdatesSinceFreeze += 1
+                if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
+                    state.frozen = false
+                    state.goodUpdatesSinceFreeze = 0
+                    events.append(.breakerResumed(market: market, rule: .oracle))
+                }
+            }
+            if !state.frozen {
+                mark = computed
+                events.append(contentsOf: priceMoveBreaker(&state, market: market, mark: computed))
+            }
+        } else if !state.frozen {
+            state.frozen = true
+            state.goodUpdatesSinceFreeze = 0
+            events.append(.breakerTripped(BreakerTrip(market: market, rule: .oracle,
+                                                      detail: computation.failure?.description ?? "no index", until: nil)))
+        } else {
+            state.goodUpdatesSinceFreeze = 0
+        }
+        let update = IndexUpdate(market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
+                                 used: computation.used, excluded: computation.excluded, failure: computation.failure)
+        return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)])
+    }
+
+    /// Adds the venue's basis to the EMA and its premium to the funding accumulator.
+    private func updateBasisAndPremium(_ state: inout OracleState, index: Int64, venue: Int64?) {
+        guard let venue else { return }
+        let elapsed = state.basisTime.map { Double(now.nanoseconds - $0.nanoseconds) / 1e9 } ?? 1
+        // A basis beyond the mark band is not credible: it enters the average clamped to the band.
+        let width = Int64(FixedPoint.divide(Int128(index) * Int128(state.config.markBand.atoms), by: Int128(Rate.oneAtoms), .down))
+        let basis = min(max(venue - index, -width), width)
+        state.basis.add(Double(basis), elapsed: max(elapsed, 1e-9), timeConstant: Double(state.config.basisTimeConstant) / 1e9)
+        state.basisTime = now
+        let premium = FixedPoint.divide(Int128(venue - index) * Int128(Rate.oneAtoms), by: Int128(index), .down)
+        // A premium beyond ±100 % is a broken venue price; it is clamped so the sum stays bounded.
+        let clamped = Int64(max(-Int128(Rate.oneAtoms), min(Int128(Rate.oneAtoms), premium)))
+        state.premiumSum = FixedPoint.add(state.premiumSum, clamped) ?? state.premiumSum
+        state.premiumCount += 1
+    }
+
+    /// Records the mark and trips the price-move breaker when it moved more than the threshold
+    /// within the window (against the window's lowest and highest mark).
+    private func priceMoveBreaker(_ state: inout OracleState, market: MarketID, mark: Int64) -> [Event] {
+        var events: [Event] = []
+        let config = state.config
+        if let until = state.priceMoveUntil, now >= until {
+            state.priceMoveUntil = nil
+            events.append(.breakerResumed(market: market, rule: .priceMove))
+        }
+        state.markHistory.removeAll { now.nanoseconds - $0.time.nanoseconds > config.priceMoveWindow }
+        if state.markHistory.count >= Limits.markHistory { state.markHistory.removeFirst() }
+        if config.priceMoveThreshold.atoms > 0, state.priceMoveUntil == nil, !state.markHistory.isEmpty {
+            let low = state.markHistory.map(\.mark).min()!
+            let high = state.markHistory.map(\.mark).max()!
+            let reference = mark >= high ? low : high
+            let move = Int128(mark - reference).magnitude * UInt128(Rate.oneAtoms)
+            if move > UInt128(config.priceMoveThreshold.atoms) * UInt128(reference) {
+                let until = Timestamp(nanoseconds: now.nanoseconds + config.priceMoveCoolDown)
+                let percent = Double(Int128(mark - reference)) / Double(reference) * 100
+                let detail = "mark \(Price(atoms: mark)) moved \(percent.formattedPercent) from \(Price(atoms: reference)) within \(config.priceMoveWindow / 1_000_000_000)s (threshold \(config.priceMoveThreshold))"
+                state.priceMoveUntil = until
+                events.append(.breakerTripped(BreakerTrip(market: market, rule: .priceMove, detail: detail, until: until)))
+            }
+        }
+        state.markHistory.append(MarkPoint(time: now, mark: mark))
+        return events
+    }
+
+    /// Tick work for oracle markets: the price-move cool-down ends, and funding is settled from
+    /// the premium when the interval has passed (at a fresh mark; a frozen market defers it).
+    func planOracleTick() -> Result<[Event], Rejection> {
+        var events: [Event] = []
+        for marketIndex in markets.indices {
+            guard var state = markets[marketIndex].oracle else { continue }
+            let market = markets[marketIndex].spec.id
+            var changed = false
+            if let until = state.priceMoveUntil, now >= until {
+                state.priceMoveUntil = nil
+                events.append(.breakerResumed(market: market, rule: .priceMove))
+                changed = true
+            }
+            let interval = markets[marketIndex].parameters.fundingInterval
+            if markets[marketIndex].isPerpetual, interval > 0, now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
+               !state.frozen, let mark = markets[marketIndex].freshMark(at: now) {
+                let rate = Engine.fundingRate(state, intervalNanoseconds: interval)
+                switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false) {
+                case .failure(let rejection): return .failure(rejection)
+                case .success(let (legs, dust)):
+                    events.append(.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
+                                                                   legs: legs, dust: dust)))
+                }
+                state.premiumSum = 0
+                state.premiumCount = 0
+                state.lastFundingTime = now
+                changed = true
+            }
+            if changed { events.append(.oracleStateChanged(market: market, state)) }
+        }
+        return .success(events)
+    }
+
+    /// F = P̄ + clamp(I − P̄, ±clamp), scaled to the interval (I and the clamp are per 8 hours),
+    /// then capped (exchanges.md §1.5). P̄ is the mean premium since the last settlement.
+    public static func fundingRate(_ state: OracleState, intervalNanoseconds: Int64) -> Rate {
+        let config = state.config
+        let premium = state.premiumCount > 0 ? state.premiumSum / state.premiumCount : 0
+        let interestGap = min(max(config.fundingInterestRate.atoms - premium, -config.fundingPremiumClamp.atoms),
+                              config.fundingPremiumClamp.atoms)
+        let eightHours = Int128(8 * 3_600) * 1_000_000_000
+        let scaled = FixedPoint.divide(Int128(premium + interestGap) * Int128(intervalNanoseconds), by: eightHours, .down)
+        let capped = min(max(scaled, -Int128(config.fundingCap.atoms)), Int128(config.fundingCap.atoms))
+        return Rate(atoms: Int64(capped))
+    }
+
+    // MARK: What the liquidation engine asks
+
+    /// Whether liquidations in a market may proceed now: paused while the oracle is frozen or the
+    /// price-move breaker is tripped in pause mode; slowed in slow mode.
+    public func liquidationPermission(market: MarketID) -> LiquidationPermission {
+        guard let index = marketIndexByID[market], let state = markets[Int(index)].oracle else { return .allowed }
+        if state.frozen { return .paused(.oracle) }
+        if let until = state.priceMoveUntil, now < until {
+            switch state.config.priceMoveMode {
+            case .pause: return .paused(.priceMove)
+            case .slow(let fraction): return .slow(stepFraction: fraction)
+            }
+        }
+        if let allowance = state.limiter.allowance(config: state.config, now: now), allowance == 0 { return .paused(.liquidationRate) }
+        return .allowed
+    }
+
+    /// Notional (settlement atoms) the rate limiter still allows in the current window; nil: no cap.
+    public func liquidationAllowance(market: MarketID) -> Int64? {
+        guard let index = marketIndexByID[market], let state = markets[Int(index)].oracle else { return nil }
+        return state.limiter.allowance(config: state.config, now: now)
+    }
+}
+
+extension Double {
+    /// "12.34 %" with two decimals (for breaker messages).
+    var formattedPercent: String {
+        let hundredths = (self * 100).rounded()
+        let sign = hundredths < 0 ? "-" : ""
+        let magnitude = Int64(abs(hundredths))
+        let fraction = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction) %"
+    }
+}
