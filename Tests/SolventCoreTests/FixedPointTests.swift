@@ -87,3 +87,13 @@ extension FixedPointTests {
         #expect(DecimalText.parse("1e400", scale: 8) == .failure(.invalidCharacter("e")))
     }
 }
+
+extension FixedPointTests {
+    @Test func marketDataRoundsToTheNearestAtom() {
+        #expect(DecimalText.parseRounded("86.000000004999", scale: 8) == 8_600_000_000)
+        #expect(DecimalText.parseRounded("86.000000005", scale: 8) == 8_600_000_001)
+        #expect(DecimalText.parseRounded("-1.000000005", scale: 8) == -100_000_001)
+        #expect(DecimalText.parseRounded("124170.6", scale: 8) == 12_417_060_000_000)
+        #expect(DecimalText.parseRounded("abc", scale: 8) == nil)
+    }
+}

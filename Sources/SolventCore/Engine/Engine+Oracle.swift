@@ -57,19 +57,19 @@ extension Engine {
         return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)])
     }
 
-    /// Adds the venue's basis to the EMA and its premium to the funding accumulator.
+    /// Adds the venue's basis to the EMA and its premium to the funding accumulator. A venue price
+    /// farther from the index than the mark band is not credible (a wick, a fat finger, a
+    /// manipulated book): it enters neither, so a single bad print moves neither the mark nor
+    /// funding.
     private func updateBasisAndPremium(_ state: inout OracleState, index: Int64, venue: Int64?) {
         guard let venue else { return }
-        let elapsed = state.basisTime.map { Double(now.nanoseconds - $0.nanoseconds) / 1e9 } ?? 1
-        // A basis beyond the mark band is not credible: it enters the average clamped to the band.
         let width = Int64(FixedPoint.divide(Int128(index) * Int128(state.config.markBand.atoms), by: Int128(Rate.oneAtoms), .down))
-        let basis = min(max(venue - index, -width), width)
-        state.basis.add(Double(basis), elapsed: max(elapsed, 1e-9), timeConstant: Double(state.config.basisTimeConstant) / 1e9)
+        guard abs(venue - index) <= width else { return }
+        let elapsed = state.basisTime.map { Double(now.nanoseconds - $0.nanoseconds) / 1e9 } ?? 1
+        state.basis.add(Double(venue - index), elapsed: max(elapsed, 1e-9), timeConstant: Double(state.config.basisTimeConstant) / 1e9)
         state.basisTime = now
         let premium = FixedPoint.divide(Int128(venue - index) * Int128(Rate.oneAtoms), by: Int128(index), .down)
-        // A premium beyond ±100 % is a broken venue price; it is clamped so the sum stays bounded.
-        let clamped = Int64(max(-Int128(Rate.oneAtoms), min(Int128(Rate.oneAtoms), premium)))
-        state.premiumSum = FixedPoint.add(state.premiumSum, clamped) ?? state.premiumSum
+        state.premiumSum = FixedPoint.add(state.premiumSum, Int64(premium)) ?? state.premiumSum
         state.premiumCount += 1
     }
 

@@ -68,6 +68,24 @@ public enum DecimalText {
         return .success(atoms)
     }
 
+    /// Parses like `parse`, but rounds extra decimals to the nearest atom (half away from zero):
+    /// for market data written as float64 text, where a 1e-8 rounding is not a wrong price.
+    public static func parseRounded(_ text: String, scale: Int) -> Int64? {
+        switch parse(text, scale: scale) {
+        case .success(let atoms): return atoms
+        case .failure(.tooManyDecimals):
+            // Keep `scale` decimals, round on the next digit.
+            guard let point = text.firstIndex(of: "."), !text.contains("e"), !text.contains("E") else { return nil }
+            let decimals = text[text.index(after: point)...]
+            guard decimals.count > scale, let next = decimals.dropFirst(scale).first?.wholeNumberValue else { return nil }
+            let kept = String(text[..<point]) + "." + decimals.prefix(scale)
+            guard case .success(let truncated) = parse(kept, scale: scale) else { return nil }
+            if next < 5 { return truncated }
+            return text.hasPrefix("-") ? FixedPoint.subtract(truncated, 1) : FixedPoint.add(truncated, 1)
+        case .failure: return nil
+        }
+    }
+
     /// Formats atoms at `scale` decimals exactly, without trailing zeros ("47690.7631", "2500").
     public static func format(_ atoms: Int64, scale: Int) -> String {
         format(wide: Int128(atoms), scale: scale)
