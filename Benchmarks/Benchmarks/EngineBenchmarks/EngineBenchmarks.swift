@@ -45,4 +45,17 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         withExtendedLifetime(venue) {}
     }
+
+    Benchmark("Index and mark from 16 sources", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var stream = OracleStream()
+        let now = Timestamp(seconds: 1_700_000_000)
+        let batches = (0..<100).map { _ in stream.samples(at: now) }
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let result = IndexAggregator.aggregate(batches[i % batches.count], config: stream.config, now: now)
+            blackHole(MarkPrice.compute(index: result.index!.atoms, basis: 1.5e8, last: 6_000_100_000_000, mid: nil,
+                                        band: stream.config.markBand))
+        }
+        benchmark.stopMeasurement()
+    }
 }

@@ -147,3 +147,22 @@ public struct FillStream {
                                taker: random.next() & 1 == 0 ? .buyer : .seller))
     }
 }
+
+
+/// Oracle updates from 16 sources around 60,000 (one an outlier), fresh, in rotation.
+public struct OracleStream {
+    public let config: OracleConfig
+    var random = SplitMix64(seed: 11)
+    public init(sources: Int = 16) {
+        config = OracleConfig(sources: (1...sources).map { OracleConfig.Source(id: SourceID(UInt32($0)), weight: Int64($0 % 3 + 1)) },
+                              sampleMaxAgeSeconds: 60, minimumSources: sources / 2)
+    }
+
+    public mutating func samples(at time: Timestamp) -> [OracleSample] {
+        config.sources.map { source in
+            let outlier = source.id.rawValue == 7
+            let price = 6_000_000_000_000 + Int64(random.next() % 2_000_000_000) * (outlier ? 100 : 1)
+            return OracleSample(source: source.id, price: Price(atoms: price), time: time)
+        }
+    }
+}

@@ -129,3 +129,46 @@ extension Int64 {
     func clamped() -> Int64 { Swift.max(1, self) }
 }
 
+
+// 4. Index and mark from 16 sources: the aggregation itself, and the whole engine update
+//    (index, mark, basis EMA, breakers, events).
+if wanted("oracle") {
+    var stream = OracleStream()
+    let now = Timestamp(seconds: 1_700_000_000)
+    let batches = (0..<1_000).map { _ in stream.samples(at: now) }
+    let iterations = 200_000
+    var times: [Double] = []
+    var sink: Int64 = 0
+    for _ in 0..<repeats {
+        let start = seconds()
+        for i in 0..<iterations {
+            let result = IndexAggregator.aggregate(batches[i % batches.count], config: stream.config, now: now)
+            sink &+= MarkPrice.compute(index: result.index!.atoms, basis: 1.5e8, last: 6_000_100_000_000, mid: nil,
+                                       band: stream.config.markBand)
+        }
+        times.append(seconds() - start)
+    }
+    precondition(sink != 0)
+    report(bench: "oracle_index_mark_16_sources", impl: "solvent_aggregator", sizes: [("N", iterations)], times: times,
+           units: Double(iterations), unit: "update")
+
+    var venue = WorkloadEngine()
+    venue.standardVenue()
+    venue.run(.configureOracle(market: MarketID(1), stream.config))
+    let updates = 100_000
+    times = []
+    for _ in 0..<repeats {
+        var copy = venue
+        let start = seconds()
+        for i in 0..<updates {
+            copy.time += 1_000_000
+            let samples = batches[i % batches.count].map {
+                OracleSample(source: $0.source, price: $0.price, time: Timestamp(nanoseconds: copy.time))
+            }
+            precondition(copy.run(.updateOracle(market: MarketID(1), samples: samples, last: Price(atoms: 6_000_100_000_000), mid: nil)).rejection == nil)
+        }
+        times.append(seconds() - start)
+    }
+    report(bench: "oracle_engine_update_16_sources", impl: "solvent_engine", sizes: [("N", updates)], times: times,
+           units: Double(updates), unit: "update")
+}

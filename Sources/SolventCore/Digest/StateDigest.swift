@@ -123,10 +123,12 @@ extension Engine {
         encoder.write(state.frozen)
         encoder.write(state.goodUpdatesSinceFreeze)
         encoder.write(state.priceMoveUntil?.nanoseconds)
-        encoder.write(state.markHistory.count)
-        for point in state.markHistory {
-            encoder.write(point.time.nanoseconds)
-            encoder.write(point.mark)
+        for window in [state.windowHighs, state.windowLows] {
+            encoder.write(window.count)
+            for point in window {
+                encoder.write(point.time.nanoseconds)
+                encoder.write(point.mark)
+            }
         }
         encoder.write(state.premiumSum)
         encoder.write(state.premiumCount)

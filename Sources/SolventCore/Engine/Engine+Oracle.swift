@@ -82,11 +82,11 @@ extension Engine {
             state.priceMoveUntil = nil
             events.append(.breakerResumed(market: market, rule: .priceMove))
         }
-        state.markHistory.removeAll { now.nanoseconds - $0.time.nanoseconds > config.priceMoveWindow }
-        if state.markHistory.count >= Limits.markHistory { state.markHistory.removeFirst() }
-        if config.priceMoveThreshold.atoms > 0, state.priceMoveUntil == nil, !state.markHistory.isEmpty {
-            let low = state.markHistory.map(\.mark).min()!
-            let high = state.markHistory.map(\.mark).max()!
+        let horizon = now.nanoseconds - config.priceMoveWindow
+        state.windowHighs.removeAll { $0.time.nanoseconds < horizon }
+        state.windowLows.removeAll { $0.time.nanoseconds < horizon }
+        if config.priceMoveThreshold.atoms > 0, state.priceMoveUntil == nil,
+           let high = state.windowHighs.first?.mark, let low = state.windowLows.first?.mark {
             let reference = mark >= high ? low : high
             let move = Int128(mark - reference).magnitude * UInt128(Rate.oneAtoms)
             if move > UInt128(config.priceMoveThreshold.atoms) * UInt128(reference) {
@@ -97,7 +97,13 @@ extension Engine {
                 events.append(.breakerTripped(BreakerTrip(market: market, rule: .priceMove, detail: detail, until: until)))
             }
         }
-        state.markHistory.append(MarkPoint(time: now, mark: mark))
+        let point = MarkPoint(time: now, mark: mark)
+        while let last = state.windowHighs.last, last.mark <= mark { state.windowHighs.removeLast() }
+        while let last = state.windowLows.last, last.mark >= mark { state.windowLows.removeLast() }
+        if state.windowHighs.count >= Limits.markHistory { state.windowHighs.removeFirst() }
+        if state.windowLows.count >= Limits.markHistory { state.windowLows.removeFirst() }
+        state.windowHighs.append(point)
+        state.windowLows.append(point)
         return events
     }
 

@@ -36,34 +36,52 @@ public enum IndexAggregator {
         var price: Int64
         var weight: Int64
         var source: SourceID
+        /// Position of the source in the configuration.
+        var slot: UInt8
+
+        func isAfter(_ other: Candidate) -> Bool {
+            price != other.price ? price > other.price : source > other.source
+        }
     }
 
     public static func aggregate(_ samples: [OracleSample], config: OracleConfig, now: Timestamp) -> Computation {
         var excluded: [Exclusion] = []
-        var fresh: [Candidate] = []
-        fresh.reserveCapacity(samples.count)
-        for (position, sample) in samples.enumerated() {
-            guard let weight = config.weight(of: sample.source),
-                  !samples[..<position].contains(where: { $0.source == sample.source }) else {
-                excluded.append(Exclusion(source: sample.source, reason: .unknownSource))
-                continue
+        var usedMask: UInt64 = 0
+        var seenMask: UInt64 = 0
+        var index: Int64? = nil
+        var freshCount = 0
+        var acceptedCount = 0
+        // Candidates live in a stack buffer: an update allocates nothing unless a sample is excluded.
+        withUnsafeTemporaryAllocation(of: Candidate.self, capacity: max(1, samples.count)) { buffer in
+            for sample in samples {
+                guard let slot = config.sources.firstIndex(where: { $0.id == sample.source }), slot < 64,
+                      seenMask & (1 << UInt64(slot)) == 0 else {
+                    excluded.append(Exclusion(source: sample.source, reason: .unknownSource))
+                    continue
+                }
+                seenMask |= 1 << UInt64(slot)
+                if sample.price.atoms <= 0 {
+                    excluded.append(Exclusion(source: sample.source, reason: .invalid))
+                    continue
+                }
+                let age = max(0, now.nanoseconds &- sample.time.nanoseconds)
+                if age > config.sampleMaxAge {
+                    excluded.append(Exclusion(source: sample.source, reason: .stale(age: age)))
+                    continue
+                }
+                // Insertion sort by price, ties by source id: the order decides the median, so it is total.
+                let candidate = Candidate(price: sample.price.atoms, weight: config.sources[slot].weight, source: sample.source,
+                                          slot: UInt8(slot))
+                var position = freshCount
+                while position > 0, buffer[position - 1].isAfter(candidate) {
+                    buffer[position] = buffer[position - 1]
+                    position -= 1
+                }
+                buffer[position] = candidate
+                freshCount += 1
             }
-            if sample.price.atoms <= 0 {
-                excluded.append(Exclusion(source: sample.source, reason: .invalid))
-                continue
-            }
-            let age = max(0, now.nanoseconds &- sample.time.nanoseconds)
-            if age > config.sampleMaxAge {
-                excluded.append(Exclusion(source: sample.source, reason: .stale(age: age)))
-                continue
-            }
-            fresh.append(Candidate(price: sample.price.atoms, weight: weight, source: sample.source))
-        }
-        // Sort by price, ties by source id: the order decides the median, so it is total.
-        fresh.sort { $0.price != $1.price ? $0.price < $1.price : $0.source < $1.source }
-        var accepted: [Candidate] = []
-        accepted.reserveCapacity(fresh.count)
-        if let median = weightedMedian(fresh) {
+            let fresh = UnsafeMutableBufferPointer(rebasing: buffer[0..<freshCount])
+            guard let median = weightedMedian(fresh) else { return }
             for candidate in fresh {
                 let distance = Int128(candidate.price - median).magnitude
                 // Outside the band when |p − m| / m > band, compared by cross-multiplication.
@@ -71,27 +89,37 @@ public enum IndexAggregator {
                     let deviation = FixedPoint.divide(Int128(distance) * Int128(Rate.oneAtoms), by: Int128(median), .up)
                     excluded.append(Exclusion(source: candidate.source, reason: .outlier(deviation: Rate(atoms: Int64(min(deviation, Int128(Int64.max)))))))
                 } else {
-                    accepted.append(candidate)
+                    buffer[acceptedCount] = candidate
+                    acceptedCount += 1
+                    usedMask |= 1 << UInt64(candidate.slot)
                 }
             }
+            guard acceptedCount >= config.minimumSources, acceptedCount > 0 else { return }
+            let accepted = UnsafeMutableBufferPointer(rebasing: buffer[0..<acceptedCount])
+            switch config.aggregation {
+            case .weightedMedian: index = weightedMedian(accepted)
+            case .weightedMean: index = weightedMean(accepted)
+            }
         }
-        excluded.sort { $0.source < $1.source }
-        let used = accepted.map(\.source).sorted()
-        guard accepted.count >= config.minimumSources, !accepted.isEmpty else {
+        if excluded.count > 1 { excluded.sort { $0.source < $1.source } }
+        var used: [SourceID] = []
+        used.reserveCapacity(usedMask.nonzeroBitCount)
+        var sortedByID = true
+        for slot in config.sources.indices where usedMask & (1 << UInt64(slot)) != 0 {
+            if let previous = used.last, previous > config.sources[slot].id { sortedByID = false }
+            used.append(config.sources[slot].id)
+        }
+        if !sortedByID { used.sort() }
+        guard let index else {
             return Computation(index: nil, used: used, excluded: excluded,
-                               failure: .tooFewSources(fresh: fresh.count, agreeing: accepted.count, needed: config.minimumSources))
-        }
-        let index: Int64
-        switch config.aggregation {
-        case .weightedMedian: index = weightedMedian(accepted)!
-        case .weightedMean: index = weightedMean(accepted)
+                               failure: .tooFewSources(fresh: freshCount, agreeing: acceptedCount, needed: config.minimumSources))
         }
         return Computation(index: Price(atoms: index), used: used, excluded: excluded, failure: nil)
     }
 
     /// The lower weighted median of candidates sorted by price: the first whose cumulative weight
     /// reaches half the total (Hyperliquid's rule, exchanges.md HL-2).
-    static func weightedMedian(_ sorted: [Candidate]) -> Int64? {
+    static func weightedMedian(_ sorted: UnsafeMutableBufferPointer<Candidate>) -> Int64? {
         guard !sorted.isEmpty else { return nil }
         var total: Int64 = 0
         for candidate in sorted { total += candidate.weight }
@@ -104,7 +132,7 @@ public enum IndexAggregator {
     }
 
     /// The weighted mean, rounded down; it lies within the candidates' range.
-    static func weightedMean(_ candidates: [Candidate]) -> Int64 {
+    static func weightedMean(_ candidates: UnsafeMutableBufferPointer<Candidate>) -> Int64 {
         var weighted: Int128 = 0
         var total: Int128 = 0
         for candidate in candidates {

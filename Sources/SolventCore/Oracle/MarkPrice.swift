@@ -4,9 +4,8 @@
 public enum MarkPrice {
     public static func compute(index: Int64, basis: Double?, last: Int64?, mid: Int64?, band: Rate) -> Int64 {
         let smoothed = max(1, index &+ Int64((basis ?? 0).rounded()))
-        var inputs = [smoothed, last ?? smoothed, mid ?? smoothed]
-        inputs.sort()
-        let median = inputs[1]
+        let (a, b, c) = (smoothed, last ?? smoothed, mid ?? smoothed)
+        let median = max(min(a, b), min(max(a, b), c))
         let width = Int64(FixedPoint.divide(Int128(index) * Int128(band.atoms), by: Int128(Rate.oneAtoms), .down))
         return min(max(median, max(1, index - width)), index &+ width)
     }
@@ -30,8 +29,12 @@ public struct OracleState: Hashable, Sendable {
     public var goodUpdatesSinceFreeze = 0
     /// The price-move breaker: tripped until this time.
     public var priceMoveUntil: Timestamp?
-    /// Marks within the price-move window, oldest first (bounded by `Limits.markHistory`).
-    public var markHistory: [MarkPoint] = []
+    /// The price-move window as two monotonic queues, oldest first: `windowHighs` holds marks
+    /// that are higher than every later one (its first is the window's maximum), `windowLows`
+    /// marks lower than every later one (its first is the minimum). Exact sliding min and max
+    /// in amortized O(1), each bounded by `Limits.markHistory`.
+    public var windowHighs: [MarkPoint] = []
+    public var windowLows: [MarkPoint] = []
     /// Premium samples ((venue price − index) / index, rate atoms) since the last funding.
     public var premiumSum: Int64 = 0
     public var premiumCount: Int64 = 0

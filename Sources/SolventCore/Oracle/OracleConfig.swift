@@ -88,7 +88,7 @@ public struct OracleConfig: Hashable, Sendable {
 
     /// The first invalid field and what is expected.
     public func validate() -> MarketSpecError? {
-        if sources.isEmpty || sources.count > Limits.oracleSourcesPerMarket {
+        if sources.isEmpty || sources.count > Limits.oracleSourcesPerMarket {  // ≤ 64: a used-set bitmask
             return .init(field: "sources", reason: "1 to \(Limits.oracleSourcesPerMarket) sources")
         }
         for (index, source) in sources.enumerated() {
