@@ -14,6 +14,15 @@ struct RealDataOracleTests {
     static let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/market")
     static let available = FileManager.default.fileExists(atPath: data.appendingPathComponent("crash").path)
+    /// The full mark-price series, read once for all windows (each is 56,000 rows).
+    static let markSeries: [String: [OHLCVBar]] = {
+        guard available else { return [:] }
+        var series: [String: [OHLCVBar]] = [:]
+        for symbol in ["btcusdt", "ethusdt"] {
+            series[symbol] = try? OHLCVFile.load(path: data.appendingPathComponent("\(symbol)_binance_perp_mark_1h.csv").path)
+        }
+        return series
+    }()
 
     static func bars(_ file: String, _ from: String, _ to: String) throws -> [OHLCVBar] {
         try OHLCVFile.load(path: data.appendingPathComponent(file).path, from: OHLCVFile.parseTimestamp(from),
@@ -24,7 +33,9 @@ struct RealDataOracleTests {
         let sources = [
             IndexReplay.Source(name: "spot", weight: 1, bars: try bars("crash/\(window)_ethusdt_binance_spot_1h.csv", from, to)),
             IndexReplay.Source(name: "perp", weight: 1, bars: perp),
-            IndexReplay.Source(name: "mark", weight: 1, bars: try bars("ethusdt_binance_perp_mark_1h.csv", from, to)),
+            IndexReplay.Source(name: "mark", weight: 1, bars: markSeries["ethusdt"]!.filter {
+                $0.time >= OHLCVFile.parseTimestamp(from)! && $0.time < OHLCVFile.parseTimestamp(to)!
+            }),
         ]
         var config = OracleConfig(sources: (1...3).map { OracleConfig.Source(id: SourceID(UInt32($0)), weight: 1) }, minimumSources: 2)
         config.sampleMaxAge = 60 * 1_000_000_000
@@ -122,5 +133,35 @@ struct RealDataOracleTests {
         // a last-price mark (1,678 of 2,000); under the multi-source mark none.
         #expect(multi.count == 0)
         #expect(lastPrice.count == 1_678)
+    }
+
+    /// Every crash window, BTC and ETH: the mark stays within the band of the index at every step
+    /// of the intrabar path, the index exists at almost every step, and every exclusion is named.
+    @Test(.enabled(if: available, "../shared/data is absent: real-data oracle test skipped"),
+          arguments: ["2020-03-12", "2021-05-19", "2022-11-08", "2024-08-05", "2025-10-10"])
+    func everyCrashWindowKeepsTheMarkOnTheIndex(window: String) throws {
+        for symbol in ["btcusdt", "ethusdt"] {
+            let spot = try OHLCVFile.load(path: Self.data.appendingPathComponent("crash/\(window)_\(symbol)_binance_spot_1h.csv").path)
+            let perp = try OHLCVFile.load(path: Self.data.appendingPathComponent("crash/\(window)_\(symbol)_binance_perp_1h.csv").path)
+            let range = (spot.first!.time, Timestamp(nanoseconds: spot.last!.time.nanoseconds + 3_600_000_000_000))
+            let mark = try #require(Self.markSeries[symbol]).filter { $0.time >= range.0 && $0.time < range.1 }
+            var config = OracleConfig(sources: (1...3).map { OracleConfig.Source(id: SourceID(UInt32($0)), weight: 1) }, minimumSources: 2)
+            config.sampleMaxAge = 60 * 1_000_000_000
+            let rows = IndexReplay.run(sources: [.init(name: "spot", weight: 1, bars: spot), .init(name: "perp", weight: 1, bars: perp),
+                                                 .init(name: "mark", weight: 1, bars: mark)],
+                                       config: config, venue: "perp", path: .intrabar)
+            #expect(rows.count == 480, "\(window) \(symbol): \(rows.count) steps")
+            var frozen = 0
+            for row in rows {
+                if row.index == nil { frozen += 1; continue }
+                let index = Double(row.index!.atoms)
+                let markValue = Double(row.mark!.atoms)
+                if row.breaker != "oracle" {
+                    #expect(abs(markValue - index) <= 0.03 * index + 1, "\(window) \(symbol) \(OHLCVFile.formatTimestamp(row.time))")
+                }
+                #expect(row.used.count + row.excluded.count == 3)
+            }
+            #expect(frozen <= 10, "\(window) \(symbol): \(frozen) of 480 steps without an index")
+        }
     }
 }
