@@ -85,54 +85,60 @@ struct RealDataOracleTests {
         return hit
     }
 
+    /// Liquidations of a seeded population during the hour of a bad perpetual print, under the
+    /// multi-source mark, the same replay with the print cleaned out of the bar, and the
+    /// perpetual's last price.
+    struct PrintHour {
+        var step: IndexReplay.Row
+        var multiSource: Set<AccountID>
+        var withoutPrint: Set<AccountID>
+        var lastPrice: Set<AccountID>
+    }
+
+    static func printHour(window: String, from: String, to: String, print: Price, clean: (inout OHLCVBar) -> Void,
+                          long: Bool, around: Double, seed: UInt64) throws -> PrintHour {
+        let perp = try bars("crash/\(window)_ethusdt_binance_perp_1h.csv", from, to)
+        let rows = try replay(window: window, from: from, to: to, perp: perp)
+        let step = try #require(rows.first { $0.venuePrice == print })
+        var cleaned = perp
+        let bar = try #require(cleaned.firstIndex { $0.high == print || $0.low == print })
+        clean(&cleaned[bar])
+        let cleanRows = try replay(window: window, from: from, to: to, perp: cleaned)
+        let hour = rows.indices.filter { rows[$0].time.nanoseconds / 3_600_000_000_000 == step.time.nanoseconds / 3_600_000_000_000 }
+        func hit(_ marks: [Price]) -> Set<AccountID> { liquidated(marks: marks, long: long, around: around, seed: seed) }
+        return PrintHour(step: step, multiSource: hit(hour.compactMap { rows[$0].mark }),
+                         withoutPrint: hit(hour.compactMap { cleanRows[$0].mark }),
+                         lastPrice: hit(hour.compactMap { rows[$0].venuePrice }))
+    }
+
     /// 2020-03-13 02:00Z: the ETHUSDT perpetual printed a high of 323.0 while spot's high was 120.2.
+    /// Shorts entered at 116.4–123.6 with 2x–10x survive the real move; under a last-price mark the
+    /// print would have liquidated every one of them.
     @Test(.enabled(if: available, "../shared/data is absent: real-data oracle test skipped"))
     func ethPerpetualPrintOf323() throws {
-        let (from, to) = ("2020-03-12T12:00:00Z", "2020-03-13T12:00:00Z")
-        let perp = try Self.bars("crash/2020-03-12_ethusdt_binance_perp_1h.csv", from, to)
-        let rows = try Self.replay(window: "2020-03-12", from: from, to: to, perp: perp)
-        let spike = try #require(rows.first { $0.venuePrice == Price("323")! })
-        #expect(spike.excluded.contains { $0.hasPrefix("perp:outlier") }, "the print must be excluded: \(spike.excluded)")
-        #expect(try #require(spike.mark) < Price("125")!, "the mark followed the print: \(String(describing: spike.mark))")
-        #expect(rows.allSatisfy { ($0.mark ?? Price("0")!) < Price("215")! }, "the mark never leaves the spot range")
-        // Without the print: the same bar with its high at max(open, close).
-        var cleaned = perp
-        let index = try #require(cleaned.firstIndex { $0.high == Price("323")! })
-        cleaned[index].high = max(cleaned[index].open, cleaned[index].close)
-        let clean = try Self.replay(window: "2020-03-12", from: from, to: to, perp: cleaned)
-        let hour = rows.indices.filter { rows[$0].time.nanoseconds / 3_600_000_000_000 == spike.time.nanoseconds / 3_600_000_000_000 }
-        let multi = Self.liquidated(marks: hour.compactMap { rows[$0].mark }, long: false, around: 120, seed: 7)
-        let reference = Self.liquidated(marks: hour.compactMap { clean[$0].mark }, long: false, around: 120, seed: 7)
-        let lastPrice = Self.liquidated(marks: hour.compactMap { rows[$0].venuePrice }, long: false, around: 120, seed: 7)
-        #expect(multi == reference, "the print caused \(multi.subtracting(reference).count) liquidations")
-        // Shorts entered at 116.4–123.6 with 2x–10x survive the real move; the print at 323.0 would
-        // have liquidated every one of them under a last-price mark.
-        #expect(multi.count == 0)
-        #expect(lastPrice.count == 2_000)
+        let result = try Self.printHour(window: "2020-03-12", from: "2020-03-12T12:00:00Z", to: "2020-03-13T12:00:00Z",
+                                        print: Price("323")!, clean: { $0.high = max($0.open, $0.close) },
+                                        long: false, around: 120, seed: 7)
+        #expect(result.step.excluded.contains { $0.hasPrefix("perp:outlier") }, "the print must be excluded: \(result.step.excluded)")
+        #expect(try #require(result.step.mark) < Price("125")!, "the mark followed the print")
+        #expect(result.multiSource == result.withoutPrint, "the print caused \(result.multiSource.subtracting(result.withoutPrint).count) liquidations")
+        #expect(result.multiSource.count == 0)
+        #expect(result.lastPrice.count == 2_000)
     }
 
     /// 2021-05-19 13:00Z: the ETHUSDT perpetual's low was 1,400.73, 25.8 % below spot's 1,888.0.
+    /// Longs entered at 1,940–2,060 with 2x–10x: the multi-source mark liquidates none, a last-price
+    /// mark 1,678 of 2,000.
     @Test(.enabled(if: available, "../shared/data is absent: real-data oracle test skipped"))
     func ethPerpetualWickOf2021() throws {
-        let (from, to) = ("2021-05-19T00:00:00Z", "2021-05-20T00:00:00Z")
-        let perp = try Self.bars("crash/2021-05-19_ethusdt_binance_perp_1h.csv", from, to)
-        let rows = try Self.replay(window: "2021-05-19", from: from, to: to, perp: perp)
-        let wick = try #require(rows.first { $0.venuePrice == Price("1400.73")! })
-        #expect(wick.mark! > Price("1850")!, "the mark followed the wick: \(String(describing: wick.mark))")
-        #expect(wick.excluded.contains { $0.hasPrefix("perp:outlier") })
-        var cleaned = perp
-        let index = try #require(cleaned.firstIndex { $0.low == Price("1400.73")! })
-        cleaned[index].low = min(cleaned[index].open, cleaned[index].close)
-        let clean = try Self.replay(window: "2021-05-19", from: from, to: to, perp: cleaned)
-        let hour = rows.indices.filter { rows[$0].time.nanoseconds / 3_600_000_000_000 == wick.time.nanoseconds / 3_600_000_000_000 }
-        let multi = Self.liquidated(marks: hour.compactMap { rows[$0].mark }, long: true, around: 2_000, seed: 9)
-        let reference = Self.liquidated(marks: hour.compactMap { clean[$0].mark }, long: true, around: 2_000, seed: 9)
-        let lastPrice = Self.liquidated(marks: hour.compactMap { rows[$0].venuePrice }, long: true, around: 2_000, seed: 9)
-        #expect(multi == reference, "the wick caused \(multi.subtracting(reference).count) liquidations")
-        // Longs entered at 1,940–2,060 with 2x–10x: the wick to 1,400.73 liquidates most of them under
-        // a last-price mark (1,678 of 2,000); under the multi-source mark none.
-        #expect(multi.count == 0)
-        #expect(lastPrice.count == 1_678)
+        let result = try Self.printHour(window: "2021-05-19", from: "2021-05-19T00:00:00Z", to: "2021-05-20T00:00:00Z",
+                                        print: Price("1400.73")!, clean: { $0.low = min($0.open, $0.close) },
+                                        long: true, around: 2_000, seed: 9)
+        #expect(try #require(result.step.mark) > Price("1850")!, "the mark followed the wick")
+        #expect(result.step.excluded.contains { $0.hasPrefix("perp:outlier") })
+        #expect(result.multiSource == result.withoutPrint, "the wick caused \(result.multiSource.subtracting(result.withoutPrint).count) liquidations")
+        #expect(result.multiSource.count == 0)
+        #expect(result.lastPrice.count == 1_678)
     }
 
     /// Every crash window, BTC and ETH: the mark stays within the band of the index at every step
