@@ -1,8 +1,9 @@
 import SolventCore
 import Testing
 
-/// Goal: the fast re-margin (double screen over the scan table + exact re-check) finds exactly
-/// the accounts the naive exact scan finds, in the same order. Method: seeded populations
+/// Goal: the fast re-margin (double screen over the scan table + exact re-check) and the indexed
+/// detection (trigger index + exact re-check, no full scan) find exactly the accounts the naive
+/// exact scan finds, in the same order. Method: seeded populations
 /// (leverage 1x–100x, long and short, isolated and cross, some accounts with other collateral or
 /// a second position, so both screened and always-exact rows occur) on a linear and an inverse
 /// market, compared after many mark moves, including moves that liquidate most of the book.
@@ -56,7 +57,9 @@ struct ScanDifferentialTests {
             for market in [MarketID(1), MarketID(2)] {
                 let fast = harness.engine.scanMaintenance(market: market)
                 let naive = harness.engine.scanMaintenanceNaive(market: market)
+                let indexed = harness.engine.detectCrossings(market: market)
                 #expect(fast == naive, "seed \(seed), move \(percent)%, market \(market): \(fast.count) vs \(naive.count)")
+                #expect(indexed == naive, "seed \(seed), move \(percent)%, market \(market): indexed \(indexed.count) vs \(naive.count)")
                 checkedHits += naive.count
             }
         }

@@ -15,6 +15,7 @@ struct SeededWorkloadTests {
         var harness = Harness()
         var inputs: [(Command, UInt64?)] = []
         var applied: [String: Int] = [:]
+        var crossings = 0
         func run(_ command: Command, id: UInt64? = nil) {
             let before = harness.engine.digest(includingClock: false)
             let sizesBefore = fillSizes(command)
@@ -90,6 +91,14 @@ struct SeededWorkloadTests {
                 run(.setMarkPrice(market: MarketID(2), mark: Price(atoms: inverseMark), index: nil))
                 run(.setIndexPrice(asset: Harness.btc, price: Price(atoms: inverseMark)))
                 run(.setIndexPrice(asset: Harness.usdt, price: Price("1")!))
+                // The trigger index, kept up to date through every fill, funding and transfer,
+                // finds exactly what the naive scan finds.
+                for market in [MarketID(1), MarketID(2)] {
+                    let naive = harness.engine.scanMaintenanceNaive(market: market)
+                    #expect(harness.engine.detectCrossings(market: market) == naive, "seed \(seed): indexed detection diverged")
+                    #expect(harness.engine.scanMaintenance(market: market) == naive, "seed \(seed): scan diverged")
+                    crossings += naive.count
+                }
             case 70..<76:
                 run(.settleFunding(market: MarketID(Bool.random(using: &random) ? 1 : 2),
                                    rate: Rate(atoms: Int64.random(in: -500_000...500_000, using: &random))), id: nextID)
@@ -116,6 +125,7 @@ struct SeededWorkloadTests {
         #expect(applied["withdraw", default: 0] > 20, "seed \(seed): too few withdrawals applied: \(applied)")
         #expect(applied["settleFunding", default: 0] > 20, "seed \(seed): too few fundings applied: \(applied)")
         #expect(applied["adjustIsolatedMargin", default: 0] > 5, "seed \(seed): too few isolated transfers: \(applied)")
+        #expect(crossings > 0, "seed \(seed): no account ever reached its margin-call level")
     }
 
     private func setUpVenue(_ harness: inout Harness, _ inputs: inout [(Command, UInt64?)]) {

@@ -58,4 +58,20 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
     }
+
+    Benchmark("Detect crossings among 1,000,000 accounts after a small move (trigger index)",
+              configuration: .init(maxDuration: .seconds(20), maxIterations: 1_000)) { benchmark in
+        var venue = WorkloadEngine()
+        venue.standardVenue(tiers: WorkloadEngine.twoTiers)
+        venue.perpPopulation(accounts: 1_000_000, seed: 12_345)
+        var tick: Int64 = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            tick += 1
+            venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: (600_000 + tick % 7 - 3) * 10_000_000), index: nil))
+            blackHole(venue.engine.detectCrossings(market: MarketID(1)))
+        }
+        benchmark.stopMeasurement()
+        withExtendedLifetime(venue) {}
+    }
 }

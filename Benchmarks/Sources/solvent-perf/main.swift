@@ -123,6 +123,35 @@ if wanted("scan") {
     report(bench: "perp_mtm_tick", impl: "solvent_scan", sizes: [("N", accounts)], times: times,
            units: Double(accounts), unit: "account")
     progress("accounts at or beyond margin call on the last tick: \(hits)")
+
+    // The indexed path (issue #4): the same moves, only the positions whose trigger was reached.
+    var indexedTimes: [Double] = []
+    var indexedHits = 0
+    for run in 0..<(repeats * 20 + 1) {
+        price *= 1 + 0.0001 * (random.unit() * 2 - 1)
+        let mark = Price(atoms: Int64(price * 10).clamped() * 10_000_000)
+        let start = seconds()
+        venue.run(.setMarkPrice(market: MarketID(1), mark: mark, index: nil))
+        let found = venue.engine.detectCrossings(market: MarketID(1))
+        let elapsed = seconds() - start
+        if run > 0 { indexedTimes.append(elapsed) }
+        indexedHits = found.count
+        precondition(found == venue.engine.scanMaintenance(market: MarketID(1)), "indexed detection differs from the scan")
+    }
+    report(bench: "perp_detect_tick", impl: "solvent_trigger_index", sizes: [("N", accounts)], times: indexedTimes,
+           units: 1, unit: "tick")
+    do {
+        let t0 = seconds()
+        for _ in 0..<100 { venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: Int64(price * 10).clamped() * 10_000_000), index: nil)) }
+        let t1 = seconds()
+        var n = 0
+        for _ in 0..<100 { n &+= venue.engine.detectionCandidateCount(market: MarketID(1)) }
+        let t2 = seconds()
+        for _ in 0..<100 { n &+= venue.engine.detectCrossings(market: MarketID(1)).count }
+        let t3 = seconds()
+        progress("split: set mark \((t1 - t0) * 1e4) µs, index lookup \((t2 - t1) * 1e4) µs, detect \((t3 - t2) * 1e4) µs (\(n))")
+    }
+    progress("indexed detection: \(indexedHits) accounts at or beyond margin call on the last tick, \(venue.engine.detectionCandidateCount(market: MarketID(1))) candidates checked exactly")
 }
 
 extension Int64 {

@@ -14,10 +14,12 @@ extension Engine {
             var table = MaintenanceScanTable()
             table.configure(parameters.margin)
             scanTables.append(table)
+            triggerIndexes.append(TriggerIndex())
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)
             markets[index].parameters = parameters
             scanTables[index].configure(parameters.margin)
+            reindexTriggers(marketIndex: index)
         case .accountOpened(let id):
             accountIndexByID[id] = Int32(accounts.count)
             accounts.append(Account(id: id))
@@ -62,6 +64,7 @@ extension Engine {
             markets[marketIndex].mark = mark.atoms
             markets[marketIndex].markTime = now
             if let index { markets[marketIndex].index = index.atoms }
+            flushTriggers(marketIndex: marketIndex)
         case .fundingSettled(let settlement), .marketSettled(let settlement):
             applySettlement(settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
         case .ticked, .breakerTripped, .breakerResumed:
@@ -80,6 +83,7 @@ extension Engine {
             if let mark = update.mark {
                 markets[index].mark = mark.atoms
                 markets[index].markTime = now
+                flushTriggers(marketIndex: index)
             }
             if let value = update.index { markets[index].index = value.atoms }
         case .oracleStateChanged(let market, let state):

@@ -125,14 +125,16 @@ extension Engine {
         }
         if let position = change?.position, let error = add(position) { return error }
         if assetEquity == 0 && assetInitial == 0 && assetMaintenance == 0 { return nil }
-        let asset = assets[Int(assetIndex)]
-        if asset.price <= 0 { return .indexMissing(asset.spec.id) }
-        if let now, now.nanoseconds - asset.priceTime.nanoseconds > asset.spec.priceMaxAge {
-            return .indexStale(asset.spec.id)
+        // Field reads, not a copy of the asset (its symbol and tiers would be retained per call).
+        let a = Int(assetIndex)
+        if assets[a].price <= 0 { return .indexMissing(assets[a].spec.id) }
+        if let now, now.nanoseconds - assets[a].priceTime.nanoseconds > assets[a].spec.priceMaxAge {
+            return .indexStale(assets[a].spec.id)
         }
-        guard let equityValue = asset.value(of: asset.spec.collateralAtoms(of: assetEquity), .down),
-              let initialValue = asset.value(of: assetInitial, .up),
-              let maintenanceValue = asset.value(of: assetMaintenance, .up)
+        let counted = assets[a].countsAtPar ? assetEquity : assets[a].spec.collateralAtoms(of: assetEquity)
+        guard let equityValue = assets[a].value(of: counted, .down),
+              let initialValue = assets[a].value(of: assetInitial, .up),
+              let maintenanceValue = assets[a].value(of: assetMaintenance, .up)
         else { return .overflow }
         guard let equity = FixedPoint.add(totals.equity, equityValue),
               let initial = FixedPoint.add(totals.initial, initialValue),

@@ -27,6 +27,37 @@ extension Engine {
         return Engine.worstFirst(hits)
     }
 
+    /// Detection without a full scan (issue #4): the trigger index yields the positions whose
+    /// trigger the current mark has reached, plus rows that are always checked; each is re-checked
+    /// exactly. Same result, in the same order, as `scanMaintenance` and `scanMaintenanceNaive`.
+    public func detectCrossings(market: MarketID) -> [ScanHit] {
+        guard let marketIndex = marketIndexByID[market] else { return [] }
+        let mark = markets[Int(marketIndex)].mark
+        guard mark > 0 else { return [] }
+        var rows: [Int32] = []
+        triggerIndexes[Int(marketIndex)].candidates(mark: Double(mark), into: &rows)
+        if rows.count > 1 {
+            rows.sort()
+            rows = rows.enumerated().compactMap { $0.offset > 0 && rows[$0.offset - 1] == $0.element ? nil : $0.element }
+        }
+        var hits: [ScanHit] = []
+        hits.reserveCapacity(rows.count)
+        for row in rows {
+            if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex) {
+                hits.append(hit)
+            }
+        }
+        return Engine.worstFirst(hits)
+    }
+
+    /// How many rows the trigger index hands to the exact check at the current mark (diagnostics).
+    public func detectionCandidateCount(market: MarketID) -> Int {
+        guard let marketIndex = marketIndexByID[market], markets[Int(marketIndex)].mark > 0 else { return 0 }
+        var rows: [Int32] = []
+        triggerIndexes[Int(marketIndex)].candidates(mark: Double(markets[Int(marketIndex)].mark), into: &rows)
+        return rows.count
+    }
+
     /// The naive twin of `scanMaintenance`: every account, every position, exact arithmetic.
     /// Kept as the fallback and as the reference of the differential test.
     public func scanMaintenanceNaive(market: MarketID) -> [ScanHit] {
@@ -49,25 +80,17 @@ extension Engine {
 
     static func worstFirst(_ hits: [ScanHit]) -> [ScanHit] {
         hits.sorted { a, b in
-            let ka = severityKey(a.pool)
-            let kb = severityKey(b.pool)
-            if ka != kb { return ka > kb }
-            return a.account < b.account
-        }
-    }
-
-    /// Orders pools by maintenance / equity; non-positive equity ranks above any ratio.
-    private static func severityKey(_ pool: PoolRisk) -> SeverityKey {
-        SeverityKey(maintenance: pool.maintenance, equity: pool.equity)
-    }
-
-    struct SeverityKey: Comparable {
-        var maintenance: Int64
-        var equity: Int64
-        static func < (a: SeverityKey, b: SeverityKey) -> Bool {
-            if (a.equity <= 0) != (b.equity <= 0) { return b.equity <= 0 }
-            if a.equity <= 0 { return a.equity > b.equity }
-            return Int128(a.maintenance) * Int128(b.equity) < Int128(b.maintenance) * Int128(a.equity)
+            // Non-positive equity first (most negative first), then maintenance / equity by
+            // cross-multiplication, then account id.
+            let aBroke = a.pool.equity <= 0
+            let bBroke = b.pool.equity <= 0
+            if aBroke != bBroke { return aBroke }
+            if aBroke {
+                return a.pool.equity != b.pool.equity ? a.pool.equity < b.pool.equity : a.account < b.account
+            }
+            let left = Int128(a.pool.maintenance) * Int128(b.pool.equity)
+            let right = Int128(b.pool.maintenance) * Int128(a.pool.equity)
+            return left != right ? left > right : a.account < b.account
         }
     }
 
@@ -81,12 +104,14 @@ extension Engine {
             let marketIndex = Int(position.marketIndex)
             let size = Double(position.size)
             let base = screenBase(account, position)
-            if position.scanRow < 0 {
-                let row = scanTables[marketIndex].append(accountIndex: Int32(accountIndex), size: size, base: base)
+            var row = position.scanRow
+            if row < 0 {
+                row = scanTables[marketIndex].append(accountIndex: Int32(accountIndex), size: size, base: base)
                 accounts[accountIndex].positions[slot].scanRow = row
             } else {
-                scanTables[marketIndex].update(row: position.scanRow, size: size, base: base)
+                scanTables[marketIndex].update(row: row, size: size, base: base)
             }
+            triggerIndexes[marketIndex].markDirty(row: row)
         }
     }
 
@@ -102,7 +127,35 @@ extension Engine {
         return Double(account.balance(assetIndex: settle)) - Double(position.cost)
     }
 
+    /// Recomputes one row's trigger price from the scan table.
+    mutating func indexTrigger(marketIndex: Int, row: Int32) {
+        // The venue's own book is never liquidated: it stays out of the index.
+        if scanTables[marketIndex].accountIndex[Int(row)] == 0 {
+            triggerIndexes[marketIndex].remove(row: row)
+            return
+        }
+        let (price, long) = scanTables[marketIndex].trigger(row: row, valuation: markets[marketIndex].valuation,
+                                                            callRatio: markets[marketIndex].parameters.marginCallRatio)
+        let reference = markets[marketIndex].mark > 0 ? Double(markets[marketIndex].mark) : price
+        triggerIndexes[marketIndex].set(row: row, trigger: price, long: long, reference: reference)
+    }
+
+    /// Re-indexes the rows changed since the last mark update (called when the mark changes).
+    mutating func flushTriggers(marketIndex: Int) {
+        for row in triggerIndexes[marketIndex].takeDirty() where Int(row) < scanTables[marketIndex].count {
+            indexTrigger(marketIndex: marketIndex, row: row)
+        }
+    }
+
+    /// Recomputes every trigger of a market (after its margin schedule or call ratio changed).
+    mutating func reindexTriggers(marketIndex: Int) {
+        for row in 0..<scanTables[marketIndex].count { indexTrigger(marketIndex: marketIndex, row: Int32(row)) }
+    }
+
     mutating func removeScanRow(marketIndex: Int32, row: Int32) {
+        let last = Int32(scanTables[Int(marketIndex)].count - 1)
+        triggerIndexes[Int(marketIndex)].remove(row: row)
+        if last != row { triggerIndexes[Int(marketIndex)].renumber(from: last, to: row) }
         guard let moved = scanTables[Int(marketIndex)].remove(row: row) else { return }
         let slot = accounts[Int(moved)].positionSlot(marketIndex: marketIndex)!
         accounts[Int(moved)].positions[slot].scanRow = row

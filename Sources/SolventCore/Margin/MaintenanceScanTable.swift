@@ -163,4 +163,68 @@ public struct MaintenanceScanTable: Sendable {
         }
         return row
     }
+
+    /// The mark at which a row reaches its margin-call level (maintenance ≥ callRatio × equity),
+    /// widened by 10^-6 toward triggering so that rounding can never hide a crossing; the side
+    /// says whether it triggers at or below (long) or at or above (short). NaN: the row depends on
+    /// more than this market's mark, or the schedule is not a set of lines (BitMEX steps).
+    ///
+    /// Each maintenance line (tier k: |s|·f·r_k·P − c_k, and the zero line equity ≤ 0) gives the
+    /// price where it meets callRatio × equity; a long triggers below the highest of them, a short
+    /// above the lowest. Linear contracts are linear in P, inverse ones in x = 1/P.
+    func trigger(row: Int32, valuation: ContractValuation, callRatio: Rate) -> (price: Double, long: Bool) {
+        let s = size[Int(row)]
+        let b = base[Int(row)]
+        let long = s > 0
+        if b.isNaN || s == 0 || (sizeScaled == nil && !deducts) { return (.nan, long) }
+        let lineCount = sizeScaled == nil ? maintenanceRates.count : 1
+        let ratio = Double(callRatio.atoms) / Double(Rate.oneAtoms)
+        let f = valuation.screenFactor
+        let linear = valuation.kind == .linear
+        var bound = long ? -Double.infinity : Double.infinity
+        // The zero line, in P.
+        var zero: Double
+        if linear {
+            zero = -b / (s * f)
+        } else if long {
+            let x = b / (s * f)
+            zero = x <= 0 ? .infinity : 1 / x
+        } else {
+            zero = b < 0 ? 1 / (b / (s * f)) : .infinity
+        }
+        if long { bound = max(bound, zero) } else if zero.isFinite { bound = min(bound, zero) }
+        for index in 0..<lineCount {
+            var rate = 0.0
+            var amount = 0.0
+            if let sizeScaled {
+                rate = sizeScaled.base + abs(s) * sizeScaled.perContract
+            } else {
+                rate = maintenanceRates[index]
+                amount = maintenanceAmounts[index]
+            }
+            var price: Double
+            if linear {
+                let coefficient = abs(s) * f * rate - ratio * s * f
+                // A long needs a falling line (r < ratio), a short a rising one; else check exactly.
+                if long ? coefficient >= 0 : coefficient <= 0 { return (.nan, long) }
+                price = (ratio * b + amount) / coefficient
+            } else {
+                let coefficient = f * (abs(s) * rate + ratio * s)
+                if long ? coefficient <= 0 : coefficient >= 0 { return (.nan, long) }
+                let x = (ratio * b + amount) / coefficient
+                if long {
+                    price = x <= 0 ? .infinity : 1 / x
+                } else {
+                    if x <= 0 { continue }
+                    price = 1 / x
+                }
+            }
+            bound = long ? max(bound, price) : min(bound, price)
+        }
+        if bound.isNaN { return (.nan, long) }
+        return (long ? bound * (1 + 1e-6) + 1 : bound * (1 - 1e-6) - 1, long)
+    }
+
+    /// Size and base of a row (for re-indexing).
+    func row(_ row: Int32) -> (size: Double, base: Double) { (size[Int(row)], base[Int(row)]) }
 }
