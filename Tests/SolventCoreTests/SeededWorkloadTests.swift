@@ -59,6 +59,26 @@ struct SeededWorkloadTests {
                 return
             }
         }
+        /// Right after both marks moved, every pool's flag matches its status: at or below
+        /// maintenance → liquidating; in call → flagged; healthy → unflagged unless still inside
+        /// the liquidation exit buffer.
+        func checkAlerts() {
+            let engine = harness.engine
+            for account in engine.accounts where !account.isVenue && !account.positions.isEmpty {
+                for position in account.positions {
+                    let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
+                    guard case .success(let pool) = engine.pool(of: account, marketIndex: position.marketIndex) else { continue }
+                    let alert = engine.alerts.first { $0.pool == key }?.alert
+                    switch pool.status {
+                    case .liquidatable, .bankrupt: #expect(alert == .liquidating, "seed \(seed): \(key) is \(pool.status) but \(String(describing: alert))")
+                    case .marginCall: #expect(alert != nil, "seed \(seed): \(key) in call but unflagged")
+                    case .healthy:
+                        let insideBuffer = Int128(pool.equity) * 10 < Int128(pool.maintenance) * 11
+                        #expect(alert == nil || (alert == .liquidating && insideBuffer), "seed \(seed): \(key) healthy but \(String(describing: alert)) equity \(pool.equity) mm \(pool.maintenance) positions \(account.positions.map { ($0.market, $0.isolated, $0.size) })")
+                    }
+                }
+            }
+        }
         setUpVenue(&harness, &inputs)
         var mark: Int64 = 50_000 * 100_000_000
         var inverseMark: Int64 = 50_000 * 100_000_000
@@ -87,10 +107,11 @@ struct SeededWorkloadTests {
             case 55..<70:
                 mark = max(1_000 * 100_000_000, mark + mark / 1_000 * Int64.random(in: -25...25, using: &random))
                 inverseMark = max(1_000 * 100_000_000, inverseMark + inverseMark / 1_000 * Int64.random(in: -25...25, using: &random))
-                run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: mark), index: Price(atoms: mark)))
-                run(.setMarkPrice(market: MarketID(2), mark: Price(atoms: inverseMark), index: nil))
+                // Index prices first: margin states are evaluated on mark updates.
                 run(.setIndexPrice(asset: Harness.btc, price: Price(atoms: inverseMark)))
                 run(.setIndexPrice(asset: Harness.usdt, price: Price("1")!))
+                run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: mark), index: Price(atoms: mark)))
+                run(.setMarkPrice(market: MarketID(2), mark: Price(atoms: inverseMark), index: nil))
                 // The trigger index, kept up to date through every fill, funding and transfer,
                 // finds exactly what the naive scan finds.
                 for market in [MarketID(1), MarketID(2)] {
@@ -99,6 +120,7 @@ struct SeededWorkloadTests {
                     #expect(harness.engine.scanMaintenance(market: market) == naive, "seed \(seed): scan diverged")
                     crossings += naive.count
                 }
+                checkAlerts()
             case 70..<76:
                 run(.settleFunding(market: MarketID(Bool.random(using: &random) ? 1 : 2),
                                    rate: Rate(atoms: Int64.random(in: -500_000...500_000, using: &random))), id: nextID)

@@ -26,6 +26,12 @@ extension Engine {
         for market in markets { encode(market, into: &encoder) }
         encoder.write(accounts.count)
         for account in accounts { encode(account, into: &encoder) }
+        encoder.write(alerts.count)
+        for (pool, alert) in alerts {
+            encoder.write(pool.account.rawValue)
+            encoder.write(Int64(pool.isolatedMarket?.rawValue ?? 0))
+            encoder.write(alert.rawValue)
+        }
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
         for id in remembered { encoder.write(id.rawValue) }
@@ -90,6 +96,7 @@ extension Engine {
         encoder.write(parameters.fundingInterval)
         encoder.write(parameters.priceMaxAge)
         encoder.write(parameters.marginCallRatio.atoms)
+        encoder.write(parameters.liquidationExitBuffer.atoms)
         encoder.write(market.mark)
         encoder.write(market.markTime.nanoseconds)
         encoder.write(market.index)

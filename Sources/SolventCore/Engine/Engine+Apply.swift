@@ -86,6 +86,8 @@ extension Engine {
                 flushTriggers(marketIndex: index)
             }
             if let value = update.index { markets[index].index = value.atoms }
+        case .marginStateChanged(let change):
+            applyMarginStateChange(change)
         case .oracleStateChanged(let market, let state):
             markets[Int(marketIndexByID[market]!)].oracle = state
         case .positionImported(let imported):

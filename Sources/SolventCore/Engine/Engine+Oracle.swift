@@ -54,7 +54,8 @@ extension Engine {
         }
         let update = IndexUpdate(market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
                                  used: computation.used, excluded: computation.excluded, failure: computation.failure)
-        return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)])
+        let states = mark.map { marginStateChanges(marketIndex: marketIndex, mark: $0) } ?? []
+        return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)] + states)
     }
 
     /// Adds the venue's basis to the EMA and its premium to the funding accumulator. A venue price

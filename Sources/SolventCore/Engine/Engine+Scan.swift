@@ -31,9 +31,12 @@ extension Engine {
     /// trigger the current mark has reached, plus rows that are always checked; each is re-checked
     /// exactly. Same result, in the same order, as `scanMaintenance` and `scanMaintenanceNaive`.
     public func detectCrossings(market: MarketID) -> [ScanHit] {
-        guard let marketIndex = marketIndexByID[market] else { return [] }
-        let mark = markets[Int(marketIndex)].mark
-        guard mark > 0 else { return [] }
+        guard let marketIndex = marketIndexByID[market], markets[Int(marketIndex)].mark > 0 else { return [] }
+        return detectCrossings(marketIndex: marketIndex, mark: markets[Int(marketIndex)].mark)
+    }
+
+    /// Detection at a prospective mark (a mark update's plan runs it before the mark is applied).
+    func detectCrossings(marketIndex: Int32, mark: Int64) -> [ScanHit] {
         var rows: [Int32] = []
         triggerIndexes[Int(marketIndex)].candidates(mark: Double(mark), into: &rows)
         if rows.count > 1 {
@@ -42,8 +45,12 @@ extension Engine {
         }
         var hits: [ScanHit] = []
         hits.reserveCapacity(rows.count)
-        for row in rows {
-            if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex) {
+        let override = mark == markets[Int(marketIndex)].mark ? nil : MarkOverride(marketIndex: marketIndex, mark: mark)
+        let rowCount = scanTables[Int(marketIndex)].count
+        // A dirty row id may outlive its row (rows are removed by swap-remove): skip those.
+        for row in rows where Int(row) < rowCount {
+            if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex,
+                                  override: override) {
                 hits.append(hit)
             }
         }
@@ -69,10 +76,10 @@ extension Engine {
         return Engine.worstFirst(hits)
     }
 
-    private func exactHit(accountIndex: Int32, marketIndex: Int32) -> ScanHit? {
+    private func exactHit(accountIndex: Int32, marketIndex: Int32, override: MarkOverride? = nil) -> ScanHit? {
         let account = accounts[Int(accountIndex)]
         if account.isVenue { return nil }
-        guard case .success(let pool) = pool(of: account, marketIndex: marketIndex) else { return nil }
+        guard case .success(let pool) = pool(of: account, marketIndex: marketIndex, override: override) else { return nil }
         let status = pool.status
         guard status >= .marginCall else { return nil }
         return ScanHit(account: account.id, accountIndex: accountIndex, status: status, pool: pool)

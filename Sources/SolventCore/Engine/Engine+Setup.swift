@@ -75,7 +75,9 @@ extension Engine {
         if let index, index.atoms <= 0 {
             return .failure(Rejection(.nonPositivePrice, field: "index", "expected a positive price"))
         }
-        return .success([.markPriceSet(market: market, mark: mark, index: index)])
+        let marketIndex = marketIndexByID[market]!
+        return .success([.markPriceSet(market: market, mark: mark, index: index)]
+                        + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
     }
 
     func planSetLeverage(_ account: AccountID, _ market: MarketID, _ leverage: Int64, _ isolated: Bool)

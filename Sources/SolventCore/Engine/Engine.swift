@@ -19,6 +19,8 @@ public struct Engine: Sendable {
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
+    /// Pools in margin call or in liquidation, sorted by pool key (issue #4).
+    public internal(set) var alerts: [(pool: PoolKey, alert: MarginAlert)] = []
     /// Tests and the seeded simulation set this to run the auditor after every applied event;
     /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
     public var auditsEveryEvent = false

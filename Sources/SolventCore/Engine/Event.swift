@@ -26,6 +26,43 @@ public enum Event: Hashable, Sendable {
     case oracleStateChanged(market: MarketID, OracleState)
     case breakerTripped(BreakerTrip)
     case breakerResumed(market: MarketID, rule: BreakerRule)
+    /// A pool's margin state changed on a mark update (issue #4): margin call issued or cleared,
+    /// liquidation started or ended (after the exit buffer).
+    case marginStateChanged(MarginStateChange)
+}
+
+/// A pool: an account's cross margin (market nil) or one isolated position.
+public struct PoolKey: Hashable, Comparable, Sendable {
+    public var account: AccountID
+    public var isolatedMarket: MarketID?
+    public init(account: AccountID, isolatedMarket: MarketID?) {
+        self.account = account
+        self.isolatedMarket = isolatedMarket
+    }
+    public static func < (a: PoolKey, b: PoolKey) -> Bool {
+        if a.account != b.account { return a.account < b.account }
+        return (a.isolatedMarket?.rawValue ?? 0) < (b.isolatedMarket?.rawValue ?? 0)
+    }
+}
+
+/// Where a flagged pool stands.
+public enum MarginAlert: String, Hashable, Sendable {
+    case marginCall
+    case liquidating
+}
+
+public struct MarginStateChange: Hashable, Sendable {
+    public var pool: PoolKey
+    /// The market whose mark update caused the change.
+    public var market: MarketID
+    public var mark: Price
+    /// The state before and after (nil: not flagged).
+    public var from: MarginAlert?
+    public var to: MarginAlert?
+    public var status: MarginStatus
+    /// Pool figures at that mark (USD value atoms for cross, settlement atoms for isolated).
+    public var equity: Int64
+    public var maintenance: Int64
 }
 
 /// One oracle update's outcome: which sources counted and which did not, and why.

@@ -53,16 +53,20 @@ public struct RiskParameters: Hashable, Sendable {
     public var priceMaxAge: Int64
     /// Margin ratio (maintenance / equity) at or above which an account is in margin call.
     public var marginCallRatio: Rate
+    /// A pool in liquidation leaves it only once equity ≥ maintenance × (1 + this buffer), so it
+    /// does not flip in and out around the threshold.
+    public var liquidationExitBuffer: Rate
 
     public init(margin: MarginSchedule, feeMakerRate: Rate = .zero, feeTakerRate: Rate = .zero,
                 fundingIntervalSeconds: Int64 = 8 * 3600, priceMaxAgeSeconds: Int64 = 60,
-                marginCallRatio: Rate = Rate(atoms: 800_000_000)) {
+                marginCallRatio: Rate = Rate(atoms: 800_000_000), liquidationExitBuffer: Rate = Rate(atoms: 100_000_000)) {
         self.margin = margin
         self.feeMakerRate = feeMakerRate
         self.feeTakerRate = feeTakerRate
         self.fundingInterval = fundingIntervalSeconds * 1_000_000_000
         self.priceMaxAge = priceMaxAgeSeconds * 1_000_000_000
         self.marginCallRatio = marginCallRatio
+        self.liquidationExitBuffer = liquidationExitBuffer
     }
 
     public func validate() -> MarketSpecError? {
@@ -76,6 +80,9 @@ public struct RiskParameters: Hashable, Sendable {
         if priceMaxAge <= 0 { return .init(field: "priceMaxAge", reason: "positive") }
         if marginCallRatio.atoms <= 0 || marginCallRatio.atoms > Rate.oneAtoms {
             return .init(field: "marginCallRatio", reason: "between 0 (exclusive) and 1")
+        }
+        if liquidationExitBuffer.atoms < 0 || liquidationExitBuffer.atoms > Rate.oneAtoms {
+            return .init(field: "liquidationExitBuffer", reason: "between 0 and 1")
         }
         if case .sizeScaled(let im, let mm, let per) = margin {
             if mm.atoms <= 0 || im.atoms < mm.atoms || im.atoms > Rate.oneAtoms || per.atoms < 0 {
