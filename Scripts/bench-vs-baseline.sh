@@ -16,7 +16,7 @@ Benchmarks/.build/release/solvent-perf --accounts "$ACCOUNTS" --repeats "$REPEAT
 
 if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
   (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_perp_mtm.py --accounts "$ACCOUNTS" \
-      --repeats "$REPEATS" --impl numpy_scan numpy_naive --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
+      --repeats "$REPEATS" --impl numpy_scan numpy_naive liqprice_index --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
   python3 - "$out/solvent.txt" "$out/numpy.txt" <<'PY'
 import sys
 def read(path):
@@ -27,11 +27,12 @@ def read(path):
     return rows
 ours = {r["bench"]: r for r in read(sys.argv[1])}
 for peer in read(sys.argv[2]):
-    mine = ours.get(peer["bench"])
+    # The liquidation-price index is the peer of the indexed detection, not of the full scan.
+    mine = ours.get("perp_detect_tick" if peer["impl"] == "liqprice_index" else peer["bench"])
     if mine:
         ratio = float(peer["median_s"]) / float(mine["median_s"])
-        print(f"{peer['bench']}: solvent {float(mine['median_s'])*1e3:.3f} ms vs {peer['impl']} "
-              f"{float(peer['median_s'])*1e3:.3f} ms per tick -> {ratio:.2f}x")
+        print(f"{mine['bench']}: solvent {float(mine['median_s'])*1e3:.4f} ms vs {peer['impl']} "
+              f"{float(peer['median_s'])*1e3:.4f} ms per tick -> {ratio:.2f}x")
 PY
 else
   echo "peer baseline not set up: run ../shared/bench/setup.sh first (numpy in \$BENCH_STATE/venv)" >&2
