@@ -49,6 +49,17 @@ public struct WorkloadEngine {
                  initialRate: Rate(im)!, maintenanceRate: Rate(mm)!)
     }
 
+    /// The bench_perp_mtm.py population on a two-tier market, with `accounts` accounts.
+    public static func perpVenue(accounts: Int) -> WorkloadEngine {
+        var venue = WorkloadEngine()
+        venue.standardVenue(tiers: twoTiers)
+        venue.perpPopulation(accounts: accounts, seed: 12_345)
+        return venue
+    }
+
+    /// A mark within ±3 ticks of 60,000, varying with `tick`.
+    public static func jitteredMark(_ tick: Int64) -> Price { Price(atoms: (600_000 + tick % 7 - 3) * 10_000_000) }
+
     /// The two tiers of ../shared/bench/bench_perp_mtm.py: 0.5 % up to 100,000 USDT, 1 % above.
     public static let twoTiers: [RiskTier] = [
         RiskTier(notionalCap: Amount(atoms: 100_000_000_000), initialRate: Rate("0.01")!, maintenanceRate: Rate("0.005")!),
