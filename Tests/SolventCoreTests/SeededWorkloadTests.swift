@@ -121,6 +121,11 @@ struct SeededWorkloadTests {
                     crossings += naive.count
                 }
                 checkAlerts()
+                // Liquidate every pool the moves put in liquidation, in pool order (issue #4).
+                for (pool, alert) in harness.engine.alerts where alert == .liquidating {
+                    let market = pool.isolatedMarket ?? MarketID(UInt32.random(in: 1...2, using: &random))
+                    run(.liquidate(account: pool.account, market: market))
+                }
             case 70..<76:
                 run(.settleFunding(market: MarketID(Bool.random(using: &random) ? 1 : 2),
                                    rate: Rate(atoms: Int64.random(in: -500_000...500_000, using: &random))), id: nextID)
@@ -148,6 +153,7 @@ struct SeededWorkloadTests {
         #expect(applied["settleFunding", default: 0] > 20, "seed \(seed): too few fundings applied: \(applied)")
         #expect(applied["adjustIsolatedMargin", default: 0] > 5, "seed \(seed): too few isolated transfers: \(applied)")
         #expect(crossings > 0, "seed \(seed): no account ever reached its margin-call level")
+        #expect(applied["liquidate", default: 0] > 0, "seed \(seed): no liquidation step applied: \(applied)")
     }
 
     private func setUpVenue(_ harness: inout Harness, _ inputs: inout [(Command, UInt64?)]) {
@@ -168,6 +174,15 @@ struct SeededWorkloadTests {
             .setMarkPrice(market: MarketID(2), mark: Price("50000")!, index: nil),
         ]
         for id: UInt64 in 1...12 { setup.append(.openAccount(AccountID(id))) }
+        setup.append(.fundInsurance(asset: Harness.usdt, amount: amount("1000", scale: 6)))
+        setup.append(.fundInsurance(asset: Harness.btc, amount: amount("0.01", scale: 8)))
+        for market in [MarketID(1), MarketID(2)] {
+            setup.append(.configureLiquidation(market: market, LiquidationParameters(
+                depth: .squareRoot(depth: market == MarketID(1) ? amount("2000000", scale: 6).atoms : amount("40", scale: 8).atoms,
+                                   coefficient: rate("0.02")),
+                penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"), target: .maintenancePlusBuffer(rate("0.1")),
+                stepFraction: rate("0.5"), dustNotional: 0)))
+        }
         for id: UInt64 in 1...4 {
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(1), leverage: 20, isolated: true))
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(2), leverage: 20, isolated: true))

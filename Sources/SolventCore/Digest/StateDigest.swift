@@ -103,6 +103,11 @@ extension Engine {
         encoder.write(market.settled)
         encoder.write(market.oracle != nil)
         if let oracle = market.oracle { encode(oracle, into: &encoder) }
+        encoder.write(market.liquidation != nil)
+        if let liquidation = market.liquidation {
+            // The parameters' canonical text form: every field, in declaration order.
+            encoder.write(String(describing: liquidation))
+        }
     }
 
     private func encode(_ state: OracleState, into encoder: inout CanonicalEncoder) {

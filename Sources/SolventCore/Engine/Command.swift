@@ -27,6 +27,13 @@ public enum Command: Hashable, Sendable {
     case configureOracle(market: MarketID, OracleConfig)
     /// Source samples and the venue's own last trade and mid: the engine computes index and mark.
     case updateOracle(market: MarketID, samples: [OracleSample], last: Price?, mid: Price?)
+    /// Sets how a market liquidates (issue #4).
+    case configureLiquidation(market: MarketID, LiquidationParameters)
+    /// One liquidation step for the account's position in the market, at the current mark: the
+    /// sequencer (or a keeper) submits it for each pool a mark update flagged, worst first.
+    case liquidate(account: AccountID, market: MarketID)
+    /// Money from outside into an asset's insurance fund (the venue seeding or topping it up).
+    case fundInsurance(asset: AssetID, amount: Amount)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

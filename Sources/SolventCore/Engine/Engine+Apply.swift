@@ -88,6 +88,14 @@ extension Engine {
             if let value = update.index { markets[index].index = value.atoms }
         case .marginStateChanged(let change):
             applyMarginStateChange(change)
+        case .liquidationConfigured(let market, let parameters):
+            markets[Int(marketIndexByID[market]!)].liquidation = parameters
+        case .positionLiquidated(let step):
+            applyLiquidationStep(step)
+        case .insuranceFunded(let asset, let amount):
+            let index = Int(assetIndexByID[asset]!)
+            assets[index].insuranceFund += amount.atoms
+            assets[index].outside -= amount.atoms
         case .oracleStateChanged(let market, let state):
             markets[Int(marketIndexByID[market]!)].oracle = state
         case .positionImported(let imported):

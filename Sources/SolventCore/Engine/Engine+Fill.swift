@@ -70,8 +70,10 @@ extension Engine {
 
     /// Plans one account's side: position after, realized PnL, fee, isolated margin top-up or
     /// release, and the initial-margin check for risk-increasing trades.
+    /// `releasesIsolatedMargin`: a user's partial close releases a proportional share of an
+    /// isolated position's margin; a liquidation step keeps it in the position it is rescuing.
     func planLeg(accountIndex: Int32, marketIndex: Int32, quantity: Int64, price: Int64, feeRate: Rate,
-                 field: String) -> Result<PlannedLeg, Rejection> {
+                 field: String, releasesIsolatedMargin: Bool = true) -> Result<PlannedLeg, Rejection> {
         let overflow = Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point")
         // Field reads rather than copies of the market (this runs twice per fill).
         let valuation = markets[Int(marketIndex)].valuation
@@ -110,7 +112,7 @@ extension Engine {
             isolated1 = margin
             if size1 == 0 {
                 transfer = -isolated1
-            } else if change.isReduction, isolated1 > 0 {
+            } else if change.isReduction, isolated1 > 0, releasesIsolatedMargin {
                 transfer = -Int64(FixedPoint.divide(Int128(isolated1) * Int128(quantity.magnitude), by: Int128(size0.magnitude), .down))
             }
         } else {

@@ -80,6 +80,17 @@ public struct Engine: Sendable {
             return planImportPosition(account, market, size, entryPrice, isolatedMargin)
         case .configureOracle(let market, let config): return planConfigureOracle(market, config)
         case .updateOracle(let market, let samples, let last, let mid): return planUpdateOracle(market, samples, last, mid)
+        case .configureLiquidation(let market, let parameters): return planConfigureLiquidation(market, parameters)
+        case .liquidate(let account, let market): return planLiquidate(account, market)
+        case .fundInsurance(let asset, let amount):
+            if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
+            guard amount.atoms > 0 else { return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount")) }
+            let index = Int(assetIndexByID[asset]!)
+            guard FixedPoint.add(assets[index].insuranceFund, amount.atoms) != nil,
+                  FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
+                return .failure(Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
+            }
+            return .success([.insuranceFunded(asset: asset, amount: amount)])
         }
     }
 

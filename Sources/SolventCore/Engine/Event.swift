@@ -29,6 +29,9 @@ public enum Event: Hashable, Sendable {
     /// A pool's margin state changed on a mark update (issue #4): margin call issued or cleared,
     /// liquidation started or ended (after the exit buffer).
     case marginStateChanged(MarginStateChange)
+    case liquidationConfigured(market: MarketID, LiquidationParameters)
+    case positionLiquidated(LiquidationStep)
+    case insuranceFunded(asset: AssetID, amount: Amount)
 }
 
 /// A pool: an account's cross margin (market nil) or one isolated position.

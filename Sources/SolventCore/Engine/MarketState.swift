@@ -14,6 +14,8 @@ public struct MarketState: Sendable {
     public var settled: Bool
     /// Index, mark and circuit breakers from price sources (nil: marks are set directly).
     public var oracle: OracleState?
+    /// How the market liquidates (nil: it does not).
+    public var liquidation: LiquidationParameters?
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec
@@ -25,6 +27,7 @@ public struct MarketState: Sendable {
         self.index = 0
         self.settled = false
         self.oracle = nil
+        self.liquidation = nil
     }
 
     /// Margin is frozen at the last good mark: the oracle breaker is tripped.

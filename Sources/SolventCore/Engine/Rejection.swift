@@ -30,6 +30,11 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case noIsolatedPosition = 26
         case oracleFrozen = 27
         case oracleNotConfigured = 28
+        case liquidationNotConfigured = 29
+        case liquidationPaused = 30
+        case noPosition = 31
+        case notLiquidatable = 32
+        case bookExhausted = 33
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

@@ -22,8 +22,10 @@ extension Engine {
         let long = account.positions[slot].size > 0
         let negative: (PoolRisk) -> Bool = { $0.equity < 0 }
         guard let edge = boundary(of: account, marketIndex: marketIndex, negative) else { return nil }
-        // `edge` is the first atom with negative equity moving against the position.
-        return long ? edge + 1 : edge - 1
+        // `edge` is the first atom with negative equity moving against the position; a pool that
+        // is negative at every positive price has no bankruptcy price.
+        let price = long ? edge + 1 : edge - 1
+        return price >= 1 && price <= BoundarySearch.maximumPrice ? price : nil
     }
 
     /// The first price atom, moving against the position, at which `predicate` holds for the pool.

@@ -1,0 +1,68 @@
+/// How a market liquidates (set with `configureLiquidation`; a market without it does not
+/// liquidate). One step closes what `PartialLiquidation` sizes, through the order book's depth
+/// model, against the venue's book.
+public struct LiquidationParameters: Hashable, Sendable {
+    public var depth: DepthModel
+    /// Penalty on the closed notional, paid to the insurance fund out of what the account still holds.
+    public var penaltyRate: Rate
+    /// Clearance fee on the closed notional, paid to the fee pool, after the penalty.
+    public var clearanceFeeRate: Rate
+    public var target: PartialLiquidation.Target
+    /// At most this fraction of the position per step.
+    public var stepFraction: Rate
+    /// A remaining notional below this (settlement atoms) is closed in full.
+    public var dustNotional: Int64
+
+    public init(depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
+                stepFraction: Rate, dustNotional: Int64) {
+        self.depth = depth
+        self.penaltyRate = penaltyRate
+        self.clearanceFeeRate = clearanceFeeRate
+        self.target = target
+        self.stepFraction = stepFraction
+        self.dustNotional = dustNotional
+    }
+
+    public func validate() -> MarketSpecError? {
+        if penaltyRate.atoms < 0 || penaltyRate.atoms > Rate.oneAtoms / 10 { return .init(field: "penaltyRate", reason: "0 to 0.1") }
+        if clearanceFeeRate.atoms < 0 || clearanceFeeRate.atoms > Rate.oneAtoms / 10 { return .init(field: "clearanceFeeRate", reason: "0 to 0.1") }
+        if stepFraction.atoms <= 0 || stepFraction.atoms > Rate.oneAtoms { return .init(field: "stepFraction", reason: "between 0 (exclusive) and 1") }
+        if dustNotional < 0 { return .init(field: "dustNotional", reason: "zero or positive") }
+        switch depth {
+        case .squareRoot(let depth, let coefficient):
+            if depth <= 0 || coefficient.atoms < 0 || coefficient.atoms > Rate.oneAtoms { return .init(field: "depth", reason: "a positive depth and a coefficient from 0 to 1") }
+        case .levels(let levels):
+            if levels.isEmpty || levels.count > 256 || levels.contains(where: { $0.notional <= 0 || $0.distance.atoms < 0 || $0.distance.atoms >= Rate.oneAtoms }) {
+                return .init(field: "depth", reason: "1 to 256 levels with positive notional and a distance below 1")
+            }
+        }
+        if case .maintenancePlusBuffer(let buffer) = target, buffer.atoms < 0 || buffer.atoms > Rate.oneAtoms {
+            return .init(field: "target", reason: "a buffer from 0 to 1")
+        }
+        return nil
+    }
+}
+
+/// One liquidation step as applied: the account's and the venue's legs, the prices, and where
+/// every atom went.
+public struct LiquidationStep: Hashable, Sendable {
+    public var market: MarketID
+    public var account: LegApplied
+    public var venue: LegApplied
+    /// Absolute quantity closed (Quantity atoms) and whether it closed the position.
+    public var quantity: Int64
+    public var closesPosition: Bool
+    /// The book's fill price, the price the account was closed at (never worse for the system
+    /// than its bankruptcy price), and that bankruptcy price.
+    public var marketPrice: Price
+    public var accountPrice: Price
+    public var bankruptcyPrice: Price?
+    /// Settlement atoms: penalty to the insurance fund, clearance fee to the fee pool, the fund's
+    /// draw to cover a fill worse than bankruptcy, and what it could not cover (borne by the
+    /// venue's book).
+    public var penalty: Int64
+    public var clearanceFee: Int64
+    public var fundDraw: Int64
+    public var uncovered: Int64
+    public var dust: Int64
+}
