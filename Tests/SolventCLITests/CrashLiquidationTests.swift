@@ -51,14 +51,8 @@ struct CrashLiquidationTests {
         run(.fundInsurance(asset: AssetID(1), amount: Amount(atoms: 50_000_000_000)))
         let start = path.first!.price.atoms
         run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: start), index: nil))
-        var state: UInt64 = 2020
-        func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var random = TestRandom(seed: 2020)
+        func next() -> Double { random.unit() }
         for id in 1...600 {
             let account = AccountID(UInt64(id))
             let size = Int64(1 + next() * 2_000) * 100_000 * (next() < 0.6 ? 1 : -1)   // 60 % long

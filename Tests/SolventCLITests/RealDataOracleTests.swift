@@ -59,14 +59,8 @@ struct RealDataOracleTests {
         run(.createMarket(MarketSpec(id: MarketID(1), symbol: "ETHUSDT", kind: .linear, settleAsset: AssetID(1),
                                      contractSize: Quantity("1")!, tickSize: Price("0.01")!, lotSize: Quantity("0.001")!),
                           RiskParameters(margin: .tiered(tier))))
-        var state = seed
-        func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var random = TestRandom(seed: seed)
+        func next() -> Double { random.unit() }
         for id in 1...2_000 {
             let entry = Int64(around * (0.97 + 0.06 * next()) * 100) * 1_000_000
             let leverage = 2 + (maximumLeverage - 2) * next()
