@@ -25,6 +25,7 @@ struct CrashLiquidationTests {
         var counts: [String: Int] = [:]
         var uncovered: Int64 = 0
         var drawn: Int64 = 0
+        var deleveraged = 0
         func run(_ command: Command) {
             sequence += 1
             time += 1_000
@@ -35,6 +36,7 @@ struct CrashLiquidationTests {
                 if case .positionLiquidated(let step) = event {
                     uncovered += step.uncovered
                     drawn += step.fundDraw
+                    deleveraged += step.counterparties.count
                 }
             }
         }
@@ -47,7 +49,7 @@ struct CrashLiquidationTests {
         run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
             depth: .squareRoot(depth: 50_000_000_000_000, coefficient: Rate("0.05")!), penaltyRate: Rate("0.005")!,
             clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
-            dustNotional: 1_000_000_000)))
+            dustNotional: 1_000_000_000, lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 256))))
         run(.fundInsurance(asset: AssetID(1), amount: Amount(atoms: 50_000_000_000)))
         let start = path.first!.price.atoms
         run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: start), index: nil))
@@ -79,8 +81,8 @@ struct CrashLiquidationTests {
         // Pools still inside the exit buffer stay flagged but are above maintenance: `liquidate`
         // refuses them (notLiquidatable) until the next mark clears or sinks them.
         #expect(counts.keys.filter { $0.hasPrefix("rejected:") }.allSatisfy { $0 == "rejected:notLiquidatable" }, "\(counts)")
-        print("2020-03-12 crash: \(counts["liquidate", default: 0]) liquidation steps; fund 50,000 → \(Double(engine.asset(AssetID(1))!.insuranceFund) / 1e6) USDT; drawn \(Double(drawn) / 1e6), uncovered \(Double(uncovered) / 1e6) (borne by the venue's book until ADL lands)")
-        #expect(uncovered >= 0 && drawn > 0)
+        print("2020-03-12 crash: \(counts["liquidate", default: 0]) liquidation steps; fund 50,000 → \(Double(engine.asset(AssetID(1))!.insuranceFund) / 1e6) USDT; drawn \(Double(drawn) / 1e6); \(deleveraged) positions deleveraged; uncovered \(Double(uncovered) / 1e6)")
+        #expect(uncovered >= 0 && drawn > 0 && deleveraged > 0)
         #expect(counts["liquidate", default: 0] > 100, "steps: \(counts)")
         #expect(engine.asset(AssetID(1))!.insuranceFund >= 0)
         #expect(Auditor.violations(in: engine).isEmpty)

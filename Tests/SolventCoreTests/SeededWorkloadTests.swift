@@ -181,7 +181,9 @@ struct SeededWorkloadTests {
                 depth: .squareRoot(depth: market == MarketID(1) ? amount("2000000", scale: 6).atoms : amount("40", scale: 8).atoms,
                                    coefficient: rate("0.02")),
                 penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"), target: .maintenancePlusBuffer(rate("0.1")),
-                stepFraction: rate("0.5"), dustNotional: 0)))
+                stepFraction: rate("0.5"), dustNotional: 0,
+                lossAllocation: market == MarketID(1) ? .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64)
+                                                      : .socialized)))
         }
         for id: UInt64 in 1...4 {
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(1), leverage: 20, isolated: true))

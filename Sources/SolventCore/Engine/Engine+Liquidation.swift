@@ -105,18 +105,14 @@ extension Engine {
                                    fill: OrderBookExecution.Fill, bankruptcy: Int64?, notional: Int64,
                                    parameters: LiquidationParameters) -> Result<[Event], Rejection> {
         let m = Int(marketIndex)
+        let overflow = Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
         let direction: Int64 = long ? -1 : 1
+        let valuation = markets[m].valuation
         var accountLeg: PlannedLeg
-        var venueLeg: PlannedLeg
-        switch (planLeg(accountIndex: accountIndex, marketIndex: marketIndex, quantity: direction * quantity, price: fill.accountPrice,
-                        feeRate: .zero, field: "account", releasesIsolatedMargin: false),
-                planLeg(accountIndex: 0, marketIndex: marketIndex, quantity: -direction * quantity, price: fill.accountPrice,
-                        feeRate: .zero, field: "venue")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let a), .success(let v)): (accountLeg, venueLeg) = (a, v)
-        }
-        guard let dust = FixedPoint.narrow(-(Int128(accountLeg.cashDelta) + Int128(venueLeg.cashDelta))), dust >= 0 else {
-            return .failure(Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point"))
+        switch planLeg(accountIndex: accountIndex, marketIndex: marketIndex, quantity: direction * quantity, price: fill.accountPrice,
+                       feeRate: .zero, field: "account", releasesIsolatedMargin: false) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let leg): accountLeg = leg
         }
         // Penalty, then clearance fee, out of what the account holds after the close (never a
         // debt): an isolated position that stays open pays from its own margin, anything else from
@@ -131,30 +127,138 @@ extension Engine {
             accountLeg.leg.walletAfter -= penalty + clearance
         }
         accountLeg.leg.fee = penalty + clearance
-        // A fill worse than bankruptcy: the venue's book paid the account price and got the market
-        // price; the insurance fund reimburses the gap as far as its balance goes.
-        var draw: Int64 = 0
-        var uncovered: Int64 = 0
-        if fill.fundCoversGap {
-            let valuation = markets[m].valuation
-            let atAccount = valuation.value(size: quantity, price: fill.accountPrice, .up) ?? 0
-            let atMarket = valuation.value(size: quantity, price: fill.marketPrice, .down) ?? 0
-            let gap = abs(atAccount - atMarket)
-            let fund = assets[Int(markets[m].settleAssetIndex)].insuranceFund &+ penalty
-            draw = min(gap, max(0, fund))
-            uncovered = gap - draw
-            venueLeg.leg.walletAfter &+= draw
+        // The gap between the account price (bankruptcy) and the book's fill, and how much of the
+        // step the fund can carry; with auto-deleveraging the rest is closed against opposite
+        // positions at the bankruptcy price instead of through the book.
+        let fund = max(0, assets[Int(markets[m].settleAssetIndex)].insuranceFund &+ penalty)
+        func gap(_ size: Int64) -> Int64 {
+            guard fill.fundCoversGap, size > 0 else { return 0 }
+            let atAccount = valuation.value(size: size, price: fill.accountPrice, .up) ?? 0
+            let atMarket = valuation.value(size: size, price: fill.marketPrice, .down) ?? 0
+            return abs(atAccount - atMarket)
         }
-        let step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, venue: venueLeg.leg, quantity: quantity,
+        var bookQuantity = quantity
+        var counterparties: [LegApplied] = []
+        var counterpartyCash: [Int64] = []
+        if case .autoDeleveraging(let ranking, let maximum) = parameters.lossAllocation, gap(quantity) > fund {
+            let lot = markets[m].spec.lotSize.atoms
+            let perLot = max(1, gap(lot))
+            let carried = min(quantity, fund / perLot * lot)
+            let ranked = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: accountIndex, long: !long),
+                                                 by: ranking)
+            let allocation = AutoDeleveraging.allocate(quantity: quantity - carried, ranked: ranked, limit: maximum)
+            for (counterparty, size) in allocation.fills {
+                switch planLeg(accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex, quantity: -direction * size,
+                               price: fill.accountPrice, feeRate: .zero, field: "counterparty") {
+                case .failure(let rejection): return .failure(rejection)
+                case .success(let leg):
+                    counterparties.append(leg.leg)
+                    counterpartyCash.append(leg.cashDelta)
+                }
+            }
+            bookQuantity = quantity - (quantity - carried - allocation.unplaced)
+        }
+        var venueLeg: PlannedLeg? = nil
+        if bookQuantity > 0 {
+            switch planLeg(accountIndex: 0, marketIndex: marketIndex, quantity: -direction * bookQuantity, price: fill.accountPrice,
+                           feeRate: .zero, field: "venue") {
+            case .failure(let rejection): return .failure(rejection)
+            case .success(let leg): venueLeg = leg
+            }
+        }
+        let bookGap = gap(bookQuantity)
+        let draw = min(bookGap, fund)
+        var uncovered = bookGap - draw
+        let reallocated = gap(quantity) - bookGap
+        if var leg = venueLeg { leg.leg.walletAfter &+= draw; venueLeg = leg }
+        // Socialized: opposite positions in profit pay the uncovered loss to the venue's book.
+        var collected: Int64 = 0
+        if case .socialized = parameters.lossAllocation, uncovered > 0, var leg = venueLeg {
+            let shares = socializedShares(uncovered, marketIndex: marketIndex, excluding: accountIndex, long: !long)
+            for (payer, payerLeg) in shares {
+                counterparties.append(payerLeg)
+                counterpartyCash.append(-payer)
+                collected += payer
+            }
+            leg.leg.walletAfter &+= collected
+            venueLeg = leg
+            uncovered -= collected
+        }
+        let tradeCash = Int128(accountLeg.cashDelta) + Int128(venueLeg?.cashDelta ?? 0)
+            + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
+        guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { return .failure(overflow) }
+        let venueApplied = venueLeg?.leg ?? LegApplied(account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
+                                                       walletAfter: accounts[0].balance(assetIndex: markets[m].settleAssetIndex),
+                                                       positionAfter: accounts[0].positionSlot(marketIndex: marketIndex).map { accounts[0].positions[$0] })
+        let step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, venue: venueApplied, quantity: quantity,
                                    closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
                                    accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: bankruptcy.map(Price.init(atoms:)),
-                                   penalty: penalty, clearanceFee: clearance, fundDraw: draw, uncovered: uncovered, dust: dust)
+                                   penalty: penalty, clearanceFee: clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
+                                   counterparties: counterparties, reallocated: reallocated + collected)
         var events: [Event] = [.positionLiquidated(step)]
         if var state = markets[m].oracle {
             state.limiter = state.limiter.recording(notional, config: state.config, now: now)
             events.append(.oracleStateChanged(market: markets[m].spec.id, state))
         }
         return .success(events)
+    }
+
+    /// Opposite positions that could be deleveraged, with what the ranking needs: notional as the
+    /// mark value, |cost| as the entry value, and notional − pool equity as the bankruptcy value
+    /// (so effective leverage is notional / equity). The venue's book and the liquidated account
+    /// are excluded; the order comes from the ranking, ties by account id.
+    private func deleveragingCandidates(marketIndex: Int32, excluding: Int32, long: Bool) -> [AutoDeleveraging.Candidate] {
+        var candidates: [AutoDeleveraging.Candidate] = []
+        for accountIndex in scanTables[Int(marketIndex)].accountIndex where accountIndex != 0 && accountIndex != excluding {
+            let account = accounts[Int(accountIndex)]
+            guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
+            let position = account.positions[slot]
+            guard (position.size > 0) == long,
+                  case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil),
+                  case .success(let pool) = self.pool(of: account, marketIndex: marketIndex), pool.equity > 0 else { continue }
+            // Unsigned values so PnL% = unrealized PnL / |cost| for either side, and effective
+            // leverage = value at mark / pool equity.
+            let entryValue = Double(max(1, abs(position.cost)))
+            let markValue = entryValue + Double(risk.unrealizedPnl)
+            candidates.append(AutoDeleveraging.Candidate(account: account.id, size: Int64(position.size.magnitude),
+                                                         markValue: markValue, entryValue: entryValue,
+                                                         bankruptcyValue: markValue - Double(pool.equity)))
+        }
+        return candidates
+    }
+
+    /// Socialized shares of `loss` over opposite positions in profit, weighted by unrealized
+    /// profit, each capped by what the payer holds (wallet, or an isolated position's margin).
+    private func socializedShares(_ loss: Int64, marketIndex: Int32, excluding: Int32, long: Bool) -> [(Int64, LegApplied)] {
+        var holders: [(account: AccountID, weight: Int64)] = []
+        for accountIndex in scanTables[Int(marketIndex)].accountIndex where accountIndex != 0 && accountIndex != excluding {
+            let account = accounts[Int(accountIndex)]
+            guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
+            let position = account.positions[slot]
+            guard (position.size > 0) == long,
+                  case .success(let risk) = positionRisk(position, leverage: 0, override: nil, now: nil), risk.unrealizedPnl > 0 else { continue }
+            holders.append((account.id, risk.unrealizedPnl))
+        }
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        var result: [(Int64, LegApplied)] = []
+        for (id, share) in SocializedLoss.distribute(loss, among: holders) where share > 0 {
+            let account = accounts[Int(accountIndexByID[id]!)]
+            let slot = account.positionSlot(marketIndex: marketIndex)!
+            var position = account.positions[slot]
+            var wallet = account.balance(assetIndex: settle)
+            let paid: Int64
+            if position.isolated {
+                paid = min(share, max(0, position.isolatedMargin))
+                position.isolatedMargin -= paid
+            } else {
+                paid = min(share, max(0, wallet))
+                wallet -= paid
+            }
+            guard paid > 0 else { continue }
+            result.append((paid, LegApplied(account: id, realizedPnl: -paid, fee: 0, isolatedTransfer: 0, walletAfter: wallet,
+                                            positionAfter: position)))
+        }
+        return result
     }
 
     /// Applies a step; conservation is asserted: the two legs' cash, the fund, the fee pool and
@@ -164,14 +268,19 @@ extension Engine {
         let settle = markets[Int(marketIndex)].settleAssetIndex
         let account = Int(accountIndexByID[step.account.account]!)
         let before = cash(accountIndex: account, assetIndex: settle) &+ cash(accountIndex: 0, assetIndex: settle)
+        let others = step.counterparties.map { Int(accountIndexByID[$0.account]!) }
+        let beforeAll = others.reduce(before) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }
         applyLeg(step.account, accountIndex: account, marketIndex: marketIndex)
         applyLeg(step.venue, accountIndex: 0, marketIndex: marketIndex)
-        let after = cash(accountIndex: account, assetIndex: settle) &+ cash(accountIndex: 0, assetIndex: settle)
+        for (leg, index) in zip(step.counterparties, others) { applyLeg(leg, accountIndex: index, marketIndex: marketIndex) }
+        let after = others.reduce(cash(accountIndex: account, assetIndex: settle) &+ cash(accountIndex: 0, assetIndex: settle)) {
+            $0 &+ cash(accountIndex: $1, assetIndex: settle)
+        }
         assets[Int(settle)].insuranceFund &+= step.penalty &- step.fundDraw
         assets[Int(settle)].feePool &+= step.clearanceFee
         assets[Int(settle)].dust &+= step.dust
         precondition(assets[Int(settle)].insuranceFund >= 0, "the insurance fund is never negative")
-        precondition(after &- before &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust == 0,
+        precondition(after &- beforeAll &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust == 0,
                      "a liquidation step must conserve money")
     }
 }

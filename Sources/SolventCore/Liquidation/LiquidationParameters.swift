@@ -2,7 +2,20 @@
 /// liquidate). One step closes what `PartialLiquidation` sizes, through the order book's depth
 /// model, against the venue's book.
 public struct LiquidationParameters: Hashable, Sendable {
+    /// Who bears a loss the insurance fund cannot cover.
+    public enum LossAllocation: Hashable, Sendable {
+        /// The venue's book (it took the position at the bankruptcy price).
+        case venue
+        /// Opposite positions, ranked, closed at the bankruptcy price for what the fund cannot
+        /// cover (no more than that), visiting at most `maximumCounterparties`.
+        case autoDeleveraging(ranking: AutoDeleveraging.Ranking, maximumCounterparties: Int)
+        /// Opposite positions in profit pay pro rata to their unrealized profit, out of what they
+        /// hold (never into debt); any remainder stays with the venue's book.
+        case socialized
+    }
+
     public var depth: DepthModel
+    public var lossAllocation: LossAllocation = .venue
     /// Penalty on the closed notional, paid to the insurance fund out of what the account still holds.
     public var penaltyRate: Rate
     /// Clearance fee on the closed notional, paid to the fee pool, after the penalty.
@@ -14,8 +27,9 @@ public struct LiquidationParameters: Hashable, Sendable {
     public var dustNotional: Int64
 
     public init(depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
-                stepFraction: Rate, dustNotional: Int64) {
+                stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue) {
         self.depth = depth
+        self.lossAllocation = lossAllocation
         self.penaltyRate = penaltyRate
         self.clearanceFeeRate = clearanceFeeRate
         self.target = target
@@ -35,6 +49,9 @@ public struct LiquidationParameters: Hashable, Sendable {
             if levels.isEmpty || levels.count > 256 || levels.contains(where: { $0.notional <= 0 || $0.distance.atoms < 0 || $0.distance.atoms >= Rate.oneAtoms }) {
                 return .init(field: "depth", reason: "1 to 256 levels with positive notional and a distance below 1")
             }
+        }
+        if case .autoDeleveraging(_, let maximum) = lossAllocation, maximum < 1 || maximum > Limits.deleveragingCounterparties {
+            return .init(field: "lossAllocation", reason: "1 to \(Limits.deleveragingCounterparties) counterparties")
         }
         if case .maintenancePlusBuffer(let buffer) = target, buffer.atoms < 0 || buffer.atoms > Rate.oneAtoms {
             return .init(field: "target", reason: "a buffer from 0 to 1")
@@ -65,4 +82,8 @@ public struct LiquidationStep: Hashable, Sendable {
     public var fundDraw: Int64
     public var uncovered: Int64
     public var dust: Int64
+    /// Opposite positions deleveraged at the bankruptcy price, or debited a socialized share.
+    public var counterparties: [LegApplied] = []
+    /// Of `uncovered`, what deleveraging avoided or socialization collected (settlement atoms).
+    public var reallocated: Int64 = 0
 }
