@@ -46,6 +46,11 @@ struct LossAllocationTests {
     /// 6,500 = 0.245) takes 0.313, C (0.06 × 106,000 / 56,000 = 0.114) is not touched.
     @Test func autoDeleveragingClosesRankedShortsAtBankruptcy() {
         var harness = Self.venue(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
+        // Each account can see its place in the queue of its side beforehand.
+        let ranks = [22, 21, 23].map { harness.engine.deleveragingRank(account: AccountID(UInt64($0)), market: Self.market, ranking: .profitTimesLeverage) }
+        #expect(ranks.map { $0?.rank } == [1, 2, 3] && ranks.allSatisfy { $0?.of == 3 })
+        // The bankrupt long is in no queue: only positions with positive equity can be deleveraged.
+        #expect(harness.engine.deleveragingRank(account: AccountID(10), market: Self.market, ranking: .profitTimesLeverage) == nil)
         let step = Self.step(&harness)
         #expect(step.accountPrice == Price("47500")!)
         #expect(step.counterparties.map(\.account) == [AccountID(22), AccountID(21)])
@@ -75,11 +80,19 @@ struct LossAllocationTests {
     }
 
     /// With no opposite position but the venue's own, deleveraging finds no one: the venue's book
-    /// takes the rest and the loss beyond the fund is recorded as uncovered.
-    @Test func noCounterpartyLeavesTheLossRecorded() {
+    /// takes the rest, the loss beyond the fund becomes the asset's recorded deficit, and
+    /// withdrawals of the asset wait until money from outside covers it.
+    @Test func noCounterpartyRecordsADeficitThatBlocksWithdrawals() {
         var harness = Self.venue(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10), withShorts: false)
+        harness.openFunded(30, usdt: "1000")
         let step = Self.step(&harness)
         #expect(step.counterparties.isEmpty)
         #expect(step.uncovered > 432_000_000 && step.fundDraw == amount("100", scale: 6).atoms)
+        #expect(harness.engine.asset(Harness.usdt)!.deficit == -step.uncovered)
+        harness.rejects(.withdraw(account: AccountID(30), asset: Harness.usdt, amount: amount("1", scale: 6)), .deficitOpen)
+        harness.rejects(.coverDeficit(asset: Harness.usdt, amount: Amount(atoms: step.uncovered + 1)), .invalidParameter)
+        harness.ok(.coverDeficit(asset: Harness.usdt, amount: Amount(atoms: step.uncovered)))
+        #expect(harness.engine.asset(Harness.usdt)!.deficit == 0)
+        harness.ok(.withdraw(account: AccountID(30), asset: Harness.usdt, amount: amount("1", scale: 6)))
     }
 }

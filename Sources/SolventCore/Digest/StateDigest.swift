@@ -62,6 +62,7 @@ extension Engine {
         encoder.write(asset.feePool)
         encoder.write(asset.dust)
         encoder.write(asset.outside)
+        encoder.write(asset.deficit)
     }
 
     private func encode(_ market: MarketState, into encoder: inout CanonicalEncoder) {

@@ -13,6 +13,9 @@ public struct AssetState: Hashable, Sendable {
     public var dust: Int64
     /// The outside world: minus everything deposited plus everything withdrawn.
     public var outside: Int64
+    /// A loss no mechanism could place, recorded (never positive). While it is open, withdrawals
+    /// of the asset are refused; money from outside closes it (`coverDeficit`).
+    public var deficit: Int64
     /// True when every haircut tier counts at 100 % (then value is linear in the balance).
     public let countsAtPar: Bool
 
@@ -24,6 +27,7 @@ public struct AssetState: Hashable, Sendable {
         self.feePool = 0
         self.dust = 0
         self.outside = 0
+        self.deficit = 0
         self.countsAtPar = spec.collateralTiers.allSatisfy { $0.ratio == .one }
     }
 

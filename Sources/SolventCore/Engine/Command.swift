@@ -34,6 +34,8 @@ public enum Command: Hashable, Sendable {
     case liquidate(account: AccountID, market: MarketID)
     /// Money from outside into an asset's insurance fund (the venue seeding or topping it up).
     case fundInsurance(asset: AssetID, amount: Amount)
+    /// Money from outside that closes (part of) an asset's recorded deficit.
+    case coverDeficit(asset: AssetID, amount: Amount)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

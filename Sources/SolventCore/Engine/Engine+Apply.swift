@@ -92,6 +92,10 @@ extension Engine {
             markets[Int(marketIndexByID[market]!)].liquidation = parameters
         case .positionLiquidated(let step):
             applyLiquidationStep(step)
+        case .deficitCovered(let asset, let amount):
+            let index = Int(assetIndexByID[asset]!)
+            assets[index].deficit += amount.atoms
+            assets[index].outside -= amount.atoms
         case .insuranceFunded(let asset, let amount):
             let index = Int(assetIndexByID[asset]!)
             assets[index].insuranceFund += amount.atoms

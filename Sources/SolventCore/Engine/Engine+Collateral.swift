@@ -35,6 +35,10 @@ extension Engine {
         if account == .venue {
             return .failure(Rejection(.reservedAccount, field: "account", "the venue's book does not withdraw"))
         }
+        if assets[Int(assetIndex)].deficit < 0 {
+            let symbol = assets[Int(assetIndex)].spec.symbol
+            return .failure(Rejection(.deficitOpen, field: "asset", "withdrawals of \(symbol) are restricted while a deficit of \(DecimalText.format(-assets[Int(assetIndex)].deficit, scale: assets[Int(assetIndex)].spec.scale)) \(symbol) is open"))
+        }
         var holder = accounts[Int(accountIndex)]
         let balance = holder.balance(assetIndex: assetIndex)
         guard balance >= amount.atoms else {

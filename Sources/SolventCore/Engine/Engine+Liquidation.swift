@@ -184,6 +184,12 @@ extension Engine {
             venueLeg = leg
             uncovered -= collected
         }
+        // What no mechanism placed becomes a recorded deficit: the venue's book is made whole and
+        // the asset's deficit line carries the hole.
+        if uncovered > 0, var leg = venueLeg {
+            leg.leg.walletAfter &+= uncovered
+            venueLeg = leg
+        }
         let tradeCash = Int128(accountLeg.cashDelta) + Int128(venueLeg?.cashDelta ?? 0)
             + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
         guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { return .failure(overflow) }
@@ -201,6 +207,17 @@ extension Engine {
             events.append(.oracleStateChanged(market: markets[m].spec.id, state))
         }
         return .success(events)
+    }
+
+    /// An account's place in the auto-deleveraging queue of its side of a market: 1 is
+    /// deleveraged first. nil without a position (or for the venue's book).
+    public func deleveragingRank(account id: AccountID, market: MarketID, ranking: AutoDeleveraging.Ranking) -> (rank: Int, of: Int)? {
+        guard let accountIndex = accountIndexByID[id], let marketIndex = marketIndexByID[market], id != .venue,
+              let slot = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex) else { return nil }
+        let long = accounts[Int(accountIndex)].positions[slot].size > 0
+        let queue = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, long: long), by: ranking)
+        guard let place = queue.firstIndex(where: { $0.account == id }) else { return nil }
+        return (place + 1, queue.count)
     }
 
     /// Opposite positions that could be deleveraged, with what the ranking needs: notional as the
@@ -279,8 +296,9 @@ extension Engine {
         assets[Int(settle)].insuranceFund &+= step.penalty &- step.fundDraw
         assets[Int(settle)].feePool &+= step.clearanceFee
         assets[Int(settle)].dust &+= step.dust
+        assets[Int(settle)].deficit &-= step.uncovered
         precondition(assets[Int(settle)].insuranceFund >= 0, "the insurance fund is never negative")
-        precondition(after &- beforeAll &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust == 0,
+        precondition(after &- beforeAll &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust &- step.uncovered == 0,
                      "a liquidation step must conserve money")
     }
 }

@@ -91,6 +91,16 @@ public struct Engine: Sendable {
                 return .failure(Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
             }
             return .success([.insuranceFunded(asset: asset, amount: amount)])
+        case .coverDeficit(let asset, let amount):
+            if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
+            let index = Int(assetIndexByID[asset]!)
+            guard amount.atoms > 0, amount.atoms <= -assets[index].deficit else {
+                return .failure(Rejection(.invalidParameter, field: "amount", "expected a positive amount up to the open deficit \(-assets[index].deficit)"))
+            }
+            guard FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
+                return .failure(Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point"))
+            }
+            return .success([.deficitCovered(asset: asset, amount: amount)])
         }
     }
 

@@ -32,6 +32,7 @@ public enum Event: Hashable, Sendable {
     case liquidationConfigured(market: MarketID, LiquidationParameters)
     case positionLiquidated(LiquidationStep)
     case insuranceFunded(asset: AssetID, amount: Amount)
+    case deficitCovered(asset: AssetID, amount: Amount)
 }
 
 /// A pool: an account's cross margin (market nil) or one isolated position.

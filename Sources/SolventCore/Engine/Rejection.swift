@@ -35,6 +35,7 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case noPosition = 31
         case notLiquidatable = 32
         case bookExhausted = 33
+        case deficitOpen = 34
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

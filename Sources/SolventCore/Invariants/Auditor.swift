@@ -22,12 +22,14 @@ public enum Auditor {
         }
         for (index, asset) in engine.assets.enumerated() {
             total[index] += Int128(asset.insuranceFund) + Int128(asset.feePool) + Int128(asset.dust) + Int128(asset.outside)
+                + Int128(asset.deficit)
             if total[index] != 0 {
                 found.append("conservation: asset \(asset.spec.symbol) is off by \(total[index]) atoms")
             }
             if asset.insuranceFund < 0 { found.append("insurance fund of \(asset.spec.symbol) is negative") }
             if asset.feePool < 0 { found.append("fee pool of \(asset.spec.symbol) is negative") }
             if asset.dust < 0 { found.append("dust of \(asset.spec.symbol) is negative") }
+            if asset.deficit > 0 { found.append("deficit of \(asset.spec.symbol) is positive") }
         }
     }
 

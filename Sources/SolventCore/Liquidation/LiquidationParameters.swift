@@ -80,6 +80,7 @@ public struct LiquidationStep: Hashable, Sendable {
     public var penalty: Int64
     public var clearanceFee: Int64
     public var fundDraw: Int64
+    /// The loss no mechanism placed: recorded as the asset's deficit.
     public var uncovered: Int64
     public var dust: Int64
     /// Opposite positions deleveraged at the bankruptcy price, or debited a socialized share.
