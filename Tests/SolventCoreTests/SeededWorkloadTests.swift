@@ -183,8 +183,12 @@ struct SeededWorkloadTests {
                 penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"), target: .maintenancePlusBuffer(rate("0.1")),
                 stepFraction: rate("0.5"), dustNotional: 0,
                 lossAllocation: market == MarketID(1) ? .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64)
-                                                      : .socialized)))
+                                                      : .socialized,
+                mechanism: market == MarketID(1) ? .orderBook : .backstop(priceShare: rate("0.5")))))
         }
+        // Accounts 11 and 12 stand behind the inverse market as backstop providers.
+        setup.append(.registerBackstop(account: AccountID(11), market: MarketID(2), capacity: amount("2", scale: 8)))
+        setup.append(.registerBackstop(account: AccountID(12), market: MarketID(2), capacity: amount("2", scale: 8)))
         for id: UInt64 in 1...4 {
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(1), leverage: 20, isolated: true))
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(2), leverage: 20, isolated: true))

@@ -104,6 +104,11 @@ extension Engine {
         encoder.write(market.settled)
         encoder.write(market.oracle != nil)
         if let oracle = market.oracle { encode(oracle, into: &encoder) }
+        encoder.write(market.backstops.count)
+        for backstop in market.backstops {
+            encoder.write(backstop.account.rawValue)
+            encoder.write(backstop.capacity)
+        }
         encoder.write(market.liquidation != nil)
         if let liquidation = market.liquidation {
             // The parameters' canonical text form: every field, in declaration order.

@@ -36,6 +36,8 @@ public enum Command: Hashable, Sendable {
     case fundInsurance(asset: AssetID, amount: Amount)
     /// Money from outside that closes (part of) an asset's recorded deficit.
     case coverDeficit(asset: AssetID, amount: Amount)
+    /// Registers (or re-sizes; capacity 0 removes) a backstop liquidity provider for a market.
+    case registerBackstop(account: AccountID, market: MarketID, capacity: Amount)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

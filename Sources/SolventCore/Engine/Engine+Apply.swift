@@ -92,6 +92,8 @@ extension Engine {
             markets[Int(marketIndexByID[market]!)].liquidation = parameters
         case .positionLiquidated(let step):
             applyLiquidationStep(step)
+        case .backstopsChanged(let market, let backstops):
+            markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .deficitCovered(let asset, let amount):
             let index = Int(assetIndexByID[asset]!)
             assets[index].deficit += amount.atoms

@@ -64,6 +64,11 @@ extension Engine {
         guard let notional = valuation.notional(size: quantity, price: mark) else { return .failure(overflow) }
         let long = position.size > 0
         let bankruptcy = bankruptcyPrice(of: holder, marketIndex: marketIndex)
+        if case .backstop(let share) = parameters.mechanism,
+           let events = backstopEvents(accountIndex: accountIndex, marketIndex: marketIndex, quantity: quantity, long: long,
+                                       share: share, bankruptcy: bankruptcy, parameters: parameters) {
+            return .success(events)
+        }
         guard let fill = OrderBookExecution.execute(long: long, mark: mark, notional: notional,
                                                     bankruptcyPrice: bankruptcy ?? (long ? 1 : BoundarySearch.maximumPrice),
                                                     depth: parameters.depth) else {
@@ -114,19 +119,7 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let leg): accountLeg = leg
         }
-        // Penalty, then clearance fee, out of what the account holds after the close (never a
-        // debt): an isolated position that stays open pays from its own margin, anything else from
-        // the settlement wallet.
-        let fromPosition = accountLeg.leg.positionAfter?.isolated == true
-        let available = max(0, fromPosition ? accountLeg.leg.positionAfter!.isolatedMargin : accountLeg.leg.walletAfter)
-        let penalty = min(FixedPoint.multiplyDivide(notional, parameters.penaltyRate.atoms, Rate.oneAtoms, .up) ?? available, available)
-        let clearance = min(FixedPoint.multiplyDivide(notional, parameters.clearanceFeeRate.atoms, Rate.oneAtoms, .up) ?? 0, available - penalty)
-        if fromPosition {
-            accountLeg.leg.positionAfter!.isolatedMargin -= penalty + clearance
-        } else {
-            accountLeg.leg.walletAfter -= penalty + clearance
-        }
-        accountLeg.leg.fee = penalty + clearance
+        let (penalty, clearance) = chargeLiquidationFees(&accountLeg.leg, notional: notional, parameters: parameters)
         // The gap between the account price (bankruptcy) and the book's fill, and how much of the
         // step the fund can carry; with auto-deleveraging the rest is closed against opposite
         // positions at the bankruptcy price instead of through the book.
@@ -218,6 +211,93 @@ extension Engine {
         let queue = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, long: long), by: ranking)
         guard let place = queue.firstIndex(where: { $0.account == id }) else { return nil }
         return (place + 1, queue.count)
+    }
+
+    /// Penalty, then clearance fee, out of what the account holds after the close (never a debt):
+    /// an isolated position that stays open pays from its own margin, anything else from the
+    /// settlement wallet.
+    private func chargeLiquidationFees(_ leg: inout LegApplied, notional: Int64, parameters: LiquidationParameters) -> (Int64, Int64) {
+        let fromPosition = leg.positionAfter?.isolated == true
+        let available = max(0, fromPosition ? leg.positionAfter!.isolatedMargin : leg.walletAfter)
+        let penalty = min(FixedPoint.multiplyDivide(notional, parameters.penaltyRate.atoms, Rate.oneAtoms, .up) ?? available, available)
+        let clearance = min(FixedPoint.multiplyDivide(notional, parameters.clearanceFeeRate.atoms, Rate.oneAtoms, .up) ?? 0, available - penalty)
+        if fromPosition {
+            leg.positionAfter!.isolatedMargin -= penalty + clearance
+        } else {
+            leg.walletAfter -= penalty + clearance
+        }
+        leg.fee = penalty + clearance
+        return (penalty, clearance)
+    }
+
+    func planRegisterBackstop(_ account: AccountID, _ market: MarketID, _ capacity: Amount) -> Result<[Event], Rejection> {
+        let marketIndex: Int32
+        switch accountAndMarket(account, market) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let indices): marketIndex = indices.1
+        }
+        if account == .venue { return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is not a backstop provider")) }
+        guard capacity.atoms >= 0 else { return .failure(Rejection(.nonPositiveAmount, field: "capacity", "expected zero (to remove) or a positive notional")) }
+        var backstops = markets[Int(marketIndex)].backstops
+        if let index = backstops.firstIndex(where: { $0.account == account }) {
+            if capacity.atoms == 0 { backstops.remove(at: index) } else { backstops[index].capacity = capacity.atoms }
+        } else if capacity.atoms > 0 {
+            guard backstops.count < Limits.backstopsPerMarket else {
+                return .failure(Rejection(.limitReached, field: "account", "at most \(Limits.backstopsPerMarket) backstop providers per market"))
+            }
+            backstops.append(Backstop(account: account, capacity: capacity.atoms))
+        }
+        return .success([.backstopsChanged(market: market, backstops)])
+    }
+
+    /// A step transferred to backstop providers, or nil when they cannot take all of it (the
+    /// caller then uses the order book) or the prices are undefined.
+    func backstopEvents(accountIndex: Int32, marketIndex: Int32, quantity: Int64, long: Bool, share: Rate,
+                        bankruptcy: Int64?, parameters: LiquidationParameters) -> [Event]? {
+        let m = Int(marketIndex)
+        let holder = accounts[Int(accountIndex)]
+        guard let bankruptcy, let liquidation = liquidationPrice(of: holder, marketIndex: marketIndex) else { return nil }
+        // Between bankruptcy (share 0) and liquidation (share 1), rounded toward bankruptcy.
+        let distance = Int128(liquidation - bankruptcy) * Int128(share.atoms)
+        let price = bankruptcy + Int64(FixedPoint.divide(distance, by: Int128(Rate.oneAtoms), long ? .down : .up))
+        guard price > 0 else { return nil }
+        let valuation = markets[m].valuation
+        let lot = markets[m].spec.lotSize.atoms
+        guard let perLot = valuation.notional(size: lot, price: price), perLot > 0 else { return nil }
+        let direction: Int64 = long ? -1 : 1
+        var remaining = quantity
+        var backstops = markets[m].backstops
+        var legs: [LegApplied] = []
+        var cash: Int128 = 0
+        for index in backstops.indices where remaining > 0 {
+            let size = min(remaining, backstops[index].capacity / perLot * lot)
+            guard size > 0, let provider = accountIndexByID[backstops[index].account], provider != accountIndex,
+                  case .success(let leg) = planLeg(accountIndex: provider, marketIndex: marketIndex, quantity: -direction * size,
+                                                   price: price, feeRate: .zero, field: "backstop") else { continue }
+            legs.append(leg.leg)
+            cash += Int128(leg.cashDelta)
+            backstops[index].capacity -= valuation.notional(size: size, price: price) ?? 0
+            remaining -= size
+        }
+        guard remaining == 0, case .success(var accountLeg) = planLeg(accountIndex: accountIndex, marketIndex: marketIndex,
+                                                                         quantity: direction * quantity, price: price, feeRate: .zero,
+                                                                         field: "account", releasesIsolatedMargin: false),
+              let notional = valuation.notional(size: quantity, price: price),
+              let dust = FixedPoint.narrow(-(cash + Int128(accountLeg.cashDelta))), dust >= 0 else { return nil }
+        let (penalty, clearance) = chargeLiquidationFees(&accountLeg.leg, notional: notional, parameters: parameters)
+        let venue = LegApplied(account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
+                               walletAfter: accounts[0].balance(assetIndex: markets[m].settleAssetIndex),
+                               positionAfter: accounts[0].positionSlot(marketIndex: marketIndex).map { accounts[0].positions[$0] })
+        let step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, venue: venue, quantity: quantity,
+                                   closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: price),
+                                   accountPrice: Price(atoms: price), bankruptcyPrice: Price(atoms: bankruptcy), penalty: penalty,
+                                   clearanceFee: clearance, fundDraw: 0, uncovered: 0, dust: dust, counterparties: legs, reallocated: 0)
+        var events: [Event] = [.positionLiquidated(step), .backstopsChanged(market: markets[m].spec.id, backstops.filter { $0.capacity > 0 })]
+        if var state = markets[m].oracle {
+            state.limiter = state.limiter.recording(notional, config: state.config, now: now)
+            events.append(.oracleStateChanged(market: markets[m].spec.id, state))
+        }
+        return events
     }
 
     /// Opposite positions that could be deleveraged, with what the ranking needs: notional as the

@@ -91,6 +91,7 @@ public struct Engine: Sendable {
                 return .failure(Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
             }
             return .success([.insuranceFunded(asset: asset, amount: amount)])
+        case .registerBackstop(let account, let market, let capacity): return planRegisterBackstop(account, market, capacity)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

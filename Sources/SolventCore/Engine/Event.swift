@@ -33,6 +33,8 @@ public enum Event: Hashable, Sendable {
     case positionLiquidated(LiquidationStep)
     case insuranceFunded(asset: AssetID, amount: Amount)
     case deficitCovered(asset: AssetID, amount: Amount)
+    /// A market's backstop providers after a registration or a step that used their capacity.
+    case backstopsChanged(market: MarketID, [Backstop])
 }
 
 /// A pool: an account's cross margin (market nil) or one isolated position.

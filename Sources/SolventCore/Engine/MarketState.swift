@@ -16,6 +16,8 @@ public struct MarketState: Sendable {
     public var oracle: OracleState?
     /// How the market liquidates (nil: it does not).
     public var liquidation: LiquidationParameters?
+    /// Backstop liquidity providers in registration order (bounded by `Limits.backstopsPerMarket`).
+    public var backstops: [Backstop] = []
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec

@@ -14,7 +14,18 @@ public struct LiquidationParameters: Hashable, Sendable {
         case socialized
     }
 
+    /// How a step is executed.
+    public enum Mechanism: Hashable, Sendable {
+        /// Through the book's depth model, against the venue's book.
+        case orderBook
+        /// Directly to registered backstop liquidity providers (in registration order, within their
+        /// capacity) at bankruptcy + `priceShare` × (liquidation − bankruptcy); the order book
+        /// takes the step when they cannot absorb all of it.
+        case backstop(priceShare: Rate)
+    }
+
     public var depth: DepthModel
+    public var mechanism: Mechanism = .orderBook
     public var lossAllocation: LossAllocation = .venue
     /// Penalty on the closed notional, paid to the insurance fund out of what the account still holds.
     public var penaltyRate: Rate
@@ -27,8 +38,10 @@ public struct LiquidationParameters: Hashable, Sendable {
     public var dustNotional: Int64
 
     public init(depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
-                stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue) {
+                stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue,
+                mechanism: Mechanism = .orderBook) {
         self.depth = depth
+        self.mechanism = mechanism
         self.lossAllocation = lossAllocation
         self.penaltyRate = penaltyRate
         self.clearanceFeeRate = clearanceFeeRate
@@ -50,6 +63,9 @@ public struct LiquidationParameters: Hashable, Sendable {
                 return .init(field: "depth", reason: "1 to 256 levels with positive notional and a distance below 1")
             }
         }
+        if case .backstop(let share) = mechanism, share.atoms < 0 || share.atoms > Rate.oneAtoms {
+            return .init(field: "mechanism.priceShare", reason: "between 0 (bankruptcy price) and 1 (liquidation price)")
+        }
         if case .autoDeleveraging(_, let maximum) = lossAllocation, maximum < 1 || maximum > Limits.deleveragingCounterparties {
             return .init(field: "lossAllocation", reason: "1 to \(Limits.deleveragingCounterparties) counterparties")
         }
@@ -57,6 +73,17 @@ public struct LiquidationParameters: Hashable, Sendable {
             return .init(field: "target", reason: "a buffer from 0 to 1")
         }
         return nil
+    }
+}
+
+/// A registered backstop liquidity provider of a market and the notional it will still take
+/// (settlement atoms).
+public struct Backstop: Hashable, Sendable {
+    public var account: AccountID
+    public var capacity: Int64
+    public init(account: AccountID, capacity: Int64) {
+        self.account = account
+        self.capacity = capacity
     }
 }
 

@@ -14,6 +14,8 @@ public enum Limits {
     public static let oracleSourcesPerMarket = 32
     /// Marks remembered per market for the price-move breaker's window.
     public static let markHistory = 512
+    /// Backstop liquidity providers registered per market.
+    public static let backstopsPerMarket = 64
     /// Opposite positions visited by one auto-deleveraging (dYdX's maximum count).
     public static let deleveragingCounterparties = 1_024
     /// Steps of the liquidation-price search (price atoms fit in 63 bits).
