@@ -204,3 +204,31 @@ if wanted("oracle") {
     report(bench: "oracle_engine_update_16_sources", impl: "solvent_engine", sizes: [("N", updates)], times: times,
            units: Double(updates), unit: "update")
 }
+
+// 5. A 10 % move through a population of `accounts` (issue #4): the mark update (detection and
+//    margin-state events), then one liquidation step for every pool it put in liquidation.
+for (label, allocation) in [("venue", LiquidationParameters.LossAllocation.venue),
+                            ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64))]
+    where wanted("crash") && (label == "venue" || accounts <= 20_000) {
+    // ADL builds its ranked queue per step by scanning the market (O(positions)): measured only on
+    // small populations until the queue is maintained incrementally (issue #4, open).
+    var venue = WorkloadEngine.perpVenue(accounts: accounts)
+    venue.run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
+        depth: .squareRoot(depth: 1_000_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
+        clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
+        dustNotional: 100_000_000, lossAllocation: allocation)))
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // indexes every row once
+    let start = seconds()
+    let outcome = venue.run(.setMarkPrice(market: MarketID(1), mark: Price("54000")!, index: nil))
+    let detected = seconds()
+    var steps = 0
+    var refused = 0
+    for (pool, alert) in venue.engine.alerts where alert == .liquidating {
+        if venue.run(.liquidate(account: pool.account, market: MarketID(1))).rejection == nil { steps += 1 } else { refused += 1 }
+    }
+    let done = seconds()
+    let flagged = outcome.events.filter { if case .marginStateChanged = $0 { true } else { false } }.count
+    progress("[\(label)] 10 % move over \(accounts) accounts: mark update with detection \((detected - start) * 1e3) ms (\(flagged) state changes), \(steps) liquidation steps in \((done - detected) * 1e3) ms (\(refused) refused)")
+    report(bench: "crash_10pct_move", impl: "solvent_engine_\(label)", sizes: [("N", accounts), ("steps", steps)], times: [done - start],
+           units: Double(max(1, steps)), unit: "step")
+}

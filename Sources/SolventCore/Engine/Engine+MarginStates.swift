@@ -26,7 +26,7 @@ extension Engine {
             }
         }
         seen.sort()
-        for (key, before) in alerts where seen.binarySearch(key) == nil {
+        for (key, before) in alerts where seen.binarySearch(key) == nil {   // sorted by pool key
             guard let accountIndex = accountIndexByID[key.account] else { continue }
             let account = accounts[Int(accountIndex)]
             // Only pools this market's mark can move (or that no longer hold any position).
@@ -58,30 +58,11 @@ extension Engine {
         Int128(pool.equity) * Int128(Rate.oneAtoms) >= Int128(pool.maintenance) * Int128(Rate.oneAtoms + buffer.atoms)
     }
 
-    func alert(for key: PoolKey) -> MarginAlert? {
-        let index = alertInsertionIndex(key)
-        return index < alerts.count && alerts[index].pool == key ? alerts[index].alert : nil
-    }
+    func alert(for key: PoolKey) -> MarginAlert? { alertsByPool[key] }
 
-    /// The first index whose pool is not below `key` (binary search over the sorted alerts).
-    private func alertInsertionIndex(_ key: PoolKey) -> Int {
-        var low = 0
-        var high = alerts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if alerts[middle].pool < key { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
-    /// Applies a state change to the sorted alert list.
+    /// Applies a state change to the flagged pools.
     mutating func applyMarginStateChange(_ change: MarginStateChange) {
-        let index = alertInsertionIndex(change.pool)
-        if index < alerts.count && alerts[index].pool == change.pool {
-            if let to = change.to { alerts[index].alert = to } else { alerts.remove(at: index) }
-        } else if let to = change.to {
-            alerts.insert((change.pool, to), at: index)
-        }
+        alertsByPool[change.pool] = change.to
     }
 }
 

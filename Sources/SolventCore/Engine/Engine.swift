@@ -19,8 +19,14 @@ public struct Engine: Sendable {
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
-    /// Pools in margin call or in liquidation, sorted by pool key (issue #4).
-    public internal(set) var alerts: [(pool: PoolKey, alert: MarginAlert)] = []
+    /// Pools in margin call or in liquidation (issue #4): O(1) updates; every walk goes through
+    /// `alerts`, which sorts by pool key, so nothing depends on the dictionary's order.
+    var alertsByPool: [PoolKey: MarginAlert] = [:]
+
+    /// Pools in margin call or in liquidation, sorted by pool key.
+    public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
+        alertsByPool.keys.sorted().map { ($0, alertsByPool[$0]!) }
+    }
     /// Tests and the seeded simulation set this to run the auditor after every applied event;
     /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
     public var auditsEveryEvent = false
