@@ -9,17 +9,10 @@ struct BackstopTests {
     static let market = MarketID(1)
 
     static func venue(capacities: [String]) -> Harness {
-        var harness = Harness()
-        harness.standardAssets()
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
-        harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
-        harness.ok(.configureLiquidation(market: market, LiquidationParameters(
+        var harness = Harness.liquidationVenue(LiquidationParameters(
             depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
             clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
-            mechanism: .backstop(priceShare: rate("0.5")))))
-        harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: market, size: Quantity("1")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: amount("2500", scale: 6)))
+            mechanism: .backstop(priceShare: rate("0.5"))))
         for (offset, capacity) in capacities.enumerated() {
             let id = AccountID(UInt64(40 + offset))
             harness.openFunded(id.rawValue, usdt: "100000")

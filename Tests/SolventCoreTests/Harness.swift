@@ -65,6 +65,22 @@ struct Harness {
         ok(.setIndexPrice(asset: Self.btc, price: Price(btcPrice)!))
     }
 
+    /// The BN-D1 position of the liquidation tests: USDT/BTC, BTCUSDT (market 1) on the Binance
+    /// 2021 table marked at 50,000 and liquidating with `parameters`, an optional insurance fund,
+    /// and account 10 holding an isolated long of 1 BTC at 50,000 with 2,500 of margin.
+    static func liquidationVenue(_ parameters: LiquidationParameters, fund: String? = nil) -> Harness {
+        var harness = Harness()
+        harness.standardAssets()
+        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
+        harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("50000")!, index: nil))
+        harness.ok(.configureLiquidation(market: MarketID(1), parameters))
+        if let fund { harness.ok(.fundInsurance(asset: usdt, amount: amount(fund, scale: 6))) }
+        harness.openFunded(10, usdt: "2500")
+        harness.ok(.importPosition(account: AccountID(10), market: MarketID(1), size: Quantity("1")!, entryPrice: Price("50000")!,
+                                   isolatedMargin: amount("2500", scale: 6)))
+        return harness
+    }
+
     mutating func openFunded(_ id: UInt64, usdt: String) {
         ok(.openAccount(AccountID(id)))
         ok(.deposit(account: AccountID(id), asset: Self.usdt, amount: amount(usdt, scale: 6)))

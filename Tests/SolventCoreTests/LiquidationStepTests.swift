@@ -11,18 +11,10 @@ struct LiquidationStepTests {
 
     static func venue(depth: DepthModel, penalty: String, clearance: String = "0", fund: String? = nil,
                       oracle: OracleConfig? = nil) -> Harness {
-        var harness = Harness()
-        harness.standardAssets()
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
-        harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
-        harness.ok(.configureLiquidation(market: market, LiquidationParameters(
+        var harness = Harness.liquidationVenue(LiquidationParameters(
             depth: depth, penaltyRate: rate(penalty), clearanceFeeRate: rate(clearance),
-            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0)))
-        if let fund { harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount(fund, scale: 6))) }
+            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0), fund: fund)
         if let oracle { harness.ok(.configureOracle(market: market, oracle)) }
-        harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: market, size: Quantity("1")!,
-                                   entryPrice: Price("50000")!, isolatedMargin: amount("2500", scale: 6)))
         return harness
     }
 

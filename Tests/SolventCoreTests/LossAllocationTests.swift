@@ -10,18 +10,10 @@ struct LossAllocationTests {
     static let market = MarketID(1)
 
     static func venue(_ allocation: LiquidationParameters.LossAllocation, withShorts: Bool = true) -> Harness {
-        var harness = Harness()
-        harness.standardAssets()
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
-        harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
-        harness.ok(.configureLiquidation(market: market, LiquidationParameters(
+        var harness = Harness.liquidationVenue(LiquidationParameters(
             depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
             clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
-            lossAllocation: allocation)))
-        harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("100", scale: 6)))
-        harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: market, size: Quantity("1")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: amount("2500", scale: 6)))
+            lossAllocation: allocation), fund: "100")
         if withShorts {
             for (id, size, collateral) in [(UInt64(21), "-0.5", "5000"), (22, "-0.5", "1000"), (23, "-2", "50000")] {
                 harness.openFunded(id, usdt: collateral)

@@ -159,9 +159,11 @@ extension Engine {
             case .success(let leg): venueLeg = leg
             }
         }
+        // The fund settles the book's shortfall (the tested `InsuranceFund` rule, not a twin of it).
+        let settlement = InsuranceFund.settle(surplus: -gap(bookQuantity), balance: fund, drawCap: fund)
         let bookGap = gap(bookQuantity)
-        let draw = min(bookGap, fund)
-        var uncovered = bookGap - draw
+        let draw = -settlement.fundChange
+        var uncovered = settlement.uncovered
         let reallocated = gap(quantity) - bookGap
         if var leg = venueLeg { leg.leg.walletAfter &+= draw; venueLeg = leg }
         // Socialized: opposite positions in profit pay the uncovered loss to the venue's book.

@@ -225,6 +225,4 @@ public struct MaintenanceScanTable: Sendable {
         return (long ? bound * (1 + 1e-6) + 1 : bound * (1 - 1e-6) - 1, long)
     }
 
-    /// Size and base of a row (for re-indexing).
-    func row(_ row: Int32) -> (size: Double, base: Double) { (size[Int(row)], base[Int(row)]) }
 }

@@ -38,7 +38,6 @@ public struct RiskTierTable: Hashable, Sendable {
         guard !tiers.isEmpty, tiers.count <= Limits.riskTiersPerMarket else {
             return .failure(.init(field: "tiers", reason: "1 to \(Limits.riskTiersPerMarket) tiers"))
         }
-        var floors: [Int64] = []
         var amounts: [Int64] = []
         var floor: Int64 = 0
         var amount: Int64 = 0
@@ -62,7 +61,6 @@ public struct RiskTierTable: Hashable, Sendable {
                 }
                 if deductsMaintenanceAmount { amount = next.partialValue }
             }
-            floors.append(floor)
             amounts.append(amount)
             previousRate = mmr
             if let cap = tier.notionalCap {
@@ -74,7 +72,6 @@ public struct RiskTierTable: Hashable, Sendable {
                 return .failure(.init(field: "tiers[\(index)].notionalCap", reason: "only the last tier may be uncapped"))
             }
         }
-        _ = floors
         let brackets = tiers.indices.map { index in
             Bracket(cap: tiers[index].notionalCap?.atoms ?? Int64.max, initialRate: tiers[index].initialRate.atoms,
                     maintenanceRate: tiers[index].maintenanceRate.atoms, maintenanceAmount: amounts[index])
