@@ -57,6 +57,14 @@ public struct WorkloadEngine {
         return venue
     }
 
+    /// The liquidation benchmark's population (issue #4) on the two-tier market.
+    public static func riskVenue(accounts: Int) -> WorkloadEngine {
+        var venue = WorkloadEngine()
+        venue.standardVenue(tiers: twoTiers)
+        venue.riskPopulation(accounts: accounts, seed: 4_242)
+        return venue
+    }
+
     /// A mark within ±3 ticks of 60,000, varying with `tick`.
     public static func jitteredMark(_ tick: Int64) -> Price { Price(atoms: (600_000 + tick % 7 - 3) * 10_000_000) }
 
@@ -103,6 +111,33 @@ public struct WorkloadEngine {
             ok(.deposit(account: account, asset: Self.usdt, amount: Amount(atoms: Int64(notional / leverage * 1e6) + 1)))
             ok(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: max(100_000, abs(size)) * (size < 0 ? -1 : 1)),
                                entryPrice: Price(atoms: entry), isolatedMargin: nil))
+        }
+    }
+}
+
+extension WorkloadEngine {
+    /// Issue #4's population: one position per account, half isolated and half cross; size
+    /// uniform in 0.001–5 BTC, long or short, entry 60,000 × e^N(0, 0.01); leverage log-normal
+    /// (median 4x, σ 1.1) clamped to 1–100x, so that most accounts run low leverage and a tail
+    /// runs high; margin = notional / leverage. A 10 % move against the longs liquidates about
+    /// one account in ten.
+    public mutating func riskPopulation(accounts: Int, seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        for id in 1...accounts {
+            let account = AccountID(UInt64(id))
+            let size = max(100_000, Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000) * (random.next() & 1 == 0 ? 1 : -1)
+            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let leverage = min(100, max(1, 4 * random.logNormal(sigma: 1.1)))
+            let isolated = random.next() & 1 == 0
+            let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
+            let margin = Int64(notional / leverage * 1e6) + 1
+            ok(.openAccount(account))
+            ok(.deposit(account: account, asset: Self.usdt, amount: Amount(atoms: margin)))
+            if isolated {
+                ok(.setLeverage(account: account, market: MarketID(1), leverage: Int64(leverage.rounded(.up)), isolated: true))
+            }
+            ok(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: size), entryPrice: Price(atoms: entry),
+                               isolatedMargin: isolated ? Amount(atoms: margin) : nil))
         }
     }
 }

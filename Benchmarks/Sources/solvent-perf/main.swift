@@ -145,14 +145,15 @@ if wanted("scan") {
            units: 1, unit: "tick")
     do {
         let t0 = seconds()
-        for _ in 0..<100 { venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: Int64(price * 10).clamped() * 10_000_000), index: nil)) }
+        let splitRuns = getenv("SOLVENT_SPLIT_RUNS").flatMap { Int(String(cString: $0)) } ?? 100
+        for _ in 0..<splitRuns { venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: Int64(price * 10).clamped() * 10_000_000), index: nil)) }
         let t1 = seconds()
         var n = 0
         for _ in 0..<100 { n &+= venue.engine.detectionCandidateCount(market: MarketID(1)) }
         let t2 = seconds()
         for _ in 0..<100 { n &+= venue.engine.detectCrossings(market: MarketID(1)).count }
         let t3 = seconds()
-        progress("split: set mark \((t1 - t0) * 1e4) µs, index lookup \((t2 - t1) * 1e4) µs, detect \((t3 - t2) * 1e4) µs (\(n))")
+        progress("split: set mark \((t1 - t0) * 1e6 / Double(splitRuns)) µs, index lookup \((t2 - t1) * 1e4) µs, detect \((t3 - t2) * 1e4) µs (\(n))")
     }
     progress("indexed detection: \(indexedHits) accounts at or beyond margin call on the last tick, \(venue.engine.detectionCandidateCount(market: MarketID(1))) candidates checked exactly")
 }
@@ -207,12 +208,15 @@ if wanted("oracle") {
 
 // 5. A 10 % move through a population of `accounts` (issue #4): the mark update (detection and
 //    margin-state events), then one liquidation step for every pool it put in liquidation.
-for (label, allocation) in [("venue", LiquidationParameters.LossAllocation.venue),
-                            ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64))]
-    where wanted("crash") && (label == "venue" || accounts <= 20_000) {
+//    The issue's population (isolated and cross, 1–100x) first, then the numpy bench's (cross,
+//    1–25x uniform), where the same move liquidates a third of the accounts.
+for (label, allocation, population) in [("venue", LiquidationParameters.LossAllocation.venue, "risk"),
+                                        ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64), "risk"),
+                                        ("venue_numpy_population", .venue, "numpy")]
+    where wanted("crash") && (label != "adl" || accounts <= 20_000) {
     // ADL builds its ranked queue per step by scanning the market (O(positions)): measured only on
     // small populations until the queue is maintained incrementally (issue #4, open).
-    var venue = WorkloadEngine.perpVenue(accounts: accounts)
+    var venue = population == "risk" ? WorkloadEngine.riskVenue(accounts: accounts) : WorkloadEngine.perpVenue(accounts: accounts)
     venue.run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
         depth: .squareRoot(depth: 1_000_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
         clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
@@ -223,8 +227,9 @@ for (label, allocation) in [("venue", LiquidationParameters.LossAllocation.venue
     let detected = seconds()
     var steps = 0
     var refused = 0
-    for (pool, alert) in venue.engine.alerts where alert == .liquidating {
-        if venue.run(.liquidate(account: pool.account, market: MarketID(1))).rejection == nil { steps += 1 } else { refused += 1 }
+    // The sequencer's order: the pools the update put in liquidation, worst first (the events' order).
+    for case .marginStateChanged(let change) in outcome.events where change.to == .liquidating {
+        if venue.run(.liquidate(account: change.pool.account, market: MarketID(1))).rejection == nil { steps += 1 } else { refused += 1 }
     }
     let done = seconds()
     let flagged = outcome.events.filter { if case .marginStateChanged = $0 { true } else { false } }.count
@@ -232,3 +237,4 @@ for (label, allocation) in [("venue", LiquidationParameters.LossAllocation.venue
     report(bench: "crash_10pct_move", impl: "solvent_engine_\(label)", sizes: [("N", accounts), ("steps", steps)], times: [done - start],
            units: Double(max(1, steps)), unit: "step")
 }
+progress("layout: Event \(MemoryLayout<Event>.size) B, LiquidationStep \(MemoryLayout<LiquidationStep>.size) B, FillApplied \(MemoryLayout<FillApplied>.size) B, OracleState \(MemoryLayout<OracleState>.size) B, MarginStateChange \(MemoryLayout<MarginStateChange>.size) B, IndexUpdate \(MemoryLayout<IndexUpdate>.size) B, RiskParameters \(MemoryLayout<RiskParameters>.size) B, MarketSpec \(MemoryLayout<MarketSpec>.size) B, LiquidationParameters \(MemoryLayout<LiquidationParameters>.size) B, Settlement \(MemoryLayout<SettlementApplied>.size) B, Imported \(MemoryLayout<PositionImported>.size) B, BreakerTrip \(MemoryLayout<BreakerTrip>.size)")

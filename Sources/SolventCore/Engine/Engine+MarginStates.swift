@@ -6,32 +6,55 @@ extension Engine {
     /// The state changes a move of `marketIndex`'s mark to `mark` causes, in a deterministic
     /// order: pools found worst first, then recovered pools by key.
     func marginStateChanges(marketIndex: Int32, mark: Int64) -> [Event] {
-        let market = markets[Int(marketIndex)]
+        let m = Int(marketIndex)
+        let marketID = markets[m].spec.id
         let override = MarkOverride(marketIndex: marketIndex, mark: mark)
-        let buffer = market.parameters.liquidationExitBuffer
-        var events: [Event] = []
+        let buffer = markets[m].parameters.liquidationExitBuffer
+        let callRatio = markets[m].parameters.marginCallRatio
+        let valuation = markets[m].valuation
+        var changes: [(hit: ScanHit, key: PoolKey, from: MarginAlert?, to: MarginAlert)] = []
         var seen: [PoolKey] = []
-        for hit in detectCrossings(marketIndex: marketIndex, mark: mark) {
-            let account = accounts[Int(hit.accountIndex)]
-            let isolated = account.positionSlot(marketIndex: marketIndex).map { account.positions[$0].isolated } ?? false
-            let key = PoolKey(account: account.id, isolatedMarket: isolated ? market.spec.id : nil)
+        var flaggedSeen = 0
+        for row in detectionRows(marketIndex: marketIndex, mark: mark) {
+            let accountIndex = scanTables[m].accountIndex[Int(row)]
+            if accountIndex == 0 { continue }   // the venue's book is never flagged
+            let isolated = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex)
+                .map { accounts[Int(accountIndex)].positions[$0].isolated } ?? false
+            let key = PoolKey(account: accounts[Int(accountIndex)].id, isolatedMarket: isolated ? marketID : nil)
+            // A flagged pool the screen proves unchanged needs no exact check and no event.
+            if scanTables[m].keepsAlert(row: row, mark: mark, valuation: valuation, callRatio: callRatio, exitBuffer: buffer) {
+                seen.append(key)
+                flaggedSeen += 1
+                continue
+            }
+            guard let hit = exactHit(accountIndex: accountIndex, marketIndex: marketIndex,
+                                     override: mark == markets[m].mark ? nil : override) else { continue }
             seen.append(key)
             let before = alert(for: key)
+            if before != nil { flaggedSeen += 1 }
             var after: MarginAlert = hit.status >= .liquidatable ? .liquidating : .marginCall
             if before == .liquidating && after == .marginCall && !clearsExitBuffer(hit.pool, buffer: buffer) { after = .liquidating }
-            if before != after {
-                events.append(.marginStateChanged(MarginStateChange(pool: key, market: market.spec.id, mark: Price(atoms: mark),
-                                                                    from: before, to: after, status: hit.status,
-                                                                    equity: hit.pool.equity, maintenance: hit.pool.maintenance)))
-            }
+            if before != after { changes.append((hit, key, before, after)) }
         }
+        // Only the changes are ordered (worst first): the same order as sorting every hit.
+        changes.sort { Engine.isWorse($0.hit, than: $1.hit) }
+        var events: [Event] = changes.map { change in
+            .marginStateChanged(MarginStateChange(pool: change.key, market: marketID, mark: Price(atoms: mark), from: change.from,
+                                                  to: change.to, status: change.hit.status, equity: change.hit.pool.equity,
+                                                  maintenance: change.hit.pool.maintenance))
+        }
+        // Every flagged pool seen above: none can have recovered unseen.
+        guard flaggedSeen < alertsByPool.count else { return events }
         seen.sort()
-        for (key, before) in alerts where seen.binarySearch(key) == nil {   // sorted by pool key
+        // The rest of the flagged pools, in pool-key order (the filter's order does not matter:
+        // the result is sorted).
+        let unseen = alertsByPool.filter { seen.binarySearch($0.key) == nil }.sorted { $0.key < $1.key }
+        for (key, before) in unseen {
             guard let accountIndex = accountIndexByID[key.account] else { continue }
             let account = accounts[Int(accountIndex)]
             // Only pools this market's mark can move (or that no longer hold any position).
             let holds = account.positionSlot(marketIndex: marketIndex) != nil
-            let affected = key.isolatedMarket == market.spec.id
+            let affected = key.isolatedMarket == marketID
                 || (key.isolatedMarket == nil && (holds || !account.positions.contains { !$0.isolated }))
                 || (key.isolatedMarket != nil && !account.positions.contains { $0.isolated && $0.market == key.isolatedMarket })
             guard affected else { continue }
@@ -47,7 +70,7 @@ extension Engine {
                 pool = PoolRisk(equity: 0, initial: 0, maintenance: 0, callRatio: .one)   // the position is gone
             }
             if before == .liquidating && pool.maintenance > 0 && !clearsExitBuffer(pool, buffer: buffer) { continue }
-            events.append(.marginStateChanged(MarginStateChange(pool: key, market: market.spec.id, mark: Price(atoms: mark),
+            events.append(.marginStateChanged(MarginStateChange(pool: key, market: marketID, mark: Price(atoms: mark),
                                                                 from: before, to: nil, status: pool.status,
                                                                 equity: pool.equity, maintenance: pool.maintenance)))
         }
@@ -63,7 +86,24 @@ extension Engine {
     /// Applies a state change to the flagged pools.
     mutating func applyMarginStateChange(_ change: MarginStateChange) {
         alertsByPool[change.pool] = change.to
+        // Mirror the flag onto the pool's scan rows (an isolated position's own row; every cross
+        // position's row for the cross pool).
+        guard let accountIndex = accountIndexByID[change.pool.account] else { return }
+        let flag = change.to?.rowFlag ?? 0
+        let a = Int(accountIndex)
+        for slot in accounts[a].positions.indices {
+            let row = accounts[a].positions[slot].scanRow
+            let isolated = accounts[a].positions[slot].isolated
+            guard row >= 0 else { continue }
+            let matches = change.pool.isolatedMarket.map { isolated && accounts[a].positions[slot].market == $0 } ?? !isolated
+            if matches { scanTables[Int(accounts[a].positions[slot].marketIndex)].setAlert(row: row, flag) }
+        }
     }
+}
+
+extension MarginAlert {
+    /// The scan table's one-byte mirror of the flag.
+    var rowFlag: UInt8 { self == .marginCall ? 1 : 2 }
 }
 
 extension Array where Element: Comparable {

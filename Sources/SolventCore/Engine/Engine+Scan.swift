@@ -37,24 +37,35 @@ extension Engine {
 
     /// Detection at a prospective mark (a mark update's plan runs it before the mark is applied).
     func detectCrossings(marketIndex: Int32, mark: Int64) -> [ScanHit] {
-        var rows: [Int32] = []
-        triggerIndexes[Int(marketIndex)].candidates(mark: Double(mark), into: &rows)
-        if rows.count > 1 {
-            rows.sort()
-            rows = rows.enumerated().compactMap { $0.offset > 0 && rows[$0.offset - 1] == $0.element ? nil : $0.element }
-        }
-        var hits: [ScanHit] = []
-        hits.reserveCapacity(rows.count)
         let override = mark == markets[Int(marketIndex)].mark ? nil : MarkOverride(marketIndex: marketIndex, mark: mark)
-        let rowCount = scanTables[Int(marketIndex)].count
-        // A dirty row id may outlive its row (rows are removed by swap-remove): skip those.
-        for row in rows where Int(row) < rowCount {
+        var hits: [ScanHit] = []
+        for row in detectionRows(marketIndex: marketIndex, mark: mark) {
             if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex,
                                   override: override) {
                 hits.append(hit)
             }
         }
         return Engine.worstFirst(hits)
+    }
+
+    /// The rows the trigger index hands to the exact check at `mark`: sorted, without repeats,
+    /// and only rows that still exist (a dirty row id may outlive its row: rows are removed by
+    /// swap-remove).
+    func detectionRows(marketIndex: Int32, mark: Int64) -> [Int32] {
+        var rows: [Int32] = []
+        triggerIndexes[Int(marketIndex)].candidates(mark: Double(mark), into: &rows)
+        if rows.count > 1 {
+            rows.sort()
+            var kept = 0
+            for index in rows.indices where index == 0 || rows[index] != rows[kept - 1] {
+                rows[kept] = rows[index]
+                kept += 1
+            }
+            rows.removeLast(rows.count - kept)
+        }
+        let rowCount = Int32(scanTables[Int(marketIndex)].count)
+        while let last = rows.last, last >= rowCount { rows.removeLast() }
+        return rows
     }
 
     /// How many rows the trigger index hands to the exact check at the current mark (diagnostics).
@@ -76,7 +87,7 @@ extension Engine {
         return Engine.worstFirst(hits)
     }
 
-    private func exactHit(accountIndex: Int32, marketIndex: Int32, override: MarkOverride? = nil) -> ScanHit? {
+    func exactHit(accountIndex: Int32, marketIndex: Int32, override: MarkOverride? = nil) -> ScanHit? {
         let account = accounts[Int(accountIndex)]
         if account.isVenue { return nil }
         guard case .success(let pool) = pool(of: account, marketIndex: marketIndex, override: override) else { return nil }
@@ -86,19 +97,21 @@ extension Engine {
     }
 
     static func worstFirst(_ hits: [ScanHit]) -> [ScanHit] {
-        hits.sorted { a, b in
-            // Non-positive equity first (most negative first), then maintenance / equity by
-            // cross-multiplication, then account id.
-            let aBroke = a.pool.equity <= 0
-            let bBroke = b.pool.equity <= 0
-            if aBroke != bBroke { return aBroke }
-            if aBroke {
-                return a.pool.equity != b.pool.equity ? a.pool.equity < b.pool.equity : a.account < b.account
-            }
-            let left = Int128(a.pool.maintenance) * Int128(b.pool.equity)
-            let right = Int128(b.pool.maintenance) * Int128(a.pool.equity)
-            return left != right ? left > right : a.account < b.account
+        hits.sorted { isWorse($0, than: $1) }
+    }
+
+    /// Non-positive equity first (most negative first), then maintenance / equity by
+    /// cross-multiplication, then account id.
+    static func isWorse(_ a: ScanHit, than b: ScanHit) -> Bool {
+        let aBroke = a.pool.equity <= 0
+        let bBroke = b.pool.equity <= 0
+        if aBroke != bBroke { return aBroke }
+        if aBroke {
+            return a.pool.equity != b.pool.equity ? a.pool.equity < b.pool.equity : a.account < b.account
         }
+        let left = Int128(a.pool.maintenance) * Int128(b.pool.equity)
+        let right = Int128(b.pool.maintenance) * Int128(a.pool.equity)
+        return left != right ? left > right : a.account < b.account
     }
 
     // MARK: Keeping the table current
@@ -115,6 +128,8 @@ extension Engine {
             if row < 0 {
                 row = scanTables[marketIndex].append(accountIndex: Int32(accountIndex), size: size, base: base)
                 accounts[accountIndex].positions[slot].scanRow = row
+                let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
+                scanTables[marketIndex].setAlert(row: row, alertsByPool[key]?.rowFlag ?? 0)
             } else {
                 scanTables[marketIndex].update(row: row, size: size, base: base)
             }

@@ -1,36 +1,39 @@
 /// What happened, in the past tense. Events carry the state they leave behind (balances and
 /// positions after), so applying one is an assignment that cannot fail.
+///
+/// Large payloads are boxed (`indirect`) so that an event is a few words: a mark update that
+/// flags hundreds of thousands of pools builds an array of small events, not of the largest one.
 public enum Event: Hashable, Sendable {
     case assetCreated(AssetSpec)
-    case marketCreated(MarketSpec, RiskParameters)
-    case riskParametersSet(market: MarketID, RiskParameters)
+    indirect case marketCreated(MarketSpec, RiskParameters)
+    indirect case riskParametersSet(market: MarketID, RiskParameters)
     case accountOpened(AccountID)
     case deposited(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
     case withdrawn(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
     case leverageSet(account: AccountID, market: MarketID, leverage: Int64, isolated: Bool)
     case isolatedMarginAdjusted(account: AccountID, market: MarketID, amount: Amount,
                                 isolatedMarginAfter: Amount, walletAfter: Amount)
-    case fillApplied(FillApplied)
+    indirect case fillApplied(FillApplied)
     case indexPriceSet(asset: AssetID, price: Price)
     case markPriceSet(market: MarketID, mark: Price, index: Price?)
     case fundingSettled(SettlementApplied)
     case marketSettled(SettlementApplied)
-    case positionImported(PositionImported)
+    indirect case positionImported(PositionImported)
     /// A tick was processed (time-driven work, if any, follows as its own events).
     case ticked(at: Timestamp)
-    case oracleConfigured(market: MarketID, OracleConfig)
+    indirect case oracleConfigured(market: MarketID, OracleConfig)
     /// The index from the sources (nil: none, see `failure`), and the mark set from it (nil: the
     /// mark stays frozen).
     case indexUpdated(IndexUpdate)
     /// A market's oracle state after an update or a tick.
-    case oracleStateChanged(market: MarketID, OracleState)
+    indirect case oracleStateChanged(market: MarketID, OracleState)
     case breakerTripped(BreakerTrip)
     case breakerResumed(market: MarketID, rule: BreakerRule)
     /// A pool's margin state changed on a mark update (issue #4): margin call issued or cleared,
     /// liquidation started or ended (after the exit buffer).
     case marginStateChanged(MarginStateChange)
-    case liquidationConfigured(market: MarketID, LiquidationParameters)
-    case positionLiquidated(LiquidationStep)
+    indirect case liquidationConfigured(market: MarketID, LiquidationParameters)
+    indirect case positionLiquidated(LiquidationStep)
     case insuranceFunded(asset: AssetID, amount: Amount)
     case deficitCovered(asset: AssetID, amount: Amount)
     /// A market's backstop providers after a registration or a step that used their capacity.

@@ -59,6 +59,13 @@ public enum Auditor {
                 if position.scanRow < 0 || Int(position.scanRow) >= table.count
                     || table.accountIndex[Int(position.scanRow)] != Int32(accountIndex) {
                     found.append("account \(account.id): scan row of market \(position.market) is wrong")
+                } else {
+                    // The row's flag mirrors the pool's (detection passes over rows by it).
+                    let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
+                    let expected = engine.alertsByPool[key]?.rowFlag ?? 0
+                    if table.alert[Int(position.scanRow)] != expected {
+                        found.append("account \(account.id): scan row flag \(table.alert[Int(position.scanRow)]) of market \(position.market), pool flag \(expected)")
+                    }
                 }
             }
         }

@@ -15,6 +15,9 @@ public struct MaintenanceScanTable: Sendable {
     /// Pool equity minus the position's value, in settlement atoms: equity(P) = base + value(P).
     /// NaN: always re-check exactly.
     private(set) var base: [Double] = []
+    /// The row's pool's flag (0 none, 1 margin call, 2 liquidating), mirrored from the engine's
+    /// flagged pools so that a mark update can pass over a flagged pool the move cannot change.
+    private(set) var alert: [UInt8] = []
     /// Maintenance schedule, as doubles for the screen.
     private var maintenanceRates: [Double] = []
     private var maintenanceAmounts: [Double] = []
@@ -47,6 +50,7 @@ public struct MaintenanceScanTable: Sendable {
         self.accountIndex.append(accountIndex)
         self.size.append(size)
         self.base.append(base)
+        self.alert.append(0)
         return Int32(self.accountIndex.count - 1)
     }
 
@@ -63,10 +67,40 @@ public struct MaintenanceScanTable: Sendable {
         accountIndex[target] = accountIndex[last]
         size[target] = size[last]
         base[target] = base[last]
+        alert[target] = alert[last]
         accountIndex.removeLast()
         size.removeLast()
         base.removeLast()
+        alert.removeLast()
         return moved
+    }
+
+    mutating func setAlert(row: Int32, _ value: UInt8) {
+        alert[Int(row)] = value
+    }
+
+    /// Whether the screen proves that a flagged row's pool keeps its flag at `mark`: in margin
+    /// call, equity stays above maintenance and maintenance at or above callRatio × equity; in
+    /// liquidation, equity stays below maintenance × (1 + exitBuffer). False whenever the row is
+    /// not flagged, depends on more than this mark (NaN), the schedule is stepped (its tier
+    /// choice is not continuous in the price), or the figures are within the error bound.
+    func keepsAlert(row: Int32, mark: Int64, valuation: ContractValuation, callRatio: Rate, exitBuffer: Rate) -> Bool {
+        let flag = alert[Int(row)]
+        let b = base[Int(row)]
+        guard flag != 0, !b.isNaN, deducts || sizeScaled != nil else { return false }
+        let s = size[Int(row)]
+        let factor = valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
+        let notional = abs(s) * abs(factor)
+        let equity = b + s * factor
+        let maintenance = maintenanceEstimate(notional: notional, size: s)
+        // Twice the candidate screen's bound: both sides of each comparison carry it.
+        let tolerance = 16.0 + 2e-9 * (abs(b) + notional)
+        if flag == 2 {
+            let exit = 1 + Double(exitBuffer.atoms) / Double(Rate.oneAtoms)
+            return equity - maintenance * exit < -tolerance * exit
+        }
+        let ratio = Double(callRatio.atoms) / Double(Rate.oneAtoms)
+        return equity - maintenance > tolerance && equity * ratio - maintenance < -tolerance
     }
 
     /// The screening maintenance estimate of a notional (settlement atoms, double).
