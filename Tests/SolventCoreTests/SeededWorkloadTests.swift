@@ -99,7 +99,8 @@ struct SeededWorkloadTests {
                 let lots = Int64.random(in: 1...400, using: &random)
                 let reference = inverse ? inverseMark : mark
                 let ticks = (reference / 10_000_000) + Int64.random(in: -300...300, using: &random)
-                let fill = Fill(market: MarketID(inverse ? 2 : 1), buyer: Bool.random(using: &random) ? account : other,
+                let linearMarket = MarketID(Bool.random(using: &random) ? 1 : 3)
+                let fill = Fill(market: inverse ? MarketID(2) : linearMarket, buyer: Bool.random(using: &random) ? account : other,
                                 seller: Bool.random(using: &random) ? other : account,
                                 quantity: Quantity(atoms: inverse ? lots * 100_000_000 * 10 : lots * 100_000),
                                 price: Price(atoms: max(1, ticks) * 10_000_000), taker: .buyer)
@@ -112,9 +113,10 @@ struct SeededWorkloadTests {
                 run(.setIndexPrice(asset: Harness.usdt, price: Price("1")!))
                 run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: mark), index: Price(atoms: mark)))
                 run(.setMarkPrice(market: MarketID(2), mark: Price(atoms: inverseMark), index: nil))
+                run(.setMarkPrice(market: MarketID(3), mark: Price(atoms: mark), index: nil))
                 // The trigger index, kept up to date through every fill, funding and transfer,
                 // finds exactly what the naive scan finds.
-                for market in [MarketID(1), MarketID(2)] {
+                for market in [MarketID(1), MarketID(2), MarketID(3)] {
                     let naive = harness.engine.scanMaintenanceNaive(market: market)
                     #expect(harness.engine.detectCrossings(market: market) == naive, "seed \(seed): indexed detection diverged")
                     #expect(harness.engine.scanMaintenance(market: market) == naive, "seed \(seed): scan diverged")
@@ -122,9 +124,22 @@ struct SeededWorkloadTests {
                 }
                 checkAlerts()
                 // Liquidate every pool the moves put in liquidation, in pool order (issue #4).
+                // A random keeper (sometimes none, sometimes the account itself: refused).
                 for (pool, alert) in harness.engine.alerts where alert == .liquidating {
-                    let market = pool.isolatedMarket ?? MarketID(UInt32.random(in: 1...2, using: &random))
-                    run(.liquidate(account: pool.account, market: market))
+                    let market = pool.isolatedMarket ?? MarketID(UInt32.random(in: 1...3, using: &random))
+                    let keeper = Int.random(in: 0..<4, using: &random) == 0 ? nil : AccountID(UInt64.random(in: 0...12, using: &random))
+                    run(.liquidate(account: pool.account, market: market, keeper: keeper))
+                }
+                // Bid on (or reset) every open auction of market 3.
+                for auction in harness.engine.auctions {
+                    if Int.random(in: 0..<4, using: &random) == 0 {
+                        run(.resetAuction(auction: auction.id, keeper: AccountID(UInt64.random(in: 1...12, using: &random))))
+                        continue
+                    }
+                    let lots = Int64.random(in: 1...max(1, auction.lot / 100_000 + 2), using: &random)
+                    let limit = auction.long ? mark + mark / 10 : mark - mark / 10
+                    run(.bidAuction(auction: auction.id, bidder: AccountID(UInt64.random(in: 0...12, using: &random)),
+                                    quantity: Quantity(atoms: lots * 100_000), limitPrice: Price(atoms: limit)))
                 }
             case 70..<76:
                 run(.settleFunding(market: MarketID(Bool.random(using: &random) ? 1 : 2),
@@ -154,6 +169,7 @@ struct SeededWorkloadTests {
         #expect(applied["adjustIsolatedMargin", default: 0] > 5, "seed \(seed): too few isolated transfers: \(applied)")
         #expect(crossings > 0, "seed \(seed): no account ever reached its margin-call level")
         #expect(applied["liquidate", default: 0] > 0, "seed \(seed): no liquidation step applied: \(applied)")
+        #expect(applied["bidAuction", default: 0] > 0, "seed \(seed): no auction take applied: \(applied)")
     }
 
     private func setUpVenue(_ harness: inout Harness, _ inputs: inout [(Command, UInt64?)]) {
@@ -172,6 +188,9 @@ struct SeededWorkloadTests {
                           RiskParameters(margin: singleTier(im: "0.01", mm: "0.005"), feeTakerRate: rate("0.0005"))),
             .setMarkPrice(market: MarketID(1), mark: Price("50000")!, index: Price("50000")!),
             .setMarkPrice(market: MarketID(2), mark: Price("50000")!, index: nil),
+            .createMarket(linearMarket(3, symbol: "BTCUSDT-AUCTION"), RiskParameters(margin: .tiered(binanceBTCUSDT2021()),
+                                                                                     feeTakerRate: rate("0.0004"))),
+            .setMarkPrice(market: MarketID(3), mark: Price("50000")!, index: nil),
         ]
         for id: UInt64 in 1...12 { setup.append(.openAccount(AccountID(id))) }
         setup.append(.fundInsurance(asset: Harness.usdt, amount: amount("1000", scale: 6)))
@@ -184,14 +203,26 @@ struct SeededWorkloadTests {
                 stepFraction: rate("0.5"), dustNotional: 0,
                 lossAllocation: market == MarketID(1) ? .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64)
                                                       : .socialized,
-                mechanism: market == MarketID(1) ? .orderBook : .backstop(priceShare: rate("0.5")))))
+                mechanism: market == MarketID(1) ? .orderBook : .backstop(priceShare: rate("0.5")),
+                keeperReward: .init(flat: market == MarketID(1) ? 1_000_000 : 1_000, rate: rate("0.0002")),
+                fundDrawCap: market == MarketID(2) ? .init(perInterval: 500_000, intervalSeconds: 2) : nil)))
         }
+        // Market 3 auctions each step: 1 % above the mark, 1 % off every 50 ms, reset after 1 s
+        // or below 70 % of the top; the starting keeper is paid from the fund.
+        setup.append(.configureLiquidation(market: MarketID(3), LiquidationParameters(
+            depth: .squareRoot(depth: amount("2000000", scale: 6).atoms, coefficient: rate("0.02")),
+            penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"), target: .maintenancePlusBuffer(rate("0.1")),
+            stepFraction: rate("0.5"), dustNotional: 0, lossAllocation: .socialized,
+            mechanism: .auction(DutchAuctionRules(buffer: rate("1.01"), curve: .stairstepExponential(cut: rate("0.99"), step: 50_000_000),
+                                                  tailSeconds: 1, cusp: rate("0.7"), tipFlat: 1_000_000, chip: rate("0.001"),
+                                                  dust: 100_000_000)))))
         // Accounts 11 and 12 stand behind the inverse market as backstop providers.
         setup.append(.registerBackstop(account: AccountID(11), market: MarketID(2), capacity: amount("2", scale: 8)))
         setup.append(.registerBackstop(account: AccountID(12), market: MarketID(2), capacity: amount("2", scale: 8)))
         for id: UInt64 in 1...4 {
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(1), leverage: 20, isolated: true))
             setup.append(.setLeverage(account: AccountID(id), market: MarketID(2), leverage: 20, isolated: true))
+            setup.append(.setLeverage(account: AccountID(id), market: MarketID(3), leverage: 20, isolated: true))
         }
         for id: UInt64 in 1...12 {
             setup.append(.deposit(account: AccountID(id), asset: Harness.usdt, amount: amount("20000", scale: 6)))

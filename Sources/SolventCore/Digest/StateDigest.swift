@@ -9,7 +9,7 @@ import Crypto
 /// and positions by market); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
-    public static let digestFormat: UInt32 = 1
+    public static let digestFormat: UInt32 = 2
 
     /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
     ///   business state before and after a rejected input (which consumes a sequence number only).
@@ -31,6 +31,17 @@ extension Engine {
             encoder.write(pool.account.rawValue)
             encoder.write(Int64(pool.isolatedMarket?.rawValue ?? 0))
             encoder.write(alert.rawValue)
+        }
+        encoder.write(auctions.count)
+        for auction in auctions {
+            encoder.write(auction.id)
+            encoder.write(auction.account.rawValue)
+            encoder.write(Int64(auction.market.rawValue))
+            encoder.write(auction.long)
+            encoder.write(auction.lot)
+            encoder.write(auction.startMark)
+            encoder.write(auction.clock.top)
+            encoder.write(auction.clock.start.nanoseconds)
         }
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
@@ -109,6 +120,9 @@ extension Engine {
             encoder.write(backstop.account.rawValue)
             encoder.write(backstop.capacity)
         }
+        encoder.write(market.fundDrawWindowStart.nanoseconds)
+        encoder.write(market.fundDrawnInWindow)
+        encoder.write(market.fundDrawnTotal)
         encoder.write(market.liquidation != nil)
         if let liquidation = market.liquidation {
             // The parameters' canonical text form: every field, in declaration order.

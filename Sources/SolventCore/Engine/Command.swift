@@ -30,8 +30,17 @@ public enum Command: Hashable, Sendable {
     /// Sets how a market liquidates (issue #4).
     case configureLiquidation(market: MarketID, LiquidationParameters)
     /// One liquidation step for the account's position in the market, at the current mark: the
-    /// sequencer (or a keeper) submits it for each pool a mark update flagged, worst first.
-    case liquidate(account: AccountID, market: MarketID)
+    /// sequencer (or a keeper) submits it for each pool a mark update flagged, worst first. The
+    /// keeper, if named, earns the market's keeper reward (order book and backstop steps) or the
+    /// auction's tip and chip (an auction market, where the step starts an auction).
+    case liquidate(account: AccountID, market: MarketID, keeper: AccountID? = nil)
+    /// Takes up to `quantity` of an open auction's lot at its current price, if that price is no
+    /// worse for the bidder than `limitPrice` (at most it for a long lot, which the bidder buys;
+    /// at least it for a short lot, which the bidder sells).
+    case bidAuction(auction: UInt64, bidder: AccountID, quantity: Quantity, limitPrice: Price)
+    /// Restarts an auction that is too old or too low at the current mark; the keeper, if named,
+    /// earns the tip and chip again.
+    case resetAuction(auction: UInt64, keeper: AccountID?)
     /// Money from outside into an asset's insurance fund (the venue seeding or topping it up).
     case fundInsurance(asset: AssetID, amount: Amount)
     /// Money from outside that closes (part of) an asset's recorded deficit.

@@ -94,6 +94,15 @@ extension Engine {
             applyLiquidationStep(step)
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
+        case .auctionStarted(let auction, let payment):
+            auctions.append(auction)
+            if let payment { applyKeeperPayment(payment) }
+        case .auctionReset(let auction, let payment):
+            auctions[auctions.binarySearch(id: auction.id)!] = auction
+            if let payment { applyKeeperPayment(payment) }
+        case .auctionUpdated(let id, let lot):
+            let index = auctions.binarySearch(id: id)!
+            if lot == 0 { auctions.remove(at: index) } else { auctions[index].lot = lot }
         case .deficitCovered(let asset, let amount):
             let index = Int(assetIndexByID[asset]!)
             assets[index].deficit += amount.atoms

@@ -1,17 +1,80 @@
-/// One liquidation step (issue #4): re-check the pool exactly, size the step, fill through the
-/// depth model against the venue's book, never closing the account worse than its bankruptcy
-/// price; penalty and clearance fee come out of what the account still holds; a fill worse than
-/// bankruptcy is reimbursed to the venue's book by the insurance fund as far as it goes.
+/// One liquidation step (issue #4): re-check the pool exactly, size the step, execute it by the
+/// market's mechanism (the order book's depth model, backstop providers, or a Dutch auction's
+/// bidder), never closing the account worse than its bankruptcy price; penalty, keeper reward and
+/// clearance fee come out of what the account still holds; a fill worse than bankruptcy is
+/// reimbursed to the taker by the insurance fund as far as the fund and its caps go, and the rest
+/// goes down the waterfall.
 extension Engine {
     func planConfigureLiquidation(_ market: MarketID, _ parameters: LiquidationParameters) -> Result<[Event], Rejection> {
         if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
         if let error = parameters.validate() {
             return .failure(Rejection(.invalidParameter, field: "liquidation.\(error.field)", "expected \(error.reason)"))
         }
+        if auctions.contains(where: { $0.market == market }) {
+            guard case .auction = parameters.mechanism else {
+                return .failure(Rejection(.auctionInProgress, field: "liquidation.mechanism", "market \(market) has open auctions: let them end before changing the mechanism"))
+            }
+        }
         return .success([.liquidationConfigured(market: market, parameters)])
     }
 
-    func planLiquidate(_ account: AccountID, _ market: MarketID) -> Result<[Event], Rejection> {
+    /// What a step needs once the account is known to be liquidatable: the sized quantity, its
+    /// notional at mark, the side and the bankruptcy price.
+    struct PlannedStep {
+        var accountIndex: Int32
+        var marketIndex: Int32
+        var parameters: LiquidationParameters
+        var quantity: Int64
+        var notional: Int64
+        var long: Bool
+        var bankruptcy: Int64?
+    }
+
+    func planLiquidate(_ account: AccountID, _ market: MarketID, keeper: AccountID?) -> Result<[Event], Rejection> {
+        let keeperIndex: Int32?
+        switch liquidationKeeper(keeper, account: account) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let index): keeperIndex = index
+        }
+        let step: PlannedStep
+        switch planStep(account, market) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let planned): step = planned
+        }
+        let parameters = step.parameters
+        let m = Int(step.marketIndex)
+        switch parameters.mechanism {
+        case .auction(let rules):
+            return planAuctionStart(step, rules: rules, keeperIndex: keeperIndex)
+        case .backstop(let share):
+            if let events = backstopEvents(accountIndex: step.accountIndex, marketIndex: step.marketIndex, quantity: step.quantity,
+                                           long: step.long, share: share, bankruptcy: step.bankruptcy, parameters: parameters,
+                                           keeperIndex: keeperIndex) {
+                return .success(events)
+            }
+        case .orderBook:
+            break
+        }
+        guard let fill = OrderBookExecution.execute(long: step.long, mark: markets[m].mark, notional: step.notional,
+                                                    bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
+                                                    depth: parameters.depth) else {
+            return .failure(Rejection(.bookExhausted, field: "market", "the book of market \(market) cannot absorb \(step.notional) of notional"))
+        }
+        return liquidationEvents(step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil)
+    }
+
+    /// The keeper named by a `liquidate` command: an existing account other than the one
+    /// liquidated (nil: none named, nothing is paid).
+    private func liquidationKeeper(_ keeper: AccountID?, account: AccountID) -> Result<Int32?, Rejection> {
+        guard let keeper else { return .success(nil) }
+        if keeper == account {
+            return .failure(Rejection(.invalidParameter, field: "keeper", "an account does not earn a keeper reward for its own liquidation"))
+        }
+        return accountIndex(keeper, field: "keeper").map { Optional($0) }
+    }
+
+    /// Validation and sizing shared by every mechanism.
+    func planStep(_ account: AccountID, _ market: MarketID) -> Result<PlannedStep, Rejection> {
         let accountIndex: Int32
         let marketIndex: Int32
         switch accountAndMarket(account, market) {
@@ -28,6 +91,9 @@ extension Engine {
         case .paused(let rule): return .failure(Rejection(.liquidationPaused, field: "market", "the \(rule.rawValue) breaker of market \(market) pauses liquidations"))
         case .slow(let fraction): stepFraction = min(stepFraction, fraction)
         case .allowed: break
+        }
+        if case .auction = parameters.mechanism, auctions.contains(where: { $0.account == account && $0.market == market }) {
+            return .failure(Rejection(.auctionInProgress, field: "account", "an auction of account \(account)'s position in market \(market) is open: bid on it or reset it"))
         }
         let holder = accounts[Int(accountIndex)]
         guard let slot = holder.positionSlot(marketIndex: marketIndex) else {
@@ -51,7 +117,6 @@ extension Engine {
         var (quantity, _) = PartialLiquidation.stepQuantity(inputs, target: parameters.target)
         let mark = markets[m].mark
         let valuation = markets[m].valuation
-        let overflow = Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
         // The rate limiter (issue #3) caps the notional of this window.
         if let allowance = liquidationAllowance(market: market), let full = valuation.notional(size: quantity, price: mark), full > allowance {
             let lot = markets[m].spec.lotSize.atoms
@@ -61,21 +126,12 @@ extension Engine {
                 return .failure(Rejection(.liquidationPaused, field: "market", "the liquidation-rate limit of market \(market) is reached for this window"))
             }
         }
-        guard let notional = valuation.notional(size: quantity, price: mark) else { return .failure(overflow) }
-        let long = position.size > 0
-        let bankruptcy = bankruptcyPrice(of: holder, marketIndex: marketIndex)
-        if case .backstop(let share) = parameters.mechanism,
-           let events = backstopEvents(accountIndex: accountIndex, marketIndex: marketIndex, quantity: quantity, long: long,
-                                       share: share, bankruptcy: bankruptcy, parameters: parameters) {
-            return .success(events)
+        guard let notional = valuation.notional(size: quantity, price: mark) else {
+            return .failure(Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point"))
         }
-        guard let fill = OrderBookExecution.execute(long: long, mark: mark, notional: notional,
-                                                    bankruptcyPrice: bankruptcy ?? (long ? 1 : BoundarySearch.maximumPrice),
-                                                    depth: parameters.depth) else {
-            return .failure(Rejection(.bookExhausted, field: "market", "the book of market \(market) cannot absorb \(notional) of notional"))
-        }
-        return liquidationEvents(accountIndex: accountIndex, marketIndex: marketIndex, quantity: quantity, long: long, fill: fill,
-                                 bankruptcy: bankruptcy, notional: notional, parameters: parameters)
+        return .success(PlannedStep(accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: quantity,
+                                    notional: notional, long: position.size > 0,
+                                    bankruptcy: bankruptcyPrice(of: holder, marketIndex: marketIndex)))
     }
 
     /// The sizing inputs in settlement atoms (a cross pool's USD figures converted at the
@@ -87,18 +143,24 @@ extension Engine {
         var otherInitial: Int64 = 0
         var otherMaintenance: Int64 = 0
         if !position.isolated {
-            let asset = assets[Int(markets[m].settleAssetIndex)]
-            let exponent = asset.spec.scale + Price.scale - Value.scale
+            let settle = Int(markets[m].settleAssetIndex)
+            let exponent = assets[settle].spec.scale + Price.scale - Value.scale
+            let price = assets[settle].price
             func toSettle(_ value: Int64, _ rounding: Rounding) -> Int64? {
-                FixedPoint.narrow(FixedPoint.divide(Int128(value) * FixedPoint.powerOfTen128(max(0, exponent)), by: Int128(asset.price), rounding))
+                FixedPoint.narrow(FixedPoint.divide(Int128(value) * FixedPoint.powerOfTen128(max(0, exponent)), by: Int128(price), rounding))
             }
             guard let e = toSettle(pool.equity, .down), let i = toSettle(pool.initial, .up), let mm = toSettle(pool.maintenance, .up) else { return nil }
             equity = e
             otherInitial = max(0, i - risk.initial)
             otherMaintenance = max(0, mm - risk.maintenance)
         }
-        let slippage = parameters.depth.slippage(notional: risk.notional)?.atoms ?? Rate.oneAtoms / 10
-        let cost = Rate(atoms: min(Rate.oneAtoms, parameters.penaltyRate.atoms + parameters.clearanceFeeRate.atoms + slippage))
+        let slippage: Int64
+        switch parameters.mechanism {
+        case .orderBook, .backstop: slippage = parameters.depth.slippage(notional: risk.notional)?.atoms ?? Rate.oneAtoms / 10
+        case .auction: slippage = 0   // the auction's price is not known when the step is sized
+        }
+        let cost = Rate(atoms: min(Rate.oneAtoms, parameters.penaltyRate.atoms + parameters.clearanceFeeRate.atoms
+                                   + parameters.keeperReward.rate.atoms + slippage))
         return PartialLiquidation.Inputs(equity: equity, otherInitial: otherInitial, otherMaintenance: otherMaintenance,
                                          size: position.size, mark: markets[m].mark, lot: markets[m].spec.lotSize.atoms,
                                          valuation: markets[m].valuation, schedule: markets[m].parameters.margin,
@@ -106,9 +168,14 @@ extension Engine {
                                          stepFraction: stepFraction, dustNotional: parameters.dustNotional)
     }
 
-    private func liquidationEvents(accountIndex: Int32, marketIndex: Int32, quantity: Int64, long: Bool,
-                                   fill: OrderBookExecution.Fill, bankruptcy: Int64?, notional: Int64,
-                                   parameters: LiquidationParameters) -> Result<[Event], Rejection> {
+    /// The step's events once its price is known: the account closed at `fill.accountPrice`
+    /// against the taker (the venue's book, index 0, or an auction's bidder), fees, the fund's
+    /// draw for a fill worse than bankruptcy (within the market's caps), then auto-deleveraging
+    /// or socialization of what the fund cannot carry, then the recorded deficit.
+    func liquidationEvents(_ step: PlannedStep, fill: OrderBookExecution.Fill, takerIndex: Int32, keeperIndex: Int32?,
+                           auction: UInt64?) -> Result<[Event], Rejection> {
+        let (accountIndex, marketIndex, quantity, long) = (step.accountIndex, step.marketIndex, step.quantity, step.long)
+        let parameters = step.parameters
         let m = Int(marketIndex)
         let overflow = Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
         let direction: Int64 = long ? -1 : 1
@@ -119,26 +186,27 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let leg): accountLeg = leg
         }
-        let (penalty, clearance) = chargeLiquidationFees(&accountLeg.leg, notional: notional, parameters: parameters)
-        // The gap between the account price (bankruptcy) and the book's fill, and how much of the
-        // step the fund can carry; with auto-deleveraging the rest is closed against opposite
-        // positions at the bankruptcy price instead of through the book.
-        let fund = max(0, assets[Int(markets[m].settleAssetIndex)].insuranceFund &+ penalty)
+        let fees = chargeLiquidationFees(&accountLeg.leg, notional: step.notional, parameters: parameters, keeper: keeperIndex != nil)
+        // The gap between the account price (bankruptcy) and the fill, and how much of the step
+        // the fund can carry; with auto-deleveraging the rest is closed against opposite
+        // positions at the bankruptcy price instead of by the taker.
+        let fundBalance = max(0, assets[Int(markets[m].settleAssetIndex)].insuranceFund &+ fees.penalty)
+        let fund = fundDrawRoom(marketIndex: marketIndex, balance: fundBalance)
         func gap(_ size: Int64) -> Int64 {
             guard fill.fundCoversGap, size > 0 else { return 0 }
             let atAccount = valuation.value(size: size, price: fill.accountPrice, .up) ?? 0
             let atMarket = valuation.value(size: size, price: fill.marketPrice, .down) ?? 0
             return abs(atAccount - atMarket)
         }
-        var bookQuantity = quantity
+        var takerQuantity = quantity
         var counterparties: [LegApplied] = []
         var counterpartyCash: [Int64] = []
         if case .autoDeleveraging(let ranking, let maximum) = parameters.lossAllocation, gap(quantity) > fund {
             let lot = markets[m].spec.lotSize.atoms
             let perLot = max(1, gap(lot))
             let carried = min(quantity, fund / perLot * lot)
-            let ranked = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: accountIndex, long: !long),
-                                                 by: ranking)
+            let ranked = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: accountIndex, takerIndex,
+                                                                        long: !long), by: ranking)
             let allocation = AutoDeleveraging.allocate(quantity: quantity - carried, ranked: ranked, limit: maximum)
             for (counterparty, size) in allocation.fills {
                 switch planLeg(accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex, quantity: -direction * size,
@@ -149,238 +217,161 @@ extension Engine {
                     counterpartyCash.append(leg.cashDelta)
                 }
             }
-            bookQuantity = quantity - (quantity - carried - allocation.unplaced)
+            takerQuantity = carried + allocation.unplaced
         }
-        var venueLeg: PlannedLeg? = nil
-        if bookQuantity > 0 {
-            switch planLeg(accountIndex: 0, marketIndex: marketIndex, quantity: -direction * bookQuantity, price: fill.accountPrice,
-                           feeRate: .zero, field: "venue") {
+        var takerLeg: PlannedLeg? = nil
+        if takerQuantity > 0 {
+            switch planLeg(accountIndex: takerIndex, marketIndex: marketIndex, quantity: -direction * takerQuantity, price: fill.accountPrice,
+                           feeRate: .zero, field: takerIndex == 0 ? "venue" : "bidder") {
             case .failure(let rejection): return .failure(rejection)
-            case .success(let leg): venueLeg = leg
+            case .success(let leg): takerLeg = leg
             }
         }
-        // The fund settles the book's shortfall (the tested `InsuranceFund` rule, not a twin of it).
-        let settlement = InsuranceFund.settle(surplus: -gap(bookQuantity), balance: fund, drawCap: fund)
-        let bookGap = gap(bookQuantity)
+        // The fund settles the taker's shortfall (the tested `InsuranceFund` rule, not a twin of it).
+        let takerGap = gap(takerQuantity)
+        let settlement = InsuranceFund.settle(surplus: -takerGap, balance: fundBalance, drawCap: fund)
         let draw = -settlement.fundChange
         var uncovered = settlement.uncovered
-        let reallocated = gap(quantity) - bookGap
-        if var leg = venueLeg { leg.leg.walletAfter &+= draw; venueLeg = leg }
-        // Socialized: opposite positions in profit pay the uncovered loss to the venue's book.
+        let reallocated = gap(quantity) - takerGap
+        if var leg = takerLeg { leg.leg.walletAfter &+= draw; takerLeg = leg }
+        // Socialized: opposite positions in profit pay the uncovered loss to the taker.
         var collected: Int64 = 0
-        if case .socialized = parameters.lossAllocation, uncovered > 0, var leg = venueLeg {
-            let shares = socializedShares(uncovered, marketIndex: marketIndex, excluding: accountIndex, long: !long)
+        if case .socialized = parameters.lossAllocation, uncovered > 0, var leg = takerLeg {
+            let shares = socializedShares(uncovered, marketIndex: marketIndex, excluding: accountIndex, takerIndex, long: !long)
             for (payer, payerLeg) in shares {
                 counterparties.append(payerLeg)
                 counterpartyCash.append(-payer)
                 collected += payer
             }
             leg.leg.walletAfter &+= collected
-            venueLeg = leg
+            takerLeg = leg
             uncovered -= collected
         }
-        // What no mechanism placed becomes a recorded deficit: the venue's book is made whole and
-        // the asset's deficit line carries the hole.
-        if uncovered > 0, var leg = venueLeg {
+        // What no mechanism placed becomes a recorded deficit: the taker is made whole and the
+        // asset's deficit line carries the hole.
+        if uncovered > 0, var leg = takerLeg {
             leg.leg.walletAfter &+= uncovered
-            venueLeg = leg
+            takerLeg = leg
         }
-        let tradeCash = Int128(accountLeg.cashDelta) + Int128(venueLeg?.cashDelta ?? 0)
+        let tradeCash = Int128(accountLeg.cashDelta) + Int128(takerLeg?.cashDelta ?? 0)
             + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
         guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { return .failure(overflow) }
-        let venueApplied = venueLeg?.leg ?? LegApplied(account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
-                                                       walletAfter: accounts[0].balance(assetIndex: markets[m].settleAssetIndex),
-                                                       positionAfter: accounts[0].positionSlot(marketIndex: marketIndex).map { accounts[0].positions[$0] })
-        let step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, venue: venueApplied, quantity: quantity,
-                                   closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
-                                   accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: bankruptcy.map(Price.init(atoms:)),
-                                   penalty: penalty, clearanceFee: clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
-                                   counterparties: counterparties, reallocated: reallocated + collected)
-        var events: [Event] = [.positionLiquidated(step)]
-        if var state = markets[m].oracle {
-            state.limiter = state.limiter.recording(notional, config: state.config, now: now)
-            events.append(.oracleStateChanged(market: markets[m].spec.id, state))
-        }
-        return .success(events)
+        var taker = takerLeg?.leg ?? unchangedLeg(accountIndex: takerIndex, marketIndex: marketIndex)
+        let keeperLeg = creditKeeper(keeperIndex, reward: fees.keeper, marketIndex: marketIndex, taker: &taker, others: &counterparties)
+        var applied = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, taker: taker, quantity: quantity,
+                                      closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
+                                      accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
+                                      penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
+                                      counterparties: counterparties, reallocated: reallocated + collected)
+        applied.keeper = keeperLeg
+        applied.keeperReward = fees.keeper
+        applied.auction = auction
+        return .success([.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
     }
 
-    /// An account's place in the auto-deleveraging queue of its side of a market: 1 is
-    /// deleveraged first. nil without a position (or for the venue's book).
-    public func deleveragingRank(account id: AccountID, market: MarketID, ranking: AutoDeleveraging.Ranking) -> (rank: Int, of: Int)? {
-        guard let accountIndex = accountIndexByID[id], let marketIndex = marketIndexByID[market], id != .venue,
-              let slot = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex) else { return nil }
-        let long = accounts[Int(accountIndex)].positions[slot].size > 0
-        let queue = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, long: long), by: ranking)
-        guard let place = queue.firstIndex(where: { $0.account == id }) else { return nil }
-        return (place + 1, queue.count)
+    /// An account's leg that changes nothing: its wallet and its position in the market as they are.
+    func unchangedLeg(accountIndex: Int32, marketIndex: Int32) -> LegApplied {
+        let account = accounts[Int(accountIndex)]
+        return LegApplied(account: account.id, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
+                          walletAfter: account.balance(assetIndex: markets[Int(marketIndex)].settleAssetIndex),
+                          positionAfter: account.positionSlot(marketIndex: marketIndex).map { account.positions[$0] })
     }
 
-    /// Penalty, then clearance fee, out of what the account holds after the close (never a debt):
-    /// an isolated position that stays open pays from its own margin, anything else from the
-    /// settlement wallet.
-    private func chargeLiquidationFees(_ leg: inout LegApplied, notional: Int64, parameters: LiquidationParameters) -> (Int64, Int64) {
+    /// The liquidation-rate limiter's state after a step of `notional`, if the market has an oracle.
+    func limiterEvents(marketIndex: Int32, notional: Int64) -> [Event] {
+        guard var state = markets[Int(marketIndex)].oracle else { return [] }
+        state.limiter = state.limiter.recording(notional, config: state.config, now: now)
+        return [.oracleStateChanged(market: markets[Int(marketIndex)].spec.id, state)]
+    }
+
+    /// Penalty, then keeper reward (if a keeper is named), then clearance fee, out of what the
+    /// account holds after the close (never a debt): an isolated position that stays open pays
+    /// from its own margin, anything else from the settlement wallet.
+    func chargeLiquidationFees(_ leg: inout LegApplied, notional: Int64, parameters: LiquidationParameters, keeper: Bool)
+        -> (penalty: Int64, keeper: Int64, clearance: Int64)
+    {
         let fromPosition = leg.positionAfter?.isolated == true
         let available = max(0, fromPosition ? leg.positionAfter!.isolatedMargin : leg.walletAfter)
-        let penalty = min(FixedPoint.multiplyDivide(notional, parameters.penaltyRate.atoms, Rate.oneAtoms, .up) ?? available, available)
-        let clearance = min(FixedPoint.multiplyDivide(notional, parameters.clearanceFeeRate.atoms, Rate.oneAtoms, .up) ?? 0, available - penalty)
+        func charge(_ rate: Rate, flat: Int64, within room: Int64) -> Int64 {
+            let share = FixedPoint.multiplyDivide(notional, rate.atoms, Rate.oneAtoms, .up) ?? room
+            return min(FixedPoint.add(share, flat) ?? room, room)
+        }
+        let penalty = charge(parameters.penaltyRate, flat: 0, within: available)
+        let reward = keeper ? charge(parameters.keeperReward.rate, flat: parameters.keeperReward.flat, within: available - penalty) : 0
+        let clearance = charge(parameters.clearanceFeeRate, flat: 0, within: available - penalty - reward)
         if fromPosition {
-            leg.positionAfter!.isolatedMargin -= penalty + clearance
+            leg.positionAfter!.isolatedMargin -= penalty + reward + clearance
         } else {
-            leg.walletAfter -= penalty + clearance
+            leg.walletAfter -= penalty + reward + clearance
         }
-        leg.fee = penalty + clearance
-        return (penalty, clearance)
+        leg.fee = penalty + reward + clearance
+        return (penalty, reward, clearance)
     }
 
-    func planRegisterBackstop(_ account: AccountID, _ market: MarketID, _ capacity: Amount) -> Result<[Event], Rejection> {
-        let marketIndex: Int32
-        switch accountAndMarket(account, market) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let indices): marketIndex = indices.1
+    /// Credits the keeper's reward: into the leg it already has in the step (the taker, a
+    /// counterparty or a backstop provider), else a leg of its own (its fee is minus the reward).
+    func creditKeeper(_ keeperIndex: Int32?, reward: Int64, marketIndex: Int32, taker: inout LegApplied,
+                      others: inout [LegApplied]) -> LegApplied? {
+        guard let keeperIndex, reward > 0 else { return nil }
+        let id = accounts[Int(keeperIndex)].id
+        if taker.account == id {
+            taker.walletAfter &+= reward
+            return nil
         }
-        if account == .venue { return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is not a backstop provider")) }
-        guard capacity.atoms >= 0 else { return .failure(Rejection(.nonPositiveAmount, field: "capacity", "expected zero (to remove) or a positive notional")) }
-        var backstops = markets[Int(marketIndex)].backstops
-        if let index = backstops.firstIndex(where: { $0.account == account }) {
-            if capacity.atoms == 0 { backstops.remove(at: index) } else { backstops[index].capacity = capacity.atoms }
-        } else if capacity.atoms > 0 {
-            guard backstops.count < Limits.backstopsPerMarket else {
-                return .failure(Rejection(.limitReached, field: "account", "at most \(Limits.backstopsPerMarket) backstop providers per market"))
-            }
-            backstops.append(Backstop(account: account, capacity: capacity.atoms))
+        if let index = others.firstIndex(where: { $0.account == id }) {
+            others[index].walletAfter &+= reward
+            return nil
         }
-        return .success([.backstopsChanged(market: market, backstops)])
+        var leg = unchangedLeg(accountIndex: keeperIndex, marketIndex: marketIndex)
+        leg.walletAfter &+= reward
+        leg.fee = -reward
+        return leg
     }
 
-    /// A step transferred to backstop providers, or nil when they cannot take all of it (the
-    /// caller then uses the order book) or the prices are undefined.
-    func backstopEvents(accountIndex: Int32, marketIndex: Int32, quantity: Int64, long: Bool, share: Rate,
-                        bankruptcy: Int64?, parameters: LiquidationParameters) -> [Event]? {
-        let m = Int(marketIndex)
-        let holder = accounts[Int(accountIndex)]
-        guard let bankruptcy, let liquidation = liquidationPrice(of: holder, marketIndex: marketIndex) else { return nil }
-        // Between bankruptcy (share 0) and liquidation (share 1), rounded toward bankruptcy.
-        let distance = Int128(liquidation - bankruptcy) * Int128(share.atoms)
-        let price = bankruptcy + Int64(FixedPoint.divide(distance, by: Int128(Rate.oneAtoms), long ? .down : .up))
-        guard price > 0 else { return nil }
-        let valuation = markets[m].valuation
-        let lot = markets[m].spec.lotSize.atoms
-        guard let perLot = valuation.notional(size: lot, price: price), perLot > 0 else { return nil }
-        let direction: Int64 = long ? -1 : 1
-        var remaining = quantity
-        var backstops = markets[m].backstops
-        var legs: [LegApplied] = []
-        var cash: Int128 = 0
-        for index in backstops.indices where remaining > 0 {
-            let size = min(remaining, backstops[index].capacity / perLot * lot)
-            guard size > 0, let provider = accountIndexByID[backstops[index].account], provider != accountIndex,
-                  case .success(let leg) = planLeg(accountIndex: provider, marketIndex: marketIndex, quantity: -direction * size,
-                                                   price: price, feeRate: .zero, field: "backstop") else { continue }
-            legs.append(leg.leg)
-            cash += Int128(leg.cashDelta)
-            backstops[index].capacity -= valuation.notional(size: size, price: price) ?? 0
-            remaining -= size
-        }
-        guard remaining == 0, case .success(var accountLeg) = planLeg(accountIndex: accountIndex, marketIndex: marketIndex,
-                                                                         quantity: direction * quantity, price: price, feeRate: .zero,
-                                                                         field: "account", releasesIsolatedMargin: false),
-              let notional = valuation.notional(size: quantity, price: price),
-              let dust = FixedPoint.narrow(-(cash + Int128(accountLeg.cashDelta))), dust >= 0 else { return nil }
-        let (penalty, clearance) = chargeLiquidationFees(&accountLeg.leg, notional: notional, parameters: parameters)
-        let venue = LegApplied(account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
-                               walletAfter: accounts[0].balance(assetIndex: markets[m].settleAssetIndex),
-                               positionAfter: accounts[0].positionSlot(marketIndex: marketIndex).map { accounts[0].positions[$0] })
-        let step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, venue: venue, quantity: quantity,
-                                   closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: price),
-                                   accountPrice: Price(atoms: price), bankruptcyPrice: Price(atoms: bankruptcy), penalty: penalty,
-                                   clearanceFee: clearance, fundDraw: 0, uncovered: 0, dust: dust, counterparties: legs, reallocated: 0)
-        var events: [Event] = [.positionLiquidated(step), .backstopsChanged(market: markets[m].spec.id, backstops.filter { $0.capacity > 0 })]
-        if var state = markets[m].oracle {
-            state.limiter = state.limiter.recording(notional, config: state.config, now: now)
-            events.append(.oracleStateChanged(market: markets[m].spec.id, state))
-        }
-        return events
+    /// What the market may still draw from a fund of `balance`: the balance, within its caps
+    /// for the current window and its lifetime.
+    func fundDrawRoom(marketIndex: Int32, balance: Int64) -> Int64 {
+        let market = Int(marketIndex)
+        guard let cap = markets[market].liquidation?.fundDrawCap else { return balance }
+        let windowOpen = markets[market].fundDrawnInWindow > 0
+            && now.nanoseconds - markets[market].fundDrawWindowStart.nanoseconds < cap.intervalSeconds &* 1_000_000_000
+        var room = max(0, cap.perInterval - (windowOpen ? markets[market].fundDrawnInWindow : 0))
+        if let total = cap.total { room = min(room, max(0, total - markets[market].fundDrawnTotal)) }
+        return min(balance, room)
     }
 
-    /// Opposite positions that could be deleveraged, with what the ranking needs: notional as the
-    /// mark value, |cost| as the entry value, and notional − pool equity as the bankruptcy value
-    /// (so effective leverage is notional / equity). The venue's book and the liquidated account
-    /// are excluded; the order comes from the ranking, ties by account id.
-    private func deleveragingCandidates(marketIndex: Int32, excluding: Int32, long: Bool) -> [AutoDeleveraging.Candidate] {
-        var candidates: [AutoDeleveraging.Candidate] = []
-        for accountIndex in scanTables[Int(marketIndex)].accountIndex where accountIndex != 0 && accountIndex != excluding {
-            let account = accounts[Int(accountIndex)]
-            guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
-            let position = account.positions[slot]
-            guard (position.size > 0) == long,
-                  case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil),
-                  case .success(let pool) = self.pool(of: account, marketIndex: marketIndex), pool.equity > 0 else { continue }
-            // Unsigned values so PnL% = unrealized PnL / |cost| for either side, and effective
-            // leverage = value at mark / pool equity.
-            let entryValue = Double(max(1, abs(position.cost)))
-            let markValue = entryValue + Double(risk.unrealizedPnl)
-            candidates.append(AutoDeleveraging.Candidate(account: account.id, size: Int64(position.size.magnitude),
-                                                         markValue: markValue, entryValue: entryValue,
-                                                         bankruptcyValue: markValue - Double(pool.equity)))
+    /// Books a draw on the fund against the market's caps (the window opens at the first draw
+    /// after the previous window closed).
+    mutating func recordFundDraw(marketIndex: Int32, _ draw: Int64) {
+        guard draw > 0 else { return }
+        let market = Int(marketIndex)
+        let interval = markets[market].liquidation?.fundDrawCap?.intervalSeconds ?? 0
+        if markets[market].fundDrawnInWindow == 0
+            || now.nanoseconds - markets[market].fundDrawWindowStart.nanoseconds >= interval &* 1_000_000_000 {
+            markets[market].fundDrawWindowStart = now
+            markets[market].fundDrawnInWindow = 0
         }
-        return candidates
+        markets[market].fundDrawnInWindow &+= draw
+        markets[market].fundDrawnTotal &+= draw
     }
 
-    /// Socialized shares of `loss` over opposite positions in profit, weighted by unrealized
-    /// profit, each capped by what the payer holds (wallet, or an isolated position's margin).
-    private func socializedShares(_ loss: Int64, marketIndex: Int32, excluding: Int32, long: Bool) -> [(Int64, LegApplied)] {
-        var holders: [(account: AccountID, weight: Int64)] = []
-        for accountIndex in scanTables[Int(marketIndex)].accountIndex where accountIndex != 0 && accountIndex != excluding {
-            let account = accounts[Int(accountIndex)]
-            guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
-            let position = account.positions[slot]
-            guard (position.size > 0) == long,
-                  case .success(let risk) = positionRisk(position, leverage: 0, override: nil, now: nil), risk.unrealizedPnl > 0 else { continue }
-            holders.append((account.id, risk.unrealizedPnl))
-        }
-        let settle = markets[Int(marketIndex)].settleAssetIndex
-        var result: [(Int64, LegApplied)] = []
-        for (id, share) in SocializedLoss.distribute(loss, among: holders) where share > 0 {
-            let account = accounts[Int(accountIndexByID[id]!)]
-            let slot = account.positionSlot(marketIndex: marketIndex)!
-            var position = account.positions[slot]
-            var wallet = account.balance(assetIndex: settle)
-            let paid: Int64
-            if position.isolated {
-                paid = min(share, max(0, position.isolatedMargin))
-                position.isolatedMargin -= paid
-            } else {
-                paid = min(share, max(0, wallet))
-                wallet -= paid
-            }
-            guard paid > 0 else { continue }
-            result.append((paid, LegApplied(account: id, realizedPnl: -paid, fee: 0, isolatedTransfer: 0, walletAfter: wallet,
-                                            positionAfter: position)))
-        }
-        return result
-    }
-
-    /// Applies a step; conservation is asserted: the two legs' cash, the fund, the fee pool and
-    /// dust move by amounts that sum to zero.
+    /// Applies a step; conservation is asserted: the legs' cash, the fund, the fee pool, dust
+    /// and the deficit move by amounts that sum to zero.
     mutating func applyLiquidationStep(_ step: LiquidationStep) {
         let marketIndex = marketIndexByID[step.market]!
         let settle = markets[Int(marketIndex)].settleAssetIndex
-        let account = Int(accountIndexByID[step.account.account]!)
-        let before = cash(accountIndex: account, assetIndex: settle) &+ cash(accountIndex: 0, assetIndex: settle)
-        let others = step.counterparties.map { Int(accountIndexByID[$0.account]!) }
-        let beforeAll = others.reduce(before) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }
-        applyLeg(step.account, accountIndex: account, marketIndex: marketIndex)
-        applyLeg(step.venue, accountIndex: 0, marketIndex: marketIndex)
-        for (leg, index) in zip(step.counterparties, others) { applyLeg(leg, accountIndex: index, marketIndex: marketIndex) }
-        let after = others.reduce(cash(accountIndex: account, assetIndex: settle) &+ cash(accountIndex: 0, assetIndex: settle)) {
-            $0 &+ cash(accountIndex: $1, assetIndex: settle)
-        }
+        let legs = [step.account, step.taker] + step.counterparties + (step.keeper.map { [$0] } ?? [])
+        let indices = legs.map { Int(accountIndexByID[$0.account]!) }
+        let before = indices.reduce(Int64(0)) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }
+        for (leg, index) in zip(legs, indices) { applyLeg(leg, accountIndex: index, marketIndex: marketIndex) }
+        let after = indices.reduce(Int64(0)) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }
         assets[Int(settle)].insuranceFund &+= step.penalty &- step.fundDraw
         assets[Int(settle)].feePool &+= step.clearanceFee
         assets[Int(settle)].dust &+= step.dust
         assets[Int(settle)].deficit &-= step.uncovered
+        recordFundDraw(marketIndex: marketIndex, step.fundDraw)
         precondition(assets[Int(settle)].insuranceFund >= 0, "the insurance fund is never negative")
-        precondition(after &- beforeAll &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust &- step.uncovered == 0,
+        precondition(after &- before &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust &- step.uncovered == 0,
                      "a liquidation step must conserve money")
     }
 }

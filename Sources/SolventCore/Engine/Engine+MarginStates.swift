@@ -52,8 +52,9 @@ extension Engine {
         for (key, before) in unseen {
             guard let accountIndex = accountIndexByID[key.account] else { continue }
             let account = accounts[Int(accountIndex)]
-            // Only pools this market's mark can move (or that no longer hold any position).
-            let holds = account.positionSlot(marketIndex: marketIndex) != nil
+            // Only pools this market's mark can move (or that no longer hold any position): a
+            // cross pool through a cross position here, not through an isolated one.
+            let holds = account.positionSlot(marketIndex: marketIndex).map { !account.positions[$0].isolated } ?? false
             let affected = key.isolatedMarket == marketID
                 || (key.isolatedMarket == nil && (holds || !account.positions.contains { !$0.isolated }))
                 || (key.isolatedMarket != nil && !account.positions.contains { $0.isolated && $0.market == key.isolatedMarket })
@@ -69,6 +70,8 @@ extension Engine {
             } else {
                 pool = PoolRisk(equity: 0, initial: 0, maintenance: 0, callRatio: .one)   // the position is gone
             }
+            // Still in call or worse (its own market's detection tracks it): keep the flag.
+            if pool.status >= .marginCall { continue }
             if before == .liquidating && pool.maintenance > 0 && !clearsExitBuffer(pool, buffer: buffer) { continue }
             events.append(.marginStateChanged(MarginStateChange(pool: key, market: marketID, mark: Price(atoms: mark),
                                                                 from: before, to: nil, status: pool.status,

@@ -22,6 +22,8 @@ public struct Engine: Sendable {
     /// Pools in margin call or in liquidation (issue #4): O(1) updates; every walk goes through
     /// `alerts`, which sorts by pool key, so nothing depends on the dictionary's order.
     var alertsByPool: [PoolKey: MarginAlert] = [:]
+    /// Open Dutch auctions (issue #4), by id (ids increase, so appending keeps the order).
+    public internal(set) var auctions: [LiquidationAuction] = []
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -87,7 +89,9 @@ public struct Engine: Sendable {
         case .configureOracle(let market, let config): return planConfigureOracle(market, config)
         case .updateOracle(let market, let samples, let last, let mid): return planUpdateOracle(market, samples, last, mid)
         case .configureLiquidation(let market, let parameters): return planConfigureLiquidation(market, parameters)
-        case .liquidate(let account, let market): return planLiquidate(account, market)
+        case .liquidate(let account, let market, let keeper): return planLiquidate(account, market, keeper: keeper)
+        case .bidAuction(let auction, let bidder, let quantity, let limit): return planBidAuction(auction, bidder, quantity, limit)
+        case .resetAuction(let auction, let keeper): return planResetAuction(auction, keeper: keeper)
         case .fundInsurance(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             guard amount.atoms > 0 else { return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount")) }

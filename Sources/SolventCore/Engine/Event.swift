@@ -38,6 +38,20 @@ public enum Event: Hashable, Sendable {
     case deficitCovered(asset: AssetID, amount: Amount)
     /// A market's backstop providers after a registration or a step that used their capacity.
     case backstopsChanged(market: MarketID, [Backstop])
+    /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
+    indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
+    indirect case auctionReset(LiquidationAuction, KeeperPayment?)
+    /// The lot left after a take (0: the auction is over).
+    case auctionUpdated(id: UInt64, lot: Int64)
+}
+
+/// A keeper incentive paid from the insurance fund (an auction's tip and chip).
+public struct KeeperPayment: Hashable, Sendable {
+    public var market: MarketID
+    public var keeper: AccountID
+    /// Settlement atoms.
+    public var amount: Int64
+    public var walletAfter: Int64
 }
 
 /// A pool: an account's cross margin (market nil) or one isolated position.

@@ -18,6 +18,11 @@ public struct MarketState: Sendable {
     public var liquidation: LiquidationParameters?
     /// Backstop liquidity providers in registration order (bounded by `Limits.backstopsPerMarket`).
     public var backstops: [Backstop] = []
+    /// The market's draws on the insurance fund, against `LiquidationParameters.fundDrawCap`:
+    /// in the current window (opened at `fundDrawWindowStart`) and over its life.
+    public var fundDrawWindowStart = Timestamp(nanoseconds: 0)
+    public var fundDrawnInWindow: Int64 = 0
+    public var fundDrawnTotal: Int64 = 0
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec

@@ -36,6 +36,11 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case notLiquidatable = 32
         case bookExhausted = 33
         case deficitOpen = 34
+        case auctionInProgress = 35
+        case unknownAuction = 36
+        case auctionNeedsReset = 37
+        case auctionPriceBeyondLimit = 38
+        case auctionNotStale = 39
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

@@ -6,6 +6,7 @@ public enum Auditor {
         checkConservation(engine, &found)
         checkOpenInterest(engine, &found)
         checkShape(engine, &found)
+        checkAuctions(engine, &found)
         return found
     }
 
@@ -73,6 +74,26 @@ public enum Auditor {
             let holders = engine.accounts.reduce(0) { $0 + ($1.positions.contains { $0.market == market.spec.id } ? 1 : 0) }
             if holders != engine.scanTables[index].count {
                 found.append("market \(market.spec.symbol): \(engine.scanTables[index].count) scan rows for \(holders) positions")
+            }
+        }
+    }
+
+    /// Open auctions: sorted by id, a positive lot, on an auction market, at most one per
+    /// account and market.
+    static func checkAuctions(_ engine: Engine, _ found: inout [String]) {
+        for (previous, next) in zip(engine.auctions, engine.auctions.dropFirst()) where previous.id >= next.id {
+            found.append("auctions out of order at \(next.id)")
+        }
+        var seen = Set<PoolKey>()   // membership only: nothing is decided by its order
+        for auction in engine.auctions {
+            if auction.lot <= 0 { found.append("auction \(auction.id): lot \(auction.lot)") }
+            guard let market = engine.markets.first(where: { $0.spec.id == auction.market }),
+                  case .auction = market.liquidation?.mechanism else {
+                found.append("auction \(auction.id): market \(auction.market) does not auction")
+                continue
+            }
+            if !seen.insert(PoolKey(account: auction.account, isolatedMarket: auction.market)).inserted {
+                found.append("auction \(auction.id): a second auction of account \(auction.account) in market \(auction.market)")
             }
         }
     }

@@ -22,6 +22,39 @@ public struct LiquidationParameters: Hashable, Sendable {
         /// capacity) at bankruptcy + `priceShare` × (liquidation − bankruptcy); the order book
         /// takes the step when they cannot absorb all of it.
         case backstop(priceShare: Rate)
+        /// A Dutch auction per step (Maker's Clipper): `liquidate` starts it, bidders take lots
+        /// at the falling price (`bidAuction`), a keeper restarts it when it is too old or too
+        /// low (`resetAuction`). The keeper who starts or restarts it is paid tip + chip × the
+        /// lot's notional from the insurance fund.
+        case auction(DutchAuctionRules)
+    }
+
+    /// What the keeper who submits a step earns (order book and backstop steps): `flat`
+    /// settlement atoms plus `rate` × the closed notional, out of what the account still holds
+    /// after the penalty (never a debt).
+    public struct KeeperReward: Hashable, Sendable {
+        public var flat: Int64
+        public var rate: Rate
+        public init(flat: Int64, rate: Rate) {
+            self.flat = flat
+            self.rate = rate
+        }
+        public static let none = KeeperReward(flat: 0, rate: .zero)
+    }
+
+    /// How much of the shared insurance fund this market may use: at most `perInterval`
+    /// settlement atoms in any `intervalSeconds` window (the window opens at the first draw
+    /// after the previous one closed), and at most `total` over the market's life (nil: no
+    /// lifetime cap). What the caps hold back goes down the waterfall (ADL, socialized, deficit).
+    public struct FundDrawCap: Hashable, Sendable {
+        public var perInterval: Int64
+        public var intervalSeconds: Int64
+        public var total: Int64?
+        public init(perInterval: Int64, intervalSeconds: Int64, total: Int64? = nil) {
+            self.perInterval = perInterval
+            self.intervalSeconds = intervalSeconds
+            self.total = total
+        }
     }
 
     public var depth: DepthModel
@@ -36,10 +69,15 @@ public struct LiquidationParameters: Hashable, Sendable {
     public var stepFraction: Rate
     /// A remaining notional below this (settlement atoms) is closed in full.
     public var dustNotional: Int64
+    public var keeperReward: KeeperReward = .none
+    /// nil: the market may draw on the whole fund.
+    public var fundDrawCap: FundDrawCap? = nil
 
     public init(depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
                 stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue,
-                mechanism: Mechanism = .orderBook) {
+                mechanism: Mechanism = .orderBook, keeperReward: KeeperReward = .none, fundDrawCap: FundDrawCap? = nil) {
+        self.keeperReward = keeperReward
+        self.fundDrawCap = fundDrawCap
         self.depth = depth
         self.mechanism = mechanism
         self.lossAllocation = lossAllocation
@@ -65,6 +103,23 @@ public struct LiquidationParameters: Hashable, Sendable {
         }
         if case .backstop(let share) = mechanism, share.atoms < 0 || share.atoms > Rate.oneAtoms {
             return .init(field: "mechanism.priceShare", reason: "between 0 (bankruptcy price) and 1 (liquidation price)")
+        }
+        if case .auction(let rules) = mechanism {
+            if let reason = rules.curve.validate() { return .init(field: "mechanism.curve", reason: reason) }
+            if rules.buffer.atoms < Rate.oneAtoms || rules.buffer.atoms >= 2 * Rate.oneAtoms {
+                return .init(field: "mechanism.buffer", reason: "from 1 (start at the mark) to below 2")
+            }
+            if rules.cusp.atoms <= 0 || rules.cusp.atoms >= Rate.oneAtoms { return .init(field: "mechanism.cusp", reason: "between 0 and 1 (exclusive)") }
+            if rules.tail <= 0 { return .init(field: "mechanism.tail", reason: "a positive number of seconds") }
+            if rules.tipFlat < 0 || rules.chip.atoms < 0 || rules.chip.atoms > Rate.oneAtoms / 10 || rules.dust < 0 {
+                return .init(field: "mechanism.incentive", reason: "a non-negative tip, a chip from 0 to 0.1 and a non-negative dust")
+            }
+        }
+        if keeperReward.flat < 0 || keeperReward.rate.atoms < 0 || keeperReward.rate.atoms > Rate.oneAtoms / 10 {
+            return .init(field: "keeperReward", reason: "a non-negative flat amount and a rate from 0 to 0.1")
+        }
+        if let cap = fundDrawCap, cap.perInterval < 0 || cap.intervalSeconds <= 0 || (cap.total ?? 0) < 0 {
+            return .init(field: "fundDrawCap", reason: "non-negative caps and a positive interval")
         }
         if case .autoDeleveraging(_, let maximum) = lossAllocation, maximum < 1 || maximum > Limits.deleveragingCounterparties {
             return .init(field: "lossAllocation", reason: "1 to \(Limits.deleveragingCounterparties) counterparties")
@@ -92,7 +147,8 @@ public struct Backstop: Hashable, Sendable {
 public struct LiquidationStep: Hashable, Sendable {
     public var market: MarketID
     public var account: LegApplied
-    public var venue: LegApplied
+    /// The side that took the closed quantity: the venue's book, or the auction's bidder.
+    public var taker: LegApplied
     /// Absolute quantity closed (Quantity atoms) and whether it closed the position.
     public var quantity: Int64
     public var closesPosition: Bool
@@ -114,4 +170,11 @@ public struct LiquidationStep: Hashable, Sendable {
     public var counterparties: [LegApplied] = []
     /// Of `uncovered`, what deleveraging avoided or socialization collected (settlement atoms).
     public var reallocated: Int64 = 0
+    /// The keeper who submitted the step and its reward (paid by the account after the
+    /// penalty); nil when none was named, or when its reward is folded into a leg above (the
+    /// keeper is the venue, a counterparty or a backstop).
+    public var keeper: LegApplied? = nil
+    public var keeperReward: Int64 = 0
+    /// The auction the step was taken from.
+    public var auction: UInt64? = nil
 }
