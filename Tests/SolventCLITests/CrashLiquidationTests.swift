@@ -26,6 +26,7 @@ struct CrashLiquidationTests {
         var uncovered: Int64 = 0
         var drawn: Int64 = 0
         var deleveraged = 0
+        var keptChecks = 0
         func run(_ command: Command) {
             sequence += 1
             time += 1_000
@@ -73,6 +74,12 @@ struct CrashLiquidationTests {
             low = min(low, point.price.atoms)
             for (pool, alert) in engine.alerts where alert == .liquidating {
                 run(.liquidate(account: pool.account, market: MarketID(1)))
+                // The kept ADL queue (patched step by step) is what a full re-ranking gives.
+                for long in [false, true] {
+                    guard let kept = engine.keptDeleveragingOrder(market: MarketID(1), long: long) else { continue }
+                    keptChecks += 1
+                    #expect(kept == engine.rankedDeleveraging(market: MarketID(1), long: long, ranking: .profitTimesLeverage))
+                }
             }
             #expect(engine.auditFindings.isEmpty, "auditor: \(engine.auditFindings.prefix(2))")
             if !engine.auditFindings.isEmpty { break }
@@ -83,6 +90,7 @@ struct CrashLiquidationTests {
         #expect(counts.keys.filter { $0.hasPrefix("rejected:") }.allSatisfy { $0 == "rejected:notLiquidatable" }, "\(counts)")
         print("2020-03-12 crash: \(counts["liquidate", default: 0]) liquidation steps; fund 50,000 → \(Double(engine.asset(AssetID(1))!.insuranceFund) / 1e6) USDT; drawn \(Double(drawn) / 1e6); \(deleveraged) positions deleveraged; uncovered \(Double(uncovered) / 1e6)")
         #expect(uncovered >= 0 && drawn > 0 && deleveraged > 0)
+        #expect(keptChecks > 20, "the kept ADL queue was checked \(keptChecks) times")
         #expect(counts["liquidate", default: 0] > 100, "steps: \(counts)")
         #expect(engine.asset(AssetID(1))!.insuranceFund >= 0)
         #expect(Auditor.violations(in: engine).isEmpty)

@@ -213,9 +213,7 @@ if wanted("oracle") {
 for (label, allocation, population) in [("venue", LiquidationParameters.LossAllocation.venue, "risk"),
                                         ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64), "risk"),
                                         ("venue_numpy_population", .venue, "numpy")]
-    where wanted("crash") && (label != "adl" || accounts <= 20_000) {
-    // ADL builds its ranked queue per step by scanning the market (O(positions)): measured only on
-    // small populations until the queue is maintained incrementally (issue #4, open).
+    where wanted("crash") {
     var venue = population == "risk" ? WorkloadEngine.riskVenue(accounts: accounts) : WorkloadEngine.perpVenue(accounts: accounts)
     venue.run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
         depth: .squareRoot(depth: 1_000_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,

@@ -3,6 +3,13 @@
 extension Engine {
     mutating func apply(_ event: Event) {
         switch event {
+        case .marginStateChanged, .positionLiquidated, .oracleStateChanged, .backstopsChanged, .auctionUpdated,
+             .breakerTripped, .breakerResumed, .ticked:
+            break
+        default:
+            stateVersion &+= 1
+        }
+        switch event {
         case .assetCreated(let spec):
             assetIndexByID[spec.id] = Int32(assets.count)
             assets.append(AssetState(spec: spec))
@@ -15,6 +22,7 @@ extension Engine {
             table.configure(parameters.margin)
             scanTables.append(table)
             triggerIndexes.append(TriggerIndex())
+            deleveragingQueues.append(contentsOf: [nil, nil])
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)
             markets[index].parameters = parameters

@@ -64,6 +64,7 @@ extension Engine {
                                    clearanceFee: fees.clearance, fundDraw: 0, uncovered: 0, dust: dust, counterparties: legs, reallocated: 0)
         step.keeper = keeperLeg
         step.keeperReward = fees.keeper
+        step.long = long
         let events: [Event] = [.positionLiquidated(step), .backstopsChanged(market: markets[m].spec.id, backstops.filter { $0.capacity > 0 })]
             + limiterEvents(marketIndex: marketIndex, notional: notional)
         return events

@@ -205,8 +205,16 @@ extension Engine {
             let lot = markets[m].spec.lotSize.atoms
             let perLot = max(1, gap(lot))
             let carried = min(quantity, fund / perLot * lot)
-            let ranked = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: accountIndex, takerIndex,
-                                                                        long: !long), by: ranking)
+            // Read the order only as far as the quantity needs (4, 16, 64, ... candidates).
+            var ranked: [AutoDeleveraging.Candidate] = []
+            var wanted = min(4, maximum)
+            while true {
+                ranked = deleveragingOrder(marketIndex: marketIndex, long: !long, ranking: ranking, limit: wanted,
+                                           excluding: accountIndex, takerIndex)
+                let covered = ranked.reduce(Int64(0)) { $0 &+ $1.size } >= quantity - carried
+                if covered || ranked.count < wanted || wanted >= maximum { break }
+                wanted = min(maximum, wanted * 4)
+            }
             let allocation = AutoDeleveraging.allocate(quantity: quantity - carried, ranked: ranked, limit: maximum)
             for (counterparty, size) in allocation.fills {
                 switch planLeg(accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex, quantity: -direction * size,
@@ -266,6 +274,7 @@ extension Engine {
         applied.keeper = keeperLeg
         applied.keeperReward = fees.keeper
         applied.auction = auction
+        applied.long = long
         return .success([.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
     }
 
@@ -362,6 +371,7 @@ extension Engine {
         let settle = markets[Int(marketIndex)].settleAssetIndex
         let legs = [step.account, step.taker] + step.counterparties + (step.keeper.map { [$0] } ?? [])
         let indices = legs.map { Int(accountIndexByID[$0.account]!) }
+        defer { updateDeleveragingQueues(after: step, marketIndex: marketIndex, touched: indices.map(Int32.init)) }
         let before = indices.reduce(Int64(0)) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }
         for (leg, index) in zip(legs, indices) { applyLeg(leg, accountIndex: index, marketIndex: marketIndex) }
         let after = indices.reduce(Int64(0)) { $0 &+ cash(accountIndex: $1, assetIndex: settle) }

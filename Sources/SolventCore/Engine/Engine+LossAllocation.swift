@@ -22,21 +22,106 @@ extension Engine {
         var candidates: [AutoDeleveraging.Candidate] = []
         for accountIndex in scanTables[Int(marketIndex)].accountIndex
         where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
-            let account = accounts[Int(accountIndex)]
-            guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
-            let position = account.positions[slot]
-            guard (position.size > 0) == long,
-                  case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil),
-                  case .success(let pool) = self.pool(of: account, marketIndex: marketIndex), pool.equity > 0 else { continue }
-            // Unsigned values so PnL% = unrealized PnL / |cost| for either side, and effective
-            // leverage = value at mark / pool equity.
-            let entryValue = Double(max(1, abs(position.cost)))
-            let markValue = entryValue + Double(risk.unrealizedPnl)
-            candidates.append(AutoDeleveraging.Candidate(account: account.id, size: Int64(position.size.magnitude),
-                                                         markValue: markValue, entryValue: entryValue,
-                                                         bankruptcyValue: markValue - Double(pool.equity)))
+            if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: long) {
+                candidates.append(candidate)
+            }
         }
         return candidates
+    }
+
+    /// One account's candidate on one side of a market, or nil (no position on that side, no
+    /// positive pool equity, or the venue's book).
+    func deleveragingCandidate(accountIndex: Int32, marketIndex: Int32, long: Bool) -> AutoDeleveraging.Candidate? {
+        guard accountIndex != 0 else { return nil }
+        let account = accounts[Int(accountIndex)]
+        guard let slot = account.positionSlot(marketIndex: marketIndex) else { return nil }
+        let position = account.positions[slot]
+        guard (position.size > 0) == long,
+              case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil)
+        else { return nil }
+        // An isolated position's pool is already in its risk figures.
+        let equity: Int64
+        if let isolated = risk.isolatedPool {
+            equity = isolated.equity
+        } else if case .success(let pool) = crossPool(of: account) {
+            equity = pool.equity
+        } else {
+            return nil
+        }
+        guard equity > 0 else { return nil }
+        // Unsigned values so PnL% = unrealized PnL / |cost| for either side, and effective
+        // leverage = value at mark / pool equity.
+        let entryValue = Double(max(1, abs(position.cost)))
+        let markValue = entryValue + Double(risk.unrealizedPnl)
+        return AutoDeleveraging.Candidate(account: account.id, size: Int64(position.size.magnitude), markValue: markValue,
+                                          entryValue: entryValue, bankruptcyValue: markValue - Double(equity))
+    }
+
+    /// The first `limit` positions of a side in deleveraging order, leaving out two accounts:
+    /// from the kept queue when it is current, else by ranking every candidate.
+    func deleveragingOrder(marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
+                           excluding: Int32, _ alsoExcluding: Int32) -> [AutoDeleveraging.Candidate] {
+        if let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion, queue.ranking == ranking {
+            let first = excluding >= 0 ? accounts[Int(excluding)].id : nil
+            let second = alsoExcluding >= 0 ? accounts[Int(alsoExcluding)].id : nil
+            return queue.first(limit) { $0 == first || $0 == second }
+        }
+        // Only the first `limit` are needed: select them (O(n)) rather than sort everything.
+        let candidates = deleveragingCandidates(marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
+        guard candidates.count > limit else { return AutoDeleveraging.ranked(candidates, by: ranking) }
+        let scored = candidates.map { (score: ranking.score($0), candidate: $0) }
+        func precedes(_ a: (score: Double, candidate: AutoDeleveraging.Candidate), _ b: (score: Double, candidate: AutoDeleveraging.Candidate)) -> Bool {
+            a.score != b.score ? a.score > b.score : a.candidate.account < b.candidate.account
+        }
+        var best: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
+        for entry in scored where best.count < limit || precedes(entry, best[best.count - 1]) {
+            let place = best.firstIndex { precedes(entry, $0) } ?? best.count
+            best.insert(entry, at: place)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map(\.candidate)
+    }
+
+    /// A side's full deleveraging order by ranking every candidate now (the reference for the
+    /// kept queue).
+    public func rankedDeleveraging(market: MarketID, long: Bool, ranking: AutoDeleveraging.Ranking) -> [AccountID] {
+        guard let marketIndex = marketIndexByID[market] else { return [] }
+        return AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: long), by: ranking).map(\.account)
+    }
+
+    /// The kept order of a side, if current (tests compare it with a full re-ranking).
+    public func keptDeleveragingOrder(market: MarketID, long: Bool) -> [AccountID]? {
+        guard let marketIndex = marketIndexByID[market],
+              let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion else { return nil }
+        return queue.order
+    }
+
+    static func queueSlot(_ marketIndex: Int32, long: Bool) -> Int { Int(marketIndex) * 2 + (long ? 1 : 0) }
+
+    /// After a step is applied: patch every current queue for the accounts the step touched,
+    /// and build the queue of the side a deleveraging step drew on if it is not current.
+    mutating func updateDeleveragingQueues(after step: LiquidationStep, marketIndex: Int32, touched: [Int32]) {
+        for slot in deleveragingQueues.indices where deleveragingQueues[slot]?.version == stateVersion {
+            let queueMarket = Int32(slot / 2)
+            let long = slot % 2 == 1
+            for accountIndex in touched where accountIndex != 0 {
+                let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: queueMarket, long: long)
+                deleveragingQueues[slot]!.replace(accountIndex: accountIndex, with: candidate)
+            }
+        }
+        guard case .autoDeleveraging(let ranking, _) = markets[Int(marketIndex)].liquidation?.lossAllocation,
+              step.reallocated > 0 || !step.counterparties.isEmpty else { return }
+        // The counterparties stand on the side opposite the liquidated position.
+        let slot = Self.queueSlot(marketIndex, long: !step.long)
+        if deleveragingQueues[slot]?.version != stateVersion || deleveragingQueues[slot]?.ranking != ranking {
+            var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
+            for accountIndex in scanTables[Int(marketIndex)].accountIndex {
+                if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: !step.long) {
+                    candidates.append((accountIndex, candidate))
+                }
+            }
+            deleveragingQueues[slot] = DeleveragingQueue(version: stateVersion, ranking: ranking, candidates: candidates)
+        }
     }
 
     /// Socialized shares of `loss` over opposite positions in profit, weighted by unrealized

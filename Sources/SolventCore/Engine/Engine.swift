@@ -22,6 +22,13 @@ public struct Engine: Sendable {
     /// Pools in margin call or in liquidation (issue #4): O(1) updates; every walk goes through
     /// `alerts`, which sorts by pool key, so nothing depends on the dictionary's order.
     var alertsByPool: [PoolKey: MarginAlert] = [:]
+    /// Counts every applied event that can change an auto-deleveraging ranking (all but
+    /// liquidation steps, which patch the kept queues, and events that move no money, position
+    /// or price); a kept queue is current only at the version it was built or patched for.
+    var stateVersion: UInt64 = 0
+    /// Kept auto-deleveraging orders, two per market (short side, long side); derived state,
+    /// outside the digest.
+    var deleveragingQueues: [DeleveragingQueue?] = []
     /// Open Dutch auctions (issue #4), by id (ids increase, so appending keeps the order).
     public internal(set) var auctions: [LiquidationAuction] = []
 

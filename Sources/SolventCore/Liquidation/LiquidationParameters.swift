@@ -177,4 +177,6 @@ public struct LiquidationStep: Hashable, Sendable {
     public var keeperReward: Int64 = 0
     /// The auction the step was taken from.
     public var auction: UInt64? = nil
+    /// The liquidated position's side (true: a long, sold).
+    public var long: Bool = true
 }

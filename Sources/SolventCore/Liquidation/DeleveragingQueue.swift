@@ -1,0 +1,132 @@
+/// One side of one market's auto-deleveraging order, kept between liquidation steps so that a
+/// cascade does not rank every opposite position again at each step (issue #4).
+///
+/// A binary max-heap on (score, then account id) with lazy deletion: replacing an account's
+/// entry pushes a fresh one with a new stamp and leaves the old one in place, recognised as dead
+/// because the account's current stamp differs; dead entries are dropped when they reach the
+/// top, and the heap is rebuilt when they outnumber the live ones. Each step costs O(log n).
+/// Reading the first k entries walks the heap best-first from the root (every child ranks below
+/// its parent), so it visits O(k + dead entries near the top) nodes. The order read never
+/// depends on the heap's layout: it is the total order of the live entries.
+///
+/// The engine keeps a queue only while nothing but liquidation steps has happened since it was
+/// built (`version`), and patches every account a step touches, so the order read is always the
+/// order a full re-ranking would give (unit tests, the crash test and the seeded workload check
+/// exactly that).
+struct DeleveragingQueue: Sendable {
+    /// What a step needs of a ranked candidate.
+    struct Entry: Sendable {
+        var score: Double
+        var account: AccountID
+        var accountIndex: Int32
+        var size: Int64
+        var stamp: UInt64
+    }
+
+    /// The engine's state version the queue is current for.
+    var version: UInt64
+    let ranking: AutoDeleveraging.Ranking
+    private var heap: [Entry] = []
+    /// Per account index: the stamp of its live entry (0: none).
+    private var stamps: [UInt64] = []
+    private var nextStamp: UInt64 = 1
+    private var live = 0
+
+    init(version: UInt64, ranking: AutoDeleveraging.Ranking, candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)]) {
+        self.version = version
+        self.ranking = ranking
+        heap.reserveCapacity(candidates.count)
+        for (accountIndex, candidate) in candidates {
+            let fresh = entry(accountIndex, candidate)
+            heap.append(fresh)
+        }
+        live = heap.count
+        heapify()
+    }
+
+    static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        a.score != b.score ? a.score > b.score : a.account < b.account
+    }
+
+    private mutating func entry(_ accountIndex: Int32, _ candidate: AutoDeleveraging.Candidate) -> Entry {
+        if Int(accountIndex) >= stamps.count { stamps.append(contentsOf: repeatElement(0, count: Int(accountIndex) + 1 - stamps.count)) }
+        let stamp = nextStamp
+        nextStamp += 1
+        stamps[Int(accountIndex)] = stamp
+        return Entry(score: ranking.score(candidate), account: candidate.account, accountIndex: accountIndex, size: candidate.size, stamp: stamp)
+    }
+
+    private func isLive(_ entry: Entry) -> Bool { stamps[Int(entry.accountIndex)] == entry.stamp }
+
+    /// Replaces an account's entry (nil: it is no longer a candidate on this side).
+    mutating func replace(accountIndex: Int32, with candidate: AutoDeleveraging.Candidate?) {
+        if Int(accountIndex) < stamps.count, stamps[Int(accountIndex)] != 0 {
+            stamps[Int(accountIndex)] = 0
+            live -= 1
+        }
+        if let candidate {
+            let fresh = entry(accountIndex, candidate)
+            heap.append(fresh)
+            live += 1
+            siftUp(heap.count - 1)
+        }
+        while let top = heap.first, !isLive(top) { removeTop() }
+        if heap.count > 2 * live + 1_024 {
+            let stamps = self.stamps
+            heap.removeAll { stamps[Int($0.accountIndex)] != $0.stamp }
+            heapify()
+        }
+    }
+
+    /// The first `limit` candidates in order (account and size), leaving out `excluded` accounts.
+    func first(_ limit: Int, excluding excluded: (AccountID) -> Bool) -> [AutoDeleveraging.Candidate] {
+        var result: [AutoDeleveraging.Candidate] = []
+        var frontier: [Int] = heap.isEmpty ? [] : [0]
+        while result.count < limit, !frontier.isEmpty {
+            var best = 0
+            for index in frontier.indices.dropFirst() where Self.precedes(heap[frontier[index]], heap[frontier[best]]) { best = index }
+            let node = frontier.remove(at: best)
+            for child in [2 * node + 1, 2 * node + 2] where child < heap.count { frontier.append(child) }
+            let entry = heap[node]
+            if isLive(entry), !excluded(entry.account) { result.append(AutoDeleveraging.Candidate(account: entry.account, size: entry.size)) }
+        }
+        return result
+    }
+
+    /// Every candidate in order (tests compare it with a full re-ranking).
+    var order: [AccountID] { first(Int.max) { _ in false }.map(\.account) }
+
+    // MARK: Heap
+
+    private mutating func heapify() {
+        guard heap.count > 1 else { return }
+        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    private mutating func removeTop() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        if !heap.isEmpty { siftDown(0) }
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.precedes(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var best = parent
+            for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && Self.precedes(heap[child], heap[best]) { best = child }
+            if best == parent { return }
+            heap.swapAt(parent, best)
+            parent = best
+        }
+    }
+}
