@@ -42,8 +42,10 @@ struct MarginStateTests {
         let events = harness.ok(.setMarkPrice(market: EngineTests.market, mark: Price("47700")!, index: nil))
         #expect(Self.changes(events).contains { $0.pool.account == AccountID(1) && $0.to == .liquidating })
         harness.ok(EngineTests.fill(2, 1, "4", "47700"))   // closes both positions
-        let after = harness.ok(.setMarkPrice(market: EngineTests.market, mark: Price("47710")!, index: nil))
-        #expect(Self.changes(after).contains { $0.pool.account == AccountID(1) && $0.to == nil })
+        // The pool has nothing left to call or liquidate: the flag goes with its last position,
+        // and no later mark update reports it.
         #expect(harness.engine.alerts.allSatisfy { $0.pool.account != AccountID(1) })
+        let after = harness.ok(.setMarkPrice(market: EngineTests.market, mark: Price("47710")!, index: nil))
+        #expect(!Self.changes(after).contains { $0.pool.account == AccountID(1) })
     }
 }

@@ -48,7 +48,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash]")
         exit(2)
     }
 }
@@ -204,6 +204,29 @@ if wanted("oracle") {
     }
     report(bench: "oracle_engine_update_16_sources", impl: "solvent_engine", sizes: [("N", updates)], times: times,
            units: Double(updates), unit: "update")
+}
+
+// 4b. Mark moves that make few accounts cross (issue #4's indexed path): the issue's population
+//     at 60,000, the mark alternating with 60,000 − step (1 USDT: −0.0017 %; 10 USDT: −0.017 %),
+//     so that each update flags or clears the pools between the two; every update runs detection
+//     and the state changes, and thousands of pools stay flagged in margin call throughout.
+for step in ["1", "10"] where wanted("detect") {
+    var venue = WorkloadEngine.riskVenue(accounts: accounts)
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // indexes every row once
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // flagged rows re-indexed by state
+    let low = Price(atoms: Price("60000")!.atoms - Price(step)!.atoms)
+    var times: [Double] = []
+    var changes = 0
+    let updates = max(200, repeats * 200)
+    for i in 0..<updates {
+        let start = seconds()
+        let outcome = venue.run(.setMarkPrice(market: MarketID(1), mark: i % 2 == 0 ? low : Price("60000")!, index: nil))
+        times.append(seconds() - start)
+        changes += outcome.events.count - 1
+    }
+    progress("mark 60,000 ↔ \(low) over \(accounts) accounts: \(Double(changes) / Double(updates)) state changes per update; \(venue.engine.alerts.count) pools flagged")
+    report(bench: "perp_few_cross_tick", impl: "solvent_trigger_index", sizes: [("N", accounts), ("step_usd", Int(step)!)], times: times,
+           units: 1, unit: "tick")
 }
 
 // 5. A 10 % move through a population of `accounts` (issue #4): the mark update (detection and

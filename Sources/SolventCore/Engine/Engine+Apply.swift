@@ -21,7 +21,7 @@ extension Engine {
             var table = MaintenanceScanTable()
             table.configure(parameters.margin)
             scanTables.append(table)
-            triggerIndexes.append(TriggerIndex())
+            triggerIndexes.append(MarketTriggers())
             deleveragingQueues.append(contentsOf: [nil, nil])
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)
@@ -166,10 +166,19 @@ extension Engine {
             position.scanRow = row
             accounts[index].setPosition(position, marketIndex: marketIndex)
         } else {
+            let closed = slot.map { accounts[index].positions[$0] }
             if row >= 0 { removeScanRow(marketIndex: marketIndex, row: row) }
             accounts[index].setPosition(nil, marketIndex: marketIndex)
+            if let closed { clearFlagOfEmptiedPool(accountIndex: index, closed: closed) }
         }
         refreshScanRows(accountIndex: index)
+    }
+
+    /// A pool whose last position closed has nothing left to call or liquidate: its flag goes
+    /// with it (no mark update would ever visit it again).
+    private mutating func clearFlagOfEmptiedPool(accountIndex: Int, closed: Position) {
+        if !closed.isolated, accounts[accountIndex].positions.contains(where: { !$0.isolated }) { return }
+        alertsByPool[PoolKey(account: accounts[accountIndex].id, isolatedMarket: closed.isolated ? closed.market : nil)] = nil
     }
 
     private mutating func applySettlement(_ settlement: SettlementApplied, closes: Bool) {

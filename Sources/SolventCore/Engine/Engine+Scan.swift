@@ -35,11 +35,17 @@ extension Engine {
         return detectCrossings(marketIndex: marketIndex, mark: markets[Int(marketIndex)].mark)
     }
 
-    /// Detection at a prospective mark (a mark update's plan runs it before the mark is applied).
+    /// Detection at a prospective mark: the rows the trigger indexes hand over, plus every
+    /// flagged row (a pool in margin call between its thresholds is in none of them).
     func detectCrossings(marketIndex: Int32, mark: Int64) -> [ScanHit] {
         let override = mark == markets[Int(marketIndex)].mark ? nil : MarkOverride(marketIndex: marketIndex, mark: mark)
         var hits: [ScanHit] = []
-        for row in detectionRows(marketIndex: marketIndex, mark: mark) {
+        var rows = detectionRows(marketIndex: marketIndex, mark: mark)
+        rows.append(contentsOf: scanTables[Int(marketIndex)].flaggedRows())
+        rows.sort()
+        var previous: Int32 = -1
+        for row in rows where row != previous {
+            previous = row
             if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex,
                                   override: override) {
                 hits.append(hit)
@@ -133,7 +139,7 @@ extension Engine {
             } else {
                 scanTables[marketIndex].update(row: row, size: size, base: base)
             }
-            triggerIndexes[marketIndex].markDirty(row: row)
+            triggerIndexes[marketIndex].entry.markDirty(row: row)
         }
     }
 
@@ -149,22 +155,47 @@ extension Engine {
         return Double(account.balance(assetIndex: settle)) - Double(position.cost)
     }
 
-    /// Recomputes one row's trigger price from the scan table.
+    /// Puts one row where its next state change happens (see `MarketTriggers`).
     mutating func indexTrigger(marketIndex: Int, row: Int32) {
         // The venue's own book is never liquidated: it stays out of the index.
         if scanTables[marketIndex].accountIndex[Int(row)] == 0 {
             triggerIndexes[marketIndex].remove(row: row)
             return
         }
-        let (price, long) = scanTables[marketIndex].trigger(row: row, valuation: markets[marketIndex].valuation,
-                                                            callRatio: markets[marketIndex].parameters.marginCallRatio)
-        let reference = markets[marketIndex].mark > 0 ? Double(markets[marketIndex].mark) : price
-        triggerIndexes[marketIndex].set(row: row, trigger: price, long: long, reference: reference)
+        let valuation = markets[marketIndex].valuation
+        let callRatio = Double(markets[marketIndex].parameters.marginCallRatio.atoms) / Double(Rate.oneAtoms)
+        let exitRatio = 1 / (1 + Double(markets[marketIndex].parameters.liquidationExitBuffer.atoms) / Double(Rate.oneAtoms))
+        let (call, long) = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio)
+        let reference = markets[marketIndex].mark > 0 ? Double(markets[marketIndex].mark) : call
+        var entry: Double? = nil
+        var deeper: Double? = nil
+        var recovery: Double? = nil
+        if call.isNaN {
+            entry = .nan   // the pool depends on more than this mark: always checked, whatever its state
+        } else {
+            switch scanTables[marketIndex].alert[Int(row)] {
+            case 0:
+                entry = call
+            case 1:
+                deeper = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: 1).price
+                recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio, widenedTowardCrossing: false).price
+            default:
+                recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: exitRatio, widenedTowardCrossing: false).price
+            }
+            if deeper?.isNaN == true || recovery?.isNaN == true { (entry, deeper, recovery) = (.nan, nil, nil) }
+        }
+        if let entry { triggerIndexes[marketIndex].entry.set(row: row, trigger: entry, long: long, reference: reference) }
+        else { triggerIndexes[marketIndex].entry.remove(row: row) }
+        if let deeper { triggerIndexes[marketIndex].deeper.set(row: row, trigger: deeper, long: long, reference: reference) }
+        else { triggerIndexes[marketIndex].deeper.remove(row: row) }
+        // Recovery happens on the favourable side: a long's when the mark rises past it.
+        if let recovery { triggerIndexes[marketIndex].recovery.set(row: row, trigger: recovery, long: !long, reference: reference) }
+        else { triggerIndexes[marketIndex].recovery.remove(row: row) }
     }
 
     /// Re-indexes the rows changed since the last mark update (called when the mark changes).
     mutating func flushTriggers(marketIndex: Int) {
-        for row in triggerIndexes[marketIndex].takeDirty() where Int(row) < scanTables[marketIndex].count {
+        for row in triggerIndexes[marketIndex].entry.takeDirty() where Int(row) < scanTables[marketIndex].count {
             indexTrigger(marketIndex: marketIndex, row: row)
         }
     }

@@ -9,8 +9,8 @@ public struct Engine: Sendable {
     public internal(set) var markets: [MarketState] = []
     /// Every position of each market (same index as `markets`), in the hot-path layout.
     public internal(set) var scanTables: [MaintenanceScanTable] = []
-    /// Every position of each market by trigger price (same index as `markets`).
-    public internal(set) var triggerIndexes: [TriggerIndex] = []
+    /// Every position of each market by the mark of its next state change (same index as `markets`).
+    public internal(set) var triggerIndexes: [MarketTriggers] = []
     /// Accounts in the order they were opened; index 0 is the venue's own book.
     public internal(set) var accounts: [Account] = []
     var assetIndexByID = IndexDirectory<AssetID>()

@@ -75,6 +75,13 @@ public struct MaintenanceScanTable: Sendable {
         return moved
     }
 
+    /// Rows whose pool is flagged (a full pass over one byte per row).
+    func flaggedRows() -> [Int32] {
+        var rows: [Int32] = []
+        for (row, flag) in alert.enumerated() where flag != 0 { rows.append(Int32(row)) }
+        return rows
+    }
+
     mutating func setAlert(row: Int32, _ value: UInt8) {
         alert[Int(row)] = value
     }
@@ -207,12 +214,18 @@ public struct MaintenanceScanTable: Sendable {
     /// price where it meets callRatio × equity; a long triggers below the highest of them, a short
     /// above the lowest. Linear contracts are linear in P, inverse ones in x = 1/P.
     func trigger(row: Int32, valuation: ContractValuation, callRatio: Rate) -> (price: Double, long: Bool) {
+        trigger(row: row, valuation: valuation, ratio: Double(callRatio.atoms) / Double(Rate.oneAtoms))
+    }
+
+    /// The same at any ratio (1: liquidation; 1 / (1 + exit buffer): leaving liquidation).
+    /// `widenedTowardCrossing` false widens the other way, for an index that fires when the
+    /// mark moves back past the level (recovery): it then fires early, never late.
+    func trigger(row: Int32, valuation: ContractValuation, ratio: Double, widenedTowardCrossing: Bool = true) -> (price: Double, long: Bool) {
         let s = size[Int(row)]
         let b = base[Int(row)]
         let long = s > 0
         if b.isNaN || s == 0 || (sizeScaled == nil && !deducts) { return (.nan, long) }
         let lineCount = sizeScaled == nil ? maintenanceRates.count : 1
-        let ratio = Double(callRatio.atoms) / Double(Rate.oneAtoms)
         let f = valuation.screenFactor
         let linear = valuation.kind == .linear
         var bound = long ? -Double.infinity : Double.infinity
@@ -256,7 +269,10 @@ public struct MaintenanceScanTable: Sendable {
             bound = long ? max(bound, price) : min(bound, price)
         }
         if bound.isNaN { return (.nan, long) }
-        return (long ? bound * (1 + 1e-6) + 1 : bound * (1 - 1e-6) - 1, long)
+        // A long is in the state at or below the bound: widening up reaches it early; a
+        // recovery index fires above it, so widening down leaves it early (mirrored for shorts).
+        let up = long == widenedTowardCrossing
+        return (up ? bound * (1 + 1e-6) + 1 : bound * (1 - 1e-6) - 1, long)
     }
 
 }
