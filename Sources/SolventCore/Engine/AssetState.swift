@@ -35,8 +35,14 @@ public struct AssetState: Hashable, Sendable {
     /// nil on overflow. - Precondition: a price is set.
     @inlinable
     public func value(of atoms: Int64, _ rounding: Rounding) -> Int64? {
+        Self.value(of: atoms, price: price, scale: spec.scale, rounding)
+    }
+
+    /// The same from the two fields it needs (hot paths read them without copying the asset).
+    @inlinable
+    public static func value(of atoms: Int64, price: Int64, scale: Int, _ rounding: Rounding) -> Int64? {
         precondition(price > 0, "asset has no index price")
-        let exponent = spec.scale + Price.scale - Value.scale
+        let exponent = scale + Price.scale - Value.scale
         // A unit price at matching scales (USDT at 1.00) converts without arithmetic.
         if exponent >= 0, exponent < FixedPoint.powersOfTen.count, price == FixedPoint.powersOfTen[exponent] { return atoms }
         if exponent >= 0 {

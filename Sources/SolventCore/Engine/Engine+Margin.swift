@@ -132,9 +132,11 @@ extension Engine {
             return .indexStale(assets[a].spec.id)
         }
         let counted = assets[a].countsAtPar ? assetEquity : assets[a].spec.collateralAtoms(of: assetEquity)
-        guard let equityValue = assets[a].value(of: counted, .down),
-              let initialValue = assets[a].value(of: assetInitial, .up),
-              let maintenanceValue = assets[a].value(of: assetMaintenance, .up)
+        let price = assets[a].price
+        let scale = assets[a].spec.scale
+        guard let equityValue = AssetState.value(of: counted, price: price, scale: scale, .down),
+              let initialValue = AssetState.value(of: assetInitial, price: price, scale: scale, .up),
+              let maintenanceValue = AssetState.value(of: assetMaintenance, price: price, scale: scale, .up)
         else { return .overflow }
         guard let equity = FixedPoint.add(totals.equity, equityValue),
               let initial = FixedPoint.add(totals.initial, initialValue),

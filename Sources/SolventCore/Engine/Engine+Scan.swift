@@ -162,35 +162,41 @@ extension Engine {
             triggerIndexes[marketIndex].remove(row: row)
             return
         }
+        let placement = triggerPlacement(marketIndex: marketIndex, row: row)
+        let (long, reference) = (placement.long, placement.reference)
+        if let entry = placement.entry { triggerIndexes[marketIndex].entry.set(row: row, trigger: entry, long: long, reference: reference) }
+        else { triggerIndexes[marketIndex].entry.remove(row: row) }
+        if let deeper = placement.deeper { triggerIndexes[marketIndex].deeper.set(row: row, trigger: deeper, long: long, reference: reference) }
+        else { triggerIndexes[marketIndex].deeper.remove(row: row) }
+        // Recovery happens on the favourable side: a long's when the mark rises past it.
+        if let recovery = placement.recovery { triggerIndexes[marketIndex].recovery.set(row: row, trigger: recovery, long: !long, reference: reference) }
+        else { triggerIndexes[marketIndex].recovery.remove(row: row) }
+    }
+
+    /// Where a row goes, by its flag (a read-only pass: nothing is copied).
+    private func triggerPlacement(marketIndex: Int, row: Int32)
+        -> (entry: Double?, deeper: Double?, recovery: Double?, long: Bool, reference: Double)
+    {
         let valuation = markets[marketIndex].valuation
         let callRatio = Double(markets[marketIndex].parameters.marginCallRatio.atoms) / Double(Rate.oneAtoms)
         let exitRatio = 1 / (1 + Double(markets[marketIndex].parameters.liquidationExitBuffer.atoms) / Double(Rate.oneAtoms))
         let (call, long) = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio)
         let reference = markets[marketIndex].mark > 0 ? Double(markets[marketIndex].mark) : call
-        var entry: Double? = nil
-        var deeper: Double? = nil
-        var recovery: Double? = nil
-        if call.isNaN {
-            entry = .nan   // the pool depends on more than this mark: always checked, whatever its state
-        } else {
-            switch scanTables[marketIndex].alert[Int(row)] {
-            case 0:
-                entry = call
-            case 1:
-                deeper = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: 1).price
-                recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio, widenedTowardCrossing: false).price
-            default:
-                recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: exitRatio, widenedTowardCrossing: false).price
-            }
-            if deeper?.isNaN == true || recovery?.isNaN == true { (entry, deeper, recovery) = (.nan, nil, nil) }
+        // NaN: the pool depends on more than this mark: always checked, whatever its state.
+        if call.isNaN { return (.nan, nil, nil, long, reference) }
+        switch scanTables[marketIndex].alert[Int(row)] {
+        case 0:
+            return (call, nil, nil, long, reference)
+        case 1:
+            let deeper = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: 1).price
+            let recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio, widenedTowardCrossing: false).price
+            if deeper.isNaN || recovery.isNaN { return (.nan, nil, nil, long, reference) }
+            return (nil, deeper, recovery, long, reference)
+        default:
+            let recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: exitRatio, widenedTowardCrossing: false).price
+            if recovery.isNaN { return (.nan, nil, nil, long, reference) }
+            return (nil, nil, recovery, long, reference)
         }
-        if let entry { triggerIndexes[marketIndex].entry.set(row: row, trigger: entry, long: long, reference: reference) }
-        else { triggerIndexes[marketIndex].entry.remove(row: row) }
-        if let deeper { triggerIndexes[marketIndex].deeper.set(row: row, trigger: deeper, long: long, reference: reference) }
-        else { triggerIndexes[marketIndex].deeper.remove(row: row) }
-        // Recovery happens on the favourable side: a long's when the mark rises past it.
-        if let recovery { triggerIndexes[marketIndex].recovery.set(row: row, trigger: recovery, long: !long, reference: reference) }
-        else { triggerIndexes[marketIndex].recovery.remove(row: row) }
     }
 
     /// Re-indexes the rows changed since the last mark update (called when the mark changes).

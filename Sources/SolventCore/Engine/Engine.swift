@@ -62,6 +62,8 @@ public struct Engine: Sendable {
             return .rejected(rejection)
         case .success(let events):
             precondition(!events.isEmpty, "an applied command yields at least one event")
+            // A large move flags many pools at once: grow the flag table once, not by doubling.
+            if events.count > 64 { alertsByPool.reserveCapacity(alertsByPool.count + events.count) }
             for event in events {
                 apply(event)
                 if auditsEveryEvent {
