@@ -104,6 +104,24 @@ struct KeeperAndFundCapTests {
         #expect(harness.engine.market(Self.market)!.fundDrawnTotal == 150_000_000)
     }
 
+    /// A per-account cap of 10,000 USDT per step: the full close (1 BTC at 47,000, as above) is cut
+    /// to ⌊10,000 / 47⌋ = 212 lots, 0.212 BTC; the next step takes the next 0.212.
+    @Test func thePerAccountStepCapHoldsEachStep() throws {
+        var parameters = LiquidationParameters(
+            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
+            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0)
+        parameters.maximumStepNotional = amount("10000", scale: 6).atoms
+        var harness = Harness.liquidationVenue(parameters, fund: "1000")
+        harness.ok(.setMarkPrice(market: Self.market, mark: Price("47000")!, index: nil))
+        let first = try #require(LiquidationStepTests.step(harness.ok(.liquidate(account: AccountID(10), market: Self.market))))
+        #expect(first.quantity == Quantity("0.212")!.atoms && !first.closesPosition)
+        let second = try #require(LiquidationStepTests.step(harness.ok(.liquidate(account: AccountID(10), market: Self.market))))
+        #expect(second.quantity == Quantity("0.212")!.atoms)
+        var bad = parameters
+        bad.maximumStepNotional = 0
+        harness.rejects(.configureLiquidation(market: Self.market, bad), .invalidParameter)
+    }
+
     @Test func badCapsAndRewardsAreRefused() {
         var harness = Self.venue()
         let base = LiquidationParameters(depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: .zero, clearanceFeeRate: .zero,

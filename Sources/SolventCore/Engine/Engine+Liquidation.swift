@@ -117,6 +117,12 @@ extension Engine {
         var (quantity, _) = PartialLiquidation.stepQuantity(inputs, target: parameters.target)
         let mark = markets[m].mark
         let valuation = markets[m].valuation
+        // The per-account cap per step (at least one lot, so a step always makes progress).
+        if let cap = parameters.maximumStepNotional, let full = valuation.notional(size: quantity, price: mark), full > cap {
+            let lot = markets[m].spec.lotSize.atoms
+            let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
+            quantity = max(lot, cap / perLot * lot)
+        }
         // The rate limiter (issue #3) caps the notional of this window.
         if let allowance = liquidationAllowance(market: market), let full = valuation.notional(size: quantity, price: mark), full > allowance {
             let lot = markets[m].spec.lotSize.atoms

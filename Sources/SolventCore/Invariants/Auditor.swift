@@ -12,13 +12,14 @@ public enum Auditor {
 
     /// 1. Per asset, to the atom: user cash (wallets + isolated margins − position costs) +
     /// insurance fund + fee pool + dust + outside world = 0. System lines are never negative.
+    /// (Per-market figures are read once into plain arrays: the checks run after every event.)
     static func checkConservation(_ engine: Engine, _ found: inout [String]) {
         var total = [Int128](repeating: 0, count: engine.assets.count)
+        let settleOf = engine.markets.map { Int($0.settleAssetIndex) }
         for account in engine.accounts {
             for balance in account.balances { total[Int(balance.assetIndex)] += Int128(balance.atoms) }
             for position in account.positions {
-                let settle = Int(engine.markets[Int(position.marketIndex)].settleAssetIndex)
-                total[settle] += Int128(position.isolatedMargin) - Int128(position.cost)
+                total[settleOf[Int(position.marketIndex)]] += Int128(position.isolatedMargin) - Int128(position.cost)
             }
         }
         for (index, asset) in engine.assets.enumerated() {
@@ -45,8 +46,12 @@ public enum Auditor {
         }
     }
 
-    /// Structure: no empty positions, sorted arrays, scan rows pointing back at their positions.
+    /// Structure: no empty positions, sorted arrays, scan rows pointing back at their positions,
+    /// row flags mirroring pool flags, one row per position.
     static func checkShape(_ engine: Engine, _ found: inout [String]) {
+        let rowAccounts = engine.scanTables.map(\.accountIndex)
+        let rowFlags = engine.scanTables.map(\.alert)
+        var holders = [Int](repeating: 0, count: engine.markets.count)
         for (accountIndex, account) in engine.accounts.enumerated() {
             if !zip(account.balances, account.balances.dropFirst()).allSatisfy({ $0.assetIndex < $1.assetIndex }) {
                 found.append("account \(account.id): balances out of order")
@@ -55,26 +60,26 @@ public enum Auditor {
                 found.append("account \(account.id): positions out of order")
             }
             for position in account.positions {
+                let market = Int(position.marketIndex)
+                holders[market] += 1
                 if position.size == 0 { found.append("account \(account.id): empty position") }
-                let table = engine.scanTables[Int(position.marketIndex)]
-                if position.scanRow < 0 || Int(position.scanRow) >= table.count
-                    || table.accountIndex[Int(position.scanRow)] != Int32(accountIndex) {
+                let row = Int(position.scanRow)
+                if row < 0 || row >= rowAccounts[market].count || rowAccounts[market][row] != Int32(accountIndex) {
                     found.append("account \(account.id): scan row of market \(position.market) is wrong")
-                } else {
-                    // The row's flag mirrors the pool's (detection passes over rows by it).
-                    let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
-                    let expected = engine.alertsByPool[key]?.rowFlag ?? 0
-                    if table.alert[Int(position.scanRow)] != expected {
-                        found.append("account \(account.id): scan row flag \(table.alert[Int(position.scanRow)]) of market \(position.market), pool flag \(expected)")
-                    }
+                    continue
+                }
+                // The row's flag mirrors the pool's (detection indexes rows by it).
+                let flag = rowFlags[market][row]
+                if flag == 0 && engine.alertsByPool.isEmpty { continue }
+                let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
+                let expected = engine.alertsByPool[key]?.rowFlag ?? 0
+                if flag != expected {
+                    found.append("account \(account.id): scan row flag \(flag) of market \(position.market), pool flag \(expected)")
                 }
             }
         }
-        for (index, market) in engine.markets.enumerated() {
-            let holders = engine.accounts.reduce(0) { $0 + ($1.positions.contains { $0.market == market.spec.id } ? 1 : 0) }
-            if holders != engine.scanTables[index].count {
-                found.append("market \(market.spec.symbol): \(engine.scanTables[index].count) scan rows for \(holders) positions")
-            }
+        for (index, market) in engine.markets.enumerated() where holders[index] != rowAccounts[index].count {
+            found.append("market \(market.spec.symbol): \(rowAccounts[index].count) scan rows for \(holders[index]) positions")
         }
     }
 

@@ -69,6 +69,9 @@ public struct LiquidationParameters: Hashable, Sendable {
     public var stepFraction: Rate
     /// A remaining notional below this (settlement atoms) is closed in full.
     public var dustNotional: Int64
+    /// At most this notional (settlement atoms, at mark) closed for one account per step, on top
+    /// of `stepFraction`'s share of the position; nil: no cap. A step never closes less than one lot.
+    public var maximumStepNotional: Int64? = nil
     public var keeperReward: KeeperReward = .none
     /// nil: the market may draw on the whole fund.
     public var fundDrawCap: FundDrawCap? = nil
@@ -115,6 +118,7 @@ public struct LiquidationParameters: Hashable, Sendable {
                 return .init(field: "mechanism.incentive", reason: "a non-negative tip, a chip from 0 to 0.1 and a non-negative dust")
             }
         }
+        if let cap = maximumStepNotional, cap <= 0 { return .init(field: "maximumStepNotional", reason: "a positive notional, or none") }
         if keeperReward.flat < 0 || keeperReward.rate.atoms < 0 || keeperReward.rate.atoms > Rate.oneAtoms / 10 {
             return .init(field: "keeperReward", reason: "a non-negative flat amount and a rate from 0 to 0.1")
         }
