@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Solvent: a deterministic margin and liquidation engine for crypto derivatives.
-// Layers (DESIGN.md §2): SolventCore (pure engine) ← SolventCLI (file formats, reports) ← solvent (executable).
+// Layers (DESIGN.md §2): SolventCore (pure engine), SolventRisk (option pricing) ← SolventCLI (file formats,
+// reports) ← solvent (executable).
 import PackageDescription
 
 let package = Package(
@@ -8,11 +9,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SolventCore", targets: ["SolventCore"]),
+        .library(name: "SolventRisk", targets: ["SolventRisk"]),
         .executable(name: "solvent", targets: ["solvent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         .target(
@@ -20,14 +23,20 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "SolventRisk",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
             name: "SolventCLI",
             dependencies: [
                 "SolventCore",
+                "SolventRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore"]),
+        .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore"]),
     ],
     swiftLanguageModes: [.v6]

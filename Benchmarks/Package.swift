@@ -26,7 +26,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "solvent-perf",
-            dependencies: ["SolventWorkloads", .product(name: "SolventCore", package: "Solvent")]
+            dependencies: ["SolventWorkloads", .product(name: "SolventCore", package: "Solvent"),
+                           .product(name: "SolventRisk", package: "Solvent")]
         ),
     ],
     swiftLanguageModes: [.v6]

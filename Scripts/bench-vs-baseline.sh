@@ -17,6 +17,8 @@ Benchmarks/.build/release/solvent-perf --accounts "$ACCOUNTS" --repeats "$REPEAT
 if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
   (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_perp_mtm.py --accounts "$ACCOUNTS" \
       --repeats "$REPEATS" --impl numpy_scan numpy_naive liqprice_index --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
+  (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_bs_greeks.py --n 1000000 --impl numpy \
+      --iv-n 100000 --iv-impl numpy --check 0 --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
   python3 - "$out/solvent.txt" "$out/numpy.txt" <<'PY'
 import sys
 def read(path):
@@ -32,7 +34,7 @@ for peer in read(sys.argv[2]):
     if mine:
         ratio = float(peer["median_s"]) / float(mine["median_s"])
         print(f"{mine['bench']}: solvent {float(mine['median_s'])*1e3:.4f} ms vs {peer['impl']} "
-              f"{float(peer['median_s'])*1e3:.4f} ms per tick -> {ratio:.2f}x")
+              f"{float(peer['median_s'])*1e3:.4f} ms per run -> {ratio:.2f}x")
 PY
 else
   echo "peer baseline not set up: run ../shared/bench/setup.sh first (numpy in \$BENCH_STATE/venv)" >&2

@@ -1,5 +1,6 @@
 import SolventCore
 import SolventWorkloads
+import SolventRisk
 
 #if canImport(Glibc)
 import Glibc
@@ -48,7 +49,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options]")
         exit(2)
     }
 }
@@ -264,4 +265,46 @@ for (label, allocation, population) in [("venue", LiquidationParameters.LossAllo
     report(bench: "crash_10pct_move", impl: "solvent_engine_\(label)", sizes: [("N", accounts), ("steps", steps)], times: times,
            units: Double(max(1, steps)), unit: "step")
 }
-progress("layout: Event \(MemoryLayout<Event>.size) B, LiquidationStep \(MemoryLayout<LiquidationStep>.size) B, FillApplied \(MemoryLayout<FillApplied>.size) B, OracleState \(MemoryLayout<OracleState>.size) B, MarginStateChange \(MemoryLayout<MarginStateChange>.size) B, IndexUpdate \(MemoryLayout<IndexUpdate>.size) B, RiskParameters \(MemoryLayout<RiskParameters>.size) B, MarketSpec \(MemoryLayout<MarketSpec>.size) B, LiquidationParameters \(MemoryLayout<LiquidationParameters>.size) B, Settlement \(MemoryLayout<SettlementApplied>.size) B, Imported \(MemoryLayout<PositionImported>.size) B, BreakerTrip \(MemoryLayout<BreakerTrip>.size)")
+
+// 6. Option pricing (issue #5): price + Greeks, and implied volatility, over the population of
+//    ../shared/bench/bs_kernels.py (S ≈ 100, K/S log-uniform in 0.6–1.6, 1–365 days, σ 0.2–1.5,
+//    r and q 0–8 %), one scalar call per option.
+if wanted("options") {
+    var random = SplitMix64(seed: 12_345)
+    let count = 1_000_000
+    var options: [EuropeanOption] = []
+    options.reserveCapacity(count)
+    for _ in 0..<count {
+        let spot = 100 * _expBench(random.uniform(-0.05, 0.05))
+        options.append(EuropeanOption(right: random.next() & 1 == 0 ? .call : .put, spot: spot,
+                                      strike: spot * _expBench(random.uniform(_logBench(0.6), _logBench(1.6))),
+                                      years: Double(1 + random.next() % 365) / 365, volatility: random.uniform(0.2, 1.5),
+                                      rate: random.uniform(0, 0.08), dividend: random.uniform(0, 0.08)))
+    }
+    var times: [Double] = []
+    var sink = 0.0
+    for _ in 0..<repeats {
+        let start = seconds()
+        for option in options {
+            let v = BlackScholes.valuation(option)
+            sink += v.price + v.delta + v.gamma + v.vega + v.theta + v.rho
+        }
+        times.append(seconds() - start)
+    }
+    precondition(sink.isFinite)
+    report(bench: "bs_price_greeks", impl: "solvent_scalar", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    let ivCount = 100_000
+    let prices = options.prefix(ivCount).map { BlackScholes.price($0) }
+    times = []
+    var solved = 0
+    for _ in 0..<repeats {
+        solved = 0
+        let start = seconds()
+        for index in 0..<ivCount {
+            if case .success(let volatility) = ImpliedVolatility.solve(price: prices[index], option: options[index]) { sink += volatility; solved += 1 }
+        }
+        times.append(seconds() - start)
+    }
+    progress("implied volatility: \(solved) of \(ivCount) solved")
+    report(bench: "implied_vol", impl: "solvent_scalar", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
+}

@@ -1,0 +1,88 @@
+import RealModule
+
+/// Implied volatility: the σ at which `BlackScholes.price` equals a given price.
+///
+/// The price is mapped to the out-of-the-money option on the forward (put–call parity), which is
+/// the better-conditioned one; the solver then runs Newton's method on the logarithm of that
+/// undiscounted price in the total deviation σ√T, inside a bracket that every step keeps, with
+/// bisection whenever a Newton step would leave it. Deep in- and out-of-the-money options and
+/// one-day expiries converge (tests), and a price no volatility can produce is an error, never NaN.
+public enum ImpliedVolatility {
+    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        case invalidInput(OptionInputError)
+        /// The option has expired (T = 0): its price does not depend on volatility.
+        case expired
+        /// Below the discounted intrinsic value on the forward (arbitrage).
+        case belowIntrinsic(price: Double, intrinsic: Double)
+        /// At or above the most any volatility gives (the discounted spot for a call, the
+        /// discounted strike for a put).
+        case aboveMaximum(price: Double, maximum: Double)
+        case noConvergence
+
+        public var description: String {
+            switch self {
+            case .invalidInput(let error): return error.description
+            case .expired: return "years: the option has expired, no volatility is implied"
+            case .belowIntrinsic(let price, let intrinsic): return "price: \(price) is below the discounted intrinsic value \(intrinsic)"
+            case .aboveMaximum(let price, let maximum): return "price: \(price) is at or above the most any volatility gives, \(maximum)"
+            case .noConvergence: return "price: the solver did not converge"
+            }
+        }
+    }
+
+    /// The volatility of `option` (its `volatility` is ignored) that prices it at `price`.
+    public static func solve(price: Double, option: EuropeanOption) -> Result<Double, Failure> {
+        var probe = option
+        probe.volatility = 0
+        if let error = probe.inputError { return .failure(.invalidInput(error)) }
+        guard price.isFinite, price >= 0 else { return .failure(.invalidInput(OptionInputError(field: "price", reason: "zero or a positive price"))) }
+        let t = option.years
+        guard t > 0 else { return .failure(.expired) }
+        let discount = Double.exp(-option.rate * t)
+        let forward = option.spot * Double.exp(-option.dividend * t) / discount
+        let k = option.strike
+        let sign: Double = option.right == .call ? 1 : -1
+        let intrinsic = max(0, sign * (forward - k))
+        let undiscounted = price / discount
+        let maximum = option.right == .call ? forward : k
+        let tolerance = 1e-14 * max(forward, k)
+        if undiscounted < intrinsic - tolerance { return .failure(.belowIntrinsic(price: price, intrinsic: intrinsic * discount)) }
+        if undiscounted >= maximum { return .failure(.aboveMaximum(price: price, maximum: maximum * discount)) }
+        // The out-of-the-money option's undiscounted price (parity: call − put = F − K).
+        let otm = undiscounted - intrinsic
+        if otm <= 0 { return .success(0) }
+        let otmIsCall = k >= forward
+        // Undiscounted Black price of the OTM option, and its derivative in the total deviation s.
+        func black(_ s: Double) -> (price: Double, slope: Double) {
+            let d1 = Double.log(forward / k) / s + 0.5 * s
+            let d2 = d1 - s
+            let value = otmIsCall
+                ? forward * BlackScholes.cumulativeNormal(d1) - k * BlackScholes.cumulativeNormal(d2)
+                : k * BlackScholes.cumulativeNormal(-d2) - forward * BlackScholes.cumulativeNormal(-d1)
+            return (value, forward * BlackScholes.normalDensity(d1))
+        }
+        // The OTM price rises from 0 to min(F, K) as s goes from 0 to ∞: bracket, then solve.
+        var low = 0.0
+        var high = 1.0
+        while black(high).price < otm {
+            low = high
+            high *= 2
+            if high > 1e3 { return .failure(.noConvergence) }
+        }
+        // Start from the at-the-money approximation s ≈ √(2π)·price / F, kept inside the bracket.
+        var s = min(max((2 * Double.pi).squareRoot() * otm / forward, low + (high - low) * 1e-3), high)
+        let target = Double.log(otm)
+        for _ in 0..<100 {
+            let (value, slope) = black(s)
+            if value > otm { high = s } else { low = s }
+            // Newton on log(price): well conditioned even where the price is tiny.
+            var next = value > 0 && slope > 0 ? s - (Double.log(value) - target) * value / slope : .nan
+            if !(next > low && next < high) { next = 0.5 * (low + high) }
+            if abs(next - s) <= 1e-15 * s || high - low <= 1e-15 * high {
+                return .success(next / t.squareRoot())
+            }
+            s = next
+        }
+        return .failure(.noConvergence)
+    }
+}
