@@ -49,7 +49,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario]")
         exit(2)
     }
 }
@@ -307,4 +307,60 @@ if wanted("options") {
     }
     progress("implied volatility: \(solved) of \(ivCount) solved")
     report(bench: "implied_vol", impl: "solvent_scalar", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
+}
+
+// 7. Scenario margin (issue #5) on ../shared/bench/bench_scenario_margin.py's problem: a chain of
+//    13 expiries × 36 strikes × call/put with a smile, 10,000 portfolios of 20 distinct contracts
+//    plus a perpetual, 21 moves (±16 %) × 3 volatility shocks; each run revalues the chain (risk
+//    array) and aggregates every portfolio.
+if wanted("scenario") {
+    var random = SplitMix64(seed: 777)
+    let spot = 100.0
+    var chain: [EuropeanOption] = []
+    for days in [1.0, 2, 3, 7, 14, 21, 30, 60, 90, 120, 180, 270, 365] {
+        let t = days / 365
+        for index in 0..<36 {
+            let moneyness = _expBench(_logBench(0.5) + (_logBench(2.0) - _logBench(0.5)) * Double(index) / 35)
+            let lm = _logBench(moneyness)
+            let sigma = min(max(0.55 + 0.25 * abs(lm) / t.squareRoot().squareRoot() + 0.05 * lm, 0.2), 2.5)
+            for right in [OptionRight.call, .put] {
+                chain.append(EuropeanOption(right: right, spot: spot, strike: spot * moneyness, years: t, volatility: sigma,
+                                            rate: 0.03, dividend: 0.03))
+            }
+        }
+    }
+    let portfolios = 10_000
+    let positions = 20
+    var offsets = [0]
+    var contracts: [Int32] = []
+    var quantities: [Double] = []
+    var linear: [Double] = []
+    for _ in 0..<portfolios {
+        var picked = Set<Int32>()
+        while picked.count < positions { picked.insert(Int32(random.next() % UInt64(chain.count))) }
+        for contract in picked.sorted() {
+            contracts.append(contract)
+            quantities.append(random.uniform(0.1, 10) * (random.next() & 1 == 0 ? 1 : -1))
+        }
+        offsets.append(contracts.count)
+        linear.append(random.uniform(-50, 50))
+    }
+    let book = ScenarioMargin.Book(offsets: offsets, contracts: contracts, quantities: quantities, linear: linear, spot: spot)
+    let grid = ScenarioGrid.uniform(moves: 21, maxMove: 0.16, volatilityShocks: [-0.25, 0, 0.25])
+    var times: [Double] = []
+    var arrayTimes: [Double] = []
+    var sink = 0.0
+    for _ in 0..<max(5, repeats) {
+        let start = seconds()
+        let array = ScenarioMargin.riskArray(contracts: chain, grid: grid)
+        let built = seconds()
+        let margins = ScenarioMargin.margins(book, riskArray: array)
+        times.append(seconds() - start)
+        arrayTimes.append(built - start)
+        sink += margins[0]
+    }
+    precondition(sink.isFinite)
+    progress("scenario margin: risk array of \(chain.count) contracts × \(grid.scenarios.count) scenarios in \(arrayTimes.sorted()[arrayTimes.count / 2] * 1e3) ms (median)")
+    report(bench: "scenario_margin", impl: "solvent_riskarray", sizes: [("P", portfolios), ("K", positions), ("S", grid.scenarios.count)],
+           times: times, units: Double(portfolios * (positions + 1) * grid.scenarios.count), unit: "position_scenario")
 }

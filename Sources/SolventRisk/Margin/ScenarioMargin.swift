@@ -1,0 +1,183 @@
+import RealModule
+
+/// Scenario (portfolio) margin: revalue every position under every scenario of a grid; the scan
+/// risk is the worst weighted loss (0 if no scenario loses). Options are revalued in full
+/// (Black–Scholes–Merton, instantaneous shocks: no time decay), linear positions (perpetuals,
+/// futures on the same underlying) move one for one with the spot.
+///
+/// For many portfolios the exchange way is used: each contract of the chain is revalued under
+/// each scenario once (the risk array), then a portfolio's scenario P&L is the sum of its
+/// quantities times the contracts' rows — an aggregation over SIMD lanes.
+public enum ScenarioMargin {
+    /// One portfolio's result: scan risk, the scenario that sets it, and every scenario's
+    /// weighted P&L.
+    public struct Result: Hashable, Sendable {
+        public var scanRisk: Double
+        public var worstScenario: Int
+        public var weightedPnl: [Double]
+        public var pnl: [Double]
+    }
+
+    /// Options with their quantities (negative: short) and a quantity of the underlying held
+    /// linearly; full revaluation through the erfc path.
+    public static func evaluate(options: [(option: EuropeanOption, quantity: Double)], linear: Double = 0, spot: Double,
+                                grid: ScenarioGrid) -> Result {
+        var pnl = [Double](repeating: 0, count: grid.scenarios.count)
+        for (option, quantity) in options {
+            let base = BlackScholes.price(option)
+            for (index, scenario) in grid.scenarios.enumerated() {
+                var shocked = option
+                shocked.spot = option.spot * (1 + scenario.spotMove)
+                shocked.volatility = grid.shockedVolatility(option.volatility, shock: scenario.volatilityShock, days: option.years * 365)
+                pnl[index] += quantity * (BlackScholes.price(shocked) - base)
+            }
+        }
+        for (index, scenario) in grid.scenarios.enumerated() { pnl[index] += linear * spot * scenario.spotMove }
+        let weighted = zip(pnl, grid.scenarios).map { $0 * $1.weight }
+        var worst = 0
+        for index in weighted.indices where weighted[index] < weighted[worst] { worst = index }
+        return Result(scanRisk: max(0, -weighted[worst]), worstScenario: worst, weightedPnl: weighted, pnl: pnl)
+    }
+
+    /// Weighted scenario P&L per unit of each contract, row by row, each row padded to a
+    /// multiple of 8 lanes with zeros.
+    public struct RiskArray: Sendable {
+        public let scenarios: Int
+        public let stride: Int
+        public internal(set) var rows: [Double]
+        /// Weighted P&L of one unit of the underlying held linearly.
+        public internal(set) var linear: [Double]
+    }
+
+    /// The risk array of a chain on one underlying (every contract's `spot` is the current spot).
+    public static func riskArray(contracts: [EuropeanOption], grid: ScenarioGrid) -> RiskArray {
+        let scenarios = grid.scenarios.count
+        let stride = (scenarios + 7) / 8 * 8
+        var rows = [Double](repeating: 0, count: contracts.count * stride)
+        let normal = NormalTable.shared
+        let moves = grid.scenarios.map { Double.log(1 + $0.spotMove) }
+        rows.withUnsafeMutableBufferPointer { out in
+            for (c, option) in contracts.enumerated() {
+                let (s, k, t) = (option.spot, option.strike, option.years)
+                let w: Double = option.right == .call ? 1 : -1
+                let rootT = t.squareRoot()
+                let dividendDiscount = Double.exp(-option.dividend * t)
+                let discount = Double.exp(-option.rate * t)
+                let logForwardOverStrike = Double.log(s / k) + (option.rate - option.dividend) * t
+                func value(_ move: Double, _ logMove: Double, _ deviation: Double) -> Double {
+                    if deviation <= 0 {
+                        return max(0, w * (s * (1 + move) * dividendDiscount - k * discount))
+                    }
+                    let d1 = (logForwardOverStrike + logMove) / deviation + 0.5 * deviation
+                    return w * (s * (1 + move) * dividendDiscount * normal.cumulative(w * d1) - k * discount * normal.cumulative(w * (d1 - deviation)))
+                }
+                let base = value(0, 0, option.volatility * rootT)
+                let days = t * 365
+                for (j, scenario) in grid.scenarios.enumerated() {
+                    let sigma = grid.shockedVolatility(option.volatility, shock: scenario.volatilityShock, days: days)
+                    out[c * stride + j] = scenario.weight * (value(scenario.spotMove, moves[j], sigma * rootT) - base)
+                }
+            }
+        }
+        var linear = [Double](repeating: 0, count: stride)
+        for (j, scenario) in grid.scenarios.enumerated() { linear[j] = scenario.weight * scenario.spotMove }
+        return RiskArray(scenarios: scenarios, stride: stride, rows: rows, linear: linear)
+    }
+
+    /// Portfolios as rows of (contract index, quantity): portfolio p holds entries
+    /// `offsets[p]..<offsets[p + 1]`, plus `linear[p]` units of the underlying at `spot`.
+    public struct Book: Sendable {
+        public var offsets: [Int]
+        public var contracts: [Int32]
+        public var quantities: [Double]
+        public var linear: [Double]
+        public var spot: Double
+        public init(offsets: [Int], contracts: [Int32], quantities: [Double], linear: [Double], spot: Double) {
+            self.offsets = offsets
+            self.contracts = contracts
+            self.quantities = quantities
+            self.linear = linear
+            self.spot = spot
+        }
+    }
+
+    /// Every portfolio's scan risk from the risk array.
+    public static func margins(_ book: Book, riskArray array: RiskArray) -> [Double] {
+        let chunks = array.stride / 8
+        var result = [Double](repeating: 0, count: book.linear.count)
+        let lastLanes = array.scenarios - (chunks - 1) * 8
+        var padding = SIMD8<Double>(repeating: 0)
+        for lane in lastLanes..<8 { padding[lane] = .infinity }
+        array.rows.withUnsafeBufferPointer { rows in
+            array.linear.withUnsafeBufferPointer { linearRow in
+                book.offsets.withUnsafeBufferPointer { offsets in
+                    book.contracts.withUnsafeBufferPointer { contracts in
+                        book.quantities.withUnsafeBufferPointer { quantities in
+                            book.linear.withUnsafeBufferPointer { linear in
+                                result.withUnsafeMutableBufferPointer { out in
+                                    let kernel = Kernel(rows: UnsafeRawPointer(rows.baseAddress!), linearRow: UnsafeRawPointer(linearRow.baseAddress!),
+                                                        rowBytes: array.stride * 8, chunks: chunks, padding: padding, spot: book.spot)
+                                    for p in 0..<linear.count {
+                                        out[p] = kernel.scanRisk(entries: offsets[p]..<offsets[p + 1], contracts: contracts,
+                                                                 quantities: quantities, linear: linear[p])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The aggregation: eight SIMD lanes of scenarios at a time; the common grids (up to 64
+    /// scenarios) keep every accumulator in a register.
+    private struct Kernel {
+        typealias Lanes = SIMD8<Double>
+        let rows: UnsafeRawPointer
+        let linearRow: UnsafeRawPointer
+        let rowBytes: Int
+        let chunks: Int
+        let padding: Lanes
+        let spot: Double
+
+        @inline(__always)
+        func load(_ base: UnsafeRawPointer, _ chunk: Int) -> Lanes { base.loadUnaligned(fromByteOffset: chunk * 64, as: Lanes.self) }
+
+        func scanRisk(entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
+                      linear: Double) -> Double {
+            if chunks == 8 { return scanRisk64(entries: entries, contracts: contracts, quantities: quantities, linear: linear) }
+            return withUnsafeTemporaryAllocation(of: Lanes.self, capacity: chunks) { acc in
+                let units = Lanes(repeating: linear * spot)
+                for chunk in 0..<chunks { acc[chunk] = units * load(linearRow, chunk) }
+                for entry in entries {
+                    let quantity = Lanes(repeating: quantities[entry])
+                    let row = rows + Int(contracts[entry]) * rowBytes
+                    for chunk in 0..<chunks { acc[chunk] += quantity * load(row, chunk) }
+                }
+                var worst = acc[chunks - 1] + padding
+                for chunk in 0..<(chunks - 1) { worst = pointwiseMin(worst, acc[chunk]) }
+                return max(0, -worst.min())
+            }
+        }
+
+        @inline(__always)
+        private func scanRisk64(entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
+                                linear: Double) -> Double {
+            let units = Lanes(repeating: linear * spot)
+            var a0 = units * load(linearRow, 0), a1 = units * load(linearRow, 1), a2 = units * load(linearRow, 2)
+            var a3 = units * load(linearRow, 3), a4 = units * load(linearRow, 4), a5 = units * load(linearRow, 5)
+            var a6 = units * load(linearRow, 6), a7 = units * load(linearRow, 7)
+            for entry in entries {
+                let q = Lanes(repeating: quantities[entry])
+                let row = rows + Int(contracts[entry]) * rowBytes
+                a0 += q * load(row, 0); a1 += q * load(row, 1); a2 += q * load(row, 2); a3 += q * load(row, 3)
+                a4 += q * load(row, 4); a5 += q * load(row, 5); a6 += q * load(row, 6); a7 += q * load(row, 7)
+            }
+            let low = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a3))
+            let high = pointwiseMin(pointwiseMin(a4, a5), pointwiseMin(a6, a7 + padding))
+            return max(0, -pointwiseMin(low, high).min())
+        }
+    }
+}
