@@ -293,6 +293,17 @@ if wanted("options") {
     }
     precondition(sink.isFinite)
     report(bench: "bs_price_greeks", impl: "solvent_scalar", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    // The SIMD batch path over the same options (structure of arrays, built outside the timing).
+    let batch = OptionBatch(options)
+    var valuations = ValuationBatch(count: count)
+    times = []
+    for _ in 0..<repeats {
+        let start = seconds()
+        BatchPricing.valuate(batch, into: &valuations)
+        times.append(seconds() - start)
+        sink += valuations.price[count / 2]
+    }
+    report(bench: "bs_price_greeks", impl: "solvent_batch", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
     let ivCount = 100_000
     let prices = options.prefix(ivCount).map { BlackScholes.price($0) }
     times = []

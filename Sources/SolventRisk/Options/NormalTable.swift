@@ -12,7 +12,7 @@ public struct NormalTable: Sendable {
     static let degree = 9
     static let intervals = 144
     /// `degree + 1` Chebyshev coefficients per interval.
-    private let coefficients: [Double]
+    let coefficients: [Double]
 
     public static let shared = NormalTable()
 
