@@ -70,3 +70,28 @@ struct StandardOptionMarginTests {
         #expect(abs(put.initial - 0.27) < 1e-12 && abs(put.maintenance - 0.195) < 1e-12)
     }
 }
+
+/// Greeks margin by hand: Hull's call (S 49, K 50, 20 weeks, σ 0.2, r 5 %: Δ 0.5216, Γ 0.0655,
+/// vega 12.1055) written 100 times and hedged with 52 units of the underlying.
+struct GreeksMarginTests {
+    @Test func handComputed() {
+        let call = EuropeanOption(right: .call, spot: 49, strike: 50, years: 20.0 / 52, volatility: 0.2, rate: 0.05)
+        let greeks = BlackScholes.valuation(call)
+        let result = GreeksMargin.evaluate(options: [(call, -100)], linear: 52, spot: 49,
+                                           parameters: .init(deltaMove: 0.1, gammaMove: 0.1, volatilityShock: 0.05))
+        #expect(abs(result.netDelta - (52 - 100 * greeks.delta)) < 1e-12)           // 52 − 52.16 = −0.16
+        #expect(abs(result.deltaCharge - abs(52 - 100 * greeks.delta) * 49 * 0.1) < 1e-12)
+        #expect(abs(result.gammaCharge - 0.5 * 100 * greeks.gamma * 4.9 * 4.9) < 1e-12)   // ≈ 78.69
+        #expect(abs(result.vegaCharge - 100 * greeks.vega * 0.05) < 1e-12)               // ≈ 60.5
+        #expect(abs(result.gammaCharge - 78.69) < 0.01 && abs(result.vegaCharge - 60.53) < 0.01)
+        // Long gamma is not charged; opposite vegas offset only when allowed across expiries.
+        let later = EuropeanOption(right: .call, spot: 49, strike: 50, years: 40.0 / 52, volatility: 0.2, rate: 0.05)
+        let spread = [(call, -1.0), (later, 1.0)]
+        let separate = GreeksMargin.evaluate(options: spread, spot: 49)
+        var offsetting = GreeksMargin.Parameters()
+        offsetting.vegaOffsetsAcrossExpiries = true
+        let netted = GreeksMargin.evaluate(options: spread, spot: 49, parameters: offsetting)
+        #expect(netted.vegaCharge < separate.vegaCharge && separate.gammaCharge >= 0)
+        #expect(GreeksMargin.evaluate(options: [(call, 1)], spot: 49).gammaCharge == 0)
+    }
+}
