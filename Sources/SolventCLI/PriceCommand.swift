@@ -17,17 +17,12 @@ public struct PriceCommand: ParsableCommand {
         run with --strict (exit status 2, nothing written).
         """)
 
-    @Option(help: "The CSV file of options.")
-    public var input: String
-    @Option(help: "Write the CSV here instead of standard output.")
-    public var output: String?
-    @Flag(help: "Stop at the first bad row.")
-    public var strict = false
+    @OptionGroup public var files: OptionTableFiles
 
     public init() {}
 
     public func run() throws {
-        try OptionTableRun(input: input, output: output, strict: strict, solving: .price, added: ["price", "delta", "gamma", "vega", "theta", "rho"]) { row in
+        try OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .price, added: ["price", "delta", "gamma", "vega", "theta", "rho"]) { row in
             let v = BlackScholes.valuation(row.option)
             return .success([v.price, v.delta, v.gamma, v.vega, v.theta, v.rho])
         }.execute(command: "price")
@@ -46,7 +41,22 @@ public struct ImpliedVolCommand: ParsableCommand {
         number, as are malformed rows; the others are still solved unless --strict.
         """)
 
-    @Option(help: "The CSV file of option prices.")
+    @OptionGroup public var files: OptionTableFiles
+
+    public init() {}
+
+    public func run() throws {
+        try OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .impliedVolatility, added: ["volatility"]) { row in
+            ImpliedVolatility.solve(price: row.price!, option: row.option)
+                .map { [$0] }
+                .mapError { InputError("line \(row.line)", $0.description) }
+        }.execute(command: "implied-vol")
+    }
+}
+
+/// The arguments both commands take.
+public struct OptionTableFiles: ParsableArguments {
+    @Option(help: "The CSV file of options.")
     public var input: String
     @Option(help: "Write the CSV here instead of standard output.")
     public var output: String?
@@ -54,14 +64,6 @@ public struct ImpliedVolCommand: ParsableCommand {
     public var strict = false
 
     public init() {}
-
-    public func run() throws {
-        try OptionTableRun(input: input, output: output, strict: strict, solving: .impliedVolatility, added: ["volatility"]) { row in
-            ImpliedVolatility.solve(price: row.price!, option: row.option)
-                .map { [$0] }
-                .mapError { InputError("line \(row.line)", $0.description) }
-        }.execute(command: "implied-vol")
-    }
 }
 
 /// The shared run of both commands: read, compute row by row, report, write.

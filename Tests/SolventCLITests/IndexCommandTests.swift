@@ -8,17 +8,10 @@ import Testing
 /// line, or records a missing source as an exclusion; never a silent wrong index. Method: small
 /// files written to a temporary folder.
 struct IndexCommandTests {
-    static let folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-index-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    static let files = TemporaryFiles("solvent-index-tests")
+    static var folder: URL { files.folder }
 
-    static func file(_ name: String, _ text: String) -> String {
-        let url = folder.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
-        return url.path
-    }
+    static func file(_ name: String, _ text: String) -> String { files.file(name, text) }
 
     static let header = "timestamp,open,high,low,close,volume\n"
     static let good = header + """

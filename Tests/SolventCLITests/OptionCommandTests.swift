@@ -8,17 +8,10 @@ import Testing
 /// and name every bad row by its line without stopping the others (unless --strict). Method:
 /// QuantLib's vectors through the command and back through implied-vol; broken files.
 struct OptionCommandTests {
-    static let folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-option-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    static let files = TemporaryFiles("solvent-option-tests")
+    static var folder: URL { files.folder }
 
-    static func file(_ name: String, _ text: String) -> String {
-        let url = folder.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
-        return url.path
-    }
+    static func file(_ name: String, _ text: String) -> String { files.file(name, text) }
 
     /// Runs a command; returns its exit status (0 when it returned normally).
     static func run(_ command: ParsableCommand.Type, _ arguments: [String]) -> Int32 {

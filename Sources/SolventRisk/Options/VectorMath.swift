@@ -64,12 +64,6 @@ enum VectorMath {
         for k in stride(from: 19, through: 1, by: -2) { series = series * s + 1 / Double(k) }
         return exponent * ln2High + (exponent * ln2Low + 2 * f * series)
     }
-
-    /// The standard normal CDF.
-    @inline(__always)
-    static func cumulativeNormal(_ x: Lanes, table: NormalTable) -> Lanes {
-        table.cumulative(x)
-    }
 }
 
 extension NormalTable {
