@@ -10,11 +10,15 @@ public struct MarginCommand: ParsableCommand {
         discussion: """
         The portfolio file holds assets (with index prices and optional haircut tiers), markets \
         (inline, or a preset: \(MarketPresets.all.map(\.name).joined(separator: ", "))) with their \
-        mark prices, and one account's collateral and positions. See the README for the schema.
+        mark prices, and one account's collateral and positions; the engine's standard margin applies. \
+        An option portfolio (a file with "underlyings": spot, rate, options, a linear quantity) takes \
+        any model: standard (Deribit's option formulas), portfolio (a scenario grid, Paradex's by \
+        default), span (16 SPAN scenarios) or greeks; the scenario models list the worst scenario and \
+        every scenario's P&L. See the README for both schemas.
         """)
 
     public enum Model: String, ExpressibleByArgument, CaseIterable, Sendable {
-        case standard
+        case standard, portfolio, span, greeks
     }
 
     public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -46,6 +50,19 @@ public struct MarginCommand: ParsableCommand {
 
     /// Loads, builds the engine, and formats its report (also used by tests).
     public static func render(portfolioPath: String, model: Model, format: Format) throws -> String {
+        if let data = FileManager.default.contents(atPath: portfolioPath), OptionPortfolioFile.isOptionPortfolio(data) {
+            let file: OptionPortfolioFile
+            do {
+                file = try OptionPortfolioFile.parse(data)
+            } catch let error as InputError {
+                throw InputError(error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
+            }
+            let report = OptionMarginReport.compute(file, model: OptionMarginReport.Model(rawValue: model.rawValue)!)
+            return format == .json ? report.json() : report.table()
+        }
+        guard model == .standard else {
+            throw InputError(portfolioPath, "the \(model.rawValue) model needs an option portfolio (a file with \"underlyings\"); an engine portfolio takes --model standard")
+        }
         let file = try PortfolioFile.load(path: portfolioPath)
         let engine: Engine
         do {
