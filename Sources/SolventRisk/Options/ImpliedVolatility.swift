@@ -3,9 +3,9 @@ import RealModule
 /// Implied volatility: the σ at which `BlackScholes.price` equals a given price.
 ///
 /// The price is mapped to the out-of-the-money option on the forward (put–call parity), which is
-/// the better-conditioned one; the solver then runs Newton's method on the logarithm of that
-/// undiscounted price in the total deviation σ√T, inside a bracket that every step keeps, with
-/// bisection whenever a Newton step would leave it. Deep in- and out-of-the-money options and
+/// the better-conditioned one; the solver then runs Halley's method on the logarithm of that
+/// undiscounted price in the total deviation σ√T, inside a bracket that every evaluation narrows,
+/// falling back to Newton and then to bisection whenever a step would leave it. Deep in- and out-of-the-money options and
 /// one-day expiries converge (tests), and a price no volatility can produce is an error, never NaN.
 public enum ImpliedVolatility {
     public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
@@ -52,35 +52,42 @@ public enum ImpliedVolatility {
         let otm = undiscounted - intrinsic
         if otm <= 0 { return .success(0) }
         let otmIsCall = k >= forward
-        // Undiscounted Black price of the OTM option, and its derivative in the total deviation s.
-        func black(_ s: Double) -> (price: Double, slope: Double) {
-            let d1 = Double.log(forward / k) / s + 0.5 * s
+        // Undiscounted Black price of the OTM option, its first derivative in the total deviation
+        // s (F·φ(d₁)), and d₁, d₂ (the second derivative is the first × d₁d₂ / s).
+        let logMoneyness = Double.log(forward / k)
+        func black(_ s: Double) -> (price: Double, slope: Double, d1: Double, d2: Double) {
+            let d1 = logMoneyness / s + 0.5 * s
             let d2 = d1 - s
             let value = otmIsCall
                 ? forward * BlackScholes.cumulativeNormal(d1) - k * BlackScholes.cumulativeNormal(d2)
                 : k * BlackScholes.cumulativeNormal(-d2) - forward * BlackScholes.cumulativeNormal(-d1)
-            return (value, forward * BlackScholes.normalDensity(d1))
+            return (value, forward * BlackScholes.normalDensity(d1), d1, d2)
         }
-        // The OTM price rises from 0 to min(F, K) as s goes from 0 to ∞: bracket, then solve.
+        // The OTM price rises from 0 to min(F, K) as s goes from 0 to ∞. Halley's method on the
+        // log of the price (cubic convergence, well conditioned where the price is tiny), inside
+        // a bracket that every evaluation narrows; Newton, then bisection (or doubling while the
+        // bracket is open above) when a step would leave it.
         var low = 0.0
-        var high = 1.0
-        while black(high).price < otm {
-            low = high
-            high *= 2
-            if high > 1e3 { return .failure(.noConvergence) }
-        }
-        // Start from the at-the-money approximation s ≈ √(2π)·price / F, kept inside the bracket.
-        var s = min(max((2 * Double.pi).squareRoot() * otm / forward, low + (high - low) * 1e-3), high)
+        var high = Double.infinity
+        // Start from the at-the-money approximation s ≈ √(2π)·price / F.
+        var s = min(max((2 * Double.pi).squareRoot() * otm / forward, 1e-3), 10)
         let target = Double.log(otm)
         for _ in 0..<100 {
-            let (value, slope) = black(s)
+            let (value, slope, d1, d2) = black(s)
             if value > otm { high = s } else { low = s }
-            // Newton on log(price): well conditioned even where the price is tiny.
-            var next = value > 0 && slope > 0 ? s - (Double.log(value) - target) * value / slope : .nan
-            if !(next > low && next < high) { next = 0.5 * (low + high) }
-            if abs(next - s) <= 1e-15 * s || high - low <= 1e-15 * high {
+            var next = Double.nan
+            if value > 0 && slope > 0 {
+                let g = Double.log(value) - target
+                let g1 = slope / value
+                let g2 = g1 * d1 * d2 / s - g1 * g1
+                let halley = s - 2 * g * g1 / (2 * g1 * g1 - g * g2)
+                next = halley > low && halley < high ? halley : s - g / g1
+            }
+            if !(next > low && next < high) { next = high.isFinite ? 0.5 * (low + high) : 2 * s }
+            if abs(next - s) <= 1e-15 * s || (high.isFinite && high - low <= 1e-15 * high) {
                 return .success(next / t.squareRoot())
             }
+            if next > 1e3 { return .failure(.noConvergence) }   // no finite volatility reaches the price
             s = next
         }
         return .failure(.noConvergence)
