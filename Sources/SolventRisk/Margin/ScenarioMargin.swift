@@ -51,31 +51,60 @@ public enum ScenarioMargin {
 
     /// The risk array of a chain on one underlying (every contract's `spot` is the current spot).
     public static func riskArray(contracts: [EuropeanOption], grid: ScenarioGrid) -> RiskArray {
+        typealias Lanes = SIMD8<Double>
         let scenarios = grid.scenarios.count
         let stride = (scenarios + 7) / 8 * 8
+        let chunks = stride / 8
         var rows = [Double](repeating: 0, count: contracts.count * stride)
         let normal = NormalTable.shared
-        let moves = grid.scenarios.map { Double.log(1 + $0.spotMove) }
+        // Per scenario, in lanes (padding lanes: no move, no shock, weight 0).
+        func lanes(_ value: (ScenarioGrid.Scenario) -> Double, padding: Double) -> [Lanes] {
+            (0..<chunks).map { chunk in
+                Lanes((0..<8).map { lane in
+                    let j = chunk * 8 + lane
+                    return j < scenarios ? value(grid.scenarios[j]) : padding
+                })
+            }
+        }
+        let grossMoves = lanes({ 1 + $0.spotMove }, padding: 1)
+        let logMoves = lanes({ Double.log(1 + $0.spotMove) }, padding: 0)
+        let shocks = lanes({ $0.volatilityShock }, padding: 0)
+        let weights = lanes({ $0.weight }, padding: 0)
         rows.withUnsafeMutableBufferPointer { out in
+            let base = UnsafeMutableRawPointer(out.baseAddress!)
             for (c, option) in contracts.enumerated() {
                 let (s, k, t) = (option.spot, option.strike, option.years)
                 let w: Double = option.right == .call ? 1 : -1
                 let rootT = t.squareRoot()
-                let dividendDiscount = Double.exp(-option.dividend * t)
-                let discount = Double.exp(-option.rate * t)
+                let spotValue = s * Double.exp(-option.dividend * t)
+                let strikeValue = k * Double.exp(-option.rate * t)
                 let logForwardOverStrike = Double.log(s / k) + (option.rate - option.dividend) * t
-                func value(_ move: Double, _ logMove: Double, _ deviation: Double) -> Double {
-                    if deviation <= 0 {
-                        return max(0, w * (s * (1 + move) * dividendDiscount - k * discount))
-                    }
-                    let d1 = (logForwardOverStrike + logMove) / deviation + 0.5 * deviation
-                    return w * (s * (1 + move) * dividendDiscount * normal.cumulative(w * d1) - k * discount * normal.cumulative(w * (d1 - deviation)))
+                // Today's value, on the same table as the scenarios.
+                let deviation0 = option.volatility * rootT
+                let value0: Double
+                if deviation0 > 0 {
+                    let d1 = logForwardOverStrike / deviation0 + 0.5 * deviation0
+                    value0 = w * (spotValue * normal.cumulative(w * d1) - strikeValue * normal.cumulative(w * (d1 - deviation0)))
+                } else {
+                    value0 = max(0, w * (spotValue - strikeValue))
                 }
-                let base = value(0, 0, option.volatility * rootT)
+                // The volatility shock's scale by time to expiry is the same for every scenario.
                 let days = t * 365
-                for (j, scenario) in grid.scenarios.enumerated() {
-                    let sigma = grid.shockedVolatility(option.volatility, shock: scenario.volatilityShock, days: days)
-                    out[c * stride + j] = scenario.weight * (value(scenario.spotMove, moves[j], sigma * rootT) - base)
+                let power = days < 30 ? grid.shortPower : grid.longPower
+                let scale = power == 0 ? 1 : pow(30 / max(grid.floorDays, days), power)
+                for chunk in 0..<chunks {
+                    let sigma = (option.volatility * (1 + shocks[chunk] * scale)).replacing(with: 0, where: shocks[chunk] * scale .< -1)
+                    let deviation = sigma * rootT
+                    let flat = deviation .<= 0
+                    let safe = deviation.replacing(with: 1, where: flat)
+                    let d1 = (logForwardOverStrike + logMoves[chunk]) / safe + 0.5 * safe
+                    let forwardValue = spotValue * grossMoves[chunk]
+                    var value = w * (forwardValue * normal.cumulative(w * d1) - strikeValue * normal.cumulative(w * (d1 - safe)))
+                    if any(flat) {
+                        let intrinsic = w * (forwardValue - strikeValue)
+                        value.replace(with: intrinsic.replacing(with: 0, where: intrinsic .< 0), where: flat)
+                    }
+                    base.storeBytes(of: weights[chunk] * (value - value0), toByteOffset: (c * stride + chunk * 8) * 8, as: Lanes.self)
                 }
             }
         }
@@ -181,3 +210,9 @@ public enum ScenarioMargin {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
