@@ -1,0 +1,108 @@
+import RealModule
+
+/// VaR and expected shortfall from scenario losses, and the building blocks of the historical,
+/// filtered-historical, parametric and Monte Carlo models (ccp-models.md §2). Losses are
+/// positive. Convention (§2.1.6): with N scenarios and confidence α, n_tail = ⌈(1 − α)·N⌉; VaR
+/// is the n_tail-th largest loss and ES the mean of the n_tail largest.
+public enum RiskMeasures {
+    public static func tailCount(scenarios: Int, confidence: Double) -> Int {
+        max(1, Int(((1 - confidence) * Double(scenarios) - 1e-9).rounded(.up)))
+    }
+
+    public static func valueAtRisk(losses: [Double], confidence: Double) -> Double {
+        let tail = tailCount(scenarios: losses.count, confidence: confidence)
+        return losses.sorted(by: >)[min(tail, losses.count) - 1]
+    }
+
+    public static func expectedShortfall(losses: [Double], confidence: Double) -> Double {
+        let tail = min(tailCount(scenarios: losses.count, confidence: confidence), losses.count)
+        return losses.sorted(by: >).prefix(tail).reduce(0, +) / Double(tail)
+    }
+
+    /// The standard normal quantile, by Newton's method on the erfc-based CDF.
+    public static func normalQuantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "a probability strictly between 0 and 1")
+        var x = 0.0
+        for _ in 0..<100 {
+            let step = (BlackScholes.cumulativeNormal(x) - p) / BlackScholes.normalDensity(x)
+            x -= step
+            if abs(step) < 1e-15 * max(1, abs(x)) { break }
+        }
+        return x
+    }
+
+    /// Parametric normal VaR and ES of a position with daily volatility `sigma` (in money) over
+    /// `horizon` days: z·σ·√h and φ(z) / (1 − α)·σ·√h.
+    public static func normal(sigma: Double, confidence: Double, horizon: Double = 1) -> (valueAtRisk: Double, expectedShortfall: Double) {
+        let z = normalQuantile(confidence)
+        let scale = sigma * horizon.squareRoot()
+        return (z * scale, BlackScholes.normalDensity(z) / (1 - confidence) * scale)
+    }
+}
+
+/// RiskMetrics EWMA volatility and filtered historical simulation (ccp-models.md §2.1, TV-FHS-1).
+public enum FilteredHistoricalSimulation {
+    /// Volatility forecasts σ₁…σₙ₊₁ for returns r₁…rₙ: σ²ₜ₊₁ = λσ²ₜ + (1 − λ)r²ₜ from `seed` = σ₁.
+    public static func ewmaVolatilities(returns: [Double], lambda: Double = 0.94, seed: Double) -> [Double] {
+        var variance = seed * seed
+        var result = [seed]
+        for r in returns {
+            variance = lambda * variance + (1 - lambda) * r * r
+            result.append(variance.squareRoot())
+        }
+        return result
+    }
+
+    /// Each return rescaled from the volatility of its day to today's: r̃ₜ = rₜ·σₙ₊₁ / σₜ.
+    public static func scenarios(returns: [Double], lambda: Double = 0.94, seed: Double) -> [Double] {
+        let sigmas = ewmaVolatilities(returns: returns, lambda: lambda, seed: seed)
+        let now = sigmas[sigmas.count - 1]
+        return returns.indices.map { sigmas[$0] > 0 ? returns[$0] * now / sigmas[$0] : 0 }
+    }
+
+    /// Half-life of EWMA weights in days: ln ½ / ln λ.
+    public static func halfLife(lambda: Double) -> Double { Double.log(0.5) / Double.log(lambda) }
+}
+
+/// Seeded Monte Carlo of a normal daily return with volatility σ over a horizon.
+public enum MonteCarloVaR {
+    public static func losses(position: Double, sigma: Double, horizon: Double = 1, draws: Int, seed: UInt64) -> [Double] {
+        var state = seed
+        func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+        let scale = sigma * horizon.squareRoot()
+        return (0..<draws).map { _ in
+            let u1 = max(next(), 1e-300)
+            let normal = (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * next())
+            return -position * (Double.exp(normal * scale) - 1)
+        }
+    }
+}
+
+/// EMIR RTS 153/2013 Art. 27–28 tools (ccp-models.md §2.4, §5).
+public enum MarginPolicy {
+    /// Portfolio offsets reduce margin by at most `share` (80 %) of the diversification benefit.
+    public static func diversificationCap(standAlone: [Double], portfolio: Double, share: Double = 0.8) -> Double {
+        let sum = standAlone.reduce(0, +)
+        return max(portfolio, sum - share * (sum - portfolio))
+    }
+
+    /// Anti-procyclicality: a 25 % buffer on the model margin, a 25 % weight on the stressed
+    /// margin, and the margin over a ten-year lookback as a floor; the result is the largest.
+    public static func antiProcyclical(model: Double, stressed: Double, tenYear: Double, buffer: Double = 0.25, stressedWeight: Double = 0.25)
+        -> (buffered: Double, weighted: Double, floored: Double)
+    {
+        (model * (1 + buffer), (1 - stressedWeight) * model + stressedWeight * stressed, max(model, tenYear))
+    }
+
+    /// Liquidity add-on for a position large against traded volume: |q|·price × k·√(|q| / (ADV·days)).
+    public static func liquidityAddOn(quantity: Double, price: Double, averageDailyVolume: Double, days: Double = 1, coefficient: Double = 0.1) -> Double {
+        guard averageDailyVolume > 0 else { return abs(quantity) * price }
+        return abs(quantity) * price * coefficient * (abs(quantity) / (averageDailyVolume * days)).squareRoot()
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import SolventRisk
+import Testing
+
+/// Goal: the VaR building blocks reproduce the reference's constants and TV-FHS-1. Method:
+/// ccp-models.md §2.5 values; a large seeded normal sample for the ES convention.
+struct RiskMeasureTests {
+    @Test func ewmaAndFilteredScenarios() {
+        let returns = [0.010, -0.020, 0.015, -0.030, 0.005, 0.040, -0.050, 0.010, 0.000, -0.010]
+        let sigmas = FilteredHistoricalSimulation.ewmaVolatilities(returns: returns, lambda: 0.94, seed: 0.01)
+        let expected = [0.010000, 0.010000, 0.010863, 0.011154, 0.013075, 0.012736, 0.015763, 0.019585, 0.019145, 0.018562, 0.018163]
+        #expect(zip(sigmas, expected).allSatisfy { abs($0 - $1) < 5e-7 }, "\(sigmas)")
+        let scenarios = FilteredHistoricalSimulation.scenarios(returns: returns, lambda: 0.94, seed: 0.01)
+        let expectedScenarios = [0.018163, -0.036325, 0.025080, -0.048849, 0.006946, 0.057045, -0.057612, 0.009274, 0.000000, -0.009785]
+        #expect(zip(scenarios, expectedScenarios).allSatisfy { abs($0 - $1) < 5e-6 }, "\(scenarios)")
+        #expect(abs(FilteredHistoricalSimulation.halfLife(lambda: 0.94) - 11.20) < 0.005)
+        #expect(abs(FilteredHistoricalSimulation.halfLife(lambda: 0.97) - 22.76) < 0.005)
+        #expect(abs(FilteredHistoricalSimulation.halfLife(lambda: 0.99) - 68.97) < 0.005)
+    }
+
+    @Test func normalConstants() {
+        for (confidence, z, es) in [(0.975, 1.959964, 2.337803), (0.99, 2.326348, 2.665214), (0.995, 2.575829, 2.891949), (0.997, 2.747781, 3.049730)] {
+            let measures = RiskMeasures.normal(sigma: 1, confidence: confidence)
+            #expect(abs(measures.valueAtRisk - z) < 5e-7 && abs(measures.expectedShortfall - es) < 5e-7, "\(confidence)")
+        }
+        #expect(abs(RiskMeasures.normal(sigma: 1, confidence: 0.99, horizon: 2).valueAtRisk - 3.289953) < 5e-7)
+        #expect(abs(RiskMeasures.normal(sigma: 1, confidence: 0.995, horizon: 5).valueAtRisk - 5.759729) < 5e-7)
+    }
+
+    /// The tail convention, and ES99 of a large normal sample near 2.665σ.
+    @Test func tailConventionAndSampleES() {
+        let losses = (1...2_500).map(Double.init)
+        #expect(RiskMeasures.tailCount(scenarios: 2_500, confidence: 0.9976) == 6)   // LCH: 6 worst of 2,500
+        #expect(RiskMeasures.expectedShortfall(losses: losses, confidence: 0.9976) == (2_495.0 + 2_500) / 2)
+        #expect(RiskMeasures.valueAtRisk(losses: losses, confidence: 0.99) == 2_476)
+        // A seeded normal sample through Monte Carlo (a unit position, σ = 1 %, small moves).
+        let simulated = MonteCarloVaR.losses(position: 1, sigma: 0.0001, draws: 400_000, seed: 7).map { $0 / 0.0001 }
+        #expect(abs(RiskMeasures.expectedShortfall(losses: simulated, confidence: 0.99) - 2.665) < 0.03)
+        #expect(abs(RiskMeasures.valueAtRisk(losses: simulated, confidence: 0.99) - 2.326) < 0.03)
+    }
+
+    @Test func marginPolicies() {
+        #expect(MarginPolicy.diversificationCap(standAlone: [60, 40], portfolio: 40) == 52)
+        let apc = MarginPolicy.antiProcyclical(model: 100, stressed: 200, tenYear: 150)
+        #expect(apc.buffered == 125 && apc.weighted == 125 && apc.floored == 150)
+        #expect(abs(MarginPolicy.liquidityAddOn(quantity: 100, price: 10, averageDailyVolume: 10_000) - 10) < 1e-12)
+    }
+}
