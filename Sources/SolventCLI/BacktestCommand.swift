@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SolventCore
+import SolventRisk
+
+/// `solvent backtest`: how often a margin model would have let a static portfolio's loss exceed
+/// its margin over real price history, with the coverage tests.
+public struct BacktestCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Backtest a margin model on price history (Kupiec, Christoffersen, traffic light).",
+        discussion: """
+        --prices SYMBOL=FILE.csv (or FILE.csv: the symbol is the file name up to its first "_", in \
+        capitals, e.g. BTCUSDT) in the OHLCV format of ../shared/data. The portfolio file: \
+        {"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (negative: short), held static. \
+        Returns are taken between closes one horizon apart; a gap in a series is reported, and no \
+        return spans it. Prints a JSON summary; progress on standard error.
+        """)
+
+    @Option(name: .customLong("prices"), help: "SYMBOL=FILE.csv or FILE.csv (repeat per underlying).")
+    public var prices: [String] = []
+    @Option(help: "Portfolio file (JSON).")
+    public var portfolio: String
+    @Option(help: "historical, fhs or normal.")
+    public var model: String = "historical"
+    @Option(help: "Confidence of the margin (0.99 = 99 %).")
+    public var confidence: Double = 0.99
+    @Option(help: "Margin period of risk: 1h, 8h or 1d (a multiple of the bars' interval).")
+    public var horizon: String = "1d"
+    @Option(help: "Number of past periods each forecast uses.")
+    public var window: Int = 250
+    @Option(help: "EWMA decay for fhs and normal.")
+    public var lambda: Double = 0.94
+
+    public init() {}
+
+    public func run() throws {
+        do {
+            let summary = try Self.summary(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
+                                           horizon: horizon, window: window, lambda: lambda) { done, total in
+                FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
+            }
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Loads, aligns, runs and tests; the JSON summary as a dictionary (also used by tests).
+    public static func summary(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
+                               window: Int, lambda: Double, progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
+        guard let model = RollingBacktest.Model(rawValue: modelText) else {
+            throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
+        }
+        guard confidence > 0.5 && confidence < 1 else { throw InputError("--confidence", "expected a level between 0.5 and 1, got \(confidence)") }
+        guard lambda > 0 && lambda < 1 else { throw InputError("--lambda", "expected a decay between 0 and 1") }
+        guard window >= 10 else { throw InputError("--window", "expected at least 10 periods") }
+        let horizonSeconds: Int64
+        switch horizon {
+        case "1h": horizonSeconds = 3_600
+        case "8h": horizonSeconds = 28_800
+        case "1d": horizonSeconds = 86_400
+        default: throw InputError("--horizon", "expected 1h, 8h or 1d, got \(horizon)")
+        }
+        // Price series by symbol.
+        var series: [(symbol: String, bars: [OHLCVBar])] = []
+        for argument in prices {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[1] : parts[0]
+            let symbol = parts.count == 2 ? parts[0].uppercased()
+                : String(URL(fileURLWithPath: path).lastPathComponent.prefix { $0 != "_" && $0 != "." }).uppercased()
+            if series.contains(where: { $0.symbol == symbol }) { throw InputError("--prices \(argument)", "\(symbol) is given twice") }
+            series.append((symbol, try OHLCVFile.load(path: path)))
+        }
+        // The portfolio.
+        guard let data = FileManager.default.contents(atPath: portfolioPath) else { throw InputError(portfolioPath, "cannot read the file") }
+        let root = try JSONNode.parse(data).object(allowed: ["positions"])
+        var positions: [(symbol: String, quantity: Double)] = []
+        for node in try root["positions"]?.array() ?? [] {
+            let fields = try node.object(allowed: ["symbol", "quantity"])
+            guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(portfolioPath): \(node.path).symbol", "required") }
+            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite else {
+                throw InputError("\(portfolioPath): \(node.path).quantity", "expected a number")
+            }
+            guard series.contains(where: { $0.symbol == symbol }) else {
+                throw InputError("\(portfolioPath): \(node.path).symbol", "no prices for \(symbol): give --prices \(symbol)=FILE.csv")
+            }
+            positions.append((symbol, quantity))
+        }
+        guard !positions.isEmpty else { throw InputError(portfolioPath, "expected at least one position") }
+        // Closes sampled one horizon apart on the timestamps every series has.
+        let step = horizonSeconds * 1_000_000_000
+        var closes: [[Int64: Double]] = []
+        for position in positions {
+            let bars = series.first { $0.symbol == position.symbol }!.bars
+            var byTime: [Int64: Double] = [:]
+            for bar in bars where bar.time.nanoseconds % step == 0 { byTime[bar.time.nanoseconds] = Double(bar.close.atoms) / 1e8 }
+            closes.append(byTime)
+        }
+        let times = closes.dropFirst().reduce(Set(closes[0].keys)) { $0.intersection($1.keys) }.sorted()
+        var returns: [[Double]] = []
+        var exposures: [[Double]] = []
+        var gaps: [[String: String]] = []
+        for (previous, next) in zip(times, times.dropFirst()) {
+            if next - previous != step {
+                gaps.append(["from": iso(previous), "to": iso(next)])
+                continue
+            }
+            returns.append(closes.map { Double.log($0[next]! / $0[previous]!) })
+            exposures.append(zip(positions, closes).map { $0.quantity * $1[previous]! })
+        }
+        guard returns.count > window else {
+            throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
+        }
+        let result = RollingBacktest.run(returns: returns, exposures: exposures, model: model, window: window, confidence: confidence,
+                                         lambda: lambda, progress: progress)
+        let exceptions = result.exceptions
+        let rate = 1 - confidence
+        let tests = CoverageTests.conditionalCoverage(exceptions, expectedRate: rate)
+        func test(_ value: TestResult) -> [String: Any] {
+            ["statistic": value.statistic, "pValue": value.pValue, "verdict": value.rejected ? "reject" : "accept"]
+        }
+        let count = exceptions.filter { $0 }.count
+        return [
+            "model": model.rawValue, "confidence": confidence, "horizon": horizon, "window": window,
+            "observations": exceptions.count, "exceptions": count, "expectedExceptions": rate * Double(exceptions.count),
+            "kupiec": test(tests.coverage), "christoffersenIndependence": test(tests.independence),
+            "christoffersenConditional": test(tests.conditional),
+            "trafficLight": TrafficLight.zone(exceptions: count, observations: exceptions.count, rate: rate).rawValue,
+            "meanMargin": result.margins.reduce(0, +) / Double(max(1, result.margins.count)),
+            "peakMargin": result.margins.max() ?? 0, "gaps": gaps,
+        ]
+    }
+
+    static func iso(_ nanoseconds: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(nanoseconds) / 1e9))
+    }
+}

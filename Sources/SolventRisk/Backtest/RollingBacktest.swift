@@ -1,0 +1,70 @@
+import RealModule
+
+/// A rolling backtest of a margin model on a static portfolio (ccp-models.md §6.1): at each
+/// period the model sets the margin from the previous `window` periods only; the period's
+/// realised loss is then compared with it (an exception when the loss exceeds the margin).
+public enum RollingBacktest {
+    public enum Model: String, CaseIterable, Sendable {
+        /// The window's returns applied to today's exposures.
+        case historical
+        /// The same, each asset's returns rescaled by EWMA volatility to today's.
+        case fhs
+        /// z × the EWMA volatility of the portfolio's P&L.
+        case normal
+    }
+
+    public struct Series: Sendable {
+        /// Index of the first forecast period.
+        public var start: Int
+        public var margins: [Double]
+        public var losses: [Double]
+        public var exceptions: [Bool] { zip(losses, margins).map { $0 > $1 } }
+    }
+
+    /// `returns[t][a]`: log return of asset a over period t; `exposures[t][a]`: the money held in
+    /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
+    public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
+                           lambda: Double = 0.94, progress: ((Int, Int) -> Void)? = nil) -> Series {
+        precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
+        let assets = returns[0].count
+        let periods = returns.count
+        var margins: [Double] = []
+        var losses: [Double] = []
+        margins.reserveCapacity(periods - window)
+        func loss(_ exposure: [Double], _ r: [Double]) -> Double {
+            var total = 0.0
+            for a in 0..<assets { total -= exposure[a] * (Double.exp(r[a]) - 1) }
+            return total
+        }
+        let z = RiskMeasures.normalQuantile(confidence)
+        for t in window..<periods {
+            if let progress, (t - window) % max(1, (periods - window) / 10) == 0 { progress(t - window, periods - window) }
+            let history = returns[(t - window)..<t]
+            let exposure = exposures[t]
+            let margin: Double
+            switch model {
+            case .historical:
+                margin = RiskMeasures.valueAtRisk(losses: history.map { loss(exposure, $0) }, confidence: confidence)
+            case .fhs:
+                // Per asset: EWMA over the window, seeded with the window's first-tenth variance.
+                var scenarios = Array(history)
+                for a in 0..<assets {
+                    let series = history.map { $0[a] }
+                    let seedCount = max(2, series.count / 10)
+                    let seed = (series.prefix(seedCount).map { $0 * $0 }.reduce(0, +) / Double(seedCount)).squareRoot()
+                    let rescaled = FilteredHistoricalSimulation.scenarios(returns: series, lambda: lambda, seed: max(seed, 1e-12))
+                    for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
+                }
+                margin = RiskMeasures.valueAtRisk(losses: scenarios.map { loss(exposure, $0) }, confidence: confidence)
+            case .normal:
+                let pnl = history.map { loss(exposure, $0) }
+                var variance = pnl.prefix(max(2, pnl.count / 10)).map { $0 * $0 }.reduce(0, +) / Double(max(2, pnl.count / 10))
+                for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
+                margin = z * variance.squareRoot()
+            }
+            margins.append(max(0, margin))
+            losses.append(loss(exposure, returns[t]))
+        }
+        return Series(start: window, margins: margins, losses: losses)
+    }
+}
