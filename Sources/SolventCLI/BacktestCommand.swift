@@ -31,16 +31,24 @@ public struct BacktestCommand: ParsableCommand {
     public var window: Int = 250
     @Option(help: "EWMA decay for fhs and normal.")
     public var lambda: Double = 0.94
+    @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
+    public var html: String?
 
     public init() {}
 
     public func run() throws {
         do {
-            let summary = try Self.summary(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
-                                           horizon: horizon, window: window, lambda: lambda) { done, total in
+            let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
+                                   horizon: horizon, window: window, lambda: lambda) { done, total in
                 FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
             }
-            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            if let html {
+                guard FileManager.default.createFile(atPath: html, contents: Data(BacktestReport.html(run).utf8)) else {
+                    throw InputError(html, "cannot write the file")
+                }
+                FileHandle.standardError.write(Data("backtest: wrote \(html)\n".utf8))
+            }
+            let data = try JSONSerialization.data(withJSONObject: run.summary, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } catch let error as InputError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
@@ -48,9 +56,26 @@ public struct BacktestCommand: ParsableCommand {
         }
     }
 
-    /// Loads, aligns, runs and tests; the JSON summary as a dictionary (also used by tests).
-    public static func summary(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
+    /// What a run produced: the JSON summary and, per forecast period, its end time, the
+    /// portfolio's value at its start, the margin and the realised loss (for the report).
+    public struct Run {
+        public var summary: [String: Any]
+        public var times: [Int64]
+        public var values: [Double]
+        public var margins: [Double]
+        public var losses: [Double]
+    }
+
+    /// The JSON summary as a dictionary (also used by tests).
+    public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
                                window: Int, lambda: Double, progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
+        try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
+                lambda: lambda, progress: progress).summary
+    }
+
+    /// Loads, aligns, runs and tests.
+    public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
+                           window: Int, lambda: Double, progress: ((Int, Int) -> Void)? = nil) throws -> Run {
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
             throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
         }
@@ -102,6 +127,7 @@ public struct BacktestCommand: ParsableCommand {
         let times = closes.dropFirst().reduce(Set(closes[0].keys)) { $0.intersection($1.keys) }.sorted()
         var returns: [[Double]] = []
         var exposures: [[Double]] = []
+        var periodEnds: [Int64] = []
         var gaps: [[String: String]] = []
         for (previous, next) in zip(times, times.dropFirst()) {
             if next - previous != step {
@@ -110,6 +136,7 @@ public struct BacktestCommand: ParsableCommand {
             }
             returns.append(closes.map { Double.log($0[next]! / $0[previous]!) })
             exposures.append(zip(positions, closes).map { $0.quantity * $1[previous]! })
+            periodEnds.append(next)
         }
         guard returns.count > window else {
             throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
@@ -123,7 +150,7 @@ public struct BacktestCommand: ParsableCommand {
             ["statistic": value.statistic, "pValue": value.pValue, "verdict": value.rejected ? "reject" : "accept"]
         }
         let count = exceptions.filter { $0 }.count
-        return [
+        let summary: [String: Any] = [
             "model": model.rawValue, "confidence": confidence, "horizon": horizon, "window": window,
             "observations": exceptions.count, "exceptions": count, "expectedExceptions": rate * Double(exceptions.count),
             "kupiec": test(tests.coverage), "christoffersenIndependence": test(tests.independence),
@@ -132,6 +159,8 @@ public struct BacktestCommand: ParsableCommand {
             "meanMargin": result.margins.reduce(0, +) / Double(max(1, result.margins.count)),
             "peakMargin": result.margins.max() ?? 0, "gaps": gaps,
         ]
+        return Run(summary: summary, times: Array(periodEnds[result.start...]),
+                   values: exposures[result.start...].map { $0.reduce(0, +) }, margins: result.margins, losses: result.losses)
     }
 
     static func iso(_ nanoseconds: Int64) -> String {

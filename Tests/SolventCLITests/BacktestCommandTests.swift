@@ -51,6 +51,22 @@ struct BacktestCommandTests {
         }
     }
 
+    /// The HTML report: self-contained (no script, nothing fetched), one red mark per exception.
+    @Test func htmlReport() throws {
+        let prices = Self.files.file("report_walk.csv", Self.series(days: 600, seed: 17))
+        let portfolio = Self.files.file("report.json", #"{"positions": [{"symbol": "REPORT", "quantity": "-2"}]}"#)
+        let output = Self.files.folder.appendingPathComponent("report.html").path
+        var command = try BacktestCommand.parse(["--prices", prices, "--portfolio", portfolio, "--model", "normal", "--window", "200",
+                                                 "--html", output])
+        try command.run()
+        let html = try String(contentsOfFile: output, encoding: .utf8)
+        let summary = try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99,
+                                                  horizon: "1d", window: 200, lambda: 0.94)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("<polyline"))
+        #expect(html.components(separatedBy: "<circle").count - 1 == summary["exceptions"] as! Int)
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+    }
+
     @Test func gapsAreReportedNotBridged() throws {
         let prices = Self.files.file("holed_walk.csv", Self.series(days: 400, seed: 3, skipDay: 200))
         let portfolio = Self.files.file("holed.json", #"{"positions": [{"symbol": "HOLED", "quantity": "1"}]}"#)
