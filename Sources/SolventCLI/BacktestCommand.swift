@@ -21,7 +21,7 @@ public struct BacktestCommand: ParsableCommand {
     public var prices: [String] = []
     @Option(help: "Portfolio file (JSON).")
     public var portfolio: String
-    @Option(help: "historical, fhs or normal.")
+    @Option(help: "historical, fhs, normal or student-t.")
     public var model: String = "historical"
     @Option(help: "Confidence of the margin (0.99 = 99 %).")
     public var confidence: Double = 0.99
@@ -31,6 +31,8 @@ public struct BacktestCommand: ParsableCommand {
     public var window: Int = 250
     @Option(help: "EWMA decay for fhs and normal.")
     public var lambda: Double = 0.94
+    @Option(help: "Degrees of freedom of the student-t model (above 2).")
+    public var dof: Double = 4
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
 
@@ -39,7 +41,7 @@ public struct BacktestCommand: ParsableCommand {
     public func run() throws {
         do {
             let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
-                                   horizon: horizon, window: window, lambda: lambda) { done, total in
+                                   horizon: horizon, window: window, lambda: lambda, degrees: dof) { done, total in
                 FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
             }
             if let html {
@@ -68,20 +70,21 @@ public struct BacktestCommand: ParsableCommand {
 
     /// The JSON summary as a dictionary (also used by tests).
     public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
-                               window: Int, lambda: Double, progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
+                               window: Int, lambda: Double, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
         try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
-                lambda: lambda, progress: progress).summary
+                lambda: lambda, degrees: degrees, progress: progress).summary
     }
 
     /// Loads, aligns, runs and tests.
     public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
-                           window: Int, lambda: Double, progress: ((Int, Int) -> Void)? = nil) throws -> Run {
+                           window: Int, lambda: Double, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) throws -> Run {
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
             throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
         }
         guard confidence > 0.5 && confidence < 1 else { throw InputError("--confidence", "expected a level between 0.5 and 1, got \(confidence)") }
         guard lambda > 0 && lambda < 1 else { throw InputError("--lambda", "expected a decay between 0 and 1") }
         guard window >= 10 else { throw InputError("--window", "expected at least 10 periods") }
+        guard degrees > 2 && degrees <= 1_000 else { throw InputError("--dof", "expected degrees of freedom above 2 (the variance must exist)") }
         let horizonSeconds: Int64
         switch horizon {
         case "1h": horizonSeconds = 3_600
@@ -142,7 +145,7 @@ public struct BacktestCommand: ParsableCommand {
             throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
         }
         let result = RollingBacktest.run(returns: returns, exposures: exposures, model: model, window: window, confidence: confidence,
-                                         lambda: lambda, progress: progress)
+                                         lambda: lambda, degrees: degrees, progress: progress)
         let exceptions = result.exceptions
         let rate = 1 - confidence
         let tests = CoverageTests.conditionalCoverage(exceptions, expectedRate: rate)

@@ -67,6 +67,24 @@ struct BacktestCommandTests {
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
     }
 
+    /// On normal returns a Student-t(4) margin is the more conservative: higher on average,
+    /// fewer exceptions than the normal model's.
+    @Test func studentTIsMoreConservativeOnNormalReturns() throws {
+        let prices = Self.files.file("t_walk.csv", Self.series(days: 1_200, seed: 23))
+        let portfolio = Self.files.file("t.json", #"{"positions": [{"symbol": "T", "quantity": "1"}]}"#)
+        func run(_ model: String) throws -> [String: Any] {
+            try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
+                                        window: 250, lambda: 0.97, degrees: 4)
+        }
+        let (normal, t) = (try run("normal"), try run("student-t"))
+        #expect((t["meanMargin"] as! Double) > (normal["meanMargin"] as! Double))
+        #expect((t["exceptions"] as! Int) <= (normal["exceptions"] as! Int))
+        #expect(throws: InputError.self) {
+            try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "student-t", confidence: 0.99, horizon: "1d",
+                                        window: 250, lambda: 0.97, degrees: 2)
+        }
+    }
+
     @Test func gapsAreReportedNotBridged() throws {
         let prices = Self.files.file("holed_walk.csv", Self.series(days: 400, seed: 3, skipDay: 200))
         let portfolio = Self.files.file("holed.json", #"{"positions": [{"symbol": "HOLED", "quantity": "1"}]}"#)

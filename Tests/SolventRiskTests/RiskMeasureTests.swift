@@ -46,3 +46,33 @@ struct RiskMeasureTests {
         #expect(abs(MarginPolicy.liquidityAddOn(quantity: 100, price: 10, averageDailyVolume: 10_000) - 10) < 1e-12)
     }
 }
+
+/// Student-t quantiles from the statistical tables (t₀.₉₇₅,₁₀ = 2.228139, t₀.₉₉,₄ = 3.746947,
+/// t₀.₉₅,₃ = 2.353363, t₀.₉₉₅,₃₀ = 2.749996) and the ES of a unit-variance t against
+/// numerical integration of the tail.
+struct StudentTTests {
+    @Test func quantilesAndShortfall() {
+        for (p, nu, expected) in [(0.975, 10.0, 2.228139), (0.99, 4.0, 3.746947), (0.95, 3.0, 2.353363), (0.995, 30.0, 2.749996)] {
+            #expect(abs(StudentT.quantile(p, degrees: nu) - expected) < 5e-7, "t(\(p), \(nu))")
+        }
+        #expect(abs(StudentT.cumulative(0, degrees: 5) - 0.5) < 1e-15)
+        // Unit variance, ν = 4, 99 %: VaR = 3.746947 × √(1/2); ES by integrating x·f(x) over the tail.
+        let measures = StudentT.measures(sigma: 1, degrees: 4, confidence: 0.99)
+        #expect(abs(measures.valueAtRisk - 3.746947 * 0.5.squareRoot()) < 5e-7)
+        let q = StudentT.quantile(0.99, degrees: 4)
+        var integral = 0.0
+        var x = q
+        while x < 20_000 {   // Simpson on [x, x + h], wider panels far in the tail
+            let h = x < 50 ? 0.0005 : 0.05
+            let mid = x + h / 2
+            integral += h / 6 * (x * StudentT.density(x, degrees: 4) + 4 * mid * StudentT.density(mid, degrees: 4)
+                                 + (x + h) * StudentT.density(x + h, degrees: 4))
+            x += h
+        }
+        let expectedShortfall = integral / 0.01 * 0.5.squareRoot()
+        #expect(abs(measures.expectedShortfall - expectedShortfall) / expectedShortfall < 1e-4, "\(measures.expectedShortfall) vs \(expectedShortfall)")
+        // Heavier tails than the normal at 99 % ES, lighter at 95 % VaR (unit variance).
+        #expect(measures.expectedShortfall > RiskMeasures.normal(sigma: 1, confidence: 0.99).expectedShortfall)
+        #expect(StudentT.measures(sigma: 1, degrees: 4, confidence: 0.95).valueAtRisk < RiskMeasures.normal(sigma: 1, confidence: 0.95).valueAtRisk)
+    }
+}

@@ -11,6 +11,8 @@ public enum RollingBacktest {
         case fhs
         /// z × the EWMA volatility of the portfolio's P&L.
         case normal
+        /// The same with a Student-t quantile (unit variance, `degrees` degrees of freedom).
+        case studentT = "student-t"
     }
 
     public struct Series: Sendable {
@@ -24,7 +26,7 @@ public enum RollingBacktest {
     /// `returns[t][a]`: log return of asset a over period t; `exposures[t][a]`: the money held in
     /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
-                           lambda: Double = 0.94, progress: ((Int, Int) -> Void)? = nil) -> Series {
+                           lambda: Double = 0.94, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
         let periods = returns.count
@@ -36,7 +38,8 @@ public enum RollingBacktest {
             for a in 0..<assets { total -= exposure[a] * (Double.exp(r[a]) - 1) }
             return total
         }
-        let z = RiskMeasures.normalQuantile(confidence)
+        let z = model == .studentT ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence).valueAtRisk
+                                   : RiskMeasures.normalQuantile(confidence)
         for t in window..<periods {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 { progress(t - window, periods - window) }
             let history = returns[(t - window)..<t]
@@ -56,7 +59,7 @@ public enum RollingBacktest {
                     for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
                 }
                 margin = RiskMeasures.valueAtRisk(losses: scenarios.map { loss(exposure, $0) }, confidence: confidence)
-            case .normal:
+            case .normal, .studentT:
                 let pnl = history.map { loss(exposure, $0) }
                 var variance = pnl.prefix(max(2, pnl.count / 10)).map { $0 * $0 }.reduce(0, +) / Double(max(2, pnl.count / 10))
                 for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
