@@ -79,7 +79,7 @@ struct OptionTableRun {
         do {
             let text = try OptionTableRun.read(input)
             let parsed = try OptionTable.parse(text, file: input, for: solving)
-            var rejected = parsed.rejected.map { ($0, Int.max) }
+            var rejected = parsed.rejected
             if strict, let first = parsed.rejected.first { throw first }
             // An added column already in the input (a price file fed back to implied-vol) is prefixed.
             let names = added.map { parsed.header.contains($0) ? "model_\($0)" : $0 }
@@ -91,10 +91,10 @@ struct OptionTableRun {
                 case .failure(let error):
                     let located = InputError("\(input): \(error.location)", error.message)
                     if strict { throw located }
-                    rejected.append((located, row.line))
+                    rejected.append(located)
                 }
             }
-            for (error, _) in rejected { FileHandle.standardError.write(Data("error: \(error.description)\n".utf8)) }
+            for error in rejected { FileHandle.standardError.write(Data("error: \(error.description)\n".utf8)) }
             let csv = lines.joined(separator: "\n") + "\n"
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) else { throw InputError(output, "cannot write the file") }

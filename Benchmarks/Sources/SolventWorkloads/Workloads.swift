@@ -165,17 +165,13 @@ public struct SplitMix64 {
 
 #if canImport(Glibc)
 import Glibc
-func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-public func _expBench(_ x: Double) -> Double { Glibc.exp(x) }
-public func _logBench(_ x: Double) -> Double { Glibc.log(x) }
-func _log(_ x: Double) -> Double { Glibc.log(x) }
+public func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+public func _log(_ x: Double) -> Double { Glibc.log(x) }
 func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 #else
 import Darwin
-func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-public func _expBench(_ x: Double) -> Double { Darwin.exp(x) }
-public func _logBench(_ x: Double) -> Double { Darwin.log(x) }
-func _log(_ x: Double) -> Double { Darwin.log(x) }
+public func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+public func _log(_ x: Double) -> Double { Darwin.log(x) }
 func _cos(_ x: Double) -> Double { Darwin.cos(x) }
 #endif
 

@@ -275,9 +275,9 @@ if wanted("options") {
     var options: [EuropeanOption] = []
     options.reserveCapacity(count)
     for _ in 0..<count {
-        let spot = 100 * _expBench(random.uniform(-0.05, 0.05))
+        let spot = 100 * _exp(random.uniform(-0.05, 0.05))
         options.append(EuropeanOption(right: random.next() & 1 == 0 ? .call : .put, spot: spot,
-                                      strike: spot * _expBench(random.uniform(_logBench(0.6), _logBench(1.6))),
+                                      strike: spot * _exp(random.uniform(_log(0.6), _log(1.6))),
                                       years: Double(1 + random.next() % 365) / 365, volatility: random.uniform(0.2, 1.5),
                                       rate: random.uniform(0, 0.08), dividend: random.uniform(0, 0.08)))
     }
@@ -331,8 +331,8 @@ if wanted("scenario") {
     for days in [1.0, 2, 3, 7, 14, 21, 30, 60, 90, 120, 180, 270, 365] {
         let t = days / 365
         for index in 0..<36 {
-            let moneyness = _expBench(_logBench(0.5) + (_logBench(2.0) - _logBench(0.5)) * Double(index) / 35)
-            let lm = _logBench(moneyness)
+            let moneyness = _exp(_log(0.5) + (_log(2.0) - _log(0.5)) * Double(index) / 35)
+            let lm = _log(moneyness)
             let sigma = min(max(0.55 + 0.25 * abs(lm) / t.squareRoot().squareRoot() + 0.05 * lm, 0.2), 2.5)
             for right in [OptionRight.call, .put] {
                 chain.append(EuropeanOption(right: right, spot: spot, strike: spot * moneyness, years: t, volatility: sigma,

@@ -32,11 +32,8 @@ extension Engine {
             if before != after { changes.append((pool, account.id, key, before, after)) }
         }
         // Pools flagged or worsened first, worst first; then pools cleared, by pool key.
-        func hit(_ change: (pool: PoolRisk, account: AccountID, key: PoolKey, from: MarginAlert?, to: MarginAlert?)) -> ScanHit {
-            ScanHit(account: change.account, accountIndex: 0, status: change.pool.status, pool: change.pool)
-        }
         var flagged = changes.filter { $0.to != nil }
-        flagged.sort { Engine.isWorse(hit($0), than: hit($1)) }
+        flagged.sort { Engine.isWorse($0.pool, $0.account, than: $1.pool, $1.account) }
         let cleared = changes.filter { $0.to == nil }.sorted { $0.key < $1.key }
         return (flagged + cleared).map { change in
             .marginStateChanged(MarginStateChange(pool: change.key, market: marketID, mark: Price(atoms: mark), from: change.from,

@@ -106,18 +106,22 @@ extension Engine {
         hits.sorted { isWorse($0, than: $1) }
     }
 
+    static func isWorse(_ a: ScanHit, than b: ScanHit) -> Bool {
+        isWorse(a.pool, a.account, than: b.pool, b.account)
+    }
+
     /// Non-positive equity first (most negative first), then maintenance / equity by
     /// cross-multiplication, then account id.
-    static func isWorse(_ a: ScanHit, than b: ScanHit) -> Bool {
-        let aBroke = a.pool.equity <= 0
-        let bBroke = b.pool.equity <= 0
+    static func isWorse(_ a: PoolRisk, _ aAccount: AccountID, than b: PoolRisk, _ bAccount: AccountID) -> Bool {
+        let aBroke = a.equity <= 0
+        let bBroke = b.equity <= 0
         if aBroke != bBroke { return aBroke }
         if aBroke {
-            return a.pool.equity != b.pool.equity ? a.pool.equity < b.pool.equity : a.account < b.account
+            return a.equity != b.equity ? a.equity < b.equity : aAccount < bAccount
         }
-        let left = Int128(a.pool.maintenance) * Int128(b.pool.equity)
-        let right = Int128(b.pool.maintenance) * Int128(a.pool.equity)
-        return left != right ? left > right : a.account < b.account
+        let left = Int128(a.maintenance) * Int128(b.equity)
+        let right = Int128(b.maintenance) * Int128(a.equity)
+        return left != right ? left > right : aAccount < bAccount
     }
 
     // MARK: Keeping the table current

@@ -205,20 +205,16 @@ public struct MaintenanceScanTable: Sendable {
         return row
     }
 
-    /// The mark at which a row reaches its margin-call level (maintenance ≥ callRatio × equity),
+    /// The mark at which a row reaches a level (maintenance ≥ ratio × equity),
     /// widened by 10^-6 toward triggering so that rounding can never hide a crossing; the side
     /// says whether it triggers at or below (long) or at or above (short). NaN: the row depends on
     /// more than this market's mark, or the schedule is not a set of lines (BitMEX steps).
     ///
     /// Each maintenance line (tier k: |s|·f·r_k·P − c_k, and the zero line equity ≤ 0) gives the
-    /// price where it meets callRatio × equity; a long triggers below the highest of them, a short
+    /// price where it meets ratio × equity; a long triggers below the highest of them, a short
     /// above the lowest. Linear contracts are linear in P, inverse ones in x = 1/P.
-    func trigger(row: Int32, valuation: ContractValuation, callRatio: Rate) -> (price: Double, long: Bool) {
-        trigger(row: row, valuation: valuation, ratio: Double(callRatio.atoms) / Double(Rate.oneAtoms))
-    }
-
-    /// The same at any ratio (1: liquidation; 1 / (1 + exit buffer): leaving liquidation).
-    /// `widenedTowardCrossing` false widens the other way, for an index that fires when the
+    /// `ratio` is the call ratio for margin calls, 1 for liquidation and 1 / (1 + exit buffer) for
+    /// leaving liquidation. `widenedTowardCrossing` false widens the other way, for an index that fires when the
     /// mark moves back past the level (recovery): it then fires early, never late.
     func trigger(row: Int32, valuation: ContractValuation, ratio: Double, widenedTowardCrossing: Bool = true) -> (price: Double, long: Bool) {
         let s = size[Int(row)]

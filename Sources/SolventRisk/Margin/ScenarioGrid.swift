@@ -1,3 +1,5 @@
+import RealModule
+
 /// The scenarios of a portfolio-margin run (ccp-models.md §4): each moves the underlying by
 /// `spotMove` (−0.16 = −16 %) and shocks every option's volatility multiplicatively by
 /// `volatilityShock`, scaled by the option's time to expiry as (30 / max(floor, days))^power;
@@ -56,16 +58,15 @@ public struct ScenarioGrid: Hashable, Sendable {
         return ScenarioGrid(scenarios: scenarios)
     }
 
+    /// How much of a volatility shock applies to an option with `days` to expiry:
+    /// (30 / max(floor, days))^power.
+    public func shockScale(days: Double) -> Double {
+        let power = days < 30 ? shortPower : longPower
+        return power == 0 ? 1 : Double.pow(30 / max(floorDays, days), power)
+    }
+
     /// The shocked volatility of an option with `days` to expiry.
     public func shockedVolatility(_ volatility: Double, shock: Double, days: Double) -> Double {
-        let power = days < 30 ? shortPower : longPower
-        let scale = power == 0 ? 1 : pow(30 / max(floorDays, days), power)
-        return max(0, volatility * (1 + shock * scale))
+        max(0, volatility * (1 + shock * shockScale(days: days)))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -89,9 +89,7 @@ public enum ScenarioMargin {
                     value0 = max(0, w * (spotValue - strikeValue))
                 }
                 // The volatility shock's scale by time to expiry is the same for every scenario.
-                let days = t * 365
-                let power = days < 30 ? grid.shortPower : grid.longPower
-                let scale = power == 0 ? 1 : pow(30 / max(grid.floorDays, days), power)
+                let scale = grid.shockScale(days: t * 365)
                 for chunk in 0..<chunks {
                     let sigma = (option.volatility * (1 + shocks[chunk] * scale)).replacing(with: 0, where: shocks[chunk] * scale .< -1)
                     let deviation = sigma * rootT
@@ -211,8 +209,3 @@ public enum ScenarioMargin {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
