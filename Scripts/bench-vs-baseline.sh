@@ -19,6 +19,8 @@ if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
       --repeats "$REPEATS" --impl numpy_scan numpy_naive liqprice_index --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
   (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_bs_greeks.py --n 1000000 --impl numpy \
       --iv-n 100000 --iv-impl numpy --check 0 --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
+  (cd "$shared" && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$state/venv/bin/python" bench_hvar.py --portfolios 100000 \
+      --history 1000 --assets 5 --repeats "$REPEATS" --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
   python3 - "$out/solvent.txt" "$out/numpy.txt" <<'PY'
 import sys
 def read(path):

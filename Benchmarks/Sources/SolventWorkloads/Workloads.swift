@@ -155,6 +155,12 @@ public struct SplitMix64 {
     }
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
+    /// A standard normal draw by Box–Muller.
+    public mutating func normal() -> Double {
+        let u1 = max(unit(), 1e-300)
+        let u2 = unit()
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
     /// e^N(0, sigma) by Box–Muller.
     public mutating func logNormal(sigma: Double) -> Double {
         let u1 = max(unit(), 1e-300)

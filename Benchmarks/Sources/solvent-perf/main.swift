@@ -49,7 +49,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario|hvar]")
         exit(2)
     }
 }
@@ -374,4 +374,40 @@ if wanted("scenario") {
     progress("scenario margin: risk array of \(chain.count) contracts × \(grid.scenarios.count) scenarios in \(arrayTimes.sorted()[arrayTimes.count / 2] * 1e3) ms (median)")
     report(bench: "scenario_margin", impl: "solvent_riskarray", sizes: [("P", portfolios), ("K", positions), ("S", grid.scenarios.count)],
            times: times, units: Double(portfolios * (positions + 1) * grid.scenarios.count), unit: "position_scenario")
+}
+
+// 8. Historical VaR and ES (issue #6) on ../shared/bench/bench_hvar.py's problem: 100,000 linear
+//    portfolios × 1,000 scenarios × 5 assets, 99 % (k = 10 tail scenarios). Returns are Student-t
+//    (3 dof, ~4 % daily), correlated 0.6, as the baseline draws them; holdings N(0, 1e5).
+if wanted("hvar") {
+    var random = SplitMix64(seed: 2_024)
+    let portfolios = 100_000, history = 1_000, assets = 5
+    func studentT3(_ random: inout SplitMix64) -> Double {
+        // t(3) = Z / sqrt(χ²₃ / 3)
+        let z = random.normal()
+        var chi = 0.0
+        for _ in 0..<3 { let g = random.normal(); chi += g * g }
+        return z / (chi / 3).squareRoot()
+    }
+    var factor = [Double](repeating: 0, count: history)
+    for h in 0..<history { factor[h] = studentT3(&random) }
+    var returns = [Double](repeating: 0, count: assets * history)
+    for a in 0..<assets {
+        for h in 0..<history {
+            returns[a * history + h] = (0.6.squareRoot() * factor[h] + 0.4.squareRoot() * studentT3(&random)) * 0.04 / 3.0.squareRoot()
+        }
+    }
+    let holdings = (0..<(portfolios * assets)).map { _ in random.normal() * 1e5 }
+    let scenarios = HistoricalVaRBatch.Scenarios(assets: assets, history: history, returns: returns)
+    var times: [Double] = []
+    var sink = 0.0
+    for _ in 0..<max(5, repeats) {
+        let start = seconds()
+        let (v, e) = HistoricalVaRBatch.evaluate(holdings: holdings, scenarios: scenarios, confidence: 0.99)
+        times.append(seconds() - start)
+        sink += v[0] + e[portfolios - 1]
+    }
+    precondition(sink.isFinite)
+    report(bench: "hist_var_es", impl: "solvent_tail_select", sizes: [("P", portfolios), ("H", history), ("A", assets)],
+           times: times, units: Double(portfolios), unit: "portfolio")
 }
