@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Solvent: a deterministic margin and liquidation engine for crypto derivatives.
-// Layers (DESIGN.md §2): SolventCore (pure engine), SolventRisk (option pricing) ← SolventCLI (file formats,
-// reports) ← solvent (executable).
+// Layers (DESIGN.md §2): SolventCore (pure engine), SolventRisk (option pricing), SolventSimulation (cascades
+// driving the engine) ← SolventCLI (file formats, reports) ← solvent (executable).
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "SolventCore", targets: ["SolventCore"]),
         .library(name: "SolventRisk", targets: ["SolventRisk"]),
+        .library(name: "SolventSimulation", targets: ["SolventSimulation"]),
         .executable(name: "solvent", targets: ["solvent"]),
     ],
     dependencies: [
@@ -26,11 +27,13 @@ let package = Package(
             name: "SolventRisk",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]
         ),
+        .target(name: "SolventSimulation", dependencies: ["SolventCore"]),
         .target(
             name: "SolventCLI",
             dependencies: [
                 "SolventCore",
                 "SolventRisk",
+                "SolventSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +41,7 @@ let package = Package(
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore"]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore"]),
+        .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

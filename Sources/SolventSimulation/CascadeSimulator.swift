@@ -1,0 +1,367 @@
+import SolventCore
+
+/// A liquidation cascade on a price path, driven through the real engine (issue #7).
+///
+/// At every price point the simulator runs rounds of `roundSeconds`: it sends the simulated
+/// price (the exogenous price moved by the impact of the liquidation flow so far) to the
+/// engine's oracle and the coin collateral's index, asks the engine to liquidate every pool in
+/// liquidation (worst-first is the engine's business; the simulator visits pools in pool-key
+/// order), lets bidders take auction lots that are through the market, and adds the round's
+/// net forced flow to the impact. Rounds continue while anything happens (or auctions are
+/// open, or the breaker's pause is due to end) until the next point's time; a cascade that
+/// outlasts the interval carries over to the next point.
+public struct CascadeSimulator {
+    public struct PricePoint: Hashable, Sendable {
+        public var time: Timestamp
+        public var price: Price
+        public init(time: Timestamp, price: Price) {
+            self.time = time
+            self.price = price
+        }
+    }
+
+    public enum SetupError: Error, CustomStringConvertible, Sendable {
+        case invalid(field: String, reason: String)
+        case rejected(String)
+        public var description: String {
+            switch self {
+            case .invalid(let field, let reason): return "\(field): expected \(reason)"
+            case .rejected(let message): return message
+            }
+        }
+    }
+
+    static let usdt = AssetID(1)
+    static let coin = AssetID(2)
+    static let market = MarketID(1)
+    static let lotSize: Int64 = 100_000          // 0.001 contract
+    static let tick: Int64 = 10_000_000          // 0.1
+    /// The simulated market's own participants, above any population id.
+    static let bidder = AccountID(UInt64(1) << 62)
+    static let keeper = AccountID((UInt64(1) << 62) + 1)
+    static let backstop = AccountID((UInt64(1) << 62) + 2)
+    public static let coinHaircut = 0.95
+
+    public let config: SimulationConfig
+    public private(set) var engine = Engine()
+    private var sequence: UInt64 = 0
+    private var result: SimulationResult
+    private var liquidating = Set<PoolKey>()
+    /// Pools the engine refused at the current price (inside the exit buffer, or no position
+    /// left); retried once the price moves.
+    private var stuck = Set<PoolKey>()
+    private var leverageByAccount: [UInt64: Double] = [:]
+    private var liquidatedAccounts = Set<UInt64>()
+    private var deleveragedAccounts = Set<UInt64>()
+    private var deleveragedLeverages: [Double] = []
+    private var breakerUntil: Timestamp? = nil
+    /// Net forced flow still moving the price (contracts, sells positive).
+    private var flow = 0.0
+    private var lastPrice: Int64 = 0
+    private var auditEvery: Bool
+
+    /// Builds the venue: USDT and the coin (collateral at `coinHaircut`), the BTCUSDT linear
+    /// perpetual with `config.margin`, a one-source oracle (with the breaker when set), the
+    /// liquidation parameters, the insurance fund, the market's own participants (bidder,
+    /// keeper, backstop), and the population's positions imported at their entry prices.
+    public init(config: SimulationConfig, population: [SimulatedAccount], start: PricePoint) throws {
+        if let (field, reason) = config.validate() { throw SetupError.invalid(field: field, reason: reason) }
+        self.config = config
+        auditEvery = config.audit == .everyEvent
+        result = SimulationResult(label: config.label, settings: config.summary, accounts: population.count)
+        let startPrice = start.price.atoms
+        guard startPrice > 0 else { throw SetupError.invalid(field: "prices", reason: "a positive first price") }
+        var longSize: Int64 = 0
+        for account in population where account.size > 0 { longSize += account.size }
+        var shortSize: Int64 = 0
+        for account in population where account.size < 0 { shortSize -= account.size }
+        let openInterest = Double(max(longSize, shortSize)) / 1e8
+        let openNotional = openInterest * Double(startPrice) / 1e8
+        result.openInterest = openInterest
+        result.openInterestNotional = openNotional
+        let setupTime = Timestamp(nanoseconds: start.time.nanoseconds - 1_000_000_000)
+        let day: Int64 = 86_400
+        try setup(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(.createAsset(AssetSpec(id: Self.coin, symbol: "BTC", scale: 8,
+                                         collateralTiers: [CollateralTier(quantityCap: nil, ratio: Self.rate(Self.coinHaircut))],
+                                         priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(.setIndexPrice(asset: Self.usdt, price: Price(atoms: 100_000_000)), at: setupTime)
+        try setup(.setIndexPrice(asset: Self.coin, price: start.price), at: setupTime)
+        try setup(.createMarket(MarketSpec(id: Self.market, symbol: "BTCUSDT", kind: .linear, settleAsset: Self.usdt,
+                                           contractSize: Quantity(atoms: 100_000_000), tickSize: Price(atoms: Self.tick),
+                                           lotSize: Quantity(atoms: Self.lotSize)),
+                                RiskParameters(margin: config.margin, priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(.configureOracle(market: Self.market, OracleConfig(
+            sources: [.init(id: SourceID(1), weight: 1)], sampleMaxAgeSeconds: 30 * day, minimumSources: 1,
+            markBand: Self.rate(0.9),
+            priceMoveThreshold: Self.rate(config.breakerThreshold ?? 0),
+            priceMoveWindowSeconds: config.breakerWindowSeconds, priceMoveCoolDownSeconds: config.breakerCoolDownSeconds)), at: setupTime)
+        let depthNotional = max(1, Int64(config.impact.depth * Double(startPrice) / 1e8 * 1e6))
+        let mechanism: LiquidationParameters.Mechanism
+        switch config.mechanism {
+        case .orderBook: mechanism = .orderBook
+        case .backstop: mechanism = .backstop(priceShare: Self.rate(config.backstopPriceShare))
+        case .auction:
+            mechanism = .auction(DutchAuctionRules(
+                buffer: Self.rate(config.auctionBuffer), curve: .linear(duration: config.auctionDurationSeconds * 1_000_000_000),
+                tailSeconds: config.auctionTailSeconds, cusp: Self.rate(config.auctionCusp), tipFlat: 0,
+                chip: Self.rate(config.auctionChip), dust: 10_000_000))
+        }
+        let allocation: LiquidationParameters.LossAllocation
+        switch config.lossAllocation {
+        case .adl: allocation = .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: Limits.deleveragingCounterparties)
+        case .socialized: allocation = .socialized
+        case .venue: allocation = .venue
+        }
+        try setup(.configureLiquidation(market: Self.market, LiquidationParameters(
+            depth: .squareRoot(depth: depthNotional, coefficient: Self.rate(config.executionCoefficient)),
+            penaltyRate: Self.rate(config.penaltyRate), clearanceFeeRate: Self.rate(config.clearanceFeeRate),
+            target: .maintenancePlusBuffer(Self.rate(config.targetBuffer)), stepFraction: Self.rate(config.stepFraction),
+            dustNotional: Int64(config.dustNotional * 1e6), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
+        let fund = Int64((config.insuranceFundFraction * openNotional * 1e6).rounded(.down))
+        if fund > 0 { try setup(.fundInsurance(asset: Self.usdt, amount: Amount(atoms: fund)), at: setupTime) }
+        result.fundStart = Double(fund) / 1e6
+        result.fundMinimum = result.fundStart
+        // The market's own participants, capitalised far beyond what they can be asked to take.
+        let deep = Amount(atoms: Int64(min(max(openNotional, 1_000) * 20, 1e12) * 1e6))
+        for participant in [Self.bidder, Self.keeper, Self.backstop] {
+            try setup(.openAccount(participant), at: setupTime)
+            try setup(.deposit(account: participant, asset: Self.usdt, amount: deep), at: setupTime)
+        }
+        if config.mechanism == .backstop {
+            let capacity = Int64(min(config.backstopCapacityFraction * openNotional, 1e12) * 1e6)
+            try setup(.registerBackstop(account: Self.backstop, market: Self.market, capacity: Amount(atoms: max(1, capacity))), at: setupTime)
+        }
+        for account in population {
+            let id = AccountID(account.id)
+            guard id < Self.bidder else { throw SetupError.invalid(field: "account \(account.id)", reason: "an id below 2^62") }
+            try setup(.openAccount(id), at: setupTime)
+            try setup(.deposit(account: id, asset: account.collateralAsset == .coin ? Self.coin : Self.usdt,
+                               amount: Amount(atoms: account.collateral)), at: setupTime)
+            try setup(.importPosition(account: id, market: Self.market, size: Quantity(atoms: account.size),
+                                      entryPrice: Price(atoms: account.entryPrice),
+                                      isolatedMargin: account.isolated ? Amount(atoms: account.collateral) : nil), at: setupTime)
+            leverageByAccount[account.id] = account.leverage(coinPrice: Double(startPrice) / 1e8)
+        }
+        if auditEvery { engine.auditsEveryEvent = true }
+        let flagged = setPrice(startPrice, at: start.time)
+        result.start = Double(startPrice) / 1e8
+        result.initiallyLiquidating = flagged
+    }
+
+    static func rate(_ value: Double) -> Rate { Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded())) }
+
+    private mutating func setup(_ command: Command, at time: Timestamp) throws {
+        if let rejection = execute(command, at: time).rejection {
+            throw SetupError.rejected("setting up the venue: \(String(describing: command).prefix(60))… rejected: \(rejection)")
+        }
+    }
+
+    private mutating func execute(_ command: Command, at time: Timestamp) -> Outcome {
+        sequence += 1
+        let timestamp = max(time, engine.now)
+        return engine.execute(SequencedInput(sequence: sequence, timestamp: timestamp, commandID: nil, command: command))
+    }
+
+    /// Sends a price to the coin's index and the market's oracle; returns how many pools the
+    /// update put in liquidation.
+    @discardableResult
+    private mutating func setPrice(_ atoms: Int64, at time: Timestamp) -> Int {
+        if atoms != lastPrice { stuck.removeAll(keepingCapacity: true) }
+        lastPrice = atoms
+        let price = Price(atoms: atoms)
+        absorb(execute(.setIndexPrice(asset: Self.coin, price: price), at: time).events)
+        absorb(execute(.setIndexPrice(asset: Self.usdt, price: Price(atoms: 100_000_000)), at: time).events)
+        let before = liquidating.count
+        absorb(execute(.updateOracle(market: Self.market, samples: [OracleSample(source: SourceID(1), price: price, time: engine.now)],
+                                     last: nil, mid: nil), at: time).events)
+        return max(0, liquidating.count - before)
+    }
+
+    /// Runs the path (its first point is the start given to `init`) and returns the report.
+    /// `progress(done, total)` is called after each point.
+    public mutating func run(path: [PricePoint], progress: ((Int, Int, SimulationResult.Point) -> Void)? = nil) -> SimulationResult {
+        var peak = 0.0
+        var exogenousLow = Double.infinity
+        var low = Double.infinity
+        for (index, point) in path.enumerated() {
+            let exogenous = Double(point.price.atoms) / 1e8
+            peak = max(peak, exogenous)
+            exogenousLow = min(exogenousLow, exogenous)
+            let next = index + 1 < path.count ? path[index + 1].time.nanoseconds
+                : point.time.nanoseconds + (index > 0 ? point.time.nanoseconds - path[index - 1].time.nanoseconds : 3_600_000_000_000)
+            let before = (steps: result.steps, notional: result.liquidatedNotional, hits: result.deleveragedPositions)
+            let (rounds, price, paused) = cascade(exogenous: exogenous, drawdown: 1 - exogenous / peak,
+                                                  from: max(point.time.nanoseconds, engine.now.nanoseconds), until: next)
+            low = min(low, price)
+            if config.audit == .everyPoint { audit() }
+            let fund = Double(engine.asset(Self.usdt)!.insuranceFund) / 1e6
+            result.fundMinimum = min(result.fundMinimum, fund)
+            let record = SimulationResult.Point(
+                time: point.time.nanoseconds, exogenous: exogenous, price: price, impact: 1 - price / exogenous,
+                steps: result.steps - before.steps, notional: result.liquidatedNotional - before.notional, fund: fund,
+                badDebt: result.badDebt, deleveraged: result.deleveragedPositions - before.hits, rounds: rounds, paused: paused)
+            result.points.append(record)
+            progress?(index + 1, path.count, record)
+        }
+        if config.audit != .everyPoint || path.isEmpty { audit() }
+        if auditEvery {
+            result.auditChecks += 1
+            result.auditViolations.append(contentsOf: engine.auditFindings.prefix(10))
+        }
+        result.exogenousLow = exogenousLow
+        result.low = low
+        let asset = engine.asset(Self.usdt)!
+        result.fundEnd = Double(asset.insuranceFund) / 1e6
+        result.deficit = Double(asset.deficit) / 1e6
+        result.liquidatedAccounts = liquidatedAccounts.count
+        result.deleveragedAccounts = deleveragedAccounts.count
+        let sorted = deleveragedLeverages.sorted()
+        result.deleveragedMedianLeverage = sorted.isEmpty ? nil : sorted[sorted.count / 2]
+        result.stillLiquidating = liquidating.count
+        result.digest = engine.digestHex()
+        return result
+    }
+
+    private mutating func audit() {
+        result.auditChecks += 1
+        let found = Auditor.violations(in: engine)
+        if result.auditViolations.count < 10 { result.auditViolations.append(contentsOf: found.prefix(10 - result.auditViolations.count)) }
+    }
+
+    /// The rounds of one price point, from `start` until before `until` (nanoseconds). Returns
+    /// the rounds run, the last simulated price and whether liquidations were paused.
+    private mutating func cascade(exogenous: Double, drawdown: Double, from start: Int64, until: Int64) -> (Int, Double, Bool) {
+        let depth = config.impact.depth(drawdown: drawdown)
+        var now = start
+        var rounds = 0
+        var paused = false
+        var lastFlowTime = start
+        var price = exogenous
+        while true {
+            price = exogenous * (1 - config.impact.fraction(flow: flow, depth: depth))
+            let atoms = max(Self.tick, Int64((price * 10).rounded()) * Self.tick)
+            price = Double(atoms) / 1e8
+            setPrice(atoms, at: Timestamp(nanoseconds: now))
+            var roundFlow = 0.0
+            var activity = 0
+            switch engine.liquidationPermission(market: Self.market) {
+            case .paused:
+                paused = true
+            case .allowed, .slow:
+                let inAuction = Set(engine.auctions.map(\.account))
+                for pool in liquidating.sorted() where !stuck.contains(pool) && !inAuction.contains(pool.account) {
+                    let outcome = execute(.liquidate(account: pool.account, market: Self.market, keeper: Self.keeper), at: Timestamp(nanoseconds: now))
+                    if let rejection = outcome.rejection {
+                        if rejection.code == .liquidationPaused { paused = true; break }
+                        result.refusals["\(rejection.code)", default: 0] += 1
+                        if rejection.code == .noPosition { liquidating.remove(pool) } else { stuck.insert(pool) }
+                        continue
+                    }
+                    activity += 1
+                    roundFlow += absorb(outcome.events)
+                }
+            }
+            if config.mechanism == .auction {
+                let (taken, auctionFlow) = bid(marketPrice: atoms, at: now)
+                activity += taken
+                roundFlow += auctionFlow
+            }
+            flow += roundFlow
+            rounds += 1
+            let waiting = !engine.auctions.isEmpty || (paused && !liquidating.isEmpty)
+            if activity == 0 && !waiting { break }
+            var step = config.roundSeconds * 1_000_000_000
+            if activity == 0, paused, let until = breakerUntil, until.nanoseconds > now { step = max(step, until.nanoseconds - now) }
+            if now + step >= until { break }
+            now += step
+            flow = config.impact.decay(flow, seconds: Double(now - lastFlowTime) / 1e9)
+            lastFlowTime = now
+            if activity == 0 { paused = paused && engine.liquidationPermission(market: Self.market) != .allowed }
+        }
+        return (rounds, price, paused)
+    }
+
+    /// Bidders take every lot whose price is `bidderDiscount` through the market; keepers reset
+    /// stale auctions. Returns the lots taken (and resets) and the hedging flow.
+    private mutating func bid(marketPrice: Int64, at now: Int64) -> (Int, Double) {
+        guard case .auction(let rules)? = engine.market(Self.market)?.liquidation?.mechanism else { return (0, 0) }
+        var activity = 0
+        var hedge = 0.0
+        let market = Double(marketPrice)
+        for auction in engine.auctions {
+            let (price, needsReset) = auction.status(rules: rules, now: Timestamp(nanoseconds: now))
+            if needsReset {
+                let outcome = execute(.resetAuction(auction: auction.id, keeper: Self.keeper), at: Timestamp(nanoseconds: now))
+                if outcome.rejection == nil { activity += 1; absorb(outcome.events) }
+                continue
+            }
+            let attractive = auction.long ? Double(price) <= market * (1 - config.bidderDiscount)
+                                          : Double(price) >= market * (1 + config.bidderDiscount)
+            guard attractive else { continue }
+            let outcome = execute(.bidAuction(auction: auction.id, bidder: Self.bidder, quantity: Quantity(atoms: auction.lot),
+                                              limitPrice: Price(atoms: price)), at: Timestamp(nanoseconds: now))
+            if outcome.rejection == nil {
+                activity += 1
+                hedge += absorb(outcome.events)
+            }
+        }
+        return (activity, hedge)
+    }
+
+    /// Books what the engine did; returns the step flow that reaches the market (contracts,
+    /// sells positive).
+    @discardableResult
+    private mutating func absorb(_ events: [Event]) -> Double {
+        var marketFlow = 0.0
+        for event in events {
+            switch event {
+            case .marginStateChanged(let change):
+                if change.to == .liquidating { liquidating.insert(change.pool) } else { liquidating.remove(change.pool) }
+            case .positionLiquidated(let step):
+                let quantity = Double(step.quantity) / 1e8
+                let hedged: Double
+                if step.auction != nil { hedged = config.bidderHedge }
+                else if step.taker.account == Self.backstop { hedged = config.backstopHedge }
+                else { hedged = 1 }
+                marketFlow += (step.long ? 1 : -1) * quantity * hedged
+                result.steps += 1
+                result.liquidatedNotional += quantity * Double(step.marketPrice.atoms) / 1e8
+                result.fundDraw += Double(step.fundDraw) / 1e6
+                result.badDebt += Double(step.fundDraw + step.uncovered) / 1e6
+                result.reallocated += Double(step.reallocated) / 1e6
+                result.penalties += Double(step.penalty) / 1e6
+                result.keeperRewards += Double(step.keeperReward) / 1e6
+                liquidatedAccounts.insert(step.account.account.rawValue)
+                // A pool's flag clears with its last position, without a state-change event
+                // (one market here: the step closed the account's only position).
+                if step.closesPosition {
+                    liquidating.remove(PoolKey(account: step.account.account, isolatedMarket: Self.market))
+                    liquidating.remove(PoolKey(account: step.account.account, isolatedMarket: nil))
+                }
+                for leg in step.counterparties {
+                    result.deleveragedPositions += 1
+                    let id = leg.account.rawValue
+                    let leverage = leverageByAccount[id] ?? 0
+                    if deleveragedAccounts.insert(id).inserted { deleveragedLeverages.append(leverage) }
+                    if result.deleveragedSample.count < 200 {
+                        result.deleveragedSample.append(.init(time: engine.now.nanoseconds, account: id, leverage: leverage,
+                                                              realizedPnl: Double(leg.realizedPnl) / 1e6))
+                    }
+                }
+            case .auctionStarted(_, let payment):
+                result.auctionsStarted += 1
+                result.keeperRewards += Double(payment?.amount ?? 0) / 1e6
+            case .auctionReset(_, let payment):
+                result.auctionResets += 1
+                result.keeperRewards += Double(payment?.amount ?? 0) / 1e6
+            case .breakerTripped(let trip):
+                result.breakerTrips += 1
+                breakerUntil = trip.until
+            default:
+                break
+            }
+        }
+        return marketFlow
+    }
+}

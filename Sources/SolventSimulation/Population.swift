@@ -1,0 +1,192 @@
+import SolventCore
+
+/// One account of a simulated venue: a single position in the simulated market, and the
+/// collateral behind it.
+public struct SimulatedAccount: Hashable, Sendable {
+    public enum Collateral: String, Hashable, Sendable {
+        /// The settlement stablecoin (USDT).
+        case settlement = "USDT"
+        /// The underlying coin (BTC): its value falls with a long position's (wrong-way risk).
+        case coin = "BTC"
+    }
+
+    public var id: UInt64
+    /// Signed size (Quantity atoms, positive: long).
+    public var size: Int64
+    /// Entry price (Price atoms).
+    public var entryPrice: Int64
+    /// Collateral in atoms of its asset (USDT 6 decimals, BTC 8).
+    public var collateral: Int64
+    public var collateralAsset: Collateral
+    /// Isolated: the collateral is the position's margin; cross: the account's wallet.
+    public var isolated: Bool
+
+    public init(id: UInt64, size: Int64, entryPrice: Int64, collateral: Int64, collateralAsset: Collateral, isolated: Bool) {
+        self.id = id
+        self.size = size
+        self.entryPrice = entryPrice
+        self.collateral = collateral
+        self.collateralAsset = collateralAsset
+        self.isolated = isolated
+    }
+
+    /// Entry notional in USDT.
+    public var entryNotional: Double { Double(size.magnitude) / 1e8 * Double(entryPrice) / 1e8 }
+
+    /// Entry notional over collateral value (collateral at `coinPrice` for coin collateral, before haircut).
+    public func leverage(coinPrice: Double) -> Double {
+        let value = collateralAsset == .settlement ? Double(collateral) / 1e6 : Double(collateral) / 1e8 * coinPrice
+        return value > 0 ? entryNotional / value : .infinity
+    }
+}
+
+/// The shape of a seeded population (issue #7). Defaults sketch a retail-heavy perpetual venue:
+/// median leverage 8x with a long right tail, median position 2,000 USDT with a few whales,
+/// 60 % long, 30 % isolated, and a tenth of cross accounts posting the coin as collateral.
+public struct PopulationSpec: Hashable, Sendable {
+    public var accounts: Int
+    public var seed: UInt64
+    /// Leverage = entry notional / collateral value: log-normal around the median, clamped to
+    /// [1, the schedule's maximum at the position's notional].
+    public var leverageMedian: Double = 8
+    public var leverageSigma: Double = 0.9
+    /// Entry notional (USDT): log-normal around the median, clamped to [10, 50,000,000].
+    public var notionalMedian: Double = 2_000
+    public var notionalSigma: Double = 1.6
+    public var longFraction: Double = 0.6
+    public var isolatedFraction: Double = 0.3
+    /// Of cross accounts, the share whose collateral is the coin (BTC) instead of USDT.
+    public var coinCollateralFraction: Double = 0.1
+    /// Entries scattered around the start price (log-normal log-sd): positions opened before the window.
+    public var entrySpread: Double = 0.03
+
+    public init(accounts: Int, seed: UInt64) {
+        self.accounts = accounts
+        self.seed = seed
+    }
+
+    /// The first invalid field and what it expects.
+    public func validate() -> (field: String, reason: String)? {
+        if accounts < 1 || accounts > 10_000_000 { return ("accounts", "1 to 10,000,000") }
+        if !(leverageMedian >= 1 && leverageMedian <= 1_000) { return ("leverageMedian", "1 to 1,000") }
+        if !(leverageSigma >= 0 && leverageSigma <= 5) { return ("leverageSigma", "0 to 5") }
+        if !(notionalMedian >= 10 && notionalMedian <= 1e9) { return ("notionalMedian", "10 to 1e9 USDT") }
+        if !(notionalSigma >= 0 && notionalSigma <= 5) { return ("notionalSigma", "0 to 5") }
+        for (name, value) in [("longFraction", longFraction), ("isolatedFraction", isolatedFraction),
+                              ("coinCollateralFraction", coinCollateralFraction)] where !(value >= 0 && value <= 1) {
+            return (name, "0 to 1")
+        }
+        if !(entrySpread >= 0 && entrySpread <= 1) { return ("entrySpread", "0 to 1") }
+        return nil
+    }
+}
+
+public enum PopulationGenerator {
+    /// Accounts 1...spec.accounts; the same spec gives the same accounts, bit for bit.
+    /// `coinHaircut` is the collateral ratio of the coin (coin collateral is sized so that its
+    /// value after the haircut gives the drawn leverage).
+    public static func generate(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
+                                coinHaircut: Double = 0.95) -> [SimulatedAccount] {
+        var random = SplitMix64(seed: spec.seed)
+        var result: [SimulatedAccount] = []
+        result.reserveCapacity(spec.accounts)
+        let start = Double(startPrice) / 1e8
+        for id in 1...spec.accounts {
+            let long = random.unit() < spec.longFraction
+            let isolated = random.unit() < spec.isolatedFraction
+            let coin = !isolated && random.unit() < spec.coinCollateralFraction
+            let entry = start * Elementary.exp(spec.entrySpread * random.normal())
+            let entryAtoms = max(1, Int64((entry * 10).rounded()) * 10_000_000)   // on a 0.1 tick
+            let notional = min(max(random.logNormal(median: spec.notionalMedian, sigma: spec.notionalSigma), 10), 50_000_000)
+            let lots = max(1, Int64((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded()))
+            let size = lots * lotSize
+            let entryNotional = Double(size) / 1e8 * Double(entryAtoms) / 1e8
+            // No more leverage than the schedule allows at this notional (its initial rate).
+            var ceiling = 125.0
+            if let (initial, _) = margin.requirements(notional: Int64(entryNotional * 1e6), size: size, leverageRate: 0), initial > 0 {
+                ceiling = entryNotional * 1e6 / Double(initial)
+            }
+            let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
+            let value = entryNotional / leverage
+            let collateral = coin ? Int64((value / coinHaircut / start * 1e8).rounded(.up)) : Int64((value * 1e6).rounded(.up))
+            result.append(SimulatedAccount(id: UInt64(id), size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
+                                           collateralAsset: coin ? .coin : .settlement, isolated: isolated))
+        }
+        return result
+    }
+}
+
+/// A population a venue exports: CSV with the header
+/// `account,size,entry_price,collateral,collateral_asset,isolated` — size in contracts (signed,
+/// negative: short), collateral in units of `collateral_asset` (USDT or BTC), isolated `true`
+/// or `false`. Bad rows are reported with their line number; nothing is guessed.
+public enum PopulationFile {
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var line: Int
+        public var message: String
+        public var description: String { line > 0 ? "line \(line): \(message)" : message }
+    }
+
+    public static let columns = ["account", "size", "entry_price", "collateral", "collateral_asset", "isolated"]
+
+    public static func parse(_ text: String, lotSize: Int64) throws -> [SimulatedAccount] {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        while let last = lines.last, last.trimmingWhitespace().isEmpty { lines.removeLast() }
+        guard let header = lines.first else { throw Problem(line: 0, message: "the population file is empty") }
+        let names = header.split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
+        var position: [String: Int] = [:]
+        for (index, name) in names.enumerated() { position[name] = index }
+        let missing = columns.filter { position[$0] == nil }
+        if !missing.isEmpty { throw Problem(line: 1, message: "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))") }
+        var accounts: [SimulatedAccount] = []
+        var seen = Set<UInt64>()
+        for (offset, line) in lines.enumerated().dropFirst() {
+            let number = offset + 1
+            if line.trimmingWhitespace().isEmpty { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+            guard fields.count == names.count else { throw Problem(line: number, message: "expected \(names.count) fields, found \(fields.count)") }
+            func field(_ name: String) -> String { fields[position[name]!] }
+            guard let id = UInt64(field("account")), id > 0 else { throw Problem(line: number, message: "account: expected a positive integer id") }
+            guard seen.insert(id).inserted else { throw Problem(line: number, message: "account \(id) appears twice") }
+            guard let size = Quantity(field("size")), size.atoms != 0 else { throw Problem(line: number, message: "size: expected a non-zero decimal") }
+            guard size.atoms % lotSize == 0 else { throw Problem(line: number, message: "size: expected a multiple of the lot size \(Quantity(atoms: lotSize))") }
+            guard let entry = Price(field("entry_price")), entry.atoms > 0 else { throw Problem(line: number, message: "entry_price: expected a positive decimal") }
+            guard let asset = SimulatedAccount.Collateral(rawValue: field("collateral_asset").uppercased()) else {
+                throw Problem(line: number, message: "collateral_asset: expected USDT or BTC")
+            }
+            let scale = asset == .settlement ? 6 : 8
+            guard case .success(let collateral) = DecimalText.parse(field("collateral"), scale: scale), collateral > 0 else {
+                throw Problem(line: number, message: "collateral: expected a positive decimal with at most \(scale) decimals")
+            }
+            let isolatedText = field("isolated").lowercased()
+            guard ["true", "false"].contains(isolatedText) else { throw Problem(line: number, message: "isolated: expected true or false") }
+            if isolatedText == "true" && asset == .coin {
+                throw Problem(line: number, message: "an isolated position's margin is in the settlement asset (USDT)")
+            }
+            accounts.append(SimulatedAccount(id: id, size: size.atoms, entryPrice: entry.atoms, collateral: collateral,
+                                             collateralAsset: asset, isolated: isolatedText == "true"))
+        }
+        if accounts.isEmpty { throw Problem(line: 0, message: "the population file has no accounts") }
+        return accounts
+    }
+
+    /// The CSV text of a population (the inverse of `parse`).
+    public static func format(_ accounts: [SimulatedAccount]) -> String {
+        var text = columns.joined(separator: ",") + "\n"
+        for account in accounts {
+            let scale = account.collateralAsset == .settlement ? 6 : 8
+            text += "\(account.id),\(Quantity(atoms: account.size)),\(Price(atoms: account.entryPrice)),"
+            text += "\(DecimalText.format(account.collateral, scale: scale)),\(account.collateralAsset.rawValue),\(account.isolated)\n"
+        }
+        return text
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" || first == "\r" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars.removeLast() }
+        return String(scalars)
+    }
+}
