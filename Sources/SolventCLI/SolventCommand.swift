@@ -5,7 +5,8 @@ public struct SolventCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "solvent",
         abstract: "Solvent: a deterministic margin and liquidation engine for crypto derivatives.",
-        subcommands: [MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, BacktestCommand.self])
+        subcommands: [MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, BacktestCommand.self,
+                      SimulateCommand.self])
 
     public init() {}
 }

@@ -58,6 +58,8 @@ public struct CascadeSimulator {
     /// Net forced flow still moving the price (contracts, sells positive).
     private var flow = 0.0
     private var lastPrice: Int64 = 0
+    /// When `flow` was last decayed (nanoseconds).
+    private var flowTime: Int64 = 0
     private var auditEvery: Bool
 
     /// Builds the venue: USDT and the coin (collateral at `coinHaircut`), the BTCUSDT linear
@@ -141,7 +143,7 @@ public struct CascadeSimulator {
             try setup(.importPosition(account: id, market: Self.market, size: Quantity(atoms: account.size),
                                       entryPrice: Price(atoms: account.entryPrice),
                                       isolatedMargin: account.isolated ? Amount(atoms: account.collateral) : nil), at: setupTime)
-            leverageByAccount[account.id] = account.leverage(coinPrice: Double(startPrice) / 1e8)
+            leverageByAccount[account.id] = account.leverage(at: Double(startPrice) / 1e8)
         }
         if auditEvery { engine.auditsEveryEvent = true }
         let flagged = setPrice(startPrice, at: start.time)
@@ -180,7 +182,7 @@ public struct CascadeSimulator {
 
     /// Runs the path (its first point is the start given to `init`) and returns the report.
     /// `progress(done, total)` is called after each point.
-    public mutating func run(path: [PricePoint], progress: ((Int, Int, SimulationResult.Point) -> Void)? = nil) -> SimulationResult {
+    public mutating func run(path: [PricePoint], progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }) -> SimulationResult {
         var peak = 0.0
         var exogenousLow = Double.infinity
         var low = Double.infinity
@@ -202,7 +204,7 @@ public struct CascadeSimulator {
                 steps: result.steps - before.steps, notional: result.liquidatedNotional - before.notional, fund: fund,
                 badDebt: result.badDebt, deleveraged: result.deleveragedPositions - before.hits, rounds: rounds, paused: paused)
             result.points.append(record)
-            progress?(index + 1, path.count, record)
+            progress(index + 1, path.count, record)
         }
         if config.audit != .everyPoint || path.isEmpty { audit() }
         if auditEvery {
@@ -213,7 +215,7 @@ public struct CascadeSimulator {
         result.low = low
         let asset = engine.asset(Self.usdt)!
         result.fundEnd = Double(asset.insuranceFund) / 1e6
-        result.deficit = Double(asset.deficit) / 1e6
+        result.deficit = Double(-asset.deficit) / 1e6
         result.liquidatedAccounts = liquidatedAccounts.count
         result.deleveragedAccounts = deleveragedAccounts.count
         let sorted = deleveragedLeverages.sorted()
@@ -236,7 +238,8 @@ public struct CascadeSimulator {
         var now = start
         var rounds = 0
         var paused = false
-        var lastFlowTime = start
+        if flowTime > 0 { flow = config.impact.decay(flow, seconds: Double(start - flowTime) / 1e9) }
+        flowTime = start
         var price = exogenous
         while true {
             price = exogenous * (1 - config.impact.fraction(flow: flow, depth: depth))
@@ -275,8 +278,8 @@ public struct CascadeSimulator {
             if activity == 0, paused, let until = breakerUntil, until.nanoseconds > now { step = max(step, until.nanoseconds - now) }
             if now + step >= until { break }
             now += step
-            flow = config.impact.decay(flow, seconds: Double(now - lastFlowTime) / 1e9)
-            lastFlowTime = now
+            flow = config.impact.decay(flow, seconds: Double(now - flowTime) / 1e9)
+            flowTime = now
             if activity == 0 { paused = paused && engine.liquidationPermission(market: Self.market) != .allowed }
         }
         return (rounds, price, paused)
@@ -320,15 +323,18 @@ public struct CascadeSimulator {
                 if change.to == .liquidating { liquidating.insert(change.pool) } else { liquidating.remove(change.pool) }
             case .positionLiquidated(let step):
                 let quantity = Double(step.quantity) / 1e8
+                // A backstop step lists the providers' legs as its counterparties (no loss is
+                // reallocated to them: they took the position at their price).
+                let backstopped = step.counterparties.contains { $0.account == Self.backstop }
                 let hedged: Double
                 if step.auction != nil { hedged = config.bidderHedge }
-                else if step.taker.account == Self.backstop { hedged = config.backstopHedge }
+                else if backstopped { hedged = config.backstopHedge; result.backstopSteps += 1 }
                 else { hedged = 1 }
                 marketFlow += (step.long ? 1 : -1) * quantity * hedged
                 result.steps += 1
                 result.liquidatedNotional += quantity * Double(step.marketPrice.atoms) / 1e8
                 result.fundDraw += Double(step.fundDraw) / 1e6
-                result.badDebt += Double(step.fundDraw + step.uncovered) / 1e6
+                result.badDebt += Double(step.fundDraw + step.uncovered + step.reallocated) / 1e6
                 result.reallocated += Double(step.reallocated) / 1e6
                 result.penalties += Double(step.penalty) / 1e6
                 result.keeperRewards += Double(step.keeperReward) / 1e6
@@ -339,7 +345,7 @@ public struct CascadeSimulator {
                     liquidating.remove(PoolKey(account: step.account.account, isolatedMarket: Self.market))
                     liquidating.remove(PoolKey(account: step.account.account, isolatedMarket: nil))
                 }
-                for leg in step.counterparties {
+                for leg in step.counterparties where !backstopped {
                     result.deleveragedPositions += 1
                     let id = leg.account.rawValue
                     let leverage = leverageByAccount[id] ?? 0

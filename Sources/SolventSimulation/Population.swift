@@ -33,10 +33,13 @@ public struct SimulatedAccount: Hashable, Sendable {
     /// Entry notional in USDT.
     public var entryNotional: Double { Double(size.magnitude) / 1e8 * Double(entryPrice) / 1e8 }
 
-    /// Entry notional over collateral value (collateral at `coinPrice` for coin collateral, before haircut).
-    public func leverage(coinPrice: Double) -> Double {
-        let value = collateralAsset == .settlement ? Double(collateral) / 1e6 : Double(collateral) / 1e8 * coinPrice
-        return value > 0 ? entryNotional / value : .infinity
+    /// Notional over equity at `price` (collateral at `price` for coin collateral, before
+    /// haircut, plus the position's unrealized PnL); infinite when equity is gone.
+    public func leverage(at price: Double) -> Double {
+        let contracts = Double(size) / 1e8
+        let value = collateralAsset == .settlement ? Double(collateral) / 1e6 : Double(collateral) / 1e8 * price
+        let equity = value + contracts * (price - Double(entryPrice) / 1e8)
+        return equity > 0 ? abs(contracts) * price / equity : .infinity
     }
 }
 
@@ -46,8 +49,8 @@ public struct SimulatedAccount: Hashable, Sendable {
 public struct PopulationSpec: Hashable, Sendable {
     public var accounts: Int
     public var seed: UInt64
-    /// Leverage = entry notional / collateral value: log-normal around the median, clamped to
-    /// [1, the schedule's maximum at the position's notional].
+    /// Leverage = notional / equity at the start price: log-normal around the median, clamped
+    /// to [1, the schedule's maximum at the position's notional].
     public var leverageMedian: Double = 8
     public var leverageSigma: Double = 0.9
     /// Entry notional (USDT): log-normal around the median, clamped to [10, 50,000,000].
@@ -107,7 +110,12 @@ public enum PopulationGenerator {
                 ceiling = entryNotional * 1e6 / Double(initial)
             }
             let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
-            let value = entryNotional / leverage
+            // Leverage as the venue sees it now: equity at the start price (collateral plus the
+            // position's unrealized PnL) is the start notional over the leverage, so no account
+            // starts below its initial margin whatever its entry.
+            let startNotional = Double(size) / 1e8 * start
+            let unrealized = (long ? 1 : -1) * Double(size) / 1e8 * (start - Double(entryAtoms) / 1e8)
+            let value = max(startNotional / leverage - unrealized, startNotional / leverage * 0.1)
             let collateral = coin ? Int64((value / coinHaircut / start * 1e8).rounded(.up)) : Int64((value * 1e6).rounded(.up))
             result.append(SimulatedAccount(id: UInt64(id), size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
                                            collateralAsset: coin ? .coin : .settlement, isolated: isolated))

@@ -46,12 +46,13 @@ public struct SimulationResult: Sendable {
     public var steps = 0
     public var liquidatedAccounts = 0
     public var liquidatedNotional = 0.0
-    /// Losses beyond the liquidated accounts' equity: what the fund paid plus what it could not.
+    /// Losses beyond the liquidated accounts' equity: what the fund paid (`fundDraw`), what
+    /// auto-deleveraging or socialization placed on counterparties (`reallocated`), and what
+    /// nothing placed (the venue's book bears it; the asset's recorded `deficit`).
     public var badDebt = 0.0
     public var fundDraw = 0.0
-    /// Of the bad debt the fund could not pay: placed on counterparties (ADL) or socialized.
     public var reallocated = 0.0
-    /// Left as the asset's recorded deficit.
+    /// The asset's recorded deficit at the end (positive: a loss).
     public var deficit = 0.0
     public var penalties = 0.0
     public var keeperRewards = 0.0
@@ -62,6 +63,7 @@ public struct SimulationResult: Sendable {
     public var deleveragedAccounts = 0
     public var deleveragedMedianLeverage: Double? = nil
     public var deleveragedSample: [DeleveragingHit] = []
+    public var backstopSteps = 0
     public var auctionsStarted = 0
     public var auctionResets = 0
     public var breakerTrips = 0

@@ -1,0 +1,263 @@
+import ArgumentParser
+import Foundation
+import SolventCore
+import SolventSimulation
+
+/// `solvent simulate`: a liquidation cascade on a real (or user) price path, through the engine,
+/// for a seeded or exported population; `--compare` runs the same crash under other settings.
+public struct SimulateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate a liquidation cascade on a price path through the engine (JSON on stdout, progress on stderr).",
+        discussion: """
+        The path is the bars of --prices (timestamp,open,high,low,close[,volume]); inside each bar the price goes \
+        open → the extreme nearer the open → the farther extreme → close, at 0, ¼, ½ and ¾ of the bar (--path intrabar), \
+        or only the close (--path close). The simulated price is the path's price moved by the impact of the \
+        population's forced flow: sqrt: c·√(Q/D), linear: c·Q/D, with D = --depth × open interest, thinning with the \
+        drawdown (D·max(floor, 1 − thinning·drawdown)) and decaying with --half-life.
+
+        --compare KEY=VALUE[,KEY=VALUE...] (repeatable) adds a run with those overrides. Keys: mechanism \
+        (orderbook|auction|backstop), loss (adl|socialized|venue), fund (× open interest), breaker (fraction or off), \
+        maintenance (flat rate), margin (preset name), impact (none|linear|sqrt), coefficient, depth, thinning, \
+        half-life (seconds or permanent), step (step fraction), penalty.
+        """)
+
+    @Option(help: "OHLC bars (CSV: timestamp,open,high,low,close[,volume]).")
+    public var prices: String
+    @Option(help: "First bar to use (ISO 8601, e.g. 2020-03-11T00:00:00Z).")
+    public var from: String?
+    @Option(help: "Last bar to use (ISO 8601).")
+    public var to: String?
+    @Option(help: "intrabar (open, nearer extreme, farther extreme, close) or close.")
+    public var path = "intrabar"
+    @Option(help: "Accounts in the seeded population.")
+    public var accounts = 10_000
+    @Option(help: "Seed of the population.")
+    public var seed: UInt64 = 7
+    @Option(help: "A venue's population instead (CSV: account,size,entry_price,collateral,collateral_asset,isolated).")
+    public var population: String?
+    @Option(help: "Also write the population used as CSV here.")
+    public var writePopulation: String?
+    @Option(help: "Median leverage of the seeded population.")
+    public var leverageMedian = 8.0
+    @Option(help: "Log-sd of the leverage.")
+    public var leverageSigma = 0.9
+    @Option(help: "Median position notional (USDT).")
+    public var notionalMedian = 2_000.0
+    @Option(help: "Share of long positions.")
+    public var longFraction = 0.6
+    @Option(help: "Share of isolated positions.")
+    public var isolatedFraction = 0.3
+    @Option(help: "Share of cross accounts with BTC as collateral.")
+    public var coinCollateral = 0.1
+    @Option(help: "Margin tiers: a preset name (\(MarketPresets.all.map(\.name).joined(separator: ", "))).")
+    public var margin = "binance-btcusdt-2021"
+    @Option(help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
+    public var maintenance: Double?
+    @Option(help: "orderbook, auction or backstop.")
+    public var mechanism = "orderbook"
+    @Option(help: "Who bears losses beyond the fund: adl, socialized or venue.")
+    public var loss = "adl"
+    @Option(help: "Insurance fund at the start, as a fraction of open interest notional.")
+    public var fund = 0.01
+    @Option(help: "Price-move breaker: a move above this fraction within 5 minutes pauses liquidations for 5 minutes (or off).")
+    public var breaker = "off"
+    @Option(help: "Impact of forced flow: none, linear or sqrt.")
+    public var impact = "sqrt"
+    @Option(help: "Impact coefficient (c).")
+    public var coefficient = 0.1
+    @Option(help: "Depth D as a multiple of open interest (contracts).")
+    public var depth = 1.0
+    @Option(help: "Depth thinning with the drawdown.")
+    public var thinning = 2.0
+    @Option(help: "Impact half-life in seconds, or permanent.")
+    public var halfLife = "3600"
+    @Option(help: "Auditor: every-event, every-point, end (default: every-point up to 100,000 accounts, else end).")
+    public var audit: String?
+    @Option(help: "A run with these overrides beside the base run (repeatable).")
+    public var compare: [String] = []
+    @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
+    public var html: String?
+
+    public init() {}
+
+    public func run() throws {
+        do {
+            let report = try Self.simulate(self) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if let html {
+                guard FileManager.default.createFile(atPath: html, contents: Data(SimulationReport.html(report).utf8)) else {
+                    throw InputError(html, "cannot write the file")
+                }
+                FileHandle.standardError.write(Data("simulate: wrote \(html)\n".utf8))
+            }
+            print(SimulationReport.json(report))
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The runs of one invocation: the path, the population, and each configuration's result.
+    public struct Report {
+        public var pricesFile: String
+        public var path: [CascadeSimulator.PricePoint]
+        public var populationSource: String
+        public var runs: [SimulationResult]
+        public var seconds: [Double]
+    }
+
+    public static func simulate(_ options: SimulateCommand, log: (String) -> Void) throws -> Report {
+        guard let pathKind = IndexReplay.Path(rawValue: options.path) else { throw InputError("--path", "expected intrabar or close") }
+        let from = try options.from.map { try timestamp($0, "--from") }
+        let to = try options.to.map { try timestamp($0, "--to") }
+        let bars: [OHLCVBar]
+        do { bars = try OHLCVFile.load(path: options.prices, from: from, to: to) } catch let error as InputError { throw error }
+        guard bars.count >= 1 else { throw InputError(options.prices, "no bars in the chosen range") }
+        let points = IndexReplay.points(of: bars, path: pathKind).map { CascadeSimulator.PricePoint(time: $0.time, price: $0.price) }
+        var base = try configuration(options)
+        base.label = "base"
+        var configs = [base]
+        for text in options.compare {
+            var variant = base
+            try apply(overrides: text, to: &variant)
+            variant.label = text
+            configs.append(variant)
+        }
+        let population: [SimulatedAccount]
+        let source: String
+        if let file = options.population {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError(file, "cannot read the file") }
+            do { population = try PopulationFile.parse(text, lotSize: 100_000) } catch let problem as PopulationFile.Problem {
+                throw InputError(file, problem.description)
+            }
+            source = file
+        } else {
+            var spec = PopulationSpec(accounts: options.accounts, seed: options.seed)
+            spec.leverageMedian = options.leverageMedian
+            spec.leverageSigma = options.leverageSigma
+            spec.notionalMedian = options.notionalMedian
+            spec.longFraction = options.longFraction
+            spec.isolatedFraction = options.isolatedFraction
+            spec.coinCollateralFraction = options.coinCollateral
+            if let (field, reason) = spec.validate() { throw InputError("population", "\(field): expected \(reason)") }
+            population = PopulationGenerator.generate(spec, startPrice: points[0].price.atoms, margin: base.margin, lotSize: 100_000,
+                                                      coinHaircut: CascadeSimulator.coinHaircut)
+            source = "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
+        }
+        if let file = options.writePopulation {
+            guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8)) else {
+                throw InputError(file, "cannot write the file")
+            }
+        }
+        // Depth is given as a multiple of the population's open interest (so a sample of a venue
+        // cascades like the whole venue); the simulator takes contracts.
+        let longs = population.reduce(0.0) { $0 + max(0, Double($1.size)) } / 1e8
+        let shorts = population.reduce(0.0) { $0 + max(0, -Double($1.size)) } / 1e8
+        for index in configs.indices { configs[index].impact.depth *= max(longs, shorts, 0.001) }
+        var runs: [SimulationResult] = []
+        var seconds: [Double] = []
+        for config in configs {
+            let started = Date()
+            log("simulate [\(config.label)]: setting up \(population.count) accounts")
+            var simulator: CascadeSimulator
+            do { simulator = try CascadeSimulator(config: config, population: population, start: points[0]) } catch let error as CascadeSimulator.SetupError {
+                throw InputError(config.label, error.description)
+            }
+            let every = max(1, points.count / 20)
+            let result = simulator.run(path: points) { done, total, point in
+                if done % every == 0 || done == total {
+                    log("simulate [\(config.label)]: \(done)/\(total) points, price \(format(point.price)) (path \(format(point.exogenous))), fund \(format(point.fund)), bad debt \(format(point.badDebt))")
+                }
+            }
+            seconds.append(Date().timeIntervalSince(started))
+            log("simulate [\(config.label)]: \(result.steps) steps, \(format(result.liquidatedNotional)) USDT liquidated in \(String(format: "%.1f", seconds.last!)) s")
+            runs.append(result)
+        }
+        return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
+    }
+
+    static func timestamp(_ text: String, _ option: String) throws -> Timestamp {
+        guard let time = OHLCVFile.parseTimestamp(text) else { throw InputError(option, "expected an ISO 8601 time such as 2020-03-11T00:00:00Z") }
+        return time
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+
+    /// The base configuration from the options.
+    static func configuration(_ options: SimulateCommand) throws -> SimulationConfig {
+        var config = SimulationConfig(margin: try schedule(preset: options.margin, maintenance: options.maintenance),
+                                      impact: MarketImpact(shape: .squareRoot, coefficient: options.coefficient, depth: 1))
+        try apply(key: "mechanism", value: options.mechanism, to: &config)
+        try apply(key: "loss", value: options.loss, to: &config)
+        try apply(key: "fund", value: "\(options.fund)", to: &config)
+        try apply(key: "breaker", value: options.breaker, to: &config)
+        try apply(key: "impact", value: options.impact, to: &config)
+        try apply(key: "depth", value: "\(options.depth)", to: &config)
+        try apply(key: "thinning", value: "\(options.thinning)", to: &config)
+        try apply(key: "half-life", value: options.halfLife, to: &config)
+        config.impact.floor = 0.2
+        if let audit = options.audit {
+            guard let level = SimulationConfig.AuditLevel(rawValue: audit) else { throw InputError("--audit", "expected every-event, every-point or end") }
+            config.audit = level
+        } else {
+            config.audit = options.population == nil && options.accounts > 100_000 ? .end : .everyPoint
+        }
+        return config
+    }
+
+    static func schedule(preset: String, maintenance: Double?) throws -> MarginSchedule {
+        if let rate = maintenance {
+            guard rate > 0 && rate <= 0.5 else { throw InputError("maintenance", "expected a rate above 0, at most 0.5") }
+            let tier = RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64((2 * rate * 1e9).rounded())),
+                                maintenanceRate: Rate(atoms: Int64((rate * 1e9).rounded())))
+            return .tiered(try RiskTierTable.make(tiers: [tier]).get())
+        }
+        guard let preset = MarketPresets.named(preset) else {
+            throw InputError("margin", "unknown preset \(preset); expected one of \(MarketPresets.all.map(\.name).joined(separator: ", "))")
+        }
+        return preset.margin
+    }
+
+    /// Applies "key=value,key=value" overrides (a `--compare` entry).
+    static func apply(overrides: String, to config: inout SimulationConfig) throws {
+        let pairs = overrides.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+        guard !pairs.isEmpty, pairs.allSatisfy({ $0.count == 2 && !$0[0].isEmpty }) else {
+            throw InputError("--compare \(overrides)", "expected KEY=VALUE[,KEY=VALUE...]")
+        }
+        for pair in pairs { try apply(key: pair[0].trimmingCharacters(in: .whitespaces), value: pair[1].trimmingCharacters(in: .whitespaces), to: &config) }
+    }
+
+    static func apply(key: String, value: String, to config: inout SimulationConfig) throws {
+        func number(_ low: Double, _ high: Double) throws -> Double {
+            guard let number = Double(value), number >= low, number <= high else { throw InputError(key, "expected a number from \(low) to \(high), got \(value)") }
+            return number
+        }
+        switch key {
+        case "mechanism":
+            guard let mechanism = SimulationConfig.Mechanism(rawValue: value) else { throw InputError(key, "expected orderbook, auction or backstop, got \(value)") }
+            config.mechanism = mechanism
+        case "loss":
+            guard let loss = SimulationConfig.LossAllocation(rawValue: value) else { throw InputError(key, "expected adl, socialized or venue, got \(value)") }
+            config.lossAllocation = loss
+        case "fund": config.insuranceFundFraction = try number(0, 10)
+        case "breaker": config.breakerThreshold = value == "off" ? nil : try number(0.001, 0.99)
+        case "maintenance": config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5))
+        case "margin":
+            if value == "portfolio" {
+                throw InputError(key, "portfolio margin of perpetual books is not an engine margin model yet (issue #5); use a preset or maintenance=RATE")
+            }
+            config.margin = try schedule(preset: value, maintenance: nil)
+        case "impact":
+            guard let shape = MarketImpact.Shape(rawValue: value) else { throw InputError(key, "expected none, linear or sqrt, got \(value)") }
+            config.impact.shape = shape
+        case "coefficient": config.impact.coefficient = try number(0, 10)
+        case "depth": config.impact.depth = try number(0.000001, 1_000)   // × open interest, resolved at run time
+        case "thinning": config.impact.thinning = try number(0, 100)
+        case "half-life": config.impact.halfLifeSeconds = value == "permanent" ? nil : try number(1, 1e9)
+        case "step": config.stepFraction = try number(0.01, 1)
+        case "penalty": config.penaltyRate = try number(0, 0.1)
+        default:
+            throw InputError(key, "unknown setting; expected mechanism, loss, fund, breaker, maintenance, margin, impact, coefficient, depth, thinning, half-life, step or penalty")
+        }
+    }
+}
