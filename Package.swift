@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore"]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
-        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore"]),
+        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),
     ],
     swiftLanguageModes: [.v6]

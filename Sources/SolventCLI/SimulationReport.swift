@@ -3,7 +3,7 @@ import SolventSimulation
 
 /// The cascade simulator's outputs: JSON (every figure and the per-point series; the same inputs
 /// give the same bytes) and a self-contained HTML report (inline SVG, no scripts, nothing fetched).
-enum SimulationReport {
+public enum SimulationReport {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     static func summary(_ run: SimulationResult) -> [String: Any] {
@@ -45,7 +45,7 @@ enum SimulationReport {
         ]
     }
 
-    static func json(_ report: SimulateCommand.Report) -> String {
+    public static func json(_ report: SimulateCommand.Report) -> String {
         let object: [String: Any] = [
             "prices": report.pricesFile,
             "path": ["points": report.path.count, "from": iso(report.path.first?.time.nanoseconds ?? 0),
@@ -57,7 +57,7 @@ enum SimulationReport {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func html(_ report: SimulateCommand.Report) -> String {
+    public static func html(_ report: SimulateCommand.Report) -> String {
         let runs = report.runs
         let times = report.path.map(\.time.nanoseconds)
         func row(_ name: String, _ value: (SimulationResult) -> String) -> String {
