@@ -60,7 +60,7 @@ public struct SimulateCommand: ParsableCommand {
     public var loss = "adl"
     @Option(help: "Insurance fund at the start, as a fraction of open interest notional.")
     public var fund = 0.01
-    @Option(help: "Price-move breaker: a move above this fraction within 5 minutes pauses liquidations for 5 minutes (or off).")
+    @Option(help: "Price-move breaker: a mark move above this fraction within an hour pauses liquidations for 10 minutes (or off).")
     public var breaker = "off"
     @Option(help: "Impact of forced flow: none, linear or sqrt.")
     public var impact = "sqrt"
@@ -163,6 +163,7 @@ public struct SimulateCommand: ParsableCommand {
             do { simulator = try CascadeSimulator(config: config, population: population, start: points[0]) } catch let error as CascadeSimulator.SetupError {
                 throw InputError(config.label, error.description)
             }
+            log("simulate [\(config.label)]: set up in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; \(points.count) points to run")
             let every = max(1, points.count / 20)
             let result = simulator.run(path: points) { done, total, point in
                 if done % every == 0 || done == total {

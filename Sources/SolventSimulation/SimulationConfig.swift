@@ -34,10 +34,11 @@ public struct SimulationConfig: Hashable, Sendable {
     /// The insurance fund at the start, as a fraction of the open interest's notional (long side).
     public var insuranceFundFraction = 0.01
     /// The price-move circuit breaker: a move above this fraction within `breakerWindowSeconds`
-    /// pauses liquidations for `breakerCoolDownSeconds`. nil: off.
+    /// pauses liquidations for `breakerCoolDownSeconds`. nil: off. The window spans an hour so
+    /// that it sees more than one point of an hourly path.
     public var breakerThreshold: Double? = nil
-    public var breakerWindowSeconds: Int64 = 300
-    public var breakerCoolDownSeconds: Int64 = 300
+    public var breakerWindowSeconds: Int64 = 3_600
+    public var breakerCoolDownSeconds: Int64 = 600
     public var impact: MarketImpact
     /// Slippage of the engine's own liquidation fills: c · √(step notional / depth notional),
     /// with the depth notional = impact depth × start price (the engine's `DepthModel`).

@@ -52,6 +52,7 @@ struct CascadeFixedPointTests {
         let a = lambda * Self.size * Double(Self.accounts) / ((Self.l1 - Self.l0) * Self.depth)
         let expected = Self.p0 * (1 - a * Self.l1) / (1 - a * Self.p0)
         let simulated = try Self.simulate(MarketImpact(shape: .linear, coefficient: lambda, depth: Self.depth))
+        print("linear impact: simulated \(simulated), closed form \(expected)")
         let gain = a * Self.p0 / (1 - a * Self.p0)
         let tolerance = (gain + 1) * (Self.l1 - Self.l0) / Double(Self.accounts) + 0.2
         #expect(abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
@@ -64,6 +65,7 @@ struct CascadeFixedPointTests {
         let y = (beta + (beta * beta + 4 * (Self.l1 - Self.p0)).squareRoot()) / 2
         let expected = Self.l1 - y * y
         let simulated = try Self.simulate(MarketImpact(shape: .squareRoot, coefficient: c, depth: Self.depth))
+        print("square-root impact: simulated \(simulated), closed form \(expected)")
         let gain = beta / (2 * y)
         let tolerance = (gain + 1) * (Self.l1 - Self.l0) / Double(Self.accounts) * 2 + 0.2
         #expect(abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
