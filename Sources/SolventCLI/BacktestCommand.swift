@@ -21,7 +21,7 @@ public struct BacktestCommand: ParsableCommand {
     public var prices: [String] = []
     @Option(help: "Portfolio file (JSON).")
     public var portfolio: String
-    @Option(help: "historical, fhs, normal or student-t.")
+    @Option(help: "historical, fhs, normal, student-t or monte-carlo.")
     public var model: String = "historical"
     @Option(help: "Confidence of the margin (0.99 = 99 %).")
     public var confidence: Double = 0.99
@@ -33,6 +33,10 @@ public struct BacktestCommand: ParsableCommand {
     public var lambda: Double = 0.94
     @Option(help: "Degrees of freedom of the student-t model (above 2).")
     public var dof: Double = 4
+    @Option(help: "Scenarios per forecast of the monte-carlo model.")
+    public var draws: Int = 10_000
+    @Option(help: "Seed of the monte-carlo model (the same seed, the same margins).")
+    public var seed: UInt64 = 1
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
 
@@ -41,7 +45,7 @@ public struct BacktestCommand: ParsableCommand {
     public func run() throws {
         do {
             let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
-                                   horizon: horizon, window: window, lambda: lambda, degrees: dof) { done, total in
+                                   horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed) { done, total in
                 FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
             }
             if let html {
@@ -70,20 +74,23 @@ public struct BacktestCommand: ParsableCommand {
 
     /// The JSON summary as a dictionary (also used by tests).
     public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
-                               window: Int, lambda: Double, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
+                               window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                               progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
         try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
-                lambda: lambda, degrees: degrees, progress: progress).summary
+                lambda: lambda, degrees: degrees, draws: draws, seed: seed, progress: progress).summary
     }
 
     /// Loads, aligns, runs and tests.
     public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
-                           window: Int, lambda: Double, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) throws -> Run {
+                           window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> Run {
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
             throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
         }
         guard confidence > 0.5 && confidence < 1 else { throw InputError("--confidence", "expected a level between 0.5 and 1, got \(confidence)") }
         guard lambda > 0 && lambda < 1 else { throw InputError("--lambda", "expected a decay between 0 and 1") }
         guard window >= 10 else { throw InputError("--window", "expected at least 10 periods") }
+        guard draws >= 100 && draws <= 10_000_000 else { throw InputError("--draws", "expected 100 to 10,000,000 scenarios") }
         guard degrees > 2 && degrees <= 1_000 else { throw InputError("--dof", "expected degrees of freedom above 2 (the variance must exist)") }
         let horizonSeconds: Int64
         switch horizon {
@@ -145,7 +152,7 @@ public struct BacktestCommand: ParsableCommand {
             throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
         }
         let result = RollingBacktest.run(returns: returns, exposures: exposures, model: model, window: window, confidence: confidence,
-                                         lambda: lambda, degrees: degrees, progress: progress)
+                                         lambda: lambda, degrees: degrees, draws: draws, seed: seed, progress: progress)
         let exceptions = result.exceptions
         let rate = 1 - confidence
         let tests = CoverageTests.conditionalCoverage(exceptions, expectedRate: rate)
@@ -155,6 +162,7 @@ public struct BacktestCommand: ParsableCommand {
         let count = exceptions.filter { $0 }.count
         let summary: [String: Any] = [
             "model": model.rawValue, "confidence": confidence, "horizon": horizon, "window": window,
+            "seed": model == .monteCarlo ? Int(truncatingIfNeeded: seed) as Any : NSNull(),
             "observations": exceptions.count, "exceptions": count, "expectedExceptions": rate * Double(exceptions.count),
             "kupiec": test(tests.coverage), "christoffersenIndependence": test(tests.independence),
             "christoffersenConditional": test(tests.conditional),

@@ -51,6 +51,25 @@ struct BacktestCommandTests {
         }
     }
 
+    /// Monte Carlo: a correct model on normal returns, and deterministic by seed.
+    @Test func monteCarloPassesAndIsDeterministicBySeed() throws {
+        let prices = Self.files.file("normal_walk_mc.csv", Self.series(days: 600, seed: 5))
+        let portfolio = Self.files.file("long_mc.json", #"{"positions": [{"symbol": "NORMAL", "quantity": "10"}]}"#)
+        func run(seed: UInt64) throws -> BacktestCommand.Run {
+            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "monte-carlo", confidence: 0.99, horizon: "1d",
+                                    window: 250, lambda: 0.97, draws: 1_000, seed: seed)
+        }
+        let first = try run(seed: 3), again = try run(seed: 3), other = try run(seed: 4)
+        #expect(first.margins == again.margins)
+        #expect(first.margins != other.margins)
+        #expect((first.summary["kupiec"] as! [String: Any])["verdict"] as? String == "accept")
+        // Against the normal model on the same history: the same σ, so margins within sampling error.
+        let normal = try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99, horizon: "1d",
+                                             window: 250, lambda: 0.97)
+        let ratio = first.margins.reduce(0, +) / normal.margins.reduce(0, +)
+        #expect(abs(ratio - 1) < 0.05, "monte carlo / normal mean margin \(ratio)")
+    }
+
     /// The HTML report: self-contained (no script, nothing fetched), one red mark per exception.
     @Test func htmlReport() throws {
         let prices = Self.files.file("report_walk.csv", Self.series(days: 600, seed: 17))

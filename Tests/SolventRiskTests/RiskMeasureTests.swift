@@ -39,6 +39,23 @@ struct RiskMeasureTests {
         #expect(abs(RiskMeasures.valueAtRisk(losses: simulated, confidence: 0.99) - 2.326) < 0.03)
     }
 
+    /// The multi-asset Monte Carlo pieces: a Cholesky factor reproduces its matrix, and the
+    /// EWMA covariance of a constant vector is its outer product.
+    @Test func monteCarloCovarianceAndFactor() {
+        let c = [[4.0, 2, 0.4], [2, 5, 1], [0.4, 1, 3]]
+        let l = MonteCarloVaR.choleskyFactor(c)
+        for i in 0..<3 { for j in 0..<3 {
+            let value = (0..<3).reduce(0.0) { $0 + l[i][$1] * l[j][$1] }
+            #expect(abs(value - c[i][j]) < 1e-12)
+        } }
+        let constant = [[Double]](repeating: [0.01, -0.02], count: 50)
+        let cov = MonteCarloVaR.ewmaCovariance(constant, lambda: 0.94)
+        #expect(abs(cov[0][1] + 0.0002) < 1e-15 && abs(cov[1][1] - 0.0004) < 1e-15)
+        // A singular matrix gives a finite factor, not NaN.
+        let singular = MonteCarloVaR.choleskyFactor([[1, 1], [1, 1]]).joined().allSatisfy { $0.isFinite }
+        #expect(singular)
+    }
+
     @Test func marginPolicies() {
         #expect(MarginPolicy.diversificationCap(standAlone: [60, 40], portfolio: 40) == 52)
         let apc = MarginPolicy.antiProcyclical(model: 100, stressed: 200, tenYear: 150)

@@ -13,6 +13,9 @@ public enum RollingBacktest {
         case normal
         /// The same with a Student-t quantile (unit variance, `degrees` degrees of freedom).
         case studentT = "student-t"
+        /// Seeded Monte Carlo: `draws` joint normal returns with the window's EWMA covariance,
+        /// each fully revalued (e^r − 1), VaR of the simulated losses.
+        case monteCarlo = "monte-carlo"
     }
 
     public struct Series: Sendable {
@@ -26,7 +29,8 @@ public enum RollingBacktest {
     /// `returns[t][a]`: log return of asset a over period t; `exposures[t][a]`: the money held in
     /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
-                           lambda: Double = 0.94, degrees: Double = 4, progress: ((Int, Int) -> Void)? = nil) -> Series {
+                           lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                           progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
         let periods = returns.count
@@ -64,6 +68,24 @@ public enum RollingBacktest {
                 var variance = pnl.prefix(max(2, pnl.count / 10)).map { $0 * $0 }.reduce(0, +) / Double(max(2, pnl.count / 10))
                 for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
                 margin = z * variance.squareRoot()
+            case .monteCarlo:
+                let factor = MonteCarloVaR.choleskyFactor(MonteCarloVaR.ewmaCovariance(Array(history), lambda: lambda))
+                // One stream per period, from the seed and the period: a period's margin does not
+                // depend on how many periods ran before it.
+                var random = MonteCarloVaR.Stream(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t))
+                var draw = [Double](repeating: 0, count: assets)
+                var scenario = [Double](repeating: 0, count: assets)
+                var simulated = [Double](repeating: 0, count: draws)
+                for index in 0..<draws {
+                    for a in 0..<assets { draw[a] = random.normal() }
+                    for a in 0..<assets {
+                        var value = 0.0
+                        for b in 0...a { value += factor[a][b] * draw[b] }
+                        scenario[a] = value
+                    }
+                    simulated[index] = loss(exposure, scenario)
+                }
+                margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
             }
             margins.append(max(0, margin))
             losses.append(loss(exposure, returns[t]))

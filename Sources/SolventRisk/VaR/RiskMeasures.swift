@@ -64,23 +64,65 @@ public enum FilteredHistoricalSimulation {
     public static func halfLife(lambda: Double) -> Double { Double.log(0.5) / Double.log(lambda) }
 }
 
-/// Seeded Monte Carlo of a normal daily return with volatility σ over a horizon.
+/// Seeded Monte Carlo: a normal daily return with volatility σ over a horizon (one asset), and
+/// the pieces of the multi-asset model (EWMA covariance, its Cholesky factor, a seeded stream of
+/// normals) the rolling backtest uses.
 public enum MonteCarloVaR {
-    public static func losses(position: Double, sigma: Double, horizon: Double = 1, draws: Int, seed: UInt64) -> [Double] {
-        var state = seed
-        func next() -> Double {
+    /// SplitMix64 with Box–Muller normals: the same seed, the same draws.
+    public struct Stream: Sendable {
+        var state: UInt64
+        var spare: Double? = nil
+        public init(seed: UInt64) { state = seed }
+        public mutating func unit() -> Double {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
         }
-        let scale = sigma * horizon.squareRoot()
-        return (0..<draws).map { _ in
-            let u1 = max(next(), 1e-300)
-            let normal = (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * next())
-            return -position * (Double.exp(normal * scale) - 1)
+        public mutating func normal() -> Double {
+            if let value = spare { spare = nil; return value }
+            let radius = (-2 * Double.log(max(unit(), 1e-300))).squareRoot()
+            let angle = 2 * Double.pi * unit()
+            spare = radius * Double.sin(angle)
+            return radius * Double.cos(angle)
         }
+    }
+
+    public static func losses(position: Double, sigma: Double, horizon: Double = 1, draws: Int, seed: UInt64) -> [Double] {
+        var stream = Stream(seed: seed)
+        let scale = sigma * horizon.squareRoot()
+        return (0..<draws).map { _ in -position * (Double.exp(stream.normal() * scale) - 1) }
+    }
+
+    /// EWMA covariance of return vectors (decay λ), seeded with the sample covariance of the
+    /// first tenth (at least two) of them.
+    public static func ewmaCovariance(_ returns: [[Double]], lambda: Double) -> [[Double]] {
+        let assets = returns.first?.count ?? 0
+        let seedCount = max(2, returns.count / 10)
+        var covariance = [[Double]](repeating: [Double](repeating: 0, count: assets), count: assets)
+        for r in returns.prefix(seedCount) {
+            for a in 0..<assets { for b in 0..<assets { covariance[a][b] += r[a] * r[b] / Double(seedCount) } }
+        }
+        for r in returns {
+            for a in 0..<assets { for b in 0..<assets { covariance[a][b] = lambda * covariance[a][b] + (1 - lambda) * r[a] * r[b] } }
+        }
+        return covariance
+    }
+
+    /// Lower-triangular L with L Lᵀ = C; a non-positive pivot (a singular or not quite positive
+    /// definite C) is floored at a tiny variance rather than producing NaN.
+    public static func choleskyFactor(_ c: [[Double]]) -> [[Double]] {
+        let n = c.count
+        var l = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = c[i][j]
+                for k in 0..<j { sum -= l[i][k] * l[j][k] }
+                if i == j { l[i][j] = max(sum, 1e-24).squareRoot() } else { l[i][j] = l[j][j] > 0 ? sum / l[j][j] : 0 }
+            }
+        }
+        return l
     }
 }
 
