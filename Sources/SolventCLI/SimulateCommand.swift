@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SolventCore
+import SolventRisk
 import SolventSimulation
 
 /// `solvent simulate`: a liquidation cascade on a real (or user) price path, through the engine,
@@ -50,7 +51,7 @@ public struct SimulateCommand: ParsableCommand {
     public var isolatedFraction = 0.3
     @Option(help: "Share of cross accounts with BTC as collateral.")
     public var coinCollateral = 0.1
-    @Option(help: "Margin tiers: a preset name (\(MarketPresets.all.map(\.name).joined(separator: ", "))).")
+    @Option(help: "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid).")
     public var margin = "binance-btcusdt-2021"
     @Option(help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
     public var maintenance: Double?
@@ -207,6 +208,7 @@ public struct SimulateCommand: ParsableCommand {
     }
 
     static func schedule(preset: String, maintenance: Double?) throws -> MarginSchedule {
+        if preset == "portfolio" && maintenance == nil { return portfolioSchedule() }
         if let rate = maintenance {
             guard rate > 0 && rate <= 0.5 else { throw InputError("maintenance", "expected a rate above 0, at most 0.5") }
             let tier = RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64((2 * rate * 1e9).rounded())),
@@ -214,9 +216,24 @@ public struct SimulateCommand: ParsableCommand {
             return .tiered(try RiskTierTable.make(tiers: [tier]).get())
         }
         guard let preset = MarketPresets.named(preset) else {
-            throw InputError("margin", "unknown preset \(preset); expected one of \(MarketPresets.all.map(\.name).joined(separator: ", "))")
+            throw InputError("margin", "unknown preset \(preset); expected portfolio or one of \(MarketPresets.all.map(\.name).joined(separator: ", "))")
         }
         return preset.margin
+    }
+
+    /// Portfolio margin of a one-perpetual account: the scan risk of one contract long and one
+    /// short on the Deribit-style grid (`ScenarioGrid.paradex`: ±16 % and the weighted tail
+    /// moves), the larger as the initial rate, maintenance half of it (the option files'
+    /// default factor). For a single linear position the scenario model is a flat rate, so it
+    /// becomes a one-tier table the engine applies as is.
+    static func portfolioSchedule(maintenanceFactor: Double = 0.5) -> MarginSchedule {
+        let grid = ScenarioGrid.paradex()
+        let long = ScenarioMargin.evaluate(options: [], linear: 1, spot: 1, grid: grid).scanRisk
+        let short = ScenarioMargin.evaluate(options: [], linear: -1, spot: 1, grid: grid).scanRisk
+        let initial = max(long, short)
+        let tier = RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64((initial * 1e9).rounded(.up))),
+                            maintenanceRate: Rate(atoms: Int64((initial * maintenanceFactor * 1e9).rounded(.up))))
+        return .tiered(try! RiskTierTable.make(tiers: [tier]).get())
     }
 
     /// Applies "key=value,key=value" overrides (a `--compare` entry).
@@ -243,11 +260,7 @@ public struct SimulateCommand: ParsableCommand {
         case "fund": config.insuranceFundFraction = try number(0, 10)
         case "breaker": config.breakerThreshold = value == "off" ? nil : try number(0.001, 0.99)
         case "maintenance": config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5))
-        case "margin":
-            if value == "portfolio" {
-                throw InputError(key, "portfolio margin of perpetual books is not an engine margin model yet (issue #5); use a preset or maintenance=RATE")
-            }
-            config.margin = try schedule(preset: value, maintenance: nil)
+        case "margin": config.margin = try schedule(preset: value, maintenance: nil)
         case "impact":
             guard let shape = MarketImpact.Shape(rawValue: value) else { throw InputError(key, "expected none, linear or sqrt, got \(value)") }
             config.impact.shape = shape

@@ -62,7 +62,7 @@ struct SimulateCommandTests {
         (["--mechanism", "lottery"], "orderbook, auction or backstop"),
         (["--compare", "mechanism"], "KEY=VALUE"),
         (["--compare", "colour=red"], "unknown setting"),
-        (["--compare", "margin=portfolio"], "issue #5"),
+        (["--compare", "margin=cheap"], "unknown preset"),
         (["--breaker", "2"], "0.001 to 0.99"),
         (["--maintenance", "0"], "above 0"),
         (["--accounts", "0"], "accounts"),
@@ -77,6 +77,15 @@ struct SimulateCommandTests {
         } catch let error as InputError {
             #expect(error.description.contains(expected), "\(error.description)")
         }
+    }
+
+    /// Portfolio margin of one perpetual is the scan risk of the Deribit-style grid: 16 % initial,
+    /// 8 % maintenance; the same population under it is liquidated differently than under tiers.
+    @Test func portfolioMarginComparison() throws {
+        let (report, _) = try Self.simulate(["--accounts", "500", "--compare", "margin=portfolio"])
+        #expect(report.runs[1].settings.isEmpty == false)
+        #expect(report.runs[0].digest != report.runs[1].digest)
+        #expect(report.runs[1].auditViolations.isEmpty)
     }
 
     @Test func aBadPopulationRowNamesItsLine() throws {
