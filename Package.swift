@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Solvent: a deterministic margin and liquidation engine for crypto derivatives.
 // Layers (DESIGN.md §2): SolventCore (pure engine), SolventRisk (option pricing), SolventSimulation (cascades
-// driving the engine) ← SolventCLI (file formats, reports) ← solvent (executable).
+// driving the engine), SolventStore (journal and snapshots on SQLite/PostgreSQL) ← SolventServer (HTTP,
+// WebSocket, dashboard) ← SolventCLI (file formats, reports, commands) ← solvent (executable).
 import PackageDescription
 
 let package = Package(
@@ -11,12 +12,21 @@ let package = Package(
         .library(name: "SolventCore", targets: ["SolventCore"]),
         .library(name: "SolventRisk", targets: ["SolventRisk"]),
         .library(name: "SolventSimulation", targets: ["SolventSimulation"]),
+        .library(name: "SolventStore", targets: ["SolventStore"]),
+        .library(name: "SolventServer", targets: ["SolventServer"]),
         .executable(name: "solvent", targets: ["solvent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -29,11 +39,34 @@ let package = Package(
         ),
         .target(name: "SolventSimulation", dependencies: ["SolventCore"]),
         .target(
+            name: "SolventStore",
+            dependencies: [
+                "SolventCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "SolventServer",
+            dependencies: [
+                "SolventCore",
+                "SolventStore",
+                "SolventSimulation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
             name: "SolventCLI",
             dependencies: [
                 "SolventCore",
                 "SolventRisk",
                 "SolventSimulation",
+                "SolventStore",
+                "SolventServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +75,14 @@ let package = Package(
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),
+        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore"]),
+        .testTarget(
+            name: "SolventServerTests",
+            dependencies: [
+                "SolventServer", "SolventStore", "SolventCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

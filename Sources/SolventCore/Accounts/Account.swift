@@ -1,7 +1,7 @@
 /// A margin account: wallet balances per asset, positions (cross or isolated) and per-market
 /// settings. Arrays are kept sorted (balances by asset index, positions and settings by market
 /// index), so every walk over them is in a deterministic order.
-public struct Account: Hashable, Sendable {
+public struct Account: Hashable, Sendable, Codable {
     public var id: AccountID
     /// Wallet balance per asset: deposits − withdrawals + realized PnL + funding − fees.
     public var balances: [Balance]
@@ -18,13 +18,13 @@ public struct Account: Hashable, Sendable {
     public var isVenue: Bool { id == .venue }
 
     /// One asset's wallet balance.
-    public struct Balance: Hashable, Sendable {
+    public struct Balance: Hashable, Sendable, Codable {
         public var assetIndex: Int32
         public var atoms: Int64
     }
 
     /// The account's choice for one market: leverage and margin mode.
-    public struct MarketSetting: Hashable, Sendable {
+    public struct MarketSetting: Hashable, Sendable, Codable {
         public var marketIndex: Int32
         public var leverage: Int64
         public var isolated: Bool

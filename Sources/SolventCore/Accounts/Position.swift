@@ -3,7 +3,7 @@
 /// The position keeps its exact `cost`: the sum of the signed values it was opened at, in
 /// settlement atoms (`value(size, entry)`). Unrealized PnL is `value(size, mark) − cost`, and the
 /// entry price is derived from cost and size, so averaging into a position loses nothing.
-public struct Position: Hashable, Sendable {
+public struct Position: Hashable, Sendable, Codable {
     public var market: MarketID
     /// Index of the market in the engine's market table (dense, for the hot path).
     public var marketIndex: Int32

@@ -1,6 +1,6 @@
 /// An asset as the engine holds it: its declaration, its index price in USD, and the system's
 /// own ledger lines in that asset.
-public struct AssetState: Hashable, Sendable {
+public struct AssetState: Hashable, Sendable, Codable {
     public var spec: AssetSpec
     /// USD index price (0 = none yet).
     public var price: Int64

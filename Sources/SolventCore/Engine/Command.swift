@@ -1,6 +1,6 @@
 /// What the engine is asked to do. Commands are imperative; every one is validated completely
 /// before anything changes (DESIGN.md §4).
-public enum Command: Hashable, Sendable {
+public enum Command: Hashable, Sendable, Codable {
     case createAsset(AssetSpec)
     case createMarket(MarketSpec, RiskParameters)
     case setRiskParameters(market: MarketID, RiskParameters)
@@ -50,8 +50,8 @@ public enum Command: Hashable, Sendable {
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).
-public struct Fill: Hashable, Sendable {
-    public enum Side: String, Hashable, Sendable { case buyer, seller }
+public struct Fill: Hashable, Sendable, Codable {
+    public enum Side: String, Hashable, Sendable, Codable { case buyer, seller }
     public var market: MarketID
     public var buyer: AccountID
     public var seller: AccountID
@@ -73,7 +73,7 @@ public struct Fill: Hashable, Sendable {
 }
 
 /// A command with its place in the total order: the only input the engine accepts.
-public struct SequencedInput: Hashable, Sendable {
+public struct SequencedInput: Hashable, Sendable, Codable {
     /// One more than the previous input's.
     public var sequence: UInt64
     /// Not earlier than the previous input's.
@@ -91,7 +91,7 @@ public struct SequencedInput: Hashable, Sendable {
 }
 
 /// The result of one input: a rejection, or the events it caused (never empty).
-public enum Outcome: Hashable, Sendable {
+public enum Outcome: Hashable, Sendable, Codable {
     case rejected(Rejection)
     case applied([Event])
 

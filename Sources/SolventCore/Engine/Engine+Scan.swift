@@ -1,7 +1,7 @@
 /// Finding the accounts a mark move put at or beyond their margin-call level.
 extension Engine {
     /// One pool found at or beyond its margin-call level.
-    public struct ScanHit: Hashable, Sendable {
+    public struct ScanHit: Hashable, Sendable, Codable {
         public var account: AccountID
         public var accountIndex: Int32
         public var status: MarginStatus

@@ -4,7 +4,7 @@
 ///
 /// Every command is validated completely and turned into events before anything changes; the
 /// events carry the state they leave behind, so applying them cannot fail.
-public struct Engine: Sendable {
+public struct Engine: Sendable, Codable {
     public internal(set) var assets: [AssetState] = []
     public internal(set) var markets: [MarketState] = []
     /// Every position of each market (same index as `markets`), in the hot-path layout.
@@ -178,7 +178,7 @@ public struct Engine: Sendable {
 
 /// The ids of recently applied commands: a set for membership and a FIFO ring for eviction, so
 /// memory stays bounded and the digest sees them in a deterministic order.
-struct CommandWindow: Sendable {
+struct CommandWindow: Sendable, Codable {
     let capacity: Int
     private(set) var ring: [CommandID] = []
     private var oldest = 0

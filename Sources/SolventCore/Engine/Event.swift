@@ -3,7 +3,7 @@
 ///
 /// Large payloads are boxed (`indirect`) so that an event is a few words: a mark update that
 /// flags hundreds of thousands of pools builds an array of small events, not of the largest one.
-public enum Event: Hashable, Sendable {
+public enum Event: Hashable, Sendable, Codable {
     case assetCreated(AssetSpec)
     indirect case marketCreated(MarketSpec, RiskParameters)
     indirect case riskParametersSet(market: MarketID, RiskParameters)
@@ -46,7 +46,7 @@ public enum Event: Hashable, Sendable {
 }
 
 /// A keeper incentive paid from the insurance fund (an auction's tip and chip).
-public struct KeeperPayment: Hashable, Sendable {
+public struct KeeperPayment: Hashable, Sendable, Codable {
     public var market: MarketID
     public var keeper: AccountID
     /// Settlement atoms.
@@ -55,7 +55,7 @@ public struct KeeperPayment: Hashable, Sendable {
 }
 
 /// A pool: an account's cross margin (market nil) or one isolated position.
-public struct PoolKey: Hashable, Comparable, Sendable {
+public struct PoolKey: Hashable, Comparable, Sendable, Codable {
     public var account: AccountID
     public var isolatedMarket: MarketID?
     public init(account: AccountID, isolatedMarket: MarketID?) {
@@ -69,12 +69,12 @@ public struct PoolKey: Hashable, Comparable, Sendable {
 }
 
 /// Where a flagged pool stands.
-public enum MarginAlert: String, Hashable, Sendable {
+public enum MarginAlert: String, Hashable, Sendable, Codable {
     case marginCall
     case liquidating
 }
 
-public struct MarginStateChange: Hashable, Sendable {
+public struct MarginStateChange: Hashable, Sendable, Codable {
     public var pool: PoolKey
     /// The market whose mark update caused the change.
     public var market: MarketID
@@ -89,7 +89,7 @@ public struct MarginStateChange: Hashable, Sendable {
 }
 
 /// One oracle update's outcome: which sources counted and which did not, and why.
-public struct IndexUpdate: Hashable, Sendable {
+public struct IndexUpdate: Hashable, Sendable, Codable {
     public var market: MarketID
     public var index: Price?
     public var mark: Price?
@@ -99,7 +99,7 @@ public struct IndexUpdate: Hashable, Sendable {
 }
 
 /// One account's side of a fill, funding payment or settlement: what changed and the state after.
-public struct LegApplied: Hashable, Sendable {
+public struct LegApplied: Hashable, Sendable, Codable {
     public var account: AccountID
     /// Realized PnL (fills, settlement) or funding received (negative: paid), settlement atoms.
     public var realizedPnl: Int64
@@ -114,7 +114,7 @@ public struct LegApplied: Hashable, Sendable {
 }
 
 /// A fill as applied.
-public struct FillApplied: Hashable, Sendable {
+public struct FillApplied: Hashable, Sendable, Codable {
     public var fill: Fill
     public var buyer: LegApplied
     public var seller: LegApplied
@@ -123,7 +123,7 @@ public struct FillApplied: Hashable, Sendable {
 }
 
 /// A funding settlement or a dated future's final settlement: every position of the market.
-public struct SettlementApplied: Hashable, Sendable {
+public struct SettlementApplied: Hashable, Sendable, Codable {
     public var market: MarketID
     public var price: Price
     /// Funding rate (funding) or zero (final settlement).
@@ -133,7 +133,7 @@ public struct SettlementApplied: Hashable, Sendable {
 }
 
 /// An imported position and the venue's opposite side.
-public struct PositionImported: Hashable, Sendable {
+public struct PositionImported: Hashable, Sendable, Codable {
     public var market: MarketID
     public var account: LegApplied
     public var venue: LegApplied

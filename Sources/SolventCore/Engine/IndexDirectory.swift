@@ -4,12 +4,12 @@
 typealias AccountDirectory = IndexDirectory<AccountID>
 
 /// An id with a raw integer value, for `IndexDirectory`.
-protocol DenseID: Hashable, Sendable { var denseValue: UInt64 { get } }
+protocol DenseID: Hashable, Sendable, Codable { var denseValue: UInt64 { get } }
 extension AccountID: DenseID { var denseValue: UInt64 { rawValue } }
 extension MarketID: DenseID { var denseValue: UInt64 { UInt64(rawValue) } }
 extension AssetID: DenseID { var denseValue: UInt64 { UInt64(rawValue) } }
 
-struct IndexDirectory<ID: DenseID>: Sendable {
+struct IndexDirectory<ID: DenseID>: Sendable, Codable {
     static var directLimit: UInt64 { 1 << 25 }
     private var direct: [Int32] = []
     private var sparse: [ID: Int32] = [:]

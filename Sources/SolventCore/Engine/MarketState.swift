@@ -1,6 +1,6 @@
 /// A market as the engine holds it: declaration, parameters and prices. (Its scan table lives in
 /// `Engine.scanTables`, so reading a market never copies the table's arrays.)
-public struct MarketState: Sendable {
+public struct MarketState: Sendable, Codable {
     public var spec: MarketSpec
     public var parameters: RiskParameters
     public let valuation: ContractValuation

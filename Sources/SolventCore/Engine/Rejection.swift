@@ -1,7 +1,7 @@
 /// An expected refusal of a command: a stable numeric code (never renumbered), the field at
 /// fault and a message that says what is expected (DESIGN.md §6).
-public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: UInt16, Sendable, CaseIterable {
+public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Codable {
+    public enum Code: UInt16, Sendable, CaseIterable, Codable {
         case duplicateCommand = 1
         case unknownAsset = 2
         case unknownMarket = 3

@@ -1,7 +1,7 @@
 /// How a Dutch auction's price falls from its starting price `top` (Maker's Abacus contracts,
 /// engines.md §3.1). Fixed point throughout; every rounding is upward, so the system never sells
 /// below the curve.
-public enum AuctionCurve: Hashable, Sendable {
+public enum AuctionCurve: Hashable, Sendable, Codable {
     /// `top × (duration − elapsed) / duration`, 0 after `duration` (nanoseconds).
     case linear(duration: Int64)
     /// `top × cut^⌊elapsed / step⌋` (step in nanoseconds).

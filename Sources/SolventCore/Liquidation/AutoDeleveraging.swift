@@ -2,7 +2,7 @@
 /// published deterministic order (exchanges.md §1.7, §2.4, §5.4; DESIGN.md invariant 7).
 public enum AutoDeleveraging {
     /// A position that could be deleveraged, with what its ranking needs.
-    public struct Candidate: Hashable, Sendable {
+    public struct Candidate: Hashable, Sendable, Codable {
         public var account: AccountID
         /// Absolute size available to reduce (contracts atoms).
         public var size: Int64
@@ -38,7 +38,7 @@ public enum AutoDeleveraging {
     }
 
     /// The venues' ranking scores (higher is deleveraged first).
-    public enum Ranking: String, Hashable, Sendable {
+    public enum Ranking: String, Hashable, Sendable, Codable {
         /// BitMEX/Bybit: PnL% × effective leverage (PnL% / leverage when PnL% < 0), with
         /// effective leverage = |mark value| / (mark value − bankruptcy value) on signed values.
         case profitTimesLeverage

@@ -13,9 +13,9 @@
 /// built (`version`), and patches every account a step touches, so the order read is always the
 /// order a full re-ranking would give (unit tests, the crash test and the seeded workload check
 /// exactly that).
-struct DeleveragingQueue: Sendable {
+struct DeleveragingQueue: Sendable, Codable {
     /// What a step needs of a ranked candidate.
-    struct Entry: Sendable {
+    struct Entry: Sendable, Codable {
         var score: Double
         var account: AccountID
         var accountIndex: Int32

@@ -2,7 +2,7 @@
 /// above the mark, decay along `curve`, restart when older than `tail` or when the price has
 /// fallen below `cusp` × top; a keeper who starts or restarts an auction earns `tipFlat` +
 /// `chip` × debt, and a partial take must leave at least `dust` of debt or take everything.
-public struct DutchAuctionRules: Hashable, Sendable {
+public struct DutchAuctionRules: Hashable, Sendable, Codable {
     public var buffer: Rate
     public var curve: AuctionCurve
     public var tail: Int64
@@ -29,7 +29,7 @@ public struct DutchAuctionRules: Hashable, Sendable {
 }
 
 /// One auction: `lot` contracts to sell to cover `debt` (settlement atoms), started at `top`.
-public struct DutchAuction: Hashable, Sendable {
+public struct DutchAuction: Hashable, Sendable, Codable {
     public var top: Int64
     public var start: Timestamp
     public var lot: Int64

@@ -3,7 +3,7 @@
 /// worse one draws it from the fund, within the fund's balance and its cap for the interval.
 /// What the fund cannot cover is the uncovered loss for deleveraging or socialization.
 public enum InsuranceFund {
-    public struct Outcome: Hashable, Sendable {
+    public struct Outcome: Hashable, Sendable, Codable {
         /// Paid into the fund (positive) or drawn from it (negative), settlement atoms.
         public var fundChange: Int64
         /// Loss left after the fund, settlement atoms (≥ 0).

@@ -6,7 +6,7 @@
 /// is bought back: the price mirrors the long one around the start mark (2 × mark − long
 /// price), so it starts below the mark and rises. The long price is rounded up (the system
 /// never sells below the curve), so the mirrored price is rounded down (it never buys above it).
-public struct LiquidationAuction: Hashable, Sendable {
+public struct LiquidationAuction: Hashable, Sendable, Codable {
     /// The sequence number of the input that started it: unique and increasing.
     public var id: UInt64
     public var account: AccountID

@@ -1,9 +1,9 @@
 /// How a market liquidates (set with `configureLiquidation`; a market without it does not
 /// liquidate). One step closes what `PartialLiquidation` sizes, through the order book's depth
 /// model, against the venue's book.
-public struct LiquidationParameters: Hashable, Sendable {
+public struct LiquidationParameters: Hashable, Sendable, Codable {
     /// Who bears a loss the insurance fund cannot cover.
-    public enum LossAllocation: Hashable, Sendable {
+    public enum LossAllocation: Hashable, Sendable, Codable {
         /// The venue's book (it took the position at the bankruptcy price).
         case venue
         /// Opposite positions, ranked, closed at the bankruptcy price for what the fund cannot
@@ -15,7 +15,7 @@ public struct LiquidationParameters: Hashable, Sendable {
     }
 
     /// How a step is executed.
-    public enum Mechanism: Hashable, Sendable {
+    public enum Mechanism: Hashable, Sendable, Codable {
         /// Through the book's depth model, against the venue's book.
         case orderBook
         /// Directly to registered backstop liquidity providers (in registration order, within their
@@ -32,7 +32,7 @@ public struct LiquidationParameters: Hashable, Sendable {
     /// What the keeper who submits a step earns (order book and backstop steps): `flat`
     /// settlement atoms plus `rate` × the closed notional, out of what the account still holds
     /// after the penalty (never a debt).
-    public struct KeeperReward: Hashable, Sendable {
+    public struct KeeperReward: Hashable, Sendable, Codable {
         public var flat: Int64
         public var rate: Rate
         public init(flat: Int64, rate: Rate) {
@@ -46,7 +46,7 @@ public struct LiquidationParameters: Hashable, Sendable {
     /// settlement atoms in any `intervalSeconds` window (the window opens at the first draw
     /// after the previous one closed), and at most `total` over the market's life (nil: no
     /// lifetime cap). What the caps hold back goes down the waterfall (ADL, socialized, deficit).
-    public struct FundDrawCap: Hashable, Sendable {
+    public struct FundDrawCap: Hashable, Sendable, Codable {
         public var perInterval: Int64
         public var intervalSeconds: Int64
         public var total: Int64?
@@ -137,7 +137,7 @@ public struct LiquidationParameters: Hashable, Sendable {
 
 /// A registered backstop liquidity provider of a market and the notional it will still take
 /// (settlement atoms).
-public struct Backstop: Hashable, Sendable {
+public struct Backstop: Hashable, Sendable, Codable {
     public var account: AccountID
     public var capacity: Int64
     public init(account: AccountID, capacity: Int64) {
@@ -148,7 +148,7 @@ public struct Backstop: Hashable, Sendable {
 
 /// One liquidation step as applied: the account's and the venue's legs, the prices, and where
 /// every atom went.
-public struct LiquidationStep: Hashable, Sendable {
+public struct LiquidationStep: Hashable, Sendable, Codable {
     public var market: MarketID
     public var account: LegApplied
     /// The side that took the closed quantity: the venue's book, or the auction's bidder.

@@ -2,14 +2,14 @@
 /// average fill price with slippage; the account is never closed at a price worse for the system
 /// than its bankruptcy price — any gap between the market fill and the bankruptcy price is the
 /// insurance fund's.
-public enum DepthModel: Hashable, Sendable {
+public enum DepthModel: Hashable, Sendable, Codable {
     /// Price levels away from the mark: (distance as a rate of the mark, notional available at
     /// that level in settlement atoms), nearest first.
     case levels([Level])
     /// Square-root impact: slippage = coefficient × √(notional / depth).
     case squareRoot(depth: Int64, coefficient: Rate)
 
-    public struct Level: Hashable, Sendable {
+    public struct Level: Hashable, Sendable, Codable {
         public var distance: Rate
         public var notional: Int64
         public init(distance: Rate, notional: Int64) {
@@ -42,7 +42,7 @@ public enum DepthModel: Hashable, Sendable {
 }
 
 public enum OrderBookExecution {
-    public struct Fill: Hashable, Sendable {
+    public struct Fill: Hashable, Sendable, Codable {
         /// Where the market filled the order (price atoms).
         public var marketPrice: Int64
         /// Where the account is closed: the market price, or the bankruptcy price if the market

@@ -4,7 +4,7 @@
 /// restores the target.
 public enum PartialLiquidation {
     /// What a step must restore.
-    public enum Target: Hashable, Sendable {
+    public enum Target: Hashable, Sendable, Codable {
         /// Equity ≥ initial margin.
         case initialMargin
         /// Equity ≥ maintenance × (1 + buffer).

@@ -7,7 +7,7 @@
 /// re-checked exactly with the engine's fixed-point margin. Rows whose account depends on more
 /// than this market's mark (several positions, other collateral, haircut tiers) store NaN and
 /// are always re-checked exactly.
-public struct MaintenanceScanTable: Sendable {
+public struct MaintenanceScanTable: Sendable, Codable {
     /// Index of the row's account in the engine's account table.
     public private(set) var accountIndex: [Int32] = []
     /// Signed size in Quantity atoms.
@@ -23,7 +23,12 @@ public struct MaintenanceScanTable: Sendable {
     private var maintenanceAmounts: [Double] = []
     private var caps: [Double] = []
     private var deducts = true
-    private var sizeScaled: (base: Double, perContract: Double)? = nil
+    /// Deribit-style rates, as fractions: maintenance = base + |size| × perContract.
+    struct SizeScaledRates: Hashable, Sendable, Codable {
+        var base: Double
+        var perContract: Double
+    }
+    private var sizeScaled: SizeScaledRates? = nil
 
     public init() {}
 
@@ -38,8 +43,8 @@ public struct MaintenanceScanTable: Sendable {
             deducts = table.deductsMaintenanceAmount
             sizeScaled = nil
         case .sizeScaled(_, let maintenanceBase, let perContract):
-            sizeScaled = (Double(maintenanceBase.atoms) / Double(Rate.oneAtoms),
-                          Double(perContract.atoms) / Double(Rate.oneAtoms) / 1e8)
+            sizeScaled = SizeScaledRates(base: Double(maintenanceBase.atoms) / Double(Rate.oneAtoms),
+                                         perContract: Double(perContract.atoms) / Double(Rate.oneAtoms) / 1e8)
             maintenanceRates = []
             maintenanceAmounts = []
             caps = []

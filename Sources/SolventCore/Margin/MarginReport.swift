@@ -1,7 +1,7 @@
 /// Everything a trader or risk desk asks of one account's standard margin, in fixed point: the
 /// figures `solvent margin` prints and the API will serve. Built by the engine so that every
 /// surface shows the same numbers.
-public struct MarginReport: Hashable, Sendable {
+public struct MarginReport: Hashable, Sendable, Codable {
     /// Cross pool plus every isolated pool, in USD value atoms (assets rounded down,
     /// requirements up).
     public var equity: Value
@@ -15,7 +15,7 @@ public struct MarginReport: Hashable, Sendable {
     public var status: MarginStatus
     public var positions: [PositionReport]
 
-    public struct PositionReport: Hashable, Sendable {
+    public struct PositionReport: Hashable, Sendable, Codable {
         public var market: MarketID
         public var symbol: String
         public var settleAsset: AssetID

@@ -1,6 +1,6 @@
 /// Where a margin pool (the cross part of an account, or one isolated position) stands.
 /// Ordered from best to worst.
-public enum MarginStatus: String, Comparable, Sendable, CaseIterable {
+public enum MarginStatus: String, Comparable, Sendable, CaseIterable, Codable {
     /// Equity above the margin-call level.
     case healthy
     /// Maintenance / equity at or above the market's margin-call ratio, equity still above maintenance.
@@ -38,7 +38,7 @@ public enum MarginStatus: String, Comparable, Sendable, CaseIterable {
 
 /// The figures of one margin pool. Cross pools are in USD `Value` atoms; isolated pools are in
 /// atoms of the position's settlement asset.
-public struct PoolRisk: Hashable, Sendable {
+public struct PoolRisk: Hashable, Sendable, Codable {
     /// Collateral after haircuts plus unrealized PnL, rounded down.
     public var equity: Int64
     /// Initial requirement, rounded up.
@@ -62,7 +62,7 @@ public struct PoolRisk: Hashable, Sendable {
 }
 
 /// Why a margin figure could not be computed.
-public enum RiskError: Error, Hashable, Sendable {
+public enum RiskError: Error, Hashable, Sendable, Codable {
     case markMissing(MarketID)
     case markStale(MarketID)
     case indexMissing(AssetID)
@@ -71,7 +71,7 @@ public enum RiskError: Error, Hashable, Sendable {
 }
 
 /// One position's figures, in settlement-asset atoms.
-public struct PositionRisk: Hashable, Sendable {
+public struct PositionRisk: Hashable, Sendable, Codable {
     public var market: MarketID
     public var size: Int64
     public var cost: Int64

@@ -8,7 +8,7 @@
 /// Positions whose pool depends on more than this market's mark sit in `entry`'s always-checked
 /// list whatever their state. `entry`'s dirty list holds the rows changed since the last mark
 /// update; they are checked directly and re-indexed at the next one.
-public struct MarketTriggers: Sendable {
+public struct MarketTriggers: Sendable, Codable {
     public internal(set) var entry = TriggerIndex()
     public internal(set) var deeper = TriggerIndex()
     public internal(set) var recovery = TriggerIndex()

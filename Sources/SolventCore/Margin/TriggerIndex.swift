@@ -8,8 +8,8 @@
 /// the buckets between the mark and the farthest trigger on that side. Triggers are screens,
 /// computed in doubles and widened: every candidate is re-checked exactly by the caller. Rows whose
 /// trigger cannot be computed from the row alone (NaN) are kept in `alwaysCheck`.
-public struct TriggerIndex: Sendable {
-    struct Entry: Sendable {
+public struct TriggerIndex: Sendable, Codable {
+    struct Entry: Sendable, Codable {
         var trigger: Double
         var row: Int32
     }

@@ -1,5 +1,5 @@
 /// An asset the venue holds: a collateral coin or a settlement currency.
-public struct AssetSpec: Hashable, Sendable {
+public struct AssetSpec: Hashable, Sendable, Codable {
     public var id: AssetID
     public var symbol: String
     /// Declared scale of `Amount`s of this asset (USDT 6, BTC 8). At most 12.

@@ -4,7 +4,7 @@
 /// The *value* of a signed size is what the position is worth in the settlement asset, signed so
 /// that `PnL = value(size, exit) − value(size, entry)` for both kinds:
 /// linear `size × contractSize × price`; inverse `−size × contractSize / price`.
-public struct ContractValuation: Hashable, Sendable {
+public struct ContractValuation: Hashable, Sendable, Codable {
     public let kind: InstrumentKind
     public let contractSizeAtoms: Int64
     /// Linear: divisor of size × price × contractSize. Inverse: multiplier of size × contractSize.

@@ -1,5 +1,5 @@
 /// How a market's initial and maintenance requirements grow with position size.
-public enum MarginSchedule: Hashable, Sendable {
+public enum MarginSchedule: Hashable, Sendable, Codable {
     /// Notional brackets (Binance, Bybit, OKX, Hyperliquid; BitMEX steps without deduction).
     case tiered(RiskTierTable)
     /// Rates that grow linearly with size, as Deribit's linear perpetuals:

@@ -1,5 +1,5 @@
 /// How a contract pays out.
-public enum InstrumentKind: String, Hashable, Sendable, CaseIterable {
+public enum InstrumentKind: String, Hashable, Sendable, CaseIterable, Codable {
     /// USDT/USDC-margined: PnL = size × contractSize × (exit − entry), settled in the quote.
     case linear
     /// Coin-margined: each contract is worth `contractSize` quote units (USD); PnL in the coin is
@@ -8,7 +8,7 @@ public enum InstrumentKind: String, Hashable, Sendable, CaseIterable {
 }
 
 /// The static definition of a market: what the contract is and its trading grid.
-public struct MarketSpec: Hashable, Sendable {
+public struct MarketSpec: Hashable, Sendable, Codable {
     public var id: MarketID
     public var symbol: String
     public var kind: InstrumentKind
@@ -43,7 +43,7 @@ public struct MarketSpec: Hashable, Sendable {
 }
 
 /// The parameters a venue tunes while a market trades (a `SetRiskParameters` command).
-public struct RiskParameters: Hashable, Sendable {
+public struct RiskParameters: Hashable, Sendable, Codable {
     public var margin: MarginSchedule
     public var feeMakerRate: Rate
     public var feeTakerRate: Rate

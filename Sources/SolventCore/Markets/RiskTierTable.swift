@@ -5,9 +5,9 @@
 ///
 /// `deductsMaintenanceAmount == false` gives BitMEX-style risk-limit steps, where the tier's rate
 /// applies to the whole position (exchanges.md §2.2).
-public struct RiskTierTable: Hashable, Sendable {
+public struct RiskTierTable: Hashable, Sendable, Codable {
     /// One bracket in the hot-path layout (a single array, so copying a table is one retain).
-    public struct Bracket: Hashable, Sendable {
+    public struct Bracket: Hashable, Sendable, Codable {
         /// Upper bound (inclusive), settlement atoms; Int64.max for the last bracket.
         public var cap: Int64
         public var initialRate: Int64
@@ -90,7 +90,7 @@ public struct RiskTierTable: Hashable, Sendable {
 }
 
 /// A market or asset declaration that cannot be accepted, naming the field.
-public struct MarketSpecError: Error, Hashable, Sendable {
+public struct MarketSpecError: Error, Hashable, Sendable, Codable {
     public var field: String
     public var reason: String
     public init(field: String, reason: String) {

@@ -2,7 +2,7 @@
 /// scale 6 counts micro-dollars, BTC with scale 8 counts satoshis. Signed: debts are negative.
 /// The asset is carried by context (a balance is keyed by asset; a position settles in its
 /// market's settlement asset), never mixed across assets.
-public struct Amount: Hashable, Comparable, Sendable {
+public struct Amount: Hashable, Comparable, Sendable, Codable {
     public static let zero = Amount(atoms: 0)
     public var atoms: Int64
 

@@ -1,6 +1,6 @@
 /// A price of one unit of the base in the quote (USD per BTC), fixed point with `Price.scale`
 /// decimals. Index, mark and fill prices are all `Price`; valid prices are positive.
-public struct Price: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Price: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// Declared scale: 1.0 = 10^8 atoms (finer than any venue's tick, so marks keep their precision).
     public static let scale = 8
     public static let one = Price(atoms: 100_000_000)

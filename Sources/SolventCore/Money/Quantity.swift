@@ -1,6 +1,6 @@
 /// A signed position or order size in contracts (linear: base units × contract size; inverse:
 /// number of contracts), fixed point with `Quantity.scale` decimals. Positive is long.
-public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// Declared scale: 1 contract = 10^8 atoms.
     public static let scale = 8
     public static let zero = Quantity(atoms: 0)

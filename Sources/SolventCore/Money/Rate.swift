@@ -1,6 +1,6 @@
 /// A dimensionless ratio (margin rate, haircut ratio, fee rate, funding rate), fixed point with
 /// `Rate.scale` decimals. Signed: funding rates can be negative.
-public struct Rate: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Rate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// Declared scale: 1.0 = 10^9 atoms, so 0.004 (0.4 %) is 4,000,000 and a funding rate of
     /// 0.00001234 is exact.
     public static let scale = 9

@@ -1,7 +1,7 @@
 /// An amount in the valuation currency (USD) that cross-margin equity and requirements are
 /// compared in, fixed point with `Value.scale` decimals. Assets convert to `Value` at their index
 /// price: assets and credits rounding down, requirements and debts rounding up.
-public struct Value: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Value: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// Declared scale: 1 USD = 10^6 atoms (Int64 holds ±9.2 trillion USD per account figure).
     public static let scale = 6
     public static let zero = Value(atoms: 0)

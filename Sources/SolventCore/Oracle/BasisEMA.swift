@@ -3,7 +3,7 @@
 /// `numerator ← numerator × e^(−Δt/τ) + sample × Δt`, `denominator ← denominator × e^(−Δt/τ) + Δt`,
 /// `ema = numerator / denominator`. Doubles, with `DeterministicMath` so every platform agrees;
 /// the result is rounded to price atoms before it touches a mark.
-public struct BasisEMA: Hashable, Sendable {
+public struct BasisEMA: Hashable, Sendable, Codable {
     public var numerator: Double = 0
     public var denominator: Double = 0
 

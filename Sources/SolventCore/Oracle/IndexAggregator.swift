@@ -4,7 +4,7 @@
 /// index at all. The index always lies within the accepted samples. Fixed point throughout.
 public enum IndexAggregator {
     /// What an update produced: the index, or why there is none, and the fate of every sample.
-    public struct Computation: Hashable, Sendable {
+    public struct Computation: Hashable, Sendable, Codable {
         public var index: Price?
         /// Sources that counted, by id.
         public var used: [SourceID]
@@ -14,12 +14,12 @@ public enum IndexAggregator {
         public var failure: Failure?
     }
 
-    public struct Exclusion: Hashable, Sendable {
+    public struct Exclusion: Hashable, Sendable, Codable {
         public var source: SourceID
         public var reason: SampleExclusion
     }
 
-    public enum Failure: Hashable, Sendable, CustomStringConvertible {
+    public enum Failure: Hashable, Sendable, CustomStringConvertible, Codable {
         /// `fresh` samples were fresh, `agreeing` of them within the band, `needed` required.
         case tooFewSources(fresh: Int, agreeing: Int, needed: Int)
 

@@ -12,7 +12,7 @@ public enum MarkPrice {
 }
 
 /// A mark remembered for the price-move breaker's window.
-public struct MarkPoint: Hashable, Sendable {
+public struct MarkPoint: Hashable, Sendable, Codable {
     public var time: Timestamp
     public var mark: Int64
 }
@@ -20,7 +20,7 @@ public struct MarkPoint: Hashable, Sendable {
 /// A market's oracle state: its configuration, the basis EMA, the circuit breakers and the funding
 /// premium accumulated since the last settlement. Events carry it whole, so applying is an
 /// assignment.
-public struct OracleState: Hashable, Sendable {
+public struct OracleState: Hashable, Sendable, Codable {
     public var config: OracleConfig
     public var basis = BasisEMA()
     public var basisTime: Timestamp?
@@ -52,14 +52,14 @@ public struct OracleState: Hashable, Sendable {
 }
 
 /// The circuit breakers that can stop or slow liquidation in a market.
-public enum BreakerRule: String, Hashable, Sendable {
+public enum BreakerRule: String, Hashable, Sendable, Codable {
     case oracle
     case priceMove
     case liquidationRate
 }
 
 /// What a breaker did and the numbers that made it.
-public struct BreakerTrip: Hashable, Sendable {
+public struct BreakerTrip: Hashable, Sendable, Codable {
     public var market: MarketID
     public var rule: BreakerRule
     public var detail: String
@@ -68,7 +68,7 @@ public struct BreakerTrip: Hashable, Sendable {
 }
 
 /// Whether a market's liquidations may proceed now.
-public enum LiquidationPermission: Hashable, Sendable {
+public enum LiquidationPermission: Hashable, Sendable, Codable {
     case allowed
     /// Proceed in partial steps of at most this fraction of a position.
     case slow(stepFraction: Rate)
@@ -78,7 +78,7 @@ public enum LiquidationPermission: Hashable, Sendable {
 /// Caps the notional liquidated per window relative to the market's depth (as Synthetix and
 /// dYdX cap liquidations): the liquidation engine asks for the allowance before each step and
 /// records what it liquidated.
-public struct LiquidationRateLimiter: Hashable, Sendable {
+public struct LiquidationRateLimiter: Hashable, Sendable, Codable {
     public var windowStart = Timestamp(nanoseconds: 0)
     public var liquidatedInWindow: Int64 = 0
 

@@ -1,14 +1,14 @@
 /// How a market turns source prices into an index and a mark, and when its circuit breakers trip.
 /// Set with the `configureOracle` command; every field is validated there.
-public struct OracleConfig: Hashable, Sendable {
-    public enum Aggregation: String, Hashable, Sendable {
+public struct OracleConfig: Hashable, Sendable, Codable {
+    public enum Aggregation: String, Hashable, Sendable, Codable {
         /// Weighted median of the accepted samples (the lower one where weight splits evenly).
         case weightedMedian
         /// Weighted mean of the accepted samples (Binance's index after outlier removal).
         case weightedMean
     }
 
-    public struct Source: Hashable, Sendable {
+    public struct Source: Hashable, Sendable, Codable {
         public var id: SourceID
         /// Relative weight (positive).
         public var weight: Int64
@@ -19,7 +19,7 @@ public struct OracleConfig: Hashable, Sendable {
     }
 
     /// What happens to liquidations while the price-move breaker is tripped.
-    public enum PriceMoveMode: Hashable, Sendable {
+    public enum PriceMoveMode: Hashable, Sendable, Codable {
         /// No liquidation until the cool-down ends.
         case pause
         /// Liquidation continues in smaller partial steps: at most this fraction per step.

@@ -1,5 +1,5 @@
 /// A price source of a market's index (an exchange's spot book, a perpetual, another venue's mark).
-public struct SourceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SourceID: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public var rawValue: UInt32
     public init(_ rawValue: UInt32) { self.rawValue = rawValue }
     public var description: String { String(rawValue) }
@@ -7,7 +7,7 @@ public struct SourceID: Hashable, Comparable, Sendable, CustomStringConvertible 
 }
 
 /// One source's price, observed at `time` (the source's timestamp, not the arrival time).
-public struct OracleSample: Hashable, Sendable {
+public struct OracleSample: Hashable, Sendable, Codable {
     public var source: SourceID
     public var price: Price
     public var time: Timestamp
@@ -20,7 +20,7 @@ public struct OracleSample: Hashable, Sendable {
 }
 
 /// Why a sample did not count toward the index.
-public enum SampleExclusion: Hashable, Sendable, CustomStringConvertible {
+public enum SampleExclusion: Hashable, Sendable, CustomStringConvertible, Codable {
     /// Older than the market's limit: `age` nanoseconds.
     case stale(age: Int64)
     /// Farther from the median of the fresh samples than the band: `deviation` as a rate.

@@ -1,0 +1,92 @@
+import Foundation
+
+/// One journaled input: what the sequencer gave the engine, in the order it gave it. Replaying
+/// the entries in order on a fresh engine rebuilds the state (DESIGN.md §4); `digest`, present
+/// at checkpoints, is the state digest right after this input, so a replay can prove it.
+public struct JournalEntry: Hashable, Sendable {
+    public var sequence: UInt64
+    /// Nanoseconds since 1970 (the input's timestamp).
+    public var time: Int64
+    /// The client's idempotency key (0: none).
+    public var commandID: UInt64
+    /// The command, as JSON (`JournalCodec`).
+    public var command: String
+    /// The state digest (hex) after this input, or "" between checkpoints.
+    public var digest: String
+
+    public init(sequence: UInt64, time: Int64, commandID: UInt64, command: String, digest: String = "") {
+        self.sequence = sequence
+        self.time = time
+        self.commandID = commandID
+        self.command = command
+        self.digest = digest
+    }
+}
+
+/// The engine's whole state at a sequence number, with its digest.
+public struct Snapshot: Hashable, Sendable {
+    public var sequence: UInt64
+    public var digest: String
+    public var state: Data
+
+    public init(sequence: UInt64, digest: String, state: Data) {
+        self.sequence = sequence
+        self.digest = digest
+        self.state = state
+    }
+}
+
+/// An API key as stored: never the key itself, only its SHA-256 (hex).
+public struct StoredKey: Hashable, Sendable {
+    public var hash: String
+    public var role: String
+    /// The account a trader key may act for (0: none).
+    public var account: UInt64
+    public var label: String
+
+    public init(hash: String, role: String, account: UInt64, label: String) {
+        self.hash = hash
+        self.role = role
+        self.account = account
+        self.label = label
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// An append that does not continue the journal (a gap or a repeated sequence).
+    case outOfOrder(expected: UInt64, got: UInt64)
+    case corrupt(String)
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .outOfOrder(let expected, let got): return "journal append out of order: expected sequence \(expected), got \(got)"
+        case .corrupt(let detail): return "the store is corrupt: \(detail)"
+        case .unavailable(let detail): return "the store is unavailable: \(detail)"
+        }
+    }
+}
+
+/// Where the journal, snapshots and API keys live. Every backend passes the same conformance
+/// suite (`StoreConformance` in the tests).
+///
+/// Durability promise: when `append` returns, its entries are committed in one transaction
+/// (SQLite: WAL with `synchronous = FULL`, an fsync per commit; PostgreSQL: a committed
+/// transaction with the server's `synchronous_commit`); the service acknowledges an input only
+/// after the batch holding it is committed. Entries are appended in sequence order, with no gap.
+public protocol JournalStore: Sendable {
+    /// Appends consecutive entries (the first must follow `lastSequence()`) in one transaction.
+    func append(_ entries: [JournalEntry]) async throws
+    /// Up to `limit` entries with sequence > `sequence`, in order.
+    func entries(after sequence: UInt64, limit: Int) async throws -> [JournalEntry]
+    /// The last journaled sequence (0 when empty).
+    func lastSequence() async throws -> UInt64
+    func saveSnapshot(_ snapshot: Snapshot) async throws
+    /// The snapshot with the highest sequence.
+    func latestSnapshot() async throws -> Snapshot?
+    /// The snapshot at or before a sequence.
+    func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot?
+    func saveKey(_ key: StoredKey) async throws
+    func key(hash: String) async throws -> StoredKey?
+    func close() async throws
+}

@@ -1,0 +1,165 @@
+import Foundation
+import SolventCore
+
+/// The engine behind a journal: the single writer of a service (DESIGN.md §1). Each input is
+/// sequenced, executed, and appended to the journal; its caller gets the outcome only once the
+/// batch holding it is committed (group commit: inputs that arrive while a commit is in flight
+/// share the next one). A failed commit stops the engine: nothing after it is acknowledged.
+public actor JournaledEngine {
+    public struct Recovery: Sendable, Equatable {
+        /// The snapshot recovery started from (0: none, replayed from the start).
+        public var snapshotSequence: UInt64
+        public var replayed: Int
+        public var lastSequence: UInt64
+        public var digest: String
+        /// Checkpoints whose recorded digest the replay did not reproduce (must be empty).
+        public var mismatches: [UInt64]
+    }
+
+    public struct Submission: Sendable {
+        public var sequence: UInt64
+        public var outcome: Outcome
+    }
+
+    public private(set) var engine: Engine
+    public nonisolated let recovery: Recovery
+    let store: JournalStore
+    let digestEvery: UInt64
+    let snapshotEvery: UInt64
+    let clock: @Sendable () -> Int64
+    private var pending: [JournalEntry] = []
+    /// The events of the pending inputs, published in sequence order once their batch commits.
+    private var pendingEvents: [(sequence: UInt64, events: [Event])] = []
+    private var nextBatch: UInt64 = 1
+    private var durableBatch: UInt64 = 0
+    private var waiters: [(batch: UInt64, continuation: CheckedContinuation<Void, Error>)] = []
+    private var flushing = false
+    private var failure: Error? = nil
+    private var lastSnapshot: UInt64
+    /// Observers of applied events (the WebSocket stream, metrics), called after the commit.
+    private var listeners: [UInt64: @Sendable ([Event], UInt64) -> Void] = [:]
+    private var nextListener: UInt64 = 1
+
+    /// Recovers from `store`: the latest snapshot (its digest checked), then every later entry
+    /// replayed, each checkpoint's digest compared.
+    public init(store: JournalStore, digestEvery: UInt64 = 1_000, snapshotEvery: UInt64 = 100_000,
+                clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock) async throws {
+        self.store = store
+        self.digestEvery = max(1, digestEvery)
+        self.snapshotEvery = max(1, snapshotEvery)
+        self.clock = clock
+        var engine = Engine()
+        var snapshotSequence: UInt64 = 0
+        if let snapshot = try await store.latestSnapshot() {
+            engine = try JournalCodec.decodeState(snapshot.state)
+            guard engine.digestHex() == snapshot.digest, engine.lastSequence == snapshot.sequence else {
+                throw StoreError.corrupt("snapshot \(snapshot.sequence) does not match its digest")
+            }
+            snapshotSequence = snapshot.sequence
+        }
+        let (replayed, mismatches) = try await Self.replay(&engine, from: store)
+        self.engine = engine
+        lastSnapshot = snapshotSequence
+        recovery = Recovery(snapshotSequence: snapshotSequence, replayed: replayed, lastSequence: engine.lastSequence,
+                            digest: engine.digestHex(), mismatches: mismatches)
+    }
+
+    public static let wallClock: @Sendable () -> Int64 = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// Re-executes the journal after `engine`'s sequence; returns the entries applied and the
+    /// checkpoints whose digest differs.
+    public static func replay(_ engine: inout Engine, from store: JournalStore, progress: ((UInt64) -> Void)? = nil) async throws
+        -> (Int, [UInt64])
+    {
+        var replayed = 0
+        var mismatches: [UInt64] = []
+        while true {
+            let page = try await store.entries(after: engine.lastSequence, limit: 5_000)
+            if page.isEmpty { break }
+            for entry in page {
+                guard entry.sequence == engine.lastSequence + 1 else { throw StoreError.corrupt("journal gap before \(entry.sequence)") }
+                let command = try JournalCodec.decode(entry.command)
+                _ = engine.execute(SequencedInput(sequence: entry.sequence, timestamp: Timestamp(nanoseconds: max(entry.time, engine.now.nanoseconds)),
+                                                  commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID), command: command))
+                if !entry.digest.isEmpty && engine.digestHex() != entry.digest { mismatches.append(entry.sequence) }
+                replayed += 1
+            }
+            progress?(engine.lastSequence)
+        }
+        return (replayed, mismatches)
+    }
+
+    /// Sequences, executes and journals one command; returns once it is durable.
+    public func submit(_ command: Command, commandID: CommandID? = nil) async throws -> Submission {
+        if let failure { throw failure }
+        let sequence = engine.lastSequence + 1
+        let time = max(clock(), engine.now.nanoseconds)
+        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
+        let digest = sequence % digestEvery == 0 ? engine.digestHex() : ""
+        pending.append(JournalEntry(sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
+                                    command: try JournalCodec.encode(command), digest: digest))
+        if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty { pendingEvents.append((sequence, events)) }
+        let batch = nextBatch
+        if flushing {
+            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
+        } else {
+            try await flush()
+        }
+        if let failure { throw failure }
+        return Submission(sequence: sequence, outcome: outcome)
+    }
+
+    /// Commits batches until nothing is pending, waking each batch's callers.
+    private func flush() async throws {
+        flushing = true
+        defer { flushing = false }
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            let published = pendingEvents
+            pendingEvents = []
+            let number = nextBatch
+            nextBatch += 1
+            do {
+                try await store.append(batch)
+            } catch {
+                failure = error
+                for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                waiters = []
+                throw error
+            }
+            durableBatch = number
+            for (sequence, events) in published {
+                for listener in listeners.keys.sorted() { listeners[listener]?(events, sequence) }
+            }
+            let ready = waiters.filter { $0.batch <= number }
+            waiters.removeAll { $0.batch <= number }
+            for waiter in ready { waiter.continuation.resume() }
+            if let last = batch.last, last.sequence - lastSnapshot >= snapshotEvery { try await snapshot() }
+        }
+    }
+
+    /// Writes a snapshot of the current state.
+    public func snapshot() async throws {
+        let state = try JournalCodec.encodeState(engine)
+        try await store.saveSnapshot(Snapshot(sequence: engine.lastSequence, digest: engine.digestHex(), state: state))
+        lastSnapshot = engine.lastSequence
+    }
+
+    /// Registers an observer of committed events; returns its id for `removeListener`.
+    public func addListener(_ listener: @escaping @Sendable ([Event], UInt64) -> Void) -> UInt64 {
+        let id = nextListener
+        nextListener += 1
+        listeners[id] = listener
+        return id
+    }
+
+    public func removeListener(_ id: UInt64) { listeners[id] = nil }
+
+    /// Reads the engine (a copy-on-write value: cheap, consistent).
+    public func read<T: Sendable>(_ body: (Engine) -> T) -> T { body(engine) }
+}

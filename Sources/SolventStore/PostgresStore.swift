@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The store for larger deployments: PostgreSQL through PostgresNIO's pooled client. An append is
+/// one transaction holding one multi-row `INSERT … SELECT FROM UNNEST(arrays)` (group commit in
+/// one round trip); the sequence check runs inside it, under a table lock, so two writers cannot
+/// interleave.
+public final class PostgresStore: JournalStore {
+    let client: PostgresClient
+    let runner: Task<Void, Never>
+    let logger = Logger(label: "solvent.store.postgres")
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`) and creates the
+    /// tables when absent. `schema` keeps tests apart (a fresh schema per suite).
+    public init(url: String, schema: String = "public") async throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, let user = components.user else {
+            throw StoreError.unavailable("expected postgres://user[:password]@host[:port]/database, got \(url)")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw StoreError.unavailable("schema: letters, digits and _") }
+        var configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                                         password: components.password, database: database.isEmpty ? nil : database,
+                                                         tls: .disable)
+        configuration.options.maximumConnections = 4
+        client = PostgresClient(configuration: configuration)
+        let client = client
+        runner = Task { await client.run() }
+        do {
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
+            for sql in [
+                "CREATE TABLE IF NOT EXISTS \(schema).journal (sequence BIGINT PRIMARY KEY, time BIGINT NOT NULL, command_id BIGINT NOT NULL, command TEXT NOT NULL, digest TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS \(schema).snapshots (sequence BIGINT PRIMARY KEY, digest TEXT NOT NULL, state BYTEA NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS \(schema).api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)",
+            ] {
+                try await client.query(PostgresQuery(unsafeSQL: sql))
+            }
+        } catch {
+            runner.cancel()
+            throw StoreError.unavailable("\(host): \(String(reflecting: error))")
+        }
+        self.schema = schema
+    }
+
+    let schema: String
+
+    public func append(_ entries: [JournalEntry]) async throws {
+        guard let first = entries.first else { return }
+        for (offset, entry) in entries.enumerated() where entry.sequence != first.sequence + UInt64(offset) {
+            throw StoreError.outOfOrder(expected: first.sequence + UInt64(offset), got: entry.sequence)
+        }
+        let schema = schema
+        let sequences = entries.map { Int64(bitPattern: $0.sequence) }
+        let times = entries.map(\.time)
+        let ids = entries.map { Int64(bitPattern: $0.commandID) }
+        let commands = entries.map(\.command)
+        let digests = entries.map(\.digest)
+        do {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(schema).journal IN EXCLUSIVE MODE"), logger: self.logger)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal"), logger: self.logger)
+            var last: Int64 = 0
+            for try await value in rows.decode(Int64.self) { last = value }
+            guard UInt64(bitPattern: last) + 1 == first.sequence else {
+                throw StoreError.outOfOrder(expected: UInt64(bitPattern: last) + 1, got: first.sequence)
+            }
+            var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).journal (sequence, time, command_id, command, digest) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])")
+            try query.binds.append(sequences)
+            try query.binds.append(times)
+            try query.binds.append(ids)
+            try query.binds.append(commands)
+            try query.binds.append(digests)
+            try await connection.query(query, logger: self.logger)
+        }
+        } catch let error as PostgresTransactionError {
+            // The sequence check's own error, not the transaction wrapper around it.
+            if let inner = error.closureError as? StoreError { throw inner }
+            throw error
+        }
+    }
+
+    public func entries(after sequence: UInt64, limit: Int) async throws -> [JournalEntry] {
+        var query = PostgresQuery(unsafeSQL: "SELECT sequence, time, command_id, command, digest FROM \(schema).journal WHERE sequence > $1 ORDER BY sequence LIMIT $2")
+        try query.binds.append(Int64(bitPattern: sequence))
+        try query.binds.append(Int64(limit))
+        var result: [JournalEntry] = []
+        for try await (sequence, time, id, command, digest) in try await client.query(query, logger: logger).decode((Int64, Int64, Int64, String, String).self) {
+            result.append(JournalEntry(sequence: UInt64(bitPattern: sequence), time: time, commandID: UInt64(bitPattern: id), command: command, digest: digest))
+        }
+        return result
+    }
+
+    public func lastSequence() async throws -> UInt64 {
+        var last: Int64 = 0
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal"), logger: logger).decode(Int64.self) {
+            last = value
+        }
+        return UInt64(bitPattern: last)
+    }
+
+    public func saveSnapshot(_ snapshot: Snapshot) async throws {
+        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).snapshots (sequence, digest, state) VALUES ($1, $2, $3) ON CONFLICT (sequence) DO UPDATE SET digest = EXCLUDED.digest, state = EXCLUDED.state")
+        try query.binds.append(Int64(bitPattern: snapshot.sequence))
+        try query.binds.append(snapshot.digest)
+        try query.binds.append(snapshot.state)
+        try await client.query(query, logger: logger)
+    }
+
+    public func latestSnapshot() async throws -> Snapshot? {
+        try await snapshot(atOrBefore: UInt64(Int64.max))
+    }
+
+    public func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot? {
+        var query = PostgresQuery(unsafeSQL: "SELECT sequence, digest, state FROM \(schema).snapshots WHERE sequence <= $1 ORDER BY sequence DESC LIMIT 1")
+        try query.binds.append(Int64(bitPattern: sequence))
+        for try await (sequence, digest, state) in try await client.query(query, logger: logger).decode((Int64, String, Data).self) {
+            return Snapshot(sequence: UInt64(bitPattern: sequence), digest: digest, state: state)
+        }
+        return nil
+    }
+
+    public func saveKey(_ key: StoredKey) async throws {
+        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).api_keys (hash, role, account, label) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO UPDATE SET role = EXCLUDED.role, account = EXCLUDED.account, label = EXCLUDED.label")
+        try query.binds.append(key.hash)
+        try query.binds.append(key.role)
+        try query.binds.append(Int64(bitPattern: key.account))
+        try query.binds.append(key.label)
+        try await client.query(query, logger: logger)
+    }
+
+    public func key(hash: String) async throws -> StoredKey? {
+        var query = PostgresQuery(unsafeSQL: "SELECT hash, role, account, label FROM \(schema).api_keys WHERE hash = $1")
+        try query.binds.append(hash)
+        for try await (hash, role, account, label) in try await client.query(query, logger: logger).decode((String, String, Int64, String).self) {
+            return StoredKey(hash: hash, role: role, account: UInt64(bitPattern: account), label: label)
+        }
+        return nil
+    }
+
+    public func close() async throws {
+        runner.cancel()
+    }
+
+    /// Drops a test schema and everything in it.
+    public func dropSchema() async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import SolventCore
+import SolventStore
+import Testing
+
+/// One conformance suite for every store backend: SQLite always; PostgreSQL when
+/// `SOLVENT_TEST_POSTGRES` names a server (`.ci/run` starts one), otherwise skipped with a
+/// message. Each test gets a fresh database (a temporary file, or a fresh schema).
+enum Backend: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["SOLVENT_TEST_POSTGRES"]
+
+    /// A fresh store, and how to open the same data again (a second process would do the same).
+    func make(_ name: String) async throws -> (store: JournalStore, reopen: () async throws -> JournalStore)? {
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-store-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).db").path
+            return (try SQLiteStore(path: path), { try SQLiteStore(path: path) })
+        case .postgres:
+            guard let url = Backend.postgresURL else { return nil }
+            let schema = "t_\(name.lowercased().filter { $0.isLetter || $0.isNumber })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+            let store = try await PostgresStore(url: url, schema: schema)
+            return (store, { try await PostgresStore(url: url, schema: schema) })
+        }
+    }
+}
+
+func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
+    range.map { JournalEntry(sequence: $0, time: Int64($0) * 1_000, commandID: $0 % 3 == 0 ? $0 : 0,
+                             command: #"{"tick":{}}"#, digest: $0 % 10 == 0 ? "digest-\($0)" : "") }
+}
+
+@Suite struct StoreConformanceTests {
+    @Test(arguments: Backend.allCases)
+    func appendsReadBackInOrderAndPersist(backend: Backend) async throws {
+        guard let (store, reopen) = try await backend.make("append") else {
+            print("SOLVENT_TEST_POSTGRES is not set: PostgreSQL conformance skipped"); return
+        }
+        #expect(try await store.lastSequence() == 0)
+        try await store.append(entries(1...3))
+        try await store.append(entries(4...250))   // group commit: one transaction
+        #expect(try await store.lastSequence() == 250)
+        let page = try await store.entries(after: 100, limit: 50)
+        #expect(page == entries(101...150))
+        #expect(try await store.entries(after: 250, limit: 10).isEmpty)
+        try await store.close()
+        let again = try await reopen()
+        #expect(try await again.lastSequence() == 250)
+        #expect(try await again.entries(after: 0, limit: 1_000) == entries(1...250))
+        try await again.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func outOfOrderAppendsAreRefusedWhole(backend: Backend) async throws {
+        guard let (store, _) = try await backend.make("order") else { return }
+        try await store.append(entries(1...5))
+        await #expect(throws: StoreError.outOfOrder(expected: 6, got: 7)) { try await store.append(entries(7...8)) }
+        await #expect(throws: StoreError.outOfOrder(expected: 6, got: 5)) { try await store.append(entries(5...6)) }
+        // A batch with a gap inside is refused whole: nothing of it is written.
+        await #expect(throws: (any Error).self) { try await store.append(entries(6...7) + entries(9...9)) }
+        #expect(try await store.lastSequence() == 5)
+        try await store.append(entries(6...6))
+        #expect(try await store.lastSequence() == 6)
+        try await store.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func snapshotsAndKeys(backend: Backend) async throws {
+        guard let (store, reopen) = try await backend.make("snapshots") else { return }
+        #expect(try await store.latestSnapshot() == nil)
+        let bytes = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try await store.saveSnapshot(Snapshot(sequence: 10, digest: "a", state: Data("ten".utf8)))
+        try await store.saveSnapshot(Snapshot(sequence: 20, digest: "b", state: bytes))
+        #expect(try await store.latestSnapshot() == Snapshot(sequence: 20, digest: "b", state: bytes))
+        #expect(try await store.snapshot(atOrBefore: 19)?.sequence == 10)
+        #expect(try await store.snapshot(atOrBefore: 9) == nil)
+        let key = StoredKey(hash: String(repeating: "ab", count: 32), role: "trader", account: 42, label: "alice")
+        try await store.saveKey(key)
+        #expect(try await store.key(hash: key.hash) == key)
+        #expect(try await store.key(hash: "missing") == nil)
+        try await store.close()
+        let again = try await reopen()
+        #expect(try await again.key(hash: key.hash) == key)
+        #expect(try await again.latestSnapshot()?.state == bytes)
+        try await again.close()
+    }
+}
