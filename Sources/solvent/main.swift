@@ -1,3 +1,3 @@
 import SolventCLI
 
-SolventCommand.main()
+await launchSolvent()

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import SolventCore
+import SolventServer
+import SolventStore
+
+/// Opens the store named by `--db` / `--postgres` (SQLite `./solvent.db` by default).
+func openStore(db: String?, postgres: String?) async throws -> JournalStore {
+    if db != nil && postgres != nil { throw InputError("--postgres", "give --db or --postgres, not both") }
+    do {
+        if let postgres { return try await PostgresStore(url: postgres) }
+        return try SQLiteStore(path: db ?? "solvent.db")
+    } catch let error as StoreError {
+        throw InputError(postgres ?? db ?? "solvent.db", error.description)
+    }
+}
+
+/// `solvent serve`: the engine as a service (issue #8).
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the engine as an HTTP/WebSocket service over a durable journal.",
+        discussion: """
+        On first start an admin key is created and printed once (keys are stored hashed). With --demo the service \
+        seeds markets and a population and drives a crash price path; the dashboard (/dashboard) is then open without a key.
+        """)
+
+    @Option(help: "SQLite database file (default ./solvent.db).")
+    public var db: String?
+    @Option(help: "PostgreSQL URL instead: postgres://user[:password]@host[:port]/database.")
+    public var postgres: String?
+    @Option(help: "Address to listen on.")
+    public var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port).")
+    public var port = 8080
+    @Flag(help: "Seed a demo venue and drive a crash so the dashboard shows margin calls and liquidations.")
+    public var demo = false
+    @Option(help: "Demo: accounts in the population.")
+    public var demoAccounts = 2_000
+    @Option(help: "Demo: seconds between price points.")
+    public var demoInterval = 1.0
+    @Option(help: "Write a snapshot every N inputs.")
+    public var snapshotEvery: UInt64 = 100_000
+
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let store = try await openStore(db: db, postgres: postgres)
+            let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: snapshotEvery)
+            let recovery = service.engine.recovery
+            FileHandle.standardError.write(Data("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n".utf8))
+            if !recovery.mismatches.isEmpty {
+                throw InputError("journal", "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))")
+            }
+            if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
+                FileHandle.standardError.write(Data("serve: admin key (shown once, stored hashed): \(admin)\n".utf8))
+            }
+            let host = host
+            let app = SolventServer.application(service: service, host: host, port: port) { port in
+                FileHandle.standardError.write(Data("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n".utf8))
+            }
+            let (accounts, interval) = (demoAccounts, demoInterval)
+            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval) } : nil
+            try await app.runService()
+            demoTask?.cancel()
+            try await store.close()
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `solvent replay`: re-executes the whole journal and checks every recorded digest.
+public struct ReplayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "replay", abstract: "Re-execute the whole journal and report whether every recorded digest matches.")
+
+    @Option(help: "SQLite database file (default ./solvent.db).")
+    public var db: String?
+    @Option(help: "PostgreSQL URL instead.")
+    public var postgres: String?
+
+    public init() {}
+
+    public func run() async throws {
+        do {
+            if let db, postgres == nil, !FileManager.default.fileExists(atPath: db) { throw InputError(db, "no such database") }
+            let store = try await openStore(db: db, postgres: postgres)
+            var engine = Engine()
+            let started = Date()
+            let (replayed, mismatches) = try await JournaledEngine.replay(&engine, from: store) { sequence in
+                FileHandle.standardError.write(Data("replay: \(sequence)\n".utf8))
+            }
+            var snapshotChecks = 0, snapshotMismatches: [UInt64] = []
+            if let snapshot = try await store.latestSnapshot() {
+                var check = Engine()
+                var remaining = snapshot.sequence
+                // Replay up to the snapshot's sequence and compare the digest it records.
+                var after: UInt64 = 0
+                while remaining > 0 {
+                    let page = try await store.entries(after: after, limit: Int(min(remaining, 5_000)))
+                    if page.isEmpty { break }
+                    for entry in page {
+                        _ = check.execute(SequencedInput(sequence: entry.sequence, timestamp: Timestamp(nanoseconds: max(entry.time, check.now.nanoseconds)),
+                                                         commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID),
+                                                         command: try JournalCodec.decode(entry.command)))
+                    }
+                    after = page.last!.sequence
+                    remaining = snapshot.sequence - after
+                }
+                snapshotChecks = 1
+                if check.digestHex() != snapshot.digest { snapshotMismatches.append(snapshot.sequence) }
+            }
+            try await store.close()
+            let ok = mismatches.isEmpty && snapshotMismatches.isEmpty
+            let summary: [String: Any] = [
+                "inputs": replayed, "lastSequence": engine.lastSequence, "digest": engine.digestHex(),
+                "checkpointMismatches": mismatches, "snapshotsChecked": snapshotChecks, "snapshotMismatches": snapshotMismatches,
+                "verdict": ok ? "every recorded digest matches" : "MISMATCH", "seconds": Date().timeIntervalSince(started),
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            if !ok { throw ExitCode(1) }
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

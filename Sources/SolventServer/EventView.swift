@@ -1,0 +1,64 @@
+import Foundation
+import SolventCore
+
+/// Events and engine state as JSON objects (decimals as strings, DESIGN.md §3).
+enum EventView {
+    static func stream(_ event: Event, sequence: UInt64) -> StreamEvent? {
+        guard let (type, accounts, object) = describe(event) else { return nil }
+        var body = object
+        body["type"] = type
+        body["sequence"] = sequence
+        return StreamEvent(sequence: sequence, type: type, accounts: accounts, json: String(decoding: JSON.data(body), as: UTF8.self))
+    }
+
+    static func amount(_ atoms: Int64, scale: Int) -> String { DecimalText.format(atoms, scale: scale) }
+
+    /// (type, accounts concerned, fields) of the events the API shows; nil for the rest.
+    static func describe(_ event: Event) -> (String, [UInt64], [String: Any])? {
+        switch event {
+        case .marginStateChanged(let change):
+            return ("marginStateChanged", [change.pool.account.rawValue], [
+                "account": change.pool.account.rawValue, "isolatedMarket": change.pool.isolatedMarket.map { Int($0.rawValue) } as Any? ?? NSNull(),
+                "market": Int(change.market.rawValue), "mark": change.mark.description,
+                "from": change.from?.rawValue ?? "normal", "to": change.to?.rawValue ?? "normal", "status": change.status.rawValue,
+            ])
+        case .positionLiquidated(let step):
+            let counterparties = step.counterparties.map { $0.account.rawValue }
+            return ("positionLiquidated", [step.account.account.rawValue] + counterparties, [
+                "account": step.account.account.rawValue, "market": Int(step.market.rawValue), "long": step.long,
+                "quantity": Quantity(atoms: step.quantity).description, "marketPrice": step.marketPrice.description,
+                "accountPrice": step.accountPrice.description, "bankruptcyPrice": step.bankruptcyPrice?.description as Any? ?? NSNull(),
+                "closesPosition": step.closesPosition, "penalty": step.penalty, "clearanceFee": step.clearanceFee,
+                "fundDraw": step.fundDraw, "uncovered": step.uncovered, "reallocated": step.reallocated,
+                "deleveraged": step.counterparties.map { ["account": $0.account.rawValue, "realizedPnl": $0.realizedPnl] },
+                "auction": step.auction as Any? ?? NSNull(),
+            ])
+        case .breakerTripped(let trip):
+            return ("breakerTripped", [], ["market": Int(trip.market.rawValue), "rule": trip.rule.rawValue, "detail": trip.detail])
+        case .breakerResumed(let market, let rule):
+            return ("breakerResumed", [], ["market": Int(market.rawValue), "rule": rule.rawValue])
+        case .auctionStarted(let auction, _), .auctionReset(let auction, _):
+            let type: String
+            if case .auctionStarted = event { type = "auctionStarted" } else { type = "auctionReset" }
+            return (type, [auction.account.rawValue], ["auction": auction.id, "account": auction.account.rawValue,
+                                                       "market": Int(auction.market.rawValue), "lot": Quantity(atoms: auction.lot).description,
+                                                       "top": Price(atoms: auction.clock.top).description])
+        case .insuranceFunded(let asset, let amount):
+            return ("insuranceFunded", [], ["asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
+        case .deficitCovered(let asset, let amount):
+            return ("deficitCovered", [], ["asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
+        case .fillApplied(let fill):
+            return ("fillApplied", [fill.buyer.account.rawValue, fill.seller.account.rawValue], [
+                "market": Int(fill.fill.market.rawValue), "quantity": fill.fill.quantity.description, "price": fill.fill.price.description,
+            ])
+        case .markPriceSet(let market, let mark, _):
+            return ("markPriceSet", [], ["market": Int(market.rawValue), "mark": mark.description])
+        case .deposited(let account, let asset, let amount, _):
+            return ("deposited", [account.rawValue], ["account": account.rawValue, "asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
+        case .withdrawn(let account, let asset, let amount, _):
+            return ("withdrawn", [account.rawValue], ["account": account.rawValue, "asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
+        default:
+            return nil
+        }
+    }
+}

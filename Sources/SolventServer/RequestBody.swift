@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import SolventCore
+
+/// A JSON request body read field by field, so that every error names its field. Decimals may
+/// be strings ("60123.45", as venues send them) or JSON numbers; unknown fields are refused
+/// (a typo must not be silently ignored).
+struct RequestBody: @unchecked Sendable {
+    let object: [String: Any]
+
+    static let limit = 64 * 1024
+
+    static func read(_ request: Request, allowed: Set<String>) async throws -> RequestBody {
+        var body = request.body
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: limit) } catch {
+            throw APIError(.contentTooLarge, "tooLarge", "the request body exceeds \(limit) bytes")
+        }
+        let data = Data(buffer: buffer)
+        guard !data.isEmpty else { throw APIError.invalid("body", "expected a JSON object") }
+        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
+            throw APIError.invalid("body", "expected a JSON object")
+        }
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            throw APIError.invalid(key, "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+        }
+        return RequestBody(object: object)
+    }
+
+    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+
+    func text(_ key: String) throws -> String {
+        guard let value = object[key], !(value is NSNull) else { throw APIError.invalid(key, "required") }
+        if let string = value as? String { return string }
+        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
+        throw APIError.invalid(key, "expected a string or a number")
+    }
+
+    func string(_ key: String, default value: String? = nil) throws -> String {
+        if !has(key), let value { return value }
+        guard let string = object[key] as? String, !string.isEmpty, string.utf8.count <= 64 else {
+            throw APIError.invalid(key, "expected a non-empty string of at most 64 bytes")
+        }
+        return string
+    }
+
+    /// A positive integer id (number or string).
+    func id(_ key: String) throws -> UInt64 {
+        let text = try text(key)
+        guard let value = UInt64(text), value > 0 else { throw APIError.invalid(key, "expected a positive integer id, got \(text)") }
+        return value
+    }
+
+    func optionalID(_ key: String) throws -> UInt64? { has(key) ? try id(key) : nil }
+
+    func int(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64>) throws -> Int64 {
+        if !has(key), let value { return value }
+        let text = try text(key)
+        guard let number = Int64(text), range.contains(number) else { throw APIError.invalid(key, "expected an integer from \(range.lowerBound) to \(range.upperBound)") }
+        return number
+    }
+
+    func decimal(_ key: String, scale: Int) throws -> Int64 {
+        let text = try text(key)
+        switch DecimalText.parse(text, scale: scale) {
+        case .success(let atoms): return atoms
+        case .failure: throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
+        }
+    }
+
+    func price(_ key: String) throws -> Price { Price(atoms: try decimal(key, scale: Price.scale)) }
+    func quantity(_ key: String) throws -> Quantity { Quantity(atoms: try decimal(key, scale: Quantity.scale)) }
+    func rate(_ key: String, default value: String? = nil) throws -> Rate {
+        if !has(key), let value { return Rate(value)! }
+        return Rate(atoms: try decimal(key, scale: Rate.scale))
+    }
+
+    func choice<T: RawRepresentable>(_ key: String, default value: T? = nil) throws -> T where T.RawValue == String {
+        if !has(key), let value { return value }
+        let text = try string(key)
+        guard let choice = T(rawValue: text) else { throw APIError.invalid(key, "unknown value \(text)") }
+        return choice
+    }
+
+    func objects(_ key: String, max: Int) throws -> [RequestBody] {
+        guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
+            throw APIError.invalid(key, "expected an array of 1 to \(max) objects")
+        }
+        return try array.enumerated().map { index, element in
+            guard let object = element as? [String: Any] else { throw APIError.invalid("\(key)[\(index)]", "expected an object") }
+            return RequestBody(object: object)
+        }
+    }
+}

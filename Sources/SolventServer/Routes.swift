@@ -1,0 +1,252 @@
+import Foundation
+import Hummingbird
+import SolventCore
+import SolventStore
+
+/// The JSON HTTP API (issue #8). Writes go through the journaled engine and answer once durable;
+/// reads answer from the engine's current state.
+extension SolventService {
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        let service = self
+
+        router.get("/health") { _, _ in
+            let (sequence, digest) = await service.engine.read { ($0.lastSequence, $0.digestHex()) }
+            return JSON.response(["status": "ok", "sequence": sequence, "digest": digest])
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
+        }
+        router.get("/dashboard") { request, _ in
+            if !service.openDashboard { _ = try await service.require(request, Set(Role.allCases)) }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: await Dashboard.html(service, key: request.uri.queryParameters.get("key")))))
+        }
+
+        // Administration.
+        router.post("/v1/keys") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["role", "account", "label"])
+            let role: Role = try body.choice("role")
+            let account = try body.optionalID("account")
+            if role == .trader && account == nil { throw APIError.invalid("account", "a trader key needs its account") }
+            let key = try await AccessKeys.create(role: role, account: account, label: try body.string("label", default: role.rawValue), in: service.store)
+            return JSON.response(["key": key, "role": role.rawValue, "account": account as Any? ?? NSNull()], status: .created)
+        }
+        router.post("/v1/assets") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
+            var tiers: [CollateralTier] = []
+            if body.has("collateralTiers") {
+                for (index, tier) in try body.objects("collateralTiers", max: 16).enumerated() {
+                    do {
+                        tiers.append(CollateralTier(quantityCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: Int(try body.int("scale", in: 0...12)))) : nil,
+                                                    ratio: try tier.rate("ratio")))
+                    } catch let error as APIError { throw APIError.invalid("collateralTiers[\(index)].\(error.field ?? "")", error.message) }
+                }
+            }
+            let spec = AssetSpec(id: AssetID(UInt32(clamping: try body.id("id"))), symbol: try body.string("symbol"),
+                                 scale: Int(try body.int("scale", in: 0...12)), collateralTiers: tiers,
+                                 priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
+            return try await service.submit(.createAsset(spec))
+        }
+        router.post("/v1/markets") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
+                                                                     "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds"])
+            let settle = AssetID(UInt32(clamping: try body.id("settleAsset")))
+            let scale = await service.engine.read { $0.asset(settle)?.spec.scale }
+            guard let scale else { throw APIError.invalid("settleAsset", "unknown asset") }
+            var tiers: [RiskTier] = []
+            for (index, tier) in try body.objects("tiers", max: 32).enumerated() {
+                do {
+                    tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
+                                          initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
+                } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
+            }
+            let table: RiskTierTable
+            switch RiskTierTable.make(tiers: tiers) {
+            case .success(let made): table = made
+            case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
+            }
+            let kind: InstrumentKind = try body.choice("kind", default: .linear)
+            let spec = MarketSpec(id: MarketID(UInt32(clamping: try body.id("id"))), symbol: try body.string("symbol"), kind: kind,
+                                  settleAsset: settle, contractSize: try body.quantity("contractSize"), tickSize: try body.price("tickSize"),
+                                  lotSize: try body.quantity("lotSize"))
+            let parameters = RiskParameters(margin: .tiered(table),
+                                            fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
+                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
+            return try await service.submit(.createMarket(spec, parameters))
+        }
+        router.put("/v1/markets/:market/liquidation") { request, context in
+            _ = try await service.require(request, [.admin])
+            let market = try context.parameters.require("market", as: UInt32.self)
+            let body = try await RequestBody.read(request, allowed: ["mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
+                                                                     "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare"])
+            let mechanism: LiquidationParameters.Mechanism
+            switch try body.string("mechanism", default: "orderbook") {
+            case "orderbook": mechanism = .orderBook
+            case "backstop": mechanism = .backstop(priceShare: try body.rate("backstopPriceShare", default: "0.5"))
+            default: throw APIError.invalid("mechanism", "expected orderbook or backstop")
+            }
+            let allocation: LiquidationParameters.LossAllocation
+            switch try body.string("lossAllocation", default: "adl") {
+            case "adl": allocation = .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64)
+            case "socialized": allocation = .socialized
+            case "venue": allocation = .venue
+            default: throw APIError.invalid("lossAllocation", "expected adl, socialized or venue")
+            }
+            let settleScale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            guard let settleScale else { throw APIError.notFound("market \(market)") }
+            let parameters = LiquidationParameters(
+                depth: .squareRoot(depth: try body.has("depthNotional") ? body.decimal("depthNotional", scale: settleScale) : 1_000_000_000_000_000,
+                                   coefficient: try body.rate("depthCoefficient", default: "0.01")),
+                penaltyRate: try body.rate("penaltyRate", default: "0.005"), clearanceFeeRate: try body.rate("clearanceFeeRate", default: "0.001"),
+                target: .maintenancePlusBuffer(try body.rate("targetBuffer", default: "0.1")), stepFraction: try body.rate("stepFraction", default: "0.5"),
+                dustNotional: try body.has("dustNotional") ? body.decimal("dustNotional", scale: settleScale) : 0,
+                lossAllocation: allocation, mechanism: mechanism)
+            return try await service.submit(.configureLiquidation(market: MarketID(market), parameters))
+        }
+        router.post("/v1/accounts") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["account"])
+            return try await service.submit(.openAccount(AccountID(try body.id("account"))))
+        }
+        router.post("/v1/deposits") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["account", "asset", "amount"])
+            let (asset, scale) = try await service.asset(body)
+            return try await service.submit(.deposit(account: AccountID(try body.id("account")), asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+        }
+        router.post("/v1/withdrawals") { request, _ in
+            let principal = try await service.require(request, [.admin, .trader])
+            let body = try await RequestBody.read(request, allowed: ["account", "asset", "amount"])
+            let account = try body.id("account")
+            try service.requireAccount(principal, account)
+            let (asset, scale) = try await service.asset(body)
+            return try await service.submit(.withdraw(account: AccountID(account), asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+        }
+        router.post("/v1/fills") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["market", "buyer", "seller", "quantity", "price", "taker"])
+            let fill = Fill(market: MarketID(UInt32(clamping: try body.id("market"))), buyer: AccountID(try body.id("buyer")),
+                            seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"), price: try body.price("price"),
+                            taker: try body.choice("taker", default: .buyer))
+            return try await service.submit(.applyFill(fill))
+        }
+        router.post("/v1/insurance-fund") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["asset", "amount"])
+            let (asset, scale) = try await service.asset(body)
+            return try await service.submit(.fundInsurance(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+        }
+
+        // Prices.
+        router.post("/v1/prices") { request, _ in
+            _ = try await service.require(request, [.oracle])
+            let body = try await RequestBody.read(request, allowed: ["market", "mark", "index"])
+            return try await service.submit(.setMarkPrice(market: MarketID(UInt32(clamping: try body.id("market"))), mark: try body.price("mark"),
+                                                          index: body.has("index") ? try body.price("index") : nil))
+        }
+        router.post("/v1/index-prices") { request, _ in
+            _ = try await service.require(request, [.oracle])
+            let body = try await RequestBody.read(request, allowed: ["asset", "price"])
+            return try await service.submit(.setIndexPrice(asset: AssetID(UInt32(clamping: try body.id("asset"))), price: try body.price("price")))
+        }
+        router.post("/v1/ticks") { request, _ in
+            _ = try await service.require(request, [.oracle, .admin])
+            return try await service.submit(.tick)
+        }
+
+        // Liquidation.
+        router.post("/v1/liquidations") { request, _ in
+            let principal = try await service.require(request, [.liquidator])
+            let body = try await RequestBody.read(request, allowed: ["account", "market"])
+            return try await service.submit(.liquidate(account: AccountID(try body.id("account")), market: MarketID(UInt32(clamping: try body.id("market"))),
+                                                       keeper: principal.account.map(AccountID.init)))
+        }
+        router.post("/v1/backstops") { request, _ in
+            let principal = try await service.require(request, [.liquidator, .admin])
+            let body = try await RequestBody.read(request, allowed: ["account", "market", "capacity"])
+            let account = try body.id("account")
+            if principal.role == .liquidator, principal.account != account { throw APIError.forbidden("a liquidator key registers only its own account") }
+            let market = MarketID(UInt32(clamping: try body.id("market")))
+            let scale = await service.engine.read { engine in engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            guard let scale else { throw APIError.invalid("market", "unknown market") }
+            return try await service.submit(.registerBackstop(account: AccountID(account), market: market, capacity: Amount(atoms: try body.decimal("capacity", scale: scale))))
+        }
+        router.post("/v1/auctions/:auction/bids") { request, context in
+            let principal = try await service.require(request, [.liquidator])
+            let auction = try context.parameters.require("auction", as: UInt64.self)
+            let body = try await RequestBody.read(request, allowed: ["bidder", "quantity", "limitPrice"])
+            let bidder = try body.id("bidder")
+            if principal.account != nil, principal.account != bidder { throw APIError.forbidden("a liquidator key bids only for its own account") }
+            return try await service.submit(.bidAuction(auction: auction, bidder: AccountID(bidder), quantity: try body.quantity("quantity"),
+                                                        limitPrice: try body.price("limitPrice")))
+        }
+
+        // Reads.
+        router.get("/v1/markets") { request, _ in
+            _ = try await service.require(request, Set(Role.allCases))
+            return JSON.response(data: await service.engine.read { JSON.data(StateView.markets($0)) })
+        }
+        router.get("/v1/accounts/:account") { request, context in
+            let principal = try await service.require(request, Set(Role.allCases))
+            let account = try context.parameters.require("account", as: UInt64.self)
+            try service.requireAccount(principal, account)
+            guard let view = await service.engine.read({ StateView.account($0, AccountID(account)).map(JSON.data) }) else { throw APIError.notFound("account \(account)") }
+            return JSON.response(data: view)
+        }
+        router.get("/v1/insurance-fund") { request, _ in
+            _ = try await service.require(request, Set(Role.allCases))
+            return JSON.response(data: await service.engine.read { JSON.data(StateView.funds($0)) })
+        }
+        router.get("/v1/liquidations") { request, _ in
+            let principal = try await service.require(request, Set(Role.allCases))
+            let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 100, 1), 1_000)
+            let events = service.hub.history(types: ["positionLiquidated"], account: principal.role == .trader ? principal.account : nil, limit: limit)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: "[" + events.map(\.json).joined(separator: ",") + "]")))
+        }
+        router.get("/v1/adl-ranks") { request, _ in
+            let principal = try await service.require(request, [.admin, .readonly, .liquidator])
+            _ = principal
+            guard let market = request.uri.queryParameters.get("market").flatMap(UInt32.init) else { throw APIError.invalid("market", "expected a market id") }
+            let side = request.uri.queryParameters.get("side") ?? "long"
+            guard side == "long" || side == "short" else { throw APIError.invalid("side", "expected long or short") }
+            let ranks = await service.engine.read { engine in
+                engine.market(MarketID(market)) == nil ? nil
+                    : engine.rankedDeleveraging(market: MarketID(market), long: side == "long", ranking: .profitTimesLeverage).prefix(100).map(\.rawValue)
+            }
+            guard let ranks else { throw APIError.notFound("market \(market)") }
+            return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
+        }
+        return router
+    }
+
+    /// The asset named by a body's `asset` and its scale.
+    func asset(_ body: RequestBody) async throws -> (AssetID, Int) {
+        let id = AssetID(UInt32(clamping: try body.id("asset")))
+        guard let scale = await engine.read({ $0.asset(id)?.spec.scale }) else { throw APIError.invalid("asset", "unknown asset") }
+        return (id, scale)
+    }
+}
+
+/// Turns any error a handler throws into a JSON 4xx/5xx body: decoding problems name the field,
+/// Hummingbird's own errors keep their status.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            throw APIError(error.status, error.status == .notFound ? "notFound" : "badRequest", error.body ?? "\(error.status)")
+        } catch {
+            throw APIError(.badRequest, "badRequest", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import SolventCore
+import SolventStore
+
+/// `solvent serve`'s application: the HTTP API, the dashboard and `/v1/stream`, the WebSocket
+/// of committed events (`?key=`: a trader key receives only its own account's events).
+public enum SolventServer {
+    public static func application(service: SolventService, host: String, port: Int, logger: Logger? = nil,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var log = logger ?? Logger(label: "solvent.server")
+        if logger == nil { log.logLevel = .warning }
+        return Application(
+            router: service.router(),
+            server: .http1WebSocketUpgrade { request, _, _ in
+                guard let path = request.path, path.hasPrefix("/v1/stream") else { return .dontUpgrade }
+                let query = path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+                let key = query.split(separator: "&").compactMap { pair -> String? in
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    return parts.count == 2 && parts[0] == "key" ? String(parts[1]).removingPercentEncoding : nil
+                }.first
+                guard let key, let stored = try await service.store.key(hash: AccessKeys.hash(key)), let role = Role(rawValue: stored.role) else {
+                    return .dontUpgrade
+                }
+                let account: UInt64? = role == .trader ? stored.account : nil
+                return .upgrade([:]) { inbound, outbound, _ in
+                    let (id, stream) = service.hub.subscribe(account: account)
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            // The client's frames are ignored; its close ends the stream.
+                            do { for try await _ in inbound {} } catch {}
+                            service.hub.unsubscribe(id)
+                        }
+                        group.addTask {
+                            for await event in stream {
+                                do { try await outbound.write(.text(event.json)) } catch { break }
+                            }
+                        }
+                        await group.waitForAll()
+                    }
+                }
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "solvent"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: log
+        )
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import SolventCore
+import SolventStore
+
+/// The running service: the journaled engine, the event hub, metrics and access control. Route
+/// handlers translate requests into engine commands and engine state into JSON; they never
+/// compute margin (DESIGN.md §2).
+public final class SolventService: Sendable {
+    public let engine: JournaledEngine
+    public let store: JournalStore
+    public let hub = EventHub()
+    public let metrics = ServiceMetrics()
+    /// The dashboard without a key (the demo); otherwise it needs a key as `?key=`.
+    public let openDashboard: Bool
+
+    public init(store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000) async throws {
+        self.store = store
+        self.openDashboard = openDashboard
+        engine = try await JournaledEngine(store: store, snapshotEvery: snapshotEvery)
+        let hub = hub, metrics = metrics
+        _ = await engine.addListener { events, sequence in
+            hub.publish(events, sequence: sequence)
+            metrics.record(events, sequence: sequence)
+        }
+    }
+
+    /// The caller's key from `Authorization: Bearer`, `X-API-Key` or `?key=`.
+    public func authenticate(_ request: Request) async throws -> Principal {
+        var key = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        if key == nil { key = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value }
+        if key == nil { key = request.uri.queryParameters.get("key") }
+        guard let key, !key.isEmpty, key.utf8.count <= 128 else { throw APIError.unauthorized }
+        guard let stored = try await store.key(hash: AccessKeys.hash(key)), let role = Role(rawValue: stored.role) else {
+            throw APIError.unauthorized
+        }
+        return Principal(role: role, account: stored.account == 0 ? nil : stored.account)
+    }
+
+    func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {
+        let principal = try await authenticate(request)
+        guard roles.contains(principal.role) else {
+            throw APIError.forbidden("this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); the key is \(principal.role.rawValue)")
+        }
+        return principal
+    }
+
+    /// A trader reaches only its own account.
+    func requireAccount(_ principal: Principal, _ account: UInt64) throws {
+        if principal.role == .trader && principal.account != account {
+            throw APIError.forbidden("a trader key reaches only its own account")
+        }
+    }
+
+    /// Executes and journals a command; 200 with its events, or 422 naming the rejection.
+    func submit(_ command: Command) async throws -> Response {
+        let start = ContinuousClock.now
+        let submission: JournaledEngine.Submission
+        do { submission = try await engine.submit(command) } catch {
+            throw APIError(.serviceUnavailable, "journalUnavailable", "the journal could not commit; nothing was acknowledged: \(error)")
+        }
+        metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000
+                                               + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        switch submission.outcome {
+        case .rejected(let rejection):
+            metrics.rejected.increment()
+            var error = APIError(.unprocessableContent, "rejected", field: rejection.field, rejection.message)
+            error.extra = ["code": "\(rejection.code)", "sequence": "\(submission.sequence)"]
+            throw error
+        case .applied(let events):
+            metrics.applied.increment()
+            let views = events.compactMap { EventView.describe($0) }.map { type, _, object -> [String: Any] in
+                var object = object
+                object["type"] = type
+                return object
+            }
+            return JSON.response(["sequence": submission.sequence, "events": views])
+        }
+    }
+}
