@@ -32,7 +32,8 @@ struct RequestBody: @unchecked Sendable {
     func text(_ key: String) throws -> String {
         guard let value = object[key], !(value is NSNull) else { throw APIError.invalid(key, "required") }
         if let string = value as? String { return string }
-        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
+        // JSON true/false arrive as NSNumber too: tell them apart by their C type ("c").
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" { return number.stringValue }
         throw APIError.invalid(key, "expected a string or a number")
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import HummingbirdTesting
+import SolventServer
+import Testing
+
+/// Goal: no malformed or hostile request gets a 5xx, crashes the service, or changes the state
+/// when it is refused. Method: thousands of seeded payloads — broken JSON, wrong types, missing
+/// and unknown fields, huge and negative numbers, ids that do not exist, too many decimals,
+/// oversized bodies — at every write endpoint with a key of the right role.
+struct MalformedInputTests {
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    }
+
+    static let values: [String] = [
+        "1", "0", "-1", "2", "\"1\"", "\"0.001\"", "\"60000\"", "\"-5\"", "\"1e9\"", "\"abc\"", "\"\"", "null", "true", "[]", "{}",
+        "1.5", "\"0.0000000000001\"", "99999999999999999999", "\"99999999999999999999\"", "-9223372036854775808",
+        "\"buyer\"", "\"seller\"", "\"trader\"", "\"admin\"", "\"adl\"", "\"orderbook\"", "\"BTCUSDT\"", String(repeating: "\"x", count: 1) + String(repeating: "x", count: 200) + "\"",
+    ]
+    static let endpoints: [(String, [String])] = [
+        ("/v1/assets", ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"]),
+        ("/v1/markets", ["id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize", "tiers"]),
+        ("/v1/accounts", ["account"]),
+        ("/v1/deposits", ["account", "asset", "amount"]),
+        ("/v1/withdrawals", ["account", "asset", "amount"]),
+        ("/v1/fills", ["market", "buyer", "seller", "quantity", "price", "taker"]),
+        ("/v1/insurance-fund", ["asset", "amount"]),
+        ("/v1/prices", ["market", "mark", "index"]),
+        ("/v1/index-prices", ["asset", "price"]),
+        ("/v1/liquidations", ["account", "market"]),
+        ("/v1/backstops", ["account", "market", "capacity"]),
+        ("/v1/auctions/1/bids", ["bidder", "quantity", "limitPrice"]),
+        ("/v1/keys", ["role", "account", "label"]),
+    ]
+
+    @Test func thousandsOfBadPayloads() async throws {
+        let h = try await ServerHarness.make("fuzz")
+        try await h.app().test(.router) { client in
+            var random = Random(state: 2_024)
+            try await seedVenue(client, h)
+            var statuses: [Int: Int] = [:]
+            for round in 0..<3_000 {
+                let (uri, fields) = random.pick(Self.endpoints)
+                var body: String
+                switch random.next() % 6 {
+                case 0: body = random.pick(["", "{", "[1,2]", "null", "\"text\"", "{\"a\":", "{}{}", "\u{0}"])
+                case 1: body = "{" + String(repeating: "\"k\": 1,", count: 10_000) + "\"k\": 1}"   // > 64 KiB
+                default:
+                    var pairs: [String] = []
+                    for field in fields where random.next() % 4 != 0 { pairs.append("\"\(field)\": \(random.pick(Self.values))") }
+                    if random.next() % 5 == 0 { pairs.append("\"unexpected\": 1") }
+                    if random.next() % 7 == 0, uri.contains("markets") || uri.contains("assets") {
+                        pairs.append(#""tiers": [{"initial": "0.5", "maintenance": \#(random.pick(Self.values))}]"#)
+                    }
+                    body = "{" + pairs.joined(separator: ", ") + "}"
+                }
+                let key = uri.contains("prices") ? h.oracle : uri.contains("liquidations") || uri.contains("bids") ? h.liquidator : h.admin
+                let before = await h.businessDigest()
+                let reply = try await client.call(.post, uri, key: key, body)
+                statuses[reply.status, default: 0] += 1
+                #expect(reply.status < 500, "round \(round) \(uri) \(body.prefix(200)): \(reply.status) \(reply.body.prefix(300))")
+                if reply.status >= 400 {
+                    #expect(reply.object["error"] != nil, "\(uri): an error body names the error: \(reply.body.prefix(200))")
+                    #expect(await h.businessDigest() == before, "round \(round) \(uri) \(body.prefix(200)): refused but changed the state")
+                }
+            }
+            print("malformed inputs: status counts \(statuses.sorted { $0.key < $1.key })")
+            #expect((statuses[400] ?? 0) > 1_000 && (statuses[413] ?? 0) > 100)
+            // The service still works afterwards.
+            #expect(try await client.call(.get, "/health", key: nil).status == 200)
+        }
+    }
+}
