@@ -150,6 +150,43 @@ extension SolventService {
             return try await service.submit(.setMarkPrice(market: MarketID(UInt32(clamping: try body.id("market"))), mark: try body.price("mark"),
                                                           index: body.has("index") ? try body.price("index") : nil))
         }
+        router.put("/v1/markets/:market/oracle") { request, context in
+            _ = try await service.require(request, [.admin])
+            let market = try context.parameters.require("market", as: UInt32.self)
+            let body = try await RequestBody.read(request, allowed: ["sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
+                                                                     "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds"])
+            var sources: [OracleConfig.Source] = []
+            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket).enumerated() {
+                do {
+                    sources.append(.init(id: SourceID(UInt32(clamping: try source.id("id"))), weight: try source.int("weight", default: 1, in: 1...1_000_000)))
+                } catch let error as APIError { throw APIError.invalid("sources[\(index)].\(error.field ?? "")", error.message) }
+            }
+            let config = OracleConfig(sources: sources, sampleMaxAgeSeconds: try body.int("sampleMaxAgeSeconds", default: 60, in: 1...86_400),
+                                      band: try body.rate("band", default: "0.05"),
+                                      minimumSources: Int(try body.int("minimumSources", default: Int64(min(2, sources.count)), in: 1...Int64(sources.count))),
+                                      markBand: try body.rate("markBand", default: "0.03"),
+                                      priceMoveThreshold: try body.rate("priceMoveThreshold", default: "0.1"),
+                                      priceMoveWindowSeconds: try body.int("priceMoveWindowSeconds", default: 300, in: 1...86_400),
+                                      priceMoveCoolDownSeconds: try body.int("priceMoveCoolDownSeconds", default: 300, in: 0...86_400))
+            return try await service.submit(.configureOracle(market: MarketID(market), config))
+        }
+        router.post("/v1/oracle-samples") { request, _ in
+            _ = try await service.require(request, [.oracle])
+            let body = try await RequestBody.read(request, allowed: ["market", "samples", "last", "mid"])
+            let now = await service.engine.read { $0.now }
+            var samples: [OracleSample] = []
+            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket).enumerated() {
+                do {
+                    // A sample without a time is taken as observed now (the engine's clock).
+                    let time = sample.has("timeNanoseconds") ? Timestamp(nanoseconds: try sample.int("timeNanoseconds", in: 0...Int64.max)) : now
+                    let price = try sample.price("price")
+                    guard price.atoms > 0 else { throw APIError.invalid("price", "expected a positive price") }
+                    samples.append(OracleSample(source: SourceID(UInt32(clamping: try sample.id("source"))), price: price, time: time))
+                } catch let error as APIError { throw APIError.invalid("samples[\(index)].\(error.field ?? "")", error.message) }
+            }
+            return try await service.submit(.updateOracle(market: MarketID(UInt32(clamping: try body.id("market"))), samples: samples,
+                                                          last: body.has("last") ? try body.price("last") : nil, mid: body.has("mid") ? try body.price("mid") : nil))
+        }
         router.post("/v1/index-prices") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["asset", "price"])

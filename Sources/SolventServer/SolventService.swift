@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import SolventCore
 import SolventStore
 
@@ -13,6 +14,9 @@ public final class SolventService: Sendable {
     public let metrics = ServiceMetrics()
     /// The dashboard without a key (the demo); otherwise it needs a key as `?key=`.
     public let openDashboard: Bool
+    /// Principals by key hash: keys never change once created (there is no revocation yet), so
+    /// a hit saves a store read per request.
+    private let principals = Mutex<[String: Principal]>([:])
 
     public init(store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000) async throws {
         self.store = store
@@ -31,10 +35,14 @@ public final class SolventService: Sendable {
         if key == nil { key = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value }
         if key == nil { key = request.uri.queryParameters.get("key") }
         guard let key, !key.isEmpty, key.utf8.count <= 128 else { throw APIError.unauthorized }
-        guard let stored = try await store.key(hash: AccessKeys.hash(key)), let role = Role(rawValue: stored.role) else {
+        let hash = AccessKeys.hash(key)
+        if let known = principals.withLock({ $0[hash] }) { return known }
+        guard let stored = try await store.key(hash: hash), let role = Role(rawValue: stored.role) else {
             throw APIError.unauthorized
         }
-        return Principal(role: role, account: stored.account == 0 ? nil : stored.account)
+        let principal = Principal(role: role, account: stored.account == 0 ? nil : stored.account)
+        principals.withLock { $0[hash] = principal }
+        return principal
     }
 
     func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {

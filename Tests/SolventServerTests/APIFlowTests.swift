@@ -46,6 +46,24 @@ struct APIFlowTests {
         }
     }
 
+    /// Several sources through the oracle endpoints: the engine's median ignores one wild source.
+    @Test func oracleSamples() async throws {
+        let h = try await ServerHarness.make("oracle")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let config = try await client.call(.put, "/v1/markets/1/oracle", key: h.admin,
+                                               #"{"sources": [{"id": 1}, {"id": 2}, {"id": 3}], "minimumSources": 2, "sampleMaxAgeSeconds": 3600}"#)
+            #expect(config.status == 200, "\(config.body)")
+            let update = try await client.call(.post, "/v1/oracle-samples", key: h.oracle,
+                                               #"{"market": 1, "samples": [{"source": 1, "price": "60010"}, {"source": 2, "price": "59990"}, {"source": 3, "price": "90000"}]}"#)
+            #expect(update.status == 200, "\(update.body)")
+            let mark = ((try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]])?.first?["mark"] as? String)
+            #expect(mark.flatMap(Double.init).map { abs($0 - 60_000) <= 10 } == true, "mark \(mark ?? "none")")
+            let bad = try await client.call(.post, "/v1/oracle-samples", key: h.oracle, #"{"market": 1, "samples": [{"source": 1, "price": "-1"}]}"#)
+            #expect(bad.status == 400 || bad.status == 422, "\(bad.body)")
+        }
+    }
+
     /// The event stream's filter: a trader's subscription sees only its own account's events.
     @Test func tradersStreamOnlyTheirOwnEvents() async throws {
         let h = try await ServerHarness.make("stream")
