@@ -33,8 +33,62 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 }
 
 enum JSON {
+    /// JSON text of dictionaries, arrays, strings, integers, booleans, doubles and NSNull, written
+    /// directly: JSONSerialization bridges every dictionary to NSDictionary and sorts through ICU,
+    /// which was most of a request's cost (perf, issue #8). Keys in sorted order (deterministic).
     static func data(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(object, into: &out)
+        return Data(out)
+    }
+
+    static func write(_ value: Any, into out: inout [UInt8]) {
+        switch value {
+        case let string as String: writeString(string, into: &out)
+        case let bool as Bool: out.append(contentsOf: bool ? Array("true".utf8) : Array("false".utf8))
+        case let int as Int: out.append(contentsOf: String(int).utf8)
+        case let int as Int64: out.append(contentsOf: String(int).utf8)
+        case let int as UInt64: out.append(contentsOf: String(int).utf8)
+        case let int as Int32: out.append(contentsOf: String(int).utf8)
+        case let int as UInt32: out.append(contentsOf: String(int).utf8)
+        case let double as Double: out.append(contentsOf: (double.isFinite ? "\(double)" : "null").utf8)
+        case let object as [String: Any]:
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(object[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case let array as [Any]:
+            out.append(UInt8(ascii: "["))
+            for (index, element) in array.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case Optional<Any>.none: out.append(contentsOf: "null".utf8)
+        default:
+            if value is NSNull { out.append(contentsOf: "null".utf8) } else { writeString("\(value)", into: &out) }
+        }
+    }
+
+    static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, 110])
+            case 0x0D: out.append(contentsOf: [92, 114])
+            case 0x09: out.append(contentsOf: [92, 116])
+            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     static func response(data: Data, status: HTTPResponse.Status = .ok) -> Response {

@@ -24,15 +24,23 @@ public struct Principal: Sendable, Equatable {
 }
 
 public enum AccessKeys {
-    public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    public static func hash(_ key: String) -> String { hex(SHA256.hash(data: Data(key.utf8))) }
+
+    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A new key: "sk_" and 64 hex digits from the system's random generator (keys are not
     /// engine inputs: determinism does not apply).
     public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        return "sk_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return "sk_" + hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// Stores a new key for `role` and returns it (the only time it is seen).

@@ -36,12 +36,22 @@ public final class EventHub: Sendable {
     public init() {}
 
     func publish(_ events: [Event], sequence: UInt64) {
-        let views = events.compactMap { EventView.stream($0, sequence: sequence) }
-        guard !views.isEmpty else { return }
+        // Only notable events are rendered (history and stream); the rest are counted by type.
+        var views: [StreamEvent] = []
+        var others: [String] = []
+        for event in events {
+            guard let type = EventView.type(of: event) else { continue }
+            if EventHub.notable.contains(type) {
+                if let view = EventView.stream(event, sequence: sequence) { views.append(view) }
+            } else {
+                others.append(type)
+            }
+        }
+        if views.isEmpty && others.isEmpty { return }
         state.withLock { state in
+            for type in others { state.counts[type, default: 0] += 1 }
             for view in views {
                 state.counts[view.type, default: 0] += 1
-                guard EventHub.notable.contains(view.type) else { continue }
                 state.history.append(view)
                 if state.history.count > EventHub.historyLimit { state.history.removeFirst(state.history.count - EventHub.historyLimit) }
                 for id in state.subscribers.keys.sorted() {

@@ -11,6 +11,25 @@ enum EventView {
         return StreamEvent(sequence: sequence, type: type, accounts: accounts, json: String(decoding: JSON.data(body), as: UTF8.self))
     }
 
+    /// The API's name for an event's type (nil: not shown), without building its fields.
+    static func type(of event: Event) -> String? {
+        switch event {
+        case .marginStateChanged: return "marginStateChanged"
+        case .positionLiquidated: return "positionLiquidated"
+        case .breakerTripped: return "breakerTripped"
+        case .breakerResumed: return "breakerResumed"
+        case .auctionStarted: return "auctionStarted"
+        case .auctionReset: return "auctionReset"
+        case .insuranceFunded: return "insuranceFunded"
+        case .deficitCovered: return "deficitCovered"
+        case .fillApplied: return "fillApplied"
+        case .markPriceSet: return "markPriceSet"
+        case .deposited: return "deposited"
+        case .withdrawn: return "withdrawn"
+        default: return nil
+        }
+    }
+
     static func amount(_ atoms: Int64, scale: Int) -> String { DecimalText.format(atoms, scale: scale) }
 
     /// (type, accounts concerned, fields) of the events the API shows; nil for the rest.

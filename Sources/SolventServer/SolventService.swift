@@ -64,7 +64,8 @@ public final class SolventService: Sendable {
     func submit(_ command: Command) async throws -> Response {
         let start = ContinuousClock.now
         let submission: JournaledEngine.Submission
-        do { submission = try await engine.submit(command) } catch {
+        let encoded = try? JournalCodec.encode(command)   // on the request's thread, not the engine's
+        do { submission = try await engine.submit(command, encoded: encoded) } catch {
             throw APIError(.serviceUnavailable, "journalUnavailable", "the journal could not commit; nothing was acknowledged: \(error)")
         }
         metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000

@@ -2,12 +2,12 @@ import Foundation
 import SolventCore
 
 /// How commands and engine states are written to the store: JSON through the types' Codable
-/// conformances (sorted keys, so the same command is the same text; non-finite doubles of the
-/// derived tables as strings).
+/// conformances (non-finite doubles of the derived tables as strings). Keys are not sorted:
+/// replay decodes, it never compares the text, and sorting costs a collation per key.
 public enum JournalCodec {
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }

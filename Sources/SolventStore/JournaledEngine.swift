@@ -93,15 +93,17 @@ public actor JournaledEngine {
         return (replayed, mismatches)
     }
 
-    /// Sequences, executes and journals one command; returns once it is durable.
-    public func submit(_ command: Command, commandID: CommandID? = nil) async throws -> Submission {
+    /// Sequences, executes and journals one command; returns once it is durable. `encoded` is
+    /// the command's journal text when the caller made it already (outside the actor, so the
+    /// single writer spends its time on the engine, not on JSON).
+    public func submit(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) async throws -> Submission {
         if let failure { throw failure }
         let sequence = engine.lastSequence + 1
         let time = max(clock(), engine.now.nanoseconds)
         let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
         let digest = sequence % digestEvery == 0 ? engine.digestHex() : ""
         pending.append(JournalEntry(sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
-                                    command: try JournalCodec.encode(command), digest: digest))
+                                    command: try encoded ?? JournalCodec.encode(command), digest: digest))
         if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty { pendingEvents.append((sequence, events)) }
         let batch = nextBatch
         if flushing {
