@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "SolventServer", "SolventStore", "SolventCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
     ],

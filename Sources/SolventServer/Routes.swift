@@ -80,6 +80,33 @@ extension SolventService {
                                             priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
             return try await service.submit(.createMarket(spec, parameters))
         }
+        router.put("/v1/markets/:market/risk") { request, context in
+            _ = try await service.require(request, [.admin])
+            let market = try context.parameters.require("market", as: UInt32.self)
+            let body = try await RequestBody.read(request, allowed: ["tiers", "feeMakerRate", "feeTakerRate", "fundingIntervalSeconds",
+                                                                     "priceMaxAgeSeconds", "marginCallRatio", "liquidationExitBuffer"])
+            let scale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            guard let scale else { throw APIError.notFound("market \(market)") }
+            var tiers: [RiskTier] = []
+            for (index, tier) in try body.objects("tiers", max: 32).enumerated() {
+                do {
+                    tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
+                                          initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
+                } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
+            }
+            let table: RiskTierTable
+            switch RiskTierTable.make(tiers: tiers) {
+            case .success(let made): table = made
+            case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
+            }
+            let parameters = RiskParameters(margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
+                                            feeTakerRate: try body.rate("feeTakerRate", default: "0"),
+                                            fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
+                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
+                                            marginCallRatio: try body.rate("marginCallRatio", default: "0.8"),
+                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"))
+            return try await service.submit(.setRiskParameters(market: MarketID(market), parameters))
+        }
         router.put("/v1/markets/:market/liquidation") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)

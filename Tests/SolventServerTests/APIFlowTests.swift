@@ -39,6 +39,11 @@ struct APIFlowTests {
             #expect((ranks["accounts"] as? [Any])?.isEmpty == false)
             let markets = try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]]
             #expect(markets?.first?["mark"] as? String == "58200")
+            // Parameters: a maintenance rate raised through the API is the engine's.
+            let risk = try await client.call(.put, "/v1/markets/1/risk", key: h.admin, #"{"tiers": [{"initial": "0.02", "maintenance": "0.01"}], "feeTakerRate": "0.0005"}"#)
+            #expect(risk.status == 200, "\(risk.body)")
+            let parameters = await h.service.engine.read { $0.market(MarketID(1))!.parameters }
+            #expect(parameters.feeTakerRate == Rate("0.0005")! && parameters.margin.maximumLeverage == 50)
             let metrics = try await client.call(.get, "/metrics", key: nil).body
             #expect(metrics.contains("solvent_liquidation_steps_total 1") && metrics.contains("solvent_commands_total{result=\"rejected\"} 1"), "\(metrics)")
             let health = try await client.call(.get, "/health", key: nil).object

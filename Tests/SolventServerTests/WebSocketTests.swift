@@ -1,0 +1,67 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import HummingbirdWSClient
+import Logging
+import ServiceLifecycle
+import SolventServer
+import Testing
+
+/// Goal: the real WebSocket endpoint streams committed events, and a trader's key sees only its
+/// own account's. Method: the service's application on a free port, two WebSocket clients (a
+/// read-only key and account 1's trader key), a liquidation of account 1 and a deposit to
+/// account 3 through the HTTP API.
+struct WebSocketTests {
+    actor Collected {
+        var frames: [String] = []
+        func add(_ text: String) { frames.append(text) }
+    }
+
+    @Test func theStreamDeliversCommittedEventsFilteredByAccount() async throws {
+        let h = try await ServerHarness.make("websocket")
+        let trader = try await h.trader(1)
+        let ports = AsyncStream<Int>.makeStream()
+        let app = SolventServer.application(service: h.service, host: "127.0.0.1", port: 0) { port in ports.continuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let server = Task { try await group.run() }
+        defer { server.cancel() }
+        var iterator = ports.stream.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        // Seed through the API (in-process router client shares the same service).
+        try await h.app().test(.router) { client in try await seedVenue(client, h) }
+        let everything = Collected(), own = Collected()
+        let watchers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for (key, sink) in [(h.readonly, everything), (trader, own)] {
+                    tasks.addTask {
+                        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream?key=\(key)", logger: Logger(label: "ws")) { inbound, _, _ in
+                            for try await message in inbound.messages(maxSize: 1 << 20) {
+                                if case .text(let text) = message { await sink.add(text) }
+                            }
+                        }
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)   // both upgrades done
+        try await h.app().test(.router) { client in
+            try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#)
+            try await client.call(.post, "/v1/liquidations", key: h.liquidator, #"{"account": 1, "market": 1}"#)
+            try await client.call(.post, "/v1/insurance-fund", key: h.admin, #"{"asset": 1, "amount": "5"}"#)
+        }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        watchers.cancel()
+        let all = await everything.frames, mine = await own.frames
+        #expect(all.contains { $0.contains("\"type\":\"positionLiquidated\"") }, "\(all)")
+        #expect(all.contains { $0.contains("\"type\":\"insuranceFunded\"") })
+        #expect(mine.contains { $0.contains("\"type\":\"positionLiquidated\"") }, "\(mine)")
+        #expect(!mine.contains { $0.contains("insuranceFunded") }, "a trader sees only its own account's events")
+        // A bad key gets no stream.
+        await #expect(throws: (any Error).self) {
+            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream?key=nope", logger: Logger(label: "ws")) { _, _, _ in }
+        }
+    }
+}
