@@ -7,7 +7,8 @@ public struct SolventCommand: AsyncParsableCommand {
         commandName: "solvent",
         abstract: "Solvent: a deterministic margin and liquidation engine for crypto derivatives.",
         subcommands: [MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, BacktestCommand.self,
-                      SimulateCommand.self, ServeCommand.self, ReplayCommand.self, JournalBenchCommand.self])
+                      SimulateCommand.self, ServeCommand.self, ReplayCommand.self, JournalBenchCommand.self,
+                      CommitCommand.self, ProveCommand.self, VerifyCommand.self, SolvencyCommand.self])
 
     public init() {}
 }

@@ -287,6 +287,23 @@ extension SolventService {
             guard let ranks else { throw APIError.notFound("market \(market)") }
             return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
         }
+        // Verifiable margin (issue #9).
+        router.get("/v1/commitments/latest") { request, _ in
+            _ = try await service.require(request, Set(Role.allCases))
+            let (_, commitment) = try await service.currentCommitment()
+            let root = commitment.root
+            return JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
+                                  "sums": root.sums, "leaves": root.leaves])
+        }
+        router.get("/v1/proofs/me") { request, _ in
+            let principal = try await service.require(request, [.trader])
+            guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }
+            let (engine, commitment) = try await service.currentCommitment()
+            guard let proof = engine.proof(of: AccountID(account), commitment: commitment) else { throw APIError.notFound("account \(account)") }
+            let encoder = JSONEncoder()
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+            return JSON.response(data: try encoder.encode(proof))
+        }
         return router
     }
 

@@ -88,5 +88,8 @@ public protocol JournalStore: Sendable {
     func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot?
     func saveKey(_ key: StoredKey) async throws
     func key(hash: String) async throws -> StoredKey?
+    /// Named values the service keeps beside the journal (the commitment secret, published roots).
+    func setting(_ name: String) async throws -> String?
+    func saveSetting(_ name: String, _ value: String) async throws
     func close() async throws
 }

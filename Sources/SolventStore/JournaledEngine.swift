@@ -145,11 +145,13 @@ public actor JournaledEngine {
         }
     }
 
-    /// Writes a snapshot of the current state.
+    /// Writes a snapshot of the current state, and commits to every account at it (issue #9:
+    /// the Merkle-sum root is published with the sequence and digest).
     public func snapshot() async throws {
         let state = try JournalCodec.encodeState(engine)
         try await store.saveSnapshot(Snapshot(sequence: engine.lastSequence, digest: engine.digestHex(), state: state))
         lastSnapshot = engine.lastSequence
+        try await Commitments.publish(try engine.commitment(secret: try await Commitments.secret(store)).root, in: store)
     }
 
     /// Registers an observer of committed events; returns its id for `removeListener`.

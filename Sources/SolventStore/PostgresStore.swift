@@ -33,6 +33,7 @@ public final class PostgresStore: JournalStore {
                 "CREATE TABLE IF NOT EXISTS \(schema).journal (sequence BIGINT PRIMARY KEY, time BIGINT NOT NULL, command_id BIGINT NOT NULL, command TEXT NOT NULL, digest TEXT NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS \(schema).snapshots (sequence BIGINT PRIMARY KEY, digest TEXT NOT NULL, state BYTEA NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS \(schema).api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS \(schema).settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ] {
                 try await client.query(PostgresQuery(unsafeSQL: sql))
             }
@@ -136,6 +137,20 @@ public final class PostgresStore: JournalStore {
             return StoredKey(hash: hash, role: role, account: UInt64(bitPattern: account), label: label)
         }
         return nil
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        var query = PostgresQuery(unsafeSQL: "SELECT value FROM \(schema).settings WHERE name = $1")
+        try query.binds.append(name)
+        for try await value in try await client.query(query, logger: logger).decode(String.self) { return value }
+        return nil
+    }
+
+    public func saveSetting(_ name: String, _ value: String) async throws {
+        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value")
+        try query.binds.append(name)
+        try query.binds.append(value)
+        try await client.query(query, logger: logger)
     }
 
     public func close() async throws {

@@ -21,6 +21,7 @@ public final class SQLiteStore: JournalStore {
                         command TEXT NOT NULL, digest TEXT NOT NULL);
                     CREATE TABLE IF NOT EXISTS snapshots (sequence INTEGER PRIMARY KEY, digest TEXT NOT NULL, state BLOB NOT NULL);
                     CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account INTEGER NOT NULL, label TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
             }
         } catch {
@@ -90,6 +91,16 @@ public final class SQLiteStore: JournalStore {
             try Row.fetchOne(db, sql: "SELECT hash, role, account, label FROM api_keys WHERE hash = ?", arguments: [hash]).map { row in
                 StoredKey(hash: row[0], role: row[1], account: UInt64(bitPattern: row[2] as Int64), label: row[3])
             }
+        }
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name]) }
+    }
+
+    public func saveSetting(_ name: String, _ value: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", arguments: [name, value])
         }
     }
 

@@ -44,6 +44,15 @@ struct APIFlowTests {
             #expect(risk.status == 200, "\(risk.body)")
             let parameters = await h.service.engine.read { $0.market(MarketID(1))!.parameters }
             #expect(parameters.feeTakerRate == Rate("0.0005")! && parameters.margin.maximumLeverage == 50)
+            // Verifiable margin: the latest root, and a trader's own proof, which verifies against it.
+            let root = try await client.call(.get, "/v1/commitments/latest", key: h.readonly).object
+            let alice = try await h.trader(3)
+            let proofReply = try await client.call(.get, "/v1/proofs/me", key: alice)
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+            let proof = try decoder.decode(MarginProof.self, from: Data(proofReply.body.utf8))
+            #expect(proof.account.id == AccountID(3) && proof.verify(rootHash: root["root"] as! String).holds)
+            #expect(try await client.call(.get, "/v1/proofs/me", key: h.readonly).status == 403)
             let metrics = try await client.call(.get, "/metrics", key: nil).body
             #expect(metrics.contains("solvent_liquidation_steps_total 1") && metrics.contains("solvent_commands_total{result=\"rejected\"} 1"), "\(metrics)")
             let health = try await client.call(.get, "/health", key: nil).object

@@ -80,10 +80,15 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
         try await store.saveKey(key)
         #expect(try await store.key(hash: key.hash) == key)
         #expect(try await store.key(hash: "missing") == nil)
+        #expect(try await store.setting("commitment-secret") == nil)
+        try await store.saveSetting("commitment-secret", "abc")
+        try await store.saveSetting("commitment-secret", "def")
+        #expect(try await store.setting("commitment-secret") == "def")
         try await store.close()
         let again = try await reopen()
         #expect(try await again.key(hash: key.hash) == key)
         #expect(try await again.latestSnapshot()?.state == bytes)
+        #expect(try await again.setting("commitment-secret") == "def")
         try await again.close()
     }
 }

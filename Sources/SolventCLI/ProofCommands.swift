@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SolventCore
+import SolventStore
+
+func printJSON(_ object: Any) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+}
+
+func failure(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(2)
+}
+
+func rootObject(_ root: AccountCommitment.Root) -> [String: Any] {
+    ["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets, "sums": root.sums, "leaves": root.leaves]
+}
+
+/// `solvent commit`: commits to every account at the journal's end (or `--at`) and publishes the root.
+public struct CommitCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "commit", abstract: "Commit to every account (Merkle-sum tree) and publish the root.")
+    @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
+    @Option(help: "PostgreSQL URL instead.") public var postgres: String?
+    @Option(help: "The sequence to commit at (default: the journal's end).") public var at: UInt64?
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let store = try await openStore(db: db, postgres: postgres)
+            let (engine, _) = try await Commitments.state(at: at, from: store)
+            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
+            try await Commitments.publish(commitment.root, in: store)
+            try await store.close()
+            try printJSON(rootObject(commitment.root))
+        } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
+    }
+}
+
+/// `solvent prove --account ID`: the account's proof file against the root at that sequence.
+public struct ProveCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "prove", abstract: "Write an account's margin proof (its data, the rules and prices in force, its Merkle path).")
+    @Option(help: "The account.") public var account: UInt64
+    @Option(help: "The sequence (default: the latest published root's).") public var at: UInt64?
+    @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
+    @Option(help: "PostgreSQL URL instead.") public var postgres: String?
+    @Option(help: "Write the proof here (default: stdout).") public var output: String?
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let store = try await openStore(db: db, postgres: postgres)
+            let published = try await Commitments.published(at: at, in: store)
+            let sequence = at ?? published?.sequence
+            let (engine, prices) = try await Commitments.state(at: sequence, from: store)
+            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
+            if let published, published != commitment.root {
+                throw InputError("journal", "the rebuilt root \(commitment.root.hash) differs from the published \(published.hash) at \(published.sequence)")
+            }
+            if published == nil { try await Commitments.publish(commitment.root, in: store) }
+            try await store.close()
+            guard let proof = engine.proof(of: AccountID(account), commitment: commitment, priceInputs: prices) else {
+                throw InputError("--account", "account \(account) does not exist at sequence \(engine.lastSequence)")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+            let data = try encoder.encode(proof)
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
+                FileHandle.standardError.write(Data("prove: account \(account) at sequence \(proof.root.sequence), root \(proof.root.hash) → \(output)\n".utf8))
+            } else {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
+    }
+}
+
+/// `solvent verify PROOF.json --root ROOT`: recomputes and checks, reading nothing else.
+public struct VerifyCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify a margin proof against a published root.")
+    @Argument(help: "The proof file.") public var proof: String
+    @Option(help: "The published root (hex).") public var root: String
+    public init() {}
+
+    public func run() throws {
+        guard let data = FileManager.default.contents(atPath: proof) else { throw failure("\(proof): cannot read the file") }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let parsed: MarginProof
+        do { parsed = try decoder.decode(MarginProof.self, from: data) } catch { throw failure("\(proof): not a proof file (\(error))") }
+        let verdict = parsed.verify(rootHash: root)
+        for line in verdict.verified { print("✔ \(line)") }
+        for line in verdict.failures { print("✘ \(line)") }
+        print(verdict.holds ? "VERIFIED: account \(parsed.account.id) at sequence \(parsed.root.sequence) (state digest \(parsed.root.stateDigest))"
+                            : "NOT VERIFIED")
+        if !verdict.holds { throw ExitCode(1) }
+    }
+}
+
+/// `solvent solvency`: per asset, the committed liabilities, the fund, the deficit and the
+/// coverage by declared reserves.
+public struct SolvencyCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "solvency", abstract: "Per asset: committed liabilities, insurance fund, deficit, and coverage by declared reserves.")
+    @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
+    @Option(help: "PostgreSQL URL instead.") public var postgres: String?
+    @Option(help: "Declared reserves, SYMBOL=AMOUNT (repeatable).") public var reserve: [String] = []
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let store = try await openStore(db: db, postgres: postgres)
+            let (engine, _) = try await Commitments.state(at: nil, from: store)
+            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
+            try await Commitments.publish(commitment.root, in: store)
+            try await store.close()
+            var reserves: [String: String] = [:]
+            for text in reserve {
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw InputError("--reserve", "expected SYMBOL=AMOUNT, got \(text)") }
+                reserves[parts[0].uppercased()] = parts[1]
+            }
+            var rows: [[String: Any]] = []
+            for (index, asset) in engine.assets.enumerated() {
+                let scale = asset.spec.scale
+                var row: [String: Any] = [
+                    "asset": asset.spec.symbol, "liabilities": DecimalText.format(commitment.root.sums[index], scale: scale),
+                    "insuranceFund": DecimalText.format(asset.insuranceFund, scale: scale), "deficit": DecimalText.format(-asset.deficit, scale: scale),
+                ]
+                if let text = reserves[asset.spec.symbol.uppercased()] {
+                    guard case .success(let atoms) = DecimalText.parse(text, scale: scale) else { throw InputError("--reserve", "\(asset.spec.symbol): expected a decimal, got \(text)") }
+                    row["reserves"] = text
+                    let owed = commitment.root.sums[index]
+                    row["coverage"] = owed > 0 ? Double(atoms) / Double(owed) : NSNull()
+                }
+                rows.append(row)
+            }
+            try printJSON(["root": rootObject(commitment.root), "assets": rows])
+        } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
+    }
+}
