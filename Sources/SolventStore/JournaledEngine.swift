@@ -149,9 +149,10 @@ public actor JournaledEngine {
     /// the Merkle-sum root is published with the sequence and digest).
     public func snapshot() async throws {
         let state = try JournalCodec.encodeState(engine)
-        try await store.saveSnapshot(Snapshot(sequence: engine.lastSequence, digest: engine.digestHex(), state: state))
+        let digest = engine.digestHex()
+        try await store.saveSnapshot(Snapshot(sequence: engine.lastSequence, digest: digest, state: state))
         lastSnapshot = engine.lastSequence
-        try await Commitments.publish(try engine.commitment(secret: try await Commitments.secret(store)).root, in: store)
+        try await Commitments.publish(try engine.commitment(secret: try await Commitments.secret(store), stateDigest: digest).root, in: store)
     }
 
     /// Registers an observer of committed events; returns its id for `removeListener`.

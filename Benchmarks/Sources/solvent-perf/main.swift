@@ -49,7 +49,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario|hvar]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario|hvar|commit]")
         exit(2)
     }
 }
@@ -410,4 +410,49 @@ if wanted("hvar") {
     precondition(sink.isFinite)
     report(bench: "hist_var_es", impl: "solvent_tail_select", sizes: [("P", portfolios), ("H", history), ("A", assets)],
            times: times, units: Double(portfolios), unit: "portfolio")
+}
+
+// 9. Verifiable margin (issue #9): the Merkle-sum commitment to `accounts` accounts (the
+//    issue's population), one proof generated, one verified (the verifier rebuilds the margin).
+if wanted("commit") {
+    progress("building \(accounts) accounts for the commitment...")
+    var venue = WorkloadEngine.riskVenue(accounts: accounts)
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("59000")!, index: nil))
+    let engine = venue.engine
+    let secret = [UInt8](repeating: 42, count: 32)
+    var times: [Double] = []
+    var withDigest: [Double] = []
+    var commitment: AccountCommitment? = nil
+    for _ in 0..<min(3, max(1, repeats)) {
+        // The tree alone (the snapshot has the state digest already), then with the digest.
+        let digestStart = seconds()
+        let digest = engine.digestHex()
+        let digestTime = seconds() - digestStart
+        let start = seconds()
+        commitment = try! engine.commitment(secret: secret, stateDigest: digest)
+        times.append(seconds() - start)
+        withDigest.append(times.last! + digestTime)
+    }
+    report(bench: "commitment_tree", impl: "solvent_merkle_sum", sizes: [("N", accounts)], times: times, units: Double(accounts), unit: "account")
+    report(bench: "commitment_tree_and_state_digest", impl: "solvent_merkle_sum", sizes: [("N", accounts)], times: withDigest, units: Double(accounts), unit: "account")
+    let built = commitment!
+    var random = SplitMix64(seed: 5)
+    let sample = (0..<1_000).map { _ in AccountID(1 + random.next() % UInt64(accounts)) }
+    var proofs: [MarginProof] = []
+    var proofTimes: [Double] = []
+    for id in sample {
+        let start = seconds()
+        proofs.append(engine.proof(of: id, commitment: built)!)
+        proofTimes.append(seconds() - start)
+    }
+    report(bench: "margin_proof_generate", impl: "solvent", sizes: [("N", accounts)], times: proofTimes, units: 1, unit: "proof")
+    var verifyTimes: [Double] = []
+    var held = 0
+    for proof in proofs {
+        let start = seconds()
+        if proof.verify(rootHash: built.root.hash).holds { held += 1 }
+        verifyTimes.append(seconds() - start)
+    }
+    precondition(held == proofs.count, "every proof verifies")
+    report(bench: "margin_proof_verify", impl: "solvent", sizes: [("N", accounts)], times: verifyTimes, units: 1, unit: "proof")
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 
 /// Commitments to every account (issue #9): a Merkle-sum tree whose leaves are salted hashes of
 /// each account's collateral, positions and margin figures, summing what the venue owes each
@@ -18,11 +19,16 @@ public struct AccountCommitment: Sendable {
 
     public let root: Root
     public let tree: MerkleSumTree
-    /// Leaf position of each account (by account id).
-    public let leafOfAccount: [AccountID: Int]
-    let salts: [AccountID: [UInt8]]
+    /// Leaf position of each account, by the engine's account index (-1: the venue's book).
+    let leafOfAccountIndex: [Int32]
+    let secret: [UInt8]
 
-    public func salt(of account: AccountID) -> [UInt8]? { salts[account] }
+    /// The leaf of an account (by its index in the engine that built the commitment).
+    public func leaf(ofAccountIndex index: Int) -> Int? {
+        index < leafOfAccountIndex.count && leafOfAccountIndex[index] >= 0 ? Int(leafOfAccountIndex[index]) : nil
+    }
+
+    public func salt(of account: AccountID) -> [UInt8] { Engine.salt(secret: secret, account: account, sequence: root.sequence) }
 }
 
 extension Engine {
@@ -71,7 +77,7 @@ extension Engine {
             encoder.write(position.realizedPnl)
             encoder.write(position.fundingPnl)
         }
-        switch marginReport(of: account.id) {
+        switch marginReport(of: account.id, includingPrices: false) {
         case .success(let report)?:
             encoder.write(true)
             encoder.write(report.equity.atoms)
@@ -89,46 +95,96 @@ extension Engine {
     /// A salt per account and snapshot: HMAC(secret, "salt" ‖ account ‖ sequence). Revealing one
     /// account's salt reveals nothing about another's.
     static func salt(secret: [UInt8], account: AccountID, sequence: UInt64) -> [UInt8] {
-        var message: [UInt8] = Array("salt".utf8)
-        withUnsafeBytes(of: account.rawValue.littleEndian) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: sequence.littleEndian) { message.append(contentsOf: $0) }
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)))
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        mac.update(data: message("salt", account.rawValue, sequence))
+        return Array(mac.finalize())
+    }
+
+    /// tag ‖ account (LE) ‖ sequence (LE): the messages the commitment's HMACs sign.
+    static func message(_ tag: StaticString, _ account: UInt64, _ sequence: UInt64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: tag.utf8CodeUnitCount + 16)
+        tag.withUTF8Buffer { for (index, byte) in $0.enumerated() { bytes[index] = byte } }
+        var offset = tag.utf8CodeUnitCount
+        for value in [account, sequence] {
+            var v = value
+            for _ in 0..<8 { bytes[offset] = UInt8(truncatingIfNeeded: v); v >>= 8; offset += 1 }
+        }
+        return bytes
     }
 
     /// Commits to every account but the venue's book. Leaves are placed in an order only the
     /// secret determines (so a leaf's position says nothing about when the account opened), and
     /// padded with zero-sum leaves to a power of two.
-    public func commitment(secret: [UInt8]) throws -> AccountCommitment {
+    /// `stateDigest`: the digest when the caller has it already (a snapshot computes it), so the
+    /// commitment does not hash the whole state a second time.
+    public func commitment(secret: [UInt8], stateDigest: String? = nil) throws -> AccountCommitment {
         let sequence = lastSequence
-        var keyed: [(key: [UInt8], index: Int)] = []
-        keyed.reserveCapacity(accounts.count)
-        let key = SymmetricKey(data: secret)
-        for index in accounts.indices.dropFirst() {
-            var message: [UInt8] = Array("order".utf8)
-            withUnsafeBytes(of: accounts[index].id.rawValue.littleEndian) { message.append(contentsOf: $0) }
-            withUnsafeBytes(of: sequence.littleEndian) { message.append(contentsOf: $0) }
-            keyed.append((Array(HMAC<SHA256>.authenticationCode(for: message, using: key)), index))
+        // HMAC keyed once; each message continues from a copy of the keyed state.
+        let keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        // The order keys, on every core (each worker keys its own HMAC).
+        let count = accounts.count - 1
+        var order = [(high: UInt64, low: UInt64, index: Int32)](repeating: (0, 0, 0), count: max(0, count))
+        let ids = accounts.dropFirst().map(\.id.rawValue)
+        let secretCopy = secret
+        order.withUnsafeMutableBufferPointer { buffer in
+            let out = OrderOutput(keys: buffer.baseAddress!)
+            let chunks = max(1, min(64, count / 4_096))
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let mac = HMAC<SHA256>(key: SymmetricKey(data: secretCopy))
+                for position in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) {
+                    var copy = mac
+                    copy.update(data: Engine.message("order", ids[position], sequence))
+                    let (high, low) = copy.finalize().withUnsafeBytes {
+                        ($0.loadUnaligned(as: UInt64.self).bigEndian, $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)
+                    }
+                    out.keys[position] = (high, low, Int32(position + 1))
+                }
+            }
         }
-        keyed.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        var leaves: [MerkleSumTree.Node] = []
-        leaves.reserveCapacity(keyed.count)
-        var leafOfAccount: [AccountID: Int] = [:]
-        var salts: [AccountID: [UInt8]] = [:]
-        for (position, entry) in keyed.enumerated() {
-            let account = accounts[entry.index]
-            let owed = liabilities(of: account)
-            let salt = Engine.salt(secret: secret, account: account.id, sequence: sequence)
-            leaves.append(MerkleSumTree.Node(hash: MerkleSumTree.leafHash(salt: salt, data: leafData(of: account, liabilities: owed)), sums: owed))
-            leafOfAccount[account.id] = position
-            salts[account.id] = salt
+        order.sort { ($0.high, $0.low, $0.index) < ($1.high, $1.low, $1.index) }
+        let width = assets.count
+        var hashes = [UInt8](repeating: 0, count: order.count * 32)
+        var sums = [Int64](repeating: 0, count: order.count * width)
+        var leafOfAccountIndex = [Int32](repeating: -1, count: accounts.count)
+        for (position, entry) in order.enumerated() { leafOfAccountIndex[Int(entry.index)] = Int32(position) }
+        // The leaves are independent: computed on every core, each chunk writing its own slots
+        // (the result does not depend on the split).
+        let engine = self
+        let chunks = max(1, min(64, order.count / 4_096))
+        let leafOrder = order.map(\.index)
+        let secretBytes = secret
+        hashes.withUnsafeMutableBufferPointer { hashBuffer in
+            sums.withUnsafeMutableBufferPointer { sumBuffer in
+                let out = LeafOutput(hashes: hashBuffer.baseAddress!, sums: sumBuffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let range = (leafOrder.count * chunk / chunks)..<(leafOrder.count * (chunk + 1) / chunks)
+                    let keyedHere = HMAC<SHA256>(key: SymmetricKey(data: secretBytes))   // each worker keys its own HMAC
+                    for position in range {
+                        let account = engine.accounts[Int(leafOrder[position])]
+                        let owed = engine.liabilities(of: account)
+                        var mac = keyedHere
+                        mac.update(data: Engine.message("salt", account.id.rawValue, sequence))
+                        let salt = mac.finalize()
+                        var hasher = SHA256()
+                        hasher.update(data: [0x00])
+                        salt.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                        hasher.update(data: engine.leafData(of: account, liabilities: owed))
+                        hasher.finalize().withUnsafeBytes { digest in
+                            UnsafeMutableRawPointer(out.hashes.advanced(by: position * 32)).copyMemory(from: digest.baseAddress!, byteCount: 32)
+                        }
+                        for column in 0..<width { out.sums[position * width + column] = owed[column] }
+                    }
+                }
+            }
         }
         var paddingSeed: [UInt8] = Array("padding".utf8)
         withUnsafeBytes(of: sequence.littleEndian) { paddingSeed.append(contentsOf: $0) }
-        let tree = try MerkleSumTree(leaves: leaves, width: assets.count,
-                                     paddingSeed: Array(HMAC<SHA256>.authenticationCode(for: paddingSeed, using: key)))
-        let root = AccountCommitment.Root(sequence: sequence, stateDigest: digestHex(), hash: tree.root.hash.hexString,
-                                          assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: keyed.count)
-        return AccountCommitment(root: root, tree: tree, leafOfAccount: leafOfAccount, salts: salts)
+        var paddingMac = keyed
+        paddingMac.update(data: paddingSeed)
+        let tree = try MerkleSumTree(leafHashes: hashes, leafSums: sums, width: width, paddingSeed: Array(paddingMac.finalize()))
+        let root = AccountCommitment.Root(sequence: sequence, stateDigest: stateDigest ?? digestHex(), hash: tree.root.hash.hexString,
+                                          assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: order.count)
+        return AccountCommitment(root: root, tree: tree, leafOfAccountIndex: leafOfAccountIndex, secret: secret)
     }
 
     /// An engine holding only what one account's margin depends on — the venue's assets and
@@ -149,6 +205,17 @@ extension Engine {
         engine.lastSequence = sequence
         return engine
     }
+}
+
+/// Where the parallel order-key computation writes: one slot per account.
+private struct OrderOutput: @unchecked Sendable {
+    let keys: UnsafeMutablePointer<(high: UInt64, low: UInt64, index: Int32)>
+}
+
+/// Where the parallel leaf computation writes: disjoint slots per leaf.
+private struct LeafOutput: @unchecked Sendable {
+    let hashes: UnsafeMutablePointer<UInt8>
+    let sums: UnsafeMutablePointer<Int64>
 }
 
 extension Array where Element == UInt8 {

@@ -88,8 +88,9 @@ public struct MarginProof: Sendable, Codable {
 extension Engine {
     /// The proof for one account under a commitment built from this state.
     public func proof(of id: AccountID, commitment: AccountCommitment, priceInputs: [String] = []) -> MarginProof? {
-        guard let account = account(id), let index = commitment.leafOfAccount[id], let salt = commitment.salt(of: id),
+        guard let account = account(id), let accountIndex = accountIndex(of: id), let index = commitment.leaf(ofAccountIndex: Int(accountIndex)),
               case .success(let report)? = marginReport(of: id) else { return nil }
+        let salt = commitment.salt(of: id)
         var publicMarkets = markets
         for index in publicMarkets.indices { publicMarkets[index].backstops = [] }
         return MarginProof(root: commitment.root, time: now.nanoseconds, account: account, salt: salt.hexString, leafIndex: index,

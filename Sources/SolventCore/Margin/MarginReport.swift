@@ -39,7 +39,9 @@ public struct MarginReport: Hashable, Sendable, Codable {
 
 extension Engine {
     /// The standard-margin report of an account at the current marks and index prices.
-    public func marginReport(of id: AccountID) -> Result<MarginReport, RiskError>? {
+    /// `includingPrices: false` leaves out the liquidation and bankruptcy prices (each a search:
+    /// most of the report's cost), for callers that need only the figures.
+    public func marginReport(of id: AccountID, includingPrices: Bool = true) -> Result<MarginReport, RiskError>? {
         guard let account = account(id) else { return nil }
         let cross: PoolRisk
         switch crossPool(of: account) {
@@ -78,8 +80,8 @@ extension Engine {
                 isolatedMargin: Amount(atoms: position.isolatedMargin), unrealizedPnl: Amount(atoms: risk.unrealizedPnl),
                 notional: Amount(atoms: risk.notional), initialMargin: Amount(atoms: risk.initial),
                 maintenanceMargin: Amount(atoms: risk.maintenance),
-                liquidationPrice: liquidationPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)),
-                bankruptcyPrice: bankruptcyPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)),
+                liquidationPrice: includingPrices ? liquidationPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)) : nil,
+                bankruptcyPrice: includingPrices ? bankruptcyPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)) : nil,
                 status: poolStatus))
         }
         guard let equityAtoms = FixedPoint.narrow(equity), let initialAtoms = FixedPoint.narrow(initial),
