@@ -12,8 +12,10 @@ struct DashboardTests {
     static func render(_ url: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium!)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=2000",
-                             "--user-data-dir=\(FileManager.default.temporaryDirectory.path)/solvent-chromium-\(getpid())", "--dump-dom", url]
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
+                             "--timeout=15000",
+                             "--user-data-dir=\(FileManager.default.temporaryDirectory.path)/solvent-chromium-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
+                             "--dump-dom", url]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -34,7 +36,11 @@ struct DashboardTests {
             let fund = ((try await client.call(.get, "/v1/insurance-fund", key: h.readonly).json as? [[String: Any]])?.first?["insuranceFund"] as? String)!
             let port = try #require(client.port)
             let key = h.readonly
-            let dom = try await Task.detached { try Self.render("http://127.0.0.1:\(port)/dashboard?key=\(key)") }.value
+            // Under a loaded machine a first browser start can come back empty: up to three tries.
+            var dom = ""
+            for _ in 0..<3 where !dom.contains("<h1>Solvent</h1>") {
+                dom = try await Task.detached { try Self.render("http://127.0.0.1:\(port)/dashboard?key=\(key)") }.value
+            }
             #expect(dom.contains("<h1>Solvent</h1>"), "the page rendered: \(dom.prefix(300))")
             #expect(dom.contains("id=\"mark-1\">\(mark)<"), "mark \(mark) on the page")
             #expect(dom.contains("id=\"fund-USDT\">\(fund)<"), "fund \(fund) on the page")
