@@ -83,6 +83,22 @@ struct RequestBody: @unchecked Sendable {
         return choice
     }
 
+    /// The `tiers` array (`cap` in settlement units, absent on the last; `initial`, `maintenance`
+    /// rates) as the engine's table; errors name the tier and field.
+    func tierTable(scale: Int) throws -> RiskTierTable {
+        var tiers: [RiskTier] = []
+        for (index, tier) in try objects("tiers", max: 32).enumerated() {
+            do {
+                tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
+                                      initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
+            } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
+        }
+        switch RiskTierTable.make(tiers: tiers) {
+        case .success(let table): return table
+        case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
+        }
+    }
+
     func objects(_ key: String, max: Int) throws -> [RequestBody] {
         guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
             throw APIError.invalid(key, "expected an array of 1 to \(max) objects")

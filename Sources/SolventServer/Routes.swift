@@ -59,18 +59,7 @@ extension SolventService {
             let settle = AssetID(UInt32(clamping: try body.id("settleAsset")))
             let scale = await service.engine.read { $0.asset(settle)?.spec.scale }
             guard let scale else { throw APIError.invalid("settleAsset", "unknown asset") }
-            var tiers: [RiskTier] = []
-            for (index, tier) in try body.objects("tiers", max: 32).enumerated() {
-                do {
-                    tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
-                                          initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
-                } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
-            }
-            let table: RiskTierTable
-            switch RiskTierTable.make(tiers: tiers) {
-            case .success(let made): table = made
-            case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
-            }
+            let table = try body.tierTable(scale: scale)
             let kind: InstrumentKind = try body.choice("kind", default: .linear)
             let spec = MarketSpec(id: MarketID(UInt32(clamping: try body.id("id"))), symbol: try body.string("symbol"), kind: kind,
                                   settleAsset: settle, contractSize: try body.quantity("contractSize"), tickSize: try body.price("tickSize"),
@@ -87,18 +76,7 @@ extension SolventService {
                                                                      "priceMaxAgeSeconds", "marginCallRatio", "liquidationExitBuffer"])
             let scale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let scale else { throw APIError.notFound("market \(market)") }
-            var tiers: [RiskTier] = []
-            for (index, tier) in try body.objects("tiers", max: 32).enumerated() {
-                do {
-                    tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
-                                          initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
-                } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
-            }
-            let table: RiskTierTable
-            switch RiskTierTable.make(tiers: tiers) {
-            case .success(let made): table = made
-            case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
-            }
+            let table = try body.tierTable(scale: scale)
             let parameters = RiskParameters(margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
                                             feeTakerRate: try body.rate("feeTakerRate", default: "0"),
                                             fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
