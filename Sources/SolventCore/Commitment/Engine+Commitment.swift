@@ -112,33 +112,38 @@ extension Engine {
         return bytes
     }
 
-    /// Commits to every account but the venue's book. Leaves are placed in an order only the
-    /// secret determines (so a leaf's position says nothing about when the account opened), and
-    /// padded with zero-sum leaves to a power of two.
+    /// Commits to every account but the venue's book. Leaves are placed in the order of their
+    /// salts, which only the secret determines (so a leaf's position says nothing about when the
+    /// account opened), and padded with zero-sum leaves to a power of two.
     /// `stateDigest`: the digest when the caller has it already (a snapshot computes it), so the
     /// commitment does not hash the whole state a second time.
     public func commitment(secret: [UInt8], stateDigest: String? = nil) throws -> AccountCommitment {
         let sequence = lastSequence
-        // HMAC keyed once; each message continues from a copy of the keyed state.
-        let keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
-        // The order keys, on every core (each worker keys its own HMAC).
+        // Pass 1, on every core: each account's salt (each worker keys its own HMAC). The salt
+        // also orders the leaves: it is secret-keyed and unique to the account and sequence, and
+        // a trader who learns their own salt learns only their own position.
         let count = accounts.count - 1
-        var order = [(high: UInt64, low: UInt64, index: Int32)](repeating: (0, 0, 0), count: max(0, count))
         let ids = accounts.dropFirst().map(\.id.rawValue)
         let secretCopy = secret
-        order.withUnsafeMutableBufferPointer { buffer in
-            let out = OrderOutput(keys: buffer.baseAddress!)
+        var salts = [UInt8](repeating: 0, count: max(0, count) * 32)
+        salts.withUnsafeMutableBufferPointer { buffer in
+            let out = SaltOutput(salts: buffer.baseAddress!)
             let chunks = max(1, min(64, count / 4_096))
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let mac = HMAC<SHA256>(key: SymmetricKey(data: secretCopy))
                 for position in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) {
                     var copy = mac
-                    copy.update(data: Engine.message("order", ids[position], sequence))
-                    let (high, low) = copy.finalize().withUnsafeBytes {
-                        ($0.loadUnaligned(as: UInt64.self).bigEndian, $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)
+                    copy.update(data: Engine.message("salt", ids[position], sequence))
+                    copy.finalize().withUnsafeBytes {
+                        UnsafeMutableRawPointer(out.salts.advanced(by: position * 32)).copyMemory(from: $0.baseAddress!, byteCount: 32)
                     }
-                    out.keys[position] = (high, low, Int32(position + 1))
                 }
+            }
+        }
+        var order: [(high: UInt64, low: UInt64, index: Int32)] = salts.withUnsafeBytes { bytes in
+            (0..<max(0, count)).map { position in
+                (bytes.loadUnaligned(fromByteOffset: position * 32, as: UInt64.self).bigEndian,
+                 bytes.loadUnaligned(fromByteOffset: position * 32 + 8, as: UInt64.self).bigEndian, Int32(position + 1))
             }
         }
         order.sort { ($0.high, $0.low, $0.index) < ($1.high, $1.low, $1.index) }
@@ -147,27 +152,24 @@ extension Engine {
         var sums = [Int64](repeating: 0, count: order.count * width)
         var leafOfAccountIndex = [Int32](repeating: -1, count: accounts.count)
         for (position, entry) in order.enumerated() { leafOfAccountIndex[Int(entry.index)] = Int32(position) }
-        // The leaves are independent: computed on every core, each chunk writing its own slots
-        // (the result does not depend on the split).
+        // Pass 2, on every core: the leaves, each chunk writing its own slots (the result does
+        // not depend on the split).
         let engine = self
         let chunks = max(1, min(64, order.count / 4_096))
         let leafOrder = order.map(\.index)
-        let secretBytes = secret
+        let saltTable = salts
         hashes.withUnsafeMutableBufferPointer { hashBuffer in
             sums.withUnsafeMutableBufferPointer { sumBuffer in
                 let out = LeafOutput(hashes: hashBuffer.baseAddress!, sums: sumBuffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     let range = (leafOrder.count * chunk / chunks)..<(leafOrder.count * (chunk + 1) / chunks)
-                    let keyedHere = HMAC<SHA256>(key: SymmetricKey(data: secretBytes))   // each worker keys its own HMAC
                     for position in range {
-                        let account = engine.accounts[Int(leafOrder[position])]
+                        let accountIndex = Int(leafOrder[position])
+                        let account = engine.accounts[accountIndex]
                         let owed = engine.liabilities(of: account)
-                        var mac = keyedHere
-                        mac.update(data: Engine.message("salt", account.id.rawValue, sequence))
-                        let salt = mac.finalize()
                         var hasher = SHA256()
                         hasher.update(data: [0x00])
-                        salt.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                        saltTable.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[((accountIndex - 1) * 32)..<(accountIndex * 32)])) }
                         hasher.update(data: engine.leafData(of: account, liabilities: owed))
                         hasher.finalize().withUnsafeBytes { digest in
                             UnsafeMutableRawPointer(out.hashes.advanced(by: position * 32)).copyMemory(from: digest.baseAddress!, byteCount: 32)
@@ -177,6 +179,7 @@ extension Engine {
                 }
             }
         }
+        let keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
         var paddingSeed: [UInt8] = Array("padding".utf8)
         withUnsafeBytes(of: sequence.littleEndian) { paddingSeed.append(contentsOf: $0) }
         var paddingMac = keyed
@@ -207,9 +210,9 @@ extension Engine {
     }
 }
 
-/// Where the parallel order-key computation writes: one slot per account.
-private struct OrderOutput: @unchecked Sendable {
-    let keys: UnsafeMutablePointer<(high: UInt64, low: UInt64, index: Int32)>
+/// Where the parallel salt computation writes: 32 bytes per account.
+private struct SaltOutput: @unchecked Sendable {
+    let salts: UnsafeMutablePointer<UInt8>
 }
 
 /// Where the parallel leaf computation writes: disjoint slots per leaf.
