@@ -38,8 +38,9 @@ public struct CommitCommand: AsyncParsableCommand {
 
 /// `solvent prove --account ID`: the account's proof file against the root at that sequence.
 public struct ProveCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "prove", abstract: "Write an account's margin proof (its data, the rules and prices in force, its Merkle path).")
-    @Option(help: "The account.") public var account: UInt64
+    public static let configuration = CommandConfiguration(commandName: "prove", abstract: "Write an account's margin proof (its data, the rules and prices in force, its Merkle path), or a liquidation's (--event).")
+    @Option(help: "The account.") public var account: UInt64?
+    @Option(help: "Instead: the sequence number of a liquidation input; the proof shows the step was justified.") public var event: UInt64?
     @Option(help: "The sequence (default: the latest published root's).") public var at: UInt64?
     @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
     @Option(help: "PostgreSQL URL instead.") public var postgres: String?
@@ -48,6 +49,9 @@ public struct ProveCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do {
+            guard (account == nil) != (event == nil) else { throw InputError("--account", "give --account ID or --event SEQ") }
+            if let event { return try await proveEvent(event) }
+            let account = account!
             let store = try await openStore(db: db, postgres: postgres)
             let published = try await Commitments.published(at: at, in: store)
             let sequence = at ?? published?.sequence
@@ -75,17 +79,61 @@ public struct ProveCommand: AsyncParsableCommand {
     }
 }
 
+extension ProveCommand {
+    /// The liquidation proof for the input at `sequence`: the state just before it, the price
+    /// input in force for its market, and the step it produced.
+    func proveEvent(_ sequence: UInt64) async throws {
+        guard sequence > 0 else { throw InputError("--event", "expected a positive sequence number") }
+        let store = try await openStore(db: db, postgres: postgres)
+        let (engine, prices) = try await Commitments.stateByMarket(at: sequence - 1, from: store)
+        guard let entry = try await store.entries(after: sequence - 1, limit: 1).first, entry.sequence == sequence else {
+            throw InputError("--event", "no input \(sequence) in the journal")
+        }
+        try await store.close()
+        let command = try JournalCodec.decode(entry.command)
+        guard case .liquidate(_, let market, _) = command else { throw InputError("--event", "input \(sequence) is not a liquidation (\(String(describing: command).prefix(40))…)") }
+        let input = SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: max(entry.time, engine.now.nanoseconds)),
+                                   commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID), command: command)
+        let priceInput = try prices[market.rawValue].map { try JournalCodec.decode($0) }
+        guard let proof = engine.liquidationProof(for: input, priceInput: priceInput) else {
+            throw InputError("--event", "input \(sequence) produced no liquidation step (it was refused)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try encoder.encode(proof)
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
+            FileHandle.standardError.write(Data("prove: liquidation at sequence \(sequence) → \(output)\n".utf8))
+        } else {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
 /// `solvent verify PROOF.json --root ROOT`: recomputes and checks, reading nothing else.
 public struct VerifyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify a margin proof against a published root.")
     @Argument(help: "The proof file.") public var proof: String
-    @Option(help: "The published root (hex).") public var root: String
+    @Option(help: "The published root (hex); margin proofs only.") public var root: String?
     public init() {}
 
     public func run() throws {
         guard let data = FileManager.default.contents(atPath: proof) else { throw failure("\(proof): cannot read the file") }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["step"] != nil {
+            let parsed: LiquidationProof
+            do { parsed = try decoder.decode(LiquidationProof.self, from: data) } catch { throw failure("\(proof): not a liquidation proof (\(error))") }
+            let verdict = parsed.verify()
+            for line in verdict.verified { print("✔ \(line)") }
+            for line in verdict.failures { print("✘ \(line)") }
+            print(verdict.holds ? "VERIFIED: the liquidation of account \(parsed.account.id) at sequence \(parsed.sequence) (state before: \(parsed.stateDigestBefore))"
+                                : "NOT VERIFIED")
+            if !verdict.holds { throw ExitCode(1) }
+            return
+        }
+        guard let root else { throw failure("--root: a margin proof is checked against the published root") }
         let parsed: MarginProof
         do { parsed = try decoder.decode(MarginProof.self, from: data) } catch { throw failure("\(proof): not a proof file (\(error))") }
         let verdict = parsed.verify(rootHash: root)

@@ -27,6 +27,12 @@ public enum Commitments {
     /// Replays the journal up to `sequence` (the end when nil) and returns the engine there and,
     /// per market, the last price input before it (journal JSON), for proofs.
     public static func state(at sequence: UInt64?, from store: JournalStore) async throws -> (Engine, [String]) {
+        let (engine, inputs) = try await stateByMarket(at: sequence, from: store)
+        return (engine, inputs.keys.sorted().map { inputs[$0]! })
+    }
+
+    /// As `state`, with the last price input keyed by market id.
+    public static func stateByMarket(at sequence: UInt64?, from store: JournalStore) async throws -> (Engine, [UInt32: String]) {
         var engine = Engine()
         var priceInputs: [UInt32: String] = [:]
         var after: UInt64 = 0
@@ -47,6 +53,6 @@ public enum Commitments {
             after = page.last!.sequence
         }
         if let sequence, engine.lastSequence != sequence { throw StoreError.corrupt("the journal ends at \(engine.lastSequence), before \(sequence)") }
-        return (engine, priceInputs.keys.sorted().map { priceInputs[$0]! })
+        return (engine, priceInputs)
     }
 }

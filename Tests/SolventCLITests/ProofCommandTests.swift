@@ -23,6 +23,10 @@ struct ProofCommandTests {
                                      tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
                           RiskParameters(margin: .tiered(try RiskTierTable.make(tiers: [tier]).get()), priceMaxAgeSeconds: 86_400)),
             .setMarkPrice(market: market, mark: Price("60000")!, index: nil),
+            .configureLiquidation(market: market, LiquidationParameters(
+                depth: .squareRoot(depth: 10_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
+                clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
+                dustNotional: 10_000_000)),
         ]
         for id in 1...50 {
             commands.append(.openAccount(AccountID(UInt64(id))))
@@ -33,6 +37,10 @@ struct ProofCommandTests {
                                             quantity: Quantity(atoms: Int64(id) * 1_000_000), price: Price("60000")!, taker: .buyer)))
         }
         commands.append(.setMarkPrice(market: market, mark: Price("61234.5")!, index: nil))
+        // Account 49 (long 0.49 BTC on 2,813 USDT) falls below maintenance at 54,000 and is
+        // liquidated: the journal's last input.
+        commands.append(.setMarkPrice(market: market, mark: Price("54000")!, index: nil))
+        commands.append(.liquidate(account: AccountID(49), market: market))
         for command in commands { _ = try await service.submit(command) }
         try await store.close()
         return path
@@ -75,6 +83,18 @@ struct ProofCommandTests {
         #expect(tampered != text, "the balance of account 7 (1,259 USDT) is in the file")
         let bad = Self.files.file("proof-7-tampered.json", tampered)
         #expect(throws: (any Error).self) { try VerifyCommand.parse([bad, "--root", root.hash]).run() }
+        // The liquidation (the last input) has its own proof, checked without a root.
+        let last = try await SQLiteStore(path: db).lastSequence()
+        let liquidation = Self.files.folder.appendingPathComponent("liquidation-\(UInt32.random(in: 0...UInt32.max)).json").path
+        var proveEvent = try ProveCommand.parse(["--db", db, "--event", "\(last)", "--output", liquidation])
+        try await proveEvent.run()
+        try VerifyCommand.parse([liquidation]).run()
+        let liquidationText = try String(contentsOfFile: liquidation, encoding: .utf8)
+        #expect(liquidationText.contains("\"step\""))
+        // A margin proof needs the root; an input that is not a liquidation has no event proof.
+        #expect(throws: (any Error).self) { try VerifyCommand.parse([output]).run() }
+        var notALiquidation = try ProveCommand.parse(["--db", db, "--event", "3", "--output", liquidation])
+        await #expect(throws: (any Error).self) { try await notALiquidation.run() }
         // Solvency: the committed liabilities, and coverage by declared reserves.
         var solvency = try SolvencyCommand.parse(["--db", db, "--reserve", "USDT=200000"])
         try await solvency.run()

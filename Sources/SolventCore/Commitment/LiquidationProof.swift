@@ -1,0 +1,107 @@
+/// Evidence that one liquidation step was justified (issue #9, item 3): the account and the
+/// markets as they stood just before the input that liquidated it, the price input that set the
+/// mark in force, and the step the engine recorded. A verifier re-derives, with this binary's
+/// rules: the mark from the price input (for an oracle market, the index from the samples by the
+/// configured aggregation, then the mark), that the account was in liquidation at that mark,
+/// the step's size and bankruptcy price, and the execution through the market's depth model.
+public struct LiquidationProof: Sendable, Codable {
+    public var format = 1
+    /// The input that produced the step, and the engine's time before it.
+    public var sequence: UInt64
+    public var time: Int64
+    public var stateDigestBefore: String
+    public var account: Account
+    public var assets: [AssetState]
+    public var markets: [MarketState]
+    /// The journal's last price input for the step's market before the step (command JSON is
+    /// decoded by the caller; here as the command itself).
+    public var priceInput: Command?
+    public var step: LiquidationStep
+
+    public func verify() -> MarginProof.Verification {
+        var verified: [String] = []
+        var failures: [String] = []
+        guard let marketIndex = markets.firstIndex(where: { $0.spec.id == step.market }) else {
+            return .init(verified: [], failures: ["the step's market is not in the proof"])
+        }
+        let market = markets[marketIndex]
+        // 1. The mark in force follows from the recorded price input.
+        switch priceInput {
+        case .setMarkPrice(let id, let mark, _)? where id == step.market:
+            if mark.atoms == market.mark { verified.append("mark \(mark) is the recorded price input (a direct mark from the oracle role)") }
+            else { failures.append("the mark \(Price(atoms: market.mark)) is not the recorded input's \(mark)") }
+        case .updateOracle(let id, let samples, let last, let mid)? where id == step.market:
+            if let oracle = market.oracle {
+                let computation = IndexAggregator.aggregate(samples, config: oracle.config, now: Timestamp(nanoseconds: time))
+                if let index = computation.index {
+                    let mark = MarkPrice.compute(index: index.atoms, basis: oracle.basis.value, last: last?.atoms, mid: mid?.atoms, band: oracle.config.markBand)
+                    if mark == market.mark {
+                        verified.append("mark \(Price(atoms: mark)) follows from \(samples.count) oracle samples: index \(index) (\(oracle.config.aggregation.rawValue), used \(computation.used.map(\.description).joined(separator: ",")), \(computation.excluded.count) excluded), then the mark rule")
+                    } else {
+                        failures.append("the samples give mark \(Price(atoms: mark)), not the \(Price(atoms: market.mark)) in force")
+                    }
+                } else {
+                    failures.append("the recorded samples give no index (\(computation.failure.map { "\($0)" } ?? "unknown"))")
+                }
+            } else {
+                failures.append("an oracle input for a market without an oracle")
+            }
+        default:
+            failures.append("no recorded price input for market \(step.market)")
+        }
+        // 2. In liquidation at that mark, and the step the rules size.
+        let engine = Engine.forVerification(assets: assets, markets: markets, account: account, now: Timestamp(nanoseconds: time), sequence: sequence - 1)
+        switch engine.planStep(account.id, step.market) {
+        case .failure(let rejection):
+            failures.append("the rules do not liquidate this account at this mark: \(rejection.message)")
+        case .success(let planned):
+            verified.append("below maintenance at mark \(Price(atoms: market.mark)): status \(engine.marginReport(of: account.id, includingPrices: false).flatMap { try? $0.get().status.rawValue } ?? "?")")
+            if planned.quantity == step.quantity && planned.long == step.long && planned.bankruptcy == step.bankruptcyPrice?.atoms {
+                verified.append("step size \(Quantity(atoms: planned.quantity)) and bankruptcy price \(step.bankruptcyPrice.map { "\($0)" } ?? "none") as the rules size them")
+            } else {
+                failures.append("the rules size \(Quantity(atoms: planned.quantity)) at bankruptcy \(planned.bankruptcy.map { "\(Price(atoms: $0))" } ?? "none"); the record says \(Quantity(atoms: step.quantity)) at \(step.bankruptcyPrice.map { "\($0)" } ?? "none")")
+            }
+            // 3. The execution (order-book steps): the depth model's fill, floored at bankruptcy.
+            if case .orderBook = planned.parameters.mechanism, step.auction == nil {
+                if let fill = OrderBookExecution.execute(long: planned.long, mark: market.mark, notional: planned.notional,
+                                                         bankruptcyPrice: planned.bankruptcy ?? (planned.long ? 1 : BoundarySearch.maximumPrice),
+                                                         depth: planned.parameters.depth) {
+                    if fill.marketPrice == step.marketPrice.atoms && fill.accountPrice == step.accountPrice.atoms {
+                        verified.append("executed at \(step.marketPrice) through the depth model; the account closed at \(step.accountPrice)")
+                    } else {
+                        failures.append("the depth model fills at \(Price(atoms: fill.marketPrice)) (account \(Price(atoms: fill.accountPrice))); the record says \(step.marketPrice) (\(step.accountPrice))")
+                    }
+                    let gap = step.fundDraw + step.uncovered + step.reallocated
+                    if fill.fundCoversGap == (gap > 0) {
+                        verified.append(fill.fundCoversGap ? "the fill was worse than bankruptcy: the waterfall placed \(gap) atoms (fund \(step.fundDraw), counterparties \(step.reallocated), deficit \(step.uncovered - step.reallocated))"
+                                                           : "no loss beyond the account's equity: nothing drawn from the fund")
+                    } else {
+                        failures.append("the waterfall (\(gap) atoms) does not match the fill (gap: \(fill.fundCoversGap))")
+                    }
+                } else {
+                    failures.append("the depth model cannot fill the step")
+                }
+            } else {
+                verified.append("execution by \(step.auction != nil ? "auction" : "backstop") (its price is the bidder's or provider's, recorded in the step)")
+            }
+        }
+        return .init(verified: verified, failures: failures)
+    }
+}
+
+extension Engine {
+    /// The evidence for the step `input` produces on this (pre-)state, or nil when it produces none.
+    public func liquidationProof(for input: SequencedInput, priceInput: Command?) -> LiquidationProof? {
+        guard case .liquidate(let id, _, _) = input.command, let account = account(id) else { return nil }
+        var after = self
+        guard case .applied(let events) = after.execute(input),
+              let step = events.lazy.compactMap({ event -> LiquidationStep? in
+                  if case .positionLiquidated(let step) = event, step.account.account == id { return step }
+                  return nil
+              }).first else { return nil }
+        var publicMarkets = markets
+        for index in publicMarkets.indices { publicMarkets[index].backstops = [] }
+        return LiquidationProof(sequence: input.sequence, time: now.nanoseconds, stateDigestBefore: digestHex(), account: account,
+                                assets: assets, markets: publicMarkets, priceInput: priceInput, step: step)
+    }
+}

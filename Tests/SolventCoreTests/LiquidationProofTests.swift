@@ -1,0 +1,68 @@
+import Foundation
+import SolventCore
+import Testing
+
+/// Goal (issue #9, item 3): a liquidation step comes with evidence anyone can re-derive — the
+/// mark from the recorded price input (a direct mark, or oracle samples through the aggregation
+/// and mark rules), the account in liquidation at that mark, the step's size, bankruptcy price
+/// and execution — and any changed number fails. Method: the BN-D1 isolated long (1 BTC at
+/// 50,000, 2,500 of margin) marked down to 47,690 directly and through two oracle sources.
+struct LiquidationProofTests {
+    static func proof(oracle: Bool) throws -> LiquidationProof {
+        var harness = LiquidationStepTests.venue(depth: .squareRoot(depth: 2_000_000_000_000, coefficient: rate("0.02")), penalty: "0.005", fund: "1000",
+                                                 oracle: oracle ? OracleConfig(sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
+                                                                               minimumSources: 2, priceMoveThreshold: .zero) : nil)
+        let price: Command
+        if oracle {
+            let time = Timestamp(nanoseconds: harness.time + 1_000_000)
+            price = .updateOracle(market: MarketID(1), samples: [OracleSample(source: SourceID(1), price: Price("47690")!, time: time),
+                                                                 OracleSample(source: SourceID(2), price: Price("47710")!, time: time)],
+                                  last: nil, mid: nil)
+        } else {
+            price = .setMarkPrice(market: MarketID(1), mark: Price("47690")!, index: nil)
+        }
+        harness.ok(price)
+        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
+                                   command: .liquidate(account: AccountID(10), market: MarketID(1)))
+        let proof = try #require(harness.engine.liquidationProof(for: input, priceInput: price))
+        // Through JSON, as a file would carry it.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(LiquidationProof.self, from: encoder.encode(proof))
+    }
+
+    @Test(arguments: [false, true])
+    func aStepIsJustifiedAndTamperingFails(oracle: Bool) throws {
+        let proof = try Self.proof(oracle: oracle)
+        let verdict = proof.verify()
+        #expect(verdict.holds, "\(verdict.failures)")
+        #expect(verdict.verified.count >= 4, "\(verdict.verified)")
+        var cases: [(String, (inout LiquidationProof) -> Void)] = [
+            ("market price", { $0.step.marketPrice = Price(atoms: $0.step.marketPrice.atoms - 10_000_000) }),
+            ("account price", { $0.step.accountPrice = Price(atoms: $0.step.accountPrice.atoms + 10_000_000) }),
+            ("quantity", { $0.step.quantity += 100_000 }),
+            ("bankruptcy price", { $0.step.bankruptcyPrice = $0.step.bankruptcyPrice.map { Price(atoms: $0.atoms + 1) } }),
+            ("isolated margin (not liquidatable)", { $0.account.positions[0].isolatedMargin += 5_000_000_000 }),
+            ("mark in force", { $0.markets[0].mark -= 10_000_000_000 }),
+            ("fund draw", { $0.step.fundDraw += 1 }),
+        ]
+        if oracle {
+            cases.append(("a sample", { proof in
+                if case .updateOracle(let market, var samples, let last, let mid)? = proof.priceInput {
+                    samples[0].price = Price(atoms: samples[0].price.atoms + 100_000_000_000)
+                    samples[1].price = Price(atoms: samples[1].price.atoms + 100_000_000_000)
+                    proof.priceInput = .updateOracle(market: market, samples: samples, last: last, mid: mid)
+                }
+            }))
+        } else {
+            cases.append(("the recorded mark", { $0.priceInput = .setMarkPrice(market: MarketID(1), mark: Price("47000")!, index: nil) }))
+        }
+        for (name, tamper) in cases {
+            var tampered = proof
+            tamper(&tampered)
+            #expect(!tampered.verify().holds, "tampered \(name) still verifies")
+        }
+    }
+}
