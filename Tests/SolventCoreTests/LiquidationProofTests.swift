@@ -47,6 +47,8 @@ struct LiquidationProofTests {
             ("isolated margin (not liquidatable)", { $0.account.positions[0].isolatedMargin += 5_000_000_000 }),
             ("mark in force", { $0.markets[0].mark -= 10_000_000_000 }),
             ("fund draw", { $0.step.fundDraw += 1 }),
+            ("penalty", { $0.step.penalty += 1 }),
+            ("clearance fee", { $0.step.clearanceFee -= 1 }),
         ]
         if oracle {
             cases.append(("a sample", { proof in

@@ -71,12 +71,24 @@ public struct LiquidationProof: Sendable, Codable {
                     } else {
                         failures.append("the depth model fills at \(Price(atoms: fill.marketPrice)) (account \(Price(atoms: fill.accountPrice))); the record says \(step.marketPrice) (\(step.accountPrice))")
                     }
-                    let gap = step.fundDraw + step.uncovered + step.reallocated
-                    if fill.fundCoversGap == (gap > 0) {
-                        verified.append(fill.fundCoversGap ? "the fill was worse than bankruptcy: the waterfall placed \(gap) atoms (fund \(step.fundDraw), counterparties \(step.reallocated), deficit \(step.uncovered - step.reallocated))"
-                                                           : "no loss beyond the account's equity: nothing drawn from the fund")
+                    let gap = step.fundDraw + step.uncovered
+                    // The waterfall re-run on this account and the venue's fund: penalty, fee and
+                    // the loss beyond equity to the atom (who bore that loss beyond the fund —
+                    // counterparties picked by ADL among all accounts — is as recorded).
+                    // Planned only (the verification engine holds no scan tables to apply to).
+                    if case .success(let events) = engine.planLiquidate(account.id, step.market, keeper: nil),
+                       let mine = events.lazy.compactMap({ event -> LiquidationStep? in if case .positionLiquidated(let s) = event { return s }; return nil }).first {
+                        let rerunGap = mine.fundDraw + mine.uncovered
+                        if mine.penalty == step.penalty && mine.clearanceFee == step.clearanceFee && rerunGap == gap
+                            && (step.uncovered > 0 || mine.fundDraw == step.fundDraw) {
+                            verified.append(fill.fundCoversGap
+                                ? "the fill was worse than bankruptcy: penalty \(step.penalty), fee \(step.clearanceFee), loss beyond equity \(gap) atoms (fund \(step.fundDraw), beyond the fund \(step.uncovered): \(step.reallocated) placed on \(step.counterparties.count) counterparties) — recomputed"
+                                : "penalty \(step.penalty) and fee \(step.clearanceFee) atoms recomputed; no loss beyond the account's equity")
+                        } else {
+                            failures.append("the waterfall recomputes to penalty \(mine.penalty), fee \(mine.clearanceFee), loss \(rerunGap); the record says \(step.penalty), \(step.clearanceFee), \(gap)")
+                        }
                     } else {
-                        failures.append("the waterfall (\(gap) atoms) does not match the fill (gap: \(fill.fundCoversGap))")
+                        failures.append("the step cannot be re-run on the proof's state")
                     }
                 } else {
                     failures.append("the depth model cannot fill the step")
