@@ -65,16 +65,7 @@ public struct ProveCommand: AsyncParsableCommand {
             guard let proof = engine.proof(of: AccountID(account), commitment: commitment, priceInputs: prices) else {
                 throw InputError("--account", "account \(account) does not exist at sequence \(engine.lastSequence)")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-            let data = try encoder.encode(proof)
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
-                FileHandle.standardError.write(Data("prove: account \(account) at sequence \(proof.root.sequence), root \(proof.root.hash) → \(output)\n".utf8))
-            } else {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            try write(proof, "account \(account) at sequence \(proof.root.sequence), root \(proof.root.hash)")
         } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
     }
 }
@@ -90,24 +81,23 @@ extension ProveCommand {
             throw InputError("--event", "no input \(sequence) in the journal")
         }
         try await store.close()
-        let command = try JournalCodec.decode(entry.command)
-        guard case .liquidate(_, let market, _) = command else { throw InputError("--event", "input \(sequence) is not a liquidation (\(String(describing: command).prefix(40))…)") }
-        let input = SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: max(entry.time, engine.now.nanoseconds)),
-                                   commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID), command: command)
+        let input = try entry.input(now: engine.now)
+        guard case .liquidate(_, let market, _) = input.command else {
+            throw InputError("--event", "input \(sequence) is not a liquidation (\(String(describing: input.command).prefix(40))…)")
+        }
         let priceInput = try prices[market.rawValue].map { try JournalCodec.decode($0) }
         guard let proof = engine.liquidationProof(for: input, priceInput: priceInput) else {
             throw InputError("--event", "input \(sequence) produced no liquidation step (it was refused)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(proof)
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
-            FileHandle.standardError.write(Data("prove: liquidation at sequence \(sequence) → \(output)\n".utf8))
-        } else {
-            print(String(decoding: data, as: UTF8.self))
-        }
+        try write(proof, "liquidation at sequence \(sequence)")
+    }
+
+    /// A proof to `--output` (or stdout), as the journal codec writes JSON.
+    func write<Proof: Encodable>(_ proof: Proof, _ what: String) throws {
+        let data = try JournalCodec.encoder(pretty: true).encode(proof)
+        guard let output else { print(String(decoding: data, as: UTF8.self)); return }
+        guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
+        FileHandle.standardError.write(Data("prove: \(what) → \(output)\n".utf8))
     }
 }
 
@@ -120,8 +110,7 @@ public struct VerifyCommand: ParsableCommand {
 
     public func run() throws {
         guard let data = FileManager.default.contents(atPath: proof) else { throw failure("\(proof): cannot read the file") }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JournalCodec.decoder()
         if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["step"] != nil {
             let parsed: LiquidationProof
             do { parsed = try decoder.decode(LiquidationProof.self, from: data) } catch { throw failure("\(proof): not a liquidation proof (\(error))") }

@@ -96,21 +96,8 @@ public struct ReplayCommand: AsyncParsableCommand {
             }
             var snapshotChecks = 0, snapshotMismatches: [UInt64] = []
             if let snapshot = try await store.latestSnapshot() {
-                var check = Engine()
-                var remaining = snapshot.sequence
                 // Replay up to the snapshot's sequence and compare the digest it records.
-                var after: UInt64 = 0
-                while remaining > 0 {
-                    let page = try await store.entries(after: after, limit: Int(min(remaining, 5_000)))
-                    if page.isEmpty { break }
-                    for entry in page {
-                        _ = check.execute(SequencedInput(sequence: entry.sequence, timestamp: Timestamp(nanoseconds: max(entry.time, check.now.nanoseconds)),
-                                                         commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID),
-                                                         command: try JournalCodec.decode(entry.command)))
-                    }
-                    after = page.last!.sequence
-                    remaining = snapshot.sequence - after
-                }
+                let (check, _) = try await Commitments.state(at: snapshot.sequence, from: store)
                 snapshotChecks = 1
                 if check.digestHex() != snapshot.digest { snapshotMismatches.append(snapshot.sequence) }
             }

@@ -278,9 +278,7 @@ extension SolventService {
             guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }
             let (engine, commitment) = try await service.currentCommitment()
             guard let proof = engine.proof(of: AccountID(account), commitment: commitment) else { throw APIError.notFound("account \(account)") }
-            let encoder = JSONEncoder()
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-            return JSON.response(data: try encoder.encode(proof))
+            return JSON.response(data: try JournalCodec.encoder().encode(proof))
         }
         return router
     }

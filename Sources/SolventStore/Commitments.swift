@@ -42,13 +42,12 @@ public enum Commitments {
             if page.isEmpty { break }
             for entry in page {
                 if entry.sequence > end { break paging }
-                let command = try JournalCodec.decode(entry.command)
-                switch command {
+                let input = try entry.input(now: engine.now)
+                switch input.command {
                 case .setMarkPrice(let market, _, _), .updateOracle(let market, _, _, _): priceInputs[market.rawValue] = entry.command
                 default: break
                 }
-                _ = engine.execute(SequencedInput(sequence: entry.sequence, timestamp: Timestamp(nanoseconds: max(entry.time, engine.now.nanoseconds)),
-                                                  commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID), command: command))
+                _ = engine.execute(input)
             }
             after = page.last!.sequence
         }

@@ -5,14 +5,15 @@ import SolventCore
 /// conformances (non-finite doubles of the derived tables as strings). Keys are not sorted:
 /// replay decodes, it never compares the text, and sorting costs a collation per key.
 public enum JournalCodec {
-    static func encoder() -> JSONEncoder {
+    /// The encoder for the journal, snapshots and proof files (`pretty` for files people read).
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
@@ -34,5 +35,14 @@ public enum JournalCodec {
         do { return try decoder().decode(Engine.self, from: data) } catch {
             throw StoreError.corrupt("a snapshot does not decode: \(error)")
         }
+    }
+}
+
+extension JournalEntry {
+    /// The engine input this entry records, for an engine whose clock is at `now` (a journaled
+    /// time never runs the clock backwards).
+    public func input(now: Timestamp) throws -> SequencedInput {
+        SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: max(time, now.nanoseconds)),
+                       commandID: commandID == 0 ? nil : CommandID(commandID), command: try JournalCodec.decode(command))
     }
 }

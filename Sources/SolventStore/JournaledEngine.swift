@@ -82,9 +82,7 @@ public actor JournaledEngine {
             if page.isEmpty { break }
             for entry in page {
                 guard entry.sequence == engine.lastSequence + 1 else { throw StoreError.corrupt("journal gap before \(entry.sequence)") }
-                let command = try JournalCodec.decode(entry.command)
-                _ = engine.execute(SequencedInput(sequence: entry.sequence, timestamp: Timestamp(nanoseconds: max(entry.time, engine.now.nanoseconds)),
-                                                  commandID: entry.commandID == 0 ? nil : CommandID(entry.commandID), command: command))
+                _ = engine.execute(try entry.input(now: engine.now))
                 if !entry.digest.isEmpty && engine.digestHex() != entry.digest { mismatches.append(entry.sequence) }
                 replayed += 1
             }
