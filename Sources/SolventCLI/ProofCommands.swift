@@ -16,32 +16,53 @@ func rootObject(_ root: AccountCommitment.Root) -> [String: Any] {
     ["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets, "sums": root.sums, "leaves": root.leaves]
 }
 
-/// `solvent commit`: commits to every account at the journal's end (or `--at`) and publishes the root.
+/// The root at the journal's end: the journal's own latest root when nothing follows its record,
+/// else a new commitment, journaled (refused while a service writes the journal).
+func journalEndRoot(_ store: JournalStore) async throws -> (Engine, AccountCommitment) {
+    let last = try await store.lastSequence()
+    if last > 0, let entry = try await store.entries(after: last - 1, limit: 1).first, case .recordCommitment = try JournalCodec.decode(entry.command),
+       let found = try? await Commitments.rootAt(last - 1, in: store) {
+        return (found.engine, found.commitment)
+    }
+    try await WriterLease.refuseIfHeld(store, what: "publish a root (POST /v1/commitments)")
+    let journaled = try await JournaledEngine(store: store)
+    guard journaled.recovery.mismatches.isEmpty else {
+        throw StoreError.corrupt("the replay did not reproduce the recorded digests at \(journaled.recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))")
+    }
+    return try await journaled.publishCommitment()
+}
+
+/// `solvent commit`: commits to every account at the journal's end and journals the root.
 public struct CommitCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "commit", abstract: "Commit to every account (Merkle-sum tree) and publish the root.")
+    public static let configuration = CommandConfiguration(
+        commandName: "commit", abstract: "Commit to every account (Merkle-sum tree) at the journal's end and journal the root.",
+        discussion: "The root is appended to the journal (a recordCommitment input right after the state it commits to); `--list` prints the journaled roots instead.")
     @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
     @Option(help: "PostgreSQL URL instead.") public var postgres: String?
-    @Option(help: "The sequence to commit at (default: the journal's end).") public var at: UInt64?
+    @Flag(help: "List the roots the journal records, oldest first, instead of publishing one.") public var list = false
     public init() {}
 
     public func run() async throws {
         do {
             let store = try await openStore(db: db, postgres: postgres)
-            let (engine, _) = try await Commitments.state(at: at, from: store)
-            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
-            try await Commitments.publish(commitment.root, in: store)
+            if list {
+                let roots = try await Commitments.journaledRoots(in: store)
+                try await store.close()
+                return try printJSON(["roots": roots.map(rootObject)])
+            }
+            let (_, commitment) = try await journalEndRoot(store)
             try await store.close()
             try printJSON(rootObject(commitment.root))
         } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
     }
 }
 
-/// `solvent prove --account ID`: the account's proof file against the root at that sequence.
+/// `solvent prove --account ID`: the account's proof file against a journaled root.
 public struct ProveCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "prove", abstract: "Write an account's margin proof (its data, the rules and prices in force, its Merkle path), or a liquidation's (--event).")
     @Option(help: "The account.") public var account: UInt64?
     @Option(help: "Instead: the sequence number of a liquidation input; the proof shows the step was justified.") public var event: UInt64?
-    @Option(help: "The sequence (default: the latest published root's).") public var at: UInt64?
+    @Option(help: "The sequence a journaled root commits to (default: the latest root's).") public var at: UInt64?
     @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
     @Option(help: "PostgreSQL URL instead.") public var postgres: String?
     @Option(help: "Write the proof here (default: stdout).") public var output: String?
@@ -53,14 +74,8 @@ public struct ProveCommand: AsyncParsableCommand {
             if let event { return try await proveEvent(event) }
             let account = account!
             let store = try await openStore(db: db, postgres: postgres)
-            let published = try await Commitments.published(at: at, in: store)
-            let sequence = at ?? published?.sequence
-            let (engine, prices) = try await Commitments.state(at: sequence, from: store)
-            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
-            if let published, published != commitment.root {
-                throw InputError("journal", "the rebuilt root \(commitment.root.hash) differs from the published \(published.hash) at \(published.sequence)")
-            }
-            if published == nil { try await Commitments.publish(commitment.root, in: store) }
+            // The root as journaled, its state replayed and the tree rebuilt (refused if it differs).
+            let (engine, commitment, prices) = try await Commitments.rootAt(at, in: store)
             try await store.close()
             guard let proof = engine.proof(of: AccountID(account), commitment: commitment, priceInputs: prices) else {
                 throw InputError("--account", "account \(account) does not exist at sequence \(engine.lastSequence)")
@@ -146,9 +161,7 @@ public struct SolvencyCommand: AsyncParsableCommand {
     public func run() async throws {
         do {
             let store = try await openStore(db: db, postgres: postgres)
-            let (engine, _) = try await Commitments.state(at: nil, from: store)
-            let commitment = try engine.commitment(secret: try await Commitments.secret(store))
-            try await Commitments.publish(commitment.root, in: store)
+            let (engine, commitment) = try await journalEndRoot(store)
             try await store.close()
             var reserves: [String: String] = [:]
             for text in reserve {

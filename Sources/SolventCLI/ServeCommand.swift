@@ -54,6 +54,7 @@ public struct ServeCommand: AsyncParsableCommand {
             if !recovery.mismatches.isEmpty {
                 throw InputError("journal", "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))")
             }
+            try await WriterLease.take(store)
             if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
                 FileHandle.standardError.write(Data("serve: admin key (shown once, stored hashed): \(admin)\n".utf8))
             }
@@ -65,6 +66,7 @@ public struct ServeCommand: AsyncParsableCommand {
             let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval) } : nil
             try await app.runService()
             demoTask?.cancel()
+            try await WriterLease.release(store)
             try await store.close()
         } catch let error as InputError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
@@ -91,9 +93,19 @@ public struct ReplayCommand: AsyncParsableCommand {
             let store = try await openStore(db: db, postgres: postgres)
             var engine = Engine()
             let started = Date()
-            let (replayed, mismatches) = try await JournaledEngine.replay(&engine, from: store) { sequence in
+            // Every journaled commitment root is rebuilt from the state before its record (the
+            // store's secret keys the salts) and compared: a replayed journal yields the same roots.
+            let secret = try await Commitments.secret(store)
+            var rootsChecked = 0, rootMismatches: [UInt64] = []
+            let (replayed, mismatches) = try await JournaledEngine.replay(&engine, from: store, progress: { sequence in
                 FileHandle.standardError.write(Data("replay: \(sequence)\n".utf8))
-            }
+            }, commitmentRecord: { before, root, outcome in
+                rootsChecked += 1
+                guard case .applied = outcome, let rebuilt = try? before.commitment(secret: secret), rebuilt.root == root else {
+                    rootMismatches.append(root.sequence)
+                    return
+                }
+            })
             var snapshotChecks = 0, snapshotMismatches: [UInt64] = []
             if let snapshot = try await store.latestSnapshot() {
                 // Replay up to the snapshot's sequence and compare the digest it records.
@@ -102,11 +114,12 @@ public struct ReplayCommand: AsyncParsableCommand {
                 if check.digestHex() != snapshot.digest { snapshotMismatches.append(snapshot.sequence) }
             }
             try await store.close()
-            let ok = mismatches.isEmpty && snapshotMismatches.isEmpty
+            let ok = mismatches.isEmpty && snapshotMismatches.isEmpty && rootMismatches.isEmpty
             let summary: [String: Any] = [
                 "inputs": replayed, "lastSequence": engine.lastSequence, "digest": engine.digestHex(),
                 "checkpointMismatches": mismatches, "snapshotsChecked": snapshotChecks, "snapshotMismatches": snapshotMismatches,
-                "verdict": ok ? "every recorded digest matches" : "MISMATCH", "seconds": Date().timeIntervalSince(started),
+                "commitmentRootsChecked": rootsChecked, "commitmentRootMismatches": rootMismatches,
+                "verdict": ok ? "every recorded digest and commitment root matches" : "MISMATCH", "seconds": Date().timeIntervalSince(started),
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             if !ok { throw ExitCode(1) }

@@ -26,6 +26,7 @@ enum EventView {
         case .markPriceSet: return "markPriceSet"
         case .deposited: return "deposited"
         case .withdrawn: return "withdrawn"
+        case .commitmentRecorded: return "commitmentRecorded"
         default: return nil
         }
     }
@@ -76,6 +77,9 @@ enum EventView {
             return ("deposited", [account.rawValue], ["account": account.rawValue, "asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
         case .withdrawn(let account, let asset, let amount, _):
             return ("withdrawn", [account.rawValue], ["account": account.rawValue, "asset": Int(asset.rawValue), "amountAtoms": amount.atoms])
+        case .commitmentRecorded(let root):
+            return ("commitmentRecorded", [], ["root": root.hash, "committedSequence": root.sequence, "stateDigest": root.stateDigest,
+                                               "assets": root.assets.map(Int.init), "sums": root.sums, "leaves": root.leaves])
         default:
             return nil
         }

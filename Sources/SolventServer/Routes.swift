@@ -89,12 +89,17 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
             let body = try await RequestBody.read(request, allowed: ["mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
-                                                                     "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare"])
+                                                                     "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare",
+                                                                     "auctionBuffer", "auctionCurve", "auctionDurationSeconds", "auctionCut", "auctionStepSeconds",
+                                                                     "auctionTailSeconds", "auctionCusp", "auctionTipFlat", "auctionChip", "auctionDust"])
+            let settleScale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            guard let settleScale else { throw APIError.notFound("market \(market)") }
             let mechanism: LiquidationParameters.Mechanism
             switch try body.string("mechanism", default: "orderbook") {
             case "orderbook": mechanism = .orderBook
             case "backstop": mechanism = .backstop(priceShare: try body.rate("backstopPriceShare", default: "0.5"))
-            default: throw APIError.invalid("mechanism", "expected orderbook or backstop")
+            case "auction": mechanism = .auction(try Self.auctionRules(body, settleScale: settleScale))
+            default: throw APIError.invalid("mechanism", "expected orderbook, backstop or auction")
             }
             let allocation: LiquidationParameters.LossAllocation
             switch try body.string("lossAllocation", default: "adl") {
@@ -103,8 +108,6 @@ extension SolventService {
             case "venue": allocation = .venue
             default: throw APIError.invalid("lossAllocation", "expected adl, socialized or venue")
             }
-            let settleScale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
-            guard let settleScale else { throw APIError.notFound("market \(market)") }
             let parameters = LiquidationParameters(
                 depth: .squareRoot(depth: try body.has("depthNotional") ? body.decimal("depthNotional", scale: settleScale) : 1_000_000_000_000_000,
                                    coefficient: try body.rate("depthCoefficient", default: "0.01")),
@@ -266,9 +269,16 @@ extension SolventService {
             return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
         }
         // Verifiable margin (issue #9).
+        router.post("/v1/commitments") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let (_, commitment) = try await service.engine.publishCommitment()
+            let root = commitment.root
+            return JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
+                                  "sums": root.sums, "leaves": root.leaves])
+        }
         router.get("/v1/commitments/latest") { request, _ in
             _ = try await service.require(request, Set(Role.allCases))
-            let (_, commitment) = try await service.currentCommitment()
+            let (_, commitment) = try await service.latestCommitment()
             let root = commitment.root
             return JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
                                   "sums": root.sums, "leaves": root.leaves])
@@ -276,11 +286,30 @@ extension SolventService {
         router.get("/v1/proofs/me") { request, _ in
             let principal = try await service.require(request, [.trader])
             guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }
-            let (engine, commitment) = try await service.currentCommitment()
+            let (engine, commitment) = try await service.latestCommitment()
             guard let proof = engine.proof(of: AccountID(account), commitment: commitment) else { throw APIError.notFound("account \(account)") }
             return JSON.response(data: try JournalCodec.encoder().encode(proof))
         }
         return router
+    }
+
+    /// A Dutch auction's rules from a liquidation body (Maker's Clipper defaults: start 5 % above
+    /// the mark, a stair-step curve cutting 1 % every 10 s, reset after 30 min or below 40 %).
+    static func auctionRules(_ body: RequestBody, settleScale: Int) throws -> DutchAuctionRules {
+        let curve: AuctionCurve
+        switch try body.string("auctionCurve", default: "stairstep") {
+        case "linear": curve = .linear(duration: try body.int("auctionDurationSeconds", default: 600, in: 1...86_400 * 30) * 1_000_000_000)
+        case "stairstep": curve = .stairstepExponential(cut: try body.rate("auctionCut", default: "0.99"),
+                                                         step: try body.int("auctionStepSeconds", default: 10, in: 1...86_400) * 1_000_000_000)
+        case "exponential": curve = .exponential(cutPerSecond: try body.rate("auctionCut", default: "0.999"))
+        default: throw APIError.invalid("auctionCurve", "expected linear, stairstep or exponential")
+        }
+        return DutchAuctionRules(buffer: try body.rate("auctionBuffer", default: "1.05"), curve: curve,
+                                 tailSeconds: try body.int("auctionTailSeconds", default: 1_800, in: 1...86_400 * 30),
+                                 cusp: try body.rate("auctionCusp", default: "0.4"),
+                                 tipFlat: try body.has("auctionTipFlat") ? body.decimal("auctionTipFlat", scale: settleScale) : 0,
+                                 chip: try body.rate("auctionChip", default: "0.001"),
+                                 dust: try body.has("auctionDust") ? body.decimal("auctionDust", scale: settleScale) : 0)
     }
 
     /// The asset named by a body's `asset` and its scale.

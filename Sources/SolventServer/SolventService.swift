@@ -17,10 +17,6 @@ public final class SolventService: Sendable {
     /// Principals by key hash: keys never change once created (there is no revocation yet), so
     /// a hit saves a store read per request.
     private let principals = Mutex<[String: Principal]>([:])
-    /// The latest on-demand commitment and the state it was built from (rebuilt when the
-    /// sequence moved on).
-    private let commitmentCache = Mutex<(engine: Engine, commitment: AccountCommitment)?>(nil)
-
     public init(store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000) async throws {
         self.store = store
         self.openDashboard = openDashboard
@@ -32,14 +28,12 @@ public final class SolventService: Sendable {
         }
     }
 
-    /// A commitment to the current state (reused while the sequence has not moved), published.
-    public func currentCommitment() async throws -> (Engine, AccountCommitment) {
-        let engine = await self.engine.read { $0 }
-        if let cached = commitmentCache.withLock({ $0 }), cached.engine.lastSequence == engine.lastSequence { return cached }
-        let commitment = try engine.commitment(secret: try await Commitments.secret(store))
-        try await Commitments.publish(commitment.root, in: store)
-        commitmentCache.withLock { $0 = (engine, commitment) }
-        return (engine, commitment)
+    /// The latest journaled root with its state and tree when this process built it (at a
+    /// snapshot or on demand); otherwise (no root yet, or one from before a restart, whose tree
+    /// this process does not hold) a new commitment to the current state, journaled.
+    public func latestCommitment() async throws -> (Engine, AccountCommitment) {
+        if let cached = await engine.cachedCommitment() { return cached }
+        return try await engine.publishCommitment()
     }
 
     /// The caller's key from `Authorization: Bearer`, `X-API-Key` or `?key=`.

@@ -57,12 +57,15 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case outOfOrder(expected: UInt64, got: UInt64)
     case corrupt(String)
     case unavailable(String)
+    /// Something asked of the store that it does not hold (a root for a sequence, say).
+    case notFound(String)
 
     public var description: String {
         switch self {
         case .outOfOrder(let expected, let got): return "journal append out of order: expected sequence \(expected), got \(got)"
         case .corrupt(let detail): return "the store is corrupt: \(detail)"
         case .unavailable(let detail): return "the store is unavailable: \(detail)"
+        case .notFound(let detail): return detail
         }
     }
 }
@@ -88,7 +91,7 @@ public protocol JournalStore: Sendable {
     func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot?
     func saveKey(_ key: StoredKey) async throws
     func key(hash: String) async throws -> StoredKey?
-    /// Named values the service keeps beside the journal (the commitment secret, published roots).
+    /// Named values the service keeps beside the journal (the commitment secret).
     func setting(_ name: String) async throws -> String?
     func saveSetting(_ name: String, _ value: String) async throws
     func close() async throws

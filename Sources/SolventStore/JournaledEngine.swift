@@ -39,6 +39,10 @@ public actor JournaledEngine {
     /// Observers of applied events (the WebSocket stream, metrics), called after the commit.
     private var listeners: [UInt64: @Sendable ([Event], UInt64) -> Void] = [:]
     private var nextListener: UInt64 = 1
+    /// The commitment secret, read from the store once.
+    private var secret: [UInt8]? = nil
+    /// The state and tree behind the latest root this process published.
+    private var latestCommitment: (Engine, AccountCommitment)? = nil
 
     /// Recovers from `store`: the latest snapshot (its digest checked), then every later entry
     /// replayed, each checkpoint's digest compared.
@@ -71,8 +75,11 @@ public actor JournaledEngine {
     }
 
     /// Re-executes the journal after `engine`'s sequence; returns the entries applied and the
-    /// checkpoints whose digest differs.
-    public static func replay(_ engine: inout Engine, from store: JournalStore, progress: ((UInt64) -> Void)? = nil) async throws
+    /// checkpoints whose digest differs. `commitmentRecord`, when given, sees each journaled
+    /// commitment record with the state before it and the record's outcome (`solvent replay`
+    /// rebuilds the root there).
+    public static func replay(_ engine: inout Engine, from store: JournalStore, progress: ((UInt64) -> Void)? = nil,
+                              commitmentRecord: ((Engine, AccountCommitment.Root, Outcome) throws -> Void)? = nil) async throws
         -> (Int, [UInt64])
     {
         var replayed = 0
@@ -82,7 +89,13 @@ public actor JournaledEngine {
             if page.isEmpty { break }
             for entry in page {
                 guard entry.sequence == engine.lastSequence + 1 else { throw StoreError.corrupt("journal gap before \(entry.sequence)") }
-                _ = engine.execute(try entry.input(now: engine.now))
+                let input = try entry.input(now: engine.now)
+                if let commitmentRecord, case .recordCommitment(let root) = input.command {
+                    let before = engine
+                    try commitmentRecord(before, root, engine.execute(input))
+                } else {
+                    _ = engine.execute(input)
+                }
                 if !entry.digest.isEmpty && engine.digestHex() != entry.digest { mismatches.append(entry.sequence) }
                 replayed += 1
             }
@@ -96,13 +109,7 @@ public actor JournaledEngine {
     /// single writer spends its time on the engine, not on JSON).
     public func submit(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) async throws -> Submission {
         if let failure { throw failure }
-        let sequence = engine.lastSequence + 1
-        let time = max(clock(), engine.now.nanoseconds)
-        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
-        let digest = sequence % digestEvery == 0 ? engine.digestHex() : ""
-        pending.append(JournalEntry(sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
-                                    command: try encoded ?? JournalCodec.encode(command), digest: digest))
-        if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty { pendingEvents.append((sequence, events)) }
+        let submission = try enqueue(command, commandID: commandID, encoded: encoded)
         let batch = nextBatch
         if flushing {
             try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
@@ -110,6 +117,19 @@ public actor JournaledEngine {
             try await flush()
         }
         if let failure { throw failure }
+        return submission
+    }
+
+    /// Sequences and executes one command and queues its journal entry for the next commit
+    /// (no suspension: nothing else runs between the execution and the queueing).
+    private func enqueue(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) throws -> Submission {
+        let sequence = engine.lastSequence + 1
+        let time = max(clock(), engine.now.nanoseconds)
+        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
+        let digest = sequence % digestEvery == 0 ? engine.digestHex() : ""
+        pending.append(JournalEntry(sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
+                                    command: try encoded ?? JournalCodec.encode(command), digest: digest))
+        if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty { pendingEvents.append((sequence, events)) }
         return Submission(sequence: sequence, outcome: outcome)
     }
 
@@ -139,18 +159,70 @@ public actor JournaledEngine {
             let ready = waiters.filter { $0.batch <= number }
             waiters.removeAll { $0.batch <= number }
             for waiter in ready { waiter.continuation.resume() }
-            if let last = batch.last, last.sequence - lastSnapshot >= snapshotEvery { try await snapshot() }
+            if let last = batch.last, last.sequence - lastSnapshot >= snapshotEvery { try await writeSnapshot() }
         }
     }
 
-    /// Writes a snapshot of the current state, and commits to every account at it (issue #9:
-    /// the Merkle-sum root is published with the sequence and digest).
+    /// Writes a snapshot of the current state and commits to every account at it (issue #9: the
+    /// Merkle-sum root is journaled right after, with the sequence and digest); returns once both
+    /// are durable.
     public func snapshot() async throws {
-        let state = try JournalCodec.encodeState(engine)
-        let digest = engine.digestHex()
-        try await store.saveSnapshot(Snapshot(sequence: engine.lastSequence, digest: digest, state: state))
-        lastSnapshot = engine.lastSequence
-        try await Commitments.publish(try engine.commitment(secret: try await Commitments.secret(store), stateDigest: digest).root, in: store)
+        if let failure { throw failure }
+        try await writeSnapshot()
+        let batch = nextBatch
+        if flushing {
+            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
+        } else {
+            try await flush()
+        }
+        if let failure { throw failure }
+    }
+
+    /// The snapshot, and the commitment's record queued for the next commit (`flush` commits it).
+    private func writeSnapshot() async throws {
+        let secret = try await commitmentSecret()
+        let state = engine
+        let digest = state.digestHex()
+        try await store.saveSnapshot(Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))
+        lastSnapshot = state.lastSequence
+        // The engine may have moved on while the snapshot was written: commit to the state now.
+        let commitment = try engine.commitment(secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil)
+        try record(commitment)
+    }
+
+    /// Commits to every account at the current state and journals the root (on demand: `solvent
+    /// commit`, the API); returns the state committed to and the commitment once the record is
+    /// durable.
+    public func publishCommitment() async throws -> (Engine, AccountCommitment) {
+        let secret = try await commitmentSecret()
+        // From here to the record's execution nothing suspends, so no input slips in between.
+        let state = engine
+        let commitment = try state.commitment(secret: secret)
+        let submission = try await submit(.recordCommitment(commitment.root))
+        guard case .applied = submission.outcome else { throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)") }
+        latestCommitment = (state, commitment)
+        return (state, commitment)
+    }
+
+    /// The state and commitment of the latest root this process published (proofs need the
+    /// tree, which is not kept in the journal), if that root is still the engine's latest.
+    public func cachedCommitment() -> (Engine, AccountCommitment)? {
+        guard let latestCommitment, engine.latestCommitment == latestCommitment.1.root else { return nil }
+        return latestCommitment
+    }
+
+    private func record(_ commitment: AccountCommitment) throws {
+        let state = engine
+        let submission = try enqueue(.recordCommitment(commitment.root))
+        guard case .applied = submission.outcome else { throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)") }
+        latestCommitment = (state, commitment)
+    }
+
+    private func commitmentSecret() async throws -> [UInt8] {
+        if let secret { return secret }
+        let loaded = try await Commitments.secret(store)
+        secret = loaded
+        return loaded
     }
 
     /// Registers an observer of committed events; returns its id for `removeListener`.

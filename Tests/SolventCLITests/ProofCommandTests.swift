@@ -56,9 +56,15 @@ struct ProofCommandTests {
         let db = try await Self.journal()
         var commit = try CommitCommand.parse(["--db", db])
         try await commit.run()
-        let published = try await Commitments.published(at: nil, in: try SQLiteStore(path: db))
-        let root = try #require(published)
-        #expect(root.leaves == 50)
+        // The root is journaled: the input right after the state it commits to.
+        let liquidationSequence = try await SQLiteStore(path: db).lastSequence() - 1
+        let roots = try await Commitments.journaledRoots(in: try SQLiteStore(path: db))
+        let root = try #require(roots.last)
+        #expect(roots.count == 1 && root.leaves == 50 && root.sequence == liquidationSequence)
+        // Nothing moved since: committing again reuses the journaled root, appends nothing.
+        var again = try CommitCommand.parse(["--db", db])
+        try await again.run()
+        #expect(try await Commitments.journaledRoots(in: try SQLiteStore(path: db)) == [root])
         let output = Self.files.folder.appendingPathComponent("proof-7-\(UInt32.random(in: 0...UInt32.max)).json").path
         var prove = try ProveCommand.parse(["--db", db, "--account", "7", "--output", output])
         try await prove.run()   // rebuilds the root by replay: it must equal the published one (else it refuses)
@@ -84,7 +90,7 @@ struct ProofCommandTests {
         let bad = Self.files.file("proof-7-tampered.json", tampered)
         #expect(throws: (any Error).self) { try VerifyCommand.parse([bad, "--root", root.hash]).run() }
         // The liquidation (the last input) has its own proof, checked without a root.
-        let last = try await SQLiteStore(path: db).lastSequence()
+        let last = liquidationSequence
         let liquidation = Self.files.folder.appendingPathComponent("liquidation-\(UInt32.random(in: 0...UInt32.max)).json").path
         var proveEvent = try ProveCommand.parse(["--db", db, "--event", "\(last)", "--output", liquidation])
         try await proveEvent.run()
@@ -98,5 +104,51 @@ struct ProofCommandTests {
         // Solvency: the committed liabilities, and coverage by declared reserves.
         var solvency = try SolvencyCommand.parse(["--db", db, "--reserve", "USDT=200000"])
         try await solvency.run()
+        // A root for a sequence nothing was committed at: refused, naming the roots there are.
+        var noRoot = try ProveCommand.parse(["--db", db, "--account", "7", "--at", "12", "--output", output])
+        await #expect(throws: (any Error).self) { try await noRoot.run() }
+        // The replay rebuilds every journaled root from the state before its record.
+        var replay = try ReplayCommand.parse(["--db", db])
+        try await replay.run()
+    }
+
+    /// A root the engine accepts (right sequence and digest) but whose hash is not the tree's:
+    /// only the store's secret can tell, and `solvent replay` does (exit 1).
+    @Test func replayCatchesAForgedRoot() async throws {
+        let db = try await Self.journal()
+        let store = try SQLiteStore(path: db)
+        let service = try await JournaledEngine(store: store, clock: { 1_700_000_000_000_000_000 })
+        var root = try await service.read { $0 }.commitment(secret: try await Commitments.secret(store)).root
+        root.hash = String(repeating: "ab", count: 32)
+        let submission = try await service.submit(.recordCommitment(root))
+        guard case .applied = submission.outcome else { Issue.record("the engine refused a well-formed record: \(submission.outcome)"); return }
+        try await store.close()
+        var replay = try ReplayCommand.parse(["--db", db])
+        await #expect(throws: (any Error).self) { try await replay.run() }
+        // prove refuses a root its state does not rebuild.
+        var prove = try ProveCommand.parse(["--db", db, "--account", "7"])
+        await #expect(throws: (any Error).self) { try await prove.run() }
+    }
+
+    /// While a live service holds the journal, commands that would append to it refuse; a lease
+    /// left by a process that is gone does not block.
+    @Test func commitRefusesWhileAServiceWrites() async throws {
+        let db = try await Self.journal()
+        let store = try SQLiteStore(path: db)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["30"]
+        try child.run()
+        defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+        try await WriterLease.take(store, process: child.processIdentifier)
+        var commit = try CommitCommand.parse(["--db", db])
+        await #expect(throws: (any Error).self) { try await commit.run() }
+        #expect(try await Commitments.journaledRoots(in: store).isEmpty)
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        var retry = try CommitCommand.parse(["--db", db])
+        try await retry.run()
+        #expect(try await Commitments.journaledRoots(in: store).count == 1)
+        try await store.close()
     }
 }

@@ -63,6 +63,36 @@ struct CommitmentTests {
         #expect(try Self.venue().commitment(secret: Array(repeating: 7, count: 32)).root.hash != a.hash, "salts depend on the secret")
     }
 
+    /// A root is recorded in the journal only beside the state it commits to: the engine refuses
+    /// one for another sequence, another digest, or sums shaped unlike its assets; an accepted
+    /// one becomes part of the state (and of its digest).
+    @Test func rootsAreRecordedOnlyBesideTheirState() throws {
+        var harness = Harness()
+        harness.auditEachInput = false
+        harness.standardAssets(btcPrice: "50000")
+        for id in 1...5 { harness.ok(.openAccount(AccountID(UInt64(id)))) }
+        let root = try harness.engine.commitment(secret: Self.secret).root
+        var wrongSequence = root
+        wrongSequence.sequence -= 1
+        harness.rejects(.recordCommitment(wrongSequence), .commitmentMismatch)
+        // The rejection consumed a sequence number: the root now names a stale state.
+        harness.rejects(.recordCommitment(root), .commitmentMismatch)
+        let fresh = try harness.engine.commitment(secret: Self.secret).root
+        var wrongDigest = fresh
+        wrongDigest.stateDigest = String(repeating: "0", count: 64)
+        harness.rejects(.recordCommitment(wrongDigest), .commitmentMismatch)
+        let current = try harness.engine.commitment(secret: Self.secret).root
+        var negative = current
+        negative.sums[0] = -1
+        harness.rejects(.recordCommitment(negative), .commitmentMismatch)
+        let accepted = try harness.engine.commitment(secret: Self.secret).root
+        let digestBefore = harness.engine.digest(includingClock: false)
+        let events = harness.ok(.recordCommitment(accepted))
+        #expect(events == [.commitmentRecorded(accepted)])
+        #expect(harness.engine.latestCommitment == accepted)
+        #expect(harness.engine.digest(includingClock: false) != digestBefore, "the latest root is part of the digest")
+    }
+
     /// Every field of a proof, a sibling's hash or sum, and the root: changed, it fails.
     @Test func tamperedProofsFail() throws {
         let engine = Self.venue(accounts: 300)

@@ -53,6 +53,16 @@ struct APIFlowTests {
             let proof = try decoder.decode(MarginProof.self, from: Data(proofReply.body.utf8))
             #expect(proof.account.id == AccountID(3) && proof.verify(rootHash: root["root"] as! String).holds)
             #expect(try await client.call(.get, "/v1/proofs/me", key: h.readonly).status == 403)
+            // The root is journaled: the engine's latest root is the one served.
+            #expect(await h.service.engine.read { $0.latestCommitment?.hash } == root["root"] as? String)
+            // On demand (admin only): a new root at the current state, served from then on.
+            #expect(try await client.call(.post, "/v1/commitments", key: h.readonly).status == 403)
+            _ = try await client.call(.post, "/v1/deposits", key: h.admin, #"{"account": 3, "asset": 1, "amount": "1"}"#)
+            let published = try await client.call(.post, "/v1/commitments", key: h.admin)
+            #expect(published.status == 200, "\(published.body)")
+            let newer = try await client.call(.get, "/v1/commitments/latest", key: h.readonly).object
+            #expect(newer["root"] as? String == published.object["root"] as? String && newer["root"] as? String != root["root"] as? String)
+            #expect((newer["sequence"] as? Int ?? 0) > (root["sequence"] as? Int ?? 0))
             let metrics = try await client.call(.get, "/metrics", key: nil).body
             #expect(metrics.contains("solvent_liquidation_steps_total 1") && metrics.contains("solvent_commands_total{result=\"rejected\"} 1"), "\(metrics)")
             let health = try await client.call(.get, "/health", key: nil).object

@@ -6,10 +6,11 @@ import Crypto
 /// Encoding, in order: a format tag; the last sequence and time; assets by creation order (spec,
 /// price and time, insurance fund, fee pool, dust, outside); markets by creation order (spec,
 /// parameters, prices, settled flag); accounts by opening order (id, balances by asset, settings
-/// and positions by market); the remembered command ids, oldest first. Scan-table rows are
+/// and positions by market); pools in margin call or liquidation; open auctions; the latest
+/// recorded commitment root (sequence and hash); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
-    public static let digestFormat: UInt32 = 2
+    public static let digestFormat: UInt32 = 3
 
     /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
     ///   business state before and after a rejected input (which consumes a sequence number only).
@@ -42,6 +43,11 @@ extension Engine {
             encoder.write(auction.startMark)
             encoder.write(auction.clock.top)
             encoder.write(auction.clock.start.nanoseconds)
+        }
+        encoder.write(latestCommitment != nil)
+        if let root = latestCommitment {
+            encoder.write(root.sequence)
+            encoder.write(root.hash)
         }
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)

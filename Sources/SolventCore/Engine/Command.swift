@@ -47,6 +47,11 @@ public enum Command: Hashable, Sendable, Codable {
     case coverDeficit(asset: AssetID, amount: Amount)
     /// Registers (or re-sizes; capacity 0 removes) a backstop liquidity provider for a market.
     case registerBackstop(account: AccountID, market: MarketID, capacity: Amount)
+    /// Records a commitment to every account (issue #9) at the state just before this input: the
+    /// store builds it (only it holds the salts' secret), the engine accepts it only for its own
+    /// previous sequence and state digest, so every published root sits in the journal right
+    /// after the state it commits to, and a replay checks it again.
+    case recordCommitment(AccountCommitment.Root)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

@@ -4,7 +4,7 @@ extension Engine {
     mutating func apply(_ event: Event) {
         switch event {
         case .marginStateChanged, .positionLiquidated, .oracleStateChanged, .backstopsChanged, .auctionUpdated,
-             .breakerTripped, .breakerResumed, .ticked:
+             .breakerTripped, .breakerResumed, .ticked, .commitmentRecorded:
             break
         default:
             stateVersion &+= 1
@@ -100,6 +100,8 @@ extension Engine {
             markets[Int(marketIndexByID[market]!)].liquidation = parameters
         case .positionLiquidated(let step):
             applyLiquidationStep(step)
+        case .commitmentRecorded(let root):
+            latestCommitment = root
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .auctionStarted(let auction, let payment):

@@ -31,6 +31,8 @@ public struct Engine: Sendable, Codable {
     var deleveragingQueues: [DeleveragingQueue?] = []
     /// Open Dutch auctions (issue #4), by id (ids increase, so appending keeps the order).
     public internal(set) var auctions: [LiquidationAuction] = []
+    /// The latest commitment root recorded in the journal (issue #9), nil before the first.
+    public internal(set) var latestCommitment: AccountCommitment.Root? = nil
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -52,12 +54,16 @@ public struct Engine: Sendable, Codable {
     public mutating func execute(_ input: SequencedInput) -> Outcome {
         precondition(input.sequence == lastSequence &+ 1, "sequence gap: expected \(lastSequence &+ 1), got \(input.sequence)")
         precondition(input.timestamp >= now, "time went back: \(input.timestamp) < \(now)")
+        // A commitment names the state before this input: its digest, clock included, is taken
+        // before the clock moves (a full digest, paid only when a root is published).
+        let digestBefore: String?
+        if case .recordCommitment = input.command { digestBefore = digestHex() } else { digestBefore = nil }
         lastSequence = input.sequence
         now = input.timestamp
         if let id = input.commandID, recentCommands.contains(id) {
             return .rejected(Rejection(.duplicateCommand, field: "commandID", "command \(id) was already applied"))
         }
-        switch plan(input.command) {
+        switch plan(input.command, digestBefore: digestBefore) {
         case .failure(let rejection):
             return .rejected(rejection)
         case .success(let events):
@@ -76,7 +82,7 @@ public struct Engine: Sendable, Codable {
     }
 
     /// Validates a command against the current state and computes its events, changing nothing.
-    func plan(_ command: Command) -> Result<[Event], Rejection> {
+    func plan(_ command: Command, digestBefore: String? = nil) -> Result<[Event], Rejection> {
         switch command {
         case .createAsset(let spec): return planCreateAsset(spec)
         case .createMarket(let spec, let parameters): return planCreateMarket(spec, parameters)
@@ -111,6 +117,7 @@ public struct Engine: Sendable, Codable {
             }
             return .success([.insuranceFunded(asset: asset, amount: amount)])
         case .registerBackstop(let account, let market, let capacity): return planRegisterBackstop(account, market, capacity)
+        case .recordCommitment(let root): return planRecordCommitment(root, digestBefore: digestBefore)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

@@ -38,6 +38,8 @@ public enum Event: Hashable, Sendable, Codable {
     case deficitCovered(asset: AssetID, amount: Amount)
     /// A market's backstop providers after a registration or a step that used their capacity.
     case backstopsChanged(market: MarketID, [Backstop])
+    /// A commitment root published for the state at `root.sequence` (the input before this one).
+    indirect case commitmentRecorded(AccountCommitment.Root)
     /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
     indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)

@@ -41,6 +41,8 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
         case auctionNeedsReset = 37
         case auctionPriceBeyondLimit = 38
         case auctionNotStale = 39
+        /// A commitment root for another sequence or state than the one just before it.
+        case commitmentMismatch = 40
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }
