@@ -67,4 +67,56 @@ struct LiquidationProofTests {
             #expect(!tampered.verify().holds, "tampered \(name) still verifies")
         }
     }
+
+    /// The loss beyond the fund placed on other accounts: the proof carries the counterparties'
+    /// accounts and the verifier re-runs the allocation among them (LossAllocationTests' venue:
+    /// the 47,000 gap, B then A deleveraged at 47,500, C untouched; or the shares socialized).
+    static func allocationProof(_ allocation: LiquidationParameters.LossAllocation) throws -> LiquidationProof {
+        var harness = LossAllocationTests.venue(allocation)
+        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
+                                   command: .liquidate(account: AccountID(10), market: LossAllocationTests.market))
+        let proof = try #require(harness.engine.liquidationProof(for: input, priceInput: .setMarkPrice(market: LossAllocationTests.market, mark: Price("47000")!, index: nil)))
+        _ = harness.ok(.liquidate(account: AccountID(10), market: LossAllocationTests.market))
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(LiquidationProof.self, from: encoder.encode(proof))
+    }
+
+    @Test func deleveragingIsReRunAmongTheCounterparties() throws {
+        let proof = try Self.allocationProof(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
+        #expect(proof.step.counterparties.map(\.account) == [AccountID(22), AccountID(21)])
+        #expect(proof.counterparties?.map(\.id) == [AccountID(22), AccountID(21)])
+        let verdict = proof.verify()
+        #expect(verdict.holds, "\(verdict.failures)")
+        #expect(verdict.verified.contains { $0.contains("auto-deleveraged by profitTimesLeverage") && $0.contains("22: ") }, "\(verdict.verified)")
+        let cases: [(String, (inout LiquidationProof) -> Void)] = [
+            ("a counterparty's realized PnL", { $0.step.counterparties[0].realizedPnl += 1 }),
+            ("a counterparty's position after", { $0.step.counterparties[1].positionAfter?.size -= 1_000_000 }),
+            ("the order of the counterparties", { $0.step.counterparties.reverse(); $0.counterparties?.reverse() }),
+            ("a counterparty left out", { $0.step.counterparties.removeLast(); $0.counterparties?.removeLast() }),
+            ("a counterparty's account missing", { $0.counterparties = nil }),
+            ("B's collateral (it would rank below A)", { $0.counterparties![0].balances[0].atoms += 20_000_000_000 }),
+            ("the amount placed", { $0.step.reallocated += 1 }),
+            ("the fund draw", { $0.step.fundDraw -= 1 }),
+            ("the fund's balance", { $0.assets[0].insuranceFund += 50_000_000 }),
+        ]
+        for (name, tamper) in cases {
+            var tampered = proof
+            tamper(&tampered)
+            #expect(!tampered.verify().holds, "tampered \(name) still verifies")
+        }
+    }
+
+    @Test func socializedSharesAreReRunAmongTheCounterparties() throws {
+        let proof = try Self.allocationProof(.socialized)
+        #expect(proof.counterparties?.count == 3)
+        let verdict = proof.verify()
+        #expect(verdict.holds, "\(verdict.failures)")
+        var tampered = proof
+        tampered.step.counterparties[2].realizedPnl -= 1
+        tampered.step.counterparties[0].realizedPnl += 1
+        #expect(!tampered.verify().holds, "moving one atom between two shares still verifies")
+    }
 }

@@ -208,6 +208,35 @@ extension Engine {
         engine.lastSequence = sequence
         return engine
     }
+
+    /// As `forVerification`, for several accounts, with the markets' scan tables holding their
+    /// positions, so that the loss allocation (auto-deleveraging ranks, socialized shares) can be
+    /// re-run among exactly these accounts.
+    public static func forVerification(assets: [AssetState], markets: [MarketState], accounts: [Account], now: Timestamp,
+                                       sequence: UInt64) -> Engine {
+        var engine = Engine()
+        engine.assets = assets
+        for (index, asset) in assets.enumerated() { engine.assetIndexByID[asset.spec.id] = Int32(index) }
+        engine.markets = markets
+        for (index, market) in markets.enumerated() {
+            engine.marketIndexByID[market.spec.id] = Int32(index)
+            var table = MaintenanceScanTable()
+            table.configure(market.parameters.margin)
+            engine.scanTables.append(table)
+            engine.triggerIndexes.append(MarketTriggers())
+            engine.deleveragingQueues.append(contentsOf: [nil, nil])
+        }
+        for account in accounts where account.id != .venue && engine.accountIndexByID[account.id] == nil {
+            var copy = account
+            for index in copy.positions.indices { copy.positions[index].scanRow = -1 }
+            engine.accountIndexByID[account.id] = Int32(engine.accounts.count)
+            engine.accounts.append(copy)
+            engine.refreshScanRows(accountIndex: engine.accounts.count - 1)
+        }
+        engine.now = now
+        engine.lastSequence = sequence
+        return engine
+    }
 }
 
 /// Where the parallel salt computation writes: 32 bytes per account.

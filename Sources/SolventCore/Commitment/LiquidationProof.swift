@@ -4,8 +4,15 @@
 /// rules: the mark from the price input (for an oracle market, the index from the samples by the
 /// configured aggregation, then the mark), that the account was in liquidation at that mark,
 /// the step's size and bankruptcy price, and the execution through the market's depth model.
+///
+/// When the loss beyond the fund was placed on other accounts (auto-deleveraging or a socialized
+/// share), the proof also carries those counterparties' accounts as they stood, and the verifier
+/// re-runs the allocation among them: their ranking (or profit weights), the quantity each gave
+/// up at the bankruptcy price, and every booked amount. What it cannot show from these accounts
+/// alone is that no account left out of the proof ranked higher; that follows from the journal
+/// (`solvent replay`), which holds every account.
 public struct LiquidationProof: Sendable, Codable {
-    public var format = 1
+    public var format = 2
     /// The input that produced the step, and the engine's time before it.
     public var sequence: UInt64
     public var time: Int64
@@ -17,6 +24,9 @@ public struct LiquidationProof: Sendable, Codable {
     /// decoded by the caller; here as the command itself).
     public var priceInput: Command?
     public var step: LiquidationStep
+    /// The accounts the step placed the loss beyond the fund on, as they stood before it, in
+    /// the step's order (nil when there were none).
+    public var counterparties: [Account]?
 
     public func verify() -> MarginProof.Verification {
         var verified: [String] = []
@@ -72,6 +82,10 @@ public struct LiquidationProof: Sendable, Codable {
                         failures.append("the depth model fills at \(Price(atoms: fill.marketPrice)) (account \(Price(atoms: fill.accountPrice))); the record says \(step.marketPrice) (\(step.accountPrice))")
                     }
                     let gap = step.fundDraw + step.uncovered
+                    if !step.counterparties.isEmpty {
+                        verifyAllocation(&verified, &failures)
+                        return .init(verified: verified, failures: failures)
+                    }
                     // The waterfall re-run on this account and the venue's fund: penalty, fee and
                     // the loss beyond equity to the atom (who bore that loss beyond the fund —
                     // counterparties picked by ADL among all accounts — is as recorded).
@@ -99,6 +113,52 @@ public struct LiquidationProof: Sendable, Codable {
         }
         return .init(verified: verified, failures: failures)
     }
+
+    /// Legs as booked: the scan-table row a position occupies is the engine's bookkeeping, not
+    /// part of what was booked (a verification engine numbers its rows differently).
+    static func booked(_ legs: [LegApplied]) -> [LegApplied] {
+        legs.map { leg in
+            var copy = leg
+            copy.positionAfter?.scanRow = -1
+            return copy
+        }
+    }
+
+    /// The waterfall re-run with the step's counterparties in the engine: the fund's draw, the
+    /// loss beyond it, and each counterparty's leg (who, in which order, how much, at what price)
+    /// must come out as recorded.
+    func verifyAllocation(_ verified: inout [String], _ failures: inout [String]) {
+        let others = counterparties ?? []
+        guard others.map(\.id) == step.counterparties.map(\.account) else {
+            failures.append("the proof must carry the accounts of the step's counterparties \(step.counterparties.map { $0.account.description }) before the step; it carries \(others.map { $0.id.description })")
+            return
+        }
+        let engine = Engine.forVerification(assets: assets, markets: markets, accounts: [account] + others, now: Timestamp(nanoseconds: time), sequence: sequence - 1)
+        guard case .success(let events) = engine.planLiquidate(account.id, step.market, keeper: nil),
+              let mine = events.lazy.compactMap({ event -> LiquidationStep? in if case .positionLiquidated(let s) = event { return s }; return nil }).first else {
+            failures.append("the step cannot be re-run on the proof's state")
+            return
+        }
+        guard mine.penalty == step.penalty, mine.clearanceFee == step.clearanceFee, mine.fundDraw == step.fundDraw, mine.uncovered == step.uncovered,
+              mine.reallocated == step.reallocated, Self.booked(mine.counterparties) == Self.booked(step.counterparties), mine.accountPrice == step.accountPrice else {
+            failures.append("among these counterparties the waterfall recomputes to fund \(mine.fundDraw), beyond it \(mine.uncovered) (\(mine.reallocated) placed on \(mine.counterparties.map { $0.account.description }.joined(separator: ", "))); the record says fund \(step.fundDraw), \(step.uncovered) (\(step.reallocated) on \(step.counterparties.map { $0.account.description }.joined(separator: ", ")))")
+            return
+        }
+        let allocation = markets.first { $0.spec.id == step.market }?.liquidation?.lossAllocation
+        let how: String
+        switch allocation {
+        case .autoDeleveraging(let ranking, _)?:
+            let marketIndex = engine.marketIndex(of: step.market)!
+            let scores = others.compactMap { other in
+                engine.deleveragingCandidate(accountIndex: engine.accountIndex(of: other.id)!, marketIndex: marketIndex, long: !step.long)
+                    .map { "\(other.id): \(ranking.score($0))" }
+            }
+            how = "auto-deleveraged by \(ranking.rawValue) (scores \(scores.joined(separator: ", "))) at the bankruptcy price \(step.bankruptcyPrice.map { "\($0)" } ?? "none")"
+        default:
+            how = "socialized over their profits"
+        }
+        verified.append("the fill was worse than bankruptcy: penalty \(step.penalty), fee \(step.clearanceFee), fund \(step.fundDraw), beyond the fund \(step.reallocated) atoms placed on \(step.counterparties.count) counterparties, \(how), each leg recomputed; unplaced \(step.uncovered) — the ranking is proven among the accounts in this proof, not against accounts outside it")
+    }
 }
 
 extension Engine {
@@ -113,7 +173,9 @@ extension Engine {
               }).first else { return nil }
         var publicMarkets = markets
         for index in publicMarkets.indices { publicMarkets[index].backstops = [] }
+        let others = step.counterparties.compactMap { self.account($0.account) }
         return LiquidationProof(sequence: input.sequence, time: now.nanoseconds, stateDigestBefore: digestHex(), account: account,
-                                assets: assets, markets: publicMarkets, priceInput: priceInput, step: step)
+                                assets: assets, markets: publicMarkets, priceInput: priceInput, step: step,
+                                counterparties: others.isEmpty ? nil : others)
     }
 }
