@@ -40,13 +40,42 @@ public struct ServeCommand: AsyncParsableCommand {
     public var demoAccounts = 2_000
     @Option(help: "Demo: seconds between price points.")
     public var demoInterval = 1.0
+    @Option(help: "Demo: an OHLC CSV to replay from 20 bars before its lowest low (open, nearer extreme, farther extreme, close per bar), or `generated`. Default: 2020-03-12 from ../shared/data when present, else generated.")
+    public var demoPath: String?
     @Option(help: "Write a snapshot every N inputs.")
     public var snapshotEvery: UInt64 = 100_000
 
     public init() {}
 
+    static let demoDefaultPath = "../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv"
+
+    /// The demo's marks: a recorded crash from its run-up to the trough and on, or nil for the
+    /// generated path. A named file that cannot be read is an error, never a silent fallback.
+    func demoMarks() throws -> [Int64]? {
+        let file: String
+        switch demoPath {
+        case "generated"?: return nil
+        case let named?: file = named
+        case nil:
+            guard FileManager.default.fileExists(atPath: Self.demoDefaultPath) else {
+                FileHandle.standardError.write(Data("serve: \(Self.demoDefaultPath) not found: the demo drives a generated crash\n".utf8))
+                return nil
+            }
+            file = Self.demoDefaultPath
+        }
+        let bars = try OHLCVFile.load(path: file)
+        guard bars.count >= 2, let trough = bars.indices.min(by: { bars[$0].low < bars[$1].low }) else {
+            throw InputError("--demo-path", "\(file): expected at least two bars")
+        }
+        let start = max(0, trough - 20)
+        let points = IndexReplay.points(of: Array(bars[start...]), path: .intrabar)
+        FileHandle.standardError.write(Data("serve: demo path \(file) from \(OHLCVFile.formatTimestamp(bars[start].time)) (\(points.count) points, trough \(bars[trough].low) at bar \(trough - start + 1))\n".utf8))
+        return DemoVenue.onTickGrid(points.map(\.price))
+    }
+
     public func run() async throws {
         do {
+            let marks = demo ? try demoMarks() : nil
             let store = try await openStore(db: db, postgres: postgres)
             let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: snapshotEvery)
             let recovery = service.engine.recovery
@@ -63,7 +92,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n".utf8))
             }
             let (accounts, interval) = (demoAccounts, demoInterval)
-            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval) } : nil
+            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval, path: marks) } : nil
             try await app.runService()
             demoTask?.cancel()
             try await WriterLease.release(store)

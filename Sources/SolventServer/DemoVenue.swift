@@ -5,8 +5,10 @@ import SolventStore
 
 /// `solvent serve --demo`: a BTCUSDT venue with a seeded population and a crash, so a newcomer
 /// sees margin calls and liquidations on the dashboard within a minute. Everything goes through
-/// the journaled engine like any client's input. The path is generated (60,000 falling 35 % in
-/// 40 steps with a bounce, then recovering), so the demo needs no data files.
+/// the journaled engine like any client's input. The path is a real crash when the caller passes
+/// one (`solvent serve --demo` reads 2020-03-12 from ../shared/data when present), else a
+/// generated one (60,000 falling 35 % in 40 steps with a bounce, then recovering), so the demo
+/// needs no data files.
 public enum DemoVenue {
     public static func path() -> [Int64] {
         var prices: [Int64] = []
@@ -25,12 +27,19 @@ public enum DemoVenue {
         return prices
     }
 
-    public static func run(service: SolventService, accounts: Int, interval: Double) async {
+    /// A recorded path's marks on the demo market's 0.1 tick grid.
+    public static func onTickGrid(_ prices: [Price]) -> [Int64] {
+        prices.map { max(10_000_000, ($0.atoms + 5_000_000) / 10_000_000 * 10_000_000) }
+    }
+
+    public static func run(service: SolventService, accounts: Int, interval: Double, path recorded: [Int64]? = nil) async {
         let engine = service.engine
         let seeded = await engine.read { $0.market(MarketID(1)) != nil }
+        let marks = recorded.flatMap { $0.isEmpty ? nil : $0 } ?? path()
         do {
-            if !seeded { try await seed(engine, accounts: accounts) }
-            for mark in path() {
+            // The population opens at the path's first price (a recovered journal keeps its own).
+            if !seeded { try await seed(engine, accounts: accounts, startPrice: marks[0]) }
+            for mark in marks {
                 try Task.checkCancellation()
                 try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 _ = try await engine.submit(.setIndexPrice(asset: AssetID(1), price: Price("1")!))
@@ -45,7 +54,7 @@ public enum DemoVenue {
         }
     }
 
-    static func seed(_ engine: JournaledEngine, accounts: Int) async throws {
+    static func seed(_ engine: JournaledEngine, accounts: Int, startPrice: Int64) async throws {
         let usdt = AssetID(1), market = MarketID(1)
         let tiers = try RiskTierTable.make(tiers: [
             RiskTier(notionalCap: Amount(atoms: 50_000_000_000), initialRate: Rate("0.008")!, maintenanceRate: Rate("0.004")!),
@@ -65,13 +74,13 @@ public enum DemoVenue {
                 clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
                 dustNotional: 10_000_000, lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64))),
             .fundInsurance(asset: usdt, amount: Amount(atoms: 200_000_000_000)),
-            .setMarkPrice(market: market, mark: Price("60000")!, index: nil),
+            .setMarkPrice(market: market, mark: Price(atoms: startPrice), index: nil),
         ] {
             _ = try await engine.submit(command)
         }
         var spec = PopulationSpec(accounts: accounts, seed: 8)
         spec.coinCollateralFraction = 0
-        let population = PopulationGenerator.generate(spec, startPrice: 6_000_000_000_000, margin: margin, lotSize: 100_000)
+        let population = PopulationGenerator.generate(spec, startPrice: startPrice, margin: margin, lotSize: 100_000)
         for account in population {
             let id = AccountID(account.id)
             _ = try await engine.submit(.openAccount(id))

@@ -27,6 +27,13 @@ struct RequestBody: @unchecked Sendable {
         return RequestBody(object: object)
     }
 
+    /// Refuses fields outside `allowed` (for objects nested in a body).
+    func refuseUnknown(_ allowed: Set<String>) throws {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            throw APIError.invalid(key, "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
     func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
 
     func text(_ key: String) throws -> String {

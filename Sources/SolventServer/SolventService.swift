@@ -67,6 +67,37 @@ public final class SolventService: Sendable {
         }
     }
 
+    /// Executes and journals several commands in one commit; 200 with each one's result in
+    /// order: its sequence and events, or its rejection (code, field, message).
+    func submit(batch commands: [Command]) async throws -> Response {
+        let start = ContinuousClock.now
+        let encoded = commands.map { (command: $0, encoded: try? JournalCodec.encode($0)) }
+        let submissions: [JournaledEngine.Submission]
+        do { submissions = try await engine.submit(batch: encoded) } catch {
+            throw APIError(.serviceUnavailable, "journalUnavailable", "the journal could not commit; nothing was acknowledged: \(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        metrics.latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        var results: [[String: Any]] = []
+        results.reserveCapacity(submissions.count)
+        for submission in submissions {
+            switch submission.outcome {
+            case .rejected(let rejection):
+                metrics.rejected.increment()
+                results.append(["sequence": submission.sequence, "error": "rejected", "code": "\(rejection.code)", "field": rejection.field,
+                                "message": rejection.message])
+            case .applied(let events):
+                metrics.applied.increment()
+                results.append(["sequence": submission.sequence, "events": events.compactMap { EventView.describe($0) }.map { type, _, object -> [String: Any] in
+                    var object = object
+                    object["type"] = type
+                    return object
+                }])
+            }
+        }
+        return JSON.response(["results": results])
+    }
+
     /// Executes and journals a command; 200 with its events, or 422 naming the rejection.
     func submit(_ command: Command) async throws -> Response {
         let start = ContinuousClock.now

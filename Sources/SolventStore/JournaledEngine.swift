@@ -120,6 +120,24 @@ public actor JournaledEngine {
         return submission
     }
 
+    /// Sequences, executes and journals several commands, each its own input with its own
+    /// sequence number and outcome (one refused does not undo another), in one wait for the
+    /// commit: a matching engine's batch of fills costs one round trip, not one per fill.
+    public func submit(batch commands: [(command: Command, encoded: String?)]) async throws -> [Submission] {
+        if let failure { throw failure }
+        var submissions: [Submission] = []
+        submissions.reserveCapacity(commands.count)
+        for (command, encoded) in commands { submissions.append(try enqueue(command, encoded: encoded)) }
+        let batch = nextBatch
+        if flushing {
+            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
+        } else {
+            try await flush()
+        }
+        if let failure { throw failure }
+        return submissions
+    }
+
     /// Sequences and executes one command and queues its journal entry for the next commit
     /// (no suspension: nothing else runs between the execution and the queueing).
     private func enqueue(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) throws -> Submission {

@@ -57,27 +57,33 @@ public final class PostgresStore: JournalStore {
         let ids = entries.map { Int64(bitPattern: $0.commandID) }
         let commands = entries.map(\.command)
         let digests = entries.map(\.digest)
+        // One statement, one round trip: the batch goes in only if it continues the journal
+        // (its first sequence is one past the largest), all or nothing (a statement is its own
+        // transaction). Two writers racing for the same sequence cannot both succeed: the primary
+        // key makes the second wait for the first and fail, and neither can leave a gap.
+        var query = PostgresQuery(unsafeSQL: """
+            WITH inserted AS (
+              INSERT INTO \(schema).journal (sequence, time, command_id, command, digest)
+              SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
+              WHERE (SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal) = $6
+              RETURNING 1)
+            SELECT COUNT(*) FROM inserted
+            """)
+        query.binds.append(sequences)
+        query.binds.append(times)
+        query.binds.append(ids)
+        query.binds.append(commands)
+        query.binds.append(digests)
+        query.binds.append(Int64(bitPattern: first.sequence) - 1)
+        var inserted: Int64 = 0
         do {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(schema).journal IN EXCLUSIVE MODE"), logger: self.logger)
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal"), logger: self.logger)
-            var last: Int64 = 0
-            for try await value in rows.decode(Int64.self) { last = value }
-            guard UInt64(bitPattern: last) + 1 == first.sequence else {
-                throw StoreError.outOfOrder(expected: UInt64(bitPattern: last) + 1, got: first.sequence)
-            }
-            var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).journal (sequence, time, command_id, command, digest) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])")
-            try query.binds.append(sequences)
-            try query.binds.append(times)
-            try query.binds.append(ids)
-            try query.binds.append(commands)
-            try query.binds.append(digests)
-            try await connection.query(query, logger: self.logger)
+            for try await count in try await client.query(query, logger: logger).decode(Int64.self) { inserted = count }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // Another writer took these sequence numbers first.
+            throw StoreError.outOfOrder(expected: try await lastSequence() + 1, got: first.sequence)
         }
-        } catch let error as PostgresTransactionError {
-            // The sequence check's own error, not the transaction wrapper around it.
-            if let inner = error.closureError as? StoreError { throw inner }
-            throw error
+        guard inserted == Int64(entries.count) else {
+            throw StoreError.outOfOrder(expected: try await lastSequence() + 1, got: first.sequence)
         }
     }
 

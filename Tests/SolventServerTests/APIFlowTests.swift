@@ -70,6 +70,61 @@ struct APIFlowTests {
         }
     }
 
+    /// The Dutch auction mechanism configured through the API: a liquidation opens an auction, a
+    /// bidder takes the lot at the curve's price, and bad curve parameters are named.
+    @Test func auctionThroughTheAPI() async throws {
+        let h = try await ServerHarness.make("auction")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let bad = try await client.call(.put, "/v1/markets/1/liquidation", key: h.admin, #"{"mechanism": "auction", "auctionCurve": "cubic"}"#)
+            #expect(bad.status == 400 && bad.object["field"] as? String == "auctionCurve", "\(bad.body)")
+            let badCut = try await client.call(.put, "/v1/markets/1/liquidation", key: h.admin, #"{"mechanism": "auction", "auctionCut": "1.5"}"#)
+            #expect(badCut.status == 422, "\(badCut.body)")
+            let configured = try await client.call(.put, "/v1/markets/1/liquidation", key: h.admin,
+                                                   #"{"mechanism": "auction", "auctionBuffer": "1.02", "auctionCurve": "linear", "auctionDurationSeconds": 300, "auctionTailSeconds": 600, "auctionCusp": "0.5", "auctionTipFlat": "1", "auctionChip": "0.001"}"#)
+            #expect(configured.status == 200, "\(configured.body)")
+            let rules = await h.service.engine.read { engine -> DutchAuctionRules? in
+                if case .auction(let rules)? = engine.market(MarketID(1))?.liquidation?.mechanism { return rules }
+                return nil
+            }
+            #expect(rules?.curve == .linear(duration: 300_000_000_000) && rules?.buffer == Rate("1.02")! && rules?.tipFlat == 1_000_000)
+            #expect(try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#).status == 200)
+            let started = try await client.call(.post, "/v1/liquidations", key: h.liquidator, #"{"account": 1, "market": 1}"#)
+            #expect(started.status == 200, "\(started.body)")
+            let auction = try #require((started.object["events"] as? [[String: Any]])?.first { $0["type"] as? String == "auctionStarted" }, "\(started.body)")
+            let id = try #require(auction["auction"] as? Int)
+            let lot = try #require(auction["lot"] as? String)
+            _ = try await client.call(.post, "/v1/deposits", key: h.admin, #"{"account": 900, "asset": 1, "amount": "50000"}"#)
+            let bid = try await client.call(.post, "/v1/auctions/\(id)/bids", key: h.liquidator, #"{"bidder": 900, "quantity": "\#(lot)", "limitPrice": "70000"}"#)
+            #expect(bid.status == 200, "\(bid.body)")
+            #expect((bid.object["events"] as? [[String: Any]])?.contains { $0["type"] as? String == "positionLiquidated" } == true, "\(bid.body)")
+        }
+    }
+
+    /// A batch of fills: each its own journaled input with its own outcome, in one commit; a
+    /// malformed item refuses the whole batch before anything is applied.
+    @Test func fillBatches() async throws {
+        let h = try await ServerHarness.make("batch")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let before = await h.service.engine.read { $0.lastSequence }
+            let reply = try await client.call(.post, "/v1/fills/batch", key: h.admin, #"{"fills": [{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.01", "price": "60000"}, {"market": 1, "buyer": 3, "seller": 3, "quantity": "0.01", "price": "60000"}, {"market": 1, "buyer": 4, "seller": 3, "quantity": "0.002", "price": "60000", "taker": "seller"}]}"#)
+            #expect(reply.status == 200, "\(reply.body)")
+            let results = try #require(reply.object["results"] as? [[String: Any]])
+            #expect(results.map { $0["sequence"] as? Int } == [Int(before) + 1, Int(before) + 2, Int(before) + 3])
+            #expect(results[0]["events"] != nil && results[2]["events"] != nil)
+            #expect(results[1]["code"] as? String == "selfTrade", "\(results[1])")
+            let size = await h.service.engine.read { $0.account(AccountID(3))!.positions.first!.size }
+            #expect(size == Quantity("0.108")!.atoms)
+            let digest = await h.businessDigest()
+            let bad = try await client.call(.post, "/v1/fills/batch", key: h.admin, #"{"fills": [{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.01", "price": "60000"}, {"market": 1, "buyer": 3, "seller": 4, "quantity": "0.01", "price": "abc"}]}"#)
+            #expect(bad.status == 400 && bad.object["field"] as? String == "fills[1].price", "\(bad.body)")
+            let after = await h.service.engine.read { $0.lastSequence }
+            #expect(await h.businessDigest() == digest && after == before + 3)
+            #expect(try await client.call(.post, "/v1/fills/batch", key: h.readonly, #"{"fills": []}"#).status == 403)
+        }
+    }
+
     /// Several sources through the oracle endpoints: the engine's median ignores one wild source.
     @Test func oracleSamples() async throws {
         let h = try await ServerHarness.make("oracle")

@@ -32,6 +32,7 @@ struct MalformedInputTests {
         ("/v1/deposits", ["account", "asset", "amount"]),
         ("/v1/withdrawals", ["account", "asset", "amount"]),
         ("/v1/fills", ["market", "buyer", "seller", "quantity", "price", "taker"]),
+        ("/v1/fills/batch", ["market", "buyer", "seller", "quantity", "price", "taker"]),
         ("/v1/insurance-fund", ["asset", "amount"]),
         ("/v1/prices", ["market", "mark", "index"]),
         ("/v1/index-prices", ["asset", "price"]),
@@ -61,6 +62,12 @@ struct MalformedInputTests {
                         pairs.append(#""tiers": [{"initial": "0.5", "maintenance": \#(random.pick(Self.values))}]"#)
                     }
                     body = "{" + pairs.joined(separator: ", ") + "}"
+                    if uri.hasSuffix("/batch") {
+                        // A good fill beside the random one: a bad item refuses the whole batch.
+                        let good = #"{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}"#
+                        body = random.next() % 3 == 0 ? random.pick([#"{"fills": []}"#, #"{"fills": {}}"#, #"{"fills": [1]}"#])
+                                                      : #"{"fills": [\#(good), \#(body)]}"#
+                    }
                 }
                 let key = uri.contains("prices") ? h.oracle : uri.contains("liquidations") || uri.contains("bids") ? h.liquidator : h.admin
                 let before = await h.businessDigest()
