@@ -51,7 +51,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     /// The demo's marks: a recorded crash from its run-up to the trough and on, or nil for the
     /// generated path. A named file that cannot be read is an error, never a silent fallback.
-    func demoMarks() throws -> [Int64]? {
+    public func demoMarks() throws -> [Int64]? {
         let file: String
         switch demoPath {
         case "generated"?: return nil

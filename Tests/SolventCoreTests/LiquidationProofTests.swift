@@ -91,6 +91,7 @@ struct LiquidationProofTests {
         let verdict = proof.verify()
         #expect(verdict.holds, "\(verdict.failures)")
         #expect(verdict.verified.contains { $0.contains("auto-deleveraged by profitTimesLeverage") && $0.contains("22: ") }, "\(verdict.verified)")
+        for line in verdict.verified { print("ADL proof: ✔ \(line)") }
         let cases: [(String, (inout LiquidationProof) -> Void)] = [
             ("a counterparty's realized PnL", { $0.step.counterparties[0].realizedPnl += 1 }),
             ("a counterparty's position after", { $0.step.counterparties[1].positionAfter?.size -= 1_000_000 }),
