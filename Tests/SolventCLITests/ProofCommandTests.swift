@@ -54,7 +54,7 @@ struct ProofCommandTests {
 
     @Test func proveInOneProcessVerifyInAnother() async throws {
         let db = try await Self.journal()
-        var commit = try CommitCommand.parse(["--db", db])
+        let commit = try CommitCommand.parse(["--db", db])
         try await commit.run()
         // The root is journaled: the input right after the state it commits to.
         let liquidationSequence = try await SQLiteStore(path: db).lastSequence() - 1
@@ -62,11 +62,11 @@ struct ProofCommandTests {
         let root = try #require(roots.last)
         #expect(roots.count == 1 && root.leaves == 50 && root.sequence == liquidationSequence)
         // Nothing moved since: committing again reuses the journaled root, appends nothing.
-        var again = try CommitCommand.parse(["--db", db])
+        let again = try CommitCommand.parse(["--db", db])
         try await again.run()
         #expect(try await Commitments.journaledRoots(in: try SQLiteStore(path: db)) == [root])
         let output = Self.files.folder.appendingPathComponent("proof-7-\(UInt32.random(in: 0...UInt32.max)).json").path
-        var prove = try ProveCommand.parse(["--db", db, "--account", "7", "--output", output])
+        let prove = try ProveCommand.parse(["--db", db, "--account", "7", "--output", output])
         try await prove.run()   // rebuilds the root by replay: it must equal the published one (else it refuses)
         try VerifyCommand.parse([output, "--root", root.hash]).run()
         // Another process (the built binary, when present) verifies the same file.
@@ -92,23 +92,23 @@ struct ProofCommandTests {
         // The liquidation (the last input) has its own proof, checked without a root.
         let last = liquidationSequence
         let liquidation = Self.files.folder.appendingPathComponent("liquidation-\(UInt32.random(in: 0...UInt32.max)).json").path
-        var proveEvent = try ProveCommand.parse(["--db", db, "--event", "\(last)", "--output", liquidation])
+        let proveEvent = try ProveCommand.parse(["--db", db, "--event", "\(last)", "--output", liquidation])
         try await proveEvent.run()
         try VerifyCommand.parse([liquidation]).run()
         let liquidationText = try String(contentsOfFile: liquidation, encoding: .utf8)
         #expect(liquidationText.contains("\"step\""))
         // A margin proof needs the root; an input that is not a liquidation has no event proof.
         #expect(throws: (any Error).self) { try VerifyCommand.parse([output]).run() }
-        var notALiquidation = try ProveCommand.parse(["--db", db, "--event", "3", "--output", liquidation])
+        let notALiquidation = try ProveCommand.parse(["--db", db, "--event", "3", "--output", liquidation])
         await #expect(throws: (any Error).self) { try await notALiquidation.run() }
         // Solvency: the committed liabilities, and coverage by declared reserves.
-        var solvency = try SolvencyCommand.parse(["--db", db, "--reserve", "USDT=200000"])
+        let solvency = try SolvencyCommand.parse(["--db", db, "--reserve", "USDT=200000"])
         try await solvency.run()
         // A root for a sequence nothing was committed at: refused, naming the roots there are.
-        var noRoot = try ProveCommand.parse(["--db", db, "--account", "7", "--at", "12", "--output", output])
+        let noRoot = try ProveCommand.parse(["--db", db, "--account", "7", "--at", "12", "--output", output])
         await #expect(throws: (any Error).self) { try await noRoot.run() }
         // The replay rebuilds every journaled root from the state before its record.
-        var replay = try ReplayCommand.parse(["--db", db])
+        let replay = try ReplayCommand.parse(["--db", db])
         try await replay.run()
     }
 
@@ -123,10 +123,10 @@ struct ProofCommandTests {
         let submission = try await service.submit(.recordCommitment(root))
         guard case .applied = submission.outcome else { Issue.record("the engine refused a well-formed record: \(submission.outcome)"); return }
         try await store.close()
-        var replay = try ReplayCommand.parse(["--db", db])
+        let replay = try ReplayCommand.parse(["--db", db])
         await #expect(throws: (any Error).self) { try await replay.run() }
         // prove refuses a root its state does not rebuild.
-        var prove = try ProveCommand.parse(["--db", db, "--account", "7"])
+        let prove = try ProveCommand.parse(["--db", db, "--account", "7"])
         await #expect(throws: (any Error).self) { try await prove.run() }
     }
 
@@ -141,12 +141,12 @@ struct ProofCommandTests {
         try child.run()
         defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
         try await WriterLease.take(store, process: child.processIdentifier)
-        var commit = try CommitCommand.parse(["--db", db])
+        let commit = try CommitCommand.parse(["--db", db])
         await #expect(throws: (any Error).self) { try await commit.run() }
         #expect(try await Commitments.journaledRoots(in: store).isEmpty)
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
-        var retry = try CommitCommand.parse(["--db", db])
+        let retry = try CommitCommand.parse(["--db", db])
         try await retry.run()
         #expect(try await Commitments.journaledRoots(in: store).count == 1)
         try await store.close()
