@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation", "SolventStore"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),
-        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore"]),
+        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation"]),
         .testTarget(
             name: "SolventServerTests",
             dependencies: [

@@ -16,12 +16,13 @@ func rootObject(_ root: AccountCommitment.Root) -> [String: Any] {
     ["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets, "sums": root.sums, "leaves": root.leaves]
 }
 
-/// The root at the journal's end: the journal's own latest root when nothing follows its record,
-/// else a new commitment, journaled (refused while a service writes the journal).
+/// The root at the journal's end: the journal's own latest root when nothing follows its record
+/// (rebuilt and checked: a root its state does not give is an error, not replaced), else a new
+/// commitment, journaled (refused while a service writes the journal).
 func journalEndRoot(_ store: JournalStore) async throws -> (Engine, AccountCommitment) {
     let last = try await store.lastSequence()
-    if last > 0, let entry = try await store.entries(after: last - 1, limit: 1).first, case .recordCommitment = try JournalCodec.decode(entry.command),
-       let found = try? await Commitments.rootAt(last - 1, in: store) {
+    if last > 0, let entry = try await store.entries(after: last - 1, limit: 1).first, case .recordCommitment = try JournalCodec.decode(entry.command) {
+        let found = try await Commitments.rootAt(last - 1, in: store)
         return (found.engine, found.commitment)
     }
     try await WriterLease.refuseIfHeld(store, what: "publish a root (POST /v1/commitments)")

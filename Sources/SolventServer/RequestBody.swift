@@ -21,10 +21,9 @@ struct RequestBody: @unchecked Sendable {
         guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
             throw APIError.invalid("body", "expected a JSON object")
         }
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            throw APIError.invalid(key, "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
-        }
-        return RequestBody(object: object)
+        let result = RequestBody(object: object)
+        try result.refuseUnknown(allowed)
+        return result
     }
 
     /// Refuses fields outside `allowed` (for objects nested in a body).

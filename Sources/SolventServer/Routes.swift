@@ -138,11 +138,8 @@ extension SolventService {
         }
         router.post("/v1/fills") { request, _ in
             _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["market", "buyer", "seller", "quantity", "price", "taker"])
-            let fill = Fill(market: MarketID(UInt32(clamping: try body.id("market"))), buyer: AccountID(try body.id("buyer")),
-                            seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"), price: try body.price("price"),
-                            taker: try body.choice("taker", default: .buyer))
-            return try await service.submit(.applyFill(fill))
+            let body = try await RequestBody.read(request, allowed: Self.fillFields)
+            return try await service.submit(.applyFill(try Self.fill(body)))
         }
         // A matching engine's batch of fills: each fill its own journaled input (own sequence,
         // own outcome), all in one commit. A malformed fill refuses the whole request (400,
@@ -152,10 +149,8 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["fills"])
             let fills = try body.objects("fills", max: Self.fillBatchLimit).enumerated().map { index, item -> Command in
                 do {
-                    try item.refuseUnknown(["market", "buyer", "seller", "quantity", "price", "taker"])
-                    return .applyFill(Fill(market: MarketID(UInt32(clamping: try item.id("market"))), buyer: AccountID(try item.id("buyer")),
-                                           seller: AccountID(try item.id("seller")), quantity: try item.quantity("quantity"), price: try item.price("price"),
-                                           taker: try item.choice("taker", default: .buyer)))
+                    try item.refuseUnknown(Self.fillFields)
+                    return .applyFill(try Self.fill(item))
                 } catch let error as APIError { throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message) }
             }
             return try await service.submit(batch: fills)
@@ -288,16 +283,12 @@ extension SolventService {
         router.post("/v1/commitments") { request, _ in
             _ = try await service.require(request, [.admin])
             let (_, commitment) = try await service.engine.publishCommitment()
-            let root = commitment.root
-            return JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
-                                  "sums": root.sums, "leaves": root.leaves])
+            return Self.rootResponse(commitment.root)
         }
         router.get("/v1/commitments/latest") { request, _ in
             _ = try await service.require(request, Set(Role.allCases))
             let (_, commitment) = try await service.latestCommitment()
-            let root = commitment.root
-            return JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
-                                  "sums": root.sums, "leaves": root.leaves])
+            return Self.rootResponse(commitment.root)
         }
         router.get("/v1/proofs/me") { request, _ in
             let principal = try await service.require(request, [.trader])
@@ -307,6 +298,21 @@ extension SolventService {
             return JSON.response(data: try JournalCodec.encoder().encode(proof))
         }
         return router
+    }
+
+    static let fillFields: Set<String> = ["market", "buyer", "seller", "quantity", "price", "taker"]
+
+    /// A fill from a body (one request's, or one item of a batch).
+    static func fill(_ body: RequestBody) throws -> Fill {
+        Fill(market: MarketID(UInt32(clamping: try body.id("market"))), buyer: AccountID(try body.id("buyer")),
+             seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"), price: try body.price("price"),
+             taker: try body.choice("taker", default: .buyer))
+    }
+
+    /// A published root as the API shows it.
+    static func rootResponse(_ root: AccountCommitment.Root) -> Response {
+        JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
+                       "sums": root.sums, "leaves": root.leaves])
     }
 
     /// Fills in one `POST /v1/fills/batch` (the 64 KiB body limit holds about 500).

@@ -110,13 +110,7 @@ public actor JournaledEngine {
     public func submit(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) async throws -> Submission {
         if let failure { throw failure }
         let submission = try enqueue(command, commandID: commandID, encoded: encoded)
-        let batch = nextBatch
-        if flushing {
-            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
-        } else {
-            try await flush()
-        }
-        if let failure { throw failure }
+        try await awaitCommit()
         return submission
     }
 
@@ -128,6 +122,13 @@ public actor JournaledEngine {
         var submissions: [Submission] = []
         submissions.reserveCapacity(commands.count)
         for (command, encoded) in commands { submissions.append(try enqueue(command, encoded: encoded)) }
+        try await awaitCommit()
+        return submissions
+    }
+
+    /// Returns once everything queued so far is committed: joins the commit in flight's next
+    /// batch, or commits now.
+    private func awaitCommit() async throws {
         let batch = nextBatch
         if flushing {
             try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
@@ -135,7 +136,6 @@ public actor JournaledEngine {
             try await flush()
         }
         if let failure { throw failure }
-        return submissions
     }
 
     /// Sequences and executes one command and queues its journal entry for the next commit
@@ -187,13 +187,7 @@ public actor JournaledEngine {
     public func snapshot() async throws {
         if let failure { throw failure }
         try await writeSnapshot()
-        let batch = nextBatch
-        if flushing {
-            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
-        } else {
-            try await flush()
-        }
-        if let failure { throw failure }
+        try await awaitCommit()
     }
 
     /// The snapshot, and the commitment's record queued for the next commit (`flush` commits it).
@@ -212,14 +206,13 @@ public actor JournaledEngine {
     /// commit`, the API); returns the state committed to and the commitment once the record is
     /// durable.
     public func publishCommitment() async throws -> (Engine, AccountCommitment) {
+        if let failure { throw failure }
         let secret = try await commitmentSecret()
         // From here to the record's execution nothing suspends, so no input slips in between.
-        let state = engine
-        let commitment = try state.commitment(secret: secret)
-        let submission = try await submit(.recordCommitment(commitment.root))
-        guard case .applied = submission.outcome else { throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)") }
-        latestCommitment = (state, commitment)
-        return (state, commitment)
+        let commitment = try engine.commitment(secret: secret)
+        let committed = try record(commitment)
+        try await awaitCommit()
+        return committed
     }
 
     /// The state and commitment of the latest root this process published (proofs need the
@@ -229,11 +222,15 @@ public actor JournaledEngine {
         return latestCommitment
     }
 
-    private func record(_ commitment: AccountCommitment) throws {
+    /// Queues the record of a commitment to the current state; returns that state and the
+    /// commitment (kept for proofs).
+    @discardableResult
+    private func record(_ commitment: AccountCommitment) throws -> (Engine, AccountCommitment) {
         let state = engine
         let submission = try enqueue(.recordCommitment(commitment.root))
         guard case .applied = submission.outcome else { throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)") }
         latestCommitment = (state, commitment)
+        return (state, commitment)
     }
 
     private func commitmentSecret() async throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventSimulation
 @testable import SolventStore
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// command as the Codable encoder's (seeded random values across the whole 64-bit range).
 struct JournalCodecTests {
     @Test func fastTextDecodesLikeTheCodableText() throws {
-        var seeded = SeededGenerator(seed: 41)
+        var seeded = SplitMix64(seed: 41)
         for _ in 0..<2_000 {
             let commands: [Command] = [
                 .applyFill(Fill(market: MarketID(UInt32.random(in: 0...UInt32.max, using: &seeded)), buyer: AccountID(UInt64.random(in: 0...UInt64.max, using: &seeded)),
@@ -26,18 +27,5 @@ struct JournalCodecTests {
         }
         // A mark with an index takes the Codable path.
         #expect(JournalCodec.encodeFast(.setMarkPrice(market: MarketID(1), mark: Price("1")!, index: Price("1")!)) == nil)
-    }
-}
-
-/// SplitMix64, so the test's values are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -195,31 +195,21 @@ extension Engine {
     /// the margin with the same rules, from nothing of other accounts.
     public static func forVerification(assets: [AssetState], markets: [MarketState], account: Account, now: Timestamp,
                                        sequence: UInt64) -> Engine {
-        var engine = Engine()
-        engine.assets = assets
-        for (index, asset) in assets.enumerated() { engine.assetIndexByID[asset.spec.id] = Int32(index) }
-        engine.markets = markets
-        for (index, market) in markets.enumerated() { engine.marketIndexByID[market.spec.id] = Int32(index) }
-        var copy = account
-        for index in copy.positions.indices { copy.positions[index].scanRow = -1 }
-        engine.accounts.append(copy)
-        engine.accountIndexByID[account.id] = 1
-        engine.now = now
-        engine.lastSequence = sequence
-        return engine
+        forVerification(assets: assets, markets: markets, accounts: [account], now: now, sequence: sequence, indexed: false)
     }
 
-    /// As `forVerification`, for several accounts, with the markets' scan tables holding their
+    /// As above for several accounts. `indexed` also builds the markets' scan tables over their
     /// positions, so that the loss allocation (auto-deleveraging ranks, socialized shares) can be
-    /// re-run among exactly these accounts.
+    /// re-run among exactly these accounts; a margin check needs none.
     public static func forVerification(assets: [AssetState], markets: [MarketState], accounts: [Account], now: Timestamp,
-                                       sequence: UInt64) -> Engine {
+                                       sequence: UInt64, indexed: Bool = true) -> Engine {
         var engine = Engine()
         engine.assets = assets
         for (index, asset) in assets.enumerated() { engine.assetIndexByID[asset.spec.id] = Int32(index) }
         engine.markets = markets
         for (index, market) in markets.enumerated() {
             engine.marketIndexByID[market.spec.id] = Int32(index)
+            guard indexed else { continue }
             var table = MaintenanceScanTable()
             table.configure(market.parameters.margin)
             engine.scanTables.append(table)
@@ -231,7 +221,7 @@ extension Engine {
             for index in copy.positions.indices { copy.positions[index].scanRow = -1 }
             engine.accountIndexByID[account.id] = Int32(engine.accounts.count)
             engine.accounts.append(copy)
-            engine.refreshScanRows(accountIndex: engine.accounts.count - 1)
+            if indexed { engine.refreshScanRows(accountIndex: engine.accounts.count - 1) }
         }
         engine.now = now
         engine.lastSequence = sequence
