@@ -318,6 +318,21 @@ if wanted("options") {
     }
     progress("implied volatility: \(solved) of \(ivCount) solved")
     report(bench: "implied_vol", impl: "solvent_scalar", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
+    // The SIMD batch solver over the same options and prices.
+    let ivBatch = OptionBatch(Array(options.prefix(ivCount)))
+    times = []
+    var unsolved = 0
+    var work = (vector: 0, scalar: 0)
+    for _ in 0..<repeats {
+        let start = seconds()
+        let output = ImpliedVolatilityBatch.solve(prices: prices, options: ivBatch)
+        times.append(seconds() - start)
+        unsolved = output.failures.count
+        work = (output.vectorSteps, output.scalarSolves)
+        sink += output.volatility[ivCount / 2]
+    }
+    progress("implied volatility (batch): \(ivCount - unsolved) of \(ivCount) solved; \(work.vector) eight-lane evaluations (\(Double(work.vector * 8) / Double(ivCount)) per option), \(work.scalar) by the scalar solver")
+    report(bench: "implied_vol", impl: "solvent_batch", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
 }
 
 // 7. Scenario margin (issue #5) on ../shared/bench/bench_scenario_margin.py's problem: a chain of

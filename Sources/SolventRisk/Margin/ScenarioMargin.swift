@@ -56,12 +56,15 @@ public enum ScenarioMargin {
         let stride = (scenarios + 7) / 8 * 8
         let chunks = stride / 8
         var rows = [Double](repeating: 0, count: contracts.count * stride)
-        let normal = NormalTable.shared
-        // Per scenario, in lanes (padding lanes: no move, no shock, weight 0).
-        func lanes(_ value: (ScenarioGrid.Scenario) -> Double, padding: Double) -> [Lanes] {
-            (0..<chunks).map { chunk in
-                Lanes((0..<8).map { lane in
-                    let j = chunk * 8 + lane
+        let normal = MillsRatio.shared
+        // Per scenario, sixteen lanes at a time (two chunks of eight: independent halves whose
+        // dependency chains overlap); padding lanes: no move, no shock, weight 0.
+        typealias Pair = SIMD16<Double>
+        let pairs = (chunks + 1) / 2
+        func lanes(_ value: (ScenarioGrid.Scenario) -> Double, padding: Double) -> [Pair] {
+            (0..<pairs).map { pair in
+                Pair((0..<16).map { lane in
+                    let j = pair * 16 + lane
                     return j < scenarios ? value(grid.scenarios[j]) : padding
                 })
             }
@@ -71,6 +74,8 @@ public enum ScenarioMargin {
         let shocks = lanes({ $0.volatilityShock }, padding: 0)
         let weights = lanes({ $0.weight }, padding: 0)
         rows.withUnsafeMutableBufferPointer { out in
+        normal.coefficients.withUnsafeBufferPointer { mills in
+            let coefficients = mills.baseAddress!
             let base = UnsafeMutableRawPointer(out.baseAddress!)
             for (c, option) in contracts.enumerated() {
                 let (s, k, t) = (option.spot, option.strike, option.years)
@@ -90,21 +95,31 @@ public enum ScenarioMargin {
                 }
                 // The volatility shock's scale by time to expiry is the same for every scenario.
                 let scale = grid.shockScale(days: t * 365)
-                for chunk in 0..<chunks {
-                    let sigma = (option.volatility * (1 + shocks[chunk] * scale)).replacing(with: 0, where: shocks[chunk] * scale .< -1)
+                for pair in 0..<pairs {
+                    let sigma = (option.volatility * (1 + shocks[pair] * scale)).replacing(with: 0, where: shocks[pair] * scale .< -1)
                     let deviation = sigma * rootT
                     let flat = deviation .<= 0
                     let safe = deviation.replacing(with: 1, where: flat)
-                    let d1 = (logForwardOverStrike + logMoves[chunk]) / safe + 0.5 * safe
-                    let forwardValue = spotValue * grossMoves[chunk]
-                    var value = w * (forwardValue * normal.cumulative(w * d1) - strikeValue * normal.cumulative(w * (d1 - safe)))
+                    let d1 = (logForwardOverStrike + logMoves[pair]) / safe + 0.5 * safe
+                    let forwardValue = spotValue * grossMoves[pair]
+                    // One density; φ(d₂) from S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).
+                    let density = Wide.exp(-0.5 * d1 * d1) * 0.398_942_280_401_432_677_94
+                    let (nd1, nd2) = Wide.cumulativeNormal(w * d1, density: density, w * (d1 - safe),
+                                                           density: density * forwardValue / strikeValue, coefficients: coefficients)
+                    var value = w * (forwardValue * nd1 - strikeValue * nd2)
                     if any(flat) {
                         let intrinsic = w * (forwardValue - strikeValue)
                         value.replace(with: intrinsic.replacing(with: 0, where: intrinsic .< 0), where: flat)
                     }
-                    base.storeBytes(of: weights[chunk] * (value - value0), toByteOffset: (c * stride + chunk * 8) * 8, as: Lanes.self)
+                    let pnl = weights[pair] * (value - value0)
+                    base.storeBytes(of: pnl.lowHalf, toByteOffset: (c * stride + pair * 16) * 8, as: Lanes.self)
+                    // An odd last chunk: its high half is padding beyond the row.
+                    if pair * 2 + 1 < chunks {
+                        base.storeBytes(of: pnl.highHalf, toByteOffset: (c * stride + pair * 16 + 8) * 8, as: Lanes.self)
+                    }
                 }
             }
+        }
         }
         var linear = [Double](repeating: 0, count: stride)
         for (j, scenario) in grid.scenarios.enumerated() { linear[j] = scenario.weight * scenario.spotMove }
@@ -181,11 +196,11 @@ public enum ScenarioMargin {
                 for entry in entries {
                     let quantity = Lanes(repeating: quantities[entry])
                     let row = rows + Int(contracts[entry]) * rowBytes
-                    for chunk in 0..<chunks { acc[chunk] += quantity * load(row, chunk) }
+                    for chunk in 0..<chunks { acc[chunk] = acc[chunk].addingProduct(quantity, load(row, chunk)) }
                 }
                 var worst = acc[chunks - 1] + padding
-                for chunk in 0..<(chunks - 1) { worst = pointwiseMin(worst, acc[chunk]) }
-                return max(0, -worst.min())
+                for chunk in 0..<(chunks - 1) { worst = VectorMath.minimum(worst, acc[chunk]) }
+                return max(0, -VectorMath.lowest(worst))
             }
         }
 
@@ -199,12 +214,15 @@ public enum ScenarioMargin {
             for entry in entries {
                 let q = Lanes(repeating: quantities[entry])
                 let row = rows + Int(contracts[entry]) * rowBytes
-                a0 += q * load(row, 0); a1 += q * load(row, 1); a2 += q * load(row, 2); a3 += q * load(row, 3)
-                a4 += q * load(row, 4); a5 += q * load(row, 5); a6 += q * load(row, 6); a7 += q * load(row, 7)
+                // Fused multiply-adds (Swift does not contract `a += q * x` on its own).
+                a0 = a0.addingProduct(q, load(row, 0)); a1 = a1.addingProduct(q, load(row, 1))
+                a2 = a2.addingProduct(q, load(row, 2)); a3 = a3.addingProduct(q, load(row, 3))
+                a4 = a4.addingProduct(q, load(row, 4)); a5 = a5.addingProduct(q, load(row, 5))
+                a6 = a6.addingProduct(q, load(row, 6)); a7 = a7.addingProduct(q, load(row, 7))
             }
-            let low = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a3))
-            let high = pointwiseMin(pointwiseMin(a4, a5), pointwiseMin(a6, a7 + padding))
-            return max(0, -pointwiseMin(low, high).min())
+            let low = VectorMath.minimum(VectorMath.minimum(a0, a1), VectorMath.minimum(a2, a3))
+            let high = VectorMath.minimum(VectorMath.minimum(a4, a5), VectorMath.minimum(a6, a7 + padding))
+            return max(0, -VectorMath.lowest(VectorMath.minimum(low, high)))
         }
     }
 }

@@ -1,4 +1,5 @@
-/// Prices and Greeks of many European options at once, eight per step in SIMD registers, with
+/// Prices and Greeks of many European options at once, sixteen per step in SIMD registers (two
+/// independent halves of eight, so that their dependency chains overlap), with
 /// the same formulas and conventions as `BlackScholes.valuation` (tested equal to it within
 /// 1e-12 relative or 1e-13 × spot). Arrays in, arrays out (structure of arrays), so a chain or a
 /// book is priced without a call per option. Lanes with zero time or zero volatility, and the
@@ -68,9 +69,8 @@ public enum BatchPricing {
     public static func valuate(_ batch: OptionBatch, into out: inout ValuationBatch) {
         let count = batch.count
         if out.price.count != count { out = ValuationBatch(count: count) }
-        let table = NormalTable.shared
-        let full = count / 8 * 8
-        typealias Lanes = SIMD8<Double>
+        let full = count / 16 * 16
+        typealias Lanes = SIMD16<Double>
         let inverseRoot2Pi = 0.398_942_280_401_432_677_94
         func load(_ array: UnsafeBufferPointer<Double>, _ at: Int) -> Lanes {
             UnsafeRawPointer(array.baseAddress! + at).loadUnaligned(as: Lanes.self)
@@ -92,25 +92,28 @@ public enum BatchPricing {
         out.vega.withUnsafeMutableBufferPointer { vega in
         out.theta.withUnsafeMutableBufferPointer { theta in
         out.rho.withUnsafeMutableBufferPointer { rho in
+        MillsRatio.shared.coefficients.withUnsafeBufferPointer { mills in
+            let coefficients = mills.baseAddress!
             var at = 0
             while at < full {
                 let w = load(sign, at), s = load(spot, at), k = load(strike, at), t = load(years, at)
                 let v = load(volatility, at), r = load(rate, at), q = load(dividend, at)
-                let rootT = t.squareRoot()
+                let rootT = Wide.squareRoot(t)
                 let deviation = v * rootT
                 if any(deviation .<= 0) {
-                    for lane in 0..<8 where deviation[lane] <= 0 { scalarLanes.append(at + lane) }
+                    for lane in 0..<16 where deviation[lane] <= 0 { scalarLanes.append(at + lane) }
                 }
                 let safeDeviation = deviation.replacing(with: 1, where: deviation .<= 0)
-                let dividendDiscount = VectorMath.exp(-q * t)
-                let discount = VectorMath.exp(-r * t)
-                let d1 = (VectorMath.log(s / k) + (r - q) * t) / safeDeviation + 0.5 * safeDeviation
+                let dividendDiscount = Wide.exp(-q * t)
+                let discount = Wide.exp(-r * t)
+                let d1 = (Wide.log(s / k) + (r - q) * t) / safeDeviation + 0.5 * safeDeviation
                 let d2 = d1 - safeDeviation
-                let nd1 = table.cumulative(w * d1)
-                let nd2 = table.cumulative(w * d2)
-                let density = VectorMath.exp(-0.5 * d1 * d1) * inverseRoot2Pi
+                let density = Wide.exp(-0.5 * d1 * d1) * inverseRoot2Pi
                 let sq = s * dividendDiscount
                 let kr = k * discount
+                // φ(d₂) from φ(d₁): S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).
+                let (nd1, nd2) = Wide.cumulativeNormal(w * d1, density: density, w * d2, density: density * sq / kr,
+                                                             coefficients: coefficients)
                 let value = w * (sq * nd1 - kr * nd2)
                 store(value.replacing(with: 0, where: value .< 0), price, at)
                 store(w * dividendDiscount * nd1, delta, at)
@@ -118,7 +121,7 @@ public enum BatchPricing {
                 store(sq * density * rootT, vega, at)
                 store(-sq * density * v / (2 * rootT.replacing(with: 1, where: rootT .<= 0)) + w * (q * sq * nd1 - r * kr * nd2), theta, at)
                 store(w * k * t * discount * nd2, rho, at)
-                at += 8
+                at += 16
             }
             for index in full..<count { scalarLanes.append(index) }
             for index in scalarLanes {
@@ -127,6 +130,6 @@ public enum BatchPricing {
                 let v = BlackScholes.valuation(option)
                 (price[index], delta[index], gamma[index], vega[index], theta[index], rho[index]) = (v.price, v.delta, v.gamma, v.vega, v.theta, v.rho)
             }
-        }}}}}}}}}}}}}
+        }}}}}}}}}}}}}}
     }
 }

@@ -69,8 +69,7 @@ public enum ImpliedVolatility {
         // bracket is open above) when a step would leave it.
         var low = 0.0
         var high = Double.infinity
-        // Start from the at-the-money approximation s ≈ √(2π)·price / F.
-        var s = min(max((2 * Double.pi).squareRoot() * otm / forward, 1e-3), 10)
+        var s = initialDeviation(otm: otm, forward: forward, strike: k, logMoneyness: logMoneyness)
         let target = Double.log(otm)
         for _ in 0..<100 {
             let (value, slope, d1, d2) = black(s)
@@ -82,6 +81,10 @@ public enum ImpliedVolatility {
                 let g2 = g1 * d1 * d2 / s - g1 * g1
                 let halley = s - 2 * g * g1 / (2 * g1 * g1 - g * g2)
                 next = halley > low && halley < high ? halley : s - g / g1
+                // Converged: the step is at rounding level (cubic, or quadratic for Newton,
+                // convergence leaves the candidate exact). Accepted before the bracket test,
+                // which a step of zero fails (it lands on the bound just set).
+                if abs(next - s) <= 1e-12 * s { return .success(next / t.squareRoot()) }
             }
             if !(next > low && next < high) { next = high.isFinite ? 0.5 * (low + high) : 2 * s }
             if abs(next - s) <= 1e-15 * s || (high.isFinite && high - low <= 1e-15 * high) {
@@ -91,5 +94,18 @@ public enum ImpliedVolatility {
             s = next
         }
         return .failure(.noConvergence)
+    }
+
+    /// The start of the iteration, in total deviation s = σ√T: the larger of two lower bounds
+    /// of the root — the at-the-money slope (the out-of-the-money price is at most F·s/√(2π))
+    /// and the tail's leading term (the price is below √(FK)·e^{−x²/(2s²)}, x = ln F/K) — so
+    /// the first step is taken from below, where the log price is well behaved; four
+    /// evaluations then reach rounding level on the benchmark's population.
+    @inline(__always)
+    static func initialDeviation(otm: Double, forward: Double, strike: Double, logMoneyness: Double) -> Double {
+        let slope = (2 * Double.pi).squareRoot() * otm / forward
+        let normalized = otm / (forward * strike).squareRoot()
+        let tail = normalized < 1 ? abs(logMoneyness) / (-2 * Double.log(normalized)).squareRoot() : 0
+        return min(max(max(slope, tail), 1e-3), 10)
     }
 }
