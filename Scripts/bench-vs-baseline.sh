@@ -11,7 +11,8 @@ shared="../shared/bench"
 state="${BENCH_STATE:-$HOME/.cache/solvent-bench}"
 out=$(mktemp -d)
 
-swift build -c release --package-path Benchmarks --product solvent-perf >&2
+# Built for the machine it runs on (AVX-512 here), as the C baselines use -march=native.
+swift build -c release --package-path Benchmarks --product solvent-perf -Xswiftc -target-cpu -Xswiftc native >&2
 Benchmarks/.build/release/solvent-perf --accounts "$ACCOUNTS" --repeats "$REPEATS" | tee "$out/solvent.txt"
 
 if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
@@ -19,6 +20,8 @@ if [ -x "$state/venv/bin/python" ] && [ -d "$shared" ]; then
       --repeats "$REPEATS" --impl numpy_scan numpy_naive liqprice_index --quiet) | grep '^RESULT' | tee "$out/numpy.txt"
   (cd "$shared" && OMP_NUM_THREADS=1 "$state/venv/bin/python" bench_bs_greeks.py --n 1000000 --impl numpy \
       --iv-n 100000 --iv-impl numpy --check 0 --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
+  (cd "$shared" && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$state/venv/bin/python" bench_scenario_margin.py --portfolios 10000 \
+      --positions 20 --repeats "$REPEATS" --impl riskarray_csr --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
   (cd "$shared" && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$state/venv/bin/python" bench_hvar.py --portfolios 100000 \
       --history 1000 --assets 5 --repeats "$REPEATS" --quiet) | grep '^RESULT' | tee -a "$out/numpy.txt"
   python3 - "$out/solvent.txt" "$out/numpy.txt" <<'PY'
