@@ -103,7 +103,7 @@ public enum ScenarioMargin {
                     let d1 = (logForwardOverStrike + logMoves[pair]) / safe + 0.5 * safe
                     let forwardValue = spotValue * grossMoves[pair]
                     // One density; φ(d₂) from S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).
-                    let density = Wide.exp(-0.5 * d1 * d1) * 0.398_942_280_401_432_677_94
+                    let density = Wide.normalDensity(d1)
                     let (nd1, nd2) = Wide.cumulativeNormal(w * d1, density: density, w * (d1 - safe),
                                                            density: density * forwardValue / strikeValue, coefficients: coefficients)
                     var value = w * (forwardValue * nd1 - strikeValue * nd2)

@@ -71,7 +71,6 @@ public enum BatchPricing {
         if out.price.count != count { out = ValuationBatch(count: count) }
         let full = count / 16 * 16
         typealias Lanes = SIMD16<Double>
-        let inverseRoot2Pi = 0.398_942_280_401_432_677_94
         func load(_ array: UnsafeBufferPointer<Double>, _ at: Int) -> Lanes {
             UnsafeRawPointer(array.baseAddress! + at).loadUnaligned(as: Lanes.self)
         }
@@ -108,7 +107,7 @@ public enum BatchPricing {
                 let discount = Wide.exp(-r * t)
                 let d1 = (Wide.log(s / k) + (r - q) * t) / safeDeviation + 0.5 * safeDeviation
                 let d2 = d1 - safeDeviation
-                let density = Wide.exp(-0.5 * d1 * d1) * inverseRoot2Pi
+                let density = Wide.normalDensity(d1)
                 let sq = s * dividendDiscount
                 let kr = k * discount
                 // φ(d₂) from φ(d₁): S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).

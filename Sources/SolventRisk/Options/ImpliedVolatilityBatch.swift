@@ -140,11 +140,10 @@ public enum ImpliedVolatilityBatch {
     /// machine code); alone it compiles to full-width vectors.
     @inline(never)
     static func step(_ search: inout Search, _ problem: Problem, coefficients: UnsafePointer<Double>) {
-        let inverseRoot2Pi = 0.398_942_280_401_432_677_94
         let s = search.s
         let d1 = problem.logMoneyness / s + 0.5 * s
         let d2 = d1 - s
-        let density = Wide.exp(-0.5 * d1 * d1) * inverseRoot2Pi
+        let density = Wide.normalDensity(d1)
         let (n1, n2) = Wide.cumulativeNormal(problem.theta * d1, density: density, problem.theta * d2,
                                              density: density * problem.ratio, coefficients: coefficients)
         let value = problem.theta * (problem.forward * n1 - problem.strike * n2)
@@ -171,45 +170,5 @@ public enum ImpliedVolatilityBatch {
         // No finite volatility reaches the price: leave it to the scalar solver's error.
         search.done = search.done .| converged .| (next .> 1e3)
         search.s = next.replacing(with: s, where: search.done)
-    }
-}
-
-/// The vector functions on sixteen lanes, as two independent halves of eight: the solver's step
-/// is one long dependent chain (exp, the normal, log, four divisions), so two groups in flight
-/// let the core overlap them.
-enum Wide {
-    typealias Lanes = SIMD16<Double>
-
-    // Written out per function: through a closure (`halves(x, VectorMath.exp)`) the compiler
-    // kept an out-of-line copy with the halves spilled to the stack.
-    @inline(__always) static func exp(_ x: Lanes) -> Lanes {
-        Lanes(lowHalf: VectorMath.exp(x.lowHalf), highHalf: VectorMath.exp(x.highHalf))
-    }
-    @inline(__always) static func log(_ x: Lanes) -> Lanes {
-        Lanes(lowHalf: VectorMath.log(x.lowHalf), highHalf: VectorMath.log(x.highHalf))
-    }
-    @inline(__always) static func squareRoot(_ x: Lanes) -> Lanes {
-        Lanes(lowHalf: VectorMath.squareRoot(x.lowHalf), highHalf: VectorMath.squareRoot(x.highHalf))
-    }
-    @inline(__always) static func magnitude(_ x: Lanes) -> Lanes {
-        Lanes(lowHalf: VectorMath.magnitude(x.lowHalf), highHalf: VectorMath.magnitude(x.highHalf))
-    }
-
-    @inline(__always)
-    static func maximum(_ a: Lanes, _ b: Lanes) -> Lanes { a.replacing(with: b, where: b .> a) }
-
-    @inline(__always)
-    static func clamp(_ x: Lanes, _ low: Double, _ high: Double) -> Lanes {
-        Lanes(lowHalf: VectorMath.clamp(x.lowHalf, low, high), highHalf: VectorMath.clamp(x.highHalf, low, high))
-    }
-
-    @inline(__always)
-    static func cumulativeNormal(_ x: Lanes, density: Lanes, _ y: Lanes, density yDensity: Lanes,
-                                 coefficients: UnsafePointer<Double>) -> (Lanes, Lanes) {
-        let (xLow, yLow) = VectorMath.cumulativeNormal(x.lowHalf, density: density.lowHalf, y.lowHalf, density: yDensity.lowHalf,
-                                                       coefficients: coefficients)
-        let (xHigh, yHigh) = VectorMath.cumulativeNormal(x.highHalf, density: density.highHalf, y.highHalf,
-                                                         density: yDensity.highHalf, coefficients: coefficients)
-        return (Lanes(lowHalf: xLow, highHalf: xHigh), Lanes(lowHalf: yLow, highHalf: yHigh))
     }
 }

@@ -95,7 +95,7 @@ extension VectorMath {
 
     /// Φ on eight points (computes the densities).
     static func cumulativeNormal(_ x: Lanes) -> Lanes {
-        let density = exp(-0.5 * x * x) * 0.398_942_280_401_432_677_94
+        let density = exp(-0.5 * x * x) * inverseRootTwoPi
         return MillsRatio.shared.coefficients.withUnsafeBufferPointer {
             cumulativeNormal(x, density: density, x, density: density, coefficients: $0.baseAddress!).0
         }

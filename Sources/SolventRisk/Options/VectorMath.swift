@@ -9,6 +9,7 @@ enum VectorMath {
     static let ln2High = 0.693_147_180_369_123_816_49
     static let ln2Low = 1.908_214_929_270_587_700_02e-10
     static let log2e = 1.442_695_040_888_963_407_36
+    static let inverseRootTwoPi = 0.398_942_280_401_432_677_94
 
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
