@@ -31,7 +31,9 @@ let package = Package(
     targets: [
         .target(
             name: "SolventCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            // SolventRisk prices option marks and computes portfolio (scenario) margin (DESIGN.md §2).
+            dependencies: ["SolventRisk", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "SolventRisk",

@@ -7,10 +7,11 @@ import Crypto
 /// price and time, insurance fund, fee pool, dust, outside); markets by creation order (spec,
 /// parameters, prices, settled flag); accounts by opening order (id, balances by asset, settings
 /// and positions by market); pools in margin call or liquidation; open auctions; the latest
-/// recorded commitment root (sequence and hash); the remembered command ids, oldest first. Scan-table rows are
+/// recorded commitment root (sequence and hash); the portfolio margin rules (format 4, with
+/// option terms, smiles and account margin models); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
-    public static let digestFormat: UInt32 = 3
+    public static let digestFormat: UInt32 = 4
 
     /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
     ///   business state before and after a rejected input (which consumes a sequence number only).
@@ -48,6 +49,16 @@ extension Engine {
         if let root = latestCommitment {
             encoder.write(root.sequence)
             encoder.write(root.hash)
+        }
+        encoder.write(portfolioMargin.scenarios.count)
+        for scenario in portfolioMargin.scenarios {
+            encoder.write(scenario.move.atoms)
+            encoder.write(scenario.volatilityShock.atoms)
+            encoder.write(scenario.weight.atoms)
+        }
+        for value in [portfolioMargin.shortVegaPower.atoms, portfolioMargin.longVegaPower.atoms, portfolioMargin.floorDays,
+                      portfolioMargin.maintenanceFactor.atoms] {
+            encoder.write(value)
         }
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
@@ -92,6 +103,26 @@ extension Engine {
         encoder.write(spec.contractSize.atoms)
         encoder.write(spec.tickSize.atoms)
         encoder.write(spec.lotSize.atoms)
+        encoder.write(spec.option != nil)
+        if let option = spec.option {
+            encoder.write(option.right.rawValue)
+            encoder.write(option.strike.atoms)
+            encoder.write(Int64(option.underlying.rawValue))
+            encoder.write(option.premium.rawValue)
+            encoder.write(option.standardMargin.base.atoms)
+            encoder.write(option.standardMargin.floor.atoms)
+            encoder.write(option.standardMargin.maintenance.atoms)
+            encoder.write(market.optionVolatility)
+        }
+        encoder.write(market.smiles.count)
+        for smile in market.smiles {
+            encoder.write(smile.expiry.nanoseconds)
+            encoder.write(smile.strikes.count)
+            for (strike, volatility) in zip(smile.strikes, smile.volatilities) {
+                encoder.write(strike.atoms)
+                encoder.write(volatility.atoms)
+            }
+        }
         let parameters = market.parameters
         switch parameters.margin {
         case .tiered(let table):
@@ -177,6 +208,7 @@ extension Engine {
 
     private func encode(_ account: Account, into encoder: inout CanonicalEncoder) {
         encoder.write(account.id.rawValue)
+        encoder.write(account.marginModel.rawValue)
         encoder.write(account.balances.count)
         for balance in account.balances {
             encoder.write(balance.assetIndex)

@@ -52,6 +52,15 @@ public enum Command: Hashable, Sendable, Codable {
     /// previous sequence and state digest, so every published root sits in the journal right
     /// after the state it commits to, and a replay checks it again.
     case recordCommitment(AccountCommitment.Root)
+    /// Publishes (or replaces) one expiry's volatility smile of an underlying market (issue #5):
+    /// the options on it with that expiry are re-marked.
+    case setVolatilitySmile(underlying: MarketID, VolatilitySmile)
+    /// Chooses how an account's cross pool is margined (issue #5, item 4): the standard per-position
+    /// rules or the engine's portfolio (scenario) rules. A user action: refused if the account
+    /// would fall below its initial margin.
+    case setMarginModel(account: AccountID, AccountMarginModel)
+    /// Sets the scenarios and maintenance factor of the portfolio margin model.
+    case configurePortfolioMargin(PortfolioMarginRules)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

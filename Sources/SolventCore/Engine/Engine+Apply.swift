@@ -23,6 +23,7 @@ extension Engine {
             scanTables.append(table)
             triggerIndexes.append(MarketTriggers())
             deleveragingQueues.append(contentsOf: [nil, nil])
+            linkOption(marketIndex: markets.count - 1)
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)
             markets[index].parameters = parameters
@@ -73,6 +74,7 @@ extension Engine {
             markets[marketIndex].markTime = now
             if let index { markets[marketIndex].index = index.atoms }
             flushTriggers(marketIndex: marketIndex)
+            remarkOptions(underlyingIndex: marketIndex)
         case .fundingSettled(let settlement), .marketSettled(let settlement):
             applySettlement(settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
         case .ticked, .breakerTripped, .breakerResumed:
@@ -92,6 +94,7 @@ extension Engine {
                 markets[index].mark = mark.atoms
                 markets[index].markTime = now
                 flushTriggers(marketIndex: index)
+                remarkOptions(underlyingIndex: index)
             }
             if let value = update.index { markets[index].index = value.atoms }
         case .marginStateChanged(let change):
@@ -102,6 +105,14 @@ extension Engine {
             applyLiquidationStep(step)
         case .commitmentRecorded(let root):
             latestCommitment = root
+        case .volatilitySmileSet(let underlying, let smile):
+            applyVolatilitySmile(underlying: underlying, smile)
+        case .marginModelSet(let account, let model):
+            let index = Int(accountIndexByID[account]!)
+            accounts[index].marginModel = model
+            refreshScanRows(accountIndex: index)
+        case .portfolioMarginConfigured(let rules):
+            portfolioMargin = rules
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .auctionStarted(let auction, let payment):

@@ -27,7 +27,9 @@ extension Engine {
         }
     }
 
-    /// Tick: every dated future past its expiry with a fresh mark settles at that mark.
+    /// Tick: every dated future past its expiry with a fresh mark settles at that mark; every
+    /// option past its expiry settles at intrinsic value once its underlying has a fresh mark
+    /// taken at or after the expiry.
     func planTick() -> Result<[Event], Rejection> {
         var events: [Event] = [.ticked(at: now)]
         switch planOracleTick() {
@@ -36,8 +38,14 @@ extension Engine {
         }
         for marketIndex in markets.indices {
             let state = markets[marketIndex]
-            guard let expiry = state.spec.expiry, expiry <= now, !state.settled, let mark = state.freshMark(at: now) else {
+            guard let expiry = state.spec.expiry, expiry <= now, !state.settled, var mark = state.freshMark(at: now) else {
                 continue
+            }
+            if state.isOption {
+                // An option settles at intrinsic value on an underlying mark taken at or after expiry.
+                let underlying = markets[Int(state.underlyingIndex)]
+                guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else { continue }
+                mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
             }
             switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
             case .failure(let rejection): return .failure(rejection)

@@ -16,6 +16,11 @@ extension Engine {
         if let override, override.marketIndex == marketIndex { return .success(override.mark) }
         // Field reads, not a copy of the market: this runs for every position of every check.
         let index = Int(marketIndex)
+        if let override, markets[index].underlyingIndex >= 0, override.marketIndex == markets[index].underlyingIndex {
+            // An option's mark moves with its underlying's (the prospective mark is at `now`).
+            guard markets[index].optionVolatility > 0 else { return .failure(.markMissing(markets[index].spec.id)) }
+            return .success(optionMark(marketIndex: index, underlyingMark: override.mark, at: self.now))
+        }
         let mark = markets[index].mark
         if mark <= 0 { return .failure(.markMissing(markets[index].spec.id)) }
         if let now, now.nanoseconds - markets[index].markTime.nanoseconds > markets[index].parameters.priceMaxAge {
@@ -36,11 +41,23 @@ extension Engine {
         }
         let valuation = markets[index].valuation
         guard let value = valuation.value(size: position.size, price: mark, .down),
-              let notional = valuation.notional(size: position.size, price: mark),
-              let requirements = markets[index].parameters.margin.requirements(
+              let notional = valuation.notional(size: position.size, price: mark) else { return .failure(.overflow) }
+        let requirements: (initial: Int64, maintenance: Int64)
+        if markets[index].isOption {
+            let underlying: Int64
+            switch underlyingMark(ofOption: index, override: override, now: now) {
+            case .success(let value): underlying = value
+            case .failure(let error): return .failure(error)
+            }
+            guard let option = optionRequirements(marketIndex: index, size: position.size, mark: mark, underlyingMark: underlying)
+            else { return .failure(.overflow) }
+            requirements = option
+        } else {
+            guard let schedule = markets[index].parameters.margin.requirements(
                 notional: notional, size: position.size,
-                leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0)
-        else { return .failure(.overflow) }
+                leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0) else { return .failure(.overflow) }
+            requirements = (schedule.initial, schedule.maintenance)
+        }
         let (upnl, overflow) = value.subtractingReportingOverflow(position.cost)
         if overflow { return .failure(.overflow) }
         var risk = PositionRisk(market: position.market, size: position.size, cost: position.cost, mark: mark,
@@ -104,8 +121,12 @@ extension Engine {
         var assetEquity = wallet
         var assetInitial: Int64 = 0
         var assetMaintenance: Int64 = 0
+        // Portfolio model: requirements come from the scenarios over all these positions at once.
+        let portfolio = account.marginModel == .portfolio
+        var netted: [Position] = []
         func add(_ position: Position) -> RiskError? {
             guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else { return nil }
+            if portfolio { netted.append(position) }
             switch positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
                                 override: override, now: now) {
             case .failure(let error): return error
@@ -124,6 +145,13 @@ extension Engine {
             if let error = add(position) { return error }
         }
         if let position = change?.position, let error = add(position) { return error }
+        if portfolio && !netted.isEmpty {
+            netted.sort { $0.marketIndex < $1.marketIndex }
+            switch portfolioRequirements(netted, override: override, now: now) {
+            case .failure(let error): return error
+            case .success(let requirements): (assetInitial, assetMaintenance) = requirements
+            }
+        }
         if assetEquity == 0 && assetInitial == 0 && assetMaintenance == 0 { return nil }
         // Field reads, not a copy of the asset (its symbol and tiers would be retained per call).
         let a = Int(assetIndex)

@@ -3,6 +3,7 @@
 extension Engine {
     func planConfigureOracle(_ market: MarketID, _ config: OracleConfig) -> Result<[Event], Rejection> {
         if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
+        if let rejection = refuseDerivedMark(marketIndexByID[market]!, field: "market") { return .failure(rejection) }
         if let error = config.validate() {
             return .failure(Rejection(.invalidParameter, field: "oracle.\(error.field)", "expected \(error.reason)"))
         }

@@ -150,9 +150,12 @@ extension Engine {
     /// Equity minus the position's value, in settlement atoms, when the pool depends on this
     /// market's mark alone; NaN otherwise.
     private func screenBase(_ account: Account, _ position: Position) -> Double {
+        // An option's requirement moves with its underlying and volatility, not with its own mark
+        // alone: always checked.
+        if markets[Int(position.marketIndex)].isOption { return .nan }
         if position.isolated { return Double(position.isolatedMargin) - Double(position.cost) }
         let settle = markets[Int(position.marketIndex)].settleAssetIndex
-        guard account.positions.count == 1, assets[Int(settle)].countsAtPar else {
+        guard account.positions.count == 1, account.marginModel == .standard, assets[Int(settle)].countsAtPar else {
             return .nan
         }
         for balance in account.balances where balance.assetIndex != settle && balance.atoms != 0 { return .nan }

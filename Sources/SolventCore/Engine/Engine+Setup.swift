@@ -32,6 +32,7 @@ extension Engine {
         if let error = parameters.validate() {
             return .failure(Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason))
         }
+        if let rejection = refuseOptionMarket(spec) { return .failure(rejection) }
         return .success([.marketCreated(spec, parameters)])
     }
 
@@ -76,6 +77,7 @@ extension Engine {
             return .failure(Rejection(.nonPositivePrice, field: "index", "expected a positive price"))
         }
         let marketIndex = marketIndexByID[market]!
+        if let rejection = refuseDerivedMark(marketIndex, field: "market") { return .failure(rejection) }
         return .success([.markPriceSet(market: market, mark: mark, index: index)]
                         + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
     }

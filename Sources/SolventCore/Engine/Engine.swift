@@ -33,6 +33,8 @@ public struct Engine: Sendable, Codable {
     public internal(set) var auctions: [LiquidationAuction] = []
     /// The latest commitment root recorded in the journal (issue #9), nil before the first.
     public internal(set) var latestCommitment: AccountCommitment.Root? = nil
+    /// The scenarios of the portfolio margin model (accounts that chose it; issue #5).
+    public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -118,6 +120,9 @@ public struct Engine: Sendable, Codable {
             return .success([.insuranceFunded(asset: asset, amount: amount)])
         case .registerBackstop(let account, let market, let capacity): return planRegisterBackstop(account, market, capacity)
         case .recordCommitment(let root): return planRecordCommitment(root, digestBefore: digestBefore)
+        case .setVolatilitySmile(let underlying, let smile): return planSetVolatilitySmile(underlying, smile)
+        case .setMarginModel(let account, let model): return planSetMarginModel(account, model)
+        case .configurePortfolioMargin(let rules): return planConfigurePortfolioMargin(rules)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

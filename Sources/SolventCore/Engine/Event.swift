@@ -40,6 +40,9 @@ public enum Event: Hashable, Sendable, Codable {
     case backstopsChanged(market: MarketID, [Backstop])
     /// A commitment root published for the state at `root.sequence` (the input before this one).
     indirect case commitmentRecorded(AccountCommitment.Root)
+    indirect case volatilitySmileSet(underlying: MarketID, VolatilitySmile)
+    case marginModelSet(account: AccountID, AccountMarginModel)
+    indirect case portfolioMarginConfigured(PortfolioMarginRules)
     /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
     indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)

@@ -23,6 +23,14 @@ public struct MarketState: Sendable, Codable {
     public var fundDrawWindowStart = Timestamp(nanoseconds: 0)
     public var fundDrawnInWindow: Int64 = 0
     public var fundDrawnTotal: Int64 = 0
+    /// An option market (issue #5): its underlying market's index (−1: not an option) and the
+    /// volatility the underlying's smile for its expiry gives its strike (Rate atoms; 0: none
+    /// published yet, so the option has no mark).
+    public var underlyingIndex: Int32 = -1
+    public var optionVolatility: Int64 = 0
+    /// An underlying: the option markets on it (in creation order) and its smiles (by expiry).
+    public var optionIndices: [Int32] = []
+    public var smiles: [VolatilitySmile] = []
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec
@@ -41,6 +49,8 @@ public struct MarketState: Sendable, Codable {
     public var isOracleFrozen: Bool { oracle?.frozen ?? false }
 
     public var isPerpetual: Bool { spec.expiry == nil }
+
+    public var isOption: Bool { underlyingIndex >= 0 }
 
     /// The mark if it exists and is no older than the market's limit at `now`.
     public func freshMark(at now: Timestamp) -> Int64? {

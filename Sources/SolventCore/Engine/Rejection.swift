@@ -43,6 +43,8 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
         case auctionNotStale = 39
         /// A commitment root for another sequence or state than the one just before it.
         case commitmentMismatch = 40
+        /// A price command for an option market, whose mark derives from its underlying.
+        case markDerived = 41
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

@@ -29,7 +29,7 @@ public struct ContractValuation: Hashable, Sendable, Codable {
     /// Signed value in settlement atoms, rounded as asked; nil on overflow.
     @inlinable
     public func value(size: Int64, price: Int64, _ rounding: Rounding) -> Int64? {
-        precondition(price > 0, "price must be positive")
+        precondition(price > 0 || (price == 0 && kind == .linear), "price must be positive (zero: a worthless option)")
         switch kind {
         case .linear:
             let (product, overflow) = (Int128(size) * Int128(price)).multipliedReportingOverflow(by: Int128(contractSizeAtoms))

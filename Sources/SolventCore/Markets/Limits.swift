@@ -20,4 +20,14 @@ public enum Limits {
     public static let deleveragingCounterparties = 1_024
     /// Steps of the liquidation-price search (price atoms fit in 63 bits).
     public static let priceSearchSteps = 128
+    /// Scenarios of the portfolio margin model.
+    public static let portfolioScenarios = 256
+    /// Option markets on one underlying.
+    public static let optionsPerUnderlying = 512
+    /// Strikes of one published volatility smile.
+    public static let smilePoints = 256
+    /// Smiles (expiries) kept per underlying.
+    public static let smilesPerUnderlying = 64
+    /// The highest volatility a smile may quote (1,000 %).
+    public static let volatilityMaximum = Rate(atoms: 10 * Rate.oneAtoms)
 }

@@ -20,9 +20,13 @@ public struct MarketSpec: Hashable, Sendable, Codable {
     public var contractSize: Quantity
     public var tickSize: Price
     public var lotSize: Quantity
+    /// Set for an option market (issue #5): then `kind` is `.linear` (positions are valued at the
+    /// premium), `expiry` is required, and the mark derives from the underlying's.
+    public var option: OptionTerms?
 
     public init(id: MarketID, symbol: String, kind: InstrumentKind, expiry: Timestamp? = nil,
-                settleAsset: AssetID, contractSize: Quantity, tickSize: Price, lotSize: Quantity) {
+                settleAsset: AssetID, contractSize: Quantity, tickSize: Price, lotSize: Quantity,
+                option: OptionTerms? = nil) {
         self.id = id
         self.symbol = symbol
         self.kind = kind
@@ -31,6 +35,7 @@ public struct MarketSpec: Hashable, Sendable, Codable {
         self.contractSize = contractSize
         self.tickSize = tickSize
         self.lotSize = lotSize
+        self.option = option
     }
 
     public func validate() -> MarketSpecError? {
@@ -38,6 +43,12 @@ public struct MarketSpec: Hashable, Sendable, Codable {
         if contractSize.atoms <= 0 { return .init(field: "contractSize", reason: "positive") }
         if tickSize.atoms <= 0 { return .init(field: "tickSize", reason: "positive") }
         if lotSize.atoms <= 0 { return .init(field: "lotSize", reason: "positive") }
+        if let option {
+            if kind != .linear { return .init(field: "kind", reason: "linear for an option (positions are valued at the premium)") }
+            if expiry == nil { return .init(field: "expiry", reason: "an expiry time for an option") }
+            if option.underlying == id { return .init(field: "option.underlying", reason: "another market") }
+            if let error = option.validate() { return error }
+        }
         return nil
     }
 }

@@ -1,0 +1,132 @@
+import SolventRisk
+
+/// The portfolio margin model (issue #5, item 4) as an account's choice: its cross positions
+/// settling in one asset are grouped by underlying (an option joins its underlying's perpetual
+/// or future), every group is revalued under every scenario of `portfolioMargin`, and the
+/// group's initial margin is its worst weighted loss. Options are revalued in full (Black-76 on
+/// the moved underlying with the shocked, expiry-scaled volatility); perpetuals and futures move
+/// with their underlying (an inverse contract's coin P&L is exact: −size × contract / price).
+/// Risk is computed in `Double` and the requirement rounded up to settlement atoms (DESIGN.md §3).
+extension Engine {
+    /// Initial and maintenance requirements of the portfolio model for cross positions settling
+    /// in one asset, in settlement atoms.
+    func portfolioRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+        -> Result<(initial: Int64, maintenance: Int64), RiskError>
+    {
+        let grid = portfolioMargin.grid
+        let count = grid.scenarios.count
+        var underlyings: [Int32] = []
+        var pnl: [Double] = []   // underlyings.count × count, group-major
+        for position in positions {
+            let m = Int(position.marketIndex)
+            let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
+            let forwardAtoms: Int64
+            switch markFor(marketIndex: u, override: override, now: now) {
+            case .failure(let error): return .failure(error)
+            case .success(let mark): forwardAtoms = mark
+            }
+            var group = underlyings.firstIndex(of: u) ?? -1
+            if group < 0 {
+                group = underlyings.count
+                underlyings.append(u)
+                pnl.append(contentsOf: repeatElement(0, count: count))
+            }
+            let valuation = markets[m].valuation
+            let size = Double(position.size)
+            let forward = Double(forwardAtoms)
+            if markets[m].isOption {
+                guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
+                let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
+                let years = max(0, Double(markets[m].spec.expiry!.nanoseconds - time.nanoseconds) / Engine.nanosecondsPerYear)
+                let volatility = Double(markets[m].optionVolatility) / Double(Rate.oneAtoms)
+                let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
+                for (s, scenario) in grid.scenarios.enumerated() {
+                    let shocked = grid.shockedVolatility(volatility, shock: scenario.volatilityShock, days: years * 365)
+                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove), years: years,
+                                              volatility: shocked)
+                    pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
+                }
+            } else {
+                for (s, scenario) in grid.scenarios.enumerated() {
+                    let change: Double
+                    switch valuation.kind {
+                    case .linear: change = size * forward * scenario.spotMove * valuation.screenFactor
+                    case .inverse: change = -size * valuation.screenFactor * (1 / (forward * (1 + scenario.spotMove)) - 1 / forward)
+                    }
+                    pnl[group * count + s] += change
+                }
+            }
+        }
+        var initial: Int64 = 0
+        for group in underlyings.indices {
+            var worst = 0.0
+            for (s, scenario) in grid.scenarios.enumerated() { worst = min(worst, pnl[group * count + s] * scenario.weight) }
+            let loss = (-worst).rounded(.up)
+            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss)) else { return .failure(.overflow) }
+            initial = sum
+        }
+        guard let maintenance = FixedPoint.multiplyDivide(initial, portfolioMargin.maintenanceFactor.atoms, Rate.oneAtoms, .up) else {
+            return .failure(.overflow)
+        }
+        return .success((initial, maintenance))
+    }
+
+    /// An option's premium in price atoms (Double) at a forward in price atoms.
+    func optionPremium(marketIndex m: Int, forwardAtoms: Double, years: Double, volatility: Double) -> Double {
+        let terms = markets[m].spec.option!
+        let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
+        let forward = forwardAtoms / priceUnit
+        let option = EuropeanOption.black76(right: terms.right == .call ? .call : .put, forward: forward,
+                                            strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility)
+        let premium = BlackScholes.price(option)
+        return (terms.premium == .coin ? premium / forward : premium) * priceUnit
+    }
+
+    // MARK: Commands
+
+    func planSetMarginModel(_ account: AccountID, _ model: AccountMarginModel) -> Result<[Event], Rejection> {
+        let index: Int32
+        switch accountIndex(account, field: "account") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let value): index = value
+        }
+        if account == .venue { return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no margin model")) }
+        var holder = accounts[Int(index)]
+        let previous = holder.marginModel
+        holder.marginModel = model
+        // A model that asks more is a user action (invariant 5); one that asks less is not refused.
+        if previous != model, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "model") {
+            return .failure(rejection)
+        }
+        let event = Event.marginModelSet(account: account, model)
+        var after = self
+        after.auditsEveryEvent = false
+        after.apply(event)
+        return .success([event] + after.crossPoolStateChanges(accountIndices: [index]))
+    }
+
+    func planConfigurePortfolioMargin(_ rules: PortfolioMarginRules) -> Result<[Event], Rejection> {
+        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        let event = Event.portfolioMarginConfigured(rules)
+        var after = self
+        after.auditsEveryEvent = false
+        after.apply(event)
+        let holders = accounts.indices.filter { accounts[$0].marginModel == .portfolio }.map { Int32($0) }
+        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+    }
+
+    /// The flag changes of these accounts' cross pools at the current state, as events.
+    func crossPoolStateChanges(accountIndices: [Int32]) -> [Event] {
+        var events: [Event] = []
+        var seen = Set<PoolKey>()
+        for a in accountIndices {
+            let account = accounts[Int(a)]
+            guard let position = account.positions.first(where: { !$0.isolated }), position.scanRow >= 0,
+                  let change = poolStateChange(marketIndex: position.marketIndex, row: position.scanRow, override: nil, seen: &seen)
+            else { continue }
+            let m = Int(position.marketIndex)
+            events += orderedStateChangeEvents([change], market: markets[m].spec.id, mark: markets[m].mark)
+        }
+        return events
+    }
+}
