@@ -164,6 +164,7 @@ extension Engine {
         guard markets[u].mark > 0 else { return }
         markets[o].mark = optionMark(marketIndex: o, underlyingMark: markets[u].mark, at: markets[u].markTime)
         markets[o].markTime = markets[u].markTime
+        // An option's index is its underlying's price (as Deribit shows "underlying index").
         markets[o].index = markets[u].mark
         flushTriggers(marketIndex: o)
     }

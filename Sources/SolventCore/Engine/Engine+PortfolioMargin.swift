@@ -13,7 +13,7 @@ extension Engine {
     func portfolioRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        let grid = portfolioMargin.grid
+        let grid = portfolioGrid
         let count = grid.scenarios.count
         var underlyings: [Int32] = []
         var pnl: [Double] = []   // underlyings.count × count, group-major

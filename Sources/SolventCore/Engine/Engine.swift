@@ -34,7 +34,12 @@ public struct Engine: Sendable, Codable {
     /// The latest commitment root recorded in the journal (issue #9), nil before the first.
     public internal(set) var latestCommitment: AccountCommitment.Root? = nil
     /// The scenarios of the portfolio margin model (accounts that chose it; issue #5).
-    public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle
+    public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle {
+        didSet { portfolioGrid = portfolioMargin.grid }
+    }
+    /// `portfolioMargin` in the risk layer's form, converted once per configuration rather than
+    /// on every margin check of a portfolio account (derived: outside the digest).
+    var portfolioGrid = PortfolioMarginRules.deribitStyle.grid
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {

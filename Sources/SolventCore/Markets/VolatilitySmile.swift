@@ -38,19 +38,19 @@ public struct VolatilitySmile: Hashable, Sendable, Codable {
     /// The smile's volatility at a strike, rounded to the nearest `Rate` atom (so it is state the
     /// digest can hold exactly).
     func volatility(strike: Price) -> Rate {
-        let sigma = volatilities.map { Double($0.atoms) / Double(Rate.oneAtoms) }
+        func sigma(_ index: Int) -> Double { Double(volatilities[index].atoms) / Double(Rate.oneAtoms) }
         let value: Double
         if strike.atoms <= strikes[0].atoms {
-            value = sigma[0]
+            value = sigma(0)
         } else if strike.atoms >= strikes[strikes.count - 1].atoms {
-            value = sigma[sigma.count - 1]
+            value = sigma(strikes.count - 1)
         } else {
             var high = 1
             while strikes[high].atoms < strike.atoms { high += 1 }
             let low = high - 1
             let logLow = Double.log(Double(strikes[low].atoms))
             let weight = (Double.log(Double(strike.atoms)) - logLow) / (Double.log(Double(strikes[high].atoms)) - logLow)
-            value = ((1 - weight) * sigma[low] * sigma[low] + weight * sigma[high] * sigma[high]).squareRoot()
+            value = ((1 - weight) * sigma(low) * sigma(low) + weight * sigma(high) * sigma(high)).squareRoot()
         }
         return Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded()))
     }

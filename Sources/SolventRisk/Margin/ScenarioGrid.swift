@@ -4,8 +4,8 @@ import RealModule
 /// `spotMove` (−0.16 = −16 %) and shocks every option's volatility multiplicatively by
 /// `volatilityShock`, scaled by the option's time to expiry as (30 / max(floor, days))^power;
 /// the P&L of a scenario counts `weight` times (tail scenarios count less).
-public struct ScenarioGrid: Hashable, Sendable {
-    public struct Scenario: Hashable, Sendable {
+public struct ScenarioGrid: Hashable, Sendable, Codable {
+    public struct Scenario: Hashable, Sendable, Codable {
         public var spotMove: Double
         public var volatilityShock: Double
         public var weight: Double
