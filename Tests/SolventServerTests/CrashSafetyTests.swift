@@ -54,6 +54,15 @@ struct CrashSafetyTests {
         }
     }
 
+    /// Acknowledgements so far, shared by the load clients: the kill waits for real load
+    /// (not a fixed delay, which on a busy CI machine may end before the server warms up).
+    final class AcknowledgedCount: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() { lock.lock(); value += 1; lock.unlock() }
+        var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
     static func post(_ port: Int, _ path: String, key: String, _ body: String) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = "POST"
@@ -85,6 +94,7 @@ struct CrashSafetyTests {
         for round in 0..<3 {
             // Eight clients deposit distinct amounts (atoms) until the kill.
             let port = server.port
+            let counter = AcknowledgedCount()
             let acknowledged = try await withThrowingTaskGroup(of: [(UInt64, Int)].self) { group in
                 for client in 0..<8 {
                     let base = amount + client * 100_000
@@ -96,12 +106,17 @@ struct CrashSafetyTests {
                                                                              #"{"account": 1, "asset": 1, "amount": "0.\#(String(format: "%06d", atoms % 1_000_000))"}"#),
                                   status == 200, let sequence = body["sequence"] as? Int else { break }
                             done.append((UInt64(sequence), atoms % 1_000_000))
+                            counter.increment()
                         }
                         return done
                     }
                 }
                 seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                let delay = 300 + Int(seed >> 33) % 900
+                // Wait for the load to be running (50 acknowledged, at most 60 s), then kill at a
+                // seeded random moment within the next 0.9 s.
+                let warm = Date().addingTimeInterval(60)
+                while counter.count < 50, Date() < warm { try await Task.sleep(nanoseconds: 10_000_000) }
+                let delay = Int(seed >> 33) % 900
                 try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
                 server.kill()
                 var all: [(UInt64, Int)] = []
