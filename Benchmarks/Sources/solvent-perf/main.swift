@@ -304,6 +304,30 @@ if wanted("options") {
         sink += valuations.price[count / 2]
     }
     report(bench: "bs_price_greeks", impl: "solvent_batch", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    // Price and the four Greeks the numpy baseline computes (delta, gamma, vega, theta): rho
+    // not written.
+    var fourGreeks = ValuationBatch(count: count, includesRho: false)
+    times = []
+    for _ in 0..<repeats {
+        let start = seconds()
+        BatchPricing.valuate(batch, into: &fourGreeks)
+        times.append(seconds() - start)
+        sink += fourGreeks.price[count / 2]
+    }
+    report(bench: "bs_price_greeks", impl: "solvent_batch_4greeks", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    // The same kernel with its arrays in cache (2,048 options, as ../shared/bench/c/transc.c
+    // measures libmvec's loop): the compute cost alone, apart from DRAM traffic.
+    let small = OptionBatch(Array(options.prefix(2_048)))
+    var smallOut = ValuationBatch(count: small.count)
+    times = []
+    for _ in 0..<repeats {
+        let start = seconds()
+        for _ in 0..<500 { BatchPricing.valuate(small, into: &smallOut) }
+        times.append(seconds() - start)
+        sink += smallOut.price[1_000]
+    }
+    report(bench: "bs_price_greeks", impl: "solvent_batch_in_cache", sizes: [("N", small.count)], times: times,
+           units: Double(small.count * 500), unit: "option")
     let ivCount = 100_000
     let prices = options.prefix(ivCount).map { BlackScholes.price($0) }
     times = []

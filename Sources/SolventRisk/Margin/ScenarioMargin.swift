@@ -74,7 +74,7 @@ public enum ScenarioMargin {
         let shocks = lanes({ $0.volatilityShock }, padding: 0)
         let weights = lanes({ $0.weight }, padding: 0)
         rows.withUnsafeMutableBufferPointer { out in
-        normal.coefficients.withUnsafeBufferPointer { mills in
+        normal.polynomial.withUnsafeBufferPointer { mills in
             let coefficients = mills.baseAddress!
             let base = UnsafeMutableRawPointer(out.baseAddress!)
             for (c, option) in contracts.enumerated() {

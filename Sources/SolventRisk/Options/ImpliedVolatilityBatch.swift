@@ -40,7 +40,7 @@ public enum ImpliedVolatilityBatch {
         batch.rate.withUnsafeBufferPointer { rate in
         batch.dividend.withUnsafeBufferPointer { dividend in
         volatility.withUnsafeMutableBufferPointer { out in
-        MillsRatio.shared.coefficients.withUnsafeBufferPointer { mills in
+        MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
             let coefficients = mills.baseAddress!
             var at = 0
             while at < full {

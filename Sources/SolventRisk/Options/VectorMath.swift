@@ -1,6 +1,6 @@
 /// exp, log and the normal CDF on eight doubles at once, for batch pricing (the scalar libm
 /// calls dominate a price-and-Greeks evaluation). exp: range reduction by ln 2 (split in two
-/// parts) and a degree-13 Taylor polynomial, relative error ~1e-16; log: exponent and mantissa in
+/// parts) and a degree-12 Taylor polynomial, relative error ~1e-16; log: exponent and mantissa in
 /// [√½, √2) by an integer offset (no compare), 2·atanh series to s¹⁰, relative error ~1e-16; Φ: `MillsRatio` (absolute error
 /// below 2e-15). Tested against the scalar functions.
 enum VectorMath {
@@ -16,10 +16,9 @@ enum VectorMath {
         let clamped = clamp(x, -708, 709)
         let n = (clamped * log2e).rounded(.toNearestOrEven)
         let r = clamped.addingProduct(n, -ln2High).addingProduct(n, -ln2Low)
-        // Horner on 1/k!, k = 13…0 (literals: no array access in the hot loop). Estrin's scheme
+        // Horner on 1/k!, k = 12…0 (truncation below 2e-16 relative for |r| ≤ ln2/2) (literals: no array access in the hot loop). Estrin's scheme
         // was measured slower here (more live registers, spills).
-        var p = Lanes(repeating: 1.0 / 6_227_020_800)
-        p = Lanes(repeating: 1.0 / 479_001_600).addingProduct(p, r)
+        var p = Lanes(repeating: 1.0 / 479_001_600)
         p = Lanes(repeating: 1.0 / 39_916_800).addingProduct(p, r)
         p = Lanes(repeating: 1.0 / 3_628_800).addingProduct(p, r)
         p = Lanes(repeating: 1.0 / 362_880).addingProduct(p, r)
@@ -49,10 +48,11 @@ enum VectorMath {
         unsafeBitCast(x + 4_503_599_627_370_496.0, to: SIMD8<UInt64>.self) & 0x000f_ffff_ffff_ffff
     }
 
-    /// Natural log of positive normal numbers. Kept out of line: inlined into a large kernel,
-    /// LLVM's SLP vectorizer split its integer half into 128-bit pieces (seen in the machine
-    /// code); on its own it compiles to full-width vectors, and the call costs a few moves.
-    @inline(never)
+    /// Natural log of positive normal numbers. Transparent (inlined at the SIL level), like the
+    /// other kernels' helpers: a SIMD8 argument or result crosses a call as four 128-bit
+    /// registers, and the split and rejoin around an out-of-line call cost more than the log
+    /// (seen in the machine code of the pricing loop).
+    @_transparent
     static func log(_ x: Lanes) -> Lanes {
         let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
         // The biased exponent field as a double: its bits under 2^52's exponent, minus 2^52.
@@ -115,6 +115,20 @@ enum VectorMath {
         let root = x * y
         let residual = x.addingProduct(-root, root)
         return root.addingProduct(0.5 * y, residual).replacing(with: 0, where: x .== 0)
+    }
+
+    /// √x and 1/√x together for positive normal x: the same Newton iteration, whose reciprocal
+    /// root (within about 1 ulp after four steps) is otherwise thrown away. Zero lanes give
+    /// NaN (the first guess squared overflows); callers route them elsewhere.
+    @inline(__always)
+    static func rootAndReciprocal(_ x: Lanes) -> (root: Lanes, reciprocal: Lanes) {
+        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+        var y = unsafeBitCast(0x5fe6_eb50_c7b5_37a9 &- (bits &>> 1), to: Lanes.self)
+        let half = 0.5 * x
+        for _ in 0..<4 { y = y * Lanes(repeating: 1.5).addingProduct(-half, y * y) }
+        let root = x * y
+        let residual = x.addingProduct(-root, root)
+        return (root.addingProduct(0.5 * y, residual), y)
     }
 
     /// The smallest lane (halving compare-and-selects; NaN lanes are not expected).
