@@ -11,7 +11,7 @@ import Testing
         let assets = 5
         // Returns on a coarse grid so that equal P&Ls (ties at the threshold) occur.
         let returns = (0..<(assets * history)).map { _ in Double(Int.random(in: -40...40, using: &random)) / 1000 }
-        let portfolios = 200
+        let portfolios = 203   // four at a time, and three on their own
         let holdings = (0..<(portfolios * assets)).map { _ in Double(Int.random(in: -5...5, using: &random)) * 1e4 }
         let scenarios = HistoricalVaRBatch.Scenarios(assets: assets, history: history, returns: returns)
         let (valueAtRisk, shortfall) = HistoricalVaRBatch.evaluate(holdings: holdings, scenarios: scenarios, confidence: confidence)

@@ -38,9 +38,23 @@ public enum HistoricalVaRBatch {
         var valueAtRisk = [Double](repeating: 0, count: portfolios)
         var shortfall = [Double](repeating: 0, count: portfolios)
         var workspace = Workspace(history: history, tail: k)
+        var quad = QuadWorkspace(history: history, tail: k)
+        let grouped = portfolios / 4 * 4
         holdings.withUnsafeBufferPointer { weights in
             scenarios.returns.withUnsafeBufferPointer { returns in
-                for p in 0..<portfolios {
+                // Four portfolios per pass over the returns: each block of scenario returns is
+                // loaded once for four P&L vectors.
+                var p = 0
+                while p < grouped {
+                    quad.profitAndLoss(weights: weights.baseAddress! + p * assets, assets: assets, returns: returns.baseAddress!)
+                    for g in 0..<4 {
+                        let (v, e) = quad.tailMeasures(g)
+                        valueAtRisk[p + g] = v
+                        shortfall[p + g] = e
+                    }
+                    p += 4
+                }
+                for p in grouped..<portfolios {
                     workspace.profitAndLoss(weights: weights.baseAddress! + p * assets, assets: assets, returns: returns.baseAddress!)
                     let (v, e) = workspace.tailMeasures()
                     valueAtRisk[p] = v
@@ -57,9 +71,11 @@ public enum HistoricalVaRBatch {
     public struct Workspace {
         let history: Int
         let k: Int
-        public private(set) var pnl: [Double]
+        public internal(set) var pnl: [Double]
         var blockMinima: [Double]
         var tail: [Double]
+        /// Candidate block indices, then candidate P&Ls (room for every scenario).
+        var candidates: [Double]
 
         public init(history: Int, tail k: Int) {
             self.history = history
@@ -67,6 +83,7 @@ public enum HistoricalVaRBatch {
             pnl = [Double](repeating: 0, count: history)
             blockMinima = [Double](repeating: 0, count: (history + HistoricalVaRBatch.block - 1) / HistoricalVaRBatch.block)
             tail = [Double](repeating: 0, count: k)
+            candidates = [Double](repeating: 0, count: history + (history + HistoricalVaRBatch.block - 1) / HistoricalVaRBatch.block)
         }
 
         /// pnl[h] = Σₐ w[a] · r[a, h] and the minimum of every block of 16 scenarios, in one
@@ -138,20 +155,137 @@ public enum HistoricalVaRBatch {
                             for b in 0..<blocks { keepSmallest(minima[b], in: tail, filled: &filled) }
                             bound = tail[k - 1]
                         }
-                        // Pass 2: candidates ≤ bound from the blocks that can hold them.
-                        var filled = 0
-                        for b in 0..<blocks where minima[b] <= bound {
-                            for h in (b * width)..<min(history, (b + 1) * width) where values[h] <= bound {
-                                keepSmallest(values[h], in: tail, filled: &filled)
+                        // Pass 2: candidates ≤ bound from the blocks that can hold them. Both
+                        // filters are branch-free compactions (write, then advance by the
+                        // comparison): on random P&Ls a branch per value mispredicts often.
+                        return candidates.withUnsafeMutableBufferPointer { buffer in
+                            let picked = buffer.baseAddress!
+                            var blockCount = 0
+                            for b in 0..<blocks {
+                                picked[blockCount] = Double(b)
+                                blockCount &+= HistoricalVaRBatch.one(minima[b] <= bound)
                             }
+                            // Block indices fill the first `blocks` slots; values go after them.
+                            var count = 0
+                            let values0 = picked + blocks
+                            for index in 0..<blockCount {
+                                let b = Int(picked[index])
+                                let end = min(history, (b + 1) * width)
+                                for h in (b * width)..<end {
+                                    let value = values[h]
+                                    values0[count] = value
+                                    count &+= HistoricalVaRBatch.one(value <= bound)
+                                }
+                            }
+                            var filled = 0
+                            for index in 0..<count { keepSmallest(values0[index], in: tail, filled: &filled) }
+                            var sum = 0.0
+                            for index in 0..<k { sum += tail[index] }
+                            return (-tail[k - 1], -sum / Double(k))
                         }
-                        var sum = 0.0
-                        for index in 0..<k { sum += tail[index] }
-                        return (-tail[k - 1], -sum / Double(k))
                     }
                 }
             }
         }
+    }
+
+    /// Four portfolios' workspaces, filled together.
+    struct QuadWorkspace {
+        // Four stored properties, not an array: the kernel holds all eight buffers at once,
+        // which exclusivity allows for disjoint stored properties only.
+        var w0: Workspace, w1: Workspace, w2: Workspace, w3: Workspace
+
+        init(history: Int, tail k: Int) {
+            w0 = Workspace(history: history, tail: k)
+            (w1, w2, w3) = (w0, w0, w0)
+        }
+
+        mutating func tailMeasures(_ g: Int) -> (Double, Double) {
+            switch g {
+            case 0: w0.tailMeasures()
+            case 1: w1.tailMeasures()
+            case 2: w2.tailMeasures()
+            default: w3.tailMeasures()
+            }
+        }
+
+        /// The P&L vectors and block minima of four consecutive portfolios (`weights` points at
+        /// the first one's holdings): per block of 16 scenarios, each asset's 16 returns are
+        /// two 8-lane loads shared by four pairs of accumulators (eight registers), so the
+        /// 40 KB return matrix is read once per four portfolios instead of once per portfolio.
+        @inline(never)
+        mutating func profitAndLoss(weights: UnsafePointer<Double>, assets: Int, returns: UnsafePointer<Double>) {
+            typealias Lanes = SIMD8<Double>
+            let history = w0.history, width = HistoricalVaRBatch.block
+            let full = history / width
+            w0.pnl.withUnsafeMutableBufferPointer { pnl0 in
+            w1.pnl.withUnsafeMutableBufferPointer { pnl1 in
+            w2.pnl.withUnsafeMutableBufferPointer { pnl2 in
+            w3.pnl.withUnsafeMutableBufferPointer { pnl3 in
+            w0.blockMinima.withUnsafeMutableBufferPointer { min0 in
+            w1.blockMinima.withUnsafeMutableBufferPointer { min1 in
+            w2.blockMinima.withUnsafeMutableBufferPointer { min2 in
+            w3.blockMinima.withUnsafeMutableBufferPointer { min3 in
+                let outs = (pnl0.baseAddress!, pnl1.baseAddress!, pnl2.baseAddress!, pnl3.baseAddress!)
+                for b in 0..<full {
+                    let start = b * width
+                    var a0 = Lanes.zero, a1 = Lanes.zero, b0 = Lanes.zero, b1 = Lanes.zero
+                    var c0 = Lanes.zero, c1 = Lanes.zero, d0 = Lanes.zero, d1 = Lanes.zero
+                    for a in 0..<assets {
+                        let row = UnsafeRawPointer(returns + a * history + start)
+                        let low = row.loadUnaligned(as: Lanes.self)
+                        let high = row.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+                        let wa = Lanes(repeating: weights[a]), wb = Lanes(repeating: weights[assets + a])
+                        let wc = Lanes(repeating: weights[2 * assets + a]), wd = Lanes(repeating: weights[3 * assets + a])
+                        a0 = a0.addingProduct(low, wa); a1 = a1.addingProduct(high, wa)
+                        b0 = b0.addingProduct(low, wb); b1 = b1.addingProduct(high, wb)
+                        c0 = c0.addingProduct(low, wc); c1 = c1.addingProduct(high, wc)
+                        d0 = d0.addingProduct(low, wd); d1 = d1.addingProduct(high, wd)
+                    }
+                    HistoricalVaRBatch.store(a0, a1, outs.0 + start)
+                    HistoricalVaRBatch.store(b0, b1, outs.1 + start)
+                    HistoricalVaRBatch.store(c0, c1, outs.2 + start)
+                    HistoricalVaRBatch.store(d0, d1, outs.3 + start)
+                    min0[b] = HistoricalVaRBatch.blockMinimum(outs.0 + start)
+                    min1[b] = HistoricalVaRBatch.blockMinimum(outs.1 + start)
+                    min2[b] = HistoricalVaRBatch.blockMinimum(outs.2 + start)
+                    min3[b] = HistoricalVaRBatch.blockMinimum(outs.3 + start)
+                }
+                if full < min0.count {
+                    let first = full * width
+                    HistoricalVaRBatch.tail(weights, assets, returns, history, from: first, into: outs.0, minimum: &min0[full])
+                    HistoricalVaRBatch.tail(weights + assets, assets, returns, history, from: first, into: outs.1, minimum: &min1[full])
+                    HistoricalVaRBatch.tail(weights + 2 * assets, assets, returns, history, from: first, into: outs.2, minimum: &min2[full])
+                    HistoricalVaRBatch.tail(weights + 3 * assets, assets, returns, history, from: first, into: outs.3, minimum: &min3[full])
+                }
+            }}}}}}}}
+        }
+    }
+
+    /// 1 for true, 0 for false, as data: written `condition ? 1 : 0`, the compiler emitted a
+    /// conditional jump around the increment (seen in the profile), which mispredicts.
+    @inline(__always)
+    static func one(_ condition: Bool) -> Int {
+        Int(truncatingIfNeeded: unsafeBitCast(condition, to: UInt8.self))
+    }
+
+    /// The P&Ls of the scenarios after the last full block, and their minimum.
+    static func tail(_ w: UnsafePointer<Double>, _ assets: Int, _ returns: UnsafePointer<Double>, _ history: Int,
+                     from first: Int, into out: UnsafeMutablePointer<Double>, minimum: inout Double) {
+        var m = Double.infinity
+        for h in first..<history {
+            var value = 0.0
+            for a in 0..<assets { value = value.addingProduct(w[a], returns[a * history + h]) }
+            out[h] = value
+            if value < m { m = value }
+        }
+        minimum = m
+    }
+
+    @inline(__always)
+    static func store(_ low: SIMD8<Double>, _ high: SIMD8<Double>, _ at: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(at).storeBytes(of: low, as: SIMD8<Double>.self)
+        UnsafeMutableRawPointer(at).storeBytes(of: high, toByteOffset: 64, as: SIMD8<Double>.self)
     }
 
     /// The minimum of 16 values. Written as four running `a < b ? a : b` selects, which the
@@ -171,20 +305,29 @@ public enum HistoricalVaRBatch {
         return m2 < m0 ? m2 : m0
     }
 
-    /// Keeps the `tail.count` smallest values seen, ascending (insertion into a short sorted run).
+    /// Keeps the `tail.count` smallest values seen, ascending. Once the tail is full a value
+    /// below its largest is merged without data-dependent branches: from the top,
+    /// tail[i] = min(tail[i], max(tail[i−1], value)) keeps an element, takes the value, or
+    /// takes the element below, as the order requires (the shifting loop's exit, a branch on
+    /// the data, mispredicted on random P&Ls).
     @inline(__always)
     static func keepSmallest(_ value: Double, in tail: UnsafeMutableBufferPointer<Double>, filled: inout Int) {
         let k = tail.count
-        var slot: Int
         if filled < k {
-            slot = filled
+            var slot = filled
             filled += 1
-        } else if value < tail[k - 1] {
-            slot = k - 1
-        } else {
+            while slot > 0 && tail[slot - 1] > value { tail[slot] = tail[slot - 1]; slot -= 1 }
+            tail[slot] = value
             return
         }
-        while slot > 0 && tail[slot - 1] > value { tail[slot] = tail[slot - 1]; slot -= 1 }
-        tail[slot] = value
+        guard value < tail[k - 1] else { return }
+        var i = k - 1
+        while i > 0 {
+            let below = tail[i - 1], current = tail[i]
+            let raised = below > value ? below : value
+            tail[i] = raised < current ? raised : current
+            i -= 1
+        }
+        tail[0] = value < tail[0] ? value : tail[0]
     }
 }
