@@ -21,7 +21,7 @@ public struct BacktestCommand: ParsableCommand {
     public var prices: [String] = []
     @Option(help: "Portfolio file (JSON).")
     public var portfolio: String
-    @Option(help: "historical, fhs, normal, student-t or monte-carlo.")
+    @Option(help: "historical, fhs, normal, student-t, monte-carlo, standard or portfolio.")
     public var model: String = "historical"
     @Option(help: "Confidence of the margin (0.99 = 99 %).")
     public var confidence: Double = 0.99
@@ -37,6 +37,10 @@ public struct BacktestCommand: ParsableCommand {
     public var draws: Int = 10_000
     @Option(help: "Seed of the monte-carlo model (the same seed, the same margins).")
     public var seed: UInt64 = 1
+    @Option(help: "Anti-procyclicality tool on top of the model (EMIR Art. 28): none, buffer, stressed or floor.")
+    public var apc: String = "none"
+    @Option(name: .customLong("standard-rate"), help: "Margin rate of gross notional for the standard model.")
+    public var standardRate: Double = 0.02
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
 
@@ -45,7 +49,8 @@ public struct BacktestCommand: ParsableCommand {
     public func run() throws {
         do {
             let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
-                                   horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed) { done, total in
+                                   horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed,
+                                   apc: apc, standardRate: standardRate) { done, total in
                 FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
             }
             if let html {
@@ -70,23 +75,31 @@ public struct BacktestCommand: ParsableCommand {
         public var values: [Double]
         public var margins: [Double]
         public var losses: [Double]
+        /// The crash windows the run covers, with their slices of the series (for the report).
+        public var crashWindows: [(window: CrashWindow, indices: Range<Int>)] = []
     }
 
     /// The JSON summary as a dictionary (also used by tests).
     public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
                                window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                               apc: String = "none", standardRate: Double = 0.02,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
         try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
-                lambda: lambda, degrees: degrees, draws: draws, seed: seed, progress: progress).summary
+                lambda: lambda, degrees: degrees, draws: draws, seed: seed, apc: apc, standardRate: standardRate, progress: progress).summary
     }
 
     /// Loads, aligns, runs and tests.
     public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
                            window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                           apc apcText: String = "none", standardRate: Double = 0.02,
                            progress: ((Int, Int) -> Void)? = nil) throws -> Run {
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
             throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
         }
+        guard let tool = AntiProcyclicalTool(rawValue: apcText) else {
+            throw InputError("--apc", "expected one of \(AntiProcyclicalTool.allCases.map(\.rawValue).joined(separator: ", ")), got \(apcText)")
+        }
+        guard standardRate > 0 && standardRate <= 1 else { throw InputError("--standard-rate", "expected a rate above 0 and at most 1, got \(standardRate)") }
         guard confidence > 0.5 && confidence < 1 else { throw InputError("--confidence", "expected a level between 0.5 and 1, got \(confidence)") }
         guard lambda > 0 && lambda < 1 else { throw InputError("--lambda", "expected a decay between 0 and 1") }
         guard window >= 10 else { throw InputError("--window", "expected at least 10 periods") }
@@ -152,26 +165,53 @@ public struct BacktestCommand: ParsableCommand {
             throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
         }
         let result = RollingBacktest.run(returns: returns, exposures: exposures, model: model, window: window, confidence: confidence,
-                                         lambda: lambda, degrees: degrees, draws: draws, seed: seed, progress: progress)
-        let exceptions = result.exceptions
+                                         lambda: lambda, degrees: degrees, draws: draws, seed: seed, standardRate: standardRate,
+                                         progress: progress)
+        // The margin held: the model's, with the anti-procyclicality tool on top.
+        let margins = RollingBacktest.apply(tool, to: result, returns: returns, exposures: exposures, confidence: confidence,
+                                            lookback: Int(10 * 365 * 86_400 / horizonSeconds))
+        let exceptions = zip(result.losses, margins).map { $0 > $1 }
         let rate = 1 - confidence
         let tests = CoverageTests.conditionalCoverage(exceptions, expectedRate: rate)
         func test(_ value: TestResult) -> [String: Any] {
             ["statistic": value.statistic, "pValue": value.pValue, "verdict": value.rejected ? "reject" : "accept"]
         }
+        // Z2 on the model's own VaR and ES forecasts (before any tool), for the models that
+        // forecast an ES; its p-value by seeded simulation under the normal.
+        var z2: Any = NSNull()
+        if model.forecastsShortfall {
+            let statistic = ExpectedShortfallTest.z2(pnl: result.losses.map { -$0 }, valueAtRisk: result.margins,
+                                                     expectedShortfall: result.shortfalls, alpha: rate)
+            let pValue = ExpectedShortfallTest.z2PValue(statistic, observations: exceptions.count, alpha: rate)
+            z2 = ["statistic": statistic, "pValue": pValue, "verdict": pValue < 0.05 ? "reject" : "accept"] as [String: Any]
+        }
+        let forecastTimes = Array(periodEnds[result.start...])
+        let seconds = forecastTimes.map { $0 / 1_000_000_000 }
+        var windows: [[String: Any]] = []
+        var windowSlices: [(window: CrashWindow, indices: Range<Int>)] = []
+        for window in CrashWindow.known {
+            guard let figures = window.procyclicality(times: seconds, margins: margins, losses: result.losses) else { continue }
+            windows.append(["window": window.name, "marginBefore": figures.before, "peakMargin": figures.peak,
+                            "increase": figures.increase, "exceptions": figures.exceptions, "worstLoss": figures.worstLoss])
+            let first = max(0, (seconds.firstIndex { $0 > window.start } ?? 0) - 10)
+            let last = min(seconds.count, (seconds.lastIndex { $0 <= window.end } ?? seconds.count - 1) + 11)
+            windowSlices.append((window, first..<last))
+        }
         let count = exceptions.filter { $0 }.count
         let summary: [String: Any] = [
-            "model": model.rawValue, "confidence": confidence, "horizon": horizon, "window": window,
+            "model": model.rawValue, "confidence": confidence, "horizon": horizon, "window": window, "apc": tool.rawValue,
             "seed": model == .monteCarlo ? Int(truncatingIfNeeded: seed) as Any : NSNull(),
+            "standardRate": model == .standard ? standardRate as Any : NSNull(),
             "observations": exceptions.count, "exceptions": count, "expectedExceptions": rate * Double(exceptions.count),
             "kupiec": test(tests.coverage), "christoffersenIndependence": test(tests.independence),
-            "christoffersenConditional": test(tests.conditional),
+            "christoffersenConditional": test(tests.conditional), "acerbiSzekelyZ2": z2,
             "trafficLight": TrafficLight.zone(exceptions: count, observations: exceptions.count, rate: rate).rawValue,
-            "meanMargin": result.margins.reduce(0, +) / Double(max(1, result.margins.count)),
-            "peakMargin": result.margins.max() ?? 0, "gaps": gaps,
+            "meanMargin": margins.reduce(0, +) / Double(max(1, margins.count)),
+            "peakMargin": margins.max() ?? 0, "gaps": gaps, "crashWindows": windows,
         ]
-        return Run(summary: summary, times: Array(periodEnds[result.start...]),
-                   values: exposures[result.start...].map { $0.reduce(0, +) }, margins: result.margins, losses: result.losses)
+        return Run(summary: summary, times: forecastTimes,
+                   values: exposures[result.start...].map { $0.reduce(0, +) }, margins: margins, losses: result.losses,
+                   crashWindows: windowSlices)
     }
 
     static func iso(_ nanoseconds: Int64) -> String {

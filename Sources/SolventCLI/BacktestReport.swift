@@ -25,6 +25,8 @@ enum BacktestReport {
         <tr><td>Kupiec</td><td>\(test("kupiec"))</td></tr>
         <tr><td>Christoffersen independence</td><td>\(test("christoffersenIndependence"))</td></tr>
         <tr><td>Christoffersen conditional coverage</td><td>\(test("christoffersenConditional"))</td></tr>
+        <tr><td>Acerbi–Székely Z2 (ES)</td><td>\(summary["acerbiSzekelyZ2"] is [String: Any] ? test("acerbiSzekelyZ2") : "not applicable: the model forecasts no expected shortfall")</td></tr>
+        <tr><td>anti-procyclicality</td><td>\(text("apc"))</td></tr>
         <tr><td>traffic light</td><td>\(text("trafficLight"))</td></tr>
         <tr><td>mean / peak margin</td><td>\(format(summary["meanMargin"] as? Double ?? 0)) / \(format(summary["peakMargin"] as? Double ?? 0))</td></tr>
         </table>
@@ -32,8 +34,31 @@ enum BacktestReport {
         \(chart(series: [(run.values, "#1f77b4")], marks: [], times: run.times))
         <h2>Margin (blue) and realised loss (grey); exceptions in red</h2>
         \(chart(series: [(run.losses, "#999999"), (run.margins, "#1f77b4")], marks: exceptions.map { ($0, run.losses[$0]) }, times: run.times))
+        <h2>Through the crash windows</h2>
+        \(crashSection(run))
         </body></html>
         """
+    }
+
+    /// Per crash window the backtest covers: its figures (margin before, peak inside, increase,
+    /// exceptions) and the margin against the realised loss from ten periods before to ten after.
+    static func crashSection(_ run: BacktestCommand.Run) -> String {
+        let rows = run.summary["crashWindows"] as? [[String: Any]] ?? []
+        guard !rows.isEmpty else { return "<p>The backtest covers none of the crash windows.</p>" }
+        var html = "<table><tr><td>window</td><td>margin before</td><td>peak inside</td><td>increase</td><td>exceptions</td><td>worst loss</td></tr>"
+        for row in rows {
+            html += "<tr><td>\(escape("\(row["window"] ?? "")"))</td><td>\(format(row["marginBefore"] as? Double ?? .nan))</td>"
+            html += "<td>\(format(row["peakMargin"] as? Double ?? .nan))</td><td>\(format(100 * (row["increase"] as? Double ?? .nan))) %</td>"
+            html += "<td>\(row["exceptions"] ?? "")</td><td>\(format(row["worstLoss"] as? Double ?? .nan))</td></tr>"
+        }
+        html += "</table>"
+        for (window, range) in run.crashWindows {
+            let margins = Array(run.margins[range]), losses = Array(run.losses[range])
+            let marks = range.filter { run.losses[$0] > run.margins[$0] }.map { ($0 - range.lowerBound, run.losses[$0]) }
+            html += "<h3>\(escape(window.name))</h3>"
+            html += chart(series: [(losses, "#999999"), (margins, "#1f77b4")], marks: marks, times: Array(run.times[range]))
+        }
+        return html
     }
 
     /// Polylines over a shared scale, with red dots at the marked points and the first and last

@@ -82,7 +82,10 @@ struct BacktestCommandTests {
         let summary = try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99,
                                                   horizon: "1d", window: 200, lambda: 0.94)
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("<polyline"))
-        #expect(html.components(separatedBy: "<circle").count - 1 == summary["exceptions"] as! Int)
+        // The main chart marks every exception; the crash-window charts after it repeat some.
+        let main = html.components(separatedBy: "<h2>Through the crash windows")[0]
+        #expect(main.components(separatedBy: "<circle").count - 1 == summary["exceptions"] as! Int)
+        #expect(html.contains("Acerbi–Székely Z2") && html.contains("<h3>2021-05-19</h3>"))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
     }
 
@@ -102,6 +105,58 @@ struct BacktestCommandTests {
             try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "student-t", confidence: 0.99, horizon: "1d",
                                         window: 250, lambda: 0.97, degrees: 2)
         }
+    }
+
+    /// The standard and portfolio models on a hand-checkable book, the anti-procyclicality tools
+    /// against the model they wrap, and the crash-window figures.
+    @Test func standardPortfolioAndTools() throws {
+        let text = Self.series(days: 900, seed: 31)
+        let prices = Self.files.file("tools_walk.csv", text)
+        let portfolio = Self.files.file("tools.json", #"{"positions": [{"symbol": "TOOLS", "quantity": "-3"}]}"#)
+        func run(_ model: String, apc: String = "none") throws -> BacktestCommand.Run {
+            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
+                                    window: 250, lambda: 0.94, apc: apc, standardRate: 0.05)
+        }
+        let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
+        // Period t's margin is set on the close at its start: forecasts start at period 250.
+        let standard = try run("standard")
+        for (index, margin) in standard.margins.enumerated().prefix(50) {
+            #expect(abs(margin - 0.05 * 3 * closes[250 + index]) <= 1e-9 * margin)
+        }
+        #expect(standard.summary["acerbiSzekelyZ2"] is NSNull && standard.summary["standardRate"] as? Double == 0.05)
+        // Portfolio: a short's worst grid move is the +16 % one (extended moves are weighted down).
+        let grid = ScenarioGrid.paradex()
+        let worstUp = grid.scenarios.map { $0.spotMove * $0.weight }.max()!
+        let portfolioRun = try run("portfolio")
+        #expect(abs(portfolioRun.margins[0] - 3 * closes[250] * worstUp) <= 1e-9 * portfolioRun.margins[0])
+        // The tools never lower the model's margin; the buffer is exactly 25 % on top.
+        let model = try run("fhs")
+        #expect(model.summary["acerbiSzekelyZ2"] is [String: Any])
+        let buffered = try run("fhs", apc: "buffer")
+        #expect(zip(buffered.margins, model.margins).allSatisfy { abs($0 - 1.25 * $1) <= 1e-9 * $0 })
+        for tool in ["stressed", "floor"] {
+            let held = try run("fhs", apc: tool)
+            #expect(zip(held.margins, model.margins).allSatisfy { $0 >= $1 * 0.75 - 1e-9 }, "\(tool)")
+            #expect(held.summary["apc"] as? String == tool)
+        }
+        #expect(zip(try run("fhs", apc: "floor").margins, model.margins).allSatisfy { $0 >= $1 - 1e-9 })
+        // 2020-01-01 + 900 days covers the 2021-05-19 window (forecasts from 2020-09-07).
+        let windows = model.summary["crashWindows"] as! [[String: Any]]
+        let may = try #require(windows.first { $0["window"] as? String == "2021-05-19" })
+        let times = model.times.map { $0 / 1_000_000_000 }
+        let window = CrashWindow.known[1]
+        let before = model.margins[times.lastIndex { $0 <= window.start }!]
+        let inside = times.indices.filter { times[$0] > window.start && times[$0] <= window.end }
+        #expect(inside.count == 5)
+        #expect(may["marginBefore"] as? Double == before)
+        #expect(may["peakMargin"] as? Double == inside.map { model.margins[$0] }.max())
+        #expect(error(try run("fhs", apc: "sometimes")).contains("--apc"))
+        #expect(error(try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "standard", confidence: 0.99,
+                                              horizon: "1d", window: 250, lambda: 0.94, standardRate: 0)).contains("--standard-rate"))
+    }
+
+    func error(_ body: @autoclosure () throws -> BacktestCommand.Run) -> String {
+        do { _ = try body(); return "" } catch let error as InputError { return error.description } catch { return "\(error)" }
     }
 
     @Test func gapsAreReportedNotBridged() throws {

@@ -16,12 +16,25 @@ public enum RollingBacktest {
         /// Seeded Monte Carlo: `draws` joint normal returns with the window's EWMA covariance,
         /// each fully revalued (e^r − 1), VaR of the simulated losses.
         case monteCarlo = "monte-carlo"
+        /// A venue's standard margin for linear positions: a fixed rate of gross notional (the
+        /// initial-margin rate; Deribit's linear perpetual starts at 2 %). Not risk-based.
+        case standard
+        /// Portfolio margin on a scenario grid (Deribit-style, `ScenarioGrid.paradex()`): per
+        /// underlying, the worst weighted loss of its exposure over the grid's spot moves;
+        /// summed across underlyings (no cross-underlying offset).
+        case portfolio
+
+        /// Whether the model forecasts an expected shortfall (the Z2 test needs one).
+        public var forecastsShortfall: Bool { self != .standard && self != .portfolio }
     }
 
     public struct Series: Sendable {
         /// Index of the first forecast period.
         public var start: Int
         public var margins: [Double]
+        /// The expected shortfall forecast beside each margin (equal to the margin for the
+        /// standard and portfolio models, which do not forecast one).
+        public var shortfalls: [Double] = []
         public var losses: [Double]
         public var exceptions: [Bool] { zip(losses, margins).map { $0 > $1 } }
     }
@@ -30,11 +43,13 @@ public enum RollingBacktest {
     /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
                            lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+                           standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(),
                            progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
         let periods = returns.count
         var margins: [Double] = []
+        var shortfalls: [Double] = []
         var losses: [Double] = []
         margins.reserveCapacity(periods - window)
         func loss(_ exposure: [Double], _ r: [Double]) -> Double {
@@ -42,16 +57,20 @@ public enum RollingBacktest {
             for a in 0..<assets { total -= exposure[a] * (Double.exp(r[a]) - 1) }
             return total
         }
-        let z = model == .studentT ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence).valueAtRisk
-                                   : RiskMeasures.normalQuantile(confidence)
+        let unit = model == .studentT ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence)
+                                      : RiskMeasures.normal(sigma: 1, confidence: confidence)
+        let z = unit.valueAtRisk
         for t in window..<periods {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 { progress(t - window, periods - window) }
             let history = returns[(t - window)..<t]
             let exposure = exposures[t]
             let margin: Double
+            var shortfall: Double? = nil
             switch model {
             case .historical:
-                margin = RiskMeasures.valueAtRisk(losses: history.map { loss(exposure, $0) }, confidence: confidence)
+                let scenarioLosses = history.map { loss(exposure, $0) }
+                margin = RiskMeasures.valueAtRisk(losses: scenarioLosses, confidence: confidence)
+                shortfall = RiskMeasures.expectedShortfall(losses: scenarioLosses, confidence: confidence)
             case .fhs:
                 // Per asset: EWMA over the window, seeded with the window's first-tenth variance.
                 var scenarios = Array(history)
@@ -62,12 +81,15 @@ public enum RollingBacktest {
                     let rescaled = FilteredHistoricalSimulation.scenarios(returns: series, lambda: lambda, seed: max(seed, 1e-12))
                     for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
                 }
-                margin = RiskMeasures.valueAtRisk(losses: scenarios.map { loss(exposure, $0) }, confidence: confidence)
+                let scenarioLosses = scenarios.map { loss(exposure, $0) }
+                margin = RiskMeasures.valueAtRisk(losses: scenarioLosses, confidence: confidence)
+                shortfall = RiskMeasures.expectedShortfall(losses: scenarioLosses, confidence: confidence)
             case .normal, .studentT:
                 let pnl = history.map { loss(exposure, $0) }
                 var variance = pnl.prefix(max(2, pnl.count / 10)).map { $0 * $0 }.reduce(0, +) / Double(max(2, pnl.count / 10))
                 for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
                 margin = z * variance.squareRoot()
+                shortfall = unit.expectedShortfall * variance.squareRoot()
             case .monteCarlo:
                 let factor = MonteCarloVaR.choleskyFactor(MonteCarloVaR.ewmaCovariance(Array(history), lambda: lambda))
                 // One stream per period, from the seed and the period: a period's margin does not
@@ -86,10 +108,22 @@ public enum RollingBacktest {
                     simulated[index] = loss(exposure, scenario)
                 }
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
+                shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
+            case .standard:
+                margin = standardRate * exposure.reduce(0) { $0 + abs($1) }
+            case .portfolio:
+                var total = 0.0
+                for a in 0..<assets {
+                    var worst = 0.0
+                    for scenario in grid.scenarios { worst = max(worst, -exposure[a] * scenario.spotMove * scenario.weight) }
+                    total += worst
+                }
+                margin = total
             }
             margins.append(max(0, margin))
+            shortfalls.append(max(0, shortfall ?? margin))
             losses.append(loss(exposure, returns[t]))
         }
-        return Series(start: window, margins: margins, losses: losses)
+        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses)
     }
 }
