@@ -160,6 +160,43 @@ import Testing
         #expect(hedged.initial < hedgedStandard.initial)
     }
 
+    /// A short call under water after a rally is liquidated through the option market, under
+    /// either margin model: the first underlying move that makes the account liquidatable is
+    /// found by stepping the perpetual up; the step closes (part of) the short at the option's
+    /// mark (no impact configured), with no fund draw that early; the account's short shrinks
+    /// by exactly the step; the buyer's long is untouched (the liquidation trades with the book);
+    /// and every event is audited for conservation by the harness.
+    @Test(arguments: [AccountMarginModel.standard, .portfolio])
+    func aShortOptionUnderMaintenanceIsLiquidated(model: AccountMarginModel) throws {
+        var (harness, _) = Self.venue()
+        harness.ok(.configureLiquidation(market: Self.call, LiquidationParameters(
+            depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: rate("0.005"), clearanceFeeRate: rate("0"),
+            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0)))
+        _ = Self.trade(&harness, size: "2")
+        harness.ok(.setMarginModel(account: AccountID(2), model))
+        harness.rejects(.liquidate(account: AccountID(2), market: Self.call), .notLiquidatable)
+        var underlying = 50_000
+        var step: LiquidationStep?
+        while step == nil && underlying < 120_000 {
+            underlying += 1_000
+            harness.ok(.setMarkPrice(market: Self.perp, mark: Price(String(underlying))!, index: nil))
+            let outcome = harness.run(.liquidate(account: AccountID(2), market: Self.call))
+            if outcome.rejection == nil { step = LiquidationStepTests.step(outcome.events) }
+            else { #expect(outcome.rejection?.code == .notLiquidatable, "\(String(describing: outcome.rejection))") }
+        }
+        let done = try #require(step, "no underlying up to 120,000 made the short call liquidatable (\(model))")
+        #expect(underlying > 50_000 && underlying < 100_000, "liquidatable only at \(underlying)")
+        let mark = harness.engine.market(Self.call)!.mark
+        print("option liquidation (\(model)): liquidatable at underlying \(underlying), closed \(done.quantity) atoms of 2 calls at \(mark)")
+        #expect(done.market == Self.call && done.marketPrice.atoms == mark && done.fundDraw == 0 && done.uncovered == 0)
+        #expect(done.quantity > 0 && done.quantity <= Quantity("2")!.atoms)
+        let short = harness.engine.account(AccountID(2))!.positions.first { $0.market == Self.call }?.size ?? 0
+        #expect(short == -Quantity("2")!.atoms + done.quantity)
+        #expect(done.closesPosition == (short == 0))
+        #expect(harness.engine.account(AccountID(1))!.positions.first { $0.market == Self.call }?.size == Quantity("2")!.atoms)
+        #expect(harness.engine.asset(Harness.usdt)!.insuranceFund == done.penalty)
+    }
+
     @Test func theSameInputsGiveTheSameDigest() {
         var (a, _) = Self.venue()
         var (b, _) = Self.venue()
