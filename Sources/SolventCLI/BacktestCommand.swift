@@ -125,24 +125,53 @@ public struct BacktestCommand: ParsableCommand {
         // The portfolio.
         guard let data = FileManager.default.contents(atPath: portfolioPath) else { throw InputError(portfolioPath, "cannot read the file") }
         let root = try JSONNode.parse(data).object(allowed: ["positions"])
-        var positions: [(symbol: String, quantity: Double)] = []
+        // Linear positions (quantity of the underlying) and option legs, over the distinct
+        // underlyings in the order the file names them.
+        var symbols: [String] = []
+        var linear: [(asset: Int, quantity: Double)] = []
+        var legs: [RollingBacktest.OptionLeg] = []
         for node in try root["positions"]?.array() ?? [] {
-            let fields = try node.object(allowed: ["symbol", "quantity"])
-            guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(portfolioPath): \(node.path).symbol", "required") }
+            let fields = try node.object(allowed: ["symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility"])
+            let at = "\(portfolioPath): \(node.path)"
+            guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(at).symbol", "required") }
             guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite else {
-                throw InputError("\(portfolioPath): \(node.path).quantity", "expected a number")
+                throw InputError("\(at).quantity", "expected a number")
             }
             guard series.contains(where: { $0.symbol == symbol }) else {
-                throw InputError("\(portfolioPath): \(node.path).symbol", "no prices for \(symbol): give --prices \(symbol)=FILE.csv")
+                throw InputError("\(at).symbol", "no prices for \(symbol): give --prices \(symbol)=FILE.csv")
             }
-            positions.append((symbol, quantity))
+            if !symbols.contains(symbol) { symbols.append(symbol) }
+            let asset = symbols.firstIndex(of: symbol)!
+            func number(_ key: String) throws -> Double? {
+                guard let text = try fields[key]?.decimalText() else { return nil }
+                guard let value = Double(text), value.isFinite else { throw InputError("\(at).\(key)", "expected a number") }
+                return value
+            }
+            guard let optionText = try fields["option"]?.string() else {
+                for key in ["moneyness", "days", "deltaHedged", "volatility"] where fields[key] != nil {
+                    throw InputError("\(at).\(key)", "only for an option position (add \"option\": \"call\" or \"put\")")
+                }
+                linear.append((asset, quantity))
+                continue
+            }
+            guard let right = OptionRight(rawValue: optionText) else { throw InputError("\(at).option", "expected call or put, got \(optionText)") }
+            let moneyness = try number("moneyness") ?? 1
+            guard moneyness > 0 && moneyness <= 10 else { throw InputError("\(at).moneyness", "expected strike / spot above 0 and at most 10") }
+            let days = try number("days") ?? 30
+            guard days >= 1 && days <= 730 else { throw InputError("\(at).days", "expected 1 to 730 days to expiry") }
+            let volatility = try number("volatility")
+            if let volatility, !(volatility > 0 && volatility <= 5) { throw InputError("\(at).volatility", "expected an annual volatility above 0 and at most 5") }
+            let hedged = try fields["deltaHedged"]?.bool() ?? false
+            guard days * 86_400 > Double(horizonSeconds) else { throw InputError("\(at).days", "the option must outlive the horizon \(horizon)") }
+            legs.append(.init(asset: asset, right: right, moneyness: moneyness, days: days, quantity: quantity, deltaHedged: hedged,
+                              volatility: volatility))
         }
-        guard !positions.isEmpty else { throw InputError(portfolioPath, "expected at least one position") }
+        guard !symbols.isEmpty else { throw InputError(portfolioPath, "expected at least one position") }
         // Closes sampled one horizon apart on the timestamps every series has.
         let step = horizonSeconds * 1_000_000_000
         var closes: [[Int64: Double]] = []
-        for position in positions {
-            let bars = series.first { $0.symbol == position.symbol }!.bars
+        for symbol in symbols {
+            let bars = series.first { $0.symbol == symbol }!.bars
             var byTime: [Int64: Double] = [:]
             for bar in bars where bar.time.nanoseconds % step == 0 { byTime[bar.time.nanoseconds] = Double(bar.close.atoms) / 1e8 }
             closes.append(byTime)
@@ -150,6 +179,7 @@ public struct BacktestCommand: ParsableCommand {
         let times = closes.dropFirst().reduce(Set(closes[0].keys)) { $0.intersection($1.keys) }.sorted()
         var returns: [[Double]] = []
         var exposures: [[Double]] = []
+        var spots: [[Double]] = []
         var periodEnds: [Int64] = []
         var gaps: [[String: String]] = []
         for (previous, next) in zip(times, times.dropFirst()) {
@@ -158,7 +188,11 @@ public struct BacktestCommand: ParsableCommand {
                 continue
             }
             returns.append(closes.map { Double.log($0[next]! / $0[previous]!) })
-            exposures.append(zip(positions, closes).map { $0.quantity * $1[previous]! })
+            let spot = closes.map { $0[previous]! }
+            var exposure = [Double](repeating: 0, count: symbols.count)
+            for position in linear { exposure[position.asset] += position.quantity * spot[position.asset] }
+            exposures.append(exposure)
+            spots.append(spot)
             periodEnds.append(next)
         }
         guard returns.count > window else {
@@ -166,6 +200,8 @@ public struct BacktestCommand: ParsableCommand {
         }
         let result = RollingBacktest.run(returns: returns, exposures: exposures, model: model, window: window, confidence: confidence,
                                          lambda: lambda, degrees: degrees, draws: draws, seed: seed, standardRate: standardRate,
+                                         options: legs.isEmpty ? nil : .init(legs: legs, spots: spots,
+                                                                             periodsPerYear: 365 * 86_400 / Double(horizonSeconds)),
                                          progress: progress)
         // The margin held: the model's, with the anti-procyclicality tool on top.
         let margins = RollingBacktest.apply(tool, to: result, returns: returns, exposures: exposures, confidence: confidence,
@@ -210,7 +246,7 @@ public struct BacktestCommand: ParsableCommand {
             "peakMargin": margins.max() ?? 0, "gaps": gaps, "crashWindows": windows,
         ]
         return Run(summary: summary, times: forecastTimes,
-                   values: exposures[result.start...].map { $0.reduce(0, +) }, margins: margins, losses: result.losses,
+                   values: zip(exposures[result.start...], result.optionValues).map { $0.reduce(0, +) + $1 }, margins: margins, losses: result.losses,
                    crashWindows: windowSlices)
     }
 

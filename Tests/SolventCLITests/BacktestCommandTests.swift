@@ -155,6 +155,69 @@ struct BacktestCommandTests {
                                               horizon: "1d", window: 250, lambda: 0.94, standardRate: 0)).contains("--standard-rate"))
     }
 
+    /// Options in the backtested book: the realised loss of a constant-maturity call is its
+    /// Black-Scholes revaluation over the day (checked against the pricer directly from the
+    /// file's closes), the delta hedge cuts the loss of small moves, the standard model is
+    /// Deribit's formula and the portfolio model the grid's worst loss; bad fields are named.
+    @Test func optionBooks() throws {
+        let text = Self.series(days: 700, seed: 41)
+        let prices = Self.files.file("option_walk.csv", text)
+        let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
+        func book(_ legs: String) -> String { Self.files.file("book\(legs.hashValue).json", #"{"positions": [\#(legs)]}"#) }
+        func run(_ path: String, _ model: String) throws -> BacktestCommand.Run {
+            try BacktestCommand.run(prices: [prices], portfolioPath: path, model: model, confidence: 0.99, horizon: "1d", window: 250,
+                                    lambda: 0.94)
+        }
+        let call = book(#"{"symbol": "OPTION", "option": "call", "moneyness": "1.1", "days": 30, "quantity": "-2", "volatility": "0.6"}"#)
+        let historical = try run(call, "historical")
+        for index in [0, 17, 300] {
+            let (s0, s1) = (closes[250 + index], closes[251 + index])
+            func value(_ spot: Double, _ days: Double) -> Double {
+                BlackScholes.price(EuropeanOption(right: .call, spot: spot, strike: 1.1 * s0, years: days / 365, volatility: 0.6))
+            }
+            let expected = 2 * (value(s1, 29) - value(s0, 30))
+            #expect(abs(historical.losses[index] - expected) <= 1e-9 * max(1, abs(expected)), "period \(index)")
+            #expect(abs(historical.values[index] + 2 * value(s0, 30)) <= 1e-9 * value(s0, 30))
+        }
+        // Standard: Deribit's short-call initial margin, in money.
+        let standard = try run(call, "standard")
+        let s0 = closes[250]
+        let premium = BlackScholes.price(EuropeanOption(right: .call, spot: s0, strike: 1.1 * s0, years: 30.0 / 365, volatility: 0.6))
+        let deribit = (max(0.15 - 0.1, 0.10) * s0 + premium) * 2
+        #expect(abs(standard.margins[0] - deribit) <= 1e-9 * deribit)
+        // Portfolio: the grid's worst weighted loss, fully revalued with the shocked volatility.
+        let grid = ScenarioGrid.paradex()
+        let worst = grid.scenarios.map { scenario -> Double in
+            let shocked = grid.shockedVolatility(0.6, shock: scenario.volatilityShock, days: 30)
+            let moved = BlackScholes.price(EuropeanOption(right: .call, spot: s0 * (1 + scenario.spotMove), strike: 1.1 * s0,
+                                                          years: 30.0 / 365, volatility: shocked))
+            return 2 * (moved - premium) * scenario.weight
+        }.max()!
+        #expect(abs(try run(call, "portfolio").margins[0] - max(0, worst)) <= 1e-9 * worst)
+        // The hedge: a delta-hedged short call loses far less on the day than the naked one;
+        // a linear position beside it adds its own P&L.
+        let naked = book(#"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1"}"#)
+        let hedged = book(#"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1", "deltaHedged": true}"#)
+        let (a, b) = (try run(naked, "fhs"), try run(hedged, "fhs"))
+        let nakedTotal = a.losses.map(abs).reduce(0, +), hedgedTotal = b.losses.map(abs).reduce(0, +)
+        #expect(hedgedTotal < 0.5 * nakedTotal, "hedged \(hedgedTotal) vs naked \(nakedTotal)")
+        let mixed = try run(book(#"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1", "deltaHedged": true}, {"symbol": "OPTION", "quantity": "0.5"}"#), "fhs")
+        for index in [0, 99] {
+            let linear = -0.5 * (closes[251 + index] - closes[250 + index])
+            #expect(abs(mixed.losses[index] - b.losses[index] - linear) <= 1e-9 * max(1, abs(linear)))
+        }
+        #expect((b.summary["observations"] as! Int) == 699 - 250)
+        // Bad fields are named.
+        for (legs, expected) in [(#"{"symbol": "OPTION", "option": "straddle", "quantity": "1"}"#, "option"),
+                                 (#"{"symbol": "OPTION", "option": "put", "moneyness": "0", "quantity": "1"}"#, "moneyness"),
+                                 (#"{"symbol": "OPTION", "option": "put", "days": 0, "quantity": "1"}"#, "days"),
+                                 (#"{"symbol": "OPTION", "option": "put", "volatility": "-1", "quantity": "1"}"#, "volatility"),
+                                 (#"{"symbol": "OPTION", "days": 30, "quantity": "1"}"#, "only for an option")] {
+            let message = error(try run(book(legs), "fhs"))
+            #expect(message.contains(expected), "\(legs): \(message)")
+        }
+    }
+
     func error(_ body: @autoclosure () throws -> BacktestCommand.Run) -> String {
         do { _ = try body(); return "" } catch let error as InputError { return error.description } catch { return "\(error)" }
     }

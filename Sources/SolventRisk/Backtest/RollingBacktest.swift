@@ -28,6 +28,63 @@ public enum RollingBacktest {
         public var forecastsShortfall: Bool { self != .standard && self != .portfolio }
     }
 
+    /// A constant-maturity European option held through the backtest: at the start of every
+    /// period it is (re)struck at `moneyness` × spot with `days` to expiry, priced by
+    /// Black-Scholes (no rates) at `volatility` or, when nil, the underlying's EWMA volatility
+    /// (λ as for the models, annualised) at that time; over the period it is revalued at the
+    /// moved spot with the horizon's time decay and the same volatility (sticky: no vega P&L).
+    /// `deltaHedged` adds −quantity × delta of the underlying, rebalanced every period.
+    public struct OptionLeg: Sendable {
+        public var asset: Int
+        public var right: OptionRight
+        public var moneyness: Double
+        public var days: Double
+        /// Contracts on one unit of the underlying; negative is short.
+        public var quantity: Double
+        public var deltaHedged: Bool
+        public var volatility: Double?
+
+        public init(asset: Int, right: OptionRight, moneyness: Double, days: Double, quantity: Double, deltaHedged: Bool = false,
+                    volatility: Double? = nil) {
+            (self.asset, self.right, self.moneyness, self.days, self.quantity, self.deltaHedged, self.volatility) =
+                (asset, right, moneyness, days, quantity, deltaHedged, volatility)
+        }
+    }
+
+    /// Options in a backtested book: the legs, each asset's price at the start of every period,
+    /// and how long a period is.
+    public struct OptionBook: Sendable {
+        public var legs: [OptionLeg]
+        /// `spots[t][a]`: asset a's price at the start of period t.
+        public var spots: [[Double]]
+        public var periodsPerYear: Double
+
+        public init(legs: [OptionLeg], spots: [[Double]], periodsPerYear: Double) {
+            (self.legs, self.spots, self.periodsPerYear) = (legs, spots, periodsPerYear)
+        }
+    }
+
+    /// A leg as struck at the start of one period.
+    struct StruckLeg {
+        var leg: OptionLeg
+        var spot: Double
+        var strike: Double
+        var volatility: Double
+        var value: Double
+        var delta: Double
+
+        func price(spot: Double, years: Double, volatility: Double) -> Double {
+            BlackScholes.price(EuropeanOption(right: leg.right, spot: spot, strike: strike, years: max(0, years), volatility: volatility))
+        }
+
+        /// The leg's loss (and its hedge's) when the underlying's log return is `r` over `elapsed` years.
+        func loss(_ r: Double, elapsed: Double) -> Double {
+            let moved = spot * Double.exp(r)
+            let change = price(spot: moved, years: leg.days / 365 - elapsed, volatility: volatility) - value
+            return -leg.quantity * change + (leg.deltaHedged ? leg.quantity * delta * (moved - spot) : 0)
+        }
+    }
+
     public struct Series: Sendable {
         /// Index of the first forecast period.
         public var start: Int
@@ -36,6 +93,9 @@ public enum RollingBacktest {
         /// standard and portfolio models, which do not forecast one).
         public var shortfalls: [Double] = []
         public var losses: [Double]
+        /// The option legs' value (and their hedges' notional) at the start of each forecast
+        /// period; zeros without options.
+        public var optionValues: [Double] = []
         public var exceptions: [Bool] { zip(losses, margins).map { $0 > $1 } }
     }
 
@@ -43,7 +103,7 @@ public enum RollingBacktest {
     /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
                            lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                           standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(),
+                           standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(), options: OptionBook? = nil,
                            progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
@@ -51,10 +111,37 @@ public enum RollingBacktest {
         var margins: [Double] = []
         var shortfalls: [Double] = []
         var losses: [Double] = []
+        var optionValues: [Double] = []
         margins.reserveCapacity(periods - window)
+        // Each option leg struck at the start of every period (EWMA volatility where none is given).
+        let elapsed = options.map { 1 / $0.periodsPerYear } ?? 0
+        var ewma = [[Double]](repeating: [Double](repeating: 0, count: assets), count: periods)
+        if let options {
+            for a in 0..<assets {
+                let seedCount = max(2, window / 10)
+                var variance = returns.prefix(seedCount).map { $0[a] * $0[a] }.reduce(0, +) / Double(seedCount)
+                for t in 0..<periods {
+                    ewma[t][a] = (variance * options.periodsPerYear).squareRoot()
+                    variance = lambda * variance + (1 - lambda) * returns[t][a] * returns[t][a]
+                }
+            }
+        }
+        func struck(_ t: Int) -> [StruckLeg] {
+            guard let options else { return [] }
+            return options.legs.map { leg in
+                let spot = options.spots[t][leg.asset]
+                let sigma = max(1e-4, leg.volatility ?? ewma[t][leg.asset])
+                let valuation = BlackScholes.valuation(EuropeanOption(right: leg.right, spot: spot, strike: leg.moneyness * spot,
+                                                                      years: leg.days / 365, volatility: sigma))
+                return StruckLeg(leg: leg, spot: spot, strike: leg.moneyness * spot, volatility: sigma, value: valuation.price,
+                                 delta: valuation.delta)
+            }
+        }
+        var legs: [StruckLeg] = []
         func loss(_ exposure: [Double], _ r: [Double]) -> Double {
             var total = 0.0
             for a in 0..<assets { total -= exposure[a] * (Double.exp(r[a]) - 1) }
+            for leg in legs { total += leg.loss(r[leg.leg.asset], elapsed: elapsed) }
             return total
         }
         let unit = model == .studentT ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence)
@@ -64,6 +151,8 @@ public enum RollingBacktest {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 { progress(t - window, periods - window) }
             let history = returns[(t - window)..<t]
             let exposure = exposures[t]
+            legs = struck(t)
+            optionValues.append(legs.reduce(0) { $0 + $1.leg.quantity * $1.value - ($1.leg.deltaHedged ? $1.leg.quantity * $1.delta * $1.spot : 0) })
             let margin: Double
             var shortfall: Double? = nil
             switch model {
@@ -110,12 +199,35 @@ public enum RollingBacktest {
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
             case .standard:
-                margin = standardRate * exposure.reduce(0) { $0 + abs($1) }
+                // Linear notional at the rate; options by Deribit's standard formulas (a long
+                // holds its premium, a short the initial margin), hedges as linear notional.
+                var total = standardRate * exposure.reduce(0) { $0 + abs($1) }
+                for leg in legs {
+                    if leg.leg.quantity > 0 {
+                        total += leg.leg.quantity * leg.value
+                    } else {
+                        total += leg.spot * StandardOptionMargin.requirement(right: leg.leg.right, quantity: leg.leg.quantity, forward: leg.spot,
+                                                                             strike: leg.strike, markInCoin: leg.value / leg.spot).initial
+                    }
+                    if leg.leg.deltaHedged { total += standardRate * abs(leg.leg.quantity * leg.delta) * leg.spot }
+                }
+                margin = total
             case .portfolio:
+                // Per underlying, the worst weighted loss over the grid: linear exposure and
+                // options fully revalued at the moved spot and shocked volatility, netted.
                 var total = 0.0
                 for a in 0..<assets {
                     var worst = 0.0
-                    for scenario in grid.scenarios { worst = max(worst, -exposure[a] * scenario.spotMove * scenario.weight) }
+                    for scenario in grid.scenarios {
+                        var scenarioLoss = -exposure[a] * scenario.spotMove
+                        for leg in legs where leg.leg.asset == a {
+                            let moved = leg.spot * (1 + scenario.spotMove)
+                            let shocked = grid.shockedVolatility(leg.volatility, shock: scenario.volatilityShock, days: leg.leg.days)
+                            scenarioLoss -= leg.leg.quantity * (leg.price(spot: moved, years: leg.leg.days / 365, volatility: shocked) - leg.value)
+                            if leg.leg.deltaHedged { scenarioLoss += leg.leg.quantity * leg.delta * (moved - leg.spot) }
+                        }
+                        worst = max(worst, scenarioLoss * scenario.weight)
+                    }
                     total += worst
                 }
                 margin = total
@@ -124,6 +236,6 @@ public enum RollingBacktest {
             shortfalls.append(max(0, shortfall ?? margin))
             losses.append(loss(exposure, returns[t]))
         }
-        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses)
+        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues)
     }
 }
