@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The README's backtest study: every model (and FHS under each anti-procyclicality tool) on a
-long and a short perpetual of BTC and ETH, one day, 99 %, window 250, over ../shared/data.
+long and a short perpetual and a delta-hedged short straddle of BTC and ETH, one day, 99 %, window 250, over ../shared/data.
   Scripts/backtest-study.py [path/to/solvent]      (default .build/debug/solvent)
 Prints a Markdown table; the commands it runs are printed to standard error."""
 import json, os, subprocess, sys, tempfile
@@ -18,6 +18,13 @@ for symbol, file in [("BTCUSDT", "btcusdt_binance_perp_1h.csv"), ("ETHUSDT", "et
         with open(path, "w") as f:
             json.dump({"positions": [{"symbol": symbol, "quantity": quantity}]}, f)
         books.append((f"{symbol[:3]} {side}", os.path.join(data, file), path))
+    # A delta-hedged short straddle: one 30-day at-the-money call and put sold, each hedged
+    # with the underlying every day, priced at the underlying's EWMA volatility.
+    path = os.path.join(folder, f"{symbol}-straddle.json")
+    with open(path, "w") as f:
+        json.dump({"positions": [{"symbol": symbol, "option": right, "moneyness": "1", "days": 30, "quantity": "-1",
+                                  "deltaHedged": True} for right in ("call", "put")]}, f)
+    books.append((f"{symbol[:3]} Δ-hedged short straddle", os.path.join(data, file), path))
 runs = [(m, "none") for m in ["historical", "fhs", "normal", "student-t", "standard", "portfolio"]] + \
        [("fhs", t) for t in ["buffer", "stressed", "floor"]]
 

@@ -202,11 +202,10 @@ public struct BacktestCommand: ParsableCommand {
                                          lambda: lambda, degrees: degrees, draws: draws, seed: seed, standardRate: standardRate,
                                          options: legs.isEmpty ? nil : .init(legs: legs, spots: spots,
                                                                              periodsPerYear: 365 * 86_400 / Double(horizonSeconds)),
-                                         progress: progress)
+                                         tool: tool, floorLookback: Int(10 * 365 * 86_400 / horizonSeconds), progress: progress)
         // The margin held: the model's, with the anti-procyclicality tool on top.
-        let margins = RollingBacktest.apply(tool, to: result, returns: returns, exposures: exposures, confidence: confidence,
-                                            lookback: Int(10 * 365 * 86_400 / horizonSeconds))
-        let exceptions = zip(result.losses, margins).map { $0 > $1 }
+        let margins = result.held
+        let exceptions = result.exceptions
         let rate = 1 - confidence
         let tests = CoverageTests.conditionalCoverage(exceptions, expectedRate: rate)
         func test(_ value: TestResult) -> [String: Any] {

@@ -201,6 +201,14 @@ struct BacktestCommandTests {
         let (a, b) = (try run(naked, "fhs"), try run(hedged, "fhs"))
         let nakedTotal = a.losses.map(abs).reduce(0, +), hedgedTotal = b.losses.map(abs).reduce(0, +)
         #expect(hedgedTotal < 0.5 * nakedTotal, "hedged \(hedgedTotal) vs naked \(nakedTotal)")
+        // The tools see the whole book: on an option-only book (no linear exposure) the floor
+        // and the stressed period still add margin.
+        for tool in ["floor", "stressed"] {
+            let toolRun = try BacktestCommand.run(prices: [prices], portfolioPath: hedged, model: "fhs", confidence: 0.99, horizon: "1d",
+                                                  window: 250, lambda: 0.94, apc: tool)
+            #expect(zip(toolRun.margins, b.margins).allSatisfy { $0 >= 0.75 * $1 - 1e-9 }, "\(tool)")
+            #expect(toolRun.margins.reduce(0, +) > 0.9 * b.margins.reduce(0, +), "\(tool)")
+        }
         let mixed = try run(book(#"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1", "deltaHedged": true}, {"symbol": "OPTION", "quantity": "0.5"}"#), "fhs")
         for index in [0, 99] {
             let linear = -0.5 * (closes[251 + index] - closes[250 + index])

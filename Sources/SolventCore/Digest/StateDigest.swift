@@ -11,7 +11,7 @@ import Crypto
 /// option terms, smiles and account margin models); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
-    public static let digestFormat: UInt32 = 4
+    public static let digestFormat: UInt32 = 5
 
     /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
     ///   business state before and after a rejected input (which consumes a sequence number only).
@@ -60,6 +60,15 @@ extension Engine {
                       portfolioMargin.maintenanceFactor.atoms] {
             encoder.write(value)
         }
+        encoder.write(varMargin.series.count)
+        for entry in varMargin.series {
+            encoder.write(Int64(entry.market.rawValue))
+            encoder.write(entry.moves.count)
+            for move in entry.moves { encoder.write(move.atoms) }
+        }
+        encoder.write(varMargin.confidence.atoms)
+        encoder.write(varMargin.measure.rawValue)
+        encoder.write(varMargin.maintenanceFactor.atoms)
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
         for id in remembered { encoder.write(id.rawValue) }

@@ -61,6 +61,8 @@ public enum Command: Hashable, Sendable, Codable {
     case setMarginModel(account: AccountID, AccountMarginModel)
     /// Sets the scenarios and maintenance factor of the portfolio margin model.
     case configurePortfolioMargin(PortfolioMarginRules)
+    /// Publishes the historical-VaR model's joint scenario set and parameters (issue #6).
+    case configureVaRMargin(VaRMarginRules)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

@@ -113,6 +113,8 @@ extension Engine {
             refreshScanRows(accountIndex: index)
         case .portfolioMarginConfigured(let rules):
             portfolioMargin = rules
+        case .varMarginConfigured(let rules):
+            varMargin = rules
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .auctionStarted(let auction, let payment):

@@ -122,7 +122,7 @@ extension Engine {
         var assetInitial: Int64 = 0
         var assetMaintenance: Int64 = 0
         // Portfolio model: requirements come from the scenarios over all these positions at once.
-        let portfolio = account.marginModel == .portfolio
+        let portfolio = account.marginModel != .standard
         var netted: [Position] = []
         func add(_ position: Position) -> RiskError? {
             guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else { return nil }
@@ -147,7 +147,9 @@ extension Engine {
         if let position = change?.position, let error = add(position) { return error }
         if portfolio && !netted.isEmpty {
             netted.sort { $0.marketIndex < $1.marketIndex }
-            switch portfolioRequirements(netted, override: override, now: now) {
+            let requirements = account.marginModel == .portfolio ? portfolioRequirements(netted, override: override, now: now)
+                                                                 : varRequirements(netted, override: override, now: now)
+            switch requirements {
             case .failure(let error): return error
             case .success(let requirements): (assetInitial, assetMaintenance) = requirements
             }

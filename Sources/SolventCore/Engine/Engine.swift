@@ -40,6 +40,8 @@ public struct Engine: Sendable, Codable {
     /// `portfolioMargin` in the risk layer's form, converted once per configuration rather than
     /// on every margin check of a portfolio account (derived: outside the digest).
     var portfolioGrid = PortfolioMarginRules.deribitStyle.grid
+    /// The historical-VaR model's scenario set and parameters (empty until configured).
+    public internal(set) var varMargin = VaRMarginRules.unconfigured
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -128,6 +130,7 @@ public struct Engine: Sendable, Codable {
         case .setVolatilitySmile(let underlying, let smile): return planSetVolatilitySmile(underlying, smile)
         case .setMarginModel(let account, let model): return planSetMarginModel(account, model)
         case .configurePortfolioMargin(let rules): return planConfigurePortfolioMargin(rules)
+        case .configureVaRMargin(let rules): return planConfigureVaRMargin(rules)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

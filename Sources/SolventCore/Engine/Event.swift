@@ -43,6 +43,7 @@ public enum Event: Hashable, Sendable, Codable {
     indirect case volatilitySmileSet(underlying: MarketID, VolatilitySmile)
     case marginModelSet(account: AccountID, AccountMarginModel)
     indirect case portfolioMarginConfigured(PortfolioMarginRules)
+    indirect case varMarginConfigured(VaRMarginRules)
     /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
     indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)

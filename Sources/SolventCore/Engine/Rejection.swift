@@ -75,6 +75,8 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
             return Rejection(.priceStale, field: field, "the index price of asset \(asset) is stale; send a fresh price")
         case .overflow:
             return Rejection(.notionalOverflow, field: field, "the amounts involved exceed 64-bit fixed point")
+        case .scenariosMissing(let market):
+            return Rejection(.priceMissing, field: field, "the historical-VaR scenario set has no series for market \(market) (configureVaRMargin)")
         }
     }
 }

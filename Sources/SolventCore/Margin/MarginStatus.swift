@@ -68,6 +68,8 @@ public enum RiskError: Error, Hashable, Sendable, Codable {
     case indexMissing(AssetID)
     case indexStale(AssetID)
     case overflow
+    /// A VaR-margined position whose underlying has no series in the scenario set.
+    case scenariosMissing(MarketID)
 }
 
 /// One position's figures, in settlement-asset atoms.

@@ -9,6 +9,9 @@ public enum AccountMarginModel: String, Hashable, Sendable, Codable, CaseIterabl
     /// engine's scenario grid: initial margin is the worst weighted scenario loss, maintenance a
     /// fixed fraction of it; underlyings add up (`PortfolioMarginRules`).
     case portfolio
+    /// Historical VaR (or ES) of all the pool's positions together over the venue's joint
+    /// scenario set (`VaRMarginRules`); maintenance a fixed fraction of it.
+    case historicalVaR = "historical-var"
 }
 
 /// The portfolio margin model's scenarios (ccp-models.md §4): each moves the underlying by

@@ -22,6 +22,9 @@ public enum Limits {
     public static let priceSearchSteps = 128
     /// Scenarios of the portfolio margin model.
     public static let portfolioScenarios = 256
+    /// Underlyings and scenarios of the historical-VaR margin model's scenario set.
+    public static let varSeries = 64
+    public static let varScenarios = 5_000
     /// Option markets on one underlying.
     public static let optionsPerUnderlying = 512
     /// Strikes of one published volatility smile.

@@ -9,55 +9,13 @@ public enum AntiProcyclicalTool: String, CaseIterable, Sendable {
     /// draw it down in stress; a backtest that never does is the conservative reading).
     case buffer
     /// (b) 25 % weight on stressed-period margin: 0.75 × model + 0.25 × stressed, where the
-    /// stressed margin is today's gross exposure at the highest margin rate (margin per unit
-    /// of gross exposure) the model has set so far — the stressed period is the one in which
-    /// the model asked most.
+    /// stressed margin is historical VaR of today's book over the stressed period: the window
+    /// of past returns (as long as the model's) with the largest realised variance so far.
     case stressed
-    /// (c) A floor: at least historical VaR over a ten-year lookback (or all the history there
-    /// is before the period, when shorter) on today's exposures.
+    /// (c) A floor: at least historical VaR of today's book over a ten-year lookback (or all
+    /// the history there is before the period, when shorter); recomputed at most about 2,500
+    /// times per run (every period on daily data) and held in between.
     case floor
-}
-
-extension RollingBacktest {
-    /// The margin held under `tool`, one per forecast of `series` (which came from `returns`
-    /// and `exposures` as given to `run`). `lookback` is ten years in periods. The floor's
-    /// VaR is recomputed at most about 2,500 times over the run (every period on daily data);
-    /// between recomputations it scales with gross exposure.
-    public static func apply(_ tool: AntiProcyclicalTool, to series: Series, returns: [[Double]], exposures: [[Double]],
-                             confidence: Double, lookback: Int) -> [Double] {
-        let margins = series.margins
-        func gross(_ t: Int) -> Double { exposures[t].reduce(0) { $0 + abs($1) } }
-        switch tool {
-        case .none:
-            return margins
-        case .buffer:
-            return margins.map { $0 * 1.25 }
-        case .stressed:
-            var worstRate = 0.0
-            return margins.enumerated().map { index, margin in
-                let exposure = gross(series.start + index)
-                if exposure > 0 { worstRate = max(worstRate, margin / exposure) }
-                return 0.75 * margin + 0.25 * worstRate * exposure
-            }
-        case .floor:
-            let stride = max(1, margins.count / 2_500)
-            var floorRate = 0.0
-            return margins.enumerated().map { index, margin in
-                let t = series.start + index
-                let exposure = exposures[t]
-                if index % stride == 0 {
-                    let losses = returns[max(0, t - lookback)..<t].map { r in
-                        var total = 0.0
-                        for a in exposure.indices { total -= exposure[a] * (Double.exp(r[a]) - 1) }
-                        return total
-                    }
-                    let value = max(0, RiskMeasures.valueAtRisk(losses: losses, confidence: confidence))
-                    floorRate = gross(t) > 0 ? value / gross(t) : 0
-                }
-                return max(margin, floorRate * gross(t))
-            }
-        }
-    }
 }
 
 /// The crash windows of ../shared/data (its README: five days around each crash), for the

@@ -96,7 +96,9 @@ public enum RollingBacktest {
         /// The option legs' value (and their hedges' notional) at the start of each forecast
         /// period; zeros without options.
         public var optionValues: [Double] = []
-        public var exceptions: [Bool] { zip(losses, margins).map { $0 > $1 } }
+        /// The margin held: `margins` under the anti-procyclicality tool of the run.
+        public var held: [Double] = []
+        public var exceptions: [Bool] { zip(losses, held.isEmpty ? margins : held).map { $0 > $1 } }
     }
 
     /// `returns[t][a]`: log return of asset a over period t; `exposures[t][a]`: the money held in
@@ -104,6 +106,7 @@ public enum RollingBacktest {
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
                            lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
                            standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(), options: OptionBook? = nil,
+                           tool: AntiProcyclicalTool = .none, floorLookback: Int = 3_650,
                            progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
@@ -112,6 +115,16 @@ public enum RollingBacktest {
         var shortfalls: [Double] = []
         var losses: [Double] = []
         var optionValues: [Double] = []
+        var held: [Double] = []
+        // The stressed period (for `.stressed`): the window of past returns with the largest
+        // realised variance (summed over assets) seen so far, tracked as the window rolls.
+        func squares(_ t: Int) -> Double { returns[t].reduce(0) { $0 + $1 * $1 } }
+        var stressedStart = 0, rollingStart = 0
+        var stressedVariance = (0..<window).reduce(0) { $0 + squares($1) }
+        var rollingVariance = stressedVariance
+        // The floor (for `.floor`): recomputed at most about 2,500 times per run, held between.
+        let floorStride = max(1, (periods - window) / 2_500)
+        var floorMargin = 0.0
         margins.reserveCapacity(periods - window)
         // Each option leg struck at the start of every period (EWMA volatility where none is given).
         let elapsed = options.map { 1 / $0.periodsPerYear } ?? 0
@@ -233,9 +246,30 @@ public enum RollingBacktest {
                 margin = total
             }
             margins.append(max(0, margin))
+            // The margin held under the anti-procyclicality tool, on the whole book (options
+            // included) through the same loss function.
+            switch tool {
+            case .none: held.append(max(0, margin))
+            case .buffer: held.append(max(0, margin) * 1.25)
+            case .stressed:
+                while rollingStart < t - window {
+                    rollingVariance += squares(rollingStart + window) - squares(rollingStart)
+                    rollingStart += 1
+                    if rollingVariance > stressedVariance { (stressedStart, stressedVariance) = (rollingStart, rollingVariance) }
+                }
+                let stressed = RiskMeasures.valueAtRisk(losses: returns[stressedStart..<(stressedStart + window)].map { loss(exposure, $0) },
+                                                        confidence: confidence)
+                held.append(max(0, 0.75 * max(0, margin) + 0.25 * max(0, stressed)))
+            case .floor:
+                if (t - window) % floorStride == 0 {
+                    floorMargin = RiskMeasures.valueAtRisk(losses: returns[max(0, t - floorLookback)..<t].map { loss(exposure, $0) },
+                                                           confidence: confidence)
+                }
+                held.append(max(0, margin, floorMargin))
+            }
             shortfalls.append(max(0, shortfall ?? margin))
             losses.append(loss(exposure, returns[t]))
         }
-        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues)
+        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues, held: held)
     }
 }
