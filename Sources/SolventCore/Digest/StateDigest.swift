@@ -69,6 +69,13 @@ extension Engine {
         encoder.write(varMargin.confidence.atoms)
         encoder.write(varMargin.measure.rawValue)
         encoder.write(varMargin.maintenanceFactor.atoms)
+        for value in [spanMargin.priceScanRange.atoms, spanMargin.volatilityScanRange.atoms, spanMargin.extremeMove.atoms,
+                      spanMargin.coveredFraction.atoms, spanMargin.lookaheadDays, spanMargin.shortOptionMinimum.atoms,
+                      spanMargin.maintenanceFactor.atoms, greeksMargin.deltaMove.atoms, greeksMargin.gammaMove.atoms,
+                      greeksMargin.volatilityShock.atoms, greeksMargin.maintenanceFactor.atoms] {
+            encoder.write(value)
+        }
+        encoder.write(greeksMargin.vegaOffsetsAcrossExpiries)
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
         for id in remembered { encoder.write(id.rawValue) }

@@ -63,6 +63,9 @@ public enum Command: Hashable, Sendable, Codable {
     case configurePortfolioMargin(PortfolioMarginRules)
     /// Publishes the historical-VaR model's joint scenario set and parameters (issue #6).
     case configureVaRMargin(VaRMarginRules)
+    /// The SPAN-style and Greeks-based models' parameters (issue #5).
+    case configureSpanMargin(SpanMarginRules)
+    case configureGreeksMargin(GreeksMarginRules)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

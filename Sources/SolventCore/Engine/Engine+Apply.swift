@@ -115,6 +115,10 @@ extension Engine {
             portfolioMargin = rules
         case .varMarginConfigured(let rules):
             varMargin = rules
+        case .spanMarginConfigured(let rules):
+            spanMargin = rules
+        case .greeksMarginConfigured(let rules):
+            greeksMargin = rules
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .auctionStarted(let auction, let payment):

@@ -147,8 +147,13 @@ extension Engine {
         if let position = change?.position, let error = add(position) { return error }
         if portfolio && !netted.isEmpty {
             netted.sort { $0.marketIndex < $1.marketIndex }
-            let requirements = account.marginModel == .portfolio ? portfolioRequirements(netted, override: override, now: now)
-                                                                 : varRequirements(netted, override: override, now: now)
+            let requirements: Result<(initial: Int64, maintenance: Int64), RiskError>
+            switch account.marginModel {
+            case .standard, .portfolio: requirements = portfolioRequirements(netted, override: override, now: now)
+            case .historicalVaR: requirements = varRequirements(netted, override: override, now: now)
+            case .span: requirements = spanRequirements(netted, override: override, now: now)
+            case .greeks: requirements = greeksRequirements(netted, override: override, now: now)
+            }
             switch requirements {
             case .failure(let error): return error
             case .success(let requirements): (assetInitial, assetMaintenance) = requirements

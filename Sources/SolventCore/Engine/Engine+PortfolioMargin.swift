@@ -13,10 +13,50 @@ extension Engine {
     func portfolioRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        let grid = portfolioGrid
+        switch scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now) {
+        case .failure(let error): return .failure(error)
+        case .success(let risk): return Self.requirements(groups: risk.worst, factor: portfolioMargin.maintenanceFactor)
+        }
+    }
+
+    /// The SPAN-style model: per underlying, max(scan risk, short option minimum) over the 16
+    /// scenarios of `spanMargin` (`SpanMarginRules`).
+    func spanRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+        -> Result<(initial: Int64, maintenance: Int64), RiskError>
+    {
+        let rules = spanMargin
+        switch scenarioRisk(positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override, now: now) {
+        case .failure(let error): return .failure(error)
+        case .success(let risk):
+            let minimum = SpanMarginRules.double(rules.shortOptionMinimum)
+            return Self.requirements(groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, factor: rules.maintenanceFactor)
+        }
+    }
+
+    /// Σ over groups of each group's loss rounded up to atoms; maintenance = factor × initial, up.
+    static func requirements(groups: [Double], factor: Rate) -> Result<(initial: Int64, maintenance: Int64), RiskError> {
+        var initial: Int64 = 0
+        for value in groups {
+            let loss = max(0, value).rounded(.up)
+            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss)) else { return .failure(.overflow) }
+            initial = sum
+        }
+        guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else { return .failure(.overflow) }
+        return .success((initial, maintenance))
+    }
+
+    /// Per underlying group of these positions (in order of first appearance): the worst
+    /// weighted scenario loss on `grid` (each scenario also letting `lookaheadYears` pass for
+    /// options), and the short options' notional at the mark (|size| × the mark in the option's
+    /// premium currency, settlement atoms; the base of SPAN's short option minimum).
+    func scenarioRisk(_ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?)
+        -> Result<(worst: [Double], shortOptions: [Double]), RiskError>
+    {
         let count = grid.scenarios.count
         var underlyings: [Int32] = []
         var pnl: [Double] = []   // underlyings.count × count, group-major
+        var shortOptions: [Double] = []
+        let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
         for position in positions {
             let m = Int(position.marketIndex)
             let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
@@ -30,6 +70,7 @@ extension Engine {
                 group = underlyings.count
                 underlyings.append(u)
                 pnl.append(contentsOf: repeatElement(0, count: count))
+                shortOptions.append(0)
             }
             let valuation = markets[m].valuation
             let size = Double(position.size)
@@ -42,33 +83,35 @@ extension Engine {
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
                 for (s, scenario) in grid.scenarios.enumerated() {
                     let shocked = grid.shockedVolatility(volatility, shock: scenario.volatilityShock, days: years * 365)
-                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove), years: years,
-                                              volatility: shocked)
+                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove),
+                                              years: max(0, years - lookaheadYears), volatility: shocked)
                     pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
+                }
+                if size < 0 {
+                    shortOptions[group] += -size * valuation.screenFactor * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
                 }
             } else {
                 for (s, scenario) in grid.scenarios.enumerated() {
-                    let change: Double
-                    switch valuation.kind {
-                    case .linear: change = size * forward * scenario.spotMove * valuation.screenFactor
-                    case .inverse: change = -size * valuation.screenFactor * (1 / (forward * (1 + scenario.spotMove)) - 1 / forward)
-                    }
-                    pnl[group * count + s] += change
+                    pnl[group * count + s] += linearChange(size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
                 }
             }
         }
-        var initial: Int64 = 0
+        var worst: [Double] = []
         for group in underlyings.indices {
-            var worst = 0.0
-            for (s, scenario) in grid.scenarios.enumerated() { worst = min(worst, pnl[group * count + s] * scenario.weight) }
-            let loss = (-worst).rounded(.up)
-            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss)) else { return .failure(.overflow) }
-            initial = sum
+            var value = 0.0
+            for (s, scenario) in grid.scenarios.enumerated() { value = min(value, pnl[group * count + s] * scenario.weight) }
+            worst.append(-value)
         }
-        guard let maintenance = FixedPoint.multiplyDivide(initial, portfolioMargin.maintenanceFactor.atoms, Rate.oneAtoms, .up) else {
-            return .failure(.overflow)
+        return .success((worst, shortOptions))
+    }
+
+    /// A perpetual's or future's P&L in settlement atoms when its underlying moves by `move`
+    /// (an inverse contract's coin P&L is exact: −size × contract / price).
+    func linearChange(size: Double, forward: Double, move: Double, valuation: ContractValuation) -> Double {
+        switch valuation.kind {
+        case .linear: return size * forward * move * valuation.screenFactor
+        case .inverse: return -size * valuation.screenFactor * (1 / (forward * (1 + move)) - 1 / forward)
         }
-        return .success((initial, maintenance))
     }
 
     /// An option's premium in price atoms (Double) at a forward in price atoms.

@@ -42,6 +42,9 @@ public struct Engine: Sendable, Codable {
     var portfolioGrid = PortfolioMarginRules.deribitStyle.grid
     /// The historical-VaR model's scenario set and parameters (empty until configured).
     public internal(set) var varMargin = VaRMarginRules.unconfigured
+    /// The SPAN-style and Greeks-based models' parameters (defaults until configured).
+    public internal(set) var spanMargin = SpanMarginRules.standard
+    public internal(set) var greeksMargin = GreeksMarginRules.standard
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -131,6 +134,8 @@ public struct Engine: Sendable, Codable {
         case .setMarginModel(let account, let model): return planSetMarginModel(account, model)
         case .configurePortfolioMargin(let rules): return planConfigurePortfolioMargin(rules)
         case .configureVaRMargin(let rules): return planConfigureVaRMargin(rules)
+        case .configureSpanMargin(let rules): return planConfigureSpanMargin(rules)
+        case .configureGreeksMargin(let rules): return planConfigureGreeksMargin(rules)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

@@ -44,6 +44,8 @@ public enum Event: Hashable, Sendable, Codable {
     case marginModelSet(account: AccountID, AccountMarginModel)
     indirect case portfolioMarginConfigured(PortfolioMarginRules)
     indirect case varMarginConfigured(VaRMarginRules)
+    indirect case spanMarginConfigured(SpanMarginRules)
+    indirect case greeksMarginConfigured(GreeksMarginRules)
     /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
     indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)

@@ -12,6 +12,10 @@ public enum AccountMarginModel: String, Hashable, Sendable, Codable, CaseIterabl
     /// Historical VaR (or ES) of all the pool's positions together over the venue's joint
     /// scenario set (`VaRMarginRules`); maintenance a fixed fraction of it.
     case historicalVaR = "historical-var"
+    /// SPAN-style risk arrays per underlying (`SpanMarginRules`): max(scan risk, short option minimum).
+    case span
+    /// Delta, gamma and vega charges per underlying (`GreeksMarginRules`).
+    case greeks
 }
 
 /// The portfolio margin model's scenarios (ccp-models.md §4): each moves the underlying by

@@ -1,0 +1,88 @@
+import SolventRisk
+
+/// The Greeks-based model and the SPAN model as accounts' choices (issue #5, item 4), and their
+/// configuration commands. The Greeks are taken from the same revaluation the scenario models
+/// use (central differences of each position's settlement-atom value in the relative underlying
+/// move and in volatility), so linear and inverse contracts and quote- or coin-premium options
+/// are all covered without a second pricing path.
+extension Engine {
+    static let greeksBump = 1e-4
+
+    func greeksRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+        -> Result<(initial: Int64, maintenance: Int64), RiskError>
+    {
+        let rules = greeksMargin
+        let h = Self.greeksBump
+        // Per underlying: dV/dm and d²V/dm² (m the relative move, so dV/dm = Δ·F and
+        // d²V/dm² = Γ·F²), and vega per expiry (kept in first-seen order; summed per expiry).
+        var underlyings: [Int32] = []
+        var first: [Double] = [], second: [Double] = []
+        var vegas: [[(expiry: Int64, vega: Double)]] = []
+        for position in positions {
+            let m = Int(position.marketIndex)
+            let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
+            let forward: Double
+            switch markFor(marketIndex: u, override: override, now: now) {
+            case .failure(let error): return .failure(error)
+            case .success(let mark): forward = Double(mark)
+            }
+            var group = underlyings.firstIndex(of: u) ?? -1
+            if group < 0 {
+                group = underlyings.count
+                underlyings.append(u)
+                first.append(0); second.append(0); vegas.append([])
+            }
+            let valuation = markets[m].valuation
+            let size = Double(position.size)
+            if markets[m].isOption {
+                guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
+                let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
+                let expiry = markets[m].spec.expiry!.nanoseconds
+                let years = max(0, Double(expiry - time.nanoseconds) / Engine.nanosecondsPerYear)
+                let sigma = Double(markets[m].optionVolatility) / Double(Rate.oneAtoms)
+                func value(_ move: Double, _ volatility: Double) -> Double {
+                    size * optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
+                        * valuation.screenFactor
+                }
+                let (up, mid, down) = (value(h, sigma), value(0, sigma), value(-h, sigma))
+                first[group] += (up - down) / (2 * h)
+                second[group] += (up - 2 * mid + down) / (h * h)
+                let vega = (value(0, sigma + h) - value(0, max(0, sigma - h))) / (sigma + h - max(0, sigma - h))
+                if let index = vegas[group].firstIndex(where: { $0.expiry == expiry }) { vegas[group][index].vega += vega }
+                else { vegas[group].append((expiry, vega)) }
+            } else {
+                first[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                                 - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
+                second[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                                  + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
+            }
+        }
+        let deltaMove = SpanMarginRules.double(rules.deltaMove), gammaMove = SpanMarginRules.double(rules.gammaMove)
+        let shock = SpanMarginRules.double(rules.volatilityShock)
+        let charges = underlyings.indices.map { g -> Double in
+            let vegaCharge = rules.vegaOffsetsAcrossExpiries ? abs(vegas[g].reduce(0) { $0 + $1.vega }) * shock
+                                                             : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock
+            return abs(first[g]) * deltaMove + 0.5 * max(0, -second[g]) * gammaMove * gammaMove + vegaCharge
+        }
+        return Self.requirements(groups: charges, factor: rules.maintenanceFactor)
+    }
+
+    func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {
+        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        return planModelRules(.spanMarginConfigured(rules), model: .span)
+    }
+
+    func planConfigureGreeksMargin(_ rules: GreeksMarginRules) -> Result<[Event], Rejection> {
+        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        return planModelRules(.greeksMarginConfigured(rules), model: .greeks)
+    }
+
+    /// A model's new rules, and the flag changes of the accounts using the model.
+    func planModelRules(_ event: Event, model: AccountMarginModel) -> Result<[Event], Rejection> {
+        var after = self
+        after.auditsEveryEvent = false
+        after.apply(event)
+        let holders = accounts.indices.filter { accounts[$0].marginModel == model }.map { Int32($0) }
+        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+    }
+}
