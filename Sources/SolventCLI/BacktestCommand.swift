@@ -41,6 +41,8 @@ public struct BacktestCommand: ParsableCommand {
     public var apc: String = "none"
     @Option(name: .customLong("standard-rate"), help: "Margin rate of gross notional for the standard model.")
     public var standardRate: Double = 0.02
+    @Option(help: "Liquidity add-on coefficient k: |q|·price × k·√(|q| / (ADV × horizon days)), ADV the trailing 30-day average daily volume of the file (none by default).")
+    public var liquidity: Double?
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
 
@@ -50,7 +52,7 @@ public struct BacktestCommand: ParsableCommand {
         do {
             let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
                                    horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed,
-                                   apc: apc, standardRate: standardRate) { done, total in
+                                   apc: apc, standardRate: standardRate, liquidity: liquidity) { done, total in
                 FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
             }
             if let html {
@@ -82,17 +84,19 @@ public struct BacktestCommand: ParsableCommand {
     /// The JSON summary as a dictionary (also used by tests).
     public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
                                window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                               apc: String = "none", standardRate: Double = 0.02,
+                               apc: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
         try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
-                lambda: lambda, degrees: degrees, draws: draws, seed: seed, apc: apc, standardRate: standardRate, progress: progress).summary
+                lambda: lambda, degrees: degrees, draws: draws, seed: seed, apc: apc, standardRate: standardRate, liquidity: liquidity,
+                progress: progress).summary
     }
 
     /// Loads, aligns, runs and tests.
     public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
                            window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                           apc apcText: String = "none", standardRate: Double = 0.02,
+                           apc apcText: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> Run {
+        if let liquidity, !(liquidity > 0 && liquidity <= 10) { throw InputError("--liquidity", "expected a coefficient above 0 and at most 10, got \(liquidity)") }
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
             throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
         }
@@ -195,6 +199,41 @@ public struct BacktestCommand: ParsableCommand {
             spots.append(spot)
             periodEnds.append(next)
         }
+        // Liquidity add-on per period: each underlying's gross |quantity| (option legs by contracts) against
+        // the trailing 30-day average daily volume of its underlying's file.
+        var addOns: [Double]? = nil
+        if let liquidity {
+            var perAsset: [[(time: Int64, cumulative: Double)]] = []
+            for symbol in symbols {
+                var total = 0.0
+                var cumulative: [(time: Int64, cumulative: Double)] = []
+                for bar in series.first(where: { $0.symbol == symbol })!.bars {
+                    guard let volume = bar.volume else { throw InputError("--liquidity", "the prices of \(symbol) have no volume column") }
+                    total += volume
+                    cumulative.append((bar.time.nanoseconds, total))
+                }
+                perAsset.append(cumulative)
+            }
+            func volume(before time: Int64, _ asset: Int) -> Double {   // cumulative volume of bars opening before `time`
+                let bars = perAsset[asset]
+                var low = 0, high = bars.count
+                while low < high { let mid = (low + high) / 2; if bars[mid].time < time { low = mid + 1 } else { high = mid } }
+                return low == 0 ? 0 : bars[low - 1].cumulative
+            }
+            let month: Int64 = 30 * 86_400 * 1_000_000_000
+            var quantities = [Double](repeating: 0, count: symbols.count)
+            // Gross: what a liquidation of every position would have to trade.
+            for position in linear { quantities[position.asset] += abs(position.quantity) }
+            for leg in legs { quantities[leg.asset] += abs(leg.quantity) }
+            addOns = zip(periodEnds, spots).map { end, spot in
+                let start = end - step
+                return symbols.indices.reduce(0.0) { sum, a in
+                    let adv = (volume(before: start, a) - volume(before: start - month, a)) / 30
+                    return sum + MarginPolicy.liquidityAddOn(quantity: quantities[a], price: spot[a], averageDailyVolume: adv,
+                                                             days: Double(horizonSeconds) / 86_400, coefficient: liquidity)
+                }
+            }
+        }
         guard returns.count > window else {
             throw InputError("--window", "the history has \(returns.count) periods of \(horizon) without gaps; the window needs more than \(window)")
         }
@@ -202,7 +241,8 @@ public struct BacktestCommand: ParsableCommand {
                                          lambda: lambda, degrees: degrees, draws: draws, seed: seed, standardRate: standardRate,
                                          options: legs.isEmpty ? nil : .init(legs: legs, spots: spots,
                                                                              periodsPerYear: 365 * 86_400 / Double(horizonSeconds)),
-                                         tool: tool, floorLookback: Int(10 * 365 * 86_400 / horizonSeconds), progress: progress)
+                                         tool: tool, floorLookback: Int(10 * 365 * 86_400 / horizonSeconds), addOns: addOns,
+                                         progress: progress)
         // The margin held: the model's, with the anti-procyclicality tool on top.
         let margins = result.held
         let exceptions = result.exceptions
@@ -243,6 +283,8 @@ public struct BacktestCommand: ParsableCommand {
             "trafficLight": TrafficLight.zone(exceptions: count, observations: exceptions.count, rate: rate).rawValue,
             "meanMargin": margins.reduce(0, +) / Double(max(1, margins.count)),
             "peakMargin": margins.max() ?? 0, "gaps": gaps, "crashWindows": windows,
+            "liquidity": liquidity.map { ["coefficient": $0, "meanAddOn": addOns![result.start...].reduce(0, +) / Double(max(1, margins.count))] as Any }
+                ?? NSNull(),
         ]
         return Run(summary: summary, times: forecastTimes,
                    values: zip(exposures[result.start...], result.optionValues).map { $0.reduce(0, +) + $1 }, margins: margins, losses: result.losses,

@@ -9,6 +9,8 @@ public struct OHLCVBar: Hashable, Sendable {
     public var high: Price
     public var low: Price
     public var close: Price
+    /// Traded volume in units of the underlying; nil where the file has no volume column.
+    public var volume: Double? = nil
 }
 
 /// Reads OHLCV CSV files strictly: every problem names the file and line.
@@ -44,7 +46,14 @@ public enum OHLCVFile {
                 }
                 return Price(atoms: atoms)
             }
-            let bar = OHLCVBar(time: time, open: try price("open"), high: try price("high"), low: try price("low"), close: try price("close"))
+            var bar = OHLCVBar(time: time, open: try price("open"), high: try price("high"), low: try price("low"), close: try price("close"))
+            if let index = columns.firstIndex(of: "volume") {
+                let text = fields[index].trimmingCharacters(in: .whitespaces)
+                guard let volume = Double(text), volume.isFinite, volume >= 0 else {
+                    throw InputError(location, "volume: expected a non-negative number, got \"\(text)\"")
+                }
+                bar.volume = volume
+            }
             if let previous = bars.last?.time, time <= previous {
                 throw InputError(location, time == previous ? "duplicate timestamp \(fields[position["timestamp"]!])"
                                                            : "timestamps out of order: \(fields[position["timestamp"]!]) after an earlier row with a later time")

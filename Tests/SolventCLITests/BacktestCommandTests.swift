@@ -226,6 +226,32 @@ struct BacktestCommandTests {
         }
     }
 
+    /// The liquidity add-on: |q|·price × k·√(|q| / ADV), ADV the trailing 30 days' volume / 30
+    /// (one bar of volume 1 a day here), on top of the model's margin; a file without volume is
+    /// a named error.
+    @Test func liquidityAddOn() throws {
+        let text = Self.series(days: 400, seed: 51)
+        let prices = Self.files.file("liquid_walk.csv", text)
+        let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
+        let portfolio = Self.files.file("liquid.json", #"{"positions": [{"symbol": "LIQUID", "quantity": "-10"}]}"#)
+        func run(_ liquidity: Double?) throws -> BacktestCommand.Run {
+            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "historical", confidence: 0.99, horizon: "1d",
+                                    window: 250, lambda: 0.94, liquidity: liquidity)
+        }
+        let (plain, liquid) = (try run(nil), try run(0.1))
+        for index in [0, 50, 148] {
+            let expected = 10 * closes[250 + index] * 0.1 * (10.0 / 1).squareRoot()
+            #expect(abs(liquid.margins[index] - plain.margins[index] - expected) <= 1e-9 * expected, "period \(index)")
+        }
+        #expect(((liquid.summary["liquidity"] as? [String: Any])?["coefficient"] as? Double) == 0.1)
+        #expect(error(try run(-1)).contains("--liquidity"))
+        let bare = Self.files.file("bare_walk.csv", text.split(separator: "\n").map { $0.split(separator: ",").prefix(5).joined(separator: ",") }
+            .joined(separator: "\n") + "\n")
+        let barePortfolio = Self.files.file("bare.json", #"{"positions": [{"symbol": "BARE", "quantity": "1"}]}"#)
+        #expect(error(try BacktestCommand.run(prices: [bare], portfolioPath: barePortfolio, model: "historical", confidence: 0.99,
+                                              horizon: "1d", window: 250, lambda: 0.94, liquidity: 0.1)).contains("no volume column"))
+    }
+
     func error(_ body: @autoclosure () throws -> BacktestCommand.Run) -> String {
         do { _ = try body(); return "" } catch let error as InputError { return error.description } catch { return "\(error)" }
     }

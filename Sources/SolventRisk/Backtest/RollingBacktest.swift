@@ -106,7 +106,7 @@ public enum RollingBacktest {
     public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
                            lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
                            standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(), options: OptionBook? = nil,
-                           tool: AntiProcyclicalTool = .none, floorLookback: Int = 3_650,
+                           tool: AntiProcyclicalTool = .none, floorLookback: Int = 3_650, addOns: [Double]? = nil,
                            progress: ((Int, Int) -> Void)? = nil) -> Series {
         precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
         let assets = returns[0].count
@@ -267,6 +267,8 @@ public enum RollingBacktest {
                 }
                 held.append(max(0, margin, floorMargin))
             }
+            // A liquidity add-on (e.g. `MarginPolicy.liquidityAddOn`) on top of what is held.
+            if let addOns { held[held.count - 1] += addOns[t] }
             shortfalls.append(max(0, shortfall ?? margin))
             losses.append(loss(exposure, returns[t]))
         }
