@@ -46,7 +46,8 @@ for name, model, apc, s in results:
     z2 = s["acerbiSzekelyZ2"]
     z2text = "n/a" if z2 is None else f"{z2['statistic']:.2f} ({z2['pValue']:.3f})"
     windows = s["crashWindows"]
-    increase = sum(w["increase"] for w in windows) / max(1, len(windows))
+    rises = [w["increase"] for w in windows if w["increase"] is not None]   # None: no margin before the window
+    increase = sum(rises) / max(1, len(rises))
     inside = sum(w["exceptions"] for w in windows)
     print(f"| {name} | {label} | {s['exceptions']} ({s['expectedExceptions']:.1f}) | {s['meanMargin']:,.1f} | {s['kupiec']['pValue']:.3f} | "
           f"{s['christoffersenConditional']['verdict']} | {z2text} | {s['trafficLight']} | {100 * increase:+.0f} % ({len(windows)} windows) | {inside} |")

@@ -267,7 +267,7 @@ public struct BacktestCommand: ParsableCommand {
         for window in CrashWindow.known {
             guard let figures = window.procyclicality(times: seconds, margins: margins, losses: result.losses) else { continue }
             windows.append(["window": window.name, "marginBefore": figures.before, "peakMargin": figures.peak,
-                            "increase": figures.increase, "exceptions": figures.exceptions, "worstLoss": figures.worstLoss])
+                            "increase": figures.increase.map { $0 as Any } ?? NSNull(), "exceptions": figures.exceptions, "worstLoss": figures.worstLoss])
             let first = max(0, (seconds.firstIndex { $0 > window.start } ?? 0) - 10)
             let last = min(seconds.count, (seconds.lastIndex { $0 <= window.end } ?? seconds.count - 1) + 11)
             windowSlices.append((window, first..<last))

@@ -48,7 +48,7 @@ enum BacktestReport {
         var html = "<table><tr><td>window</td><td>margin before</td><td>peak inside</td><td>increase</td><td>exceptions</td><td>worst loss</td></tr>"
         for row in rows {
             html += "<tr><td>\(escape("\(row["window"] ?? "")"))</td><td>\(format(row["marginBefore"] as? Double ?? .nan))</td>"
-            html += "<td>\(format(row["peakMargin"] as? Double ?? .nan))</td><td>\(format(100 * (row["increase"] as? Double ?? .nan))) %</td>"
+            html += "<td>\(format(row["peakMargin"] as? Double ?? .nan))</td><td>\((row["increase"] as? Double).map { format(100 * $0) + " %" } ?? "n/a (no margin before)")</td>"
             html += "<td>\(row["exceptions"] ?? "")</td><td>\(format(row["worstLoss"] as? Double ?? .nan))</td></tr>"
         }
         html += "</table>"

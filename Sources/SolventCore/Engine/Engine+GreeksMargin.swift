@@ -35,11 +35,12 @@ extension Engine {
             let valuation = markets[m].valuation
             let size = Double(position.size)
             if markets[m].isOption {
-                guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
-                let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
+                let years: Double, sigma: Double
+                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
+                case .failure(let error): return .failure(error)
+                case .success(let terms): (years, sigma) = terms
+                }
                 let expiry = markets[m].spec.expiry!.nanoseconds
-                let years = max(0, Double(expiry - time.nanoseconds) / Engine.nanosecondsPerYear)
-                let sigma = Double(markets[m].optionVolatility) / Double(Rate.oneAtoms)
                 func value(_ move: Double, _ volatility: Double) -> Double {
                     size * optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
                         * valuation.screenFactor
@@ -57,8 +58,8 @@ extension Engine {
                                   + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
             }
         }
-        let deltaMove = SpanMarginRules.double(rules.deltaMove), gammaMove = SpanMarginRules.double(rules.gammaMove)
-        let shock = SpanMarginRules.double(rules.volatilityShock)
+        let deltaMove = rules.deltaMove.fraction, gammaMove = rules.gammaMove.fraction
+        let shock = rules.volatilityShock.fraction
         let charges = underlyings.indices.map { g -> Double in
             let vegaCharge = rules.vegaOffsetsAcrossExpiries ? abs(vegas[g].reduce(0) { $0 + $1.vega }) * shock
                                                              : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock

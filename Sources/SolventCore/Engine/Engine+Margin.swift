@@ -121,12 +121,12 @@ extension Engine {
         var assetEquity = wallet
         var assetInitial: Int64 = 0
         var assetMaintenance: Int64 = 0
-        // Portfolio model: requirements come from the scenarios over all these positions at once.
-        let portfolio = account.marginModel != .standard
+        // Every model but standard: requirements come from all these positions at once.
+        let nets = account.marginModel != .standard
         var netted: [Position] = []
         func add(_ position: Position) -> RiskError? {
             guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else { return nil }
-            if portfolio { netted.append(position) }
+            if nets { netted.append(position) }
             switch positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
                                 override: override, now: now) {
             case .failure(let error): return error
@@ -145,11 +145,12 @@ extension Engine {
             if let error = add(position) { return error }
         }
         if let position = change?.position, let error = add(position) { return error }
-        if portfolio && !netted.isEmpty {
+        if nets && !netted.isEmpty {
             netted.sort { $0.marketIndex < $1.marketIndex }
             let requirements: Result<(initial: Int64, maintenance: Int64), RiskError>
             switch account.marginModel {
-            case .standard, .portfolio: requirements = portfolioRequirements(netted, override: override, now: now)
+            case .standard: requirements = .success((assetInitial, assetMaintenance))   // per-position sums (not netted)
+            case .portfolio: requirements = portfolioRequirements(netted, override: override, now: now)
             case .historicalVaR: requirements = varRequirements(netted, override: override, now: now)
             case .span: requirements = spanRequirements(netted, override: override, now: now)
             case .greeks: requirements = greeksRequirements(netted, override: override, now: now)

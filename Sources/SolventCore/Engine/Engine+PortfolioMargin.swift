@@ -28,7 +28,7 @@ extension Engine {
         switch scenarioRisk(positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override, now: now) {
         case .failure(let error): return .failure(error)
         case .success(let risk):
-            let minimum = SpanMarginRules.double(rules.shortOptionMinimum)
+            let minimum = rules.shortOptionMinimum.fraction
             return Self.requirements(groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, factor: rules.maintenanceFactor)
         }
     }
@@ -76,10 +76,11 @@ extension Engine {
             let size = Double(position.size)
             let forward = Double(forwardAtoms)
             if markets[m].isOption {
-                guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
-                let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
-                let years = max(0, Double(markets[m].spec.expiry!.nanoseconds - time.nanoseconds) / Engine.nanosecondsPerYear)
-                let volatility = Double(markets[m].optionVolatility) / Double(Rate.oneAtoms)
+                let years: Double, volatility: Double
+                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
+                case .failure(let error): return .failure(error)
+                case .success(let terms): (years, volatility) = terms
+                }
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
                 for (s, scenario) in grid.scenarios.enumerated() {
                     let shocked = grid.shockedVolatility(volatility, shock: scenario.volatilityShock, days: years * 365)
@@ -103,6 +104,18 @@ extension Engine {
             worst.append(-value)
         }
         return .success((worst, shortOptions))
+    }
+
+    /// An option's years to expiry (from its underlying's mark time, or `now` under an override
+    /// of the underlying) and its volatility, for revaluation; a missing volatility is a
+    /// missing mark.
+    func optionTerms(marketIndex m: Int, underlying u: Int32, override: MarkOverride?, now: Timestamp?)
+        -> Result<(years: Double, volatility: Double), RiskError>
+    {
+        guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
+        let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
+        let years = max(0, Double(markets[m].spec.expiry!.nanoseconds - time.nanoseconds) / Engine.nanosecondsPerYear)
+        return .success((years, Rate(atoms: markets[m].optionVolatility).fraction))
     }
 
     /// A perpetual's or future's P&L in settlement atoms when its underlying moves by `move`

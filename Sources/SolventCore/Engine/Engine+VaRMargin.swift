@@ -29,27 +29,24 @@ extension Engine {
             let valuation = markets[m].valuation
             let size = Double(position.size)
             if markets[m].isOption {
-                guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
-                let time = override?.marketIndex == u ? (now ?? self.now) : markets[Int(u)].markTime
-                let years = max(0, Double(markets[m].spec.expiry!.nanoseconds - time.nanoseconds) / Engine.nanosecondsPerYear)
-                let volatility = Double(markets[m].optionVolatility) / Double(Rate.oneAtoms)
+                let years: Double, volatility: Double
+                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
+                case .failure(let error): return .failure(error)
+                case .success(let terms): (years, volatility) = terms
+                }
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
                 for (h, move) in series.moves.enumerated() {
-                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + Self.fraction(move)), years: years,
+                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move.fraction), years: years,
                                               volatility: volatility)
                     pnl[h] += size * (moved - base) * valuation.screenFactor
                 }
             } else {
                 for (h, move) in series.moves.enumerated() {
-                    let r = Self.fraction(move)
-                    switch valuation.kind {
-                    case .linear: pnl[h] += size * forward * r * valuation.screenFactor
-                    case .inverse: pnl[h] += -size * valuation.screenFactor * (1 / (forward * (1 + r)) - 1 / forward)
-                    }
+                    pnl[h] += linearChange(size: size, forward: forward, move: move.fraction, valuation: valuation)
                 }
             }
         }
-        let confidence = Self.fraction(rules.confidence)
+        let confidence = rules.confidence.fraction
         let losses = pnl.map { -$0 }
         let measure = rules.measure == .valueAtRisk ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
                                                     : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
@@ -61,8 +58,6 @@ extension Engine {
         }
         return .success((initial, maintenance))
     }
-
-    static func fraction(_ rate: Rate) -> Double { Double(rate.atoms) / Double(Rate.oneAtoms) }
 
     func planConfigureVaRMargin(_ rules: VaRMarginRules) -> Result<[Event], Rejection> {
         if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }

@@ -62,10 +62,9 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
 
     /// The risk layer's grid for these rules.
     var grid: ScenarioGrid {
-        func double(_ rate: Rate) -> Double { Double(rate.atoms) / Double(Rate.oneAtoms) }
-        return ScenarioGrid(scenarios: scenarios.map { .init(spotMove: double($0.move), volatilityShock: double($0.volatilityShock),
-                                                             weight: double($0.weight)) },
-                            shortPower: double(shortVegaPower), longPower: double(longVegaPower), floorDays: Double(floorDays))
+        ScenarioGrid(scenarios: scenarios.map { .init(spotMove: $0.move.fraction, volatilityShock: $0.volatilityShock.fraction,
+                                                      weight: $0.weight.fraction) },
+                     shortPower: shortVegaPower.fraction, longPower: longVegaPower.fraction, floorDays: Double(floorDays))
     }
 
     func validate() -> (field: String, reason: String)? {

@@ -30,15 +30,13 @@ public struct SpanMarginRules: Hashable, Sendable, Codable {
                                                  coveredFraction: Rate("0.35")!, lookaheadDays: 1, shortOptionMinimum: Rate("0.01")!,
                                                  maintenanceFactor: Rate("0.8")!)
 
-    static func double(_ rate: Rate) -> Double { Double(rate.atoms) / Double(Rate.oneAtoms) }
-
     /// The 16 scenarios as a risk-layer grid (relative moves, relative volatility shocks, the
     /// covered fraction as the extreme scenarios' weight).
     var grid: ScenarioGrid {
-        let range = Self.double(priceScanRange), vol = Self.double(volatilityScanRange)
+        let range = priceScanRange.fraction, vol = volatilityScanRange.fraction
         return ScenarioGrid(scenarios: Span.scenarios.map { scenario in
-            .init(spotMove: scenario.price * range * (scenario.extreme ? Self.double(extremeMove) : 1),
-                  volatilityShock: scenario.volatility * vol, weight: scenario.extreme ? Self.double(coveredFraction) : 1)
+            .init(spotMove: scenario.price * range * (scenario.extreme ? extremeMove.fraction : 1),
+                  volatilityShock: scenario.volatility * vol, weight: scenario.extreme ? coveredFraction.fraction : 1)
         })
     }
 
@@ -46,7 +44,7 @@ public struct SpanMarginRules: Hashable, Sendable, Codable {
         if priceScanRange.atoms <= 0 || priceScanRange.atoms >= Rate.oneAtoms { return ("priceScanRange", "above 0 and below 1") }
         if volatilityScanRange.atoms < 0 || volatilityScanRange.atoms >= Rate.oneAtoms { return ("volatilityScanRange", "0 or more and below 1") }
         if extremeMove.atoms < Rate.oneAtoms || extremeMove.atoms > 10 * Rate.oneAtoms { return ("extremeMove", "1 to 10 ranges") }
-        if SpanMarginRules.double(priceScanRange) * SpanMarginRules.double(extremeMove) >= 1 {
+        if priceScanRange.fraction * extremeMove.fraction >= 1 {
             return ("extremeMove", "the extreme move must stay above −100 % of the mark")
         }
         if coveredFraction.atoms < 0 || coveredFraction.atoms > Rate.oneAtoms { return ("coveredFraction", "0 to 1") }

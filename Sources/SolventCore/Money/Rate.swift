@@ -23,6 +23,10 @@ public struct Rate: Hashable, Comparable, Sendable, CustomStringConvertible, Cod
         return Rate(atoms: (oneAtoms + leverage - 1) / leverage)
     }
 
+    /// The rate as a Double, for risk models that work in floating point (scenario, VaR,
+    /// Greeks); never for ledger amounts, which stay in atoms.
+    public var fraction: Double { Double(atoms) / Double(Rate.oneAtoms) }
+
     public var description: String { DecimalText.format(atoms, scale: Rate.scale) }
     public static func < (lhs: Rate, rhs: Rate) -> Bool { lhs.atoms < rhs.atoms }
 }

@@ -38,15 +38,16 @@ public struct CrashWindow: Sendable {
 
     /// What the margin did inside the window: the margin held for the last period ending at
     /// or before the window's start, the peak inside, their ratio, the exceptions and the
-    /// worst loss inside. Nil when the backtest does not cover the window.
-    public func procyclicality(times: [Int64], margins: [Double], losses: [Double]) -> (before: Double, peak: Double, increase: Double, exceptions: Int, worstLoss: Double)? {
+    /// worst loss inside. Nil when the backtest does not cover the window; the increase is nil
+    /// when no margin was held before it (a ratio to zero is no figure, and JSON has no ∞).
+    public func procyclicality(times: [Int64], margins: [Double], losses: [Double]) -> (before: Double, peak: Double, increase: Double?, exceptions: Int, worstLoss: Double)? {
         guard let beforeIndex = times.lastIndex(where: { $0 <= start }) else { return nil }
         let inside = times.indices.filter { times[$0] > start && times[$0] <= end }
         guard !inside.isEmpty else { return nil }
         let before = margins[beforeIndex]
         let peak = inside.map { margins[$0] }.max()!
         let exceptions = inside.filter { losses[$0] > margins[$0] }.count
-        return (before, peak, before > 0 ? peak / before - 1 : .infinity, exceptions, inside.map { losses[$0] }.max()!)
+        return (before, peak, before > 0 ? peak / before - 1 : nil, exceptions, inside.map { losses[$0] }.max()!)
     }
 }
 

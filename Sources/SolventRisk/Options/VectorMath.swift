@@ -108,13 +108,7 @@ enum VectorMath {
     /// Heron correction with a fused residual; within 1 ulp (tested).
     @inline(__always)
     static func squareRoot(_ x: Lanes) -> Lanes {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-        var y = unsafeBitCast(0x5fe6_eb50_c7b5_37a9 &- (bits &>> 1), to: Lanes.self)
-        let half = 0.5 * x
-        for _ in 0..<4 { y = y * Lanes(repeating: 1.5).addingProduct(-half, y * y) }
-        let root = x * y
-        let residual = x.addingProduct(-root, root)
-        return root.addingProduct(0.5 * y, residual).replacing(with: 0, where: x .== 0)
+        rootAndReciprocal(x).root.replacing(with: 0, where: x .== 0)
     }
 
     /// √x and 1/√x together for positive normal x: the same Newton iteration, whose reciprocal

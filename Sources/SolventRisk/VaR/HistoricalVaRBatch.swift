@@ -125,14 +125,7 @@ public enum HistoricalVaRBatch {
                         minima[b] = HistoricalVaRBatch.blockMinimum(out + start)
                     }
                     if full < minima.count {
-                        var m = Double.infinity
-                        for h in (full * width)..<history {
-                            var value = 0.0
-                            for a in 0..<assets { value += weights[a] * returns[a * history + h] }
-                            out[h] = value
-                            if value < m { m = value }
-                        }
-                        minima[full] = m
+                        HistoricalVaRBatch.tail(weights, assets, returns, history, from: full * width, into: out, minimum: &minima[full])
                     }
                 }
             }
