@@ -82,6 +82,112 @@ import Testing
         #expect(events.contains { if case .varMarginConfigured = $0 { true } else { false } })
     }
 
+    /// One long BTC perpetual at 50,000 and moves alternating ±2 %: every scenario P&L is ±1,000
+    /// USDT, so the EWMA volatility is exactly 1,000 whatever λ, and the parametric margins are the
+    /// textbook quantiles: z(0.99) = 2.326348, φ(z)/0.01 = 2.665214 (normal); t₄(0.99) = 3.746947
+    /// × √(2/4) = 2.649492 (unit-variance Student-t, 4 degrees of freedom).
+    static func alternatingVenue(model: AccountMarginModel, measure: VaRMarginRules.Measure = .valueAtRisk,
+                                 seed: UInt64 = 1) -> Harness {
+        var harness = Self.venue()
+        harness.openFunded(3, usdt: "200000")
+        harness.ok(.applyFill(Fill(market: Self.btc, buyer: AccountID(1), seller: AccountID(3), quantity: Quantity("1")!,
+                                   price: Price("50000")!, taker: .buyer)))
+        let moves = (0..<200).map { $0 % 2 == 0 ? 0.02 : -0.02 }
+        harness.ok(.configureVaRMargin(VaRMarginRules(series: [.init(market: Self.btc, moves: rates(moves))], confidence: Rate("0.99")!,
+                                                      measure: measure, maintenanceFactor: Rate("0.8")!, degrees: 4,
+                                                      draws: 5_000, seed: seed)))
+        harness.ok(.setMarginModel(account: AccountID(1), model))
+        return harness
+    }
+
+    static func initial(_ harness: Harness, _ account: Int = 1) throws -> Double {
+        Double(try harness.engine.crossPool(of: harness.engine.account(AccountID(UInt64(account)))!).get().initial) / 1e6
+    }
+
+    @Test func parametricModelsAreTheTextbookQuantilesOfTheEWMAVolatility() throws {
+        #expect(abs(try Self.initial(Self.alternatingVenue(model: .normalVaR)) - 2_326.347874) < 2e-6)
+        #expect(abs(try Self.initial(Self.alternatingVenue(model: .normalVaR, measure: .expectedShortfall)) - 2_665.214220) < 1e-5)
+        #expect(abs(try Self.initial(Self.alternatingVenue(model: .studentTVaR)) - 2_649.491907) < 1e-5)
+        // Historical VaR of the same book: the 2nd-worst of 200 losses (k = ⌈200 × 0.01⌉), 1,000.
+        #expect(abs(try Self.initial(Self.alternatingVenue(model: .historicalVaR)) - 1_000) < 1e-6)
+    }
+
+    @Test(arguments: [AccountMarginModel.normalVaR, .studentTVaR])
+    func parametricModelsUseTheFullRevaluationPnlOfTheScenarios(model: AccountMarginModel) throws {
+        var harness = Self.venue()
+        harness.openFunded(3, usdt: "200000")
+        harness.ok(.applyFill(Fill(market: Self.btc, buyer: AccountID(1), seller: AccountID(3), quantity: Quantity("1")!,
+                                   price: Price("50000")!, taker: .buyer)))
+        _ = OptionEngineTests.trade(&harness)
+        harness.ok(.configureVaRMargin(Self.rules()))
+        harness.ok(.setMarginModel(account: AccountID(1), model))
+        let engine = harness.engine
+        let (b, _) = Self.moves(count: 500)
+        let call = engine.market(OptionEngineTests.call)!
+        let underlying = engine.market(Self.btc)!
+        let years = Double(call.spec.expiry!.nanoseconds - underlying.markTime.nanoseconds) / (365 * 86_400e9)
+        let sigma = Double(call.optionVolatility) / 1e9
+        func premium(_ forward: Double) -> Double {
+            BlackScholes.price(.black76(right: .call, forward: forward, strike: 55_000, years: years, volatility: sigma))
+        }
+        let pnl = b.map { 50_000 * $0 + premium(50_000 * (1 + $0)) - premium(50_000) }
+        // RiskMetrics by hand: seeded with the mean square of the first 50, then λ = 0.94.
+        var variance = pnl.prefix(50).reduce(0) { $0 + $1 * $1 } / 50
+        for value in pnl { variance = 0.94 * variance + 0.06 * value * value }
+        let quantile = model == .normalVaR ? RiskMeasures.normalQuantile(0.99) : StudentT.quantile(0.99, degrees: 4) * 0.5.squareRoot()
+        #expect(abs(try Self.initial(harness) - quantile * variance.squareRoot()) < 1e-5)
+    }
+
+    @Test func monteCarloIsSeededAndNearTheNormalQuantile() throws {
+        let first = try Self.initial(Self.alternatingVenue(model: .monteCarloVaR))
+        #expect(try Self.initial(Self.alternatingVenue(model: .monteCarloVaR)) == first)
+        let reseeded = try Self.initial(Self.alternatingVenue(model: .monteCarloVaR, seed: 2))
+        #expect(reseeded != first)
+        // 5,000 normal draws with σ ≈ 2 %: the 99 % quantile within sampling error (≈ 2.3 % per
+        // standard deviation) of z·σ; e^r − 1 makes losses slightly smaller than gains.
+        for value in [first, reseeded] { #expect(abs(value / 2_326.35 - 1) < 0.07, "Monte Carlo VaR \(value)") }
+        // The same digest from the same inputs; the draws are not state of their own.
+        #expect(Self.alternatingVenue(model: .monteCarloVaR).engine.digestHex() == Self.alternatingVenue(model: .monteCarloVaR).engine.digestHex())
+    }
+
+    @Test func monteCarloNetsCorrelatedUnderlyingsAndRevaluesOptions() throws {
+        var harness = Self.venue()
+        harness.openFunded(3, usdt: "200000")
+        harness.ok(.applyFill(Fill(market: Self.btc, buyer: AccountID(1), seller: AccountID(3), quantity: Quantity("1")!,
+                                   price: Price("50000")!, taker: .buyer)))
+        harness.ok(.configureVaRMargin(Self.rules()))
+        harness.ok(.setMarginModel(account: AccountID(1), .monteCarloVaR))
+        let outright = try Self.initial(harness)
+        var hedged = harness
+        hedged.ok(.applyFill(Fill(market: Self.eth, buyer: AccountID(3), seller: AccountID(1), quantity: Quantity("10")!,
+                                  price: Price("3000")!, taker: .buyer)))
+        #expect(try Self.initial(hedged) < outright, "ETH moves with BTC in the covariance: a short ETH offsets")
+        var withCall = harness
+        _ = OptionEngineTests.trade(&withCall)
+        #expect(try Self.initial(withCall) != outright, "the long call is revalued under the draws")
+    }
+
+    @Test func parametersOutOfRangeNameTheField() {
+        var harness = Self.venue()
+        for (change, field) in [({ (r: inout VaRMarginRules) in r.lambda = Rate("1")! }, "rules.lambda"),
+                                ({ (r: inout VaRMarginRules) in r.degrees = 2 }, "rules.degrees"),
+                                ({ (r: inout VaRMarginRules) in r.draws = 10 }, "rules.draws")] {
+            var rules = Self.rules()
+            change(&rules)
+            #expect(harness.run(.configureVaRMargin(rules)).rejection?.field == field)
+        }
+    }
+
+    @Test func rulesJournaledBeforeTheParametricModelsDecodeWithDefaults() throws {
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.rules())) as? [String: Any])
+        for key in ["lambda", "degrees", "draws", "seed"] { #expect(object.removeValue(forKey: key) != nil) }
+        let rules = try JSONDecoder().decode(VaRMarginRules.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(rules.series == Self.rules().series)
+        #expect(rules.lambda == VaRMarginRules.defaultLambda && rules.degrees == 4 && rules.draws == 2_000 && rules.seed == 1)
+        let again = try JSONDecoder().decode(VaRMarginRules.self, from: JSONEncoder().encode(Self.rules()))
+        #expect(again == Self.rules())
+    }
+
     @Test func badScenarioSetsNameTheField() {
         var harness = Self.venue()
         let good = Self.rules()

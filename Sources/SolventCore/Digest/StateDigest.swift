@@ -8,10 +8,11 @@ import Crypto
 /// parameters, prices, settled flag); accounts by opening order (id, balances by asset, settings
 /// and positions by market); pools in margin call or liquidation; open auctions; the latest
 /// recorded commitment root (sequence and hash); the portfolio margin rules (format 4, with
-/// option terms, smiles and account margin models); the remembered command ids, oldest first. Scan-table rows are
+/// option terms, smiles and account margin models; format 6 adds the VaR models' λ, degrees,
+/// draws and seed); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
-    public static let digestFormat: UInt32 = 5
+    public static let digestFormat: UInt32 = 6
 
     /// - Parameter includingClock: false leaves out the sequence number and time, to compare the
     ///   business state before and after a rejected input (which consumes a sequence number only).
@@ -69,6 +70,8 @@ extension Engine {
         encoder.write(varMargin.confidence.atoms)
         encoder.write(varMargin.measure.rawValue)
         encoder.write(varMargin.maintenanceFactor.atoms)
+        for value in [varMargin.lambda.atoms, varMargin.degrees, varMargin.draws] { encoder.write(value) }
+        encoder.write(varMargin.seed)
         for value in [spanMargin.priceScanRange.atoms, spanMargin.volatilityScanRange.atoms, spanMargin.extremeMove.atoms,
                       spanMargin.coveredFraction.atoms, spanMargin.lookaheadDays, spanMargin.shortOptionMinimum.atoms,
                       spanMargin.maintenanceFactor.atoms, greeksMargin.deltaMove.atoms, greeksMargin.gammaMove.atoms,

@@ -151,7 +151,8 @@ extension Engine {
             switch account.marginModel {
             case .standard: requirements = .success((assetInitial, assetMaintenance))   // per-position sums (not netted)
             case .portfolio: requirements = portfolioRequirements(netted, override: override, now: now)
-            case .historicalVaR: requirements = varRequirements(netted, override: override, now: now)
+            case .historicalVaR, .normalVaR, .studentTVaR, .monteCarloVaR:
+                requirements = varRequirements(netted, model: account.marginModel, override: override, now: now)
             case .span: requirements = spanRequirements(netted, override: override, now: now)
             case .greeks: requirements = greeksRequirements(netted, override: override, now: now)
             }

@@ -1,24 +1,26 @@
 import SolventRisk
+import RealModule
 
-/// The historical-VaR margin model as an account's choice (issue #6): every cross position of
-/// the pool (settling in one asset) is revalued under every scenario of `varMargin` at once —
+/// The VaR margin models as an account's choice (issue #6, `VaRMarginRules`): every cross
+/// position of the pool (settling in one asset) is revalued under every scenario at once —
 /// perpetuals and futures move with their underlying's series, options are revalued in full at
-/// the moved underlying with their current volatility — and the initial margin is the VaR (or
-/// ES) of the summed losses, rounded up to settlement atoms. Unlike the portfolio model, the
+/// the moved underlying with their current volatility — and the initial margin is the model's VaR
+/// (or ES) of the summed losses, rounded up to settlement atoms. Unlike the portfolio model, the
 /// underlyings offset each other only as far as their scenarios moved together.
 extension Engine {
-    func varRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+    func varRequirements(_ positions: [Position], model: AccountMarginModel, override: MarkOverride?, now: Timestamp?)
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         let rules = varMargin
-        let count = rules.scenarioCount
+        let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
+        let count = moves.first?.count ?? 0
         var pnl = [Double](repeating: 0, count: count)
         for position in positions {
             let m = Int(position.marketIndex)
             let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
             let underlyingID = markets[Int(u)].spec.id
             // Linear search over at most `Limits.varSeries` entries, in the published order.
-            guard let series = rules.series.first(where: { $0.market == underlyingID }) else {
+            guard let s = rules.series.firstIndex(where: { $0.market == underlyingID }) else {
                 return .failure(.scenariosMissing(underlyingID))
             }
             let forward: Double
@@ -35,21 +37,29 @@ extension Engine {
                 case .success(let terms): (years, volatility) = terms
                 }
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
-                for (h, move) in series.moves.enumerated() {
-                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move.fraction), years: years,
-                                              volatility: volatility)
+                for (h, move) in moves[s].enumerated() {
+                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
                     pnl[h] += size * (moved - base) * valuation.screenFactor
                 }
             } else {
-                for (h, move) in series.moves.enumerated() {
-                    pnl[h] += linearChange(size: size, forward: forward, move: move.fraction, valuation: valuation)
+                for (h, move) in moves[s].enumerated() {
+                    pnl[h] += linearChange(size: size, forward: forward, move: move, valuation: valuation)
                 }
             }
         }
         let confidence = rules.confidence.fraction
-        let losses = pnl.map { -$0 }
-        let measure = rules.measure == .valueAtRisk ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
+        let measure: Double
+        switch model {
+        case .normalVaR, .studentTVaR:
+            let sigma = RiskMeasures.ewmaVolatility(of: pnl, lambda: rules.lambda.fraction)
+            let unit = model == .normalVaR ? RiskMeasures.normal(sigma: 1, confidence: confidence)
+                                           : StudentT.measures(sigma: 1, degrees: Double(rules.degrees), confidence: confidence)
+            measure = sigma * (rules.measure == .valueAtRisk ? unit.valueAtRisk : unit.expectedShortfall)
+        default:
+            let losses = pnl.map { -$0 }
+            measure = rules.measure == .valueAtRisk ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
                                                     : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
+        }
         let initialValue = max(0, measure).rounded(.up)
         guard initialValue.isFinite, initialValue < 9.0e18 else { return .failure(.overflow) }
         let initial = Int64(initialValue)
@@ -73,7 +83,30 @@ extension Engine {
         var after = self
         after.auditsEveryEvent = false
         after.apply(event)
-        let holders = accounts.indices.filter { accounts[$0].marginModel == .historicalVaR }.map { Int32($0) }
+        let holders = accounts.indices.filter { accounts[$0].marginModel.usesVaRScenarios }.map { Int32($0) }
         return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+    }
+}
+
+/// The VaR models' scenarios in the form the margin checks read: the published moves as
+/// fractions (series × scenario) and the Monte Carlo moves (series × draw), both computed once
+/// per configuration, deterministically from the rules alone.
+struct VaRScenarioSets: Hashable, Sendable, Codable {
+    var historical: [[Double]]
+    var simulated: [[Double]]
+
+    init(_ rules: VaRMarginRules) {
+        let historical = rules.series.map { $0.moves.map(\.fraction) }
+        self.historical = historical
+        guard let length = historical.first?.count, length >= 2, rules.draws > 0 else {
+            simulated = historical
+            return
+        }
+        // Log-returns, scenario × series, for the EWMA covariance (oldest first).
+        let returns = (0..<length).map { h in historical.map { Double.log(onePlus: $0[h]) } }
+        let factor = MonteCarloVaR.choleskyFactor(MonteCarloVaR.ewmaCovariance(returns, lambda: rules.lambda.fraction))
+        var stream = MonteCarloVaR.Stream(seed: rules.seed)
+        let draws = MonteCarloVaR.jointReturns(factor: factor, draws: Int(rules.draws), stream: &stream)
+        simulated = historical.indices.map { s in draws.map { Double.expMinusOne($0[s]) } }
     }
 }

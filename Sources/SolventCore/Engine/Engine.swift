@@ -40,8 +40,13 @@ public struct Engine: Sendable, Codable {
     /// `portfolioMargin` in the risk layer's form, converted once per configuration rather than
     /// on every margin check of a portfolio account (derived: outside the digest).
     var portfolioGrid = PortfolioMarginRules.deribitStyle.grid
-    /// The historical-VaR model's scenario set and parameters (empty until configured).
-    public internal(set) var varMargin = VaRMarginRules.unconfigured
+    /// The VaR models' scenario set and parameters (empty until configured).
+    public internal(set) var varMargin = VaRMarginRules.unconfigured {
+        didSet { varScenarios = VaRScenarioSets(varMargin) }
+    }
+    /// `varMargin`'s moves as fractions and the Monte Carlo draws, computed once per
+    /// configuration (derived: outside the digest).
+    var varScenarios = VaRScenarioSets(.unconfigured)
     /// The SPAN-style and Greeks-based models' parameters (defaults until configured).
     public internal(set) var spanMargin = SpanMarginRules.standard
     public internal(set) var greeksMargin = GreeksMarginRules.standard

@@ -12,10 +12,26 @@ public enum AccountMarginModel: String, Hashable, Sendable, Codable, CaseIterabl
     /// Historical VaR (or ES) of all the pool's positions together over the venue's joint
     /// scenario set (`VaRMarginRules`); maintenance a fixed fraction of it.
     case historicalVaR = "historical-var"
+    /// Parametric normal VaR (or ES): z × the EWMA volatility of the pool's P&L over the same
+    /// scenarios (`VaRMarginRules.lambda`).
+    case normalVaR = "normal-var"
+    /// The same with a unit-variance Student-t quantile (`VaRMarginRules.degrees`).
+    case studentTVaR = "student-t-var"
+    /// VaR (or ES) over seeded Monte Carlo scenarios with the published scenarios' EWMA
+    /// covariance (`VaRMarginRules.draws`, `.seed`), options revalued in full.
+    case monteCarloVaR = "monte-carlo-var"
     /// SPAN-style risk arrays per underlying (`SpanMarginRules`): max(scan risk, short option minimum).
     case span
     /// Delta, gamma and vega charges per underlying (`GreeksMarginRules`).
     case greeks
+
+    /// Whether the model reads the venue's VaR scenario set (`VaRMarginRules`).
+    public var usesVaRScenarios: Bool {
+        switch self {
+        case .historicalVaR, .normalVaR, .studentTVaR, .monteCarloVaR: true
+        case .standard, .portfolio, .span, .greeks: false
+        }
+    }
 }
 
 /// The portfolio margin model's scenarios (ccp-models.md §4): each moves the underlying by

@@ -1,12 +1,19 @@
-/// The historical-VaR margin model (issue #6, item 1, as an account's margin model): a venue
-/// publishes one joint scenario set — for each underlying, the same number of relative moves of
-/// its mark, scenario h moving every underlying by its h-th move at once (a day of history) — and
-/// a VaR-margined account's cross pool needs, as initial margin, the VaR (or ES) at `confidence`
-/// of its positions' losses over those scenarios, all underlyings together; maintenance is
+/// The VaR margin models (issue #6, item 1, as accounts' margin models): a venue publishes one
+/// joint scenario set — for each underlying, the same number of relative moves of its mark over
+/// the margin period of risk, oldest first, scenario h moving every underlying by its h-th move at
+/// once (a day of history) — and a VaR-margined account's cross pool needs, as initial margin, the
+/// VaR (or ES) at `confidence` of its positions' losses, all underlyings together; maintenance is
 /// initial × `maintenanceFactor`. Options are revalued in full at the moved underlying with their
-/// current volatility. The tail convention is `RiskMeasures`': k = ⌈H(1 − c)⌉ worst scenarios,
-/// VaR the k-th worst loss, ES their mean. Filtered or stressed scenarios are the venue's to
-/// compute (e.g. `FilteredHistoricalSimulation`); the engine applies what it is given.
+/// current volatility. How the scenarios become a measure is the account's model:
+/// - `historical-var`: the tail of the scenario losses (`RiskMeasures`' convention: k = ⌈H(1 − c)⌉
+///   worst, VaR the k-th worst loss, ES their mean). Filtered or stressed scenarios are the venue's
+///   to compute (e.g. `FilteredHistoricalSimulation`); the engine applies what it is given.
+/// - `normal-var`, `student-t-var`: the EWMA volatility σ (decay `lambda`) of the account's P&L
+///   over the scenarios in their order, times the normal or unit-variance Student-t (`degrees`)
+///   quantile (VaR) or tail mean (ES).
+/// - `monte-carlo-var`: `draws` joint normal log-returns with the scenarios' EWMA covariance
+///   (decay `lambda`), drawn once per configuration from `seed`, each move e^r − 1 revalued in
+///   full; the tail of the simulated losses as for `historical-var`.
 public struct VaRMarginRules: Hashable, Sendable, Codable {
     public enum Measure: String, Hashable, Sendable, Codable { case valueAtRisk = "var", expectedShortfall = "es" }
 
@@ -25,12 +32,39 @@ public struct VaRMarginRules: Hashable, Sendable, Codable {
     public var confidence: Rate
     public var measure: Measure
     public var maintenanceFactor: Rate
+    /// EWMA decay of the parametric and Monte Carlo models (RiskMetrics: 0.94).
+    public var lambda: Rate
+    /// Degrees of freedom of `student-t-var` (above 2: the variance must exist).
+    public var degrees: Int64
+    /// Simulated scenarios of `monte-carlo-var`, and the seed they are drawn from.
+    public var draws: Int64
+    public var seed: UInt64
 
-    public init(series: [Series], confidence: Rate, measure: Measure = .valueAtRisk, maintenanceFactor: Rate) {
+    public static let defaultLambda = Rate(atoms: 940_000_000)
+
+    public init(series: [Series], confidence: Rate, measure: Measure = .valueAtRisk, maintenanceFactor: Rate,
+                lambda: Rate = VaRMarginRules.defaultLambda, degrees: Int64 = 4, draws: Int64 = 2_000, seed: UInt64 = 1) {
         self.series = series
         self.confidence = confidence
         self.measure = measure
         self.maintenanceFactor = maintenanceFactor
+        self.lambda = lambda
+        self.degrees = degrees
+        self.draws = draws
+        self.seed = seed
+    }
+
+    private enum CodingKeys: String, CodingKey { case series, confidence, measure, maintenanceFactor, lambda, degrees, draws, seed }
+
+    /// Rules journaled before the parametric and Monte Carlo models decode with their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(series: try c.decode([Series].self, forKey: .series), confidence: try c.decode(Rate.self, forKey: .confidence),
+                  measure: try c.decode(Measure.self, forKey: .measure), maintenanceFactor: try c.decode(Rate.self, forKey: .maintenanceFactor),
+                  lambda: try c.decodeIfPresent(Rate.self, forKey: .lambda) ?? VaRMarginRules.defaultLambda,
+                  degrees: try c.decodeIfPresent(Int64.self, forKey: .degrees) ?? 4,
+                  draws: try c.decodeIfPresent(Int64.self, forKey: .draws) ?? 2_000,
+                  seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1)
     }
 
     /// No scenarios: a VaR-margined position is refused until the venue publishes them.
@@ -51,6 +85,9 @@ public struct VaRMarginRules: Hashable, Sendable, Codable {
         }
         if confidence.atoms <= Rate.oneAtoms / 2 || confidence.atoms >= Rate.oneAtoms { return ("confidence", "a level between 0.5 and 1") }
         if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms { return ("maintenanceFactor", "above 0 and at most 1") }
+        if lambda.atoms <= 0 || lambda.atoms >= Rate.oneAtoms { return ("lambda", "a decay between 0 and 1") }
+        if degrees < 3 || degrees > 1_000 { return ("degrees", "3 to 1000 degrees of freedom") }
+        if draws < 100 || draws > Int64(Limits.varScenarios) { return ("draws", "100 to \(Limits.varScenarios) simulated scenarios") }
         return nil
     }
 }

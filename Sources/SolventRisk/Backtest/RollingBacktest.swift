@@ -187,28 +187,15 @@ public enum RollingBacktest {
                 margin = RiskMeasures.valueAtRisk(losses: scenarioLosses, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: scenarioLosses, confidence: confidence)
             case .normal, .studentT:
-                let pnl = history.map { loss(exposure, $0) }
-                var variance = pnl.prefix(max(2, pnl.count / 10)).map { $0 * $0 }.reduce(0, +) / Double(max(2, pnl.count / 10))
-                for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
-                margin = z * variance.squareRoot()
-                shortfall = unit.expectedShortfall * variance.squareRoot()
+                let sigma = RiskMeasures.ewmaVolatility(of: history.map { loss(exposure, $0) }, lambda: lambda)
+                margin = z * sigma
+                shortfall = unit.expectedShortfall * sigma
             case .monteCarlo:
                 let factor = MonteCarloVaR.choleskyFactor(MonteCarloVaR.ewmaCovariance(Array(history), lambda: lambda))
                 // One stream per period, from the seed and the period: a period's margin does not
                 // depend on how many periods ran before it.
                 var random = MonteCarloVaR.Stream(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t))
-                var draw = [Double](repeating: 0, count: assets)
-                var scenario = [Double](repeating: 0, count: assets)
-                var simulated = [Double](repeating: 0, count: draws)
-                for index in 0..<draws {
-                    for a in 0..<assets { draw[a] = random.normal() }
-                    for a in 0..<assets {
-                        var value = 0.0
-                        for b in 0...a { value += factor[a][b] * draw[b] }
-                        scenario[a] = value
-                    }
-                    simulated[index] = loss(exposure, scenario)
-                }
+                let simulated = MonteCarloVaR.jointReturns(factor: factor, draws: draws, stream: &random).map { loss(exposure, $0) }
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
             case .standard:

@@ -31,6 +31,15 @@ public enum RiskMeasures {
         return x
     }
 
+    /// The EWMA volatility (decay λ) of a P&L series, oldest first, seeded with the mean square
+    /// of its first tenth (at least two): the σ of the parametric models, in the series' unit.
+    public static func ewmaVolatility(of pnl: [Double], lambda: Double) -> Double {
+        let seedCount = max(2, pnl.count / 10)
+        var variance = pnl.prefix(seedCount).reduce(0) { $0 + $1 * $1 } / Double(seedCount)
+        for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
+        return variance.squareRoot()
+    }
+
     /// Parametric normal VaR and ES of a position with daily volatility `sigma` (in money) over
     /// `horizon` days: z·σ·√h and φ(z) / (1 − α)·σ·√h.
     public static func normal(sigma: Double, confidence: Double, horizon: Double = 1) -> (valueAtRisk: Double, expectedShortfall: Double) {
@@ -93,6 +102,21 @@ public enum MonteCarloVaR {
         var stream = Stream(seed: seed)
         let scale = sigma * horizon.squareRoot()
         return (0..<draws).map { _ in -position * (Double.exp(stream.normal() * scale) - 1) }
+    }
+
+    /// `draws` joint normal return vectors with covariance L Lᵀ (`factor` from `choleskyFactor`),
+    /// from `stream`: draw × asset.
+    public static func jointReturns(factor: [[Double]], draws: Int, stream: inout Stream) -> [[Double]] {
+        let assets = factor.count
+        var normals = [Double](repeating: 0, count: assets)
+        return (0..<draws).map { _ in
+            for a in 0..<assets { normals[a] = stream.normal() }
+            return (0..<assets).map { a in
+                var value = 0.0
+                for b in 0...a { value += factor[a][b] * normals[b] }
+                return value
+            }
+        }
     }
 
     /// EWMA covariance of return vectors (decay λ), seeded with the sample covariance of the
