@@ -9,7 +9,7 @@ import Crypto
 /// and positions by market); pools in margin call or liquidation; open auctions; the latest
 /// recorded commitment root (sequence and hash); the portfolio margin rules (format 4, with
 /// option terms, smiles and account margin models; format 6 adds the VaR models' λ, degrees,
-/// draws and seed); the remembered command ids, oldest first. Scan-table rows are
+/// draws and seed, and the spread credits); the remembered command ids, oldest first. Scan-table rows are
 /// derived bookkeeping and are not part of it.
 extension Engine {
     public static let digestFormat: UInt32 = 6
@@ -72,6 +72,11 @@ extension Engine {
         encoder.write(varMargin.maintenanceFactor.atoms)
         for value in [varMargin.lambda.atoms, varMargin.degrees, varMargin.draws] { encoder.write(value) }
         encoder.write(varMargin.seed)
+        encoder.write(spreadCredits.spreads.count)
+        for spread in spreadCredits.spreads {
+            for value in [Int64(spread.first.rawValue), Int64(spread.second.rawValue), spread.firstRatio.atoms, spread.secondRatio.atoms,
+                          spread.creditRate.atoms] { encoder.write(value) }
+        }
         for value in [spanMargin.priceScanRange.atoms, spanMargin.volatilityScanRange.atoms, spanMargin.extremeMove.atoms,
                       spanMargin.coveredFraction.atoms, spanMargin.lookaheadDays, spanMargin.shortOptionMinimum.atoms,
                       spanMargin.maintenanceFactor.atoms, greeksMargin.deltaMove.atoms, greeksMargin.gammaMove.atoms,

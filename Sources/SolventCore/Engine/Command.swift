@@ -66,6 +66,8 @@ public enum Command: Hashable, Sendable, Codable {
     /// The SPAN-style and Greeks-based models' parameters (issue #5).
     case configureSpanMargin(SpanMarginRules)
     case configureGreeksMargin(GreeksMarginRules)
+    /// The inter-commodity spread credits of the portfolio, SPAN and Greeks models (issue #5).
+    case configureSpreadCredits(SpreadCreditRules)
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

@@ -119,6 +119,8 @@ extension Engine {
             spanMargin = rules
         case .greeksMarginConfigured(let rules):
             greeksMargin = rules
+        case .spreadCreditsConfigured(let rules):
+            spreadCredits = rules
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
         case .auctionStarted(let auction, let payment):

@@ -65,7 +65,7 @@ extension Engine {
                                                              : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock
             return abs(first[g]) * deltaMove + 0.5 * max(0, -second[g]) * gammaMove * gammaMove + vegaCharge
         }
-        return Self.requirements(groups: charges, factor: rules.maintenanceFactor)
+        return requirements(groups: charges, deltas: first, underlyings: underlyings, factor: rules.maintenanceFactor)
     }
 
     func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {

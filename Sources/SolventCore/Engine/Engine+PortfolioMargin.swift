@@ -15,7 +15,8 @@ extension Engine {
     {
         switch scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now) {
         case .failure(let error): return .failure(error)
-        case .success(let risk): return Self.requirements(groups: risk.worst, factor: portfolioMargin.maintenanceFactor)
+        case .success(let risk):
+            return requirements(groups: risk.worst, deltas: risk.deltas, underlyings: risk.underlyings, factor: portfolioMargin.maintenanceFactor)
         }
     }
 
@@ -29,16 +30,25 @@ extension Engine {
         case .failure(let error): return .failure(error)
         case .success(let risk):
             let minimum = rules.shortOptionMinimum.fraction
-            return Self.requirements(groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, factor: rules.maintenanceFactor)
+            return requirements(groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, deltas: risk.deltas,
+                                underlyings: risk.underlyings, factor: rules.maintenanceFactor)
         }
     }
 
-    /// Σ over groups of each group's loss rounded up to atoms; maintenance = factor × initial, up.
-    static func requirements(groups: [Double], factor: Rate) -> Result<(initial: Int64, maintenance: Int64), RiskError> {
+    /// Σ over underlying groups of each group's loss rounded up to atoms, less its spread credit
+    /// (`spreadCredits`, from the groups' value deltas) rounded down; maintenance = factor ×
+    /// initial, up.
+    func requirements(groups: [Double], deltas: [Double], underlyings: [Int32], factor: Rate)
+        -> Result<(initial: Int64, maintenance: Int64), RiskError>
+    {
+        let credits = spreadCredits(groups: groups, deltas: deltas, underlyings: underlyings)
         var initial: Int64 = 0
-        for value in groups {
+        for (g, value) in groups.enumerated() {
             let loss = max(0, value).rounded(.up)
-            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss)) else { return .failure(.overflow) }
+            let credit = min(loss, (credits.isEmpty ? 0 : credits[g]).rounded(.down))
+            guard loss.isFinite, loss < 9.0e18, credit >= 0, let sum = FixedPoint.add(initial, Int64(loss) - Int64(credit)) else {
+                return .failure(.overflow)
+            }
             initial = sum
         }
         guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else { return .failure(.overflow) }
@@ -50,12 +60,16 @@ extension Engine {
     /// options), and the short options' notional at the mark (|size| × the mark in the option's
     /// premium currency, settlement atoms; the base of SPAN's short option minimum).
     func scenarioRisk(_ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?)
-        -> Result<(worst: [Double], shortOptions: [Double]), RiskError>
+        -> Result<(worst: [Double], shortOptions: [Double], deltas: [Double], underlyings: [Int32]), RiskError>
     {
         let count = grid.scenarios.count
         var underlyings: [Int32] = []
         var pnl: [Double] = []   // underlyings.count × count, group-major
         var shortOptions: [Double] = []
+        // Value deltas for the spread credits, only when the venue has spreads.
+        let needsDeltas = !spreadCredits.spreads.isEmpty
+        var deltas: [Double] = []
+        let h = Self.greeksBump
         let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
         for position in positions {
             let m = Int(position.marketIndex)
@@ -71,6 +85,7 @@ extension Engine {
                 underlyings.append(u)
                 pnl.append(contentsOf: repeatElement(0, count: count))
                 shortOptions.append(0)
+                deltas.append(0)
             }
             let valuation = markets[m].valuation
             let size = Double(position.size)
@@ -88,12 +103,21 @@ extension Engine {
                                               years: max(0, years - lookaheadYears), volatility: shocked)
                     pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
                 }
+                if needsDeltas {
+                    deltas[group] += size * valuation.screenFactor / (2 * h)
+                        * (optionPremium(marketIndex: m, forwardAtoms: forward * (1 + h), years: years, volatility: volatility)
+                           - optionPremium(marketIndex: m, forwardAtoms: forward * (1 - h), years: years, volatility: volatility))
+                }
                 if size < 0 {
                     shortOptions[group] += -size * valuation.screenFactor * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
                 }
             } else {
                 for (s, scenario) in grid.scenarios.enumerated() {
                     pnl[group * count + s] += linearChange(size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
+                }
+                if needsDeltas {
+                    deltas[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                                      - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
                 }
             }
         }
@@ -103,7 +127,41 @@ extension Engine {
             for (s, scenario) in grid.scenarios.enumerated() { value = min(value, pnl[group * count + s] * scenario.weight) }
             worst.append(-value)
         }
-        return .success((worst, shortOptions))
+        return .success((worst, shortOptions, deltas, underlyings))
+    }
+
+    /// Each group's inter-commodity spread credit (none without spreads), in settlement atoms.
+    /// Spreads naming an underlying the pool does not hold are skipped.
+    func spreadCredits(groups: [Double], deltas: [Double], underlyings: [Int32]) -> [Double] {
+        let spreads = spreadCredits.spreads
+        guard !spreads.isEmpty, underlyings.count > 1 else { return [] }
+        let ids = underlyings.map { markets[Int($0)].spec.id }
+        let mapped = spreads.compactMap { spread -> InterCommoditySpread.Spread? in
+            guard let a = ids.firstIndex(of: spread.first), let b = ids.firstIndex(of: spread.second) else { return nil }
+            return InterCommoditySpread.Spread(first: a, second: b, firstRatio: spread.firstRatio.fraction,
+                                               secondRatio: spread.secondRatio.fraction, creditRate: spread.creditRate.fraction)
+        }
+        return InterCommoditySpread.credits(groups: zip(deltas, groups).map { .init(delta: $0, risk: $1) }, spreads: mapped)
+    }
+
+    func planConfigureSpreadCredits(_ rules: SpreadCreditRules) -> Result<[Event], Rejection> {
+        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        for (index, spread) in rules.spreads.enumerated() {
+            for (leg, market) in [("first", spread.first), ("second", spread.second)] {
+                guard let m = marketIndexByID[market] else {
+                    return .failure(Rejection(.unknownMarket, field: "rules.spreads[\(index)].\(leg)", "no market \(market)"))
+                }
+                if markets[Int(m)].isOption {
+                    return .failure(Rejection(.invalidParameter, field: "rules.spreads[\(index)].\(leg)", "an option joins its underlying; name the underlying"))
+                }
+            }
+        }
+        var after = self
+        after.auditsEveryEvent = false
+        let event = Event.spreadCreditsConfigured(rules)
+        after.apply(event)
+        let holders = accounts.indices.filter { [.portfolio, .span, .greeks].contains(accounts[$0].marginModel) }.map { Int32($0) }
+        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
     }
 
     /// An option's years to expiry (from its underlying's mark time, or `now` under an override

@@ -50,6 +50,9 @@ public struct Engine: Sendable, Codable {
     /// The SPAN-style and Greeks-based models' parameters (defaults until configured).
     public internal(set) var spanMargin = SpanMarginRules.standard
     public internal(set) var greeksMargin = GreeksMarginRules.standard
+    /// The correlation offset between underlyings of those models and the portfolio model (none
+    /// until configured: requirements add up).
+    public internal(set) var spreadCredits = SpreadCreditRules.none
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -141,6 +144,7 @@ public struct Engine: Sendable, Codable {
         case .configureVaRMargin(let rules): return planConfigureVaRMargin(rules)
         case .configureSpanMargin(let rules): return planConfigureSpanMargin(rules)
         case .configureGreeksMargin(let rules): return planConfigureGreeksMargin(rules)
+        case .configureSpreadCredits(let rules): return planConfigureSpreadCredits(rules)
         case .coverDeficit(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)

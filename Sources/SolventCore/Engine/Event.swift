@@ -46,6 +46,7 @@ public enum Event: Hashable, Sendable, Codable {
     indirect case varMarginConfigured(VaRMarginRules)
     indirect case spanMarginConfigured(SpanMarginRules)
     indirect case greeksMarginConfigured(GreeksMarginRules)
+    indirect case spreadCreditsConfigured(SpreadCreditRules)
     /// An auction opened (or restarted) and what its keeper was paid from the insurance fund.
     indirect case auctionStarted(LiquidationAuction, KeeperPayment?)
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)

@@ -85,3 +85,41 @@ public struct GreeksMarginRules: Hashable, Sendable, Codable {
         return nil
     }
 }
+
+/// The correlation offset between underlyings for the models that margin each underlying on its
+/// own (portfolio, SPAN-style, Greeks-based; issue #5, item 4): SPAN's inter-commodity spread
+/// credits (`InterCommoditySpread`), in priority order. A spread pairs two underlyings (perpetuals
+/// or futures; their options join them) whose net deltas in the pool are of opposite sign; a
+/// delta is the value change (settlement atoms) of the underlying's group per relative move of
+/// its mark, so ratios 1 : 1 pair equal values (a dollar-neutral BTC–ETH pair) and 1 : 2 pairs
+/// one unit of value with two. Each leg is credited `creditRate` × its requirement per unit of
+/// delta × the delta used, rounded down (the credit favours the venue). None: the requirements
+/// add up.
+public struct SpreadCreditRules: Hashable, Sendable, Codable {
+    public struct Spread: Hashable, Sendable, Codable {
+        public var first: MarketID
+        public var second: MarketID
+        public var firstRatio: Rate
+        public var secondRatio: Rate
+        public var creditRate: Rate
+        public init(first: MarketID, second: MarketID, firstRatio: Rate = .one, secondRatio: Rate = .one, creditRate: Rate) {
+            (self.first, self.second, self.firstRatio, self.secondRatio, self.creditRate) = (first, second, firstRatio, secondRatio, creditRate)
+        }
+    }
+
+    public var spreads: [Spread]
+    public init(spreads: [Spread]) { self.spreads = spreads }
+
+    public static let none = SpreadCreditRules(spreads: [])
+
+    func validate() -> (field: String, reason: String)? {
+        if spreads.count > Limits.spreadCredits { return ("spreads", "at most \(Limits.spreadCredits) spreads") }
+        for (index, spread) in spreads.enumerated() {
+            if spread.first == spread.second { return ("spreads[\(index)].second", "a spread needs two different underlyings") }
+            if spread.firstRatio.atoms <= 0 { return ("spreads[\(index)].firstRatio", "a positive ratio") }
+            if spread.secondRatio.atoms <= 0 { return ("spreads[\(index)].secondRatio", "a positive ratio") }
+            if spread.creditRate.atoms < 0 || spread.creditRate.atoms > Rate.oneAtoms { return ("spreads[\(index)].creditRate", "0 to 1") }
+        }
+        return nil
+    }
+}

@@ -25,6 +25,7 @@ public enum Limits {
     /// Underlyings and scenarios of the historical-VaR margin model's scenario set.
     public static let varSeries = 64
     public static let varScenarios = 5_000
+    public static let spreadCredits = 256
     /// Option markets on one underlying.
     public static let optionsPerUnderlying = 512
     /// Strikes of one published volatility smile.
