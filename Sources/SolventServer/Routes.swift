@@ -280,6 +280,7 @@ extension SolventService {
             return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
         }
         // Verifiable margin (issue #9).
+        addRiskModelRoutes(to: router)
         router.post("/v1/commitments") { request, _ in
             _ = try await service.require(request, [.admin])
             let (_, commitment) = try await service.engine.publishCommitment()

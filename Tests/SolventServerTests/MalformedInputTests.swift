@@ -40,6 +40,9 @@ struct MalformedInputTests {
         ("/v1/backstops", ["account", "market", "capacity"]),
         ("/v1/auctions/1/bids", ["bidder", "quantity", "limitPrice"]),
         ("/v1/keys", ["role", "account", "label"]),
+        ("/v1/margin-models", ["account", "model"]),
+        ("/v1/var-margin", ["series", "confidence", "measure", "lambda", "draws"]),
+        ("/v1/spread-credits", ["spreads"]),
     ]
 
     @Test func thousandsOfBadPayloads() async throws {

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import SolventCore
+
+/// The margin-model part of the API (issues #5 and #6): an account's model, the VaR models'
+/// scenario set and parameters, and the spread credits across underlyings. Rates are decimals
+/// (strings or numbers) as elsewhere in the API; every error names its field.
+extension SolventService {
+    func addRiskModelRoutes(to router: Router<BasicRequestContext>) {
+        let service = self
+        // A trader may choose its own account's model (as Deribit lets users opt into portfolio
+        // margin); the engine refuses a switch whose initial margin is not met.
+        router.post("/v1/margin-models") { request, _ in
+            let principal = try await service.require(request, [.admin, .trader])
+            let body = try await RequestBody.read(request, allowed: ["account", "model"])
+            let account = try body.id("account")
+            try service.requireAccount(principal, account)
+            let model: AccountMarginModel = try body.choice("model")
+            return try await service.submit(.setMarginModel(account: AccountID(account), model))
+        }
+        router.post("/v1/var-margin") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["series", "confidence", "measure", "maintenanceFactor", "lambda",
+                                                                     "degrees", "draws", "seed"])
+            let series = try body.objects("series", max: Limits.varSeries).enumerated().map { index, entry in
+                try RequestBody.named("series[\(index)]") {
+                    try entry.refuseUnknown(["market", "moves"])
+                    return VaRMarginRules.Series(market: MarketID(UInt32(clamping: try entry.id("market"))),
+                                                 moves: try entry.rates("moves", max: Limits.varScenarios))
+                }
+            }
+            let rules = VaRMarginRules(series: series, confidence: try body.rate("confidence", default: "0.99"),
+                                       measure: try body.choice("measure", default: .valueAtRisk),
+                                       maintenanceFactor: try body.rate("maintenanceFactor", default: "0.8"),
+                                       lambda: try body.rate("lambda", default: "0.94"),
+                                       degrees: try body.int("degrees", default: 4, in: 3...1_000),
+                                       draws: try body.int("draws", default: 2_000, in: 100...Int64(Limits.varScenarios)),
+                                       seed: UInt64(try body.int("seed", default: 1, in: 0...Int64.max)))
+            return try await service.submit(.configureVaRMargin(rules))
+        }
+        router.post("/v1/spread-credits") { request, _ in
+            _ = try await service.require(request, [.admin])
+            let body = try await RequestBody.read(request, allowed: ["spreads"])
+            // An empty list removes every credit (requirements add up again).
+            let items = (body.object["spreads"] as? [Any])?.isEmpty == true ? [] : try body.objects("spreads", max: Limits.spreadCredits)
+            let spreads = try items.enumerated().map { index, entry in
+                try RequestBody.named("spreads[\(index)]") {
+                    try entry.refuseUnknown(["first", "second", "firstRatio", "secondRatio", "creditRate"])
+                    return SpreadCreditRules.Spread(first: MarketID(UInt32(clamping: try entry.id("first"))),
+                                                    second: MarketID(UInt32(clamping: try entry.id("second"))),
+                                                    firstRatio: try entry.rate("firstRatio", default: "1"),
+                                                    secondRatio: try entry.rate("secondRatio", default: "1"),
+                                                    creditRate: try entry.rate("creditRate"))
+                }
+            }
+            return try await service.submit(.configureSpreadCredits(SpreadCreditRules(spreads: spreads)))
+        }
+    }
+}
+
+extension RequestBody {
+    /// An array of decimal rates (strings or numbers), 1 to `max` of them.
+    func rates(_ key: String, max: Int) throws -> [Rate] {
+        guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
+            throw APIError.invalid(key, "expected an array of 1 to \(max) decimals")
+        }
+        return try array.indices.map { index in
+            try RequestBody(object: ["value": array[index]]).named("\(key)[\(index)]") { try $0.rate("value") }
+        }
+    }
+
+    /// Runs `body` on this object, prefixing the field of any error with `prefix`.
+    func named<T>(_ prefix: String, _ body: (RequestBody) throws -> T) throws -> T {
+        do { return try body(self) } catch let error as APIError {
+            var named = error
+            named.field = error.field.map { $0 == "value" ? prefix : "\(prefix).\($0)" } ?? prefix
+            throw named
+        }
+    }
+
+    static func named<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as APIError {
+            var named = error
+            named.field = error.field.map { "\(prefix).\($0)" } ?? prefix
+            throw named
+        }
+    }
+}
