@@ -11,7 +11,7 @@ shared="../shared/bench"
 state="${BENCH_STATE:-$HOME/.cache/solvent-bench}"
 out=$(mktemp -d)
 
-# Built for the machine it runs on (AVX-512 here), as the C baselines use -march=native.
+# Built for the machine it runs on (AVX-512 or AVX2), as the C baselines use -march=native.
 swift build -c release --package-path Benchmarks --product solvent-perf -Xswiftc -target-cpu -Xswiftc native >&2
 Benchmarks/.build/release/solvent-perf --accounts "$ACCOUNTS" --repeats "$REPEATS" | tee "$out/solvent.txt"
 

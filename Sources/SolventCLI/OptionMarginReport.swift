@@ -2,7 +2,8 @@ import Foundation
 import SolventRisk
 
 /// The margin of an option portfolio under one model, per underlying and in total (the largest
-/// underlying's requirement plus (1 − correlation offset) × the others'). For the scenario
+/// underlying's requirement plus (1 − correlation offset) × the others', or each underlying's
+/// requirement less its inter-commodity spread credit when the file gives spreads). For the scenario
 /// models the report lists the worst scenario and every scenario's P&L.
 public struct OptionMarginReport {
     public enum Model: String, CaseIterable, Sendable {
@@ -76,6 +77,21 @@ public struct OptionMarginReport {
                                   detail: ["netDelta": result.netDelta, "netGamma": result.netGamma, "netVega": result.netVega,
                                            "deltaCharge": result.deltaCharge, "gammaCharge": result.gammaCharge, "vegaCharge": result.vegaCharge],
                                   scenarios: [], worst: nil))
+            }
+        }
+        if !file.spreads.isEmpty {
+            // Spread credits on each underlying's value delta (spot × net delta), the same rule
+            // as the engine's; maintenance is credited in the same proportion as initial.
+            let deltas = file.underlyings.map { u in
+                u.spot * (u.linear + u.options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta })
+            }
+            let credits = InterCommoditySpread.credits(groups: zip(deltas, lines).map { .init(delta: $0, risk: $1.initial) }, spreads: file.spreads)
+            for index in lines.indices {
+                let share = lines[index].initial > 0 ? credits[index] / lines[index].initial : 0
+                lines[index].detail["valueDelta"] = deltas[index]
+                lines[index].detail["spreadCredit"] = credits[index]
+                lines[index].initial -= credits[index]
+                lines[index].maintenance -= lines[index].maintenance * share
             }
         }
         func combine(_ values: [Double]) -> Double {

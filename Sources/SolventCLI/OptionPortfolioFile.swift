@@ -24,6 +24,9 @@ public struct OptionPortfolioFile: Sendable {
     public var spanPriceScanFraction: Double
     public var span: Span.Parameters
     public var greeks: GreeksMargin.Parameters
+    /// SPAN inter-commodity spread credits between underlyings (indexes into `underlyings`), in
+    /// priority order; deltas are value deltas (spot × net delta). Exclusive with `correlationOffset`.
+    public var spreads: [InterCommoditySpread.Spread] = []
 
     /// Whether a JSON file is an option portfolio (it has `underlyings`).
     public static func isOptionPortfolio(_ data: Data) -> Bool {
@@ -32,7 +35,7 @@ public struct OptionPortfolioFile: Sendable {
     }
 
     public static func parse(_ data: Data) throws -> OptionPortfolioFile {
-        let root = try JSONNode.parse(data).object(allowed: ["underlyings", "correlationOffset", "maintenanceFactor", "grid", "span", "greeks"])
+        let root = try JSONNode.parse(data).object(allowed: ["underlyings", "correlationOffset", "maintenanceFactor", "grid", "span", "greeks", "spreads"])
         guard let list = root["underlyings"] else { throw InputError("underlyings", "required") }
         func number(_ node: JSONNode?, _ fallback: Double, in range: ClosedRange<Double>, what: String) throws -> Double {
             guard let node else { return fallback }
@@ -101,9 +104,31 @@ public struct OptionPortfolioFile: Sendable {
             greeks.volatilityShock = try number(g["volatilityShock"], greeks.volatilityShock, in: 0...5, what: "a volatility shock")
             greeks.vegaOffsetsAcrossExpiries = try g["vegaOffsetsAcrossExpiries"]?.bool() ?? false
         }
-        return OptionPortfolioFile(underlyings: underlyings,
-                                   correlationOffset: try number(root["correlationOffset"], 0, in: 0...1, what: "a fraction"),
-                                   maintenanceFactor: try number(root["maintenanceFactor"], 0.5, in: 0...1, what: "a factor"),
-                                   grid: grid, spanPriceScanFraction: spanFraction, span: span, greeks: greeks)
+        var spreads: [InterCommoditySpread.Spread] = []
+        for node in try root["spreads"]?.array() ?? [] {
+            let o = try node.object(allowed: ["first", "second", "firstRatio", "secondRatio", "creditRate"])
+            func leg(_ key: String) throws -> Int {
+                guard let symbol = try o[key]?.string() else { throw InputError("\(node.path).\(key)", "required: an underlying's symbol") }
+                guard let index = underlyings.firstIndex(where: { $0.symbol == symbol }) else {
+                    throw InputError("\(node.path).\(key)", "no underlying \(symbol)")
+                }
+                return index
+            }
+            let (first, second) = (try leg("first"), try leg("second"))
+            if first == second { throw InputError("\(node.path).second", "a spread needs two different underlyings") }
+            guard o["creditRate"] != nil else { throw InputError("\(node.path).creditRate", "required") }
+            spreads.append(.init(first: first, second: second, firstRatio: try number(o["firstRatio"], 1, in: 1e-12...1e12, what: "a positive ratio"),
+                                 secondRatio: try number(o["secondRatio"], 1, in: 1e-12...1e12, what: "a positive ratio"),
+                                 creditRate: try number(o["creditRate"], 0, in: 0...1, what: "a credit rate")))
+        }
+        let offset = try number(root["correlationOffset"], 0, in: 0...1, what: "a fraction")
+        if offset > 0 && !spreads.isEmpty {
+            throw InputError("spreads", "give either spreads or correlationOffset, not both")
+        }
+        var file = OptionPortfolioFile(underlyings: underlyings, correlationOffset: offset,
+                                       maintenanceFactor: try number(root["maintenanceFactor"], 0.5, in: 0...1, what: "a factor"),
+                                       grid: grid, spanPriceScanFraction: spanFraction, span: span, greeks: greeks)
+        file.spreads = spreads
+        return file
     }
 }

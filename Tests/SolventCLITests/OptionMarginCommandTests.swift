@@ -52,6 +52,26 @@ struct OptionMarginCommandTests {
         }
     }
 
+    /// Long 1 BTC perpetual (value delta 100,000) and short 20 ETH (−60,000) with a 1 : 1 spread at
+    /// 50 %: 60,000 of delta pairs, so BTC keeps 1 − 0.5 × 0.6 of its requirement and ETH half.
+    @Test func spreadCreditsBetweenUnderlyings() throws {
+        let book = #"{"underlyings": [{"symbol": "BTC", "spot": "100000", "linear": "1"}, {"symbol": "ETH", "spot": "3000", "linear": "-20"}]"#
+        for model in [MarginCommand.Model.portfolio, .span, .greeks] {
+            let plain = try Self.json(book + "}", model: model)
+            let credited = try Self.json(book + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
+            let standAlone = (plain["underlyings"] as! [[String: Any]]).map { $0["initial"] as! Double }
+            let expected = standAlone[0] * 0.7 + standAlone[1] * 0.5
+            #expect(abs(credited["initial"] as! Double - expected) < 1e-6 * expected, "\(model)")
+            let eth = (credited["underlyings"] as! [[String: Any]])[1]["detail"] as! [String: Any]
+            #expect(abs(eth["valueDelta"] as! Double + 60_000) < 1e-9)
+            // Same direction: nothing.
+            let together = try Self.json(book.replacingOccurrences(of: "\"-20\"", with: "\"20\"")
+                                         + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
+            let sum = (together["underlyings"] as! [[String: Any]]).map { $0["initial"] as! Double }.reduce(0, +)
+            #expect(abs(together["initial"] as! Double - sum) < 1e-9 * sum && ((together["underlyings"] as! [[String: Any]])[0]["detail"] as! [String: Any])["spreadCredit"] as? Double == 0)
+        }
+    }
+
     @Test func badOptionPortfoliosNameTheField() {
         func error(_ text: String, model: MarginCommand.Model = .portfolio) -> String {
             let path = Self.files.file("bad-\(UUID().uuidString).json", text)
@@ -64,6 +84,11 @@ struct OptionMarginCommandTests {
         #expect(error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "straddle"}]}]}"#).contains("options[0].right"))
         #expect(error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "call", "strike": "1", "days": 1, "volatility": "-1", "quantity": "1"}]}]}"#).contains("volatility"))
         #expect(error(#"{"underlyings": [], "colour": 1}"#).contains("colour: unknown field"))
+        let two = #"{"underlyings": [{"symbol": "BTC", "spot": "1"}, {"symbol": "ETH", "spot": "1"}], "#
+        #expect(error(two + #""spreads": [{"first": "BTC", "second": "SOL", "creditRate": "0.5"}]}"#).contains("spreads[0].second: no underlying SOL"))
+        #expect(error(two + #""spreads": [{"first": "BTC", "second": "BTC", "creditRate": "0.5"}]}"#).contains("spreads[0].second"))
+        #expect(error(two + #""spreads": [{"first": "BTC", "second": "ETH"}]}"#).contains("spreads[0].creditRate: required"))
+        #expect(error(two + #""correlationOffset": "0.2", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#).contains("not both"))
         let engineFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/deribit-linear.json").path
         #expect(throws: InputError.self) { try MarginCommand.render(portfolioPath: engineFile, model: .span, format: .json) }
