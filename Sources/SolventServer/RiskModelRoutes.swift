@@ -33,8 +33,9 @@ extension SolventService {
                                        measure: try body.choice("measure", default: .valueAtRisk),
                                        maintenanceFactor: try body.rate("maintenanceFactor", default: "0.8"),
                                        lambda: try body.rate("lambda", default: "0.94"),
-                                       degrees: try body.int("degrees", default: 4, in: 3...1_000),
-                                       draws: try body.int("draws", default: 2_000, in: 100...Int64(Limits.varScenarios)),
+                                       // Ranges are the engine's to check (422 naming rules.degrees, rules.draws).
+                                       degrees: try body.int("degrees", default: 4, in: Int64.min...Int64.max),
+                                       draws: try body.int("draws", default: 2_000, in: Int64.min...Int64.max),
                                        seed: UInt64(try body.int("seed", default: 1, in: 0...Int64.max)))
             return try await service.submit(.configureVaRMargin(rules))
         }
@@ -59,25 +60,18 @@ extension SolventService {
 }
 
 extension RequestBody {
-    /// An array of decimal rates (strings or numbers), 1 to `max` of them.
+    /// An array of decimal rates (strings or numbers), 1 to `max` of them; an error names the element.
     func rates(_ key: String, max: Int) throws -> [Rate] {
         guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
             throw APIError.invalid(key, "expected an array of 1 to \(max) decimals")
         }
         return try array.indices.map { index in
-            try RequestBody(object: ["value": array[index]]).named("\(key)[\(index)]") { try $0.rate("value") }
+            let field = "\(key)[\(index)]"
+            return try RequestBody(object: [field: array[index]]).rate(field)
         }
     }
 
-    /// Runs `body` on this object, prefixing the field of any error with `prefix`.
-    func named<T>(_ prefix: String, _ body: (RequestBody) throws -> T) throws -> T {
-        do { return try body(self) } catch let error as APIError {
-            var named = error
-            named.field = error.field.map { $0 == "value" ? prefix : "\(prefix).\($0)" } ?? prefix
-            throw named
-        }
-    }
-
+    /// Runs `body`, prefixing the field of any error with `prefix` (for objects inside arrays).
     static func named<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as APIError {
             var named = error

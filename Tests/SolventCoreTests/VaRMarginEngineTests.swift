@@ -23,6 +23,15 @@ import Testing
         return (btc, eth)
     }
 
+    /// The 55,000 call's Black-76 premium at a forward, with the engine's time and volatility.
+    static func callPremium(_ engine: Engine) -> (Double) -> Double {
+        let call = engine.market(OptionEngineTests.call)!
+        let underlying = engine.market(btc)!
+        let years = Double(call.spec.expiry!.nanoseconds - underlying.markTime.nanoseconds) / (365 * 86_400e9)
+        let sigma = Double(call.optionVolatility) / 1e9
+        return { forward in BlackScholes.price(.black76(right: .call, forward: forward, strike: 55_000, years: years, volatility: sigma)) }
+    }
+
     static func rates(_ values: [Double]) -> [Rate] { values.map { Rate(atoms: Int64(($0 * 1e9).rounded())) } }
 
     static func venue() -> Harness {
@@ -56,13 +65,7 @@ import Testing
         let pool = try engine.crossPool(of: engine.account(AccountID(1))!).get()
         // Independently: each scenario's loss from the published moves and the risk layer's pricer.
         let (b, e) = Self.moves(count: 500)
-        let call = engine.market(OptionEngineTests.call)!
-        let underlying = engine.market(Self.btc)!
-        let years = Double(call.spec.expiry!.nanoseconds - underlying.markTime.nanoseconds) / (365 * 86_400e9)
-        let sigma = Double(call.optionVolatility) / 1e9
-        func premium(_ forward: Double) -> Double {
-            BlackScholes.price(.black76(right: .call, forward: forward, strike: 55_000, years: years, volatility: sigma))
-        }
+        let premium = Self.callPremium(engine)
         let losses = zip(b, e).map { rb, re in -(50_000 * rb - 10 * 3_000 * re + premium(50_000 * (1 + rb)) - premium(50_000)) }
         let expected = measure == .valueAtRisk ? RiskMeasures.valueAtRisk(losses: losses, confidence: 0.99)
                                                : RiskMeasures.expectedShortfall(losses: losses, confidence: 0.99)
@@ -123,13 +126,7 @@ import Testing
         harness.ok(.setMarginModel(account: AccountID(1), model))
         let engine = harness.engine
         let (b, _) = Self.moves(count: 500)
-        let call = engine.market(OptionEngineTests.call)!
-        let underlying = engine.market(Self.btc)!
-        let years = Double(call.spec.expiry!.nanoseconds - underlying.markTime.nanoseconds) / (365 * 86_400e9)
-        let sigma = Double(call.optionVolatility) / 1e9
-        func premium(_ forward: Double) -> Double {
-            BlackScholes.price(.black76(right: .call, forward: forward, strike: 55_000, years: years, volatility: sigma))
-        }
+        let premium = Self.callPremium(engine)
         let pnl = b.map { 50_000 * $0 + premium(50_000 * (1 + $0)) - premium(50_000) }
         // RiskMetrics by hand: seeded with the mean square of the first 50, then λ = 0.94.
         var variance = pnl.prefix(50).reduce(0) { $0 + $1 * $1 } / 50
@@ -165,6 +162,22 @@ import Testing
         var withCall = harness
         _ = OptionEngineTests.trade(&withCall)
         #expect(try Self.initial(withCall) != outright, "the long call is revalued under the draws")
+    }
+
+    /// A snapshot carries the rules, not the derived Monte Carlo draws, and a restored engine
+    /// recomputes the same draws: the same margin.
+    @Test func snapshotsStoreTheRulesNotTheDraws() throws {
+        let harness = Self.alternatingVenue(model: .monteCarloVaR)
+        // The journal codec's float strategies (scan tables hold NaN and infinities).
+        let encoder = JSONEncoder(), decoder = JSONDecoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try encoder.encode(harness.engine)
+        let restored = try decoder.decode(Engine.self, from: data)
+        #expect(!String(decoding: data, as: UTF8.self).contains("simulated"))
+        let before = try harness.engine.crossPool(of: harness.engine.account(AccountID(1))!).get().initial
+        #expect(try restored.crossPool(of: restored.account(AccountID(1))!).get().initial == before)
+        #expect(restored.digestHex() == harness.engine.digestHex())
     }
 
     @Test func parametersOutOfRangeNameTheField() {

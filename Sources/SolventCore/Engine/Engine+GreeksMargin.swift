@@ -70,20 +70,20 @@ extension Engine {
 
     func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {
         if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
-        return planModelRules(.spanMarginConfigured(rules), model: .span)
+        return planModelRules(.spanMarginConfigured(rules), models: { $0 == .span })
     }
 
     func planConfigureGreeksMargin(_ rules: GreeksMarginRules) -> Result<[Event], Rejection> {
         if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
-        return planModelRules(.greeksMarginConfigured(rules), model: .greeks)
+        return planModelRules(.greeksMarginConfigured(rules), models: { $0 == .greeks })
     }
 
-    /// A model's new rules, and the flag changes of the accounts using the model.
-    func planModelRules(_ event: Event, model: AccountMarginModel) -> Result<[Event], Rejection> {
+    /// New rules for some models, and the flag changes of the accounts using those models.
+    func planModelRules(_ event: Event, models: (AccountMarginModel) -> Bool) -> Result<[Event], Rejection> {
         var after = self
         after.auditsEveryEvent = false
         after.apply(event)
-        let holders = accounts.indices.filter { accounts[$0].marginModel == model }.map { Int32($0) }
+        let holders = accounts.indices.filter { models(accounts[$0].marginModel) }.map { Int32($0) }
         return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
     }
 }

@@ -45,8 +45,11 @@ extension Engine {
         var initial: Int64 = 0
         for (g, value) in groups.enumerated() {
             let loss = max(0, value).rounded(.up)
-            let credit = min(loss, (credits.isEmpty ? 0 : credits[g]).rounded(.down))
-            guard loss.isFinite, loss < 9.0e18, credit >= 0, let sum = FixedPoint.add(initial, Int64(loss) - Int64(credit)) else {
+            // A credit that is not a finite number forgives nothing (min with NaN would keep the NaN
+            // out and forgive the whole loss).
+            let raw = credits.isEmpty ? 0 : credits[g].rounded(.down)
+            let credit = raw.isFinite ? min(loss, max(0, raw)) : 0
+            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss) - Int64(credit)) else {
                 return .failure(.overflow)
             }
             initial = sum
@@ -85,7 +88,7 @@ extension Engine {
                 underlyings.append(u)
                 pnl.append(contentsOf: repeatElement(0, count: count))
                 shortOptions.append(0)
-                deltas.append(0)
+                if needsDeltas { deltas.append(0) }
             }
             let valuation = markets[m].valuation
             let size = Double(position.size)
@@ -156,12 +159,7 @@ extension Engine {
                 }
             }
         }
-        var after = self
-        after.auditsEveryEvent = false
-        let event = Event.spreadCreditsConfigured(rules)
-        after.apply(event)
-        let holders = accounts.indices.filter { [.portfolio, .span, .greeks].contains(accounts[$0].marginModel) }.map { Int32($0) }
-        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+        return planModelRules(.spreadCreditsConfigured(rules), models: { [.portfolio, .span, .greeks].contains($0) })
     }
 
     /// An option's years to expiry (from its underlying's mark time, or `now` under an override
@@ -221,12 +219,7 @@ extension Engine {
 
     func planConfigurePortfolioMargin(_ rules: PortfolioMarginRules) -> Result<[Event], Rejection> {
         if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
-        let event = Event.portfolioMarginConfigured(rules)
-        var after = self
-        after.auditsEveryEvent = false
-        after.apply(event)
-        let holders = accounts.indices.filter { accounts[$0].marginModel == .portfolio }.map { Int32($0) }
-        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+        return planModelRules(.portfolioMarginConfigured(rules), models: { $0 == .portfolio })
     }
 
     /// The flag changes of these accounts' cross pools at the current state, as events.

@@ -79,23 +79,24 @@ extension Engine {
                 return .failure(Rejection(.invalidParameter, field: "rules.series[\(index)].market", "an option moves with its underlying; give the underlying's series"))
             }
         }
-        let event = Event.varMarginConfigured(rules)
-        var after = self
-        after.auditsEveryEvent = false
-        after.apply(event)
-        let holders = accounts.indices.filter { accounts[$0].marginModel.usesVaRScenarios }.map { Int32($0) }
-        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
+        return planModelRules(.varMarginConfigured(rules), models: \.usesVaRScenarios)
     }
 }
 
 /// The VaR models' scenarios in the form the margin checks read: the published moves as
 /// fractions (series × scenario) and the Monte Carlo moves (series × draw), both computed once
-/// per configuration, deterministically from the rules alone.
-struct VaRScenarioSets: Hashable, Sendable, Codable {
+/// per configuration, deterministically from the rules alone. A snapshot stores the rules, not
+/// the derived doubles (up to 5,000 draws × 64 series), and decoding recomputes them.
+struct VaRScenarioSets: Sendable, Codable {
+    let rules: VaRMarginRules
     var historical: [[Double]]
     var simulated: [[Double]]
 
+    init(from decoder: any Decoder) throws { self.init(try VaRMarginRules(from: decoder)) }
+    func encode(to encoder: any Encoder) throws { try rules.encode(to: encoder) }
+
     init(_ rules: VaRMarginRules) {
+        self.rules = rules
         let historical = rules.series.map { $0.moves.map(\.fraction) }
         self.historical = historical
         guard let length = historical.first?.count, length >= 2, rules.draws > 0 else {

@@ -45,7 +45,7 @@ public struct Engine: Sendable, Codable {
         didSet { varScenarios = VaRScenarioSets(varMargin) }
     }
     /// `varMargin`'s moves as fractions and the Monte Carlo draws, computed once per
-    /// configuration (derived: outside the digest).
+    /// configuration (derived: outside the digest; a snapshot stores only the rules).
     var varScenarios = VaRScenarioSets(.unconfigured)
     /// The SPAN-style and Greeks-based models' parameters (defaults until configured).
     public internal(set) var spanMargin = SpanMarginRules.standard
