@@ -5,10 +5,11 @@ import Testing
 /// including ties, histories that are not a multiple of the SIMD width, and tails longer
 /// than one block.
 @Suite struct HistoricalVaRBatchTests {
-    @Test(arguments: [(1000, 0.99), (997, 0.99), (250, 0.975), (13, 0.5), (64, 0.9)])
-    func matchesSortedLosses(history: Int, confidence: Double) {
-        var random = SystemRandomNumberGenerator.seeded(UInt64(history))
-        let assets = 5
+    // Histories below, at and off the eight-scenario steps and sixteen-scenario blocks; one
+    // asset and several.
+    @Test(arguments: [(1000, 0.99, 5), (997, 0.99, 5), (250, 0.975, 3), (13, 0.5, 5), (64, 0.9, 1), (7, 0.5, 2), (1000, 0.95, 9)])
+    func matchesSortedLosses(history: Int, confidence: Double, assets: Int) {
+        var random = SystemRandomNumberGenerator.seeded(UInt64(history * 31 + assets))
         // Returns on a coarse grid so that equal P&Ls (ties at the threshold) occur.
         let returns = (0..<(assets * history)).map { _ in Double(Int.random(in: -40...40, using: &random)) / 1000 }
         let portfolios = 203   // four at a time, and three on their own
