@@ -40,10 +40,16 @@ public enum ScenarioMargin {
     }
 
     /// Weighted scenario P&L per unit of each contract, row by row, each row padded to a
-    /// multiple of 8 lanes with zeros.
+    /// multiple of 8 lanes with zeros; row c starts at `rows[origin + c * stride]`.
     public struct RiskArray: Sendable {
         public let scenarios: Int
         public let stride: Int
+        /// Where row 0 starts: the first element on a 64-byte boundary, so that no eight-lane
+        /// load of a row straddles two cache lines (the array's storage is only 16-byte
+        /// aligned; straddling loads made the AVX-512 build's aggregation ~30 % slower than
+        /// the AVX2 build's). A copy that moves the storage keeps the layout, only the
+        /// alignment may be lost.
+        public let origin: Int
         public internal(set) var rows: [Double]
         /// Weighted P&L of one unit of the underlying held linearly.
         public internal(set) var linear: [Double]
@@ -55,7 +61,9 @@ public enum ScenarioMargin {
         let scenarios = grid.scenarios.count
         let stride = (scenarios + 7) / 8 * 8
         let chunks = stride / 8
-        var rows = [Double](repeating: 0, count: contracts.count * stride)
+        // Room for the alignment lead (at most seven elements).
+        var rows = [Double](repeating: 0, count: contracts.count * stride + 8)
+        let origin = rows.withUnsafeBufferPointer { (64 - Int(bitPattern: $0.baseAddress!) % 64) % 64 / 8 }
         let normal = MillsRatio.shared
         // Per scenario, sixteen lanes at a time (two chunks of eight: independent halves whose
         // dependency chains overlap); padding lanes: no move, no shock, weight 0.
@@ -76,7 +84,7 @@ public enum ScenarioMargin {
         rows.withUnsafeMutableBufferPointer { out in
         normal.polynomial.withUnsafeBufferPointer { mills in
             let coefficients = mills.baseAddress!
-            let base = UnsafeMutableRawPointer(out.baseAddress!)
+            let base = UnsafeMutableRawPointer(out.baseAddress! + origin)
             for (c, option) in contracts.enumerated() {
                 let (s, k, t) = (option.spot, option.strike, option.years)
                 let w: Double = option.right == .call ? 1 : -1
@@ -123,7 +131,7 @@ public enum ScenarioMargin {
         }
         var linear = [Double](repeating: 0, count: stride)
         for (j, scenario) in grid.scenarios.enumerated() { linear[j] = scenario.weight * scenario.spotMove }
-        return RiskArray(scenarios: scenarios, stride: stride, rows: rows, linear: linear)
+        return RiskArray(scenarios: scenarios, stride: stride, origin: origin, rows: rows, linear: linear)
     }
 
     /// Portfolios as rows of (contract index, quantity): portfolio p holds entries
@@ -157,7 +165,7 @@ public enum ScenarioMargin {
                         book.quantities.withUnsafeBufferPointer { quantities in
                             book.linear.withUnsafeBufferPointer { linear in
                                 result.withUnsafeMutableBufferPointer { out in
-                                    let kernel = Kernel(rows: UnsafeRawPointer(rows.baseAddress!), linearRow: UnsafeRawPointer(linearRow.baseAddress!),
+                                    let kernel = Kernel(rows: UnsafeRawPointer(rows.baseAddress! + array.origin), linearRow: UnsafeRawPointer(linearRow.baseAddress!),
                                                         rowBytes: array.stride * 8, chunks: chunks, padding: padding, spot: book.spot)
                                     for p in 0..<linear.count {
                                         out[p] = kernel.scanRisk(entries: offsets[p]..<offsets[p + 1], contracts: contracts,

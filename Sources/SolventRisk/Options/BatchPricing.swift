@@ -2,8 +2,9 @@
 /// SIMD register, every helper inlined (a call splits the vector into 128-bit pieces), with
 /// the same formulas and conventions as `BlackScholes.valuation` (tested equal to it within
 /// 1e-12 relative or 1e-13 × spot). Arrays in, arrays out (structure of arrays), so a chain or a
-/// book is priced without a call per option. Lanes with zero time or zero volatility, and the
-/// tail of a batch shorter than eight, go through the scalar path.
+/// book is priced without a call per option. Lanes with zero time or zero volatility, the tail
+/// of a batch shorter than eight, and (in a large batch) the few options before the outputs'
+/// first 64-byte boundary go through the scalar path.
 public struct OptionBatch: Sendable {
     /// +1 for a call, −1 for a put.
     public var sign: [Double] = []
@@ -74,7 +75,6 @@ public enum BatchPricing {
         let count = batch.count
         if out.price.count != count { out = ValuationBatch(count: count, includesRho: out.includesRho) }
         let withRho = out.includesRho
-        let full = count / 8 * 8
         typealias Lanes = SIMD8<Double>
         func load(_ array: UnsafeBufferPointer<Double>, _ at: Int) -> Lanes {
             UnsafeRawPointer(array.baseAddress! + at).loadUnaligned(as: Lanes.self)
@@ -98,7 +98,15 @@ public enum BatchPricing {
         out.rho.withUnsafeMutableBufferPointer { rho in
         MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
             let coefficients = mills.baseAddress!
-            var at = 0
+            // Large batches start their vector steps where the price array is on a 64-byte
+            // boundary, the first few options going through the scalar path: an eight-lane
+            // load or store that straddles two cache lines is two accesses, and the arrays
+            // (16-byte aligned by the allocator) otherwise straddle on every step. Large
+            // arrays come from the same allocator path, so the others are usually aligned alike.
+            let lead = count >= 512 ? (64 - Int(bitPattern: price.baseAddress!) % 64) % 64 / 8 : 0
+            for index in 0..<lead { scalarLanes.append(index) }
+            let full = lead + (count - lead) / 8 * 8
+            var at = lead
             while at < full {
                 let w = load(sign, at), s = load(spot, at), k = load(strike, at), t = load(years, at)
                 let v = load(volatility, at), r = load(rate, at), q = load(dividend, at)
