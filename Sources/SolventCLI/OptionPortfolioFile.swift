@@ -12,6 +12,10 @@ public struct OptionPortfolioFile: Sendable {
         public var rate: Double
         public var linear: Double
         public var options: [(option: EuropeanOption, quantity: Double)]
+
+        public init(symbol: String, spot: Double, rate: Double = 0, linear: Double = 0, options: [(option: EuropeanOption, quantity: Double)]) {
+            (self.symbol, self.spot, self.rate, self.linear, self.options) = (symbol, spot, rate, linear, options)
+        }
     }
 
     public var underlyings: [Underlying]
@@ -27,6 +31,30 @@ public struct OptionPortfolioFile: Sendable {
     /// SPAN inter-commodity spread credits between underlyings (indexes into `underlyings`), in
     /// priority order; deltas are value deltas (spot × net delta). Exclusive with `correlationOffset`.
     public var spreads: [InterCommoditySpread.Spread] = []
+
+    /// A portfolio with every model parameter at the file format's default (the README's
+    /// schema): a plain sum across underlyings, maintenance half of initial, Paradex's grid,
+    /// SPAN at 8 % of spot and ten volatility points, the default Greeks charges.
+    public init(underlyings: [Underlying]) {
+        self.underlyings = underlyings
+        correlationOffset = 0
+        maintenanceFactor = 0.5
+        grid = .paradex()
+        spanPriceScanFraction = 0.08
+        span = Span.Parameters(priceScanRange: 1, volatilityScanRange: 0.10)
+        greeks = GreeksMargin.Parameters()
+    }
+
+    init(underlyings: [Underlying], correlationOffset: Double, maintenanceFactor: Double, grid: ScenarioGrid,
+         spanPriceScanFraction: Double, span: Span.Parameters, greeks: GreeksMargin.Parameters) {
+        self.init(underlyings: underlyings)
+        self.correlationOffset = correlationOffset
+        self.maintenanceFactor = maintenanceFactor
+        self.grid = grid
+        self.spanPriceScanFraction = spanPriceScanFraction
+        self.span = span
+        self.greeks = greeks
+    }
 
     /// Whether a JSON file is an option portfolio (it has `underlyings`).
     public static func isOptionPortfolio(_ data: Data) -> Bool {
