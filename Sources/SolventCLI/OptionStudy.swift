@@ -193,8 +193,16 @@ public struct OptionStudy {
          "books": rows.map { row -> [String: Any] in
              var margins: [String: Any] = [:]
              for entry in row.margins { margins[entry.model.rawValue] = ["initial": entry.initial, "maintenance": entry.maintenance] }
+             // The book as `solvent margin` reads it (an option portfolio's underlying), so that
+             // any row can be rerun with one model's full report.
+             let options = row.book.underlying.options.map { entry -> [String: Any] in
+                 ["right": entry.option.right.rawValue, "strike": entry.option.strike, "days": entry.option.years * 365,
+                  "volatility": entry.option.volatility, "dividend": entry.option.dividend, "quantity": entry.quantity]
+             }
+             let underlying: [String: Any] = ["symbol": row.currency, "spot": row.book.underlying.spot, "linear": row.book.underlying.linear,
+                                              "options": options]
              return ["currency": row.currency, "book": row.book.name, "legs": row.book.legs, "margins": margins,
-                     "worstScenario": row.worstScenario, "worstCoreLoss": row.book.worstCoreLoss]
+                     "worstScenario": row.worstScenario, "worstCoreLoss": row.book.worstCoreLoss, "portfolio": ["underlyings": [underlying]]]
          }]
     }
 

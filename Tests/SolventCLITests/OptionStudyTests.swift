@@ -98,6 +98,28 @@ struct OptionStudyTests {
         }
     }
 
+    /// The JSON report's `portfolio` of each book is an option portfolio file: rerun through
+    /// `solvent margin`, every model gives the study's figure.
+    @Test func booksRerunThroughSolventMargin() throws {
+        guard let study = try Self.studies()?.first else {
+            print("skipped: ../shared/data/options is absent")
+            return
+        }
+        let files = TemporaryFiles("solvent-option-study-tests")
+        let books = study.jsonObject()["books"] as! [[String: Any]]
+        #expect(books.count == study.rows.count)
+        for (row, book) in zip(study.rows, books) {
+            let data = try JSONSerialization.data(withJSONObject: book["portfolio"]!)
+            let path = files.file("book-\(UUID().uuidString).json", String(decoding: data, as: UTF8.self))
+            for model in MarginCommand.Model.allCases {
+                let output = try MarginCommand.render(portfolioPath: path, model: model, format: .json)
+                let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [String: Any]
+                let expected = row.margin(OptionMarginReport.Model(rawValue: model.rawValue)!).initial
+                #expect(abs(report["initial"] as! Double - expected) <= 1e-9 * max(1, expected), "\(row.book.name) \(model)")
+            }
+        }
+    }
+
     static let header = "timestamp,instrument_name,underlying,underlying_name,option_type,strike,expiry_datetime,time_to_maturity,"
         + "bid_price,ask_price,mark_price,mid_price,futures_price,futures_instrument_name,implied_volatility,delta,vega,"
         + "open_interest,volume,bid_ask_spread,currency,index_price,volume_usd"
