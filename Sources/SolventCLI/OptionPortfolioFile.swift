@@ -33,12 +33,13 @@ public struct OptionPortfolioFile: Sendable {
     public var spreads: [InterCommoditySpread.Spread] = []
 
     /// A portfolio with every model parameter at the file format's default (the README's
-    /// schema): a plain sum across underlyings, maintenance half of initial, Paradex's grid,
+    /// schema): a plain sum across underlyings, maintenance 0.8 of initial (Deribit's
+    /// `mm_factor`, as the engine's models), Paradex's grid,
     /// SPAN at 8 % of spot and ten volatility points, the default Greeks charges.
     public init(underlyings: [Underlying]) {
         self.underlyings = underlyings
         correlationOffset = 0
-        maintenanceFactor = 0.5
+        maintenanceFactor = 0.8
         grid = .paradex()
         spanPriceScanFraction = 0.08
         span = Span.Parameters(priceScanRange: 1, volatilityScanRange: 0.10)
@@ -154,7 +155,7 @@ public struct OptionPortfolioFile: Sendable {
             throw InputError("spreads", "give either spreads or correlationOffset, not both")
         }
         var file = OptionPortfolioFile(underlyings: underlyings, correlationOffset: offset,
-                                       maintenanceFactor: try number(root["maintenanceFactor"], 0.5, in: 0...1, what: "a factor"),
+                                       maintenanceFactor: try number(root["maintenanceFactor"], 0.8, in: 0...1, what: "a factor"),
                                        grid: grid, spanPriceScanFraction: spanFraction, span: span, greeks: greeks)
         file.spreads = spreads
         return file
