@@ -218,3 +218,41 @@ public struct OracleStream {
         }
     }
 }
+
+extension WorkloadEngine {
+    /// An options account for the margin-model benchmark: two perpetuals (PERP1 the options'
+    /// underlying), a 30-day 66,000 call and a 54,000 put on PERP1 with a smile, the VaR rules'
+    /// `scenarios` seeded daily moves on both perpetuals, and account 1 long 1.5 PERP1, short 2
+    /// PERP2, short 2 calls and long 1 put, under `model`.
+    public mutating func optionAccount(model: AccountMarginModel, scenarios: Int = 1_000) -> Account {
+        standardVenue(markets: 2)
+        fundedAccounts(2, usdt: 10_000_000)
+        let expiry = Timestamp(nanoseconds: time + 30 * 86_400_000_000_000)
+        for (id, right, strike) in [(UInt32(20), OptionTerms.Right.call, "66000"), (21, .put, "54000")] {
+            var spec = MarketSpec(id: MarketID(id), symbol: "OPT\(id)", kind: .linear, settleAsset: Self.usdt, contractSize: Quantity("1")!,
+                                  tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
+            spec.expiry = expiry
+            spec.option = OptionTerms(right: right, strike: Price(strike)!, underlying: MarketID(1), premium: .quote)
+            ok(.createMarket(spec, RiskParameters(margin: .tiered(try! RiskTierTable.make(tiers: Self.binance2021).get()),
+                                                  priceMaxAgeSeconds: 3_600)))
+        }
+        ok(.setVolatilitySmile(underlying: MarketID(1), VolatilitySmile(expiry: expiry, strikes: [Price("50000")!, Price("60000")!, Price("70000")!],
+                                                                         volatilities: [Rate("0.65")!, Rate("0.55")!, Rate("0.6")!])))
+        var random = SplitMix64(seed: 99)
+        var first: [Rate] = [], second: [Rate] = []
+        for _ in 0..<scenarios {
+            let common = random.normal() * 0.03
+            first.append(Rate(atoms: Int64(common * 1e9)))
+            second.append(Rate(atoms: Int64((0.8 * common + 0.02 * random.normal()) * 1e9)))
+        }
+        ok(.configureVaRMargin(VaRMarginRules(series: [.init(market: MarketID(1), moves: first), .init(market: MarketID(2), moves: second)],
+                                              confidence: Rate("0.99")!, maintenanceFactor: Rate("0.8")!)))
+        for (market, quantity, buyer) in [(UInt32(1), "1.5", true), (2, "2", false), (20, "2", false), (21, "1", true)] {
+            let price = engine.market(MarketID(market))!.mark / 10_000_000 * 10_000_000
+            ok(.applyFill(Fill(market: MarketID(market), buyer: AccountID(buyer ? 1 : 2), seller: AccountID(buyer ? 2 : 1),
+                               quantity: Quantity(quantity)!, price: Price(atoms: price), taker: .buyer)))
+        }
+        ok(.setMarginModel(account: AccountID(1), model))
+        return engine.account(AccountID(1))!
+    }
+}

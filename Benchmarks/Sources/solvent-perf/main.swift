@@ -49,7 +49,7 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|scan|oracle|detect|crash|options|scenario|hvar|commit]")
+        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|models|scan|oracle|detect|crash|options|scenario|hvar|commit]")
         exit(2)
     }
 }
@@ -96,6 +96,28 @@ if wanted("cross") {
     precondition(sink != 0)
     report(bench: "remargin_cross_10_positions", impl: "solvent_engine", sizes: [("N", iterations)], times: times,
            units: Double(iterations), unit: "account")
+}
+
+// 2b. Re-margin one options account (two perpetuals, a call and a put on the first) under each
+//     margin model: the cost of an exact re-check of a holder when its underlying moves.
+if wanted("models") {
+    for model in [AccountMarginModel.standard, .portfolio, .span, .greeks, .historicalVaR, .normalVaR, .monteCarloVaR] {
+        var venue = WorkloadEngine()
+        let account = venue.optionAccount(model: model)
+        let iterations = model == .standard || model == .greeks ? 100_000 : 2_000
+        var times: [Double] = []
+        var sink: Int64 = 0
+        for _ in 0..<repeats {
+            let start = seconds()
+            for _ in 0..<iterations {
+                if case .success(let pool) = venue.engine.crossPool(of: account) { sink &+= pool.maintenance }
+            }
+            times.append(seconds() - start)
+        }
+        precondition(sink != 0, "\(model): no requirement")
+        report(bench: "remargin_option_account", impl: "solvent_\(model.rawValue)", sizes: [("N", iterations), ("positions", 4)], times: times,
+               units: Double(iterations), unit: "account")
+    }
 }
 
 // 3. Re-margin `accounts` single-position accounts after one mark move, by full scan.

@@ -13,6 +13,7 @@ extension Engine {
     {
         let rules = varMargin
         let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
+        let valuationMoves = model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
         let count = moves.first?.count ?? 0
         var pnl = [Double](repeating: 0, count: count)
         for position in positions {
@@ -36,10 +37,16 @@ extension Engine {
                 case .failure(let error): return .failure(error)
                 case .success(let terms): (years, volatility) = terms
                 }
+                // Every scenario's premium in one vector pass (`ScenarioValuation`), in price
+                // units; the P&L in settlement atoms as `optionPremium`'s atoms would give it.
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
-                for (h, move) in moves[s].enumerated() {
-                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
-                    pnl[h] += size * (moved - base) * valuation.screenFactor
+                let terms = markets[m].spec.option!
+                let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
+                pnl.withUnsafeMutableBufferPointer { buffer in
+                    ScenarioValuation.accumulate(right: terms.right == .call ? .call : .put, forward: forward / priceUnit,
+                                                 strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility,
+                                                 moves: valuationMoves[s], inCoin: terms.premium == .coin, base: base / priceUnit,
+                                                 scale: size * valuation.screenFactor * priceUnit, into: buffer)
                 }
             } else {
                 for (h, move) in moves[s].enumerated() {
@@ -91,6 +98,9 @@ struct VaRScenarioSets: Sendable, Codable {
     let rules: VaRMarginRules
     var historical: [[Double]]
     var simulated: [[Double]]
+    /// The same moves with their logarithms, for the options' vector revaluation.
+    var historicalValuation: [ScenarioValuation.Moves]
+    var simulatedValuation: [ScenarioValuation.Moves]
 
     init(from decoder: any Decoder) throws { self.init(try VaRMarginRules(from: decoder)) }
     func encode(to encoder: any Encoder) throws { try rules.encode(to: encoder) }
@@ -99,8 +109,10 @@ struct VaRScenarioSets: Sendable, Codable {
         self.rules = rules
         let historical = rules.series.map { $0.moves.map(\.fraction) }
         self.historical = historical
+        historicalValuation = historical.map(ScenarioValuation.Moves.init)
         guard let length = historical.first?.count, length >= 2, rules.draws > 0 else {
             simulated = historical
+            simulatedValuation = historicalValuation
             return
         }
         // Log-returns, scenario × series, for the EWMA covariance (oldest first).
@@ -109,5 +121,6 @@ struct VaRScenarioSets: Sendable, Codable {
         var stream = MonteCarloVaR.Stream(seed: rules.seed)
         let draws = MonteCarloVaR.jointReturns(factor: factor, draws: Int(rules.draws), stream: &stream)
         simulated = historical.indices.map { s in draws.map { Double.expMinusOne($0[s]) } }
+        simulatedValuation = simulated.map(ScenarioValuation.Moves.init)
     }
 }

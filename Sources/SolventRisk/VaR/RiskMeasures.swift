@@ -11,12 +11,33 @@ public enum RiskMeasures {
 
     public static func valueAtRisk(losses: [Double], confidence: Double) -> Double {
         let tail = tailCount(scenarios: losses.count, confidence: confidence)
-        return losses.sorted(by: >)[min(tail, losses.count) - 1]
+        return largest(losses, count: min(tail, losses.count))[min(tail, losses.count) - 1]
     }
 
     public static func expectedShortfall(losses: [Double], confidence: Double) -> Double {
         let tail = min(tailCount(scenarios: losses.count, confidence: confidence), losses.count)
-        return losses.sorted(by: >).prefix(tail).reduce(0, +) / Double(tail)
+        return largest(losses, count: tail).reduce(0, +) / Double(tail)
+    }
+
+    /// The `count` largest values, largest first, ties kept: what `sorted(by: >).prefix(count)`
+    /// gives, so the measures are unchanged. A short tail (the margin checks' 10 of 1,000) is
+    /// kept by insertion in one pass instead of sorting every scenario; NaN or a long tail sorts.
+    public static func largest(_ values: [Double], count: Int) -> [Double] {
+        guard count > 0 else { return [] }
+        guard count <= 32, !values.contains(where: \.isNaN) else { return Array(values.sorted(by: >).prefix(count)) }
+        var kept: [Double] = []
+        kept.reserveCapacity(count + 1)
+        for value in values {
+            if kept.count == count {
+                guard value > kept[count - 1] else { continue }
+                kept.removeLast()
+            }
+            var slot = kept.count
+            kept.append(value)
+            while slot > 0 && kept[slot - 1] < value { kept[slot] = kept[slot - 1]; slot -= 1 }
+            kept[slot] = value
+        }
+        return kept
     }
 
     /// The standard normal quantile, by Newton's method on the erfc-based CDF.
