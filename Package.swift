@@ -73,7 +73,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
-        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk"]),
+        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventCLI"]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation", "SolventStore"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),

@@ -1,5 +1,7 @@
 import Foundation
+import SolventCLI
 import SolventCore
+import SolventRisk
 import Testing
 
 /// Goal: the engine's option marks, from a smile published per expiry, are Deribit's marks on a
@@ -12,34 +14,14 @@ struct DeribitOptionMarkTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/options")
 
-    struct Quote {
-        var call: Bool
-        var strike: Double
-        var expiry: String
-        var years: Double
-        var markInCoin: Double
-        var forward: Double
-        var volatility: Double
-    }
+    typealias Quote = DeribitSnapshot.Quote
 
-    /// BTC rows with a mark and an IV, per snapshot file.
+    /// BTC rows with a mark and an IV, per snapshot file (`solvent option-study`'s reader).
     static func snapshots() -> [(String, [Quote])]? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
         return names.filter { $0.hasSuffix(".csv") }.sorted().compactMap { name in
-            guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { return nil }
-            let lines = text.split(separator: "\n").map(String.init)
-            let header = lines[0].split(separator: ",").map(String.init)
-            func column(_ name: String) -> Int { header.firstIndex(of: name)! }
-            let (type, strike, expiry, years, mark, forward, iv, currency) =
-                (column("option_type"), column("strike"), column("expiry_datetime"), column("time_to_maturity"), column("mark_price"),
-                 column("futures_price"), column("implied_volatility"), column("currency"))
-            let quotes = lines.dropFirst().compactMap { line -> Quote? in
-                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                guard f[currency] == "BTC", let k = Double(f[strike]), let t = Double(f[years]), let m = Double(f[mark]),
-                      let fw = Double(f[forward]), let v = Double(f[iv]), t > 0, v > 0, m > 0 else { return nil }
-                return Quote(call: f[type] == "call", strike: k, expiry: f[expiry], years: t, markInCoin: m, forward: fw, volatility: v)
-            }
-            return (name, quotes)
+            guard let snapshot = try? DeribitSnapshot.load(path: folder.appendingPathComponent(name).path) else { return nil }
+            return (name, snapshot.quotes.filter { $0.currency == "BTC" && $0.markInCoin > 0 })
         }
     }
 
@@ -58,9 +40,9 @@ struct DeribitOptionMarkTests {
         var ids: [MarketID] = []
         for (index, quote) in quotes.enumerated() {
             let id = MarketID(UInt32(100 + index))
-            var spec = linearMarket(id.rawValue, symbol: "BTC-\(Int(quote.strike))-\(quote.call ? "C" : "P")", settle: Harness.btc)
+            var spec = linearMarket(id.rawValue, symbol: quote.instrument, settle: Harness.btc)
             spec.expiry = expiry
-            spec.option = OptionTerms(right: quote.call ? .call : .put, strike: Price(String(format: "%.0f", quote.strike))!,
+            spec.option = OptionTerms(right: quote.right == .call ? .call : .put, strike: Price(String(format: "%.0f", quote.strike))!,
                                       underlying: underlying, premium: .coin)
             harness.ok(.createMarket(spec, RiskParameters(margin: singleTier(im: "0.1", mm: "0.05"))))
             ids.append(id)
@@ -68,7 +50,7 @@ struct DeribitOptionMarkTests {
         // One volatility per strike: Deribit quotes the call and the put of a strike at one mark IV
         // (the call's where both are listed).
         var smile: [Double: Double] = [:]
-        for quote in quotes where !leaving.contains(quote.strike) && (quote.call || smile[quote.strike] == nil) {
+        for quote in quotes where !leaving.contains(quote.strike) && (quote.right == .call || smile[quote.strike] == nil) {
             smile[quote.strike] = quote.volatility
         }
         let strikes = smile.keys.sorted()
@@ -116,7 +98,7 @@ struct DeribitOptionMarkTests {
         for (name, quotes) in snapshots {
             // The front month's calls; leave out the strike nearest the forward.
             let days = Set(quotes.map { $0.years * 365 }).min { abs($0 - 30) < abs($1 - 30) }!
-            let chain = quotes.filter { $0.call && abs($0.years * 365 - days) < 1e-6 }.sorted { $0.strike < $1.strike }
+            let chain = quotes.filter { $0.right == .call && abs($0.years * 365 - days) < 1e-6 }.sorted { $0.strike < $1.strike }
             let out = chain.dropFirst().dropLast().min { abs($0.strike - $0.forward) < abs($1.strike - $1.forward) }!
             let (harness, ids) = Self.venue(chain, leaving: [out.strike])
             let id = ids[chain.firstIndex { $0.strike == out.strike }!]

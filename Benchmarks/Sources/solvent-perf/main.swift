@@ -80,20 +80,26 @@ if wanted("fills") {
 }
 
 // 2. Re-margin one cross account with 10 positions (10 markets).
-if wanted("cross") {
-    var venue = WorkloadEngine()
-    let account = venue.crossAccount(positions: 10)
-    let iterations = 200_000
+/// Times `iterations` cross-pool re-margins of one account, `repeats` runs.
+@MainActor func remarginTimes(_ engine: Engine, _ account: Account, iterations: Int) -> [Double] {
     var times: [Double] = []
     var sink: Int64 = 0
     for _ in 0..<repeats {
         let start = seconds()
         for _ in 0..<iterations {
-            if case .success(let pool) = venue.engine.crossPool(of: account) { sink &+= pool.maintenance }
+            if case .success(let pool) = engine.crossPool(of: account) { sink &+= pool.maintenance }
         }
         times.append(seconds() - start)
     }
-    precondition(sink != 0)
+    precondition(sink != 0, "no requirement computed")
+    return times
+}
+
+if wanted("cross") {
+    var venue = WorkloadEngine()
+    let account = venue.crossAccount(positions: 10)
+    let iterations = 200_000
+    let times = remarginTimes(venue.engine, account, iterations: iterations)
     report(bench: "remargin_cross_10_positions", impl: "solvent_engine", sizes: [("N", iterations)], times: times,
            units: Double(iterations), unit: "account")
 }
@@ -105,16 +111,7 @@ if wanted("models") {
         var venue = WorkloadEngine()
         let account = venue.optionAccount(model: model)
         let iterations = model == .standard || model == .greeks ? 100_000 : 2_000
-        var times: [Double] = []
-        var sink: Int64 = 0
-        for _ in 0..<repeats {
-            let start = seconds()
-            for _ in 0..<iterations {
-                if case .success(let pool) = venue.engine.crossPool(of: account) { sink &+= pool.maintenance }
-            }
-            times.append(seconds() - start)
-        }
-        precondition(sink != 0, "\(model): no requirement")
+        let times = remarginTimes(venue.engine, account, iterations: iterations)
         report(bench: "remargin_option_account", impl: "solvent_\(model.rawValue)", sizes: [("N", iterations), ("positions", 4)], times: times,
                units: Double(iterations), unit: "account")
     }
