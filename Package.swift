@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Tests only: exact rationals for the venues' closed forms.
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         .target(
@@ -73,7 +75,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
-        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventCLI"]),
+        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventCLI",
+                                                            .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation", "SolventStore"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),

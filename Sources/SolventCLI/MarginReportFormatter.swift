@@ -31,7 +31,9 @@ public enum MarginReportFormatter {
             ]
             if position.isolated { fields.append("\"isolatedMargin\": \(amount(position.isolatedMargin))") }
             fields.append("\"liquidationPrice\": \(position.liquidationPrice.map { quote($0.description) } ?? "null")")
+            if let absence = position.liquidationPriceAbsence { fields.append("\"liquidationPriceNote\": \(quote(absence.rawValue))") }
             fields.append("\"bankruptcyPrice\": \(position.bankruptcyPrice.map { quote($0.description) } ?? "null")")
+            if let absence = position.bankruptcyPriceAbsence { fields.append("\"bankruptcyPriceNote\": \(quote(absence.rawValue))") }
             fields.append("\"status\": \(quote(position.status.rawValue))")
             let separator = index == report.positions.count - 1 ? "" : ","
             lines.append("    {" + fields.joined(separator: ", ") + "}" + separator)
@@ -53,13 +55,21 @@ public enum MarginReportFormatter {
         guard !report.positions.isEmpty else { return out + "  (no positions)\n" }
         let header = ["SYMBOL", "MODE", "SIZE", "ENTRY", "MARK", "UPNL", "IM", "MM", "LIQ PRICE", "BANKRUPTCY", "STATUS"]
         var rows: [[String]] = [header]
+        var notes: [PriceBoundaryAbsence] = []
+        func cell(_ price: Price?, _ absence: PriceBoundaryAbsence?) -> String {
+            if let price { return price.description }
+            guard let absence else { return "--" }
+            if !notes.contains(absence) { notes.append(absence) }
+            return "none (\(label(absence)))"
+        }
         for position in report.positions {
             let asset = engine.asset(position.settleAsset)!.spec.symbol
             let amount = { (value: Amount) in value.formatted(scale: position.settleScale) + " " + asset }
             rows.append([position.symbol, position.isolated ? "isolated" : "cross", position.size.description,
                          position.entryPrice?.description ?? "--", position.markPrice.description,
                          amount(position.unrealizedPnl), amount(position.initialMargin), amount(position.maintenanceMargin),
-                         position.liquidationPrice?.description ?? "--", position.bankruptcyPrice?.description ?? "--",
+                         cell(position.liquidationPrice, position.liquidationPriceAbsence),
+                         cell(position.bankruptcyPrice, position.bankruptcyPriceAbsence),
                          position.status.rawValue])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
@@ -67,7 +77,19 @@ public enum MarginReportFormatter {
         for row in rows {
             out += "  " + row.indices.map { pad(row[$0], widths[$0] + 2) }.joined() + "\n"
         }
+        if !notes.isEmpty { out += "\n" }
+        for absence in notes { out += "  none (\(label(absence))): \(absence.rawValue)\n" }
         return out
+    }
+
+    /// The short form of a missing price's reason, for a table cell.
+    static func label(_ absence: PriceBoundaryAbsence) -> String {
+        switch absence {
+        case .neverReached: return "never"
+        case .everyPrice: return "every price"
+        case .noPosition: return "no position"
+        case .unavailable: return "unavailable"
+        }
     }
 
     static func percent(_ rate: Rate) -> String {

@@ -322,6 +322,11 @@ public struct CascadeSimulator {
             case .marginStateChanged(let change):
                 if change.to == .liquidating { liquidating.insert(change.pool) } else { liquidating.remove(change.pool) }
             case .positionLiquidated(let step):
+                // Cheap and per step: a loss left on the account as an unbooked debt is the
+                // failure conservation alone cannot see.
+                for violation in Auditor.violations(after: event, in: engine) where result.auditViolations.count < 10 {
+                    result.auditViolations.append(violation)
+                }
                 let quantity = Double(step.quantity) / 1e8
                 // A backstop step lists the providers' legs as its counterparties (no loss is
                 // reallocated to them: they took the position at their price).

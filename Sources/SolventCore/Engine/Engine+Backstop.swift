@@ -55,7 +55,12 @@ extension Engine {
                                                                          field: "account", releasesIsolatedMargin: false),
               let notional = valuation.notional(size: quantity, price: price),
               let dust = FixedPoint.narrow(-(cash + Int128(accountLeg.cashDelta))), dust >= 0 else { return nil }
-        let fees = chargeLiquidationFees(&accountLeg.leg, notional: notional, parameters: parameters, keeper: keeperIndex != nil)
+        let isolated = holder.positionSlot(marketIndex: marketIndex).map { holder.positions[$0].isolated } ?? false
+        let fees = chargeLiquidationFees(&accountLeg.leg, isolated: isolated, notional: notional, parameters: parameters,
+                                         keeper: keeperIndex != nil)
+        // A transfer carries no fund draw: a close that would leave the account owing goes
+        // through the order book's waterfall instead.
+        guard closedPoolShortfall(accountIndex: accountIndex, marketIndex: marketIndex, leg: accountLeg.leg) == 0 else { return nil }
         var venue = unchangedLeg(accountIndex: 0, marketIndex: marketIndex)
         let keeperLeg = creditKeeper(keeperIndex, reward: fees.keeper, marketIndex: marketIndex, taker: &venue, others: &legs)
         var step = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, taker: venue, quantity: quantity,

@@ -192,7 +192,15 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let leg): accountLeg = leg
         }
-        let fees = chargeLiquidationFees(&accountLeg.leg, notional: step.notional, parameters: parameters, keeper: keeperIndex != nil)
+        let isolated = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex).map { accounts[Int(accountIndex)].positions[$0].isolated } ?? false
+        let fees = chargeLiquidationFees(&accountLeg.leg, isolated: isolated, notional: step.notional, parameters: parameters,
+                                         keeper: keeperIndex != nil)
+        // What the account still owes once its pool is closed (a pool under water at every price
+        // of this market has no bankruptcy price to close at, and rounding can leave an atom):
+        // the waterfall carries it like the taker's gap, so the account ends at zero, not in debt.
+        guard let shortfall = closedPoolShortfall(accountIndex: accountIndex, marketIndex: marketIndex, leg: accountLeg.leg) else {
+            return .failure(overflow)
+        }
         // The gap between the account price (bankruptcy) and the fill, and how much of the step
         // the fund can carry; with auto-deleveraging the rest is closed against opposite
         // positions at the bankruptcy price instead of by the taker.
@@ -241,31 +249,27 @@ extension Engine {
             case .success(let leg): takerLeg = leg
             }
         }
-        // The fund settles the taker's shortfall (the tested `InsuranceFund` rule, not a twin of it).
+        // The fund settles the taker's gap and the account's shortfall (the tested
+        // `InsuranceFund` rule, not a twin of it); socialization, then the deficit line, carry
+        // the rest. Whatever the source, the taker is made whole for its gap and the account
+        // for its shortfall.
         let takerGap = gap(takerQuantity)
-        let settlement = InsuranceFund.settle(surplus: -takerGap, balance: fundBalance, drawCap: fund)
+        let settlement = InsuranceFund.settle(surplus: -(takerGap + shortfall), balance: fundBalance, drawCap: fund)
         let draw = -settlement.fundChange
         var uncovered = settlement.uncovered
         let reallocated = gap(quantity) - takerGap
-        if var leg = takerLeg { leg.leg.walletAfter &+= draw; takerLeg = leg }
-        // Socialized: opposite positions in profit pay the uncovered loss to the taker.
+        if var leg = takerLeg { leg.leg.walletAfter &+= takerGap; takerLeg = leg }
+        accountLeg.leg.walletAfter &+= shortfall
+        // Socialized: opposite positions in profit pay the uncovered loss.
         var collected: Int64 = 0
-        if case .socialized = parameters.lossAllocation, uncovered > 0, var leg = takerLeg {
+        if case .socialized = parameters.lossAllocation, uncovered > 0 {
             let shares = socializedShares(uncovered, marketIndex: marketIndex, excluding: accountIndex, takerIndex, long: !long)
             for (payer, payerLeg) in shares {
                 counterparties.append(payerLeg)
                 counterpartyCash.append(-payer)
                 collected += payer
             }
-            leg.leg.walletAfter &+= collected
-            takerLeg = leg
             uncovered -= collected
-        }
-        // What no mechanism placed becomes a recorded deficit: the taker is made whole and the
-        // asset's deficit line carries the hole.
-        if uncovered > 0, var leg = takerLeg {
-            leg.leg.walletAfter &+= uncovered
-            takerLeg = leg
         }
         let tradeCash = Int128(accountLeg.cashDelta) + Int128(takerLeg?.cashDelta ?? 0)
             + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
@@ -277,11 +281,38 @@ extension Engine {
                                       accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
                                       penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
                                       counterparties: counterparties, reallocated: reallocated + collected)
+        applied.shortfall = shortfall > 0 ? shortfall : nil
         applied.keeper = keeperLeg
         applied.keeperReward = fees.keeper
         applied.auction = auction
         applied.long = long
         return .success([.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
+    }
+
+    /// What the account would owe after `leg` if it closes the last position of its pool, as
+    /// settlement atoms (rounded up) within what the settlement wallet is short; 0 while the
+    /// pool keeps a position (the next step books it); nil on overflow.
+    /// An isolated position that closes with a loss beyond its own margin (margin a user's
+    /// losing reduction or funding drove below zero before the step) takes the rest from the
+    /// wallet as far as the wallet holds it — the account realized that loss itself — and only
+    /// what the wallet lacks is the shortfall. A cross pool's shortfall is its negative equity.
+    func closedPoolShortfall(accountIndex: Int32, marketIndex: Int32, leg: LegApplied) -> Int64? {
+        guard leg.positionAfter == nil else { return 0 }
+        let account = accounts[Int(accountIndex)]
+        guard let slot = account.positionSlot(marketIndex: marketIndex) else { return 0 }
+        if account.positions[slot].isolated { return min(max(0, leg.isolatedTransfer), max(0, -leg.walletAfter)) }
+        if account.positions.contains(where: { !$0.isolated && $0.marketIndex != marketIndex }) { return 0 }
+        guard leg.walletAfter < 0 else { return 0 }
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        let change = AccountChange(marketIndex: marketIndex, position: nil, assetIndex: settle, wallet: leg.walletAfter)
+        guard case .success(let pool) = crossPool(of: account, change: change) else { return nil }
+        guard pool.equity < 0 else { return 0 }
+        let asset = assets[Int(settle)]
+        let exponent = asset.spec.scale + Price.scale - Value.scale
+        guard asset.price > 0, exponent >= 0,
+              let owed = FixedPoint.narrow(FixedPoint.divide(Int128(-pool.equity) * FixedPoint.powerOfTen128(exponent),
+                                                             by: Int128(asset.price), .up)) else { return nil }
+        return min(owed, -leg.walletAfter)
     }
 
     /// An account's leg that changes nothing: its wallet and its position in the market as they are.
@@ -301,12 +332,15 @@ extension Engine {
 
     /// Penalty, then keeper reward (if a keeper is named), then clearance fee, out of what the
     /// account holds after the close (never a debt): an isolated position that stays open pays
-    /// from its own margin, anything else from the settlement wallet.
-    func chargeLiquidationFees(_ leg: inout LegApplied, notional: Int64, parameters: LiquidationParameters, keeper: Bool)
-        -> (penalty: Int64, keeper: Int64, clearance: Int64)
+    /// from its own margin, one that closed from the margin it released (never from the cross
+    /// wallet, which isolation protects), a cross position from the settlement wallet.
+    func chargeLiquidationFees(_ leg: inout LegApplied, isolated: Bool, notional: Int64, parameters: LiquidationParameters,
+                               keeper: Bool) -> (penalty: Int64, keeper: Int64, clearance: Int64)
     {
         let fromPosition = leg.positionAfter?.isolated == true
-        let available = max(0, fromPosition ? leg.positionAfter!.isolatedMargin : leg.walletAfter)
+        let isolatedClose = leg.positionAfter == nil && isolated
+        let available = max(0, fromPosition ? leg.positionAfter!.isolatedMargin
+                                : isolatedClose ? min(leg.walletAfter, -leg.isolatedTransfer) : leg.walletAfter)
         func charge(_ rate: Rate, flat: Int64, within room: Int64) -> Int64 {
             let share = FixedPoint.multiplyDivide(notional, rate.atoms, Rate.oneAtoms, .up) ?? room
             return min(FixedPoint.add(share, flat) ?? room, room)

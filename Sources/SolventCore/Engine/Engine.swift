@@ -93,7 +93,9 @@ public struct Engine: Sendable, Codable {
             for event in events {
                 apply(event)
                 if auditsEveryEvent {
-                    for violation in Auditor.violations(in: self) { auditFindings.append("after \(event): \(violation)") }
+                    for violation in Auditor.violations(in: self) + Auditor.violations(after: event, in: self) {
+                        auditFindings.append("after \(event): \(violation)")
+                    }
                 }
             }
             if let id = input.commandID { recentCommands.insert(id) }

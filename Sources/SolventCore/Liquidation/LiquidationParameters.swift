@@ -183,4 +183,9 @@ public struct LiquidationStep: Hashable, Sendable, Codable {
     public var auction: UInt64? = nil
     /// The liquidated position's side (true: a long, sold).
     public var long: Bool = true
+    /// The account's loss beyond everything its pool held once the pool closed (settlement
+    /// atoms), carried by the fund, socialization or the deficit like the taker's gap and
+    /// credited to the account so it ends at zero; nil when there was none. Included in
+    /// `fundDraw` + `uncovered` + what socialization collected.
+    public var shortfall: Int64? = nil
 }

@@ -32,6 +32,9 @@ public struct MarginReport: Hashable, Sendable, Codable {
         public var maintenanceMargin: Amount
         public var liquidationPrice: Price?
         public var bankruptcyPrice: Price?
+        /// Why a price above is missing (nil when it is there, or when prices were not asked for).
+        public var liquidationPriceAbsence: PriceBoundaryAbsence?
+        public var bankruptcyPriceAbsence: PriceBoundaryAbsence?
         /// Status of the pool this position belongs to.
         public var status: MarginStatus
     }
@@ -72,6 +75,8 @@ extension Engine {
                 poolStatus = pool.status
                 status = max(status, poolStatus)
             }
+            let liquidation = includingPrices ? liquidationBoundary(of: account, marketIndex: position.marketIndex) : nil
+            let bankruptcy = includingPrices ? bankruptcyBoundary(of: account, marketIndex: position.marketIndex) : nil
             positions.append(MarginReport.PositionReport(
                 market: market.spec.id, symbol: market.spec.symbol, settleAsset: settle.spec.id, settleScale: settle.spec.scale,
                 size: Quantity(atoms: position.size),
@@ -80,8 +85,8 @@ extension Engine {
                 isolatedMargin: Amount(atoms: position.isolatedMargin), unrealizedPnl: Amount(atoms: risk.unrealizedPnl),
                 notional: Amount(atoms: risk.notional), initialMargin: Amount(atoms: risk.initial),
                 maintenanceMargin: Amount(atoms: risk.maintenance),
-                liquidationPrice: includingPrices ? liquidationPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)) : nil,
-                bankruptcyPrice: includingPrices ? bankruptcyPrice(of: account, marketIndex: position.marketIndex).map(Price.init(atoms:)) : nil,
+                liquidationPrice: liquidation?.price.map(Price.init(atoms:)), bankruptcyPrice: bankruptcy?.price.map(Price.init(atoms:)),
+                liquidationPriceAbsence: liquidation?.absence, bankruptcyPriceAbsence: bankruptcy?.absence,
                 status: poolStatus))
         }
         guard let equityAtoms = FixedPoint.narrow(equity), let initialAtoms = FixedPoint.narrow(initial),
