@@ -170,12 +170,14 @@ public struct SolvencyCommand: AsyncParsableCommand {
                 guard parts.count == 2 else { throw InputError("--reserve", "expected SYMBOL=AMOUNT, got \(text)") }
                 reserves[parts[0].uppercased()] = parts[1]
             }
+            let check = engine.solvencyCheck()
             var rows: [[String: Any]] = []
             for (index, asset) in engine.assets.enumerated() {
                 let scale = asset.spec.scale
                 var row: [String: Any] = [
                     "asset": asset.spec.symbol, "liabilities": DecimalText.format(commitment.root.sums[index], scale: scale),
                     "insuranceFund": DecimalText.format(asset.insuranceFund, scale: scale), "deficit": DecimalText.format(-asset.deficit, scale: scale),
+                    "unbookedDebt": DecimalText.format(check.unbookedDebt[index], scale: scale),
                 ]
                 if let text = reserves[asset.spec.symbol.uppercased()] {
                     guard case .success(let atoms) = DecimalText.parse(text, scale: scale) else { throw InputError("--reserve", "\(asset.spec.symbol): expected a decimal, got \(text)") }
@@ -185,7 +187,15 @@ public struct SolvencyCommand: AsyncParsableCommand {
                 }
                 rows.append(row)
             }
-            try printJSON(["root": rootObject(commitment.root), "assets": rows])
+            let verdict = check.holds
+                ? "every loss is booked"
+                : "FAILED: \(check.debtors.count) account(s) without positions owe money that no fund draw, deleveraging or deficit booked"
+            try printJSON(["root": rootObject(commitment.root), "assets": rows, "check": verdict,
+                           "debtors": check.debtors.map { $0.rawValue }, "awaitingLiquidation": check.awaitingLiquidation.map { $0.rawValue }])
+            if !check.holds {
+                FileHandle.standardError.write(Data("solvent solvency: \(verdict): accounts \(check.debtors.prefix(10).map(\.description).joined(separator: ", "))\n".utf8))
+                throw ExitCode(1)
+            }
         } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }
     }
 }

@@ -138,6 +138,37 @@ struct InverseShortTests {
         #expect(found.contains { $0.contains("negative equity") }, "\(found)")
     }
 
+    /// The liquidation proof of the step verifies; the same proof with the old outcome (no
+    /// bankruptcy price, closed at the fill, the account left owing) fails, and so does the
+    /// solvency check of a state holding that debt.
+    @Test func proofAndSolvencyCheckRefuseAnUnbookedDebt() {
+        var harness = Self.venue(isolated: false, fund: "10")
+        let mark = Command.setMarkPrice(market: Self.market, mark: Price("70000")!, index: nil)
+        harness.ok(mark)
+        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000),
+                                   commandID: nil, command: .liquidate(account: AccountID(10), market: Self.market))
+        guard var proof = harness.engine.liquidationProof(for: input, priceInput: mark) else {
+            Issue.record("no proof")
+            return
+        }
+        let honest = proof.verify()
+        #expect(honest.failures.isEmpty, "\(honest.failures)")
+        proof.step.bankruptcyPrice = nil
+        proof.step.accountPrice = proof.step.marketPrice
+        proof.step.account.walletAfter = -14_287_242
+        proof.step.fundDraw = 0
+        let tampered = proof.verify()
+        #expect(tampered.failures.contains { $0.contains("negative equity") }, "\(tampered.failures)")
+
+        harness.ok(input.command)
+        #expect(harness.engine.solvencyCheck().holds)
+        var engine = harness.engine
+        let btc = engine.assetIndex(of: Harness.btc)!
+        engine.accounts[Int(engine.accountIndex(of: AccountID(10))!)].setBalance(assetIndex: btc, atoms: -14_287_242)
+        let check = engine.solvencyCheck()
+        #expect(!check.holds && check.debtors == [AccountID(10)] && check.unbookedDebt[Int(btc)] == 14_287_242)
+    }
+
     static func liquidate(_ harness: inout Harness) -> LiquidationStep {
         for event in harness.ok(.liquidate(account: AccountID(10), market: market)) {
             if case .positionLiquidated(let step) = event { return step }

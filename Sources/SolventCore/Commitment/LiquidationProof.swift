@@ -35,6 +35,20 @@ public struct LiquidationProof: Sendable, Codable {
             return .init(verified: [], failures: ["the step's market is not in the proof"])
         }
         let market = markets[marketIndex]
+        // 0. The step books every loss beyond what the account holds: its after-state, read
+        // from the record, passes the auditor's liquidation checks (a step that leaves the
+        // account owing is refused whatever else agrees).
+        var after = account
+        after.setBalance(assetIndex: market.settleAssetIndex, atoms: step.account.walletAfter)
+        after.setPosition(step.account.positionAfter, marketIndex: Int32(marketIndex))
+        let afterEngine = Engine.forVerification(assets: assets, markets: markets, account: after, now: Timestamp(nanoseconds: time),
+                                                 sequence: sequence - 1)
+        let unbooked = Auditor.liquidationViolations(step, in: afterEngine)
+        if unbooked.isEmpty {
+            verified.append("the account ends the step owing nothing unbooked (closed no worse than bankruptcy; a shortfall of \(step.shortfall ?? 0) atoms carried by the waterfall)")
+        } else {
+            failures.append(contentsOf: unbooked)
+        }
         // 1. The mark in force follows from the recorded price input.
         switch priceInput {
         case .setMarkPrice(let id, let mark, _)? where id == step.market:
