@@ -17,6 +17,8 @@ struct SeededWorkloadTests {
         var applied: [String: Int] = [:]
         var crossings = 0
         var keptQueuesChecked = 0   // ADL needs a gap beyond the fund: not every seed gets one
+        // Liquidation steps by market kind and side: coin-margined shorts must be among them.
+        var steps: [String: Int] = [:]
         func run(_ command: Command, id: UInt64? = nil) {
             let before = harness.engine.digest(includingClock: false)
             let sizesBefore = fillSizes(command)
@@ -27,6 +29,9 @@ struct SeededWorkloadTests {
                 return
             }
             applied[String(describing: command).prefix { $0 != "(" }.description, default: 0] += 1
+            for case .positionLiquidated(let step) in outcome.events {
+                steps["\(step.market == MarketID(2) ? "inverse" : "linear") \(step.long ? "long" : "short")", default: 0] += 1
+            }
             checkUserActionKeptInitialMargin(command, sizesBefore)
         }
         /// Sizes of a fill's two accounts in its market before it applies.
@@ -183,6 +188,9 @@ struct SeededWorkloadTests {
         #expect(crossings > 0, "seed \(seed): no account ever reached its margin-call level")
         #expect(applied["liquidate", default: 0] > 0, "seed \(seed): no liquidation step applied: \(applied)")
         #expect(applied["bidAuction", default: 0] > 0, "seed \(seed): no auction take applied: \(applied)")
+        print("seeded workload \(seed): liquidation steps \(steps.sorted { $0.key < $1.key })")
+        #expect(steps["inverse short", default: 0] > 0 && steps["inverse long", default: 0] > 0,
+                "seed \(seed): the workload must liquidate coin-margined longs and shorts: \(steps)")
     }
 
     private func setUpVenue(_ harness: inout Harness, _ inputs: inout [(Command, UInt64?)]) {
