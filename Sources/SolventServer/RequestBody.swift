@@ -51,12 +51,22 @@ struct RequestBody: @unchecked Sendable {
         return string
     }
 
-    /// A positive integer id (number or string).
-    func id(_ key: String) throws -> UInt64 {
+    /// A positive integer id (number or string) of the id type `T` (accounts are UInt64; assets,
+    /// markets and oracle sources UInt32). An id beyond `T.max` is refused, never clamped: asset
+    /// 4294967296 must not become asset 4294967295.
+    func id<T: FixedWidthInteger & UnsignedInteger>(_ key: String, as type: T.Type) throws -> T {
         let text = try text(key)
-        guard let value = UInt64(text), value > 0 else { throw APIError.invalid(key, "expected a positive integer id, got \(text)") }
-        return value
+        if let value = T(text), value > 0 { return value }
+        // Digits only (a string, or a JSON integer) or a large JSON number (1e+20): too large.
+        let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        if (digitsOnly && text.contains(where: { $0 != "0" })) || (Double(text).map { $0.isFinite && $0 >= Double(T.max) } ?? false) {
+            throw APIError.invalid(key, "out of range: expected an id from 1 to \(T.max), got \(text)")
+        }
+        throw APIError.invalid(key, "expected a positive integer id, got \(text)")
     }
+
+    /// An account id.
+    func id(_ key: String) throws -> UInt64 { try id(key, as: UInt64.self) }
 
     func optionalID(_ key: String) throws -> UInt64? { has(key) ? try id(key) : nil }
 

@@ -25,7 +25,7 @@ extension SolventService {
             let series = try body.objects("series", max: Limits.varSeries).enumerated().map { index, entry in
                 try RequestBody.named("series[\(index)]") {
                     try entry.refuseUnknown(["market", "moves"])
-                    return VaRMarginRules.Series(market: MarketID(UInt32(clamping: try entry.id("market"))),
+                    return VaRMarginRules.Series(market: MarketID(try entry.id("market", as: UInt32.self)),
                                                  moves: try entry.rates("moves", max: Limits.varScenarios))
                 }
             }
@@ -47,8 +47,8 @@ extension SolventService {
             let spreads = try items.enumerated().map { index, entry in
                 try RequestBody.named("spreads[\(index)]") {
                     try entry.refuseUnknown(["first", "second", "firstRatio", "secondRatio", "creditRate"])
-                    return SpreadCreditRules.Spread(first: MarketID(UInt32(clamping: try entry.id("first"))),
-                                                    second: MarketID(UInt32(clamping: try entry.id("second"))),
+                    return SpreadCreditRules.Spread(first: MarketID(try entry.id("first", as: UInt32.self)),
+                                                    second: MarketID(try entry.id("second", as: UInt32.self)),
                                                     firstRatio: try entry.rate("firstRatio", default: "1"),
                                                     secondRatio: try entry.rate("secondRatio", default: "1"),
                                                     creditRate: try entry.rate("creditRate"))

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import SolventServer
 import Testing
@@ -86,6 +87,55 @@ struct MalformedInputTests {
             #expect((statuses[400] ?? 0) > 1_000 && (statuses[413] ?? 0) > 100)
             // The service still works afterwards.
             #expect(try await client.call(.get, "/health", key: nil).status == 200)
+        }
+    }
+
+    /// Calls `uri` with `body` and expects a 400 naming `field` (with `reason` in its message),
+    /// the business state untouched.
+    static func expectRefused(_ client: some TestClientProtocol, _ h: ServerHarness, _ uri: String, method: HTTPRequest.Method = .post,
+                              key: String, _ body: String, field: String, reason: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let before = await h.businessDigest()
+        let reply = try await client.call(method, uri, key: key, body)
+        #expect(reply.status == 400, "\(uri) \(body): \(reply.status) \(reply.body)", sourceLocation: sourceLocation)
+        #expect(reply.object["field"] as? String == field, "\(uri) \(body): \(reply.body)", sourceLocation: sourceLocation)
+        #expect((reply.object["message"] as? String ?? "").contains(reason), "\(uri) \(body): \(reply.body)", sourceLocation: sourceLocation)
+        #expect(await h.businessDigest() == before, "\(uri) \(body): refused but changed the state", sourceLocation: sourceLocation)
+    }
+
+    /// Ids beyond their type are refused, never clamped: asset 4294967296 was created as asset
+    /// 4294967295, and a deposit to asset 2^64 − 1 credited asset 4294967295.
+    @Test func idsOutOfRangeAreRefusedNotClamped() async throws {
+        let h = try await ServerHarness.make("ids")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            // Asset 4294967295 exists, so a clamped id would land somewhere real.
+            #expect(try await client.call(.post, "/v1/assets", key: h.admin, #"{"id": 4294967295, "symbol": "MAX", "scale": 6}"#).status == 200)
+            let range32 = "out of range: expected an id from 1 to 4294967295"
+            for id in ["4294967296", "\"4294967296\"", "18446744073709551615", "18446744073709551616", "99999999999999999999999999999"] {
+                try await Self.expectRefused(client, h, "/v1/assets", key: h.admin, #"{"id": \#(id), "symbol": "BIG", "scale": 6}"#, field: "id", reason: range32)
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": \#(id), "amount": "5"}"#,
+                                             field: "asset", reason: range32)
+                try await Self.expectRefused(client, h, "/v1/prices", key: h.oracle, #"{"market": \#(id), "mark": "60000"}"#, field: "market", reason: range32)
+                try await Self.expectRefused(client, h, "/v1/fills", key: h.admin,
+                                             #"{"market": \#(id), "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}"#, field: "market", reason: range32)
+                try await Self.expectRefused(client, h, "/v1/markets/1/oracle", method: .put, key: h.admin, #"{"sources": [{"id": 1}, {"id": \#(id)}]}"#,
+                                             field: "sources[1].id", reason: range32)
+                try await Self.expectRefused(client, h, "/v1/spread-credits", key: h.admin,
+                                             #"{"spreads": [{"first": 1, "second": \#(id), "creditRate": "0.5"}]}"#, field: "spreads[0].second", reason: range32)
+            }
+            // Accounts are 64-bit: 2^64 − 1 is an id (of no account), 2^64 is out of range.
+            try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 18446744073709551616, "asset": 1, "amount": "5"}"#,
+                                         field: "account", reason: "out of range: expected an id from 1 to 18446744073709551615")
+            try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": "18446744073709551616", "asset": 1, "amount": "5"}"#,
+                                         field: "account", reason: "out of range")
+            // Not too large, simply not ids.
+            for id in ["0", "-1", "\"abc\"", "1.5", "\"0000\""] {
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": \#(id), "amount": "5"}"#,
+                                             field: "asset", reason: "expected a positive integer id")
+            }
+            let max = try await client.call(.get, "/v1/accounts/1", key: h.readonly).object["balances"] as? [[String: Any]] ?? []
+            #expect(!max.contains { $0["asset"] as? Int == 4_294_967_295 }, "nothing was credited to asset 4294967295")
         }
     }
 }
