@@ -26,10 +26,11 @@ struct RequestBody: @unchecked Sendable {
         return result
     }
 
-    /// Refuses fields outside `allowed` (for objects nested in a body).
-    func refuseUnknown(_ allowed: Set<String>) throws {
+    /// Refuses fields outside `allowed`; `prefix` is the object's own path (`tiers[0]`), so the
+    /// error names the full path of the field (`tiers[0].Cap`).
+    func refuseUnknown(_ allowed: Set<String>, at prefix: String = "") throws {
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw APIError.invalid(key, "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+            throw APIError.invalid(prefix.isEmpty ? key : "\(prefix).\(key)", "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
         }
     }
 
@@ -103,7 +104,7 @@ struct RequestBody: @unchecked Sendable {
     /// rates) as the engine's table; errors name the tier and field.
     func tierTable(scale: Int) throws -> RiskTierTable {
         var tiers: [RiskTier] = []
-        for (index, tier) in try objects("tiers", max: 32).enumerated() {
+        for (index, tier) in try objects("tiers", max: 32, allowed: ["cap", "initial", "maintenance"]).enumerated() {
             do {
                 tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
                                       initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
@@ -115,13 +116,18 @@ struct RequestBody: @unchecked Sendable {
         }
     }
 
-    func objects(_ key: String, max: Int) throws -> [RequestBody] {
+    /// The array of objects under `key`, each holding only `allowed` fields: an unknown field in
+    /// a nested object is refused like one at the top (`tiers[0].Cap` must not become an
+    /// uncapped tier), naming its full path.
+    func objects(_ key: String, max: Int, allowed: Set<String>) throws -> [RequestBody] {
         guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
             throw APIError.invalid(key, "expected an array of 1 to \(max) objects")
         }
         return try array.enumerated().map { index, element in
             guard let object = element as? [String: Any] else { throw APIError.invalid("\(key)[\(index)]", "expected an object") }
-            return RequestBody(object: object)
+            let item = RequestBody(object: object)
+            try item.refuseUnknown(allowed, at: "\(key)[\(index)]")
+            return item
         }
     }
 }

@@ -40,7 +40,7 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
             var tiers: [CollateralTier] = []
             if body.has("collateralTiers") {
-                for (index, tier) in try body.objects("collateralTiers", max: 16).enumerated() {
+                for (index, tier) in try body.objects("collateralTiers", max: 16, allowed: ["cap", "ratio"]).enumerated() {
                     do {
                         tiers.append(CollateralTier(quantityCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: Int(try body.int("scale", in: 0...12)))) : nil,
                                                     ratio: try tier.rate("ratio")))
@@ -147,9 +147,8 @@ extension SolventService {
         router.post("/v1/fills/batch") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["fills"])
-            let fills = try body.objects("fills", max: Self.fillBatchLimit).enumerated().map { index, item -> Command in
+            let fills = try body.objects("fills", max: Self.fillBatchLimit, allowed: Self.fillFields).enumerated().map { index, item -> Command in
                 do {
-                    try item.refuseUnknown(Self.fillFields)
                     return .applyFill(try Self.fill(item))
                 } catch let error as APIError { throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message) }
             }
@@ -175,7 +174,7 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
                                                                      "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds"])
             var sources: [OracleConfig.Source] = []
-            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket).enumerated() {
+            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket, allowed: ["id", "weight"]).enumerated() {
                 do {
                     sources.append(.init(id: SourceID(try source.id("id", as: UInt32.self)), weight: try source.int("weight", default: 1, in: 1...1_000_000)))
                 } catch let error as APIError { throw APIError.invalid("sources[\(index)].\(error.field ?? "")", error.message) }
@@ -194,7 +193,7 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["market", "samples", "last", "mid"])
             let now = await service.engine.read { $0.now }
             var samples: [OracleSample] = []
-            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket).enumerated() {
+            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket, allowed: ["source", "price", "timeNanoseconds"]).enumerated() {
                 do {
                     // A sample without a time is taken as observed now (the engine's clock).
                     let time = sample.has("timeNanoseconds") ? Timestamp(nanoseconds: try sample.int("timeNanoseconds", in: 0...Int64.max)) : now

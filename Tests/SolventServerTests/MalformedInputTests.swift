@@ -138,4 +138,28 @@ struct MalformedInputTests {
             #expect(!max.contains { $0["asset"] as? Int == 4_294_967_295 }, "nothing was credited to asset 4294967295")
         }
     }
+
+    /// An unknown field inside a nested object is refused like one at the top, naming its path:
+    /// `tiers[0].Cap` made an uncapped tier, a misspelt sample time became "now".
+    @Test func unknownNestedFieldsAreRefusedWithTheirPath() async throws {
+        let h = try await ServerHarness.make("nested")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            #expect(try await client.call(.put, "/v1/markets/1/oracle", key: h.admin, #"{"sources": [{"id": 1}, {"id": 2}], "minimumSources": 1}"#).status == 200)
+            let cases: [(HTTPRequest.Method, String, String, String, String)] = [
+                (.post, "/v1/markets", h.admin, #"{"id": 2, "symbol": "ETHUSDT", "settleAsset": 1, "contractSize": "1", "tickSize": "0.01", "lotSize": "0.01", "tiers": [{"Cap": "50000", "initial": "0.02", "maintenance": "0.01"}, {"initial": "0.05", "maintenance": "0.025"}]}"#, "tiers[0].Cap"),
+                (.put, "/v1/markets/1/risk", h.admin, #"{"tiers": [{"cap": "50000", "initial": "0.02", "maintenance": "0.01"}, {"initial": "0.05", "maintenance": "0.025", "maintenence": "0.5"}]}"#, "tiers[1].maintenence"),
+                (.post, "/v1/assets", h.admin, #"{"id": 2, "symbol": "BTC", "scale": 8, "collateralTiers": [{"Cap": "10", "ratio": "0.95"}]}"#, "collateralTiers[0].Cap"),
+                (.put, "/v1/markets/1/oracle", h.admin, #"{"sources": [{"id": 1, "weigth": 5}, {"id": 2}]}"#, "sources[0].weigth"),
+                (.post, "/v1/oracle-samples", h.oracle, #"{"market": 1, "samples": [{"source": 1, "price": "60000", "timeNanosecond": 5}]}"#, "samples[0].timeNanosecond"),
+                (.post, "/v1/fills/batch", h.admin, #"{"fills": [{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}, {"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000", "Price": "1"}]}"#, "fills[1].Price"),
+                (.post, "/v1/var-margin", h.admin, #"{"series": [{"market": 1, "moves": ["0.01", "-0.02"], "weight": 1}]}"#, "series[0].weight"),
+                (.post, "/v1/spread-credits", h.admin, #"{"spreads": [{"first": 1, "second": 2, "creditRate": "0.5", "rate": "0.9"}]}"#, "spreads[0].rate"),
+                (.post, "/v1/deposits", h.admin, #"{"account": 1, "asset": 1, "amount": "5", "memo": "x"}"#, "memo"),
+            ]
+            for (method, uri, key, body, field) in cases {
+                try await Self.expectRefused(client, h, uri, method: method, key: key, body, field: field, reason: "unknown field")
+            }
+        }
+    }
 }
