@@ -18,9 +18,12 @@ struct RequestBody: @unchecked Sendable {
         }
         let data = Data(buffer: buffer)
         guard !data.isEmpty else { throw APIError.invalid("body", "expected a JSON object") }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
-            throw APIError.invalid("body", "expected a JSON object")
+        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { throw APIError.invalid("body", "expected a JSON object") }
+        // JSONSerialization keeps one value of a repeated key without a word: look at the text.
+        if let duplicate = duplicateKey(in: Array(data)) {
+            throw APIError.invalid(duplicate, "duplicate key: each field may appear only once")
         }
+        guard let object = parsed as? [String: Any] else { throw APIError.invalid("body", "expected a JSON object") }
         let result = RequestBody(object: object)
         try result.refuseUnknown(allowed)
         return result
@@ -130,4 +133,54 @@ struct RequestBody: @unchecked Sendable {
             return item
         }
     }
+}
+
+/// The path of the first key that appears twice in one object of `bytes`, a valid JSON text
+/// (`amount`, `tiers[0].cap`), or nil. One pass with an explicit stack (no recursion, so a deeply
+/// nested body cannot exhaust the thread's stack); strings are compared after unescaping, as
+/// JSONSerialization compares them ("\u0061mount" repeats "amount").
+func duplicateKey(in bytes: [UInt8]) -> String? {
+    /// An open object or array; fields mutated in place (`stack[top].keys.insert`) so that a
+    /// key set is never copied.
+    struct Container {
+        var path: String
+        var isObject: Bool
+        var keys: Set<String> = []
+        var key = ""
+        var expectingKey = true
+        var index = 0
+        /// The path of the value that starts at the current position inside this container.
+        var valuePath: String { isObject ? (path.isEmpty ? key : "\(path).\(key)") : "\(path)[\(index)]" }
+    }
+    var stack: [Container] = []
+    var i = 0
+    while i < bytes.count {
+        let top = stack.count - 1
+        switch bytes[i] {
+        case UInt8(ascii: "{"): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: true))
+        case UInt8(ascii: "["): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: false))
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+        case UInt8(ascii: ",") where top >= 0:
+            if stack[top].isObject { stack[top].expectingKey = true } else { stack[top].index += 1 }
+        case UInt8(ascii: "\""):
+            var end = i + 1, escaped = false
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                if bytes[end] == UInt8(ascii: "\\") { escaped = true; end += 1 }
+                end += 1
+            }
+            guard end < bytes.count else { return nil }
+            if top >= 0, stack[top].isObject, stack[top].expectingKey {
+                let raw = bytes[i...end]
+                let key = escaped ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
+                                  : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                guard stack[top].keys.insert(key).inserted else { return stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)" }
+                stack[top].key = key
+                stack[top].expectingKey = false
+            }
+            i = end
+        default: break
+        }
+        i += 1
+    }
+    return nil
 }

@@ -162,4 +162,31 @@ struct MalformedInputTests {
             }
         }
     }
+
+    /// A repeated key is refused naming it (JSONSerialization kept the last: `"amount":"1",
+    /// "amount":"1000"` deposited 1000), at any depth and however the key is escaped.
+    @Test func duplicateKeysAreRefused() async throws {
+        let h = try await ServerHarness.make("duplicates")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let balances = try await client.call(.get, "/v1/accounts/1", key: h.readonly).body
+            let cases: [(HTTPRequest.Method, String, String, String)] = [
+                (.post, "/v1/deposits", #"{"account": 1, "asset": 1, "amount": "1", "amount": "1000"}"#, "amount"),
+                (.post, "/v1/deposits", #"{"account": 1, "asset": 1, "amount": "1", "\u0061mount": "1000"}"#, "amount"),
+                (.post, "/v1/deposits", #"{"account": 1, "account": 1, "asset": 1, "amount": "1"}"#, "account"),
+                (.put, "/v1/markets/1/risk", #"{"tiers": [{"initial": "0.02", "maintenance": "0.01", "maintenance": "0.001"}]}"#, "tiers[0].maintenance"),
+                (.post, "/v1/fills/batch", #"{"fills": [{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}, {"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "quantity": "5", "price": "60000"}]}"#, "fills[1].quantity"),
+                // Equal keys in different objects are not duplicates; the repeat is in the second.
+                (.post, "/v1/spread-credits", #"{"spreads": [{"first": 1, "second": 2, "creditRate": "0.5"}, {"first": 1, "second": 2, "creditRate": "0.5", "first": 3}]}"#, "spreads[1].first"),
+            ]
+            for (method, uri, body, field) in cases {
+                try await Self.expectRefused(client, h, uri, method: method, key: h.admin, body, field: field, reason: "duplicate key")
+            }
+            #expect(try await client.call(.get, "/v1/accounts/1", key: h.readonly).body == balances)
+            // The same keys in sibling objects are fine.
+            let ok = try await client.call(.post, "/v1/fills/batch", key: h.admin,
+                                           #"{"fills": [{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}, {"market": 1, "buyer": 3, "seller": 4, "quantity": "0.001", "price": "60000"}]}"#)
+            #expect(ok.status == 200, "\(ok.body)")
+        }
+    }
 }
