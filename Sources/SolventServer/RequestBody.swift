@@ -85,7 +85,14 @@ struct RequestBody: @unchecked Sendable {
         let text = try text(key)
         switch DecimalText.parse(text, scale: scale) {
         case .success(let atoms): return atoms
-        case .failure: throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
+        case .failure(.overflow):
+            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+        // An exponent too large to read ("1e400", a JSON number) is a value too large too.
+        case .failure(.invalidCharacter("e")) where (Double(text).map { $0.magnitude >= 1 } ?? false):
+            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+        case .failure(.tooManyDecimals):
+            throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
+        case .failure: throw APIError.invalid(key, "expected a decimal (digits, one point, an optional exponent), got \(text)")
         }
     }
 

@@ -189,4 +189,29 @@ struct MalformedInputTests {
             #expect(ok.status == 200, "\(ok.body)")
         }
     }
+
+    /// A number too large for its field says so (it said "at most 6 decimals" of an integer).
+    @Test func tooLargeNumbersSayOutOfRange() async throws {
+        let h = try await ServerHarness.make("large")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            for amount in ["99999999999999999999", "\"99999999999999999999\"", "\"-99999999999999999999\"", "123456789012345678901234567890",
+                           "\"1e30\"", "\"1e400\"", "\"9223372036854.775808\""] {
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": \#(amount)}"#,
+                                             field: "amount", reason: "out of range: too large")
+            }
+            try await Self.expectRefused(client, h, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "99999999999999999999"}"#,
+                                         field: "mark", reason: "out of range: too large")
+            try await Self.expectRefused(client, h, "/v1/markets/1/risk", method: .put, key: h.admin,
+                                         #"{"tiers": [{"cap": "123456789012345678901234567890", "initial": "0.02", "maintenance": "0.01"}, {"initial": "0.05", "maintenance": "0.025"}]}"#,
+                                         field: "tiers[0].cap", reason: "out of range: too large")
+            // Still the decimals message when there are too many decimals, and a plain one for text.
+            try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": "1.0000001"}"#,
+                                         field: "amount", reason: "at most 6 decimals")
+            for text in ["NaN", "Infinity", "-Infinity", "1e", "1.2.3"] {
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": "\#(text)"}"#,
+                                             field: "amount", reason: "expected a decimal")
+            }
+        }
+    }
 }
