@@ -47,4 +47,17 @@ struct NumericOptionTests {
         command.snapshotEvery = 100_000
         #expect(Self.message(command.checkOptions) == nil)
     }
+
+    @Test func benchJournalRefusesCountsItWouldRound() throws {
+        for arguments in [["--entries", "-5"], ["--entries", "0"], ["--batch", "0"], ["--batch", "-1"],
+                          ["--entries", "10", "--batch", "1000"], ["--entries", "1500", "--batch", "1000"]] {
+            #expect(Self.exitCode(arguments, of: JournalBenchCommand.self) == 2, "\(arguments)")
+        }
+        #expect(Self.exitCode(["--entries", "3000", "--batch", "1000"], of: JournalBenchCommand.self) == nil)
+        var command = try JournalBenchCommand.parse([])
+        command.entries = 1_500
+        #expect(Self.message(command.checkOptions) == "--entries: must be a multiple of --batch (1000), got 1500")
+        command.entries = -5
+        #expect(Self.message(command.checkOptions) == "--entries: must be positive, got -5")
+    }
 }
