@@ -60,4 +60,18 @@ struct NumericOptionTests {
         command.entries = -5
         #expect(Self.message(command.checkOptions) == "--entries: must be positive, got -5")
     }
+
+    @Test func negativeNumbersReachTheRangeChecksOfBacktestAndIndex() throws {
+        let backtest = try BacktestCommand.parse(["--portfolio", "p.json", "--window", "-5", "--confidence", "-0.5", "--liquidity", "-1"])
+        #expect(backtest.window == -5 && backtest.confidence == -0.5 && backtest.liquidity == -1)
+        #expect(throws: InputError("--window", "expected at least 10 periods")) {
+            try BacktestCommand.summary(prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d", window: backtest.window, lambda: 0.94)
+        }
+        #expect(throws: InputError("--liquidity", "expected a coefficient above 0 and at most 10, got -1.0")) {
+            try BacktestCommand.summary(prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d", window: 250, lambda: 0.94,
+                                        liquidity: backtest.liquidity)
+        }
+        let index = try IndexCommand.parse(["--source", "a=a.csv", "--min-sources", "-2"])
+        #expect(index.minSources == -2)
+    }
 }
