@@ -23,25 +23,27 @@ public struct BacktestCommand: ParsableCommand {
     public var portfolio: String
     @Option(help: "historical, fhs, normal, student-t, monte-carlo, standard or portfolio.")
     public var model: String = "historical"
-    @Option(help: "Confidence of the margin (0.99 = 99 %).")
+    // The numeric options take their value unconditionally, so that a negative one reaches the
+    // range checks of `run` (exit 2 naming the option) instead of reading as a flag ("Missing value").
+    @Option(parsing: .unconditional, help: "Confidence of the margin (0.99 = 99 %).")
     public var confidence: Double = 0.99
     @Option(help: "Margin period of risk: 1h, 8h or 1d (a multiple of the bars' interval).")
     public var horizon: String = "1d"
-    @Option(help: "Number of past periods each forecast uses.")
+    @Option(parsing: .unconditional, help: "Number of past periods each forecast uses.")
     public var window: Int = 250
-    @Option(help: "EWMA decay for fhs and normal.")
+    @Option(parsing: .unconditional, help: "EWMA decay for fhs and normal.")
     public var lambda: Double = 0.94
-    @Option(help: "Degrees of freedom of the student-t model (above 2).")
+    @Option(parsing: .unconditional, help: "Degrees of freedom of the student-t model (above 2).")
     public var dof: Double = 4
-    @Option(help: "Scenarios per forecast of the monte-carlo model.")
+    @Option(parsing: .unconditional, help: "Scenarios per forecast of the monte-carlo model.")
     public var draws: Int = 10_000
     @Option(help: "Seed of the monte-carlo model (the same seed, the same margins).")
     public var seed: UInt64 = 1
     @Option(help: "Anti-procyclicality tool on top of the model (EMIR Art. 28): none, buffer, stressed or floor.")
     public var apc: String = "none"
-    @Option(name: .customLong("standard-rate"), help: "Margin rate of gross notional for the standard model.")
+    @Option(name: .customLong("standard-rate"), parsing: .unconditional, help: "Margin rate of gross notional for the standard model.")
     public var standardRate: Double = 0.02
-    @Option(help: "Liquidity add-on coefficient k: |q|·price × k·√(|q| / (ADV × horizon days)), ADV the trailing 30-day average daily volume of the file (none by default).")
+    @Option(parsing: .unconditional, help: "Liquidity add-on coefficient k: |q|·price × k·√(|q| / (ADV × horizon days)), ADV the trailing 30-day average daily volume of the file (none by default).")
     public var liquidity: Double?
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?

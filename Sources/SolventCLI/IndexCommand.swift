@@ -21,7 +21,8 @@ public struct IndexCommand: ParsableCommand {
     public var staleAfter: String = "60s"
     @Option(help: "Exclude a source farther than this from the median (0.05 = 5 %).")
     public var band: String = "0.05"
-    @Option(name: .customLong("min-sources"), help: "Fewer fresh, agreeing sources trip the oracle breaker.")
+    // Unconditional, so that a negative count reaches `resolve` rather than reading as a flag.
+    @Option(name: .customLong("min-sources"), parsing: .unconditional, help: "Fewer fresh, agreeing sources trip the oracle breaker.")
     public var minSources: Int = 2
     @Option(help: "median or mean of the accepted sources.")
     public var aggregation: String = "median"
@@ -103,6 +104,10 @@ public struct IndexCommand: ParsableCommand {
         config.markBand = try Self.rate(markBand, option: "--mark-band")
         config.priceMoveThreshold = try Self.rate(priceMove, option: "--price-move", allowZero: true)
         config.priceMoveWindow = try Self.duration(priceMoveWindow, option: "--price-move-window")
+        // Before the config's own check, which names its field (minimumSources), not the option.
+        guard (1...loaded.count).contains(minSources) else {
+            throw InputError("--min-sources", "must be from 1 to the number of sources (\(loaded.count)), got \(minSources)")
+        }
         if let error = config.validate() { throw InputError("--\(error.field)", "expected \(error.reason)") }
         return (loaded, config, path)
     }

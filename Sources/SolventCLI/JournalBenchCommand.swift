@@ -14,12 +14,29 @@ public struct JournalBenchCommand: AsyncParsableCommand {
     public var db: String?
     @Option(help: "PostgreSQL URL instead (a fresh schema, dropped afterwards).")
     public var postgres: String?
-    @Option(help: "Entries to append.")
+    // Unconditional so that a negative value reaches `validate()` instead of reading as a flag.
+    @Option(parsing: .unconditional, help: "Entries to append (a positive multiple of --batch).")
     public var entries = 200_000
-    @Option(help: "Entries per commit (the group-commit batch).")
+    @Option(parsing: .unconditional, help: "Entries per commit (the group-commit batch), 1 to --entries.")
     public var batch = 1_000
 
     public init() {}
+
+    /// Refuses counts the run would otherwise change: a batch of 0 or a negative one trapped, and
+    /// entries that are not whole batches were rounded (10 entries in batches of 1,000 appended 1,000).
+    public func validate() throws {
+        do { try checkOptions() } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The options' ranges (an `InputError` naming the option and its valid range).
+    public func checkOptions() throws {
+        guard entries > 0 else { throw InputError("--entries", "must be positive, got \(entries)") }
+        guard batch > 0 && batch <= entries else { throw InputError("--batch", "must be from 1 to --entries (\(entries)), got \(batch)") }
+        guard entries % batch == 0 else { throw InputError("--entries", "must be a multiple of --batch (\(batch)), got \(entries)") }
+    }
 
     public func run() async throws {
         let fill = try JournalCodec.encode(.applyFill(Fill(market: MarketID(1), buyer: AccountID(1), seller: AccountID(2),
@@ -39,7 +56,7 @@ public struct JournalBenchCommand: AsyncParsableCommand {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         }
-        let batches = max(1, entries / max(1, batch))
+        let batches = entries / batch
         var sequence = try await store.lastSequence()
         let started = ContinuousClock.now
         var latencies: [Double] = []

@@ -32,20 +32,43 @@ public struct ServeCommand: AsyncParsableCommand {
     public var postgres: String?
     @Option(help: "Address to listen on.")
     public var host = "127.0.0.1"
-    @Option(help: "Port to listen on (0: any free port).")
+    // The numeric options take their value unconditionally so that a negative one ("-5") reaches
+    // `validate()` and is refused with its range, rather than read as a flag ("Missing value").
+    @Option(parsing: .unconditional, help: "Port to listen on, 0 to 65535 (0: any free port).")
     public var port = 8080
     @Flag(help: "Seed a demo venue and drive a crash so the dashboard shows margin calls and liquidations.")
     public var demo = false
-    @Option(help: "Demo: accounts in the population.")
+    @Option(parsing: .unconditional, help: "Demo: accounts in the population (1 to 10,000,000).")
     public var demoAccounts = 2_000
-    @Option(help: "Demo: seconds between price points.")
+    @Option(parsing: .unconditional, help: "Demo: seconds between price points (above 0, at most 86,400).")
     public var demoInterval = 1.0
     @Option(help: "Demo: an OHLC CSV to replay from 20 bars before its lowest low (open, nearer extreme, farther extreme, close per bar), or `generated`. Default: 2020-03-12 from ../shared/data when present, else generated.")
     public var demoPath: String?
-    @Option(help: "Write a snapshot every N inputs.")
-    public var snapshotEvery: UInt64 = 100_000
+    @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
+    public var snapshotEvery = 100_000
 
     public init() {}
+
+    /// Refuses an option value that would otherwise be changed silently: a port above 65535
+    /// wraps (99999 listens on 34463), a snapshot interval of 0 becomes 1, and a negative or
+    /// non-finite demo value traps. Exit 2 with the option and its range, as for other bad input.
+    public func validate() throws {
+        do { try checkOptions() } catch let error as InputError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The numeric options' ranges (an `InputError` naming the option and its valid range).
+    public func checkOptions() throws {
+        guard (0...65_535).contains(port) else { throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)") }
+        guard demoAccounts > 0 else { throw InputError("--demo-accounts", "must be positive (1 to 10,000,000), got \(demoAccounts)") }
+        guard demoAccounts <= 10_000_000 else { throw InputError("--demo-accounts", "must be from 1 to 10,000,000, got \(demoAccounts)") }
+        guard demoInterval > 0 && demoInterval <= 86_400 else {
+            throw InputError("--demo-interval", "must be a number of seconds above 0 and at most 86400, got \(demoInterval)")
+        }
+        guard snapshotEvery > 0 else { throw InputError("--snapshot-every", "must be positive, got \(snapshotEvery)") }
+    }
 
     static let demoDefaultPath = "../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv"
 
@@ -77,7 +100,7 @@ public struct ServeCommand: AsyncParsableCommand {
         do {
             let marks = demo ? try demoMarks() : nil
             let store = try await openStore(db: db, postgres: postgres)
-            let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: snapshotEvery)
+            let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
             let recovery = service.engine.recovery
             FileHandle.standardError.write(Data("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n".utf8))
             if !recovery.mismatches.isEmpty {

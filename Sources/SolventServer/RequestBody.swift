@@ -18,18 +18,22 @@ struct RequestBody: @unchecked Sendable {
         }
         let data = Data(buffer: buffer)
         guard !data.isEmpty else { throw APIError.invalid("body", "expected a JSON object") }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
-            throw APIError.invalid("body", "expected a JSON object")
+        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { throw APIError.invalid("body", "expected a JSON object") }
+        // JSONSerialization keeps one value of a repeated key without a word: look at the text.
+        if let duplicate = duplicateKey(in: Array(data)) {
+            throw APIError.invalid(duplicate, "duplicate key: each field may appear only once")
         }
+        guard let object = parsed as? [String: Any] else { throw APIError.invalid("body", "expected a JSON object") }
         let result = RequestBody(object: object)
         try result.refuseUnknown(allowed)
         return result
     }
 
-    /// Refuses fields outside `allowed` (for objects nested in a body).
-    func refuseUnknown(_ allowed: Set<String>) throws {
+    /// Refuses fields outside `allowed`; `prefix` is the object's own path (`tiers[0]`), so the
+    /// error names the full path of the field (`tiers[0].Cap`).
+    func refuseUnknown(_ allowed: Set<String>, at prefix: String = "") throws {
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw APIError.invalid(key, "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+            throw APIError.invalid(prefix.isEmpty ? key : "\(prefix).\(key)", "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
         }
     }
 
@@ -51,12 +55,22 @@ struct RequestBody: @unchecked Sendable {
         return string
     }
 
-    /// A positive integer id (number or string).
-    func id(_ key: String) throws -> UInt64 {
+    /// A positive integer id (number or string) of the id type `T` (accounts are UInt64; assets,
+    /// markets and oracle sources UInt32). An id beyond `T.max` is refused, never clamped: asset
+    /// 4294967296 must not become asset 4294967295.
+    func id<T: FixedWidthInteger & UnsignedInteger>(_ key: String, as type: T.Type) throws -> T {
         let text = try text(key)
-        guard let value = UInt64(text), value > 0 else { throw APIError.invalid(key, "expected a positive integer id, got \(text)") }
-        return value
+        if let value = T(text), value > 0 { return value }
+        // Digits only (a string, or a JSON integer) or a large JSON number (1e+20): too large.
+        let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        if (digitsOnly && text.contains(where: { $0 != "0" })) || (Double(text).map { $0.isFinite && $0 >= Double(T.max) } ?? false) {
+            throw APIError.invalid(key, "out of range: expected an id from 1 to \(T.max), got \(text)")
+        }
+        throw APIError.invalid(key, "expected a positive integer id, got \(text)")
     }
+
+    /// An account id.
+    func id(_ key: String) throws -> UInt64 { try id(key, as: UInt64.self) }
 
     func optionalID(_ key: String) throws -> UInt64? { has(key) ? try id(key) : nil }
 
@@ -71,7 +85,14 @@ struct RequestBody: @unchecked Sendable {
         let text = try text(key)
         switch DecimalText.parse(text, scale: scale) {
         case .success(let atoms): return atoms
-        case .failure: throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
+        case .failure(.overflow):
+            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+        // An exponent too large to read ("1e400", a JSON number) is a value too large too.
+        case .failure(.invalidCharacter("e")) where (Double(text).map { $0.magnitude >= 1 } ?? false):
+            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+        case .failure(.tooManyDecimals):
+            throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
+        case .failure: throw APIError.invalid(key, "expected a decimal (digits, one point, an optional exponent), got \(text)")
         }
     }
 
@@ -93,7 +114,7 @@ struct RequestBody: @unchecked Sendable {
     /// rates) as the engine's table; errors name the tier and field.
     func tierTable(scale: Int) throws -> RiskTierTable {
         var tiers: [RiskTier] = []
-        for (index, tier) in try objects("tiers", max: 32).enumerated() {
+        for (index, tier) in try objects("tiers", max: 32, allowed: ["cap", "initial", "maintenance"]).enumerated() {
             do {
                 tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
                                       initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
@@ -105,13 +126,68 @@ struct RequestBody: @unchecked Sendable {
         }
     }
 
-    func objects(_ key: String, max: Int) throws -> [RequestBody] {
+    /// The array of objects under `key`, each holding only `allowed` fields: an unknown field in
+    /// a nested object is refused like one at the top (`tiers[0].Cap` must not become an
+    /// uncapped tier), naming its full path.
+    func objects(_ key: String, max: Int, allowed: Set<String>) throws -> [RequestBody] {
         guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
             throw APIError.invalid(key, "expected an array of 1 to \(max) objects")
         }
         return try array.enumerated().map { index, element in
             guard let object = element as? [String: Any] else { throw APIError.invalid("\(key)[\(index)]", "expected an object") }
-            return RequestBody(object: object)
+            let item = RequestBody(object: object)
+            try item.refuseUnknown(allowed, at: "\(key)[\(index)]")
+            return item
         }
     }
+}
+
+/// The path of the first key that appears twice in one object of `bytes`, a valid JSON text
+/// (`amount`, `tiers[0].cap`), or nil. One pass with an explicit stack (no recursion, so a deeply
+/// nested body cannot exhaust the thread's stack); strings are compared after unescaping, as
+/// JSONSerialization compares them ("\u0061mount" repeats "amount").
+func duplicateKey(in bytes: [UInt8]) -> String? {
+    /// An open object or array; fields mutated in place (`stack[top].keys.insert`) so that a
+    /// key set is never copied.
+    struct Container {
+        var path: String
+        var isObject: Bool
+        var keys: Set<String> = []
+        var key = ""
+        var expectingKey = true
+        var index = 0
+        /// The path of the value that starts at the current position inside this container.
+        var valuePath: String { isObject ? (path.isEmpty ? key : "\(path).\(key)") : "\(path)[\(index)]" }
+    }
+    var stack: [Container] = []
+    var i = 0
+    while i < bytes.count {
+        let top = stack.count - 1
+        switch bytes[i] {
+        case UInt8(ascii: "{"): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: true))
+        case UInt8(ascii: "["): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: false))
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+        case UInt8(ascii: ",") where top >= 0:
+            if stack[top].isObject { stack[top].expectingKey = true } else { stack[top].index += 1 }
+        case UInt8(ascii: "\""):
+            var end = i + 1, escaped = false
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                if bytes[end] == UInt8(ascii: "\\") { escaped = true; end += 1 }
+                end += 1
+            }
+            guard end < bytes.count else { return nil }
+            if top >= 0, stack[top].isObject, stack[top].expectingKey {
+                let raw = bytes[i...end]
+                let key = escaped ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
+                                  : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                guard stack[top].keys.insert(key).inserted else { return stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)" }
+                stack[top].key = key
+                stack[top].expectingKey = false
+            }
+            i = end
+        default: break
+        }
+        i += 1
+    }
+    return nil
 }

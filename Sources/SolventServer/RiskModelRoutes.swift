@@ -22,11 +22,10 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["series", "confidence", "measure", "maintenanceFactor", "lambda",
                                                                      "degrees", "draws", "seed"])
-            let series = try body.objects("series", max: Limits.varSeries).enumerated().map { index, entry in
+            let series = try body.objects("series", max: Limits.varSeries, allowed: ["market", "moves"]).enumerated().map { index, entry in
                 try RequestBody.named("series[\(index)]") {
-                    try entry.refuseUnknown(["market", "moves"])
-                    return VaRMarginRules.Series(market: MarketID(UInt32(clamping: try entry.id("market"))),
-                                                 moves: try entry.rates("moves", max: Limits.varScenarios))
+                    VaRMarginRules.Series(market: MarketID(try entry.id("market", as: UInt32.self)),
+                                          moves: try entry.rates("moves", max: Limits.varScenarios))
                 }
             }
             let rules = VaRMarginRules(series: series, confidence: try body.rate("confidence", default: "0.99"),
@@ -43,15 +42,15 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["spreads"])
             // An empty list removes every credit (requirements add up again).
-            let items = (body.object["spreads"] as? [Any])?.isEmpty == true ? [] : try body.objects("spreads", max: Limits.spreadCredits)
+            let fields: Set<String> = ["first", "second", "firstRatio", "secondRatio", "creditRate"]
+            let items = (body.object["spreads"] as? [Any])?.isEmpty == true ? [] : try body.objects("spreads", max: Limits.spreadCredits, allowed: fields)
             let spreads = try items.enumerated().map { index, entry in
                 try RequestBody.named("spreads[\(index)]") {
-                    try entry.refuseUnknown(["first", "second", "firstRatio", "secondRatio", "creditRate"])
-                    return SpreadCreditRules.Spread(first: MarketID(UInt32(clamping: try entry.id("first"))),
-                                                    second: MarketID(UInt32(clamping: try entry.id("second"))),
-                                                    firstRatio: try entry.rate("firstRatio", default: "1"),
-                                                    secondRatio: try entry.rate("secondRatio", default: "1"),
-                                                    creditRate: try entry.rate("creditRate"))
+                    SpreadCreditRules.Spread(first: MarketID(try entry.id("first", as: UInt32.self)),
+                                             second: MarketID(try entry.id("second", as: UInt32.self)),
+                                             firstRatio: try entry.rate("firstRatio", default: "1"),
+                                             secondRatio: try entry.rate("secondRatio", default: "1"),
+                                             creditRate: try entry.rate("creditRate"))
                 }
             }
             return try await service.submit(.configureSpreadCredits(SpreadCreditRules(spreads: spreads)))

@@ -40,14 +40,14 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
             var tiers: [CollateralTier] = []
             if body.has("collateralTiers") {
-                for (index, tier) in try body.objects("collateralTiers", max: 16).enumerated() {
+                for (index, tier) in try body.objects("collateralTiers", max: 16, allowed: ["cap", "ratio"]).enumerated() {
                     do {
                         tiers.append(CollateralTier(quantityCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: Int(try body.int("scale", in: 0...12)))) : nil,
                                                     ratio: try tier.rate("ratio")))
                     } catch let error as APIError { throw APIError.invalid("collateralTiers[\(index)].\(error.field ?? "")", error.message) }
                 }
             }
-            let spec = AssetSpec(id: AssetID(UInt32(clamping: try body.id("id"))), symbol: try body.string("symbol"),
+            let spec = AssetSpec(id: AssetID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"),
                                  scale: Int(try body.int("scale", in: 0...12)), collateralTiers: tiers,
                                  priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
             return try await service.submit(.createAsset(spec))
@@ -56,12 +56,12 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
                                                                      "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds"])
-            let settle = AssetID(UInt32(clamping: try body.id("settleAsset")))
+            let settle = AssetID(try body.id("settleAsset", as: UInt32.self))
             let scale = await service.engine.read { $0.asset(settle)?.spec.scale }
             guard let scale else { throw APIError.invalid("settleAsset", "unknown asset") }
             let table = try body.tierTable(scale: scale)
             let kind: InstrumentKind = try body.choice("kind", default: .linear)
-            let spec = MarketSpec(id: MarketID(UInt32(clamping: try body.id("id"))), symbol: try body.string("symbol"), kind: kind,
+            let spec = MarketSpec(id: MarketID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"), kind: kind,
                                   settleAsset: settle, contractSize: try body.quantity("contractSize"), tickSize: try body.price("tickSize"),
                                   lotSize: try body.quantity("lotSize"))
             let parameters = RiskParameters(margin: .tiered(table),
@@ -147,9 +147,8 @@ extension SolventService {
         router.post("/v1/fills/batch") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["fills"])
-            let fills = try body.objects("fills", max: Self.fillBatchLimit).enumerated().map { index, item -> Command in
+            let fills = try body.objects("fills", max: Self.fillBatchLimit, allowed: Self.fillFields).enumerated().map { index, item -> Command in
                 do {
-                    try item.refuseUnknown(Self.fillFields)
                     return .applyFill(try Self.fill(item))
                 } catch let error as APIError { throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message) }
             }
@@ -166,7 +165,7 @@ extension SolventService {
         router.post("/v1/prices") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["market", "mark", "index"])
-            return try await service.submit(.setMarkPrice(market: MarketID(UInt32(clamping: try body.id("market"))), mark: try body.price("mark"),
+            return try await service.submit(.setMarkPrice(market: MarketID(try body.id("market", as: UInt32.self)), mark: try body.price("mark"),
                                                           index: body.has("index") ? try body.price("index") : nil))
         }
         router.put("/v1/markets/:market/oracle") { request, context in
@@ -175,9 +174,9 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
                                                                      "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds"])
             var sources: [OracleConfig.Source] = []
-            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket).enumerated() {
+            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket, allowed: ["id", "weight"]).enumerated() {
                 do {
-                    sources.append(.init(id: SourceID(UInt32(clamping: try source.id("id"))), weight: try source.int("weight", default: 1, in: 1...1_000_000)))
+                    sources.append(.init(id: SourceID(try source.id("id", as: UInt32.self)), weight: try source.int("weight", default: 1, in: 1...1_000_000)))
                 } catch let error as APIError { throw APIError.invalid("sources[\(index)].\(error.field ?? "")", error.message) }
             }
             let config = OracleConfig(sources: sources, sampleMaxAgeSeconds: try body.int("sampleMaxAgeSeconds", default: 60, in: 1...86_400),
@@ -194,22 +193,22 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["market", "samples", "last", "mid"])
             let now = await service.engine.read { $0.now }
             var samples: [OracleSample] = []
-            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket).enumerated() {
+            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket, allowed: ["source", "price", "timeNanoseconds"]).enumerated() {
                 do {
                     // A sample without a time is taken as observed now (the engine's clock).
                     let time = sample.has("timeNanoseconds") ? Timestamp(nanoseconds: try sample.int("timeNanoseconds", in: 0...Int64.max)) : now
                     let price = try sample.price("price")
                     guard price.atoms > 0 else { throw APIError.invalid("price", "expected a positive price") }
-                    samples.append(OracleSample(source: SourceID(UInt32(clamping: try sample.id("source"))), price: price, time: time))
+                    samples.append(OracleSample(source: SourceID(try sample.id("source", as: UInt32.self)), price: price, time: time))
                 } catch let error as APIError { throw APIError.invalid("samples[\(index)].\(error.field ?? "")", error.message) }
             }
-            return try await service.submit(.updateOracle(market: MarketID(UInt32(clamping: try body.id("market"))), samples: samples,
+            return try await service.submit(.updateOracle(market: MarketID(try body.id("market", as: UInt32.self)), samples: samples,
                                                           last: body.has("last") ? try body.price("last") : nil, mid: body.has("mid") ? try body.price("mid") : nil))
         }
         router.post("/v1/index-prices") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["asset", "price"])
-            return try await service.submit(.setIndexPrice(asset: AssetID(UInt32(clamping: try body.id("asset"))), price: try body.price("price")))
+            return try await service.submit(.setIndexPrice(asset: AssetID(try body.id("asset", as: UInt32.self)), price: try body.price("price")))
         }
         router.post("/v1/ticks") { request, _ in
             _ = try await service.require(request, [.oracle, .admin])
@@ -220,7 +219,7 @@ extension SolventService {
         router.post("/v1/liquidations") { request, _ in
             let principal = try await service.require(request, [.liquidator])
             let body = try await RequestBody.read(request, allowed: ["account", "market"])
-            return try await service.submit(.liquidate(account: AccountID(try body.id("account")), market: MarketID(UInt32(clamping: try body.id("market"))),
+            return try await service.submit(.liquidate(account: AccountID(try body.id("account")), market: MarketID(try body.id("market", as: UInt32.self)),
                                                        keeper: principal.account.map(AccountID.init)))
         }
         router.post("/v1/backstops") { request, _ in
@@ -228,7 +227,7 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["account", "market", "capacity"])
             let account = try body.id("account")
             if principal.role == .liquidator, principal.account != account { throw APIError.forbidden("a liquidator key registers only its own account") }
-            let market = MarketID(UInt32(clamping: try body.id("market")))
+            let market = MarketID(try body.id("market", as: UInt32.self))
             let scale = await service.engine.read { engine in engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let scale else { throw APIError.invalid("market", "unknown market") }
             return try await service.submit(.registerBackstop(account: AccountID(account), market: market, capacity: Amount(atoms: try body.decimal("capacity", scale: scale))))
@@ -305,7 +304,7 @@ extension SolventService {
 
     /// A fill from a body (one request's, or one item of a batch).
     static func fill(_ body: RequestBody) throws -> Fill {
-        Fill(market: MarketID(UInt32(clamping: try body.id("market"))), buyer: AccountID(try body.id("buyer")),
+        Fill(market: MarketID(try body.id("market", as: UInt32.self)), buyer: AccountID(try body.id("buyer")),
              seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"), price: try body.price("price"),
              taker: try body.choice("taker", default: .buyer))
     }
@@ -340,7 +339,7 @@ extension SolventService {
 
     /// The asset named by a body's `asset` and its scale.
     func asset(_ body: RequestBody) async throws -> (AssetID, Int) {
-        let id = AssetID(UInt32(clamping: try body.id("asset")))
+        let id = AssetID(try body.id("asset", as: UInt32.self))
         guard let scale = await engine.read({ $0.asset(id)?.spec.scale }) else { throw APIError.invalid("asset", "unknown asset") }
         return (id, scale)
     }

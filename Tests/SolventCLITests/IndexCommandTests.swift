@@ -65,7 +65,8 @@ struct IndexCommandTests {
                                     (["--source", "a=\(a)", "--stale-after", "soon"], "--stale-after"),
                                     (["--source", "a=\(a)", "--weight", "b=2"], "--weight b=2"),
                                     (["--source", "a=\(a)", "--path", "zigzag"], "--path"),
-                                    (["--source", "a=\(a)", "--min-sources", "3"], "--minimumSources")] {
+                                    (["--source", "a=\(a)", "--min-sources", "3"], "--min-sources"),
+                                    (["--source", "a=\(a)", "--min-sources", "-1"], "--min-sources")] {
             let command = try IndexCommand.parse(arguments)
             do {
                 _ = try command.resolve()
