@@ -260,7 +260,13 @@ extension SolventService {
         }
         router.get("/v1/liquidations") { request, _ in
             let principal = try await service.require(request, Set(Role.allCases))
-            let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 100, 1), 1_000)
+            var limit = 100
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (1...1_000).contains(value) else {
+                    throw APIError.invalid("limit", "expected an integer from 1 to 1000, got \(text.prefix(40))")
+                }
+                limit = value
+            }
             let events = service.hub.history(types: ["positionLiquidated"], account: principal.role == .trader ? principal.account : nil, limit: limit)
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: "[" + events.map(\.json).joined(separator: ",") + "]")))

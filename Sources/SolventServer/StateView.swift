@@ -50,6 +50,8 @@ enum StateView {
                             "maintenanceMargin": DecimalText.format(position.maintenanceMargin.atoms, scale: scale),
                             "liquidationPrice": position.liquidationPrice?.description as Any? ?? NSNull(),
                             "bankruptcyPrice": position.bankruptcyPrice?.description as Any? ?? NSNull(),
+                            "liquidationPriceNote": position.liquidationPriceAbsence?.rawValue as Any? ?? NSNull(),
+                            "bankruptcyPriceNote": position.bankruptcyPriceAbsence?.rawValue as Any? ?? NSNull(),
                             "status": position.status.rawValue]
                 },
             ]
