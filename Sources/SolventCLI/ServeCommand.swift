@@ -46,6 +46,12 @@ public struct ServeCommand: AsyncParsableCommand {
     public var demoPath: String?
     @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
     public var snapshotEvery = 100_000
+    @Flag(help: "Run no built-in keeper: liquidation steps, auction resets and ticks are left to outside keepers.")
+    public var noKeeper = false
+    @Option(parsing: .unconditional, help: "Keeper: seconds between ticks and sweeps (0.01 to 3,600).")
+    public var keeperInterval = 1.0
+    @Option(parsing: .unconditional, help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
+    public var keeperAccount: UInt64?
 
     public init() {}
 
@@ -68,6 +74,12 @@ public struct ServeCommand: AsyncParsableCommand {
             throw InputError("--demo-interval", "must be a number of seconds above 0 and at most 86400, got \(demoInterval)")
         }
         guard snapshotEvery > 0 else { throw InputError("--snapshot-every", "must be positive, got \(snapshotEvery)") }
+        guard keeperInterval >= 0.01 && keeperInterval <= 3_600 else {
+            throw InputError("--keeper-interval", "must be a number of seconds from 0.01 to 3600, got \(keeperInterval)")
+        }
+        if let keeperAccount, keeperAccount == 0 || keeperAccount > UInt64(Int64.max) {
+            throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
+        }
     }
 
     static let demoDefaultPath = "../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv"
@@ -114,10 +126,16 @@ public struct ServeCommand: AsyncParsableCommand {
             let app = SolventServer.application(service: service, host: host, port: port) { port in
                 FileHandle.standardError.write(Data("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n".utf8))
             }
-            let (accounts, interval) = (demoAccounts, demoInterval)
-            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval, path: marks) } : nil
+            let (accounts, interval, keeps) = (demoAccounts, demoInterval, !noKeeper)
+            let keeper = Keeper(service: service, configuration: .init(tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
+                                                                       account: keeperAccount.map(AccountID.init)))
+            let keeperTask = keeps ? Task { await keeper.run() } : nil
+            FileHandle.standardError.write(Data((keeps ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
+                                                       : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n").utf8))
+            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval, path: marks, liquidates: !keeps) } : nil
             try await app.runService()
             demoTask?.cancel()
+            keeperTask?.cancel()
             try await WriterLease.release(store)
             try await store.close()
         } catch let error as InputError {

@@ -32,7 +32,10 @@ public enum DemoVenue {
         prices.map { max(10_000_000, ($0.atoms + 5_000_000) / 10_000_000 * 10_000_000) }
     }
 
-    public static func run(service: SolventService, accounts: Int, interval: Double, path recorded: [Int64]? = nil) async {
+    /// `liquidates`: submit the steps of flagged pools after each price (off when the service's
+    /// own keeper runs, which does the same).
+    public static func run(service: SolventService, accounts: Int, interval: Double, path recorded: [Int64]? = nil,
+                           liquidates: Bool = true) async {
         let engine = service.engine
         let seeded = await engine.read { $0.market(MarketID(1)) != nil }
         let marks = recorded.flatMap { $0.isEmpty ? nil : $0 } ?? path()
@@ -44,7 +47,7 @@ public enum DemoVenue {
                 try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 _ = try await engine.submit(.setIndexPrice(asset: AssetID(1), price: Price("1")!))
                 _ = try await engine.submit(.setMarkPrice(market: MarketID(1), mark: Price(atoms: mark), index: nil))
-                let liquidating = await engine.read { engine in engine.alerts.filter { $0.alert == .liquidating }.map(\.pool.account) }
+                let liquidating = liquidates ? await engine.read { engine in engine.alerts.filter { $0.alert == .liquidating }.map(\.pool.account) } : []
                 for account in liquidating {
                     _ = try await engine.submit(.liquidate(account: account, market: MarketID(1), keeper: nil))
                 }

@@ -5,6 +5,7 @@ import Prometheus
 /// The service's metrics through swift-metrics, exported by swift-prometheus at `/metrics`. Each
 /// service owns its registry (no process-wide bootstrap, so tests can run several services).
 public final class ServiceMetrics: Sendable {
+    typealias Counter = CoreMetrics.Counter
     let registry = PrometheusCollectorRegistry()
     let applied: CoreMetrics.Counter
     let rejected: CoreMetrics.Counter
@@ -14,6 +15,12 @@ public final class ServiceMetrics: Sendable {
     let marginCalls: CoreMetrics.Counter
     let sequence: CoreMetrics.Gauge
     let latency: CoreMetrics.Timer
+    /// What the built-in keeper submitted: steps, auction resets and ticks that applied, and
+    /// inputs the engine refused (a step already taken, a paused market) or the journal failed.
+    let keeperSteps: CoreMetrics.Counter
+    let keeperResets: CoreMetrics.Counter
+    let keeperTicks: CoreMetrics.Counter
+    let keeperMisses: CoreMetrics.Counter
 
     public init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -25,6 +32,10 @@ public final class ServiceMetrics: Sendable {
         marginCalls = CoreMetrics.Counter(label: "solvent_margin_calls_total", factory: factory)
         sequence = CoreMetrics.Gauge(label: "solvent_sequence", factory: factory)
         latency = CoreMetrics.Timer(label: "solvent_command_duration_seconds", factory: factory)
+        keeperSteps = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "liquidate")], factory: factory)
+        keeperResets = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "resetAuction")], factory: factory)
+        keeperTicks = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "tick")], factory: factory)
+        keeperMisses = CoreMetrics.Counter(label: "solvent_keeper_refused_total", factory: factory)
     }
 
     func record(_ events: [SolventCore.Event], sequence value: UInt64) {

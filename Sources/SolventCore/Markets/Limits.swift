@@ -18,6 +18,8 @@ public enum Limits {
     public static let backstopsPerMarket = 64
     /// Opposite positions visited by one auto-deleveraging (dYdX's maximum count).
     public static let deleveragingCounterparties = 1_024
+    /// Liquidation steps a keeper submits in one pass over the flagged pools.
+    public static let keeperStepsPerPass = 10_000
     /// Steps of the liquidation-price search (price atoms fit in 63 bits).
     public static let priceSearchSteps = 128
     /// Scenarios of the portfolio margin model.

@@ -1,0 +1,64 @@
+/// What a keeper should submit next: the liquidation steps of flagged pools, worst first, and
+/// the auctions that need a reset. Read-only: a keeper turns these into `liquidate` and
+/// `resetAuction` inputs, which the journal records, so a replay reproduces every step.
+extension Engine {
+    /// One liquidation step to submit: the pool's account and the market of the position to
+    /// close next.
+    public struct PendingStep: Hashable, Sendable {
+        public var account: AccountID
+        public var market: MarketID
+    }
+
+    /// Pools in liquidation, worst first: non-positive equity before positive, then by
+    /// maintenance / equity (higher first, compared exactly), ties by pool key. For a cross pool
+    /// the position with the largest maintenance requirement goes first (ties by market id); a
+    /// position whose market has no liquidation parameters, or whose step is already being
+    /// auctioned, is skipped. At most `limit` steps (a bound per keeper pass).
+    public func pendingLiquidations(limit: Int = Limits.keeperStepsPerPass) -> [PendingStep] {
+        var ranked: [(pool: PoolKey, equity: Int64, maintenance: Int64, step: PendingStep)] = []
+        for (pool, alert) in alerts where alert == .liquidating {
+            guard let accountIndex = accountIndexByID[pool.account] else { continue }
+            let account = accounts[Int(accountIndex)]
+            var best: (maintenance: Int64, market: MarketID)? = nil
+            var risk: PoolRisk? = nil
+            for position in account.positions where position.isolated == (pool.isolatedMarket != nil)
+                && (pool.isolatedMarket == nil || pool.isolatedMarket == position.market) {
+                let m = Int(position.marketIndex)
+                guard markets[m].liquidation != nil, !markets[m].settled,
+                      !auctions.contains(where: { $0.account == pool.account && $0.market == position.market }),
+                      case .success(let figures) = positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
+                                                                override: nil, now: nil) else { continue }
+                if best == nil || figures.maintenance > best!.maintenance
+                    || (figures.maintenance == best!.maintenance && position.market < best!.market) {
+                    best = (figures.maintenance, position.market)
+                }
+                if risk == nil, case .success(let value) = self.pool(of: account, marketIndex: position.marketIndex) { risk = value }
+            }
+            guard let best, let risk else { continue }
+            ranked.append((pool, risk.equity, risk.maintenance, PendingStep(account: pool.account, market: best.market)))
+        }
+        ranked.sort { a, b in
+            let aBankrupt = a.equity <= 0, bBankrupt = b.equity <= 0
+            if aBankrupt != bBankrupt { return aBankrupt }
+            if !aBankrupt {
+                // maintenance_a / equity_a > maintenance_b / equity_b, both equities positive.
+                let left = Int128(a.maintenance) * Int128(b.equity), right = Int128(b.maintenance) * Int128(a.equity)
+                if left != right { return left > right }
+            } else if a.equity != b.equity {
+                return a.equity < b.equity
+            }
+            return a.pool < b.pool
+        }
+        return ranked.prefix(limit).map(\.step)
+    }
+
+    /// Open auctions past their tail or below their cusp, by id: a keeper resets them.
+    public func staleAuctions() -> [UInt64] {
+        auctions.compactMap { auction in
+            guard let index = marketIndexByID[auction.market],
+                  case .auction(let rules)? = markets[Int(index)].liquidation?.mechanism,
+                  auction.status(rules: rules, now: now).needsReset else { return nil }
+            return auction.id
+        }
+    }
+}
