@@ -55,24 +55,29 @@ extension SolventService {
         router.post("/v1/markets") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
-                                                                     "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds"])
+                                                                     "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds", "expirySeconds",
+                                                                     "settlementWindowSeconds"])
             let settle = AssetID(try body.id("settleAsset", as: UInt32.self))
             let scale = await service.engine.read { $0.asset(settle)?.spec.scale }
             guard let scale else { throw APIError.invalid("settleAsset", "unknown asset") }
             let table = try body.tierTable(scale: scale)
             let kind: InstrumentKind = try body.choice("kind", default: .linear)
-            let spec = MarketSpec(id: MarketID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"), kind: kind,
+            // A dated future: its expiry in Unix seconds (absent: a perpetual).
+            let expiry = body.has("expirySeconds")
+                ? Timestamp(nanoseconds: try body.int("expirySeconds", in: 1...4_102_444_800) * 1_000_000_000) : nil
+            let spec = MarketSpec(id: MarketID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"), kind: kind, expiry: expiry,
                                   settleAsset: settle, contractSize: try body.quantity("contractSize"), tickSize: try body.price("tickSize"),
                                   lotSize: try body.quantity("lotSize"))
             let parameters = RiskParameters(margin: .tiered(table),
                                             fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
-                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
+                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
+                                            settlementWindowSeconds: try body.int("settlementWindowSeconds", default: 1_800, in: 0...604_800))
             return try await service.submit(.createMarket(spec, parameters))
         }
         router.put("/v1/markets/:market/risk") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
-            let body = try await RequestBody.read(request, allowed: ["tiers", "feeMakerRate", "feeTakerRate", "fundingIntervalSeconds",
+            let body = try await RequestBody.read(request, allowed: ["tiers", "feeMakerRate", "feeTakerRate", "fundingIntervalSeconds", "settlementWindowSeconds",
                                                                      "priceMaxAgeSeconds", "marginCallRatio", "liquidationExitBuffer"])
             let scale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let scale else { throw APIError.notFound("market \(market)") }
@@ -82,7 +87,8 @@ extension SolventService {
                                             fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
                                             priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
                                             marginCallRatio: try body.rate("marginCallRatio", default: "0.8"),
-                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"))
+                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"),
+                                            settlementWindowSeconds: try body.int("settlementWindowSeconds", default: 1_800, in: 0...604_800))
             return try await service.submit(.setRiskParameters(market: MarketID(market), parameters))
         }
         router.put("/v1/markets/:market/liquidation") { request, context in

@@ -164,7 +164,8 @@ struct EngineTests {
         let expiry = Timestamp(nanoseconds: harness.time + 60_000_000_000)
         var spec = linearMarket(5, symbol: "BTCUSDT_250328")
         spec.expiry = expiry
-        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
+        // Without a settlement window: the mark in force at expiry.
+        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
         harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50000")!, index: nil))
         harness.openFunded(1, usdt: "10000")
         harness.openFunded(2, usdt: "10000")
@@ -180,6 +181,64 @@ struct EngineTests {
         #expect(Self.usdt(harness, 2) == 9_750_000_000)
         harness.rejects(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
                                         quantity: Quantity("1")!, price: Price("50000")!, taker: .buyer)), .marketSettled)
+    }
+
+    /// With a settlement window the future settles at the time-weighted average of its index
+    /// over the window before expiry: a print of 60,000 in the last second moves it by 10,000 ×
+    /// 1/600 = 16.67, not to 60,000. Index 50,000 for the first 300 s of a 600 s window, 51,000
+    /// for the next 299 s, then 60,000 for the last second: (50,000 × 300 + 51,000 × 299 +
+    /// 60,000 × 1) / 600 = 50,515.
+    @Test func datedFuturesSettleAtTheWindowAverage() {
+        var harness = Harness()
+        harness.standardAssets()
+        let second: Int64 = 1_000_000_000
+        let start = harness.time + 1_000 * second
+        let expiry = Timestamp(nanoseconds: start + 600 * second)
+        var spec = linearMarket(5, symbol: "BTCUSDT_250328")
+        spec.expiry = expiry
+        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 10_000,
+                                                      settlementWindowSeconds: 600)))
+        harness.openFunded(1, usdt: "10000")
+        harness.openFunded(2, usdt: "10000")
+        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("49000")!, index: Price("49000")!))   // before the window
+        harness.ok(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
+                                   quantity: Quantity("1")!, price: Price("49000")!, taker: .buyer)))
+        // Harness.run adds 1 ms to `time` before each input.
+        for (at, price) in [(start, "50000"), (start + 300 * second, "51000"), (expiry.nanoseconds - second, "60000")] {
+            harness.time = at - 1_000_000
+            harness.ok(.setMarkPrice(market: MarketID(5), mark: Price(price)!, index: Price(price)!))
+        }
+        harness.time = expiry.nanoseconds + 5 * second
+        let events = harness.ok(.tick)
+        guard case .marketSettled(let settlement)? = events.last else { Issue.record("no settlement: \(events)"); return }
+        #expect(settlement.price == Price("50515")!)
+        #expect(Self.usdt(harness, 1) == 10_000_000_000 + 1_515_000_000)
+    }
+
+    /// A settlement that leaves an account owing more than it holds: the fund pays what it can,
+    /// the deficit line books the rest, and the account ends at zero (1 BTC long at 50,000 on
+    /// 1,000 USDT settling at 48,000 owes 1,000; the fund holds 400).
+    @Test func settlementBooksWhatAnAccountCannotPay() {
+        var harness = Harness()
+        harness.standardAssets()
+        let expiry = Timestamp(nanoseconds: harness.time + 60_000_000_000)
+        var spec = linearMarket(5, symbol: "BTCUSDT_250328")
+        spec.expiry = expiry
+        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
+        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50000")!, index: nil))
+        harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("400", scale: 6)))
+        harness.openFunded(1, usdt: "1000")
+        harness.openFunded(2, usdt: "10000")
+        harness.ok(.importPosition(account: AccountID(1), market: MarketID(5), size: Quantity("1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+        harness.ok(.importPosition(account: AccountID(2), market: MarketID(5), size: Quantity("-1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+        harness.time = expiry.nanoseconds
+        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("48000")!, index: nil))
+        let events = harness.ok(.tick)
+        guard case .marketSettled(let settlement)? = events.last else { Issue.record("no settlement: \(events)"); return }
+        #expect(settlement.fundDraw == 400_000_000 && settlement.uncovered == 600_000_000)
+        #expect(Self.usdt(harness, 1) == 0)
+        #expect(harness.engine.asset(Harness.usdt)!.deficit == -600_000_000)
+        #expect(harness.engine.solvencyCheck().holds)
     }
 
     @Test func invalidDeclarationsNameTheField() {

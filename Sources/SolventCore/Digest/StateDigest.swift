@@ -189,6 +189,19 @@ extension Engine {
             // The parameters' canonical text form: every field, in declaration order.
             encoder.write(String(describing: liquidation))
         }
+        // Written only for dated futures that have it, so the digests of perpetuals and of
+        // futures declared before the settlement window are what they were.
+        if market.spec.expiry != nil, let window = parameters.settlementWindow {
+            encoder.write(UInt32(0x5E77))
+            encoder.write(window)
+        }
+        if let average = market.settlementAverage {
+            encoder.write(Int64(truncatingIfNeeded: average.weighted >> 64))
+            encoder.write(Int64(truncatingIfNeeded: average.weighted))
+            encoder.write(average.covered)
+            encoder.write(average.price)
+            encoder.write(average.since.nanoseconds)
+        }
     }
 
     private func encode(_ state: OracleState, into encoder: inout CanonicalEncoder) {

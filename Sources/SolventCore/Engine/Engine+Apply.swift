@@ -73,6 +73,7 @@ extension Engine {
             markets[marketIndex].mark = mark.atoms
             markets[marketIndex].markTime = now
             if let index { markets[marketIndex].index = index.atoms }
+            recordSettlementPrice(marketIndex: marketIndex, price: index?.atoms ?? mark.atoms)
             flushTriggers(marketIndex: marketIndex)
             remarkOptions(underlyingIndex: marketIndex)
         case .fundingSettled(let settlement), .marketSettled(let settlement):
@@ -97,6 +98,7 @@ extension Engine {
                 remarkOptions(underlyingIndex: index)
             }
             if let value = update.index { markets[index].index = value.atoms }
+            if let price = update.index ?? update.mark { recordSettlementPrice(marketIndex: index, price: price.atoms) }
         case .marginStateChanged(let change):
             applyMarginStateChange(change)
         case .liquidationConfigured(let market, let parameters):
@@ -202,6 +204,15 @@ extension Engine {
         alertsByPool[PoolKey(account: accounts[accountIndex].id, isolatedMarket: closed.isolated ? closed.market : nil)] = nil
     }
 
+    /// A dated future with a settlement window keeps its running average (see `SettlementAverage`).
+    private mutating func recordSettlementPrice(marketIndex m: Int, price: Int64) {
+        guard let window = markets[m].parameters.settlementWindow, window > 0, let expiry = markets[m].spec.expiry,
+              !markets[m].settled, !markets[m].isOption, price > 0 else { return }
+        let running = markets[m].settlementAverage.map { $0.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds) }
+            ?? SettlementAverage(weighted: 0, covered: 0, price: 0, since: now)
+        markets[m].settlementAverage = SettlementAverage(weighted: running.weighted, covered: running.covered, price: price, since: now)
+    }
+
     private mutating func applySettlement(_ settlement: SettlementApplied, closes: Bool) {
         let marketIndex = marketIndexByID[settlement.market]!
         let settle = Int(markets[Int(marketIndex)].settleAssetIndex)
@@ -211,7 +222,11 @@ extension Engine {
         for leg in settlement.legs { applyLeg(leg, marketIndex: marketIndex) }
         for leg in settlement.legs { after = after &+ cashOf(leg.account, marketIndex) }
         assets[settle].dust &+= settlement.dust
-        precondition(after &- before &+ settlement.dust == 0, "a settlement must conserve money")
+        assets[settle].insuranceFund &-= settlement.fundDraw
+        assets[settle].deficit &-= settlement.uncovered
+        recordFundDraw(marketIndex: marketIndex, settlement.fundDraw)
+        precondition(assets[settle].insuranceFund >= 0, "the insurance fund is never negative")
+        precondition(after &- before &+ settlement.dust &- settlement.fundDraw &- settlement.uncovered == 0, "a settlement must conserve money")
         if closes { markets[Int(marketIndex)].settled = true }
     }
 }

@@ -38,9 +38,13 @@ extension Engine {
         }
         for marketIndex in markets.indices {
             let state = markets[marketIndex]
-            guard let expiry = state.spec.expiry, expiry <= now, !state.settled, var mark = state.freshMark(at: now) else {
-                continue
+            guard let expiry = state.spec.expiry, expiry <= now, !state.settled else { continue }
+            // A future with a settlement window settles at its average over the window; one with
+            // no price in the window, or without a window, at a fresh mark.
+            let average = state.parameters.settlementWindow.flatMap { window in
+                state.settlementAverage?.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds).value
             }
+            guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else { continue }
             if state.isOption {
                 // An option settles at intrinsic value on an underlying mark taken at or after expiry.
                 let underlying = markets[Int(state.underlyingIndex)]
@@ -49,9 +53,25 @@ extension Engine {
             }
             switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
             case .failure(let rejection): return .failure(rejection)
-            case .success(let (legs, dust)):
-                events.append(.marketSettled(SettlementApplied(market: state.spec.id, price: Price(atoms: mark),
-                                                              rate: .zero, legs: legs, dust: dust)))
+            case .success(var (legs, dust)):
+                // An account the settlement leaves owing more than it holds is made whole by the
+                // fund, then the deficit line, as after a liquidation step: never left in debt.
+                var shortfall: Int64 = 0
+                for index in legs.indices where legs[index].account != .venue {
+                    let accountIndex = accountIndexByID[legs[index].account]!
+                    guard let owed = closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index]),
+                          let total = FixedPoint.add(shortfall, owed) else {
+                        return .failure(Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
+                    }
+                    legs[index].walletAfter += owed
+                    shortfall = total
+                }
+                let settle = Int(state.settleAssetIndex)
+                let draw = min(shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
+                var settlement = SettlementApplied(market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
+                settlement.fundDraw = draw
+                settlement.uncovered = shortfall - draw
+                events.append(.marketSettled(settlement))
             }
         }
         return .success(events)

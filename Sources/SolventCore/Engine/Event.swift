@@ -139,6 +139,10 @@ public struct SettlementApplied: Hashable, Sendable, Codable {
     public var rate: Rate
     public var legs: [LegApplied]
     public var dust: Int64
+    /// Final settlement only: what accounts left owing more than they held were credited
+    /// (settlement atoms), drawn from the insurance fund, and the rest booked as the deficit.
+    public var fundDraw: Int64 = 0
+    public var uncovered: Int64 = 0
 }
 
 /// An imported position and the venue's opposite side.

@@ -31,6 +31,9 @@ public struct MarketState: Sendable, Codable {
     /// An underlying: the option markets on it (in creation order) and its smiles (by expiry).
     public var optionIndices: [Int32] = []
     public var smiles: [VolatilitySmile] = []
+    /// A dated future's running time-weighted price toward its settlement (nil until its first
+    /// price with a settlement window).
+    public var settlementAverage: SettlementAverage? = nil
 
     public init(spec: MarketSpec, parameters: RiskParameters, settleAssetIndex: Int32, settleScale: Int) {
         self.spec = spec
@@ -56,5 +59,37 @@ public struct MarketState: Sendable, Codable {
     public func freshMark(at now: Timestamp) -> Int64? {
         guard mark > 0, now.nanoseconds - markTime.nanoseconds <= parameters.priceMaxAge else { return nil }
         return mark
+    }
+}
+
+/// The time-weighted average of a dated future's price over the window before its expiry,
+/// accumulated exactly: each price holds from the time it was set until the next, and only the
+/// part of that span inside [expiry − window, expiry] counts.
+public struct SettlementAverage: Hashable, Sendable, Codable {
+    /// Σ price atoms × nanoseconds inside the window, and the nanoseconds covered.
+    public var weighted: Int128
+    public var covered: Int64
+    /// The price in force and since when.
+    public var price: Int64
+    public var since: Timestamp
+
+    /// Adds the span [since, until] of the price in force, clipped to the window.
+    public func closing(at until: Timestamp, windowStart: Int64, expiry: Int64) -> SettlementAverage {
+        var next = self
+        let from = max(since.nanoseconds, windowStart)
+        let to = min(until.nanoseconds, expiry)
+        if to > from, price > 0 {
+            next.weighted += Int128(price) * Int128(to - from)
+            next.covered += to - from
+        }
+        next.since = until
+        return next
+    }
+
+    /// The average, rounded to the nearest atom (halves down); nil when nothing was covered.
+    public var value: Int64? {
+        guard covered > 0 else { return nil }
+        let (quotient, remainder) = weighted.quotientAndRemainder(dividingBy: Int128(covered))
+        return Int64(quotient) + (remainder * 2 > Int128(covered) ? 1 : 0)
     }
 }

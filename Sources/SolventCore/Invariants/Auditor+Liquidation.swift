@@ -5,8 +5,20 @@
 /// deficit.
 extension Auditor {
     public static func violations(after event: Event, in engine: Engine) -> [String] {
-        guard case .positionLiquidated(let step) = event else { return [] }
-        return liquidationViolations(step, in: engine)
+        switch event {
+        case .positionLiquidated(let step): return liquidationViolations(step, in: engine)
+        case .marketSettled(let settlement): return settlementViolations(settlement, in: engine)
+        default: return []
+        }
+    }
+
+    /// After a final settlement, no account it left without positions is in debt.
+    static func settlementViolations(_ settlement: SettlementApplied, in engine: Engine) -> [String] {
+        settlement.legs.compactMap { leg in
+            guard leg.account != .venue, let account = engine.account(leg.account), account.positions.isEmpty,
+                  case .success(let pool) = engine.crossPool(of: account), pool.equity < 0 else { return nil }
+            return "settlement of market \(settlement.market): account \(leg.account) closed with negative equity \(Value(atoms: pool.equity)) USD that nothing booked"
+        }
     }
 
     /// The invariants of a liquidation step, read on the state right after it:

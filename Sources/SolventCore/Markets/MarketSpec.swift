@@ -67,10 +67,16 @@ public struct RiskParameters: Hashable, Sendable, Codable {
     /// A pool in liquidation leaves it only once equity ≥ maintenance × (1 + this buffer), so it
     /// does not flip in and out around the threshold.
     public var liquidationExitBuffer: Rate
+    /// A dated future settles at the time-weighted average of its index (its mark where no
+    /// index is published) over this window before expiry (nanoseconds), so one print cannot
+    /// move the settlement price; 0 or nil: at the mark in force at expiry (nil for markets
+    /// declared before the window existed, whose journals must replay unchanged).
+    public var settlementWindow: Int64?
 
     public init(margin: MarginSchedule, feeMakerRate: Rate = .zero, feeTakerRate: Rate = .zero,
                 fundingIntervalSeconds: Int64 = 8 * 3600, priceMaxAgeSeconds: Int64 = 60,
-                marginCallRatio: Rate = Rate(atoms: 800_000_000), liquidationExitBuffer: Rate = Rate(atoms: 100_000_000)) {
+                marginCallRatio: Rate = Rate(atoms: 800_000_000), liquidationExitBuffer: Rate = Rate(atoms: 100_000_000),
+                settlementWindowSeconds: Int64 = 1_800) {
         self.margin = margin
         self.feeMakerRate = feeMakerRate
         self.feeTakerRate = feeTakerRate
@@ -78,6 +84,8 @@ public struct RiskParameters: Hashable, Sendable, Codable {
         self.priceMaxAge = priceMaxAgeSeconds * 1_000_000_000
         self.marginCallRatio = marginCallRatio
         self.liquidationExitBuffer = liquidationExitBuffer
+        self.settlementWindow = settlementWindowSeconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? -1 : settlementWindowSeconds * 1_000_000_000
     }
 
     public func validate() -> MarketSpecError? {
@@ -94,6 +102,9 @@ public struct RiskParameters: Hashable, Sendable, Codable {
         }
         if liquidationExitBuffer.atoms < 0 || liquidationExitBuffer.atoms > Rate.oneAtoms {
             return .init(field: "liquidationExitBuffer", reason: "between 0 and 1")
+        }
+        if let window = settlementWindow, window < 0 || window > 7 * 86_400 * 1_000_000_000 {
+            return .init(field: "settlementWindowSeconds", reason: "from 0 to 604800 (a week)")
         }
         if case .sizeScaled(let im, let mm, let per) = margin {
             if mm.atoms <= 0 || im.atoms < mm.atoms || im.atoms > Rate.oneAtoms || per.atoms < 0 {
