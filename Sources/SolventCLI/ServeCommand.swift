@@ -40,8 +40,8 @@ public struct ServeCommand: AsyncParsableCommand {
     public var demo = false
     @Option(parsing: .unconditional, help: "Demo: accounts in the population (1 to 10,000,000).")
     public var demoAccounts = 2_000
-    @Option(parsing: .unconditional, help: "Demo: seconds between price points (above 0, at most 86,400).")
-    public var demoInterval = 1.0
+    @Option(parsing: .unconditional, help: "Demo: seconds between price points (above 0, at most 86,400; the default plays the crash over about five minutes).")
+    public var demoInterval = 2.0
     @Option(help: "Demo: an OHLC CSV to replay from 20 bars before its lowest low (open, nearer extreme, farther extreme, close per bar), or `generated`. Default: 2020-03-12 from ../shared/data when present, else generated.")
     public var demoPath: String?
     @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
@@ -82,6 +82,18 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The journal to open: `--db` as given; for `--demo` without `--db` (or `--postgres`) a
+    /// fresh file of its own, so a second demo never replays its crash over an already
+    /// liquidated population; otherwise `./solvent.db`. Says which on stderr.
+    func journalPath() -> String? {
+        if let db { return db }
+        guard demo, postgres == nil else { return nil }
+        let stamp = Int(Date().timeIntervalSince1970)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-demo-\(stamp)-\(getpid()).db").path
+        FileHandle.standardError.write(Data("serve: demo journal \(path) (a fresh one each run; --db PATH keeps and resumes one)\n".utf8))
+        return path
+    }
+
     static let demoDefaultPath = "../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv"
 
     /// The demo's marks: a recorded crash from its run-up to the trough and on, or nil for the
@@ -111,7 +123,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         do {
             let marks = demo ? try demoMarks() : nil
-            let store = try await openStore(db: db, postgres: postgres)
+            let store = try await openStore(db: journalPath(), postgres: postgres)
             let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
             let recovery = service.engine.recovery
             FileHandle.standardError.write(Data("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n".utf8))

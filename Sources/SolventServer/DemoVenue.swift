@@ -52,6 +52,7 @@ public enum DemoVenue {
                     _ = try await engine.submit(.liquidate(account: account, market: MarketID(1), keeper: nil))
                 }
             }
+            FileHandle.standardError.write(Data("serve: the demo's price path has ended; the market holds its last price (restart for another run)\n".utf8))
         } catch {
             // Cancelled (the server stopped) or the journal failed: the demo ends.
         }
