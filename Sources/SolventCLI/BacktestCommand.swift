@@ -138,8 +138,11 @@ public struct BacktestCommand: ParsableCommand {
             let fields = try node.object(allowed: ["symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility"])
             let at = "\(portfolioPath): \(node.path)"
             guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(at).symbol", "required") }
-            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite else {
-                throw InputError("\(at).quantity", "expected a number")
+            // As in the option portfolio file: beyond 1e12 units the exposures leave the range
+            // the risk models compute in without overflowing to infinity.
+            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite,
+                  abs(quantity) <= 1e12 else {
+                throw InputError("\(at).quantity", "expected a number from -1e12 to 1e12")
             }
             guard series.contains(where: { $0.symbol == symbol }) else {
                 throw InputError("\(at).symbol", "no prices for \(symbol): give --prices \(symbol)=FILE.csv")
