@@ -265,6 +265,12 @@ extension Engine {
                 return ("\(at).valuation", "the valuation of the market's kind, contract size and settlement scale")
             }
             if let error = market.parameters.validate() { return ("\(at).parameters.\(error.field)", error.reason) }
+            // A tier table carries derived brackets (caps, maintenance amounts): they must be
+            // the ones its tiers give, as `RiskTierTable.make` builds them for a command.
+            if case .tiered(let table) = market.parameters.margin,
+               (try? RiskTierTable.make(tiers: table.tiers, deductsMaintenanceAmount: table.deductsMaintenanceAmount).get()) != table {
+                return ("\(at).parameters.margin", "a tier table whose brackets are the ones its tiers give")
+            }
             if let error = market.liquidation?.validate() { return ("\(at).liquidation.\(error.field)", error.reason) }
             if let error = market.oracle?.config.validate() { return ("\(at).oracle.config.\(error.field)", error.reason) }
             if !price(market.mark) { return ("\(at).mark", "0 to \(BoundarySearch.maximumPrice) atoms") }
@@ -272,8 +278,18 @@ extension Engine {
             for (name, value) in [("fundDrawnInWindow", market.fundDrawnInWindow), ("fundDrawnTotal", market.fundDrawnTotal)] where !amount(value) {
                 return ("\(at).\(name)", "at most \(proofAmountLimit) atoms in magnitude")
             }
-            if market.underlyingIndex < -1 || Int(market.underlyingIndex) >= markets.count { return ("\(at).underlyingIndex", "-1 or a market's index") }
-            if market.optionIndices.contains(where: { $0 < 0 || Int($0) >= markets.count }) { return ("\(at).optionIndices", "markets' indexes") }
+            // An option points at its underlying (a market that is no option), and only an option does.
+            if let terms = market.spec.option {
+                guard let underlying = markets.firstIndex(where: { $0.spec.id == terms.underlying }), underlying == Int(market.underlyingIndex),
+                      markets[underlying].spec.option == nil else {
+                    return ("\(at).underlyingIndex", "the index of the option's underlying market \(terms.underlying), not an option")
+                }
+            } else if market.underlyingIndex != -1 {
+                return ("\(at).underlyingIndex", "-1 for a market that is not an option")
+            }
+            if market.optionIndices.contains(where: { $0 < 0 || Int($0) >= markets.count || markets[Int($0)].underlyingIndex != Int32(i) }) {
+                return ("\(at).optionIndices", "the indexes of the options on this market")
+            }
         }
         for (a, account) in accounts.enumerated() {
             let at = a == 0 ? "account" : "counterparties[\(a - 1)]"
