@@ -130,6 +130,19 @@ public struct BacktestCommand: ParsableCommand {
         }
         // The portfolio.
         guard let data = FileManager.default.contents(atPath: portfolioPath) else { throw InputError(portfolioPath, "cannot read the file") }
+        do {
+            return try run(portfolio: data, portfolioPath: portfolioPath, series: series, model: model, confidence: confidence, horizon: horizon, horizonSeconds: horizonSeconds,
+                           window: window, lambda: lambda, degrees: degrees, draws: draws, seed: seed, tool: tool, standardRate: standardRate,
+                           liquidity: liquidity, progress: progress)
+        } catch let error as InputError where !error.location.hasPrefix(portfolioPath) && !error.location.hasPrefix("--") {
+            // The JSON reader's own errors (malformed text, a wrong type) name the field, not the file.
+            throw InputError(error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
+        }
+    }
+
+    private static func run(portfolio data: Data, portfolioPath: String, series: [(symbol: String, bars: [OHLCVBar])], model: RollingBacktest.Model, confidence: Double,
+                            horizon: String, horizonSeconds: Int64, window: Int, lambda: Double, degrees: Double, draws: Int, seed: UInt64,
+                            tool: AntiProcyclicalTool, standardRate: Double, liquidity: Double?, progress: ((Int, Int) -> Void)?) throws -> Run {
         let root = try JSONNode.parse(data).object(allowed: ["positions"])
         // Linear positions (quantity of the underlying) and option legs, over the distinct
         // underlyings in the order the file names them.
@@ -140,8 +153,11 @@ public struct BacktestCommand: ParsableCommand {
             let fields = try node.object(allowed: ["symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility"])
             let at = "\(portfolioPath): \(node.path)"
             guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(at).symbol", "required") }
-            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite else {
-                throw InputError("\(at).quantity", "expected a number")
+            // As in the option portfolio file: beyond 1e12 units the exposures leave the range
+            // the risk models compute in without overflowing to infinity.
+            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText), quantity.isFinite,
+                  abs(quantity) <= 1e12 else {
+                throw InputError("\(at).quantity", "expected a number from -1e12 to 1e12")
             }
             guard series.contains(where: { $0.symbol == symbol }) else {
                 throw InputError("\(at).symbol", "no prices for \(symbol): give --prices \(symbol)=FILE.csv")

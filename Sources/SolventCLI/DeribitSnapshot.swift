@@ -79,6 +79,24 @@ public struct DeribitSnapshot: Sendable {
                 snapshot.skipped.append((number, "\(quote.instrument): no positive time, volatility, strike or price to value it"))
                 continue
             }
+            // The ranges the option formulas are finite on (as `solvent price` and the option
+            // portfolio file take them): a row beyond is kept out naming its column.
+            let ranges: [(String, ClosedRange<Double>, Double)] = [
+                ("strike", 1e-12...1e15, quote.strike), ("time_to_maturity", 1e-6...100, quote.years),
+                ("implied_volatility", 0...20, quote.volatility), ("delta", -1...1, quote.delta),
+                ("futures_price", 1e-12...1e15, quote.forward), ("index_price", 1e-12...1e15, quote.index),
+                ("mark_price", 0...1e15, quote.markInCoin),
+            ]
+            if let (column, range, _) = ranges.first(where: { !$0.1.contains($0.2) }) {
+                snapshot.skipped.append((number, "\(column): expected a number from \(range.lowerBound) to \(range.upperBound), got \(field(column))"))
+                continue
+            }
+            // The study values each option at the index with the carry its expiry's forward
+            // implies; a carry beyond ±10 a year is a broken row, and would overflow the model.
+            guard abs(Double.log(quote.forward / quote.index) / quote.years) <= 10 else {
+                snapshot.skipped.append((number, "futures_price: expected a forward whose carry over index_price is within ±10 a year, got \(field("futures_price"))"))
+                continue
+            }
             if snapshot.timestamp.isEmpty { snapshot.timestamp = field("timestamp") }
             snapshot.quotes.append(quote)
         }

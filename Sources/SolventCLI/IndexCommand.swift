@@ -122,8 +122,9 @@ public struct IndexCommand: ParsableCommand {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         let unit = text.last.flatMap { units[$0] }
         let digits = unit == nil ? text : String(text.dropLast())
-        guard let value = Int64(digits), value > 0, value < 10_000_000 else {
-            throw InputError(option, "expected a positive duration such as 60s, 5m or 2h, got \"\(text)\"")
+        // At most 10,000 days: a duration in nanoseconds that fits 64 bits with room to add.
+        guard let value = Int64(digits), value > 0, value < 10_000_000, value * (unit ?? 1) <= 864_000_000 else {
+            throw InputError(option, "expected a positive duration up to 10000d such as 60s, 5m or 2h, got \"\(text)\"")
         }
         return value * (unit ?? 1) * 1_000_000_000
     }

@@ -52,7 +52,8 @@ public struct IndexReplay {
                 result.append((Timestamp(nanoseconds: t), bar.open))
                 result.append((Timestamp(nanoseconds: t + length / 4), highFirst ? bar.high : bar.low))
                 result.append((Timestamp(nanoseconds: t + length / 2), highFirst ? bar.low : bar.high))
-                result.append((Timestamp(nanoseconds: t + 3 * length / 4), bar.close))
+                // ⌊3L/4⌋ without forming 3L, which overflows for bars a century apart.
+                result.append((Timestamp(nanoseconds: t + length / 4 * 3 + length % 4 * 3 / 4), bar.close))
             }
         }
         return result

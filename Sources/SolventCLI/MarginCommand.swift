@@ -58,6 +58,10 @@ public struct MarginCommand: ParsableCommand {
                 throw InputError(error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
             }
             let report = OptionMarginReport.compute(file, model: OptionMarginReport.Model(rawValue: model.rawValue)!)
+            if let figure = report.nonFiniteFigure() {
+                throw InputError("\(portfolioPath): \(figure.prefix { $0 != "." })",
+                                 "the \(model.rawValue) model gives no finite \(figure) for these inputs; expected inputs inside the ranges the models can value")
+            }
             return format == .json ? report.json() : report.table()
         }
         guard model == .standard else {

@@ -15,7 +15,9 @@ public struct OHLCVBar: Hashable, Sendable {
 
 /// Reads OHLCV CSV files strictly: every problem names the file and line.
 public enum OHLCVFile {
-    public static func load(path: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [OHLCVBar] {
+    /// `maximumPrice`: the highest price the caller can run (the simulator's price range); a bar
+    /// above it is refused naming its line and column.
+    public static func load(path: String, from: Timestamp? = nil, to: Timestamp? = nil, maximumPrice: Int64 = .max) throws -> [OHLCVBar] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw InputError(path, "cannot read the file")
         }
@@ -37,12 +39,15 @@ public enum OHLCVFile {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= columns.count else { throw InputError(location, "expected \(columns.count) fields, found \(fields.count)") }
             guard let time = parseTimestamp(fields[position["timestamp"]!]) else {
-                throw InputError(location, "expected an ISO-8601 UTC timestamp such as 2020-03-12T00:00:00Z, got \"\(fields[position["timestamp"]!])\"")
+                throw InputError(location, "timestamp: expected an ISO-8601 UTC time from 1970 to 2099 such as 2020-03-12T00:00:00Z, got \"\(fields[position["timestamp"]!])\"")
             }
             func price(_ name: String) throws -> Price {
                 let text = String(fields[position[name]!])
                 guard let atoms = DecimalText.parseRounded(text, scale: Price.scale), atoms > 0 else {
                     throw InputError(location, "\(name): expected a positive price, got \"\(text)\"")
+                }
+                guard atoms <= maximumPrice else {
+                    throw InputError(location, "\(name): expected a price at most \(Price(atoms: maximumPrice)), got \"\(text)\"")
                 }
                 return Price(atoms: atoms)
             }
@@ -91,6 +96,10 @@ public enum OHLCVFile {
         let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         let days = era * 146_097 + doe - 719_468
+        // Price history lies in the years 1970 to 2099: nanoseconds since 1970 that are never
+        // negative and stay below a quarter of 64 bits, so the replays' differences and
+        // extrapolated bar ends (a time plus the bar's length) cannot overflow.
+        guard (1970...2099).contains(year) else { return nil }
         return Timestamp(seconds: days * 86_400 + hour * 3_600 + minute * 60 + second)
     }
 

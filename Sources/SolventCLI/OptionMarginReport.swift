@@ -102,6 +102,28 @@ public struct OptionMarginReport {
                                   maintenance: combine(lines.map(\.maintenance)))
     }
 
+    /// The first figure that is not a finite number ("underlyings[0].detail.netGamma"), or nil.
+    /// Inputs inside the file's ranges can still meet a formula's edge (a volatility so small
+    /// that spot × σ√T underflows to zero gives gamma 0/0): such a report is refused, never
+    /// printed as nan.
+    public func nonFiniteFigure() -> String? {
+        if !initial.isFinite { return "initial" }
+        if !maintenance.isFinite { return "maintenance" }
+        for (index, line) in lines.enumerated() {
+            let at = "underlyings[\(index)]"
+            if !line.initial.isFinite { return "\(at).initial" }
+            if !line.maintenance.isFinite { return "\(at).maintenance" }
+            for (key, value) in line.detail.sorted(by: { $0.key < $1.key }) {
+                let numbers = (value as? Double).map { [$0] } ?? (value as? [Double]) ?? []
+                if numbers.contains(where: { !$0.isFinite }) { return "\(at).detail.\(key)" }
+            }
+            if let row = line.scenarios.firstIndex(where: { !$0.weight.isFinite || !$0.pnl.isFinite || !$0.weighted.isFinite }) {
+                return "\(at).scenarios[\(row)]"
+            }
+        }
+        return nil
+    }
+
     public func json() -> String {
         let underlyings: [[String: Any]] = lines.map { line in
             var item: [String: Any] = ["symbol": line.symbol, "initial": line.initial, "maintenance": line.maintenance, "detail": line.detail]

@@ -61,6 +61,9 @@ public struct OptionStudy {
                 var worst = ""
                 for model in OptionMarginReport.Model.allCases {
                     let report = OptionMarginReport.compute(file, model: model)
+                    if let figure = report.nonFiniteFigure() {
+                        throw InputError("\(name): \(currency) \(book.name)", "the \(model.rawValue) model gives no finite \(figure) for the snapshot's quotes")
+                    }
                     margins.append((model, report.initial, report.maintenance))
                     if model == .portfolio, let line = report.lines.first, let w = line.worst { worst = line.scenarios[w].label }
                 }

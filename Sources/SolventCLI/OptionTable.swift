@@ -82,6 +82,10 @@ public enum OptionTable {
                 rejected.append(InputError("\(where_): \(error.field)", "expected \(error.reason)"))
                 continue
             }
+            if let (name, range) = outOfRange(option) {
+                rejected.append(InputError("\(where_): \(name)", "expected a number from \(range.lowerBound) to \(range.upperBound) (the range the model is finite on)"))
+                continue
+            }
             if let price, price < 0 {
                 rejected.append(InputError("\(where_): price", "expected zero or a positive price"))
                 continue
@@ -89,6 +93,17 @@ public enum OptionTable {
             rows.append(Row(line: index + 1, fields: fields, option: option, price: price))
         }
         return Parsed(header: header, rows: rows, rejected: rejected)
+    }
+
+    /// The ranges a row's inputs must lie in, as the option portfolio file's: beyond them the
+    /// formulas overflow or lose all precision (1e308 years gives an infinite discount and a NaN
+    /// rho), and no market quotes such an option.
+    static func outOfRange(_ option: EuropeanOption) -> (String, ClosedRange<Double>)? {
+        let checks: [(String, ClosedRange<Double>, Double)] = [
+            ("spot", 1e-12...1e15, option.spot), ("strike", 1e-12...1e15, option.strike), ("years", 0...100, option.years),
+            ("volatility", 0...20, option.volatility), ("rate", -1...1, option.rate), ("dividend", -1...1, option.dividend),
+        ]
+        return checks.first { !$0.1.contains($0.2) }.map { ($0.0, $0.1) }
     }
 
     /// A number at full double precision (the shortest text that reads back to the same double).

@@ -104,6 +104,11 @@ private struct Builder {
         let contractSize = try quantity(text("contractSize", preset?.contractSize), what: "a contract size")
         let tickSize = try price(text("tickSize", preset?.tickSize), what: "a tick size")
         let lotSize = try quantity(text("lotSize", preset?.lotSize), what: "a lot size")
+        // Checked here, not only by the engine: the positions below are tested against the lot
+        // grid (a remainder by the lot size) before any command runs.
+        for (value, key) in [(contractSize.atoms, "contractSize"), (tickSize.atoms, "tickSize"), (lotSize.atoms, "lotSize")] where value <= 0 {
+            throw InputError(fields[key]?.path ?? "\(node.path).preset", "expected a positive \(key), got \(value == 0 ? "0" : "a negative number")")
+        }
         let margin = try fields["margin"].map { try Self.schedule($0, scale: settle.scale) } ?? preset?.margin
         guard let margin else { throw InputError("\(node.path).margin", "required (or use a preset)") }
         var expiry: Timestamp? = nil
@@ -112,7 +117,10 @@ private struct Builder {
             guard let date = ISO8601DateFormatter().date(from: text) else {
                 throw InputError(expiryNode.path, "expected an ISO-8601 UTC time such as 2026-03-27T08:00:00Z")
             }
-            expiry = Timestamp(nanoseconds: Int64(date.timeIntervalSince1970) * 1_000_000_000)
+            // Nanoseconds since 1970 in 64 bits reach the year 2262; a later date is refused, not wrapped.
+            let (nanoseconds, overflow) = Int64(date.timeIntervalSince1970).multipliedReportingOverflow(by: 1_000_000_000)
+            guard !overflow else { throw InputError(expiryNode.path, "expected a time before 2262 (64-bit nanoseconds), got \(text)") }
+            expiry = Timestamp(nanoseconds: nanoseconds)
         }
         var parameters = RiskParameters(margin: margin)
         if let ratio = fields["marginCallRatio"] { parameters.marginCallRatio = Rate(atoms: try ratio.atoms(scale: Rate.scale, what: "a ratio")) }
@@ -180,7 +188,7 @@ private struct Builder {
         for (symbol, amountNode) in try fields["collateral"]?.object(allowed: Array(assets.keys).sorted()) ?? [:] {
             let atoms = try amountNode.atoms(scale: assets[symbol]!.scale, what: "an amount")
             guard atoms >= 0 else { throw InputError(amountNode.path, "expected a non-negative amount") }
-            deposits[symbol, default: 0] += atoms
+            deposits[symbol] = try Self.add(deposits[symbol, default: 0], atoms, at: amountNode.path)
             depositPaths[symbol] = amountNode.path
         }
         var positionCommands: [(Command, String)] = []
@@ -213,7 +221,7 @@ private struct Builder {
                 }
                 let atoms = try marginNode.atoms(scale: market.scale, what: "an amount")
                 guard atoms >= 0 else { throw InputError(marginNode.path, "expected a non-negative amount") }
-                deposits[market.settle, default: 0] += atoms
+                deposits[market.settle] = try Self.add(deposits[market.settle, default: 0], atoms, at: marginNode.path)
                 isolatedMargin = Amount(atoms: atoms)
             } else if let marginNode = p["isolatedMargin"] {
                 throw InputError(marginNode.path, "only an isolated position has isolated margin")
@@ -235,6 +243,13 @@ private struct Builder {
                              depositPaths[symbol] ?? "\(node.path).positions"))
         }
         commands.append(contentsOf: positionCommands)
+    }
+
+    /// A deposit total (collateral plus isolated margins in one asset) that must fit 64 bits.
+    private static func add(_ total: Int64, _ atoms: Int64, at path: String) throws -> Int64 {
+        let (sum, overflow) = total.addingReportingOverflow(atoms)
+        guard !overflow else { throw InputError(path, "the account's deposits of this asset exceed 64-bit fixed point") }
+        return sum
     }
 }
 

@@ -21,11 +21,13 @@ public struct PriceCommand: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
-        try OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .price, added: ["price", "delta", "gamma", "vega", "theta", "rho"]) { row in
+    public func run() throws { try table.execute(command: "price") }
+
+    var table: OptionTableRun {
+        OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .price, added: ["price", "delta", "gamma", "vega", "theta", "rho"]) { row in
             let v = BlackScholes.valuation(row.option)
             return .success([v.price, v.delta, v.gamma, v.vega, v.theta, v.rho])
-        }.execute(command: "price")
+        }
     }
 }
 
@@ -45,12 +47,14 @@ public struct ImpliedVolCommand: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
-        try OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .impliedVolatility, added: ["volatility"]) { row in
+    public func run() throws { try table.execute(command: "implied-vol") }
+
+    var table: OptionTableRun {
+        OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .impliedVolatility, added: ["volatility"]) { row in
             ImpliedVolatility.solve(price: row.price!, option: row.option)
                 .map { [$0] }
                 .mapError { InputError("line \(row.line)", $0.description) }
-        }.execute(command: "implied-vol")
+        }
     }
 }
 
@@ -77,36 +81,48 @@ struct OptionTableRun {
 
     func execute(command: String) throws {
         do {
-            let text = try OptionTableRun.read(input)
-            let parsed = try OptionTable.parse(text, file: input, for: solving)
-            var rejected = parsed.rejected
-            if strict, let first = parsed.rejected.first { throw first }
-            // An added column already in the input (a price file fed back to implied-vol) is prefixed.
-            let names = added.map { parsed.header.contains($0) ? "model_\($0)" : $0 }
-            var lines = [(parsed.header + names).joined(separator: ",")]
-            for row in parsed.rows {
-                switch compute(row) {
-                case .success(let values):
-                    lines.append((row.fields + values.map(OptionTable.format)).joined(separator: ","))
-                case .failure(let error):
-                    let located = InputError("\(input): \(error.location)", error.message)
-                    if strict { throw located }
-                    rejected.append(located)
-                }
-            }
+            let (csv, rows, rejected) = try render()
             for error in rejected { FileHandle.standardError.write(Data("error: \(error.description)\n".utf8)) }
-            let csv = lines.joined(separator: "\n") + "\n"
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) else { throw InputError(output, "cannot write the file") }
             } else {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             }
-            FileHandle.standardError.write(Data("\(command): \(lines.count - 1) rows written, \(rejected.count) rejected\n".utf8))
+            FileHandle.standardError.write(Data("\(command): \(rows) rows written, \(rejected.count) rejected\n".utf8))
             if !rejected.isEmpty { throw ExitCode(1) }
         } catch let error as InputError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// The CSV written, its row count and the rows refused (also used by tests). Throws the
+    /// first refused row with --strict.
+    func render() throws -> (csv: String, rows: Int, rejected: [InputError]) {
+        let text = try OptionTableRun.read(input)
+        let parsed = try OptionTable.parse(text, file: input, for: solving)
+        var rejected = parsed.rejected
+        if strict, let first = parsed.rejected.first { throw first }
+        // An added column already in the input (a price file fed back to implied-vol) is prefixed.
+        let names = added.map { parsed.header.contains($0) ? "model_\($0)" : $0 }
+        var lines = [(parsed.header + names).joined(separator: ",")]
+        for row in parsed.rows {
+            var result = compute(row)
+            // A model that leaves its finite domain gives NaN or infinity: the row is refused
+            // naming the figure, never written as "nan".
+            if case .success(let values) = result, let bad = values.firstIndex(where: { !$0.isFinite }) {
+                result = .failure(InputError("line \(row.line): \(names[bad])", "the model gives \(values[bad]) for this row's inputs; expected inputs it can value"))
+            }
+            switch result {
+            case .success(let values):
+                lines.append((row.fields + values.map(OptionTable.format)).joined(separator: ","))
+            case .failure(let error):
+                let located = InputError("\(input): \(error.location)", error.message)
+                if strict { throw located }
+                rejected.append(located)
+            }
+        }
+        return (lines.joined(separator: "\n") + "\n", lines.count - 1, rejected)
     }
 
     static func read(_ path: String) throws -> String {

@@ -125,28 +125,43 @@ public struct VerifyCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        guard let data = FileManager.default.contents(atPath: proof) else { throw failure("\(proof): cannot read the file") }
-        let decoder = JournalCodec.decoder()
-        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["step"] != nil {
-            let parsed: LiquidationProof
-            do { parsed = try decoder.decode(LiquidationProof.self, from: data) } catch { throw failure("\(proof): not a liquidation proof (\(error))") }
-            let verdict = parsed.verify()
-            for line in verdict.verified { print("✔ \(line)") }
-            for line in verdict.failures { print("✘ \(line)") }
-            print(verdict.holds ? "VERIFIED: the liquidation of account \(parsed.account.id) at sequence \(parsed.sequence) (state before: \(parsed.stateDigestBefore))"
-                                : "NOT VERIFIED")
-            if !verdict.holds { throw ExitCode(1) }
-            return
+        let result: (lines: [String], holds: Bool)
+        do { result = try Self.check(proofPath: proof, root: root) } catch let error as InputError { throw failure(error.description) }
+        for line in result.lines { print(line) }
+        if !result.holds { throw ExitCode(1) }
+    }
+
+    /// The verdict's lines and whether the proof holds (also used by tests). A file that is not
+    /// a proof the engine could have written — unreadable, duplicated keys, a parameter the
+    /// engine's validation refuses — is an `InputError` naming the field (exit 2), never run.
+    static func check(proofPath proof: String, root: String?) throws -> (lines: [String], holds: Bool) {
+        guard let data = FileManager.default.contents(atPath: proof) else { throw InputError(proof, "cannot read the file") }
+        let object: [String: Any]
+        do {
+            guard let root = try JSONNode.parse(data).value as? [String: Any] else { throw InputError("", "expected a JSON object") }
+            object = root
+        } catch let error as InputError {
+            throw InputError(error.location.isEmpty ? proof : "\(proof): \(error.location)", error.message)
         }
-        guard let root else { throw failure("--root: a margin proof is checked against the published root") }
+        let decoder = JournalCodec.decoder()
+        func lines(_ verdict: MarginProof.Verification) -> [String] {
+            verdict.verified.map { "✔ \($0)" } + verdict.failures.map { "✘ \($0)" }
+        }
+        if object["step"] != nil {
+            let parsed: LiquidationProof
+            do { parsed = try decoder.decode(LiquidationProof.self, from: data) } catch { throw InputError(proof, "not a liquidation proof (\(error))") }
+            if let (field, reason) = parsed.validationError() { throw InputError("\(proof): \(field)", "expected \(reason)") }
+            let verdict = parsed.verify()
+            return (lines(verdict) + [verdict.holds ? "VERIFIED: the liquidation of account \(parsed.account.id) at sequence \(parsed.sequence) (state before: \(parsed.stateDigestBefore))"
+                                                    : "NOT VERIFIED"], verdict.holds)
+        }
+        guard let root else { throw InputError("--root", "a margin proof is checked against the published root") }
         let parsed: MarginProof
-        do { parsed = try decoder.decode(MarginProof.self, from: data) } catch { throw failure("\(proof): not a proof file (\(error))") }
+        do { parsed = try decoder.decode(MarginProof.self, from: data) } catch { throw InputError(proof, "not a proof file (\(error))") }
+        if let (field, reason) = parsed.validationError() { throw InputError("\(proof): \(field)", "expected \(reason)") }
         let verdict = parsed.verify(rootHash: root)
-        for line in verdict.verified { print("✔ \(line)") }
-        for line in verdict.failures { print("✘ \(line)") }
-        print(verdict.holds ? "VERIFIED: account \(parsed.account.id) at sequence \(parsed.root.sequence) (state digest \(parsed.root.stateDigest))"
-                            : "NOT VERIFIED")
-        if !verdict.holds { throw ExitCode(1) }
+        return (lines(verdict) + [verdict.holds ? "VERIFIED: account \(parsed.account.id) at sequence \(parsed.root.sequence) (state digest \(parsed.root.stateDigest))"
+                                                : "NOT VERIFIED"], verdict.holds)
     }
 }
 

@@ -112,7 +112,7 @@ public struct SimulateCommand: ParsableCommand {
         let from = try options.from.map { try timestamp($0, "--from") }
         let to = try options.to.map { try timestamp($0, "--to") }
         let bars: [OHLCVBar]
-        do { bars = try OHLCVFile.load(path: options.prices, from: from, to: to) } catch let error as InputError { throw error }
+        bars = try OHLCVFile.load(path: options.prices, from: from, to: to, maximumPrice: CascadeSimulator.maximumPrice)
         guard bars.count >= 1 else { throw InputError(options.prices, "no bars in the chosen range") }
         let points = IndexReplay.points(of: bars, path: pathKind).map { CascadeSimulator.PricePoint(time: $0.time, price: $0.price) }
         var base = try configuration(options)
@@ -140,9 +140,12 @@ public struct SimulateCommand: ParsableCommand {
             spec.longFraction = options.longFraction
             spec.isolatedFraction = options.isolatedFraction
             spec.coinCollateralFraction = options.coinCollateral
-            if let (field, reason) = spec.validate() { throw InputError("population", "\(field): expected \(reason)") }
-            population = PopulationGenerator.generate(spec, startPrice: points[0].price.atoms, margin: base.margin, lotSize: 100_000,
-                                                      coinHaircut: CascadeSimulator.coinHaircut)
+            do {
+                population = try PopulationGenerator.make(spec, startPrice: points[0].price.atoms, margin: base.margin, lotSize: 100_000,
+                                                          coinHaircut: CascadeSimulator.coinHaircut)
+            } catch let problem as PopulationGenerator.Problem {
+                throw InputError("population", problem.description)
+            }
             source = "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
         }
         if let file = options.writePopulation {
@@ -188,7 +191,8 @@ public struct SimulateCommand: ParsableCommand {
     /// The base configuration from the options.
     static func configuration(_ options: SimulateCommand) throws -> SimulationConfig {
         var config = SimulationConfig(margin: try schedule(preset: options.margin, maintenance: options.maintenance),
-                                      impact: MarketImpact(shape: .squareRoot, coefficient: options.coefficient, depth: 1))
+                                      impact: MarketImpact(shape: .squareRoot, coefficient: 0, depth: 1))
+        try apply(key: "coefficient", value: "\(options.coefficient)", to: &config)
         try apply(key: "mechanism", value: options.mechanism, to: &config)
         try apply(key: "loss", value: options.loss, to: &config)
         try apply(key: "fund", value: "\(options.fund)", to: &config)

@@ -41,6 +41,10 @@ public struct CascadeSimulator {
     static let keeper = AccountID((UInt64(1) << 62) + 1)
     static let backstop = AccountID((UInt64(1) << 62) + 2)
     public static let coinHaircut = 0.95
+    /// The highest price the simulated market runs (1e9 USDT a contract, in Price atoms): with
+    /// the impact's tenfold rise on top its ticks and the venue's notionals stay far inside
+    /// 64-bit fixed point. Paths and starts above it are refused.
+    public static let maximumPrice: Int64 = 1_000_000_000 * 100_000_000
 
     public let config: SimulationConfig
     public private(set) var engine = Engine()
@@ -72,11 +76,19 @@ public struct CascadeSimulator {
         auditEvery = config.audit == .everyEvent
         result = SimulationResult(label: config.label, settings: config.summary, accounts: population.count)
         let startPrice = start.price.atoms
-        guard startPrice > 0 else { throw SetupError.invalid(field: "prices", reason: "a positive first price") }
+        guard startPrice > 0 && startPrice <= Self.maximumPrice else {
+            throw SetupError.invalid(field: "prices", reason: "a first price above 0 and at most \(Price(atoms: Self.maximumPrice))")
+        }
+        // Open interest of a hostile population can pass 64 bits: a setup error, not a wrap.
         var longSize: Int64 = 0
-        for account in population where account.size > 0 { longSize += account.size }
         var shortSize: Int64 = 0
-        for account in population where account.size < 0 { shortSize -= account.size }
+        for account in population {
+            let (sum, overflow) = account.size > 0 ? longSize.addingReportingOverflow(account.size) : shortSize.subtractingReportingOverflow(account.size)
+            guard !overflow, account.size != .min else {
+                throw SetupError.invalid(field: "account \(account.id) size", reason: "an open interest that fits 64-bit fixed point")
+            }
+            if account.size > 0 { longSize = sum } else { shortSize = sum }
+        }
         let openInterest = Double(max(longSize, shortSize)) / 1e8
         let openNotional = openInterest * Double(startPrice) / 1e8
         result.openInterest = openInterest
@@ -98,7 +110,7 @@ public struct CascadeSimulator {
             markBand: Self.rate(0.9),
             priceMoveThreshold: Self.rate(config.breakerThreshold ?? 0),
             priceMoveWindowSeconds: config.breakerWindowSeconds, priceMoveCoolDownSeconds: config.breakerCoolDownSeconds)), at: setupTime)
-        let depthNotional = max(1, Int64(config.impact.depth * Double(startPrice) / 1e8 * 1e6))
+        let depthNotional = max(1, try Self.atoms(config.impact.depth * Double(startPrice) / 1e8 * 1e6, field: "depth"))
         let mechanism: LiquidationParameters.Mechanism
         switch config.mechanism {
         case .orderBook: mechanism = .orderBook
@@ -119,8 +131,8 @@ public struct CascadeSimulator {
             depth: .squareRoot(depth: depthNotional, coefficient: Self.rate(config.executionCoefficient)),
             penaltyRate: Self.rate(config.penaltyRate), clearanceFeeRate: Self.rate(config.clearanceFeeRate),
             target: .maintenancePlusBuffer(Self.rate(config.targetBuffer)), stepFraction: Self.rate(config.stepFraction),
-            dustNotional: Int64(config.dustNotional * 1e6), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
-        let fund = Int64((config.insuranceFundFraction * openNotional * 1e6).rounded(.down))
+            dustNotional: try Self.atoms(config.dustNotional * 1e6, field: "dust notional"), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
+        let fund = try Self.atoms((config.insuranceFundFraction * openNotional * 1e6).rounded(.down), field: "insurance fund")
         if fund > 0 { try setup(.fundInsurance(asset: Self.usdt, amount: Amount(atoms: fund)), at: setupTime) }
         result.fundStart = Double(fund) / 1e6
         result.fundMinimum = result.fundStart
@@ -152,6 +164,15 @@ public struct CascadeSimulator {
     }
 
     static func rate(_ value: Double) -> Rate { Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded())) }
+
+    /// A setup amount computed in Double (a depth or fund sized on open interest), as atoms; a
+    /// value 64 bits cannot hold is a setup error naming the setting, not a trap.
+    static func atoms(_ value: Double, field: String) throws -> Int64 {
+        guard let atoms = Int64(exactly: value.rounded(.down)) else {
+            throw SetupError.invalid(field: field, reason: "a setting whose notional on this population's open interest fits 64-bit fixed point")
+        }
+        return atoms
+    }
 
     private mutating func setup(_ command: Command, at time: Timestamp) throws {
         if let rejection = execute(command, at: time).rejection {
@@ -243,7 +264,10 @@ public struct CascadeSimulator {
         var price = exogenous
         while true {
             price = exogenous * (1 - config.impact.fraction(flow: flow, depth: depth))
-            let atoms = max(Self.tick, Int64((price * 10).rounded()) * Self.tick)
+            // On the tick grid, inside [one tick, the impact's ceiling over the largest price].
+            let rounded = (price * 10).rounded()
+            let ticks = rounded.isNaN ? 1 : min(max(rounded, 1), Double(Self.maximumPrice / Self.tick) * 11)
+            let atoms = Int64(ticks) * Self.tick
             price = Double(atoms) / 1e8
             setPrice(atoms, at: Timestamp(nanoseconds: now))
             var roundFlow = 0.0

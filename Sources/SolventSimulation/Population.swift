@@ -85,11 +85,43 @@ public struct PopulationSpec: Hashable, Sendable {
 }
 
 public enum PopulationGenerator {
+    /// Why a population cannot be drawn: the field, and what it expects.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var field: String
+        public var reason: String
+        public var description: String { "\(field): expected \(reason)" }
+    }
+
     /// Accounts 1...spec.accounts; the same spec gives the same accounts, bit for bit.
     /// `coinHaircut` is the collateral ratio of the coin (coin collateral is sized so that its
-    /// value after the haircut gives the drawn leverage).
+    /// value after the haircut gives the drawn leverage). For callers whose inputs are their own
+    /// constants (the demo venue): an invalid spec or start price is a programmer error there.
     public static func generate(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
                                 coinHaircut: Double = 0.95) -> [SimulatedAccount] {
+        do {
+            return try make(spec, startPrice: startPrice, margin: margin, lotSize: lotSize, coinHaircut: coinHaircut)
+        } catch {
+            preconditionFailure("population: \(error)")
+        }
+    }
+
+    /// As `generate`, for user input: the spec is validated, and every amount drawn in Double is
+    /// converted to atoms checked, so a start price (or spread) that no 64-bit amount can hold
+    /// is a `Problem` naming it, not a trap.
+    public static func make(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
+                            coinHaircut: Double = 0.95) throws -> [SimulatedAccount] {
+        if let (field, reason) = spec.validate() { throw Problem(field: field, reason: reason) }
+        guard startPrice > 0 && startPrice <= CascadeSimulator.maximumPrice else {
+            throw Problem(field: "startPrice", reason: "a first price above 0 and at most \(Price(atoms: CascadeSimulator.maximumPrice))")
+        }
+        guard lotSize > 0 else { throw Problem(field: "lotSize", reason: "a positive lot size") }
+        guard coinHaircut > 0 && coinHaircut <= 1 else { throw Problem(field: "coinHaircut", reason: "above 0, at most 1") }
+        func atoms(_ value: Double, _ field: String) throws -> Int64 {
+            guard let atoms = Int64(exactly: value) else {
+                throw Problem(field: field, reason: "a value that fits 64-bit fixed point at this start price (\(Price(atoms: startPrice)))")
+            }
+            return atoms
+        }
         var random = SplitMix64(seed: spec.seed)
         var result: [SimulatedAccount] = []
         result.reserveCapacity(spec.accounts)
@@ -99,14 +131,18 @@ public enum PopulationGenerator {
             let isolated = random.unit() < spec.isolatedFraction
             let coin = !isolated && random.unit() < spec.coinCollateralFraction
             let entry = start * Elementary.exp(spec.entrySpread * random.normal())
-            let entryAtoms = max(1, Int64((entry * 10).rounded()) * 10_000_000)   // on a 0.1 tick
+            let (entryTicks, overflow) = try atoms((entry * 10).rounded(), "entrySpread").multipliedReportingOverflow(by: 10_000_000)
+            if overflow { throw Problem(field: "entrySpread", reason: "entries that fit 64-bit fixed point at this start price (\(Price(atoms: startPrice)))") }
+            let entryAtoms = max(1, entryTicks)   // on a 0.1 tick
             let notional = min(max(random.logNormal(median: spec.notionalMedian, sigma: spec.notionalSigma), 10), 50_000_000)
-            let lots = max(1, Int64((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded()))
-            let size = lots * lotSize
+            let lots = max(1, try atoms((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded(), "notionalMedian"))
+            let (size, sizeOverflow) = lots.multipliedReportingOverflow(by: lotSize)
+            if sizeOverflow { throw Problem(field: "lotSize", reason: "a position size that fits 64-bit fixed point") }
             let entryNotional = Double(size) / 1e8 * Double(entryAtoms) / 1e8
             // No more leverage than the schedule allows at this notional (its initial rate).
             var ceiling = 125.0
-            if let (initial, _) = margin.requirements(notional: Int64(entryNotional * 1e6), size: size, leverageRate: 0), initial > 0 {
+            if let (initial, _) = margin.requirements(notional: try atoms((entryNotional * 1e6).rounded(.towardZero), "startPrice"), size: size, leverageRate: 0),
+               initial > 0 {
                 ceiling = entryNotional * 1e6 / Double(initial)
             }
             let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
@@ -116,7 +152,8 @@ public enum PopulationGenerator {
             let startNotional = Double(size) / 1e8 * start
             let unrealized = (long ? 1 : -1) * Double(size) / 1e8 * (start - Double(entryAtoms) / 1e8)
             let value = max(startNotional / leverage - unrealized, startNotional / leverage * 0.1)
-            let collateral = coin ? Int64((value / coinHaircut / start * 1e8).rounded(.up)) : Int64((value * 1e6).rounded(.up))
+            let collateral = try coin ? atoms((value / coinHaircut / start * 1e8).rounded(.up), "coinCollateralFraction")
+                                      : atoms((value * 1e6).rounded(.up), "startPrice")
             result.append(SimulatedAccount(id: UInt64(id), size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
                                            collateralAsset: coin ? .coin : .settlement, isolated: isolated))
         }
@@ -134,6 +171,9 @@ public enum PopulationFile {
         public var message: String
         public var description: String { line > 0 ? "line \(line): \(message)" : message }
     }
+
+    /// The largest position notional a row may hold (USDT).
+    public static let maximumNotional = 1e12
 
     public static let columns = ["account", "size", "entry_price", "collateral", "collateral_asset", "isolated"]
 
@@ -159,6 +199,14 @@ public enum PopulationFile {
             guard let size = Quantity(field("size")), size.atoms != 0 else { throw Problem(line: number, message: "size: expected a non-zero decimal") }
             guard size.atoms % lotSize == 0 else { throw Problem(line: number, message: "size: expected a multiple of the lot size \(Quantity(atoms: lotSize))") }
             guard let entry = Price(field("entry_price")), entry.atoms > 0 else { throw Problem(line: number, message: "entry_price: expected a positive decimal") }
+            // The simulated market's range: a price it can run, and a position whose notional
+            // (summed over the venue, and sized into the fund and depth) stays inside 64 bits.
+            guard entry.atoms <= CascadeSimulator.maximumPrice else {
+                throw Problem(line: number, message: "entry_price: expected at most \(Price(atoms: CascadeSimulator.maximumPrice))")
+            }
+            guard Double(size.atoms.magnitude) / 1e8 * Double(entry.atoms) / 1e8 <= PopulationFile.maximumNotional else {
+                throw Problem(line: number, message: "size: expected a position notional (size × entry_price) at most \(Int64(PopulationFile.maximumNotional)) USDT")
+            }
             guard let asset = SimulatedAccount.Collateral(rawValue: field("collateral_asset").uppercased()) else {
                 throw Problem(line: number, message: "collateral_asset: expected USDT or BTC")
             }

@@ -29,6 +29,7 @@ public struct LiquidationProof: Sendable, Codable {
     public var counterparties: [Account]?
 
     public func verify() -> MarginProof.Verification {
+        if let (field, reason) = validationError() { return .init(verified: [], failures: ["\(field): expected \(reason)"]) }
         var verified: [String] = []
         var failures: [String] = []
         guard let marketIndex = markets.firstIndex(where: { $0.spec.id == step.market }) else {
@@ -191,5 +192,155 @@ extension Engine {
         return LiquidationProof(sequence: input.sequence, time: now.nanoseconds, stateDigestBefore: digestHex(), account: account,
                                 assets: assets, markets: publicMarkets, priceInput: priceInput, step: step,
                                 counterparties: others.isEmpty ? nil : others)
+    }
+}
+
+/// A proof file is input from anyone: before a verifier runs the engine's rules on it, every
+/// parameter is validated as the engine validates the command that would have set it (a proof
+/// the engine could not have written is refused naming the field, not run into an overflow),
+/// and every index the state carries must point where its ID says.
+extension LiquidationProof {
+    /// The first field the engine would have refused, with what it expects; nil when valid.
+    public func validationError() -> (field: String, reason: String)? {
+        if sequence == 0 { return ("sequence", "a positive sequence number") }
+        if time < 0 { return ("time", "nanoseconds since 1970, not negative") }
+        if let problem = Engine.verificationStateError(assets: assets, markets: markets, accounts: [account] + (counterparties ?? [])) {
+            return problem
+        }
+        if !markets.contains(where: { $0.spec.id == step.market }) { return ("step.market", "a market in the proof") }
+        if step.quantity <= 0 { return ("step.quantity", "a positive quantity") }
+        for (name, value) in [("penalty", step.penalty), ("clearanceFee", step.clearanceFee), ("fundDraw", step.fundDraw),
+                              ("uncovered", step.uncovered), ("reallocated", step.reallocated), ("keeperReward", step.keeperReward)]
+        where value < 0 || value > Engine.proofAmountLimit {
+            return ("step.\(name)", "0 to \(Engine.proofAmountLimit) atoms")
+        }
+        switch priceInput {
+        case .setMarkPrice(_, let mark, let index)?:
+            if mark.atoms <= 0 || mark.atoms > BoundarySearch.maximumPrice { return ("priceInput.mark", "a positive price at most \(Price(atoms: BoundarySearch.maximumPrice))") }
+            if let index, index.atoms <= 0 || index.atoms > BoundarySearch.maximumPrice { return ("priceInput.index", "a positive price") }
+        case .updateOracle(_, let samples, let last, let mid)?:
+            if samples.count > Limits.oracleSourcesPerMarket { return ("priceInput.samples", "at most \(Limits.oracleSourcesPerMarket) samples") }
+            for (offset, sample) in samples.enumerated() {
+                if sample.price.atoms <= 0 || sample.price.atoms > BoundarySearch.maximumPrice { return ("priceInput.samples[\(offset)].price", "a positive price") }
+                if sample.time.nanoseconds < 0 { return ("priceInput.samples[\(offset)].time", "nanoseconds since 1970, not negative") }
+            }
+            for (name, price) in [("last", last), ("mid", mid)] {
+                if let price, price.atoms <= 0 || price.atoms > BoundarySearch.maximumPrice { return ("priceInput.\(name)", "a positive price") }
+            }
+        default: break
+        }
+        return nil
+    }
+}
+
+extension MarginProof {
+    /// As `LiquidationProof.validationError`: the first field the engine would have refused.
+    public func validationError() -> (field: String, reason: String)? {
+        if time < 0 { return ("time", "nanoseconds since 1970, not negative") }
+        if account.id == .venue { return ("account.id", "a user's account, not the venue's") }
+        if leafIndex < 0 { return ("leafIndex", "zero or positive") }
+        if liabilities.count != root.sums.count { return ("liabilities", "one sum per asset of the root (\(root.sums.count))") }
+        return Engine.verificationStateError(assets: assets, markets: markets, accounts: [account])
+    }
+}
+
+extension Engine {
+    /// The largest magnitude a proof may give a booked amount (a balance, a cost, a fund): a
+    /// quarter of 64 bits, so the few terms the rules add never overflow.
+    public static let proofAmountLimit = Int64.max / 4
+
+    /// The state a proof carries, checked as the commands that built it were: each asset and
+    /// market parameter by the engine's own validation, prices in the engine's range, amounts
+    /// inside `proofAmountLimit`, and the positional indexes consistent with the IDs.
+    public static func verificationStateError(assets: [AssetState], markets: [MarketState], accounts: [Account]) -> (field: String, reason: String)? {
+        func amount(_ value: Int64) -> Bool { value >= -proofAmountLimit && value <= proofAmountLimit }
+        func price(_ value: Int64) -> Bool { value >= 0 && value <= BoundarySearch.maximumPrice }
+        if assets.count > Limits.assets { return ("assets", "at most \(Limits.assets) assets") }
+        if markets.count > Limits.markets { return ("markets", "at most \(Limits.markets) markets") }
+        for (i, asset) in assets.enumerated() {
+            let at = "assets[\(i)]"
+            if assets[..<i].contains(where: { $0.spec.id == asset.spec.id }) { return ("\(at).spec.id", "an asset ID given once") }
+            if asset.spec.collateralTiers.count > Limits.collateralTiersPerAsset { return ("\(at).spec.collateralTiers", "at most \(Limits.collateralTiersPerAsset) tiers") }
+            if let (field, reason) = asset.spec.validate() { return ("\(at).spec.\(field)", reason) }
+            if !price(asset.price) { return ("\(at).price", "0 to \(BoundarySearch.maximumPrice) atoms") }
+            for (name, value) in [("insuranceFund", asset.insuranceFund), ("feePool", asset.feePool), ("dust", asset.dust),
+                                  ("outside", asset.outside), ("deficit", asset.deficit)] where !amount(value) {
+                return ("\(at).\(name)", "at most \(proofAmountLimit) atoms in magnitude")
+            }
+        }
+        for (i, market) in markets.enumerated() {
+            let at = "markets[\(i)]"
+            if markets[..<i].contains(where: { $0.spec.id == market.spec.id }) { return ("\(at).spec.id", "a market ID given once") }
+            if let error = market.spec.validate() { return ("\(at).spec.\(error.field)", error.reason) }
+            guard let settle = assets.firstIndex(where: { $0.spec.id == market.spec.settleAsset }), settle == Int(market.settleAssetIndex) else {
+                return ("\(at).settleAssetIndex", "the index of the settlement asset \(market.spec.settleAsset) in assets")
+            }
+            if market.valuation != ContractValuation(kind: market.spec.kind, contractSize: market.spec.contractSize, settleScale: assets[settle].spec.scale) {
+                return ("\(at).valuation", "the valuation of the market's kind, contract size and settlement scale")
+            }
+            if let error = market.parameters.validate() { return ("\(at).parameters.\(error.field)", error.reason) }
+            // A tier table carries derived brackets (caps, maintenance amounts): they must be
+            // the ones its tiers give, as `RiskTierTable.make` builds them for a command.
+            if case .tiered(let table) = market.parameters.margin,
+               (try? RiskTierTable.make(tiers: table.tiers, deductsMaintenanceAmount: table.deductsMaintenanceAmount).get()) != table {
+                return ("\(at).parameters.margin", "a tier table whose brackets are the ones its tiers give")
+            }
+            if let error = market.liquidation?.validate() { return ("\(at).liquidation.\(error.field)", error.reason) }
+            if let error = market.oracle?.config.validate() { return ("\(at).oracle.config.\(error.field)", error.reason) }
+            if !price(market.mark) { return ("\(at).mark", "0 to \(BoundarySearch.maximumPrice) atoms") }
+            if !price(market.index) { return ("\(at).index", "0 to \(BoundarySearch.maximumPrice) atoms") }
+            for (name, value) in [("fundDrawnInWindow", market.fundDrawnInWindow), ("fundDrawnTotal", market.fundDrawnTotal)] where !amount(value) {
+                return ("\(at).\(name)", "at most \(proofAmountLimit) atoms in magnitude")
+            }
+            // An option points at its underlying (a market that is no option), and only an option does.
+            if let terms = market.spec.option {
+                guard let underlying = markets.firstIndex(where: { $0.spec.id == terms.underlying }), underlying == Int(market.underlyingIndex),
+                      markets[underlying].spec.option == nil else {
+                    return ("\(at).underlyingIndex", "the index of the option's underlying market \(terms.underlying), not an option")
+                }
+            } else if market.underlyingIndex != -1 {
+                return ("\(at).underlyingIndex", "-1 for a market that is not an option")
+            }
+            if market.optionIndices.contains(where: { $0 < 0 || Int($0) >= markets.count || markets[Int($0)].underlyingIndex != Int32(i) }) {
+                return ("\(at).optionIndices", "the indexes of the options on this market")
+            }
+        }
+        for (a, account) in accounts.enumerated() {
+            let at = a == 0 ? "account" : "counterparties[\(a - 1)]"
+            if account.balances.count > Limits.balancesPerAccount { return ("\(at).balances", "at most \(Limits.balancesPerAccount) balances") }
+            if account.positions.count > Limits.positionsPerAccount { return ("\(at).positions", "at most \(Limits.positionsPerAccount) positions") }
+            for (b, balance) in account.balances.enumerated() {
+                if balance.assetIndex < 0 || Int(balance.assetIndex) >= assets.count { return ("\(at).balances[\(b)].assetIndex", "an asset's index") }
+                if !amount(balance.atoms) { return ("\(at).balances[\(b)].atoms", "at most \(proofAmountLimit) atoms in magnitude") }
+            }
+            for (s, setting) in account.settings.enumerated() {
+                if setting.marketIndex < 0 || Int(setting.marketIndex) >= markets.count { return ("\(at).settings[\(s)].marketIndex", "a market's index") }
+                if setting.leverage < 0 || setting.leverage > 1_000 { return ("\(at).settings[\(s)].leverage", "0 to 1,000") }
+            }
+            for (p, position) in account.positions.enumerated() {
+                let where_ = "\(at).positions[\(p)]"
+                guard position.marketIndex >= 0, Int(position.marketIndex) < markets.count,
+                      markets[Int(position.marketIndex)].spec.id == position.market else {
+                    return ("\(where_).marketIndex", "the index of market \(position.market) in markets")
+                }
+                let market = markets[Int(position.marketIndex)]
+                if position.size == 0 || position.size == .min || position.size % market.spec.lotSize.atoms != 0 {
+                    return ("\(where_).size", "a non-zero multiple of the lot size \(market.spec.lotSize)")
+                }
+                // The position's value at the mark must fit, as an import requires at its entry.
+                if market.valuation.value(size: position.size, price: max(market.mark, 1), .up) == nil {
+                    return ("\(where_).size", "a size whose value fits 64-bit fixed point")
+                }
+                for (name, value) in [("cost", position.cost), ("isolatedMargin", position.isolatedMargin),
+                                      ("realizedPnl", position.realizedPnl), ("fundingPnl", position.fundingPnl)] where !amount(value) {
+                    return ("\(where_).\(name)", "at most \(proofAmountLimit) atoms in magnitude")
+                }
+                if position.isolatedMargin < 0 { return ("\(where_).isolatedMargin", "zero or positive") }
+                if account.positions[..<p].contains(where: { $0.market == position.market }) {
+                    return ("\(where_).market", "one position per market")
+                }
+            }
+        }
+        return nil
     }
 }

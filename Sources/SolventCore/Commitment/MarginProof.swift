@@ -39,6 +39,7 @@ public struct MarginProof: Sendable, Codable {
     /// Recomputes the margin and the liabilities with this binary's rules from the proof's own
     /// data, rebuilds the leaf, folds the path and compares with `rootHash` (the published root).
     public func verify(rootHash: String) -> Verification {
+        if let (field, reason) = validationError() { return Verification(verified: [], failures: ["\(field): expected \(reason)"]) }
         var verified: [String] = []
         var failures: [String] = []
         let engine = Engine.forVerification(assets: assets, markets: markets, account: account, now: Timestamp(nanoseconds: time),
