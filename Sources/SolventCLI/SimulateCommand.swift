@@ -51,8 +51,10 @@ public struct SimulateCommand: ParsableCommand {
     public var isolatedFraction = 0.3
     @Option(help: "Share of cross accounts with BTC as collateral.")
     public var coinCollateral = 0.1
-    @Option(help: "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid).")
-    public var margin = "binance-btcusdt-2021"
+    @Option(help: "The simulated market: linear (BTCUSDT, margined in USDT) or inverse (BTCUSD, 100-USD contracts margined in BTC).")
+    public var contract = "linear"
+    @Option(help: "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid). Default: binance-btcusdt-2021, or bitmex-xbtusd-2021 for --contract inverse.")
+    public var margin: String?
     @Option(help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
     public var maintenance: Double?
     @Option(help: "orderbook, auction or backstop.")
@@ -128,7 +130,9 @@ public struct SimulateCommand: ParsableCommand {
         let source: String
         if let file = options.population {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError(file, "cannot read the file") }
-            do { population = try PopulationFile.parse(text, lotSize: 100_000) } catch let problem as PopulationFile.Problem {
+            do {
+                population = try PopulationFile.parse(text, lotSize: CascadeSimulator.lotSize(base.contract), inverse: base.contract == .inverse)
+            } catch let problem as PopulationFile.Problem {
                 throw InputError(file, problem.description)
             }
             source = file
@@ -141,8 +145,9 @@ public struct SimulateCommand: ParsableCommand {
             spec.isolatedFraction = options.isolatedFraction
             spec.coinCollateralFraction = options.coinCollateral
             do {
-                population = try PopulationGenerator.make(spec, startPrice: points[0].price.atoms, margin: base.margin, lotSize: 100_000,
-                                                          coinHaircut: CascadeSimulator.coinHaircut)
+                population = try PopulationGenerator.make(spec, startPrice: points[0].price.atoms, margin: base.margin,
+                                                          lotSize: CascadeSimulator.lotSize(base.contract),
+                                                          coinHaircut: CascadeSimulator.coinHaircut, contract: base.contract)
             } catch let problem as PopulationGenerator.Problem {
                 throw InputError("population", problem.description)
             }
@@ -190,8 +195,13 @@ public struct SimulateCommand: ParsableCommand {
 
     /// The base configuration from the options.
     static func configuration(_ options: SimulateCommand) throws -> SimulationConfig {
-        var config = SimulationConfig(margin: try schedule(preset: options.margin, maintenance: options.maintenance),
+        guard let contract = SimulationConfig.Contract(rawValue: options.contract) else {
+            throw InputError("--contract", "expected linear or inverse, got \(options.contract)")
+        }
+        let preset = options.margin ?? (contract == .inverse ? "bitmex-xbtusd-2021" : "binance-btcusdt-2021")
+        var config = SimulationConfig(margin: try schedule(preset: preset, maintenance: options.maintenance, contract: contract),
                                       impact: MarketImpact(shape: .squareRoot, coefficient: 0, depth: 1))
+        config.contract = contract
         try apply(key: "coefficient", value: "\(options.coefficient)", to: &config)
         try apply(key: "mechanism", value: options.mechanism, to: &config)
         try apply(key: "loss", value: options.loss, to: &config)
@@ -211,7 +221,7 @@ public struct SimulateCommand: ParsableCommand {
         return config
     }
 
-    static func schedule(preset: String, maintenance: Double?) throws -> MarginSchedule {
+    static func schedule(preset: String, maintenance: Double?, contract: SimulationConfig.Contract) throws -> MarginSchedule {
         if preset == "portfolio" && maintenance == nil { return portfolioSchedule() }
         if let rate = maintenance {
             guard rate > 0 && rate <= 0.5 else { throw InputError("maintenance", "expected a rate above 0, at most 0.5") }
@@ -221,6 +231,11 @@ public struct SimulateCommand: ParsableCommand {
         }
         guard let preset = MarketPresets.named(preset) else {
             throw InputError("margin", "unknown preset \(preset); expected portfolio or one of \(MarketPresets.all.map(\.name).joined(separator: ", "))")
+        }
+        // A preset's tier caps are in its settlement asset: a USDT table would be read as BTC.
+        guard (preset.kind == .inverse) == (contract == .inverse) else {
+            let fitting = MarketPresets.all.filter { ($0.kind == .inverse) == (contract == .inverse) }.map(\.name).joined(separator: ", ")
+            throw InputError("margin", "\(preset.name) is a \(preset.kind.rawValue) market's table; for --contract \(contract.rawValue) use \(fitting), portfolio or --maintenance")
         }
         return preset.margin
     }
@@ -263,8 +278,8 @@ public struct SimulateCommand: ParsableCommand {
             config.lossAllocation = loss
         case "fund": config.insuranceFundFraction = try number(0, 10)
         case "breaker": config.breakerThreshold = value == "off" ? nil : try number(0.001, 0.99)
-        case "maintenance": config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5))
-        case "margin": config.margin = try schedule(preset: value, maintenance: nil)
+        case "maintenance": config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5), contract: config.contract)
+        case "margin": config.margin = try schedule(preset: value, maintenance: nil, contract: config.contract)
         case "impact":
             guard let shape = MarketImpact.Shape(rawValue: value) else { throw InputError(key, "expected none, linear or sqrt, got \(value)") }
             config.impact.shape = shape

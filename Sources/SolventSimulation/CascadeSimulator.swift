@@ -41,6 +41,10 @@ public struct CascadeSimulator {
     static let keeper = AccountID((UInt64(1) << 62) + 1)
     static let backstop = AccountID((UInt64(1) << 62) + 2)
     public static let coinHaircut = 0.95
+    /// The coin-margined market's contract, in USD.
+    public static let inverseContractUSD: Int64 = 100
+    /// The lot of the simulated market's population: 0.001 BTC (linear) or one contract (inverse).
+    public static func lotSize(_ contract: SimulationConfig.Contract) -> Int64 { contract == .inverse ? 100_000_000 : lotSize }
     /// The highest price the simulated market runs (1e9 USDT a contract, in Price atoms): with
     /// the impact's tenfold rise on top its ticks and the venue's notionals stay far inside
     /// 64-bit fixed point. Paths and starts above it are refused.
@@ -65,6 +69,9 @@ public struct CascadeSimulator {
     /// When `flow` was last decayed (nanoseconds).
     private var flowTime: Int64 = 0
     private var auditEvery: Bool
+    /// The settlement asset: USDT for the linear market, the coin for the inverse one.
+    private let settleAsset: AssetID
+    private let inverse: Bool
 
     /// Builds the venue: USDT and the coin (collateral at `coinHaircut`), the BTCUSDT linear
     /// perpetual with `config.margin`, a one-source oracle (with the breaker when set), the
@@ -74,6 +81,9 @@ public struct CascadeSimulator {
         if let (field, reason) = config.validate() { throw SetupError.invalid(field: field, reason: reason) }
         self.config = config
         auditEvery = config.audit == .everyEvent
+        inverse = config.contract == .inverse
+        settleAsset = inverse ? Self.coin : Self.usdt
+        let inverse = self.inverse, settleAsset = self.settleAsset
         result = SimulationResult(label: config.label, settings: config.summary, accounts: population.count)
         let startPrice = start.price.atoms
         guard startPrice > 0 && startPrice <= Self.maximumPrice else {
@@ -90,27 +100,34 @@ public struct CascadeSimulator {
             if account.size > 0 { longSize = sum } else { shortSize = sum }
         }
         let openInterest = Double(max(longSize, shortSize)) / 1e8
-        let openNotional = openInterest * Double(startPrice) / 1e8
+        let openNotional = inverse ? openInterest * Double(Self.inverseContractUSD) : openInterest * Double(startPrice) / 1e8
+        // A USD amount in the settlement asset's atoms at the start price.
+        func settleAtoms(usd: Double) -> Double { inverse ? usd / (Double(startPrice) / 1e8) * 1e8 : usd * 1e6 }
         result.openInterest = openInterest
         result.openInterestNotional = openNotional
         let setupTime = Timestamp(nanoseconds: start.time.nanoseconds - 1_000_000_000)
         let day: Int64 = 86_400
         try setup(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        // The coin is haircut as collateral for the linear market; as the inverse market's
+        // settlement asset it counts at par, as coin-margined venues count it.
         try setup(.createAsset(AssetSpec(id: Self.coin, symbol: "BTC", scale: 8,
-                                         collateralTiers: [CollateralTier(quantityCap: nil, ratio: Self.rate(Self.coinHaircut))],
+                                         collateralTiers: inverse ? [] : [CollateralTier(quantityCap: nil, ratio: Self.rate(Self.coinHaircut))],
                                          priceMaxAgeSeconds: 30 * day)), at: setupTime)
         try setup(.setIndexPrice(asset: Self.usdt, price: Price(atoms: 100_000_000)), at: setupTime)
         try setup(.setIndexPrice(asset: Self.coin, price: start.price), at: setupTime)
-        try setup(.createMarket(MarketSpec(id: Self.market, symbol: "BTCUSDT", kind: .linear, settleAsset: Self.usdt,
-                                           contractSize: Quantity(atoms: 100_000_000), tickSize: Price(atoms: Self.tick),
-                                           lotSize: Quantity(atoms: Self.lotSize)),
+        try setup(.createMarket(MarketSpec(id: Self.market, symbol: inverse ? "BTCUSD" : "BTCUSDT", kind: inverse ? .inverse : .linear,
+                                           settleAsset: settleAsset,
+                                           contractSize: Quantity(atoms: inverse ? Self.inverseContractUSD * 100_000_000 : 100_000_000),
+                                           tickSize: Price(atoms: Self.tick), lotSize: Quantity(atoms: Self.lotSize(config.contract))),
                                 RiskParameters(margin: config.margin, priceMaxAgeSeconds: 30 * day)), at: setupTime)
         try setup(.configureOracle(market: Self.market, OracleConfig(
             sources: [.init(id: SourceID(1), weight: 1)], sampleMaxAgeSeconds: 30 * day, minimumSources: 1,
             markBand: Self.rate(0.9),
             priceMoveThreshold: Self.rate(config.breakerThreshold ?? 0),
             priceMoveWindowSeconds: config.breakerWindowSeconds, priceMoveCoolDownSeconds: config.breakerCoolDownSeconds)), at: setupTime)
-        let depthNotional = max(1, try Self.atoms(config.impact.depth * Double(startPrice) / 1e8 * 1e6, field: "depth"))
+        // Depth is in contracts; the engine's depth model takes its notional in the settlement asset.
+        let depthUSD = inverse ? config.impact.depth * Double(Self.inverseContractUSD) : config.impact.depth * Double(startPrice) / 1e8
+        let depthNotional = max(1, try Self.atoms(settleAtoms(usd: depthUSD), field: "depth"))
         let mechanism: LiquidationParameters.Mechanism
         switch config.mechanism {
         case .orderBook: mechanism = .orderBook
@@ -131,19 +148,19 @@ public struct CascadeSimulator {
             depth: .squareRoot(depth: depthNotional, coefficient: Self.rate(config.executionCoefficient)),
             penaltyRate: Self.rate(config.penaltyRate), clearanceFeeRate: Self.rate(config.clearanceFeeRate),
             target: .maintenancePlusBuffer(Self.rate(config.targetBuffer)), stepFraction: Self.rate(config.stepFraction),
-            dustNotional: try Self.atoms(config.dustNotional * 1e6, field: "dust notional"), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
-        let fund = try Self.atoms((config.insuranceFundFraction * openNotional * 1e6).rounded(.down), field: "insurance fund")
-        if fund > 0 { try setup(.fundInsurance(asset: Self.usdt, amount: Amount(atoms: fund)), at: setupTime) }
-        result.fundStart = Double(fund) / 1e6
+            dustNotional: try Self.atoms(settleAtoms(usd: config.dustNotional), field: "dust notional"), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
+        let fund = try Self.atoms(settleAtoms(usd: config.insuranceFundFraction * openNotional).rounded(.down), field: "insurance fund")
+        if fund > 0 { try setup(.fundInsurance(asset: settleAsset, amount: Amount(atoms: fund)), at: setupTime) }
+        result.fundStart = inverse ? Double(fund) / 1e8 * Double(startPrice) / 1e8 : Double(fund) / 1e6
         result.fundMinimum = result.fundStart
         // The market's own participants, capitalised far beyond what they can be asked to take.
-        let deep = Amount(atoms: Int64(min(max(openNotional, 1_000) * 20, 1e12) * 1e6))
+        let deep = Amount(atoms: Int64(settleAtoms(usd: min(max(openNotional, 1_000) * 20, 1e12))))
         for participant in [Self.bidder, Self.keeper, Self.backstop] {
             try setup(.openAccount(participant), at: setupTime)
-            try setup(.deposit(account: participant, asset: Self.usdt, amount: deep), at: setupTime)
+            try setup(.deposit(account: participant, asset: settleAsset, amount: deep), at: setupTime)
         }
         if config.mechanism == .backstop {
-            let capacity = Int64(min(config.backstopCapacityFraction * openNotional, 1e12) * 1e6)
+            let capacity = Int64(settleAtoms(usd: min(config.backstopCapacityFraction * openNotional, 1e12)))
             try setup(.registerBackstop(account: Self.backstop, market: Self.market, capacity: Amount(atoms: max(1, capacity))), at: setupTime)
         }
         for account in population {
@@ -155,7 +172,7 @@ public struct CascadeSimulator {
             try setup(.importPosition(account: id, market: Self.market, size: Quantity(atoms: account.size),
                                       entryPrice: Price(atoms: account.entryPrice),
                                       isolatedMargin: account.isolated ? Amount(atoms: account.collateral) : nil), at: setupTime)
-            leverageByAccount[account.id] = account.leverage(at: Double(startPrice) / 1e8)
+            leverageByAccount[account.id] = account.leverage(at: Double(startPrice) / 1e8, inverse: inverse)
         }
         if auditEvery { engine.auditsEveryEvent = true }
         let flagged = setPrice(startPrice, at: start.time)
@@ -218,7 +235,7 @@ public struct CascadeSimulator {
                                                   from: max(point.time.nanoseconds, engine.now.nanoseconds), until: next)
             low = min(low, price)
             if config.audit == .everyPoint { audit() }
-            let fund = Double(engine.asset(Self.usdt)!.insuranceFund) / 1e6
+            let fund = usd(engine.asset(settleAsset)!.insuranceFund)
             result.fundMinimum = min(result.fundMinimum, fund)
             let record = SimulationResult.Point(
                 time: point.time.nanoseconds, exogenous: exogenous, price: price, impact: 1 - price / exogenous,
@@ -234,9 +251,9 @@ public struct CascadeSimulator {
         }
         result.exogenousLow = exogenousLow
         result.low = low
-        let asset = engine.asset(Self.usdt)!
-        result.fundEnd = Double(asset.insuranceFund) / 1e6
-        result.deficit = Double(-asset.deficit) / 1e6
+        let asset = engine.asset(settleAsset)!
+        result.fundEnd = usd(asset.insuranceFund)
+        result.deficit = usd(-asset.deficit)
         result.liquidatedAccounts = liquidatedAccounts.count
         result.deleveragedAccounts = deleveragedAccounts.count
         let sorted = deleveragedLeverages.sorted()
@@ -244,6 +261,11 @@ public struct CascadeSimulator {
         result.stillLiquidating = liquidating.count
         result.digest = engine.digestHex()
         return result
+    }
+
+    /// Settlement atoms in USD: USDT at par, the coin at the current simulated price.
+    private func usd(_ atoms: Int64) -> Double {
+        inverse ? Double(atoms) / 1e8 * Double(lastPrice) / 1e8 : Double(atoms) / 1e6
     }
 
     private mutating func audit() {
@@ -361,12 +383,12 @@ public struct CascadeSimulator {
                 else { hedged = 1 }
                 marketFlow += (step.long ? 1 : -1) * quantity * hedged
                 result.steps += 1
-                result.liquidatedNotional += quantity * Double(step.marketPrice.atoms) / 1e8
-                result.fundDraw += Double(step.fundDraw) / 1e6
-                result.badDebt += Double(step.fundDraw + step.uncovered + step.reallocated) / 1e6
-                result.reallocated += Double(step.reallocated) / 1e6
-                result.penalties += Double(step.penalty) / 1e6
-                result.keeperRewards += Double(step.keeperReward) / 1e6
+                result.liquidatedNotional += inverse ? quantity * Double(Self.inverseContractUSD) : quantity * Double(step.marketPrice.atoms) / 1e8
+                result.fundDraw += usd(step.fundDraw)
+                result.badDebt += usd(step.fundDraw + step.uncovered + step.reallocated)
+                result.reallocated += usd(step.reallocated)
+                result.penalties += usd(step.penalty)
+                result.keeperRewards += usd(step.keeperReward)
                 liquidatedAccounts.insert(step.account.account.rawValue)
                 // A pool's flag clears with its last position, without a state-change event
                 // (one market here: the step closed the account's only position).
@@ -381,15 +403,15 @@ public struct CascadeSimulator {
                     if deleveragedAccounts.insert(id).inserted { deleveragedLeverages.append(leverage) }
                     if result.deleveragedSample.count < 200 {
                         result.deleveragedSample.append(.init(time: engine.now.nanoseconds, account: id, leverage: leverage,
-                                                              realizedPnl: Double(leg.realizedPnl) / 1e6))
+                                                              realizedPnl: usd(leg.realizedPnl)))
                     }
                 }
             case .auctionStarted(_, let payment):
                 result.auctionsStarted += 1
-                result.keeperRewards += Double(payment?.amount ?? 0) / 1e6
+                result.keeperRewards += usd(payment?.amount ?? 0)
             case .auctionReset(_, let payment):
                 result.auctionResets += 1
-                result.keeperRewards += Double(payment?.amount ?? 0) / 1e6
+                result.keeperRewards += usd(payment?.amount ?? 0)
             case .breakerTripped(let trip):
                 result.breakerTrips += 1
                 breakerUntil = trip.until

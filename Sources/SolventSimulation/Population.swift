@@ -35,7 +35,14 @@ public struct SimulatedAccount: Hashable, Sendable {
 
     /// Notional over equity at `price` (collateral at `price` for coin collateral, before
     /// haircut, plus the position's unrealized PnL); infinite when equity is gone.
-    public func leverage(at price: Double) -> Double {
+    public func leverage(at price: Double, inverse: Bool = false) -> Double {
+        if inverse {
+            // Coin-margined: notional N USD; equity in coin = collateral (coin) + side·N·(1/E − 1/P).
+            let usd = Double(size) / 1e8 * Double(CascadeSimulator.inverseContractUSD)
+            let coin = collateralAsset == .coin ? Double(collateral) / 1e8 : Double(collateral) / 1e6 / price
+            let equity = coin + usd * (1 / (Double(entryPrice) / 1e8) - 1 / price)
+            return equity > 0 ? abs(usd) / price / equity : .infinity
+        }
         let contracts = Double(size) / 1e8
         let value = collateralAsset == .settlement ? Double(collateral) / 1e6 : Double(collateral) / 1e8 * price
         let equity = value + contracts * (price - Double(entryPrice) / 1e8)
@@ -108,8 +115,11 @@ public enum PopulationGenerator {
     /// As `generate`, for user input: the spec is validated, and every amount drawn in Double is
     /// converted to atoms checked, so a start price (or spread) that no 64-bit amount can hold
     /// is a `Problem` naming it, not a trap.
+    /// `contract: .inverse` draws the same population for the coin-margined market: sizes in
+    /// contracts of `CascadeSimulator.inverseContractUSD`, every account's collateral in the coin
+    /// (at par: it is the settlement asset), leverage on the coin equity.
     public static func make(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
-                            coinHaircut: Double = 0.95) throws -> [SimulatedAccount] {
+                            coinHaircut: Double = 0.95, contract: SimulationConfig.Contract = .linear) throws -> [SimulatedAccount] {
         if let (field, reason) = spec.validate() { throw Problem(field: field, reason: reason) }
         guard startPrice > 0 && startPrice <= CascadeSimulator.maximumPrice else {
             throw Problem(field: "startPrice", reason: "a first price above 0 and at most \(Price(atoms: CascadeSimulator.maximumPrice))")
@@ -135,6 +145,11 @@ public enum PopulationGenerator {
             if overflow { throw Problem(field: "entrySpread", reason: "entries that fit 64-bit fixed point at this start price (\(Price(atoms: startPrice)))") }
             let entryAtoms = max(1, entryTicks)   // on a 0.1 tick
             let notional = min(max(random.logNormal(median: spec.notionalMedian, sigma: spec.notionalSigma), 10), 50_000_000)
+            if contract == .inverse {
+                result.append(try inverseAccount(id: UInt64(id), long: long, isolated: isolated, entryAtoms: entryAtoms, notional: notional,
+                                                 start: start, margin: margin, spec: spec, random: &random, atoms: atoms))
+                continue
+            }
             let lots = max(1, try atoms((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded(), "notionalMedian"))
             let (size, sizeOverflow) = lots.multipliedReportingOverflow(by: lotSize)
             if sizeOverflow { throw Problem(field: "lotSize", reason: "a position size that fits 64-bit fixed point") }
@@ -159,6 +174,34 @@ public enum PopulationGenerator {
         }
         return result
     }
+
+    /// One coin-margined account: `notional` USD in contracts of 100 USD, the leverage drawn as
+    /// for linear accounts and capped by the schedule's initial rate at the coin notional, the
+    /// collateral in the coin so that equity at the start price is the notional over leverage.
+    static func inverseAccount(id: UInt64, long: Bool, isolated: Bool, entryAtoms: Int64, notional: Double, start: Double,
+                               margin: MarginSchedule, spec: PopulationSpec, random: inout SplitMix64,
+                               atoms: (Double, String) throws -> Int64) throws -> SimulatedAccount {
+        let contractUSD = Double(CascadeSimulator.inverseContractUSD)
+        let contracts = max(1, try atoms((notional / contractUSD).rounded(), "notionalMedian"))
+        let (size, overflow) = contracts.multipliedReportingOverflow(by: 100_000_000)
+        if overflow { throw Problem(field: "notionalMedian", reason: "a position size that fits 64-bit fixed point") }
+        let usd = Double(contracts) * contractUSD
+        let entry = Double(entryAtoms) / 1e8
+        var ceiling = 125.0
+        let entryCoin = usd / entry
+        if let (initial, _) = margin.requirements(notional: try atoms((entryCoin * 1e8).rounded(.towardZero), "startPrice"), size: size,
+                                                  leverageRate: 0), initial > 0 {
+            ceiling = entryCoin * 1e8 / Double(initial)
+        }
+        let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
+        // Coin equity at the start price = the coin notional there over the leverage.
+        let startCoin = usd / start
+        let unrealized = (long ? 1 : -1) * usd * (1 / entry - 1 / start)
+        let value = max(startCoin / leverage - unrealized, startCoin / leverage * 0.1)
+        let collateral = try atoms((value * 1e8).rounded(.up), "startPrice")
+        return SimulatedAccount(id: id, size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
+                                collateralAsset: .coin, isolated: isolated)
+    }
 }
 
 /// A population a venue exports: CSV with the header
@@ -177,7 +220,9 @@ public enum PopulationFile {
 
     public static let columns = ["account", "size", "entry_price", "collateral", "collateral_asset", "isolated"]
 
-    public static func parse(_ text: String, lotSize: Int64) throws -> [SimulatedAccount] {
+    /// `inverse`: the rows are for the coin-margined market (sizes in its 100-USD contracts;
+    /// isolated margin in the coin).
+    public static func parse(_ text: String, lotSize: Int64, inverse: Bool = false) throws -> [SimulatedAccount] {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.trimmingWhitespace().isEmpty { lines.removeLast() }
         guard let header = lines.first else { throw Problem(line: 0, message: "the population file is empty") }
@@ -216,7 +261,7 @@ public enum PopulationFile {
             }
             let isolatedText = field("isolated").lowercased()
             guard ["true", "false"].contains(isolatedText) else { throw Problem(line: number, message: "isolated: expected true or false") }
-            if isolatedText == "true" && asset == .coin {
+            if isolatedText == "true" && asset == .coin && !inverse {
                 throw Problem(line: number, message: "an isolated position's margin is in the settlement asset (USDT)")
             }
             accounts.append(SimulatedAccount(id: id, size: size.atoms, entryPrice: entry.atoms, collateral: collateral,

@@ -26,8 +26,19 @@ public struct SimulationConfig: Hashable, Sendable {
         case end
     }
 
+    /// The simulated market's contract.
+    public enum Contract: String, Hashable, Sendable, CaseIterable {
+        /// BTCUSDT: contracts of 1 BTC, margined and settled in USDT (the coin as optional
+        /// collateral at a haircut).
+        case linear
+        /// BTCUSD: contracts of 100 USD, margined and settled in the coin (COIN-M style): a
+        /// short's losses grow in coin as the price rises, a long's collateral falls with it.
+        case inverse
+    }
+
     /// A name for the run in reports ("base", or the comparison's overrides).
     public var label = "base"
+    public var contract: Contract = .linear
     public var margin: MarginSchedule
     public var mechanism: Mechanism = .orderBook
     public var lossAllocation: LossAllocation = .adl
@@ -113,6 +124,7 @@ public struct SimulationConfig: Hashable, Sendable {
             ("step fraction / target buffer", "\(stepFraction) / \(targetBuffer)"),
             ("round", "\(roundSeconds) s"),
         ]
+        if contract == .inverse { rows.insert(("contract", "inverse (BTCUSD, 100-USD contracts, margined in BTC)"), at: 0) }
         switch mechanism {
         case .auction:
             rows.append(("auction", "buffer \(auctionBuffer), linear \(auctionDurationSeconds) s, tail \(auctionTailSeconds) s, cusp \(auctionCusp), chip \(auctionChip); bidders at \(bidderDiscount) through the market, hedging \(bidderHedge)"))

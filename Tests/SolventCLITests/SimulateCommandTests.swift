@@ -88,6 +88,26 @@ struct SimulateCommandTests {
         #expect(report.runs[1].auditViolations.isEmpty)
     }
 
+    /// `--contract inverse`: the coin-margined market (BTCUSD, 100-USD contracts, BitMEX-style
+    /// tiers by default) with a seeded population of longs and shorts; a population written from
+    /// it loads back to the same run; a linear table is refused for it.
+    @Test func coinMarginedMarket() throws {
+        let file = Self.files.folder.appendingPathComponent("inverse-population.csv").path
+        let (report, _) = try Self.simulate(["--contract", "inverse", "--accounts", "600", "--leverage-median", "20", "--write-population", file])
+        let run = report.runs[0]
+        #expect(run.auditViolations.isEmpty, "\(run.auditViolations)")
+        #expect(run.steps > 0, "the 25 % fall liquidates coin-margined longs")
+        #expect(run.settings.contains { $0.0 == "contract" })
+        let (reloaded, _) = try Self.simulate(["--contract", "inverse", "--population", file])
+        #expect(reloaded.runs[0].digest == run.digest)
+        do {
+            _ = try Self.simulate(["--contract", "inverse", "--margin", "binance-btcusdt-2021"])
+            Issue.record("accepted a USDT table for the coin-margined market")
+        } catch let error as InputError {
+            #expect(error.description.contains("bitmex-xbtusd-2021"), "\(error.description)")
+        }
+    }
+
     @Test func aBadPopulationRowNamesItsLine() throws {
         let population = Self.files.file("bad-population.csv", """
         account,size,entry_price,collateral,collateral_asset,isolated
