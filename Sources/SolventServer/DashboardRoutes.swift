@@ -70,10 +70,12 @@ extension SolventService {
     /// has none: a script on it could only be an injection).
     static func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
         Response(status: status,
-                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
                            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
                  body: .init(byteBuffer: ByteBuffer(string: html)))
     }
+
+    static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
 
     /// A field of an `application/x-www-form-urlencoded` body.
     static func formValue(_ name: String, in form: String) -> String? {

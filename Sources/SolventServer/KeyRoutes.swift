@@ -23,7 +23,7 @@ extension SolventService {
             }
             let label = try body.string("label", default: role.rawValue)
             // Up to ten years; absent, the key does not expire (revoke it to end it).
-            let lifetime = body.has("expiresInSeconds") ? try body.int("expiresInSeconds", in: 1...315_360_000) : 0
+            let lifetime = try body.has("expiresInSeconds") ? body.int("expiresInSeconds", in: 1...315_360_000) : 0
             let (key, stored) = try await AccessKeys.issue(role: role, account: account, label: label,
                                                           expiresAt: lifetime > 0 ? AccessKeys.now() + lifetime : 0, in: service.store)
             var view = Self.keyView(stored, now: AccessKeys.now())
@@ -72,7 +72,7 @@ extension SolventService {
                                   "expiresInSeconds": Int(service.tickets.lifetime.components.seconds)], status: .created)
         }
         // Reached only when the WebSocket upgrade was refused: say why.
-        router.get("/v1/stream") { request, _ in
+        router.get("/v1/stream") { request, _ -> Response in
             if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
             throw APIError(.unauthorized, "unauthorized",
                            "/v1/stream is a WebSocket: send Authorization: Bearer <key>, or ?ticket= from POST /v1/tickets (single use, 30 s)")
@@ -100,7 +100,7 @@ extension SolventService {
     /// A key as the API lists it: never the key, never its full hash.
     static func keyView(_ key: StoredKey, now: Int64) -> [String: Any] {
         let status = key.revokedAt != 0 ? "revoked" : key.isUsable(at: now) ? "active" : "expired"
-        return ["id": key.id, "role": key.role, "account": key.account == 0 ? NSNull() : key.account as Any, "label": key.label,
+        return ["id": key.id, "role": key.role, "account": key.account == 0 ? NSNull() as Any : key.account as Any, "label": key.label,
                 "createdAt": time(key.createdAt), "expiresAt": time(key.expiresAt), "revokedAt": time(key.revokedAt), "status": status]
     }
 

@@ -34,7 +34,7 @@ public enum SolventServer {
                             }
                         }
                         // Either side ending ends the stream (the client's close, or the key's end).
-                        await group.next()
+                        _ = await group.next()
                         service.hub.unsubscribe(id)
                         group.cancelAll()
                     }
