@@ -19,22 +19,10 @@ extension SolventService {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
         }
-        router.get("/dashboard") { request, _ in
-            if !service.openDashboard { _ = try await service.require(request, Set(Role.allCases)) }
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: await Dashboard.html(service, key: request.uri.queryParameters.get("key")))))
-        }
+        addDashboardRoutes(to: router)
 
-        // Administration.
-        router.post("/v1/keys") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["role", "account", "label"])
-            let role: Role = try body.choice("role")
-            let account = try body.optionalID("account")
-            if role == .trader && account == nil { throw APIError.invalid("account", "a trader key needs its account") }
-            let key = try await AccessKeys.create(role: role, account: account, label: try body.string("label", default: role.rawValue), in: service.store)
-            return JSON.response(["key": key, "role": role.rawValue, "account": account as Any? ?? NSNull()], status: .created)
-        }
+        // Administration (keys: KeyRoutes.swift).
+        addKeyRoutes(to: router)
         router.post("/v1/assets") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
@@ -222,6 +210,8 @@ extension SolventService {
         }
 
         // Liquidation.
+        // The keeper (who earns the reward) is the key's own account, never one from the body;
+        // a liquidator key without an account submits steps without a reward.
         router.post("/v1/liquidations") { request, _ in
             let principal = try await service.require(request, [.liquidator])
             let body = try await RequestBody.read(request, allowed: ["account", "market"])
@@ -232,7 +222,7 @@ extension SolventService {
             let principal = try await service.require(request, [.liquidator, .admin])
             let body = try await RequestBody.read(request, allowed: ["account", "market", "capacity"])
             let account = try body.id("account")
-            if principal.role == .liquidator, principal.account != account { throw APIError.forbidden("a liquidator key registers only its own account") }
+            try principal.requireActing(for: account, "register backstop capacity")
             let market = MarketID(try body.id("market", as: UInt32.self))
             let scale = await service.engine.read { engine in engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let scale else { throw APIError.invalid("market", "unknown market") }
@@ -243,7 +233,7 @@ extension SolventService {
             let auction = try context.parameters.require("auction", as: UInt64.self)
             let body = try await RequestBody.read(request, allowed: ["bidder", "quantity", "limitPrice"])
             let bidder = try body.id("bidder")
-            if principal.account != nil, principal.account != bidder { throw APIError.forbidden("a liquidator key bids only for its own account") }
+            try principal.requireActing(for: bidder, "bid")
             return try await service.submit(.bidAuction(auction: auction, bidder: AccountID(bidder), quantity: try body.quantity("quantity"),
                                                         limitPrice: try body.price("limitPrice")))
         }

@@ -6,7 +6,7 @@ import SolventCore
 import SolventStore
 
 /// `solvent serve`'s application: the HTTP API, the dashboard and `/v1/stream`, the WebSocket
-/// of committed events (`?key=`: a trader key receives only its own account's events).
+/// of committed events (a trader key receives only its own account's events).
 public enum SolventServer {
     public static func application(service: SolventService, host: String, port: Int, logger: Logger? = nil,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
@@ -16,15 +16,9 @@ public enum SolventServer {
             router: service.router(),
             server: .http1WebSocketUpgrade { request, _, _ in
                 guard let path = request.path, path.hasPrefix("/v1/stream") else { return .dontUpgrade }
-                let query = path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-                let key = query.split(separator: "&").compactMap { pair -> String? in
-                    let parts = pair.split(separator: "=", maxSplits: 1)
-                    return parts.count == 2 && parts[0] == "key" ? String(parts[1]).removingPercentEncoding : nil
-                }.first
-                guard let key, let stored = try await service.store.key(hash: AccessKeys.hash(key)), let role = Role(rawValue: stored.role) else {
-                    return .dontUpgrade
-                }
-                let account: UInt64? = role == .trader ? stored.account : nil
+                // The header, or a ticket from POST /v1/tickets (StreamAccess.swift); never ?key=.
+                guard let principal = await service.streamPrincipal(request) else { return .dontUpgrade }
+                let account: UInt64? = principal.role == .trader ? principal.account : nil
                 return .upgrade([:]) { inbound, outbound, _ in
                     let (id, stream) = service.hub.subscribe(account: account)
                     await withTaskGroup(of: Void.self) { group in
@@ -35,10 +29,14 @@ public enum SolventServer {
                         }
                         group.addTask {
                             for await event in stream {
+                                guard await service.streamStillAllowed(principal) else { break }   // revoked or expired
                                 do { try await outbound.write(.text(event.json)) } catch { break }
                             }
                         }
-                        await group.waitForAll()
+                        // Either side ending ends the stream (the client's close, or the key's end).
+                        _ = await group.next()
+                        service.hub.unsubscribe(id)
+                        group.cancelAll()
                     }
                 }
             },

@@ -12,11 +12,24 @@ public final class SolventService: Sendable {
     public let store: JournalStore
     public let hub = EventHub()
     public let metrics = ServiceMetrics()
-    /// The dashboard without a key (the demo); otherwise it needs a key as `?key=`.
+    /// The dashboard without a key (the demo); otherwise it needs a signed-in browser session,
+    /// a ticket, or the Authorization header.
     public let openDashboard: Bool
-    /// Principals by key hash: keys never change once created (there is no revocation yet), so
-    /// a hit saves a store read per request.
-    private let principals = Mutex<[String: Principal]>([:])
+    /// Principals by key hash, each with when it was read from the store: a hit saves a store
+    /// read per request. Revocation and expiry through the API forget the entry (and bump the
+    /// generation, so a read that raced with them is not cached); expiry is checked on every
+    /// hit; and an entry older than `principalRecheck` is read again, so a key changed in the
+    /// database directly is refused within that time too.
+    private let principals = Mutex<PrincipalCache>(PrincipalCache())
+    struct PrincipalCache {
+        var entries: [String: (principal: Principal, read: ContinuousClock.Instant)] = [:]
+        var generation: UInt64 = 0
+    }
+    static let principalRecheck: Duration = .seconds(5)
+    /// Single-use tickets (30 s) for `/v1/stream` and `/dashboard`, from `POST /v1/tickets`.
+    let tickets = Passes(lifetime: .seconds(30))
+    /// Dashboard sessions (8 h) behind an HttpOnly, SameSite=Strict cookie.
+    let sessions = Passes(lifetime: .seconds(8 * 3_600))
     public init(store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000) async throws {
         self.store = store
         self.openDashboard = openDashboard
@@ -36,20 +49,56 @@ public final class SolventService: Sendable {
         return try await engine.publishCommitment()
     }
 
-    /// The caller's key from `Authorization: Bearer`, `X-API-Key` or `?key=`.
+    /// The caller's key from `Authorization: Bearer` or `X-API-Key`. A key in the URL
+    /// (`?key=`) is refused, even beside a header: URLs end up in logs and browser history.
     public func authenticate(_ request: Request) async throws -> Principal {
-        var key = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        if key == nil { key = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value }
-        if key == nil { key = request.uri.queryParameters.get("key") }
-        guard let key, !key.isEmpty, key.utf8.count <= 128 else { throw APIError.unauthorized }
-        let hash = AccessKeys.hash(key)
-        if let known = principals.withLock({ $0[hash] }) { return known }
+        if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
+        guard let key = Self.headerKey(request.headers) else { throw APIError.unauthorized }
+        return try await principal(key: key)
+    }
+
+    static func headerKey(_ headers: HTTPFields) -> String? {
+        let key = headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+            ?? headers.first { $0.name.canonicalName == "x-api-key" }?.value
+        guard let key, !key.isEmpty else { return nil }
+        return key
+    }
+
+    /// The principal of a key: 401 when unknown, revoked or expired.
+    func principal(key: String) async throws -> Principal {
+        guard key.utf8.count <= 128 else { throw APIError.unauthorized }
+        return try await principal(keyHash: AccessKeys.hash(key))
+    }
+
+    /// The principal of a key by its hash (sessions and tickets hold the hash), checked for
+    /// revocation and expiry now.
+    func principal(keyHash hash: String) async throws -> Principal {
+        let now = AccessKeys.now(), clock = ContinuousClock.now
+        let (cached, generation) = principals.withLock { ($0.entries[hash], $0.generation) }
+        if let cached, clock - cached.read < Self.principalRecheck {
+            if cached.principal.expiresAt == 0 || now < cached.principal.expiresAt { return cached.principal }
+            forgetKey(hash: hash)
+            throw APIError.keyExpired
+        }
         guard let stored = try await store.key(hash: hash), let role = Role(rawValue: stored.role) else {
             throw APIError.unauthorized
         }
-        let principal = Principal(role: role, account: stored.account == 0 ? nil : stored.account)
-        principals.withLock { $0[hash] = principal }
+        if stored.revokedAt != 0 { throw APIError.keyRevoked }
+        if !stored.isUsable(at: now) { throw APIError.keyExpired }
+        let principal = Principal(role: role, account: stored.account == 0 ? nil : stored.account, keyHash: hash, expiresAt: stored.expiresAt)
+        principals.withLock { cache in
+            if cache.generation == generation { cache.entries[hash] = (principal, clock) }
+        }
         return principal
+    }
+
+    /// Drops a key's cached principal: its next request reads the store (after a revocation
+    /// or an expiry, and so is refused).
+    func forgetKey(hash: String) {
+        principals.withLock { cache in
+            cache.entries[hash] = nil
+            cache.generation &+= 1
+        }
     }
 
     func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {
@@ -60,7 +109,8 @@ public final class SolventService: Sendable {
         return principal
     }
 
-    /// A trader reaches only its own account.
+    /// A trader reaches only its own account (reads); writes in an account's name go through
+    /// `Principal.requireActing(for:)`, which also binds liquidator keys.
     func requireAccount(_ principal: Principal, _ account: UInt64) throws {
         if principal.role == .trader && principal.account != account {
             throw APIError.forbidden("a trader key reaches only its own account")

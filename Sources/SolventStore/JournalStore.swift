@@ -36,20 +36,38 @@ public struct Snapshot: Hashable, Sendable {
     }
 }
 
-/// An API key as stored: never the key itself, only its SHA-256 (hex).
+/// An API key as stored: never the key itself, only its SHA-256 (hex), with its lifecycle.
+/// Times are seconds since 1970; 0 means "not set" (a key saved before the lifecycle columns
+/// existed reads back as created at 0, never expiring, not revoked).
 public struct StoredKey: Hashable, Sendable {
     public var hash: String
     public var role: String
-    /// The account a trader key may act for (0: none).
+    /// The account a trader, liquidator or backstop key acts for (0: none).
     public var account: UInt64
     public var label: String
+    public var createdAt: Int64
+    /// The key is refused from this second on (0: never expires).
+    public var expiresAt: Int64
+    /// When the key was revoked (0: not revoked). Revoked keys stay listed for the audit trail.
+    public var revokedAt: Int64
 
-    public init(hash: String, role: String, account: UInt64, label: String) {
+    public init(hash: String, role: String, account: UInt64, label: String, createdAt: Int64 = 0, expiresAt: Int64 = 0, revokedAt: Int64 = 0) {
         self.hash = hash
         self.role = role
         self.account = account
         self.label = label
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
     }
+
+    /// The key's public name: the first 16 hex digits of its hash. It names the key in lists
+    /// and in revocation without revealing the secret or the full hash.
+    public var id: String { String(hash.prefix(StoredKey.idLength)) }
+    public static let idLength = 16
+
+    /// Whether the key is refused at `now` (seconds since 1970): revoked, or past its expiry.
+    public func isUsable(at now: Int64) -> Bool { revokedAt == 0 && (expiresAt == 0 || now < expiresAt) }
 }
 
 public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -89,8 +107,11 @@ public protocol JournalStore: Sendable {
     func latestSnapshot() async throws -> Snapshot?
     /// The snapshot at or before a sequence.
     func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot?
+    /// Inserts a key, or replaces the one with the same hash (how revocation and expiry are saved).
     func saveKey(_ key: StoredKey) async throws
     func key(hash: String) async throws -> StoredKey?
+    /// Every stored key (revoked and expired ones included), oldest first, at most `limit`.
+    func keys(limit: Int) async throws -> [StoredKey]
     /// Named values the service keeps beside the journal (the commitment secret).
     func setting(_ name: String) async throws -> String?
     func saveSetting(_ name: String, _ value: String) async throws

@@ -35,6 +35,11 @@ public final class PostgresStore: JournalStore {
                 "CREATE TABLE IF NOT EXISTS \(schema).snapshots (sequence BIGINT PRIMARY KEY, digest TEXT NOT NULL, state BYTEA NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS \(schema).api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS \(schema).settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                // The key lifecycle's columns, added to databases created before them (their
+                // keys read back as never expiring and not revoked).
+                "ALTER TABLE \(schema).api_keys ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE \(schema).api_keys ADD COLUMN IF NOT EXISTS expires_at BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE \(schema).api_keys ADD COLUMN IF NOT EXISTS revoked_at BIGINT NOT NULL DEFAULT 0",
             ] {
                 try await client.query(PostgresQuery(unsafeSQL: sql))
             }
@@ -128,21 +133,43 @@ public final class PostgresStore: JournalStore {
     }
 
     public func saveKey(_ key: StoredKey) async throws {
-        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).api_keys (hash, role, account, label) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO UPDATE SET role = EXCLUDED.role, account = EXCLUDED.account, label = EXCLUDED.label")
+        var query = PostgresQuery(unsafeSQL: """
+            INSERT INTO \(schema).api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (hash) DO UPDATE SET role = EXCLUDED.role, account = EXCLUDED.account, label = EXCLUDED.label,
+              created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at
+            """)
         try query.binds.append(key.hash)
         try query.binds.append(key.role)
         try query.binds.append(Int64(bitPattern: key.account))
         try query.binds.append(key.label)
+        try query.binds.append(key.createdAt)
+        try query.binds.append(key.expiresAt)
+        try query.binds.append(key.revokedAt)
         try await client.query(query, logger: logger)
     }
 
     public func key(hash: String) async throws -> StoredKey? {
-        var query = PostgresQuery(unsafeSQL: "SELECT hash, role, account, label FROM \(schema).api_keys WHERE hash = $1")
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.keyColumns) FROM \(schema).api_keys WHERE hash = $1")
         try query.binds.append(hash)
-        for try await (hash, role, account, label) in try await client.query(query, logger: logger).decode((String, String, Int64, String).self) {
-            return StoredKey(hash: hash, role: role, account: UInt64(bitPattern: account), label: label)
+        return try await storedKeys(query).first
+    }
+
+    public func keys(limit: Int) async throws -> [StoredKey] {
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.keyColumns) FROM \(schema).api_keys ORDER BY created_at, hash LIMIT $1")
+        try query.binds.append(Int64(limit))
+        return try await storedKeys(query)
+    }
+
+    static let keyColumns = "hash, role, account, label, created_at, expires_at, revoked_at"
+
+    func storedKeys(_ query: PostgresQuery) async throws -> [StoredKey] {
+        var result: [StoredKey] = []
+        for try await (hash, role, account, label, created, expires, revoked) in try await client.query(query, logger: logger)
+            .decode((String, String, Int64, String, Int64, Int64, Int64).self) {
+            result.append(StoredKey(hash: hash, role: role, account: UInt64(bitPattern: account), label: label,
+                                    createdAt: created, expiresAt: expires, revokedAt: revoked))
         }
-        return nil
+        return result
     }
 
     public func setting(_ name: String) async throws -> String? {

@@ -23,11 +23,19 @@ public final class SQLiteStore: JournalStore {
                     CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account INTEGER NOT NULL, label TEXT NOT NULL);
                     CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
+                // The key lifecycle's columns, added to databases created before them (their
+                // keys read back as never expiring and not revoked).
+                let columns = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(api_keys)").map { $0["name"] as String })
+                for column in Self.keyLifecycleColumns where !columns.contains(column) {
+                    try db.execute(sql: "ALTER TABLE api_keys ADD COLUMN \(column) INTEGER NOT NULL DEFAULT 0")
+                }
             }
         } catch {
             throw StoreError.unavailable("\(path): \(error)")
         }
     }
+
+    static let keyLifecycleColumns = ["created_at", "expires_at", "revoked_at"]
 
     public func append(_ entries: [JournalEntry]) async throws {
         guard let first = entries.first else { return }
@@ -81,17 +89,29 @@ public final class SQLiteStore: JournalStore {
 
     public func saveKey(_ key: StoredKey) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO api_keys (hash, role, account, label) VALUES (?, ?, ?, ?)",
-                           arguments: [key.hash, key.role, Int64(bitPattern: key.account), key.label])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key.hash, key.role, Int64(bitPattern: key.account), key.label, key.createdAt, key.expiresAt, key.revokedAt])
         }
     }
 
     public func key(hash: String) async throws -> StoredKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT hash, role, account, label FROM api_keys WHERE hash = ?", arguments: [hash]).map { row in
-                StoredKey(hash: row[0], role: row[1], account: UInt64(bitPattern: row[2] as Int64), label: row[3])
-            }
+            try Row.fetchOne(db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE hash = ?", arguments: [hash]).map(Self.storedKey)
         }
+    }
+
+    public func keys(limit: Int) async throws -> [StoredKey] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, hash LIMIT ?", arguments: [limit]).map(Self.storedKey)
+        }
+    }
+
+    static let keyColumns = "hash, role, account, label, created_at, expires_at, revoked_at"
+
+    static func storedKey(_ row: Row) -> StoredKey {
+        StoredKey(hash: row[0], role: row[1], account: UInt64(bitPattern: row[2] as Int64), label: row[3],
+                  createdAt: row[4], expiresAt: row[5], revokedAt: row[6])
     }
 
     public func setting(_ name: String) async throws -> String? {

@@ -35,11 +35,13 @@ struct DashboardTests {
             let mark = ((try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]])?.first?["mark"] as? String)!
             let fund = ((try await client.call(.get, "/v1/insurance-fund", key: h.readonly).json as? [[String: Any]])?.first?["insuranceFund"] as? String)!
             let port = try #require(client.port)
-            let key = h.readonly
             // Under a loaded machine a first browser start can come back empty: up to three tries.
+            // The browser gets a single-use ticket, never the key: the server turns it into a
+            // session cookie and redirects to /dashboard.
             var dom = ""
             for _ in 0..<3 where !dom.contains("<h1>Solvent</h1>") {
-                dom = try await Task.detached { try Self.render("http://127.0.0.1:\(port)/dashboard?key=\(key)") }.value
+                let ticket = try #require(try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
+                dom = try await Task.detached { try Self.render("http://127.0.0.1:\(port)/dashboard?ticket=\(ticket)") }.value
             }
             #expect(dom.contains("<h1>Solvent</h1>"), "the page rendered: \(dom.prefix(300))")
             #expect(dom.contains("id=\"mark-1\">\(mark)<"), "mark \(mark) on the page")

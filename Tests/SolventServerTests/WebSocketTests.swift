@@ -32,11 +32,21 @@ struct WebSocketTests {
         // Seed through the API (in-process router client shares the same service).
         try await h.app().test(.router) { client in try await seedVenue(client, h) }
         let everything = Collected(), own = Collected()
+        // The read-only client sends its key in the header; the trader's, as a browser would, a
+        // single-use ticket in the URL.
+        let ticket = try await h.app().test(.router) { client in
+            try await client.call(.post, "/v1/tickets", key: trader).object["ticket"] as? String
+        }
+        let connections: [(String, WebSocketClientConfiguration, Collected)] = [
+            ("", .init(additionalHeaders: [.authorization: "Bearer \(h.readonly)"]), everything),
+            ("?ticket=\(try #require(ticket))", .init(), own),
+        ]
         let watchers = Task {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
-                for (key, sink) in [(h.readonly, everything), (trader, own)] {
+                for (query, configuration, sink) in connections {
                     tasks.addTask {
-                        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream?key=\(key)", logger: Logger(label: "ws")) { inbound, _, _ in
+                        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
+                                                              logger: Logger(label: "ws")) { inbound, _, _ in
                             for try await message in inbound.messages(maxSize: 1 << 20) {
                                 if case .text(let text) = message { await sink.add(text) }
                             }
@@ -59,9 +69,13 @@ struct WebSocketTests {
         #expect(all.contains { $0.contains("\"type\":\"insuranceFunded\"") })
         #expect(mine.contains { $0.contains("\"type\":\"positionLiquidated\"") }, "\(mine)")
         #expect(!mine.contains { $0.contains("insuranceFunded") }, "a trader sees only its own account's events")
-        // A bad key gets no stream.
-        await #expect(throws: (any Error).self) {
-            _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream?key=nope", logger: Logger(label: "ws")) { _, _, _ in }
+        // A bad key, a used ticket, or a key in the URL gets no stream.
+        for (query, configuration) in [("", WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer nope"])),
+                                       ("?ticket=\(ticket!)", .init()), ("?key=\(h.readonly)", .init())] {
+            await #expect(throws: (any Error).self) {
+                _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
+                                                      logger: Logger(label: "ws")) { _, _, _ in }
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
+import PostgresNIO
 import SolventCore
-import SolventStore
+@testable import SolventStore
 import Testing
 
 /// One conformance suite for every store backend: SQLite always; PostgreSQL when
@@ -89,6 +91,60 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
         #expect(try await again.key(hash: key.hash) == key)
         #expect(try await again.latestSnapshot()?.state == bytes)
         #expect(try await again.setting("commitment-secret") == "def")
+        try await again.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func keysKeepTheirLifecycleAndList(backend: Backend) async throws {
+        guard let (store, reopen) = try await backend.make("keylife") else { return }
+        let admin = StoredKey(hash: String(repeating: "0a", count: 32), role: "admin", account: 0, label: "ops", createdAt: 1_000)
+        var keeper = StoredKey(hash: String(repeating: "0b", count: 32), role: "liquidator", account: 900, label: "keeper",
+                               createdAt: 2_000, expiresAt: 90_000)
+        try await store.saveKey(keeper)
+        try await store.saveKey(admin)
+        #expect(try await store.keys(limit: 10) == [admin, keeper], "oldest first")
+        #expect(try await store.keys(limit: 1) == [admin])
+        // Revocation is a replace of the same hash.
+        keeper.revokedAt = 3_000
+        try await store.saveKey(keeper)
+        #expect(try await store.key(hash: keeper.hash) == keeper)
+        #expect(keeper.id == String(repeating: "0b", count: 8))
+        #expect(!keeper.isUsable(at: 3_001) && admin.isUsable(at: 3_001))
+        try await store.close()
+        let again = try await reopen()
+        #expect(try await again.keys(limit: 10) == [admin, keeper])
+        try await again.close()
+    }
+
+    /// A database written before keys had a lifecycle opens, and its keys read back as never
+    /// expiring and not revoked.
+    @Test(arguments: Backend.allCases)
+    func keysFromBeforeTheLifecycleStayReadable(backend: Backend) async throws {
+        guard let (store, reopen) = try await backend.make("keyold") else { return }
+        let hash = String(repeating: "cd", count: 32)
+        let oldTable = "CREATE TABLE api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)"
+        let oldRow = "INSERT INTO api_keys (hash, role, account, label) VALUES ('\(hash)', 'trader', 7, 'old')"
+        switch store {
+        case let sqlite as SQLiteStore:
+            try await sqlite.pool.write { db in
+                try db.execute(sql: "DROP TABLE api_keys")
+                try db.execute(sql: oldTable)
+                try db.execute(sql: oldRow)
+            }
+        case let postgres as PostgresStore:
+            for sql in ["DROP TABLE \(postgres.schema).api_keys", oldTable.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys"),
+                        oldRow.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys")] {
+                try await postgres.client.query(PostgresQuery(unsafeSQL: sql))
+            }
+        default: Issue.record("unknown backend")
+        }
+        try await store.close()
+        let again = try await reopen()
+        #expect(try await again.key(hash: hash) == StoredKey(hash: hash, role: "trader", account: 7, label: "old"))
+        var revoked = try #require(try await again.key(hash: hash))
+        revoked.revokedAt = 5
+        try await again.saveKey(revoked)
+        #expect(try await again.keys(limit: 10) == [revoked])
         try await again.close()
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+
+/// How a browser reaches the dashboard without a key in its URL: the sign-in form POSTs the key
+/// (or `?ticket=` redeems a single-use ticket from `POST /v1/tickets`), and the answer is a
+/// redirect to `/dashboard` setting an HttpOnly, SameSite=Strict session cookie. The session
+/// names the key's hash only; every page load re-authenticates that key, so revoking or
+/// expiring it signs the browser out at once. Scripts (curl, tests) may send the
+/// Authorization header instead.
+extension SolventService {
+    static let sessionCookie = "solvent_session"
+
+    func addDashboardRoutes(to router: Router<BasicRequestContext>) {
+        let service = self
+        router.get("/dashboard") { request, _ in
+            let query = request.uri.queryParameters
+            if query.get("key") != nil { return Self.signInPage(APIError.keyInURL.message) }
+            if let ticket = query.get("ticket") {
+                guard let hash = service.tickets.take(ticket) else { return Self.signInPage("the ticket is unknown, used or expired: tickets work once, within 30 s") }
+                return try await service.startSession(keyHash: hash)
+            }
+            let principal: Principal?
+            if let token = request.cookies[Self.sessionCookie]?.value, let hash = service.sessions.peek(token) {
+                do { principal = try await service.principal(keyHash: hash) } catch let error as APIError {
+                    service.sessions.remove(token)
+                    return Self.signInPage(error.message)
+                }
+            } else if Self.headerKey(request.headers) != nil {
+                principal = try await service.authenticate(request)
+            } else if service.openDashboard {
+                principal = nil   // the demo: the whole venue, no key
+            } else {
+                return Self.signInPage(nil)
+            }
+            return Self.page(.ok, await Dashboard.html(service, viewer: Dashboard.Viewer(principal)))
+        }
+        router.post("/dashboard/session") { request, _ in
+            var body = request.body
+            let form: ByteBuffer
+            do { form = try await body.collect(upTo: 4_096) } catch { return Self.signInPage("the form is too large") }
+            guard let key = Self.formValue("key", in: String(buffer: form)), !key.isEmpty else { return Self.signInPage("enter an API key") }
+            do { _ = try await service.principal(key: key) } catch let error as APIError { return Self.signInPage(error.message) }
+            return try await service.startSession(keyHash: AccessKeys.hash(key))
+        }
+        router.post("/dashboard/signout") { request, _ in
+            if let token = request.cookies[Self.sessionCookie]?.value { service.sessions.remove(token) }
+            var response = Response(status: .seeOther, headers: [.location: "/dashboard"])
+            response.setCookie(Self.cookie(value: "", maxAge: 0))
+            return response
+        }
+    }
+
+    /// A session for a key that is valid now: 303 to `/dashboard` with the cookie.
+    func startSession(keyHash: String) async throws -> Response {
+        do { _ = try await principal(keyHash: keyHash) } catch let error as APIError { return Self.signInPage(error.message) }
+        var response = Response(status: .seeOther, headers: [.location: "/dashboard", .cacheControl: "no-store"])
+        response.setCookie(Self.cookie(value: sessions.issue(keyHash: keyHash), maxAge: Int(sessions.lifetime.components.seconds)))
+        return response
+    }
+
+    /// HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), scoped to
+    /// the dashboard. Not `Secure`: the service speaks plain HTTP; behind TLS the proxy may add it.
+    static func cookie(value: String, maxAge: Int) -> Cookie {
+        Cookie(name: sessionCookie, value: value, maxAge: maxAge, path: "/dashboard", httpOnly: true, sameSite: .strict)
+    }
+
+    static func signInPage(_ message: String?) -> Response { page(.unauthorized, Dashboard.signIn(message: message)) }
+
+    /// An HTML page that is never cached, leaks no Referer and may run no script (the dashboard
+    /// has none: a script on it could only be an injection).
+    static func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
+        Response(status: status,
+                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
+                           .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
+                 body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
+
+    /// A field of an `application/x-www-form-urlencoded` body.
+    static func formValue(_ name: String, in form: String) -> String? {
+        for pair in form.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
+    }
+}
