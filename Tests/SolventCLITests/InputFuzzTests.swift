@@ -330,7 +330,7 @@ struct InputFuzzTests {
             let base = try Self.example(name)
             let option = name == "option-portfolio.json"
             var turn = 0
-            add("margin", Self.fuzz("margin", base: base, name: name, csv: false, runs: option ? 90 : 40, mutator: &mutator) { path in
+            add("margin", Self.fuzz("margin", base: base, name: name, csv: false, runs: option ? 80 : 35, mutator: &mutator) { path in
                 turn += 1
                 let model: MarginCommand.Model = option ? MarginCommand.Model.allCases[turn % 4] : .standard
                 return try MarginCommand.render(portfolioPath: path, model: model, format: turn % 2 == 0 ? .json : .table)
@@ -354,11 +354,11 @@ struct InputFuzzTests {
         // simulate: the price path, and a venue's population.
         let crash = Self.files.file("fuzz-crash.csv", Self.bars)
         add("simulate", Self.fuzz("simulate", base: Self.bars, name: "crash.csv", csv: true, runs: 40, mutator: &mutator) { path in
-            let command = try SimulateCommand.parse(["--prices", path, "--accounts", "40", "--audit", "end"])
+            let command = try SimulateCommand.parse(["--prices", path, "--accounts", "20", "--path", "close", "--audit", "end"])
             return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
         })
         add("simulate", Self.fuzz("simulate", base: Self.population, name: "population.csv", csv: true, runs: 40, mutator: &mutator) { path in
-            let command = try SimulateCommand.parse(["--prices", crash, "--population", path, "--audit", "end"])
+            let command = try SimulateCommand.parse(["--prices", crash, "--population", path, "--path", "close", "--audit", "end"])
             return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
         })
 
