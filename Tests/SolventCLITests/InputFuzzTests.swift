@@ -371,6 +371,15 @@ struct InputFuzzTests {
             return IndexReplay.csv(IndexReplay.run(sources: sources, config: config, venue: "b", path: replayPath))
         })
 
+        // serve --demo: the demo path, and the population the demo venue seeds at its first
+        // mark (generated as the venue does, where an out-of-range price would trap).
+        add("serve", Self.fuzz("serve", base: Self.bars, name: "demo.csv", csv: true, runs: 40, mutator: &mutator) { path in
+            guard let marks = try ServeCommand.parse(["--demo", "--demo-path", path]).demoMarks() else { return "" }
+            let population = PopulationGenerator.generate(PopulationSpec(accounts: 20, seed: 8), startPrice: marks[0],
+                                                          margin: MarketPresets.all[0].margin, lotSize: 100_000)
+            return marks.map(String.init).joined(separator: ",") + PopulationFile.format(population)
+        })
+
         // backtest: the portfolio file and the price history.
         let history = Self.files.file("FUZZ.csv", Self.dailyBars)
         let book = #"{"positions": [{"symbol": "FUZZ", "quantity": "2"}, {"symbol": "FUZZ", "quantity": "-1", "option": "put", "moneyness": 0.9, "days": 30, "volatility": 0.6}]}"#
