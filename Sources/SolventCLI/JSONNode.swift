@@ -92,6 +92,27 @@ struct JSONNode {
 
 import SolventCore
 
+extension JSONNode {
+    /// The first key of `input` (by path) that `known` — the same document as this program
+    /// re-encodes what it decoded — does not have: a field a Codable decoder ignored silently.
+    /// A null counts as absent (an optional left out).
+    static func firstUnknownKey(_ input: Any, known: Any?, path: String = "") -> String? {
+        if let object = input as? [String: Any] {
+            let knownObject = known as? [String: Any] ?? [:]
+            for key in object.keys.sorted() where !(object[key] is NSNull) {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                guard let value = knownObject[key] else { return child }
+                if let found = firstUnknownKey(object[key]!, known: value, path: child) { return found }
+            }
+        } else if let array = input as? [Any], let knownArray = known as? [Any] {
+            for (index, item) in array.enumerated() where index < knownArray.count {
+                if let found = firstUnknownKey(item, known: knownArray[index], path: "\(path)[\(index)]") { return found }
+            }
+        }
+        return nil
+    }
+}
+
 /// Finds the first key repeated within one object of a JSON text, by path ("markets[0].lotSize").
 /// Runs after JSONSerialization accepted the text, so it only has to walk valid JSON.
 enum DuplicateKeyScanner {

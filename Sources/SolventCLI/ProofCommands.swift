@@ -144,12 +144,21 @@ public struct VerifyCommand: ParsableCommand {
             throw InputError(error.location.isEmpty ? proof : "\(proof): \(error.location)", error.message)
         }
         let decoder = JournalCodec.decoder()
+        // The decoder ignores keys it does not know: a field solvent prove never writes is
+        // refused by name, found by re-encoding what was decoded.
+        func refuseUnknownFields<Proof: Encodable>(_ parsed: Proof) throws {
+            let known = try JSONSerialization.jsonObject(with: try JournalCodec.encoder(pretty: false).encode(parsed))
+            if let key = JSONNode.firstUnknownKey(object, known: known) {
+                throw InputError("\(proof): \(key)", "unknown field; a proof holds only the fields solvent prove writes")
+            }
+        }
         func lines(_ verdict: MarginProof.Verification) -> [String] {
             verdict.verified.map { "✔ \($0)" } + verdict.failures.map { "✘ \($0)" }
         }
         if object["step"] != nil {
             let parsed: LiquidationProof
             do { parsed = try decoder.decode(LiquidationProof.self, from: data) } catch { throw InputError(proof, "not a liquidation proof (\(error))") }
+            try refuseUnknownFields(parsed)
             if let (field, reason) = parsed.validationError() { throw InputError("\(proof): \(field)", "expected \(reason)") }
             let verdict = parsed.verify()
             return (lines(verdict) + [verdict.holds ? "VERIFIED: the liquidation of account \(parsed.account.id) at sequence \(parsed.sequence) (state before: \(parsed.stateDigestBefore))"
@@ -158,6 +167,7 @@ public struct VerifyCommand: ParsableCommand {
         guard let root else { throw InputError("--root", "a margin proof is checked against the published root") }
         let parsed: MarginProof
         do { parsed = try decoder.decode(MarginProof.self, from: data) } catch { throw InputError(proof, "not a proof file (\(error))") }
+        try refuseUnknownFields(parsed)
         if let (field, reason) = parsed.validationError() { throw InputError("\(proof): \(field)", "expected \(reason)") }
         let verdict = parsed.verify(rootHash: root)
         return (lines(verdict) + [verdict.holds ? "VERIFIED: account \(parsed.account.id) at sequence \(parsed.root.sequence) (state digest \(parsed.root.stateDigest))"

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import SolventCore
 import SolventServer
+import SolventSimulation
 import SolventStore
 
 /// Opens the store named by `--db` / `--postgres` (SQLite `./solvent.db` by default).
@@ -110,7 +111,8 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             file = Self.demoDefaultPath
         }
-        let bars = try OHLCVFile.load(path: file)
+        // The demo venue's population opens at the path's first price: the simulator's range.
+        let bars = try OHLCVFile.load(path: file, maximumPrice: CascadeSimulator.maximumPrice)
         guard bars.count >= 2, let trough = bars.indices.min(by: { bars[$0].low < bars[$1].low }) else {
             throw InputError("--demo-path", "\(file): expected at least two bars")
         }

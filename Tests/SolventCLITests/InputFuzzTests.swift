@@ -330,7 +330,7 @@ struct InputFuzzTests {
             let base = try Self.example(name)
             let option = name == "option-portfolio.json"
             var turn = 0
-            add("margin", Self.fuzz("margin", base: base, name: name, csv: false, runs: option ? 90 : 40, mutator: &mutator) { path in
+            add("margin", Self.fuzz("margin", base: base, name: name, csv: false, runs: option ? 80 : 35, mutator: &mutator) { path in
                 turn += 1
                 let model: MarginCommand.Model = option ? MarginCommand.Model.allCases[turn % 4] : .standard
                 return try MarginCommand.render(portfolioPath: path, model: model, format: turn % 2 == 0 ? .json : .table)
@@ -354,11 +354,11 @@ struct InputFuzzTests {
         // simulate: the price path, and a venue's population.
         let crash = Self.files.file("fuzz-crash.csv", Self.bars)
         add("simulate", Self.fuzz("simulate", base: Self.bars, name: "crash.csv", csv: true, runs: 40, mutator: &mutator) { path in
-            let command = try SimulateCommand.parse(["--prices", path, "--accounts", "40", "--audit", "end"])
+            let command = try SimulateCommand.parse(["--prices", path, "--accounts", "20", "--path", "close", "--audit", "end"])
             return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
         })
         add("simulate", Self.fuzz("simulate", base: Self.population, name: "population.csv", csv: true, runs: 40, mutator: &mutator) { path in
-            let command = try SimulateCommand.parse(["--prices", crash, "--population", path, "--audit", "end"])
+            let command = try SimulateCommand.parse(["--prices", crash, "--population", path, "--path", "close", "--audit", "end"])
             return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
         })
 
@@ -369,6 +369,15 @@ struct InputFuzzTests {
                                                   "--min-sources", "1"])
             let (sources, config, replayPath) = try command.resolve()
             return IndexReplay.csv(IndexReplay.run(sources: sources, config: config, venue: "b", path: replayPath))
+        })
+
+        // serve --demo: the demo path, and the population the demo venue seeds at its first
+        // mark (generated as the venue does, where an out-of-range price would trap).
+        add("serve", Self.fuzz("serve", base: Self.bars, name: "demo.csv", csv: true, runs: 40, mutator: &mutator) { path in
+            guard let marks = try ServeCommand.parse(["--demo", "--demo-path", path]).demoMarks() else { return "" }
+            let population = PopulationGenerator.generate(PopulationSpec(accounts: 20, seed: 8), startPrice: marks[0],
+                                                          margin: MarketPresets.all[0].margin, lotSize: 100_000)
+            return marks.map(String.init).joined(separator: ",") + PopulationFile.format(population)
         })
 
         // backtest: the portfolio file and the price history.

@@ -110,6 +110,15 @@ struct InputRegressionTests {
         let error = Self.inputError { try VerifyCommand.check(proofPath: tampered, root: nil) }
         #expect(error?.location == "\(tampered): markets[0].liquidation.penaltyRate", "\(String(describing: error))")
         #expect(error?.message == "expected 0 to 0.1", "\(String(describing: error))")
+        // A field solvent prove never writes is refused by name (the decoder alone ignores it).
+        markets[0]["liquidation"] = liquidation.merging(["penaltyRate": ["atoms": 5_000_000]]) { $1 }
+        markets[0]["extraField"] = 1
+        object["markets"] = markets
+        let extra = Self.files.file("liquidation-extra.json",
+                                    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        let unknown = Self.inputError { try VerifyCommand.check(proofPath: extra, root: nil) }
+        #expect(unknown?.location == "\(extra): markets[0].extraField" && unknown?.message.hasPrefix("unknown field") == true,
+                "\(String(describing: unknown))")
         // The library's own verify refuses it too, naming the field, before running any rule.
         let decoded = try JournalCodec.decoder().decode(LiquidationProof.self, from: Data(contentsOf: URL(fileURLWithPath: tampered)))
         #expect(decoded.verify().failures == ["markets[0].liquidation.penaltyRate: expected 0 to 0.1"])

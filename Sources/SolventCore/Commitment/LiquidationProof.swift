@@ -287,6 +287,11 @@ extension Engine {
             }
             if let error = market.liquidation?.validate() { return ("\(at).liquidation.\(error.field)", error.reason) }
             if let error = market.oracle?.config.validate() { return ("\(at).oracle.config.\(error.field)", error.reason) }
+            // The basis EMA is a Double screen added to the index: finite, and within the price range.
+            if let basis = market.oracle?.basis, !basis.numerator.isFinite || !basis.denominator.isFinite || basis.denominator < 0
+                || (basis.value.map { !(abs($0) <= Double(BoundarySearch.maximumPrice)) } ?? false) {
+                return ("\(at).oracle.basis", "a finite basis within the price range")
+            }
             if !price(market.mark) { return ("\(at).mark", "0 to \(BoundarySearch.maximumPrice) atoms") }
             if !price(market.index) { return ("\(at).index", "0 to \(BoundarySearch.maximumPrice) atoms") }
             for (name, value) in [("fundDrawnInWindow", market.fundDrawnInWindow), ("fundDrawnTotal", market.fundDrawnTotal)] where !amount(value) {
