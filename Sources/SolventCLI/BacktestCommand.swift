@@ -63,7 +63,7 @@ public struct BacktestCommand: ParsableCommand {
                 }
                 FileHandle.standardError.write(Data("backtest: wrote \(html)\n".utf8))
             }
-            let data = try JSONSerialization.data(withJSONObject: run.summary, options: [.prettyPrinted, .sortedKeys])
+            let data = JSONOutput.data(run.summary)
             print(String(decoding: data, as: UTF8.self))
         } catch let error as InputError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

@@ -77,6 +77,6 @@ public struct JournalBenchCommand: AsyncParsableCommand {
             "commitP50Milliseconds": latencies[latencies.count / 2] * 1e3, "commitP99Milliseconds": latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e3,
         ]
         try await cleanup()
-        print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+        print(JSONOutput.string(summary))
     }
 }

@@ -136,7 +136,7 @@ public struct OptionMarginReport {
             return item
         }
         let root: [String: Any] = ["model": model.rawValue, "initial": initial, "maintenance": maintenance, "underlyings": underlyings]
-        let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+        let data = JSONOutput.data(root)
         return String(decoding: data, as: UTF8.self)
     }
 

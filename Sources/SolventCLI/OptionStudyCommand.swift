@@ -51,7 +51,7 @@ public struct OptionStudyCommand: ParsableCommand {
         case .table: print(studies.map { $0.table() }.joined(separator: "\n"))
         case .markdown: print(studies.map { $0.markdown() }.joined(separator: "\n"))
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: studies.map { $0.jsonObject() }, options: [.prettyPrinted, .sortedKeys])
+            let data = JSONOutput.data(studies.map { $0.jsonObject() })
             print(String(decoding: data, as: UTF8.self))
         }
     }

@@ -4,7 +4,7 @@ import SolventCore
 import SolventStore
 
 func printJSON(_ object: Any) throws {
-    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+    print(JSONOutput.string(object))
 }
 
 func failure(_ message: String) -> ExitCode {

@@ -202,7 +202,7 @@ public struct ReplayCommand: AsyncParsableCommand {
                 "commitmentRootsChecked": rootsChecked, "commitmentRootMismatches": rootMismatches,
                 "verdict": ok ? "every recorded digest and commitment root matches" : "MISMATCH", "seconds": Date().timeIntervalSince(started),
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            print(JSONOutput.string(summary))
             if !ok { throw ExitCode(1) }
         } catch let error as InputError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

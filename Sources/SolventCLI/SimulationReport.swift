@@ -53,7 +53,7 @@ public enum SimulationReport {
             "population": report.populationSource,
             "runs": report.runs.map(summary),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        let data = JSONOutput.data(object)
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The one way the CLI writes a JSON report: a figure that is not a finite number (a leverage
+/// whose equity is gone, a ratio over zero) becomes `null` instead of making the writer fail or
+/// print `nan`; keys sorted, pretty-printed.
+public enum JSONOutput {
+    public static func data(_ object: Any) -> Data {
+        // Every value is finite after `finite(_:)`, and the objects are plain dictionaries,
+        // arrays, strings, numbers and nulls: the writer has nothing left to refuse.
+        (try? JSONSerialization.data(withJSONObject: finite(object), options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
+    }
+
+    public static func string(_ object: Any) -> String { String(decoding: data(object), as: UTF8.self) }
+
+    /// `object` with every non-finite Double (or Float) replaced by NSNull.
+    public static func finite(_ object: Any) -> Any {
+        switch object {
+        case let value as Double: return value.isFinite ? value : NSNull()
+        case let value as Float: return value.isFinite ? value : NSNull()
+        case let dictionary as [String: Any]: return dictionary.mapValues(finite)
+        case let array as [Any]: return array.map(finite)
+        default: return object
+        }
+    }
+}
