@@ -61,9 +61,9 @@ public struct CommitCommand: AsyncParsableCommand {
 /// `solvent prove --account ID`: the account's proof file against a journaled root.
 public struct ProveCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "prove", abstract: "Write an account's margin proof (its data, the rules and prices in force, its Merkle path), or a liquidation's (--event).")
-    @Option(help: "The account.") public var account: UInt64?
-    @Option(help: "Instead: the sequence number of a liquidation input; the proof shows the step was justified.") public var event: UInt64?
-    @Option(help: "The sequence a journaled root commits to (default: the latest root's).") public var at: UInt64?
+    @Option(parsing: .unconditional, help: "The account.") public var account: UInt64?
+    @Option(parsing: .unconditional, help: "Instead: the sequence number of a liquidation input; the proof shows the step was justified.") public var event: UInt64?
+    @Option(parsing: .unconditional, help: "The sequence a journaled root commits to (default: the latest root's).") public var at: UInt64?
     @Option(help: "SQLite database file (default ./solvent.db).") public var db: String?
     @Option(help: "PostgreSQL URL instead.") public var postgres: String?
     @Option(help: "Write the proof here (default: stdout).") public var output: String?

@@ -31,7 +31,7 @@ public struct SimulateCommand: ParsableCommand {
     public var to: String?
     @Option(help: "intrabar (open, nearer extreme, farther extreme, close) or close.")
     public var path = "intrabar"
-    @Option(help: "Accounts in the seeded population.")
+    @Option(parsing: .unconditional, help: "Accounts in the seeded population.")
     public var accounts = 10_000
     @Option(help: "Seed of the population.")
     public var seed: UInt64 = 7
@@ -39,39 +39,39 @@ public struct SimulateCommand: ParsableCommand {
     public var population: String?
     @Option(help: "Also write the population used as CSV here.")
     public var writePopulation: String?
-    @Option(help: "Median leverage of the seeded population.")
+    @Option(parsing: .unconditional, help: "Median leverage of the seeded population.")
     public var leverageMedian = 8.0
-    @Option(help: "Log-sd of the leverage.")
+    @Option(parsing: .unconditional, help: "Log-sd of the leverage.")
     public var leverageSigma = 0.9
-    @Option(help: "Median position notional (USDT).")
+    @Option(parsing: .unconditional, help: "Median position notional (USDT).")
     public var notionalMedian = 2_000.0
-    @Option(help: "Share of long positions.")
+    @Option(parsing: .unconditional, help: "Share of long positions.")
     public var longFraction = 0.6
-    @Option(help: "Share of isolated positions.")
+    @Option(parsing: .unconditional, help: "Share of isolated positions.")
     public var isolatedFraction = 0.3
-    @Option(help: "Share of cross accounts with BTC as collateral.")
+    @Option(parsing: .unconditional, help: "Share of cross accounts with BTC as collateral.")
     public var coinCollateral = 0.1
     @Option(help: "The simulated market: linear (BTCUSDT, margined in USDT) or inverse (BTCUSD, 100-USD contracts margined in BTC).")
     public var contract = "linear"
     @Option(help: "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid). Default: binance-btcusdt-2021, or bitmex-xbtusd-2021 for --contract inverse.")
     public var margin: String?
-    @Option(help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
+    @Option(parsing: .unconditional, help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
     public var maintenance: Double?
     @Option(help: "orderbook, auction or backstop.")
     public var mechanism = "orderbook"
     @Option(help: "Who bears losses beyond the fund: adl, socialized or venue.")
     public var loss = "adl"
-    @Option(help: "Insurance fund at the start, as a fraction of open interest notional.")
+    @Option(parsing: .unconditional, help: "Insurance fund at the start, as a fraction of open interest notional.")
     public var fund = 0.01
     @Option(help: "Price-move breaker: a mark move above this fraction within an hour pauses liquidations for 10 minutes (or off).")
     public var breaker = "off"
     @Option(help: "Impact of forced flow: none, linear or sqrt.")
     public var impact = "sqrt"
-    @Option(help: "Impact coefficient (c).")
+    @Option(parsing: .unconditional, help: "Impact coefficient (c).")
     public var coefficient = 0.1
-    @Option(help: "Depth D as a multiple of open interest (contracts).")
+    @Option(parsing: .unconditional, help: "Depth D as a multiple of open interest (contracts).")
     public var depth = 1.0
-    @Option(help: "Depth thinning with the drawdown.")
+    @Option(parsing: .unconditional, help: "Depth thinning with the drawdown.")
     public var thinning = 2.0
     @Option(help: "Impact half-life in seconds, or permanent.")
     public var halfLife = "3600"
