@@ -285,13 +285,12 @@ struct BacktestCommandTests {
     }
 
     /// Real data (skipped without ../shared/data): 1 BTC long, 99 %, one day, FHS.
-    @Test func btcHistory() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/market/btcusdt_binance_perp_1h.csv").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            print("skipped: ../shared/data/market/btcusdt_binance_perp_1h.csv is absent")
-            return
-        }
+    static let history = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/data/market/btcusdt_binance_perp_1h.csv").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: history), "../shared/data/market/btcusdt_binance_perp_1h.csv is absent: skipped"))
+    func btcHistory() throws {
+        let path = Self.history
         let portfolio = Self.files.file("btc.json", #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]}"#)
         let summary = try BacktestCommand.summary(prices: [path], portfolioPath: portfolio, model: "fhs", confidence: 0.99, horizon: "1d",
                                                   window: 250, lambda: 0.94)

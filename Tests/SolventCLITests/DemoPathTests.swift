@@ -24,12 +24,12 @@ struct DemoPathTests {
         #expect(throws: (any Error).self) { try ServeCommand.parse(["--demo", "--demo-path", "/nonexistent/path.csv"]).demoMarks() }
     }
 
-    @Test func theDefaultIsTheRealCrashWhereTheDataIsPresent() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let data = root.appendingPathComponent("../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv").path
-        guard FileManager.default.fileExists(atPath: data) else {
-            print("../shared/data is absent: the demo's default path test skipped"); return
-        }
+    static let crashFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: crashFile), "../shared/data is absent: the demo's default path test is skipped"))
+    func theDefaultIsTheRealCrashWhereTheDataIsPresent() throws {
+        let data = Self.crashFile
         let marks = try #require(try ServeCommand.parse(["--demo", "--demo-path", data]).demoMarks())
         // Binance's BTCUSDT perpetual bottomed at 3,621.81 on 2020-03-13 (the file's low).
         #expect(marks.min() == 362_180_000_000, "\(marks.min()!)")

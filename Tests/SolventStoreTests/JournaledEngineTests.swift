@@ -48,7 +48,7 @@ func venueCommands(seed: UInt64) -> [Command] {
 @Suite struct JournaledEngineTests {
     /// Commands submitted concurrently (group commit), then the store reopened: recovery
     /// reproduces the digest, every checkpoint matches, and a plain replay agrees.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func recoveryReproducesTheState(backend: Backend) async throws {
         guard let (store, reopen) = try await backend.make("recovery") else {
             print("SOLVENT_TEST_POSTGRES is not set: PostgreSQL journal test skipped"); return
