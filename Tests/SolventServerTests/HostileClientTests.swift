@@ -7,7 +7,7 @@ import Testing
 /// Goal: no client — slow, malformed or flooding — takes the service from the others. Method:
 /// the real server on 127.0.0.1 (an ephemeral port, tight limits so each scenario takes
 /// seconds), attackers on raw TCP sockets from 127.0.0.2 and up, and throughout each scenario an
-/// honest client on 127.0.0.1 asking `GET /health` every 20 ms and an authenticated
+/// honest client on 127.0.0.1 asking `GET /health` every 10 ms and an authenticated
 /// `GET /v1/markets` every fifth time: every answer must be right and `/health` fast (p50, p99
 /// and max are printed per scenario). Bounded: at most 300 connections, about 3 s a scenario.
 @Suite(.serialized, .enabled(if: RawSocket.canBind("127.0.0.2"), "127.0.0.2 is not a local address here (macOS): hostile-client tests skipped"))
@@ -287,7 +287,7 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 
 func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
-/// The honest client: one kept-alive connection from 127.0.0.1, `GET /health` every 20 ms and
+/// The honest client: one kept-alive connection from 127.0.0.1, `GET /health` every 10 ms and
 /// every fifth time an authenticated read; records each `/health` latency and every failure.
 final class HonestClient: @unchecked Sendable {
     struct Summary {
@@ -348,7 +348,7 @@ final class HonestClient: @unchecked Sendable {
                     record("GET /v1/markets: \(read.map { "\($0.status) \($0.body)" } ?? "no answer")")
                 }
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            Thread.sleep(forTimeInterval: 0.01)
         }
         done.signal()
     }
