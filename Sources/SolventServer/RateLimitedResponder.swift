@@ -4,11 +4,11 @@ import NIOCore
 
 /// The request context of `solvent serve`: Hummingbird's basic one plus the connection's peer
 /// address, which the rate limit needs and `BasicRequestContext` does not keep.
-public struct ClientRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct ClientRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     let channel: any Channel
 
-    public init(source: ApplicationRequestContextSource) {
+    init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
     }

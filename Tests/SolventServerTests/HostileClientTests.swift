@@ -74,20 +74,23 @@ struct HostileClientTests {
                 report.check(socket.response()?.status == 200, "a kept-alive connection's first request answered")
                 return socket
             }
+            // One deadline for all (a failing server must not make the wait add up per socket).
+            let closes = Deadline(seconds: 3)
             for socket in silent {
-                let reply = socket.response(timeout: 3)
+                let reply = socket.response(timeout: closes.remaining)
                 report.check(reply?.status == 408, "a silent connection gets 408, got \(reply.map { "\($0.status)" } ?? "nothing")")
-                report.check(socket.closedByServer(within: 1), "a silent connection is closed")
+                report.check(socket.closedByServer(within: closes.remaining), "a silent connection is closed")
             }
             for (index, socket) in halfSent.enumerated() {
-                let reply = socket.response(timeout: 3)
+                let reply = socket.response(timeout: closes.remaining)
                 // A route reading the body is cut off with 408; a refused key was answered 401 at once.
                 report.check(reply?.status == (index < 15 ? 408 : 401), "half-sent body \(index): got \(reply.map { "\($0.status)" } ?? "nothing")")
-                report.check(socket.closedByServer(within: 2), "a half-sent body's connection is closed")
+                report.check(socket.closedByServer(within: closes.remaining), "a half-sent body's connection is closed")
             }
             let readDone = Date().timeIntervalSince(started)
             report.check(readDone < 2.5, "silent and half-sent connections closed after \(readDone) s (read timeout 1 s)")
-            for socket in idle { report.check(socket.closedByServer(within: 3), "an idle kept-alive connection is closed (idle timeout 2 s)") }
+            let idleCloses = Deadline(seconds: 2)
+            for socket in idle { report.check(socket.closedByServer(within: idleCloses.remaining), "an idle kept-alive connection is closed (idle timeout 2 s)") }
             report.note("15 silent and 30 half-sent connections closed within \(format(readDone)) s, 5 idle ones within \(format(Date().timeIntervalSince(started))) s")
             return report
         }
@@ -117,20 +120,21 @@ struct HostileClientTests {
             ]
             var report = Report()
             var statuses: [String] = []
+            let deadline = Deadline(seconds: 10)
             for (name, bytes) in cases {
                 let socket = try RawSocket(port: server.port, from: "127.0.0.3")
                 socket.send(bytes)
-                var reply = socket.response(timeout: 2)
+                var reply = socket.response(timeout: min(2, deadline.remaining))
                 if name == "garbage after a good request" {
                     report.check(reply?.status == 200, "\(name): the good request is answered first")
-                    reply = socket.response(timeout: 2)
+                    reply = socket.response(timeout: min(2, deadline.remaining))
                 }
                 let status = reply?.status ?? 0
                 statuses.append("\(name) \(status)")
                 report.check((400..<500).contains(status), "\(name): expected a 4xx reply, got \(reply.map { "\($0.status) \($0.body)" } ?? "nothing")")
                 report.check(reply?.headers["connection"] == "close", "\(name): the reply says connection: close")
                 if let reply { report.check(reply.body.contains("\"error\""), "\(name): a JSON error body, got \(reply.body)") }
-                report.check(socket.closedByServer(within: 2), "\(name): the connection is closed")
+                report.check(socket.closedByServer(within: min(2, deadline.remaining)), "\(name): the connection is closed")
                 socket.close()
             }
             report.note(statuses.joined(separator: ", "))
@@ -145,9 +149,10 @@ struct HostileClientTests {
             // accepted and held until the read timeout, the rest are told 503 and closed.
             let sockets = try (0..<300).map { _ in try RawSocket(port: server.port, from: "127.0.0.4") }
             var refused = 0, timedOut = 0
+            let closes = Deadline(seconds: 3)
             for socket in sockets {
-                let reply = socket.response(timeout: 3)
-                let closed = socket.closedByServer(within: 2)
+                let reply = socket.response(timeout: closes.remaining)
+                let closed = socket.closedByServer(within: closes.remaining)
                 report.check(closed, "every connection is closed by the server")
                 switch reply?.status {
                 case 503?: refused += 1
@@ -178,14 +183,15 @@ struct HostileClientTests {
             // Four kept-alive connections from one address, 250 requests each with a new bad key.
             var counts: [Int: Int] = [:]
             var retryAfter: [String] = []
-            for connection in 0..<4 {
+            let deadline = Deadline(seconds: 10)
+            for connection in 0..<4 where deadline.remaining > 0 {
                 var socket = try RawSocket(port: server.port, from: "127.0.0.5")
-                for request in 0..<250 {
+                for request in 0..<250 where deadline.remaining > 0 {
                     if !socket.send("GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_bad\(connection)_\(request)\r\n\r\n") {
                         socket = try RawSocket(port: server.port, from: "127.0.0.5")
                         continue
                     }
-                    guard let reply = socket.response() else {
+                    guard let reply = socket.response(timeout: min(3, deadline.remaining)) else {
                         counts[0, default: 0] += 1
                         socket = try RawSocket(port: server.port, from: "127.0.0.5")
                         continue
@@ -197,15 +203,16 @@ struct HostileClientTests {
                     }
                 }
             }
+            report.check(counts.values.reduce(0, +) == 1_000, "all 1,000 bad-key requests answered within 10 s: \(counts)")
             report.check(Set(counts.keys).isSubset(of: [401, 429]), "bad keys get 401 or 429 only: \(counts)")
             report.check((counts[429] ?? 0) > 0 && (counts[401] ?? 0) > 0, "both the key check and the address limit answered: \(counts)")
             report.check(retryAfter.allSatisfy { Int($0).map { $0 >= 1 } ?? false }, "every 429 has Retry-After in whole seconds")
             // One good key past its own bucket (20 at once), from another address.
             let socket = try RawSocket(port: server.port, from: "127.0.0.6")
             var keyCounts: [Int: Int] = [:]
-            for _ in 0..<40 {
+            for _ in 0..<40 where deadline.remaining > 0 {
                 socket.send("GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.trader)\r\n\r\n")
-                let reply = socket.response()
+                let reply = socket.response(timeout: min(3, deadline.remaining))
                 keyCounts[reply?.status ?? 0, default: 0] += 1
                 if reply?.status == 429 { report.check(reply?.headers["retry-after"] != nil, "a per-key 429 has Retry-After") }
             }
@@ -276,6 +283,13 @@ struct HostileClientTests {
         #expect(health.p99 < Self.healthBudgetMilliseconds, "\(name): /health p99 \(health.p99) ms")
         #expect(stopped, "\(name): the service shut down gracefully within 5 s")
     }
+}
+
+/// A time by which a whole group of waits must be over.
+struct Deadline {
+    let end: Date
+    init(seconds: Double) { end = Date().addingTimeInterval(seconds) }
+    var remaining: Double { max(0, end.timeIntervalSinceNow) }
 }
 
 /// Runs blocking work on a thread of its own and awaits its result.
