@@ -53,6 +53,25 @@ public struct ServeCommand: AsyncParsableCommand {
     public var keeperInterval = 1.0
     @Option(parsing: .unconditional, help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
     public var keeperAccount: UInt64?
+    // The front end's limits against hostile clients (FrontEndLimits; defaults from there).
+    @Option(parsing: .unconditional, help: "Seconds a new connection has to send a request head, and a request to send its whole body (0.1 to 3,600).")
+    public var readTimeout = Double(FrontEndLimits().readTimeout.components.seconds)
+    @Option(parsing: .unconditional, help: "Seconds a connection may stay open with no request in progress (0.1 to 86,400).")
+    public var idleTimeout = Double(FrontEndLimits().idleTimeout.components.seconds)
+    @Option(parsing: .unconditional, help: "Bytes of request line and headers, over which a request gets 431 (1,024 to 1,048,576).")
+    public var maxHeaderBytes = FrontEndLimits().maxHeaderBytes
+    @Option(parsing: .unconditional, help: "Bytes of a request body, over which a request gets 413 (1,024 to 67,108,864).")
+    public var maxBodyBytes = FrontEndLimits().maxBodyBytes
+    @Option(parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed (1 to 1,000,000).")
+    public var maxConnections = FrontEndLimits().maxConnections
+    @Option(parsing: .unconditional, help: "Requests per second per API key before 429 (0: unlimited, at most 1,000,000).")
+    public var keyRate = FrontEndLimits().keyRate
+    @Option(parsing: .unconditional, help: "Requests an API key may send at once (1 to 10,000,000).")
+    public var keyBurst = FrontEndLimits().keyBurst
+    @Option(parsing: .unconditional, help: "Requests per second per client address before 429 (0: unlimited, at most 1,000,000).")
+    public var addressRate = FrontEndLimits().addressRate
+    @Option(parsing: .unconditional, help: "Requests a client address may send at once (1 to 10,000,000).")
+    public var addressBurst = FrontEndLimits().addressBurst
 
     public init() {}
 
@@ -81,6 +100,7 @@ public struct ServeCommand: AsyncParsableCommand {
         if let keeperAccount, keeperAccount == 0 || keeperAccount > UInt64(Int64.max) {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
         }
+        try checkLimits()
     }
 
     /// The journal to open: `--db` as given; for `--demo` without `--db` (or `--postgres`) a
@@ -93,6 +113,38 @@ public struct ServeCommand: AsyncParsableCommand {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-demo-\(stamp)-\(getpid()).db").path
         FileHandle.standardError.write(Data("serve: demo journal \(path) (a fresh one each run; --db PATH keeps and resumes one)\n".utf8))
         return path
+    }
+
+    /// The front end's limits, each within its range (a NaN or infinite value is outside every range).
+    func checkLimits() throws {
+        guard (0.1...3_600).contains(readTimeout) else { throw InputError("--read-timeout", "must be from 0.1 to 3600 seconds, got \(readTimeout)") }
+        guard (0.1...86_400).contains(idleTimeout) else { throw InputError("--idle-timeout", "must be from 0.1 to 86400 seconds, got \(idleTimeout)") }
+        guard (1_024...1_048_576).contains(maxHeaderBytes) else {
+            throw InputError("--max-header-bytes", "must be from 1024 to 1048576, got \(maxHeaderBytes)")
+        }
+        guard (1_024...67_108_864).contains(maxBodyBytes) else { throw InputError("--max-body-bytes", "must be from 1024 to 67108864, got \(maxBodyBytes)") }
+        guard (1...1_000_000).contains(maxConnections) else { throw InputError("--max-connections", "must be from 1 to 1000000, got \(maxConnections)") }
+        guard (0...1_000_000).contains(keyRate) else { throw InputError("--key-rate", "must be from 0 (unlimited) to 1000000 per second, got \(keyRate)") }
+        guard (1...10_000_000).contains(keyBurst) else { throw InputError("--key-burst", "must be from 1 to 10000000, got \(keyBurst)") }
+        guard (0...1_000_000).contains(addressRate) else {
+            throw InputError("--address-rate", "must be from 0 (unlimited) to 1000000 per second, got \(addressRate)")
+        }
+        guard (1...10_000_000).contains(addressBurst) else { throw InputError("--address-burst", "must be from 1 to 10000000, got \(addressBurst)") }
+    }
+
+    /// The limits the options give (checked by `validate()`).
+    public var limits: FrontEndLimits {
+        var limits = FrontEndLimits()
+        limits.readTimeout = .milliseconds(Int64((readTimeout * 1_000).rounded()))
+        limits.idleTimeout = .milliseconds(Int64((idleTimeout * 1_000).rounded()))
+        limits.maxHeaderBytes = maxHeaderBytes
+        limits.maxBodyBytes = maxBodyBytes
+        limits.maxConnections = maxConnections
+        limits.keyRate = keyRate
+        limits.keyBurst = keyBurst
+        limits.addressRate = addressRate
+        limits.addressBurst = addressBurst
+        return limits
     }
 
     static let demoDefaultPath = "../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv"
@@ -137,7 +189,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("serve: admin key (shown once, stored hashed): \(admin)\n".utf8))
             }
             let host = host
-            let app = SolventServer.application(service: service, host: host, port: port) { port in
+            let app = SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
                 FileHandle.standardError.write(Data("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n".utf8))
             }
             let (accounts, interval, keeps) = (demoAccounts, demoInterval, !noKeeper)

@@ -12,7 +12,17 @@ extension SolventService {
         let service = self
 
         router.get("/health") { _, _ in
-            let (sequence, digest) = await service.engine.read { ($0.lastSequence, $0.digestHex()) }
+            // The digest hashes the whole state: computed at most once per sequence, so a probe
+            // (or a flood of them) costs a lookup while nothing changes.
+            let sequence = await service.engine.read { $0.lastSequence }
+            let digest: String
+            if let cached = service.healthDigest.withLock({ $0 }), cached.sequence == sequence {
+                digest = cached.digest
+            } else {
+                let current = await service.engine.read { ($0.lastSequence, $0.digestHex()) }
+                service.healthDigest.withLock { $0 = (current.0, current.1) }
+                return JSON.response(["status": "ok", "sequence": current.0, "digest": current.1])
+            }
             return JSON.response(["status": "ok", "sequence": sequence, "digest": digest])
         }
         router.get("/metrics") { _, _ in

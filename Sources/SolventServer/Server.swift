@@ -1,20 +1,28 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import SolventCore
 import SolventStore
 
 /// `solvent serve`'s application: the HTTP API, the dashboard and `/v1/stream`, the WebSocket
-/// of committed events (a trader key receives only its own account's events).
+/// of committed events (a trader key receives only its own account's events), behind
+/// the front end's `limits` (timeouts, sizes, connections, rates: see `FrontEndLimits`).
 public enum SolventServer {
     public static func application(service: SolventService, host: String, port: Int, logger: Logger? = nil,
+                                   limits: FrontEndLimits = FrontEndLimits(),
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "solvent.server")
         if logger == nil { log.logLevel = .warning }
-        return Application(
-            router: service.router(),
-            server: .http1WebSocketUpgrade { request, _, _ in
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: TimeAmount(limits.idleTimeout),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                                            maxHeaderFieldCount: limits.maxHeaderCount))
+        let connections = ConnectionLimit(maximum: limits.maxConnections)
+        let upgrade = { @Sendable (responder: @escaping HTTPChannelHandler.Responder) in
+            HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1)) { request, _, _ in
                 guard let path = request.path, path.hasPrefix("/v1/stream") else { return .dontUpgrade }
                 // The header, or a ticket from POST /v1/tickets (StreamAccess.swift); never ?key=.
                 guard let principal = await service.streamPrincipal(request) else { return .dontUpgrade }
@@ -39,7 +47,11 @@ public enum SolventServer {
                         group.cancelAll()
                     }
                 }
-            },
+            }
+        }
+        return Application(
+            responder: RateLimitedResponder(base: service.router().buildResponder(), limits: limits),
+            server: HTTPServerBuilder { responder in GuardedChannel(base: upgrade(responder), limits: limits, connections: connections) },
             configuration: .init(address: .hostname(host, port: port), serverName: "solvent"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: log

@@ -12,6 +12,8 @@ public final class SolventService: Sendable {
     public let store: JournalStore
     public let hub = EventHub()
     public let metrics = ServiceMetrics()
+    /// `/health`'s digest and the sequence it was taken at.
+    let healthDigest = Mutex<(sequence: UInt64, digest: String)?>(nil)
     /// The dashboard without a key (the demo); otherwise it needs a signed-in browser session,
     /// a ticket, or the Authorization header.
     public let openDashboard: Bool
