@@ -158,15 +158,21 @@ struct EngineTests {
         #expect(Self.usdt(harness, 1) == 10_000_000_000 - 20_000_000 + 100_000_000 - 10_020_000)
     }
 
-    @Test func datedFuturesSettleAtExpiryOnTick() {
+    /// USDT/BTC and market 5, a dated BTCUSDT future expiring a minute from now without a
+    /// settlement window (it settles at the mark in force at expiry), marked at 50,000.
+    static func datedFutureVenue() -> (Harness, expiry: Timestamp) {
         var harness = Harness()
         harness.standardAssets()
         let expiry = Timestamp(nanoseconds: harness.time + 60_000_000_000)
         var spec = linearMarket(5, symbol: "BTCUSDT_250328")
         spec.expiry = expiry
-        // Without a settlement window: the mark in force at expiry.
         harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
         harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50000")!, index: nil))
+        return (harness, expiry)
+    }
+
+    @Test func datedFuturesSettleAtExpiryOnTick() {
+        var (harness, expiry) = Self.datedFutureVenue()
         harness.openFunded(1, usdt: "10000")
         harness.openFunded(2, usdt: "10000")
         harness.ok(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
@@ -219,13 +225,7 @@ struct EngineTests {
     /// the deficit line books the rest, and the account ends at zero (1 BTC long at 50,000 on
     /// 1,000 USDT settling at 48,000 owes 1,000; the fund holds 400).
     @Test func settlementBooksWhatAnAccountCannotPay() {
-        var harness = Harness()
-        harness.standardAssets()
-        let expiry = Timestamp(nanoseconds: harness.time + 60_000_000_000)
-        var spec = linearMarket(5, symbol: "BTCUSDT_250328")
-        spec.expiry = expiry
-        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
-        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50000")!, index: nil))
+        var (harness, expiry) = Self.datedFutureVenue()
         harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("400", scale: 6)))
         harness.openFunded(1, usdt: "1000")
         harness.openFunded(2, usdt: "10000")

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import HummingbirdTesting
 import SolventCore
 import SolventServer
@@ -77,5 +79,24 @@ func seedVenue(_ client: some TestClientProtocol, _ h: ServerHarness) async thro
     for (buyer, seller, quantity) in [(1, 2, "0.5"), (3, 4, "0.1")] {
         let reply = try await client.call(.post, "/v1/fills", key: h.admin, #"{"market": 1, "buyer": \#(buyer), "seller": \#(seller), "quantity": "\#(quantity)", "price": "60000", "taker": "buyer"}"#)
         precondition(reply.status == 200, reply.body)
+    }
+}
+
+extension ServerHarness {
+    struct NoPort: Error {}
+
+    /// The real server on an ephemeral loopback port (for clients that need a socket: the
+    /// WebSocket stream); cancel the returned task to stop it.
+    func serve() async throws -> (port: Int, server: Task<Void, any Error>) {
+        let ports = AsyncStream<Int>.makeStream()
+        let app = SolventServer.application(service: service, host: "127.0.0.1", port: 0) { port in ports.continuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let server = Task { try await group.run() }
+        var iterator = ports.stream.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            server.cancel()
+            throw NoPort()
+        }
+        return (port, server)
     }
 }

@@ -22,13 +22,8 @@ struct WebSocketTests {
     @Test func theStreamDeliversCommittedEventsFilteredByAccount() async throws {
         let h = try await ServerHarness.make("websocket")
         let trader = try await h.trader(1)
-        let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(service: h.service, host: "127.0.0.1", port: 0) { port in ports.continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
-        let server = Task { try await group.run() }
+        let (port, server) = try await h.serve()
         defer { server.cancel() }
-        var iterator = ports.stream.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         // Seed through the API (in-process router client shares the same service).
         try await h.app().test(.router) { client in try await seedVenue(client, h) }
         let everything = Collected(), own = Collected()
