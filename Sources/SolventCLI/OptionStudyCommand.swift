@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `solvent option-study`: issue #5's study — five real books from a Deribit snapshot, each
+/// `solvent option-study`: five real books from a Deribit snapshot, each
 /// margined under the four option models side by side.
 public struct OptionStudyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(

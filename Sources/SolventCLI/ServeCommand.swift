@@ -17,7 +17,7 @@ func openStore(db: String?, postgres: String?) async throws -> JournalStore {
     }
 }
 
-/// `solvent serve`: the engine as a service (issue #8).
+/// `solvent serve`: the engine as a service.
 public struct ServeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "serve",

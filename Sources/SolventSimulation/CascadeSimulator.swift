@@ -1,6 +1,6 @@
 import SolventCore
 
-/// A liquidation cascade on a price path, driven through the real engine (issue #7).
+/// A liquidation cascade on a price path, driven through the real engine.
 ///
 /// At every price point the simulator runs rounds of `roundSeconds`: it sends the simulated
 /// price (the exogenous price moved by the impact of the liquidation flow so far) to the

@@ -1,4 +1,4 @@
-/// How liquidation flow moves the market price (issue #7's endogenous impact).
+/// How liquidation flow moves the market price (endogenous impact).
 ///
 /// The simulated price is the exogenous (historical) price times (1 − I), where I is the impact
 /// of Q, the net liquidation flow so far in contracts (sells positive), against a depth D in

@@ -50,7 +50,7 @@ public struct SimulatedAccount: Hashable, Sendable {
     }
 }
 
-/// The shape of a seeded population (issue #7). Defaults sketch a retail-heavy perpetual venue:
+/// The shape of a seeded population. Defaults sketch a retail-heavy perpetual venue:
 /// median leverage 8x with a long right tail, median position 2,000 USDT with a few whales,
 /// 60 % long, 30 % isolated, and a tenth of cross accounts posting the coin as collateral.
 public struct PopulationSpec: Hashable, Sendable {

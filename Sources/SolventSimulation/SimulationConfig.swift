@@ -1,6 +1,6 @@
 import SolventCore
 
-/// Everything a cascade run can vary (issue #7). Nothing here re-implements the engine: each
+/// Everything a cascade run can vary. Nothing here re-implements the engine: each
 /// setting becomes the engine's own market, oracle or liquidation parameter, or shapes the
 /// simulated market around it (impact, bidders, backstop capital).
 public struct SimulationConfig: Hashable, Sendable {

@@ -181,7 +181,7 @@ public actor JournaledEngine {
         }
     }
 
-    /// Writes a snapshot of the current state and commits to every account at it (issue #9: the
+    /// Writes a snapshot of the current state and commits to every account at it (the
     /// Merkle-sum root is journaled right after, with the sequence and digest); returns once both
     /// are durable.
     public func snapshot() async throws {

@@ -3,7 +3,7 @@ import Foundation
 import SolventRisk
 import Testing
 
-/// Goal: the option study (issue #5 item 6) builds its five books from a real Deribit chain by
+/// Goal: the option study builds its five books from a real Deribit chain by
 /// its stated rules and shows what the issue asks of portfolio margin — well below standard
 /// margin for hedged books, never below the worst scenario loss — with every figure checked
 /// by a second path. Method: the three snapshots in ../shared/data/options (skipped, with a

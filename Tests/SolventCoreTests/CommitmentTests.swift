@@ -2,7 +2,7 @@ import Foundation
 import SolventCore
 import Testing
 
-/// Goal (issue #9): every account can check its own margin against a published root, a
+/// Goal: every account can check its own margin against a published root, a
 /// changed number anywhere fails, and a debt cannot be hidden in the sums. Method: a seeded
 /// venue of 2,000 accounts (USDT and BTC collateral, two markets, isolated and cross, some
 /// bankrupt after a crash), its commitment, every account's proof through JSON and back.

@@ -1,7 +1,7 @@
 import SolventCore
 import Testing
 
-/// Goal: the liquidation building blocks of issue #4 compute what the reference engines and
+/// Goal: the liquidation building blocks compute what the reference engines and
 /// venues publish. Method: Maker's Abacus curves and Clipper rules (engines.md §3.1), BitMEX's
 /// insurance-fund example (MX-IF1) and ADL ranking vectors (MX-ADL1/2), Binance's leveragePnL
 /// (BN-ADL1), and exactness properties of allocation and socialization.

@@ -2,7 +2,7 @@ import Foundation
 import SolventCore
 import Testing
 
-/// Goal (issue #9, item 3): a liquidation step comes with evidence anyone can re-derive — the
+/// Goal: a liquidation step comes with evidence anyone can re-derive — the
 /// mark from the recorded price input (a direct mark, or oracle samples through the aggregation
 /// and mark rules), the account in liquidation at that mark, the step's size, bankruptcy price
 /// and execution — and any changed number fails. Method: the BN-D1 isolated long (1 BTC at

@@ -3,7 +3,7 @@ import SolventCore
 import SolventRisk
 import Testing
 
-/// Option markets in the engine (issue #5, items 3 and 4): marks from Black-76 on the underlying
+/// Option markets in the engine: marks from Black-76 on the underlying
 /// with the published smile, standard (Deribit) option margin, settlement at intrinsic value, and
 /// the portfolio model. Expected values come from the risk layer's pricer and the reference
 /// formulas, not from the engine's own code path.

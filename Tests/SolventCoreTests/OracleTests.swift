@@ -3,7 +3,7 @@ import Testing
 
 /// Goal: the index and mark cannot be moved by a single bad print, stale or diverging sources
 /// trip the oracle breaker, and funding follows the premium. Method: the published vectors
-/// (exchanges.md HL-2, BN-I1, HL-3), the manipulation scenarios of issue #3 driven through the
+/// (exchanges.md HL-2, BN-I1, HL-3), the manipulation scenarios driven through the
 /// engine, and a seeded property: the index always lies within the accepted samples.
 struct OracleTests {
     static let market = MarketID(1)

@@ -3,7 +3,7 @@ import SolventCore
 import SolventRisk
 import Testing
 
-/// SPAN-style and Greeks-based margin as accounts' models in the engine (issue #5, item 4): the
+/// SPAN-style and Greeks-based margin as accounts' models in the engine: the
 /// engine's requirement for a hedged option book equals the risk layer's `Span.evaluate` (max of
 /// scan risk and short option minimum) and `GreeksMargin.evaluate`, computed here from the same
 /// marks; rules can be changed and bad rules name their field.

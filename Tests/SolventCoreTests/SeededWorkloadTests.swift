@@ -133,7 +133,7 @@ struct SeededWorkloadTests {
                     crossings += naive.count
                 }
                 checkAlerts()
-                // Liquidate every pool the moves put in liquidation, in pool order (issue #4).
+                // Liquidate every pool the moves put in liquidation, in pool order.
                 // A random keeper (sometimes none, sometimes the account itself: refused).
                 for (pool, alert) in harness.engine.alerts where alert == .liquidating {
                     let market = pool.isolatedMarket ?? MarketID(UInt32.random(in: 1...3, using: &random))

@@ -3,7 +3,7 @@ import SolventCore
 import SolventRisk
 import Testing
 
-/// The correlation offset between underlyings (issue #5, item 4) in the engine: with a BTC–ETH
+/// The correlation offset between underlyings in the engine: with a BTC–ETH
 /// spread configured, a portfolio-, SPAN- or Greeks-margined pool long BTC and short ETH is
 /// credited ρ × each leg's requirement per unit of value delta × the delta paired (computed here
 /// from the stand-alone requirements of each leg), a pool long both is not, and bad spreads name

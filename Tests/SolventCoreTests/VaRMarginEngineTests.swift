@@ -3,7 +3,7 @@ import SolventCore
 import SolventRisk
 import Testing
 
-/// The historical-VaR margin model as an account's model (issue #6, item 1): the requirement is
+/// The historical-VaR margin model as an account's model: the requirement is
 /// the risk layer's VaR / ES of the pool's scenario losses (computed here independently from
 /// `RiskMeasures`), options revalued in full, underlyings netted only as their scenarios co-move;
 /// the model is refused until the venue publishes scenarios, and bad scenario sets name the field.

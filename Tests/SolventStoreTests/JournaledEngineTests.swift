@@ -70,7 +70,7 @@ func venueCommands(seed: UInt64) -> [Command] {
         }
         let digest = await service.read { $0.digestHex() }
         let last = await service.read { $0.lastSequence }
-        // Every snapshot journals a commitment root right after it (issue #9).
+        // Every snapshot journals a commitment root right after it.
         let roots = try await Commitments.journaledRoots(in: store)
         #expect(!roots.isEmpty && last == UInt64(commands.count + roots.count), "\(roots.count) roots, last \(last)")
         #expect(await service.read { $0.latestCommitment } == roots.last)

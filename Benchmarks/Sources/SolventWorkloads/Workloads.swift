@@ -57,7 +57,7 @@ public struct WorkloadEngine {
         return venue
     }
 
-    /// The liquidation benchmark's population (issue #4) on the two-tier market.
+    /// The liquidation benchmark's population on the two-tier market.
     public static func riskVenue(accounts: Int) -> WorkloadEngine {
         var venue = WorkloadEngine()
         venue.standardVenue(tiers: twoTiers)

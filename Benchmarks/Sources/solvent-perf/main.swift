@@ -144,7 +144,7 @@ if wanted("scan") {
            units: Double(accounts), unit: "account")
     progress("accounts at or beyond margin call on the last tick: \(hits)")
 
-    // The indexed path (issue #4): the same moves; a mark update visits only the positions whose
+    // The indexed path: the same moves; a mark update visits only the positions whose
     // trigger it reached.
     var indexedTimes: [Double] = []
     var indexedHits = 0
@@ -226,7 +226,7 @@ if wanted("oracle") {
            units: Double(updates), unit: "update")
 }
 
-// 4b. Mark moves that make few accounts cross (issue #4's indexed path): the issue's population
+// 4b. Mark moves that make few accounts cross (the indexed path): a population
 //     at 60,000, the mark alternating with 60,000 − step (1 USDT: −0.0017 %; 10 USDT: −0.017 %),
 //     so that each update flags or clears the pools between the two; every update runs detection
 //     and the state changes, and thousands of pools stay flagged in margin call throughout.
@@ -249,7 +249,7 @@ for step in ["1", "10"] where wanted("detect") {
            units: 1, unit: "tick")
 }
 
-// 5. A 10 % move through a population of `accounts` (issue #4): the mark update (detection and
+// 5. A 10 % move through a population of `accounts`: the mark update (detection and
 //    margin-state events), then one liquidation step for every pool it put in liquidation.
 //    The issue's population (isolated and cross, 1–100x) first, then the numpy bench's (cross,
 //    1–25x uniform), where the same move liquidates a third of the accounts.
@@ -285,7 +285,7 @@ for (label, allocation, population) in [("venue", LiquidationParameters.LossAllo
            units: Double(max(1, steps)), unit: "step")
 }
 
-// 6. Option pricing (issue #5): price + Greeks, and implied volatility, over the population of
+// 6. Option pricing: price + Greeks, and implied volatility, over the population of
 //    ../shared/bench/bs_kernels.py (S ≈ 100, K/S log-uniform in 0.6–1.6, 1–365 days, σ 0.2–1.5,
 //    r and q 0–8 %), one scalar call per option.
 if wanted("options") {
@@ -378,7 +378,7 @@ if wanted("options") {
     report(bench: "implied_vol", impl: "solvent_batch", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
 }
 
-// 7. Scenario margin (issue #5) on ../shared/bench/bench_scenario_margin.py's problem: a chain of
+// 7. Scenario margin on ../shared/bench/bench_scenario_margin.py's problem: a chain of
 //    13 expiries × 36 strikes × call/put with a smile, 10,000 portfolios of 20 distinct contracts
 //    plus a perpetual, 21 moves (±16 %) × 3 volatility shocks; each run revalues the chain (risk
 //    array) and aggregates every portfolio.
@@ -434,7 +434,7 @@ if wanted("scenario") {
            times: times, units: Double(portfolios * (positions + 1) * grid.scenarios.count), unit: "position_scenario")
 }
 
-// 8. Historical VaR and ES (issue #6) on ../shared/bench/bench_hvar.py's problem: 100,000 linear
+// 8. Historical VaR and ES on ../shared/bench/bench_hvar.py's problem: 100,000 linear
 //    portfolios × 1,000 scenarios × 5 assets, 99 % (k = 10 tail scenarios). Returns are Student-t
 //    (3 dof, ~4 % daily), correlated 0.6, as the baseline draws them; holdings N(0, 1e5).
 if wanted("hvar") {
@@ -470,7 +470,7 @@ if wanted("hvar") {
            times: times, units: Double(portfolios), unit: "portfolio")
 }
 
-// 9. Verifiable margin (issue #9): the Merkle-sum commitment to `accounts` accounts (the
+// 9. Verifiable margin: the Merkle-sum commitment to `accounts` accounts (the
 //    issue's population), one proof generated, one verified (the verifier rebuilds the margin).
 if wanted("commit") {
     progress("building \(accounts) accounts for the commitment...")

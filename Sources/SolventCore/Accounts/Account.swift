@@ -7,7 +7,7 @@ public struct Account: Hashable, Sendable, Codable {
     public var balances: [Balance]
     public var positions: [Position]
     public var settings: [MarketSetting]
-    /// How the cross pool is margined (issue #5); isolated positions always use standard margin.
+    /// How the cross pool is margined; isolated positions always use standard margin.
     public var marginModel: AccountMarginModel = .standard
 
     public init(id: AccountID) {

@@ -1,7 +1,7 @@
 import Crypto
 import Dispatch
 
-/// Commitments to every account (issue #9): a Merkle-sum tree whose leaves are salted hashes of
+/// Commitments to every account: a Merkle-sum tree whose leaves are salted hashes of
 /// each account's collateral, positions and margin figures, summing what the venue owes each
 /// account per asset. Nothing here is an engine input: it reads the state.
 public struct AccountCommitment: Sendable {

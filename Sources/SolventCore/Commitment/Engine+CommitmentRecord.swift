@@ -1,4 +1,4 @@
-/// Recording a published commitment root in the journal (issue #9, item 1). The root is built
+/// Recording a published commitment root in the journal. The root is built
 /// outside the engine (its salts are keyed by the store's secret), so the engine checks what it
 /// can: that the root names the state just before this input — its sequence and its digest —
 /// and that its per-asset sums are shaped like the engine's assets and never negative. A replay

@@ -1,4 +1,4 @@
-/// Evidence that one liquidation step was justified (issue #9, item 3): the account and the
+/// Evidence that one liquidation step was justified: the account and the
 /// markets as they stood just before the input that liquidated it, the price input that set the
 /// mark in force, and the step the engine recorded. A verifier re-derives, with this binary's
 /// rules: the mark from the price input (for an oracle market, the index from the samples by the

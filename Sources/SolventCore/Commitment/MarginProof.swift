@@ -1,4 +1,4 @@
-/// What a trader needs to check their own margin (issue #9): their account as the engine held
+/// What a trader needs to check their own margin: their account as the engine held
 /// it, the markets' parameters and prices and the assets' prices in force, the margin the
 /// venue reported, the liabilities their leaf adds, and the path to the published root. It
 /// holds nothing of other accounts beyond the sibling hashes and sums of the path.

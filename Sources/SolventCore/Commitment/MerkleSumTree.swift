@@ -1,7 +1,7 @@
 import Crypto
 import Dispatch
 
-/// A Merkle-sum tree over per-asset amounts (issue #9): every node carries the hash of its
+/// A Merkle-sum tree over per-asset amounts: every node carries the hash of its
 /// children *and their sums*, so a path from a leaf to the root proves both that the leaf is in
 /// the tree and how much the rest of the tree adds up to, without showing any other leaf.
 ///

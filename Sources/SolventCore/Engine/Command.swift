@@ -27,7 +27,7 @@ public enum Command: Hashable, Sendable, Codable {
     case configureOracle(market: MarketID, OracleConfig)
     /// Source samples and the venue's own last trade and mid: the engine computes index and mark.
     case updateOracle(market: MarketID, samples: [OracleSample], last: Price?, mid: Price?)
-    /// Sets how a market liquidates (issue #4).
+    /// Sets how a market liquidates.
     case configureLiquidation(market: MarketID, LiquidationParameters)
     /// One liquidation step for the account's position in the market, at the current mark: the
     /// sequencer (or a keeper) submits it for each pool a mark update flagged, worst first. The
@@ -47,26 +47,26 @@ public enum Command: Hashable, Sendable, Codable {
     case coverDeficit(asset: AssetID, amount: Amount)
     /// Registers (or re-sizes; capacity 0 removes) a backstop liquidity provider for a market.
     case registerBackstop(account: AccountID, market: MarketID, capacity: Amount)
-    /// Records a commitment to every account (issue #9) at the state just before this input: the
+    /// Records a commitment to every account at the state just before this input: the
     /// store builds it (only it holds the salts' secret), the engine accepts it only for its own
     /// previous sequence and state digest, so every published root sits in the journal right
     /// after the state it commits to, and a replay checks it again.
     case recordCommitment(AccountCommitment.Root)
-    /// Publishes (or replaces) one expiry's volatility smile of an underlying market (issue #5):
+    /// Publishes (or replaces) one expiry's volatility smile of an underlying market:
     /// the options on it with that expiry are re-marked.
     case setVolatilitySmile(underlying: MarketID, VolatilitySmile)
-    /// Chooses how an account's cross pool is margined (issue #5, item 4): the standard per-position
+    /// Chooses how an account's cross pool is margined: the standard per-position
     /// rules or the engine's portfolio (scenario) rules. A user action: refused if the account
     /// would fall below its initial margin.
     case setMarginModel(account: AccountID, AccountMarginModel)
     /// Sets the scenarios and maintenance factor of the portfolio margin model.
     case configurePortfolioMargin(PortfolioMarginRules)
-    /// Publishes the historical-VaR model's joint scenario set and parameters (issue #6).
+    /// Publishes the historical-VaR model's joint scenario set and parameters.
     case configureVaRMargin(VaRMarginRules)
-    /// The SPAN-style and Greeks-based models' parameters (issue #5).
+    /// The SPAN-style and Greeks-based models' parameters.
     case configureSpanMargin(SpanMarginRules)
     case configureGreeksMargin(GreeksMarginRules)
-    /// The inter-commodity spread credits of the portfolio, SPAN and Greeks models (issue #5).
+    /// The inter-commodity spread credits of the portfolio, SPAN and Greeks models.
     case configureSpreadCredits(SpreadCreditRules)
 }
 

@@ -1,4 +1,4 @@
-/// Dutch-auction liquidation (issue #4, item 4; Maker's Clipper, engines.md §3.1). `liquidate`
+/// Dutch-auction liquidation (Maker's Clipper, engines.md §3.1). `liquidate`
 /// on an auction market sizes the step as any other and opens an auction of that lot instead of
 /// executing it; bidders take partial lots at the falling price (`bidAuction`), each take being
 /// a liquidation step against the bidder; a keeper restarts an auction that is older than the

@@ -1,4 +1,4 @@
-/// Backstop liquidity providers (issue #4, item 4): registered accounts that take a step
+/// Backstop liquidity providers: registered accounts that take a step
 /// directly at a price between the bankruptcy and liquidation prices, within their capacity.
 extension Engine {
     func planRegisterBackstop(_ account: AccountID, _ market: MarketID, _ capacity: Amount) -> Result<[Event], Rejection> {

@@ -1,6 +1,6 @@
 import SolventRisk
 
-/// The Greeks-based model and the SPAN model as accounts' choices (issue #5, item 4), and their
+/// The Greeks-based model and the SPAN model as accounts' choices, and their
 /// configuration commands. The Greeks are taken from the same revaluation the scenario models
 /// use (central differences of each position's settlement-atom value in the relative underlying
 /// move and in volatility), so linear and inverse contracts and quote- or coin-premium options

@@ -1,4 +1,4 @@
-/// One liquidation step (issue #4): re-check the pool exactly, size the step, execute it by the
+/// One liquidation step: re-check the pool exactly, size the step, execute it by the
 /// market's mechanism (the order book's depth model, backstop providers, or a Dutch auction's
 /// bidder), never closing the account worse than its bankruptcy price; penalty, keeper reward and
 /// clearance fee come out of what the account still holds; a fill worse than bankruptcy is
@@ -123,7 +123,7 @@ extension Engine {
             let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
             quantity = max(lot, cap / perLot * lot)
         }
-        // The rate limiter (issue #3) caps the notional of this window.
+        // The rate limiter caps the notional of this window.
         if let allowance = liquidationAllowance(market: market), let full = valuation.notional(size: quantity, price: mark), full > allowance {
             let lot = markets[m].spec.lotSize.atoms
             let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)

@@ -1,4 +1,4 @@
-/// Where a loss the insurance fund cannot carry goes (issue #4, item 6): auto-deleveraging of
+/// Where a loss the insurance fund cannot carry goes: auto-deleveraging of
 /// ranked opposite positions at the bankruptcy price, or a pro-rata socialized share of the
 /// opposite positions in profit.
 extension Engine {

@@ -1,4 +1,4 @@
-/// Margin-call and liquidation states, evaluated on every mark update (issue #4, item 2): the
+/// Margin-call and liquidation states, evaluated on every mark update: the
 /// trigger indexes hand over only the positions whose next state change the move reached (see
 /// `MarketTriggers`); each is re-checked exactly; a pool in liquidation leaves it only once its
 /// equity is at least maintenance × (1 + the market's exit buffer). A pool whose last position

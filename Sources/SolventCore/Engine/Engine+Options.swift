@@ -1,6 +1,6 @@
 import SolventRisk
 
-/// Option markets (issue #5, item 3): European, cash-settled, linear (premium in the quote) or
+/// Option markets: European, cash-settled, linear (premium in the quote) or
 /// inverse (premium in the coin). The engine derives every option's mark from its underlying's
 /// mark and the volatility the underlying's published smile gives the option's strike, so an
 /// option is re-marked whenever its underlying is; at expiry it settles at intrinsic value on the

@@ -1,6 +1,6 @@
 import SolventRisk
 
-/// The portfolio margin model (issue #5, item 4) as an account's choice: its cross positions
+/// The portfolio margin model as an account's choice: its cross positions
 /// settling in one asset are grouped by underlying (an option joins its underlying's perpetual
 /// or future), every group is revalued under every scenario of `portfolioMargin`, and the
 /// group's initial margin is its worst weighted loss. Options are revalued in full (Black-76 on

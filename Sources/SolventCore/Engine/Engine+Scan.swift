@@ -27,7 +27,7 @@ extension Engine {
         return Engine.worstFirst(hits)
     }
 
-    /// Detection without a full scan (issue #4): the trigger index yields the positions whose
+    /// Detection without a full scan: the trigger index yields the positions whose
     /// trigger the current mark has reached, plus rows that are always checked; each is re-checked
     /// exactly. Same result, in the same order, as `scanMaintenance` and `scanMaintenanceNaive`.
     public func detectCrossings(market: MarketID) -> [ScanHit] {

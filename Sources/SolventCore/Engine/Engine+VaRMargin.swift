@@ -1,7 +1,7 @@
 import SolventRisk
 import RealModule
 
-/// The VaR margin models as an account's choice (issue #6, `VaRMarginRules`): every cross
+/// The VaR margin models as an account's choice (`VaRMarginRules`): every cross
 /// position of the pool (settling in one asset) is revalued under every scenario at once —
 /// perpetuals and futures move with their underlying's series, options are revalued in full at
 /// the moved underlying with their current volatility — and the initial margin is the model's VaR

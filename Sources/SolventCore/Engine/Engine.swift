@@ -19,7 +19,7 @@ public struct Engine: Sendable, Codable {
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
-    /// Pools in margin call or in liquidation (issue #4): O(1) updates; every walk goes through
+    /// Pools in margin call or in liquidation: O(1) updates; every walk goes through
     /// `alerts`, which sorts by pool key, so nothing depends on the dictionary's order.
     var alertsByPool: [PoolKey: MarginAlert] = [:]
     /// Counts every applied event that can change an auto-deleveraging ranking (all but
@@ -29,11 +29,11 @@ public struct Engine: Sendable, Codable {
     /// Kept auto-deleveraging orders, two per market (short side, long side); derived state,
     /// outside the digest.
     var deleveragingQueues: [DeleveragingQueue?] = []
-    /// Open Dutch auctions (issue #4), by id (ids increase, so appending keeps the order).
+    /// Open Dutch auctions, by id (ids increase, so appending keeps the order).
     public internal(set) var auctions: [LiquidationAuction] = []
-    /// The latest commitment root recorded in the journal (issue #9), nil before the first.
+    /// The latest commitment root recorded in the journal, nil before the first.
     public internal(set) var latestCommitment: AccountCommitment.Root? = nil
-    /// The scenarios of the portfolio margin model (accounts that chose it; issue #5).
+    /// The scenarios of the portfolio margin model (accounts that chose it).
     public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle {
         didSet { portfolioGrid = portfolioMargin.grid }
     }

@@ -29,7 +29,7 @@ public enum Event: Hashable, Sendable, Codable {
     indirect case oracleStateChanged(market: MarketID, OracleState)
     case breakerTripped(BreakerTrip)
     case breakerResumed(market: MarketID, rule: BreakerRule)
-    /// A pool's margin state changed on a mark update (issue #4): margin call issued or cleared,
+    /// A pool's margin state changed on a mark update: margin call issued or cleared,
     /// liquidation started or ended (after the exit buffer).
     case marginStateChanged(MarginStateChange)
     indirect case liquidationConfigured(market: MarketID, LiquidationParameters)

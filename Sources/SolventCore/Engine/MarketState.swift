@@ -23,7 +23,7 @@ public struct MarketState: Sendable, Codable {
     public var fundDrawWindowStart = Timestamp(nanoseconds: 0)
     public var fundDrawnInWindow: Int64 = 0
     public var fundDrawnTotal: Int64 = 0
-    /// An option market (issue #5): its underlying market's index (−1: not an option) and the
+    /// An option market: its underlying market's index (−1: not an option) and the
     /// volatility the underlying's smile for its expiry gives its strike (Rate atoms; 0: none
     /// published yet, so the option has no mark).
     public var underlyingIndex: Int32 = -1

@@ -1,5 +1,5 @@
 /// One side of one market's auto-deleveraging order, kept between liquidation steps so that a
-/// cascade does not rank every opposite position again at each step (issue #4).
+/// cascade does not rank every opposite position again at each step.
 ///
 /// A binary max-heap on (score, then account id) with lazy deletion: replacing an account's
 /// entry pushes a fresh one with a new stamp and leaves the old one in place, recognised as dead

@@ -1,4 +1,4 @@
-/// An open Dutch auction of part of a liquidated position (issue #4, item 4): `lot` contracts
+/// An open Dutch auction of part of a liquidated position: `lot` contracts
 /// of `account`'s position in `market`, priced by the market's `DutchAuctionRules` from the
 /// mark when it started or was last reset.
 ///

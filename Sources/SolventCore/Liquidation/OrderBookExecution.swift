@@ -1,4 +1,4 @@
-/// Execution of a liquidation order through the book (issue #4, item 4): a depth model gives the
+/// Execution of a liquidation order through the book: a depth model gives the
 /// average fill price with slippage; the account is never closed at a price worse for the system
 /// than its bankruptcy price — any gap between the market fill and the bankruptcy price is the
 /// insurance fund's.

@@ -1,4 +1,4 @@
-/// How much of a position a liquidation step closes (issue #4, item 3): the smallest amount on
+/// How much of a position a liquidation step closes: the smallest amount on
 /// the lot grid that restores the pool to its target after the step's costs, capped per step,
 /// and the whole position when what would remain is below the dust floor or nothing smaller
 /// restores the target.

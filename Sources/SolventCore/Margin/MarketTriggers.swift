@@ -1,4 +1,4 @@
-/// A market's three trigger indexes (issue #4: detection without a full scan). Each position
+/// A market's three trigger indexes (detection without a full scan). Each position
 /// sits where its next state change would happen, so a mark move visits only the positions whose
 /// state it can change:
 /// - `entry`: unflagged positions, at the mark where they reach their margin-call level;

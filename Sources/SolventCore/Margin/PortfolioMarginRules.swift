@@ -1,6 +1,6 @@
 import SolventRisk
 
-/// How an account's cross pool is margined (issue #5, item 4).
+/// How an account's cross pool is margined.
 public enum AccountMarginModel: String, Hashable, Sendable, Codable, CaseIterable {
     /// Every position on its own: the market's tier schedule for perpetuals and futures, the
     /// Deribit-style option formulas for options; requirements add up.

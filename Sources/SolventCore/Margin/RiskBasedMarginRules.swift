@@ -1,6 +1,6 @@
 import SolventRisk
 
-/// The SPAN-style account model's parameters (issue #5, item 4; ccp-models.md §1.3–1.9), relative
+/// The SPAN-style account model's parameters (ccp-models.md §1.3–1.9), relative
 /// to each underlying's mark so that one set serves every underlying: the 16 SPAN scenarios move
 /// the underlying by 0, ±⅓, ±⅔, ±1 × `priceScanRange` with volatility ± `volatilityScanRange`
 /// (relative), and by ±`extremeMove` × the range at unchanged volatility of which
@@ -55,7 +55,7 @@ public struct SpanMarginRules: Hashable, Sendable, Codable {
     }
 }
 
-/// The Greeks-based account model's parameters (issue #5, item 4; `GreeksMargin` in the risk
+/// The Greeks-based account model's parameters (`GreeksMargin` in the risk
 /// layer): per underlying, delta charge |Δ|·F·`deltaMove`, gamma charge ½·max(0, −Γ)·(F·`gammaMove`)²,
 /// vega charge Σ |vega per expiry| × `volatilityShock` (vega per 1.00 of volatility, so 0.3 is a
 /// 30-point move; with `vegaOffsetsAcrossExpiries` the net vega instead). Initial margin is the
@@ -87,7 +87,7 @@ public struct GreeksMarginRules: Hashable, Sendable, Codable {
 }
 
 /// The correlation offset between underlyings for the models that margin each underlying on its
-/// own (portfolio, SPAN-style, Greeks-based; issue #5, item 4): SPAN's inter-commodity spread
+/// own (portfolio, SPAN-style, Greeks-based): SPAN's inter-commodity spread
 /// credits (`InterCommoditySpread`), in priority order. A spread pairs two underlyings (perpetuals
 /// or futures; their options join them) whose net deltas in the pool are of opposite sign; a
 /// delta is the value change (settlement atoms) of the underlying's group per relative move of

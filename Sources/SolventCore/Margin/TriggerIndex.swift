@@ -1,6 +1,6 @@
 /// An index of a market's positions by trigger price — the mark at which each reaches its
 /// margin-call level — so that after a mark move only the positions the move can affect are
-/// visited (issue #4: detection without a full scan).
+/// visited (detection without a full scan).
 ///
 /// Longs trigger when the mark falls to or below their trigger, shorts when it rises to or
 /// above it. Triggers live in buckets on a logarithmic price grid (2^(1/8192) apart, about

@@ -1,4 +1,4 @@
-/// The VaR margin models (issue #6, item 1, as accounts' margin models): a venue publishes one
+/// The VaR margin models (as accounts' margin models): a venue publishes one
 /// joint scenario set — for each underlying, the same number of relative moves of its mark over
 /// the margin period of risk, oldest first, scenario h moving every underlying by its h-th move at
 /// once (a day of history) — and a VaR-margined account's cross pool needs, as initial margin, the

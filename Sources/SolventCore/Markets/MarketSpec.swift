@@ -20,7 +20,7 @@ public struct MarketSpec: Hashable, Sendable, Codable {
     public var contractSize: Quantity
     public var tickSize: Price
     public var lotSize: Quantity
-    /// Set for an option market (issue #5): then `kind` is `.linear` (positions are valued at the
+    /// Set for an option market: then `kind` is `.linear` (positions are valued at the
     /// premium), `expiry` is required, and the mark derives from the underlying's.
     public var option: OptionTerms?
 

@@ -1,4 +1,4 @@
-/// What makes a market a European, cash-settled option (issue #5): its right and strike, the
+/// What makes a market a European, cash-settled option: its right and strike, the
 /// market whose mark is its underlying (a perpetual or a dated future, used as the forward), and
 /// what its premium is quoted in.
 ///

@@ -1,4 +1,4 @@
-/// Historical-simulation VaR and ES for many linear portfolios over one scenario set (issue #6's
+/// Historical-simulation VaR and ES for many linear portfolios over one scenario set (the
 /// hot path: a venue re-margins every account against the same history).
 ///
 /// For portfolio p, P&L in scenario h is Σₐ holding[p,a] · return[a,h]; with k = ⌈H(1−c)⌉ tail
