@@ -8,7 +8,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var field: String?
     public var message: String
-    public var extra: [String: String] = [:]
+    /// More fields of the body, each encoded by its type: a sequence is an integer, as in a
+    /// success reply (decimals are strings elsewhere: put them in as `String`).
+    public var extra: [String: any Sendable] = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, field: String? = nil, _ message: String) {
         self.status = status

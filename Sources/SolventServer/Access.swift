@@ -7,12 +7,12 @@ import SolventStore
 public enum Role: String, Sendable, CaseIterable, Codable {
     /// Markets, assets, parameters, accounts, deposits, fills, keys.
     case admin
-    /// Price updates.
+    /// Price updates and volatility smiles (market data that moves marks).
     case oracle
-    /// One account: its own reads, withdrawals and stream.
+    /// One account: its own reads, withdrawals, leverage, isolated margin, margin model and stream.
     case trader
-    /// Liquidation steps, auction bids, backstop registration (bids and backstops only for the
-    /// key's own account).
+    /// Liquidation steps, auction bids and restarts, backstop registration (bids and backstops
+    /// only for the key's own account).
     case liquidator
     /// Reads only.
     case readonly

@@ -92,10 +92,11 @@ extension SolventService {
         router.put("/v1/markets/:market/liquidation") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
-            let body = try await RequestBody.read(request, allowed: ["mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
+            let body = try await RequestBody.read(request, allowed: Set(["mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
                                                                      "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare",
                                                                      "auctionBuffer", "auctionCurve", "auctionDurationSeconds", "auctionCut", "auctionStepSeconds",
                                                                      "auctionTailSeconds", "auctionCusp", "auctionTipFlat", "auctionChip", "auctionDust"])
+                                                                     .union(Self.liquidationIncentiveFields))
             let settleScale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let settleScale else { throw APIError.notFound("market \(market)") }
             let mechanism: LiquidationParameters.Mechanism
@@ -105,20 +106,15 @@ extension SolventService {
             case "auction": mechanism = .auction(try Self.auctionRules(body, settleScale: settleScale))
             default: throw APIError.invalid("mechanism", "expected orderbook, backstop or auction")
             }
-            let allocation: LiquidationParameters.LossAllocation
-            switch try body.string("lossAllocation", default: "adl") {
-            case "adl": allocation = .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64)
-            case "socialized": allocation = .socialized
-            case "venue": allocation = .venue
-            default: throw APIError.invalid("lossAllocation", "expected adl, socialized or venue")
-            }
-            let parameters = LiquidationParameters(
+            let allocation = try Self.lossAllocation(body)   // with the ADL ranking (WaterfallRoutes.swift)
+            var parameters = LiquidationParameters(
                 depth: .squareRoot(depth: try body.has("depthNotional") ? body.decimal("depthNotional", scale: settleScale) : 1_000_000_000_000_000,
                                    coefficient: try body.rate("depthCoefficient", default: "0.01")),
                 penaltyRate: try body.rate("penaltyRate", default: "0.005"), clearanceFeeRate: try body.rate("clearanceFeeRate", default: "0.001"),
                 target: .maintenancePlusBuffer(try body.rate("targetBuffer", default: "0.1")), stepFraction: try body.rate("stepFraction", default: "0.5"),
                 dustNotional: try body.has("dustNotional") ? body.decimal("dustNotional", scale: settleScale) : 0,
                 lossAllocation: allocation, mechanism: mechanism)
+            try Self.readIncentives(body, settleScale: settleScale, into: &parameters)
             return try await service.submit(.configureLiquidation(market: MarketID(market), parameters))
         }
         router.post("/v1/accounts") { request, _ in
@@ -290,6 +286,7 @@ extension SolventService {
             guard let ranks else { throw APIError.notFound("market \(market)") }
             return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
         }
+        addEngineRoutes(to: router)
         // Verifiable margin (issue #9).
         addRiskModelRoutes(to: router)
         router.post("/v1/commitments") { request, _ in

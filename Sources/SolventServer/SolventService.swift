@@ -164,7 +164,7 @@ public final class SolventService: Sendable {
         case .rejected(let rejection):
             metrics.rejected.increment()
             var error = APIError(.unprocessableContent, "rejected", field: rejection.field, rejection.message)
-            error.extra = ["code": "\(rejection.code)", "sequence": "\(submission.sequence)"]
+            error.extra = ["code": "\(rejection.code)", "sequence": submission.sequence]
             throw error
         case .applied(let events):
             metrics.applied.increment()
