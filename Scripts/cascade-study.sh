@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's cascade study (issue #7): the five crash windows of ../shared/data with the
+# The README's cascade study: the five crash windows of ../shared/data with the
 # default seeded population, under the order book, the Dutch auction and backstop providers;
 # prints a Markdown table (liquidated notional, bad debt, insurance-fund drawdown, ADL).
 #   Scripts/cascade-study.sh                  # 100,000 accounts, seed 7

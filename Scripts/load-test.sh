@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's API load test (issue #8): a fresh service (SQLite by default; STORE="--postgres URL"), a small
+# The README's API load test: a fresh service (SQLite by default; STORE="--postgres URL"), a small
 # venue seeded through the API, then wrk posting fills between two pairs of accounts.
 #   swift build -c release --product solvent && Scripts/load-test.sh
 #   CONNECTIONS=128 DURATION=15 STORE="--postgres postgres://postgres@127.0.0.1:5432/solvent_load" Scripts/load-test.sh

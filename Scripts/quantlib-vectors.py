@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the QuantLib cross-check vectors for SolventRisk's option pricing (issue #5).
+"""Generates the QuantLib cross-check vectors for SolventRisk's option pricing.
 
 Random European options (seeded), across moneyness (strike / spot from e^-1.5 to e^1.5),
 expiry (1 day to 2 years, whole days on Actual/365 so T = days / 365 exactly), volatility

@@ -37,7 +37,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 enum JSON {
     /// JSON text of dictionaries, arrays, strings, integers, booleans, doubles and NSNull, written
     /// directly: JSONSerialization bridges every dictionary to NSDictionary and sorts through ICU,
-    /// which was most of a request's cost (perf, issue #8). Keys in sorted order (deterministic).
+    /// which was most of a request's cost. Keys in sorted order (deterministic).
     static func data(_ object: Any) -> Data {
         var out: [UInt8] = []
         out.reserveCapacity(256)

@@ -3,7 +3,7 @@ import Hummingbird
 import SolventCore
 import SolventStore
 
-/// The JSON HTTP API (issue #8). Writes go through the journaled engine and answer once durable;
+/// The JSON HTTP API. Writes go through the journaled engine and answer once durable;
 /// reads answer from the engine's current state.
 extension SolventService {
     public func router() -> Router<BasicRequestContext> {
@@ -287,7 +287,7 @@ extension SolventService {
             return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
         }
         addEngineRoutes(to: router)
-        // Verifiable margin (issue #9).
+        // Verifiable margin.
         addRiskModelRoutes(to: router)
         router.post("/v1/commitments") { request, _ in
             _ = try await service.require(request, [.admin])
