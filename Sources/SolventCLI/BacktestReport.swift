@@ -86,7 +86,7 @@ enum BacktestReport {
         return svg + "</svg>"
     }
 
-    static func format(_ value: Double) -> String { String(format: "%.4g", value) }
+    static func format(_ value: Double) -> String { formatted(value, "%.4g") }
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

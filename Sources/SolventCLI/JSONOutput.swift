@@ -23,3 +23,9 @@ public enum JSONOutput {
         }
     }
 }
+
+/// A figure for a person: `format` applied to a finite value, "n/a" otherwise (a leverage whose
+/// equity was gone, a ratio over a zero move), never "nan" or "inf".
+func formatted(_ value: Double, _ format: String) -> String {
+    value.isFinite ? String(format: format, value) : "n/a"
+}

@@ -63,22 +63,22 @@ public enum SimulationReport {
         func row(_ name: String, _ value: (SimulationResult) -> String) -> String {
             "<tr><td>\(escape(name))</td>" + runs.map { "<td>\(escape(value($0)))</td>" }.joined() + "</tr>"
         }
-        func usd(_ value: Double) -> String { value.formatted(.number.precision(.fractionLength(0))) }
-        func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
+        func usd(_ value: Double) -> String { value.isFinite ? value.formatted(.number.precision(.fractionLength(0))) : "n/a" }
+        func percent(_ value: Double) -> String { formatted(value * 100, "%.2f %%") }
         let legend = runs.enumerated().map { "<span style=\"color:\(colours[$0.offset % colours.count])\">■ \(escape($0.element.label))</span>" }
             .joined(separator: " &nbsp; ")
         let base = runs[0]
         let table = [
             row("accounts", { "\($0.accounts)" }),
-            row("open interest (contracts / USDT)", { "\(String(format: "%.1f", $0.openInterest)) / \(usd($0.openInterestNotional))" }),
+            row("open interest (contracts / USDT)", { "\(formatted($0.openInterest, "%.1f")) / \(usd($0.openInterestNotional))" }),
             row("path low / simulated low", { "\(BacktestReport.format($0.exogenousLow)) / \(BacktestReport.format($0.low))" }),
-            row("drawdown: path / simulated (amplification)", { "\(percent($0.exogenousDrawdown)) / \(percent($0.drawdown)) (\(String(format: "%.3f", $0.amplification))×)" }),
+            row("drawdown: path / simulated (amplification)", { "\(percent($0.exogenousDrawdown)) / \(percent($0.drawdown)) (\(formatted($0.amplification, "%.3f"))×)" }),
             row("liquidation steps / accounts", { "\($0.steps) / \($0.liquidatedAccounts)" }),
             row("liquidated notional (USDT)", { usd($0.liquidatedNotional) }),
             row("bad debt (USDT)", { usd($0.badDebt) }),
             row("paid by the fund / reallocated / deficit", { "\(usd($0.fundDraw)) / \(usd($0.reallocated)) / \(usd($0.deficit))" }),
             row("insurance fund: start → minimum → end", { "\(usd($0.fundStart)) → \(usd($0.fundMinimum)) → \(usd($0.fundEnd))" }),
-            row("ADL: positions / accounts / median leverage", { "\($0.deleveragedPositions) / \($0.deleveragedAccounts) / \($0.deleveragedMedianLeverage.map { String(format: "%.2fx", $0) } ?? "–")" }),
+            row("ADL: positions / accounts / median leverage", { "\($0.deleveragedPositions) / \($0.deleveragedAccounts) / \($0.deleveragedMedianLeverage.map { formatted($0, "%.2fx") } ?? "–")" }),
             row("auctions started / reset", { "\($0.auctionsStarted) / \($0.auctionResets)" }),
             row("breaker trips", { "\($0.breakerTrips)" }),
             row("auditor (checks, violations)", { "\($0.auditChecks), \($0.auditViolations.count)" }),
@@ -93,7 +93,7 @@ public enum SimulationReport {
         }
         let priceSeries = [(base.points.map(\.exogenous), "#999999")] + runs.enumerated().map { ($0.element.points.map(\.price), colours[$0.offset % colours.count]) }
         let hits = base.deleveragedSample.prefix(25).map {
-            "<tr><td>\(iso($0.time))</td><td>\($0.account)</td><td>\(String(format: "%.2fx", $0.leverage))</td><td>\(usd($0.realizedPnl))</td></tr>"
+            "<tr><td>\(iso($0.time))</td><td>\($0.account)</td><td>\(formatted($0.leverage, "%.2fx"))</td><td>\(usd($0.realizedPnl))</td></tr>"
         }.joined()
         return """
         <!DOCTYPE html>
