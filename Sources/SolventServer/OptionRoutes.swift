@@ -54,12 +54,6 @@ extension SolventService {
 extension RequestBody {
     /// An array of decimal prices (strings or numbers), 1 to `max` of them; an error names the element.
     func prices(_ key: String, max: Int) throws -> [Price] {
-        guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
-            throw APIError.invalid(key, "expected an array of 1 to \(max) decimals")
-        }
-        return try array.indices.map { index in
-            let field = "\(key)[\(index)]"
-            return try RequestBody(object: [field: array[index]]).price(field)
-        }
+        try elements(key, max: max) { body, field in try body.price(field) }
     }
 }

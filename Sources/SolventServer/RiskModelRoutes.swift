@@ -61,12 +61,18 @@ extension SolventService {
 extension RequestBody {
     /// An array of decimal rates (strings or numbers), 1 to `max` of them; an error names the element.
     func rates(_ key: String, max: Int) throws -> [Rate] {
+        try elements(key, max: max) { body, field in try body.rate(field) }
+    }
+
+    /// Each element of an array of 1 to `max` decimals read by `read` under its own name
+    /// (`key[3]`), so an error names the element.
+    func elements<T>(_ key: String, max: Int, _ read: (RequestBody, String) throws -> T) throws -> [T] {
         guard let array = object[key] as? [Any], !array.isEmpty, array.count <= max else {
             throw APIError.invalid(key, "expected an array of 1 to \(max) decimals")
         }
         return try array.indices.map { index in
             let field = "\(key)[\(index)]"
-            return try RequestBody(object: [field: array[index]]).rate(field)
+            return try read(RequestBody(object: [field: array[index]]), field)
         }
     }
 
