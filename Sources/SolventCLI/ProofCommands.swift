@@ -216,6 +216,7 @@ public struct SolvencyCommand: AsyncParsableCommand {
                 ? "every loss is booked"
                 : "FAILED: \(check.debtors.count) account(s) without positions owe money that no fund draw, deleveraging or deficit booked"
             try printJSON(["root": rootObject(commitment.root), "assets": rows, "check": verdict,
+                           "unbookedValueUSD": Value(atoms: check.unbookedValue).description,
                            "debtors": check.debtors.map { $0.rawValue }, "awaitingLiquidation": check.awaitingLiquidation.map { $0.rawValue }])
             if !check.holds {
                 FileHandle.standardError.write(Data("solvent solvency: \(verdict): accounts \(check.debtors.prefix(10).map(\.description).joined(separator: ", "))\n".utf8))

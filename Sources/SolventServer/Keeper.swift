@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SolventCore
 import SolventStore
 
@@ -32,6 +33,10 @@ public final class Keeper: Sendable {
     let configuration: Configuration
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
+    /// Steps the engine refused since the state last changed: not resubmitted (and journaled)
+    /// again until something moves, so a paused or stale market costs one refusal, not one a
+    /// second.
+    private let refused = Mutex<Set<Engine.PendingStep>>([])
 
     public init(service: SolventService, configuration: Configuration = .init()) {
         self.service = service
@@ -42,7 +47,9 @@ public final class Keeper: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let signal = signal
-        let listener = await service.engine.addListener { events, _ in
+        let listener = await service.engine.addListener { [self] events, _ in
+            // Any applied input may change what the engine would refuse.
+            if !events.isEmpty { refused.withLock { $0.removeAll() } }
             if events.contains(where: Keeper.needsSweep) { signal.yield() }
         }
         defer { Task { [engine = service.engine] in await engine.removeListener(listener) } }
@@ -53,12 +60,13 @@ public final class Keeper: Sendable {
             }
         }
         defer { ticker.cancel() }
-        var lastTick = ContinuousClock.now
+        var nextTick = ContinuousClock.now + configuration.tickInterval
         await sweep()
         for await _ in signals {
             if Task.isCancelled { break }
-            if ContinuousClock.now - lastTick >= configuration.tickInterval {
-                lastTick = ContinuousClock.now
+            // Ticks keep their cadence even when a sweep ran long (a late wake still ticks).
+            if ContinuousClock.now >= nextTick {
+                nextTick = ContinuousClock.now + configuration.tickInterval
                 await submit(.tick, counter: service.metrics.keeperTicks)
             }
             await sweep()
@@ -81,15 +89,19 @@ public final class Keeper: Sendable {
             await submit(.resetAuction(auction: auction, keeper: configuration.account), counter: service.metrics.keeperResets)
         }
         for _ in 0..<configuration.passesPerSweep {
-            let pending = await service.engine.read { $0.pendingLiquidations() }
+            let skipped = refused.withLock { $0 }
+            let pending = await service.engine.read { $0.pendingLiquidations() }.filter { !skipped.contains($0) }
             if pending.isEmpty { return }
             var applied = 0
             for step in pending {
+                if Task.isCancelled { return }
                 // An account earns no reward for its own liquidation.
                 let keeper = step.account == configuration.account ? nil : configuration.account
                 if await submit(.liquidate(account: step.account, market: step.market, keeper: keeper),
                                 counter: service.metrics.keeperSteps) {
                     applied += 1
+                } else {
+                    refused.withLock { _ = $0.insert(step) }
                 }
             }
             if applied == 0 { return }

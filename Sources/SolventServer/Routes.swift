@@ -80,13 +80,19 @@ extension SolventService {
             let scale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
             guard let scale else { throw APIError.notFound("market \(market)") }
             let table = try body.tierTable(scale: scale)
-            let parameters = RiskParameters(margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
+            var parameters = RiskParameters(margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
                                             feeTakerRate: try body.rate("feeTakerRate", default: "0"),
                                             fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
                                             priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
                                             marginCallRatio: try body.rate("marginCallRatio", default: "0.8"),
-                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"),
-                                            settlementWindowSeconds: try body.int("settlementWindowSeconds", default: 1_800, in: 0...604_800))
+                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"))
+            // The settlement window stays as it is unless the body sets it: changing fees must not
+            // turn one on (or off) by default.
+            if body.has("settlementWindowSeconds") {
+                parameters.settlementWindow = try body.int("settlementWindowSeconds", in: 0...604_800) * 1_000_000_000
+            } else {
+                parameters.settlementWindow = await service.engine.read { $0.market(MarketID(market))?.parameters.settlementWindow }
+            }
             return try await service.submit(.setRiskParameters(market: MarketID(market), parameters))
         }
         router.put("/v1/markets/:market/liquidation") { request, context in

@@ -241,6 +241,37 @@ struct EngineTests {
         #expect(harness.engine.solvencyCheck().holds)
     }
 
+    /// Two futures expiring in the same tick with one account in both: each settlement is
+    /// planned on what the one before left, so both amounts land (the account's wallet is not
+    /// overwritten by the second) and the fund is not drawn twice. Long 1 BTC at 50,000 in each on
+    /// 1,000 USDT, settling at 48,000: −4,000 on 1,000, a shortfall of 3,000; the fund's 400
+    /// goes first, the deficit books 2,600; the short gains 4,000.
+    @Test func twoExpiriesInOneTickShareAnAccount() {
+        var (harness, expiry) = Self.datedFutureVenue()
+        var second = linearMarket(6, symbol: "BTCUSDT_250328B")
+        second.expiry = expiry
+        harness.ok(.createMarket(second, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
+        harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("400", scale: 6)))
+        harness.openFunded(1, usdt: "1000")
+        harness.openFunded(2, usdt: "10000")
+        for market in [MarketID(5), MarketID(6)] {
+            harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
+            harness.ok(.importPosition(account: AccountID(1), market: market, size: Quantity("1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+            harness.ok(.importPosition(account: AccountID(2), market: market, size: Quantity("-1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+        }
+        harness.time = expiry.nanoseconds
+        for market in [MarketID(5), MarketID(6)] { harness.ok(.setMarkPrice(market: market, mark: Price("48000")!, index: nil)) }
+        let events = harness.ok(.tick)
+        let settlements = events.compactMap { event -> SettlementApplied? in if case .marketSettled(let s) = event { return s } else { return nil } }
+        #expect(settlements.count == 2)
+        #expect(settlements.map(\.fundDraw).reduce(0, +) == 400_000_000)
+        #expect(settlements.map(\.uncovered).reduce(0, +) == 2_600_000_000)
+        #expect(Self.usdt(harness, 1) == 0)
+        #expect(Self.usdt(harness, 2) == 14_000_000_000)
+        #expect(harness.engine.asset(Harness.usdt)!.insuranceFund == 0)
+        #expect(harness.engine.solvencyCheck().holds)
+    }
+
     @Test func invalidDeclarationsNameTheField() {
         var harness = Harness()
         harness.rejects(.createAsset(AssetSpec(id: AssetID(1), symbol: "", scale: 6)), .invalidParameter)

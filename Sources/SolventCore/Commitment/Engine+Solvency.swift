@@ -3,14 +3,17 @@
 /// loss left on an account as a debt — no fund draw, no deleveraging, no deficit line — would
 /// otherwise be invisible in a solvency report.
 public struct SolvencyCheck: Hashable, Sendable {
-    /// Per asset (engine order): what accounts without positions owe (negative balances of
-    /// accounts whose equity is negative), in the asset's atoms. Every such atom is a loss the
-    /// waterfall should have booked.
+    /// Per asset (engine order): the negative balances of the debtors below, in the asset's
+    /// atoms (gross: collateral they still hold is in `unbookedValue`'s net figure).
     public var unbookedDebt: [Int64]
-    /// Those accounts, by id.
+    /// The debtors' negative equity, net of their collateral, in USD value atoms (≥ 0).
+    public var unbookedValue: Int64
+    /// Accounts with no cross position left whose cross pool is in negative equity: every such
+    /// atom is a loss the waterfall should have booked. By id.
     public var debtors: [AccountID]
-    /// Accounts still holding positions whose pool equity is negative: bankrupt and awaiting
-    /// their liquidation steps (the steps will book the loss), by id.
+    /// Accounts still holding cross positions whose pool equity is negative, or an isolated
+    /// position under water: bankrupt and awaiting their liquidation steps (the steps will book
+    /// the loss), by id.
     public var awaitingLiquidation: [AccountID]
 
     /// Whether every loss is booked.
@@ -19,22 +22,20 @@ public struct SolvencyCheck: Hashable, Sendable {
 
 extension Engine {
     public func solvencyCheck() -> SolvencyCheck {
-        var check = SolvencyCheck(unbookedDebt: [Int64](repeating: 0, count: assets.count), debtors: [], awaitingLiquidation: [])
+        var check = SolvencyCheck(unbookedDebt: [Int64](repeating: 0, count: assets.count), unbookedValue: 0, debtors: [], awaitingLiquidation: [])
         for account in accounts where !account.isVenue {
-            if account.positions.isEmpty {
-                guard account.balances.contains(where: { $0.atoms < 0 }),
-                      case .success(let pool) = crossPool(of: account), pool.equity < 0 else { continue }
+            if let equity = Auditor.unbookedDebt(of: account, in: self) {
                 check.debtors.append(account.id)
+                check.unbookedValue &+= -equity
                 for balance in account.balances where balance.atoms < 0 {
                     check.unbookedDebt[Int(balance.assetIndex)] &+= -balance.atoms
                 }
-            } else {
-                let underWater = account.positions.contains { position in
-                    if case .success(let pool) = pool(of: account, marketIndex: position.marketIndex) { return pool.equity < 0 }
-                    return false
-                }
-                if underWater { check.awaitingLiquidation.append(account.id) }
             }
+            let underWater = account.positions.contains { position in
+                if case .success(let pool) = pool(of: account, marketIndex: position.marketIndex) { return pool.equity < 0 }
+                return false
+            }
+            if underWater { check.awaitingLiquidation.append(account.id) }
         }
         return check
     }

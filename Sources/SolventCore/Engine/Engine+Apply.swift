@@ -208,7 +208,9 @@ extension Engine {
     private mutating func recordSettlementPrice(marketIndex m: Int, price: Int64) {
         guard let window = markets[m].parameters.settlementWindow, window > 0, let expiry = markets[m].spec.expiry,
               !markets[m].settled, !markets[m].isOption, price > 0 else { return }
-        let running = markets[m].settlementAverage.map { $0.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds) }
+        let running = markets[m].settlementAverage.map {
+            $0.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds, maximumAge: markets[m].parameters.priceMaxAge)
+        }
             ?? SettlementAverage(weighted: 0, covered: 0, price: 0, since: now)
         markets[m].settlementAverage = SettlementAverage(weighted: running.weighted, covered: running.covered, price: price, since: now)
     }

@@ -36,45 +36,77 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let oracleEvents): events.append(contentsOf: oracleEvents)
         }
+        // Each settlement is planned on the state the ones before it in this tick leave (an
+        // account in a perpetual funded at 08:00 and a future expiring then keeps both amounts;
+        // two settlements draw on what the fund still holds). The copy is made only when a
+        // second settlement follows a first.
+        var scratch: Engine? = nil
+        var moved = events.contains { if case .fundingSettled = $0 { return true } else { return false } }
         for marketIndex in markets.indices {
-            let state = markets[marketIndex]
-            guard let expiry = state.spec.expiry, expiry <= now, !state.settled else { continue }
-            // A future with a settlement window settles at its average over the window; one with
-            // no price in the window, or without a window, at a fresh mark.
-            let average = state.parameters.settlementWindow.flatMap { window in
-                state.settlementAverage?.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds).value
+            guard let expiry = markets[marketIndex].spec.expiry, expiry <= now, !markets[marketIndex].settled else { continue }
+            if moved && scratch == nil {
+                var state = self
+                for event in events { state.apply(event) }
+                scratch = state
             }
-            guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else { continue }
-            if state.isOption {
-                // An option settles at intrinsic value on an underlying mark taken at or after expiry.
-                let underlying = markets[Int(state.underlyingIndex)]
-                guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else { continue }
-                mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
-            }
-            switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
+            switch (scratch ?? self).planFinalSettlement(marketIndex: marketIndex) {
             case .failure(let rejection): return .failure(rejection)
-            case .success(var (legs, dust)):
-                // An account the settlement leaves owing more than it holds is made whole by the
-                // fund, then the deficit line, as after a liquidation step: never left in debt.
-                var shortfall: Int64 = 0
-                for index in legs.indices where legs[index].account != .venue {
-                    let accountIndex = accountIndexByID[legs[index].account]!
-                    guard let owed = closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index]),
-                          let total = FixedPoint.add(shortfall, owed) else {
-                        return .failure(Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
-                    }
-                    legs[index].walletAfter += owed
-                    shortfall = total
-                }
-                let settle = Int(state.settleAssetIndex)
-                let draw = min(shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
-                var settlement = SettlementApplied(market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
-                settlement.fundDraw = draw
-                settlement.uncovered = shortfall - draw
-                events.append(.marketSettled(settlement))
+            case .success(nil): continue
+            case .success(let event?):
+                events.append(event)
+                scratch?.apply(event)
+                moved = true
             }
         }
         return .success(events)
+    }
+
+    /// A dated future or option past its expiry: its positions closed at the settlement price,
+    /// and what an account the settlement leaves owing more than it holds is made whole with —
+    /// the fund, then the deficit line, as after a liquidation step: never left in debt. nil
+    /// while no settlement price can be had yet.
+    func planFinalSettlement(marketIndex: Int) -> Result<Event?, Rejection> {
+        let state = markets[marketIndex]
+        guard let expiry = state.spec.expiry else { return .success(nil) }
+        // A future with a settlement window settles at its average over the window when prices
+        // in force cover at least half of it; otherwise (and without a window) at a fresh mark.
+        var average: Int64? = nil
+        if let window = state.parameters.settlementWindow, window > 0,
+           let running = state.settlementAverage?.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
+                                                         maximumAge: state.parameters.priceMaxAge),
+           running.covered * 2 >= window {
+            average = running.value
+        }
+        guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else { return .success(nil) }
+        if state.isOption {
+            // An option settles at intrinsic value on an underlying mark taken at or after expiry.
+            let underlying = markets[Int(state.underlyingIndex)]
+            guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else { return .success(nil) }
+            mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
+        }
+        switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(var (legs, dust)):
+            var shortfall: Int64 = 0
+            for index in legs.indices where legs[index].account != .venue {
+                let accountIndex = accountIndexByID[legs[index].account]!
+                // A pool that cannot be valued (an index missing) owes what its wallet lacks:
+                // one account must not hold up every market's tick.
+                let owed = closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index])
+                    ?? max(0, -legs[index].walletAfter)
+                guard let total = FixedPoint.add(shortfall, owed) else {
+                    return .failure(Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
+                }
+                legs[index].walletAfter += owed
+                shortfall = total
+            }
+            let settle = Int(state.settleAssetIndex)
+            let draw = min(shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
+            var settlement = SettlementApplied(market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
+            settlement.fundDraw = draw
+            settlement.uncovered = shortfall - draw
+            return .success(.marketSettled(settlement))
+        }
     }
 
     /// One leg per position in the market, in scan-table order (deterministic): funding paid or

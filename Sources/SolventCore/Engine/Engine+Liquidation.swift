@@ -290,29 +290,42 @@ extension Engine {
     }
 
     /// What the account would owe after `leg` if it closes the last position of its pool, as
-    /// settlement atoms (rounded up) within what the settlement wallet is short; 0 while the
-    /// pool keeps a position (the next step books it); nil on overflow.
-    /// An isolated position that closes with a loss beyond its own margin (margin a user's
-    /// losing reduction or funding drove below zero before the step) takes the rest from the
-    /// wallet as far as the wallet holds it — the account realized that loss itself — and only
-    /// what the wallet lacks is the shortfall. A cross pool's shortfall is its negative equity.
+    /// settlement atoms (rounded up) within what the settlement wallet is short; 0 while a cross
+    /// position keeps the pool open (its own steps book it); nil when the pool cannot be valued.
+    /// The measure is the cross pool after the leg — wallets and collateral, haircut — so an
+    /// account whose other collateral covers a negative settlement balance owes nothing
+    /// unbooked. An isolated position that closes with a loss beyond its own margin (margin a
+    /// user's losing reduction or funding drove below zero before the step) takes the rest from
+    /// the wallet only as far as the account can pay: it realized that loss itself.
     func closedPoolShortfall(accountIndex: Int32, marketIndex: Int32, leg: LegApplied) -> Int64? {
-        guard leg.positionAfter == nil else { return 0 }
+        guard leg.positionAfter == nil, leg.walletAfter < 0 else { return 0 }
         let account = accounts[Int(accountIndex)]
         guard let slot = account.positionSlot(marketIndex: marketIndex) else { return 0 }
-        if account.positions[slot].isolated { return min(max(0, leg.isolatedTransfer), max(0, -leg.walletAfter)) }
+        let isolated = account.positions[slot].isolated
         if account.positions.contains(where: { !$0.isolated && $0.marketIndex != marketIndex }) { return 0 }
-        guard leg.walletAfter < 0 else { return 0 }
         let settle = markets[Int(marketIndex)].settleAssetIndex
-        let change = AccountChange(marketIndex: marketIndex, position: nil, assetIndex: settle, wallet: leg.walletAfter)
-        guard case .success(let pool) = crossPool(of: account, change: change) else { return nil }
+        let change = AccountChange(marketIndex: marketIndex, position: isolated ? account.positions[slot] : nil, assetIndex: settle,
+                                   wallet: leg.walletAfter)
+        // The isolated position itself is not in the cross pool: the change only sets the wallet.
+        guard case .success(let pool) = crossPool(of: isolated ? accountWithout(slot: slot, of: account) : account, change: change) else {
+            return nil
+        }
         guard pool.equity < 0 else { return 0 }
         let asset = assets[Int(settle)]
         let exponent = asset.spec.scale + Price.scale - Value.scale
         guard asset.price > 0, exponent >= 0,
               let owed = FixedPoint.narrow(FixedPoint.divide(Int128(-pool.equity) * FixedPoint.powerOfTen128(exponent),
                                                              by: Int128(asset.price), .up)) else { return nil }
-        return min(owed, -leg.walletAfter)
+        let cap = isolated ? max(0, leg.isolatedTransfer) : -leg.walletAfter
+        return min(owed, -leg.walletAfter, cap)
+    }
+
+    /// The account without one of its positions (to value its cross pool once an isolated
+    /// position has closed).
+    private func accountWithout(slot: Int, of account: Account) -> Account {
+        var copy = account
+        copy.setPosition(nil, marketIndex: account.positions[slot].marketIndex)
+        return copy
     }
 
     /// An account's leg that changes nothing: its wallet and its position in the market as they are.

@@ -113,6 +113,9 @@ extension Engine {
     /// the premium when the interval has passed (at a fresh mark; a frozen market defers it).
     func planOracleTick() -> Result<[Event], Rejection> {
         var events: [Event] = []
+        // A second funding in the same tick is planned on the state the first leaves (an account
+        // in both perpetuals keeps both payments); the copy is made only then.
+        var scratch: Engine? = nil
         for marketIndex in markets.indices {
             guard var state = markets[marketIndex].oracle else { continue }
             let market = markets[marketIndex].spec.id
@@ -126,11 +129,18 @@ extension Engine {
             if markets[marketIndex].isPerpetual, interval > 0, now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
                !state.frozen, let mark = markets[marketIndex].freshMark(at: now) {
                 let rate = Engine.fundingRate(state, intervalNanoseconds: interval)
-                switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false) {
+                if scratch == nil, events.contains(where: { if case .fundingSettled = $0 { return true } else { return false } }) {
+                    var copy = self
+                    for event in events { copy.apply(event) }
+                    scratch = copy
+                }
+                switch (scratch ?? self).settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false) {
                 case .failure(let rejection): return .failure(rejection)
                 case .success(let (legs, dust)):
-                    events.append(.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
-                                                                   legs: legs, dust: dust)))
+                    let funding = Event.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
+                                                                        legs: legs, dust: dust))
+                    events.append(funding)
+                    scratch?.apply(funding)
                 }
                 state.premiumSum = 0
                 state.premiumCount = 0

@@ -73,11 +73,13 @@ public struct SettlementAverage: Hashable, Sendable, Codable {
     public var price: Int64
     public var since: Timestamp
 
-    /// Adds the span [since, until] of the price in force, clipped to the window.
-    public func closing(at until: Timestamp, windowStart: Int64, expiry: Int64) -> SettlementAverage {
+    /// Adds the span [since, until] of the price in force, clipped to the window and to
+    /// `maximumAge` after it was set (a price no longer refreshed stops counting, as a stale
+    /// mark would).
+    public func closing(at until: Timestamp, windowStart: Int64, expiry: Int64, maximumAge: Int64) -> SettlementAverage {
         var next = self
         let from = max(since.nanoseconds, windowStart)
-        let to = min(until.nanoseconds, expiry)
+        let to = min(until.nanoseconds, expiry, since.nanoseconds &+ maximumAge)
         if to > from, price > 0 {
             next.weighted += Int128(price) * Int128(to - from)
             next.covered += to - from

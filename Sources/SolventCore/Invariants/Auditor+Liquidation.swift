@@ -12,21 +12,20 @@ extension Auditor {
         }
     }
 
-    /// After a final settlement, no account it left without positions is in debt.
+    /// After a final settlement, no account it left without cross positions is in debt.
     static func settlementViolations(_ settlement: SettlementApplied, in engine: Engine) -> [String] {
         settlement.legs.compactMap { leg in
-            guard leg.account != .venue, let account = engine.account(leg.account), account.positions.isEmpty,
-                  case .success(let pool) = engine.crossPool(of: account), pool.equity < 0 else { return nil }
-            return "settlement of market \(settlement.market): account \(leg.account) closed with negative equity \(Value(atoms: pool.equity)) USD that nothing booked"
+            guard leg.account != .venue, let account = engine.account(leg.account), let equity = unbookedDebt(of: account, in: engine) else {
+                return nil
+            }
+            return "settlement of market \(settlement.market): account \(leg.account) holds negative equity \(Value(atoms: equity)) USD that nothing booked"
         }
     }
 
     /// The invariants of a liquidation step, read on the state right after it:
     /// - the account closed no worse for the system than its recorded bankruptcy price;
-    /// - an account left without positions has non-negative equity (its shortfall was booked);
-    /// - a position that stays open in a pool under water has a recorded bankruptcy price (the
-    ///   step closed at it or better), unless the pool is under water at every price of the
-    ///   market (then the step that closes it books the shortfall).
+    /// - an account left without cross positions (isolated ones may remain) has a cross pool of
+    ///   non-negative equity: a closed pool's shortfall was booked, not left as a debt.
     static func liquidationViolations(_ step: LiquidationStep, in engine: Engine) -> [String] {
         var found: [String] = []
         let id = step.account.account
@@ -35,19 +34,19 @@ extension Auditor {
             let worse = step.long ? step.accountPrice < bankruptcy : step.accountPrice > bankruptcy
             if worse { found.append("\(context): closed at \(step.accountPrice), worse than its bankruptcy price \(bankruptcy)") }
         }
-        guard let account = engine.account(id), let marketIndex = engine.marketIndex(of: step.market) else {
-            return found + ["\(context): the account or market is gone"]
+        guard let account = engine.account(id) else { return found + ["\(context): the account is gone"] }
+        if let equity = unbookedDebt(of: account, in: engine) {
+            found.append("\(context): the account's cross pool holds negative equity \(Value(atoms: equity)) USD with no cross position left to liquidate, and nothing booked it")
         }
-        if account.positions.isEmpty {
-            if case .success(let pool) = engine.crossPool(of: account), pool.equity < 0 {
-                found.append("\(context): the account closed with negative equity \(Value(atoms: pool.equity)) USD that nothing booked")
-            }
-            return found
-        }
-        guard step.account.positionAfter != nil, step.bankruptcyPrice == nil,
-              case .success(let pool) = engine.pool(of: account, marketIndex: marketIndex), pool.equity < 0,
-              engine.bankruptcyBoundary(of: account, marketIndex: marketIndex) != .none(.everyPrice) else { return found }
-        found.append("\(context): the pool is under water (equity \(Value(atoms: pool.equity)) USD) but the step recorded no bankruptcy price")
         return found
+    }
+
+    /// The negative equity (USD value atoms) of an account's cross pool when no cross position
+    /// is left in it (nothing will liquidate it: a debt nobody booked), else nil. The venue's
+    /// book is the counterparty of last resort and is never in debt this way.
+    public static func unbookedDebt(of account: Account, in engine: Engine) -> Int64? {
+        guard !account.isVenue, !account.positions.contains(where: { !$0.isolated }), account.balances.contains(where: { $0.atoms < 0 }),
+              case .success(let pool) = engine.crossPool(of: account), pool.equity < 0 else { return nil }
+        return pool.equity
     }
 }

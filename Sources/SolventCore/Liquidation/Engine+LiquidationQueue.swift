@@ -13,7 +13,8 @@ extension Engine {
     /// maintenance / equity (higher first, compared exactly), ties by pool key. For a cross pool
     /// the position with the largest maintenance requirement goes first (ties by market id); a
     /// position whose market has no liquidation parameters, or whose step is already being
-    /// auctioned, is skipped. At most `limit` steps (a bound per keeper pass).
+    /// auctioned, or whose breaker pauses liquidation, is skipped. At most `limit` steps (a bound
+    /// per keeper pass).
     public func pendingLiquidations(limit: Int = Limits.keeperStepsPerPass) -> [PendingStep] {
         var ranked: [(pool: PoolKey, equity: Int64, maintenance: Int64, step: PendingStep)] = []
         for (pool, alert) in alerts where alert == .liquidating {
@@ -24,15 +25,26 @@ extension Engine {
             for position in account.positions where position.isolated == (pool.isolatedMarket != nil)
                 && (pool.isolatedMarket == nil || pool.isolatedMarket == position.market) {
                 let m = Int(position.marketIndex)
+                // A market whose breaker pauses liquidation would refuse the step.
+                if case .paused = liquidationPermission(market: position.market) { continue }
                 guard markets[m].liquidation != nil, !markets[m].settled,
                       !auctions.contains(where: { $0.account == pool.account && $0.market == position.market }),
                       case .success(let figures) = positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
                                                                 override: nil, now: nil) else { continue }
-                if best == nil || figures.maintenance > best!.maintenance
-                    || (figures.maintenance == best!.maintenance && position.market < best!.market) {
-                    best = (figures.maintenance, position.market)
+                // Positions settle in different assets: compared by their maintenance in USD.
+                let maintenance = assets[Int(markets[m].settleAssetIndex)].value(of: figures.maintenance, .up) ?? Int64.max
+                if best == nil || maintenance > best!.maintenance || (maintenance == best!.maintenance && position.market < best!.market) {
+                    best = (maintenance, position.market)
                 }
-                if risk == nil, case .success(let value) = self.pool(of: account, marketIndex: position.marketIndex) { risk = value }
+                if risk == nil, case .success(var value) = self.pool(of: account, marketIndex: position.marketIndex) {
+                    // An isolated pool's figures are in its settlement asset; a cross pool's in USD.
+                    if position.isolated {
+                        let asset = assets[Int(markets[m].settleAssetIndex)]
+                        value.equity = asset.value(of: value.equity, .down) ?? value.equity
+                        value.maintenance = asset.value(of: value.maintenance, .up) ?? value.maintenance
+                    }
+                    risk = value
+                }
             }
             guard let best, let risk else { continue }
             ranked.append((pool, risk.equity, risk.maintenance, PendingStep(account: pool.account, market: best.market)))
