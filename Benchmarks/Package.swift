@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "solvent-perf",
             dependencies: ["SolventWorkloads", .product(name: "SolventCore", package: "Solvent"),
-                           .product(name: "SolventRisk", package: "Solvent")]
+                           .product(name: "SolventRisk", package: "Solvent"), .product(name: "SolventStore", package: "Solvent")]
         ),
     ],
     swiftLanguageModes: [.v6]

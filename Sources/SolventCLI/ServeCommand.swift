@@ -237,7 +237,7 @@ public struct ReplayCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("replay: \(sequence)\n".utf8))
             }, commitmentRecord: { before, root, outcome in
                 rootsChecked += 1
-                guard case .applied = outcome, try before.commitment(secret: secret).root == root else { rootMismatches.append(root.sequence); return }
+                guard case .applied = outcome, try before.commitment(secret: secret, parallel: .cores).root == root else { rootMismatches.append(root.sequence); return }
             })
             var snapshotChecks = 0, snapshotMismatches: [UInt64] = []
             if let snapshot = try await store.latestSnapshot() {

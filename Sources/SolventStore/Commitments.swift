@@ -53,7 +53,7 @@ public enum Commitments {
               recorded.latestCommitment == root else {
             throw StoreError.corrupt("the root journaled for sequence \(root.sequence) was refused by the engine on replay")
         }
-        let commitment = try engine.commitment(secret: try await secret(store))
+        let commitment = try engine.commitment(secret: try await secret(store), parallel: .cores)
         guard commitment.root == root else {
             throw StoreError.corrupt("the rebuilt root \(commitment.root.hash) at \(root.sequence) differs from the journaled \(root.hash)")
         }

@@ -198,7 +198,7 @@ public actor JournaledEngine {
         try await store.saveSnapshot(Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))
         lastSnapshot = state.lastSequence
         // The engine may have moved on while the snapshot was written: commit to the state now.
-        let commitment = try engine.commitment(secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil)
+        let commitment = try engine.commitment(secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil, parallel: .cores)
         try record(commitment)
     }
 
@@ -209,7 +209,7 @@ public actor JournaledEngine {
         if let failure { throw failure }
         let secret = try await commitmentSecret()
         // From here to the record's execution nothing suspends, so no input slips in between.
-        let commitment = try engine.commitment(secret: secret)
+        let commitment = try engine.commitment(secret: secret, parallel: .cores)
         let committed = try record(commitment)
         try await awaitCommit()
         return committed

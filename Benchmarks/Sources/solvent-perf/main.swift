@@ -1,4 +1,5 @@
 import SolventCore
+import SolventStore   // the commitment on every core
 import SolventWorkloads
 import SolventRisk
 
@@ -487,7 +488,7 @@ if wanted("commit") {
         let digest = engine.digestHex()
         let digestTime = seconds() - digestStart
         let start = seconds()
-        commitment = try! engine.commitment(secret: secret, stateDigest: digest)
+        commitment = try! engine.commitment(secret: secret, stateDigest: digest, parallel: .cores)
         times.append(seconds() - start)
         withDigest.append(times.last! + digestTime)
     }

@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 
 /// Commitments to every account: a Merkle-sum tree whose leaves are salted hashes of
 /// each account's collateral, positions and margin figures, summing what the venue owes each
@@ -117,9 +116,10 @@ extension Engine {
     /// account opened), and padded with zero-sum leaves to a power of two.
     /// `stateDigest`: the digest when the caller has it already (a snapshot computes it), so the
     /// commitment does not hash the whole state a second time.
-    public func commitment(secret: [UInt8], stateDigest: String? = nil) throws -> AccountCommitment {
+    /// `parallel`: how the salt and leaf chunks run (the store passes all cores).
+    public func commitment(secret: [UInt8], stateDigest: String? = nil, parallel: ParallelChunks = .sequential) throws -> AccountCommitment {
         let sequence = lastSequence
-        // Pass 1, on every core: each account's salt (each worker keys its own HMAC). The salt
+        // Pass 1, in chunks (on every core when the caller gives them): each account's salt (each worker keys its own HMAC). The salt
         // also orders the leaves: it is secret-keyed and unique to the account and sequence, and
         // a trader who learns their own salt learns only their own position.
         let count = accounts.count - 1
@@ -129,7 +129,7 @@ extension Engine {
         salts.withUnsafeMutableBufferPointer { buffer in
             let out = SaltOutput(salts: buffer.baseAddress!)
             let chunks = max(1, min(64, count / 4_096))
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            parallel.run(chunks) { chunk in
                 let mac = HMAC<SHA256>(key: SymmetricKey(data: secretCopy))
                 for position in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) {
                     var copy = mac
@@ -152,7 +152,7 @@ extension Engine {
         var sums = [Int64](repeating: 0, count: order.count * width)
         var leafOfAccountIndex = [Int32](repeating: -1, count: accounts.count)
         for (position, entry) in order.enumerated() { leafOfAccountIndex[Int(entry.index)] = Int32(position) }
-        // Pass 2, on every core: the leaves, each chunk writing its own slots (the result does
+        // Pass 2, in chunks: the leaves, each chunk writing its own slots (the result does
         // not depend on the split).
         let engine = self
         let chunks = max(1, min(64, order.count / 4_096))
@@ -161,7 +161,7 @@ extension Engine {
         hashes.withUnsafeMutableBufferPointer { hashBuffer in
             sums.withUnsafeMutableBufferPointer { sumBuffer in
                 let out = LeafOutput(hashes: hashBuffer.baseAddress!, sums: sumBuffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                parallel.run(chunks) { chunk in
                     let range = (leafOrder.count * chunk / chunks)..<(leafOrder.count * (chunk + 1) / chunks)
                     for position in range {
                         let accountIndex = Int(leafOrder[position])
@@ -184,7 +184,8 @@ extension Engine {
         withUnsafeBytes(of: sequence.littleEndian) { paddingSeed.append(contentsOf: $0) }
         var paddingMac = keyed
         paddingMac.update(data: paddingSeed)
-        let tree = try MerkleSumTree(leafHashes: hashes, leafSums: sums, width: width, paddingSeed: Array(paddingMac.finalize()))
+        let tree = try MerkleSumTree(leafHashes: hashes, leafSums: sums, width: width, paddingSeed: Array(paddingMac.finalize()),
+                                     parallel: parallel)
         let root = AccountCommitment.Root(sequence: sequence, stateDigest: stateDigest ?? digestHex(), hash: tree.root.hash.hexString,
                                           assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: order.count)
         return AccountCommitment(root: root, tree: tree, leafOfAccountIndex: leafOfAccountIndex, secret: secret)

@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 
 /// A Merkle-sum tree over per-asset amounts: every node carries the hash of its
 /// children *and their sums*, so a path from a leaf to the root proves both that the leaf is in
@@ -80,7 +79,8 @@ public struct MerkleSumTree: Sendable {
     }
 
     /// Builds the tree from flat leaves: `leafHashes` 32 bytes each, `leafSums` `width` each.
-    public init(leafHashes: [UInt8], leafSums: [Int64], width: Int, paddingSeed: [UInt8]) throws {
+    /// `parallel` runs the chunks of large levels (the store passes all cores).
+    public init(leafHashes: [UInt8], leafSums: [Int64], width: Int, paddingSeed: [UInt8], parallel: ParallelChunks = .sequential) throws {
         precondition(width > 0 && leafHashes.count % 32 == 0 && leafSums.count == leafHashes.count / 32 * width, "flat leaves")
         self.width = width
         if leafSums.contains(where: { $0 < 0 }) { throw Failure.negativeSum(level: 0) }
@@ -102,8 +102,9 @@ public struct MerkleSumTree: Sendable {
             let parents = level.count / 2
             var next = Level(hashes: [UInt8](repeating: 0, count: parents * 32), sums: [Int64](repeating: 0, count: parents * width))
             if parents >= 16_384 {
-                // Large levels on every core: each chunk of parents reads its own children.
-                try Self.combineInParallel(level, into: &next, width: width, depth: depth)
+                // Large levels in chunks (on every core when the caller gives them): each chunk of
+                // parents reads its own children.
+                try Self.combineInChunks(level, into: &next, width: width, depth: depth, parallel: parallel)
             } else {
                 for index in 0..<parents {
                     try Self.combine(level, 2 * index, into: &next, at: index, width: width, scratch: &scratch, depth: depth)
@@ -115,14 +116,14 @@ public struct MerkleSumTree: Sendable {
         self.levels = levels
     }
 
-    static func combineInParallel(_ level: Level, into next: inout Level, width: Int, depth: Int) throws {
+    static func combineInChunks(_ level: Level, into next: inout Level, width: Int, depth: Int, parallel: ParallelChunks) throws {
         let parents = next.count
         let chunks = 16
         let failed = ParallelFailure()
         next.hashes.withUnsafeMutableBufferPointer { hashBuffer in
             next.sums.withUnsafeMutableBufferPointer { sumBuffer in
                 let out = LevelOutput(hashes: hashBuffer.baseAddress!, sums: sumBuffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                parallel.run(chunks) { chunk in
                     var scratch = [UInt8](repeating: 0, count: 1 + 2 * (32 + 8 * width))
                     for index in (parents * chunk / chunks)..<(parents * (chunk + 1) / chunks) {
                         if !combine(level, 2 * index, hash: out.hashes.advanced(by: index * 32), sums: out.sums.advanced(by: index * width),
