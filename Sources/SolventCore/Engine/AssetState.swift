@@ -38,6 +38,18 @@ public struct AssetState: Hashable, Sendable, Codable {
         Self.value(of: atoms, price: price, scale: spec.scale, rounding)
     }
 
+    /// Converts a USD value to atoms of this asset at the index price (the inverse of
+    /// `value(of:_:)`), rounded as asked; nil on overflow or without a price.
+    public func atoms(ofValue value: Int64, _ rounding: Rounding) -> Int64? {
+        guard price > 0 else { return nil }
+        let exponent = spec.scale + Price.scale - Value.scale
+        if exponent >= 0 {
+            let (numerator, overflow) = Int128(value).multipliedReportingOverflow(by: FixedPoint.powerOfTen128(exponent))
+            return overflow ? nil : FixedPoint.narrow(FixedPoint.divide(numerator, by: Int128(price), rounding))
+        }
+        return FixedPoint.narrow(FixedPoint.divide(Int128(value), by: Int128(price) * FixedPoint.powerOfTen128(-exponent), rounding))
+    }
+
     /// The same from the two fields it needs (hot paths read them without copying the asset).
     @inlinable
     public static func value(of atoms: Int64, price: Int64, scale: Int, _ rounding: Rounding) -> Int64? {

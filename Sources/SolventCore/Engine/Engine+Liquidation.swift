@@ -149,13 +149,9 @@ extension Engine {
         var otherInitial: Int64 = 0
         var otherMaintenance: Int64 = 0
         if !position.isolated {
-            let settle = Int(markets[m].settleAssetIndex)
-            let exponent = assets[settle].spec.scale + Price.scale - Value.scale
-            let price = assets[settle].price
-            func toSettle(_ value: Int64, _ rounding: Rounding) -> Int64? {
-                FixedPoint.narrow(FixedPoint.divide(Int128(value) * FixedPoint.powerOfTen128(max(0, exponent)), by: Int128(price), rounding))
-            }
-            guard let e = toSettle(pool.equity, .down), let i = toSettle(pool.initial, .up), let mm = toSettle(pool.maintenance, .up) else { return nil }
+            let asset = assets[Int(markets[m].settleAssetIndex)]
+            guard let e = asset.atoms(ofValue: pool.equity, .down), let i = asset.atoms(ofValue: pool.initial, .up),
+                  let mm = asset.atoms(ofValue: pool.maintenance, .up) else { return nil }
             equity = e
             otherInitial = max(0, i - risk.initial)
             otherMaintenance = max(0, mm - risk.maintenance)
@@ -304,28 +300,12 @@ extension Engine {
         let isolated = account.positions[slot].isolated
         if account.positions.contains(where: { !$0.isolated && $0.marketIndex != marketIndex }) { return 0 }
         let settle = markets[Int(marketIndex)].settleAssetIndex
-        let change = AccountChange(marketIndex: marketIndex, position: isolated ? account.positions[slot] : nil, assetIndex: settle,
-                                   wallet: leg.walletAfter)
-        // The isolated position itself is not in the cross pool: the change only sets the wallet.
-        guard case .success(let pool) = crossPool(of: isolated ? accountWithout(slot: slot, of: account) : account, change: change) else {
-            return nil
-        }
+        // The cross pool once the position is gone and the wallet is as the leg leaves it.
+        let change = AccountChange(marketIndex: marketIndex, position: nil, assetIndex: settle, wallet: leg.walletAfter)
+        guard case .success(let pool) = crossPool(of: account, change: change) else { return nil }
         guard pool.equity < 0 else { return 0 }
-        let asset = assets[Int(settle)]
-        let exponent = asset.spec.scale + Price.scale - Value.scale
-        guard asset.price > 0, exponent >= 0,
-              let owed = FixedPoint.narrow(FixedPoint.divide(Int128(-pool.equity) * FixedPoint.powerOfTen128(exponent),
-                                                             by: Int128(asset.price), .up)) else { return nil }
-        let cap = isolated ? max(0, leg.isolatedTransfer) : -leg.walletAfter
-        return min(owed, -leg.walletAfter, cap)
-    }
-
-    /// The account without one of its positions (to value its cross pool once an isolated
-    /// position has closed).
-    private func accountWithout(slot: Int, of account: Account) -> Account {
-        var copy = account
-        copy.setPosition(nil, marketIndex: account.positions[slot].marketIndex)
-        return copy
+        guard let owed = assets[Int(settle)].atoms(ofValue: -pool.equity, .up) else { return nil }
+        return min(owed, -leg.walletAfter, isolated ? max(0, leg.isolatedTransfer) : owed)
     }
 
     /// An account's leg that changes nothing: its wallet and its position in the market as they are.
