@@ -11,7 +11,7 @@ public struct BacktestCommand: ParsableCommand {
         abstract: "Backtest a margin model on price history (Kupiec, Christoffersen, traffic light).",
         discussion: """
         --prices SYMBOL=FILE.csv (or FILE.csv: the symbol is the file name up to its first "_", in \
-        capitals, e.g. BTCUSDT) in the OHLCV format of ../shared/data. The portfolio file: \
+        capitals, e.g. BTCUSDT) in the OHLCV format of examples/btcusdt_calm_1h.csv (timestamp,open,high,low,close,volume). The portfolio file: \
         {"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (negative: short), held static. \
         Returns are taken between closes one horizon apart; a gap in a series is reported, and no \
         return spans it. Prints a JSON summary; progress on standard error.

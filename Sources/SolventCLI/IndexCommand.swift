@@ -10,7 +10,7 @@ public struct IndexCommand: ParsableCommand {
         abstract: "Compute index and mark prices from several price sources (OHLCV CSV files).",
         discussion: """
         Each --source is NAME=FILE.csv with the header timestamp,open,high,low,close,volume \
-        (../shared/data format). Output: CSV with timestamp,index,mark,sources_used,sources_excluded,breaker.
+        (the format of examples/btcusdt_crash_1h.csv). Output: CSV with timestamp,index,mark,sources_used,sources_excluded,breaker.
         """)
 
     @Option(name: .customLong("source"), help: "NAME=FILE.csv (repeat for each source).")

@@ -14,7 +14,7 @@ public struct MarginCommand: ParsableCommand {
         An option portfolio (a file with "underlyings": spot, rate, options, a linear quantity) takes \
         any model: standard (Deribit's option formulas), portfolio (a scenario grid, Paradex's by \
         default), span (16 SPAN scenarios) or greeks; the scenario models list the worst scenario and \
-        every scenario's P&L. See the README for both schemas.
+        every scenario's P&L. Both schemas: docs/margin.md.
         """)
 
     public enum Model: String, ExpressibleByArgument, CaseIterable, Sendable {

@@ -4,7 +4,7 @@ import SolventRisk
 /// An option portfolio for `solvent margin --model standard|portfolio|span|greeks`: per
 /// underlying, its spot (or forward) and rate, options (European, cash-settled) and a linear
 /// quantity of the underlying (perpetuals and futures), plus the models' parameters. Risk figures
-/// in the underlying's quote currency (USD). The schema is in the README.
+/// in the underlying's quote currency (USD). The schema is in docs/margin.md.
 public struct OptionPortfolioFile: Sendable {
     public struct Underlying: Sendable {
         public var symbol: String
@@ -32,7 +32,7 @@ public struct OptionPortfolioFile: Sendable {
     /// priority order; deltas are value deltas (spot × net delta). Exclusive with `correlationOffset`.
     public var spreads: [InterCommoditySpread.Spread] = []
 
-    /// A portfolio with every model parameter at the file format's default (the README's
+    /// A portfolio with every model parameter at the file format's default (docs/margin.md's
     /// schema): a plain sum across underlyings, maintenance 0.8 of initial (Deribit's
     /// `mm_factor`, as the engine's models), Paradex's grid,
     /// SPAN at 8 % of spot and ten volatility points, the default Greeks charges.

@@ -8,10 +8,10 @@ public struct OptionStudyCommand: ParsableCommand {
         commandName: "option-study",
         abstract: "Margin five option books built from a Deribit chain snapshot under every option model.",
         discussion: """
-        Reads a Deribit option-chain snapshot (as in ../shared/data/options) and, per currency, builds \
+        Reads a Deribit option-chain snapshot (the format of examples/deribit-btc-chain.csv) and, per currency, builds \
         a short strangle, a calendar spread, a covered call, a delta-hedged short straddle and a naked \
         short put by fixed rules (front expiry nearest 30 days, 25-delta wings, strikes nearest the \
-        forward; see the README), then reports initial and maintenance margin under the standard, \
+        forward; see docs/options.md), then reports initial and maintenance margin under the standard, \
         portfolio, span and greeks models, the portfolio model's worst scenario and the worst loss over \
         the full-weight ±16 % scenarios. Unusable rows are counted on standard error with their line.
         """)

@@ -3,7 +3,7 @@ import SolventCore
 
 /// A portfolio file (`solvent margin --portfolio FILE.json`): asset and market definitions, their
 /// prices, and one account's collateral and positions. Loading turns it into ordinary engine
-/// commands, so the report is computed by the engine itself. The schema is in the README.
+/// commands, so the report is computed by the engine itself. The schema is in docs/margin.md.
 public struct PortfolioFile {
     /// The commands that build the state, each with the file path it came from.
     public var commands: [(Command, String)]

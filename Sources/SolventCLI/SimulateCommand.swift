@@ -180,7 +180,7 @@ public struct SimulateCommand: ParsableCommand {
                 }
             }
             seconds.append(Date().timeIntervalSince(started))
-            log("simulate [\(config.label)]: \(result.steps) steps, \(format(result.liquidatedNotional)) USDT liquidated in \(formatted(seconds.last!, "%.1f")) s")
+            log("simulate [\(config.label)]: \(result.steps) steps, \(formatted(result.liquidatedNotional, "%.0f")) USDT liquidated in \(formatted(seconds.last!, "%.1f")) s")
             runs.append(result)
         }
         return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
@@ -191,7 +191,7 @@ public struct SimulateCommand: ParsableCommand {
         return time
     }
 
-    static func format(_ value: Double) -> String { formatted(value, "%.6g") }
+    static func format(_ value: Double) -> String { formatted(value, "%.1f") }
 
     /// The base configuration from the options.
     static func configuration(_ options: SimulateCommand) throws -> SimulationConfig {
