@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Documentation only: `swift package generate-documentation` (DocC) for the libraries' API.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: exact rationals for the venues' closed forms.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],

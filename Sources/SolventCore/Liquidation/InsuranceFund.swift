@@ -17,7 +17,8 @@ public enum InsuranceFund {
 
     /// - Parameters:
     ///   - surplus: fill value minus bankruptcy value for the system (negative: a shortfall).
-    ///   - balance: the fund's balance; `drawCap`: what it may still pay out this interval.
+    ///   - balance: the fund's balance.
+    ///   - drawCap: what it may still pay out this interval.
     public static func settle(surplus: Int64, balance: Int64, drawCap: Int64) -> Outcome {
         precondition(balance >= 0 && drawCap >= 0, "the insurance fund is never negative")
         if surplus >= 0 { return Outcome(fundChange: surplus, uncovered: 0) }
