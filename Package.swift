@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // Solvent: a deterministic margin and liquidation engine for crypto derivatives.
 // Layers (DESIGN.md §2): SolventCore (pure engine), SolventRisk (option pricing), SolventSimulation (cascades
 // driving the engine), SolventStore (journal and snapshots on SQLite/PostgreSQL) ← SolventServer (HTTP,
@@ -15,6 +15,12 @@ let package = Package(
         .library(name: "SolventStore", targets: ["SolventStore"]),
         .library(name: "SolventServer", targets: ["SolventServer"]),
         .executable(name: "solvent", targets: ["solvent"]),
+    ],
+    // The embedded default (SQLite) builds without PostgresNIO and its TLS stack;
+    // `--traits PostgreSQL` adds the PostgreSQL journal (`solvent serve --postgres`).
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL journal store (PostgresNIO)."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,7 +56,7 @@ let package = Package(
             dependencies: [
                 "SolventCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             ]
         ),
         .target(

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import Logging
 import PostgresNIO
@@ -8,6 +9,8 @@ import PostgresNIO
 /// primary key keeps two writers from interleaving. (COPY FROM STDIN through PostgresNIO measured
 /// slower here: 77,000 appends/s against 140,000.)
 public final class PostgresStore: JournalStore {
+    /// Whether this build can reach PostgreSQL.
+    public static let isAvailable = true
     let client: PostgresClient
     let runner: Task<Void, Never>
     let logger = Logger(label: "solvent.store.postgres")
@@ -195,3 +198,4 @@ public final class PostgresStore: JournalStore {
         try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
     }
 }
+#endif

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+#if PostgreSQL
 import PostgresNIO
+#endif
 import SolventCore
 @testable import SolventStore
 import Testing
@@ -12,7 +14,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     case sqlite, postgres
     var testDescription: String { rawValue }
 
-    static let postgresURL = ProcessInfo.processInfo.environment["SOLVENT_TEST_POSTGRES"]
+    /// The server to test against: none unless `SOLVENT_TEST_POSTGRES` names one and the build has
+    /// the `PostgreSQL` trait (`swift test --traits PostgreSQL`).
+    static let postgresURL = PostgresStore.isAvailable ? ProcessInfo.processInfo.environment["SOLVENT_TEST_POSTGRES"] : nil
     /// The backends this run can test: PostgreSQL only with a server named (its absence is
     /// reported once, as a skipped test, by `PostgreSQLBackendTests`).
     static var available: [Backend] { postgresURL == nil ? [.sqlite] : allCases }
@@ -134,11 +138,13 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
                 try db.execute(sql: oldTable)
                 try db.execute(sql: oldRow)
             }
+        #if PostgreSQL
         case let postgres as PostgresStore:
             for sql in ["DROP TABLE \(postgres.schema).api_keys", oldTable.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys"),
                         oldRow.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys")] {
                 try await postgres.client.query(PostgresQuery(unsafeSQL: sql))
             }
+        #endif
         default: Issue.record("unknown backend")
         }
         try await store.close()
@@ -157,7 +163,7 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
 /// passed.
 @Suite struct PostgreSQLBackendTests {
     @Test(.enabled(if: Backend.postgresURL != nil,
-                   "SOLVENT_TEST_POSTGRES is not set: the PostgreSQL cases of the store conformance and journal suites are skipped"))
+                   "no PostgreSQL: SOLVENT_TEST_POSTGRES is not set or the build lacks the PostgreSQL trait (swift test --traits PostgreSQL); the PostgreSQL cases of the store conformance and journal suites are skipped"))
     func theServerIsReachableAndHoldsAJournal() async throws {
         let store = try await PostgresStore(url: Backend.postgresURL!, schema: "t_reach_\(getpid())_\(UInt32.random(in: 0...UInt32.max))")
         try await store.append(entries(1...3))
