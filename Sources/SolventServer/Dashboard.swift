@@ -26,6 +26,8 @@ enum Dashboard {
     /// nearest-liquidation table (flagged pools first, then an even sample); the page says when
     /// it sampled.
     static let scanLimit = 5_000
+    /// The histogram's bucket edges in percent of margin ratio (maintenance / equity).
+    static let ratioEdges: [Int64] = [2, 4, 6, 8, 10, 15, 20, 30, 50, 75, 100]
     static let nearestLimit = 15
     static let feedLimit = 25
     static let feedTypes: Set<String> = ["positionLiquidated", "marginStateChanged", "breakerTripped", "breakerResumed",
@@ -53,11 +55,15 @@ enum Dashboard {
         .num{text-align:right;font-variant-numeric:tabular-nums}.grid{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5em}
         ul{padding-left:1.1em;margin:0}li{margin:2px 0;font-size:88%}.seq{color:#888;font-variant-numeric:tabular-nums}.muted{color:#777;font-size:85%}
         .paused{color:#c00;font-weight:600}.slow{color:#c60;font-weight:600}.ok{color:#070}.bankrupt,.liquidatable{color:#c00}.marginCall{color:#c60}
-        svg.chart{display:block;margin-bottom:.4em}#live{font-size:80%;color:#888}</style>
+        svg.chart{display:block;margin-bottom:.4em;max-width:100%;height:auto}#live{font-size:80%;color:#888}
+        main{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:0 2em}#summary,#risk,#feed,#own{grid-column:1/-1}
+        #nearest td{white-space:nowrap}</style>
         </head><body>
         <h1>Solvent</h1>
         <p class="muted">risk dashboard · <span id="live">\(nonce == nil ? "static page: reload for newer numbers" : "connecting")</span></p>
+        <main>
         \(sections.map(\.html).joined(separator: "\n"))
+        </main>
         <form method="post" action="/dashboard/signout"><button>sign out</button></form>
         \(script)
         </body></html>
@@ -212,12 +218,15 @@ enum Dashboard {
                 + "<td class=\"num\" id=\"deficit-\(e(symbol))\" data-value=\"\(DecimalText.format(-asset.deficit, scale: scale))\">\(e(DashboardFormat.amount(-asset.deficit, scale: scale, symbol: symbol)))</td></tr>"
         }.joined()
         let scales = Dictionary(engine.assets.map { ($0.spec.id.rawValue, $0.spec.scale) }, uniquingKeysWith: { a, _ in a })
-        let charts = history.assets.filter { series in series.points.contains { $0.first != 0 || $0.second != 0 } }.map { series -> String in
+        let charts = history.assets.compactMap { series -> String? in
+            // From the first time the asset had a fund or a deficit; a deficit line once there is one.
+            guard let start = series.points.firstIndex(where: { $0.first != 0 || $0.second != 0 }) else { return nil }
+            let points = series.points[start...]
             let scale = scales[series.id] ?? 0
-            let lines = [
-                DashboardCharts.Line(name: "fund", color: "#2ca02c", values: series.points.map { ($0.time, $0.first) }),
-                DashboardCharts.Line(name: "deficit", color: "#d62728", dashed: true, values: series.points.map { ($0.time, $0.second) }),
-            ]
+            var lines = [DashboardCharts.Line(name: "fund", color: "#2ca02c", values: points.map { ($0.time, $0.first) })]
+            if points.contains(where: { $0.second != 0 }) {
+                lines.append(DashboardCharts.Line(name: "deficit", color: "#d62728", dashed: true, values: points.map { ($0.time, $0.second) }))
+            }
             return DashboardCharts.lines(id: "chart-fund-\(series.id)", title: "\(series.symbol): insurance fund and deficit", lines) { atoms in
                 DashboardFormat.amount(atoms, scale: scale, symbol: series.symbol)
             }
@@ -254,8 +263,9 @@ enum Dashboard {
         /// Accounts holding positions, and how many of them were margined.
         var withPositions = 0
         var scanned = 0
-        /// Margin ratio buckets: [0, 10 %), …, [90 %, 100 %), ≥ 100 % or no positive equity.
-        var buckets = [Int](repeating: 0, count: 11)
+        /// Margin ratio buckets, finer where most accounts sit: below 2 %, [2 %, 4 %), … [75 %, 100 %),
+        /// and ≥ 100 % or no positive equity (liquidation territory).
+        var buckets = [Int](repeating: 0, count: Dashboard.ratioEdges.count + 1)
         /// (account, ratio atoms; Int64.max without positive equity), highest first.
         var nearest: [(account: AccountID, ratio: Int64)] = []
 
@@ -281,7 +291,7 @@ enum Dashboard {
                 guard case .success(let report)? = engine.marginReport(of: id, includingPrices: false), !report.positions.isEmpty else { continue }
                 scanned += 1
                 let ratio = report.marginRatio?.atoms ?? Int64.max
-                buckets[ratio >= Rate.oneAtoms ? 10 : Int(max(0, ratio) / (Rate.oneAtoms / 10))] += 1
+                buckets[Dashboard.ratioEdges.firstIndex { ratio < $0 * (Rate.oneAtoms / 100) } ?? Dashboard.ratioEdges.count] += 1
                 ratios.append((id, ratio))
             }
             ratios.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
@@ -291,7 +301,7 @@ enum Dashboard {
 
     /// The histogram of margin ratios and the accounts nearest liquidation with their prices.
     static func risk(_ scan: Scan, engine: Engine, catalog: Catalog) -> String {
-        let labels = (0..<10).map { "\($0 * 10)–\($0 * 10 + 10)" } + ["≥100"]
+        let labels = ["<\(ratioEdges[0])"] + zip(ratioEdges, ratioEdges.dropFirst()).map { "\($0)–\($1)" } + ["≥\(ratioEdges.last!)"]
         let histogram = DashboardCharts.bars(id: "chart-ratios", title: "accounts by margin ratio (maintenance / equity, %)",
                                              labels: labels, series: [("accounts", "#1f77b4", scan.buckets)], note: "no accounts with positions")
         let sampled = scan.scanned < scan.withPositions
@@ -308,7 +318,7 @@ enum Dashboard {
                 var distance = "–"
                 if let liquidation = position.liquidationPrice, position.markPrice.atoms > 0 {
                     let away = Double(liquidation.atoms - position.markPrice.atoms) / Double(position.markPrice.atoms) * 100
-                    distance = String(format: "%+.2f %%", away)
+                    distance = abs(away) < 0.005 ? "0.00 %" : String(format: "%+.2f %%", away)
                 }
                 rows += "<tr>" + (offset == 0 ? head : "<td></td><td></td><td></td><td></td>")
                     + "<td>\(e(position.symbol))</td><td class=\"num\">\(e(catalog.quantity(position.size.atoms, market: id)))</td>"
@@ -318,8 +328,8 @@ enum Dashboard {
             }
         }
         return """
-        <section id="risk"><div class="grid"><div><h2>Margin ratios across accounts</h2>\(histogram)\(sampled)</div>
-        <div><h2>Nearest liquidation</h2><table id="nearest"><tr><th>account</th><th>status</th><th>margin ratio</th><th>equity</th><th>market</th><th>size</th><th>mark</th><th>liquidation price</th><th>from mark</th></tr>\(rows)</table></div></div></section>
+        <section id="risk"><h2>Margin ratios across accounts</h2>\(histogram)\(sampled)
+        <div><h2>Nearest liquidation</h2><table id="nearest"><tr><th>account</th><th>status</th><th>margin ratio</th><th>equity</th><th>market</th><th>size</th><th>mark</th><th>liquidation price</th><th>from mark</th></tr>\(rows)</table></div></section>
         """
     }
 

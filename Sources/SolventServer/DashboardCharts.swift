@@ -14,8 +14,8 @@ enum DashboardCharts {
         var values: [(time: Int64, value: Int64)]
     }
 
-    static let width = 520.0, height = 170.0
-    static let left = 86.0, right = 10.0, top = 18.0, bottom = 34.0
+    static let width = 540.0, height = 170.0
+    static let left = 104.0, right = 10.0, top = 18.0, bottom = 34.0
 
     /// Lines over engine time on one axis; `label` formats an atom value with its unit.
     static func lines(id: String, title: String, _ lines: [Line], label: (Int64) -> String) -> String {
@@ -34,8 +34,8 @@ enum DashboardCharts {
         func y(_ v: Int64) -> Double { top + plotHeight * (1 - (Double(v) - Double(low)) / (Double(high) - Double(low))) }
         var svg = svgOpen(id: id, title: title, points: count)
         svg += axes(plotWidth: plotWidth, plotHeight: plotHeight)
-        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" font-size=\"11\" text-anchor=\"end\" data-label=\"max\">\(e(label(high)))</text>"
-        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + plotHeight))\" font-size=\"11\" text-anchor=\"end\" data-label=\"min\">\(e(label(low)))</text>"
+        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" font-size=\"10.5\" text-anchor=\"end\" data-label=\"max\">\(e(label(high)))</text>"
+        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + plotHeight))\" font-size=\"10.5\" text-anchor=\"end\" data-label=\"min\">\(e(label(low)))</text>"
         svg += "<text x=\"\(f(left))\" y=\"\(f(height - 18))\" font-size=\"11\">\(DashboardFormat.clock(t0)) UTC</text>"
         svg += "<text x=\"\(f(width - right))\" y=\"\(f(height - 18))\" font-size=\"11\" text-anchor=\"end\">\(DashboardFormat.clock(t1)) UTC</text>"
         svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 18))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#666\">span \(DashboardFormat.span(t1 - t0))</text>"
@@ -49,7 +49,7 @@ enum DashboardCharts {
             }
             let last = line.values.last!.value
             svg += "<text x=\"\(f(legendX))\" y=\"\(f(height - 4))\" font-size=\"11\" fill=\"\(line.color)\">\(e(line.name)) \(e(label(last)))</text>"
-            legendX += 215
+            legendX += 220
         }
         return svg + "</svg>"
     }
@@ -65,8 +65,8 @@ enum DashboardCharts {
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let peak = Swift.max(1, series.flatMap(\.values).max() ?? 1)
         svg += axes(plotWidth: plotWidth, plotHeight: plotHeight)
-        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" font-size=\"11\" text-anchor=\"end\" data-label=\"max\">\(peak)</text>"
-        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + plotHeight))\" font-size=\"11\" text-anchor=\"end\" data-label=\"min\">0</text>"
+        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" font-size=\"10.5\" text-anchor=\"end\" data-label=\"max\">\(peak)</text>"
+        svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + plotHeight))\" font-size=\"10.5\" text-anchor=\"end\" data-label=\"min\">0</text>"
         let slot = plotWidth / Double(count), barWidth = Swift.max(1, slot * 0.8 / Double(Swift.max(1, series.count)))
         for (bucket, label) in labels.enumerated() {
             for (s, serie) in series.enumerated() {
@@ -82,7 +82,7 @@ enum DashboardCharts {
         var legendX = left
         for serie in series {
             svg += "<text x=\"\(f(legendX))\" y=\"\(f(height - 4))\" font-size=\"11\" fill=\"\(serie.color)\">■ \(e(serie.name)) (\(serie.values.reduce(0, +)))</text>"
-            legendX += 215
+            legendX += 220
         }
         return svg + "</svg>"
     }

@@ -99,7 +99,7 @@ struct DashboardTests {
             #expect(Self.points("chart-mark-1", dom) >= 2, "mark chart points: \(Self.points("chart-mark-1", dom))")
             #expect(Self.points("chart-fund-1", dom) >= 2, "fund chart points")
             #expect(Self.points("chart-activity", dom) >= 1, "a minute with a liquidation")
-            #expect(Self.points("chart-ratios", dom) == 11, "the histogram's buckets")
+            #expect(Self.points("chart-ratios", dom) == 12, "the histogram's buckets")
             #expect(dom.contains("<polyline"))
             // No reload, no external script: one inline script (the live updates).
             #expect(!dom.contains("http-equiv=\"refresh\""))
@@ -151,7 +151,7 @@ struct DashboardTests {
         // The histogram counts every account with a position.
         let histogram = middle.components(separatedBy: "data-series=\"accounts\" data-value=\"").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
         let holders = await service.engine.read { engine in engine.accounts.filter { !$0.isVenue && !$0.positions.isEmpty }.count }
-        #expect(histogram.count == 11 && histogram.reduce(0, +) == holders, "histogram \(histogram) over \(holders) accounts")
+        #expect(histogram.count == 12 && histogram.reduce(0, +) == holders, "histogram \(histogram) over \(holders) accounts")
         #expect(middle.contains("id=\"nearest\"") && middle.contains("data-account="), "nearest-liquidation rows")
         try? FileManager.default.removeItem(atPath: path)
     }
