@@ -3,8 +3,8 @@ import SolventCore
 
 /// The dashboard: a risk desk's view of the venue, server-rendered HTML with inline SVG charts
 /// and nothing fetched from elsewhere. It works without JavaScript; a small inline script (run
-/// under a per-response CSP nonce) subscribes to `/dashboard/live` and swaps the page's
-/// sections for newer renderings as the engine moves. Every number comes from the engine's
+/// under a per-response CSP nonce) listens to `/dashboard/live` (server-sent events) and swaps
+/// the page's sections for newer renderings as the engine moves. Every number comes from the engine's
 /// state or reports, or from the service's `DashboardHistory`, shown in units with thousands
 /// separated; every value is HTML-escaped where it is written (text and attributes alike: a
 /// market's symbol is whatever an admin typed).
@@ -35,14 +35,15 @@ enum Dashboard {
 
     /// The page: its sections, a sign-out form, and the live-update script when a nonce is given.
     static func html(_ service: SolventService, viewer: Viewer, nonce: String?) async -> String {
-        let sections = await Self.sections(service, viewer: viewer)
+        let (sections, sequence) = await Self.sections(service, viewer: viewer)
         let script = nonce.map { nonce in
             """
             <script nonce="\(e(nonce))">
-            (function(){if(!window.EventSource)return;var s=new EventSource("/dashboard/live");
+            (function(){if(!window.EventSource)return;var s=new EventSource("/dashboard/live?since=\(sequence)");
             s.addEventListener("update",function(m){var f=JSON.parse(m.data);for(var id in f){var n=document.getElementById(id);if(n)n.outerHTML=f[id];}
             var l=document.getElementById("live");if(l)l.textContent="live";});
-            s.onerror=function(){var l=document.getElementById("live");if(l)l.textContent="reconnecting";};})();
+            s.onopen=function(){var l=document.getElementById("live");if(l)l.textContent="live";};
+            s.onerror=function(){var l=document.getElementById("live");if(l&&s.readyState===2)l.textContent="not live: reload the page";};})();
             </script>
             """
         } ?? ""
@@ -71,7 +72,7 @@ enum Dashboard {
     }
 
     /// The page's sections, each an element whose `id` the live updates replace.
-    static func sections(_ service: SolventService, viewer: Viewer) async -> [(id: String, html: String)] {
+    static func sections(_ service: SolventService, viewer: Viewer) async -> (sections: [(id: String, html: String)], sequence: UInt64) {
         // A copy of the engine value (copy-on-write): the rendering runs off the engine's actor.
         let engine = await service.engine.read { $0 }
         let catalog = Catalog(engine)
@@ -95,7 +96,7 @@ enum Dashboard {
             // A key without an account has no events of its own to show.
             if let account { sections.append(("feed", feed(service, catalog: catalog, account: account))) }
         }
-        return sections
+        return (sections, engine.lastSequence)
     }
 
     // MARK: Names and units

@@ -5,12 +5,14 @@ import Synchronization
 
 /// `GET /dashboard/live`: server-sent events for an open dashboard page. The page's inline
 /// script opens it with the session cookie (the same authentication as `/dashboard`; a header
-/// key works for scripts); each `update` event is a JSON object from section id to that
-/// section's new HTML, rendered for the same viewer as the page, which the script swaps in.
-/// Updates follow the engine's sequence, at most one per `liveInterval`, with a comment line
-/// every 15 s so proxies keep the connection. The stream ends when the client goes (noticed at
-/// the next write), the server shuts down (gracefully: it does not wait for open streams), the
-/// session is signed out, or the key is revoked or expires.
+/// key works for scripts). Each response is short: it waits at most `liveWindow` for the
+/// engine's sequence to move past the one the page shows (`Last-Event-ID`, which the browser
+/// sends on every reconnection, or `?since=` on the first), sends one `update` event (a JSON
+/// object from section id to that section's new HTML, rendered for the same viewer as the
+/// page, with the sequence as its id) and ends; the browser reconnects after `retry`
+/// (`liveRetry`). So no request stays open for long: a headless browser with a virtual time
+/// budget finishes, a server shutting down waits for no stream, a client that left costs at most
+/// one window, and a revoked key or a signed-out session is refused at the next reconnection.
 extension SolventService {
     enum DashboardAccess {
         /// The viewer (nil: the open demo) and the session token it came with, if any.
@@ -19,11 +21,13 @@ extension SolventService {
         case refused(String?)
     }
 
-    static let liveInterval: Duration = .milliseconds(500)
-    static let livePoll: Duration = .milliseconds(200)
-    static let liveHeartbeat: Duration = .seconds(15)
-    /// Open live streams per service (each renders the page's sections on every update).
-    static let liveLimit = 32
+    /// How long a live response waits for a change, and the reconnection delay it asks for
+    /// (so at most about one update per second per page).
+    static let liveWindow: Duration = .seconds(1)
+    static let liveRetry = 1_000
+    static let livePoll: Duration = .milliseconds(100)
+    /// Live responses in flight per service (each renders the page's sections when it updates).
+    static let liveLimit = 64
 
     /// Who is looking: the session cookie, else the Authorization header, else nobody (allowed
     /// only on the open demo dashboard).
@@ -47,7 +51,8 @@ extension SolventService {
         return (try? await self.principal(keyHash: principal.keyHash)) != nil
     }
 
-    func liveDashboard(principal: Principal?, session: String?) -> Response {
+    /// `since`: the sequence the page shows (nil: the current one, so only a change is sent).
+    func liveDashboard(principal: Principal?, session: String?, since: UInt64?) -> Response {
         let service = self
         let viewer = Dashboard.Viewer(principal)
         let body = ResponseBody { writer in
@@ -58,33 +63,29 @@ extension SolventService {
                 return true
             }
             guard admitted else {
-                try await writer.write(ByteBuffer(string: "retry: 30000\n: too many live dashboards are open; this page stays static\n\n"))
+                try await writer.write(ByteBuffer(string: "retry: 30000\n: too many live dashboards are open; updates resume later\n\n"))
                 try await writer.finish(nil)
                 return
             }
             defer { service.liveStreams.withLock { $0 -= 1 } }
-            try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
-            var shown = await service.engine.read { $0.lastSequence }
-            let clock = ContinuousClock()
-            var lastWrite = clock.now, lastUpdate = clock.now - Self.liveInterval
+            try await writer.write(ByteBuffer(string: "retry: \(Self.liveRetry)\n: connected\n\n"))
+            var shown = since ?? 0
+            if since == nil { shown = await service.engine.read { $0.lastSequence } }
+            let deadline = ContinuousClock.now + Self.liveWindow
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try await Task.sleep(for: Self.livePoll)
                 let sequence = await service.engine.read { $0.lastSequence }
-                if sequence != shown && clock.now - lastUpdate >= Self.liveInterval {
-                    guard await service.dashboardViewerStands(principal, session: session) else { break }
-                    shown = sequence
-                    let sections = await Dashboard.sections(service, viewer: viewer)
-                    var fragments: [String: String] = [:]
-                    for section in sections { fragments[section.id] = section.html }
-                    let json = String(decoding: try JSONSerialization.data(withJSONObject: fragments, options: [.sortedKeys]), as: UTF8.self)
-                    try await writer.write(ByteBuffer(string: "event: update\nid: \(sequence)\ndata: \(json)\n\n"))
-                    lastUpdate = clock.now
-                    lastWrite = lastUpdate
-                } else if clock.now - lastWrite >= Self.liveHeartbeat {
-                    guard await service.dashboardViewerStands(principal, session: session) else { break }
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    lastWrite = clock.now
+                if sequence != shown {
+                    if await service.dashboardViewerStands(principal, session: session) {
+                        let (sections, rendered) = await Dashboard.sections(service, viewer: viewer)
+                        var fragments: [String: String] = [:]
+                        for section in sections { fragments[section.id] = section.html }
+                        let json = String(decoding: try JSONSerialization.data(withJSONObject: fragments, options: [.sortedKeys]), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "event: update\nid: \(rendered)\ndata: \(json)\n\n"))
+                    }
+                    break
                 }
+                if ContinuousClock.now >= deadline { break }
+                try await Task.sleep(for: Self.livePoll)
             }
             try await writer.finish(nil)
         }

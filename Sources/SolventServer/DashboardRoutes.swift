@@ -34,7 +34,10 @@ extension SolventService {
                 return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(string: (message ?? "sign in at /dashboard first") + "\n")))
             case .allowed(let principal, let session):
-                return service.liveDashboard(principal: principal, session: session)
+                // A session or key that no longer stands was refused above: the browser's
+                // EventSource stops on the 401 (the page stays, static).
+                let since = request.headers[Self.lastEventID].flatMap { UInt64($0) } ?? request.uri.queryParameters.get("since").flatMap { UInt64($0) }
+                return service.liveDashboard(principal: principal, session: session, since: since)
             }
         }
         router.post("/dashboard/session") { request, _ in
@@ -81,6 +84,7 @@ extension SolventService {
     }
 
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
+    static let lastEventID = HTTPFields.Element.Name("Last-Event-ID")!
 
     /// A field of an `application/x-www-form-urlencoded` body.
     static func formValue(_ name: String, in form: String) -> String? {

@@ -42,11 +42,11 @@ struct DashboardTests {
 
     /// The rendered DOM; under a loaded machine a first browser start can come back empty: up
     /// to three tries (`url` is asked for each time, so a single-use ticket can be fresh).
-    static func render(_ url: @Sendable () async throws -> String) async throws -> String {
+    static func render(extra: [String] = [], _ url: @Sendable () async throws -> String) async throws -> String {
         var dom = ""
         for _ in 0..<3 where !dom.contains("<h1>Solvent</h1>") {
             let address = try await url()
-            dom = try await chromeOffPool(address, ["--dump-dom"])
+            dom = try await chromeOffPool(address, extra + ["--dump-dom"])
         }
         return dom
     }
@@ -101,6 +101,15 @@ struct DashboardTests {
             #expect(Self.points("chart-activity", dom) >= 1, "a minute with a liquidation")
             #expect(Self.points("chart-ratios", dom) == 12, "the histogram's buckets")
             #expect(dom.contains("<polyline"))
+            // The live script runs under the page's CSP (its nonce) and opens the stream, and a
+            // browser with a virtual time budget finishes: no request stays open.
+            let clock = ContinuousClock(), started = clock.now
+            let virtual = try await Self.render(extra: ["--virtual-time-budget=3000"]) {
+                let ticket = try #require(try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
+                return "http://127.0.0.1:\(port)/dashboard?ticket=\(ticket)"
+            }
+            #expect(virtual.contains("id=\"live\">live<"), "the script ran and connected: \(virtual.prefix(600))")
+            #expect(clock.now - started < .seconds(12), "the virtual time budget ended the run")
             // No reload, no external script: one inline script (the live updates).
             #expect(!dom.contains("http-equiv=\"refresh\""))
             #expect(!dom.contains("<script src") && dom.components(separatedBy: "<script").count == 2)
@@ -223,17 +232,26 @@ struct DashboardTests {
         #expect(try await receive(refused, into: &refusal, until: "\r\n\r\n", within: 5) && refusal.hasPrefix("HTTP/1.1 401"), "no session, no key: refused")
         refused.close()
 
-        let socket = try RawSocket(port: port)
-        defer { socket.close() }
-        socket.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\n\r\n")
-        var received = ""
-        #expect(try await receive(socket, into: &received, until: ": connected", within: 5), "the stream opened: \(received.prefix(300))")
-        #expect(received.contains("text/event-stream"))
+        // Nothing changed since the sequence the page shows: the response ends within its
+        // window without an update (no request stays open; the browser reconnects).
+        let current = await h.service.engine.read { $0.lastSequence }
+        let idle = try RawSocket(port: port)
+        defer { idle.close() }
+        idle.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        var quiet = ""
+        #expect(try await receive(idle, into: &quiet, until: "\r\n0\r\n\r\n", within: 6), "the response ended: \(quiet.suffix(200))")
+        #expect(quiet.contains("text/event-stream") && quiet.contains(": connected") && quiet.contains("retry: ") && !quiet.contains("event: update"))
+
+        // A price posted after that sequence: the next connection gets the update at once.
         try await h.app().test(.router) { client in
             try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58123.4"}"#)
         }
+        let socket = try RawSocket(port: port)
+        defer { socket.close() }
+        socket.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        var received = ""
         #expect(try await receive(socket, into: &received, until: "58,123.40 USDT", within: 8), "an update with the new mark: \(received.suffix(300))")
-        #expect(received.contains("event: update"))
+        #expect(received.contains("event: update\nid: \(current + 1)\n"), "the update names the sequence it shows")
         #expect(received.contains("\"prices\":") && received.contains("chart-mark-1"), "the prices section with its chart")
     }
 }
