@@ -29,6 +29,7 @@ extension SolventService {
             }
         }
         router.get("/dashboard/live") { request, _ in
+            if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
             switch try await service.dashboardViewer(request) {
             case .refused(let message):
                 return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],

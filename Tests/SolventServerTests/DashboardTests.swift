@@ -231,6 +231,10 @@ struct DashboardTests {
         var refusal = ""
         #expect(try await receive(refused, into: &refusal, until: "\r\n\r\n", within: 5) && refusal.hasPrefix("HTTP/1.1 401"), "no session, no key: refused")
         refused.close()
+        try await h.app().test(.router) { client in
+            let inURL = try await client.call(.get, "/dashboard/live?key=\(h.readonly)", key: nil)
+            #expect(inURL.status == 401 && inURL.object["error"] as? String == "keyInURL", "a key in the URL is refused here too")
+        }
 
         // Nothing changed since the sequence the page shows: the response ends within its
         // window without an update (no request stays open; the browser reconnects).
