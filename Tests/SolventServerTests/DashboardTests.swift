@@ -257,5 +257,15 @@ struct DashboardTests {
         #expect(try await receive(socket, into: &received, until: "58,123.40 USDT", within: 8), "an update with the new mark: \(received.suffix(300))")
         #expect(received.contains("event: update\nid: \(current + 1)\n"), "the update names the sequence it shows")
         #expect(received.contains("\"prices\":") && received.contains("chart-mark-1"), "the prices section with its chart")
+
+        // A trader's stream carries a trader's page: its own account, no venue-wide sections.
+        let trader = try await h.trader(3)
+        let own = try RawSocket(port: port)
+        defer { own.close() }
+        own.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(trader)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        var mine = ""
+        #expect(try await receive(own, into: &mine, until: "\r\n0\r\n\r\n", within: 8) && mine.contains("event: update"), "\(mine.suffix(300))")
+        #expect(mine.contains("\"own\":") && mine.contains("id=\\\"account\\\">3<"), "account 3's section")
+        #expect(!mine.contains("\"risk\":") && !mine.contains("nearest") && !mine.contains("chart-ratios"), "no venue-wide sections")
     }
 }
