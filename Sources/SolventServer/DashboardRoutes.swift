@@ -6,7 +6,8 @@ import Hummingbird
 /// redirect to `/dashboard` setting an HttpOnly, SameSite=Strict session cookie. The session
 /// names the key's hash only; every page load re-authenticates that key, so revoking or
 /// expiring it signs the browser out at once. Scripts (curl, tests) may send the
-/// Authorization header instead.
+/// Authorization header instead. `GET /dashboard/live` streams the page's sections as
+/// server-sent events to the same session (DashboardLive.swift).
 extension SolventService {
     static let sessionCookie = "solvent_session"
 
@@ -19,20 +20,26 @@ extension SolventService {
                 guard let hash = service.tickets.take(ticket) else { return Self.signInPage("the ticket is unknown, used or expired: tickets work once, within 30 s") }
                 return try await service.startSession(keyHash: hash)
             }
-            let principal: Principal?
-            if let token = request.cookies[Self.sessionCookie]?.value, let hash = service.sessions.peek(token) {
-                do { principal = try await service.principal(keyHash: hash) } catch let error as APIError {
-                    service.sessions.remove(token)
-                    return Self.signInPage(error.message)
-                }
-            } else if Self.headerKey(request.headers) != nil {
-                principal = try await service.authenticate(request)
-            } else if service.openDashboard {
-                principal = nil   // the demo: the whole venue, no key
-            } else {
-                return Self.signInPage(nil)
+            switch try await service.dashboardViewer(request) {
+            case .refused(let message): return Self.signInPage(message)
+            case .allowed(let principal, _):
+                // A fresh nonce per page: the CSP runs this page's one inline script and no other.
+                let nonce = AccessKeys.randomHex()
+                return Self.page(.ok, await Dashboard.html(service, viewer: Dashboard.Viewer(principal), nonce: nonce), scriptNonce: nonce)
             }
-            return Self.page(.ok, await Dashboard.html(service, viewer: Dashboard.Viewer(principal)))
+        }
+        router.get("/dashboard/live") { request, _ in
+            if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
+            switch try await service.dashboardViewer(request) {
+            case .refused(let message):
+                return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(string: (message ?? "sign in at /dashboard first") + "\n")))
+            case .allowed(let principal, let session):
+                // A session or key that no longer stands was refused above: the browser's
+                // EventSource stops on the 401 (the page stays, static).
+                let since = request.headers[Self.lastEventID].flatMap { UInt64($0) } ?? request.uri.queryParameters.get("since").flatMap { UInt64($0) }
+                return service.liveDashboard(principal: principal, session: session, since: since)
+            }
         }
         router.post("/dashboard/session") { request, _ in
             var body = request.body
@@ -66,16 +73,19 @@ extension SolventService {
 
     static func signInPage(_ message: String?) -> Response { page(.unauthorized, Dashboard.signIn(message: message)) }
 
-    /// An HTML page that is never cached, leaks no Referer and may run no script (the dashboard
-    /// has none: a script on it could only be an injection).
-    static func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
-        Response(status: status,
-                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
-                           .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
-                 body: .init(byteBuffer: ByteBuffer(string: html)))
+    /// An HTML page that is never cached and leaks no Referer. Its CSP allows no script but the
+    /// one carrying `scriptNonce` (the dashboard's live updates; the sign-in page has none), and
+    /// connections to this origin only (`/dashboard/live`).
+    static func page(_ status: HTTPResponse.Status, _ html: String, scriptNonce: String? = nil) -> Response {
+        let script = scriptNonce.map { "; script-src 'nonce-\($0)'; connect-src 'self'" } ?? ""
+        return Response(status: status,
+                        headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
+                                  .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'\(script); form-action 'self'; frame-ancestors 'none'"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
+    static let lastEventID = HTTPFields.Element.Name("Last-Event-ID")!
 
     /// A field of an `application/x-www-form-urlencoded` body.
     static func formValue(_ name: String, in form: String) -> String? {

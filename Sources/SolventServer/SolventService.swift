@@ -12,6 +12,11 @@ public final class SolventService: Sendable {
     public let store: JournalStore
     public let hub = EventHub()
     public let metrics = ServiceMetrics()
+    /// The dashboard's charts: bounded price, fund and liquidation history (a view of committed
+    /// events; the engine's state does not change).
+    public let history = DashboardHistory()
+    /// Open `/dashboard/live` streams (at most `liveLimit`).
+    let liveStreams = Mutex(0)
     /// `/health`'s digest and the sequence it was taken at.
     let healthDigest = Mutex<(sequence: UInt64, digest: String)?>(nil)
     /// The dashboard without a key (the demo); otherwise it needs a signed-in browser session,
@@ -41,7 +46,10 @@ public final class SolventService: Sendable {
             hub.publish(events, sequence: sequence)
             metrics.record(events, sequence: sequence)
         }
+        await history.start(engine)
     }
+
+    deinit { history.stop() }
 
     /// The latest journaled root with its state and tree when this process built it (at a
     /// snapshot or on demand); otherwise (no root yet, or one from before a restart, whose tree

@@ -177,7 +177,8 @@ struct AccessTests {
             let page = try await client.send(.get, "/dashboard", headers: [.cookie: cookie])
             #expect(page.status == 200)
             #expect(page.body.contains(#"id="account">3<"#) && !page.body.contains("Nearest liquidation") && !page.body.contains("positionLiquidated"), "\(page.body)")
-            #expect(page.body.contains(#"id="liquidation-BTCUSDT">\#(try await liquidationPrice(client, account: 3, key: carol))<"#))
+            // The API's exact liquidation price rides along as data-value (the text is grouped, in units).
+            #expect(page.body.contains(#"id="liquidation-BTCUSDT" data-value="\#(try await liquidationPrice(client, account: 3, key: carol))">"#))
 
             // Alice (by header) sees her own liquidation (it closed her position); no venue table.
             let alicePage = try await client.call(.get, "/dashboard", key: alice)
