@@ -410,10 +410,10 @@ extension SolventService {
             "required": true,
             "schema": {
               "type": "integer",
-              "minimum": 1,
-              "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+              "minimum": 0,
+              "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
             },
-            "description": "The account's id."
+            "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
           }
         ],
         "responses": {
@@ -467,10 +467,10 @@ extension SolventService {
             "required": true,
             "schema": {
               "type": "integer",
-              "minimum": 1,
-              "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+              "minimum": 0,
+              "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
             },
-            "description": "The account's id."
+            "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
           }
         ],
         "responses": {
@@ -5317,8 +5317,8 @@ extension SolventService {
         "properties": {
           "account": {
             "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+            "minimum": 0,
+            "description": "The account's id (0: the venue's own book)."
           },
           "balances": {
             "type": "array",
@@ -5403,8 +5403,8 @@ extension SolventService {
         "properties": {
           "account": {
             "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+            "minimum": 0,
+            "description": "The account's id (0: the venue's own book)."
           },
           "positions": {
             "type": "array",
