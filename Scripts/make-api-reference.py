@@ -33,7 +33,8 @@ def type_name(document, schema):
         return " or ".join(type_name(document, {**schema, "type": item}) for item in kind)
     if kind == "null":
         return "null"
-    if kind == "string" and "pattern" in schema and "[0-9]+" in schema["pattern"] and "eE" in schema["pattern"] + "eE" and "sk_" not in schema["pattern"] and "a-f" not in schema["pattern"]:
+    decimals = {document["components"]["schemas"][name]["pattern"] for name in ("Decimal", "DecimalText")}
+    if kind == "string" and schema.get("pattern") in decimals:
         return "decimal string"
     if kind == "string" and "enum" in schema:
         return " \\| ".join(f"`{value}`" for value in schema["enum"])
@@ -62,7 +63,8 @@ def field_rows(document, schema, prefix=""):
     for name, prop in schema.get("properties", {}).items():
         resolved = resolve(document, prop)
         default = resolved.get("default")
-        notes = [resolved.get("description", "")]
+        # A reference's own description, not its target's (each decimal would repeat DecimalText's).
+        notes = [prop.get("description", "") if "$ref" in prop else resolved.get("description", "")]
         if default is not None:
             notes.append(f"default `{json.dumps(default)}`")
         rows.append(f"| `{prefix}{name}` | {type_name(document, prop)} | {'yes' if name in required else 'no'} | {'; '.join(n for n in notes if n)} |")
