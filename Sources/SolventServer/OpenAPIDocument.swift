@@ -930,6 +930,9 @@ extension SolventService {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
@@ -970,6 +973,9 @@ extension SolventService {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
@@ -1746,6 +1752,9 @@ extension SolventService {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
@@ -3661,6 +3670,9 @@ extension SolventService {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
@@ -6611,7 +6623,7 @@ extension SolventService {
     },
     "responses": {
       "BadRequest": {
-        "description": "Malformed request: a field missing, of the wrong type, out of range, unknown, or repeated (`invalidField`, naming the field).",
+        "description": "Malformed request: a field missing, of the wrong type, out of range, unknown, or repeated (`invalidField`, naming the field); a path parameter that does not parse, or another error the handler met, is `badRequest`.",
         "content": {
           "application/json": {
             "schema": {
