@@ -39,6 +39,11 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: exact rationals for the venues' closed forms.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // Tests only: a typed client generated from openapi/openapi.json drives the live server. The
+        // generator plugin (OpenAPIKit, Yams) runs for the test target alone, so `solvent` does not build it.
+        .package(url: "https://github.com/apple/swift-openapi-generator", exact: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", exact: "1.4.0"),
     ],
     targets: [
         .target(
@@ -102,6 +107,16 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
+        ),
+        .testTarget(
+            name: "SolventAPIClientTests",
+            dependencies: [
+                "SolventServer", "SolventStore", "SolventCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -37,7 +37,16 @@ extension SolventService {
             case .allowed(let principal, let session):
                 // A session or key that no longer stands was refused above: the browser's
                 // EventSource stops on the 401 (the page stays, static).
-                let since = request.headers[Self.lastEventID].flatMap { UInt64($0) } ?? request.uri.queryParameters.get("since").flatMap { UInt64($0) }
+                let since: UInt64?
+                if let header = request.headers[Self.lastEventID] {
+                    guard let value = UInt64(header) else { throw APIError.invalid("Last-Event-ID", "expected a sequence number") }
+                    since = value
+                } else if let query = request.uri.queryParameters.get("since") {
+                    guard let value = UInt64(query) else { throw APIError.invalid("since", "expected a sequence number") }
+                    since = value
+                } else {
+                    since = nil
+                }
                 return service.liveDashboard(principal: principal, session: session, since: since)
             }
         }

@@ -35,14 +35,14 @@ public final class EventHub: Sendable {
 
     public init() {}
 
-    func publish(_ events: [Event], sequence: UInt64) {
+    func publish(_ events: [Event], sequence: UInt64, scale: EventView.Scales) {
         // Only notable events are rendered (history and stream); the rest are counted by type.
         var views: [StreamEvent] = []
         var others: [String] = []
         for event in events {
             guard let type = EventView.type(of: event) else { continue }
             if EventHub.notable.contains(type) {
-                if let view = EventView.stream(event, sequence: sequence) { views.append(view) }
+                if let view = EventView.stream(event, sequence: sequence, scale: scale) { views.append(view) }
             } else {
                 others.append(type)
             }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// The margin-model part of the API (issues #5 and #6): an account's model, the VaR models'
+/// The margin-model part of the API: an account's model, the VaR models'
 /// scenario set and parameters, and the spread credits across underlyings. Rates are decimals
 /// (strings or numbers) as elsewhere in the API; every error names its field.
 extension SolventService {

@@ -29,6 +29,11 @@ extension SolventService {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
         }
+        // The API's contract (openapi/openapi.json, embedded: OpenAPIDocument.swift), public.
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: Self.openAPIDocument)))
+        }
         addDashboardRoutes(to: router)
 
         // Administration (keys: KeyRoutes.swift).

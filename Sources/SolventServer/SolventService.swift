@@ -42,10 +42,10 @@ public final class SolventService: Sendable {
         self.openDashboard = openDashboard
         engine = try await JournaledEngine(store: store, snapshotEvery: snapshotEvery)
         let hub = hub, metrics = metrics
-        _ = await engine.addListener { events, sequence in
-            hub.publish(events, sequence: sequence)
+        _ = await engine.addListener(withState: { events, sequence, state in
+            hub.publish(events, sequence: sequence, scale: EventView.Scales(state))
             metrics.record(events, sequence: sequence)
-        }
+        })
         await history.start(engine)
     }
 
@@ -148,11 +148,7 @@ public final class SolventService: Sendable {
                                 "message": rejection.message])
             case .applied(let events):
                 metrics.applied.increment()
-                results.append(["sequence": submission.sequence, "events": events.compactMap { EventView.describe($0) }.map { type, _, object -> [String: Any] in
-                    var object = object
-                    object["type"] = type
-                    return object
-                }])
+                results.append(["sequence": submission.sequence, "events": await eventViews(events)])
             }
         }
         return JSON.response(["results": results])
@@ -176,12 +172,30 @@ public final class SolventService: Sendable {
             throw error
         case .applied(let events):
             metrics.applied.increment()
-            let views = events.compactMap { EventView.describe($0) }.map { type, _, object -> [String: Any] in
-                var object = object
-                object["type"] = type
-                return object
+            return JSON.response(["sequence": submission.sequence, "events": await eventViews(events)])
+        }
+    }
+
+    /// Events as a write's reply shows them (with `type`), amounts in their assets' decimals.
+    func eventViews(_ events: [Event]) async -> [[String: Any]] {
+        let (assets, markets) = await engine.read { engine -> ([AssetID: Int], [MarketID: Int]) in
+            let scales = EventView.Scales(engine)
+            var assets: [AssetID: Int] = [:], markets: [MarketID: Int] = [:]
+            for event in events {
+                switch event {
+                case .positionLiquidated(let step): markets[step.market] = scales.market(step.market)
+                case .insuranceFunded(let asset, _), .deficitCovered(let asset, _), .deposited(_, let asset, _, _), .withdrawn(_, let asset, _, _):
+                    assets[asset] = scales.asset(asset)
+                default: break
+                }
             }
-            return JSON.response(["sequence": submission.sequence, "events": views])
+            return (assets, markets)
+        }
+        let scales = EventView.Scales(assets: assets, markets: markets)
+        return events.compactMap { EventView.describe($0, scale: scales) }.map { type, _, object -> [String: Any] in
+            var object = object
+            object["type"] = type
+            return object
         }
     }
 }

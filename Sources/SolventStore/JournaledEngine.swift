@@ -37,7 +37,7 @@ public actor JournaledEngine {
     private var failure: Error? = nil
     private var lastSnapshot: UInt64
     /// Observers of applied events (the WebSocket stream, metrics), called after the commit.
-    private var listeners: [UInt64: @Sendable ([Event], UInt64) -> Void] = [:]
+    private var listeners: [UInt64: @Sendable ([Event], UInt64, Engine) -> Void] = [:]
     private var nextListener: UInt64 = 1
     /// The commitment secret, read from the store once.
     private var secret: [UInt8]? = nil
@@ -172,7 +172,7 @@ public actor JournaledEngine {
             }
             durableBatch = number
             for (sequence, events) in published {
-                for listener in listeners.keys.sorted() { listeners[listener]?(events, sequence) }
+                for listener in listeners.keys.sorted() { listeners[listener]?(events, sequence, engine) }
             }
             let ready = waiters.filter { $0.batch <= number }
             waiters.removeAll { $0.batch <= number }
@@ -242,6 +242,12 @@ public actor JournaledEngine {
 
     /// Registers an observer of committed events; returns its id for `removeListener`.
     public func addListener(_ listener: @escaping @Sendable ([Event], UInt64) -> Void) -> UInt64 {
+        addListener { events, sequence, _ in listener(events, sequence) }
+    }
+
+    /// As `addListener(_:)`, with the engine's state after the commit (to render events with
+    /// what they do not carry, such as the decimals of a market's settlement asset).
+    public func addListener(withState listener: @escaping @Sendable ([Event], UInt64, Engine) -> Void) -> UInt64 {
         let id = nextListener
         nextListener += 1
         listeners[id] = listener
