@@ -1,7 +1,9 @@
-/// The simulator's random numbers: SplitMix64 (Steele, Lea, Flood 2014), so a seed gives the
-/// same population on every platform and Swift version (the standard library's generator is
-/// not seedable). Normals by Marsaglia's polar method on `Elementary.log` (no libm), so the
-/// draws are the same bits everywhere.
+/// The project's one seeded generator: SplitMix64 (Steele, Lea, Flood 2014). A seed gives the
+/// same stream on every platform and Swift version (the standard library's generator is not
+/// seedable), so the simulator, the Monte Carlo VaR draws, the seeded tests and the benchmark
+/// workloads reproduce from a seed. Pure and deterministic: no state outside the value, no
+/// system randomness. Distributions built on it live with their users (the simulator's normals
+/// use its own libm-free logarithm, the VaR draws swift-numerics, the workloads libm).
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -18,19 +20,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
 
-    /// A standard normal draw (polar method; the pair's second value is discarded so each
-    /// draw consumes a whole number of iterations).
-    public mutating func normal() -> Double {
-        while true {
-            let u = 2 * unit() - 1
-            let v = 2 * unit() - 1
-            let s = u * u + v * v
-            if s > 0 && s < 1 { return u * (-2 * Elementary.log(s) / s).squareRoot() }
-        }
-    }
-
-    /// e^(log(median) + sigma · Z).
-    public mutating func logNormal(median: Double, sigma: Double) -> Double {
-        median * Elementary.exp(sigma * normal())
-    }
+    /// Uniform in [low, high).
+    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
 }

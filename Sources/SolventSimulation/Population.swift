@@ -1,4 +1,5 @@
 import SolventCore
+import SolventRandom
 
 /// One account of a simulated venue: a single position in the simulated market, and the
 /// collateral behind it.

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventRandom
 
 /// Engines in the states the benchmarks measure, built through ordinary engine commands.
 public struct WorkloadEngine {
@@ -39,15 +40,7 @@ public struct WorkloadEngine {
         }
     }
 
-    static let binance2021: [RiskTier] = [
-        ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
-        ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
-        ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
-        (nil, "1", "0.5"),
-    ].map { (cap: String?, im: String, mm: String) in
-        RiskTier(notionalCap: cap.map { Amount(atoms: try! DecimalText.parse($0, scale: 6).get()) },
-                 initialRate: Rate(im)!, maintenanceRate: Rate(mm)!)
-    }
+    static let binance2021: [RiskTier] = binanceBTCUSDT2021Tiers()
 
     /// The bench_perp_mtm.py population on a two-tier market, with `accounts` accounts.
     public static func perpVenue(accounts: Int) -> WorkloadEngine {
@@ -104,7 +97,7 @@ public struct WorkloadEngine {
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
             let size = Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000 * (random.next() & 1 == 0 ? 1 : -1)
-            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let entry = Int64((60_000.0 * random.boxMullerLogNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
             let leverage = random.uniform(1.0, 25.0)
             let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
             ok(.openAccount(account))
@@ -116,7 +109,7 @@ public struct WorkloadEngine {
 }
 
 extension WorkloadEngine {
-    /// Issue #4's population: one position per account, half isolated and half cross; size
+    /// The liquidation benchmark's population: one position per account, half isolated and half cross; size
     /// uniform in 0.001–5 BTC, long or short, entry 60,000 × e^N(0, 0.01); leverage log-normal
     /// (median 4x, σ 1.1) clamped to 1–100x, so that most accounts run low leverage and a tail
     /// runs high; margin = notional / leverage. A 10 % move against the longs liquidates about
@@ -126,8 +119,8 @@ extension WorkloadEngine {
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
             let size = max(100_000, Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000) * (random.next() & 1 == 0 ? 1 : -1)
-            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
-            let leverage = min(100, max(1, 4 * random.logNormal(sigma: 1.1)))
+            let entry = Int64((60_000.0 * random.boxMullerLogNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let leverage = min(100, max(1, 4 * random.boxMullerLogNormal(sigma: 1.1)))
             let isolated = random.next() & 1 == 0
             let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
             let margin = Int64(notional / leverage * 1e6) + 1
@@ -141,45 +134,6 @@ extension WorkloadEngine {
         }
     }
 }
-
-/// SplitMix64 with the two distributions the population needs.
-public struct SplitMix64 {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
-    /// A standard normal draw by Box–Muller.
-    public mutating func normal() -> Double {
-        let u1 = max(unit(), 1e-300)
-        let u2 = unit()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
-    }
-    /// e^N(0, sigma) by Box–Muller.
-    public mutating func logNormal(sigma: Double) -> Double {
-        let u1 = max(unit(), 1e-300)
-        let u2 = unit()
-        return _exp(sigma * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-public func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-public func _log(_ x: Double) -> Double { Glibc.log(x) }
-func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Darwin
-public func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-public func _log(_ x: Double) -> Double { Darwin.log(x) }
-func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif
 
 /// Fills between random pairs of funded accounts around the mark, small enough that initial
 /// margin always holds, alternating buyer and seller so positions stay bounded.
@@ -241,9 +195,9 @@ extension WorkloadEngine {
         var random = SplitMix64(seed: 99)
         var first: [Rate] = [], second: [Rate] = []
         for _ in 0..<scenarios {
-            let common = random.normal() * 0.03
+            let common = random.boxMullerNormal() * 0.03
             first.append(Rate(atoms: Int64(common * 1e9)))
-            second.append(Rate(atoms: Int64((0.8 * common + 0.02 * random.normal()) * 1e9)))
+            second.append(Rate(atoms: Int64((0.8 * common + 0.02 * random.boxMullerNormal()) * 1e9)))
         }
         ok(.configureVaRMargin(VaRMarginRules(series: [.init(market: MarketID(1), moves: first), .init(market: MarketID(2), moves: second)],
                                               confidence: Rate("0.99")!, maintenanceFactor: Rate("0.8")!)))

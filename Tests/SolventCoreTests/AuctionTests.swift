@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: the Dutch-auction mechanism behaves like Maker's Clipper adapted to positions — the

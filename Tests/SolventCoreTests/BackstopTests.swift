@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a step transferred to backstop providers pays a price between bankruptcy and liquidation,

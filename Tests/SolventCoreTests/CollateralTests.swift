@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: tiered haircuts apply piecewise, as the venues' published examples show.

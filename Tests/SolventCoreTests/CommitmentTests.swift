@@ -1,5 +1,7 @@
 import Foundation
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: every account can check its own margin against a published root, a
@@ -19,7 +21,7 @@ struct CommitmentTests {
         harness.ok(.createMarket(linearMarket(2, symbol: "ETHUSDT"), RiskParameters(margin: singleTier(im: "0.05", mm: "0.025"), priceMaxAgeSeconds: 86_400)))
         harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("50000")!, index: nil))
         harness.ok(.setMarkPrice(market: MarketID(2), mark: Price("3000")!, index: nil))
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
             harness.ok(.openAccount(account))

@@ -1,4 +1,6 @@
 @testable import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the kept ADL queue always reads in the order a full re-ranking gives, through patches,
@@ -8,7 +10,7 @@ import Testing
 struct DeleveragingQueueTests {
     @Test(arguments: testSeeds([1, 2, 3]))
     func patchedQueueMatchesAFullRanking(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         func candidate(_ index: Int32) -> AutoDeleveraging.Candidate {
             // Coarse values so that ties (broken by account id) happen.
             let entry = Double(Int.random(in: 1...20, using: &random)) * 100

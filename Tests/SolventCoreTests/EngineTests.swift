@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: the engine's commands move money exactly and refuse bad input without changing state.

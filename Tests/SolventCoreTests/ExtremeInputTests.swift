@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: no input, however extreme, crashes the engine or breaks an invariant: overflow is a
@@ -6,7 +8,7 @@ import Testing
 /// edges (0, ±1, Int64.min, Int64.max, powers of ten, random 64-bit values), against a venue with
 /// open positions, with the auditor after every event and every rejection checked to change nothing.
 struct ExtremeInputTests {
-    static func edge(_ random: inout SeededRandom) -> Int64 {
+    static func edge(_ random: inout SplitMix64) -> Int64 {
         switch random.next() % 8 {
         case 0: return 0
         case 1: return [1, -1][Int(random.next() % 2)]
@@ -21,7 +23,7 @@ struct ExtremeInputTests {
 
     @Test(arguments: testSeeds([101, 102, 103]))
     func extremeNumbersAreRejectedNotTrapped(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var harness = EngineTests.venue()
         harness.ok(EngineTests.fill(1, 2, "0.5", "50000"))
         var applied = 0

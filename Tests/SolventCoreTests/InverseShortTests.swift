@@ -1,4 +1,5 @@
 @testable import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a coin-margined (inverse) short has the liquidation and bankruptcy prices of the venues'

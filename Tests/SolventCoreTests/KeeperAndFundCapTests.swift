@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: the keeper who submits a step is paid out of what the account still holds (after the

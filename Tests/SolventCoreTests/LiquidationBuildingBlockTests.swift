@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the liquidation building blocks compute what the reference engines and
@@ -112,7 +114,7 @@ struct LiquidationBuildingBlockTests {
     @Test(arguments: testSeeds([61, 62]))
     func socializedLossIsExact(seed: UInt64) {
         #expect(SocializedLoss.distribute(100, among: [(AccountID(3), 1), (AccountID(1), 1), (AccountID(2), 1)]).map(\.1) == [34, 33, 33])
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         for _ in 0..<2_000 {
             let holders = (0..<Int(random.next() % 20 + 1)).map { (account: AccountID(UInt64($0)), weight: Int64(random.next() % 1_000_000)) }
             let loss = Int64(random.next() % 10_000_000)

@@ -1,6 +1,8 @@
 import BigInt
 import Foundation
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the engine's liquidation and bankruptcy prices agree with the venues' closed forms for
@@ -129,7 +131,7 @@ struct LiquidationPriceDifferentialTests {
     }
 
     static func generate(_ combination: Combination, venue: Venue, seed: UInt64) -> [Case] {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         func logUniform(_ low: Double, _ high: Double) -> Double { exp(Double.random(in: log(low)...log(high), using: &random)) }
         var cases: [Case] = []
         let tick = venue.spec.tickSize.atoms

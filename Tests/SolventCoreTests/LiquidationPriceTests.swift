@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: liquidation and bankruptcy prices reproduce the venues' worked examples and agree, to the

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a liquidation step comes with evidence anyone can re-derive — the

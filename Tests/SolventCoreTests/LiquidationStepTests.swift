@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a liquidation step closes the right amount at the right price and books every atom:

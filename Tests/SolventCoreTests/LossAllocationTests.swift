@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a loss the insurance fund cannot cover is deleveraged onto ranked opposite positions at

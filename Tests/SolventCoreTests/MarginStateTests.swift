@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: mark updates issue and clear margin calls and start and end liquidation, with the exit

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// Option markets in the engine: marks from Black-76 on the underlying

@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the index and mark cannot be moved by a single bad print, stale or diverging sources
@@ -227,7 +229,7 @@ struct OracleTests {
     /// samples and never comes from an excluded one.
     @Test(arguments: testSeeds([31, 32]))
     func indexLiesWithinAcceptedSamples(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         for _ in 0..<2_000 {
             let count = Int(random.next() % 16) + 1
             let config = OracleConfig(sources: Self.sources((0..<count).map { _ in Int64(random.next() % 10 + 1) }),

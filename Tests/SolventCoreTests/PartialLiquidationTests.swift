@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a liquidation step closes the smallest lot-grid amount that restores the target, within

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a keeper's order is the engine's: bankrupt pools before pools merely below

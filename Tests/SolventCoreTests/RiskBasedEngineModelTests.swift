@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// SPAN-style and Greeks-based margin as accounts' models in the engine: the

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: tier tables derive the venues' maintenance amounts and requirements.

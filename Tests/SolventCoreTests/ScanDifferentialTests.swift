@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the fast re-margin (double screen over the scan table + exact re-check) and the indexed
@@ -10,7 +12,7 @@ import Testing
 struct ScanDifferentialTests {
     @Test(arguments: testSeeds([11, 12, 13]))
     func fastScanEqualsNaiveScan(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var harness = Harness()
         harness.auditEachInput = false
         harness.engine.auditsEveryEvent = false

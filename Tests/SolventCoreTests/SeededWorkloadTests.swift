@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: no sequence of commands breaks an invariant. Method: seeded random workloads of several
@@ -11,7 +13,7 @@ import Testing
 struct SeededWorkloadTests {
     @Test(arguments: testSeeds([1, 2, 3, 7, 42, 2026]))
     func randomWorkloadKeepsEveryInvariant(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var harness = Harness()
         var inputs: [(Command, UInt64?)] = []
         var applied: [String: Int] = [:]

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// The correlation offset between underlyings in the engine: with a BTC–ETH

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// The historical-VaR margin model as an account's model: the requirement is

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventRandom
 import SolventSimulation
 @testable import SolventStore
 import Testing

@@ -1,19 +1,14 @@
 import Foundation
 import SolventCore
+import SolventRandom
 import SolventStore
 import Testing
 
 /// A small venue's life as commands: assets, a market with liquidation, 60 accounts trading
 /// with the venue's book, marks that fall 30 % and liquidate, rejected inputs among them.
 func venueCommands(seed: UInt64) -> [Command] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random = SplitMix64(seed: seed)
+    func next() -> UInt64 { random.next() }
     let usdt = AssetID(1), market = MarketID(1)
     let tier = RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!)
     var commands: [Command] = [

@@ -1,4 +1,5 @@
 import RealModule
+import SolventRandom
 
 /// VaR and expected shortfall from scenario losses, and the building blocks of the historical,
 /// filtered-historical, parametric and Monte Carlo models (ccp-models.md §2). Losses are
@@ -98,18 +99,12 @@ public enum FilteredHistoricalSimulation {
 /// the pieces of the multi-asset model (EWMA covariance, its Cholesky factor, a seeded stream of
 /// normals) the rolling backtest uses.
 public enum MonteCarloVaR {
-    /// SplitMix64 with Box–Muller normals: the same seed, the same draws.
+    /// Box–Muller normals on the seeded generator: the same seed, the same draws.
     public struct Stream: Sendable {
-        var state: UInt64
+        var generator: SplitMix64
         var spare: Double? = nil
-        public init(seed: UInt64) { state = seed }
-        public mutating func unit() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+        public mutating func unit() -> Double { generator.unit() }
         public mutating func normal() -> Double {
             if let value = spare { spare = nil; return value }
             let radius = (-2 * Double.log(max(unit(), 1e-300))).squareRoot()
