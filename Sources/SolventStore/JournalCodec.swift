@@ -49,13 +49,11 @@ public enum JournalCodec {
         }
     }
 
-    public static func encodeState(_ engine: Engine) throws -> Data { try encoder().encode(engine) }
+    /// A snapshot document of the current format version (`SnapshotFormat`).
+    public static func encodeState(_ engine: Engine) throws -> Data { try SnapshotFormat.encode(engine) }
 
-    public static func decodeState(_ data: Data) throws -> Engine {
-        do { return try decoder().decode(Engine.self, from: data) } catch {
-            throw StoreError.corrupt("a snapshot does not decode: \(error)")
-        }
-    }
+    /// An engine from a snapshot document of any version this build reads (`SnapshotFormat`).
+    public static func decodeState(_ data: Data) throws -> Engine { try SnapshotFormat.decode(data) }
 }
 
 extension JournalEntry {

@@ -149,7 +149,7 @@ extension Engine {
 
     /// Equity minus the position's value, in settlement atoms, when the pool depends on this
     /// market's mark alone; NaN otherwise.
-    private func screenBase(_ account: Account, _ position: Position) -> Double {
+    func screenBase(_ account: Account, _ position: Position) -> Double {
         // An option's requirement moves with its underlying and volatility, not with its own mark
         // alone: always checked.
         if markets[Int(position.marketIndex)].isOption { return .nan }

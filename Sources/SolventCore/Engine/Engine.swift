@@ -4,7 +4,7 @@
 ///
 /// Every command is validated completely and turned into events before anything changes; the
 /// events carry the state they leave behind, so applying them cannot fail.
-public struct Engine: Sendable, Codable {
+public struct Engine: Sendable {
     public internal(set) var assets: [AssetState] = []
     public internal(set) var markets: [MarketState] = []
     /// Every position of each market (same index as `markets`), in the hot-path layout.
