@@ -79,7 +79,8 @@ public enum SnapshotFormat {
             case 1: return try JournalCodec.decoder().decode(VersionOne.self, from: data).state
             case currentVersion: return try JournalCodec.decoder().decode(Document.self, from: data).state
             default:
-                throw StoreError.corrupt("snapshot format version \(version) is not one this build reads (1–\(currentVersion))")
+                throw StoreError.corrupt(
+                    "snapshot format version \(version) is not one this build reads (1–\(currentVersion))")
             }
         } catch let error as StoreError {
             throw error
@@ -91,7 +92,9 @@ public enum SnapshotFormat {
     /// An engine restored from a snapshot of any known version.
     public static func decode(_ data: Data) throws -> Engine {
         let state = try decodeState(data)
-        guard state.accounts.first?.id == .venue else { throw StoreError.corrupt("a snapshot's first account is not the venue's book") }
+        guard state.accounts.first?.id == .venue else {
+            throw StoreError.corrupt("a snapshot's first account is not the venue's book")
+        }
         return Engine(restoring: state)
     }
 }

@@ -22,15 +22,21 @@ public struct Harness {
     public init() {}
 
     @discardableResult
-    public mutating func run(_ command: Command, id: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
+    public mutating func run(
+        _ command: Command, id: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Outcome {
         sequence += 1
         time += 1_000_000
-        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time),
-                                                    commandID: id.map(CommandID.init), command: command))
+        let outcome = engine.execute(
+            SequencedInput(
+                sequence: sequence, timestamp: Timestamp(nanoseconds: time),
+                commandID: id.map(CommandID.init), command: command))
         // With the engine auditing after every event, every state change is already covered
         // (a rejection changes nothing); otherwise audit after the input.
         if engine.auditsEveryEvent {
-            #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
+            #expect(
+                engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))",
+                sourceLocation: sourceLocation)
         } else if auditEachInput {
             audit(sourceLocation: sourceLocation)
         }
@@ -40,24 +46,31 @@ public struct Harness {
     public func audit(sourceLocation: SourceLocation = #_sourceLocation) {
         let violations = Auditor.violations(in: engine)
         #expect(violations.isEmpty, "auditor: \(violations)", sourceLocation: sourceLocation)
-        #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
+        #expect(
+            engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))",
+            sourceLocation: sourceLocation)
     }
 
     /// Runs a command that must apply.
     @discardableResult
     public mutating func ok(_ command: Command, sourceLocation: SourceLocation = #_sourceLocation) -> [Event] {
         let outcome = run(command, sourceLocation: sourceLocation)
-        #expect(outcome.rejection == nil, "unexpected rejection: \(String(describing: outcome.rejection))",
-                sourceLocation: sourceLocation)
+        #expect(
+            outcome.rejection == nil, "unexpected rejection: \(String(describing: outcome.rejection))",
+            sourceLocation: sourceLocation)
         return outcome.events
     }
 
     /// Runs a command that must be rejected with `code`.
-    public mutating func rejects(_ command: Command, _ code: Rejection.Code, sourceLocation: SourceLocation = #_sourceLocation) {
+    public mutating func rejects(
+        _ command: Command, _ code: Rejection.Code, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let before = engine.digest(includingClock: false)
         let outcome = run(command, sourceLocation: sourceLocation)
         #expect(outcome.rejection?.code == code, "expected \(code), got \(outcome)", sourceLocation: sourceLocation)
-        #expect(engine.digest(includingClock: false) == before, "a rejection changed the state", sourceLocation: sourceLocation)
+        #expect(
+            engine.digest(includingClock: false) == before, "a rejection changed the state",
+            sourceLocation: sourceLocation)
     }
 
     /// USDT (scale 6, $1) and BTC (scale 8) assets with index prices.
@@ -79,8 +92,10 @@ public struct Harness {
         harness.ok(.configureLiquidation(market: MarketID(1), parameters))
         if let fund { harness.ok(.fundInsurance(asset: usdt, amount: amount(fund, scale: 6))) }
         harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: MarketID(1), size: Quantity("1")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: amount("2500", scale: 6)))
+        harness.ok(
+            .importPosition(
+                account: AccountID(10), market: MarketID(1), size: Quantity("1")!, entryPrice: Price("50000")!,
+                isolatedMargin: amount("2500", scale: 6)))
         return harness
     }
 
@@ -113,14 +128,19 @@ public func binanceBTCUSDT2021Tiers() -> [RiskTier] {
     }
 }
 
-public func linearMarket(_ id: UInt32, symbol: String = "BTCUSDT", settle: AssetID = Harness.usdt,
-                  tick: String = "0.1", lot: String = "0.001") -> MarketSpec {
-    MarketSpec(id: MarketID(id), symbol: symbol, kind: .linear, settleAsset: settle,
-               contractSize: Quantity("1")!, tickSize: Price(tick)!, lotSize: Quantity(lot)!)
+public func linearMarket(
+    _ id: UInt32, symbol: String = "BTCUSDT", settle: AssetID = Harness.usdt,
+    tick: String = "0.1", lot: String = "0.001"
+) -> MarketSpec {
+    MarketSpec(
+        id: MarketID(id), symbol: symbol, kind: .linear, settleAsset: settle,
+        contractSize: Quantity("1")!, tickSize: Price(tick)!, lotSize: Quantity(lot)!)
 }
 
 public func singleTier(im: String, mm: String) -> MarginSchedule {
-    .tiered(try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: rate(im), maintenanceRate: rate(mm))]).get())
+    .tiered(
+        try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: rate(im), maintenanceRate: rate(mm))])
+            .get())
 }
 
 /// A decimal price string → atoms as Double, for tolerance comparisons in tests.

@@ -21,18 +21,27 @@ struct SnapshotFormatTests {
         var harness = Harness()
         harness.standardAssets()
         let book = LiquidationParameters(
-            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
-            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
+            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
+            penaltyRate: rate("0.005"),
+            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+            dustNotional: 0,
             lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
-        let rules = DutchAuctionRules(buffer: rate("1.02"), curve: .linear(duration: 1_000 * second), tailSeconds: 300,
-                                      cusp: rate("0.6"), tipFlat: 10_000_000, chip: rate("0.001"), dust: 1_000_000_000)
+        let rules = DutchAuctionRules(
+            buffer: rate("1.02"), curve: .linear(duration: 1_000 * second), tailSeconds: 300,
+            cusp: rate("0.6"), tipFlat: 10_000_000, chip: rate("0.001"), dust: 1_000_000_000)
         let auction = LiquidationParameters(
             depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: rate("0.0005"), clearanceFeeRate: .zero,
-            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0, mechanism: .auction(rules))
-        for (id, symbol, parameters) in [(UInt32(1), "BTCUSDT", book), (2, "BTCUSDT-A", auction), (3, "BTCUSDT-X", book)] {
-            harness.ok(.createMarket(linearMarket(id, symbol: symbol),
-                                     RiskParameters(margin: .tiered(binanceBTCUSDT2021()), feeMakerRate: rate("0.0002"),
-                                                    feeTakerRate: rate("0.0004"))))
+            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
+            mechanism: .auction(rules))
+        for (id, symbol, parameters) in [
+            (UInt32(1), "BTCUSDT", book), (2, "BTCUSDT-A", auction), (3, "BTCUSDT-X", book),
+        ] {
+            harness.ok(
+                .createMarket(
+                    linearMarket(id, symbol: symbol),
+                    RiskParameters(
+                        margin: .tiered(binanceBTCUSDT2021()), feeMakerRate: rate("0.0002"),
+                        feeTakerRate: rate("0.0004"))))
             harness.ok(.setMarkPrice(market: MarketID(id), mark: Price("50000")!, index: nil))
             harness.ok(.configureLiquidation(market: MarketID(id), parameters))
         }
@@ -46,16 +55,21 @@ struct SnapshotFormatTests {
             if seller == buyer { seller = 40 + (seller - 39) % 8 }
             let lots = Int64(random.next() % 50 + 1)
             let ticks = 500_000 + Int64(random.next() % 201) - 100
-            harness.ok(.applyFill(Fill(market: MarketID(3), buyer: AccountID(buyer), seller: AccountID(seller),
-                                       quantity: Quantity(atoms: lots * 1_000_000), price: Price(atoms: ticks * 10_000_000),
-                                       taker: random.next() & 1 == 0 ? .buyer : .seller)))
+            harness.ok(
+                .applyFill(
+                    Fill(
+                        market: MarketID(3), buyer: AccountID(buyer), seller: AccountID(seller),
+                        quantity: Quantity(atoms: lots * 1_000_000), price: Price(atoms: ticks * 10_000_000),
+                        taker: random.next() & 1 == 0 ? .buyer : .seller)))
         }
         harness.ok(.setMarkPrice(market: MarketID(3), mark: Price("50210")!, index: nil))
         // Isolated longs of 1 BTC at 50,000 on 2,500 margin (bankruptcy 47,500) on markets 1 and 2.
         for (id, market) in [(UInt64(10), UInt32(1)), (11, 2)] {
             harness.openFunded(id, usdt: "2500")
-            harness.ok(.importPosition(account: AccountID(id), market: MarketID(market), size: Quantity("1")!,
-                                       entryPrice: Price("50000")!, isolatedMargin: amount("2500", scale: 6)))
+            harness.ok(
+                .importPosition(
+                    account: AccountID(id), market: MarketID(market), size: Quantity("1")!,
+                    entryPrice: Price("50000")!, isolatedMargin: amount("2500", scale: 6)))
         }
         harness.openFunded(20, usdt: "100000")
         harness.ok(.openAccount(AccountID(30)))
@@ -84,8 +98,9 @@ struct SnapshotFormatTests {
             .setIndexPrice(asset: Harness.usdt, price: Price("1")!),
             .setIndexPrice(asset: Harness.btc, price: Price("50000")!),
             .setMarkPrice(market: MarketID(2), mark: Price("47690")!, index: nil),
-            .bidAuction(auction: engine.auctions.first?.id ?? 0, bidder: AccountID(20), quantity: Quantity("0.05")!,
-                        limitPrice: Price("60000")!),
+            .bidAuction(
+                auction: engine.auctions.first?.id ?? 0, bidder: AccountID(20), quantity: Quantity("0.05")!,
+                limitPrice: Price("60000")!),
             .setMarkPrice(market: MarketID(3), mark: Price("44000")!, index: nil),
         ]
         for id in 40...47 { commands.append(.liquidate(account: AccountID(UInt64(id)), market: MarketID(3))) }
@@ -96,14 +111,17 @@ struct SnapshotFormatTests {
 
     /// Runs `commands` on both engines from their common sequence and time; every outcome and
     /// the final digest must agree.
-    static func expectSameFuture(_ original: Engine, _ restored: Engine, _ commands: [Command],
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectSameFuture(
+        _ original: Engine, _ restored: Engine, _ commands: [Command],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         var a = original, b = restored
         var time = original.now.nanoseconds
         for command in commands {
             time += 1_000_000_000
-            let input = SequencedInput(sequence: a.lastSequence + 1, timestamp: Timestamp(nanoseconds: time), commandID: nil,
-                                       command: command)
+            let input = SequencedInput(
+                sequence: a.lastSequence + 1, timestamp: Timestamp(nanoseconds: time), commandID: nil,
+                command: command)
             let (left, right) = (a.execute(input), b.execute(input))
             #expect(left == right, "\(command)", sourceLocation: sourceLocation)
         }
@@ -116,8 +134,10 @@ struct SnapshotFormatTests {
     /// of the venue's commands gives; and the loaded engine goes on exactly as the replayed one.
     @Test func loadsSnapshotsWrittenByThePreviousFormatVersion() throws {
         let data = try Self.gunzip(Self.fixtures.appendingPathComponent("snapshot-v1.json.gz"))
-        let recorded = try String(contentsOf: Self.fixtures.appendingPathComponent("snapshot-v1.digest"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let recorded = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("snapshot-v1.digest"), encoding: .utf8
+        )
+        .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try SnapshotFormat.version(of: data) == 1)
         let loaded = try JournalCodec.decodeState(data)
         let replayed = Self.venue().engine
@@ -135,8 +155,11 @@ struct SnapshotFormatTests {
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(document.keys) == ["formatVersion", "state"])
         let state = try #require(document["state"] as? [String: Any])
-        #expect(Set(state.keys) == ["lastSequence", "now", "assets", "markets", "accounts", "alerts", "auctions", "portfolioMargin",
-                                    "varMargin", "spanMargin", "greeksMargin", "spreadCredits", "recentCommands"])
+        #expect(
+            Set(state.keys) == [
+                "lastSequence", "now", "assets", "markets", "accounts", "alerts", "auctions", "portfolioMargin",
+                "varMargin", "spanMargin", "greeksMargin", "spreadCredits", "recentCommands",
+            ])
         let restored = try JournalCodec.decodeState(data)
         #expect(restored.digestHex() == engine.digestHex())
         // The restored engine's canonical state is the saved one (compared with sorted keys).
@@ -152,8 +175,10 @@ struct SnapshotFormatTests {
         let commands = venueCommands(seed: 5)
         var engine = Engine()
         for (offset, command) in commands.prefix(cut).enumerated() {
-            _ = engine.execute(SequencedInput(sequence: UInt64(offset + 1), timestamp: Timestamp(nanoseconds: Int64(offset + 1) * 1_000_000),
-                                              commandID: CommandID(UInt64(offset + 1)), command: command))
+            _ = engine.execute(
+                SequencedInput(
+                    sequence: UInt64(offset + 1), timestamp: Timestamp(nanoseconds: Int64(offset + 1) * 1_000_000),
+                    commandID: CommandID(UInt64(offset + 1)), command: command))
         }
         let restored = try JournalCodec.decodeState(try JournalCodec.encodeState(engine))
         #expect(restored.digestHex() == engine.digestHex())

@@ -73,8 +73,9 @@ extension Engine {
             for entry in entries {
                 let account = accounts[entry.account]
                 let position = account.positions[entry.slot]
-                let row = scanTables[marketIndex].append(accountIndex: Int32(entry.account), size: Double(position.size),
-                                                         base: screenBase(account, position))
+                let row = scanTables[marketIndex].append(
+                    accountIndex: Int32(entry.account), size: Double(position.size),
+                    base: screenBase(account, position))
                 accounts[entry.account].positions[entry.slot].scanRow = row
                 let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
                 scanTables[marketIndex].setAlert(row: row, alertsByPool[key]?.rowFlag ?? 0)

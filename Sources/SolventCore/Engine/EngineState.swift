@@ -35,10 +35,12 @@ public struct EngineState: Sendable, Codable {
     /// The remembered command ids, oldest first (a repeated id within them is rejected).
     public var recentCommands: [CommandID]
 
-    public init(lastSequence: UInt64, now: Timestamp, assets: [AssetState], markets: [MarketState], accounts: [Account],
-                alerts: [PoolAlert], auctions: [LiquidationAuction], latestCommitment: AccountCommitment.Root?,
-                portfolioMargin: PortfolioMarginRules, varMargin: VaRMarginRules, spanMargin: SpanMarginRules,
-                greeksMargin: GreeksMarginRules, spreadCredits: SpreadCreditRules, recentCommands: [CommandID]) {
+    public init(
+        lastSequence: UInt64, now: Timestamp, assets: [AssetState], markets: [MarketState], accounts: [Account],
+        alerts: [PoolAlert], auctions: [LiquidationAuction], latestCommitment: AccountCommitment.Root?,
+        portfolioMargin: PortfolioMarginRules, varMargin: VaRMarginRules, spanMargin: SpanMarginRules,
+        greeksMargin: GreeksMarginRules, spreadCredits: SpreadCreditRules, recentCommands: [CommandID]
+    ) {
         self.lastSequence = lastSequence
         self.now = now
         self.assets = assets
