@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "SolventSimulation", targets: ["SolventSimulation"]),
         .library(name: "SolventStore", targets: ["SolventStore"]),
         .library(name: "SolventServer", targets: ["SolventServer"]),
+        .library(name: "SolventRandom", targets: ["SolventRandom"]),
+        // The benchmarks package uses the tests' fixtures and workload harness.
+        .library(name: "SolventTestSupport", targets: ["SolventTestSupport"]),
         .executable(name: "solvent", targets: ["solvent"]),
     ],
     // The embedded default (SQLite) builds without PostgresNIO and its TLS stack;
@@ -54,9 +57,11 @@ let package = Package(
         ),
         .target(
             name: "SolventRisk",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["SolventRandom", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "SolventSimulation", dependencies: ["SolventCore"]),
+        // The one seeded generator (SplitMix64), below every layer that draws: risk, simulation, tests.
+        .target(name: "SolventRandom"),
+        .target(name: "SolventSimulation", dependencies: ["SolventCore", "SolventRandom"]),
         .target(
             name: "SolventStore",
             dependencies: [
@@ -94,16 +99,20 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "solvent", dependencies: ["SolventCLI"]),
-        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventCLI",
+        // The venue harness and fixtures, the seeds, the benchmark workloads (tests and Benchmarks/).
+        .target(name: "SolventTestSupport", dependencies: ["SolventCore", "SolventRandom"]),
+        .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventRandom", "SolventTestSupport",
                                                             .product(name: "BigInt", package: "BigInt")]),
-        .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk"]),
-        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventSimulation", "SolventStore"]),
-        .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore"]),
-        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation"]),
+        .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk", "SolventRandom"]),
+        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventRisk", "SolventSimulation", "SolventStore",
+                                                           "SolventRandom", "SolventTestSupport"]),
+        .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore", "SolventRandom"]),
+        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation", "SolventRandom",
+                                                             "SolventTestSupport"]),
         .testTarget(
             name: "SolventServerTests",
             dependencies: [
-                "SolventServer", "SolventStore", "SolventCore",
+                "SolventServer", "SolventStore", "SolventCore", "SolventRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -13,11 +13,10 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .target(name: "SolventWorkloads", dependencies: [.product(name: "SolventCore", package: "Solvent")]),
         .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
-                "SolventWorkloads",
+                .product(name: "SolventTestSupport", package: "Solvent"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SolventCore", package: "Solvent"),
             ],
@@ -26,7 +25,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "solvent-perf",
-            dependencies: ["SolventWorkloads", .product(name: "SolventCore", package: "Solvent"),
+            dependencies: [.product(name: "SolventTestSupport", package: "Solvent"), .product(name: "SolventRandom", package: "Solvent"),
+                           .product(name: "SolventCore", package: "Solvent"),
                            .product(name: "SolventRisk", package: "Solvent"), .product(name: "SolventStore", package: "Solvent")]
         ),
     ],

@@ -34,8 +34,8 @@ public struct CascadeSimulator {
     static let usdt = AssetID(1)
     static let coin = AssetID(2)
     static let market = MarketID(1)
-    static let lotSize: Int64 = 100_000          // 0.001 contract
-    static let tick: Int64 = 10_000_000          // 0.1
+    static let lotSize: Int64 = 100_000  // 0.001 contract
+    static let tick: Int64 = 10_000_000  // 0.1
     /// The simulated market's own participants, above any population id.
     static let bidder = AccountID(UInt64(1) << 62)
     static let keeper = AccountID((UInt64(1) << 62) + 1)
@@ -44,7 +44,9 @@ public struct CascadeSimulator {
     /// The coin-margined market's contract, in USD.
     public static let inverseContractUSD: Int64 = 100
     /// The lot of the simulated market's population: 0.001 BTC (linear) or one contract (inverse).
-    public static func lotSize(_ contract: SimulationConfig.Contract) -> Int64 { contract == .inverse ? 100_000_000 : lotSize }
+    public static func lotSize(_ contract: SimulationConfig.Contract) -> Int64 {
+        contract == .inverse ? 100_000_000 : lotSize
+    }
     /// The highest price the simulated market runs (1e9 USDT a contract, in Price atoms): with
     /// the impact's tenfold rise on top its ticks and the venue's notionals stay far inside
     /// 64-bit fixed point. Paths and starts above it are refused.
@@ -87,69 +89,99 @@ public struct CascadeSimulator {
         result = SimulationResult(label: config.label, settings: config.summary, accounts: population.count)
         let startPrice = start.price.atoms
         guard startPrice > 0 && startPrice <= Self.maximumPrice else {
-            throw SetupError.invalid(field: "prices", reason: "a first price above 0 and at most \(Price(atoms: Self.maximumPrice))")
+            throw SetupError.invalid(
+                field: "prices", reason: "a first price above 0 and at most \(Price(atoms: Self.maximumPrice))")
         }
         // Open interest of a hostile population can pass 64 bits: a setup error, not a wrap.
         var longSize: Int64 = 0
         var shortSize: Int64 = 0
         for account in population {
-            let (sum, overflow) = account.size > 0 ? longSize.addingReportingOverflow(account.size) : shortSize.subtractingReportingOverflow(account.size)
+            let (sum, overflow) =
+                account.size > 0
+                ? longSize.addingReportingOverflow(account.size) : shortSize.subtractingReportingOverflow(account.size)
             guard !overflow, account.size != .min else {
-                throw SetupError.invalid(field: "account \(account.id) size", reason: "an open interest that fits 64-bit fixed point")
+                throw SetupError.invalid(
+                    field: "account \(account.id) size", reason: "an open interest that fits 64-bit fixed point")
             }
             if account.size > 0 { longSize = sum } else { shortSize = sum }
         }
         let openInterest = Double(max(longSize, shortSize)) / 1e8
-        let openNotional = inverse ? openInterest * Double(Self.inverseContractUSD) : openInterest * Double(startPrice) / 1e8
+        let openNotional =
+            inverse ? openInterest * Double(Self.inverseContractUSD) : openInterest * Double(startPrice) / 1e8
         // A USD amount in the settlement asset's atoms at the start price.
         func settleAtoms(usd: Double) -> Double { inverse ? usd / (Double(startPrice) / 1e8) * 1e8 : usd * 1e6 }
         result.openInterest = openInterest
         result.openInterestNotional = openNotional
         let setupTime = Timestamp(nanoseconds: start.time.nanoseconds - 1_000_000_000)
         let day: Int64 = 86_400
-        try setup(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(
+            .createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 30 * day)),
+            at: setupTime)
         // The coin is haircut as collateral for the linear market; as the inverse market's
         // settlement asset it counts at par, as coin-margined venues count it.
-        try setup(.createAsset(AssetSpec(id: Self.coin, symbol: "BTC", scale: 8,
-                                         collateralTiers: inverse ? [] : [CollateralTier(quantityCap: nil, ratio: Self.rate(Self.coinHaircut))],
-                                         priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(
+            .createAsset(
+                AssetSpec(
+                    id: Self.coin, symbol: "BTC", scale: 8,
+                    collateralTiers: inverse
+                        ? [] : [CollateralTier(quantityCap: nil, ratio: Self.rate(Self.coinHaircut))],
+                    priceMaxAgeSeconds: 30 * day)), at: setupTime)
         try setup(.setIndexPrice(asset: Self.usdt, price: Price(atoms: 100_000_000)), at: setupTime)
         try setup(.setIndexPrice(asset: Self.coin, price: start.price), at: setupTime)
-        try setup(.createMarket(MarketSpec(id: Self.market, symbol: inverse ? "BTCUSD" : "BTCUSDT", kind: inverse ? .inverse : .linear,
-                                           settleAsset: settleAsset,
-                                           contractSize: Quantity(atoms: inverse ? Self.inverseContractUSD * 100_000_000 : 100_000_000),
-                                           tickSize: Price(atoms: Self.tick), lotSize: Quantity(atoms: Self.lotSize(config.contract))),
-                                RiskParameters(margin: config.margin, priceMaxAgeSeconds: 30 * day)), at: setupTime)
-        try setup(.configureOracle(market: Self.market, OracleConfig(
-            sources: [.init(id: SourceID(1), weight: 1)], sampleMaxAgeSeconds: 30 * day, minimumSources: 1,
-            markBand: Self.rate(0.9),
-            priceMoveThreshold: Self.rate(config.breakerThreshold ?? 0),
-            priceMoveWindowSeconds: config.breakerWindowSeconds, priceMoveCoolDownSeconds: config.breakerCoolDownSeconds)), at: setupTime)
+        try setup(
+            .createMarket(
+                MarketSpec(
+                    id: Self.market, symbol: inverse ? "BTCUSD" : "BTCUSDT", kind: inverse ? .inverse : .linear,
+                    settleAsset: settleAsset,
+                    contractSize: Quantity(atoms: inverse ? Self.inverseContractUSD * 100_000_000 : 100_000_000),
+                    tickSize: Price(atoms: Self.tick), lotSize: Quantity(atoms: Self.lotSize(config.contract))),
+                RiskParameters(margin: config.margin, priceMaxAgeSeconds: 30 * day)), at: setupTime)
+        try setup(
+            .configureOracle(
+                market: Self.market,
+                OracleConfig(
+                    sources: [.init(id: SourceID(1), weight: 1)], sampleMaxAgeSeconds: 30 * day, minimumSources: 1,
+                    markBand: Self.rate(0.9),
+                    priceMoveThreshold: Self.rate(config.breakerThreshold ?? 0),
+                    priceMoveWindowSeconds: config.breakerWindowSeconds,
+                    priceMoveCoolDownSeconds: config.breakerCoolDownSeconds)), at: setupTime)
         // Depth is in contracts; the engine's depth model takes its notional in the settlement asset.
-        let depthUSD = inverse ? config.impact.depth * Double(Self.inverseContractUSD) : config.impact.depth * Double(startPrice) / 1e8
+        let depthUSD =
+            inverse
+            ? config.impact.depth * Double(Self.inverseContractUSD) : config.impact.depth * Double(startPrice) / 1e8
         let depthNotional = max(1, try Self.atoms(settleAtoms(usd: depthUSD), field: "depth"))
         let mechanism: LiquidationParameters.Mechanism
         switch config.mechanism {
         case .orderBook: mechanism = .orderBook
         case .backstop: mechanism = .backstop(priceShare: Self.rate(config.backstopPriceShare))
         case .auction:
-            mechanism = .auction(DutchAuctionRules(
-                buffer: Self.rate(config.auctionBuffer), curve: .linear(duration: config.auctionDurationSeconds * 1_000_000_000),
-                tailSeconds: config.auctionTailSeconds, cusp: Self.rate(config.auctionCusp), tipFlat: 0,
-                chip: Self.rate(config.auctionChip), dust: 10_000_000))
+            mechanism = .auction(
+                DutchAuctionRules(
+                    buffer: Self.rate(config.auctionBuffer),
+                    curve: .linear(duration: config.auctionDurationSeconds * 1_000_000_000),
+                    tailSeconds: config.auctionTailSeconds, cusp: Self.rate(config.auctionCusp), tipFlat: 0,
+                    chip: Self.rate(config.auctionChip), dust: 10_000_000))
         }
         let allocation: LiquidationParameters.LossAllocation
         switch config.lossAllocation {
-        case .adl: allocation = .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: Limits.deleveragingCounterparties)
+        case .adl:
+            allocation = .autoDeleveraging(
+                ranking: .profitTimesLeverage, maximumCounterparties: Limits.deleveragingCounterparties)
         case .socialized: allocation = .socialized
         case .venue: allocation = .venue
         }
-        try setup(.configureLiquidation(market: Self.market, LiquidationParameters(
-            depth: .squareRoot(depth: depthNotional, coefficient: Self.rate(config.executionCoefficient)),
-            penaltyRate: Self.rate(config.penaltyRate), clearanceFeeRate: Self.rate(config.clearanceFeeRate),
-            target: .maintenancePlusBuffer(Self.rate(config.targetBuffer)), stepFraction: Self.rate(config.stepFraction),
-            dustNotional: try Self.atoms(settleAtoms(usd: config.dustNotional), field: "dust notional"), lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
-        let fund = try Self.atoms(settleAtoms(usd: config.insuranceFundFraction * openNotional).rounded(.down), field: "insurance fund")
+        try setup(
+            .configureLiquidation(
+                market: Self.market,
+                LiquidationParameters(
+                    depth: .squareRoot(depth: depthNotional, coefficient: Self.rate(config.executionCoefficient)),
+                    penaltyRate: Self.rate(config.penaltyRate), clearanceFeeRate: Self.rate(config.clearanceFeeRate),
+                    target: .maintenancePlusBuffer(Self.rate(config.targetBuffer)),
+                    stepFraction: Self.rate(config.stepFraction),
+                    dustNotional: try Self.atoms(settleAtoms(usd: config.dustNotional), field: "dust notional"),
+                    lossAllocation: allocation, mechanism: mechanism)), at: setupTime)
+        let fund = try Self.atoms(
+            settleAtoms(usd: config.insuranceFundFraction * openNotional).rounded(.down), field: "insurance fund")
         if fund > 0 { try setup(.fundInsurance(asset: settleAsset, amount: Amount(atoms: fund)), at: setupTime) }
         result.fundStart = inverse ? Double(fund) / 1e8 * Double(startPrice) / 1e8 : Double(fund) / 1e6
         result.fundMinimum = result.fundStart
@@ -161,17 +193,26 @@ public struct CascadeSimulator {
         }
         if config.mechanism == .backstop {
             let capacity = Int64(settleAtoms(usd: min(config.backstopCapacityFraction * openNotional, 1e12)))
-            try setup(.registerBackstop(account: Self.backstop, market: Self.market, capacity: Amount(atoms: max(1, capacity))), at: setupTime)
+            try setup(
+                .registerBackstop(
+                    account: Self.backstop, market: Self.market, capacity: Amount(atoms: max(1, capacity))),
+                at: setupTime)
         }
         for account in population {
             let id = AccountID(account.id)
-            guard id < Self.bidder else { throw SetupError.invalid(field: "account \(account.id)", reason: "an id below 2^62") }
+            guard id < Self.bidder else {
+                throw SetupError.invalid(field: "account \(account.id)", reason: "an id below 2^62")
+            }
             try setup(.openAccount(id), at: setupTime)
-            try setup(.deposit(account: id, asset: account.collateralAsset == .coin ? Self.coin : Self.usdt,
-                               amount: Amount(atoms: account.collateral)), at: setupTime)
-            try setup(.importPosition(account: id, market: Self.market, size: Quantity(atoms: account.size),
-                                      entryPrice: Price(atoms: account.entryPrice),
-                                      isolatedMargin: account.isolated ? Amount(atoms: account.collateral) : nil), at: setupTime)
+            try setup(
+                .deposit(
+                    account: id, asset: account.collateralAsset == .coin ? Self.coin : Self.usdt,
+                    amount: Amount(atoms: account.collateral)), at: setupTime)
+            try setup(
+                .importPosition(
+                    account: id, market: Self.market, size: Quantity(atoms: account.size),
+                    entryPrice: Price(atoms: account.entryPrice),
+                    isolatedMargin: account.isolated ? Amount(atoms: account.collateral) : nil), at: setupTime)
             leverageByAccount[account.id] = account.leverage(at: Double(startPrice) / 1e8, inverse: inverse)
         }
         if auditEvery { engine.auditsEveryEvent = true }
@@ -186,21 +227,25 @@ public struct CascadeSimulator {
     /// value 64 bits cannot hold is a setup error naming the setting, not a trap.
     static func atoms(_ value: Double, field: String) throws -> Int64 {
         guard let atoms = Int64(exactly: value.rounded(.down)) else {
-            throw SetupError.invalid(field: field, reason: "a setting whose notional on this population's open interest fits 64-bit fixed point")
+            throw SetupError.invalid(
+                field: field,
+                reason: "a setting whose notional on this population's open interest fits 64-bit fixed point")
         }
         return atoms
     }
 
     private mutating func setup(_ command: Command, at time: Timestamp) throws {
         if let rejection = execute(command, at: time).rejection {
-            throw SetupError.rejected("setting up the venue: \(String(describing: command).prefix(60))… rejected: \(rejection)")
+            throw SetupError.rejected(
+                "setting up the venue: \(String(describing: command).prefix(60))… rejected: \(rejection)")
         }
     }
 
     private mutating func execute(_ command: Command, at time: Timestamp) -> Outcome {
         sequence += 1
         let timestamp = max(time, engine.now)
-        return engine.execute(SequencedInput(sequence: sequence, timestamp: timestamp, commandID: nil, command: command))
+        return engine.execute(
+            SequencedInput(sequence: sequence, timestamp: timestamp, commandID: nil, command: command))
     }
 
     /// Sends a price to the coin's index and the market's oracle; returns how many pools the
@@ -213,14 +258,20 @@ public struct CascadeSimulator {
         absorb(execute(.setIndexPrice(asset: Self.coin, price: price), at: time).events)
         absorb(execute(.setIndexPrice(asset: Self.usdt, price: Price(atoms: 100_000_000)), at: time).events)
         let before = liquidating.count
-        absorb(execute(.updateOracle(market: Self.market, samples: [OracleSample(source: SourceID(1), price: price, time: engine.now)],
-                                     last: nil, mid: nil), at: time).events)
+        absorb(
+            execute(
+                .updateOracle(
+                    market: Self.market, samples: [OracleSample(source: SourceID(1), price: price, time: engine.now)],
+                    last: nil, mid: nil), at: time
+            ).events)
         return max(0, liquidating.count - before)
     }
 
     /// Runs the path (its first point is the start given to `init`) and returns the report.
     /// `progress(done, total)` is called after each point.
-    public mutating func run(path: [PricePoint], progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }) -> SimulationResult {
+    public mutating func run(
+        path: [PricePoint], progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }
+    ) -> SimulationResult {
         var peak = 0.0
         var exogenousLow = Double.infinity
         var low = Double.infinity
@@ -228,11 +279,15 @@ public struct CascadeSimulator {
             let exogenous = Double(point.price.atoms) / 1e8
             peak = max(peak, exogenous)
             exogenousLow = min(exogenousLow, exogenous)
-            let next = index + 1 < path.count ? path[index + 1].time.nanoseconds
-                : point.time.nanoseconds + (index > 0 ? point.time.nanoseconds - path[index - 1].time.nanoseconds : 3_600_000_000_000)
+            let next =
+                index + 1 < path.count
+                ? path[index + 1].time.nanoseconds
+                : point.time.nanoseconds
+                    + (index > 0 ? point.time.nanoseconds - path[index - 1].time.nanoseconds : 3_600_000_000_000)
             let before = (steps: result.steps, notional: result.liquidatedNotional, hits: result.deleveragedPositions)
-            let (rounds, price, paused) = cascade(exogenous: exogenous, drawdown: 1 - exogenous / peak,
-                                                  from: max(point.time.nanoseconds, engine.now.nanoseconds), until: next)
+            let (rounds, price, paused) = cascade(
+                exogenous: exogenous, drawdown: 1 - exogenous / peak,
+                from: max(point.time.nanoseconds, engine.now.nanoseconds), until: next)
             low = min(low, price)
             if config.audit == .everyPoint { audit() }
             let fund = usd(engine.asset(settleAsset)!.insuranceFund)
@@ -240,7 +295,8 @@ public struct CascadeSimulator {
             let record = SimulationResult.Point(
                 time: point.time.nanoseconds, exogenous: exogenous, price: price, impact: 1 - price / exogenous,
                 steps: result.steps - before.steps, notional: result.liquidatedNotional - before.notional, fund: fund,
-                badDebt: result.badDebt, deleveraged: result.deleveragedPositions - before.hits, rounds: rounds, paused: paused)
+                badDebt: result.badDebt, deleveraged: result.deleveragedPositions - before.hits, rounds: rounds,
+                paused: paused)
             result.points.append(record)
             progress(index + 1, path.count, record)
         }
@@ -271,12 +327,16 @@ public struct CascadeSimulator {
     private mutating func audit() {
         result.auditChecks += 1
         let found = Auditor.violations(in: engine)
-        if result.auditViolations.count < 10 { result.auditViolations.append(contentsOf: found.prefix(10 - result.auditViolations.count)) }
+        if result.auditViolations.count < 10 {
+            result.auditViolations.append(contentsOf: found.prefix(10 - result.auditViolations.count))
+        }
     }
 
     /// The rounds of one price point, from `start` until before `until` (nanoseconds). Returns
     /// the rounds run, the last simulated price and whether liquidations were paused.
-    private mutating func cascade(exogenous: Double, drawdown: Double, from start: Int64, until: Int64) -> (Int, Double, Bool) {
+    private mutating func cascade(
+        exogenous: Double, drawdown: Double, from start: Int64, until: Int64
+    ) -> (Int, Double, Bool) {
         let depth = config.impact.depth(drawdown: drawdown)
         var now = start
         var rounds = 0
@@ -300,7 +360,9 @@ public struct CascadeSimulator {
             case .allowed, .slow:
                 let inAuction = Set(engine.auctions.map(\.account))
                 for pool in liquidating.sorted() where !stuck.contains(pool) && !inAuction.contains(pool.account) {
-                    let outcome = execute(.liquidate(account: pool.account, market: Self.market, keeper: Self.keeper), at: Timestamp(nanoseconds: now))
+                    let outcome = execute(
+                        .liquidate(account: pool.account, market: Self.market, keeper: Self.keeper),
+                        at: Timestamp(nanoseconds: now))
                     if let rejection = outcome.rejection {
                         if rejection.code == .liquidationPaused { paused = true; break }
                         result.refusals["\(rejection.code)", default: 0] += 1
@@ -321,7 +383,9 @@ public struct CascadeSimulator {
             let waiting = !engine.auctions.isEmpty || (paused && !liquidating.isEmpty)
             if activity == 0 && !waiting { break }
             var step = config.roundSeconds * 1_000_000_000
-            if activity == 0, paused, let until = breakerUntil, until.nanoseconds > now { step = max(step, until.nanoseconds - now) }
+            if activity == 0, paused, let until = breakerUntil, until.nanoseconds > now {
+                step = max(step, until.nanoseconds - now)
+            }
             if now + step >= until { break }
             now += step
             flow = config.impact.decay(flow, seconds: Double(now - flowTime) / 1e9)
@@ -341,15 +405,20 @@ public struct CascadeSimulator {
         for auction in engine.auctions {
             let (price, needsReset) = auction.status(rules: rules, now: Timestamp(nanoseconds: now))
             if needsReset {
-                let outcome = execute(.resetAuction(auction: auction.id, keeper: Self.keeper), at: Timestamp(nanoseconds: now))
+                let outcome = execute(
+                    .resetAuction(auction: auction.id, keeper: Self.keeper), at: Timestamp(nanoseconds: now))
                 if outcome.rejection == nil { activity += 1; absorb(outcome.events) }
                 continue
             }
-            let attractive = auction.long ? Double(price) <= market * (1 - config.bidderDiscount)
-                                          : Double(price) >= market * (1 + config.bidderDiscount)
+            let attractive =
+                auction.long
+                ? Double(price) <= market * (1 - config.bidderDiscount)
+                : Double(price) >= market * (1 + config.bidderDiscount)
             guard attractive else { continue }
-            let outcome = execute(.bidAuction(auction: auction.id, bidder: Self.bidder, quantity: Quantity(atoms: auction.lot),
-                                              limitPrice: Price(atoms: price)), at: Timestamp(nanoseconds: now))
+            let outcome = execute(
+                .bidAuction(
+                    auction: auction.id, bidder: Self.bidder, quantity: Quantity(atoms: auction.lot),
+                    limitPrice: Price(atoms: price)), at: Timestamp(nanoseconds: now))
             if outcome.rejection == nil {
                 activity += 1
                 hedge += absorb(outcome.events)
@@ -366,7 +435,11 @@ public struct CascadeSimulator {
         for event in events {
             switch event {
             case .marginStateChanged(let change):
-                if change.to == .liquidating { liquidating.insert(change.pool) } else { liquidating.remove(change.pool) }
+                if change.to == .liquidating {
+                    liquidating.insert(change.pool)
+                } else {
+                    liquidating.remove(change.pool)
+                }
             case .positionLiquidated(let step):
                 // Cheap and per step: a loss left on the account as an unbooked debt is the
                 // failure conservation alone cannot see.
@@ -378,12 +451,18 @@ public struct CascadeSimulator {
                 // reallocated to them: they took the position at their price).
                 let backstopped = step.counterparties.contains { $0.account == Self.backstop }
                 let hedged: Double
-                if step.auction != nil { hedged = config.bidderHedge }
-                else if backstopped { hedged = config.backstopHedge; result.backstopSteps += 1 }
-                else { hedged = 1 }
+                if step.auction != nil {
+                    hedged = config.bidderHedge
+                } else if backstopped {
+                    hedged = config.backstopHedge; result.backstopSteps += 1
+                } else {
+                    hedged = 1
+                }
                 marketFlow += (step.long ? 1 : -1) * quantity * hedged
                 result.steps += 1
-                result.liquidatedNotional += inverse ? quantity * Double(Self.inverseContractUSD) : quantity * Double(step.marketPrice.atoms) / 1e8
+                result.liquidatedNotional +=
+                    inverse
+                    ? quantity * Double(Self.inverseContractUSD) : quantity * Double(step.marketPrice.atoms) / 1e8
                 result.fundDraw += usd(step.fundDraw)
                 result.badDebt += usd(step.fundDraw + step.uncovered + step.reallocated)
                 result.reallocated += usd(step.reallocated)
@@ -402,8 +481,10 @@ public struct CascadeSimulator {
                     let leverage = leverageByAccount[id] ?? 0
                     if deleveragedAccounts.insert(id).inserted { deleveragedLeverages.append(leverage) }
                     if result.deleveragedSample.count < 200 {
-                        result.deleveragedSample.append(.init(time: engine.now.nanoseconds, account: id, leverage: leverage,
-                                                              realizedPnl: usd(leg.realizedPnl)))
+                        result.deleveragedSample.append(
+                            .init(
+                                time: engine.now.nanoseconds, account: id, leverage: leverage,
+                                realizedPnl: usd(leg.realizedPnl)))
                     }
                 }
             case .auctionStarted(_, let payment):

@@ -9,7 +9,7 @@ enum Elementary {
         if x > 709 { return .infinity }
         if x < -745 { return 0 }
         let n = (x / ln2).rounded()
-        let r = x - n * ln2                      // |r| ≤ ln2 / 2
+        let r = x - n * ln2  // |r| ≤ ln2 / 2
         var term = 1.0, sum = 1.0
         for k in 1...22 {
             term *= r / Double(k)
@@ -22,7 +22,7 @@ enum Elementary {
     static func log(_ x: Double) -> Double {
         precondition(x > 0 && x.isFinite, "log of a positive finite number")
         let exponent = Int(x.exponent)
-        var m = x.significand                    // in [1, 2)
+        var m = x.significand  // in [1, 2)
         var e = exponent
         if m > 1.414_213_562_373_095 { m /= 2; e += 1 }
         // log m = 2 atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172
@@ -42,7 +42,10 @@ enum Elementary {
     static func power2(_ n: Int) -> Double {
         if n > 1023 { return .infinity }
         if n < -1074 { return 0 }
-        if n < -1022 { return Double(sign: .plus, exponent: -1022, significand: 1) * Double(sign: .plus, exponent: n + 1022, significand: 1) }
+        if n < -1022 {
+            return Double(sign: .plus, exponent: -1022, significand: 1)
+                * Double(sign: .plus, exponent: n + 1022, significand: 1)
+        }
         return Double(sign: .plus, exponent: n, significand: 1)
     }
 }

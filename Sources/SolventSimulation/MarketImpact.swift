@@ -28,8 +28,10 @@ public struct MarketImpact: Hashable, Sendable {
     /// nil: permanent impact.
     public var halfLifeSeconds: Double?
 
-    public init(shape: Shape, coefficient: Double, depth: Double, thinning: Double = 0, floor: Double = 1,
-                halfLifeSeconds: Double? = nil) {
+    public init(
+        shape: Shape, coefficient: Double, depth: Double, thinning: Double = 0, floor: Double = 1,
+        halfLifeSeconds: Double? = nil
+    ) {
         self.shape = shape
         self.coefficient = coefficient
         self.depth = depth
@@ -43,7 +45,9 @@ public struct MarketImpact: Hashable, Sendable {
         if !(depth > 0 && depth.isFinite) { return ("depth", "a positive number of contracts") }
         if !(thinning >= 0 && thinning <= 100) { return ("thinning", "0 to 100") }
         if !(floor > 0 && floor <= 1) { return ("depth floor", "above 0, at most 1") }
-        if let halfLife = halfLifeSeconds, !(halfLife > 0 && halfLife.isFinite) { return ("half-life", "positive seconds") }
+        if let halfLife = halfLifeSeconds, !(halfLife > 0 && halfLife.isFinite) {
+            return ("half-life", "positive seconds")
+        }
         return nil
     }
 

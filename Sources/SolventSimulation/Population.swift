@@ -1,4 +1,5 @@
 import SolventCore
+import SolventRandom
 
 /// One account of a simulated venue: a single position in the simulated market, and the
 /// collateral behind it.
@@ -21,7 +22,9 @@ public struct SimulatedAccount: Hashable, Sendable {
     /// Isolated: the collateral is the position's margin; cross: the account's wallet.
     public var isolated: Bool
 
-    public init(id: UInt64, size: Int64, entryPrice: Int64, collateral: Int64, collateralAsset: Collateral, isolated: Bool) {
+    public init(
+        id: UInt64, size: Int64, entryPrice: Int64, collateral: Int64, collateralAsset: Collateral, isolated: Bool
+    ) {
         self.id = id
         self.size = size
         self.entryPrice = entryPrice
@@ -82,8 +85,10 @@ public struct PopulationSpec: Hashable, Sendable {
         if !(leverageSigma >= 0 && leverageSigma <= 5) { return ("leverageSigma", "0 to 5") }
         if !(notionalMedian >= 10 && notionalMedian <= 1e9) { return ("notionalMedian", "10 to 1e9 USDT") }
         if !(notionalSigma >= 0 && notionalSigma <= 5) { return ("notionalSigma", "0 to 5") }
-        for (name, value) in [("longFraction", longFraction), ("isolatedFraction", isolatedFraction),
-                              ("coinCollateralFraction", coinCollateralFraction)] where !(value >= 0 && value <= 1) {
+        for (name, value) in [
+            ("longFraction", longFraction), ("isolatedFraction", isolatedFraction),
+            ("coinCollateralFraction", coinCollateralFraction),
+        ] where !(value >= 0 && value <= 1) {
             return (name, "0 to 1")
         }
         if !(entrySpread >= 0 && entrySpread <= 1) { return ("entrySpread", "0 to 1") }
@@ -103,8 +108,10 @@ public enum PopulationGenerator {
     /// `coinHaircut` is the collateral ratio of the coin (coin collateral is sized so that its
     /// value after the haircut gives the drawn leverage). For callers whose inputs are their own
     /// constants (the demo venue): an invalid spec or start price is a programmer error there.
-    public static func generate(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
-                                coinHaircut: Double = 0.95) -> [SimulatedAccount] {
+    public static func generate(
+        _ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
+        coinHaircut: Double = 0.95
+    ) -> [SimulatedAccount] {
         do {
             return try make(spec, startPrice: startPrice, margin: margin, lotSize: lotSize, coinHaircut: coinHaircut)
         } catch {
@@ -118,17 +125,25 @@ public enum PopulationGenerator {
     /// `contract: .inverse` draws the same population for the coin-margined market: sizes in
     /// contracts of `CascadeSimulator.inverseContractUSD`, every account's collateral in the coin
     /// (at par: it is the settlement asset), leverage on the coin equity.
-    public static func make(_ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
-                            coinHaircut: Double = 0.95, contract: SimulationConfig.Contract = .linear) throws -> [SimulatedAccount] {
+    public static func make(
+        _ spec: PopulationSpec, startPrice: Int64, margin: MarginSchedule, lotSize: Int64,
+        coinHaircut: Double = 0.95, contract: SimulationConfig.Contract = .linear
+    ) throws -> [SimulatedAccount] {
         if let (field, reason) = spec.validate() { throw Problem(field: field, reason: reason) }
         guard startPrice > 0 && startPrice <= CascadeSimulator.maximumPrice else {
-            throw Problem(field: "startPrice", reason: "a first price above 0 and at most \(Price(atoms: CascadeSimulator.maximumPrice))")
+            throw Problem(
+                field: "startPrice",
+                reason: "a first price above 0 and at most \(Price(atoms: CascadeSimulator.maximumPrice))")
         }
         guard lotSize > 0 else { throw Problem(field: "lotSize", reason: "a positive lot size") }
-        guard coinHaircut > 0 && coinHaircut <= 1 else { throw Problem(field: "coinHaircut", reason: "above 0, at most 1") }
+        guard coinHaircut > 0 && coinHaircut <= 1 else {
+            throw Problem(field: "coinHaircut", reason: "above 0, at most 1")
+        }
         func atoms(_ value: Double, _ field: String) throws -> Int64 {
             guard let atoms = Int64(exactly: value) else {
-                throw Problem(field: field, reason: "a value that fits 64-bit fixed point at this start price (\(Price(atoms: startPrice)))")
+                throw Problem(
+                    field: field,
+                    reason: "a value that fits 64-bit fixed point at this start price (\(Price(atoms: startPrice)))")
             }
             return atoms
         }
@@ -141,36 +156,54 @@ public enum PopulationGenerator {
             let isolated = random.unit() < spec.isolatedFraction
             let coin = !isolated && random.unit() < spec.coinCollateralFraction
             let entry = start * Elementary.exp(spec.entrySpread * random.normal())
-            let (entryTicks, overflow) = try atoms((entry * 10).rounded(), "entrySpread").multipliedReportingOverflow(by: 10_000_000)
-            if overflow { throw Problem(field: "entrySpread", reason: "entries that fit 64-bit fixed point at this start price (\(Price(atoms: startPrice)))") }
-            let entryAtoms = max(1, entryTicks)   // on a 0.1 tick
-            let notional = min(max(random.logNormal(median: spec.notionalMedian, sigma: spec.notionalSigma), 10), 50_000_000)
+            let (entryTicks, overflow) = try atoms((entry * 10).rounded(), "entrySpread").multipliedReportingOverflow(
+                by: 10_000_000)
+            if overflow {
+                throw Problem(
+                    field: "entrySpread",
+                    reason: "entries that fit 64-bit fixed point at this start price (\(Price(atoms: startPrice)))")
+            }
+            let entryAtoms = max(1, entryTicks)  // on a 0.1 tick
+            let notional = min(
+                max(random.logNormal(median: spec.notionalMedian, sigma: spec.notionalSigma), 10), 50_000_000)
             if contract == .inverse {
-                result.append(try inverseAccount(id: UInt64(id), long: long, isolated: isolated, entryAtoms: entryAtoms, notional: notional,
-                                                 start: start, margin: margin, spec: spec, random: &random, atoms: atoms))
+                result.append(
+                    try inverseAccount(
+                        id: UInt64(id), long: long, isolated: isolated, entryAtoms: entryAtoms, notional: notional,
+                        start: start, margin: margin, spec: spec, random: &random, atoms: atoms))
                 continue
             }
-            let lots = max(1, try atoms((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded(), "notionalMedian"))
+            let lots = max(
+                1,
+                try atoms((notional / (Double(entryAtoms) / 1e8) * 1e8 / Double(lotSize)).rounded(), "notionalMedian"))
             let (size, sizeOverflow) = lots.multipliedReportingOverflow(by: lotSize)
             if sizeOverflow { throw Problem(field: "lotSize", reason: "a position size that fits 64-bit fixed point") }
             let entryNotional = Double(size) / 1e8 * Double(entryAtoms) / 1e8
             // No more leverage than the schedule allows at this notional (its initial rate).
             var ceiling = 125.0
-            if let (initial, _) = margin.requirements(notional: try atoms((entryNotional * 1e6).rounded(.towardZero), "startPrice"), size: size, leverageRate: 0),
-               initial > 0 {
+            if let (initial, _) = margin.requirements(
+                notional: try atoms((entryNotional * 1e6).rounded(.towardZero), "startPrice"), size: size,
+                leverageRate: 0),
+                initial > 0
+            {
                 ceiling = entryNotional * 1e6 / Double(initial)
             }
-            let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
+            let leverage = min(
+                max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
             // Leverage as the venue sees it now: equity at the start price (collateral plus the
             // position's unrealized PnL) is the start notional over the leverage, so no account
             // starts below its initial margin whatever its entry.
             let startNotional = Double(size) / 1e8 * start
             let unrealized = (long ? 1 : -1) * Double(size) / 1e8 * (start - Double(entryAtoms) / 1e8)
             let value = max(startNotional / leverage - unrealized, startNotional / leverage * 0.1)
-            let collateral = try coin ? atoms((value / coinHaircut / start * 1e8).rounded(.up), "coinCollateralFraction")
-                                      : atoms((value * 1e6).rounded(.up), "startPrice")
-            result.append(SimulatedAccount(id: UInt64(id), size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
-                                           collateralAsset: coin ? .coin : .settlement, isolated: isolated))
+            let collateral =
+                try coin
+                ? atoms((value / coinHaircut / start * 1e8).rounded(.up), "coinCollateralFraction")
+                : atoms((value * 1e6).rounded(.up), "startPrice")
+            result.append(
+                SimulatedAccount(
+                    id: UInt64(id), size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
+                    collateralAsset: coin ? .coin : .settlement, isolated: isolated))
         }
         return result
     }
@@ -178,9 +211,11 @@ public enum PopulationGenerator {
     /// One coin-margined account: `notional` USD in contracts of 100 USD, the leverage drawn as
     /// for linear accounts and capped by the schedule's initial rate at the coin notional, the
     /// collateral in the coin so that equity at the start price is the notional over leverage.
-    static func inverseAccount(id: UInt64, long: Bool, isolated: Bool, entryAtoms: Int64, notional: Double, start: Double,
-                               margin: MarginSchedule, spec: PopulationSpec, random: inout SplitMix64,
-                               atoms: (Double, String) throws -> Int64) throws -> SimulatedAccount {
+    static func inverseAccount(
+        id: UInt64, long: Bool, isolated: Bool, entryAtoms: Int64, notional: Double, start: Double,
+        margin: MarginSchedule, spec: PopulationSpec, random: inout SplitMix64,
+        atoms: (Double, String) throws -> Int64
+    ) throws -> SimulatedAccount {
         let contractUSD = Double(CascadeSimulator.inverseContractUSD)
         let contracts = max(1, try atoms((notional / contractUSD).rounded(), "notionalMedian"))
         let (size, overflow) = contracts.multipliedReportingOverflow(by: 100_000_000)
@@ -189,8 +224,10 @@ public enum PopulationGenerator {
         let entry = Double(entryAtoms) / 1e8
         var ceiling = 125.0
         let entryCoin = usd / entry
-        if let (initial, _) = margin.requirements(notional: try atoms((entryCoin * 1e8).rounded(.towardZero), "startPrice"), size: size,
-                                                  leverageRate: 0), initial > 0 {
+        if let (initial, _) = margin.requirements(
+            notional: try atoms((entryCoin * 1e8).rounded(.towardZero), "startPrice"), size: size,
+            leverageRate: 0), initial > 0
+        {
             ceiling = entryCoin * 1e8 / Double(initial)
         }
         let leverage = min(max(random.logNormal(median: spec.leverageMedian, sigma: spec.leverageSigma), 1), ceiling)
@@ -199,8 +236,9 @@ public enum PopulationGenerator {
         let unrealized = (long ? 1 : -1) * usd * (1 / entry - 1 / start)
         let value = max(startCoin / leverage - unrealized, startCoin / leverage * 0.1)
         let collateral = try atoms((value * 1e8).rounded(.up), "startPrice")
-        return SimulatedAccount(id: id, size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
-                                collateralAsset: .coin, isolated: isolated)
+        return SimulatedAccount(
+            id: id, size: long ? size : -size, entryPrice: entryAtoms, collateral: max(1, collateral),
+            collateralAsset: .coin, isolated: isolated)
     }
 }
 
@@ -230,42 +268,71 @@ public enum PopulationFile {
         var position: [String: Int] = [:]
         for (index, name) in names.enumerated() { position[name] = index }
         let missing = columns.filter { position[$0] == nil }
-        if !missing.isEmpty { throw Problem(line: 1, message: "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))") }
+        if !missing.isEmpty {
+            throw Problem(
+                line: 1,
+                message:
+                    "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))")
+        }
         var accounts: [SimulatedAccount] = []
         var seen = Set<UInt64>()
         for (offset, line) in lines.enumerated().dropFirst() {
             let number = offset + 1
             if line.trimmingWhitespace().isEmpty { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
-            guard fields.count == names.count else { throw Problem(line: number, message: "expected \(names.count) fields, found \(fields.count)") }
+            guard fields.count == names.count else {
+                throw Problem(line: number, message: "expected \(names.count) fields, found \(fields.count)")
+            }
             func field(_ name: String) -> String { fields[position[name]!] }
-            guard let id = UInt64(field("account")), id > 0 else { throw Problem(line: number, message: "account: expected a positive integer id") }
+            guard let id = UInt64(field("account")), id > 0 else {
+                throw Problem(line: number, message: "account: expected a positive integer id")
+            }
             guard seen.insert(id).inserted else { throw Problem(line: number, message: "account \(id) appears twice") }
-            guard let size = Quantity(field("size")), size.atoms != 0 else { throw Problem(line: number, message: "size: expected a non-zero decimal") }
-            guard size.atoms % lotSize == 0 else { throw Problem(line: number, message: "size: expected a multiple of the lot size \(Quantity(atoms: lotSize))") }
-            guard let entry = Price(field("entry_price")), entry.atoms > 0 else { throw Problem(line: number, message: "entry_price: expected a positive decimal") }
+            guard let size = Quantity(field("size")), size.atoms != 0 else {
+                throw Problem(line: number, message: "size: expected a non-zero decimal")
+            }
+            guard size.atoms % lotSize == 0 else {
+                throw Problem(
+                    line: number, message: "size: expected a multiple of the lot size \(Quantity(atoms: lotSize))")
+            }
+            guard let entry = Price(field("entry_price")), entry.atoms > 0 else {
+                throw Problem(line: number, message: "entry_price: expected a positive decimal")
+            }
             // The simulated market's range: a price it can run, and a position whose notional
             // (summed over the venue, and sized into the fund and depth) stays inside 64 bits.
             guard entry.atoms <= CascadeSimulator.maximumPrice else {
-                throw Problem(line: number, message: "entry_price: expected at most \(Price(atoms: CascadeSimulator.maximumPrice))")
+                throw Problem(
+                    line: number,
+                    message: "entry_price: expected at most \(Price(atoms: CascadeSimulator.maximumPrice))")
             }
-            guard Double(size.atoms.magnitude) / 1e8 * Double(entry.atoms) / 1e8 <= PopulationFile.maximumNotional else {
-                throw Problem(line: number, message: "size: expected a position notional (size × entry_price) at most \(Int64(PopulationFile.maximumNotional)) USDT")
+            guard Double(size.atoms.magnitude) / 1e8 * Double(entry.atoms) / 1e8 <= PopulationFile.maximumNotional
+            else {
+                throw Problem(
+                    line: number,
+                    message:
+                        "size: expected a position notional (size × entry_price) at most \(Int64(PopulationFile.maximumNotional)) USDT"
+                )
             }
             guard let asset = SimulatedAccount.Collateral(rawValue: field("collateral_asset").uppercased()) else {
                 throw Problem(line: number, message: "collateral_asset: expected USDT or BTC")
             }
             let scale = asset == .settlement ? 6 : 8
-            guard case .success(let collateral) = DecimalText.parse(field("collateral"), scale: scale), collateral > 0 else {
-                throw Problem(line: number, message: "collateral: expected a positive decimal with at most \(scale) decimals")
+            guard case .success(let collateral) = DecimalText.parse(field("collateral"), scale: scale), collateral > 0
+            else {
+                throw Problem(
+                    line: number, message: "collateral: expected a positive decimal with at most \(scale) decimals")
             }
             let isolatedText = field("isolated").lowercased()
-            guard ["true", "false"].contains(isolatedText) else { throw Problem(line: number, message: "isolated: expected true or false") }
+            guard ["true", "false"].contains(isolatedText) else {
+                throw Problem(line: number, message: "isolated: expected true or false")
+            }
             if isolatedText == "true" && asset == .coin && !inverse {
                 throw Problem(line: number, message: "an isolated position's margin is in the settlement asset (USDT)")
             }
-            accounts.append(SimulatedAccount(id: id, size: size.atoms, entryPrice: entry.atoms, collateral: collateral,
-                                             collateralAsset: asset, isolated: isolatedText == "true"))
+            accounts.append(
+                SimulatedAccount(
+                    id: id, size: size.atoms, entryPrice: entry.atoms, collateral: collateral,
+                    collateralAsset: asset, isolated: isolatedText == "true"))
         }
         if accounts.isEmpty { throw Problem(line: 0, message: "the population file has no accounts") }
         return accounts
@@ -277,7 +344,8 @@ public enum PopulationFile {
         for account in accounts {
             let scale = account.collateralAsset == .settlement ? 6 : 8
             text += "\(account.id),\(Quantity(atoms: account.size)),\(Price(atoms: account.entryPrice)),"
-            text += "\(DecimalText.format(account.collateral, scale: scale)),\(account.collateralAsset.rawValue),\(account.isolated)\n"
+            text +=
+                "\(DecimalText.format(account.collateral, scale: scale)),\(account.collateralAsset.rawValue),\(account.isolated)\n"
         }
         return text
     }

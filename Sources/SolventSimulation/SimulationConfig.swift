@@ -90,8 +90,12 @@ public struct SimulationConfig: Hashable, Sendable {
     /// The first invalid setting and what it expects.
     public func validate() -> (field: String, reason: String)? {
         if let problem = impact.validate() { return problem }
-        if !(insuranceFundFraction >= 0 && insuranceFundFraction <= 10) { return ("insurance fund", "0 to 10 times open interest") }
-        if let threshold = breakerThreshold, !(threshold > 0 && threshold < 1) { return ("breaker", "a move between 0 and 1, or off") }
+        if !(insuranceFundFraction >= 0 && insuranceFundFraction <= 10) {
+            return ("insurance fund", "0 to 10 times open interest")
+        }
+        if let threshold = breakerThreshold, !(threshold > 0 && threshold < 1) {
+            return ("breaker", "a move between 0 and 1, or off")
+        }
         if breakerWindowSeconds <= 0 || breakerCoolDownSeconds < 0 { return ("breaker window", "positive seconds") }
         if !(executionCoefficient >= 0 && executionCoefficient <= 1) { return ("execution coefficient", "0 to 1") }
         if !(penaltyRate >= 0 && penaltyRate <= 0.1) { return ("penalty", "0 to 0.1") }
@@ -105,11 +109,16 @@ public struct SimulationConfig: Hashable, Sendable {
         if !(auctionCusp > 0 && auctionCusp < 1) { return ("auction cusp", "between 0 and 1") }
         if !(auctionChip >= 0 && auctionChip <= 0.1) { return ("auction chip", "0 to 0.1") }
         if !(bidderDiscount >= 0 && bidderDiscount < 1) { return ("bidder discount", "0 to below 1") }
-        for (name, value) in [("bidder hedge", bidderHedge), ("backstop hedge", backstopHedge), ("backstop price share", backstopPriceShare)]
-            where !(value >= 0 && value <= 1) {
+        for (name, value) in [
+            ("bidder hedge", bidderHedge), ("backstop hedge", backstopHedge),
+            ("backstop price share", backstopPriceShare),
+        ]
+        where !(value >= 0 && value <= 1) {
             return (name, "0 to 1")
         }
-        if !(backstopCapacityFraction >= 0 && backstopCapacityFraction <= 100) { return ("backstop capacity", "0 to 100 times open interest") }
+        if !(backstopCapacityFraction >= 0 && backstopCapacityFraction <= 100) {
+            return ("backstop capacity", "0 to 100 times open interest")
+        }
         return nil
     }
 
@@ -118,18 +127,37 @@ public struct SimulationConfig: Hashable, Sendable {
         var rows: [(String, String)] = [
             ("mechanism", mechanism.rawValue), ("loss allocation", lossAllocation.rawValue),
             ("insurance fund (× open interest)", "\(insuranceFundFraction)"),
-            ("breaker", breakerThreshold.map { "\($0 * 100) % in \(breakerWindowSeconds) s, pause \(breakerCoolDownSeconds) s" } ?? "off"),
-            ("impact", impact.shape == .none ? "none" : "\(impact.shape.rawValue), coefficient \(impact.coefficient), depth \(impact.depth) contracts, thinning \(impact.thinning), floor \(impact.floor), half-life \(impact.halfLifeSeconds.map { "\($0) s" } ?? "permanent")"),
+            (
+                "breaker",
+                breakerThreshold.map { "\($0 * 100) % in \(breakerWindowSeconds) s, pause \(breakerCoolDownSeconds) s" }
+                    ?? "off"
+            ),
+            (
+                "impact",
+                impact.shape == .none
+                    ? "none"
+                    : "\(impact.shape.rawValue), coefficient \(impact.coefficient), depth \(impact.depth) contracts, thinning \(impact.thinning), floor \(impact.floor), half-life \(impact.halfLifeSeconds.map { "\($0) s" } ?? "permanent")"
+            ),
             ("penalty / clearance fee", "\(penaltyRate) / \(clearanceFeeRate)"),
             ("step fraction / target buffer", "\(stepFraction) / \(targetBuffer)"),
             ("round", "\(roundSeconds) s"),
         ]
-        if contract == .inverse { rows.insert(("contract", "inverse (BTCUSD, 100-USD contracts, margined in BTC)"), at: 0) }
+        if contract == .inverse {
+            rows.insert(("contract", "inverse (BTCUSD, 100-USD contracts, margined in BTC)"), at: 0)
+        }
         switch mechanism {
         case .auction:
-            rows.append(("auction", "buffer \(auctionBuffer), linear \(auctionDurationSeconds) s, tail \(auctionTailSeconds) s, cusp \(auctionCusp), chip \(auctionChip); bidders at \(bidderDiscount) through the market, hedging \(bidderHedge)"))
+            rows.append(
+                (
+                    "auction",
+                    "buffer \(auctionBuffer), linear \(auctionDurationSeconds) s, tail \(auctionTailSeconds) s, cusp \(auctionCusp), chip \(auctionChip); bidders at \(bidderDiscount) through the market, hedging \(bidderHedge)"
+                ))
         case .backstop:
-            rows.append(("backstop", "capacity \(backstopCapacityFraction) × open interest, price share \(backstopPriceShare), hedging \(backstopHedge)"))
+            rows.append(
+                (
+                    "backstop",
+                    "capacity \(backstopCapacityFraction) × open interest, price share \(backstopPriceShare), hedging \(backstopHedge)"
+                ))
         case .orderBook:
             break
         }

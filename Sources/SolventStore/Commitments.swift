@@ -7,7 +7,11 @@ import SolventCore
 /// every snapshot).
 public enum Commitments {
     public static func secret(_ store: JournalStore) async throws -> [UInt8] {
-        if let text = try await store.setting("commitment-secret"), let bytes = [UInt8](hexString: text), bytes.count == 32 { return bytes }
+        if let text = try await store.setting("commitment-secret"), let bytes = [UInt8](hexString: text),
+            bytes.count == 32
+        {
+            return bytes
+        }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         try await store.saveSetting("commitment-secret", bytes.hexString)
@@ -38,24 +42,34 @@ public enum Commitments {
     /// commitment rebuilt with the store's secret, and the price inputs in force: refused when no
     /// root was recorded for that sequence, when the engine refused the record, or when the
     /// rebuilt root differs from the journaled one.
-    public static func rootAt(_ sequence: UInt64?, in store: JournalStore)
+    public static func rootAt(
+        _ sequence: UInt64?, in store: JournalStore
+    )
         async throws -> (engine: Engine, commitment: AccountCommitment, priceInputs: [String])
     {
         let roots = try await journaledRoots(in: store)
         guard let root = sequence.map({ wanted in roots.last { $0.sequence == wanted } }) ?? roots.last else {
             let known = roots.suffix(5).map { String($0.sequence) }.joined(separator: ", ")
-            throw StoreError.notFound(sequence.map { "no commitment root was journaled for sequence \($0)" + (known.isEmpty ? " (none yet: run solvent commit)" : " (latest: \(known))") }
-                                      ?? "no commitment root in the journal yet: run solvent commit")
+            throw StoreError.notFound(
+                sequence.map {
+                    "no commitment root was journaled for sequence \($0)"
+                        + (known.isEmpty ? " (none yet: run solvent commit)" : " (latest: \(known))")
+                }
+                    ?? "no commitment root in the journal yet: run solvent commit")
         }
         let (engine, prices) = try await state(at: root.sequence, from: store)
         var recorded = engine
-        guard let entry = try await store.entries(after: root.sequence, limit: 1).first, case .applied = recorded.execute(try entry.input(now: engine.now)),
-              recorded.latestCommitment == root else {
-            throw StoreError.corrupt("the root journaled for sequence \(root.sequence) was refused by the engine on replay")
+        guard let entry = try await store.entries(after: root.sequence, limit: 1).first,
+            case .applied = recorded.execute(try entry.input(now: engine.now)),
+            recorded.latestCommitment == root
+        else {
+            throw StoreError.corrupt(
+                "the root journaled for sequence \(root.sequence) was refused by the engine on replay")
         }
         let commitment = try engine.commitment(secret: try await secret(store), parallel: .cores)
         guard commitment.root == root else {
-            throw StoreError.corrupt("the rebuilt root \(commitment.root.hash) at \(root.sequence) differs from the journaled \(root.hash)")
+            throw StoreError.corrupt(
+                "the rebuilt root \(commitment.root.hash) at \(root.sequence) differs from the journaled \(root.hash)")
         }
         return (engine, commitment, prices)
     }
@@ -68,7 +82,9 @@ public enum Commitments {
     }
 
     /// As `state`, with the last price input keyed by market id.
-    public static func stateByMarket(at sequence: UInt64?, from store: JournalStore) async throws -> (Engine, [UInt32: String]) {
+    public static func stateByMarket(
+        at sequence: UInt64?, from store: JournalStore
+    ) async throws -> (Engine, [UInt32: String]) {
         var engine = Engine()
         var priceInputs: [UInt32: String] = [:]
         var after: UInt64 = 0
@@ -80,14 +96,17 @@ public enum Commitments {
                 if entry.sequence > end { break paging }
                 let input = try entry.input(now: engine.now)
                 switch input.command {
-                case .setMarkPrice(let market, _, _), .updateOracle(let market, _, _, _): priceInputs[market.rawValue] = entry.command
+                case .setMarkPrice(let market, _, _), .updateOracle(let market, _, _, _):
+                    priceInputs[market.rawValue] = entry.command
                 default: break
                 }
                 _ = engine.execute(input)
             }
             after = page.last!.sequence
         }
-        if let sequence, engine.lastSequence != sequence { throw StoreError.corrupt("the journal ends at \(engine.lastSequence), before \(sequence)") }
+        if let sequence, engine.lastSequence != sequence {
+            throw StoreError.corrupt("the journal ends at \(engine.lastSequence), before \(sequence)")
+        }
         return (engine, priceInputs)
     }
 }

@@ -8,14 +8,17 @@ public enum JournalCodec {
     /// The encoder for the journal, snapshots and proof files (`pretty` for files people read).
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
     }
 
@@ -31,13 +34,16 @@ public enum JournalCodec {
     static func encodeFast(_ command: Command) -> String? {
         switch command {
         case .applyFill(let fill):
-            return "{\"applyFill\":{\"_0\":{\"market\":{\"rawValue\":\(fill.market.rawValue)},\"buyer\":{\"rawValue\":\(fill.buyer.rawValue)},"
+            return
+                "{\"applyFill\":{\"_0\":{\"market\":{\"rawValue\":\(fill.market.rawValue)},\"buyer\":{\"rawValue\":\(fill.buyer.rawValue)},"
                 + "\"seller\":{\"rawValue\":\(fill.seller.rawValue)},\"quantity\":{\"atoms\":\(fill.quantity.atoms)},"
                 + "\"price\":{\"atoms\":\(fill.price.atoms)},\"taker\":\"\(fill.taker.rawValue)\"}}}"
         case .deposit(let account, let asset, let amount):
-            return "{\"deposit\":{\"account\":{\"rawValue\":\(account.rawValue)},\"asset\":{\"rawValue\":\(asset.rawValue)},\"amount\":{\"atoms\":\(amount.atoms)}}}"
+            return
+                "{\"deposit\":{\"account\":{\"rawValue\":\(account.rawValue)},\"asset\":{\"rawValue\":\(asset.rawValue)},\"amount\":{\"atoms\":\(amount.atoms)}}}"
         case .setMarkPrice(let market, let mark, nil):
-            return "{\"setMarkPrice\":{\"market\":{\"rawValue\":\(market.rawValue)},\"mark\":{\"atoms\":\(mark.atoms)}}}"
+            return
+                "{\"setMarkPrice\":{\"market\":{\"rawValue\":\(market.rawValue)},\"mark\":{\"atoms\":\(mark.atoms)}}}"
         default:
             return nil
         }
@@ -49,20 +55,19 @@ public enum JournalCodec {
         }
     }
 
-    public static func encodeState(_ engine: Engine) throws -> Data { try encoder().encode(engine) }
+    /// A snapshot document of the current format version (`SnapshotFormat`).
+    public static func encodeState(_ engine: Engine) throws -> Data { try SnapshotFormat.encode(engine) }
 
-    public static func decodeState(_ data: Data) throws -> Engine {
-        do { return try decoder().decode(Engine.self, from: data) } catch {
-            throw StoreError.corrupt("a snapshot does not decode: \(error)")
-        }
-    }
+    /// An engine from a snapshot document of any version this build reads (`SnapshotFormat`).
+    public static func decodeState(_ data: Data) throws -> Engine { try SnapshotFormat.decode(data) }
 }
 
 extension JournalEntry {
     /// The engine input this entry records, for an engine whose clock is at `now` (a journaled
     /// time never runs the clock backwards).
     public func input(now: Timestamp) throws -> SequencedInput {
-        SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: max(time, now.nanoseconds)),
-                       commandID: commandID == 0 ? nil : CommandID(commandID), command: try JournalCodec.decode(command))
+        SequencedInput(
+            sequence: sequence, timestamp: Timestamp(nanoseconds: max(time, now.nanoseconds)),
+            commandID: commandID == 0 ? nil : CommandID(commandID), command: try JournalCodec.decode(command))
     }
 }

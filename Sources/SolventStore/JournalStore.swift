@@ -51,7 +51,10 @@ public struct StoredKey: Hashable, Sendable {
     /// When the key was revoked (0: not revoked). Revoked keys stay listed for the audit trail.
     public var revokedAt: Int64
 
-    public init(hash: String, role: String, account: UInt64, label: String, createdAt: Int64 = 0, expiresAt: Int64 = 0, revokedAt: Int64 = 0) {
+    public init(
+        hash: String, role: String, account: UInt64, label: String, createdAt: Int64 = 0, expiresAt: Int64 = 0,
+        revokedAt: Int64 = 0
+    ) {
         self.hash = hash
         self.role = role
         self.account = account
@@ -80,7 +83,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .outOfOrder(let expected, let got): return "journal append out of order: expected sequence \(expected), got \(got)"
+        case .outOfOrder(let expected, let got):
+            return "journal append out of order: expected sequence \(expected), got \(got)"
         case .corrupt(let detail): return "the store is corrupt: \(detail)"
         case .unavailable(let detail): return "the store is unavailable: \(detail)"
         case .notFound(let detail): return detail

@@ -46,8 +46,10 @@ public actor JournaledEngine {
 
     /// Recovers from `store`: the latest snapshot (its digest checked), then every later entry
     /// replayed, each checkpoint's digest compared.
-    public init(store: JournalStore, digestEvery: UInt64 = 1_000, snapshotEvery: UInt64 = 100_000,
-                clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock) async throws {
+    public init(
+        store: JournalStore, digestEvery: UInt64 = 1_000, snapshotEvery: UInt64 = 100_000,
+        clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
+    ) async throws {
         self.store = store
         self.digestEvery = max(1, digestEvery)
         self.snapshotEvery = max(1, snapshotEvery)
@@ -64,8 +66,9 @@ public actor JournaledEngine {
         let (replayed, mismatches) = try await Self.replay(&engine, from: store)
         self.engine = engine
         lastSnapshot = snapshotSequence
-        recovery = Recovery(snapshotSequence: snapshotSequence, replayed: replayed, lastSequence: engine.lastSequence,
-                            digest: engine.digestHex(), mismatches: mismatches)
+        recovery = Recovery(
+            snapshotSequence: snapshotSequence, replayed: replayed, lastSequence: engine.lastSequence,
+            digest: engine.digestHex(), mismatches: mismatches)
     }
 
     public static let wallClock: @Sendable () -> Int64 = {
@@ -78,8 +81,10 @@ public actor JournaledEngine {
     /// checkpoints whose digest differs. `commitmentRecord`, when given, sees each journaled
     /// commitment record with the state before it and the record's outcome (`solvent replay`
     /// rebuilds the root there).
-    public static func replay(_ engine: inout Engine, from store: JournalStore, progress: ((UInt64) -> Void)? = nil,
-                              commitmentRecord: ((Engine, AccountCommitment.Root, Outcome) throws -> Void)? = nil) async throws
+    public static func replay(
+        _ engine: inout Engine, from store: JournalStore, progress: ((UInt64) -> Void)? = nil,
+        commitmentRecord: ((Engine, AccountCommitment.Root, Outcome) throws -> Void)? = nil
+    ) async throws
         -> (Int, [UInt64])
     {
         var replayed = 0
@@ -88,7 +93,9 @@ public actor JournaledEngine {
             let page = try await store.entries(after: engine.lastSequence, limit: 5_000)
             if page.isEmpty { break }
             for entry in page {
-                guard entry.sequence == engine.lastSequence + 1 else { throw StoreError.corrupt("journal gap before \(entry.sequence)") }
+                guard entry.sequence == engine.lastSequence + 1 else {
+                    throw StoreError.corrupt("journal gap before \(entry.sequence)")
+                }
                 let input = try entry.input(now: engine.now)
                 if let commitmentRecord, case .recordCommitment(let root) = input.command {
                     let before = engine
@@ -107,7 +114,9 @@ public actor JournaledEngine {
     /// Sequences, executes and journals one command; returns once it is durable. `encoded` is
     /// the command's journal text when the caller made it already (outside the actor, so the
     /// single writer spends its time on the engine, not on JSON).
-    public func submit(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) async throws -> Submission {
+    public func submit(
+        _ command: Command, commandID: CommandID? = nil, encoded: String? = nil
+    ) async throws -> Submission {
         if let failure { throw failure }
         let submission = try enqueue(command, commandID: commandID, encoded: encoded)
         try await awaitCommit()
@@ -143,11 +152,17 @@ public actor JournaledEngine {
     private func enqueue(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) throws -> Submission {
         let sequence = engine.lastSequence + 1
         let time = max(clock(), engine.now.nanoseconds)
-        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
+        let outcome = engine.execute(
+            SequencedInput(
+                sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))
         let digest = sequence % digestEvery == 0 ? engine.digestHex() : ""
-        pending.append(JournalEntry(sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
-                                    command: try encoded ?? JournalCodec.encode(command), digest: digest))
-        if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty { pendingEvents.append((sequence, events)) }
+        pending.append(
+            JournalEntry(
+                sequence: sequence, time: time, commandID: commandID?.rawValue ?? 0,
+                command: try encoded ?? JournalCodec.encode(command), digest: digest))
+        if case .applied(let events) = outcome, !events.isEmpty, !listeners.isEmpty {
+            pendingEvents.append((sequence, events))
+        }
         return Submission(sequence: sequence, outcome: outcome)
     }
 
@@ -195,10 +210,12 @@ public actor JournaledEngine {
         let secret = try await commitmentSecret()
         let state = engine
         let digest = state.digestHex()
-        try await store.saveSnapshot(Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))
+        try await store.saveSnapshot(
+            Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))
         lastSnapshot = state.lastSequence
         // The engine may have moved on while the snapshot was written: commit to the state now.
-        let commitment = try engine.commitment(secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil, parallel: .cores)
+        let commitment = try engine.commitment(
+            secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil, parallel: .cores)
         try record(commitment)
     }
 
@@ -228,7 +245,9 @@ public actor JournaledEngine {
     private func record(_ commitment: AccountCommitment) throws -> (Engine, AccountCommitment) {
         let state = engine
         let submission = try enqueue(.recordCommitment(commitment.root))
-        guard case .applied = submission.outcome else { throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)") }
+        guard case .applied = submission.outcome else {
+            throw StoreError.corrupt("the engine refused its own commitment: \(submission.outcome)")
+        }
         latestCommitment = (state, commitment)
         return (state, commitment)
     }

@@ -18,15 +18,20 @@ public final class PostgresStore: JournalStore {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`) and creates the
     /// tables when absent. `schema` keeps tests apart (a fresh schema per suite).
     public init(url: String, schema: String = "public") async throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, let user = components.user else {
+        guard let components = URLComponents(string: url),
+            ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, let user = components.user
+        else {
             throw StoreError.unavailable("expected postgres://user[:password]@host[:port]/database, got \(url)")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        guard schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw StoreError.unavailable("schema: letters, digits and _") }
-        var configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
-                                                         password: components.password, database: database.isEmpty ? nil : database,
-                                                         tls: .disable)
+        guard schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw StoreError.unavailable("schema: letters, digits and _")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.password, database: database.isEmpty ? nil : database,
+            tls: .disable)
         configuration.options.maximumConnections = 4
         client = PostgresClient(configuration: configuration)
         let client = client
@@ -69,14 +74,15 @@ public final class PostgresStore: JournalStore {
         // (its first sequence is one past the largest), all or nothing (a statement is its own
         // transaction). Two writers racing for the same sequence cannot both succeed: the primary
         // key makes the second wait for the first and fail, and neither can leave a gap.
-        var query = PostgresQuery(unsafeSQL: """
-            WITH inserted AS (
-              INSERT INTO \(schema).journal (sequence, time, command_id, command, digest)
-              SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
-              WHERE (SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal) = $6
-              RETURNING 1)
-            SELECT COUNT(*) FROM inserted
-            """)
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH inserted AS (
+                  INSERT INTO \(schema).journal (sequence, time, command_id, command, digest)
+                  SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
+                  WHERE (SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal) = $6
+                  RETURNING 1)
+                SELECT COUNT(*) FROM inserted
+                """)
         query.binds.append(sequences)
         query.binds.append(times)
         query.binds.append(ids)
@@ -96,26 +102,39 @@ public final class PostgresStore: JournalStore {
     }
 
     public func entries(after sequence: UInt64, limit: Int) async throws -> [JournalEntry] {
-        var query = PostgresQuery(unsafeSQL: "SELECT sequence, time, command_id, command, digest FROM \(schema).journal WHERE sequence > $1 ORDER BY sequence LIMIT $2")
+        var query = PostgresQuery(
+            unsafeSQL:
+                "SELECT sequence, time, command_id, command, digest FROM \(schema).journal WHERE sequence > $1 ORDER BY sequence LIMIT $2"
+        )
         try query.binds.append(Int64(bitPattern: sequence))
         try query.binds.append(Int64(limit))
         var result: [JournalEntry] = []
-        for try await (sequence, time, id, command, digest) in try await client.query(query, logger: logger).decode((Int64, Int64, Int64, String, String).self) {
-            result.append(JournalEntry(sequence: UInt64(bitPattern: sequence), time: time, commandID: UInt64(bitPattern: id), command: command, digest: digest))
+        for try await (sequence, time, id, command, digest) in try await client.query(query, logger: logger).decode(
+            (Int64, Int64, Int64, String, String).self)
+        {
+            result.append(
+                JournalEntry(
+                    sequence: UInt64(bitPattern: sequence), time: time, commandID: UInt64(bitPattern: id),
+                    command: command, digest: digest))
         }
         return result
     }
 
     public func lastSequence() async throws -> UInt64 {
         var last: Int64 = 0
-        for try await value in try await client.query(PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal"), logger: logger).decode(Int64.self) {
+        for try await value in try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(sequence), 0) FROM \(schema).journal"), logger: logger
+        ).decode(Int64.self) {
             last = value
         }
         return UInt64(bitPattern: last)
     }
 
     public func saveSnapshot(_ snapshot: Snapshot) async throws {
-        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).snapshots (sequence, digest, state) VALUES ($1, $2, $3) ON CONFLICT (sequence) DO UPDATE SET digest = EXCLUDED.digest, state = EXCLUDED.state")
+        var query = PostgresQuery(
+            unsafeSQL:
+                "INSERT INTO \(schema).snapshots (sequence, digest, state) VALUES ($1, $2, $3) ON CONFLICT (sequence) DO UPDATE SET digest = EXCLUDED.digest, state = EXCLUDED.state"
+        )
         try query.binds.append(Int64(bitPattern: snapshot.sequence))
         try query.binds.append(snapshot.digest)
         try query.binds.append(snapshot.state)
@@ -127,20 +146,26 @@ public final class PostgresStore: JournalStore {
     }
 
     public func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot? {
-        var query = PostgresQuery(unsafeSQL: "SELECT sequence, digest, state FROM \(schema).snapshots WHERE sequence <= $1 ORDER BY sequence DESC LIMIT 1")
+        var query = PostgresQuery(
+            unsafeSQL:
+                "SELECT sequence, digest, state FROM \(schema).snapshots WHERE sequence <= $1 ORDER BY sequence DESC LIMIT 1"
+        )
         try query.binds.append(Int64(bitPattern: sequence))
-        for try await (sequence, digest, state) in try await client.query(query, logger: logger).decode((Int64, String, Data).self) {
+        for try await (sequence, digest, state) in try await client.query(query, logger: logger).decode(
+            (Int64, String, Data).self)
+        {
             return Snapshot(sequence: UInt64(bitPattern: sequence), digest: digest, state: state)
         }
         return nil
     }
 
     public func saveKey(_ key: StoredKey) async throws {
-        var query = PostgresQuery(unsafeSQL: """
-            INSERT INTO \(schema).api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (hash) DO UPDATE SET role = EXCLUDED.role, account = EXCLUDED.account, label = EXCLUDED.label,
-              created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at
-            """)
+        var query = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(schema).api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (hash) DO UPDATE SET role = EXCLUDED.role, account = EXCLUDED.account, label = EXCLUDED.label,
+                  created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at
+                """)
         try query.binds.append(key.hash)
         try query.binds.append(key.role)
         try query.binds.append(Int64(bitPattern: key.account))
@@ -158,7 +183,8 @@ public final class PostgresStore: JournalStore {
     }
 
     public func keys(limit: Int) async throws -> [StoredKey] {
-        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.keyColumns) FROM \(schema).api_keys ORDER BY created_at, hash LIMIT $1")
+        var query = PostgresQuery(
+            unsafeSQL: "SELECT \(Self.keyColumns) FROM \(schema).api_keys ORDER BY created_at, hash LIMIT $1")
         try query.binds.append(Int64(limit))
         return try await storedKeys(query)
     }
@@ -167,10 +193,14 @@ public final class PostgresStore: JournalStore {
 
     func storedKeys(_ query: PostgresQuery) async throws -> [StoredKey] {
         var result: [StoredKey] = []
-        for try await (hash, role, account, label, created, expires, revoked) in try await client.query(query, logger: logger)
-            .decode((String, String, Int64, String, Int64, Int64, Int64).self) {
-            result.append(StoredKey(hash: hash, role: role, account: UInt64(bitPattern: account), label: label,
-                                    createdAt: created, expiresAt: expires, revokedAt: revoked))
+        for try await (hash, role, account, label, created, expires, revoked) in try await client.query(
+            query, logger: logger
+        )
+        .decode((String, String, Int64, String, Int64, Int64, Int64).self) {
+            result.append(
+                StoredKey(
+                    hash: hash, role: role, account: UInt64(bitPattern: account), label: label,
+                    createdAt: created, expiresAt: expires, revokedAt: revoked))
         }
         return result
     }
@@ -183,7 +213,10 @@ public final class PostgresStore: JournalStore {
     }
 
     public func saveSetting(_ name: String, _ value: String) async throws {
-        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value")
+        var query = PostgresQuery(
+            unsafeSQL:
+                "INSERT INTO \(schema).settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+        )
         try query.binds.append(name)
         try query.binds.append(value)
         try await client.query(query, logger: logger)

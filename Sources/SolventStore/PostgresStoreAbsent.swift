@@ -6,7 +6,8 @@ public final class PostgresStore: JournalStore {
     /// Whether this build can reach PostgreSQL.
     public static let isAvailable = false
     static let absence = StoreError.unavailable(
-        "this build of Solvent has no PostgreSQL support: build it with `swift build --traits PostgreSQL` (SQLite, --db, needs nothing)")
+        "this build of Solvent has no PostgreSQL support: build it with `swift build --traits PostgreSQL`"
+            + " (SQLite, --db, needs nothing)")
 
     public init(url: String, schema: String = "public") async throws { throw Self.absence }
 

@@ -15,14 +15,15 @@ public final class SQLiteStore: JournalStore {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS journal (
-                        sequence INTEGER PRIMARY KEY, time INTEGER NOT NULL, command_id INTEGER NOT NULL,
-                        command TEXT NOT NULL, digest TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS snapshots (sequence INTEGER PRIMARY KEY, digest TEXT NOT NULL, state BLOB NOT NULL);
-                    CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account INTEGER NOT NULL, label TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS journal (
+                            sequence INTEGER PRIMARY KEY, time INTEGER NOT NULL, command_id INTEGER NOT NULL,
+                            command TEXT NOT NULL, digest TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS snapshots (sequence INTEGER PRIMARY KEY, digest TEXT NOT NULL, state BLOB NOT NULL);
+                        CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account INTEGER NOT NULL, label TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        """)
                 // The key lifecycle's columns, added to databases created before them (their
                 // keys read back as never expiring and not revoked).
                 let columns = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(api_keys)").map { $0["name"] as String })
@@ -42,12 +43,19 @@ public final class SQLiteStore: JournalStore {
         try await pool.write { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0
             var expected = UInt64(last) + 1
-            guard first.sequence == expected else { throw StoreError.outOfOrder(expected: expected, got: first.sequence) }
-            let statement = try db.cachedStatement(sql: "INSERT INTO journal (sequence, time, command_id, command, digest) VALUES (?, ?, ?, ?, ?)")
+            guard first.sequence == expected else {
+                throw StoreError.outOfOrder(expected: expected, got: first.sequence)
+            }
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO journal (sequence, time, command_id, command, digest) VALUES (?, ?, ?, ?, ?)")
             for entry in entries {
-                guard entry.sequence == expected else { throw StoreError.outOfOrder(expected: expected, got: entry.sequence) }
-                try statement.execute(arguments: [Int64(bitPattern: entry.sequence), entry.time, Int64(bitPattern: entry.commandID),
-                                                  entry.command, entry.digest])
+                guard entry.sequence == expected else {
+                    throw StoreError.outOfOrder(expected: expected, got: entry.sequence)
+                }
+                try statement.execute(arguments: [
+                    Int64(bitPattern: entry.sequence), entry.time, Int64(bitPattern: entry.commandID),
+                    entry.command, entry.digest,
+                ])
                 expected += 1
             }
         }
@@ -55,22 +63,31 @@ public final class SQLiteStore: JournalStore {
 
     public func entries(after sequence: UInt64, limit: Int) async throws -> [JournalEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT sequence, time, command_id, command, digest FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
-                             arguments: [Int64(bitPattern: sequence), limit]).map { row in
-                JournalEntry(sequence: UInt64(bitPattern: row[0] as Int64), time: row[1], commandID: UInt64(bitPattern: row[2] as Int64),
-                             command: row[3], digest: row[4])
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT sequence, time, command_id, command, digest FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(bitPattern: sequence), limit]
+            ).map { row in
+                JournalEntry(
+                    sequence: UInt64(bitPattern: row[0] as Int64), time: row[1],
+                    commandID: UInt64(bitPattern: row[2] as Int64),
+                    command: row[3], digest: row[4])
             }
         }
     }
 
     public func lastSequence() async throws -> UInt64 {
-        try await pool.read { db in UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0) }
+        try await pool.read { db in
+            UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM journal") ?? 0)
+        }
     }
 
     public func saveSnapshot(_ snapshot: Snapshot) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO snapshots (sequence, digest, state) VALUES (?, ?, ?)",
-                           arguments: [Int64(bitPattern: snapshot.sequence), snapshot.digest, snapshot.state])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO snapshots (sequence, digest, state) VALUES (?, ?, ?)",
+                arguments: [Int64(bitPattern: snapshot.sequence), snapshot.digest, snapshot.state])
         }
     }
 
@@ -80,8 +97,11 @@ public final class SQLiteStore: JournalStore {
 
     public func snapshot(atOrBefore sequence: UInt64) async throws -> Snapshot? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT sequence, digest, state FROM snapshots WHERE sequence <= ? ORDER BY sequence DESC LIMIT 1",
-                             arguments: [Int64(bitPattern: sequence)]).map { row in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT sequence, digest, state FROM snapshots WHERE sequence <= ? ORDER BY sequence DESC LIMIT 1",
+                arguments: [Int64(bitPattern: sequence)]
+            ).map { row in
                 Snapshot(sequence: UInt64(bitPattern: row[0] as Int64), digest: row[1], state: row[2])
             }
         }
@@ -89,38 +109,50 @@ public final class SQLiteStore: JournalStore {
 
     public func saveKey(_ key: StoredKey) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key.hash, key.role, Int64(bitPattern: key.account), key.label, key.createdAt, key.expiresAt, key.revokedAt])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO api_keys (hash, role, account, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.hash, key.role, Int64(bitPattern: key.account), key.label, key.createdAt, key.expiresAt,
+                    key.revokedAt,
+                ])
         }
     }
 
     public func key(hash: String) async throws -> StoredKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE hash = ?", arguments: [hash]).map(Self.storedKey)
+            try Row.fetchOne(db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE hash = ?", arguments: [hash]).map(
+                Self.storedKey)
         }
     }
 
     public func keys(limit: Int) async throws -> [StoredKey] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, hash LIMIT ?", arguments: [limit]).map(Self.storedKey)
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, hash LIMIT ?", arguments: [limit]
+            ).map(Self.storedKey)
         }
     }
 
     static let keyColumns = "hash, role, account, label, created_at, expires_at, revoked_at"
 
     static func storedKey(_ row: Row) -> StoredKey {
-        StoredKey(hash: row[0], role: row[1], account: UInt64(bitPattern: row[2] as Int64), label: row[3],
-                  createdAt: row[4], expiresAt: row[5], revokedAt: row[6])
+        StoredKey(
+            hash: row[0], role: row[1], account: UInt64(bitPattern: row[2] as Int64), label: row[3],
+            createdAt: row[4], expiresAt: row[5], revokedAt: row[6])
     }
 
     public func setting(_ name: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name]) }
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name])
+        }
     }
 
     public func saveSetting(_ name: String, _ value: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", arguments: [name, value])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", arguments: [name, value])
         }
     }
 

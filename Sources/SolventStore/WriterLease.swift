@@ -24,7 +24,9 @@ public enum WriterLease {
         guard parts.count == 2, let pid = Int32(parts[1]) else { return }
         let host = String(parts[0])
         if host == hostName() && (pid == getpid() || kill(pid, 0) != 0) { return }
-        throw StoreError.unavailable("a service (\(host), process \(pid)) writes this journal: \(what) through its API instead, or stop it first")
+        throw StoreError.unavailable(
+            "a service (\(host), process \(pid)) writes this journal: \(what) through its API instead, or stop it first"
+        )
     }
 
     static func hostName() -> String {

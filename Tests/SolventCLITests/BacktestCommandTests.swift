@@ -1,5 +1,6 @@
 import Foundation
 import SolventCLI
+import SolventRandom
 import SolventRisk
 import Testing
 
@@ -12,7 +13,7 @@ struct BacktestCommandTests {
 
     /// Hourly bars whose daily closes follow a lognormal walk with daily σ = 3 %.
     static func series(days: Int, seed: UInt64, skipDay: Int? = nil) -> String {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var lines = ["timestamp,open,high,low,close,volume"]
         var price = 100.0
         let formatter = ISO8601DateFormatter()

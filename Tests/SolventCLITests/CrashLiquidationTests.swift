@@ -1,6 +1,7 @@
 import Foundation
 import SolventCLI
 import SolventCore
+import SolventRandom
 import Testing
 
 /// Goal: through a real crash the engine liquidates step by step and never creates or loses an
@@ -53,7 +54,7 @@ struct CrashLiquidationTests {
         run(.fundInsurance(asset: AssetID(1), amount: Amount(atoms: 50_000_000_000)))
         let start = path.first!.price.atoms
         run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: start), index: nil))
-        var random = TestRandom(seed: 2020)
+        var random = SplitMix64(seed: 2020)
         func next() -> Double { random.unit() }
         for id in 1...2_000 {
             let account = AccountID(UInt64(id))

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SolventCLI
 import SolventCore
+import SolventRandom
 import SolventRisk
 import SolventSimulation
 import SolventStore
@@ -31,8 +32,8 @@ struct InputFuzzTests {
     struct Raw { var text: String }
 
     struct Mutator {
-        var random: TestRandom
-        init(seed: UInt64) { random = TestRandom(seed: seed) }
+        var random: SplitMix64
+        init(seed: UInt64) { random = SplitMix64(seed: seed) }
         mutating func below(_ n: Int) -> Int { min(n - 1, Int(random.unit() * Double(n))) }
         mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
@@ -263,7 +264,7 @@ struct InputFuzzTests {
 
     /// 40 days of daily bars for the backtest (a window of 10 needs more than 10 returns).
     static let dailyBars: String = {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var text = "timestamp,open,high,low,close,volume\n"
         var price = 100.0
         let start = OHLCVFile.parseTimestamp("2021-05-01T00:00:00Z")!.nanoseconds / 1_000_000_000

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCLI
 import SolventCore
+import SolventRandom
 import Testing
 
 /// Goal: on real crash data, the multi-source mark never follows a single bad print, and no
@@ -59,7 +60,7 @@ struct RealDataOracleTests {
         run(.createMarket(MarketSpec(id: MarketID(1), symbol: "ETHUSDT", kind: .linear, settleAsset: AssetID(1),
                                      contractSize: Quantity("1")!, tickSize: Price("0.01")!, lotSize: Quantity("0.001")!),
                           RiskParameters(margin: .tiered(tier))))
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         func next() -> Double { random.unit() }
         for id in 1...2_000 {
             let entry = Int64(around * (0.97 + 0.06 * next()) * 100) * 1_000_000

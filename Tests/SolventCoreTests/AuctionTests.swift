@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: the Dutch-auction mechanism behaves like Maker's Clipper adapted to positions — the
@@ -12,16 +13,19 @@ struct AuctionTests {
     static let second: Int64 = 1_000_000_000
     /// buffer 1.02, linear to zero over 1,000 s, tail 300 s, cusp 0.6, tip 10 USDT, chip 0.1 %,
     /// dust 1,000 USDT of notional.
-    static let rules = DutchAuctionRules(buffer: rate("1.02"), curve: .linear(duration: 1_000 * second), tailSeconds: 300,
-                                         cusp: rate("0.6"), tipFlat: 10_000_000, chip: rate("0.001"), dust: 1_000_000_000)
+    static let rules = DutchAuctionRules(
+        buffer: rate("1.02"), curve: .linear(duration: 1_000 * second), tailSeconds: 300,
+        cusp: rate("0.6"), tipFlat: 10_000_000, chip: rate("0.001"), dust: 1_000_000_000)
 
     static func venue(fund: String = "1000") -> Harness {
-        var harness = Harness.liquidationVenue(LiquidationParameters(
-            depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: rate("0.0005"), clearanceFeeRate: .zero,
-            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0, mechanism: .auction(rules)),
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: rate("0.0005"), clearanceFeeRate: .zero,
+                target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
+                mechanism: .auction(rules)),
             fund: fund)
-        harness.openFunded(20, usdt: "100000")   // bidder
-        harness.ok(.openAccount(AccountID(30)))   // keeper
+        harness.openFunded(20, usdt: "100000")  // bidder
+        harness.ok(.openAccount(AccountID(30)))  // keeper
         return harness
     }
 
@@ -49,9 +53,12 @@ struct AuctionTests {
     @Test func startPaysTheKeeperFromTheFund() throws {
         var harness = Self.venue()
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("47690")!, index: nil))
-        harness.rejects(.liquidate(account: AccountID(10), market: Self.market, keeper: AccountID(10)), .invalidParameter)
+        harness.rejects(
+            .liquidate(account: AccountID(10), market: Self.market, keeper: AccountID(10)), .invalidParameter)
         let events = harness.ok(.liquidate(account: AccountID(10), market: Self.market, keeper: AccountID(30)))
-        guard case .auctionStarted(let auction, let payment) = try #require(events.first) else { Issue.record("no auction"); return }
+        guard case .auctionStarted(let auction, let payment) = try #require(events.first) else {
+            Issue.record("no auction"); return
+        }
         #expect(auction.lot == Quantity("0.107")!.atoms && auction.long)
         #expect(auction.clock.top == Price("48643.8")!.atoms)
         #expect(payment?.amount == 15_102_830)
@@ -61,9 +68,12 @@ struct AuctionTests {
         #expect(harness.engine.account(AccountID(10))!.positions.first?.size == Quantity("1")!.atoms)
         harness.rejects(.liquidate(account: AccountID(10), market: Self.market), .auctionInProgress)
         // The mechanism cannot change under an open auction.
-        harness.rejects(.configureLiquidation(market: Self.market, LiquidationParameters(
-            depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: .zero, clearanceFeeRate: .zero,
-            target: .initialMargin, stepFraction: rate("1"), dustNotional: 0)), .auctionInProgress)
+        harness.rejects(
+            .configureLiquidation(
+                market: Self.market,
+                LiquidationParameters(
+                    depth: .squareRoot(depth: 1, coefficient: .zero), penaltyRate: .zero, clearanceFeeRate: .zero,
+                    target: .initialMargin, stepFraction: rate("1"), dustNotional: 0)), .auctionInProgress)
     }
 
     /// Ten seconds in the price is 48,643.8 × 990 / 1,000 = 48,157.362. Takes of 0.05, then 0.05
@@ -88,10 +98,17 @@ struct AuctionTests {
         #expect(harness.engine.auctions[0].lot == Quantity("0.057")!.atoms)
         let second = try #require(LiquidationStepTests.step(harness.ok(bid("0.05", "48200"))))
         #expect(second.quantity == Quantity("0.036")!.atoms)
-        harness.rejects(bid("0.01", "48200"), .invalidParameter)   // 0.021 left: only all of it
-        harness.rejects(.bidAuction(auction: id, bidder: AccountID(10), quantity: Quantity("0.021")!, limitPrice: Price("48200")!), .selfTrade)
-        harness.rejects(.bidAuction(auction: id, bidder: .venue, quantity: Quantity("0.021")!, limitPrice: Price("48200")!), .reservedAccount)
-        harness.rejects(.bidAuction(auction: id + 1, bidder: AccountID(20), quantity: Quantity("0.021")!, limitPrice: Price("48200")!), .unknownAuction)
+        harness.rejects(bid("0.01", "48200"), .invalidParameter)  // 0.021 left: only all of it
+        harness.rejects(
+            .bidAuction(auction: id, bidder: AccountID(10), quantity: Quantity("0.021")!, limitPrice: Price("48200")!),
+            .selfTrade)
+        harness.rejects(
+            .bidAuction(auction: id, bidder: .venue, quantity: Quantity("0.021")!, limitPrice: Price("48200")!),
+            .reservedAccount)
+        harness.rejects(
+            .bidAuction(
+                auction: id + 1, bidder: AccountID(20), quantity: Quantity("0.021")!, limitPrice: Price("48200")!),
+            .unknownAuction)
         let events = harness.ok(bid("0.1", "48200"))
         #expect(LiquidationStepTests.step(events)?.quantity == Quantity("0.021")!.atoms)
         #expect(events.contains(.auctionUpdated(id: id, lot: 0)))
@@ -108,27 +125,34 @@ struct AuctionTests {
         let id = harness.engine.auctions[0].id
         harness.rejects(.resetAuction(auction: id, keeper: AccountID(30)), .auctionNotStale)
         Self.wait(&harness, 301, mark: "47600")
-        harness.rejects(.bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("60000")!),
-                        .auctionNeedsReset)
+        harness.rejects(
+            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("60000")!),
+            .auctionNeedsReset)
         let paidBefore = Self.usdt(harness, 30)
         let events = harness.ok(.resetAuction(auction: id, keeper: AccountID(30)))
-        guard case .auctionReset(let auction, let payment) = try #require(events.first) else { Issue.record("no reset"); return }
-        #expect(auction.clock.top == Price("48552")!.atoms)   // 47,600 × 1.02
+        guard case .auctionReset(let auction, let payment) = try #require(events.first) else {
+            Issue.record("no reset"); return
+        }
+        #expect(auction.clock.top == Price("48552")!.atoms)  // 47,600 × 1.02
         let paid = try #require(payment).amount
         #expect(paid == 15_093_200, "tip + 0.1 % × 0.107 × 47,600, got \(paid)")
         #expect(Self.usdt(harness, 30) == paidBefore + paid)
-        harness.ok(.bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.107")!, limitPrice: Price("48552")!))
+        harness.ok(
+            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.107")!, limitPrice: Price("48552")!))
         #expect(harness.engine.auctions.isEmpty)
     }
 
     /// Below the cusp (0.6 × top, after 400 s) the auction also needs a reset.
     @Test func theCuspForcesAReset() {
-        let auction = LiquidationAuction(id: 1, account: AccountID(1), market: Self.market, long: true, lot: 1, mark: Price("100")!.atoms,
-                                         rules: DutchAuctionRules(buffer: rate("1"), curve: .linear(duration: 1_000 * Self.second),
-                                                                  tailSeconds: 10_000, cusp: rate("0.6"), tipFlat: 0, chip: .zero, dust: 0),
-                                         now: Timestamp(nanoseconds: 0))
-        let rules = DutchAuctionRules(buffer: rate("1"), curve: .linear(duration: 1_000 * Self.second), tailSeconds: 10_000,
-                                      cusp: rate("0.6"), tipFlat: 0, chip: .zero, dust: 0)
+        let auction = LiquidationAuction(
+            id: 1, account: AccountID(1), market: Self.market, long: true, lot: 1, mark: Price("100")!.atoms,
+            rules: DutchAuctionRules(
+                buffer: rate("1"), curve: .linear(duration: 1_000 * Self.second),
+                tailSeconds: 10_000, cusp: rate("0.6"), tipFlat: 0, chip: .zero, dust: 0),
+            now: Timestamp(nanoseconds: 0))
+        let rules = DutchAuctionRules(
+            buffer: rate("1"), curve: .linear(duration: 1_000 * Self.second), tailSeconds: 10_000,
+            cusp: rate("0.6"), tipFlat: 0, chip: .zero, dust: 0)
         #expect(auction.status(rules: rules, now: Timestamp(nanoseconds: 400 * Self.second)).needsReset == false)
         #expect(auction.status(rules: rules, now: Timestamp(nanoseconds: 401 * Self.second)).needsReset)
     }
@@ -143,8 +167,12 @@ struct AuctionTests {
         let id = harness.engine.auctions[0].id
         Self.wait(&harness, 50, mark: "47690")
         let fundBefore = harness.engine.asset(Harness.usdt)!.insuranceFund
-        let step = try #require(LiquidationStepTests.step(harness.ok(
-            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.107")!, limitPrice: Price("47000")!))))
+        let step = try #require(
+            LiquidationStepTests.step(
+                harness.ok(
+                    .bidAuction(
+                        auction: id, bidder: AccountID(20), quantity: Quantity("0.107")!, limitPrice: Price("47000")!)))
+        )
         #expect(step.marketPrice == Price("46211.61")! && step.accountPrice == Price("47500")!)
         #expect(step.fundDraw == 137_857_730 && step.uncovered == 0)
         #expect(harness.engine.asset(Harness.usdt)!.insuranceFund == fundBefore + step.penalty - step.fundDraw)
@@ -156,19 +184,25 @@ struct AuctionTests {
     @Test func aShortLotsPriceRises() throws {
         var harness = Self.venue()
         harness.openFunded(11, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(11), market: Self.market, size: Quantity("-1")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: amount("2500", scale: 6)))
+        harness.ok(
+            .importPosition(
+                account: AccountID(11), market: Self.market, size: Quantity("-1")!, entryPrice: Price("50000")!,
+                isolatedMargin: amount("2500", scale: 6)))
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("52300")!, index: nil))
         harness.ok(.liquidate(account: AccountID(11), market: Self.market))
         let auction = harness.engine.auctions[0]
         #expect(!auction.long)
         Self.wait(&harness, 30, mark: "52300")
         let id = auction.id
-        harness.rejects(.bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("52900")!),
-                        .auctionPriceBeyondLimit)
+        harness.rejects(
+            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("52900")!),
+            .auctionPriceBeyondLimit)
         Self.at(&harness, 30)
-        let step = try #require(LiquidationStepTests.step(harness.ok(
-            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("52800")!))))
+        let step = try #require(
+            LiquidationStepTests.step(
+                harness.ok(
+                    .bidAuction(
+                        auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("52800")!))))
         #expect(step.marketPrice == Price("52854.38")!)
         #expect(step.taker.positionAfter?.size == Quantity("-0.01")!.atoms)
     }
@@ -179,8 +213,10 @@ struct AuctionTests {
         harness.openFunded(21, usdt: "10")
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("47690")!, index: nil))
         harness.ok(.liquidate(account: AccountID(10), market: Self.market))
-        harness.rejects(.bidAuction(auction: harness.engine.auctions[0].id, bidder: AccountID(21), quantity: Quantity("0.1")!,
-                                    limitPrice: Price("60000")!), .insufficientInitialMargin)
+        harness.rejects(
+            .bidAuction(
+                auction: harness.engine.auctions[0].id, bidder: AccountID(21), quantity: Quantity("0.1")!,
+                limitPrice: Price("60000")!), .insufficientInitialMargin)
     }
 
     /// If the account closed its position meanwhile, a bid ends the auction (nothing to sell).
@@ -189,9 +225,13 @@ struct AuctionTests {
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("47690")!, index: nil))
         harness.ok(.liquidate(account: AccountID(10), market: Self.market))
         let id = harness.engine.auctions[0].id
-        harness.ok(.applyFill(Fill(market: Self.market, buyer: AccountID(20), seller: AccountID(10), quantity: Quantity("1")!,
-                                   price: Price("47690")!, taker: .seller)))
-        let events = harness.ok(.bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("60000")!))
+        harness.ok(
+            .applyFill(
+                Fill(
+                    market: Self.market, buyer: AccountID(20), seller: AccountID(10), quantity: Quantity("1")!,
+                    price: Price("47690")!, taker: .seller)))
+        let events = harness.ok(
+            .bidAuction(auction: id, bidder: AccountID(20), quantity: Quantity("0.01")!, limitPrice: Price("60000")!))
         #expect(events == [.auctionUpdated(id: id, lot: 0)])
         #expect(harness.engine.auctions.isEmpty)
     }

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a step transferred to backstop providers pays a price between bankruptcy and liquidation,
@@ -9,10 +10,13 @@ struct BackstopTests {
     static let market = MarketID(1)
 
     static func venue(capacities: [String]) -> Harness {
-        var harness = Harness.liquidationVenue(LiquidationParameters(
-            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
-            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
-            mechanism: .backstop(priceShare: rate("0.5"))))
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
+                penaltyRate: rate("0.005"),
+                clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+                dustNotional: 0,
+                mechanism: .backstop(priceShare: rate("0.5"))))
         for (offset, capacity) in capacities.enumerated() {
             let id = AccountID(UInt64(40 + offset))
             harness.openFunded(id.rawValue, usdt: "100000")
@@ -48,7 +52,8 @@ struct BackstopTests {
         var harness = Self.venue(capacities: ["20000", "100000"])
         let step = Self.step(&harness)
         #expect(step.counterparties.map(\.account) == [AccountID(40), AccountID(41)])
-        #expect(step.counterparties.map { $0.positionAfter?.size } == [Quantity("0.42")!.atoms, Quantity("0.58")!.atoms])
+        #expect(
+            step.counterparties.map { $0.positionAfter?.size } == [Quantity("0.42")!.atoms, Quantity("0.58")!.atoms])
         #expect(harness.engine.market(Self.market)!.backstops.map(\.account) == [AccountID(40), AccountID(41)])
     }
 
@@ -65,7 +70,10 @@ struct BackstopTests {
         var harness = Self.venue(capacities: ["1000"])
         harness.ok(.registerBackstop(account: AccountID(40), market: Self.market, capacity: .zero))
         #expect(harness.engine.market(Self.market)!.backstops.isEmpty)
-        harness.rejects(.registerBackstop(account: .venue, market: Self.market, capacity: amount("1", scale: 6)), .reservedAccount)
-        harness.rejects(.registerBackstop(account: AccountID(40), market: Self.market, capacity: Amount(atoms: -1)), .nonPositiveAmount)
+        harness.rejects(
+            .registerBackstop(account: .venue, market: Self.market, capacity: amount("1", scale: 6)), .reservedAccount)
+        harness.rejects(
+            .registerBackstop(account: AccountID(40), market: Self.market, capacity: Amount(atoms: -1)),
+            .nonPositiveAmount)
     }
 }

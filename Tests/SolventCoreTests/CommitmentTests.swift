@@ -1,5 +1,7 @@
 import Foundation
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: every account can check its own margin against a published root, a
@@ -15,20 +17,35 @@ struct CommitmentTests {
         harness.engine.auditsEveryEvent = false
         harness.auditEachInput = false
         harness.standardAssets(btcPrice: "50000")
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 86_400)))
-        harness.ok(.createMarket(linearMarket(2, symbol: "ETHUSDT"), RiskParameters(margin: singleTier(im: "0.05", mm: "0.025"), priceMaxAgeSeconds: 86_400)))
+        harness.ok(
+            .createMarket(
+                linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 86_400)))
+        harness.ok(
+            .createMarket(
+                linearMarket(2, symbol: "ETHUSDT"),
+                RiskParameters(margin: singleTier(im: "0.05", mm: "0.025"), priceMaxAgeSeconds: 86_400)))
         harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("50000")!, index: nil))
         harness.ok(.setMarkPrice(market: MarketID(2), mark: Price("3000")!, index: nil))
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
             harness.ok(.openAccount(account))
-            harness.ok(.deposit(account: account, asset: Harness.usdt, amount: Amount(atoms: Int64(100 + random.next() % 5_000) * 1_000_000)))
-            if random.next() % 4 == 0 { harness.ok(.deposit(account: account, asset: Harness.btc, amount: Amount(atoms: Int64(1 + random.next() % 10) * 1_000_000))) }
+            harness.ok(
+                .deposit(
+                    account: account, asset: Harness.usdt,
+                    amount: Amount(atoms: Int64(100 + random.next() % 5_000) * 1_000_000)))
+            if random.next() % 4 == 0 {
+                harness.ok(
+                    .deposit(
+                        account: account, asset: Harness.btc,
+                        amount: Amount(atoms: Int64(1 + random.next() % 10) * 1_000_000)))
+            }
             let size = Int64(1 + random.next() % 50) * 1_000_000 * (random.next() % 2 == 0 ? 1 : -1)
-            harness.run(.importPosition(account: account, market: MarketID(1 + UInt32(random.next() % 2)), size: Quantity(atoms: size),
-                                        entryPrice: Price(random.next() % 2 == 0 ? "50000" : "3000")!,
-                                        isolatedMargin: random.next() % 3 == 0 ? Amount(atoms: 50_000_000) : nil))
+            harness.run(
+                .importPosition(
+                    account: account, market: MarketID(1 + UInt32(random.next() % 2)), size: Quantity(atoms: size),
+                    entryPrice: Price(random.next() % 2 == 0 ? "50000" : "3000")!,
+                    isolatedMargin: random.next() % 3 == 0 ? Amount(atoms: 50_000_000) : nil))
         }
         harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("30000")!, index: nil))
         harness.ok(.setIndexPrice(asset: Harness.btc, price: Price("30000")!))
@@ -60,7 +77,9 @@ struct CommitmentTests {
         let b = try Self.venue().commitment(secret: Self.secret).root
         #expect(a == b)
         #expect(try Self.venue(seed: 18).commitment(secret: Self.secret).root.hash != a.hash)
-        #expect(try Self.venue().commitment(secret: Array(repeating: 7, count: 32)).root.hash != a.hash, "salts depend on the secret")
+        #expect(
+            try Self.venue().commitment(secret: Array(repeating: 7, count: 32)).root.hash != a.hash,
+            "salts depend on the secret")
     }
 
     /// A root is recorded in the journal only beside the state it commits to: the engine refuses
@@ -111,14 +130,17 @@ struct CommitmentTests {
             ("salt", { $0.salt = String($0.salt.reversed()) }),
             // The market the account holds (a market it does not hold changes nothing it proves).
             ("mark price", { $0.markets[Int($0.account.positions[0].marketIndex)].mark += 10_000_000 }),
-            ("tier rate", { proof in
-                let held = Int(proof.account.positions[0].marketIndex)
-                if case .tiered(let table) = proof.markets[held].parameters.margin {
-                    var tiers = table.tiers
-                    tiers[0].maintenanceRate = Rate(atoms: tiers[0].maintenanceRate.atoms + 1_000_000)
-                    proof.markets[held].parameters.margin = .tiered(try! RiskTierTable.make(tiers: tiers).get())
+            (
+                "tier rate",
+                { proof in
+                    let held = Int(proof.account.positions[0].marketIndex)
+                    if case .tiered(let table) = proof.markets[held].parameters.margin {
+                        var tiers = table.tiers
+                        tiers[0].maintenanceRate = Rate(atoms: tiers[0].maintenanceRate.atoms + 1_000_000)
+                        proof.markets[held].parameters.margin = .tiered(try! RiskTierTable.make(tiers: tiers).get())
+                    }
                 }
-            }),
+            ),
             ("index price", { $0.assets[1].price += 100_000_000 }),
             ("sibling hash", { $0.path[3].sibling.hash[0] ^= 1 }),
             ("sibling sum", { $0.path[2].sibling.sums[0] += 1 }),
@@ -142,19 +164,25 @@ struct CommitmentTests {
     /// (its debt stays with the venue: deficit or insurance fund), never less.
     @Test func negativeEquityCannotBeHidden() throws {
         let engine = Self.venue(accounts: 500)
-        let bankrupt = try #require((1...500).map { AccountID(UInt64($0)) }.first { id in
-            (try? engine.marginReport(of: id)?.get().equity.atoms).map { $0 < 0 } == true
-        })
-        #expect(engine.liabilities(of: engine.account(bankrupt)!).allSatisfy { $0 == 0 }, "a bankrupt account owes; it is owed nothing")
+        let bankrupt = try #require(
+            (1...500).map { AccountID(UInt64($0)) }.first { id in
+                (try? engine.marginReport(of: id)?.get().equity.atoms).map { $0 < 0 } == true
+            })
+        #expect(
+            engine.liabilities(of: engine.account(bankrupt)!).allSatisfy { $0 == 0 },
+            "a bankrupt account owes; it is owed nothing")
         // A venue trying to net that debt against others: a negative leaf is refused.
         let leaf = MerkleSumTree.Node(hash: [UInt8](repeating: 1, count: 32), sums: [-5_000_000, 0])
         let fine = MerkleSumTree.Node(hash: [UInt8](repeating: 2, count: 32), sums: [9_000_000, 0])
-        #expect(throws: MerkleSumTree.Failure.negativeSum(level: 0)) { try MerkleSumTree(leaves: [fine, leaf], width: 2, paddingSeed: []) }
+        #expect(throws: MerkleSumTree.Failure.negativeSum(level: 0)) {
+            try MerkleSumTree(leaves: [fine, leaf], width: 2, paddingSeed: [])
+        }
         // Hidden one level up (a forged subtree sum of 4,000,000 = 9,000,000 − 5,000,000): the
         // honest account's path shows the negative sibling and fails.
         let forgedRoot = try MerkleSumTree.parent(fine, MerkleSumTree.Node(hash: leaf.hash, sums: [0, 0]), level: 1)
         let path = [MerkleSumTree.Step(sibling: leaf, siblingOnLeft: false)]
-        if case .success = MerkleSumTree.verify(leaf: fine, path: path, root: forgedRoot) { Issue.record("a negative sibling verified") }
+        if case .success = MerkleSumTree.verify(leaf: fine, path: path, root: forgedRoot) {
+            Issue.record("a negative sibling verified")
+        }
     }
 }
-

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: the engine's commands move money exactly and refuse bad input without changing state.
@@ -12,16 +13,24 @@ struct EngineTests {
     static func venue() -> Harness {
         var harness = Harness()
         harness.standardAssets()
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()),
-                                                                 feeMakerRate: rate("0.0002"), feeTakerRate: rate("0.0004"))))
+        harness.ok(
+            .createMarket(
+                linearMarket(1),
+                RiskParameters(
+                    margin: .tiered(binanceBTCUSDT2021()),
+                    feeMakerRate: rate("0.0002"), feeTakerRate: rate("0.0004"))))
         harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: Price("50000")!))
         for id: UInt64 in 1...3 { harness.openFunded(id, usdt: "10000") }
         return harness
     }
 
-    static func fill(_ buyer: UInt64, _ seller: UInt64, _ quantity: String, _ price: String, taker: Fill.Side = .buyer) -> Command {
-        .applyFill(Fill(market: market, buyer: AccountID(buyer), seller: AccountID(seller),
-                        quantity: Quantity(quantity)!, price: Price(price)!, taker: taker))
+    static func fill(
+        _ buyer: UInt64, _ seller: UInt64, _ quantity: String, _ price: String, taker: Fill.Side = .buyer
+    ) -> Command {
+        .applyFill(
+            Fill(
+                market: market, buyer: AccountID(buyer), seller: AccountID(seller),
+                quantity: Quantity(quantity)!, price: Price(price)!, taker: taker))
     }
 
     static func usdt(_ harness: Harness, _ account: UInt64) -> Int64 {
@@ -63,7 +72,7 @@ struct EngineTests {
         harness.ok(Self.fill(1, 2, "0.1", "50000"))
         let events = harness.ok(Self.fill(3, 1, "0.3", "50100"))
         guard case .fillApplied(let applied) = events.first else { Issue.record("no fill"); return }
-        #expect(applied.seller.realizedPnl == 10_000_000) // 0.1 × 100
+        #expect(applied.seller.realizedPnl == 10_000_000)  // 0.1 × 100
         #expect(applied.seller.positionAfter?.size == Quantity("-0.2")!.atoms)
         #expect(applied.seller.positionAfter?.cost == -10_020_000_000)
     }
@@ -71,9 +80,13 @@ struct EngineTests {
     /// Rejections in precedence order: each row fixes one fault to reveal the next.
     @Test func badFillsAreRejectedInPrecedenceOrderWithoutChangingState() {
         var harness = Self.venue()
-        func fill(market: UInt32 = 1, buyer: UInt64 = 1, seller: UInt64 = 2, q: String = "0.1", p: String = "50000") -> Command {
-            .applyFill(Fill(market: MarketID(market), buyer: AccountID(buyer), seller: AccountID(seller),
-                            quantity: Quantity(q)!, price: Price(p)!, taker: .buyer))
+        func fill(
+            market: UInt32 = 1, buyer: UInt64 = 1, seller: UInt64 = 2, q: String = "0.1", p: String = "50000"
+        ) -> Command {
+            .applyFill(
+                Fill(
+                    market: MarketID(market), buyer: AccountID(buyer), seller: AccountID(seller),
+                    quantity: Quantity(q)!, price: Price(p)!, taker: .buyer))
         }
         harness.rejects(fill(market: 9), .unknownMarket)
         harness.rejects(fill(q: "0"), .nonPositiveQuantity)
@@ -83,16 +96,21 @@ struct EngineTests {
         harness.rejects(fill(seller: 1), .selfTrade)
         harness.rejects(fill(buyer: 99), .unknownAccount)
         harness.rejects(fill(q: "100"), .insufficientInitialMargin)
-        harness.rejects(.applyFill(Fill(market: MarketID(1), buyer: AccountID(1), seller: AccountID(2),
-                                        quantity: Quantity(atoms: Int64.max - Int64.max % 100_000), price: Price("50000")!, taker: .buyer)),
-                        .notionalOverflow)
+        harness.rejects(
+            .applyFill(
+                Fill(
+                    market: MarketID(1), buyer: AccountID(1), seller: AccountID(2),
+                    quantity: Quantity(atoms: Int64.max - Int64.max % 100_000), price: Price("50000")!, taker: .buyer)),
+            .notionalOverflow)
         harness.ok(fill())
     }
 
     @Test func staleOrMissingMarksRefuseRiskIncreasingFills() {
         var harness = Harness()
         harness.standardAssets()
-        harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 10)))
+        harness.ok(
+            .createMarket(
+                linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 10)))
         harness.openFunded(1, usdt: "10000")
         harness.openFunded(2, usdt: "10000")
         harness.rejects(Self.fill(1, 2, "0.1", "50000"), .priceMissing)
@@ -103,9 +121,13 @@ struct EngineTests {
 
     @Test func duplicateCommandIdsNeverApplyTwice() {
         var harness = Self.venue()
-        #expect(harness.run(.deposit(account: AccountID(1), asset: Harness.usdt, amount: amount("5", scale: 6)), id: 42).rejection == nil)
+        #expect(
+            harness.run(.deposit(account: AccountID(1), asset: Harness.usdt, amount: amount("5", scale: 6)), id: 42)
+                .rejection == nil)
         let before = harness.engine.digest(includingClock: false)
-        #expect(harness.run(.deposit(account: AccountID(1), asset: Harness.usdt, amount: amount("5", scale: 6)), id: 42).rejection?.code == .duplicateCommand)
+        #expect(
+            harness.run(.deposit(account: AccountID(1), asset: Harness.usdt, amount: amount("5", scale: 6)), id: 42)
+                .rejection?.code == .duplicateCommand)
         #expect(harness.engine.digest(includingClock: false) == before)
     }
 
@@ -114,12 +136,19 @@ struct EngineTests {
         harness.ok(Self.fill(1, 2, "1", "50000"))
         // Account 1: equity 10,000 − 20 fee = 9,980; IM 50,000 × 0.8 % (tier 1: notional ≤ 50,000)
         // = 400 → at most 9,580, to the atom.
-        harness.rejects(.withdraw(account: AccountID(1), asset: Harness.usdt, amount: Amount(atoms: 9_580_000_001)), .insufficientInitialMargin)
+        harness.rejects(
+            .withdraw(account: AccountID(1), asset: Harness.usdt, amount: Amount(atoms: 9_580_000_001)),
+            .insufficientInitialMargin)
         harness.ok(.withdraw(account: AccountID(1), asset: Harness.usdt, amount: amount("9580", scale: 6)))
-        harness.rejects(.withdraw(account: AccountID(3), asset: Harness.usdt, amount: amount("10001", scale: 6)), .insufficientBalance)
-        harness.rejects(.withdraw(account: AccountID(3), asset: Harness.usdt, amount: amount("0", scale: 6)), .nonPositiveAmount)
-        harness.rejects(.deposit(account: AccountID(3), asset: AssetID(77), amount: amount("1", scale: 6)), .unknownAsset)
-        harness.rejects(.deposit(account: AccountID(3), asset: Harness.usdt, amount: Amount(atoms: Int64.max)), .notionalOverflow)
+        harness.rejects(
+            .withdraw(account: AccountID(3), asset: Harness.usdt, amount: amount("10001", scale: 6)),
+            .insufficientBalance)
+        harness.rejects(
+            .withdraw(account: AccountID(3), asset: Harness.usdt, amount: amount("0", scale: 6)), .nonPositiveAmount)
+        harness.rejects(
+            .deposit(account: AccountID(3), asset: AssetID(77), amount: amount("1", scale: 6)), .unknownAsset)
+        harness.rejects(
+            .deposit(account: AccountID(3), asset: Harness.usdt, amount: Amount(atoms: Int64.max)), .notionalOverflow)
     }
 
     @Test func fundingIsZeroSumWithDustToTheHouse() {
@@ -146,11 +175,15 @@ struct EngineTests {
         // 10x on 50,000: 5,000 posted; the taker fee 20 comes out of the isolated margin first.
         #expect(opened.buyer.isolatedTransfer == 5_020_000_000)
         #expect(opened.buyer.positionAfter?.isolatedMargin == 5_000_000_000)
-        harness.rejects(.setLeverage(account: AccountID(1), market: Self.market, leverage: 10, isolated: false), .marginModeLocked)
-        harness.rejects(.setLeverage(account: AccountID(1), market: Self.market, leverage: 126, isolated: true), .leverageOutOfRange)
+        harness.rejects(
+            .setLeverage(account: AccountID(1), market: Self.market, leverage: 10, isolated: false), .marginModeLocked)
+        harness.rejects(
+            .setLeverage(account: AccountID(1), market: Self.market, leverage: 126, isolated: true), .leverageOutOfRange
+        )
         harness.ok(.adjustIsolatedMargin(account: AccountID(1), market: Self.market, amount: amount("100", scale: 6)))
-        harness.rejects(.adjustIsolatedMargin(account: AccountID(1), market: Self.market, amount: amount("-5000", scale: 6)),
-                        .insufficientInitialMargin)
+        harness.rejects(
+            .adjustIsolatedMargin(account: AccountID(1), market: Self.market, amount: amount("-5000", scale: 6)),
+            .insufficientInitialMargin)
         let close = harness.ok(Self.fill(3, 1, "1", "50100"))
         guard case .fillApplied(let closed) = close.first else { Issue.record("no fill"); return }
         // Released: 5,100 margin + 100 PnL − 10.02 maker fee.
@@ -166,7 +199,8 @@ struct EngineTests {
         let expiry = Timestamp(nanoseconds: harness.time + 60_000_000_000)
         var spec = linearMarket(5, symbol: "BTCUSDT_250328")
         spec.expiry = expiry
-        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
+        harness.ok(
+            .createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
         harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50000")!, index: nil))
         return (harness, expiry)
     }
@@ -175,8 +209,11 @@ struct EngineTests {
         var (harness, expiry) = Self.datedFutureVenue()
         harness.openFunded(1, usdt: "10000")
         harness.openFunded(2, usdt: "10000")
-        harness.ok(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
-                                   quantity: Quantity("1")!, price: Price("50000")!, taker: .buyer)))
+        harness.ok(
+            .applyFill(
+                Fill(
+                    market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
+                    quantity: Quantity("1")!, price: Price("50000")!, taker: .buyer)))
         harness.rejects(.settleFunding(market: MarketID(5), rate: rate("0.0001")), .notPerpetual)
         harness.time = expiry.nanoseconds
         harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("50250")!, index: nil))
@@ -185,8 +222,11 @@ struct EngineTests {
         #expect(harness.engine.account(AccountID(1))!.positions.isEmpty)
         #expect(Self.usdt(harness, 1) == 10_250_000_000)
         #expect(Self.usdt(harness, 2) == 9_750_000_000)
-        harness.rejects(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
-                                        quantity: Quantity("1")!, price: Price("50000")!, taker: .buyer)), .marketSettled)
+        harness.rejects(
+            .applyFill(
+                Fill(
+                    market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
+                    quantity: Quantity("1")!, price: Price("50000")!, taker: .buyer)), .marketSettled)
     }
 
     /// With a settlement window the future settles at the time-weighted average of its index
@@ -202,13 +242,21 @@ struct EngineTests {
         let expiry = Timestamp(nanoseconds: start + 600 * second)
         var spec = linearMarket(5, symbol: "BTCUSDT_250328")
         spec.expiry = expiry
-        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 10_000,
-                                                      settlementWindowSeconds: 600)))
+        harness.ok(
+            .createMarket(
+                spec,
+                RiskParameters(
+                    margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 10_000,
+                    settlementWindowSeconds: 600)))
         harness.openFunded(1, usdt: "10000")
         harness.openFunded(2, usdt: "10000")
-        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("49000")!, index: Price("49000")!))   // before the window
-        harness.ok(.applyFill(Fill(market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
-                                   quantity: Quantity("1")!, price: Price("49000")!, taker: .buyer)))
+        // Before the window.
+        harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("49000")!, index: Price("49000")!))
+        harness.ok(
+            .applyFill(
+                Fill(
+                    market: MarketID(5), buyer: AccountID(1), seller: AccountID(2),
+                    quantity: Quantity("1")!, price: Price("49000")!, taker: .buyer)))
         // Harness.run adds 1 ms to `time` before each input.
         for (at, price) in [(start, "50000"), (start + 300 * second, "51000"), (expiry.nanoseconds - second, "60000")] {
             harness.time = at - 1_000_000
@@ -216,7 +264,9 @@ struct EngineTests {
         }
         harness.time = expiry.nanoseconds + 5 * second
         let events = harness.ok(.tick)
-        guard case .marketSettled(let settlement)? = events.last else { Issue.record("no settlement: \(events)"); return }
+        guard case .marketSettled(let settlement)? = events.last else {
+            Issue.record("no settlement: \(events)"); return
+        }
         #expect(settlement.price == Price("50515")!)
         #expect(Self.usdt(harness, 1) == 10_000_000_000 + 1_515_000_000)
     }
@@ -229,12 +279,20 @@ struct EngineTests {
         harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("400", scale: 6)))
         harness.openFunded(1, usdt: "1000")
         harness.openFunded(2, usdt: "10000")
-        harness.ok(.importPosition(account: AccountID(1), market: MarketID(5), size: Quantity("1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
-        harness.ok(.importPosition(account: AccountID(2), market: MarketID(5), size: Quantity("-1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+        harness.ok(
+            .importPosition(
+                account: AccountID(1), market: MarketID(5), size: Quantity("1")!, entryPrice: Price("50000")!,
+                isolatedMargin: nil))
+        harness.ok(
+            .importPosition(
+                account: AccountID(2), market: MarketID(5), size: Quantity("-1")!, entryPrice: Price("50000")!,
+                isolatedMargin: nil))
         harness.time = expiry.nanoseconds
         harness.ok(.setMarkPrice(market: MarketID(5), mark: Price("48000")!, index: nil))
         let events = harness.ok(.tick)
-        guard case .marketSettled(let settlement)? = events.last else { Issue.record("no settlement: \(events)"); return }
+        guard case .marketSettled(let settlement)? = events.last else {
+            Issue.record("no settlement: \(events)"); return
+        }
         #expect(settlement.fundDraw == 400_000_000 && settlement.uncovered == 600_000_000)
         #expect(Self.usdt(harness, 1) == 0)
         #expect(harness.engine.asset(Harness.usdt)!.deficit == -600_000_000)
@@ -250,19 +308,30 @@ struct EngineTests {
         var (harness, expiry) = Self.datedFutureVenue()
         var second = linearMarket(6, symbol: "BTCUSDT_250328B")
         second.expiry = expiry
-        harness.ok(.createMarket(second, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
+        harness.ok(
+            .createMarket(second, RiskParameters(margin: .tiered(binanceBTCUSDT2021()), settlementWindowSeconds: 0)))
         harness.ok(.fundInsurance(asset: Harness.usdt, amount: amount("400", scale: 6)))
         harness.openFunded(1, usdt: "1000")
         harness.openFunded(2, usdt: "10000")
         for market in [MarketID(5), MarketID(6)] {
             harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
-            harness.ok(.importPosition(account: AccountID(1), market: market, size: Quantity("1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
-            harness.ok(.importPosition(account: AccountID(2), market: market, size: Quantity("-1")!, entryPrice: Price("50000")!, isolatedMargin: nil))
+            harness.ok(
+                .importPosition(
+                    account: AccountID(1), market: market, size: Quantity("1")!, entryPrice: Price("50000")!,
+                    isolatedMargin: nil))
+            harness.ok(
+                .importPosition(
+                    account: AccountID(2), market: market, size: Quantity("-1")!, entryPrice: Price("50000")!,
+                    isolatedMargin: nil))
         }
         harness.time = expiry.nanoseconds
-        for market in [MarketID(5), MarketID(6)] { harness.ok(.setMarkPrice(market: market, mark: Price("48000")!, index: nil)) }
+        for market in [MarketID(5), MarketID(6)] {
+            harness.ok(.setMarkPrice(market: market, mark: Price("48000")!, index: nil))
+        }
         let events = harness.ok(.tick)
-        let settlements = events.compactMap { event -> SettlementApplied? in if case .marketSettled(let s) = event { return s } else { return nil } }
+        let settlements = events.compactMap { event -> SettlementApplied? in
+            if case .marketSettled(let s) = event { return s } else { return nil }
+        }
         #expect(settlements.count == 2)
         #expect(settlements.map(\.fundDraw).reduce(0, +) == 400_000_000)
         #expect(settlements.map(\.uncovered).reduce(0, +) == 2_600_000_000)
@@ -278,8 +347,12 @@ struct EngineTests {
         harness.rejects(.createAsset(AssetSpec(id: AssetID(1), symbol: "X", scale: 19)), .invalidParameter)
         harness.standardAssets()
         harness.rejects(.createAsset(AssetSpec(id: Harness.usdt, symbol: "USDT", scale: 6)), .assetExists)
-        harness.rejects(.createMarket(linearMarket(1, settle: AssetID(9)), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))), .unknownAsset)
-        harness.rejects(.createMarket(linearMarket(1, tick: "0"), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))), .invalidParameter)
+        harness.rejects(
+            .createMarket(linearMarket(1, settle: AssetID(9)), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))),
+            .unknownAsset)
+        harness.rejects(
+            .createMarket(linearMarket(1, tick: "0"), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))),
+            .invalidParameter)
         harness.rejects(.openAccount(.venue), .reservedAccount)
         harness.ok(.openAccount(AccountID(5)))
         harness.rejects(.openAccount(AccountID(5)), .accountExists)

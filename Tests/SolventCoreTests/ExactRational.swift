@@ -21,8 +21,12 @@ struct ExactRational: Comparable, CustomStringConvertible {
     /// `atoms` × 10^−`scale`.
     init(atoms: Int64, scale: Int) { self.init(BigInt(atoms), BigInt(10).power(scale)) }
 
-    static func + (a: Self, b: Self) -> Self { Self(a.numerator * b.denominator + b.numerator * a.denominator, a.denominator * b.denominator) }
-    static func - (a: Self, b: Self) -> Self { Self(a.numerator * b.denominator - b.numerator * a.denominator, a.denominator * b.denominator) }
+    static func + (a: Self, b: Self) -> Self {
+        Self(a.numerator * b.denominator + b.numerator * a.denominator, a.denominator * b.denominator)
+    }
+    static func - (a: Self, b: Self) -> Self {
+        Self(a.numerator * b.denominator - b.numerator * a.denominator, a.denominator * b.denominator)
+    }
     static func * (a: Self, b: Self) -> Self { Self(a.numerator * b.numerator, a.denominator * b.denominator) }
     static func / (a: Self, b: Self) -> Self { Self(a.numerator * b.denominator, a.denominator * b.numerator) }
     static prefix func - (a: Self) -> Self { Self(-a.numerator, a.denominator) }

@@ -1,5 +1,7 @@
-@testable import SolventCore
+import SolventTestSupport
 import Testing
+
+@testable import SolventCore
 
 /// Goal: a coin-margined (inverse) short has the liquidation and bankruptcy prices of the venues'
 /// closed forms, and a close beyond bankruptcy goes down the loss waterfall (fund, then
@@ -12,30 +14,45 @@ struct InverseShortTests {
 
     /// COIN-M style tiers in BTC of notional: 0.4 % to 5, 0.5 % to 10, 1 % to 20, then 2.5 %.
     static func coinTiers() -> RiskTierTable {
-        let rows: [(String?, String, String)] = [("5", "0.008", "0.004"), ("10", "0.01", "0.005"), ("20", "0.02", "0.01"),
-                                                  (nil, "0.05", "0.025")]
-        return try! RiskTierTable.make(tiers: rows.map { cap, im, mm in
-            RiskTier(notionalCap: cap.map { amount($0, scale: 8) }, initialRate: rate(im), maintenanceRate: rate(mm))
-        }).get()
+        let rows: [(String?, String, String)] = [
+            ("5", "0.008", "0.004"), ("10", "0.01", "0.005"), ("20", "0.02", "0.01"),
+            (nil, "0.05", "0.025"),
+        ]
+        return try! RiskTierTable.make(
+            tiers: rows.map { cap, im, mm in
+                RiskTier(
+                    notionalCap: cap.map { amount($0, scale: 8) }, initialRate: rate(im), maintenanceRate: rate(mm))
+            }
+        ).get()
     }
 
-    static func venue(isolated: Bool, fund: String? = nil,
-                      allocation: LiquidationParameters.LossAllocation = .venue) -> Harness {
+    static func venue(
+        isolated: Bool, fund: String? = nil,
+        allocation: LiquidationParameters.LossAllocation = .venue
+    ) -> Harness {
         var harness = Harness()
         harness.standardAssets()
-        let spec = MarketSpec(id: market, symbol: "BTCUSD_PERP", kind: .inverse, settleAsset: Harness.btc,
-                              contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!)
+        let spec = MarketSpec(
+            id: market, symbol: "BTCUSD_PERP", kind: .inverse, settleAsset: Harness.btc,
+            contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!)
         harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(coinTiers()))))
         harness.ok(.setMarkPrice(market: market, mark: Price("50000")!, index: nil))
-        harness.ok(.configureLiquidation(market: market, LiquidationParameters(
-            depth: .squareRoot(depth: amount("1000", scale: 8).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
-            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
-            lossAllocation: allocation)))
+        harness.ok(
+            .configureLiquidation(
+                market: market,
+                LiquidationParameters(
+                    depth: .squareRoot(depth: amount("1000", scale: 8).atoms, coefficient: rate("0.01")),
+                    penaltyRate: rate("0.005"),
+                    clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+                    dustNotional: 0,
+                    lossAllocation: allocation)))
         if let fund { harness.ok(.fundInsurance(asset: Harness.btc, amount: amount(fund, scale: 8))) }
         harness.ok(.openAccount(AccountID(10)))
         harness.ok(.deposit(account: AccountID(10), asset: Harness.btc, amount: amount("1", scale: 8)))
-        harness.ok(.importPosition(account: AccountID(10), market: market, size: Quantity("-2000")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: isolated ? amount("1", scale: 8) : nil))
+        harness.ok(
+            .importPosition(
+                account: AccountID(10), market: market, size: Quantity("-2000")!, entryPrice: Price("50000")!,
+                isolatedMargin: isolated ? amount("1", scale: 8) : nil))
         return harness
     }
 
@@ -51,8 +68,12 @@ struct InverseShortTests {
         #expect(abs(priceDouble(bankruptcy) - 66_666.6667) < 0.0001, "got \(priceDouble(bankruptcy))")
         LiquidationPriceTests.expectExactBoundary(engine, account, index, liquidation!, long: false)
         // The status function agrees a tick either side: a margin call at 66,399.9, liquidatable at 66,400.
-        let below = try! engine.pool(of: account, marketIndex: index, override: .init(marketIndex: index, mark: Price("66399.9")!.atoms)).get()
-        let at = try! engine.pool(of: account, marketIndex: index, override: .init(marketIndex: index, mark: Price("66400")!.atoms)).get()
+        let below = try! engine.pool(
+            of: account, marketIndex: index, override: .init(marketIndex: index, mark: Price("66399.9")!.atoms)
+        ).get()
+        let at = try! engine.pool(
+            of: account, marketIndex: index, override: .init(marketIndex: index, mark: Price("66400")!.atoms)
+        ).get()
         #expect(below.status == .marginCall && at.status == .liquidatable)
         // The margin report (what `solvent margin` and the API print) carries the same prices.
         let report = try! engine.marginReport(of: AccountID(10))!.get()
@@ -71,7 +92,8 @@ struct InverseShortTests {
         #expect(engine.liquidationBoundary(of: account, marketIndex: index) == .none(.neverReached))
         #expect(engine.bankruptcyBoundary(of: account, marketIndex: index) == .none(.neverReached))
         let report = try! engine.marginReport(of: AccountID(10))!.get()
-        #expect(report.positions[0].liquidationPrice == nil && report.positions[0].liquidationPriceAbsence == .neverReached)
+        #expect(
+            report.positions[0].liquidationPrice == nil && report.positions[0].liquidationPriceAbsence == .neverReached)
     }
 
     /// At a mark of 70,000 the short is beyond bankruptcy (equity 1 − 4 + 200,000/70,000 =
@@ -103,15 +125,20 @@ struct InverseShortTests {
         let step = Self.liquidate(&harness)
         #expect(step.fundDraw == 0 && step.uncovered > 0)
         #expect(harness.engine.asset(Harness.btc)!.deficit == -step.uncovered)
-        #expect(harness.engine.account(AccountID(10))!.balance(assetIndex: harness.engine.assetIndex(of: Harness.btc)!) >= 0)
+        #expect(
+            harness.engine.account(AccountID(10))!.balance(assetIndex: harness.engine.assetIndex(of: Harness.btc)!) >= 0
+        )
     }
 
     @Test func deleveragingTakesTheGapFromRankedLongs() {
-        var harness = Self.venue(isolated: false, allocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
+        var harness = Self.venue(
+            isolated: false, allocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
         harness.ok(.openAccount(AccountID(21)))
         harness.ok(.deposit(account: AccountID(21), asset: Harness.btc, amount: amount("2", scale: 8)))
-        harness.ok(.importPosition(account: AccountID(21), market: Self.market, size: Quantity("3000")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: nil))
+        harness.ok(
+            .importPosition(
+                account: AccountID(21), market: Self.market, size: Quantity("3000")!, entryPrice: Price("50000")!,
+                isolatedMargin: nil))
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("70000")!, index: nil))
         let step = Self.liquidate(&harness)
         #expect(step.counterparties.map(\.account) == [AccountID(21)])
@@ -145,8 +172,9 @@ struct InverseShortTests {
         var harness = Self.venue(isolated: false, fund: "10")
         let mark = Command.setMarkPrice(market: Self.market, mark: Price("70000")!, index: nil)
         harness.ok(mark)
-        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000),
-                                   commandID: nil, command: .liquidate(account: AccountID(10), market: Self.market))
+        let input = SequencedInput(
+            sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000),
+            commandID: nil, command: .liquidate(account: AccountID(10), market: Self.market))
         guard var proof = harness.engine.liquidationProof(for: input, priceInput: mark) else {
             Issue.record("no proof")
             return
@@ -174,9 +202,14 @@ struct InverseShortTests {
             if case .positionLiquidated(let step) = event { return step }
         }
         Issue.record("no liquidation step")
-        return LiquidationStep(market: market, account: .init(account: AccountID(10), realizedPnl: 0, fee: 0, isolatedTransfer: 0, walletAfter: 0, positionAfter: nil),
-                               taker: .init(account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0, walletAfter: 0, positionAfter: nil),
-                               quantity: 0, closesPosition: false, marketPrice: Price(atoms: 1), accountPrice: Price(atoms: 1), bankruptcyPrice: nil,
-                               penalty: 0, clearanceFee: 0, fundDraw: 0, uncovered: 0, dust: 0)
+        return LiquidationStep(
+            market: market,
+            account: .init(
+                account: AccountID(10), realizedPnl: 0, fee: 0, isolatedTransfer: 0, walletAfter: 0, positionAfter: nil),
+            taker: .init(
+                account: .venue, realizedPnl: 0, fee: 0, isolatedTransfer: 0, walletAfter: 0, positionAfter: nil),
+            quantity: 0, closesPosition: false, marketPrice: Price(atoms: 1), accountPrice: Price(atoms: 1),
+            bankruptcyPrice: nil,
+            penalty: 0, clearanceFee: 0, fundDraw: 0, uncovered: 0, dust: 0)
     }
 }

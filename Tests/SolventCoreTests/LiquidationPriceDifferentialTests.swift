@@ -1,6 +1,8 @@
 import BigInt
 import Foundation
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the engine's liquidation and bankruptcy prices agree with the venues' closed forms for
@@ -39,7 +41,9 @@ struct LiquidationPriceDifferentialTests {
 
     static let combinations: [Combination] = [false, true].flatMap { inverse in
         [true, false].flatMap { long in
-            [false, true].flatMap { isolated in [false, true].map { Combination(inverse: inverse, long: long, isolated: isolated, tiered: $0) } }
+            [false, true].flatMap { isolated in
+                [false, true].map { Combination(inverse: inverse, long: long, isolated: isolated, tiered: $0) }
+            }
         }
     }
 
@@ -82,39 +86,59 @@ struct LiquidationPriceDifferentialTests {
     }
 
     static func table(_ rows: [(cap: String?, im: String, mm: String)], scale: Int) -> MarginSchedule {
-        .tiered(try! RiskTierTable.make(tiers: rows.map {
-            RiskTier(notionalCap: $0.cap.map { amount($0, scale: scale) }, initialRate: rate($0.im), maintenanceRate: rate($0.mm))
-        }).get())
+        .tiered(
+            try! RiskTierTable.make(
+                tiers: rows.map {
+                    RiskTier(
+                        notionalCap: $0.cap.map { amount($0, scale: scale) }, initialRate: rate($0.im),
+                        maintenanceRate: rate($0.mm))
+                }
+            ).get())
     }
 
     static func venue(_ combination: Combination) -> Venue {
         switch (combination.inverse, combination.tiered) {
         case (false, false):
-            let spec = MarketSpec(id: MarketID(1), symbol: "BTC_USDC", kind: .linear, settleAsset: Harness.usdt, contractSize: Quantity("1")!,
-                                  tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
-            let schedule = MarginSchedule.sizeScaled(initialBase: rate("0.02"), maintenanceBase: rate("0.01"), ratePerContract: rate("0.00005"))
+            let spec = MarketSpec(
+                id: MarketID(1), symbol: "BTC_USDC", kind: .linear, settleAsset: Harness.usdt,
+                contractSize: Quantity("1")!,
+                tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
+            let schedule = MarginSchedule.sizeScaled(
+                initialBase: rate("0.02"), maintenanceBase: rate("0.01"), ratePerContract: rate("0.00005"))
             return Venue(spec: spec, schedule: schedule) { contracts in
-                [Tier(floor: ExactRational(0), cap: nil, rate: exact("0.01") + contracts * exact("0.00005"), cum: ExactRational(0))]
+                [
+                    Tier(
+                        floor: ExactRational(0), cap: nil, rate: exact("0.01") + contracts * exact("0.00005"),
+                        cum: ExactRational(0))
+                ]
             }
         case (false, true):
             let rows: [(String?, String, String)] = [
                 ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
                 ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
-                ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"), (nil, "1", "0.5"),
+                ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
+                (nil, "1", "0.5"),
             ]
-            let spec = MarketSpec(id: MarketID(1), symbol: "BTCUSDT", kind: .linear, settleAsset: Harness.usdt, contractSize: Quantity("1")!,
-                                  tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
+            let spec = MarketSpec(
+                id: MarketID(1), symbol: "BTCUSDT", kind: .linear, settleAsset: Harness.usdt,
+                contractSize: Quantity("1")!,
+                tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
             let tiers = exactTiers(rows.map { ($0.0, $0.2) })
             return Venue(spec: spec, schedule: table(rows, scale: 6)) { _ in tiers }
         case (true, false):
-            let spec = MarketSpec(id: MarketID(1), symbol: "XBTUSD", kind: .inverse, settleAsset: Harness.btc, contractSize: Quantity("1")!,
-                                  tickSize: Price("0.5")!, lotSize: Quantity("1")!)
+            let spec = MarketSpec(
+                id: MarketID(1), symbol: "XBTUSD", kind: .inverse, settleAsset: Harness.btc,
+                contractSize: Quantity("1")!,
+                tickSize: Price("0.5")!, lotSize: Quantity("1")!)
             let tiers = exactTiers([(nil, "0.004")])
             return Venue(spec: spec, schedule: table([(nil, "0.01", "0.004")], scale: 8)) { _ in tiers }
         case (true, true):
-            let rows: [(String?, String, String)] = [("5", "0.008", "0.004"), ("10", "0.01", "0.005"), ("20", "0.02", "0.01"), (nil, "0.05", "0.025")]
-            let spec = MarketSpec(id: MarketID(1), symbol: "BTCUSD_PERP", kind: .inverse, settleAsset: Harness.btc,
-                                  contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!)
+            let rows: [(String?, String, String)] = [
+                ("5", "0.008", "0.004"), ("10", "0.01", "0.005"), ("20", "0.02", "0.01"), (nil, "0.05", "0.025"),
+            ]
+            let spec = MarketSpec(
+                id: MarketID(1), symbol: "BTCUSD_PERP", kind: .inverse, settleAsset: Harness.btc,
+                contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!)
             let tiers = exactTiers(rows.map { ($0.0, $0.2) })
             return Venue(spec: spec, schedule: table(rows, scale: 8)) { _ in tiers }
         }
@@ -129,8 +153,10 @@ struct LiquidationPriceDifferentialTests {
     }
 
     static func generate(_ combination: Combination, venue: Venue, seed: UInt64) -> [Case] {
-        var random = SeededRandom(seed: seed)
-        func logUniform(_ low: Double, _ high: Double) -> Double { exp(Double.random(in: log(low)...log(high), using: &random)) }
+        var random = SplitMix64(seed: seed)
+        func logUniform(_ low: Double, _ high: Double) -> Double {
+            exp(Double.random(in: log(low)...log(high), using: &random))
+        }
         var cases: [Case] = []
         let tick = venue.spec.tickSize.atoms
         for _ in 0..<casesPerCombination {
@@ -141,14 +167,18 @@ struct LiquidationPriceDifferentialTests {
                 let usd = logUniform(1, combination.tiered ? 20_000_000 : 5_000_000)
                 contracts = max(1, Int64(usd / Double(venue.spec.contractSize.atoms / 100_000_000)))
             } else {
-                contracts = max(1, Int64(logUniform(0.001, combination.tiered ? 400 : 300) * 1000))   // lots of 0.001
+                contracts = max(1, Int64(logUniform(0.001, combination.tiered ? 400 : 300) * 1000))  // lots of 0.001
             }
-            let sizeAtoms = (combination.inverse ? contracts * 100_000_000 : contracts * 100_000) * (combination.long ? 1 : -1)
+            let sizeAtoms =
+                (combination.inverse ? contracts * 100_000_000 : contracts * 100_000) * (combination.long ? 1 : -1)
             // Leverage 0.5x-125x, one in ten at or below 1x (never liquidated on one side).
-            let leverage = Double.random(in: 0..<1, using: &random) < 0.1 ? Double.random(in: 0.5...1, using: &random) : logUniform(1, 125)
-            let notional: Double = combination.inverse
-                ? Double(contracts) * Double(venue.spec.contractSize.atoms) / Double(entry)          // BTC
-                : Double(contracts) / 1000 * Double(entry) / 1e8                                     // USDT
+            let leverage =
+                Double.random(in: 0..<1, using: &random) < 0.1
+                ? Double.random(in: 0.5...1, using: &random) : logUniform(1, 125)
+            let notional: Double =
+                combination.inverse
+                ? Double(contracts) * Double(venue.spec.contractSize.atoms) / Double(entry)  // BTC
+                : Double(contracts) / 1000 * Double(entry) / 1e8  // USDT
             let collateral = Int64(notional / leverage * (combination.inverse ? 1e8 : 1e6))
             cases.append(Case(sizeAtoms: sizeAtoms, entryAtoms: entry, collateralAtoms: max(1, collateral)))
         }
@@ -206,13 +236,18 @@ struct LiquidationPriceDifferentialTests {
         harness.ok(.createMarket(venue.spec, RiskParameters(margin: venue.schedule)))
         harness.ok(.setMarkPrice(market: venue.spec.id, mark: Price("50000")!, index: nil))
         let settle = combination.inverse ? Harness.btc : Harness.usdt
-        let cases = Self.generate(combination, venue: venue, seed: 0x51A7 &+ UInt64(Self.combinations.firstIndex { $0.testDescription == combination.testDescription }!))
+        let cases = Self.generate(
+            combination, venue: venue,
+            seed: 0x51A7 &+ UInt64(Self.combinations.firstIndex { $0.testDescription == combination.testDescription }!))
         for (offset, c) in cases.enumerated() {
             let id = AccountID(UInt64(1_000 + offset))
             harness.ok(.openAccount(id))
             harness.ok(.deposit(account: id, asset: settle, amount: Amount(atoms: c.collateralAtoms)))
-            harness.ok(.importPosition(account: id, market: venue.spec.id, size: Quantity(atoms: c.sizeAtoms), entryPrice: Price(atoms: c.entryAtoms),
-                                       isolatedMargin: combination.isolated ? Amount(atoms: c.collateralAtoms) : nil))
+            harness.ok(
+                .importPosition(
+                    account: id, market: venue.spec.id, size: Quantity(atoms: c.sizeAtoms),
+                    entryPrice: Price(atoms: c.entryAtoms),
+                    isolatedMargin: combination.isolated ? Amount(atoms: c.collateralAtoms) : nil))
         }
         harness.audit()
         let engine = harness.engine
@@ -223,18 +258,22 @@ struct LiquidationPriceDifferentialTests {
         for (offset, c) in cases.enumerated() {
             counts.cases += 1
             let account = engine.account(AccountID(UInt64(1_000 + offset)))!
-            let label = "\(combination.testDescription) case \(offset): size \(Quantity(atoms: c.sizeAtoms)) at \(Price(atoms: c.entryAtoms)), collateral \(c.collateralAtoms) atoms"
+            let label =
+                "\(combination.testDescription) case \(offset): size \(Quantity(atoms: c.sizeAtoms)) at \(Price(atoms: c.entryAtoms)), collateral \(c.collateralAtoms) atoms"
             func status(_ atoms: Int64) -> MarginStatus? {
                 guard atoms >= 1 else { return nil }
-                return try? engine.pool(of: account, marketIndex: marketIndex, override: .init(marketIndex: marketIndex, mark: atoms)).get().status
+                return try? engine.pool(
+                    of: account, marketIndex: marketIndex, override: .init(marketIndex: marketIndex, mark: atoms)
+                ).get().status
             }
             // The rounding allowance: a few settlement atoms through the slope of equity − MM.
             func tolerance(at price: ExactRational) -> Int64 {
                 let contracts = Double(abs(c.sizeAtoms)) / 1e8
                 let usd = price.double
-                let slope = combination.inverse
-                    ? contracts * Double(venue.spec.contractSize.atoms) / 1e8 / (usd * usd)   // BTC per USD
-                    : contracts                                                            // USDT per USD
+                let slope =
+                    combination.inverse
+                    ? contracts * Double(venue.spec.contractSize.atoms) / 1e8 / (usd * usd)  // BTC per USD
+                    : contracts  // USDT per USD
                 let settleAtoms = combination.inverse ? 1e8 : 1e6
                 return Int64(min(1e15, 4 / (slope * settleAtoms) * 1e8)) + 2
             }
@@ -246,29 +285,45 @@ struct LiquidationPriceDifferentialTests {
                 let tolerance = tolerance(at: expected)
                 guard case .price(let price) = boundary else {
                     // A price within rounding of the search bound may be reported as never reached.
-                    #expect(atoms.double > 1e17 - Double(tolerance), "\(label): expected \(expected), engine \(boundary)")
+                    #expect(
+                        atoms.double > 1e17 - Double(tolerance), "\(label): expected \(expected), engine \(boundary)")
                     continue
                 }
                 counts.priced += 1
                 let exactFloor = Int64(atoms.floor)
                 let exactCeiling = Int64(atoms.ceiling)
                 if combination.long {
-                    #expect(price >= exactFloor && price - exactFloor <= tolerance, "\(label): exact \(expected), engine \(Price(atoms: price)), tolerance \(tolerance)")
-                    #expect(status(exactFloor - tick).map { $0 >= .liquidatable } ?? true, "\(label): not liquidatable a tick below \(expected)")
-                    #expect(status(exactCeiling + tick + tolerance).map { $0 < .liquidatable } ?? true, "\(label): liquidatable a tick above \(expected)")
+                    #expect(
+                        price >= exactFloor && price - exactFloor <= tolerance,
+                        "\(label): exact \(expected), engine \(Price(atoms: price)), tolerance \(tolerance)")
+                    #expect(
+                        status(exactFloor - tick).map { $0 >= .liquidatable } ?? true,
+                        "\(label): not liquidatable a tick below \(expected)")
+                    #expect(
+                        status(exactCeiling + tick + tolerance).map { $0 < .liquidatable } ?? true,
+                        "\(label): liquidatable a tick above \(expected)")
                     #expect(status(price) == .liquidatable || status(price) == .bankrupt)
                     #expect(status(price + 1).map { $0 < .liquidatable } ?? true, "\(label): not the exact boundary")
                 } else {
-                    #expect(price <= exactCeiling && exactCeiling - price <= tolerance, "\(label): exact \(expected), engine \(Price(atoms: price)), tolerance \(tolerance)")
-                    #expect(status(exactCeiling + tick).map { $0 >= .liquidatable } ?? true, "\(label): not liquidatable a tick above \(expected)")
-                    #expect(status(exactFloor - tick - tolerance).map { $0 < .liquidatable } ?? true, "\(label): liquidatable a tick below \(expected)")
+                    #expect(
+                        price <= exactCeiling && exactCeiling - price <= tolerance,
+                        "\(label): exact \(expected), engine \(Price(atoms: price)), tolerance \(tolerance)")
+                    #expect(
+                        status(exactCeiling + tick).map { $0 >= .liquidatable } ?? true,
+                        "\(label): not liquidatable a tick above \(expected)")
+                    #expect(
+                        status(exactFloor - tick - tolerance).map { $0 < .liquidatable } ?? true,
+                        "\(label): liquidatable a tick below \(expected)")
                     #expect(status(price) == .liquidatable || status(price) == .bankrupt)
                     #expect(status(price - 1).map { $0 < .liquidatable } ?? true, "\(label): not the exact boundary")
                 }
                 // Did the tier at the liquidation price differ from the tier at entry?
-                let entryTier = venue.tiers(ExactRational(atoms: abs(c.sizeAtoms), scale: 8)).count > 1
-                    ? Self.tierIndex(combination, venue: venue, c, price: ExactRational(atoms: c.entryAtoms, scale: 8)) : 0
-                let liquidationTier = venue.tiers(ExactRational(atoms: abs(c.sizeAtoms), scale: 8)).count > 1
+                let entryTier =
+                    venue.tiers(ExactRational(atoms: abs(c.sizeAtoms), scale: 8)).count > 1
+                    ? Self.tierIndex(combination, venue: venue, c, price: ExactRational(atoms: c.entryAtoms, scale: 8))
+                    : 0
+                let liquidationTier =
+                    venue.tiers(ExactRational(atoms: abs(c.sizeAtoms), scale: 8)).count > 1
                     ? Self.tierIndex(combination, venue: venue, c, price: expected) : 0
                 if entryTier != liquidationTier { counts.tierChanged += 1 }
             } else {
@@ -282,21 +337,29 @@ struct LiquidationPriceDifferentialTests {
                 let atoms = zero * ExactRational(atoms: 100_000_000, scale: 0)
                 let tolerance = tolerance(at: zero)
                 guard case .price(let price) = bankruptcy else {
-                    #expect(atoms.double > 1e17 - Double(tolerance) || atoms.double < Double(tolerance), "\(label): bankruptcy \(zero), engine \(bankruptcy)")
+                    #expect(
+                        atoms.double > 1e17 - Double(tolerance) || atoms.double < Double(tolerance),
+                        "\(label): bankruptcy \(zero), engine \(bankruptcy)")
                     continue
                 }
                 counts.bankruptcyPriced += 1
                 if combination.long {
-                    #expect(price >= Int64(atoms.ceiling) && price - Int64(atoms.ceiling) <= tolerance, "\(label): bankruptcy \(zero), engine \(Price(atoms: price))")
+                    #expect(
+                        price >= Int64(atoms.ceiling) && price - Int64(atoms.ceiling) <= tolerance,
+                        "\(label): bankruptcy \(zero), engine \(Price(atoms: price))")
                 } else {
-                    #expect(price <= Int64(atoms.floor) && Int64(atoms.floor) - price <= tolerance, "\(label): bankruptcy \(zero), engine \(Price(atoms: price))")
+                    #expect(
+                        price <= Int64(atoms.floor) && Int64(atoms.floor) - price <= tolerance,
+                        "\(label): bankruptcy \(zero), engine \(Price(atoms: price))")
                 }
             } else {
                 #expect(bankruptcy == .none(.neverReached), "\(label): no zero-equity price, engine \(bankruptcy)")
             }
         }
-        print("liquidation-price differential, \(combination.testDescription): \(counts.cases) positions, \(counts.priced) priced "
-              + "(\(counts.tierChanged) in another tier than at entry), \(counts.never) never liquidated, \(counts.bankruptcyPriced) bankruptcy prices")
+        print(
+            "liquidation-price differential, \(combination.testDescription): \(counts.cases) positions, \(counts.priced) priced "
+                + "(\(counts.tierChanged) in another tier than at entry), \(counts.never) never liquidated, \(counts.bankruptcyPriced) bankruptcy prices"
+        )
         #expect(counts.priced > counts.cases / 2)
         if combination.tiered { #expect(counts.tierChanged > 0) }
     }
@@ -304,7 +367,9 @@ struct LiquidationPriceDifferentialTests {
     /// The index of the tier the position's notional falls in at `price`.
     static func tierIndex(_ combination: Combination, venue: Venue, _ c: Case, price: ExactRational) -> Int {
         let contracts = ExactRational(atoms: abs(c.sizeAtoms), scale: 8)
-        let notional = combination.inverse ? contracts * ExactRational(atoms: venue.spec.contractSize.atoms, scale: 8) / price : contracts * price
+        let notional =
+            combination.inverse
+            ? contracts * ExactRational(atoms: venue.spec.contractSize.atoms, scale: 8) / price : contracts * price
         let tiers = venue.tiers(contracts)
         return tiers.firstIndex { tier in tier.cap.map { !($0 < notional) } ?? true } ?? tiers.count - 1
     }

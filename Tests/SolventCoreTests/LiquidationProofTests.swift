@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a liquidation step comes with evidence anyone can re-derive — the
@@ -9,27 +10,37 @@ import Testing
 /// 50,000, 2,500 of margin) marked down to 47,690 directly and through two oracle sources.
 struct LiquidationProofTests {
     static func proof(oracle: Bool) throws -> LiquidationProof {
-        var harness = LiquidationStepTests.venue(depth: .squareRoot(depth: 2_000_000_000_000, coefficient: rate("0.02")), penalty: "0.005", fund: "1000",
-                                                 oracle: oracle ? OracleConfig(sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
-                                                                               minimumSources: 2, priceMoveThreshold: .zero) : nil)
+        var harness = LiquidationStepTests.venue(
+            depth: .squareRoot(depth: 2_000_000_000_000, coefficient: rate("0.02")), penalty: "0.005", fund: "1000",
+            oracle: oracle
+                ? OracleConfig(
+                    sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
+                    minimumSources: 2, priceMoveThreshold: .zero) : nil)
         let price: Command
         if oracle {
             let time = Timestamp(nanoseconds: harness.time + 1_000_000)
-            price = .updateOracle(market: MarketID(1), samples: [OracleSample(source: SourceID(1), price: Price("47690")!, time: time),
-                                                                 OracleSample(source: SourceID(2), price: Price("47710")!, time: time)],
-                                  last: nil, mid: nil)
+            price = .updateOracle(
+                market: MarketID(1),
+                samples: [
+                    OracleSample(source: SourceID(1), price: Price("47690")!, time: time),
+                    OracleSample(source: SourceID(2), price: Price("47710")!, time: time),
+                ],
+                last: nil, mid: nil)
         } else {
             price = .setMarkPrice(market: MarketID(1), mark: Price("47690")!, index: nil)
         }
         harness.ok(price)
-        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
-                                   command: .liquidate(account: AccountID(10), market: MarketID(1)))
+        let input = SequencedInput(
+            sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
+            command: .liquidate(account: AccountID(10), market: MarketID(1)))
         let proof = try #require(harness.engine.liquidationProof(for: input, priceInput: price))
         // Through JSON, as a file would carry it.
         let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(LiquidationProof.self, from: encoder.encode(proof))
     }
 
@@ -43,7 +54,10 @@ struct LiquidationProofTests {
             ("market price", { $0.step.marketPrice = Price(atoms: $0.step.marketPrice.atoms - 10_000_000) }),
             ("account price", { $0.step.accountPrice = Price(atoms: $0.step.accountPrice.atoms + 10_000_000) }),
             ("quantity", { $0.step.quantity += 100_000 }),
-            ("bankruptcy price", { $0.step.bankruptcyPrice = $0.step.bankruptcyPrice.map { Price(atoms: $0.atoms + 1) } }),
+            (
+                "bankruptcy price",
+                { $0.step.bankruptcyPrice = $0.step.bankruptcyPrice.map { Price(atoms: $0.atoms + 1) } }
+            ),
             ("isolated margin (not liquidatable)", { $0.account.positions[0].isolatedMargin += 5_000_000_000 }),
             ("mark in force", { $0.markets[0].mark -= 10_000_000_000 }),
             ("fund draw", { $0.step.fundDraw += 1 }),
@@ -51,15 +65,23 @@ struct LiquidationProofTests {
             ("clearance fee", { $0.step.clearanceFee -= 1 }),
         ]
         if oracle {
-            cases.append(("a sample", { proof in
-                if case .updateOracle(let market, var samples, let last, let mid)? = proof.priceInput {
-                    samples[0].price = Price(atoms: samples[0].price.atoms + 100_000_000_000)
-                    samples[1].price = Price(atoms: samples[1].price.atoms + 100_000_000_000)
-                    proof.priceInput = .updateOracle(market: market, samples: samples, last: last, mid: mid)
-                }
-            }))
+            cases.append(
+                (
+                    "a sample",
+                    { proof in
+                        if case .updateOracle(let market, var samples, let last, let mid)? = proof.priceInput {
+                            samples[0].price = Price(atoms: samples[0].price.atoms + 100_000_000_000)
+                            samples[1].price = Price(atoms: samples[1].price.atoms + 100_000_000_000)
+                            proof.priceInput = .updateOracle(market: market, samples: samples, last: last, mid: mid)
+                        }
+                    }
+                ))
         } else {
-            cases.append(("the recorded mark", { $0.priceInput = .setMarkPrice(market: MarketID(1), mark: Price("47000")!, index: nil) }))
+            cases.append(
+                (
+                    "the recorded mark",
+                    { $0.priceInput = .setMarkPrice(market: MarketID(1), mark: Price("47000")!, index: nil) }
+                ))
         }
         for (name, tamper) in cases {
             var tampered = proof
@@ -73,30 +95,49 @@ struct LiquidationProofTests {
     /// the 47,000 gap, B then A deleveraged at 47,500, C untouched; or the shares socialized).
     static func allocationProof(_ allocation: LiquidationParameters.LossAllocation) throws -> LiquidationProof {
         var harness = LossAllocationTests.venue(allocation)
-        let input = SequencedInput(sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
-                                   command: .liquidate(account: AccountID(10), market: LossAllocationTests.market))
-        let proof = try #require(harness.engine.liquidationProof(for: input, priceInput: .setMarkPrice(market: LossAllocationTests.market, mark: Price("47000")!, index: nil)))
+        let input = SequencedInput(
+            sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
+            command: .liquidate(account: AccountID(10), market: LossAllocationTests.market))
+        let proof = try #require(
+            harness.engine.liquidationProof(
+                for: input,
+                priceInput: .setMarkPrice(market: LossAllocationTests.market, mark: Price("47000")!, index: nil)))
         _ = harness.ok(.liquidate(account: AccountID(10), market: LossAllocationTests.market))
         let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(LiquidationProof.self, from: encoder.encode(proof))
     }
 
     @Test func deleveragingIsReRunAmongTheCounterparties() throws {
-        let proof = try Self.allocationProof(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
+        let proof = try Self.allocationProof(
+            .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
         #expect(proof.step.counterparties.map(\.account) == [AccountID(22), AccountID(21)])
         #expect(proof.counterparties?.map(\.id) == [AccountID(22), AccountID(21)])
         let verdict = proof.verify()
         #expect(verdict.holds, "\(verdict.failures)")
-        #expect(verdict.verified.contains { $0.contains("auto-deleveraged by profitTimesLeverage") && $0.contains("22: ") }, "\(verdict.verified)")
+        #expect(
+            verdict.verified.contains { $0.contains("auto-deleveraged by profitTimesLeverage") && $0.contains("22: ") },
+            "\(verdict.verified)")
         for line in verdict.verified { print("ADL proof: ✔ \(line)") }
         let cases: [(String, (inout LiquidationProof) -> Void)] = [
             ("a counterparty's realized PnL", { $0.step.counterparties[0].realizedPnl += 1 }),
             ("a counterparty's position after", { $0.step.counterparties[1].positionAfter?.size -= 1_000_000 }),
-            ("the order of the counterparties", { $0.step.counterparties.reverse(); $0.counterparties?.reverse() }),
-            ("a counterparty left out", { $0.step.counterparties.removeLast(); $0.counterparties?.removeLast() }),
+            (
+                "the order of the counterparties",
+                {
+                    $0.step.counterparties.reverse(); $0.counterparties?.reverse()
+                }
+            ),
+            (
+                "a counterparty left out",
+                {
+                    $0.step.counterparties.removeLast(); $0.counterparties?.removeLast()
+                }
+            ),
             ("a counterparty's account missing", { $0.counterparties = nil }),
             ("B's collateral (it would rank below A)", { $0.counterparties![0].balances[0].atoms += 20_000_000_000 }),
             ("the amount placed", { $0.step.reallocated += 1 }),

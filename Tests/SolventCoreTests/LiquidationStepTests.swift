@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a liquidation step closes the right amount at the right price and books every atom:
@@ -9,11 +10,14 @@ import Testing
 struct LiquidationStepTests {
     static let market = MarketID(1)
 
-    static func venue(depth: DepthModel, penalty: String, clearance: String = "0", fund: String? = nil,
-                      oracle: OracleConfig? = nil) -> Harness {
-        var harness = Harness.liquidationVenue(LiquidationParameters(
-            depth: depth, penaltyRate: rate(penalty), clearanceFeeRate: rate(clearance),
-            target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0), fund: fund)
+    static func venue(
+        depth: DepthModel, penalty: String, clearance: String = "0", fund: String? = nil,
+        oracle: OracleConfig? = nil
+    ) -> Harness {
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: depth, penaltyRate: rate(penalty), clearanceFeeRate: rate(clearance),
+                target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0), fund: fund)
         if let oracle { harness.ok(.configureOracle(market: market, oracle)) }
         return harness
     }
@@ -42,7 +46,8 @@ struct LiquidationStepTests {
     /// √-impact price 47,690 × (1 − 0.01 × √(47,690 / 10,000,000)) = 47,657.06 (above bankruptcy
     /// 47,500); the penalty takes all that is left of the margin (157.06…), never more.
     @Test func fullCloseWithPenaltyCappedByWhatIsLeft() {
-        var harness = Self.venue(depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penalty: "0.005")
+        var harness = Self.venue(
+            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penalty: "0.005")
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("47690")!, index: nil))
         let step = Self.step(harness.ok(.liquidate(account: AccountID(10), market: Self.market)))!
         #expect(step.closesPosition && step.quantity == Quantity("1")!.atoms)
@@ -60,13 +65,14 @@ struct LiquidationStepTests {
     /// full with 1,000 in it, 100 with 100 (the rest uncovered, borne by the venue's book).
     @Test(arguments: [("1000", false), ("100", true)])
     func insuranceFundCoversAFillWorseThanBankruptcy(fund: String, short: Bool) {
-        var harness = Self.venue(depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
-                                 penalty: "0.005", fund: fund)
+        var harness = Self.venue(
+            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
+            penalty: "0.005", fund: fund)
         harness.ok(.setMarkPrice(market: Self.market, mark: Price("47000")!, index: nil))
         let step = Self.step(harness.ok(.liquidate(account: AccountID(10), market: Self.market)))!
         #expect(step.accountPrice == Price("47500")! && step.bankruptcyPrice == Price("47500")!)
         #expect(abs(priceDouble(step.marketPrice.atoms) - 46_967.78) < 0.01)
-        #expect(step.penalty == 0)   // nothing left to take
+        #expect(step.penalty == 0)  // nothing left to take
         let gap = step.fundDraw + step.uncovered
         #expect(abs(Double(gap) / 1e6 - 532.22) < 0.01)
         #expect(short ? step.fundDraw == amount("100", scale: 6).atoms : step.uncovered == 0)
@@ -74,15 +80,20 @@ struct LiquidationStepTests {
     }
 
     @Test func breakersAndTheRateLimiterAreHonoured() {
-        let oracle = OracleConfig(sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
-                                  minimumSources: 2, priceMoveThreshold: .zero, liquidationDepth: amount("20000", scale: 6).atoms,
-                                  liquidationDepthFraction: rate("1"), liquidationWindowSeconds: 60)
+        let oracle = OracleConfig(
+            sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
+            minimumSources: 2, priceMoveThreshold: .zero, liquidationDepth: amount("20000", scale: 6).atoms,
+            liquidationDepthFraction: rate("1"), liquidationWindowSeconds: 60)
         var harness = Self.venue(depth: .squareRoot(depth: 1, coefficient: .zero), penalty: "0.005", oracle: oracle)
         func update(_ price: String, age: Int64 = 0) -> Command {
             let time = Timestamp(nanoseconds: harness.time + 1_000_000 - age * 1_000_000_000)
-            return .updateOracle(market: Self.market, samples: [OracleSample(source: SourceID(1), price: Price(price)!, time: time),
-                                                                OracleSample(source: SourceID(2), price: Price(price)!, time: time)],
-                                 last: nil, mid: nil)
+            return .updateOracle(
+                market: Self.market,
+                samples: [
+                    OracleSample(source: SourceID(1), price: Price(price)!, time: time),
+                    OracleSample(source: SourceID(2), price: Price(price)!, time: time),
+                ],
+                last: nil, mid: nil)
         }
         harness.ok(update("47690"))
         // The limiter allows 20,000 of notional per minute: 0.419 BTC of the 1 BTC this step wants.
@@ -101,11 +112,16 @@ struct LiquidationStepTests {
         harness.rejects(.liquidate(account: .venue, market: Self.market), .reservedAccount)
         harness.openFunded(11, usdt: "10")
         harness.rejects(.liquidate(account: AccountID(11), market: Self.market), .noPosition)
-        harness.ok(.createMarket(linearMarket(2, symbol: "ETHUSDT"), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
+        harness.ok(
+            .createMarket(linearMarket(2, symbol: "ETHUSDT"), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
         harness.rejects(.liquidate(account: AccountID(10), market: MarketID(2)), .liquidationNotConfigured)
-        harness.rejects(.configureLiquidation(market: Self.market, LiquidationParameters(
-            depth: .levels([]), penaltyRate: .zero, clearanceFeeRate: .zero, target: .initialMargin, stepFraction: rate("1"),
-            dustNotional: 0)), .invalidParameter)
+        harness.rejects(
+            .configureLiquidation(
+                market: Self.market,
+                LiquidationParameters(
+                    depth: .levels([]), penaltyRate: .zero, clearanceFeeRate: .zero, target: .initialMargin,
+                    stepFraction: rate("1"),
+                    dustNotional: 0)), .invalidParameter)
         harness.rejects(.fundInsurance(asset: Harness.usdt, amount: .zero), .nonPositiveAmount)
     }
 }

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: a loss the insurance fund cannot cover is deleveraged onto ranked opposite positions at
@@ -10,15 +11,20 @@ struct LossAllocationTests {
     static let market = MarketID(1)
 
     static func venue(_ allocation: LiquidationParameters.LossAllocation, withShorts: Bool = true) -> Harness {
-        var harness = Harness.liquidationVenue(LiquidationParameters(
-            depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")), penaltyRate: rate("0.005"),
-            clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0,
-            lossAllocation: allocation), fund: "100")
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
+                penaltyRate: rate("0.005"),
+                clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+                dustNotional: 0,
+                lossAllocation: allocation), fund: "100")
         if withShorts {
             for (id, size, collateral) in [(UInt64(21), "-0.5", "5000"), (22, "-0.5", "1000"), (23, "-2", "50000")] {
                 harness.openFunded(id, usdt: collateral)
-                harness.ok(.importPosition(account: AccountID(id), market: market, size: Quantity(size)!, entryPrice: Price("50000")!,
-                                           isolatedMargin: nil))
+                harness.ok(
+                    .importPosition(
+                        account: AccountID(id), market: market, size: Quantity(size)!, entryPrice: Price("50000")!,
+                        isolatedMargin: nil))
             }
         }
         harness.ok(.setMarkPrice(market: market, mark: Price("47000")!, index: nil))
@@ -39,10 +45,15 @@ struct LossAllocationTests {
     @Test func autoDeleveragingClosesRankedShortsAtBankruptcy() {
         var harness = Self.venue(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10))
         // Each account can see its place in the queue of its side beforehand.
-        let ranks = [22, 21, 23].map { harness.engine.deleveragingRank(account: AccountID(UInt64($0)), market: Self.market, ranking: .profitTimesLeverage) }
+        let ranks = [22, 21, 23].map {
+            harness.engine.deleveragingRank(
+                account: AccountID(UInt64($0)), market: Self.market, ranking: .profitTimesLeverage)
+        }
         #expect(ranks.map { $0?.rank } == [1, 2, 3] && ranks.allSatisfy { $0?.of == 3 })
         // The bankrupt long is in no queue: only positions with positive equity can be deleveraged.
-        #expect(harness.engine.deleveragingRank(account: AccountID(10), market: Self.market, ranking: .profitTimesLeverage) == nil)
+        #expect(
+            harness.engine.deleveragingRank(account: AccountID(10), market: Self.market, ranking: .profitTimesLeverage)
+                == nil)
         let step = Self.step(&harness)
         #expect(step.accountPrice == Price("47500")!)
         #expect(step.counterparties.map(\.account) == [AccountID(22), AccountID(21)])
@@ -75,14 +86,17 @@ struct LossAllocationTests {
     /// takes the rest, the loss beyond the fund becomes the asset's recorded deficit, and
     /// withdrawals of the asset wait until money from outside covers it.
     @Test func noCounterpartyRecordsADeficitThatBlocksWithdrawals() {
-        var harness = Self.venue(.autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10), withShorts: false)
+        var harness = Self.venue(
+            .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 10), withShorts: false)
         harness.openFunded(30, usdt: "1000")
         let step = Self.step(&harness)
         #expect(step.counterparties.isEmpty)
         #expect(step.uncovered > 432_000_000 && step.fundDraw == amount("100", scale: 6).atoms)
         #expect(harness.engine.asset(Harness.usdt)!.deficit == -step.uncovered)
-        harness.rejects(.withdraw(account: AccountID(30), asset: Harness.usdt, amount: amount("1", scale: 6)), .deficitOpen)
-        harness.rejects(.coverDeficit(asset: Harness.usdt, amount: Amount(atoms: step.uncovered + 1)), .invalidParameter)
+        harness.rejects(
+            .withdraw(account: AccountID(30), asset: Harness.usdt, amount: amount("1", scale: 6)), .deficitOpen)
+        harness.rejects(
+            .coverDeficit(asset: Harness.usdt, amount: Amount(atoms: step.uncovered + 1)), .invalidParameter)
         harness.ok(.coverDeficit(asset: Harness.usdt, amount: Amount(atoms: step.uncovered)))
         #expect(harness.engine.asset(Harness.usdt)!.deficit == 0)
         harness.ok(.withdraw(account: AccountID(30), asset: Harness.usdt, amount: amount("1", scale: 6)))

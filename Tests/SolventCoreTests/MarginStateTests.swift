@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: mark updates issue and clear margin calls and start and end liquidation, with the exit
@@ -15,14 +16,20 @@ struct MarginStateTests {
         harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
         harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("50000")!, index: nil))
         harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: MarketID(1), size: Quantity("1")!,
-                                   entryPrice: Price("50000")!, isolatedMargin: amount("2500", scale: 6)))
+        harness.ok(
+            .importPosition(
+                account: AccountID(10), market: MarketID(1), size: Quantity("1")!,
+                entryPrice: Price("50000")!, isolatedMargin: amount("2500", scale: 6)))
         // Isolated 1 BTC long, margin 2,500: equity = P − 47,500, MM = 0.004 P.
         // Call when 0.004 P ≥ 0.8 (P − 47,500) → P ≤ 47,738.7; liquidation at P ≤ 47,690.76.
-        func move(_ price: String) -> [MarginStateChange] { Self.changes(harness.ok(.setMarkPrice(market: MarketID(1), mark: Price(price)!, index: nil))) }
+        func move(_ price: String) -> [MarginStateChange] {
+            Self.changes(harness.ok(.setMarkPrice(market: MarketID(1), mark: Price(price)!, index: nil)))
+        }
         #expect(move("47800").isEmpty)
         let call = move("47720")
-        #expect(call.map(\.to) == [.marginCall] && call.map(\.from) == [nil] && call.first?.pool.isolatedMarket == MarketID(1))
+        #expect(
+            call.map(\.to) == [.marginCall] && call.map(\.from) == [nil]
+                && call.first?.pool.isolatedMarket == MarketID(1))
         let liquidation = move("47690")
         #expect(liquidation.map(\.from) == [.marginCall] && liquidation.map(\.to) == [.liquidating])
         // Back above maintenance but inside the 10 % buffer: equity 205 < MM × 1.1 = 209.90: stays.
@@ -38,10 +45,10 @@ struct MarginStateTests {
 
     @Test func closingThePositionClearsItsAlert() {
         var harness = EngineTests.venue()
-        harness.ok(EngineTests.fill(1, 2, "4", "50000"))   // account 1: 200,000 notional on ~10,000
+        harness.ok(EngineTests.fill(1, 2, "4", "50000"))  // account 1: 200,000 notional on ~10,000
         let events = harness.ok(.setMarkPrice(market: EngineTests.market, mark: Price("47700")!, index: nil))
         #expect(Self.changes(events).contains { $0.pool.account == AccountID(1) && $0.to == .liquidating })
-        harness.ok(EngineTests.fill(2, 1, "4", "47700"))   // closes both positions
+        harness.ok(EngineTests.fill(2, 1, "4", "47700"))  // closes both positions
         // The pool has nothing left to call or liquidate: the flag goes with its last position,
         // and no later mark update reports it.
         #expect(harness.engine.alerts.allSatisfy { $0.pool.account != AccountID(1) })

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// SPAN-style and Greeks-based margin as accounts' models in the engine: the
@@ -13,10 +14,14 @@ import Testing
         var (harness, expiry) = OptionEngineTests.venue()
         _ = OptionEngineTests.trade(&harness)
         harness.openFunded(4, usdt: "20000")
-        harness.ok(.applyFill(Fill(market: OptionEngineTests.perp, buyer: AccountID(2), seller: AccountID(4),
-                                   quantity: Quantity("0.3")!, price: Price("50000")!, taker: .buyer)))
+        harness.ok(
+            .applyFill(
+                Fill(
+                    market: OptionEngineTests.perp, buyer: AccountID(2), seller: AccountID(4),
+                    quantity: Quantity("0.3")!, price: Price("50000")!, taker: .buyer)))
         let engine = harness.engine
-        let years = Double(expiry.nanoseconds - engine.market(OptionEngineTests.perp)!.markTime.nanoseconds) / (365 * 86_400e9)
+        let years =
+            Double(expiry.nanoseconds - engine.market(OptionEngineTests.perp)!.markTime.nanoseconds) / (365 * 86_400e9)
         return (harness, years, Double(engine.market(OptionEngineTests.call)!.optionVolatility) / 1e9)
     }
 
@@ -30,15 +35,20 @@ import Testing
         let call = EuropeanOption(right: .call, spot: 50_000, strike: 55_000, years: years, volatility: sigma)
         func expected(_ rules: SpanMarginRules) -> Double {
             func d(_ r: Rate) -> Double { Double(r.atoms) / 1e9 }
-            let parameters = Span.Parameters(priceScanRange: d(rules.priceScanRange) * 50_000, volatilityScanRange: d(rules.volatilityScanRange),
-                                             relativeVolatility: true, extremeMove: d(rules.extremeMove), coveredFraction: d(rules.coveredFraction),
-                                             lookaheadYears: Double(rules.lookaheadDays) / 365,
-                                             shortOptionMinimumRate: d(rules.shortOptionMinimum) * 50_000)
-            let result = Span.evaluate([(.future(price: 50_000, multiplier: 1), 0.3), (.option(call, multiplier: 1), -1)], parameters: parameters)
+            let parameters = Span.Parameters(
+                priceScanRange: d(rules.priceScanRange) * 50_000, volatilityScanRange: d(rules.volatilityScanRange),
+                relativeVolatility: true, extremeMove: d(rules.extremeMove), coveredFraction: d(rules.coveredFraction),
+                lookaheadYears: Double(rules.lookaheadDays) / 365,
+                shortOptionMinimumRate: d(rules.shortOptionMinimum) * 50_000)
+            let result = Span.evaluate(
+                [(.future(price: 50_000, multiplier: 1), 0.3), (.option(call, multiplier: 1), -1)],
+                parameters: parameters)
             return max(result.scanRisk, result.shortOptionMinimum)
         }
         let pool = try Self.pool(harness)
-        #expect(abs(Double(pool.initial) - expected(.standard) * 1e6) <= 2, "engine \(pool.initial), SPAN \(expected(.standard))")
+        #expect(
+            abs(Double(pool.initial) - expected(.standard) * 1e6) <= 2,
+            "engine \(pool.initial), SPAN \(expected(.standard))")
         #expect(pool.maintenance == (pool.initial * 8 + 9) / 10)
         // A wider range asks more; the same figure as the risk layer again.
         var wide = SpanMarginRules.standard
@@ -67,14 +77,18 @@ import Testing
         let expected = GreeksMargin.evaluate(options: [(call, -1)], linear: 0.3, spot: 50_000)
         let pool = try Self.pool(harness)
         // Central differences against the analytic Greeks: within a millionth.
-        #expect(abs(Double(pool.initial) - expected.requirement * 1e6) <= max(5, 1e-6 * expected.requirement * 1e6),
-                "engine \(pool.initial), Greeks \(expected.requirement) (delta \(expected.deltaCharge), gamma \(expected.gammaCharge), vega \(expected.vegaCharge))")
+        #expect(
+            abs(Double(pool.initial) - expected.requirement * 1e6) <= max(5, 1e-6 * expected.requirement * 1e6),
+            "engine \(pool.initial), Greeks \(expected.requirement) (delta \(expected.deltaCharge), gamma \(expected.gammaCharge), vega \(expected.vegaCharge))"
+        )
         // Without the vega charge, less.
         var noVega = GreeksMarginRules.standard
         noVega.volatilityShock = .zero
         harness.ok(.configureGreeksMargin(noVega))
         let lower = try Self.pool(harness)
-        #expect(abs(Double(lower.initial) - (expected.deltaCharge + expected.gammaCharge) * 1e6) <= max(5, 1e-6 * Double(lower.initial)))
+        #expect(
+            abs(Double(lower.initial) - (expected.deltaCharge + expected.gammaCharge) * 1e6)
+                <= max(5, 1e-6 * Double(lower.initial)))
         var bad = GreeksMarginRules.standard
         bad.deltaMove = Rate("1.5")!
         let outcome = harness.run(.configureGreeksMargin(bad))

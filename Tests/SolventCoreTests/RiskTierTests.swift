@@ -1,4 +1,5 @@
 import SolventCore
+import SolventTestSupport
 import Testing
 
 /// Goal: tier tables derive the venues' maintenance amounts and requirements.
@@ -7,7 +8,9 @@ struct RiskTierTests {
     /// BN-T1: Binance BTCUSDT 2021-03-18 table; cum column as in the FAQ (50, 1,300) and §1.1.
     @Test func binanceMaintenanceAmountsMatchThePublishedCumColumn() {
         let table = binanceBTCUSDT2021()
-        let expected: [Int64] = [0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300]
+        let expected: [Int64] = [
+            0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300,
+        ]
         #expect(table.maintenanceAmounts == expected.map { $0 * 1_000_000 })
     }
 
@@ -36,11 +39,17 @@ struct RiskTierTests {
     /// MX-R1 (BitMEX risk-limit examples): base MM 0.5 %, IM 1 %, base limit 200 XBT, step 150 XBT.
     /// 180 XBT → MM 0.90 XBT; 230 XBT → MM 1.00 % (2.3 XBT), IM 1.50 % (3.45 XBT).
     @Test func bitmexRiskLimitSteps() throws {
-        let rows: [(String?, String, String)] = [("200", "0.01", "0.005"), ("350", "0.015", "0.01"),
-                                                 ("500", "0.02", "0.015"), (nil, "0.025", "0.02")]
-        let table = try RiskTierTable.make(tiers: rows.map {
-            RiskTier(notionalCap: $0.0.map { amount($0, scale: 8) }, initialRate: rate($0.1), maintenanceRate: rate($0.2))
-        }, deductsMaintenanceAmount: false).get()
+        let rows: [(String?, String, String)] = [
+            ("200", "0.01", "0.005"), ("350", "0.015", "0.01"),
+            ("500", "0.02", "0.015"), (nil, "0.025", "0.02"),
+        ]
+        let table = try RiskTierTable.make(
+            tiers: rows.map {
+                RiskTier(
+                    notionalCap: $0.0.map { amount($0, scale: 8) }, initialRate: rate($0.1), maintenanceRate: rate($0.2)
+                )
+            }, deductsMaintenanceAmount: false
+        ).get()
         let schedule = MarginSchedule.tiered(table)
         #expect(schedule.requirements(notional: 180 * 100_000_000, size: 0, leverageRate: 0)!.maintenance == 90_000_000)
         let at230 = schedule.requirements(notional: 230 * 100_000_000, size: 0, leverageRate: 0)!
@@ -56,9 +65,12 @@ struct RiskTierTests {
         ("0.04", "0.02", "0.000005", "25", "200", "200.625", "100.625"),
         ("0.04", "0.02", "0.000005", "6000", "200", "84000", "60000"),
     ])
-    func deribitSizeScaledMargin(im: String, mm: String, per: String, size: String, price: String,
-                                 expectedIM: String, expectedMM: String) {
-        let schedule = MarginSchedule.sizeScaled(initialBase: rate(im), maintenanceBase: rate(mm), ratePerContract: rate(per))
+    func deribitSizeScaledMargin(
+        im: String, mm: String, per: String, size: String, price: String,
+        expectedIM: String, expectedMM: String
+    ) {
+        let schedule = MarginSchedule.sizeScaled(
+            initialBase: rate(im), maintenanceBase: rate(mm), ratePerContract: rate(per))
         let valuation = ContractValuation(kind: .linear, contractSize: Quantity("1")!, settleScale: 6)
         let q = Quantity(size)!.atoms
         let notional = valuation.notional(size: q, price: Price(price)!.atoms)!
@@ -73,19 +85,28 @@ struct RiskTierTests {
         let valuation = ContractValuation(kind: .inverse, contractSize: Quantity("100")!, settleScale: 8)
         let notional = valuation.notional(size: Quantity("100")!.atoms, price: Price("25000")!.atoms)!
         #expect(notional == 40_000_000)
-        let requirements = singleTier(im: "0.008", mm: "0.004").requirements(notional: notional, size: 0, leverageRate: 0)!
+        let requirements = singleTier(im: "0.008", mm: "0.004").requirements(
+            notional: notional, size: 0, leverageRate: 0)!
         #expect(requirements.maintenance == 160_000)
     }
 
     @Test func invalidTablesNameTheField() {
         let bad = RiskTierTable.make(tiers: [
-            RiskTier(notionalCap: Amount(atoms: 100), initialRate: rate("0.01"), maintenanceRate: rate("0.02")),
+            RiskTier(notionalCap: Amount(atoms: 100), initialRate: rate("0.01"), maintenanceRate: rate("0.02"))
         ])
-        #expect(bad.map { _ in "" }.mapError { $0 } == .failure(MarketSpecError(field: "tiers[0].initialRate", reason: "at least the maintenance rate and at most 1")))
+        #expect(
+            bad.map { _ in "" }.mapError { $0 }
+                == .failure(
+                    MarketSpecError(
+                        field: "tiers[0].initialRate", reason: "at least the maintenance rate and at most 1")))
         let decreasing = RiskTierTable.make(tiers: [
             RiskTier(notionalCap: Amount(atoms: 100), initialRate: rate("0.02"), maintenanceRate: rate("0.01")),
             RiskTier(notionalCap: Amount(atoms: 50), initialRate: rate("0.02"), maintenanceRate: rate("0.01")),
         ])
-        if case .failure(let error) = decreasing { #expect(error.field == "tiers[1].notionalCap") } else { Issue.record("accepted") }
+        if case .failure(let error) = decreasing {
+            #expect(error.field == "tiers[1].notionalCap")
+        } else {
+            Issue.record("accepted")
+        }
     }
 }

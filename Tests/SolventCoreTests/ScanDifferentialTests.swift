@@ -1,4 +1,6 @@
 import SolventCore
+import SolventRandom
+import SolventTestSupport
 import Testing
 
 /// Goal: the fast re-margin (double screen over the scan table + exact re-check) and the indexed
@@ -10,15 +12,18 @@ import Testing
 struct ScanDifferentialTests {
     @Test(arguments: testSeeds([11, 12, 13]))
     func fastScanEqualsNaiveScan(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var harness = Harness()
         harness.auditEachInput = false
         harness.engine.auditsEveryEvent = false
         harness.standardAssets(btcPrice: "60000")
         harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
-        harness.ok(.createMarket(MarketSpec(id: MarketID(2), symbol: "BTCUSD", kind: .inverse, settleAsset: Harness.btc,
-                                            contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!),
-                                 RiskParameters(margin: singleTier(im: "0.01", mm: "0.005"))))
+        harness.ok(
+            .createMarket(
+                MarketSpec(
+                    id: MarketID(2), symbol: "BTCUSD", kind: .inverse, settleAsset: Harness.btc,
+                    contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!),
+                RiskParameters(margin: singleTier(im: "0.01", mm: "0.005"))))
         harness.ok(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))
         harness.ok(.setMarkPrice(market: MarketID(2), mark: Price("60000")!, index: nil))
         for id: UInt64 in 1...1_500 {
@@ -32,16 +37,22 @@ struct ScanDifferentialTests {
                 let contracts = Int64.random(in: 1...500, using: &random)
                 let collateral = contracts * 100 * 100_000_000 / entry / leverage + 1
                 harness.ok(.deposit(account: AccountID(id), asset: Harness.btc, amount: Amount(atoms: collateral)))
-                harness.ok(.importPosition(account: AccountID(id), market: MarketID(2), size: Quantity(atoms: (long ? 1 : -1) * contracts * 100_000_000),
-                                           entryPrice: Price(atoms: entry * 100_000_000),
-                                           isolatedMargin: isolated ? Amount(atoms: collateral) : nil))
+                harness.ok(
+                    .importPosition(
+                        account: AccountID(id), market: MarketID(2),
+                        size: Quantity(atoms: (long ? 1 : -1) * contracts * 100_000_000),
+                        entryPrice: Price(atoms: entry * 100_000_000),
+                        isolatedMargin: isolated ? Amount(atoms: collateral) : nil))
             } else {
-                let size = Int64.random(in: 1...5_000, using: &random) // thousandths of a BTC
-                let collateral = size * entry * 1_000 / leverage + 1   // USDT atoms
+                let size = Int64.random(in: 1...5_000, using: &random)  // thousandths of a BTC
+                let collateral = size * entry * 1_000 / leverage + 1  // USDT atoms
                 harness.ok(.deposit(account: AccountID(id), asset: Harness.usdt, amount: Amount(atoms: collateral)))
-                harness.ok(.importPosition(account: AccountID(id), market: MarketID(1), size: Quantity(atoms: (long ? 1 : -1) * size * 100_000),
-                                           entryPrice: Price(atoms: entry * 100_000_000),
-                                           isolatedMargin: isolated ? Amount(atoms: collateral) : nil))
+                harness.ok(
+                    .importPosition(
+                        account: AccountID(id), market: MarketID(1),
+                        size: Quantity(atoms: (long ? 1 : -1) * size * 100_000),
+                        entryPrice: Price(atoms: entry * 100_000_000),
+                        isolatedMargin: isolated ? Amount(atoms: collateral) : nil))
                 // Some accounts depend on more than one price: always re-checked exactly.
                 if !isolated && Int.random(in: 0..<8, using: &random) == 0 {
                     harness.ok(.deposit(account: AccountID(id), asset: Harness.btc, amount: Amount(atoms: 1_000_000)))
@@ -58,8 +69,11 @@ struct ScanDifferentialTests {
                 let fast = harness.engine.scanMaintenance(market: market)
                 let naive = harness.engine.scanMaintenanceNaive(market: market)
                 let indexed = harness.engine.detectCrossings(market: market)
-                #expect(fast == naive, "seed \(seed), move \(percent)%, market \(market): \(fast.count) vs \(naive.count)")
-                #expect(indexed == naive, "seed \(seed), move \(percent)%, market \(market): indexed \(indexed.count) vs \(naive.count)")
+                #expect(
+                    fast == naive, "seed \(seed), move \(percent)%, market \(market): \(fast.count) vs \(naive.count)")
+                #expect(
+                    indexed == naive,
+                    "seed \(seed), move \(percent)%, market \(market): indexed \(indexed.count) vs \(naive.count)")
                 checkedHits += naive.count
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// The correlation offset between underlyings in the engine: with a BTC–ETH
@@ -20,12 +21,19 @@ import Testing
         harness.openFunded(5, usdt: "20000")
         harness.openFunded(6, usdt: "20000")
         for account in [1, 5] as [UInt64] {
-            harness.ok(.applyFill(Fill(market: btc, buyer: AccountID(account), seller: AccountID(3), quantity: Quantity("1")!,
-                                       price: Price("50000")!, taker: .buyer)))
+            harness.ok(
+                .applyFill(
+                    Fill(
+                        market: btc, buyer: AccountID(account), seller: AccountID(3), quantity: Quantity("1")!,
+                        price: Price("50000")!, taker: .buyer)))
         }
         for account in [1, 6] as [UInt64] {
             let (buyer, seller) = ethLong ? (AccountID(account), AccountID(3)) : (AccountID(3), AccountID(account))
-            harness.ok(.applyFill(Fill(market: eth, buyer: buyer, seller: seller, quantity: Quantity("10")!, price: Price("3000")!, taker: .buyer)))
+            harness.ok(
+                .applyFill(
+                    Fill(
+                        market: eth, buyer: buyer, seller: seller, quantity: Quantity("10")!, price: Price("3000")!,
+                        taker: .buyer)))
         }
         for account in [1, 5, 6] as [UInt64] { harness.ok(.setMarginModel(account: AccountID(account), model)) }
         return harness
@@ -40,7 +48,9 @@ import Testing
     @Test(arguments: [AccountMarginModel.portfolio, .span, .greeks])
     func anOpposedPairIsCredited(model: AccountMarginModel) throws {
         var harness = Self.venue(model: model)
-        let (both, btcAlone, ethAlone) = (try Self.initial(harness, 1), try Self.initial(harness, 5), try Self.initial(harness, 6))
+        let (both, btcAlone, ethAlone) = (
+            try Self.initial(harness, 1), try Self.initial(harness, 5), try Self.initial(harness, 6)
+        )
         #expect(abs(both - btcAlone - ethAlone) <= 1, "without spreads the underlyings add up")
         harness.ok(.configureSpreadCredits(Self.pair))
         // 1 : 1 in value: 30,000 of each delta pairs; BTC is credited 0.5 × 30/50 of its
@@ -70,13 +80,20 @@ import Testing
         var harness = Self.venue(model: .portfolio)
         let cases: [(SpreadCreditRules.Spread, String)] = [
             (.init(first: Self.btc, second: Self.btc, creditRate: Rate("0.5")!), "rules.spreads[0].second"),
-            (.init(first: Self.btc, second: Self.eth, secondRatio: Rate("0")!, creditRate: Rate("0.5")!), "rules.spreads[0].secondRatio"),
+            (
+                .init(first: Self.btc, second: Self.eth, secondRatio: Rate("0")!, creditRate: Rate("0.5")!),
+                "rules.spreads[0].secondRatio"
+            ),
             (.init(first: Self.btc, second: Self.eth, creditRate: Rate("1.5")!), "rules.spreads[0].creditRate"),
             (.init(first: Self.btc, second: MarketID(99), creditRate: Rate("0.5")!), "rules.spreads[0].second"),
-            (.init(first: OptionEngineTests.call, second: Self.eth, creditRate: Rate("0.5")!), "rules.spreads[0].first"),
+            (
+                .init(first: OptionEngineTests.call, second: Self.eth, creditRate: Rate("0.5")!),
+                "rules.spreads[0].first"
+            ),
         ]
         for (spread, field) in cases {
-            #expect(harness.run(.configureSpreadCredits(SpreadCreditRules(spreads: [spread]))).rejection?.field == field)
+            #expect(
+                harness.run(.configureSpreadCredits(SpreadCreditRules(spreads: [spread]))).rejection?.field == field)
         }
     }
 }

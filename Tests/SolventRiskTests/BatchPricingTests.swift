@@ -1,6 +1,7 @@
-@testable import SolventRisk
 import Foundation
 import Testing
+
+@testable import SolventRisk
 
 /// Goal: the SIMD batch path gives what the scalar path gives. Method: the vector exp, log and
 /// normal CDF against libm over wide ranges; QuantLib's 1,200 options and 20,000 seeded ones
@@ -24,14 +25,17 @@ struct BatchPricingTests {
                 worstNormal = max(worstNormal, abs(n[lane] - BlackScholes.cumulativeNormal(zs[lane])))
             }
         }
-        #expect(worstExp < 1e-15 && worstLog < 1e-15 && worstNormal < 2e-15, "exp \(worstExp), log \(worstLog), Φ \(worstNormal)")
+        #expect(
+            worstExp < 1e-15 && worstLog < 1e-15 && worstNormal < 2e-15,
+            "exp \(worstExp), log \(worstLog), Φ \(worstNormal)")
     }
 
     /// The vector square root, minimum and lowest lane against the scalar ones.
     @Test func vectorRootAndMinimaMatchTheScalarOnes() {
         var random = SystemRandomNumberGenerator.seeded(4)
         for _ in 0..<20_000 {
-            let xs = SIMD8<Double>((0..<8).map { lane in lane == 0 ? 0 : exp(Double.random(in: -700...700, using: &random)) })
+            let xs = SIMD8<Double>(
+                (0..<8).map { lane in lane == 0 ? 0 : exp(Double.random(in: -700...700, using: &random)) })
             let roots = VectorMath.squareRoot(xs)
             let ys = SIMD8<Double>((0..<8).map { _ in Double.random(in: -1e6...1e6, using: &random) })
             for lane in 0..<8 {
@@ -45,32 +49,43 @@ struct BatchPricingTests {
 
     @Test func batchEqualsScalar() throws {
         var options: [EuropeanOption] = []
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/quantlib-european.csv")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Vectors/quantlib-european.csv")
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst(2) {
             let f = line.split(separator: ",").map(String.init)
             let n = f.dropFirst().prefix(6).map { Double($0)! }
-            options.append(EuropeanOption(right: OptionRight(rawValue: f[0])!, spot: n[0], strike: n[1], years: n[2], volatility: n[3], rate: n[4], dividend: n[5]))
+            options.append(
+                EuropeanOption(
+                    right: OptionRight(rawValue: f[0])!, spot: n[0], strike: n[1], years: n[2], volatility: n[3],
+                    rate: n[4], dividend: n[5]))
         }
         var random = SystemRandomNumberGenerator.seeded(9)
         for index in 0..<20_003 {
             let spot = Double.random(in: 0.5...100_000, using: &random)
-            options.append(EuropeanOption(right: Bool.random(using: &random) ? .call : .put, spot: spot,
-                                          strike: spot * exp(Double.random(in: -2...2, using: &random)),
-                                          years: index % 97 == 0 ? 0 : Double.random(in: 1.0 / 365...3, using: &random),
-                                          volatility: index % 89 == 0 ? 0 : Double.random(in: 0.01...3, using: &random),
-                                          rate: Double.random(in: -0.05...0.2, using: &random), dividend: Double.random(in: 0...0.2, using: &random)))
+            options.append(
+                EuropeanOption(
+                    right: Bool.random(using: &random) ? .call : .put, spot: spot,
+                    strike: spot * exp(Double.random(in: -2...2, using: &random)),
+                    years: index % 97 == 0 ? 0 : Double.random(in: 1.0 / 365...3, using: &random),
+                    volatility: index % 89 == 0 ? 0 : Double.random(in: 0.01...3, using: &random),
+                    rate: Double.random(in: -0.05...0.2, using: &random),
+                    dividend: Double.random(in: 0...0.2, using: &random)))
         }
         var out = ValuationBatch(count: 0)
         BatchPricing.valuate(OptionBatch(options), into: &out)
         for (index, option) in options.enumerated() {
             let scalar = BlackScholes.valuation(option)
-            let pairs = [(out.price[index], scalar.price), (out.delta[index], scalar.delta), (out.gamma[index], scalar.gamma),
-                         (out.vega[index], scalar.vega), (out.theta[index], scalar.theta), (out.rho[index], scalar.rho)]
+            let pairs = [
+                (out.price[index], scalar.price), (out.delta[index], scalar.delta), (out.gamma[index], scalar.gamma),
+                (out.vega[index], scalar.vega), (out.theta[index], scalar.theta), (out.rho[index], scalar.rho),
+            ]
             // Each figure on its own scale: money per 1.00 (price, vega, theta, rho), per unit of
             // spot (delta), per unit of spot squared (gamma).
             let size = max(option.spot, option.strike)
             let scales = [size, 1, 1 / option.spot, size, size, size]
-            for (index, (name, (batch, reference))) in zip(["price", "delta", "gamma", "vega", "theta", "rho"], pairs).enumerated() {
+            for (index, (name, (batch, reference))) in zip(["price", "delta", "gamma", "vega", "theta", "rho"], pairs)
+                .enumerated()
+            {
                 let allowed = max(1e-12 * abs(reference), 1e-13 * scales[index])
                 #expect(abs(batch - reference) <= allowed, "\(option) \(name): \(batch) vs \(reference)")
             }
@@ -87,16 +102,18 @@ struct BatchPricingTests {
         var prices: [Double] = []
         for index in 0..<20_003 {
             let spot = Double.random(in: 0.5...100_000, using: &random)
-            var option = EuropeanOption(right: Bool.random(using: &random) ? .call : .put, spot: spot,
-                                        strike: spot * exp(Double.random(in: -2...2, using: &random)),
-                                        years: index % 5 == 0 ? 1.0 / 365 : Double.random(in: 1.0 / 365...3, using: &random),
-                                        volatility: Double.random(in: 0.01...3, using: &random),
-                                        rate: Double.random(in: -0.05...0.2, using: &random), dividend: Double.random(in: 0...0.2, using: &random))
+            var option = EuropeanOption(
+                right: Bool.random(using: &random) ? .call : .put, spot: spot,
+                strike: spot * exp(Double.random(in: -2...2, using: &random)),
+                years: index % 5 == 0 ? 1.0 / 365 : Double.random(in: 1.0 / 365...3, using: &random),
+                volatility: Double.random(in: 0.01...3, using: &random),
+                rate: Double.random(in: -0.05...0.2, using: &random),
+                dividend: Double.random(in: 0...0.2, using: &random))
             var price = BlackScholes.price(option)
             switch index % 211 {
-            case 1: price = -1                                   // invalid
-            case 2: price = option.spot * 2                      // above the maximum
-            case 3: option.years = 0                             // expired
+            case 1: price = -1  // invalid
+            case 2: price = option.spot * 2  // above the maximum
+            case 3: option.years = 0  // expired
             case 4: price = .nan
             case 5: option.strike = 0
             default: break
@@ -120,12 +137,14 @@ struct BatchPricingTests {
                 #expect(output.volatility[index].isFinite)
                 // Where vega is negligible the price does not pin the volatility down.
                 if BlackScholes.valuation(option).vega > 1e-6 * option.spot {
-                    #expect(abs(output.volatility[index] - value) <= 1e-9, "\(option) at \(prices[index]): \(output.volatility[index]) vs \(value)")
+                    #expect(
+                        abs(output.volatility[index] - value) <= 1e-9,
+                        "\(option) at \(prices[index]): \(output.volatility[index]) vs \(value)")
                     compared += 1
                 }
             }
         }
         #expect(nextFailure == nil)
-        #expect(compared > 14_000, "\(compared)")   // 15,187 of 20,003 have vega above 1e-6 × spot
+        #expect(compared > 14_000, "\(compared)")  // 15,187 of 20,003 have vega above 1e-6 × spot
     }
 }

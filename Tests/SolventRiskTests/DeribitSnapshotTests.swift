@@ -24,17 +24,23 @@ struct DeribitSnapshotTests {
     static func snapshots() -> [(String, [Row])]? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
         return names.filter { $0.hasSuffix(".csv") }.sorted().compactMap { name in
-            guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { return nil }
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else {
+                return nil
+            }
             let lines = text.split(separator: "\n").map(String.init)
             let header = lines[0].split(separator: ",").map(String.init)
             func column(_ name: String) -> Int { header.firstIndex(of: name)! }
-            let (type, strike, years, mark, forward, iv, currency) = (column("option_type"), column("strike"), column("time_to_maturity"),
-                                                                       column("mark_price"), column("futures_price"), column("implied_volatility"),
-                                                                       column("currency"))
+            let (type, strike, years, mark, forward, iv, currency) = (
+                column("option_type"), column("strike"), column("time_to_maturity"),
+                column("mark_price"), column("futures_price"), column("implied_volatility"),
+                column("currency")
+            )
             let rows = lines.dropFirst().map { line -> Row in
                 let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                return Row(right: f[type] == "call" ? .call : .put, strike: Double(f[strike])!, years: Double(f[years])!,
-                           mark: Double(f[mark])!, forward: Double(f[forward])!, volatility: Double(f[iv])!, currency: f[currency])
+                return Row(
+                    right: f[type] == "call" ? .call : .put, strike: Double(f[strike])!, years: Double(f[years])!,
+                    mark: Double(f[mark])!, forward: Double(f[forward])!, volatility: Double(f[iv])!,
+                    currency: f[currency])
             }
             return (name, rows)
         }
@@ -55,8 +61,9 @@ struct DeribitSnapshotTests {
             var gaps: [Double] = []
             var refused = 0
             for row in rows where row.years > 0 && row.volatility > 0 && row.mark > 0 {
-                let option = EuropeanOption.black76(right: row.right, forward: row.forward, strike: row.strike, years: row.years,
-                                                    volatility: row.volatility)
+                let option = EuropeanOption.black76(
+                    right: row.right, forward: row.forward, strike: row.strike, years: row.years,
+                    volatility: row.volatility)
                 switch ImpliedVolatility.solve(price: row.mark * row.forward, option: option) {
                 case .success(let volatility): gaps.append(abs(volatility - row.volatility))
                 case .failure: refused += 1
@@ -68,7 +75,9 @@ struct DeribitSnapshotTests {
                 continue
             }
             let median = gaps[gaps.count / 2]
-            print("\(name): \(gaps.count) marks solved, \(refused) refused (below intrinsic on the given futures price); |IV gap| median \(median), p90 \(gaps[gaps.count * 9 / 10])")
+            print(
+                "\(name): \(gaps.count) marks solved, \(refused) refused (below intrinsic on the given futures price); |IV gap| median \(median), p90 \(gaps[gaps.count * 9 / 10])"
+            )
             #expect(median < 0.005, "\(name): median IV gap \(median)")
             #expect(refused * 20 < rows.count, "\(name): \(refused) marks refused")
         }
@@ -101,7 +110,9 @@ struct DeribitSnapshotTests {
         }
         errors.sort()
         let median = errors[errors.count / 2]
-        print("surface leave-one-out near the money: \(errors.count) strikes, median error \(median), worst \(errors.last!)")
+        print(
+            "surface leave-one-out near the money: \(errors.count) strikes, median error \(median), worst \(errors.last!)"
+        )
         #expect(median < 0.01)
         // Between expiries the volatility lies between the neighbouring smiles' (same k).
         let (a, b) = (surface.smiles[3], surface.smiles[4])

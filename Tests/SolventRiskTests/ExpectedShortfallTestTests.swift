@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SolventRisk
 
 /// Goal: the Z2 p-value reproduces the reference's Monte Carlo critical values (ccp-models.md
@@ -10,15 +11,23 @@ struct ExpectedShortfallTestTests {
         #expect(abs(five - 0.05) < 0.012, "\(five)")
         #expect(abs(one - 0.01) < 0.006, "\(one)")
         #expect(ExpectedShortfallTest.z2PValue(0.3, observations: 250, alpha: 0.025, simulations: 500, seed: 3) > 0.5)
-        #expect(five == ExpectedShortfallTest.z2PValue(-0.7044, observations: 250, alpha: 0.025, simulations: 4_000, seed: 7))
+        #expect(
+            five
+                == ExpectedShortfallTest.z2PValue(-0.7044, observations: 250, alpha: 0.025, simulations: 4_000, seed: 7)
+        )
     }
 
     /// A window's figures from a hand-made series.
     @Test func crashWindowFigures() throws {
         let window = CrashWindow(name: "w", start: 1_000, end: 2_000)
         let times: [Int64] = [500, 1_000, 1_500, 2_000, 2_500]
-        let figures = try #require(window.procyclicality(times: times, margins: [1, 2, 5, 4, 9], losses: [0, 0, 6, 1, 20]))
-        #expect(figures.before == 2 && figures.peak == 5 && figures.increase == 1.5 && figures.exceptions == 1 && figures.worstLoss == 6)
-        #expect(CrashWindow(name: "late", start: 3_000, end: 4_000).procyclicality(times: times, margins: [1, 2, 5, 4, 9], losses: [0, 0, 6, 1, 20]) == nil)
+        let figures = try #require(
+            window.procyclicality(times: times, margins: [1, 2, 5, 4, 9], losses: [0, 0, 6, 1, 20]))
+        #expect(
+            figures.before == 2 && figures.peak == 5 && figures.increase == 1.5 && figures.exceptions == 1
+                && figures.worstLoss == 6)
+        #expect(
+            CrashWindow(name: "late", start: 3_000, end: 4_000).procyclicality(
+                times: times, margins: [1, 2, 5, 4, 9], losses: [0, 0, 6, 1, 20]) == nil)
     }
 }

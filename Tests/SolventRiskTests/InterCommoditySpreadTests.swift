@@ -9,23 +9,32 @@ import Testing
     /// credit 0.5·(1·8,000) + 0.5·(30·300) = $8,500.
     @Test func theReferenceExample() {
         let groups = [InterCommoditySpread.Group(delta: 1, risk: 8_000), .init(delta: -30, risk: 30 * 300)]
-        let credits = InterCommoditySpread.credits(groups: groups, spreads: [.init(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5)])
+        let credits = InterCommoditySpread.credits(
+            groups: groups, spreads: [.init(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5)])
         #expect(credits == [4_000, 4_500])
         #expect(credits.reduce(0, +) == 8_500)
     }
 
     @Test func sameSignLegsEarnNothing() {
         let groups = [InterCommoditySpread.Group(delta: 1, risk: 8_000), .init(delta: 30, risk: 9_000)]
-        #expect(InterCommoditySpread.credits(groups: groups, spreads: [.init(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5)]) == [0, 0])
+        #expect(
+            InterCommoditySpread.credits(
+                groups: groups, spreads: [.init(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5)])
+                == [0, 0])
     }
 
     @Test func prioritiesConsumeDeltas() {
         // BTC +2 (risk 16,000) against ETH −30 (9,000) first, then SOL −100 (5,000): the first
         // spread uses 1 BTC and all of ETH; the second pairs the other BTC with 50 SOL.
-        let groups = [InterCommoditySpread.Group(delta: 2, risk: 16_000), .init(delta: -30, risk: 9_000), .init(delta: -100, risk: 5_000)]
-        let spreads = [InterCommoditySpread.Spread(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5),
-                       .init(first: 0, second: 2, firstRatio: 1, secondRatio: 50, creditRate: 0.4),
-                       .init(first: 1, second: 2, firstRatio: 30, secondRatio: 50, creditRate: 0.9)]   // ETH used up: nothing
+        let groups = [
+            InterCommoditySpread.Group(delta: 2, risk: 16_000), .init(delta: -30, risk: 9_000),
+            .init(delta: -100, risk: 5_000),
+        ]
+        let spreads = [
+            InterCommoditySpread.Spread(first: 0, second: 1, firstRatio: 1, secondRatio: 30, creditRate: 0.5),
+            .init(first: 0, second: 2, firstRatio: 1, secondRatio: 50, creditRate: 0.4),
+            .init(first: 1, second: 2, firstRatio: 30, secondRatio: 50, creditRate: 0.9),
+        ]  // ETH used up: nothing
         let credits = InterCommoditySpread.credits(groups: groups, spreads: spreads)
         #expect(credits[0] == 0.5 * 8_000 + 0.4 * 8_000)
         #expect(credits[1] == 0.5 * 9_000)
@@ -35,13 +44,18 @@ import Testing
     @Test func creditsNeverExceedTheRateOfTheRequirement() {
         var random = MonteCarloVaR.Stream(seed: 9)
         for _ in 0..<500 {
-            let groups = (0..<4).map { _ in InterCommoditySpread.Group(delta: random.normal() * 10, risk: random.unit() * 1_000) }
+            let groups = (0..<4).map { _ in
+                InterCommoditySpread.Group(delta: random.normal() * 10, risk: random.unit() * 1_000)
+            }
             let spreads = (0..<6).map { _ in
-                InterCommoditySpread.Spread(first: Int(random.unit() * 4), second: Int(random.unit() * 4), firstRatio: 0.1 + random.unit(),
-                                            secondRatio: 0.1 + random.unit(), creditRate: 0.6)
+                InterCommoditySpread.Spread(
+                    first: Int(random.unit() * 4), second: Int(random.unit() * 4), firstRatio: 0.1 + random.unit(),
+                    secondRatio: 0.1 + random.unit(), creditRate: 0.6)
             }
             let credits = InterCommoditySpread.credits(groups: groups, spreads: spreads)
-            for (credit, group) in zip(credits, groups) { #expect(credit >= 0 && credit <= 0.6 * group.risk * (1 + 1e-12)) }
+            for (credit, group) in zip(credits, groups) {
+                #expect(credit >= 0 && credit <= 0.6 * group.risk * (1 + 1e-12))
+            }
         }
     }
 }

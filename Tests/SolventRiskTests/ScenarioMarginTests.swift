@@ -39,7 +39,9 @@ struct ScenarioMarginTests {
 
     /// A chain and 300 seeded portfolios (options and a linear leg) on the bench's grid and on
     /// Paradex's: the risk-array margins equal full revaluation to 1e-9 of the notional.
-    @Test(arguments: [ScenarioGrid.uniform(moves: 21, maxMove: 0.16, volatilityShocks: [-0.25, 0, 0.25]), ScenarioGrid.paradex()])
+    @Test(arguments: [
+        ScenarioGrid.uniform(moves: 21, maxMove: 0.16, volatilityShocks: [-0.25, 0, 0.25]), ScenarioGrid.paradex(),
+    ])
     func riskArrayEqualsFullRevaluation(grid: ScenarioGrid) {
         var random = SystemRandomNumberGenerator.seeded(5)
         let spot = 100.0
@@ -47,8 +49,10 @@ struct ScenarioMarginTests {
         for days in [1.0, 7, 30, 90, 365] {
             for strike in stride(from: 60.0, through: 160, by: 10) {
                 for right in OptionRight.allCases {
-                    chain.append(EuropeanOption(right: right, spot: spot, strike: strike, years: days / 365,
-                                                volatility: Double.random(in: 0.3...1.2, using: &random), rate: 0.03, dividend: 0.03))
+                    chain.append(
+                        EuropeanOption(
+                            right: right, spot: spot, strike: strike, years: days / 365,
+                            volatility: Double.random(in: 0.3...1.2, using: &random), rate: 0.03, dividend: 0.03))
                 }
             }
         }
@@ -65,7 +69,8 @@ struct ScenarioMarginTests {
             offsets.append(contracts.count)
             linear.append(Double.random(in: -50...50, using: &random))
         }
-        let book = ScenarioMargin.Book(offsets: offsets, contracts: contracts, quantities: quantities, linear: linear, spot: spot)
+        let book = ScenarioMargin.Book(
+            offsets: offsets, contracts: contracts, quantities: quantities, linear: linear, spot: spot)
         let fast = ScenarioMargin.margins(book, riskArray: array)
         for p in 0..<300 {
             let positions = (offsets[p]..<offsets[p + 1]).map { (chain[Int(contracts[$0])], quantities[$0]) }

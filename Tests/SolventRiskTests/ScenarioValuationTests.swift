@@ -1,6 +1,7 @@
 import Foundation
-@testable import SolventRisk
 import Testing
+
+@testable import SolventRisk
 
 /// The VaR models' vector revaluation of one option under a scenario set equals the scalar
 /// Black-76 price at every moved forward (quote and coin premium, calls and puts, deep in and
@@ -24,15 +25,18 @@ struct ScenarioValuationTests {
             let start = (0..<count).map { _ in Double.random(in: -1...1, using: &random) }
             var pnl = start
             pnl.withUnsafeMutableBufferPointer { buffer in
-                ScenarioValuation.accumulate(right: right, forward: forward, strike: strike, years: years, volatility: volatility,
-                                             moves: set, inCoin: inCoin, base: base, scale: scale, into: buffer)
+                ScenarioValuation.accumulate(
+                    right: right, forward: forward, strike: strike, years: years, volatility: volatility,
+                    moves: set, inCoin: inCoin, base: base, scale: scale, into: buffer)
             }
             for h in 0..<count {
                 let moved = forward * (1 + moves[h])
-                let price = BlackScholes.price(.black76(right: right, forward: moved, strike: strike, years: years, volatility: volatility))
+                let price = BlackScholes.price(
+                    .black76(right: right, forward: moved, strike: strike, years: years, volatility: volatility))
                 let value = inCoin ? price / moved : price
                 let expected = start[h] + scale * (value - base)
-                let allowed = abs(scale) * max(1e-12 * value, 1e-13 * (inCoin ? 1 : moved)) + 1e-15 * abs(expected) + 1e-15
+                let allowed =
+                    abs(scale) * max(1e-12 * value, 1e-13 * (inCoin ? 1 : moved)) + 1e-15 * abs(expected) + 1e-15
                 #expect(abs(pnl[h] - expected) <= allowed, "trial \(trial) h \(h): \(pnl[h]) vs \(expected)")
             }
         }

@@ -18,8 +18,12 @@ struct CascadeFixedPointTests {
     static let (accounts, size, depth) = (2_000, 0.1, 1_000.0)
 
     static func flatSchedule(maintenance: Double) -> MarginSchedule {
-        .tiered(try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64(2 * maintenance * 1e9)),
-                                                         maintenanceRate: Rate(atoms: Int64(maintenance * 1e9)))]).get())
+        .tiered(
+            try! RiskTierTable.make(tiers: [
+                RiskTier(
+                    notionalCap: nil, initialRate: Rate(atoms: Int64(2 * maintenance * 1e9)),
+                    maintenanceRate: Rate(atoms: Int64(maintenance * 1e9)))
+            ]).get())
     }
 
     /// Collateral so that equity C + s(P − E) equals m·s·P exactly at P = L.
@@ -27,19 +31,23 @@ struct CascadeFixedPointTests {
         (0..<accounts).map { index in
             let liquidation = l0 + (Double(index) + 0.5) * (l1 - l0) / Double(accounts)
             let collateral = size * entry - liquidation * size * (1 - m)
-            return SimulatedAccount(id: UInt64(index + 1), size: Int64(size * 1e8), entryPrice: Int64(entry * 1e8),
-                                    collateral: Int64((collateral * 1e6).rounded()), collateralAsset: .settlement, isolated: true)
+            return SimulatedAccount(
+                id: UInt64(index + 1), size: Int64(size * 1e8), entryPrice: Int64(entry * 1e8),
+                collateral: Int64((collateral * 1e6).rounded()), collateralAsset: .settlement, isolated: true)
         }
     }
 
     static func simulate(_ impact: MarketImpact) throws -> Double {
         var config = SimulationConfig(margin: flatSchedule(maintenance: m), impact: impact)
-        config.dustNotional = 1e9              // every step closes the whole position
+        config.dustNotional = 1e9  // every step closes the whole position
         config.stepFraction = 1
         config.insuranceFundFraction = 1
         let t0 = Timestamp(nanoseconds: 1_600_000_000_000_000_000)
-        let path = [CascadeSimulator.PricePoint(time: t0, price: Price(atoms: Int64(entry * 1e8))),
-                    CascadeSimulator.PricePoint(time: Timestamp(nanoseconds: t0.nanoseconds + 3_600_000_000_000), price: Price(atoms: Int64(p0 * 1e8)))]
+        let path = [
+            CascadeSimulator.PricePoint(time: t0, price: Price(atoms: Int64(entry * 1e8))),
+            CascadeSimulator.PricePoint(
+                time: Timestamp(nanoseconds: t0.nanoseconds + 3_600_000_000_000), price: Price(atoms: Int64(p0 * 1e8))),
+        ]
         var simulator = try CascadeSimulator(config: config, population: population(), start: path[0])
         let result = simulator.run(path: path)
         #expect(result.auditViolations.isEmpty, "\(result.auditViolations)")
@@ -55,7 +63,8 @@ struct CascadeFixedPointTests {
         print("linear impact: simulated \(simulated), closed form \(expected)")
         let gain = a * Self.p0 / (1 - a * Self.p0)
         let tolerance = (gain + 1) * (Self.l1 - Self.l0) / Double(Self.accounts) + 0.2
-        #expect(abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
+        #expect(
+            abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
         #expect(expected < 8_600 && expected > 8_400)
     }
 
@@ -68,7 +77,8 @@ struct CascadeFixedPointTests {
         print("square-root impact: simulated \(simulated), closed form \(expected)")
         let gain = beta / (2 * y)
         let tolerance = (gain + 1) * (Self.l1 - Self.l0) / Double(Self.accounts) * 2 + 0.2
-        #expect(abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
+        #expect(
+            abs(simulated - expected) <= tolerance, "simulated \(simulated), closed form \(expected) ± \(tolerance)")
         #expect(expected < 8_700 && expected > 8_300)
     }
 
@@ -77,4 +87,3 @@ struct CascadeFixedPointTests {
         #expect(simulated == Self.p0)
     }
 }
-

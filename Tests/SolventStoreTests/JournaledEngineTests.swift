@@ -1,46 +1,55 @@
 import Foundation
 import SolventCore
+import SolventRandom
 import SolventStore
 import Testing
 
 /// A small venue's life as commands: assets, a market with liquidation, 60 accounts trading
 /// with the venue's book, marks that fall 30 % and liquidate, rejected inputs among them.
 func venueCommands(seed: UInt64) -> [Command] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random = SplitMix64(seed: seed)
+    func next() -> UInt64 { random.next() }
     let usdt = AssetID(1), market = MarketID(1)
     let tier = RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!)
     var commands: [Command] = [
         .createAsset(AssetSpec(id: usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 86_400)),
         .setIndexPrice(asset: usdt, price: Price("1")!),
-        .createMarket(MarketSpec(id: market, symbol: "BTCUSDT", kind: .linear, settleAsset: usdt, contractSize: Quantity("1")!,
-                                 tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
-                      RiskParameters(margin: .tiered(try! RiskTierTable.make(tiers: [tier]).get()), priceMaxAgeSeconds: 86_400)),
-        .configureLiquidation(market: market, LiquidationParameters(
-            depth: .squareRoot(depth: 10_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
-            clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
-            dustNotional: 10_000_000, lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 16))),
+        .createMarket(
+            MarketSpec(
+                id: market, symbol: "BTCUSDT", kind: .linear, settleAsset: usdt, contractSize: Quantity("1")!,
+                tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
+            RiskParameters(margin: .tiered(try! RiskTierTable.make(tiers: [tier]).get()), priceMaxAgeSeconds: 86_400)),
+        .configureLiquidation(
+            market: market,
+            LiquidationParameters(
+                depth: .squareRoot(depth: 10_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
+                clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!),
+                stepFraction: Rate("0.5")!,
+                dustNotional: 10_000_000,
+                lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 16))),
         .fundInsurance(asset: usdt, amount: Amount(atoms: 1_000_000_000)),
         .setMarkPrice(market: market, mark: Price("60000")!, index: nil),
     ]
     for id in 1...60 {
         commands.append(.openAccount(AccountID(UInt64(id))))
-        commands.append(.deposit(account: AccountID(UInt64(id)), asset: usdt, amount: Amount(atoms: Int64(500 + next() % 5_000) * 1_000_000)))
+        commands.append(
+            .deposit(
+                account: AccountID(UInt64(id)), asset: usdt,
+                amount: Amount(atoms: Int64(500 + next() % 5_000) * 1_000_000)))
     }
     for _ in 0..<300 {
         let a = AccountID(1 + next() % 60), b = AccountID(1 + next() % 60)
         let quantity = Quantity(atoms: Int64(1 + next() % 40) * 100_000)
-        commands.append(.applyFill(Fill(market: market, buyer: a, seller: b, quantity: quantity, price: Price("60000")!, taker: .buyer)))
+        commands.append(
+            .applyFill(
+                Fill(market: market, buyer: a, seller: b, quantity: quantity, price: Price("60000")!, taker: .buyer)))
     }
     for step in 1...30 {
-        commands.append(.setMarkPrice(market: market, mark: Price(atoms: (60_000 - Int64(step) * 600) * 100_000_000), index: nil))
-        for id in 1...60 where next() % 6 == 0 { commands.append(.liquidate(account: AccountID(UInt64(id)), market: market)) }
+        commands.append(
+            .setMarkPrice(market: market, mark: Price(atoms: (60_000 - Int64(step) * 600) * 100_000_000), index: nil))
+        for id in 1...60 where next() % 6 == 0 {
+            commands.append(.liquidate(account: AccountID(UInt64(id)), market: market))
+        }
     }
     return commands
 }
@@ -55,7 +64,8 @@ func venueCommands(seed: UInt64) -> [Command] {
         }
         let commands = venueCommands(seed: 3)
         let clockStart: Int64 = 1_700_000_000_000_000_000
-        let service = try await JournaledEngine(store: store, digestEvery: 25, snapshotEvery: 400, clock: { clockStart })
+        let service = try await JournaledEngine(
+            store: store, digestEvery: 25, snapshotEvery: 400, clock: { clockStart })
         // Set-up in order, then the trading in concurrent groups of 16 (order within a group is
         // whatever the actor sees: the journal records it).
         for command in commands.prefix(126) { _ = try await service.submit(command) }
@@ -98,9 +108,15 @@ func venueCommands(seed: UInt64) -> [Command] {
         var entries: [JournalEntry] = []
         for (offset, command) in venueCommands(seed: 5).prefix(200).enumerated() {
             let sequence = UInt64(offset + 1)
-            _ = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: 1_000), commandID: nil, command: command))
-            let digest = sequence == 150 ? String(repeating: "0", count: 64) : sequence % 50 == 0 ? engine.digestHex() : ""
-            entries.append(JournalEntry(sequence: sequence, time: 1_000, commandID: 0, command: try JournalCodec.encode(command), digest: digest))
+            _ = engine.execute(
+                SequencedInput(
+                    sequence: sequence, timestamp: Timestamp(nanoseconds: 1_000), commandID: nil, command: command))
+            let digest =
+                sequence == 150 ? String(repeating: "0", count: 64) : sequence % 50 == 0 ? engine.digestHex() : ""
+            entries.append(
+                JournalEntry(
+                    sequence: sequence, time: 1_000, commandID: 0, command: try JournalCodec.encode(command),
+                    digest: digest))
         }
         try await store.append(entries)
         try await store.close()
@@ -115,7 +131,10 @@ func venueCommands(seed: UInt64) -> [Command] {
         for (offset, command) in venueCommands(seed: 9).enumerated() {
             let text = try JournalCodec.encode(command)
             #expect(try JournalCodec.decode(text) == command)
-            _ = engine.execute(SequencedInput(sequence: UInt64(offset + 1), timestamp: Timestamp(nanoseconds: 5), commandID: nil, command: command))
+            _ = engine.execute(
+                SequencedInput(
+                    sequence: UInt64(offset + 1), timestamp: Timestamp(nanoseconds: 5), commandID: nil, command: command
+                ))
         }
         let restored = try JournalCodec.decodeState(try JournalCodec.encodeState(engine))
         #expect(restored.digestHex() == engine.digestHex())
@@ -123,8 +142,12 @@ func venueCommands(seed: UInt64) -> [Command] {
         var a = engine, b = restored
         let next = Command.setMarkPrice(market: MarketID(1), mark: Price("30000")!, index: nil)
         let sequence = engine.lastSequence + 1
-        #expect(a.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: 6), commandID: nil, command: next))
-                == b.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: 6), commandID: nil, command: next)))
+        #expect(
+            a.execute(
+                SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: 6), commandID: nil, command: next))
+                == b.execute(
+                    SequencedInput(
+                        sequence: sequence, timestamp: Timestamp(nanoseconds: 6), commandID: nil, command: next)))
         #expect(a.digestHex() == b.digestHex())
     }
 }

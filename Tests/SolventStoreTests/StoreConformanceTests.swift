@@ -1,11 +1,13 @@
 import Foundation
 import GRDB
+import SolventCore
+import Testing
+
+@testable import SolventStore
+
 #if PostgreSQL
 import PostgresNIO
 #endif
-import SolventCore
-@testable import SolventStore
-import Testing
 
 /// One conformance suite for every store backend: SQLite always; PostgreSQL when
 /// `SOLVENT_TEST_POSTGRES` names a server (`.ci/run` starts one), otherwise reported as skipped
@@ -16,7 +18,8 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
 
     /// The server to test against: none unless `SOLVENT_TEST_POSTGRES` names one and the build has
     /// the `PostgreSQL` trait (`swift test --traits PostgreSQL`).
-    static let postgresURL = PostgresStore.isAvailable ? ProcessInfo.processInfo.environment["SOLVENT_TEST_POSTGRES"] : nil
+    static let postgresURL =
+        PostgresStore.isAvailable ? ProcessInfo.processInfo.environment["SOLVENT_TEST_POSTGRES"] : nil
     /// The backends this run can test: PostgreSQL only with a server named (its absence is
     /// reported once, as a skipped test, by `PostgreSQLBackendTests`).
     static var available: [Backend] { postgresURL == nil ? [.sqlite] : allCases }
@@ -25,11 +28,14 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     func make(_ name: String) async throws -> (store: JournalStore, reopen: () async throws -> JournalStore)? {
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-store-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).db").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "solvent-store-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).db"
+            ).path
             return (try SQLiteStore(path: path), { try SQLiteStore(path: path) })
         case .postgres:
             guard let url = Backend.postgresURL else { return nil }
-            let schema = "t_\(name.lowercased().filter { $0.isLetter || $0.isNumber })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+            let schema =
+                "t_\(name.lowercased().filter { $0.isLetter || $0.isNumber })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
             let store = try await PostgresStore(url: url, schema: schema)
             return (store, { try await PostgresStore(url: url, schema: schema) })
         }
@@ -37,8 +43,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
 }
 
 func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
-    range.map { JournalEntry(sequence: $0, time: Int64($0) * 1_000, commandID: $0 % 3 == 0 ? $0 : 0,
-                             command: #"{"tick":{}}"#, digest: $0 % 10 == 0 ? "digest-\($0)" : "") }
+    range.map {
+        JournalEntry(
+            sequence: $0, time: Int64($0) * 1_000, commandID: $0 % 3 == 0 ? $0 : 0,
+            command: #"{"tick":{}}"#, digest: $0 % 10 == 0 ? "digest-\($0)" : "")
+    }
 }
 
 @Suite struct StoreConformanceTests {
@@ -49,7 +58,7 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
         }
         #expect(try await store.lastSequence() == 0)
         try await store.append(entries(1...3))
-        try await store.append(entries(4...250))   // group commit: one transaction
+        try await store.append(entries(4...250))  // group commit: one transaction
         #expect(try await store.lastSequence() == 250)
         let page = try await store.entries(after: 100, limit: 50)
         #expect(page == entries(101...150))
@@ -104,9 +113,11 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
     @Test(arguments: Backend.available)
     func keysKeepTheirLifecycleAndList(backend: Backend) async throws {
         guard let (store, reopen) = try await backend.make("keylife") else { return }
-        let admin = StoredKey(hash: String(repeating: "0a", count: 32), role: "admin", account: 0, label: "ops", createdAt: 1_000)
-        var keeper = StoredKey(hash: String(repeating: "0b", count: 32), role: "liquidator", account: 900, label: "keeper",
-                               createdAt: 2_000, expiresAt: 90_000)
+        let admin = StoredKey(
+            hash: String(repeating: "0a", count: 32), role: "admin", account: 0, label: "ops", createdAt: 1_000)
+        var keeper = StoredKey(
+            hash: String(repeating: "0b", count: 32), role: "liquidator", account: 900, label: "keeper",
+            createdAt: 2_000, expiresAt: 90_000)
         try await store.saveKey(keeper)
         try await store.saveKey(admin)
         #expect(try await store.keys(limit: 10) == [admin, keeper], "oldest first")
@@ -129,7 +140,8 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
     func keysFromBeforeTheLifecycleStayReadable(backend: Backend) async throws {
         guard let (store, reopen) = try await backend.make("keyold") else { return }
         let hash = String(repeating: "cd", count: 32)
-        let oldTable = "CREATE TABLE api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)"
+        let oldTable =
+            "CREATE TABLE api_keys (hash TEXT PRIMARY KEY, role TEXT NOT NULL, account BIGINT NOT NULL, label TEXT NOT NULL)"
         let oldRow = "INSERT INTO api_keys (hash, role, account, label) VALUES ('\(hash)', 'trader', 7, 'old')"
         switch store {
         case let sqlite as SQLiteStore:
@@ -140,8 +152,11 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
             }
         #if PostgreSQL
         case let postgres as PostgresStore:
-            for sql in ["DROP TABLE \(postgres.schema).api_keys", oldTable.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys"),
-                        oldRow.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys")] {
+            for sql in [
+                "DROP TABLE \(postgres.schema).api_keys",
+                oldTable.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys"),
+                oldRow.replacingOccurrences(of: "api_keys", with: "\(postgres.schema).api_keys"),
+            ] {
                 try await postgres.client.query(PostgresQuery(unsafeSQL: sql))
             }
         #endif
@@ -162,10 +177,14 @@ func entries(_ range: ClosedRange<UInt64>) -> [JournalEntry] {
 /// then says the PostgreSQL cases of the store suites did not run, instead of counting them as
 /// passed.
 @Suite struct PostgreSQLBackendTests {
-    @Test(.enabled(if: Backend.postgresURL != nil,
-                   "no PostgreSQL: SOLVENT_TEST_POSTGRES is not set or the build lacks the PostgreSQL trait (swift test --traits PostgreSQL); the PostgreSQL cases of the store conformance and journal suites are skipped"))
+    @Test(
+        .enabled(
+            if: Backend.postgresURL != nil,
+            "no PostgreSQL (needs SOLVENT_TEST_POSTGRES and swift test --traits PostgreSQL): its cases skip"
+        ))
     func theServerIsReachableAndHoldsAJournal() async throws {
-        let store = try await PostgresStore(url: Backend.postgresURL!, schema: "t_reach_\(getpid())_\(UInt32.random(in: 0...UInt32.max))")
+        let store = try await PostgresStore(
+            url: Backend.postgresURL!, schema: "t_reach_\(getpid())_\(UInt32.random(in: 0...UInt32.max))")
         try await store.append(entries(1...3))
         #expect(try await store.lastSequence() == 3)
         try await store.close()

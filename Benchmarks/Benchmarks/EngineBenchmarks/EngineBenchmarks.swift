@@ -1,6 +1,6 @@
 import Benchmark
 import SolventCore
-import SolventWorkloads
+import SolventTestSupport
 
 /// package-benchmark suites of the engine's hot paths: wall clock, throughput and mallocs.
 /// Run: `cd Benchmarks && swift package benchmark`.

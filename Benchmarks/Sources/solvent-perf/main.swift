@@ -1,6 +1,7 @@
 import SolventCore
 import SolventStore   // the commitment on every core
-import SolventWorkloads
+import SolventTestSupport
+import SolventRandom
 import SolventRisk
 
 #if canImport(Glibc)
@@ -443,9 +444,9 @@ if wanted("hvar") {
     let portfolios = 100_000, history = 1_000, assets = 5
     func studentT3(_ random: inout SplitMix64) -> Double {
         // t(3) = Z / sqrt(χ²₃ / 3)
-        let z = random.normal()
+        let z = random.boxMullerNormal()
         var chi = 0.0
-        for _ in 0..<3 { let g = random.normal(); chi += g * g }
+        for _ in 0..<3 { let g = random.boxMullerNormal(); chi += g * g }
         return z / (chi / 3).squareRoot()
     }
     var factor = [Double](repeating: 0, count: history)
@@ -456,7 +457,7 @@ if wanted("hvar") {
             returns[a * history + h] = (0.6.squareRoot() * factor[h] + 0.4.squareRoot() * studentT3(&random)) * 0.04 / 3.0.squareRoot()
         }
     }
-    let holdings = (0..<(portfolios * assets)).map { _ in random.normal() * 1e5 }
+    let holdings = (0..<(portfolios * assets)).map { _ in random.boxMullerNormal() * 1e5 }
     let scenarios = HistoricalVaRBatch.Scenarios(assets: assets, history: history, returns: returns)
     var times: [Double] = []
     var sink = 0.0

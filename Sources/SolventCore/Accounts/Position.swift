@@ -21,8 +21,10 @@ public struct Position: Hashable, Sendable, Codable {
     /// Row of this position in its market's scan table (engine bookkeeping, not in the digest).
     public var scanRow: Int32 = -1
 
-    public init(market: MarketID, marketIndex: Int32, size: Int64, cost: Int64, isolated: Bool,
-                isolatedMargin: Int64, realizedPnl: Int64 = 0, fundingPnl: Int64 = 0) {
+    public init(
+        market: MarketID, marketIndex: Int32, size: Int64, cost: Int64, isolated: Bool,
+        isolatedMargin: Int64, realizedPnl: Int64 = 0, fundingPnl: Int64 = 0
+    ) {
         self.market = market
         self.marketIndex = marketIndex
         self.size = size

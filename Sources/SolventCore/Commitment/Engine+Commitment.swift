@@ -27,7 +27,9 @@ public struct AccountCommitment: Sendable {
         index < leafOfAccountIndex.count && leafOfAccountIndex[index] >= 0 ? Int(leafOfAccountIndex[index]) : nil
     }
 
-    public func salt(of account: AccountID) -> [UInt8] { Engine.salt(secret: secret, account: account, sequence: root.sequence) }
+    public func salt(of account: AccountID) -> [UInt8] {
+        Engine.salt(secret: secret, account: account, sequence: root.sequence)
+    }
 }
 
 extension Engine {
@@ -42,7 +44,9 @@ extension Engine {
         for position in account.positions {
             let settle = Int(markets[Int(position.marketIndex)].settleAssetIndex)
             net[settle] += Int128(position.isolatedMargin)
-            if case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex), override: nil, now: nil) {
+            if case .success(let risk) = positionRisk(
+                position, leverage: leverage(of: account, marketIndex: position.marketIndex), override: nil, now: nil)
+            {
                 net[settle] += Int128(risk.unrealizedPnl)
             }
         }
@@ -117,7 +121,9 @@ extension Engine {
     /// `stateDigest`: the digest when the caller has it already (a snapshot computes it), so the
     /// commitment does not hash the whole state a second time.
     /// `parallel`: how the salt and leaf chunks run (the store passes all cores).
-    public func commitment(secret: [UInt8], stateDigest: String? = nil, parallel: ParallelChunks = .sequential) throws -> AccountCommitment {
+    public func commitment(
+        secret: [UInt8], stateDigest: String? = nil, parallel: ParallelChunks = .sequential
+    ) throws -> AccountCommitment {
         let sequence = lastSequence
         // Pass 1, in chunks (on every core when the caller gives them): each account's salt (each worker keys its own HMAC). The salt
         // also orders the leaves: it is secret-keyed and unique to the account and sequence, and
@@ -135,15 +141,19 @@ extension Engine {
                     var copy = mac
                     copy.update(data: Engine.message("salt", ids[position], sequence))
                     copy.finalize().withUnsafeBytes {
-                        UnsafeMutableRawPointer(out.salts.advanced(by: position * 32)).copyMemory(from: $0.baseAddress!, byteCount: 32)
+                        UnsafeMutableRawPointer(out.salts.advanced(by: position * 32)).copyMemory(
+                            from: $0.baseAddress!, byteCount: 32)
                     }
                 }
             }
         }
         var order: [(high: UInt64, low: UInt64, index: Int32)] = salts.withUnsafeBytes { bytes in
             (0..<max(0, count)).map { position in
-                (bytes.loadUnaligned(fromByteOffset: position * 32, as: UInt64.self).bigEndian,
-                 bytes.loadUnaligned(fromByteOffset: position * 32 + 8, as: UInt64.self).bigEndian, Int32(position + 1))
+                (
+                    bytes.loadUnaligned(fromByteOffset: position * 32, as: UInt64.self).bigEndian,
+                    bytes.loadUnaligned(fromByteOffset: position * 32 + 8, as: UInt64.self).bigEndian,
+                    Int32(position + 1)
+                )
             }
         }
         order.sort { ($0.high, $0.low, $0.index) < ($1.high, $1.low, $1.index) }
@@ -169,10 +179,15 @@ extension Engine {
                         let owed = engine.liabilities(of: account)
                         var hasher = SHA256()
                         hasher.update(data: [0x00])
-                        saltTable.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[((accountIndex - 1) * 32)..<(accountIndex * 32)])) }
+                        saltTable.withUnsafeBytes {
+                            hasher.update(
+                                bufferPointer: UnsafeRawBufferPointer(
+                                    rebasing: $0[((accountIndex - 1) * 32)..<(accountIndex * 32)]))
+                        }
                         hasher.update(data: engine.leafData(of: account, liabilities: owed))
                         hasher.finalize().withUnsafeBytes { digest in
-                            UnsafeMutableRawPointer(out.hashes.advanced(by: position * 32)).copyMemory(from: digest.baseAddress!, byteCount: 32)
+                            UnsafeMutableRawPointer(out.hashes.advanced(by: position * 32)).copyMemory(
+                                from: digest.baseAddress!, byteCount: 32)
                         }
                         for column in 0..<width { out.sums[position * width + column] = owed[column] }
                     }
@@ -184,26 +199,33 @@ extension Engine {
         withUnsafeBytes(of: sequence.littleEndian) { paddingSeed.append(contentsOf: $0) }
         var paddingMac = keyed
         paddingMac.update(data: paddingSeed)
-        let tree = try MerkleSumTree(leafHashes: hashes, leafSums: sums, width: width, paddingSeed: Array(paddingMac.finalize()),
-                                     parallel: parallel)
-        let root = AccountCommitment.Root(sequence: sequence, stateDigest: stateDigest ?? digestHex(), hash: tree.root.hash.hexString,
-                                          assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: order.count)
+        let tree = try MerkleSumTree(
+            leafHashes: hashes, leafSums: sums, width: width, paddingSeed: Array(paddingMac.finalize()),
+            parallel: parallel)
+        let root = AccountCommitment.Root(
+            sequence: sequence, stateDigest: stateDigest ?? digestHex(), hash: tree.root.hash.hexString,
+            assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: order.count)
         return AccountCommitment(root: root, tree: tree, leafOfAccountIndex: leafOfAccountIndex, secret: secret)
     }
 
     /// An engine holding only what one account's margin depends on — the venue's assets and
     /// markets (parameters, prices, oracle state) and that account — so a verifier recomputes
     /// the margin with the same rules, from nothing of other accounts.
-    public static func forVerification(assets: [AssetState], markets: [MarketState], account: Account, now: Timestamp,
-                                       sequence: UInt64) -> Engine {
-        forVerification(assets: assets, markets: markets, accounts: [account], now: now, sequence: sequence, indexed: false)
+    public static func forVerification(
+        assets: [AssetState], markets: [MarketState], account: Account, now: Timestamp,
+        sequence: UInt64
+    ) -> Engine {
+        forVerification(
+            assets: assets, markets: markets, accounts: [account], now: now, sequence: sequence, indexed: false)
     }
 
     /// As above for several accounts. `indexed` also builds the markets' scan tables over their
     /// positions, so that the loss allocation (auto-deleveraging ranks, socialized shares) can be
     /// re-run among exactly these accounts; a margin check needs none.
-    public static func forVerification(assets: [AssetState], markets: [MarketState], accounts: [Account], now: Timestamp,
-                                       sequence: UInt64, indexed: Bool = true) -> Engine {
+    public static func forVerification(
+        assets: [AssetState], markets: [MarketState], accounts: [Account], now: Timestamp,
+        sequence: UInt64, indexed: Bool = true
+    ) -> Engine {
         var engine = Engine()
         engine.assets = assets
         for (index, asset) in assets.enumerated() { engine.assetIndexByID[asset.spec.id] = Int32(index) }

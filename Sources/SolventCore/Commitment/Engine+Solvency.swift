@@ -22,7 +22,9 @@ public struct SolvencyCheck: Hashable, Sendable {
 
 extension Engine {
     public func solvencyCheck() -> SolvencyCheck {
-        var check = SolvencyCheck(unbookedDebt: [Int64](repeating: 0, count: assets.count), unbookedValue: 0, debtors: [], awaitingLiquidation: [])
+        var check = SolvencyCheck(
+            unbookedDebt: [Int64](repeating: 0, count: assets.count), unbookedValue: 0, debtors: [],
+            awaitingLiquidation: [])
         for account in accounts where !account.isVenue {
             if let equity = Auditor.unbookedDebt(of: account, in: self) {
                 check.debtors.append(account.id)
@@ -32,7 +34,9 @@ extension Engine {
                 }
             }
             let underWater = account.positions.contains { position in
-                if case .success(let pool) = pool(of: account, marketIndex: position.marketIndex) { return pool.equity < 0 }
+                if case .success(let pool) = pool(of: account, marketIndex: position.marketIndex) {
+                    return pool.equity < 0
+                }
                 return false
             }
             if underWater { check.awaitingLiquidation.append(account.id) }

@@ -39,20 +39,30 @@ public struct MarginProof: Sendable, Codable {
     /// Recomputes the margin and the liabilities with this binary's rules from the proof's own
     /// data, rebuilds the leaf, folds the path and compares with `rootHash` (the published root).
     public func verify(rootHash: String) -> Verification {
-        if let (field, reason) = validationError() { return Verification(verified: [], failures: ["\(field): expected \(reason)"]) }
+        if let (field, reason) = validationError() {
+            return Verification(verified: [], failures: ["\(field): expected \(reason)"])
+        }
         var verified: [String] = []
         var failures: [String] = []
-        let engine = Engine.forVerification(assets: assets, markets: markets, account: account, now: Timestamp(nanoseconds: time),
-                                            sequence: root.sequence)
+        let engine = Engine.forVerification(
+            assets: assets, markets: markets, account: account, now: Timestamp(nanoseconds: time),
+            sequence: root.sequence)
         switch engine.marginReport(of: account.id) {
         case .success(let computed)?:
-            let prices = Dictionary(uniqueKeysWithValues: computed.positions.map { ($0.market.rawValue, $0.liquidationPrice?.atoms ?? 0) })
+            let prices = Dictionary(
+                uniqueKeysWithValues: computed.positions.map { ($0.market.rawValue, $0.liquidationPrice?.atoms ?? 0) })
             if computed.equity.atoms == report.equity && computed.initialMargin.atoms == report.initialMargin
-                && computed.maintenanceMargin.atoms == report.maintenanceMargin && computed.status.rawValue == report.status
-                && prices == report.liquidationPrices {
-                verified.append("margin recomputed from the account, the markets' rules and the prices at sequence \(root.sequence): equity \(computed.equity), initial \(computed.initialMargin), maintenance \(computed.maintenanceMargin) (USD), status \(computed.status.rawValue), liquidation prices as reported")
+                && computed.maintenanceMargin.atoms == report.maintenanceMargin
+                && computed.status.rawValue == report.status
+                && prices == report.liquidationPrices
+            {
+                verified.append(
+                    "margin recomputed from the account, the markets' rules and the prices at sequence \(root.sequence): equity \(computed.equity), initial \(computed.initialMargin), maintenance \(computed.maintenanceMargin) (USD), status \(computed.status.rawValue), liquidation prices as reported"
+                )
             } else {
-                failures.append("the reported margin (equity \(report.equity), initial \(report.initialMargin), maintenance \(report.maintenanceMargin), \(report.status)) differs from the recomputed one (\(computed.equity.atoms), \(computed.initialMargin.atoms), \(computed.maintenanceMargin.atoms), \(computed.status.rawValue))")
+                failures.append(
+                    "the reported margin (equity \(report.equity), initial \(report.initialMargin), maintenance \(report.maintenanceMargin), \(report.status)) differs from the recomputed one (\(computed.equity.atoms), \(computed.initialMargin.atoms), \(computed.maintenanceMargin.atoms), \(computed.status.rawValue))"
+                )
             }
         case .failure(let error)?:
             failures.append("the margin cannot be recomputed: \(error)")
@@ -61,7 +71,9 @@ public struct MarginProof: Sendable, Codable {
         }
         let owed = engine.liabilities(of: engine.accounts[1])
         if owed == liabilities {
-            verified.append("liabilities recomputed: \(zip(root.assets, owed).map { "asset \($0.0): \($0.1) atoms" }.joined(separator: ", "))")
+            verified.append(
+                "liabilities recomputed: \(zip(root.assets, owed).map { "asset \($0.0): \($0.1) atoms" }.joined(separator: ", "))"
+            )
         } else {
             failures.append("the leaf's liabilities \(liabilities) differ from the recomputed \(owed)")
         }
@@ -69,15 +81,20 @@ public struct MarginProof: Sendable, Codable {
             failures.append("the salt is not 32 bytes of hex")
             return Verification(verified: verified, failures: failures)
         }
-        let leaf = MerkleSumTree.Node(hash: MerkleSumTree.leafHash(salt: saltBytes, data: engine.leafData(of: engine.accounts[1], liabilities: liabilities)),
-                                      sums: liabilities)
+        let leaf = MerkleSumTree.Node(
+            hash: MerkleSumTree.leafHash(
+                salt: saltBytes, data: engine.leafData(of: engine.accounts[1], liabilities: liabilities)),
+            sums: liabilities)
         guard let rootBytes = [UInt8](hexString: root.hash), root.hash == rootHash.lowercased() else {
             failures.append("the proof's root \(root.hash) is not the published root \(rootHash)")
             return Verification(verified: verified, failures: failures)
         }
-        switch MerkleSumTree.verify(leaf: leaf, path: path, root: MerkleSumTree.Node(hash: rootBytes, sums: root.sums)) {
+        switch MerkleSumTree.verify(leaf: leaf, path: path, root: MerkleSumTree.Node(hash: rootBytes, sums: root.sums))
+        {
         case .success:
-            verified.append("the account's leaf (index \(leafIndex)) is in the tree whose root is \(rootHash): \(path.count) levels, every sum non-negative, totals \(root.sums)")
+            verified.append(
+                "the account's leaf (index \(leafIndex)) is in the tree whose root is \(rootHash): \(path.count) levels, every sum non-negative, totals \(root.sums)"
+            )
         case .failure(let failure):
             failures.append("the Merkle path does not hold: \(failure)")
         }
@@ -89,16 +106,22 @@ public struct MarginProof: Sendable, Codable {
 extension Engine {
     /// The proof for one account under a commitment built from this state.
     public func proof(of id: AccountID, commitment: AccountCommitment, priceInputs: [String] = []) -> MarginProof? {
-        guard let account = account(id), let accountIndex = accountIndex(of: id), let index = commitment.leaf(ofAccountIndex: Int(accountIndex)),
-              case .success(let report)? = marginReport(of: id) else { return nil }
+        guard let account = account(id), let accountIndex = accountIndex(of: id),
+            let index = commitment.leaf(ofAccountIndex: Int(accountIndex)),
+            case .success(let report)? = marginReport(of: id)
+        else { return nil }
         let salt = commitment.salt(of: id)
         var publicMarkets = markets
         for index in publicMarkets.indices { publicMarkets[index].backstops = [] }
-        return MarginProof(root: commitment.root, time: now.nanoseconds, account: account, salt: salt.hexString, leafIndex: index,
-                           report: .init(equity: report.equity.atoms, initialMargin: report.initialMargin.atoms,
-                                         maintenanceMargin: report.maintenanceMargin.atoms, status: report.status.rawValue,
-                                         liquidationPrices: Dictionary(uniqueKeysWithValues: report.positions.map { ($0.market.rawValue, $0.liquidationPrice?.atoms ?? 0) })),
-                           liabilities: liabilities(of: account), assets: assets, markets: publicMarkets, priceInputs: priceInputs,
-                           path: commitment.tree.path(of: index))
+        return MarginProof(
+            root: commitment.root, time: now.nanoseconds, account: account, salt: salt.hexString, leafIndex: index,
+            report: .init(
+                equity: report.equity.atoms, initialMargin: report.initialMargin.atoms,
+                maintenanceMargin: report.maintenanceMargin.atoms, status: report.status.rawValue,
+                liquidationPrices: Dictionary(
+                    uniqueKeysWithValues: report.positions.map { ($0.market.rawValue, $0.liquidationPrice?.atoms ?? 0) }
+                )),
+            liabilities: liabilities(of: account), assets: assets, markets: publicMarkets, priceInputs: priceInputs,
+            path: commitment.tree.path(of: index))
     }
 }

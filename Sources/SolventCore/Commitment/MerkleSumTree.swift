@@ -37,7 +37,8 @@ public struct MerkleSumTree: Sendable {
         case rootMismatch
         public var description: String {
             switch self {
-            case .negativeSum(let level): return "a negative sum at level \(level) (a debt cannot offset another account's claim)"
+            case .negativeSum(let level):
+                return "a negative sum at level \(level) (a debt cannot offset another account's claim)"
             case .sumOverflow(let level): return "sums overflow at level \(level)"
             case .wrongWidth: return "sums of different widths"
             case .rootMismatch: return "the path does not lead to the published root"
@@ -61,7 +62,9 @@ public struct MerkleSumTree: Sendable {
 
     func node(level: Int, index: Int) -> Node {
         let l = levels[level]
-        return Node(hash: Array(l.hashes[(index * 32)..<(index * 32 + 32)]), sums: Array(l.sums[(index * width)..<(index * width + width)]))
+        return Node(
+            hash: Array(l.hashes[(index * 32)..<(index * 32 + 32)]),
+            sums: Array(l.sums[(index * width)..<(index * width + width)]))
     }
 
     /// Builds the tree from leaves already hashed; pads with zero-sum leaves to a power of two.
@@ -80,8 +83,11 @@ public struct MerkleSumTree: Sendable {
 
     /// Builds the tree from flat leaves: `leafHashes` 32 bytes each, `leafSums` `width` each.
     /// `parallel` runs the chunks of large levels (the store passes all cores).
-    public init(leafHashes: [UInt8], leafSums: [Int64], width: Int, paddingSeed: [UInt8], parallel: ParallelChunks = .sequential) throws {
-        precondition(width > 0 && leafHashes.count % 32 == 0 && leafSums.count == leafHashes.count / 32 * width, "flat leaves")
+    public init(
+        leafHashes: [UInt8], leafSums: [Int64], width: Int, paddingSeed: [UInt8], parallel: ParallelChunks = .sequential
+    ) throws {
+        precondition(
+            width > 0 && leafHashes.count % 32 == 0 && leafSums.count == leafHashes.count / 32 * width, "flat leaves")
         self.width = width
         if leafSums.contains(where: { $0 < 0 }) { throw Failure.negativeSum(level: 0) }
         var level = Level(hashes: leafHashes, sums: leafSums)
@@ -100,14 +106,16 @@ public struct MerkleSumTree: Sendable {
         while level.count > 1 {
             depth += 1
             let parents = level.count / 2
-            var next = Level(hashes: [UInt8](repeating: 0, count: parents * 32), sums: [Int64](repeating: 0, count: parents * width))
+            var next = Level(
+                hashes: [UInt8](repeating: 0, count: parents * 32), sums: [Int64](repeating: 0, count: parents * width))
             if parents >= 16_384 {
                 // Large levels in chunks (on every core when the caller gives them): each chunk of
                 // parents reads its own children.
                 try Self.combineInChunks(level, into: &next, width: width, depth: depth, parallel: parallel)
             } else {
                 for index in 0..<parents {
-                    try Self.combine(level, 2 * index, into: &next, at: index, width: width, scratch: &scratch, depth: depth)
+                    try Self.combine(
+                        level, 2 * index, into: &next, at: index, width: width, scratch: &scratch, depth: depth)
                 }
             }
             levels.append(next)
@@ -116,7 +124,9 @@ public struct MerkleSumTree: Sendable {
         self.levels = levels
     }
 
-    static func combineInChunks(_ level: Level, into next: inout Level, width: Int, depth: Int, parallel: ParallelChunks) throws {
+    static func combineInChunks(
+        _ level: Level, into next: inout Level, width: Int, depth: Int, parallel: ParallelChunks
+    ) throws {
         let parents = next.count
         let chunks = 16
         let failed = ParallelFailure()
@@ -126,8 +136,11 @@ public struct MerkleSumTree: Sendable {
                 parallel.run(chunks) { chunk in
                     var scratch = [UInt8](repeating: 0, count: 1 + 2 * (32 + 8 * width))
                     for index in (parents * chunk / chunks)..<(parents * (chunk + 1) / chunks) {
-                        if !combine(level, 2 * index, hash: out.hashes.advanced(by: index * 32), sums: out.sums.advanced(by: index * width),
-                                    width: width, scratch: &scratch) {
+                        if !combine(
+                            level, 2 * index, hash: out.hashes.advanced(by: index * 32),
+                            sums: out.sums.advanced(by: index * width),
+                            width: width, scratch: &scratch)
+                        {
                             failed.set()
                             return
                         }
@@ -139,11 +152,15 @@ public struct MerkleSumTree: Sendable {
     }
 
     /// The parent of nodes `left` and `left + 1` of `level`, written to `next[at]`.
-    static func combine(_ level: Level, _ left: Int, into next: inout Level, at: Int, width: Int, scratch: inout [UInt8], depth: Int) throws {
+    static func combine(
+        _ level: Level, _ left: Int, into next: inout Level, at: Int, width: Int, scratch: inout [UInt8], depth: Int
+    ) throws {
         let ok = next.hashes.withUnsafeMutableBufferPointer { hashes in
             next.sums.withUnsafeMutableBufferPointer { sums in
-                combine(level, left, hash: hashes.baseAddress!.advanced(by: at * 32), sums: sums.baseAddress!.advanced(by: at * width),
-                        width: width, scratch: &scratch)
+                combine(
+                    level, left, hash: hashes.baseAddress!.advanced(by: at * 32),
+                    sums: sums.baseAddress!.advanced(by: at * width),
+                    width: width, scratch: &scratch)
             }
         }
         if !ok { throw Failure.sumOverflow(level: depth) }
@@ -152,25 +169,31 @@ public struct MerkleSumTree: Sendable {
     /// The parent of nodes `left` and `left + 1`: its hash to `hash` (32 bytes) and its sums to
     /// `sums`; false on overflow.
     @inline(__always)
-    static func combine(_ level: Level, _ left: Int, hash: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int64>, width: Int,
-                        scratch: inout [UInt8]) -> Bool {
+    static func combine(
+        _ level: Level, _ left: Int, hash: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int64>, width: Int,
+        scratch: inout [UInt8]
+    ) -> Bool {
         scratch.withUnsafeMutableBytes { buffer in
             var offset = 0
             buffer[offset] = 0x01
             offset += 1
             for child in left...(left + 1) {
                 level.hashes.withUnsafeBytes { hashes in
-                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: hashes.baseAddress!.advanced(by: child * 32), byteCount: 32)
+                    buffer.baseAddress!.advanced(by: offset).copyMemory(
+                        from: hashes.baseAddress!.advanced(by: child * 32), byteCount: 32)
                 }
                 offset += 32
                 for column in 0..<width {
                     let value = level.sums[child * width + column]
-                    withUnsafeBytes(of: value.littleEndian) { buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+                    withUnsafeBytes(of: value.littleEndian) {
+                        buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: 8)
+                    }
                     offset += 8
                 }
             }
             for column in 0..<width {
-                let (sum, overflow) = level.sums[left * width + column].addingReportingOverflow(level.sums[(left + 1) * width + column])
+                let (sum, overflow) = level.sums[left * width + column].addingReportingOverflow(
+                    level.sums[(left + 1) * width + column])
                 if overflow { return false }
                 sums[column] = sum
             }
@@ -189,7 +212,7 @@ public struct MerkleSumTree: Sendable {
     /// Set by a worker that hit an overflow (checked after the parallel loop).
     private final class ParallelFailure: @unchecked Sendable {
         private(set) var value = false
-        func set() { value = true }   // only ever set to true: a race cannot lose it
+        func set() { value = true }  // only ever set to true: a race cannot lose it
     }
 
     public static func leafHash(salt: [UInt8], data: [UInt8]) -> [UInt8] {
@@ -248,7 +271,10 @@ public struct MerkleSumTree: Sendable {
         var node = leaf
         do {
             for (level, step) in path.enumerated() {
-                node = step.siblingOnLeft ? try parent(step.sibling, node, level: level + 1) : try parent(node, step.sibling, level: level + 1)
+                node =
+                    step.siblingOnLeft
+                    ? try parent(step.sibling, node, level: level + 1)
+                    : try parent(node, step.sibling, level: level + 1)
             }
         } catch let failure as Failure {
             return .failure(failure)

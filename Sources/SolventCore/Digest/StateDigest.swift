@@ -57,8 +57,10 @@ extension Engine {
             encoder.write(scenario.volatilityShock.atoms)
             encoder.write(scenario.weight.atoms)
         }
-        for value in [portfolioMargin.shortVegaPower.atoms, portfolioMargin.longVegaPower.atoms, portfolioMargin.floorDays,
-                      portfolioMargin.maintenanceFactor.atoms] {
+        for value in [
+            portfolioMargin.shortVegaPower.atoms, portfolioMargin.longVegaPower.atoms, portfolioMargin.floorDays,
+            portfolioMargin.maintenanceFactor.atoms,
+        ] {
             encoder.write(value)
         }
         encoder.write(varMargin.series.count)
@@ -74,13 +76,18 @@ extension Engine {
         encoder.write(varMargin.seed)
         encoder.write(spreadCredits.spreads.count)
         for spread in spreadCredits.spreads {
-            for value in [Int64(spread.first.rawValue), Int64(spread.second.rawValue), spread.firstRatio.atoms, spread.secondRatio.atoms,
-                          spread.creditRate.atoms] { encoder.write(value) }
+            for value in [
+                Int64(spread.first.rawValue), Int64(spread.second.rawValue), spread.firstRatio.atoms,
+                spread.secondRatio.atoms,
+                spread.creditRate.atoms,
+            ] { encoder.write(value) }
         }
-        for value in [spanMargin.priceScanRange.atoms, spanMargin.volatilityScanRange.atoms, spanMargin.extremeMove.atoms,
-                      spanMargin.coveredFraction.atoms, spanMargin.lookaheadDays, spanMargin.shortOptionMinimum.atoms,
-                      spanMargin.maintenanceFactor.atoms, greeksMargin.deltaMove.atoms, greeksMargin.gammaMove.atoms,
-                      greeksMargin.volatilityShock.atoms, greeksMargin.maintenanceFactor.atoms] {
+        for value in [
+            spanMargin.priceScanRange.atoms, spanMargin.volatilityScanRange.atoms, spanMargin.extremeMove.atoms,
+            spanMargin.coveredFraction.atoms, spanMargin.lookaheadDays, spanMargin.shortOptionMinimum.atoms,
+            spanMargin.maintenanceFactor.atoms, greeksMargin.deltaMove.atoms, greeksMargin.gammaMove.atoms,
+            greeksMargin.volatilityShock.atoms, greeksMargin.maintenanceFactor.atoms,
+        ] {
             encoder.write(value)
         }
         encoder.write(greeksMargin.vegaOffsetsAcrossExpiries)
@@ -212,11 +219,13 @@ extension Engine {
             encoder.write(source.weight)
         }
         encoder.write(config.aggregation.rawValue)
-        for value in [config.sampleMaxAge, config.band.atoms, Int64(config.minimumSources), Int64(config.resumeAfterGoodUpdates),
-                      config.markBand.atoms, config.basisTimeConstant, config.priceMoveThreshold.atoms, config.priceMoveWindow,
-                      config.priceMoveCoolDown, config.fundingInterestRate.atoms, config.fundingPremiumClamp.atoms,
-                      config.fundingCap.atoms, config.liquidationDepth, config.liquidationDepthFraction.atoms,
-                      config.liquidationWindow] {
+        for value in [
+            config.sampleMaxAge, config.band.atoms, Int64(config.minimumSources), Int64(config.resumeAfterGoodUpdates),
+            config.markBand.atoms, config.basisTimeConstant, config.priceMoveThreshold.atoms, config.priceMoveWindow,
+            config.priceMoveCoolDown, config.fundingInterestRate.atoms, config.fundingPremiumClamp.atoms,
+            config.fundingCap.atoms, config.liquidationDepth, config.liquidationDepthFraction.atoms,
+            config.liquidationWindow,
+        ] {
             encoder.write(value)
         }
         switch config.priceMoveMode {

@@ -44,10 +44,12 @@ public struct AssetState: Hashable, Sendable, Codable {
         guard price > 0 else { return nil }
         let exponent = spec.scale + Price.scale - Value.scale
         if exponent >= 0 {
-            let (numerator, overflow) = Int128(value).multipliedReportingOverflow(by: FixedPoint.powerOfTen128(exponent))
+            let (numerator, overflow) = Int128(value).multipliedReportingOverflow(
+                by: FixedPoint.powerOfTen128(exponent))
             return overflow ? nil : FixedPoint.narrow(FixedPoint.divide(numerator, by: Int128(price), rounding))
         }
-        return FixedPoint.narrow(FixedPoint.divide(Int128(value), by: Int128(price) * FixedPoint.powerOfTen128(-exponent), rounding))
+        return FixedPoint.narrow(
+            FixedPoint.divide(Int128(value), by: Int128(price) * FixedPoint.powerOfTen128(-exponent), rounding))
     }
 
     /// The same from the two fields it needs (hot paths read them without copying the asset).
@@ -56,11 +58,15 @@ public struct AssetState: Hashable, Sendable, Codable {
         precondition(price > 0, "asset has no index price")
         let exponent = scale + Price.scale - Value.scale
         // A unit price at matching scales (USDT at 1.00) converts without arithmetic.
-        if exponent >= 0, exponent < FixedPoint.powersOfTen.count, price == FixedPoint.powersOfTen[exponent] { return atoms }
-        if exponent >= 0 {
-            return FixedPoint.narrow(FixedPoint.divide(Int128(atoms) * Int128(price), by: FixedPoint.powerOfTen128(exponent), rounding))
+        if exponent >= 0, exponent < FixedPoint.powersOfTen.count, price == FixedPoint.powersOfTen[exponent] {
+            return atoms
         }
-        let (product, overflow) = (Int128(atoms) * Int128(price)).multipliedReportingOverflow(by: FixedPoint.powerOfTen128(-exponent))
+        if exponent >= 0 {
+            return FixedPoint.narrow(
+                FixedPoint.divide(Int128(atoms) * Int128(price), by: FixedPoint.powerOfTen128(exponent), rounding))
+        }
+        let (product, overflow) = (Int128(atoms) * Int128(price)).multipliedReportingOverflow(
+            by: FixedPoint.powerOfTen128(-exponent))
         return overflow ? nil : FixedPoint.narrow(product)
     }
 }

@@ -22,7 +22,8 @@ public enum Command: Hashable, Sendable, Codable {
     /// Admin migration of a position from another system: the account takes `size` at
     /// `entryPrice`, the venue's book the opposite side; isolated margin comes from the wallet.
     /// No margin check (the import states an existing position, it does not trade).
-    case importPosition(account: AccountID, market: MarketID, size: Quantity, entryPrice: Price, isolatedMargin: Amount?)
+    case importPosition(
+        account: AccountID, market: MarketID, size: Quantity, entryPrice: Price, isolatedMargin: Amount?)
     /// Sets (or replaces) a market's price sources, aggregation and circuit-breaker rules.
     case configureOracle(market: MarketID, OracleConfig)
     /// Source samples and the venue's own last trade and mid: the engine computes index and mark.

@@ -4,7 +4,7 @@ extension Engine {
     mutating func apply(_ event: Event) {
         switch event {
         case .marginStateChanged, .positionLiquidated, .oracleStateChanged, .backstopsChanged, .auctionUpdated,
-             .breakerTripped, .breakerResumed, .ticked, .commitmentRecorded:
+            .breakerTripped, .breakerResumed, .ticked, .commitmentRecorded:
             break
         default:
             stateVersion &+= 1
@@ -16,8 +16,10 @@ extension Engine {
         case .marketCreated(let spec, let parameters):
             let settle = assetIndexByID[spec.settleAsset]!
             marketIndexByID[spec.id] = Int32(markets.count)
-            markets.append(MarketState(spec: spec, parameters: parameters, settleAssetIndex: settle,
-                                       settleScale: assets[Int(settle)].spec.scale))
+            markets.append(
+                MarketState(
+                    spec: spec, parameters: parameters, settleAssetIndex: settle,
+                    settleScale: assets[Int(settle)].spec.scale))
             var table = MaintenanceScanTable()
             table.configure(parameters.margin)
             scanTables.append(table)
@@ -42,8 +44,10 @@ extension Engine {
             setWallet(account, assetIndex: assetIndex, to: balanceAfter.atoms)
         case .leverageSet(let account, let market, let leverage, let isolated):
             let index = Int(accountIndexByID[account]!)
-            accounts[index].setSetting(Account.MarketSetting(marketIndex: marketIndexByID[market]!,
-                                                             leverage: leverage, isolated: isolated))
+            accounts[index].setSetting(
+                Account.MarketSetting(
+                    marketIndex: marketIndexByID[market]!,
+                    leverage: leverage, isolated: isolated))
         case .isolatedMarginAdjusted(let account, let market, _, let marginAfter, let walletAfter):
             let index = Int(accountIndexByID[account]!)
             let marketIndex = marketIndexByID[market]!
@@ -77,7 +81,8 @@ extension Engine {
             flushTriggers(marketIndex: marketIndex)
             remarkOptions(underlyingIndex: marketIndex)
         case .fundingSettled(let settlement), .marketSettled(let settlement):
-            applySettlement(settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
+            applySettlement(
+                settlement, closes: { if case .marketSettled = event { return true } else { return false } }())
         case .ticked, .breakerTripped, .breakerResumed:
             break
         case .oracleConfigured(let market, let config):
@@ -201,18 +206,24 @@ extension Engine {
     /// with it (no mark update would ever visit it again).
     private mutating func clearFlagOfEmptiedPool(accountIndex: Int, closed: Position) {
         if !closed.isolated, accounts[accountIndex].positions.contains(where: { !$0.isolated }) { return }
-        alertsByPool[PoolKey(account: accounts[accountIndex].id, isolatedMarket: closed.isolated ? closed.market : nil)] = nil
+        alertsByPool[
+            PoolKey(account: accounts[accountIndex].id, isolatedMarket: closed.isolated ? closed.market : nil)] = nil
     }
 
     /// A dated future with a settlement window keeps its running average (see `SettlementAverage`).
     private mutating func recordSettlementPrice(marketIndex m: Int, price: Int64) {
         guard let window = markets[m].parameters.settlementWindow, window > 0, let expiry = markets[m].spec.expiry,
-              !markets[m].settled, !markets[m].isOption, price > 0 else { return }
-        let running = markets[m].settlementAverage.map {
-            $0.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds, maximumAge: markets[m].parameters.priceMaxAge)
-        }
+            !markets[m].settled, !markets[m].isOption, price > 0
+        else { return }
+        let running =
+            markets[m].settlementAverage.map {
+                $0.closing(
+                    at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
+                    maximumAge: markets[m].parameters.priceMaxAge)
+            }
             ?? SettlementAverage(weighted: 0, covered: 0, price: 0, since: now)
-        markets[m].settlementAverage = SettlementAverage(weighted: running.weighted, covered: running.covered, price: price, since: now)
+        markets[m].settlementAverage = SettlementAverage(
+            weighted: running.weighted, covered: running.covered, price: price, since: now)
     }
 
     private mutating func applySettlement(_ settlement: SettlementApplied, closes: Bool) {
@@ -228,7 +239,9 @@ extension Engine {
         assets[settle].deficit &-= settlement.uncovered
         recordFundDraw(marketIndex: marketIndex, settlement.fundDraw)
         precondition(assets[settle].insuranceFund >= 0, "the insurance fund is never negative")
-        precondition(after &- before &+ settlement.dust &- settlement.fundDraw &- settlement.uncovered == 0, "a settlement must conserve money")
+        precondition(
+            after &- before &+ settlement.dust &- settlement.fundDraw &- settlement.uncovered == 0,
+            "a settlement must conserve money")
         if closes { markets[Int(marketIndex)].settled = true }
     }
 }

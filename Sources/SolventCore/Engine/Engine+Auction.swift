@@ -5,15 +5,20 @@
 /// tail or below the cusp (`resetAuction`). The keeper who starts or restarts an auction is paid
 /// tip + chip × the lot's notional from the insurance fund, within the fund and the market's caps.
 extension Engine {
-    func planAuctionStart(_ step: PlannedStep, rules: DutchAuctionRules, keeperIndex: Int32?) -> Result<[Event], Rejection> {
+    func planAuctionStart(
+        _ step: PlannedStep, rules: DutchAuctionRules, keeperIndex: Int32?
+    ) -> Result<[Event], Rejection> {
         let m = Int(step.marketIndex)
-        let auction = LiquidationAuction(id: lastSequence, account: accounts[Int(step.accountIndex)].id, market: markets[m].spec.id,
-                                         long: step.long, lot: step.quantity, mark: markets[m].mark, rules: rules, now: now)
+        let auction = LiquidationAuction(
+            id: lastSequence, account: accounts[Int(step.accountIndex)].id, market: markets[m].spec.id,
+            long: step.long, lot: step.quantity, mark: markets[m].mark, rules: rules, now: now)
         return keeperPayment(keeperIndex, marketIndex: step.marketIndex, notional: step.notional, rules: rules)
             .map { [.auctionStarted(auction, $0)] }
     }
 
-    func planBidAuction(_ id: UInt64, _ bidder: AccountID, _ quantity: Quantity, _ limit: Price) -> Result<[Event], Rejection> {
+    func planBidAuction(
+        _ id: UInt64, _ bidder: AccountID, _ quantity: Quantity, _ limit: Price
+    ) -> Result<[Event], Rejection> {
         guard let index = auctions.binarySearch(id: id) else {
             return .failure(Rejection(.unknownAuction, field: "auction", "no open auction with id \(id)"))
         }
@@ -23,31 +28,48 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let value): bidderIndex = value
         }
-        if bidder == .venue { return .failure(Rejection(.reservedAccount, field: "bidder", "the venue's book does not bid")) }
+        if bidder == .venue {
+            return .failure(Rejection(.reservedAccount, field: "bidder", "the venue's book does not bid"))
+        }
         if bidder == auction.account {
             return .failure(Rejection(.selfTrade, field: "bidder", "account \(bidder) cannot bid for its own position"))
         }
         let marketIndex = marketIndexByID[auction.market]!
         let m = Int(marketIndex)
         guard let parameters = markets[m].liquidation, case .auction(let rules) = parameters.mechanism else {
-            return .failure(Rejection(.liquidationNotConfigured, field: "auction", "market \(auction.market) no longer liquidates by auction"))
+            return .failure(
+                Rejection(
+                    .liquidationNotConfigured, field: "auction",
+                    "market \(auction.market) no longer liquidates by auction"))
         }
         if case .paused(let rule) = liquidationPermission(market: auction.market) {
-            return .failure(Rejection(.liquidationPaused, field: "auction", "the \(rule.rawValue) breaker of market \(auction.market) pauses liquidations"))
+            return .failure(
+                Rejection(
+                    .liquidationPaused, field: "auction",
+                    "the \(rule.rawValue) breaker of market \(auction.market) pauses liquidations"))
         }
         let lot = markets[m].spec.lotSize.atoms
-        guard quantity.atoms > 0 else { return .failure(Rejection(.nonPositiveQuantity, field: "quantity", "expected a positive quantity")) }
+        guard quantity.atoms > 0 else {
+            return .failure(Rejection(.nonPositiveQuantity, field: "quantity", "expected a positive quantity"))
+        }
         guard quantity.atoms % lot == 0 else {
-            return .failure(Rejection(.offLotGrid, field: "quantity", "expected a multiple of the lot size \(markets[m].spec.lotSize)"))
+            return .failure(
+                Rejection(
+                    .offLotGrid, field: "quantity", "expected a multiple of the lot size \(markets[m].spec.lotSize)"))
         }
         let (price, needsReset) = auction.status(rules: rules, now: now)
         if needsReset {
-            return .failure(Rejection(.auctionNeedsReset, field: "auction", "auction \(id) is older than its tail or below its cusp: reset it first"))
+            return .failure(
+                Rejection(
+                    .auctionNeedsReset, field: "auction",
+                    "auction \(id) is older than its tail or below its cusp: reset it first"))
         }
         let acceptable = auction.long ? limit.atoms >= price : limit.atoms <= price
         guard acceptable else {
-            return .failure(Rejection(.auctionPriceBeyondLimit, field: "limitPrice",
-                                      "the auction's price is \(Price(atoms: price)); the bid's limit is \(limit)"))
+            return .failure(
+                Rejection(
+                    .auctionPriceBeyondLimit, field: "limitPrice",
+                    "the auction's price is \(Price(atoms: price)); the bid's limit is \(limit)"))
         }
         // The account may have traded since: what is left of its position on the auction's side.
         let accountIndex = accountIndexByID[auction.account]!
@@ -55,25 +77,33 @@ extension Engine {
         let held = holder.positionSlot(marketIndex: marketIndex).map { holder.positions[$0].size } ?? 0
         let available = auction.long ? max(0, held) : max(0, -held)
         let forSale = min(auction.lot, available)
-        if forSale == 0 { return .success([.auctionUpdated(id: id, lot: 0)]) }   // nothing left to sell: the auction ends
+        // Nothing left to sell: the auction ends.
+        if forSale == 0 { return .success([.auctionUpdated(id: id, lot: 0)]) }
         let valuation = markets[m].valuation
         guard let perLot = valuation.notional(size: lot, price: price), perLot > 0,
-              let notional = valuation.notional(size: min(quantity.atoms, forSale), price: markets[m].mark) else {
-            return .failure(Rejection(.notionalOverflow, field: "quantity", "the take's value exceeds 64-bit fixed point"))
+            let notional = valuation.notional(size: min(quantity.atoms, forSale), price: markets[m].mark)
+        else {
+            return .failure(
+                Rejection(.notionalOverflow, field: "quantity", "the take's value exceeds 64-bit fixed point"))
         }
         let dustLots = (rules.dust + perLot - 1) / perLot * lot
         var open = auction
         open.lot = forSale
         guard let slice = open.slice(quantity: quantity.atoms, dustLots: dustLots) else {
-            return .failure(Rejection(.invalidParameter, field: "quantity", "the lot left is at or below the auction's dust: take all of it"))
+            return .failure(
+                Rejection(
+                    .invalidParameter, field: "quantity",
+                    "the lot left is at or below the auction's dust: take all of it"))
         }
         let sliceNotional = valuation.notional(size: slice, price: markets[m].mark) ?? notional
         let bankruptcy = bankruptcyPrice(of: holder, marketIndex: marketIndex)
         // Never closed worse than bankruptcy for the system: the fund covers a price beyond it.
         let worse = bankruptcy.map { auction.long ? price < $0 : price > $0 } ?? false
-        let fill = OrderBookExecution.Fill(marketPrice: price, accountPrice: worse ? bankruptcy! : price, fundCoversGap: worse)
-        let step = PlannedStep(accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: slice,
-                               notional: sliceNotional, long: auction.long, bankruptcy: bankruptcy)
+        let fill = OrderBookExecution.Fill(
+            marketPrice: price, accountPrice: worse ? bankruptcy! : price, fundCoversGap: worse)
+        let step = PlannedStep(
+            accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: slice,
+            notional: sliceNotional, long: auction.long, bankruptcy: bankruptcy)
         return liquidationEvents(step, fill: fill, takerIndex: bidderIndex, keeperIndex: nil, auction: id)
             .map { $0 + [.auctionUpdated(id: id, lot: forSale - slice)] }
     }
@@ -84,11 +114,16 @@ extension Engine {
         }
         let auction = auctions[index]
         let marketIndex = marketIndexByID[auction.market]!
-        guard let parameters = markets[Int(marketIndex)].liquidation, case .auction(let rules) = parameters.mechanism else {
-            return .failure(Rejection(.liquidationNotConfigured, field: "auction", "market \(auction.market) no longer liquidates by auction"))
+        guard let parameters = markets[Int(marketIndex)].liquidation, case .auction(let rules) = parameters.mechanism
+        else {
+            return .failure(
+                Rejection(
+                    .liquidationNotConfigured, field: "auction",
+                    "market \(auction.market) no longer liquidates by auction"))
         }
         guard auction.status(rules: rules, now: now).needsReset else {
-            return .failure(Rejection(.auctionNotStale, field: "auction", "auction \(id) is within its tail and above its cusp"))
+            return .failure(
+                Rejection(.auctionNotStale, field: "auction", "auction \(id) is within its tail and above its cusp"))
         }
         var keeperIndex: Int32? = nil
         if let keeper {
@@ -107,19 +142,25 @@ extension Engine {
 
     /// tip + chip × notional from the insurance fund to the keeper, within the fund and the
     /// market's caps (nil: no keeper, or nothing to pay).
-    private func keeperPayment(_ keeperIndex: Int32?, marketIndex: Int32, notional: Int64, rules: DutchAuctionRules)
+    private func keeperPayment(
+        _ keeperIndex: Int32?, marketIndex: Int32, notional: Int64, rules: DutchAuctionRules
+    )
         -> Result<KeeperPayment?, Rejection>
     {
         guard let keeperIndex else { return .success(nil) }
         let settle = markets[Int(marketIndex)].settleAssetIndex
-        let amount = min(rules.keeperIncentive(debt: notional),
-                         fundDrawRoom(marketIndex: marketIndex, balance: max(0, assets[Int(settle)].insuranceFund)))
+        let amount = min(
+            rules.keeperIncentive(debt: notional),
+            fundDrawRoom(marketIndex: marketIndex, balance: max(0, assets[Int(settle)].insuranceFund)))
         guard amount > 0 else { return .success(nil) }
         let keeper = accounts[Int(keeperIndex)]
         guard let wallet = FixedPoint.add(keeper.balance(assetIndex: settle), amount) else {
-            return .failure(Rejection(.notionalOverflow, field: "keeper", "the keeper's balance would exceed 64-bit fixed point"))
+            return .failure(
+                Rejection(.notionalOverflow, field: "keeper", "the keeper's balance would exceed 64-bit fixed point"))
         }
-        return .success(KeeperPayment(market: markets[Int(marketIndex)].spec.id, keeper: keeper.id, amount: amount, walletAfter: wallet))
+        return .success(
+            KeeperPayment(
+                market: markets[Int(marketIndex)].spec.id, keeper: keeper.id, amount: amount, walletAfter: wallet))
     }
 
     /// Pays a keeper from the fund; the fund's decrease is the keeper's increase.
@@ -127,8 +168,9 @@ extension Engine {
         let marketIndex = marketIndexByID[payment.market]!
         let settle = markets[Int(marketIndex)].settleAssetIndex
         let keeper = Int(accountIndexByID[payment.keeper]!)
-        precondition(payment.walletAfter &- accounts[keeper].balance(assetIndex: settle) == payment.amount,
-                     "a keeper payment must conserve money")
+        precondition(
+            payment.walletAfter &- accounts[keeper].balance(assetIndex: settle) == payment.amount,
+            "a keeper payment must conserve money")
         assets[Int(settle)].insuranceFund &-= payment.amount
         precondition(assets[Int(settle)].insuranceFund >= 0, "the insurance fund is never negative")
         recordFundDraw(marketIndex: marketIndex, payment.amount)

@@ -11,15 +11,20 @@ extension Engine {
             return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
         }
         let holder = accounts[Int(accountIndex)]
-        if holder.balances.count >= Limits.balancesPerAccount, !holder.balances.contains(where: { $0.assetIndex == assetIndex }) {
-            return .failure(Rejection(.limitReached, field: "asset", "at most \(Limits.balancesPerAccount) assets per account"))
+        if holder.balances.count >= Limits.balancesPerAccount,
+            !holder.balances.contains(where: { $0.assetIndex == assetIndex })
+        {
+            return .failure(
+                Rejection(.limitReached, field: "asset", "at most \(Limits.balancesPerAccount) assets per account"))
         }
         let (after, overflowBalance) = holder.balance(assetIndex: assetIndex).addingReportingOverflow(amount.atoms)
         let (_, overflowOutside) = assets[Int(assetIndex)].outside.subtractingReportingOverflow(amount.atoms)
         if overflowBalance || overflowOutside {
-            return .failure(Rejection(.notionalOverflow, field: "amount", "the balance would exceed 64-bit fixed point"))
+            return .failure(
+                Rejection(.notionalOverflow, field: "amount", "the balance would exceed 64-bit fixed point"))
         }
-        return .success([.deposited(account: account, asset: asset, amount: amount, balanceAfter: Amount(atoms: after))])
+        return .success([.deposited(account: account, asset: asset, amount: amount, balanceAfter: Amount(atoms: after))]
+        )
     }
 
     func planWithdraw(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
@@ -37,30 +42,45 @@ extension Engine {
         }
         if assets[Int(assetIndex)].deficit < 0 {
             let symbol = assets[Int(assetIndex)].spec.symbol
-            return .failure(Rejection(.deficitOpen, field: "asset", "withdrawals of \(symbol) are restricted while a deficit of \(DecimalText.format(-assets[Int(assetIndex)].deficit, scale: assets[Int(assetIndex)].spec.scale)) \(symbol) is open"))
+            return .failure(
+                Rejection(
+                    .deficitOpen, field: "asset",
+                    "withdrawals of \(symbol) are restricted while a deficit of \(DecimalText.format(-assets[Int(assetIndex)].deficit, scale: assets[Int(assetIndex)].spec.scale)) \(symbol) is open"
+                ))
         }
         var holder = accounts[Int(accountIndex)]
         let balance = holder.balance(assetIndex: assetIndex)
         guard balance >= amount.atoms else {
             let scale = assets[Int(assetIndex)].spec.scale
-            return .failure(Rejection(.insufficientBalance, field: "amount",
-                                      "at most \(DecimalText.format(max(0, balance), scale: scale)) \(assets[Int(assetIndex)].spec.symbol) can be withdrawn"))
+            return .failure(
+                Rejection(
+                    .insufficientBalance, field: "amount",
+                    "at most \(DecimalText.format(max(0, balance), scale: scale)) \(assets[Int(assetIndex)].spec.symbol) can be withdrawn"
+                ))
         }
         holder.setBalance(assetIndex: assetIndex, atoms: balance - amount.atoms)
         // An account with no position and no debt needs no prices to withdraw what it holds.
         let needsMargin = !holder.positions.isEmpty || holder.balances.contains { $0.atoms < 0 }
         if needsMargin, let frozen = holder.positions.first(where: { markets[Int($0.marketIndex)].isOracleFrozen }) {
-            return .failure(Rejection(.oracleFrozen, field: "amount",
-                                      "the oracle of market \(frozen.market) is frozen: withdrawals that need margin wait until it resumes"))
+            return .failure(
+                Rejection(
+                    .oracleFrozen, field: "amount",
+                    "the oracle of market \(frozen.market) is frozen: withdrawals that need margin wait until it resumes"
+                ))
         }
         if needsMargin, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "amount") {
             return .failure(rejection)
         }
-        return .success([.withdrawn(account: account, asset: asset, amount: amount,
-                                    balanceAfter: Amount(atoms: balance - amount.atoms))])
+        return .success([
+            .withdrawn(
+                account: account, asset: asset, amount: amount,
+                balanceAfter: Amount(atoms: balance - amount.atoms))
+        ])
     }
 
-    func planAdjustIsolatedMargin(_ account: AccountID, _ market: MarketID, _ amount: Amount) -> Result<[Event], Rejection> {
+    func planAdjustIsolatedMargin(
+        _ account: AccountID, _ market: MarketID, _ amount: Amount
+    ) -> Result<[Event], Rejection> {
         let accountIndex: Int32
         let marketIndex: Int32
         switch accountAndMarket(account, market) {
@@ -68,11 +88,15 @@ extension Engine {
         case .success(let indices): (accountIndex, marketIndex) = indices
         }
         guard amount.atoms != 0 else {
-            return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a non-zero amount (positive adds margin)"))
+            return .failure(
+                Rejection(.nonPositiveAmount, field: "amount", "expected a non-zero amount (positive adds margin)"))
         }
         var holder = accounts[Int(accountIndex)]
         guard let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated else {
-            return .failure(Rejection(.noIsolatedPosition, field: "market", "account \(account) has no isolated position in market \(market)"))
+            return .failure(
+                Rejection(
+                    .noIsolatedPosition, field: "market",
+                    "account \(account) has no isolated position in market \(market)"))
         }
         let settle = markets[Int(marketIndex)].settleAssetIndex
         let wallet = holder.balance(assetIndex: settle)
@@ -80,16 +104,22 @@ extension Engine {
         let (marginAfter, o2) = holder.positions[slot].isolatedMargin.addingReportingOverflow(amount.atoms)
         if o1 || o2 { return .failure(Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point")) }
         if amount.atoms > 0, walletAfter < 0 {
-            return .failure(Rejection(.insufficientBalance, field: "amount", "the wallet holds less than the margin to add"))
+            return .failure(
+                Rejection(.insufficientBalance, field: "amount", "the wallet holds less than the margin to add"))
         }
         holder.setBalance(assetIndex: settle, atoms: walletAfter)
         holder.positions[slot].isolatedMargin = marginAfter
         // Adding margin takes it from the cross pool; removing it must leave the position at initial.
-        if let rejection = requireInitialMargin(holder, marketIndex: amount.atoms < 0 ? marketIndex : nil, field: "amount") {
+        if let rejection = requireInitialMargin(
+            holder, marketIndex: amount.atoms < 0 ? marketIndex : nil, field: "amount")
+        {
             return .failure(rejection)
         }
-        return .success([.isolatedMarginAdjusted(account: account, market: market, amount: amount,
-                                                 isolatedMarginAfter: Amount(atoms: marginAfter),
-                                                 walletAfter: Amount(atoms: walletAfter))])
+        return .success([
+            .isolatedMarginAdjusted(
+                account: account, market: market, amount: amount,
+                isolatedMarginAfter: Amount(atoms: marginAfter),
+                walletAfter: Amount(atoms: walletAfter))
+        ])
     }
 }

@@ -10,20 +10,29 @@ extension Engine {
         }
         let state = markets[Int(marketIndex)]
         guard state.isPerpetual else {
-            return .failure(Rejection(.notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals"))
+            return .failure(
+                Rejection(
+                    .notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals")
+            )
         }
         guard rate.atoms.magnitude <= UInt64(Rate.oneAtoms / 10) else {
             return .failure(Rejection(.invalidParameter, field: "rate", "expected a funding rate between -0.1 and 0.1"))
         }
         guard let mark = state.freshMark(at: now) else {
-            return .failure(Rejection(state.mark > 0 ? .priceStale : .priceMissing, field: "market",
-                                      "funding needs a fresh mark price for market \(market)"))
+            return .failure(
+                Rejection(
+                    state.mark > 0 ? .priceStale : .priceMissing, field: "market",
+                    "funding needs a fresh mark price for market \(market)"))
         }
         switch settlementLegs(marketIndex: marketIndex, mark: mark, rate: rate.atoms, closing: false) {
         case .failure(let rejection): return .failure(rejection)
         case .success(let (legs, dust)):
-            return .success([.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
-                                                              legs: legs, dust: dust))])
+            return .success([
+                .fundingSettled(
+                    SettlementApplied(
+                        market: market, price: Price(atoms: mark), rate: rate,
+                        legs: legs, dust: dust))
+            ])
         }
     }
 
@@ -43,7 +52,9 @@ extension Engine {
         var scratch: Engine? = nil
         var moved = events.contains { if case .fundingSettled = $0 { return true } else { return false } }
         for marketIndex in markets.indices {
-            guard let expiry = markets[marketIndex].spec.expiry, expiry <= now, !markets[marketIndex].settled else { continue }
+            guard let expiry = markets[marketIndex].spec.expiry, expiry <= now, !markets[marketIndex].settled else {
+                continue
+            }
             if moved && scratch == nil {
                 var state = self
                 for event in events { state.apply(event) }
@@ -72,16 +83,22 @@ extension Engine {
         // in force cover at least half of it; otherwise (and without a window) at a fresh mark.
         var average: Int64? = nil
         if let window = state.parameters.settlementWindow, window > 0,
-           let running = state.settlementAverage?.closing(at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
-                                                         maximumAge: state.parameters.priceMaxAge),
-           running.covered * 2 >= window {
+            let running = state.settlementAverage?.closing(
+                at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
+                maximumAge: state.parameters.priceMaxAge),
+            running.covered * 2 >= window
+        {
             average = running.value
         }
-        guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else { return .success(nil) }
+        guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else {
+            return .success(nil)
+        }
         if state.isOption {
             // An option settles at intrinsic value on an underlying mark taken at or after expiry.
             let underlying = markets[Int(state.underlyingIndex)]
-            guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else { return .success(nil) }
+            guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else {
+                return .success(nil)
+            }
             mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
         }
         switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
@@ -92,17 +109,21 @@ extension Engine {
                 let accountIndex = accountIndexByID[legs[index].account]!
                 // A pool that cannot be valued (an index missing) owes what its wallet lacks:
                 // one account must not hold up every market's tick.
-                let owed = closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index])
+                let owed =
+                    closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index])
                     ?? max(0, -legs[index].walletAfter)
                 guard let total = FixedPoint.add(shortfall, owed) else {
-                    return .failure(Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
+                    return .failure(
+                        Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
                 }
                 legs[index].walletAfter += owed
                 shortfall = total
             }
             let settle = Int(state.settleAssetIndex)
-            let draw = min(shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
-            var settlement = SettlementApplied(market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
+            let draw = min(
+                shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
+            var settlement = SettlementApplied(
+                market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
             settlement.fundDraw = draw
             settlement.uncovered = shortfall - draw
             return .success(.marketSettled(settlement))
@@ -111,7 +132,9 @@ extension Engine {
 
     /// One leg per position in the market, in scan-table order (deterministic): funding paid or
     /// received at `rate`, or (closing) the position closed at `mark` with PnL realized.
-    func settlementLegs(marketIndex: Int32, mark: Int64, rate: Int64, closing: Bool)
+    func settlementLegs(
+        marketIndex: Int32, mark: Int64, rate: Int64, closing: Bool
+    )
         -> Result<([LegApplied], Int64), Rejection>
     {
         let state = markets[Int(marketIndex)]
@@ -124,13 +147,15 @@ extension Engine {
             var position = account.positions[account.positionSlot(marketIndex: marketIndex)!]
             var amount: Int64
             if closing {
-                guard let value = state.valuation.value(size: position.size, price: mark, .down) else { return .failure(overflow) }
+                guard let value = state.valuation.value(size: position.size, price: mark, .down) else {
+                    return .failure(overflow)
+                }
                 amount = value &- position.cost
             } else {
                 // Positive rate: longs pay. Payers round up, receivers down (toward the house).
                 let pays = (position.size > 0) == (rate > 0)
                 guard let notional = state.valuation.notional(size: position.size, price: mark, pays ? .up : .down),
-                      let magnitude = FixedPoint.multiplyDivide(notional, abs(rate), Rate.oneAtoms, pays ? .up : .down)
+                    let magnitude = FixedPoint.multiplyDivide(notional, abs(rate), Rate.oneAtoms, pays ? .up : .down)
                 else { return .failure(overflow) }
                 amount = pays ? -magnitude : magnitude
             }
@@ -140,11 +165,14 @@ extension Engine {
                 // margin: the account's cash changes by the value at the settlement price.
                 let released = position.isolated ? position.isolatedMargin : 0
                 guard let credit = FixedPoint.add(amount, released), let walletAfter = FixedPoint.add(wallet, credit),
-                      let total = FixedPoint.add(cashTotal, amount &+ position.cost) else { return .failure(overflow) }
+                    let total = FixedPoint.add(cashTotal, amount &+ position.cost)
+                else { return .failure(overflow) }
                 cashTotal = total
-                legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0,
-                                       isolatedTransfer: position.isolated ? -credit : 0,
-                                       walletAfter: walletAfter, positionAfter: nil))
+                legs.append(
+                    LegApplied(
+                        account: account.id, realizedPnl: amount, fee: 0,
+                        isolatedTransfer: position.isolated ? -credit : 0,
+                        walletAfter: walletAfter, positionAfter: nil))
                 continue
             }
             var walletAfter = wallet
@@ -156,11 +184,14 @@ extension Engine {
                 walletAfter = credited
             }
             guard let fundingPnl = FixedPoint.add(position.fundingPnl, amount),
-                  let total = FixedPoint.add(cashTotal, amount) else { return .failure(overflow) }
+                let total = FixedPoint.add(cashTotal, amount)
+            else { return .failure(overflow) }
             position.fundingPnl = fundingPnl
             cashTotal = total
-            legs.append(LegApplied(account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: 0,
-                                   walletAfter: walletAfter, positionAfter: position))
+            legs.append(
+                LegApplied(
+                    account: account.id, realizedPnl: amount, fee: 0, isolatedTransfer: 0,
+                    walletAfter: walletAfter, positionAfter: position))
         }
         let dust = -cashTotal
         precondition(dust >= 0, "a settlement's rounding must favour the house")

@@ -8,7 +8,9 @@ import SolventRisk
 extension Engine {
     static let greeksBump = 1e-4
 
-    func greeksRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+    func greeksRequirements(
+        _ positions: [Position], override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         let rules = greeksMargin
@@ -42,39 +44,52 @@ extension Engine {
                 }
                 let expiry = markets[m].spec.expiry!.nanoseconds
                 func value(_ move: Double, _ volatility: Double) -> Double {
-                    size * optionPremium(marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
+                    size
+                        * optionPremium(
+                            marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
                         * valuation.screenFactor
                 }
                 let (up, mid, down) = (value(h, sigma), value(0, sigma), value(-h, sigma))
                 first[group] += (up - down) / (2 * h)
                 second[group] += (up - 2 * mid + down) / (h * h)
                 let vega = (value(0, sigma + h) - value(0, max(0, sigma - h))) / (sigma + h - max(0, sigma - h))
-                if let index = vegas[group].firstIndex(where: { $0.expiry == expiry }) { vegas[group][index].vega += vega }
-                else { vegas[group].append((expiry, vega)) }
+                if let index = vegas[group].firstIndex(where: { $0.expiry == expiry }) {
+                    vegas[group][index].vega += vega
+                } else {
+                    vegas[group].append((expiry, vega))
+                }
             } else {
-                first[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                                 - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
-                second[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                                  + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
+                first[group] +=
+                    (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                        - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
+                second[group] +=
+                    (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                        + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
             }
         }
         let deltaMove = rules.deltaMove.fraction, gammaMove = rules.gammaMove.fraction
         let shock = rules.volatilityShock.fraction
         let charges = underlyings.indices.map { g -> Double in
-            let vegaCharge = rules.vegaOffsetsAcrossExpiries ? abs(vegas[g].reduce(0) { $0 + $1.vega }) * shock
-                                                             : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock
+            let vegaCharge =
+                rules.vegaOffsetsAcrossExpiries
+                ? abs(vegas[g].reduce(0) { $0 + $1.vega }) * shock
+                : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock
             return abs(first[g]) * deltaMove + 0.5 * max(0, -second[g]) * gammaMove * gammaMove + vegaCharge
         }
         return requirements(groups: charges, deltas: first, underlyings: underlyings, factor: rules.maintenanceFactor)
     }
 
     func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        if let (field, reason) = rules.validate() {
+            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
+        }
         return planModelRules(.spanMarginConfigured(rules), models: { $0 == .span })
     }
 
     func planConfigureGreeksMargin(_ rules: GreeksMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        if let (field, reason) = rules.validate() {
+            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
+        }
         return planModelRules(.greeksMarginConfigured(rules), models: { $0 == .greeks })
     }
 

@@ -5,14 +5,19 @@
 /// reimbursed to the taker by the insurance fund as far as the fund and its caps go, and the rest
 /// goes down the waterfall.
 extension Engine {
-    func planConfigureLiquidation(_ market: MarketID, _ parameters: LiquidationParameters) -> Result<[Event], Rejection> {
+    func planConfigureLiquidation(_ market: MarketID, _ parameters: LiquidationParameters) -> Result<[Event], Rejection>
+    {
         if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
         if let error = parameters.validate() {
-            return .failure(Rejection(.invalidParameter, field: "liquidation.\(error.field)", "expected \(error.reason)"))
+            return .failure(
+                Rejection(.invalidParameter, field: "liquidation.\(error.field)", "expected \(error.reason)"))
         }
         if auctions.contains(where: { $0.market == market }) {
             guard case .auction = parameters.mechanism else {
-                return .failure(Rejection(.auctionInProgress, field: "liquidation.mechanism", "market \(market) has open auctions: let them end before changing the mechanism"))
+                return .failure(
+                    Rejection(
+                        .auctionInProgress, field: "liquidation.mechanism",
+                        "market \(market) has open auctions: let them end before changing the mechanism"))
             }
         }
         return .success([.liquidationConfigured(market: market, parameters)])
@@ -47,18 +52,26 @@ extension Engine {
         case .auction(let rules):
             return planAuctionStart(step, rules: rules, keeperIndex: keeperIndex)
         case .backstop(let share):
-            if let events = backstopEvents(accountIndex: step.accountIndex, marketIndex: step.marketIndex, quantity: step.quantity,
-                                           long: step.long, share: share, bankruptcy: step.bankruptcy, parameters: parameters,
-                                           keeperIndex: keeperIndex) {
+            if let events = backstopEvents(
+                accountIndex: step.accountIndex, marketIndex: step.marketIndex, quantity: step.quantity,
+                long: step.long, share: share, bankruptcy: step.bankruptcy, parameters: parameters,
+                keeperIndex: keeperIndex)
+            {
                 return .success(events)
             }
         case .orderBook:
             break
         }
-        guard let fill = OrderBookExecution.execute(long: step.long, mark: markets[m].mark, notional: step.notional,
-                                                    bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
-                                                    depth: parameters.depth) else {
-            return .failure(Rejection(.bookExhausted, field: "market", "the book of market \(market) cannot absorb \(step.notional) of notional"))
+        guard
+            let fill = OrderBookExecution.execute(
+                long: step.long, mark: markets[m].mark, notional: step.notional,
+                bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
+                depth: parameters.depth)
+        else {
+            return .failure(
+                Rejection(
+                    .bookExhausted, field: "market",
+                    "the book of market \(market) cannot absorb \(step.notional) of notional"))
         }
         return liquidationEvents(step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil)
     }
@@ -68,7 +81,10 @@ extension Engine {
     private func liquidationKeeper(_ keeper: AccountID?, account: AccountID) -> Result<Int32?, Rejection> {
         guard let keeper else { return .success(nil) }
         if keeper == account {
-            return .failure(Rejection(.invalidParameter, field: "keeper", "an account does not earn a keeper reward for its own liquidation"))
+            return .failure(
+                Rejection(
+                    .invalidParameter, field: "keeper",
+                    "an account does not earn a keeper reward for its own liquidation"))
         }
         return accountIndex(keeper, field: "keeper").map { Optional($0) }
     }
@@ -83,67 +99,102 @@ extension Engine {
         }
         let m = Int(marketIndex)
         guard let parameters = markets[m].liquidation else {
-            return .failure(Rejection(.liquidationNotConfigured, field: "market", "market \(market) has no liquidation parameters"))
+            return .failure(
+                Rejection(.liquidationNotConfigured, field: "market", "market \(market) has no liquidation parameters"))
         }
-        if account == .venue { return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is not liquidated")) }
+        if account == .venue {
+            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is not liquidated"))
+        }
         var stepFraction = parameters.stepFraction
         switch liquidationPermission(market: market) {
-        case .paused(let rule): return .failure(Rejection(.liquidationPaused, field: "market", "the \(rule.rawValue) breaker of market \(market) pauses liquidations"))
+        case .paused(let rule):
+            return .failure(
+                Rejection(
+                    .liquidationPaused, field: "market",
+                    "the \(rule.rawValue) breaker of market \(market) pauses liquidations"))
         case .slow(let fraction): stepFraction = min(stepFraction, fraction)
         case .allowed: break
         }
-        if case .auction = parameters.mechanism, auctions.contains(where: { $0.account == account && $0.market == market }) {
-            return .failure(Rejection(.auctionInProgress, field: "account", "an auction of account \(account)'s position in market \(market) is open: bid on it or reset it"))
+        if case .auction = parameters.mechanism,
+            auctions.contains(where: { $0.account == account && $0.market == market })
+        {
+            return .failure(
+                Rejection(
+                    .auctionInProgress, field: "account",
+                    "an auction of account \(account)'s position in market \(market) is open: bid on it or reset it"))
         }
         let holder = accounts[Int(accountIndex)]
         guard let slot = holder.positionSlot(marketIndex: marketIndex) else {
-            return .failure(Rejection(.noPosition, field: "market", "account \(account) holds no position in market \(market)"))
+            return .failure(
+                Rejection(.noPosition, field: "market", "account \(account) holds no position in market \(market)"))
         }
         let position = holder.positions[slot]
         let pool: PoolRisk
         let risk: PositionRisk
-        switch (self.pool(of: holder, marketIndex: marketIndex, now: now),
-                positionRisk(position, leverage: leverage(of: holder, marketIndex: marketIndex), override: nil, now: now)) {
+        switch (
+            self.pool(of: holder, marketIndex: marketIndex, now: now),
+            positionRisk(position, leverage: leverage(of: holder, marketIndex: marketIndex), override: nil, now: now)
+        ) {
         case (.failure(let error), _), (_, .failure(let error)): return .failure(.from(error, field: "market"))
         case (.success(let p), .success(let r)): (pool, risk) = (p, r)
         }
         guard pool.status >= .liquidatable else {
-            return .failure(Rejection(.notLiquidatable, field: "account", "account \(account) is \(pool.status.rawValue): equity \(pool.equity) above maintenance \(pool.maintenance)"))
+            return .failure(
+                Rejection(
+                    .notLiquidatable, field: "account",
+                    "account \(account) is \(pool.status.rawValue): equity \(pool.equity) above maintenance \(pool.maintenance)"
+                ))
         }
-        guard let inputs = sizingInputs(position: position, pool: pool, risk: risk, parameters: parameters, stepFraction: stepFraction,
-                                        leverage: leverage(of: holder, marketIndex: marketIndex)) else {
-            return .failure(Rejection(.notionalOverflow, field: "account", "the pool's figures exceed 64-bit fixed point"))
+        guard
+            let inputs = sizingInputs(
+                position: position, pool: pool, risk: risk, parameters: parameters, stepFraction: stepFraction,
+                leverage: leverage(of: holder, marketIndex: marketIndex))
+        else {
+            return .failure(
+                Rejection(.notionalOverflow, field: "account", "the pool's figures exceed 64-bit fixed point"))
         }
         var (quantity, _) = PartialLiquidation.stepQuantity(inputs, target: parameters.target)
         let mark = markets[m].mark
         let valuation = markets[m].valuation
         // The per-account cap per step (at least one lot, so a step always makes progress).
-        if let cap = parameters.maximumStepNotional, let full = valuation.notional(size: quantity, price: mark), full > cap {
+        if let cap = parameters.maximumStepNotional, let full = valuation.notional(size: quantity, price: mark),
+            full > cap
+        {
             let lot = markets[m].spec.lotSize.atoms
             let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
             quantity = max(lot, cap / perLot * lot)
         }
         // The rate limiter caps the notional of this window.
-        if let allowance = liquidationAllowance(market: market), let full = valuation.notional(size: quantity, price: mark), full > allowance {
+        if let allowance = liquidationAllowance(market: market),
+            let full = valuation.notional(size: quantity, price: mark), full > allowance
+        {
             let lot = markets[m].spec.lotSize.atoms
             let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
             quantity = allowance / perLot * lot
             if quantity <= 0 {
-                return .failure(Rejection(.liquidationPaused, field: "market", "the liquidation-rate limit of market \(market) is reached for this window"))
+                return .failure(
+                    Rejection(
+                        .liquidationPaused, field: "market",
+                        "the liquidation-rate limit of market \(market) is reached for this window"))
             }
         }
         guard let notional = valuation.notional(size: quantity, price: mark) else {
-            return .failure(Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point"))
+            return .failure(
+                Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point"))
         }
-        return .success(PlannedStep(accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: quantity,
-                                    notional: notional, long: position.size > 0,
-                                    bankruptcy: bankruptcyPrice(of: holder, marketIndex: marketIndex)))
+        return .success(
+            PlannedStep(
+                accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: quantity,
+                notional: notional, long: position.size > 0,
+                bankruptcy: bankruptcyPrice(of: holder, marketIndex: marketIndex)))
     }
 
     /// The sizing inputs in settlement atoms (a cross pool's USD figures converted at the
     /// settlement asset's index: equity rounded down, requirements up).
-    private func sizingInputs(position: Position, pool: PoolRisk, risk: PositionRisk, parameters: LiquidationParameters,
-                              stepFraction: Rate, leverage: Int64) -> PartialLiquidation.Inputs? {
+    private func sizingInputs(
+        position: Position, pool: PoolRisk, risk: PositionRisk, parameters: LiquidationParameters,
+        stepFraction: Rate, leverage: Int64
+    ) -> PartialLiquidation.Inputs? {
         let m = Int(position.marketIndex)
         var equity = pool.equity
         var otherInitial: Int64 = 0
@@ -151,50 +202,70 @@ extension Engine {
         if !position.isolated {
             let asset = assets[Int(markets[m].settleAssetIndex)]
             guard let e = asset.atoms(ofValue: pool.equity, .down), let i = asset.atoms(ofValue: pool.initial, .up),
-                  let mm = asset.atoms(ofValue: pool.maintenance, .up) else { return nil }
+                let mm = asset.atoms(ofValue: pool.maintenance, .up)
+            else { return nil }
             equity = e
             otherInitial = max(0, i - risk.initial)
             otherMaintenance = max(0, mm - risk.maintenance)
         }
         let slippage: Int64
         switch parameters.mechanism {
-        case .orderBook, .backstop: slippage = parameters.depth.slippage(notional: risk.notional)?.atoms ?? Rate.oneAtoms / 10
-        case .auction: slippage = 0   // the auction's price is not known when the step is sized
+        case .orderBook, .backstop:
+            slippage = parameters.depth.slippage(notional: risk.notional)?.atoms ?? Rate.oneAtoms / 10
+        case .auction: slippage = 0  // the auction's price is not known when the step is sized
         }
-        let cost = Rate(atoms: min(Rate.oneAtoms, parameters.penaltyRate.atoms + parameters.clearanceFeeRate.atoms
-                                   + parameters.keeperReward.rate.atoms + slippage))
-        return PartialLiquidation.Inputs(equity: equity, otherInitial: otherInitial, otherMaintenance: otherMaintenance,
-                                         size: position.size, mark: markets[m].mark, lot: markets[m].spec.lotSize.atoms,
-                                         valuation: markets[m].valuation, schedule: markets[m].parameters.margin,
-                                         leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0, costRate: cost,
-                                         stepFraction: stepFraction, dustNotional: parameters.dustNotional)
+        let cost = Rate(
+            atoms: min(
+                Rate.oneAtoms,
+                parameters.penaltyRate.atoms + parameters.clearanceFeeRate.atoms
+                    + parameters.keeperReward.rate.atoms + slippage))
+        return PartialLiquidation.Inputs(
+            equity: equity, otherInitial: otherInitial, otherMaintenance: otherMaintenance,
+            size: position.size, mark: markets[m].mark, lot: markets[m].spec.lotSize.atoms,
+            valuation: markets[m].valuation, schedule: markets[m].parameters.margin,
+            leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0, costRate: cost,
+            stepFraction: stepFraction, dustNotional: parameters.dustNotional)
     }
 
     /// The step's events once its price is known: the account closed at `fill.accountPrice`
     /// against the taker (the venue's book, index 0, or an auction's bidder), fees, the fund's
     /// draw for a fill worse than bankruptcy (within the market's caps), then auto-deleveraging
     /// or socialization of what the fund cannot carry, then the recorded deficit.
-    func liquidationEvents(_ step: PlannedStep, fill: OrderBookExecution.Fill, takerIndex: Int32, keeperIndex: Int32?,
-                           auction: UInt64?) -> Result<[Event], Rejection> {
-        let (accountIndex, marketIndex, quantity, long) = (step.accountIndex, step.marketIndex, step.quantity, step.long)
+    func liquidationEvents(
+        _ step: PlannedStep, fill: OrderBookExecution.Fill, takerIndex: Int32, keeperIndex: Int32?,
+        auction: UInt64?
+    ) -> Result<[Event], Rejection> {
+        let (accountIndex, marketIndex, quantity, long) = (
+            step.accountIndex, step.marketIndex, step.quantity, step.long
+        )
         let parameters = step.parameters
         let m = Int(marketIndex)
         let overflow = Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
         let direction: Int64 = long ? -1 : 1
         let valuation = markets[m].valuation
         var accountLeg: PlannedLeg
-        switch planLeg(accountIndex: accountIndex, marketIndex: marketIndex, quantity: direction * quantity, price: fill.accountPrice,
-                       feeRate: .zero, field: "account", releasesIsolatedMargin: false) {
+        switch planLeg(
+            accountIndex: accountIndex, marketIndex: marketIndex, quantity: direction * quantity,
+            price: fill.accountPrice,
+            feeRate: .zero, field: "account", releasesIsolatedMargin: false)
+        {
         case .failure(let rejection): return .failure(rejection)
         case .success(let leg): accountLeg = leg
         }
-        let isolated = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex).map { accounts[Int(accountIndex)].positions[$0].isolated } ?? false
-        let fees = chargeLiquidationFees(&accountLeg.leg, isolated: isolated, notional: step.notional, parameters: parameters,
-                                         keeper: keeperIndex != nil)
+        let isolated =
+            accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex).map {
+                accounts[Int(accountIndex)].positions[$0].isolated
+            } ?? false
+        let fees = chargeLiquidationFees(
+            &accountLeg.leg, isolated: isolated, notional: step.notional, parameters: parameters,
+            keeper: keeperIndex != nil)
         // What the account still owes once its pool is closed (a pool under water at every price
         // of this market has no bankruptcy price to close at, and rounding can leave an atom):
         // the waterfall carries it like the taker's gap, so the account ends at zero, not in debt.
-        guard let shortfall = closedPoolShortfall(accountIndex: accountIndex, marketIndex: marketIndex, leg: accountLeg.leg) else {
+        guard
+            let shortfall = closedPoolShortfall(
+                accountIndex: accountIndex, marketIndex: marketIndex, leg: accountLeg.leg)
+        else {
             return .failure(overflow)
         }
         // The gap between the account price (bankruptcy) and the fill, and how much of the step
@@ -219,16 +290,20 @@ extension Engine {
             var ranked: [AutoDeleveraging.Candidate] = []
             var wanted = min(4, maximum)
             while true {
-                ranked = deleveragingOrder(marketIndex: marketIndex, long: !long, ranking: ranking, limit: wanted,
-                                           excluding: accountIndex, takerIndex)
+                ranked = deleveragingOrder(
+                    marketIndex: marketIndex, long: !long, ranking: ranking, limit: wanted,
+                    excluding: accountIndex, takerIndex)
                 let covered = ranked.reduce(Int64(0)) { $0 &+ $1.size } >= quantity - carried
                 if covered || ranked.count < wanted || wanted >= maximum { break }
                 wanted = min(maximum, wanted * 4)
             }
             let allocation = AutoDeleveraging.allocate(quantity: quantity - carried, ranked: ranked, limit: maximum)
             for (counterparty, size) in allocation.fills {
-                switch planLeg(accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex, quantity: -direction * size,
-                               price: fill.accountPrice, feeRate: .zero, field: "counterparty") {
+                switch planLeg(
+                    accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex,
+                    quantity: -direction * size,
+                    price: fill.accountPrice, feeRate: .zero, field: "counterparty")
+                {
                 case .failure(let rejection): return .failure(rejection)
                 case .success(let leg):
                     counterparties.append(leg.leg)
@@ -239,8 +314,11 @@ extension Engine {
         }
         var takerLeg: PlannedLeg? = nil
         if takerQuantity > 0 {
-            switch planLeg(accountIndex: takerIndex, marketIndex: marketIndex, quantity: -direction * takerQuantity, price: fill.accountPrice,
-                           feeRate: .zero, field: takerIndex == 0 ? "venue" : "bidder") {
+            switch planLeg(
+                accountIndex: takerIndex, marketIndex: marketIndex, quantity: -direction * takerQuantity,
+                price: fill.accountPrice,
+                feeRate: .zero, field: takerIndex == 0 ? "venue" : "bidder")
+            {
             case .failure(let rejection): return .failure(rejection)
             case .success(let leg): takerLeg = leg
             }
@@ -259,7 +337,8 @@ extension Engine {
         // Socialized: opposite positions in profit pay the uncovered loss.
         var collected: Int64 = 0
         if case .socialized = parameters.lossAllocation, uncovered > 0 {
-            let shares = socializedShares(uncovered, marketIndex: marketIndex, excluding: accountIndex, takerIndex, long: !long)
+            let shares = socializedShares(
+                uncovered, marketIndex: marketIndex, excluding: accountIndex, takerIndex, long: !long)
             for (payer, payerLeg) in shares {
                 counterparties.append(payerLeg)
                 counterpartyCash.append(-payer)
@@ -267,22 +346,26 @@ extension Engine {
             }
             uncovered -= collected
         }
-        let tradeCash = Int128(accountLeg.cashDelta) + Int128(takerLeg?.cashDelta ?? 0)
+        let tradeCash =
+            Int128(accountLeg.cashDelta) + Int128(takerLeg?.cashDelta ?? 0)
             + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
         guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { return .failure(overflow) }
         var taker = takerLeg?.leg ?? unchangedLeg(accountIndex: takerIndex, marketIndex: marketIndex)
-        let keeperLeg = creditKeeper(keeperIndex, reward: fees.keeper, marketIndex: marketIndex, taker: &taker, others: &counterparties)
-        var applied = LiquidationStep(market: markets[m].spec.id, account: accountLeg.leg, taker: taker, quantity: quantity,
-                                      closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
-                                      accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
-                                      penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
-                                      counterparties: counterparties, reallocated: reallocated + collected)
+        let keeperLeg = creditKeeper(
+            keeperIndex, reward: fees.keeper, marketIndex: marketIndex, taker: &taker, others: &counterparties)
+        var applied = LiquidationStep(
+            market: markets[m].spec.id, account: accountLeg.leg, taker: taker, quantity: quantity,
+            closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
+            accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
+            penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
+            counterparties: counterparties, reallocated: reallocated + collected)
         applied.shortfall = shortfall > 0 ? shortfall : nil
         applied.keeper = keeperLeg
         applied.keeperReward = fees.keeper
         applied.auction = auction
         applied.long = long
-        return .success([.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
+        return .success(
+            [.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
     }
 
     /// What the account would owe after `leg` if it closes the last position of its pool, as
@@ -311,9 +394,10 @@ extension Engine {
     /// An account's leg that changes nothing: its wallet and its position in the market as they are.
     func unchangedLeg(accountIndex: Int32, marketIndex: Int32) -> LegApplied {
         let account = accounts[Int(accountIndex)]
-        return LegApplied(account: account.id, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
-                          walletAfter: account.balance(assetIndex: markets[Int(marketIndex)].settleAssetIndex),
-                          positionAfter: account.positionSlot(marketIndex: marketIndex).map { account.positions[$0] })
+        return LegApplied(
+            account: account.id, realizedPnl: 0, fee: 0, isolatedTransfer: 0,
+            walletAfter: account.balance(assetIndex: markets[Int(marketIndex)].settleAssetIndex),
+            positionAfter: account.positionSlot(marketIndex: marketIndex).map { account.positions[$0] })
     }
 
     /// The liquidation-rate limiter's state after a step of `notional`, if the market has an oracle.
@@ -327,19 +411,25 @@ extension Engine {
     /// account holds after the close (never a debt): an isolated position that stays open pays
     /// from its own margin, one that closed from the margin it released (never from the cross
     /// wallet, which isolation protects), a cross position from the settlement wallet.
-    func chargeLiquidationFees(_ leg: inout LegApplied, isolated: Bool, notional: Int64, parameters: LiquidationParameters,
-                               keeper: Bool) -> (penalty: Int64, keeper: Int64, clearance: Int64)
-    {
+    func chargeLiquidationFees(
+        _ leg: inout LegApplied, isolated: Bool, notional: Int64, parameters: LiquidationParameters,
+        keeper: Bool
+    ) -> (penalty: Int64, keeper: Int64, clearance: Int64) {
         let fromPosition = leg.positionAfter?.isolated == true
         let isolatedClose = leg.positionAfter == nil && isolated
-        let available = max(0, fromPosition ? leg.positionAfter!.isolatedMargin
-                                : isolatedClose ? min(leg.walletAfter, -leg.isolatedTransfer) : leg.walletAfter)
+        let available = max(
+            0,
+            fromPosition
+                ? leg.positionAfter!.isolatedMargin
+                : isolatedClose ? min(leg.walletAfter, -leg.isolatedTransfer) : leg.walletAfter)
         func charge(_ rate: Rate, flat: Int64, within room: Int64) -> Int64 {
             let share = FixedPoint.multiplyDivide(notional, rate.atoms, Rate.oneAtoms, .up) ?? room
             return min(FixedPoint.add(share, flat) ?? room, room)
         }
         let penalty = charge(parameters.penaltyRate, flat: 0, within: available)
-        let reward = keeper ? charge(parameters.keeperReward.rate, flat: parameters.keeperReward.flat, within: available - penalty) : 0
+        let reward =
+            keeper
+            ? charge(parameters.keeperReward.rate, flat: parameters.keeperReward.flat, within: available - penalty) : 0
         let clearance = charge(parameters.clearanceFeeRate, flat: 0, within: available - penalty - reward)
         if fromPosition {
             leg.positionAfter!.isolatedMargin -= penalty + reward + clearance
@@ -352,8 +442,10 @@ extension Engine {
 
     /// Credits the keeper's reward: into the leg it already has in the step (the taker, a
     /// counterparty or a backstop provider), else a leg of its own (its fee is minus the reward).
-    func creditKeeper(_ keeperIndex: Int32?, reward: Int64, marketIndex: Int32, taker: inout LegApplied,
-                      others: inout [LegApplied]) -> LegApplied? {
+    func creditKeeper(
+        _ keeperIndex: Int32?, reward: Int64, marketIndex: Int32, taker: inout LegApplied,
+        others: inout [LegApplied]
+    ) -> LegApplied? {
         guard let keeperIndex, reward > 0 else { return nil }
         let id = accounts[Int(keeperIndex)].id
         if taker.account == id {
@@ -375,7 +467,8 @@ extension Engine {
     func fundDrawRoom(marketIndex: Int32, balance: Int64) -> Int64 {
         let market = Int(marketIndex)
         guard let cap = markets[market].liquidation?.fundDrawCap else { return balance }
-        let windowOpen = markets[market].fundDrawnInWindow > 0
+        let windowOpen =
+            markets[market].fundDrawnInWindow > 0
             && now.nanoseconds - markets[market].fundDrawWindowStart.nanoseconds < cap.intervalSeconds &* 1_000_000_000
         var room = max(0, cap.perInterval - (windowOpen ? markets[market].fundDrawnInWindow : 0))
         if let total = cap.total { room = min(room, max(0, total - markets[market].fundDrawnTotal)) }
@@ -389,7 +482,8 @@ extension Engine {
         let market = Int(marketIndex)
         let interval = markets[market].liquidation?.fundDrawCap?.intervalSeconds ?? 0
         if markets[market].fundDrawnInWindow == 0
-            || now.nanoseconds - markets[market].fundDrawWindowStart.nanoseconds >= interval &* 1_000_000_000 {
+            || now.nanoseconds - markets[market].fundDrawWindowStart.nanoseconds >= interval &* 1_000_000_000
+        {
             markets[market].fundDrawWindowStart = now
             markets[market].fundDrawnInWindow = 0
         }
@@ -414,7 +508,8 @@ extension Engine {
         assets[Int(settle)].deficit &-= step.uncovered
         recordFundDraw(marketIndex: marketIndex, step.fundDraw)
         precondition(assets[Int(settle)].insuranceFund >= 0, "the insurance fund is never negative")
-        precondition(after &- before &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust &- step.uncovered == 0,
-                     "a liquidation step must conserve money")
+        precondition(
+            after &- before &+ step.penalty &- step.fundDraw &+ step.clearanceFee &+ step.dust &- step.uncovered == 0,
+            "a liquidation step must conserve money")
     }
 }

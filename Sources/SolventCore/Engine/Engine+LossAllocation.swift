@@ -4,11 +4,15 @@
 extension Engine {
     /// An account's place in the auto-deleveraging queue of its side of a market: 1 is
     /// deleveraged first. nil without a position (or for the venue's book).
-    public func deleveragingRank(account id: AccountID, market: MarketID, ranking: AutoDeleveraging.Ranking) -> (rank: Int, of: Int)? {
+    public func deleveragingRank(
+        account id: AccountID, market: MarketID, ranking: AutoDeleveraging.Ranking
+    ) -> (rank: Int, of: Int)? {
         guard let accountIndex = accountIndexByID[id], let marketIndex = marketIndexByID[market], id != .venue,
-              let slot = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex) else { return nil }
+            let slot = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex)
+        else { return nil }
         let long = accounts[Int(accountIndex)].positions[slot].size > 0
-        let queue = AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: long), by: ranking)
+        let queue = AutoDeleveraging.ranked(
+            deleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: long), by: ranking)
         guard let place = queue.firstIndex(where: { $0.account == id }) else { return nil }
         return (place + 1, queue.count)
     }
@@ -18,7 +22,9 @@ extension Engine {
     /// (so effective leverage is notional / equity). The venue's book and the liquidated account
     /// are excluded, and so is the step's taker (an auction's bidder); the order comes from the
     /// ranking, ties by account id.
-    func deleveragingCandidates(marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool) -> [AutoDeleveraging.Candidate] {
+    func deleveragingCandidates(
+        marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool
+    ) -> [AutoDeleveraging.Candidate] {
         var candidates: [AutoDeleveraging.Candidate] = []
         for accountIndex in scanTables[Int(marketIndex)].accountIndex
         where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
@@ -37,7 +43,8 @@ extension Engine {
         guard let slot = account.positionSlot(marketIndex: marketIndex) else { return nil }
         let position = account.positions[slot]
         guard (position.size > 0) == long,
-              case .success(let risk) = positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil)
+            case .success(let risk) = positionRisk(
+                position, leverage: leverage(of: account, marketIndex: marketIndex), override: nil, now: nil)
         else { return nil }
         // An isolated position's pool is already in its risk figures.
         let equity: Int64
@@ -53,24 +60,33 @@ extension Engine {
         // leverage = value at mark / pool equity.
         let entryValue = Double(max(1, abs(position.cost)))
         let markValue = entryValue + Double(risk.unrealizedPnl)
-        return AutoDeleveraging.Candidate(account: account.id, size: Int64(position.size.magnitude), markValue: markValue,
-                                          entryValue: entryValue, bankruptcyValue: markValue - Double(equity))
+        return AutoDeleveraging.Candidate(
+            account: account.id, size: Int64(position.size.magnitude), markValue: markValue,
+            entryValue: entryValue, bankruptcyValue: markValue - Double(equity))
     }
 
     /// The first `limit` positions of a side in deleveraging order, leaving out two accounts:
     /// from the kept queue when it is current, else by ranking every candidate.
-    func deleveragingOrder(marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
-                           excluding: Int32, _ alsoExcluding: Int32) -> [AutoDeleveraging.Candidate] {
-        if let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion, queue.ranking == ranking {
+    func deleveragingOrder(
+        marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
+        excluding: Int32, _ alsoExcluding: Int32
+    ) -> [AutoDeleveraging.Candidate] {
+        if let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion,
+            queue.ranking == ranking
+        {
             let first = excluding >= 0 ? accounts[Int(excluding)].id : nil
             let second = alsoExcluding >= 0 ? accounts[Int(alsoExcluding)].id : nil
             return queue.first(limit) { $0 == first || $0 == second }
         }
         // Only the first `limit` are needed: select them (O(n)) rather than sort everything.
-        let candidates = deleveragingCandidates(marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
+        let candidates = deleveragingCandidates(
+            marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
         guard candidates.count > limit else { return AutoDeleveraging.ranked(candidates, by: ranking) }
         let scored = candidates.map { (score: ranking.score($0), candidate: $0) }
-        func precedes(_ a: (score: Double, candidate: AutoDeleveraging.Candidate), _ b: (score: Double, candidate: AutoDeleveraging.Candidate)) -> Bool {
+        func precedes(
+            _ a: (score: Double, candidate: AutoDeleveraging.Candidate),
+            _ b: (score: Double, candidate: AutoDeleveraging.Candidate)
+        ) -> Bool {
             a.score != b.score ? a.score > b.score : a.candidate.account < b.candidate.account
         }
         var best: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
@@ -86,13 +102,16 @@ extension Engine {
     /// kept queue).
     public func rankedDeleveraging(market: MarketID, long: Bool, ranking: AutoDeleveraging.Ranking) -> [AccountID] {
         guard let marketIndex = marketIndexByID[market] else { return [] }
-        return AutoDeleveraging.ranked(deleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: long), by: ranking).map(\.account)
+        return AutoDeleveraging.ranked(
+            deleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: long), by: ranking
+        ).map(\.account)
     }
 
     /// The kept order of a side, if current (tests compare it with a full re-ranking).
     public func keptDeleveragingOrder(market: MarketID, long: Bool) -> [AccountID]? {
         guard let marketIndex = marketIndexByID[market],
-              let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion else { return nil }
+            let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion
+        else { return nil }
         return queue.order
     }
 
@@ -110,23 +129,29 @@ extension Engine {
             }
         }
         guard case .autoDeleveraging(let ranking, _) = markets[Int(marketIndex)].liquidation?.lossAllocation,
-              step.reallocated > 0 || !step.counterparties.isEmpty else { return }
+            step.reallocated > 0 || !step.counterparties.isEmpty
+        else { return }
         // The counterparties stand on the side opposite the liquidated position.
         let slot = Self.queueSlot(marketIndex, long: !step.long)
         if deleveragingQueues[slot]?.version != stateVersion || deleveragingQueues[slot]?.ranking != ranking {
             var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
             for accountIndex in scanTables[Int(marketIndex)].accountIndex {
-                if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: !step.long) {
+                if let candidate = deleveragingCandidate(
+                    accountIndex: accountIndex, marketIndex: marketIndex, long: !step.long)
+                {
                     candidates.append((accountIndex, candidate))
                 }
             }
-            deleveragingQueues[slot] = DeleveragingQueue(version: stateVersion, ranking: ranking, candidates: candidates)
+            deleveragingQueues[slot] = DeleveragingQueue(
+                version: stateVersion, ranking: ranking, candidates: candidates)
         }
     }
 
     /// Socialized shares of `loss` over opposite positions in profit, weighted by unrealized
     /// profit, each capped by what the payer holds (wallet, or an isolated position's margin).
-    func socializedShares(_ loss: Int64, marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool) -> [(Int64, LegApplied)] {
+    func socializedShares(
+        _ loss: Int64, marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool
+    ) -> [(Int64, LegApplied)] {
         var holders: [(account: AccountID, weight: Int64)] = []
         for accountIndex in scanTables[Int(marketIndex)].accountIndex
         where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
@@ -134,7 +159,9 @@ extension Engine {
             guard let slot = account.positionSlot(marketIndex: marketIndex) else { continue }
             let position = account.positions[slot]
             guard (position.size > 0) == long,
-                  case .success(let risk) = positionRisk(position, leverage: 0, override: nil, now: nil), risk.unrealizedPnl > 0 else { continue }
+                case .success(let risk) = positionRisk(position, leverage: 0, override: nil, now: nil),
+                risk.unrealizedPnl > 0
+            else { continue }
             holders.append((account.id, risk.unrealizedPnl))
         }
         let settle = markets[Int(marketIndex)].settleAssetIndex
@@ -153,8 +180,13 @@ extension Engine {
                 wallet -= paid
             }
             guard paid > 0 else { continue }
-            result.append((paid, LegApplied(account: id, realizedPnl: -paid, fee: 0, isolatedTransfer: 0, walletAfter: wallet,
-                                            positionAfter: position)))
+            result.append(
+                (
+                    paid,
+                    LegApplied(
+                        account: id, realizedPnl: -paid, fee: 0, isolatedTransfer: 0, walletAfter: wallet,
+                        positionAfter: position)
+                ))
         }
         return result
     }

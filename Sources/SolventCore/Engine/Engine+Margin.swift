@@ -30,7 +30,9 @@ extension Engine {
     }
 
     /// One position's figures at its mark.
-    func positionRisk(_ position: Position, leverage: Int64, override: MarkOverride?, now: Timestamp?)
+    func positionRisk(
+        _ position: Position, leverage: Int64, override: MarkOverride?, now: Timestamp?
+    )
         -> Result<PositionRisk, RiskError>
     {
         let index = Int(position.marketIndex)
@@ -41,7 +43,8 @@ extension Engine {
         }
         let valuation = markets[index].valuation
         guard let value = valuation.value(size: position.size, price: mark, .down),
-              let notional = valuation.notional(size: position.size, price: mark) else { return .failure(.overflow) }
+            let notional = valuation.notional(size: position.size, price: mark)
+        else { return .failure(.overflow) }
         let requirements: (initial: Int64, maintenance: Int64)
         if markets[index].isOption {
             let underlying: Int64
@@ -49,27 +52,33 @@ extension Engine {
             case .success(let value): underlying = value
             case .failure(let error): return .failure(error)
             }
-            guard let option = optionRequirements(marketIndex: index, size: position.size, mark: mark, underlyingMark: underlying)
+            guard
+                let option = optionRequirements(
+                    marketIndex: index, size: position.size, mark: mark, underlyingMark: underlying)
             else { return .failure(.overflow) }
             requirements = option
         } else {
-            guard let schedule = markets[index].parameters.margin.requirements(
-                notional: notional, size: position.size,
-                leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0) else { return .failure(.overflow) }
+            guard
+                let schedule = markets[index].parameters.margin.requirements(
+                    notional: notional, size: position.size,
+                    leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0)
+            else { return .failure(.overflow) }
             requirements = (schedule.initial, schedule.maintenance)
         }
         let (upnl, overflow) = value.subtractingReportingOverflow(position.cost)
         if overflow { return .failure(.overflow) }
-        var risk = PositionRisk(market: position.market, size: position.size, cost: position.cost, mark: mark,
-                                value: value, unrealizedPnl: upnl, notional: notional,
-                                initial: requirements.initial, maintenance: requirements.maintenance,
-                                isolated: position.isolated, isolatedPool: nil)
+        var risk = PositionRisk(
+            market: position.market, size: position.size, cost: position.cost, mark: mark,
+            value: value, unrealizedPnl: upnl, notional: notional,
+            initial: requirements.initial, maintenance: requirements.maintenance,
+            isolated: position.isolated, isolatedPool: nil)
         if position.isolated {
             let (equity, overflow) = position.isolatedMargin.addingReportingOverflow(upnl)
             if overflow { return .failure(.overflow) }
-            risk.isolatedPool = PoolRisk(equity: equity, initial: requirements.initial,
-                                         maintenance: requirements.maintenance,
-                                         callRatio: markets[index].parameters.marginCallRatio)
+            risk.isolatedPool = PoolRisk(
+                equity: equity, initial: requirements.initial,
+                maintenance: requirements.maintenance,
+                callRatio: markets[index].parameters.marginCallRatio)
         }
         return .success(risk)
     }
@@ -94,9 +103,10 @@ extension Engine {
     /// the asset's index price; requirements converted at the settlement asset's index, rounded up.
     /// Pass `now` to refuse stale prices (user actions); nil accepts any set price (reports).
     /// `change`, if given, replaces one position and one wallet balance.
-    public func crossPool(of account: Account, override: MarkOverride? = nil, now: Timestamp? = nil,
-                          change: AccountChange? = nil) -> Result<PoolRisk, RiskError>
-    {
+    public func crossPool(
+        of account: Account, override: MarkOverride? = nil, now: Timestamp? = nil,
+        change: AccountChange? = nil
+    ) -> Result<PoolRisk, RiskError> {
         var totals = PoolRisk(equity: 0, initial: 0, maintenance: 0, callRatio: .one)
         var changeAssetSeen = false
         for balance in account.balances {
@@ -105,19 +115,29 @@ extension Engine {
                 wallet = change.wallet
                 changeAssetSeen = true
             }
-            if let error = addAsset(balance.assetIndex, wallet: wallet, of: account, override: override, now: now,
-                                    change: change, into: &totals) { return .failure(error) }
+            if let error = addAsset(
+                balance.assetIndex, wallet: wallet, of: account, override: override, now: now,
+                change: change, into: &totals)
+            {
+                return .failure(error)
+            }
         }
         if let change, !changeAssetSeen,
-           let error = addAsset(change.assetIndex, wallet: change.wallet, of: account, override: override, now: now,
-                                change: change, into: &totals) { return .failure(error) }
+            let error = addAsset(
+                change.assetIndex, wallet: change.wallet, of: account, override: override, now: now,
+                change: change, into: &totals)
+        {
+            return .failure(error)
+        }
         return .success(totals)
     }
 
     /// Adds one asset's contribution (wallet + cross PnL, haircut and valued; requirements of the
     /// cross positions settling in it) to a pool.
-    private func addAsset(_ assetIndex: Int32, wallet: Int64, of account: Account, override: MarkOverride?,
-                          now: Timestamp?, change: AccountChange?, into totals: inout PoolRisk) -> RiskError? {
+    private func addAsset(
+        _ assetIndex: Int32, wallet: Int64, of account: Account, override: MarkOverride?,
+        now: Timestamp?, change: AccountChange?, into totals: inout PoolRisk
+    ) -> RiskError? {
         var assetEquity = wallet
         var assetInitial: Int64 = 0
         var assetMaintenance: Int64 = 0
@@ -125,15 +145,20 @@ extension Engine {
         let nets = account.marginModel != .standard
         var netted: [Position] = []
         func add(_ position: Position) -> RiskError? {
-            guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else { return nil }
+            guard !position.isolated, markets[Int(position.marketIndex)].settleAssetIndex == assetIndex else {
+                return nil
+            }
             if nets { netted.append(position) }
-            switch positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
-                                override: override, now: now) {
+            switch positionRisk(
+                position, leverage: leverage(of: account, marketIndex: position.marketIndex),
+                override: override, now: now)
+            {
             case .failure(let error): return error
             case .success(let risk):
                 guard let equity = FixedPoint.add(assetEquity, risk.unrealizedPnl),
-                      let initial = FixedPoint.add(assetInitial, risk.initial),
-                      let maintenance = FixedPoint.add(assetMaintenance, risk.maintenance) else { return .overflow }
+                    let initial = FixedPoint.add(assetInitial, risk.initial),
+                    let maintenance = FixedPoint.add(assetMaintenance, risk.maintenance)
+                else { return .overflow }
                 assetEquity = equity
                 assetInitial = initial
                 assetMaintenance = maintenance
@@ -149,7 +174,7 @@ extension Engine {
             netted.sort { $0.marketIndex < $1.marketIndex }
             let requirements: Result<(initial: Int64, maintenance: Int64), RiskError>
             switch account.marginModel {
-            case .standard: requirements = .success((assetInitial, assetMaintenance))   // per-position sums (not netted)
+            case .standard: requirements = .success((assetInitial, assetMaintenance))  // per-position sums (not netted)
             case .portfolio: requirements = portfolioRequirements(netted, override: override, now: now)
             case .historicalVaR, .normalVaR, .studentTVaR, .monteCarloVaR:
                 requirements = varRequirements(netted, model: account.marginModel, override: override, now: now)
@@ -172,12 +197,13 @@ extension Engine {
         let price = assets[a].price
         let scale = assets[a].spec.scale
         guard let equityValue = AssetState.value(of: counted, price: price, scale: scale, .down),
-              let initialValue = AssetState.value(of: assetInitial, price: price, scale: scale, .up),
-              let maintenanceValue = AssetState.value(of: assetMaintenance, price: price, scale: scale, .up)
+            let initialValue = AssetState.value(of: assetInitial, price: price, scale: scale, .up),
+            let maintenanceValue = AssetState.value(of: assetMaintenance, price: price, scale: scale, .up)
         else { return .overflow }
         guard let equity = FixedPoint.add(totals.equity, equityValue),
-              let initial = FixedPoint.add(totals.initial, initialValue),
-              let maintenance = FixedPoint.add(totals.maintenance, maintenanceValue) else { return .overflow }
+            let initial = FixedPoint.add(totals.initial, initialValue),
+            let maintenance = FixedPoint.add(totals.maintenance, maintenanceValue)
+        else { return .overflow }
         totals.equity = equity
         totals.initial = initial
         totals.maintenance = maintenance
@@ -186,14 +212,18 @@ extension Engine {
 
     /// The pool that a position's liquidation depends on: its own if isolated, else the account's
     /// cross pool.
-    public func pool(of account: Account, marketIndex: Int32, override: MarkOverride? = nil, now: Timestamp? = nil)
+    public func pool(
+        of account: Account, marketIndex: Int32, override: MarkOverride? = nil, now: Timestamp? = nil
+    )
         -> Result<PoolRisk, RiskError>
     {
         guard let slot = account.positionSlot(marketIndex: marketIndex), account.positions[slot].isolated else {
             return crossPool(of: account, override: override, now: now)
         }
         let position = account.positions[slot]
-        return positionRisk(position, leverage: leverage(of: account, marketIndex: marketIndex),
-                            override: override, now: now).map { $0.isolatedPool! }
+        return positionRisk(
+            position, leverage: leverage(of: account, marketIndex: marketIndex),
+            override: override, now: now
+        ).map { $0.isolatedPool! }
     }
 }

@@ -20,13 +20,21 @@ extension Engine {
         // multi-market rows): a flagged pool elsewhere in its band is not visited at all.
         for row in detectionRows(marketIndex: marketIndex, mark: mark) {
             // A flagged pool the screen proves unchanged needs no exact check.
-            if scanTables[m].keepsAlert(row: row, mark: mark, valuation: valuation, callRatio: callRatio, exitBuffer: buffer) { continue }
-            if let change = poolStateChange(marketIndex: marketIndex, row: row, override: override, seen: &seen, tracking: hasOptions) {
+            if scanTables[m].keepsAlert(
+                row: row, mark: mark, valuation: valuation, callRatio: callRatio, exitBuffer: buffer)
+            {
+                continue
+            }
+            if let change = poolStateChange(
+                marketIndex: marketIndex, row: row, override: override, seen: &seen, tracking: hasOptions)
+            {
                 changes.append(change)
             }
         }
         if hasOptions {
-            changes += optionHolderStateChanges(underlyingIndex: marketIndex, override: override, mark: mark, skipping: seen).changes
+            changes +=
+                optionHolderStateChanges(underlyingIndex: marketIndex, override: override, mark: mark, skipping: seen)
+                .changes
         }
         return orderedStateChangeEvents(changes, market: markets[m].spec.id, mark: mark)
     }
@@ -42,22 +50,30 @@ extension Engine {
 
     /// The exact check of the pool behind one scan row at the prospective marks: nil if its flag
     /// stays, the row is the venue's, or (when `tracking`) its pool was already checked.
-    func poolStateChange(marketIndex: Int32, row: Int32, override: MarkOverride?, seen: inout Set<PoolKey>,
-                         tracking: Bool = true) -> PoolStateChange? {
+    func poolStateChange(
+        marketIndex: Int32, row: Int32, override: MarkOverride?, seen: inout Set<PoolKey>,
+        tracking: Bool = true
+    ) -> PoolStateChange? {
         let m = Int(marketIndex)
         let accountIndex = scanTables[m].accountIndex[Int(row)]
-        if accountIndex == 0 { return nil }   // the venue's book is never flagged
+        if accountIndex == 0 { return nil }  // the venue's book is never flagged
         let account = accounts[Int(accountIndex)]
         let isolated = account.positionSlot(marketIndex: marketIndex).map { account.positions[$0].isolated } ?? false
         let key = PoolKey(account: account.id, isolatedMarket: isolated ? markets[m].spec.id : nil)
         if tracking && !seen.insert(key).inserted { return nil }
-        guard case .success(let pool) = self.pool(of: account, marketIndex: marketIndex, override: override) else { return nil }
+        guard case .success(let pool) = self.pool(of: account, marketIndex: marketIndex, override: override) else {
+            return nil
+        }
         let before = alert(for: key)
         let status = pool.status
         var after: MarginAlert? = status >= .liquidatable ? .liquidating : status == .marginCall ? .marginCall : nil
         if before == .liquidating && after != .liquidating
-            && !clearsExitBuffer(pool, buffer: markets[m].parameters.liquidationExitBuffer) { after = .liquidating }
-        return before != after ? PoolStateChange(pool: pool, account: account.id, key: key, from: before, to: after) : nil
+            && !clearsExitBuffer(pool, buffer: markets[m].parameters.liquidationExitBuffer)
+        {
+            after = .liquidating
+        }
+        return before != after
+            ? PoolStateChange(pool: pool, account: account.id, key: key, from: before, to: after) : nil
     }
 
     /// Events for state changes: pools flagged or worsened first, worst first; then pools
@@ -67,9 +83,11 @@ extension Engine {
         flagged.sort { Engine.isWorse($0.pool, $0.account, than: $1.pool, $1.account) }
         let cleared = changes.filter { $0.to == nil }.sorted { $0.key < $1.key }
         return (flagged + cleared).map { change in
-            .marginStateChanged(MarginStateChange(pool: change.key, market: market, mark: Price(atoms: mark), from: change.from,
-                                                  to: change.to, status: change.pool.status, equity: change.pool.equity,
-                                                  maintenance: change.pool.maintenance))
+            .marginStateChanged(
+                MarginStateChange(
+                    pool: change.key, market: market, mark: Price(atoms: mark), from: change.from,
+                    to: change.to, status: change.pool.status, equity: change.pool.equity,
+                    maintenance: change.pool.maintenance))
         }
     }
 
@@ -91,11 +109,12 @@ extension Engine {
             let row = accounts[a].positions[slot].scanRow
             let isolated = accounts[a].positions[slot].isolated
             guard row >= 0 else { continue }
-            let matches = change.pool.isolatedMarket.map { isolated && accounts[a].positions[slot].market == $0 } ?? !isolated
+            let matches =
+                change.pool.isolatedMarket.map { isolated && accounts[a].positions[slot].market == $0 } ?? !isolated
             if matches {
                 let market = Int(accounts[a].positions[slot].marketIndex)
                 scanTables[market].setAlert(row: row, flag)
-                triggerIndexes[market].entry.markDirty(row: row)   // re-indexed for its new state
+                triggerIndexes[market].entry.markDirty(row: row)  // re-indexed for its new state
             }
         }
     }

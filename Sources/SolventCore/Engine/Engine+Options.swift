@@ -19,8 +19,9 @@ extension Engine {
         let market = markets[marketIndex]
         guard let expiry = market.spec.expiry, market.optionVolatility > 0, underlyingMark > 0 else { return 0 }
         let years = max(0, Double(expiry.nanoseconds - time.nanoseconds) / Engine.nanosecondsPerYear)
-        let premium = optionPremium(marketIndex: marketIndex, forwardAtoms: Double(underlyingMark), years: years,
-                                    volatility: Double(market.optionVolatility) / Double(Rate.oneAtoms))
+        let premium = optionPremium(
+            marketIndex: marketIndex, forwardAtoms: Double(underlyingMark), years: years,
+            volatility: Double(market.optionVolatility) / Double(Rate.oneAtoms))
         guard premium.isFinite else { return 0 }
         return max(1, min(Int64(premium.rounded()), Int64.max / 2))
     }
@@ -37,8 +38,10 @@ extension Engine {
             // A put's coin payoff grows without bound as the underlying falls to 0; clamp to
             // the largest representable price rather than trap (marks are positive in practice).
             guard underlyingMark > 0 else { return Int64.max }
-            return FixedPoint.narrow(FixedPoint.divide(Int128(usd) * Int128(FixedPoint.powersOfTen[Price.scale]),
-                                                       by: Int128(underlyingMark), .down)) ?? Int64.max
+            return FixedPoint.narrow(
+                FixedPoint.divide(
+                    Int128(usd) * Int128(FixedPoint.powersOfTen[Price.scale]),
+                    by: Int128(underlyingMark), .down)) ?? Int64.max
         }
     }
 
@@ -46,7 +49,9 @@ extension Engine {
     /// up. A long needs its premium value as initial margin (buying needs the premium in cash:
     /// its value does not back new risk) and nothing as maintenance (its value backs the rest of
     /// the pool, as on Deribit); a short needs `OptionTerms.StandardMarginRates`' formulas.
-    func optionRequirements(marketIndex: Int, size: Int64, mark: Int64, underlyingMark: Int64)
+    func optionRequirements(
+        marketIndex: Int, size: Int64, mark: Int64, underlyingMark: Int64
+    )
         -> (initial: Int64, maintenance: Int64)?
     {
         let market = markets[marketIndex]
@@ -62,13 +67,15 @@ extension Engine {
         rates.base = Double(terms.standardMargin.base.atoms) / Double(Rate.oneAtoms)
         rates.floor = Double(terms.standardMargin.floor.atoms) / Double(Rate.oneAtoms)
         rates.maintenance = Double(terms.standardMargin.maintenance.atoms) / Double(Rate.oneAtoms)
-        let perUnit = StandardOptionMargin.requirement(right: terms.right == .call ? .call : .put, quantity: -1,
-                                                       forward: forward, strike: Double(terms.strike.atoms) / priceUnit,
-                                                       markInCoin: markInCoin, rates: rates)
+        let perUnit = StandardOptionMargin.requirement(
+            right: terms.right == .call ? .call : .put, quantity: -1,
+            forward: forward, strike: Double(terms.strike.atoms) / priceUnit,
+            markInCoin: markInCoin, rates: rates)
         // Per contract in the premium's unit, as a price (coin for a coin premium, USD for a quote one).
         let unit = terms.premium == .coin ? 1 : forward
         guard let initial = Engine.settleAtoms(size: size, price: perUnit.initial * unit * priceUnit, market.valuation),
-              let maintenance = Engine.settleAtoms(size: size, price: perUnit.maintenance * unit * priceUnit, market.valuation)
+            let maintenance = Engine.settleAtoms(
+                size: size, price: perUnit.maintenance * unit * priceUnit, market.valuation)
         else { return nil }
         return (initial, maintenance)
     }
@@ -83,7 +90,8 @@ extension Engine {
 
     /// The underlying's mark for an option: the override if it names the underlying, else its mark
     /// (fresh at `now` if given).
-    func underlyingMark(ofOption marketIndex: Int, override: MarkOverride?, now: Timestamp?) -> Result<Int64, RiskError> {
+    func underlyingMark(ofOption marketIndex: Int, override: MarkOverride?, now: Timestamp?) -> Result<Int64, RiskError>
+    {
         markFor(marketIndex: markets[marketIndex].underlyingIndex, override: override, now: now)
     }
 
@@ -96,15 +104,24 @@ extension Engine {
         case .success(let index): u = index
         }
         if markets[Int(u)].isOption {
-            return .failure(Rejection(.invalidParameter, field: "underlying", "market \(underlying) is an option; smiles belong to its underlying"))
+            return .failure(
+                Rejection(
+                    .invalidParameter, field: "underlying",
+                    "market \(underlying) is an option; smiles belong to its underlying"))
         }
-        if let (field, reason) = smile.validate() { return .failure(Rejection(.invalidParameter, field: "smile.\(field)", reason)) }
+        if let (field, reason) = smile.validate() {
+            return .failure(Rejection(.invalidParameter, field: "smile.\(field)", reason))
+        }
         if smile.expiry <= now {
-            return .failure(Rejection(.invalidParameter, field: "smile.expiry", "an expiry after the current time \(now)"))
+            return .failure(
+                Rejection(.invalidParameter, field: "smile.expiry", "an expiry after the current time \(now)"))
         }
         let kept = markets[Int(u)].smiles.filter { $0.expiry > now && $0.expiry != smile.expiry }
         if kept.count >= Limits.smilesPerUnderlying {
-            return .failure(Rejection(.limitReached, field: "smile.expiry", "at most \(Limits.smilesPerUnderlying) expiries per underlying"))
+            return .failure(
+                Rejection(
+                    .limitReached, field: "smile.expiry",
+                    "at most \(Limits.smilesPerUnderlying) expiries per underlying"))
         }
         let event = Event.volatilitySmileSet(underlying: underlying, smile)
         // The new volatilities re-mark the options: their holders' states are found on the state
@@ -112,15 +129,21 @@ extension Engine {
         var after = self
         after.auditsEveryEvent = false
         after.apply(event)
-        return .success([event] + after.optionHolderStateChanges(underlyingIndex: u, override: nil, mark: markets[Int(u)].mark,
-                                                                 skipping: []).events)
+        return .success(
+            [event]
+                + after.optionHolderStateChanges(
+                    underlyingIndex: u, override: nil, mark: markets[Int(u)].mark,
+                    skipping: []
+                ).events)
     }
 
     /// The option-market rule of price commands: an option's mark is derived, never set.
     func refuseDerivedMark(_ marketIndex: Int32, field: String) -> Rejection? {
         guard markets[Int(marketIndex)].isOption else { return nil }
-        return Rejection(.markDerived, field: field,
-                         "market \(markets[Int(marketIndex)].spec.id) is an option: its mark derives from its underlying's mark and volatility smile")
+        return Rejection(
+            .markDerived, field: field,
+            "market \(markets[Int(marketIndex)].spec.id) is an option: its mark derives from its underlying's mark and volatility smile"
+        )
     }
 
     /// Why an option market cannot be created, or nil.
@@ -130,12 +153,18 @@ extension Engine {
             return Rejection(.unknownMarket, field: "market.option.underlying", "no market with id \(terms.underlying)")
         }
         let underlying = markets[Int(u)]
-        if underlying.isOption { return Rejection(.invalidParameter, field: "market.option.underlying", "an option cannot underlie an option") }
+        if underlying.isOption {
+            return Rejection(
+                .invalidParameter, field: "market.option.underlying", "an option cannot underlie an option")
+        }
         if let expiry = underlying.spec.expiry, let optionExpiry = spec.expiry, expiry < optionExpiry {
-            return Rejection(.invalidParameter, field: "market.expiry", "at or before the underlying future's expiry \(expiry)")
+            return Rejection(
+                .invalidParameter, field: "market.expiry", "at or before the underlying future's expiry \(expiry)")
         }
         if underlying.optionIndices.count >= Limits.optionsPerUnderlying {
-            return Rejection(.limitReached, field: "market.option.underlying", "at most \(Limits.optionsPerUnderlying) options per underlying")
+            return Rejection(
+                .limitReached, field: "market.option.underlying",
+                "at most \(Limits.optionsPerUnderlying) options per underlying")
         }
         return nil
     }
@@ -175,7 +204,8 @@ extension Engine {
         smiles.append(smile)
         smiles.sort { $0.expiry < $1.expiry }
         markets[u].smiles = smiles
-        for o in markets[u].optionIndices where markets[Int(o)].spec.expiry == smile.expiry && !markets[Int(o)].settled {
+        for o in markets[u].optionIndices where markets[Int(o)].spec.expiry == smile.expiry && !markets[Int(o)].settled
+        {
             markets[Int(o)].optionVolatility = smile.volatility(strike: markets[Int(o)].spec.option!.strike).atoms
             remarkOption(Int(o))
         }
@@ -187,14 +217,18 @@ extension Engine {
     /// (`override` names the move; nil: the current state). Every option row is checked exactly:
     /// an option's value is not monotone in a way the trigger index could bound, and options are
     /// few beside perpetual positions. Pools already in `skipping` are not checked again.
-    func optionHolderStateChanges(underlyingIndex u: Int32, override: MarkOverride?, mark: Int64, skipping: Set<PoolKey>)
+    func optionHolderStateChanges(
+        underlyingIndex u: Int32, override: MarkOverride?, mark: Int64, skipping: Set<PoolKey>
+    )
         -> (events: [Event], changes: [PoolStateChange])
     {
         var changes: [PoolStateChange] = []
         var seen = skipping
         for o in markets[Int(u)].optionIndices where !markets[Int(o)].settled {
             for row in 0..<Int32(scanTables[Int(o)].count) {
-                if let change = poolStateChange(marketIndex: o, row: row, override: override, seen: &seen) { changes.append(change) }
+                if let change = poolStateChange(marketIndex: o, row: row, override: override, seen: &seen) {
+                    changes.append(change)
+                }
             }
         }
         return (orderedStateChangeEvents(changes, market: markets[Int(u)].spec.id, mark: mark), changes)

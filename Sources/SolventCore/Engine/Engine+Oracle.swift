@@ -10,7 +10,9 @@ extension Engine {
         return .success([.oracleConfigured(market: market, config)])
     }
 
-    func planUpdateOracle(_ market: MarketID, _ samples: [OracleSample], _ last: Price?, _ mid: Price?)
+    func planUpdateOracle(
+        _ market: MarketID, _ samples: [OracleSample], _ last: Price?, _ mid: Price?
+    )
         -> Result<[Event], Rejection>
     {
         let marketIndex: Int32
@@ -19,20 +21,28 @@ extension Engine {
         case .success(let index): marketIndex = index
         }
         guard var state = markets[Int(marketIndex)].oracle else {
-            return .failure(Rejection(.oracleNotConfigured, field: "market", "configure the oracle of market \(market) first"))
+            return .failure(
+                Rejection(.oracleNotConfigured, field: "market", "configure the oracle of market \(market) first"))
         }
         if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
-            return .failure(Rejection(.invalidParameter, field: "samples", "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples"))
+            return .failure(
+                Rejection(
+                    .invalidParameter, field: "samples", "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples"))
         }
-        if let last, last.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "last", "expected a positive price")) }
-        if let mid, mid.atoms <= 0 { return .failure(Rejection(.nonPositivePrice, field: "mid", "expected a positive price")) }
+        if let last, last.atoms <= 0 {
+            return .failure(Rejection(.nonPositivePrice, field: "last", "expected a positive price"))
+        }
+        if let mid, mid.atoms <= 0 {
+            return .failure(Rejection(.nonPositivePrice, field: "mid", "expected a positive price"))
+        }
         let computation = IndexAggregator.aggregate(samples, config: state.config, now: now)
         var events: [Event] = []
         var mark: Int64? = nil
         if let index = computation.index?.atoms {
             updateBasisAndPremium(&state, index: index, venue: mid?.atoms ?? last?.atoms)
-            let computed = MarkPrice.compute(index: index, basis: state.basis.value, last: last?.atoms, mid: mid?.atoms,
-                                             band: state.config.markBand)
+            let computed = MarkPrice.compute(
+                index: index, basis: state.basis.value, last: last?.atoms, mid: mid?.atoms,
+                band: state.config.markBand)
             if state.frozen {
                 state.goodUpdatesSinceFreeze += 1
                 if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
@@ -48,13 +58,17 @@ extension Engine {
         } else if !state.frozen {
             state.frozen = true
             state.goodUpdatesSinceFreeze = 0
-            events.append(.breakerTripped(BreakerTrip(market: market, rule: .oracle,
-                                                      detail: computation.failure?.description ?? "no index", until: nil)))
+            events.append(
+                .breakerTripped(
+                    BreakerTrip(
+                        market: market, rule: .oracle,
+                        detail: computation.failure?.description ?? "no index", until: nil)))
         } else {
             state.goodUpdatesSinceFreeze = 0
         }
-        let update = IndexUpdate(market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
-                                 used: computation.used, excluded: computation.excluded, failure: computation.failure)
+        let update = IndexUpdate(
+            market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
+            used: computation.used, excluded: computation.excluded, failure: computation.failure)
         let states = mark.map { marginStateChanges(marketIndex: marketIndex, mark: $0) } ?? []
         return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)] + states)
     }
@@ -65,10 +79,13 @@ extension Engine {
     /// funding.
     private func updateBasisAndPremium(_ state: inout OracleState, index: Int64, venue: Int64?) {
         guard let venue else { return }
-        let width = Int64(FixedPoint.divide(Int128(index) * Int128(state.config.markBand.atoms), by: Int128(Rate.oneAtoms), .down))
+        let width = Int64(
+            FixedPoint.divide(Int128(index) * Int128(state.config.markBand.atoms), by: Int128(Rate.oneAtoms), .down))
         guard abs(venue - index) <= width else { return }
         let elapsed = state.basisTime.map { Double(now.nanoseconds - $0.nanoseconds) / 1e9 } ?? 1
-        state.basis.add(Double(venue - index), elapsed: max(elapsed, 1e-9), timeConstant: Double(state.config.basisTimeConstant) / 1e9)
+        state.basis.add(
+            Double(venue - index), elapsed: max(elapsed, 1e-9),
+            timeConstant: Double(state.config.basisTimeConstant) / 1e9)
         state.basisTime = now
         let premium = FixedPoint.divide(Int128(venue - index) * Int128(Rate.oneAtoms), by: Int128(index), .down)
         state.premiumSum = FixedPoint.add(state.premiumSum, Int64(premium)) ?? state.premiumSum
@@ -88,15 +105,18 @@ extension Engine {
         state.windowHighs.removeAll { $0.time.nanoseconds < horizon }
         state.windowLows.removeAll { $0.time.nanoseconds < horizon }
         if config.priceMoveThreshold.atoms > 0, state.priceMoveUntil == nil,
-           let high = state.windowHighs.first?.mark, let low = state.windowLows.first?.mark {
+            let high = state.windowHighs.first?.mark, let low = state.windowLows.first?.mark
+        {
             let reference = mark >= high ? low : high
             let move = Int128(mark - reference).magnitude * UInt128(Rate.oneAtoms)
             if move > UInt128(config.priceMoveThreshold.atoms) * UInt128(reference) {
                 let until = Timestamp(nanoseconds: now.nanoseconds + config.priceMoveCoolDown)
                 let percent = Double(Int128(mark - reference)) / Double(reference) * 100
-                let detail = "mark \(Price(atoms: mark)) moved \(percent.formattedPercent) from \(Price(atoms: reference)) within \(config.priceMoveWindow / 1_000_000_000)s (threshold \(config.priceMoveThreshold))"
+                let detail =
+                    "mark \(Price(atoms: mark)) moved \(percent.formattedPercent) from \(Price(atoms: reference)) within \(config.priceMoveWindow / 1_000_000_000)s (threshold \(config.priceMoveThreshold))"
                 state.priceMoveUntil = until
-                events.append(.breakerTripped(BreakerTrip(market: market, rule: .priceMove, detail: detail, until: until)))
+                events.append(
+                    .breakerTripped(BreakerTrip(market: market, rule: .priceMove, detail: detail, until: until)))
             }
         }
         let point = MarkPoint(time: now, mark: mark)
@@ -126,19 +146,27 @@ extension Engine {
                 changed = true
             }
             let interval = markets[marketIndex].parameters.fundingInterval
-            if markets[marketIndex].isPerpetual, interval > 0, now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
-               !state.frozen, let mark = markets[marketIndex].freshMark(at: now) {
+            if markets[marketIndex].isPerpetual, interval > 0,
+                now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
+                !state.frozen, let mark = markets[marketIndex].freshMark(at: now)
+            {
                 let rate = Engine.fundingRate(state, intervalNanoseconds: interval)
-                if scratch == nil, events.contains(where: { if case .fundingSettled = $0 { return true } else { return false } }) {
+                if scratch == nil,
+                    events.contains(where: { if case .fundingSettled = $0 { return true } else { return false } })
+                {
                     var copy = self
                     for event in events { copy.apply(event) }
                     scratch = copy
                 }
-                switch (scratch ?? self).settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false) {
+                switch (scratch ?? self).settlementLegs(
+                    marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false)
+                {
                 case .failure(let rejection): return .failure(rejection)
                 case .success(let (legs, dust)):
-                    let funding = Event.fundingSettled(SettlementApplied(market: market, price: Price(atoms: mark), rate: rate,
-                                                                        legs: legs, dust: dust))
+                    let funding = Event.fundingSettled(
+                        SettlementApplied(
+                            market: market, price: Price(atoms: mark), rate: rate,
+                            legs: legs, dust: dust))
                     events.append(funding)
                     scratch?.apply(funding)
                 }
@@ -157,10 +185,12 @@ extension Engine {
     public static func fundingRate(_ state: OracleState, intervalNanoseconds: Int64) -> Rate {
         let config = state.config
         let premium = state.premiumCount > 0 ? state.premiumSum / state.premiumCount : 0
-        let interestGap = min(max(config.fundingInterestRate.atoms - premium, -config.fundingPremiumClamp.atoms),
-                              config.fundingPremiumClamp.atoms)
+        let interestGap = min(
+            max(config.fundingInterestRate.atoms - premium, -config.fundingPremiumClamp.atoms),
+            config.fundingPremiumClamp.atoms)
         let eightHours = Int128(8 * 3_600) * 1_000_000_000
-        let scaled = FixedPoint.divide(Int128(premium + interestGap) * Int128(intervalNanoseconds), by: eightHours, .down)
+        let scaled = FixedPoint.divide(
+            Int128(premium + interestGap) * Int128(intervalNanoseconds), by: eightHours, .down)
         let capped = min(max(scaled, -Int128(config.fundingCap.atoms)), Int128(config.fundingCap.atoms))
         return Rate(atoms: Int64(capped))
     }
@@ -178,7 +208,9 @@ extension Engine {
             case .slow(let fraction): return .slow(stepFraction: fraction)
             }
         }
-        if let allowance = state.limiter.allowance(config: state.config, now: now), allowance == 0 { return .paused(.liquidationRate) }
+        if let allowance = state.limiter.allowance(config: state.config, now: now), allowance == 0 {
+            return .paused(.liquidationRate)
+        }
         return .allowed
     }
 

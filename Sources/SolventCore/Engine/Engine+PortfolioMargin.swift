@@ -10,35 +10,46 @@ import SolventRisk
 extension Engine {
     /// Initial and maintenance requirements of the portfolio model for cross positions settling
     /// in one asset, in settlement atoms.
-    func portfolioRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+    func portfolioRequirements(
+        _ positions: [Position], override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         switch scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now) {
         case .failure(let error): return .failure(error)
         case .success(let risk):
-            return requirements(groups: risk.worst, deltas: risk.deltas, underlyings: risk.underlyings, factor: portfolioMargin.maintenanceFactor)
+            return requirements(
+                groups: risk.worst, deltas: risk.deltas, underlyings: risk.underlyings,
+                factor: portfolioMargin.maintenanceFactor)
         }
     }
 
     /// The SPAN-style model: per underlying, max(scan risk, short option minimum) over the 16
     /// scenarios of `spanMargin` (`SpanMarginRules`).
-    func spanRequirements(_ positions: [Position], override: MarkOverride?, now: Timestamp?)
+    func spanRequirements(
+        _ positions: [Position], override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         let rules = spanMargin
-        switch scenarioRisk(positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override, now: now) {
+        switch scenarioRisk(
+            positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override, now: now
+        ) {
         case .failure(let error): return .failure(error)
         case .success(let risk):
             let minimum = rules.shortOptionMinimum.fraction
-            return requirements(groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, deltas: risk.deltas,
-                                underlyings: risk.underlyings, factor: rules.maintenanceFactor)
+            return requirements(
+                groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, deltas: risk.deltas,
+                underlyings: risk.underlyings, factor: rules.maintenanceFactor)
         }
     }
 
     /// Σ over underlying groups of each group's loss rounded up to atoms, less its spread credit
     /// (`spreadCredits`, from the groups' value deltas) rounded down; maintenance = factor ×
     /// initial, up.
-    func requirements(groups: [Double], deltas: [Double], underlyings: [Int32], factor: Rate)
+    func requirements(
+        groups: [Double], deltas: [Double], underlyings: [Int32], factor: Rate
+    )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         let credits = spreadCredits(groups: groups, deltas: deltas, underlyings: underlyings)
@@ -54,7 +65,9 @@ extension Engine {
             }
             initial = sum
         }
-        guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else { return .failure(.overflow) }
+        guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else {
+            return .failure(.overflow)
+        }
         return .success((initial, maintenance))
     }
 
@@ -62,12 +75,14 @@ extension Engine {
     /// weighted scenario loss on `grid` (each scenario also letting `lookaheadYears` pass for
     /// options), and the short options' notional at the mark (|size| × the mark in the option's
     /// premium currency, settlement atoms; the base of SPAN's short option minimum).
-    func scenarioRisk(_ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?)
+    func scenarioRisk(
+        _ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(worst: [Double], shortOptions: [Double], deltas: [Double], underlyings: [Int32]), RiskError>
     {
         let count = grid.scenarios.count
         var underlyings: [Int32] = []
-        var pnl: [Double] = []   // underlyings.count × count, group-major
+        var pnl: [Double] = []  // underlyings.count × count, group-major
         var shortOptions: [Double] = []
         // Value deltas for the spread credits, only when the venue has spreads.
         let needsDeltas = !spreadCredits.spreads.isEmpty
@@ -102,32 +117,42 @@ extension Engine {
                 let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
                 for (s, scenario) in grid.scenarios.enumerated() {
                     let shocked = grid.shockedVolatility(volatility, shock: scenario.volatilityShock, days: years * 365)
-                    let moved = optionPremium(marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove),
-                                              years: max(0, years - lookaheadYears), volatility: shocked)
+                    let moved = optionPremium(
+                        marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove),
+                        years: max(0, years - lookaheadYears), volatility: shocked)
                     pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
                 }
                 if needsDeltas {
-                    deltas[group] += size * valuation.screenFactor / (2 * h)
-                        * (optionPremium(marketIndex: m, forwardAtoms: forward * (1 + h), years: years, volatility: volatility)
-                           - optionPremium(marketIndex: m, forwardAtoms: forward * (1 - h), years: years, volatility: volatility))
+                    deltas[group] +=
+                        size * valuation.screenFactor / (2 * h)
+                        * (optionPremium(
+                            marketIndex: m, forwardAtoms: forward * (1 + h), years: years, volatility: volatility)
+                            - optionPremium(
+                                marketIndex: m, forwardAtoms: forward * (1 - h), years: years, volatility: volatility))
                 }
                 if size < 0 {
-                    shortOptions[group] += -size * valuation.screenFactor * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
+                    shortOptions[group] +=
+                        -size * valuation.screenFactor
+                        * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
                 }
             } else {
                 for (s, scenario) in grid.scenarios.enumerated() {
-                    pnl[group * count + s] += linearChange(size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
+                    pnl[group * count + s] += linearChange(
+                        size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
                 }
                 if needsDeltas {
-                    deltas[group] += (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                                      - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
+                    deltas[group] +=
+                        (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                            - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
                 }
             }
         }
         var worst: [Double] = []
         for group in underlyings.indices {
             var value = 0.0
-            for (s, scenario) in grid.scenarios.enumerated() { value = min(value, pnl[group * count + s] * scenario.weight) }
+            for (s, scenario) in grid.scenarios.enumerated() {
+                value = min(value, pnl[group * count + s] * scenario.weight)
+            }
             worst.append(-value)
         }
         return .success((worst, shortOptions, deltas, underlyings))
@@ -140,22 +165,32 @@ extension Engine {
         guard !spreads.isEmpty, underlyings.count > 1 else { return [] }
         let ids = underlyings.map { markets[Int($0)].spec.id }
         let mapped = spreads.compactMap { spread -> InterCommoditySpread.Spread? in
-            guard let a = ids.firstIndex(of: spread.first), let b = ids.firstIndex(of: spread.second) else { return nil }
-            return InterCommoditySpread.Spread(first: a, second: b, firstRatio: spread.firstRatio.fraction,
-                                               secondRatio: spread.secondRatio.fraction, creditRate: spread.creditRate.fraction)
+            guard let a = ids.firstIndex(of: spread.first), let b = ids.firstIndex(of: spread.second) else {
+                return nil
+            }
+            return InterCommoditySpread.Spread(
+                first: a, second: b, firstRatio: spread.firstRatio.fraction,
+                secondRatio: spread.secondRatio.fraction, creditRate: spread.creditRate.fraction)
         }
-        return InterCommoditySpread.credits(groups: zip(deltas, groups).map { .init(delta: $0, risk: $1) }, spreads: mapped)
+        return InterCommoditySpread.credits(
+            groups: zip(deltas, groups).map { .init(delta: $0, risk: $1) }, spreads: mapped)
     }
 
     func planConfigureSpreadCredits(_ rules: SpreadCreditRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        if let (field, reason) = rules.validate() {
+            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
+        }
         for (index, spread) in rules.spreads.enumerated() {
             for (leg, market) in [("first", spread.first), ("second", spread.second)] {
                 guard let m = marketIndexByID[market] else {
-                    return .failure(Rejection(.unknownMarket, field: "rules.spreads[\(index)].\(leg)", "no market \(market)"))
+                    return .failure(
+                        Rejection(.unknownMarket, field: "rules.spreads[\(index)].\(leg)", "no market \(market)"))
                 }
                 if markets[Int(m)].isOption {
-                    return .failure(Rejection(.invalidParameter, field: "rules.spreads[\(index)].\(leg)", "an option joins its underlying; name the underlying"))
+                    return .failure(
+                        Rejection(
+                            .invalidParameter, field: "rules.spreads[\(index)].\(leg)",
+                            "an option joins its underlying; name the underlying"))
                 }
             }
         }
@@ -165,7 +200,9 @@ extension Engine {
     /// An option's years to expiry (from its underlying's mark time, or `now` under an override
     /// of the underlying) and its volatility, for revaluation; a missing volatility is a
     /// missing mark.
-    func optionTerms(marketIndex m: Int, underlying u: Int32, override: MarkOverride?, now: Timestamp?)
+    func optionTerms(
+        marketIndex m: Int, underlying u: Int32, override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(years: Double, volatility: Double), RiskError>
     {
         guard markets[m].optionVolatility > 0 else { return .failure(.markMissing(markets[m].spec.id)) }
@@ -188,8 +225,9 @@ extension Engine {
         let terms = markets[m].spec.option!
         let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
         let forward = forwardAtoms / priceUnit
-        let option = EuropeanOption.black76(right: terms.right == .call ? .call : .put, forward: forward,
-                                            strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility)
+        let option = EuropeanOption.black76(
+            right: terms.right == .call ? .call : .put, forward: forward,
+            strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility)
         let premium = BlackScholes.price(option)
         return (terms.premium == .coin ? premium / forward : premium) * priceUnit
     }
@@ -202,7 +240,9 @@ extension Engine {
         case .failure(let rejection): return .failure(rejection)
         case .success(let value): index = value
         }
-        if account == .venue { return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no margin model")) }
+        if account == .venue {
+            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no margin model"))
+        }
         var holder = accounts[Int(index)]
         let previous = holder.marginModel
         holder.marginModel = model
@@ -218,7 +258,9 @@ extension Engine {
     }
 
     func planConfigurePortfolioMargin(_ rules: PortfolioMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        if let (field, reason) = rules.validate() {
+            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
+        }
         return planModelRules(.portfolioMarginConfigured(rules), models: { $0 == .portfolio })
     }
 
@@ -229,7 +271,8 @@ extension Engine {
         for a in accountIndices {
             let account = accounts[Int(a)]
             guard let position = account.positions.first(where: { !$0.isolated }), position.scanRow >= 0,
-                  let change = poolStateChange(marketIndex: position.marketIndex, row: position.scanRow, override: nil, seen: &seen)
+                let change = poolStateChange(
+                    marketIndex: position.marketIndex, row: position.scanRow, override: nil, seen: &seen)
             else { continue }
             let m = Int(position.marketIndex)
             events += orderedStateChangeEvents([change], market: markets[m].spec.id, mark: markets[m].mark)

@@ -16,8 +16,9 @@ extension Engine {
         let state = markets[Int(marketIndex)]
         guard state.mark > 0 else { return [] }
         var rows: [Int32] = []
-        scanTables[Int(marketIndex)].candidates(mark: state.mark, valuation: state.valuation,
-                              callRatio: state.parameters.marginCallRatio, into: &rows)
+        scanTables[Int(marketIndex)].candidates(
+            mark: state.mark, valuation: state.valuation,
+            callRatio: state.parameters.marginCallRatio, into: &rows)
         var hits: [ScanHit] = []
         hits.reserveCapacity(rows.count)
         for row in rows {
@@ -46,8 +47,10 @@ extension Engine {
         var previous: Int32 = -1
         for row in rows where row != previous {
             previous = row
-            if let hit = exactHit(accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex,
-                                  override: override) {
+            if let hit = exactHit(
+                accountIndex: scanTables[Int(marketIndex)].accountIndex[Int(row)], marketIndex: marketIndex,
+                override: override)
+            {
                 hits.append(hit)
             }
         }
@@ -87,7 +90,8 @@ extension Engine {
     public func scanMaintenanceNaive(market: MarketID) -> [ScanHit] {
         guard let marketIndex = marketIndexByID[market], markets[Int(marketIndex)].mark > 0 else { return [] }
         var hits: [ScanHit] = []
-        for accountIndex in accounts.indices where accounts[accountIndex].positionSlot(marketIndex: marketIndex) != nil {
+        for accountIndex in accounts.indices where accounts[accountIndex].positionSlot(marketIndex: marketIndex) != nil
+        {
             if let hit = exactHit(accountIndex: Int32(accountIndex), marketIndex: marketIndex) { hits.append(hit) }
         }
         return Engine.worstFirst(hits)
@@ -96,7 +100,9 @@ extension Engine {
     func exactHit(accountIndex: Int32, marketIndex: Int32, override: MarkOverride? = nil) -> ScanHit? {
         let account = accounts[Int(accountIndex)]
         if account.isVenue { return nil }
-        guard case .success(let pool) = pool(of: account, marketIndex: marketIndex, override: override) else { return nil }
+        guard case .success(let pool) = pool(of: account, marketIndex: marketIndex, override: override) else {
+            return nil
+        }
         let status = pool.status
         guard status >= .marginCall else { return nil }
         return ScanHit(account: account.id, accountIndex: accountIndex, status: status, pool: pool)
@@ -149,7 +155,7 @@ extension Engine {
 
     /// Equity minus the position's value, in settlement atoms, when the pool depends on this
     /// market's mark alone; NaN otherwise.
-    private func screenBase(_ account: Account, _ position: Position) -> Double {
+    func screenBase(_ account: Account, _ position: Position) -> Double {
         // An option's requirement moves with its underlying and volatility, not with its own mark
         // alone: always checked.
         if markets[Int(position.marketIndex)].isOption { return .nan }
@@ -171,22 +177,34 @@ extension Engine {
         }
         let placement = triggerPlacement(marketIndex: marketIndex, row: row)
         let (long, reference) = (placement.long, placement.reference)
-        if let entry = placement.entry { triggerIndexes[marketIndex].entry.set(row: row, trigger: entry, long: long, reference: reference) }
-        else { triggerIndexes[marketIndex].entry.remove(row: row) }
-        if let deeper = placement.deeper { triggerIndexes[marketIndex].deeper.set(row: row, trigger: deeper, long: long, reference: reference) }
-        else { triggerIndexes[marketIndex].deeper.remove(row: row) }
+        if let entry = placement.entry {
+            triggerIndexes[marketIndex].entry.set(row: row, trigger: entry, long: long, reference: reference)
+        } else {
+            triggerIndexes[marketIndex].entry.remove(row: row)
+        }
+        if let deeper = placement.deeper {
+            triggerIndexes[marketIndex].deeper.set(row: row, trigger: deeper, long: long, reference: reference)
+        } else {
+            triggerIndexes[marketIndex].deeper.remove(row: row)
+        }
         // Recovery happens on the favourable side: a long's when the mark rises past it.
-        if let recovery = placement.recovery { triggerIndexes[marketIndex].recovery.set(row: row, trigger: recovery, long: !long, reference: reference) }
-        else { triggerIndexes[marketIndex].recovery.remove(row: row) }
+        if let recovery = placement.recovery {
+            triggerIndexes[marketIndex].recovery.set(row: row, trigger: recovery, long: !long, reference: reference)
+        } else {
+            triggerIndexes[marketIndex].recovery.remove(row: row)
+        }
     }
 
     /// Where a row goes, by its flag (a read-only pass: nothing is copied).
-    private func triggerPlacement(marketIndex: Int, row: Int32)
+    private func triggerPlacement(
+        marketIndex: Int, row: Int32
+    )
         -> (entry: Double?, deeper: Double?, recovery: Double?, long: Bool, reference: Double)
     {
         let valuation = markets[marketIndex].valuation
         let callRatio = Double(markets[marketIndex].parameters.marginCallRatio.atoms) / Double(Rate.oneAtoms)
-        let exitRatio = 1 / (1 + Double(markets[marketIndex].parameters.liquidationExitBuffer.atoms) / Double(Rate.oneAtoms))
+        let exitRatio =
+            1 / (1 + Double(markets[marketIndex].parameters.liquidationExitBuffer.atoms) / Double(Rate.oneAtoms))
         let (call, long) = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio)
         let reference = markets[marketIndex].mark > 0 ? Double(markets[marketIndex].mark) : call
         // NaN: the pool depends on more than this mark: always checked, whatever its state.
@@ -196,11 +214,15 @@ extension Engine {
             return (call, nil, nil, long, reference)
         case 1:
             let deeper = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: 1).price
-            let recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: callRatio, widenedTowardCrossing: false).price
+            let recovery = scanTables[marketIndex].trigger(
+                row: row, valuation: valuation, ratio: callRatio, widenedTowardCrossing: false
+            ).price
             if deeper.isNaN || recovery.isNaN { return (.nan, nil, nil, long, reference) }
             return (nil, deeper, recovery, long, reference)
         default:
-            let recovery = scanTables[marketIndex].trigger(row: row, valuation: valuation, ratio: exitRatio, widenedTowardCrossing: false).price
+            let recovery = scanTables[marketIndex].trigger(
+                row: row, valuation: valuation, ratio: exitRatio, widenedTowardCrossing: false
+            ).price
             if recovery.isNaN { return (.nan, nil, nil, long, reference) }
             return (nil, nil, recovery, long, reference)
         }

@@ -8,7 +8,9 @@ extension Engine {
             return .failure(Rejection(.limitReached, field: "asset", "at most \(Limits.assets) assets"))
         }
         if spec.collateralTiers.count > Limits.collateralTiersPerAsset {
-            return .failure(Rejection(.limitReached, field: "asset.collateralTiers", "at most \(Limits.collateralTiersPerAsset) tiers"))
+            return .failure(
+                Rejection(
+                    .limitReached, field: "asset.collateralTiers", "at most \(Limits.collateralTiersPerAsset) tiers"))
         }
         if let (field, reason) = spec.validate() {
             return .failure(Rejection(.invalidParameter, field: "asset.\(field)", reason))
@@ -27,7 +29,8 @@ extension Engine {
             return .failure(Rejection(.invalidParameter, field: "market.\(error.field)", error.reason))
         }
         guard assetIndexByID[spec.settleAsset] != nil else {
-            return .failure(Rejection(.unknownAsset, field: "market.settleAsset", "no asset with id \(spec.settleAsset)"))
+            return .failure(
+                Rejection(.unknownAsset, field: "market.settleAsset", "no asset with id \(spec.settleAsset)"))
         }
         if let error = parameters.validate() {
             return .failure(Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason))
@@ -78,11 +81,14 @@ extension Engine {
         }
         let marketIndex = marketIndexByID[market]!
         if let rejection = refuseDerivedMark(marketIndex, field: "market") { return .failure(rejection) }
-        return .success([.markPriceSet(market: market, mark: mark, index: index)]
-                        + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
+        return .success(
+            [.markPriceSet(market: market, mark: mark, index: index)]
+                + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
     }
 
-    func planSetLeverage(_ account: AccountID, _ market: MarketID, _ leverage: Int64, _ isolated: Bool)
+    func planSetLeverage(
+        _ account: AccountID, _ market: MarketID, _ leverage: Int64, _ isolated: Bool
+    )
         -> Result<[Event], Rejection>
     {
         let accountIndex: Int32
@@ -96,15 +102,21 @@ extension Engine {
         }
         let maximum = markets[Int(marketIndex)].parameters.margin.maximumLeverage
         guard leverage >= 1, leverage <= maximum else {
-            return .failure(Rejection(.leverageOutOfRange, field: "leverage", "between 1 and \(maximum) for market \(market)"))
+            return .failure(
+                Rejection(.leverageOutOfRange, field: "leverage", "between 1 and \(maximum) for market \(market)"))
         }
         let holder = accounts[Int(accountIndex)]
         if let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated != isolated {
-            return .failure(Rejection(.marginModeLocked, field: "isolated", "close the position in market \(market) before changing its margin mode"))
+            return .failure(
+                Rejection(
+                    .marginModeLocked, field: "isolated",
+                    "close the position in market \(market) before changing its margin mode"))
         }
         var after = holder
         after.setSetting(Account.MarketSetting(marketIndex: marketIndex, leverage: leverage, isolated: isolated))
-        if after.positionSlot(marketIndex: marketIndex) != nil, leverage < (holder.setting(marketIndex: marketIndex)?.leverage ?? .max) {
+        if after.positionSlot(marketIndex: marketIndex) != nil,
+            leverage < (holder.setting(marketIndex: marketIndex)?.leverage ?? .max)
+        {
             // Lowering leverage raises the initial requirement: it is a user action (invariant 5).
             if let rejection = requireInitialMargin(after, marketIndex: marketIndex, field: "leverage") {
                 return .failure(rejection)
@@ -119,16 +131,21 @@ extension Engine {
         switch crossPool(of: account, now: now) {
         case .failure(let error): return .from(error, field: field)
         case .success(let pool) where !pool.meetsInitial:
-            return Rejection(.insufficientInitialMargin, field: field,
-                             "account \(account.id) would hold equity \(Value(atoms: pool.equity)) USD below its initial margin \(Value(atoms: pool.initial)) USD")
+            return Rejection(
+                .insufficientInitialMargin, field: field,
+                "account \(account.id) would hold equity \(Value(atoms: pool.equity)) USD below its initial margin \(Value(atoms: pool.initial)) USD"
+            )
         case .success: break
         }
-        if let marketIndex, let slot = account.positionSlot(marketIndex: marketIndex), account.positions[slot].isolated {
+        if let marketIndex, let slot = account.positionSlot(marketIndex: marketIndex), account.positions[slot].isolated
+        {
             switch pool(of: account, marketIndex: marketIndex, now: now) {
             case .failure(let error): return .from(error, field: field)
             case .success(let pool) where !pool.meetsInitial:
-                return Rejection(.insufficientInitialMargin, field: field,
-                                 "the isolated position of account \(account.id) in market \(markets[Int(marketIndex)].spec.id) would fall below its initial margin")
+                return Rejection(
+                    .insufficientInitialMargin, field: field,
+                    "the isolated position of account \(account.id) in market \(markets[Int(marketIndex)].spec.id) would fall below its initial margin"
+                )
             case .success: break
             }
         }

@@ -1,5 +1,5 @@
-import SolventRisk
 import RealModule
+import SolventRisk
 
 /// The VaR margin models as an account's choice (`VaRMarginRules`): every cross
 /// position of the pool (settling in one asset) is revalued under every scenario at once —
@@ -8,12 +8,15 @@ import RealModule
 /// (or ES) of the summed losses, rounded up to settlement atoms. Unlike the portfolio model, the
 /// underlyings offset each other only as far as their scenarios moved together.
 extension Engine {
-    func varRequirements(_ positions: [Position], model: AccountMarginModel, override: MarkOverride?, now: Timestamp?)
+    func varRequirements(
+        _ positions: [Position], model: AccountMarginModel, override: MarkOverride?, now: Timestamp?
+    )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         let rules = varMargin
         let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
-        let valuationMoves = model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
+        let valuationMoves =
+            model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
         let count = moves.first?.count ?? 0
         var pnl = [Double](repeating: 0, count: count)
         for position in positions {
@@ -43,10 +46,11 @@ extension Engine {
                 let terms = markets[m].spec.option!
                 let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
                 pnl.withUnsafeMutableBufferPointer { buffer in
-                    ScenarioValuation.accumulate(right: terms.right == .call ? .call : .put, forward: forward / priceUnit,
-                                                 strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility,
-                                                 moves: valuationMoves[s], inCoin: terms.premium == .coin, base: base / priceUnit,
-                                                 scale: size * valuation.screenFactor * priceUnit, into: buffer)
+                    ScenarioValuation.accumulate(
+                        right: terms.right == .call ? .call : .put, forward: forward / priceUnit,
+                        strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility,
+                        moves: valuationMoves[s], inCoin: terms.premium == .coin, base: base / priceUnit,
+                        scale: size * valuation.screenFactor * priceUnit, into: buffer)
                 }
             } else {
                 for (h, move) in moves[s].enumerated() {
@@ -59,31 +63,42 @@ extension Engine {
         switch model {
         case .normalVaR, .studentTVaR:
             let sigma = RiskMeasures.ewmaVolatility(of: pnl, lambda: rules.lambda.fraction)
-            let unit = model == .normalVaR ? RiskMeasures.normal(sigma: 1, confidence: confidence)
-                                           : StudentT.measures(sigma: 1, degrees: Double(rules.degrees), confidence: confidence)
+            let unit =
+                model == .normalVaR
+                ? RiskMeasures.normal(sigma: 1, confidence: confidence)
+                : StudentT.measures(sigma: 1, degrees: Double(rules.degrees), confidence: confidence)
             measure = sigma * (rules.measure == .valueAtRisk ? unit.valueAtRisk : unit.expectedShortfall)
         default:
             let losses = pnl.map { -$0 }
-            measure = rules.measure == .valueAtRisk ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
-                                                    : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
+            measure =
+                rules.measure == .valueAtRisk
+                ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
+                : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
         }
         let initialValue = max(0, measure).rounded(.up)
         guard initialValue.isFinite, initialValue < 9.0e18 else { return .failure(.overflow) }
         let initial = Int64(initialValue)
-        guard let maintenance = FixedPoint.multiplyDivide(initial, rules.maintenanceFactor.atoms, Rate.oneAtoms, .up) else {
+        guard let maintenance = FixedPoint.multiplyDivide(initial, rules.maintenanceFactor.atoms, Rate.oneAtoms, .up)
+        else {
             return .failure(.overflow)
         }
         return .success((initial, maintenance))
     }
 
     func planConfigureVaRMargin(_ rules: VaRMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() { return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason)) }
+        if let (field, reason) = rules.validate() {
+            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
+        }
         for (index, entry) in rules.series.enumerated() {
             guard let m = marketIndexByID[entry.market] else {
-                return .failure(Rejection(.unknownMarket, field: "rules.series[\(index)].market", "no market \(entry.market)"))
+                return .failure(
+                    Rejection(.unknownMarket, field: "rules.series[\(index)].market", "no market \(entry.market)"))
             }
             if markets[Int(m)].isOption {
-                return .failure(Rejection(.invalidParameter, field: "rules.series[\(index)].market", "an option moves with its underlying; give the underlying's series"))
+                return .failure(
+                    Rejection(
+                        .invalidParameter, field: "rules.series[\(index)].market",
+                        "an option moves with its underlying; give the underlying's series"))
             }
         }
         return planModelRules(.varMarginConfigured(rules), models: \.usesVaRScenarios)

@@ -4,7 +4,7 @@
 ///
 /// Every command is validated completely and turned into events before anything changes; the
 /// events carry the state they leave behind, so applying them cannot fail.
-public struct Engine: Sendable, Codable {
+public struct Engine: Sendable {
     public internal(set) var assets: [AssetState] = []
     public internal(set) var markets: [MarketState] = []
     /// Every position of each market (same index as `markets`), in the hot-path layout.
@@ -72,7 +72,8 @@ public struct Engine: Sendable, Codable {
     /// - Precondition: `input.sequence` is one more than the last, and time does not go back
     ///   (the sequencer guarantees both; a gap means a lost input, which must stop the engine).
     public mutating func execute(_ input: SequencedInput) -> Outcome {
-        precondition(input.sequence == lastSequence &+ 1, "sequence gap: expected \(lastSequence &+ 1), got \(input.sequence)")
+        precondition(
+            input.sequence == lastSequence &+ 1, "sequence gap: expected \(lastSequence &+ 1), got \(input.sequence)")
         precondition(input.timestamp >= now, "time went back: \(input.timestamp) < \(now)")
         // A commitment names the state before this input: its digest, clock included, is taken
         // before the clock moves (a full digest, paid only when a root is published).
@@ -124,21 +125,28 @@ public struct Engine: Sendable, Codable {
         case .importPosition(let account, let market, let size, let entryPrice, let isolatedMargin):
             return planImportPosition(account, market, size, entryPrice, isolatedMargin)
         case .configureOracle(let market, let config): return planConfigureOracle(market, config)
-        case .updateOracle(let market, let samples, let last, let mid): return planUpdateOracle(market, samples, last, mid)
+        case .updateOracle(let market, let samples, let last, let mid):
+            return planUpdateOracle(market, samples, last, mid)
         case .configureLiquidation(let market, let parameters): return planConfigureLiquidation(market, parameters)
         case .liquidate(let account, let market, let keeper): return planLiquidate(account, market, keeper: keeper)
-        case .bidAuction(let auction, let bidder, let quantity, let limit): return planBidAuction(auction, bidder, quantity, limit)
+        case .bidAuction(let auction, let bidder, let quantity, let limit):
+            return planBidAuction(auction, bidder, quantity, limit)
         case .resetAuction(let auction, let keeper): return planResetAuction(auction, keeper: keeper)
         case .fundInsurance(let asset, let amount):
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
-            guard amount.atoms > 0 else { return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount")) }
+            guard amount.atoms > 0 else {
+                return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
+            }
             let index = Int(assetIndexByID[asset]!)
             guard FixedPoint.add(assets[index].insuranceFund, amount.atoms) != nil,
-                  FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
-                return .failure(Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
+                FixedPoint.subtract(assets[index].outside, amount.atoms) != nil
+            else {
+                return .failure(
+                    Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
             }
             return .success([.insuranceFunded(asset: asset, amount: amount)])
-        case .registerBackstop(let account, let market, let capacity): return planRegisterBackstop(account, market, capacity)
+        case .registerBackstop(let account, let market, let capacity):
+            return planRegisterBackstop(account, market, capacity)
         case .recordCommitment(let root): return planRecordCommitment(root, digestBefore: digestBefore)
         case .setVolatilitySmile(let underlying, let smile): return planSetVolatilitySmile(underlying, smile)
         case .setMarginModel(let account, let model): return planSetMarginModel(account, model)
@@ -151,7 +159,10 @@ public struct Engine: Sendable, Codable {
             if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
             let index = Int(assetIndexByID[asset]!)
             guard amount.atoms > 0, amount.atoms <= -assets[index].deficit else {
-                return .failure(Rejection(.invalidParameter, field: "amount", "expected a positive amount up to the open deficit \(-assets[index].deficit)"))
+                return .failure(
+                    Rejection(
+                        .invalidParameter, field: "amount",
+                        "expected a positive amount up to the open deficit \(-assets[index].deficit)"))
             }
             guard FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
                 return .failure(Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point"))

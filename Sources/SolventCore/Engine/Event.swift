@@ -11,8 +11,9 @@ public enum Event: Hashable, Sendable, Codable {
     case deposited(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
     case withdrawn(account: AccountID, asset: AssetID, amount: Amount, balanceAfter: Amount)
     case leverageSet(account: AccountID, market: MarketID, leverage: Int64, isolated: Bool)
-    case isolatedMarginAdjusted(account: AccountID, market: MarketID, amount: Amount,
-                                isolatedMarginAfter: Amount, walletAfter: Amount)
+    case isolatedMarginAdjusted(
+        account: AccountID, market: MarketID, amount: Amount,
+        isolatedMarginAfter: Amount, walletAfter: Amount)
     indirect case fillApplied(FillApplied)
     case indexPriceSet(asset: AssetID, price: Price)
     case markPriceSet(market: MarketID, mark: Price, index: Price?)

@@ -76,7 +76,8 @@ public struct SettlementAverage: Hashable, Sendable, Codable {
     /// Adds the span [since, until] of the price in force, clipped to the window and to
     /// `maximumAge` after it was set (a price no longer refreshed stops counting, as a stale
     /// mark would).
-    public func closing(at until: Timestamp, windowStart: Int64, expiry: Int64, maximumAge: Int64) -> SettlementAverage {
+    public func closing(at until: Timestamp, windowStart: Int64, expiry: Int64, maximumAge: Int64) -> SettlementAverage
+    {
         var next = self
         let from = max(since.nanoseconds, windowStart)
         let to = min(until.nanoseconds, expiry, since.nanoseconds &+ maximumAge)

@@ -68,15 +68,19 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
         case .markMissing(let market):
             return Rejection(.priceMissing, field: field, "market \(market) has no mark price yet")
         case .markStale(let market):
-            return Rejection(.priceStale, field: field, "the mark price of market \(market) is stale; send a fresh price")
+            return Rejection(
+                .priceStale, field: field, "the mark price of market \(market) is stale; send a fresh price")
         case .indexMissing(let asset):
             return Rejection(.priceMissing, field: field, "asset \(asset) has no index price")
         case .indexStale(let asset):
-            return Rejection(.priceStale, field: field, "the index price of asset \(asset) is stale; send a fresh price")
+            return Rejection(
+                .priceStale, field: field, "the index price of asset \(asset) is stale; send a fresh price")
         case .overflow:
             return Rejection(.notionalOverflow, field: field, "the amounts involved exceed 64-bit fixed point")
         case .scenariosMissing(let market):
-            return Rejection(.priceMissing, field: field, "the historical-VaR scenario set has no series for market \(market) (configureVaRMargin)")
+            return Rejection(
+                .priceMissing, field: field,
+                "the historical-VaR scenario set has no series for market \(market) (configureVaRMargin)")
         }
     }
 }

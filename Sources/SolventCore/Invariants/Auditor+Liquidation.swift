@@ -15,10 +15,13 @@ extension Auditor {
     /// After a final settlement, no account it left without cross positions is in debt.
     static func settlementViolations(_ settlement: SettlementApplied, in engine: Engine) -> [String] {
         settlement.legs.compactMap { leg in
-            guard leg.account != .venue, let account = engine.account(leg.account), let equity = unbookedDebt(of: account, in: engine) else {
+            guard leg.account != .venue, let account = engine.account(leg.account),
+                let equity = unbookedDebt(of: account, in: engine)
+            else {
                 return nil
             }
-            return "settlement of market \(settlement.market): account \(leg.account) holds negative equity \(Value(atoms: equity)) USD that nothing booked"
+            return
+                "settlement of market \(settlement.market): account \(leg.account) holds negative equity \(Value(atoms: equity)) USD that nothing booked"
         }
     }
 
@@ -32,11 +35,16 @@ extension Auditor {
         let context = "liquidation of account \(id) in market \(step.market)"
         if let bankruptcy = step.bankruptcyPrice {
             let worse = step.long ? step.accountPrice < bankruptcy : step.accountPrice > bankruptcy
-            if worse { found.append("\(context): closed at \(step.accountPrice), worse than its bankruptcy price \(bankruptcy)") }
+            if worse {
+                found.append(
+                    "\(context): closed at \(step.accountPrice), worse than its bankruptcy price \(bankruptcy)")
+            }
         }
         guard let account = engine.account(id) else { return found + ["\(context): the account is gone"] }
         if let equity = unbookedDebt(of: account, in: engine) {
-            found.append("\(context): the account's cross pool holds negative equity \(Value(atoms: equity)) USD with no cross position left to liquidate, and nothing booked it")
+            found.append(
+                "\(context): the account's cross pool holds negative equity \(Value(atoms: equity)) USD with no cross position left to liquidate, and nothing booked it"
+            )
         }
         return found
     }
@@ -45,8 +53,10 @@ extension Auditor {
     /// is left in it (nothing will liquidate it: a debt nobody booked), else nil. The venue's
     /// book is the counterparty of last resort and is never in debt this way.
     public static func unbookedDebt(of account: Account, in engine: Engine) -> Int64? {
-        guard !account.isVenue, !account.positions.contains(where: { !$0.isolated }), account.balances.contains(where: { $0.atoms < 0 }),
-              case .success(let pool) = engine.crossPool(of: account), pool.equity < 0 else { return nil }
+        guard !account.isVenue, !account.positions.contains(where: { !$0.isolated }),
+            account.balances.contains(where: { $0.atoms < 0 }),
+            case .success(let pool) = engine.crossPool(of: account), pool.equity < 0
+        else { return nil }
         return pool.equity
     }
 }

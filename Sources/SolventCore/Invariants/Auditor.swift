@@ -23,7 +23,8 @@ public enum Auditor {
             }
         }
         for (index, asset) in engine.assets.enumerated() {
-            total[index] += Int128(asset.insuranceFund) + Int128(asset.feePool) + Int128(asset.dust) + Int128(asset.outside)
+            total[index] +=
+                Int128(asset.insuranceFund) + Int128(asset.feePool) + Int128(asset.dust) + Int128(asset.outside)
                 + Int128(asset.deficit)
             if total[index] != 0 {
                 found.append("conservation: asset \(asset.spec.symbol) is off by \(total[index]) atoms")
@@ -74,12 +75,15 @@ public enum Auditor {
                 let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
                 let expected = engine.alertsByPool[key]?.rowFlag ?? 0
                 if flag != expected {
-                    found.append("account \(account.id): scan row flag \(flag) of market \(position.market), pool flag \(expected)")
+                    found.append(
+                        "account \(account.id): scan row flag \(flag) of market \(position.market), pool flag \(expected)"
+                    )
                 }
             }
         }
         for (index, market) in engine.markets.enumerated() where holders[index] != rowAccounts[index].count {
-            found.append("market \(market.spec.symbol): \(rowAccounts[index].count) scan rows for \(holders[index]) positions")
+            found.append(
+                "market \(market.spec.symbol): \(rowAccounts[index].count) scan rows for \(holders[index]) positions")
         }
     }
 
@@ -89,16 +93,18 @@ public enum Auditor {
         for (previous, next) in zip(engine.auctions, engine.auctions.dropFirst()) where previous.id >= next.id {
             found.append("auctions out of order at \(next.id)")
         }
-        var seen = Set<PoolKey>()   // membership only: nothing is decided by its order
+        var seen = Set<PoolKey>()  // membership only: nothing is decided by its order
         for auction in engine.auctions {
             if auction.lot <= 0 { found.append("auction \(auction.id): lot \(auction.lot)") }
             guard let market = engine.markets.first(where: { $0.spec.id == auction.market }),
-                  case .auction = market.liquidation?.mechanism else {
+                case .auction = market.liquidation?.mechanism
+            else {
                 found.append("auction \(auction.id): market \(auction.market) does not auction")
                 continue
             }
             if !seen.insert(PoolKey(account: auction.account, isolatedMarket: auction.market)).inserted {
-                found.append("auction \(auction.id): a second auction of account \(auction.account) in market \(auction.market)")
+                found.append(
+                    "auction \(auction.id): a second auction of account \(auction.account) in market \(auction.market)")
             }
         }
     }

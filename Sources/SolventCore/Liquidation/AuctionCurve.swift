@@ -41,7 +41,8 @@ public enum AuctionCurve: Hashable, Sendable, Codable {
         switch self {
         case .linear(let duration): return duration > 0 ? nil : "linear: a positive duration"
         case .stairstepExponential(let cut, let step):
-            return cut.atoms > 0 && cut.atoms < Rate.oneAtoms && step > 0 ? nil : "stairstep: 0 < cut < 1 and a positive step"
+            return cut.atoms > 0 && cut.atoms < Rate.oneAtoms && step > 0
+                ? nil : "stairstep: 0 < cut < 1 and a positive step"
         case .exponential(let cut): return cut.atoms > 0 && cut.atoms < Rate.oneAtoms ? nil : "exponential: 0 < cut < 1"
         }
     }

@@ -19,9 +19,11 @@ public enum AutoDeleveraging {
         public var entryPrice: Double
         public var notional: Double
 
-        public init(account: AccountID, size: Int64, markValue: Double = 0, entryValue: Double = 0, bankruptcyValue: Double = 0,
-                    unrealizedPnl: Double = 0, walletBalance: Double = 0, marginRatio: Double = 0, accountValue: Double = 0,
-                    markPrice: Double = 0, entryPrice: Double = 0, notional: Double = 0) {
+        public init(
+            account: AccountID, size: Int64, markValue: Double = 0, entryValue: Double = 0, bankruptcyValue: Double = 0,
+            unrealizedPnl: Double = 0, walletBalance: Double = 0, marginRatio: Double = 0, accountValue: Double = 0,
+            markPrice: Double = 0, entryPrice: Double = 0, notional: Double = 0
+        ) {
             self.account = account
             self.size = size
             self.markValue = markValue
@@ -70,7 +72,9 @@ public enum AutoDeleveraging {
     /// Allocates `quantity` contracts to close across ranked candidates, in order, each reduced
     /// by no more than its size, visiting at most `limit` candidates. Returns the allocation and
     /// what could not be placed.
-    public static func allocate(quantity: Int64, ranked: [Candidate], limit: Int) -> (fills: [(AccountID, Int64)], unplaced: Int64) {
+    public static func allocate(
+        quantity: Int64, ranked: [Candidate], limit: Int
+    ) -> (fills: [(AccountID, Int64)], unplaced: Int64) {
         var remaining = quantity
         var fills: [(AccountID, Int64)] = []
         for candidate in ranked.prefix(limit) where remaining > 0 && candidate.size > 0 {
@@ -86,7 +90,9 @@ public enum AutoDeleveraging {
 /// exactly to the atom. Shares are rounded down, and the atoms left over go one each to the
 /// largest remainders (ties by account id), so the shares always sum to the loss.
 public enum SocializedLoss {
-    public static func distribute(_ loss: Int64, among holders: [(account: AccountID, weight: Int64)]) -> [(AccountID, Int64)] {
+    public static func distribute(
+        _ loss: Int64, among holders: [(account: AccountID, weight: Int64)]
+    ) -> [(AccountID, Int64)] {
         precondition(loss >= 0, "a loss is non-negative")
         let eligible = holders.filter { $0.weight > 0 }.sorted { $0.account < $1.account }
         let total = eligible.reduce(Int128(0)) { $0 + Int128($1.weight) }
@@ -96,7 +102,9 @@ public enum SocializedLoss {
             return (holder.account, Int64(exact / total), exact % total)
         }
         var leftover = loss - shares.reduce(Int64(0)) { $0 + $1.1 }
-        let order = shares.indices.sorted { shares[$0].2 != shares[$1].2 ? shares[$0].2 > shares[$1].2 : shares[$0].0 < shares[$1].0 }
+        let order = shares.indices.sorted {
+            shares[$0].2 != shares[$1].2 ? shares[$0].2 > shares[$1].2 : shares[$0].0 < shares[$1].0
+        }
         for index in order where leftover > 0 {
             shares[index].1 += 1
             leftover -= 1

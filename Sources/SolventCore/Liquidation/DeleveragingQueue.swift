@@ -32,7 +32,10 @@ struct DeleveragingQueue: Sendable, Codable {
     private var nextStamp: UInt64 = 1
     private var live = 0
 
-    init(version: UInt64, ranking: AutoDeleveraging.Ranking, candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)]) {
+    init(
+        version: UInt64, ranking: AutoDeleveraging.Ranking,
+        candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)]
+    ) {
         self.version = version
         self.ranking = ranking
         heap.reserveCapacity(candidates.count)
@@ -49,11 +52,15 @@ struct DeleveragingQueue: Sendable, Codable {
     }
 
     private mutating func entry(_ accountIndex: Int32, _ candidate: AutoDeleveraging.Candidate) -> Entry {
-        if Int(accountIndex) >= stamps.count { stamps.append(contentsOf: repeatElement(0, count: Int(accountIndex) + 1 - stamps.count)) }
+        if Int(accountIndex) >= stamps.count {
+            stamps.append(contentsOf: repeatElement(0, count: Int(accountIndex) + 1 - stamps.count))
+        }
         let stamp = nextStamp
         nextStamp += 1
         stamps[Int(accountIndex)] = stamp
-        return Entry(score: ranking.score(candidate), account: candidate.account, accountIndex: accountIndex, size: candidate.size, stamp: stamp)
+        return Entry(
+            score: ranking.score(candidate), account: candidate.account, accountIndex: accountIndex,
+            size: candidate.size, stamp: stamp)
     }
 
     private func isLive(_ entry: Entry) -> Bool { stamps[Int(entry.accountIndex)] == entry.stamp }
@@ -84,11 +91,15 @@ struct DeleveragingQueue: Sendable, Codable {
         var frontier: [Int] = heap.isEmpty ? [] : [0]
         while result.count < limit, !frontier.isEmpty {
             var best = 0
-            for index in frontier.indices.dropFirst() where Self.precedes(heap[frontier[index]], heap[frontier[best]]) { best = index }
+            for index in frontier.indices.dropFirst() where Self.precedes(heap[frontier[index]], heap[frontier[best]]) {
+                best = index
+            }
             let node = frontier.remove(at: best)
             for child in [2 * node + 1, 2 * node + 2] where child < heap.count { frontier.append(child) }
             let entry = heap[node]
-            if isLive(entry), !excluded(entry.account) { result.append(AutoDeleveraging.Candidate(account: entry.account, size: entry.size)) }
+            if isLive(entry), !excluded(entry.account) {
+                result.append(AutoDeleveraging.Candidate(account: entry.account, size: entry.size))
+            }
         }
         return result
     }
@@ -123,7 +134,8 @@ struct DeleveragingQueue: Sendable, Codable {
         var parent = start
         while true {
             var best = parent
-            for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && Self.precedes(heap[child], heap[best]) { best = child }
+            for child in [2 * parent + 1, 2 * parent + 2]
+            where child < heap.count && Self.precedes(heap[child], heap[best]) { best = child }
             if best == parent { return }
             heap.swapAt(parent, best)
             parent = best

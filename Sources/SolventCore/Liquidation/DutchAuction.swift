@@ -11,7 +11,9 @@ public struct DutchAuctionRules: Hashable, Sendable, Codable {
     public var chip: Rate
     public var dust: Int64
 
-    public init(buffer: Rate, curve: AuctionCurve, tailSeconds: Int64, cusp: Rate, tipFlat: Int64, chip: Rate, dust: Int64) {
+    public init(
+        buffer: Rate, curve: AuctionCurve, tailSeconds: Int64, cusp: Rate, tipFlat: Int64, chip: Rate, dust: Int64
+    ) {
         self.buffer = buffer
         self.curve = curve
         self.tail = tailSeconds * 1_000_000_000
@@ -55,8 +57,10 @@ public struct DutchAuction: Hashable, Sendable, Codable {
     /// What a bidder offering to take `amount` contracts at no more than `maxPrice` gets:
     /// `slice` contracts for `owe` settlement atoms (`value` converts a size at a price). nil:
     /// the auction must restart, or the price is above the bid.
-    public func take(amount: Int64, maxPrice: Int64, rules: DutchAuctionRules, now: Timestamp,
-                     value: (Int64, Int64) -> Int64) -> (slice: Int64, owe: Int64, price: Int64)? {
+    public func take(
+        amount: Int64, maxPrice: Int64, rules: DutchAuctionRules, now: Timestamp,
+        value: (Int64, Int64) -> Int64
+    ) -> (slice: Int64, owe: Int64, price: Int64)? {
         let (price, needsReset) = status(rules: rules, now: now)
         guard !needsReset, price > 0, maxPrice >= price, amount > 0 else { return nil }
         var slice = min(lot, amount)

@@ -22,18 +22,25 @@ extension Engine {
             let account = accounts[Int(accountIndex)]
             var best: (maintenance: Int64, market: MarketID)? = nil
             var risk: PoolRisk? = nil
-            for position in account.positions where position.isolated == (pool.isolatedMarket != nil)
-                && (pool.isolatedMarket == nil || pool.isolatedMarket == position.market) {
+            for position in account.positions
+            where position.isolated == (pool.isolatedMarket != nil)
+                && (pool.isolatedMarket == nil || pool.isolatedMarket == position.market)
+            {
                 let m = Int(position.marketIndex)
                 // A market whose breaker pauses liquidation would refuse the step.
                 if case .paused = liquidationPermission(market: position.market) { continue }
                 guard markets[m].liquidation != nil, !markets[m].settled,
-                      !auctions.contains(where: { $0.account == pool.account && $0.market == position.market }),
-                      case .success(let figures) = positionRisk(position, leverage: leverage(of: account, marketIndex: position.marketIndex),
-                                                                override: nil, now: nil) else { continue }
+                    !auctions.contains(where: { $0.account == pool.account && $0.market == position.market }),
+                    case .success(let figures) = positionRisk(
+                        position, leverage: leverage(of: account, marketIndex: position.marketIndex),
+                        override: nil, now: nil)
+                else { continue }
                 // Positions settle in different assets: compared by their maintenance in USD.
-                let maintenance = assets[Int(markets[m].settleAssetIndex)].value(of: figures.maintenance, .up) ?? Int64.max
-                if best == nil || maintenance > best!.maintenance || (maintenance == best!.maintenance && position.market < best!.market) {
+                let maintenance =
+                    assets[Int(markets[m].settleAssetIndex)].value(of: figures.maintenance, .up) ?? Int64.max
+                if best == nil || maintenance > best!.maintenance
+                    || (maintenance == best!.maintenance && position.market < best!.market)
+                {
                     best = (maintenance, position.market)
                 }
                 if risk == nil, case .success(var value) = self.pool(of: account, marketIndex: position.marketIndex) {
@@ -47,7 +54,8 @@ extension Engine {
                 }
             }
             guard let best, let risk else { continue }
-            ranked.append((pool, risk.equity, risk.maintenance, PendingStep(account: pool.account, market: best.market)))
+            ranked.append(
+                (pool, risk.equity, risk.maintenance, PendingStep(account: pool.account, market: best.market)))
         }
         ranked.sort { a, b in
             let aBankrupt = a.equity <= 0, bBankrupt = b.equity <= 0
@@ -68,8 +76,9 @@ extension Engine {
     public func staleAuctions() -> [UInt64] {
         auctions.compactMap { auction in
             guard let index = marketIndexByID[auction.market],
-                  case .auction(let rules)? = markets[Int(index)].liquidation?.mechanism,
-                  auction.status(rules: rules, now: now).needsReset else { return nil }
+                case .auction(let rules)? = markets[Int(index)].liquidation?.mechanism,
+                auction.status(rules: rules, now: now).needsReset
+            else { return nil }
             return auction.id
         }
     }

@@ -20,8 +20,10 @@ public struct LiquidationAuction: Hashable, Sendable, Codable {
     /// The Clipper state: top price (mark × buffer) and start time.
     public var clock: DutchAuction
 
-    public init(id: UInt64, account: AccountID, market: MarketID, long: Bool, lot: Int64, mark: Int64,
-                rules: DutchAuctionRules, now: Timestamp) {
+    public init(
+        id: UInt64, account: AccountID, market: MarketID, long: Bool, lot: Int64, mark: Int64,
+        rules: DutchAuctionRules, now: Timestamp
+    ) {
         self.id = id
         self.account = account
         self.market = market
@@ -42,7 +44,8 @@ public struct LiquidationAuction: Hashable, Sendable, Codable {
 
     /// Restarted at `mark` now, with the same lot.
     public func reset(mark: Int64, rules: DutchAuctionRules, now: Timestamp) -> LiquidationAuction {
-        LiquidationAuction(id: id, account: account, market: market, long: long, lot: lot, mark: mark, rules: rules, now: now)
+        LiquidationAuction(
+            id: id, account: account, market: market, long: long, lot: lot, mark: mark, rules: rules, now: now)
     }
 
     /// The slice a bid for `quantity` takes: all it asks up to the lot, except that a take that

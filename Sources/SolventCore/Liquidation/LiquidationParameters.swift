@@ -76,9 +76,11 @@ public struct LiquidationParameters: Hashable, Sendable, Codable {
     /// nil: the market may draw on the whole fund.
     public var fundDrawCap: FundDrawCap? = nil
 
-    public init(depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
-                stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue,
-                mechanism: Mechanism = .orderBook, keeperReward: KeeperReward = .none, fundDrawCap: FundDrawCap? = nil) {
+    public init(
+        depth: DepthModel, penaltyRate: Rate, clearanceFeeRate: Rate, target: PartialLiquidation.Target,
+        stepFraction: Rate, dustNotional: Int64, lossAllocation: LossAllocation = .venue,
+        mechanism: Mechanism = .orderBook, keeperReward: KeeperReward = .none, fundDrawCap: FundDrawCap? = nil
+    ) {
         self.keeperReward = keeperReward
         self.fundDrawCap = fundDrawCap
         self.depth = depth
@@ -92,40 +94,61 @@ public struct LiquidationParameters: Hashable, Sendable, Codable {
     }
 
     public func validate() -> MarketSpecError? {
-        if penaltyRate.atoms < 0 || penaltyRate.atoms > Rate.oneAtoms / 10 { return .init(field: "penaltyRate", reason: "0 to 0.1") }
-        if clearanceFeeRate.atoms < 0 || clearanceFeeRate.atoms > Rate.oneAtoms / 10 { return .init(field: "clearanceFeeRate", reason: "0 to 0.1") }
-        if stepFraction.atoms <= 0 || stepFraction.atoms > Rate.oneAtoms { return .init(field: "stepFraction", reason: "between 0 (exclusive) and 1") }
+        if penaltyRate.atoms < 0 || penaltyRate.atoms > Rate.oneAtoms / 10 {
+            return .init(field: "penaltyRate", reason: "0 to 0.1")
+        }
+        if clearanceFeeRate.atoms < 0 || clearanceFeeRate.atoms > Rate.oneAtoms / 10 {
+            return .init(field: "clearanceFeeRate", reason: "0 to 0.1")
+        }
+        if stepFraction.atoms <= 0 || stepFraction.atoms > Rate.oneAtoms {
+            return .init(field: "stepFraction", reason: "between 0 (exclusive) and 1")
+        }
         if dustNotional < 0 { return .init(field: "dustNotional", reason: "zero or positive") }
         switch depth {
         case .squareRoot(let depth, let coefficient):
-            if depth <= 0 || coefficient.atoms < 0 || coefficient.atoms > Rate.oneAtoms { return .init(field: "depth", reason: "a positive depth and a coefficient from 0 to 1") }
+            if depth <= 0 || coefficient.atoms < 0 || coefficient.atoms > Rate.oneAtoms {
+                return .init(field: "depth", reason: "a positive depth and a coefficient from 0 to 1")
+            }
         case .levels(let levels):
-            if levels.isEmpty || levels.count > 256 || levels.contains(where: { $0.notional <= 0 || $0.distance.atoms < 0 || $0.distance.atoms >= Rate.oneAtoms }) {
+            if levels.isEmpty || levels.count > 256
+                || levels.contains(where: {
+                    $0.notional <= 0 || $0.distance.atoms < 0 || $0.distance.atoms >= Rate.oneAtoms
+                })
+            {
                 return .init(field: "depth", reason: "1 to 256 levels with positive notional and a distance below 1")
             }
         }
         if case .backstop(let share) = mechanism, share.atoms < 0 || share.atoms > Rate.oneAtoms {
-            return .init(field: "mechanism.priceShare", reason: "between 0 (bankruptcy price) and 1 (liquidation price)")
+            return .init(
+                field: "mechanism.priceShare", reason: "between 0 (bankruptcy price) and 1 (liquidation price)")
         }
         if case .auction(let rules) = mechanism {
             if let reason = rules.curve.validate() { return .init(field: "mechanism.curve", reason: reason) }
             if rules.buffer.atoms < Rate.oneAtoms || rules.buffer.atoms >= 2 * Rate.oneAtoms {
                 return .init(field: "mechanism.buffer", reason: "from 1 (start at the mark) to below 2")
             }
-            if rules.cusp.atoms <= 0 || rules.cusp.atoms >= Rate.oneAtoms { return .init(field: "mechanism.cusp", reason: "between 0 and 1 (exclusive)") }
+            if rules.cusp.atoms <= 0 || rules.cusp.atoms >= Rate.oneAtoms {
+                return .init(field: "mechanism.cusp", reason: "between 0 and 1 (exclusive)")
+            }
             if rules.tail <= 0 { return .init(field: "mechanism.tail", reason: "a positive number of seconds") }
             if rules.tipFlat < 0 || rules.chip.atoms < 0 || rules.chip.atoms > Rate.oneAtoms / 10 || rules.dust < 0 {
-                return .init(field: "mechanism.incentive", reason: "a non-negative tip, a chip from 0 to 0.1 and a non-negative dust")
+                return .init(
+                    field: "mechanism.incentive",
+                    reason: "a non-negative tip, a chip from 0 to 0.1 and a non-negative dust")
             }
         }
-        if let cap = maximumStepNotional, cap <= 0 { return .init(field: "maximumStepNotional", reason: "a positive notional, or none") }
+        if let cap = maximumStepNotional, cap <= 0 {
+            return .init(field: "maximumStepNotional", reason: "a positive notional, or none")
+        }
         if keeperReward.flat < 0 || keeperReward.rate.atoms < 0 || keeperReward.rate.atoms > Rate.oneAtoms / 10 {
             return .init(field: "keeperReward", reason: "a non-negative flat amount and a rate from 0 to 0.1")
         }
         if let cap = fundDrawCap, cap.perInterval < 0 || cap.intervalSeconds <= 0 || (cap.total ?? 0) < 0 {
             return .init(field: "fundDrawCap", reason: "non-negative caps and a positive interval")
         }
-        if case .autoDeleveraging(_, let maximum) = lossAllocation, maximum < 1 || maximum > Limits.deleveragingCounterparties {
+        if case .autoDeleveraging(_, let maximum) = lossAllocation,
+            maximum < 1 || maximum > Limits.deleveragingCounterparties
+        {
             return .init(field: "lossAllocation", reason: "1 to \(Limits.deleveragingCounterparties) counterparties")
         }
         if case .maintenancePlusBuffer(let buffer) = target, buffer.atoms < 0 || buffer.atoms > Rate.oneAtoms {

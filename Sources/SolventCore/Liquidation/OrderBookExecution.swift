@@ -54,7 +54,9 @@ public enum OrderBookExecution {
 
     /// Sells (a long being liquidated, `long` true) or buys back (a short) `notional` at `mark`.
     /// nil: the book cannot absorb the order (the caller falls back to another mechanism).
-    public static func execute(long: Bool, mark: Int64, notional: Int64, bankruptcyPrice: Int64, depth: DepthModel) -> Fill? {
+    public static func execute(
+        long: Bool, mark: Int64, notional: Int64, bankruptcyPrice: Int64, depth: DepthModel
+    ) -> Fill? {
         guard let slippage = depth.slippage(notional: notional) else { return nil }
         // Selling fills below the mark, buying above; both rounded against the account.
         let factor = long ? Rate.oneAtoms - slippage.atoms : Rate.oneAtoms + slippage.atoms

@@ -31,9 +31,11 @@ public enum PartialLiquidation {
         /// A remaining notional below this (settlement atoms) is closed in full.
         public var dustNotional: Int64
 
-        public init(equity: Int64, otherInitial: Int64, otherMaintenance: Int64, size: Int64, mark: Int64, lot: Int64,
-                    valuation: ContractValuation, schedule: MarginSchedule, leverageRate: Int64, costRate: Rate,
-                    stepFraction: Rate, dustNotional: Int64) {
+        public init(
+            equity: Int64, otherInitial: Int64, otherMaintenance: Int64, size: Int64, mark: Int64, lot: Int64,
+            valuation: ContractValuation, schedule: MarginSchedule, leverageRate: Int64, costRate: Rate,
+            stepFraction: Rate, dustNotional: Int64
+        ) {
             self.equity = equity
             self.otherInitial = otherInitial
             self.otherMaintenance = otherMaintenance
@@ -54,9 +56,10 @@ public enum PartialLiquidation {
         let magnitude = inputs.size.magnitude
         let remaining = Int64(magnitude) - quantity
         guard let closed = inputs.valuation.notional(size: quantity, price: inputs.mark),
-              let cost = FixedPoint.multiplyDivide(closed, inputs.costRate.atoms, Rate.oneAtoms, .up),
-              let left = inputs.valuation.notional(size: remaining, price: inputs.mark),
-              let requirement = inputs.schedule.requirements(notional: left, size: remaining, leverageRate: inputs.leverageRate)
+            let cost = FixedPoint.multiplyDivide(closed, inputs.costRate.atoms, Rate.oneAtoms, .up),
+            let left = inputs.valuation.notional(size: remaining, price: inputs.mark),
+            let requirement = inputs.schedule.requirements(
+                notional: left, size: remaining, leverageRate: inputs.leverageRate)
         else { return false }
         let equity = Int128(inputs.equity) - Int128(cost)
         switch target {
@@ -84,7 +87,12 @@ public enum PartialLiquidation {
         }
         var quantity = low * inputs.lot
         // Per-step cap (at least one lot), then the dust floor on what would remain.
-        let cap = max(inputs.lot, Int64(FixedPoint.divide(Int128(full) * Int128(inputs.stepFraction.atoms), by: Int128(Rate.oneAtoms) * Int128(inputs.lot), .down)) * inputs.lot)
+        let cap = max(
+            inputs.lot,
+            Int64(
+                FixedPoint.divide(
+                    Int128(full) * Int128(inputs.stepFraction.atoms), by: Int128(Rate.oneAtoms) * Int128(inputs.lot),
+                    .down)) * inputs.lot)
         quantity = min(quantity, cap)
         let remainingNotional = inputs.valuation.notional(size: full - quantity, price: inputs.mark) ?? 0
         if full - quantity <= 0 || remainingNotional < inputs.dustNotional { return (full, true) }

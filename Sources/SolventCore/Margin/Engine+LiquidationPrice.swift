@@ -63,7 +63,9 @@ extension Engine {
     public func bankruptcyBoundary(of account: Account, marketIndex: Int32) -> PriceBoundary {
         guard let slot = account.positionSlot(marketIndex: marketIndex) else { return .none(.noPosition) }
         let long = account.positions[slot].size > 0
-        let edge = boundary(of: account, marketIndex: marketIndex, guess: zeroEquityGuess(of: account, slot: slot)) { $0.equity < 0 }
+        let edge = boundary(of: account, marketIndex: marketIndex, guess: zeroEquityGuess(of: account, slot: slot)) {
+            $0.equity < 0
+        }
         // `edge` is the first atom with negative equity moving against the position; the price
         // before it is the last one the account can pay at.
         guard case .price(let first) = edge else { return edge }
@@ -79,15 +81,19 @@ extension Engine {
     /// a price is on one side of the mark: against the position it is a loss beyond any margin
     /// (bad), in its favour a gain beyond any requirement (good) — an inverse short at a one-atom
     /// price is worth a fortune, not liquidatable.
-    private func boundary(of account: Account, marketIndex: Int32, guess closedForm: Int64? = nil,
-                          _ predicate: (PoolRisk) -> Bool) -> PriceBoundary {
+    private func boundary(
+        of account: Account, marketIndex: Int32, guess closedForm: Int64? = nil,
+        _ predicate: (PoolRisk) -> Bool
+    ) -> PriceBoundary {
         guard let slot = account.positionSlot(marketIndex: marketIndex) else { return .none(.noPosition) }
         let long = account.positions[slot].size > 0
         let mark = markets[Int(marketIndex)].mark
         guard mark > 0, case .success = pool(of: account, marketIndex: marketIndex) else { return .none(.unavailable) }
         // A nested function, not a closure value: nothing copies the engine per search.
         func bad(_ price: Int64) -> Bool {
-            switch pool(of: account, marketIndex: marketIndex, override: MarkOverride(marketIndex: marketIndex, mark: price)) {
+            switch pool(
+                of: account, marketIndex: marketIndex, override: MarkOverride(marketIndex: marketIndex, mark: price))
+            {
             case .success(let pool): return predicate(pool)
             case .failure: return long ? price < mark : price > mark
             }
@@ -98,7 +104,8 @@ extension Engine {
         let best: Int64 = long ? BoundarySearch.maximumPrice : 1
         if !bad(worst) { return .none(.neverReached) }
         if bad(best) { return .none(.everyPrice) }
-        let guess = closedForm ?? linearGuess(account: account, marketIndex: marketIndex, long: long, predicate: predicate)
+        let guess =
+            closedForm ?? linearGuess(account: account, marketIndex: marketIndex, long: long, predicate: predicate)
         return .price(long ? BoundarySearch.lastTrue(guess: guess, bad) : BoundarySearch.firstTrue(guess: guess, bad))
     }
 
@@ -114,7 +121,8 @@ extension Engine {
         } else {
             let settle = markets[Int(position.marketIndex)].settleAssetIndex
             guard account.positions.count == 1, assets[Int(settle)].countsAtPar,
-                  !account.balances.contains(where: { $0.assetIndex != settle && $0.atoms != 0 }) else { return nil }
+                !account.balances.contains(where: { $0.assetIndex != settle && $0.atoms != 0 })
+            else { return nil }
             margin = account.balance(assetIndex: settle)
         }
         let (target, overflow) = position.cost.subtractingReportingOverflow(margin)
@@ -128,8 +136,10 @@ extension Engine {
         let mark = min(max(markets[Int(marketIndex)].mark, 1), BoundarySearch.maximumPrice)
         let usesMaintenance = predicate(PoolRisk(equity: 1, initial: 0, maintenance: 2, callRatio: .one))
         func gap(_ price: Int64) -> Double? {
-            guard case .success(let pool) = pool(of: account, marketIndex: marketIndex,
-                                                 override: MarkOverride(marketIndex: marketIndex, mark: price))
+            guard
+                case .success(let pool) = pool(
+                    of: account, marketIndex: marketIndex,
+                    override: MarkOverride(marketIndex: marketIndex, mark: price))
             else { return nil }
             return Double(pool.equity) - (usesMaintenance ? Double(pool.maintenance) : 0)
         }

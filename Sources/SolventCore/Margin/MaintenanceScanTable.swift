@@ -43,8 +43,9 @@ public struct MaintenanceScanTable: Sendable, Codable {
             deducts = table.deductsMaintenanceAmount
             sizeScaled = nil
         case .sizeScaled(_, let maintenanceBase, let perContract):
-            sizeScaled = SizeScaledRates(base: Double(maintenanceBase.atoms) / Double(Rate.oneAtoms),
-                                         perContract: Double(perContract.atoms) / Double(Rate.oneAtoms) / 1e8)
+            sizeScaled = SizeScaledRates(
+                base: Double(maintenanceBase.atoms) / Double(Rate.oneAtoms),
+                perContract: Double(perContract.atoms) / Double(Rate.oneAtoms) / 1e8)
             maintenanceRates = []
             maintenanceAmounts = []
             caps = []
@@ -101,7 +102,8 @@ public struct MaintenanceScanTable: Sendable, Codable {
         let b = base[Int(row)]
         guard flag != 0, !b.isNaN, deducts || sizeScaled != nil else { return false }
         let s = size[Int(row)]
-        let factor = valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
+        let factor =
+            valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
         let notional = abs(s) * abs(factor)
         let equity = b + s * factor
         let maintenance = maintenanceEstimate(notional: notional, size: s)
@@ -139,15 +141,17 @@ public struct MaintenanceScanTable: Sendable, Codable {
     /// allocated per row.
     func candidates(mark: Int64, valuation: ContractValuation, callRatio: Rate, into result: inout [Int32]) {
         let ratio = Double(callRatio.atoms) / Double(Rate.oneAtoms)
-        let factor = valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
+        let factor =
+            valuation.kind == .linear ? valuation.screenFactor * Double(mark) : -valuation.screenFactor / Double(mark)
         let absoluteFactor = abs(factor)
         let rows = size.count
         size.withUnsafeBufferPointer { sizes in
             base.withUnsafeBufferPointer { bases in
                 var row = 0
                 if deducts && sizeScaled == nil {
-                    row = screenTieredLines(sizes: sizes, bases: bases, factor: factor, absoluteFactor: absoluteFactor,
-                                            ratio: ratio, into: &result)
+                    row = screenTieredLines(
+                        sizes: sizes, bases: bases, factor: factor, absoluteFactor: absoluteFactor,
+                        ratio: ratio, into: &result)
                 }
                 while row < rows {
                     let s = sizes[row]
@@ -164,8 +168,10 @@ public struct MaintenanceScanTable: Sendable, Codable {
     }
 
     /// The SIMD screen for continuous tier tables; returns the first row it did not handle.
-    private func screenTieredLines(sizes: UnsafeBufferPointer<Double>, bases: UnsafeBufferPointer<Double>, factor: Double,
-                                   absoluteFactor: Double, ratio: Double, into result: inout [Int32]) -> Int {
+    private func screenTieredLines(
+        sizes: UnsafeBufferPointer<Double>, bases: UnsafeBufferPointer<Double>, factor: Double,
+        absoluteFactor: Double, ratio: Double, into result: inout [Int32]
+    ) -> Int {
         typealias Lanes = SIMD4<Double>
         let rows = sizes.count
         let tiers = maintenanceRates.count
@@ -221,7 +227,9 @@ public struct MaintenanceScanTable: Sendable, Codable {
     /// `ratio` is the call ratio for margin calls, 1 for liquidation and 1 / (1 + exit buffer) for
     /// leaving liquidation. `widenedTowardCrossing` false widens the other way, for an index that fires when the
     /// mark moves back past the level (recovery): it then fires early, never late.
-    func trigger(row: Int32, valuation: ContractValuation, ratio: Double, widenedTowardCrossing: Bool = true) -> (price: Double, long: Bool) {
+    func trigger(
+        row: Int32, valuation: ContractValuation, ratio: Double, widenedTowardCrossing: Bool = true
+    ) -> (price: Double, long: Bool) {
         let s = size[Int(row)]
         let b = base[Int(row)]
         let long = s > 0

@@ -56,7 +56,9 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
     public var floorDays: Int64
     public var maintenanceFactor: Rate
 
-    public init(scenarios: [Scenario], shortVegaPower: Rate, longVegaPower: Rate, floorDays: Int64, maintenanceFactor: Rate) {
+    public init(
+        scenarios: [Scenario], shortVegaPower: Rate, longVegaPower: Rate, floorDays: Int64, maintenanceFactor: Rate
+    ) {
         self.scenarios = scenarios
         self.shortVegaPower = shortVegaPower
         self.longVegaPower = longVegaPower
@@ -71,16 +73,23 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
         let grid = ScenarioGrid.paradex()
         func rate(_ value: Double) -> Rate { Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded())) }
         return PortfolioMarginRules(
-            scenarios: grid.scenarios.map { Scenario(move: rate($0.spotMove), volatilityShock: rate($0.volatilityShock), weight: rate($0.weight)) },
-            shortVegaPower: rate(grid.shortPower), longVegaPower: rate(grid.longPower), floorDays: Int64(grid.floorDays),
+            scenarios: grid.scenarios.map {
+                Scenario(move: rate($0.spotMove), volatilityShock: rate($0.volatilityShock), weight: rate($0.weight))
+            },
+            shortVegaPower: rate(grid.shortPower), longVegaPower: rate(grid.longPower),
+            floorDays: Int64(grid.floorDays),
             maintenanceFactor: rate(0.8))
     }()
 
     /// The risk layer's grid for these rules.
     var grid: ScenarioGrid {
-        ScenarioGrid(scenarios: scenarios.map { .init(spotMove: $0.move.fraction, volatilityShock: $0.volatilityShock.fraction,
-                                                      weight: $0.weight.fraction) },
-                     shortPower: shortVegaPower.fraction, longPower: longVegaPower.fraction, floorDays: Double(floorDays))
+        ScenarioGrid(
+            scenarios: scenarios.map {
+                .init(
+                    spotMove: $0.move.fraction, volatilityShock: $0.volatilityShock.fraction,
+                    weight: $0.weight.fraction)
+            },
+            shortPower: shortVegaPower.fraction, longPower: longVegaPower.fraction, floorDays: Double(floorDays))
     }
 
     func validate() -> (field: String, reason: String)? {

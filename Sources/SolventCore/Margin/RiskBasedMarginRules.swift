@@ -17,40 +17,60 @@ public struct SpanMarginRules: Hashable, Sendable, Codable {
     public var shortOptionMinimum: Rate
     public var maintenanceFactor: Rate
 
-    public init(priceScanRange: Rate, volatilityScanRange: Rate, extremeMove: Rate, coveredFraction: Rate, lookaheadDays: Int64,
-                shortOptionMinimum: Rate, maintenanceFactor: Rate) {
-        (self.priceScanRange, self.volatilityScanRange, self.extremeMove, self.coveredFraction, self.lookaheadDays,
-         self.shortOptionMinimum, self.maintenanceFactor) =
-            (priceScanRange, volatilityScanRange, extremeMove, coveredFraction, lookaheadDays, shortOptionMinimum, maintenanceFactor)
+    public init(
+        priceScanRange: Rate, volatilityScanRange: Rate, extremeMove: Rate, coveredFraction: Rate, lookaheadDays: Int64,
+        shortOptionMinimum: Rate, maintenanceFactor: Rate
+    ) {
+        (
+            self.priceScanRange, self.volatilityScanRange, self.extremeMove, self.coveredFraction, self.lookaheadDays,
+            self.shortOptionMinimum, self.maintenanceFactor
+        ) =
+            (
+                priceScanRange, volatilityScanRange, extremeMove, coveredFraction, lookaheadDays, shortOptionMinimum,
+                maintenanceFactor
+            )
     }
 
     /// 15 % price range, 25 % relative volatility range, CME's default extreme move (3× range,
     /// 35 % covered), one day of decay, a 1 % short option minimum, maintenance at 80 %.
-    public static let standard = SpanMarginRules(priceScanRange: Rate("0.15")!, volatilityScanRange: Rate("0.25")!, extremeMove: Rate("3")!,
-                                                 coveredFraction: Rate("0.35")!, lookaheadDays: 1, shortOptionMinimum: Rate("0.01")!,
-                                                 maintenanceFactor: Rate("0.8")!)
+    public static let standard = SpanMarginRules(
+        priceScanRange: Rate("0.15")!, volatilityScanRange: Rate("0.25")!, extremeMove: Rate("3")!,
+        coveredFraction: Rate("0.35")!, lookaheadDays: 1, shortOptionMinimum: Rate("0.01")!,
+        maintenanceFactor: Rate("0.8")!)
 
     /// The 16 scenarios as a risk-layer grid (relative moves, relative volatility shocks, the
     /// covered fraction as the extreme scenarios' weight).
     var grid: ScenarioGrid {
         let range = priceScanRange.fraction, vol = volatilityScanRange.fraction
-        return ScenarioGrid(scenarios: Span.scenarios.map { scenario in
-            .init(spotMove: scenario.price * range * (scenario.extreme ? extremeMove.fraction : 1),
-                  volatilityShock: scenario.volatility * vol, weight: scenario.extreme ? coveredFraction.fraction : 1)
-        })
+        return ScenarioGrid(
+            scenarios: Span.scenarios.map { scenario in
+                .init(
+                    spotMove: scenario.price * range * (scenario.extreme ? extremeMove.fraction : 1),
+                    volatilityShock: scenario.volatility * vol, weight: scenario.extreme ? coveredFraction.fraction : 1)
+            })
     }
 
     func validate() -> (field: String, reason: String)? {
-        if priceScanRange.atoms <= 0 || priceScanRange.atoms >= Rate.oneAtoms { return ("priceScanRange", "above 0 and below 1") }
-        if volatilityScanRange.atoms < 0 || volatilityScanRange.atoms >= Rate.oneAtoms { return ("volatilityScanRange", "0 or more and below 1") }
-        if extremeMove.atoms < Rate.oneAtoms || extremeMove.atoms > 10 * Rate.oneAtoms { return ("extremeMove", "1 to 10 ranges") }
+        if priceScanRange.atoms <= 0 || priceScanRange.atoms >= Rate.oneAtoms {
+            return ("priceScanRange", "above 0 and below 1")
+        }
+        if volatilityScanRange.atoms < 0 || volatilityScanRange.atoms >= Rate.oneAtoms {
+            return ("volatilityScanRange", "0 or more and below 1")
+        }
+        if extremeMove.atoms < Rate.oneAtoms || extremeMove.atoms > 10 * Rate.oneAtoms {
+            return ("extremeMove", "1 to 10 ranges")
+        }
         if priceScanRange.fraction * extremeMove.fraction >= 1 {
             return ("extremeMove", "the extreme move must stay above −100 % of the mark")
         }
         if coveredFraction.atoms < 0 || coveredFraction.atoms > Rate.oneAtoms { return ("coveredFraction", "0 to 1") }
         if lookaheadDays < 0 || lookaheadDays > 30 { return ("lookaheadDays", "0 to 30 days") }
-        if shortOptionMinimum.atoms < 0 || shortOptionMinimum.atoms > Rate.oneAtoms { return ("shortOptionMinimum", "0 to 1 of the mark") }
-        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms { return ("maintenanceFactor", "above 0 and at most 1") }
+        if shortOptionMinimum.atoms < 0 || shortOptionMinimum.atoms > Rate.oneAtoms {
+            return ("shortOptionMinimum", "0 to 1 of the mark")
+        }
+        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms {
+            return ("maintenanceFactor", "above 0 and at most 1")
+        }
         return nil
     }
 }
@@ -67,21 +87,27 @@ public struct GreeksMarginRules: Hashable, Sendable, Codable {
     public var vegaOffsetsAcrossExpiries: Bool
     public var maintenanceFactor: Rate
 
-    public init(deltaMove: Rate, gammaMove: Rate, volatilityShock: Rate, vegaOffsetsAcrossExpiries: Bool, maintenanceFactor: Rate) {
+    public init(
+        deltaMove: Rate, gammaMove: Rate, volatilityShock: Rate, vegaOffsetsAcrossExpiries: Bool,
+        maintenanceFactor: Rate
+    ) {
         (self.deltaMove, self.gammaMove, self.volatilityShock, self.vegaOffsetsAcrossExpiries, self.maintenanceFactor) =
             (deltaMove, gammaMove, volatilityShock, vegaOffsetsAcrossExpiries, maintenanceFactor)
     }
 
     /// `GreeksMargin.Parameters()`'s defaults (15 %, 15 %, 30 points, no vega offset), maintenance at 80 %.
-    public static let standard = GreeksMarginRules(deltaMove: Rate("0.15")!, gammaMove: Rate("0.15")!, volatilityShock: Rate("0.3")!,
-                                                   vegaOffsetsAcrossExpiries: false, maintenanceFactor: Rate("0.8")!)
+    public static let standard = GreeksMarginRules(
+        deltaMove: Rate("0.15")!, gammaMove: Rate("0.15")!, volatilityShock: Rate("0.3")!,
+        vegaOffsetsAcrossExpiries: false, maintenanceFactor: Rate("0.8")!)
 
     func validate() -> (field: String, reason: String)? {
         for (name, value) in [("deltaMove", deltaMove), ("gammaMove", gammaMove), ("volatilityShock", volatilityShock)]
         where value.atoms < 0 || value.atoms > Rate.oneAtoms {
             return (name, "0 to 1")
         }
-        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms { return ("maintenanceFactor", "above 0 and at most 1") }
+        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms {
+            return ("maintenanceFactor", "above 0 and at most 1")
+        }
         return nil
     }
 }
@@ -102,8 +128,12 @@ public struct SpreadCreditRules: Hashable, Sendable, Codable {
         public var firstRatio: Rate
         public var secondRatio: Rate
         public var creditRate: Rate
-        public init(first: MarketID, second: MarketID, firstRatio: Rate = .one, secondRatio: Rate = .one, creditRate: Rate) {
-            (self.first, self.second, self.firstRatio, self.secondRatio, self.creditRate) = (first, second, firstRatio, secondRatio, creditRate)
+        public init(
+            first: MarketID, second: MarketID, firstRatio: Rate = .one, secondRatio: Rate = .one, creditRate: Rate
+        ) {
+            (self.first, self.second, self.firstRatio, self.secondRatio, self.creditRate) = (
+                first, second, firstRatio, secondRatio, creditRate
+            )
         }
     }
 
@@ -115,10 +145,14 @@ public struct SpreadCreditRules: Hashable, Sendable, Codable {
     func validate() -> (field: String, reason: String)? {
         if spreads.count > Limits.spreadCredits { return ("spreads", "at most \(Limits.spreadCredits) spreads") }
         for (index, spread) in spreads.enumerated() {
-            if spread.first == spread.second { return ("spreads[\(index)].second", "a spread needs two different underlyings") }
+            if spread.first == spread.second {
+                return ("spreads[\(index)].second", "a spread needs two different underlyings")
+            }
             if spread.firstRatio.atoms <= 0 { return ("spreads[\(index)].firstRatio", "a positive ratio") }
             if spread.secondRatio.atoms <= 0 { return ("spreads[\(index)].secondRatio", "a positive ratio") }
-            if spread.creditRate.atoms < 0 || spread.creditRate.atoms > Rate.oneAtoms { return ("spreads[\(index)].creditRate", "0 to 1") }
+            if spread.creditRate.atoms < 0 || spread.creditRate.atoms > Rate.oneAtoms {
+                return ("spreads[\(index)].creditRate", "0 to 1")
+            }
         }
         return nil
     }

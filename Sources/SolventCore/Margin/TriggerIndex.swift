@@ -93,9 +93,13 @@ public struct TriggerIndex: Sendable, Codable {
     mutating func set(row: Int32, trigger: Double, long: Bool, reference: Double) {
         // The common case on the fill path: same side, same bucket — update the trigger in place.
         if Int(row) < side.count, !trigger.isNaN, !longBuckets.isEmpty, side[Int(row)] == (long ? 1 : 2),
-           (long ? trigger > 0 : trigger < .infinity), Int(bucket[Int(row)]) == bucketIndex(trigger) {
-            if long { longBuckets[Int(bucket[Int(row)])][Int(slot[Int(row)])].trigger = trigger }
-            else { shortBuckets[Int(bucket[Int(row)])][Int(slot[Int(row)])].trigger = trigger }
+            long ? trigger > 0 : trigger < .infinity, Int(bucket[Int(row)]) == bucketIndex(trigger)
+        {
+            if long {
+                longBuckets[Int(bucket[Int(row)])][Int(slot[Int(row)])].trigger = trigger
+            } else {
+                shortBuckets[Int(bucket[Int(row)])][Int(slot[Int(row)])].trigger = trigger
+            }
             return
         }
         remove(row: row)
@@ -219,4 +223,3 @@ extension Array {
         return last.row
     }
 }
-

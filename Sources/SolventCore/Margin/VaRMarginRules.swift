@@ -42,8 +42,10 @@ public struct VaRMarginRules: Hashable, Sendable, Codable {
 
     public static let defaultLambda = Rate(atoms: 940_000_000)
 
-    public init(series: [Series], confidence: Rate, measure: Measure = .valueAtRisk, maintenanceFactor: Rate,
-                lambda: Rate = VaRMarginRules.defaultLambda, degrees: Int64 = 4, draws: Int64 = 2_000, seed: UInt64 = 1) {
+    public init(
+        series: [Series], confidence: Rate, measure: Measure = .valueAtRisk, maintenanceFactor: Rate,
+        lambda: Rate = VaRMarginRules.defaultLambda, degrees: Int64 = 4, draws: Int64 = 2_000, seed: UInt64 = 1
+    ) {
         self.series = series
         self.confidence = confidence
         self.measure = measure
@@ -54,40 +56,61 @@ public struct VaRMarginRules: Hashable, Sendable, Codable {
         self.seed = seed
     }
 
-    private enum CodingKeys: String, CodingKey { case series, confidence, measure, maintenanceFactor, lambda, degrees, draws, seed }
+    private enum CodingKeys: String, CodingKey {
+        case series, confidence, measure, maintenanceFactor, lambda, degrees, draws, seed
+    }
 
     /// Rules journaled before the parametric and Monte Carlo models decode with their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(series: try c.decode([Series].self, forKey: .series), confidence: try c.decode(Rate.self, forKey: .confidence),
-                  measure: try c.decode(Measure.self, forKey: .measure), maintenanceFactor: try c.decode(Rate.self, forKey: .maintenanceFactor),
-                  lambda: try c.decodeIfPresent(Rate.self, forKey: .lambda) ?? VaRMarginRules.defaultLambda,
-                  degrees: try c.decodeIfPresent(Int64.self, forKey: .degrees) ?? 4,
-                  draws: try c.decodeIfPresent(Int64.self, forKey: .draws) ?? 2_000,
-                  seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1)
+        self.init(
+            series: try c.decode([Series].self, forKey: .series),
+            confidence: try c.decode(Rate.self, forKey: .confidence),
+            measure: try c.decode(Measure.self, forKey: .measure),
+            maintenanceFactor: try c.decode(Rate.self, forKey: .maintenanceFactor),
+            lambda: try c.decodeIfPresent(Rate.self, forKey: .lambda) ?? VaRMarginRules.defaultLambda,
+            degrees: try c.decodeIfPresent(Int64.self, forKey: .degrees) ?? 4,
+            draws: try c.decodeIfPresent(Int64.self, forKey: .draws) ?? 2_000,
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1)
     }
 
     /// No scenarios: a VaR-margined position is refused until the venue publishes them.
-    public static let unconfigured = VaRMarginRules(series: [], confidence: Rate(atoms: 990_000_000), maintenanceFactor: Rate(atoms: 800_000_000))
+    public static let unconfigured = VaRMarginRules(
+        series: [], confidence: Rate(atoms: 990_000_000), maintenanceFactor: Rate(atoms: 800_000_000))
 
     public var scenarioCount: Int { series.first?.moves.count ?? 0 }
 
     func validate() -> (field: String, reason: String)? {
-        if series.isEmpty || series.count > Limits.varSeries { return ("series", "1 to \(Limits.varSeries) underlyings") }
+        if series.isEmpty || series.count > Limits.varSeries {
+            return ("series", "1 to \(Limits.varSeries) underlyings")
+        }
         let count = series[0].moves.count
-        if count < 10 || count > Limits.varScenarios { return ("series[0].moves", "10 to \(Limits.varScenarios) scenarios") }
+        if count < 10 || count > Limits.varScenarios {
+            return ("series[0].moves", "10 to \(Limits.varScenarios) scenarios")
+        }
         for (index, entry) in series.enumerated() {
-            if entry.moves.count != count { return ("series[\(index)].moves", "every underlying needs the same \(count) scenarios") }
-            if series[..<index].contains(where: { $0.market == entry.market }) { return ("series[\(index)].market", "\(entry.market) is given twice") }
-            if let bad = entry.moves.firstIndex(where: { $0.atoms <= -Rate.oneAtoms || $0.atoms > 10 * Rate.oneAtoms }) {
+            if entry.moves.count != count {
+                return ("series[\(index)].moves", "every underlying needs the same \(count) scenarios")
+            }
+            if series[..<index].contains(where: { $0.market == entry.market }) {
+                return ("series[\(index)].market", "\(entry.market) is given twice")
+            }
+            if let bad = entry.moves.firstIndex(where: { $0.atoms <= -Rate.oneAtoms || $0.atoms > 10 * Rate.oneAtoms })
+            {
                 return ("series[\(index)].moves[\(bad)]", "a move above −1 and at most 10")
             }
         }
-        if confidence.atoms <= Rate.oneAtoms / 2 || confidence.atoms >= Rate.oneAtoms { return ("confidence", "a level between 0.5 and 1") }
-        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms { return ("maintenanceFactor", "above 0 and at most 1") }
+        if confidence.atoms <= Rate.oneAtoms / 2 || confidence.atoms >= Rate.oneAtoms {
+            return ("confidence", "a level between 0.5 and 1")
+        }
+        if maintenanceFactor.atoms <= 0 || maintenanceFactor.atoms > Rate.oneAtoms {
+            return ("maintenanceFactor", "above 0 and at most 1")
+        }
         if lambda.atoms <= 0 || lambda.atoms >= Rate.oneAtoms { return ("lambda", "a decay between 0 and 1") }
         if degrees < 3 || degrees > 1_000 { return ("degrees", "3 to 1000 degrees of freedom") }
-        if draws < 100 || draws > Int64(Limits.varScenarios) { return ("draws", "100 to \(Limits.varScenarios) simulated scenarios") }
+        if draws < 100 || draws > Int64(Limits.varScenarios) {
+            return ("draws", "100 to \(Limits.varScenarios) simulated scenarios")
+        }
         return nil
     }
 }

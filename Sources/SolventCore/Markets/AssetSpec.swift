@@ -10,8 +10,10 @@ public struct AssetSpec: Hashable, Sendable, Codable {
     /// An index price older than this is stale: actions that need the asset's value are refused.
     public var priceMaxAge: Int64
 
-    public init(id: AssetID, symbol: String, scale: Int, collateralTiers: [CollateralTier] = [],
-                priceMaxAgeSeconds: Int64 = 60) {
+    public init(
+        id: AssetID, symbol: String, scale: Int, collateralTiers: [CollateralTier] = [],
+        priceMaxAgeSeconds: Int64 = 60
+    ) {
         self.id = id
         self.symbol = symbol
         self.scale = scale
@@ -30,7 +32,9 @@ public struct AssetSpec: Hashable, Sendable, Codable {
                 return ("collateralTiers[\(index)].ratio", "between 0 and 1")
             }
             if let cap = tier.quantityCap {
-                if cap.atoms <= previousCap { return ("collateralTiers[\(index)].quantityCap", "increasing and positive") }
+                if cap.atoms <= previousCap {
+                    return ("collateralTiers[\(index)].quantityCap", "increasing and positive")
+                }
                 previousCap = cap.atoms
             } else if index != collateralTiers.count - 1 {
                 return ("collateralTiers[\(index)].quantityCap", "only the last tier may be uncapped")

@@ -32,11 +32,13 @@ public struct ContractValuation: Hashable, Sendable, Codable {
         precondition(price > 0 || (price == 0 && kind == .linear), "price must be positive (zero: a worthless option)")
         switch kind {
         case .linear:
-            let (product, overflow) = (Int128(size) * Int128(price)).multipliedReportingOverflow(by: Int128(contractSizeAtoms))
+            let (product, overflow) = (Int128(size) * Int128(price)).multipliedReportingOverflow(
+                by: Int128(contractSizeAtoms))
             if overflow { return nil }
             return FixedPoint.narrow(FixedPoint.divide(product, by: scaleFactor, rounding))
         case .inverse:
-            let (product, overflow) = (-Int128(size) * Int128(contractSizeAtoms)).multipliedReportingOverflow(by: scaleFactor)
+            let (product, overflow) = (-Int128(size) * Int128(contractSizeAtoms)).multipliedReportingOverflow(
+                by: scaleFactor)
             if overflow { return nil }
             let divisor = Int128(price) * Int128(FixedPoint.powersOfTen[Price.scale])
             return FixedPoint.narrow(FixedPoint.divide(product, by: divisor, rounding))

@@ -12,13 +12,14 @@ public enum MarginSchedule: Hashable, Sendable, Codable {
     /// user's 1/leverage; the initial rate is the larger of it and the schedule's rate.
     /// Returns nil on overflow.
     @inlinable
-    public func requirements(notional: Int64, size: Int64, leverageRate: Int64) -> (initial: Int64, maintenance: Int64)? {
+    public func requirements(notional: Int64, size: Int64, leverageRate: Int64) -> (initial: Int64, maintenance: Int64)?
+    {
         switch self {
         case .tiered(let table):
             let bracket = table.brackets[table.tierIndex(forNotional: notional)]
             let imr = max(bracket.initialRate, leverageRate)
             guard let initial = FixedPoint.multiplyDivide(notional, imr, Rate.oneAtoms, .up),
-                  let gross = FixedPoint.multiplyDivide(notional, bracket.maintenanceRate, Rate.oneAtoms, .up)
+                let gross = FixedPoint.multiplyDivide(notional, bracket.maintenanceRate, Rate.oneAtoms, .up)
             else { return nil }
             let maintenance = max(0, gross - bracket.maintenanceAmount)
             return (max(initial, maintenance), maintenance)
@@ -32,8 +33,8 @@ public enum MarginSchedule: Hashable, Sendable, Codable {
             let (imProduct, o1) = Int128(notional).multipliedReportingOverflow(by: imrScaled)
             let (mmProduct, o2) = Int128(notional).multipliedReportingOverflow(by: mmrScaled)
             guard !o1, !o2,
-                  let initial = FixedPoint.narrow(FixedPoint.divide(imProduct, by: divisor, .up)),
-                  let maintenance = FixedPoint.narrow(FixedPoint.divide(mmProduct, by: divisor, .up))
+                let initial = FixedPoint.narrow(FixedPoint.divide(imProduct, by: divisor, .up)),
+                let maintenance = FixedPoint.narrow(FixedPoint.divide(mmProduct, by: divisor, .up))
             else { return nil }
             return (initial, maintenance)
         }

@@ -24,9 +24,11 @@ public struct MarketSpec: Hashable, Sendable, Codable {
     /// premium), `expiry` is required, and the mark derives from the underlying's.
     public var option: OptionTerms?
 
-    public init(id: MarketID, symbol: String, kind: InstrumentKind, expiry: Timestamp? = nil,
-                settleAsset: AssetID, contractSize: Quantity, tickSize: Price, lotSize: Quantity,
-                option: OptionTerms? = nil) {
+    public init(
+        id: MarketID, symbol: String, kind: InstrumentKind, expiry: Timestamp? = nil,
+        settleAsset: AssetID, contractSize: Quantity, tickSize: Price, lotSize: Quantity,
+        option: OptionTerms? = nil
+    ) {
         self.id = id
         self.symbol = symbol
         self.kind = kind
@@ -44,7 +46,9 @@ public struct MarketSpec: Hashable, Sendable, Codable {
         if tickSize.atoms <= 0 { return .init(field: "tickSize", reason: "positive") }
         if lotSize.atoms <= 0 { return .init(field: "lotSize", reason: "positive") }
         if let option {
-            if kind != .linear { return .init(field: "kind", reason: "linear for an option (positions are valued at the premium)") }
+            if kind != .linear {
+                return .init(field: "kind", reason: "linear for an option (positions are valued at the premium)")
+            }
             if expiry == nil { return .init(field: "expiry", reason: "an expiry time for an option") }
             if option.underlying == id { return .init(field: "option.underlying", reason: "another market") }
             if let error = option.validate() { return error }
@@ -73,10 +77,12 @@ public struct RiskParameters: Hashable, Sendable, Codable {
     /// declared before the window existed, whose journals must replay unchanged).
     public var settlementWindow: Int64?
 
-    public init(margin: MarginSchedule, feeMakerRate: Rate = .zero, feeTakerRate: Rate = .zero,
-                fundingIntervalSeconds: Int64 = 8 * 3600, priceMaxAgeSeconds: Int64 = 60,
-                marginCallRatio: Rate = Rate(atoms: 800_000_000), liquidationExitBuffer: Rate = Rate(atoms: 100_000_000),
-                settlementWindowSeconds: Int64 = 1_800) {
+    public init(
+        margin: MarginSchedule, feeMakerRate: Rate = .zero, feeTakerRate: Rate = .zero,
+        fundingIntervalSeconds: Int64 = 8 * 3600, priceMaxAgeSeconds: Int64 = 60,
+        marginCallRatio: Rate = Rate(atoms: 800_000_000), liquidationExitBuffer: Rate = Rate(atoms: 100_000_000),
+        settlementWindowSeconds: Int64 = 1_800
+    ) {
         self.margin = margin
         self.feeMakerRate = feeMakerRate
         self.feeTakerRate = feeTakerRate
@@ -84,7 +90,8 @@ public struct RiskParameters: Hashable, Sendable, Codable {
         self.priceMaxAge = priceMaxAgeSeconds * 1_000_000_000
         self.marginCallRatio = marginCallRatio
         self.liquidationExitBuffer = liquidationExitBuffer
-        self.settlementWindow = settlementWindowSeconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+        self.settlementWindow =
+            settlementWindowSeconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
             ? -1 : settlementWindowSeconds * 1_000_000_000
     }
 

@@ -25,8 +25,10 @@ public struct OptionTerms: Hashable, Sendable, Codable {
         public var base: Rate
         public var floor: Rate
         public var maintenance: Rate
-        public init(base: Rate = Rate(atoms: 150_000_000), floor: Rate = Rate(atoms: 100_000_000),
-                    maintenance: Rate = Rate(atoms: 75_000_000)) {
+        public init(
+            base: Rate = Rate(atoms: 150_000_000), floor: Rate = Rate(atoms: 100_000_000),
+            maintenance: Rate = Rate(atoms: 75_000_000)
+        ) {
             self.base = base
             self.floor = floor
             self.maintenance = maintenance
@@ -39,8 +41,10 @@ public struct OptionTerms: Hashable, Sendable, Codable {
     public var premium: Premium
     public var standardMargin: StandardMarginRates
 
-    public init(right: Right, strike: Price, underlying: MarketID, premium: Premium,
-                standardMargin: StandardMarginRates = StandardMarginRates()) {
+    public init(
+        right: Right, strike: Price, underlying: MarketID, premium: Premium,
+        standardMargin: StandardMarginRates = StandardMarginRates()
+    ) {
         self.right = right
         self.strike = strike
         self.underlying = underlying

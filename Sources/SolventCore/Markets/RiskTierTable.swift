@@ -23,8 +23,9 @@ public struct RiskTierTable: Hashable, Sendable, Codable {
     /// The tiers as declared.
     public var tiers: [RiskTier] {
         brackets.map { bracket in
-            RiskTier(notionalCap: bracket.cap == Int64.max ? nil : Amount(atoms: bracket.cap),
-                     initialRate: Rate(atoms: bracket.initialRate), maintenanceRate: Rate(atoms: bracket.maintenanceRate))
+            RiskTier(
+                notionalCap: bracket.cap == Int64.max ? nil : Amount(atoms: bracket.cap),
+                initialRate: Rate(atoms: bracket.initialRate), maintenanceRate: Rate(atoms: bracket.maintenanceRate))
         }
     }
 
@@ -32,7 +33,9 @@ public struct RiskTierTable: Hashable, Sendable, Codable {
     public var maintenanceAmounts: [Int64] { brackets.map(\.maintenanceAmount) }
 
     /// Builds the table, or returns the first invalid field.
-    public static func make(tiers: [RiskTier], deductsMaintenanceAmount: Bool = true)
+    public static func make(
+        tiers: [RiskTier], deductsMaintenanceAmount: Bool = true
+    )
         -> Result<RiskTierTable, MarketSpecError>
     {
         guard !tiers.isEmpty, tiers.count <= Limits.riskTiersPerMarket else {
@@ -49,7 +52,8 @@ public struct RiskTierTable: Hashable, Sendable, Codable {
                 return .failure(.init(field: "tiers[\(index)].maintenanceRate", reason: "between 0 and 1, exclusive"))
             }
             if imr < mmr || imr > Rate.oneAtoms {
-                return .failure(.init(field: "tiers[\(index)].initialRate", reason: "at least the maintenance rate and at most 1"))
+                return .failure(
+                    .init(field: "tiers[\(index)].initialRate", reason: "at least the maintenance rate and at most 1"))
             }
             if mmr < previousRate {
                 return .failure(.init(field: "tiers[\(index)].maintenanceRate", reason: "non-decreasing across tiers"))
@@ -69,12 +73,14 @@ public struct RiskTierTable: Hashable, Sendable, Codable {
                 }
                 floor = cap.atoms
             } else if index != tiers.count - 1 {
-                return .failure(.init(field: "tiers[\(index)].notionalCap", reason: "only the last tier may be uncapped"))
+                return .failure(
+                    .init(field: "tiers[\(index)].notionalCap", reason: "only the last tier may be uncapped"))
             }
         }
         let brackets = tiers.indices.map { index in
-            Bracket(cap: tiers[index].notionalCap?.atoms ?? Int64.max, initialRate: tiers[index].initialRate.atoms,
-                    maintenanceRate: tiers[index].maintenanceRate.atoms, maintenanceAmount: amounts[index])
+            Bracket(
+                cap: tiers[index].notionalCap?.atoms ?? Int64.max, initialRate: tiers[index].initialRate.atoms,
+                maintenanceRate: tiers[index].maintenanceRate.atoms, maintenanceAmount: amounts[index])
         }
         return .success(RiskTierTable(brackets: brackets, deductsMaintenanceAmount: deductsMaintenanceAmount))
     }

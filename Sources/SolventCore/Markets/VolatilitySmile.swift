@@ -23,10 +23,14 @@ public struct VolatilitySmile: Hashable, Sendable, Codable {
         if strikes.isEmpty || strikes.count > Limits.smilePoints {
             return ("strikes", "1 to \(Limits.smilePoints) strikes")
         }
-        if strikes.count != volatilities.count { return ("volatilities", "one volatility per strike (\(strikes.count))") }
+        if strikes.count != volatilities.count {
+            return ("volatilities", "one volatility per strike (\(strikes.count))")
+        }
         for (index, strike) in strikes.enumerated() {
             if strike.atoms <= 0 { return ("strikes[\(index)]", "a positive strike") }
-            if index > 0 && strike.atoms <= strikes[index - 1].atoms { return ("strikes[\(index)]", "strikes in increasing order") }
+            if index > 0 && strike.atoms <= strikes[index - 1].atoms {
+                return ("strikes[\(index)]", "strikes in increasing order")
+            }
         }
         for (index, volatility) in volatilities.enumerated()
         where volatility.atoms <= 0 || volatility.atoms > Limits.volatilityMaximum.atoms {
@@ -49,7 +53,8 @@ public struct VolatilitySmile: Hashable, Sendable, Codable {
             while strikes[high].atoms < strike.atoms { high += 1 }
             let low = high - 1
             let logLow = Double.log(Double(strikes[low].atoms))
-            let weight = (Double.log(Double(strike.atoms)) - logLow) / (Double.log(Double(strikes[high].atoms)) - logLow)
+            let weight =
+                (Double.log(Double(strike.atoms)) - logLow) / (Double.log(Double(strikes[high].atoms)) - logLow)
             value = ((1 - weight) * sigma(low) * sigma(low) + weight * sigma(high) * sigma(high)).squareRoot()
         }
         return Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded()))

@@ -77,7 +77,9 @@ public enum DecimalText {
             // Keep `scale` decimals, round on the next digit.
             guard let point = text.firstIndex(of: "."), !text.contains("e"), !text.contains("E") else { return nil }
             let decimals = text[text.index(after: point)...]
-            guard decimals.count > scale, let next = decimals.dropFirst(scale).first?.wholeNumberValue else { return nil }
+            guard decimals.count > scale, let next = decimals.dropFirst(scale).first?.wholeNumberValue else {
+                return nil
+            }
             let kept = String(text[..<point]) + "." + decimals.prefix(scale)
             guard case .success(let truncated) = parse(kept, scale: scale) else { return nil }
             if next < 5 { return truncated }

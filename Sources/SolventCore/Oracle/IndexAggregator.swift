@@ -55,7 +55,8 @@ public enum IndexAggregator {
         withUnsafeTemporaryAllocation(of: Candidate.self, capacity: max(1, samples.count)) { buffer in
             for sample in samples {
                 guard let slot = config.sources.firstIndex(where: { $0.id == sample.source }), slot < 64,
-                      seenMask & (1 << UInt64(slot)) == 0 else {
+                    seenMask & (1 << UInt64(slot)) == 0
+                else {
                     excluded.append(Exclusion(source: sample.source, reason: .unknownSource))
                     continue
                 }
@@ -70,8 +71,9 @@ public enum IndexAggregator {
                     continue
                 }
                 // Insertion sort by price, ties by source id: the order decides the median, so it is total.
-                let candidate = Candidate(price: sample.price.atoms, weight: config.sources[slot].weight, source: sample.source,
-                                          slot: UInt8(slot))
+                let candidate = Candidate(
+                    price: sample.price.atoms, weight: config.sources[slot].weight, source: sample.source,
+                    slot: UInt8(slot))
                 var position = freshCount
                 while position > 0, buffer[position - 1].isAfter(candidate) {
                     buffer[position] = buffer[position - 1]
@@ -87,7 +89,10 @@ public enum IndexAggregator {
                 // Outside the band when |p − m| / m > band, compared by cross-multiplication.
                 if distance * UInt128(Rate.oneAtoms) > UInt128(config.band.atoms) * UInt128(median) {
                     let deviation = FixedPoint.divide(Int128(distance) * Int128(Rate.oneAtoms), by: Int128(median), .up)
-                    excluded.append(Exclusion(source: candidate.source, reason: .outlier(deviation: Rate(atoms: Int64(min(deviation, Int128(Int64.max)))))))
+                    excluded.append(
+                        Exclusion(
+                            source: candidate.source,
+                            reason: .outlier(deviation: Rate(atoms: Int64(min(deviation, Int128(Int64.max)))))))
                 } else {
                     buffer[acceptedCount] = candidate
                     acceptedCount += 1
@@ -111,8 +116,9 @@ public enum IndexAggregator {
         }
         if !sortedByID { used.sort() }
         guard let index else {
-            return Computation(index: nil, used: used, excluded: excluded,
-                               failure: .tooFewSources(fresh: freshCount, agreeing: acceptedCount, needed: config.minimumSources))
+            return Computation(
+                index: nil, used: used, excluded: excluded,
+                failure: .tooFewSources(fresh: freshCount, agreeing: acceptedCount, needed: config.minimumSources))
         }
         return Computation(index: Price(atoms: index), used: used, excluded: excluded, failure: nil)
     }

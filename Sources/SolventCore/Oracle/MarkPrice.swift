@@ -87,7 +87,9 @@ public struct LiquidationRateLimiter: Hashable, Sendable, Codable {
     /// Notional (settlement atoms) still allowed in the window containing `now`; nil: unlimited.
     public func allowance(config: OracleConfig, now: Timestamp) -> Int64? {
         guard config.liquidationDepth > 0 else { return nil }
-        let cap = FixedPoint.multiplyDivide(config.liquidationDepth, config.liquidationDepthFraction.atoms, Rate.oneAtoms, .down) ?? Int64.max
+        let cap =
+            FixedPoint.multiplyDivide(
+                config.liquidationDepth, config.liquidationDepthFraction.atoms, Rate.oneAtoms, .down) ?? Int64.max
         let used = now.nanoseconds - windowStart.nanoseconds >= config.liquidationWindow ? 0 : liquidatedInWindow
         return max(0, cap - used)
     }

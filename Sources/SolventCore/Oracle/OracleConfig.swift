@@ -58,14 +58,16 @@ public struct OracleConfig: Hashable, Sendable, Codable {
     public var liquidationDepthFraction: Rate
     public var liquidationWindow: Int64
 
-    public init(sources: [Source], aggregation: Aggregation = .weightedMedian, sampleMaxAgeSeconds: Int64 = 60,
-                band: Rate = Rate(atoms: 50_000_000), minimumSources: Int = 2, resumeAfterGoodUpdates: Int = 2,
-                markBand: Rate = Rate(atoms: 30_000_000), basisTimeConstantSeconds: Int64 = 150,
-                priceMoveThreshold: Rate = Rate(atoms: 100_000_000), priceMoveWindowSeconds: Int64 = 300,
-                priceMoveCoolDownSeconds: Int64 = 300, priceMoveMode: PriceMoveMode = .pause,
-                fundingInterestRate: Rate = Rate(atoms: 100_000), fundingPremiumClamp: Rate = Rate(atoms: 500_000),
-                fundingCap: Rate = Rate(atoms: 7_500_000), liquidationDepth: Int64 = 0,
-                liquidationDepthFraction: Rate = Rate(atoms: 100_000_000), liquidationWindowSeconds: Int64 = 60) {
+    public init(
+        sources: [Source], aggregation: Aggregation = .weightedMedian, sampleMaxAgeSeconds: Int64 = 60,
+        band: Rate = Rate(atoms: 50_000_000), minimumSources: Int = 2, resumeAfterGoodUpdates: Int = 2,
+        markBand: Rate = Rate(atoms: 30_000_000), basisTimeConstantSeconds: Int64 = 150,
+        priceMoveThreshold: Rate = Rate(atoms: 100_000_000), priceMoveWindowSeconds: Int64 = 300,
+        priceMoveCoolDownSeconds: Int64 = 300, priceMoveMode: PriceMoveMode = .pause,
+        fundingInterestRate: Rate = Rate(atoms: 100_000), fundingPremiumClamp: Rate = Rate(atoms: 500_000),
+        fundingCap: Rate = Rate(atoms: 7_500_000), liquidationDepth: Int64 = 0,
+        liquidationDepthFraction: Rate = Rate(atoms: 100_000_000), liquidationWindowSeconds: Int64 = 60
+    ) {
         self.sources = sources
         self.aggregation = aggregation
         self.sampleMaxAge = sampleMaxAgeSeconds * 1_000_000_000
@@ -92,31 +94,46 @@ public struct OracleConfig: Hashable, Sendable, Codable {
             return .init(field: "sources", reason: "1 to \(Limits.oracleSourcesPerMarket) sources")
         }
         for (index, source) in sources.enumerated() {
-            if source.weight <= 0 || source.weight > 1_000_000 { return .init(field: "sources[\(index)].weight", reason: "1 to 1,000,000") }
+            if source.weight <= 0 || source.weight > 1_000_000 {
+                return .init(field: "sources[\(index)].weight", reason: "1 to 1,000,000")
+            }
             if sources[..<index].contains(where: { $0.id == source.id }) {
                 return .init(field: "sources[\(index)].id", reason: "each source once")
             }
         }
         if sampleMaxAge <= 0 { return .init(field: "sampleMaxAge", reason: "positive") }
-        if band.atoms <= 0 || band.atoms >= Rate.oneAtoms { return .init(field: "band", reason: "between 0 and 1, exclusive") }
+        if band.atoms <= 0 || band.atoms >= Rate.oneAtoms {
+            return .init(field: "band", reason: "between 0 and 1, exclusive")
+        }
         if minimumSources < 1 || minimumSources > sources.count {
             return .init(field: "minimumSources", reason: "1 to the number of sources")
         }
-        if resumeAfterGoodUpdates < 1 || resumeAfterGoodUpdates > 1_000 { return .init(field: "resumeAfterGoodUpdates", reason: "1 to 1,000") }
-        if markBand.atoms <= 0 || markBand.atoms >= Rate.oneAtoms { return .init(field: "markBand", reason: "between 0 and 1, exclusive") }
+        if resumeAfterGoodUpdates < 1 || resumeAfterGoodUpdates > 1_000 {
+            return .init(field: "resumeAfterGoodUpdates", reason: "1 to 1,000")
+        }
+        if markBand.atoms <= 0 || markBand.atoms >= Rate.oneAtoms {
+            return .init(field: "markBand", reason: "between 0 and 1, exclusive")
+        }
         if basisTimeConstant <= 0 { return .init(field: "basisTimeConstant", reason: "positive") }
         if priceMoveThreshold.atoms < 0 || priceMoveThreshold.atoms >= Rate.oneAtoms {
             return .init(field: "priceMoveThreshold", reason: "0 (off) up to 1, exclusive")
         }
-        if priceMoveWindow <= 0 || priceMoveCoolDown < 0 { return .init(field: "priceMoveWindow", reason: "a positive window and a non-negative cool-down") }
+        if priceMoveWindow <= 0 || priceMoveCoolDown < 0 {
+            return .init(field: "priceMoveWindow", reason: "a positive window and a non-negative cool-down")
+        }
         if case .slow(let fraction) = priceMoveMode, fraction.atoms <= 0 || fraction.atoms > Rate.oneAtoms {
             return .init(field: "priceMoveMode.stepFraction", reason: "between 0 (exclusive) and 1")
         }
-        for (name, rate) in [("fundingInterestRate", fundingInterestRate), ("fundingPremiumClamp", fundingPremiumClamp), ("fundingCap", fundingCap)]
-            where rate.atoms.magnitude > UInt64(Rate.oneAtoms / 10) {
+        for (name, rate) in [
+            ("fundingInterestRate", fundingInterestRate), ("fundingPremiumClamp", fundingPremiumClamp),
+            ("fundingCap", fundingCap),
+        ]
+        where rate.atoms.magnitude > UInt64(Rate.oneAtoms / 10) {
             return .init(field: name, reason: "between -0.1 and 0.1")
         }
-        if fundingPremiumClamp.atoms < 0 || fundingCap.atoms < 0 { return .init(field: "fundingCap", reason: "non-negative caps") }
+        if fundingPremiumClamp.atoms < 0 || fundingCap.atoms < 0 {
+            return .init(field: "fundingCap", reason: "non-negative caps")
+        }
         if liquidationDepth < 0 || liquidationWindow <= 0 || liquidationDepthFraction.atoms <= 0 {
             return .init(field: "liquidationDepth", reason: "a non-negative depth, a positive fraction and window")
         }

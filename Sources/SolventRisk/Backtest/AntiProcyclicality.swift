@@ -40,7 +40,9 @@ public struct CrashWindow: Sendable {
     /// or before the window's start, the peak inside, their ratio, the exceptions and the
     /// worst loss inside. Nil when the backtest does not cover the window; the increase is nil
     /// when no margin was held before it (a ratio to zero is no figure, and JSON has no ∞).
-    public func procyclicality(times: [Int64], margins: [Double], losses: [Double]) -> (before: Double, peak: Double, increase: Double?, exceptions: Int, worstLoss: Double)? {
+    public func procyclicality(
+        times: [Int64], margins: [Double], losses: [Double]
+    ) -> (before: Double, peak: Double, increase: Double?, exceptions: Int, worstLoss: Double)? {
         guard let beforeIndex = times.lastIndex(where: { $0 <= start }) else { return nil }
         let inside = times.indices.filter { times[$0] > start && times[$0] <= end }
         guard !inside.isEmpty else { return nil }
@@ -57,7 +59,9 @@ extension ExpectedShortfallTest {
     /// own VaR and ES at tail probability `alpha` (the paper's critical values are close to
     /// the normal's across distributions; ccp-models.md §6.5, TV-ES-1: 5 % at −0.70 for
     /// T = 250, α = 2.5 %).
-    public static func z2PValue(_ statistic: Double, observations: Int, alpha: Double, simulations: Int = 2_000, seed: UInt64 = 1) -> Double {
+    public static func z2PValue(
+        _ statistic: Double, observations: Int, alpha: Double, simulations: Int = 2_000, seed: UInt64 = 1
+    ) -> Double {
         let z = RiskMeasures.normalQuantile(1 - alpha)
         let shortfall = RiskMeasures.normal(sigma: 1, confidence: 1 - alpha).expectedShortfall
         var random = MonteCarloVaR.Stream(seed: seed)

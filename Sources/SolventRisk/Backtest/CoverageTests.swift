@@ -22,7 +22,9 @@ public enum CoverageTests {
 
     /// Kupiec's proportion of failures: `exceptions` in `observations` against the expected rate
     /// `p` (1 − coverage). χ²(1).
-    public static func kupiec(exceptions x: Int, observations t: Int, expectedRate p: Double, confidence: Double = 0.95) -> TestResult {
+    public static func kupiec(
+        exceptions x: Int, observations t: Int, expectedRate p: Double, confidence: Double = 0.95
+    ) -> TestResult {
         let (x, t) = (Double(x), Double(t))
         let null = xlogy(t - x, 1 - p) + xlogy(x, p)
         let observed = xlogy(t - x, 1 - x / t) + xlogy(x, x / t)
@@ -60,15 +62,21 @@ public enum CoverageTests {
 
     /// Conditional coverage: Kupiec on the full sample plus independence on its transitions
     /// (MathWorks' convention). χ²(2).
-    public static func conditionalCoverage(_ exceptions: [Bool], expectedRate p: Double, confidence: Double = 0.95)
+    public static func conditionalCoverage(
+        _ exceptions: [Bool], expectedRate p: Double, confidence: Double = 0.95
+    )
         -> (coverage: TestResult, independence: TestResult, conditional: TestResult)
     {
-        let coverage = kupiec(exceptions: exceptions.filter { $0 }.count, observations: exceptions.count, expectedRate: p, confidence: confidence)
+        let coverage = kupiec(
+            exceptions: exceptions.filter { $0 }.count, observations: exceptions.count, expectedRate: p,
+            confidence: confidence)
         let n = transitions(exceptions)
         let independent = independence(n00: n.n00, n01: n.n01, n10: n.n10, n11: n.n11, confidence: confidence)
         let statistic = coverage.statistic + independent.statistic
         let pValue = chiSquaredSurvival(statistic, degrees: 2)
-        return (coverage, independent, TestResult(statistic: statistic, pValue: pValue, rejected: pValue < 1 - confidence))
+        return (
+            coverage, independent, TestResult(statistic: statistic, pValue: pValue, rejected: pValue < 1 - confidence)
+        )
     }
 }
 
@@ -82,7 +90,8 @@ public enum TrafficLight {
     public static func cumulativeProbability(exceptions x: Int, observations t: Int, rate p: Double) -> Double {
         var total = 0.0
         for k in 0...max(0, min(x, t)) {
-            let logChoose = Double.logGamma(Double(t) + 1) - Double.logGamma(Double(k) + 1) - Double.logGamma(Double(t - k) + 1)
+            let logChoose =
+                Double.logGamma(Double(t) + 1) - Double.logGamma(Double(k) + 1) - Double.logGamma(Double(t - k) + 1)
             total += Double.exp(logChoose + Double(k) * Double.log(p) + Double(t - k) * Double.log(onePlus: -p))
         }
         return min(1, total)

@@ -44,8 +44,11 @@ public enum RollingBacktest {
         public var deltaHedged: Bool
         public var volatility: Double?
 
-        public init(asset: Int, right: OptionRight, moneyness: Double, days: Double, quantity: Double, deltaHedged: Bool = false,
-                    volatility: Double? = nil) {
+        public init(
+            asset: Int, right: OptionRight, moneyness: Double, days: Double, quantity: Double,
+            deltaHedged: Bool = false,
+            volatility: Double? = nil
+        ) {
             (self.asset, self.right, self.moneyness, self.days, self.quantity, self.deltaHedged, self.volatility) =
                 (asset, right, moneyness, days, quantity, deltaHedged, volatility)
         }
@@ -74,7 +77,9 @@ public enum RollingBacktest {
         var delta: Double
 
         func price(spot: Double, years: Double, volatility: Double) -> Double {
-            BlackScholes.price(EuropeanOption(right: leg.right, spot: spot, strike: strike, years: max(0, years), volatility: volatility))
+            BlackScholes.price(
+                EuropeanOption(
+                    right: leg.right, spot: spot, strike: strike, years: max(0, years), volatility: volatility))
         }
 
         /// The leg's loss (and its hedge's) when the underlying's log return is `r` over `elapsed` years.
@@ -103,12 +108,16 @@ public enum RollingBacktest {
 
     /// `returns[t][a]`: log return of asset a over period t; `exposures[t][a]`: the money held in
     /// asset a at the start of period t (quantity × price). Forecasts for t = window … T − 1.
-    public static func run(returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
-                           lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                           standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(), options: OptionBook? = nil,
-                           tool: AntiProcyclicalTool = .none, floorLookback: Int = 3_650, addOns: [Double]? = nil,
-                           progress: ((Int, Int) -> Void)? = nil) -> Series {
-        precondition(window >= 2 && returns.count > window && exposures.count == returns.count, "a window shorter than the history")
+    public static func run(
+        returns: [[Double]], exposures: [[Double]], model: Model, window: Int, confidence: Double,
+        lambda: Double = 0.94, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+        standardRate: Double = 0.02, grid: ScenarioGrid = .paradex(), options: OptionBook? = nil,
+        tool: AntiProcyclicalTool = .none, floorLookback: Int = 3_650, addOns: [Double]? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> Series {
+        precondition(
+            window >= 2 && returns.count > window && exposures.count == returns.count,
+            "a window shorter than the history")
         let assets = returns[0].count
         let periods = returns.count
         var margins: [Double] = []
@@ -144,10 +153,13 @@ public enum RollingBacktest {
             return options.legs.map { leg in
                 let spot = options.spots[t][leg.asset]
                 let sigma = max(1e-4, leg.volatility ?? ewma[t][leg.asset])
-                let valuation = BlackScholes.valuation(EuropeanOption(right: leg.right, spot: spot, strike: leg.moneyness * spot,
-                                                                      years: leg.days / 365, volatility: sigma))
-                return StruckLeg(leg: leg, spot: spot, strike: leg.moneyness * spot, volatility: sigma, value: valuation.price,
-                                 delta: valuation.delta)
+                let valuation = BlackScholes.valuation(
+                    EuropeanOption(
+                        right: leg.right, spot: spot, strike: leg.moneyness * spot,
+                        years: leg.days / 365, volatility: sigma))
+                return StruckLeg(
+                    leg: leg, spot: spot, strike: leg.moneyness * spot, volatility: sigma, value: valuation.price,
+                    delta: valuation.delta)
             }
         }
         var legs: [StruckLeg] = []
@@ -157,15 +169,22 @@ public enum RollingBacktest {
             for leg in legs { total += leg.loss(r[leg.leg.asset], elapsed: elapsed) }
             return total
         }
-        let unit = model == .studentT ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence)
-                                      : RiskMeasures.normal(sigma: 1, confidence: confidence)
+        let unit =
+            model == .studentT
+            ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence)
+            : RiskMeasures.normal(sigma: 1, confidence: confidence)
         let z = unit.valueAtRisk
         for t in window..<periods {
-            if let progress, (t - window) % max(1, (periods - window) / 10) == 0 { progress(t - window, periods - window) }
+            if let progress, (t - window) % max(1, (periods - window) / 10) == 0 {
+                progress(t - window, periods - window)
+            }
             let history = returns[(t - window)..<t]
             let exposure = exposures[t]
             legs = struck(t)
-            optionValues.append(legs.reduce(0) { $0 + $1.leg.quantity * $1.value - ($1.leg.deltaHedged ? $1.leg.quantity * $1.delta * $1.spot : 0) })
+            optionValues.append(
+                legs.reduce(0) {
+                    $0 + $1.leg.quantity * $1.value - ($1.leg.deltaHedged ? $1.leg.quantity * $1.delta * $1.spot : 0)
+                })
             let margin: Double
             var shortfall: Double? = nil
             switch model {
@@ -180,7 +199,8 @@ public enum RollingBacktest {
                     let series = history.map { $0[a] }
                     let seedCount = max(2, series.count / 10)
                     let seed = (series.prefix(seedCount).map { $0 * $0 }.reduce(0, +) / Double(seedCount)).squareRoot()
-                    let rescaled = FilteredHistoricalSimulation.scenarios(returns: series, lambda: lambda, seed: max(seed, 1e-12))
+                    let rescaled = FilteredHistoricalSimulation.scenarios(
+                        returns: series, lambda: lambda, seed: max(seed, 1e-12))
                     for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
                 }
                 let scenarioLosses = scenarios.map { loss(exposure, $0) }
@@ -195,7 +215,9 @@ public enum RollingBacktest {
                 // One stream per period, from the seed and the period: a period's margin does not
                 // depend on how many periods ran before it.
                 var random = MonteCarloVaR.Stream(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t))
-                let simulated = MonteCarloVaR.jointReturns(factor: factor, draws: draws, stream: &random).map { loss(exposure, $0) }
+                let simulated = MonteCarloVaR.jointReturns(factor: factor, draws: draws, stream: &random).map {
+                    loss(exposure, $0)
+                }
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
             case .standard:
@@ -206,8 +228,12 @@ public enum RollingBacktest {
                     if leg.leg.quantity > 0 {
                         total += leg.leg.quantity * leg.value
                     } else {
-                        total += leg.spot * StandardOptionMargin.requirement(right: leg.leg.right, quantity: leg.leg.quantity, forward: leg.spot,
-                                                                             strike: leg.strike, markInCoin: leg.value / leg.spot).initial
+                        total +=
+                            leg.spot
+                            * StandardOptionMargin.requirement(
+                                right: leg.leg.right, quantity: leg.leg.quantity, forward: leg.spot,
+                                strike: leg.strike, markInCoin: leg.value / leg.spot
+                            ).initial
                     }
                     if leg.leg.deltaHedged { total += standardRate * abs(leg.leg.quantity * leg.delta) * leg.spot }
                 }
@@ -222,8 +248,11 @@ public enum RollingBacktest {
                         var scenarioLoss = -exposure[a] * scenario.spotMove
                         for leg in legs where leg.leg.asset == a {
                             let moved = leg.spot * (1 + scenario.spotMove)
-                            let shocked = grid.shockedVolatility(leg.volatility, shock: scenario.volatilityShock, days: leg.leg.days)
-                            scenarioLoss -= leg.leg.quantity * (leg.price(spot: moved, years: leg.leg.days / 365, volatility: shocked) - leg.value)
+                            let shocked = grid.shockedVolatility(
+                                leg.volatility, shock: scenario.volatilityShock, days: leg.leg.days)
+                            scenarioLoss -=
+                                leg.leg.quantity
+                                * (leg.price(spot: moved, years: leg.leg.days / 365, volatility: shocked) - leg.value)
                             if leg.leg.deltaHedged { scenarioLoss += leg.leg.quantity * leg.delta * (moved - leg.spot) }
                         }
                         worst = max(worst, scenarioLoss * scenario.weight)
@@ -242,15 +271,19 @@ public enum RollingBacktest {
                 while rollingStart < t - window {
                     rollingVariance += squares(rollingStart + window) - squares(rollingStart)
                     rollingStart += 1
-                    if rollingVariance > stressedVariance { (stressedStart, stressedVariance) = (rollingStart, rollingVariance) }
+                    if rollingVariance > stressedVariance {
+                        (stressedStart, stressedVariance) = (rollingStart, rollingVariance)
+                    }
                 }
-                let stressed = RiskMeasures.valueAtRisk(losses: returns[stressedStart..<(stressedStart + window)].map { loss(exposure, $0) },
-                                                        confidence: confidence)
+                let stressed = RiskMeasures.valueAtRisk(
+                    losses: returns[stressedStart..<(stressedStart + window)].map { loss(exposure, $0) },
+                    confidence: confidence)
                 held.append(max(0, 0.75 * max(0, margin) + 0.25 * max(0, stressed)))
             case .floor:
                 if (t - window) % floorStride == 0 {
-                    floorMargin = RiskMeasures.valueAtRisk(losses: returns[max(0, t - floorLookback)..<t].map { loss(exposure, $0) },
-                                                           confidence: confidence)
+                    floorMargin = RiskMeasures.valueAtRisk(
+                        losses: returns[max(0, t - floorLookback)..<t].map { loss(exposure, $0) },
+                        confidence: confidence)
                 }
                 held.append(max(0, margin, floorMargin))
             }
@@ -259,6 +292,8 @@ public enum RollingBacktest {
             shortfalls.append(max(0, shortfall ?? margin))
             losses.append(loss(exposure, returns[t]))
         }
-        return Series(start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues, held: held)
+        return Series(
+            start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues,
+            held: held)
     }
 }

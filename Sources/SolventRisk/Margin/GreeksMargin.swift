@@ -12,7 +12,10 @@ public enum GreeksMargin {
         public var gammaMove: Double
         public var volatilityShock: Double
         public var vegaOffsetsAcrossExpiries: Bool
-        public init(deltaMove: Double = 0.15, gammaMove: Double = 0.15, volatilityShock: Double = 0.3, vegaOffsetsAcrossExpiries: Bool = false) {
+        public init(
+            deltaMove: Double = 0.15, gammaMove: Double = 0.15, volatilityShock: Double = 0.3,
+            vegaOffsetsAcrossExpiries: Bool = false
+        ) {
             self.deltaMove = deltaMove
             self.gammaMove = gammaMove
             self.volatilityShock = volatilityShock
@@ -30,11 +33,13 @@ public enum GreeksMargin {
         public var requirement: Double { deltaCharge + gammaCharge + vegaCharge }
     }
 
-    public static func evaluate(options: [(option: EuropeanOption, quantity: Double)], linear: Double = 0, spot: Double,
-                                parameters: Parameters = Parameters()) -> Result {
+    public static func evaluate(
+        options: [(option: EuropeanOption, quantity: Double)], linear: Double = 0, spot: Double,
+        parameters: Parameters = Parameters()
+    ) -> Result {
         var delta = linear
         var gamma = 0.0
-        var vegaByExpiry: [Double: Double] = [:]   // summed, then read in sorted order
+        var vegaByExpiry: [Double: Double] = [:]  // summed, then read in sorted order
         for (option, quantity) in options {
             let greeks = BlackScholes.valuation(option)
             delta += quantity * greeks.delta
@@ -43,11 +48,13 @@ public enum GreeksMargin {
         }
         let vegas = vegaByExpiry.keys.sorted().map { vegaByExpiry[$0]! }
         let netVega = vegas.reduce(0, +)
-        let vegaCharge = parameters.vegaOffsetsAcrossExpiries
+        let vegaCharge =
+            parameters.vegaOffsetsAcrossExpiries
             ? abs(netVega) * parameters.volatilityShock
             : vegas.reduce(0) { $0 + abs($1) } * parameters.volatilityShock
         let move = spot * parameters.gammaMove
-        return Result(netDelta: delta, netGamma: gamma, netVega: netVega, deltaCharge: abs(delta) * spot * parameters.deltaMove,
-                      gammaCharge: 0.5 * max(0, -gamma) * move * move, vegaCharge: vegaCharge)
+        return Result(
+            netDelta: delta, netGamma: gamma, netVega: netVega, deltaCharge: abs(delta) * spot * parameters.deltaMove,
+            gammaCharge: 0.5 * max(0, -gamma) * move * move, vegaCharge: vegaCharge)
     }
 }

@@ -29,7 +29,9 @@ public enum InterCommoditySpread {
         /// ρ: the share of the legs' weighted price risk credited, 0 to 1.
         public var creditRate: Double
         public init(first: Int, second: Int, firstRatio: Double, secondRatio: Double, creditRate: Double) {
-            (self.first, self.second, self.firstRatio, self.secondRatio, self.creditRate) = (first, second, firstRatio, secondRatio, creditRate)
+            (self.first, self.second, self.firstRatio, self.secondRatio, self.creditRate) = (
+                first, second, firstRatio, secondRatio, creditRate
+            )
         }
     }
 
@@ -39,8 +41,10 @@ public enum InterCommoditySpread {
         var credits = [Double](repeating: 0, count: groups.count)
         for spread in spreads {
             let (a, b) = (spread.first, spread.second)
-            guard a != b, groups.indices.contains(a), groups.indices.contains(b), spread.firstRatio > 0, spread.secondRatio > 0,
-                  remaining[a] * remaining[b] < 0 else { continue }
+            guard a != b, groups.indices.contains(a), groups.indices.contains(b), spread.firstRatio > 0,
+                spread.secondRatio > 0,
+                remaining[a] * remaining[b] < 0
+            else { continue }
             let n = min(abs(remaining[a]) / spread.firstRatio, abs(remaining[b]) / spread.secondRatio)
             for (leg, ratio) in [(a, spread.firstRatio), (b, spread.secondRatio)] {
                 let used = n * ratio

@@ -37,9 +37,13 @@ public struct ScenarioGrid: Hashable, Sendable, Codable {
     public static func paradex(floorDays: Double = 1) -> ScenarioGrid {
         var scenarios: [Scenario] = []
         for step in -4...4 {
-            for shock in [0.40, -0.22] { scenarios.append(Scenario(spotMove: Double(step) * 0.04, volatilityShock: shock)) }
+            for shock in [0.40, -0.22] {
+                scenarios.append(Scenario(spotMove: Double(step) * 0.04, volatilityShock: shock))
+            }
         }
-        for (move, weight) in [(-0.66, 0.24), (-0.33, 0.48), (0.5, 0.32), (1, 0.16), (2, 0.08), (3, 0.0533), (4, 0.04), (5, 0.032)] {
+        for (move, weight) in [
+            (-0.66, 0.24), (-0.33, 0.48), (0.5, 0.32), (1, 0.16), (2, 0.08), (3, 0.0533), (4, 0.04), (5, 0.032),
+        ] {
             scenarios.append(Scenario(spotMove: move, volatilityShock: 0.40, weight: weight))
         }
         return ScenarioGrid(scenarios: scenarios, shortPower: 0.30, longPower: 0.13, floorDays: floorDays)

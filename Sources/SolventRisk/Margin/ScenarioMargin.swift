@@ -20,15 +20,18 @@ public enum ScenarioMargin {
 
     /// Options with their quantities (negative: short) and a quantity of the underlying held
     /// linearly; full revaluation through the erfc path.
-    public static func evaluate(options: [(option: EuropeanOption, quantity: Double)], linear: Double = 0, spot: Double,
-                                grid: ScenarioGrid) -> Result {
+    public static func evaluate(
+        options: [(option: EuropeanOption, quantity: Double)], linear: Double = 0, spot: Double,
+        grid: ScenarioGrid
+    ) -> Result {
         var pnl = [Double](repeating: 0, count: grid.scenarios.count)
         for (option, quantity) in options {
             let base = BlackScholes.price(option)
             for (index, scenario) in grid.scenarios.enumerated() {
                 var shocked = option
                 shocked.spot = option.spot * (1 + scenario.spotMove)
-                shocked.volatility = grid.shockedVolatility(option.volatility, shock: scenario.volatilityShock, days: option.years * 365)
+                shocked.volatility = grid.shockedVolatility(
+                    option.volatility, shock: scenario.volatilityShock, days: option.years * 365)
                 pnl[index] += quantity * (BlackScholes.price(shocked) - base)
             }
         }
@@ -71,10 +74,11 @@ public enum ScenarioMargin {
         let pairs = (chunks + 1) / 2
         func lanes(_ value: (ScenarioGrid.Scenario) -> Double, padding: Double) -> [Pair] {
             (0..<pairs).map { pair in
-                Pair((0..<16).map { lane in
-                    let j = pair * 16 + lane
-                    return j < scenarios ? value(grid.scenarios[j]) : padding
-                })
+                Pair(
+                    (0..<16).map { lane in
+                        let j = pair * 16 + lane
+                        return j < scenarios ? value(grid.scenarios[j]) : padding
+                    })
             }
         }
         let grossMoves = lanes({ 1 + $0.spotMove }, padding: 1)
@@ -82,52 +86,58 @@ public enum ScenarioMargin {
         let shocks = lanes({ $0.volatilityShock }, padding: 0)
         let weights = lanes({ $0.weight }, padding: 0)
         rows.withUnsafeMutableBufferPointer { out in
-        normal.polynomial.withUnsafeBufferPointer { mills in
-            let coefficients = mills.baseAddress!
-            let base = UnsafeMutableRawPointer(out.baseAddress! + origin)
-            for (c, option) in contracts.enumerated() {
-                let (s, k, t) = (option.spot, option.strike, option.years)
-                let w: Double = option.right == .call ? 1 : -1
-                let rootT = t.squareRoot()
-                let spotValue = s * Double.exp(-option.dividend * t)
-                let strikeValue = k * Double.exp(-option.rate * t)
-                let logForwardOverStrike = Double.log(s / k) + (option.rate - option.dividend) * t
-                // Today's value, on the same table as the scenarios.
-                let deviation0 = option.volatility * rootT
-                let value0: Double
-                if deviation0 > 0 {
-                    let d1 = logForwardOverStrike / deviation0 + 0.5 * deviation0
-                    value0 = w * (spotValue * normal.cumulative(w * d1) - strikeValue * normal.cumulative(w * (d1 - deviation0)))
-                } else {
-                    value0 = max(0, w * (spotValue - strikeValue))
-                }
-                // The volatility shock's scale by time to expiry is the same for every scenario.
-                let scale = grid.shockScale(days: t * 365)
-                for pair in 0..<pairs {
-                    let sigma = (option.volatility * (1 + shocks[pair] * scale)).replacing(with: 0, where: shocks[pair] * scale .< -1)
-                    let deviation = sigma * rootT
-                    let flat = deviation .<= 0
-                    let safe = deviation.replacing(with: 1, where: flat)
-                    let d1 = (logForwardOverStrike + logMoves[pair]) / safe + 0.5 * safe
-                    let forwardValue = spotValue * grossMoves[pair]
-                    // One density; φ(d₂) from S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).
-                    let density = Wide.normalDensity(d1)
-                    let (nd1, nd2) = Wide.cumulativeNormal(w * d1, density: density, w * (d1 - safe),
-                                                           density: density * forwardValue / strikeValue, coefficients: coefficients)
-                    var value = w * (forwardValue * nd1 - strikeValue * nd2)
-                    if any(flat) {
-                        let intrinsic = w * (forwardValue - strikeValue)
-                        value.replace(with: intrinsic.replacing(with: 0, where: intrinsic .< 0), where: flat)
+            normal.polynomial.withUnsafeBufferPointer { mills in
+                let coefficients = mills.baseAddress!
+                let base = UnsafeMutableRawPointer(out.baseAddress! + origin)
+                for (c, option) in contracts.enumerated() {
+                    let (s, k, t) = (option.spot, option.strike, option.years)
+                    let w: Double = option.right == .call ? 1 : -1
+                    let rootT = t.squareRoot()
+                    let spotValue = s * Double.exp(-option.dividend * t)
+                    let strikeValue = k * Double.exp(-option.rate * t)
+                    let logForwardOverStrike = Double.log(s / k) + (option.rate - option.dividend) * t
+                    // Today's value, on the same table as the scenarios.
+                    let deviation0 = option.volatility * rootT
+                    let value0: Double
+                    if deviation0 > 0 {
+                        let d1 = logForwardOverStrike / deviation0 + 0.5 * deviation0
+                        value0 =
+                            w
+                            * (spotValue * normal.cumulative(w * d1) - strikeValue
+                                * normal.cumulative(w * (d1 - deviation0)))
+                    } else {
+                        value0 = max(0, w * (spotValue - strikeValue))
                     }
-                    let pnl = weights[pair] * (value - value0)
-                    base.storeBytes(of: pnl.lowHalf, toByteOffset: (c * stride + pair * 16) * 8, as: Lanes.self)
-                    // An odd last chunk: its high half is padding beyond the row.
-                    if pair * 2 + 1 < chunks {
-                        base.storeBytes(of: pnl.highHalf, toByteOffset: (c * stride + pair * 16 + 8) * 8, as: Lanes.self)
+                    // The volatility shock's scale by time to expiry is the same for every scenario.
+                    let scale = grid.shockScale(days: t * 365)
+                    for pair in 0..<pairs {
+                        let sigma = (option.volatility * (1 + shocks[pair] * scale)).replacing(
+                            with: 0, where: shocks[pair] * scale .< -1)
+                        let deviation = sigma * rootT
+                        let flat = deviation .<= 0
+                        let safe = deviation.replacing(with: 1, where: flat)
+                        let d1 = (logForwardOverStrike + logMoves[pair]) / safe + 0.5 * safe
+                        let forwardValue = spotValue * grossMoves[pair]
+                        // One density; φ(d₂) from S·e^{−qT}·φ(d₁) = K·e^{−rT}·φ(d₂).
+                        let density = Wide.normalDensity(d1)
+                        let (nd1, nd2) = Wide.cumulativeNormal(
+                            w * d1, density: density, w * (d1 - safe),
+                            density: density * forwardValue / strikeValue, coefficients: coefficients)
+                        var value = w * (forwardValue * nd1 - strikeValue * nd2)
+                        if any(flat) {
+                            let intrinsic = w * (forwardValue - strikeValue)
+                            value.replace(with: intrinsic.replacing(with: 0, where: intrinsic .< 0), where: flat)
+                        }
+                        let pnl = weights[pair] * (value - value0)
+                        base.storeBytes(of: pnl.lowHalf, toByteOffset: (c * stride + pair * 16) * 8, as: Lanes.self)
+                        // An odd last chunk: its high half is padding beyond the row.
+                        if pair * 2 + 1 < chunks {
+                            base.storeBytes(
+                                of: pnl.highHalf, toByteOffset: (c * stride + pair * 16 + 8) * 8, as: Lanes.self)
+                        }
                     }
                 }
             }
-        }
         }
         var linear = [Double](repeating: 0, count: stride)
         for (j, scenario) in grid.scenarios.enumerated() { linear[j] = scenario.weight * scenario.spotMove }
@@ -165,11 +175,14 @@ public enum ScenarioMargin {
                         book.quantities.withUnsafeBufferPointer { quantities in
                             book.linear.withUnsafeBufferPointer { linear in
                                 result.withUnsafeMutableBufferPointer { out in
-                                    let kernel = Kernel(rows: UnsafeRawPointer(rows.baseAddress! + array.origin), linearRow: UnsafeRawPointer(linearRow.baseAddress!),
-                                                        rowBytes: array.stride * 8, chunks: chunks, padding: padding, spot: book.spot)
+                                    let kernel = Kernel(
+                                        rows: UnsafeRawPointer(rows.baseAddress! + array.origin),
+                                        linearRow: UnsafeRawPointer(linearRow.baseAddress!),
+                                        rowBytes: array.stride * 8, chunks: chunks, padding: padding, spot: book.spot)
                                     for p in 0..<linear.count {
-                                        out[p] = kernel.scanRisk(entries: offsets[p]..<offsets[p + 1], contracts: contracts,
-                                                                 quantities: quantities, linear: linear[p])
+                                        out[p] = kernel.scanRisk(
+                                            entries: offsets[p]..<offsets[p + 1], contracts: contracts,
+                                            quantities: quantities, linear: linear[p])
                                     }
                                 }
                             }
@@ -193,11 +206,17 @@ public enum ScenarioMargin {
         let spot: Double
 
         @inline(__always)
-        func load(_ base: UnsafeRawPointer, _ chunk: Int) -> Lanes { base.loadUnaligned(fromByteOffset: chunk * 64, as: Lanes.self) }
+        func load(_ base: UnsafeRawPointer, _ chunk: Int) -> Lanes {
+            base.loadUnaligned(fromByteOffset: chunk * 64, as: Lanes.self)
+        }
 
-        func scanRisk(entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
-                      linear: Double) -> Double {
-            if chunks == 8 { return scanRisk64(entries: entries, contracts: contracts, quantities: quantities, linear: linear) }
+        func scanRisk(
+            entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
+            linear: Double
+        ) -> Double {
+            if chunks == 8 {
+                return scanRisk64(entries: entries, contracts: contracts, quantities: quantities, linear: linear)
+            }
             return withUnsafeTemporaryAllocation(of: Lanes.self, capacity: chunks) { acc in
                 let units = Lanes(repeating: linear * spot)
                 for chunk in 0..<chunks { acc[chunk] = units * load(linearRow, chunk) }
@@ -216,8 +235,10 @@ public enum ScenarioMargin {
         /// pass fit the sixteen vector registers of AVX2 (eight accumulators, all sixteen, spill
         /// there: 4.7 ms against 2.9 ms for the bench's book) as well as AVX-512's thirty-two.
         @inline(__always)
-        private func scanRisk64(entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
-                                linear: Double) -> Double {
+        private func scanRisk64(
+            entries: Range<Int>, contracts: UnsafeBufferPointer<Int32>, quantities: UnsafeBufferPointer<Double>,
+            linear: Double
+        ) -> Double {
             let units = Lanes(repeating: linear * spot)
             var worst = Lanes(repeating: .infinity)
             for half in 0..<2 {
@@ -232,10 +253,10 @@ public enum ScenarioMargin {
                     a2 = a2.addingProduct(q, load(row, c + 2)); a3 = a3.addingProduct(q, load(row, c + 3))
                 }
                 if half == 1 { a3 += padding }
-                worst = VectorMath.minimum(worst, VectorMath.minimum(VectorMath.minimum(a0, a1), VectorMath.minimum(a2, a3)))
+                worst = VectorMath.minimum(
+                    worst, VectorMath.minimum(VectorMath.minimum(a0, a1), VectorMath.minimum(a2, a3)))
             }
             return max(0, -VectorMath.lowest(worst))
         }
     }
 }
-

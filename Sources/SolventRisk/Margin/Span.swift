@@ -21,9 +21,12 @@ public enum Span {
         public var countsShortsGross: Bool
 
         /// M = 3, f = 0.35 when the file gives none (ccp-models.md §1.3).
-        public init(priceScanRange: Double, volatilityScanRange: Double, relativeVolatility: Bool = false, extremeMove: Double = 3,
-                    coveredFraction: Double = 0.35, lookaheadYears: Double = 1.0 / 365, shortOptionMinimumRate: Double = 0,
-                    countsShortsGross: Bool = true) {
+        public init(
+            priceScanRange: Double, volatilityScanRange: Double, relativeVolatility: Bool = false,
+            extremeMove: Double = 3,
+            coveredFraction: Double = 0.35, lookaheadYears: Double = 1.0 / 365, shortOptionMinimumRate: Double = 0,
+            countsShortsGross: Bool = true
+        ) {
             self.priceScanRange = priceScanRange
             self.volatilityScanRange = volatilityScanRange
             self.relativeVolatility = relativeVolatility
@@ -44,8 +47,10 @@ public enum Span {
 
     /// The 16 scenarios: (price move in ranges, volatility move in ranges, extreme?).
     public static let scenarios: [(price: Double, volatility: Double, extreme: Bool)] = [
-        (0, 1, false), (0, -1, false), (1.0 / 3, 1, false), (1.0 / 3, -1, false), (-1.0 / 3, 1, false), (-1.0 / 3, -1, false),
-        (2.0 / 3, 1, false), (2.0 / 3, -1, false), (-2.0 / 3, 1, false), (-2.0 / 3, -1, false), (1, 1, false), (1, -1, false),
+        (0, 1, false), (0, -1, false), (1.0 / 3, 1, false), (1.0 / 3, -1, false), (-1.0 / 3, 1, false),
+        (-1.0 / 3, -1, false),
+        (2.0 / 3, 1, false), (2.0 / 3, -1, false), (-2.0 / 3, 1, false), (-2.0 / 3, -1, false), (1, 1, false),
+        (1, -1, false),
         (-1, 1, false), (-1, -1, false), (1, 0, true), (-1, 0, true),
     ]
 
@@ -62,7 +67,8 @@ public enum Span {
                 shocked.spot = option.spot + move
                 shocked.years = max(0, option.years - parameters.lookaheadYears)
                 let shift = scenario.volatility * parameters.volatilityScanRange
-                shocked.volatility = max(0, parameters.relativeVolatility ? option.volatility * (1 + shift) : option.volatility + shift)
+                shocked.volatility = max(
+                    0, parameters.relativeVolatility ? option.volatility * (1 + shift) : option.volatility + shift)
                 return weight * (BlackScholes.price(option) - BlackScholes.price(shocked)) * multiplier
             }
         }
@@ -88,13 +94,16 @@ public enum Span {
     }
 
     /// Combines signed quantities of contracts (no spread charges or credits).
-    public static func evaluate(_ positions: [(contract: Contract, quantity: Double)], parameters: Parameters) -> Result {
+    public static func evaluate(_ positions: [(contract: Contract, quantity: Double)], parameters: Parameters) -> Result
+    {
         var combined = [Double](repeating: 0, count: 16)
         var netOptionValue = 0.0
         var shortCalls = 0.0
         var shortPuts = 0.0
         for (contract, quantity) in positions {
-            for (index, loss) in riskArray(contract, parameters: parameters).enumerated() { combined[index] += quantity * loss }
+            for (index, loss) in riskArray(contract, parameters: parameters).enumerated() {
+                combined[index] += quantity * loss
+            }
             if case .option(let option, let multiplier) = contract {
                 netOptionValue += quantity * BlackScholes.price(option) * multiplier
                 if quantity < 0 { if option.right == .call { shortCalls -= quantity } else { shortPuts -= quantity } }
@@ -119,7 +128,10 @@ public enum Span {
         let timeRisk = (combined[0] + combined[1]) / 2
         // Scenarios pair up (1,2), (3,4), ... with the same price move; 15 and 16 have no pair.
         let volatilityRisk = worst < 14 ? abs(combined[worst] - combined[worst ^ 1]) / 2 : 0
-        return Result(scanRisk: scanRisk, scenario: worst + 1, combined: combined, timeRisk: timeRisk, volatilityRisk: volatilityRisk,
-                      priceRisk: scanRisk - timeRisk - volatilityRisk, shortOptionMinimum: 0, netOptionValue: 0, requirement: scanRisk)
+        return Result(
+            scanRisk: scanRisk, scenario: worst + 1, combined: combined, timeRisk: timeRisk,
+            volatilityRisk: volatilityRisk,
+            priceRisk: scanRisk - timeRisk - volatilityRisk, shortOptionMinimum: 0, netOptionValue: 0,
+            requirement: scanRisk)
     }
 }

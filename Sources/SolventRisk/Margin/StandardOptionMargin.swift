@@ -11,8 +11,10 @@ public enum StandardOptionMargin {
         public init() {}
     }
 
-    public static func requirement(right: OptionRight, quantity: Double, forward: Double, strike: Double, markInCoin mark: Double,
-                                   rates: Rates = Rates()) -> (initial: Double, maintenance: Double) {
+    public static func requirement(
+        right: OptionRight, quantity: Double, forward: Double, strike: Double, markInCoin mark: Double,
+        rates: Rates = Rates()
+    ) -> (initial: Double, maintenance: Double) {
         guard quantity < 0 else { return (0, 0) }
         let outOfTheMoney = max(0, right == .call ? strike - forward : forward - strike)
         let initialRate = max(rates.base - outOfTheMoney / forward, rates.floor)

@@ -24,8 +24,10 @@ public struct EuropeanOption: Hashable, Sendable {
     public var rate: Double
     public var dividend: Double
 
-    public init(right: OptionRight, spot: Double, strike: Double, years: Double, volatility: Double, rate: Double = 0,
-                dividend: Double = 0) {
+    public init(
+        right: OptionRight, spot: Double, strike: Double, years: Double, volatility: Double, rate: Double = 0,
+        dividend: Double = 0
+    ) {
         self.right = right
         self.spot = spot
         self.strike = strike
@@ -36,9 +38,13 @@ public struct EuropeanOption: Hashable, Sendable {
     }
 
     /// Black-76 on a forward (or futures) price: the carry is zero, so q = r.
-    public static func black76(right: OptionRight, forward: Double, strike: Double, years: Double, volatility: Double,
-                               rate: Double = 0) -> EuropeanOption {
-        EuropeanOption(right: right, spot: forward, strike: strike, years: years, volatility: volatility, rate: rate, dividend: rate)
+    public static func black76(
+        right: OptionRight, forward: Double, strike: Double, years: Double, volatility: Double,
+        rate: Double = 0
+    ) -> EuropeanOption {
+        EuropeanOption(
+            right: right, spot: forward, strike: strike, years: years, volatility: volatility, rate: rate,
+            dividend: rate)
     }
 
     /// Why the inputs cannot be priced, or nil. Non-positive spot or strike, negative time or
@@ -47,7 +53,9 @@ public struct EuropeanOption: Hashable, Sendable {
         if !spot.isFinite || spot <= 0 { return .init(field: "spot", reason: "a positive number") }
         if !strike.isFinite || strike <= 0 { return .init(field: "strike", reason: "a positive number") }
         if !years.isFinite || years < 0 { return .init(field: "years", reason: "zero or a positive number of years") }
-        if !volatility.isFinite || volatility < 0 { return .init(field: "volatility", reason: "zero or a positive volatility") }
+        if !volatility.isFinite || volatility < 0 {
+            return .init(field: "volatility", reason: "zero or a positive volatility")
+        }
         if !rate.isFinite { return .init(field: "rate", reason: "a finite rate") }
         if !dividend.isFinite { return .init(field: "dividend", reason: "a finite yield") }
         return nil
@@ -92,7 +100,9 @@ public enum BlackScholes {
     /// discounted intrinsic value on the forward; delta is then the step (1 in the money, 0 out,
     /// ½ at the money), and gamma and vega are 0.
     public static func valuation(_ option: EuropeanOption) -> OptionValuation {
-        let (s, k, t, v, r, q) = (option.spot, option.strike, option.years, option.volatility, option.rate, option.dividend)
+        let (s, k, t, v, r, q) = (
+            option.spot, option.strike, option.years, option.volatility, option.rate, option.dividend
+        )
         let sign: Double = option.right == .call ? 1 : -1
         let dividendDiscount = Double.exp(-q * t)
         let discount = Double.exp(-r * t)
@@ -117,7 +127,8 @@ public enum BlackScholes {
         let delta = sign * dividendDiscount * nd1
         let gamma = dividendDiscount * density / (s * deviation)
         let vega = s * dividendDiscount * density * t.squareRoot()
-        let theta = -s * dividendDiscount * density * v / (2 * t.squareRoot())
+        let theta =
+            -s * dividendDiscount * density * v / (2 * t.squareRoot())
             + sign * (q * s * dividendDiscount * nd1 - r * k * discount * nd2)
         let rho = sign * k * t * discount * nd2
         return OptionValuation(price: price, delta: delta, gamma: gamma, vega: vega, theta: theta, rho: rho)

@@ -23,8 +23,10 @@ public enum ImpliedVolatility {
             switch self {
             case .invalidInput(let error): return error.description
             case .expired: return "years: the option has expired, no volatility is implied"
-            case .belowIntrinsic(let price, let intrinsic): return "price: \(price) is below the discounted intrinsic value \(intrinsic)"
-            case .aboveMaximum(let price, let maximum): return "price: \(price) is at or above the most any volatility gives, \(maximum)"
+            case .belowIntrinsic(let price, let intrinsic):
+                return "price: \(price) is below the discounted intrinsic value \(intrinsic)"
+            case .aboveMaximum(let price, let maximum):
+                return "price: \(price) is at or above the most any volatility gives, \(maximum)"
             case .noConvergence: return "price: the solver did not converge"
             }
         }
@@ -35,7 +37,9 @@ public enum ImpliedVolatility {
         var probe = option
         probe.volatility = 0
         if let error = probe.inputError { return .failure(.invalidInput(error)) }
-        guard price.isFinite, price >= 0 else { return .failure(.invalidInput(OptionInputError(field: "price", reason: "zero or a positive price"))) }
+        guard price.isFinite, price >= 0 else {
+            return .failure(.invalidInput(OptionInputError(field: "price", reason: "zero or a positive price")))
+        }
         let t = option.years
         guard t > 0 else { return .failure(.expired) }
         let discount = Double.exp(-option.rate * t)
@@ -46,7 +50,9 @@ public enum ImpliedVolatility {
         let undiscounted = price / discount
         let maximum = option.right == .call ? forward : k
         let tolerance = 1e-14 * max(forward, k)
-        if undiscounted < intrinsic - tolerance { return .failure(.belowIntrinsic(price: price, intrinsic: intrinsic * discount)) }
+        if undiscounted < intrinsic - tolerance {
+            return .failure(.belowIntrinsic(price: price, intrinsic: intrinsic * discount))
+        }
         if undiscounted >= maximum { return .failure(.aboveMaximum(price: price, maximum: maximum * discount)) }
         // The out-of-the-money option's undiscounted price (parity: call − put = F − K).
         let otm = undiscounted - intrinsic
@@ -58,7 +64,8 @@ public enum ImpliedVolatility {
         func black(_ s: Double) -> (price: Double, slope: Double, d1: Double, d2: Double) {
             let d1 = logMoneyness / s + 0.5 * s
             let d2 = d1 - s
-            let value = otmIsCall
+            let value =
+                otmIsCall
                 ? forward * BlackScholes.cumulativeNormal(d1) - k * BlackScholes.cumulativeNormal(d2)
                 : k * BlackScholes.cumulativeNormal(-d2) - forward * BlackScholes.cumulativeNormal(-d1)
             return (value, forward * BlackScholes.normalDensity(d1), d1, d2)
@@ -90,7 +97,7 @@ public enum ImpliedVolatility {
             if abs(next - s) <= 1e-15 * s || (high.isFinite && high - low <= 1e-15 * high) {
                 return .success(next / t.squareRoot())
             }
-            if next > 1e3 { return .failure(.noConvergence) }   // no finite volatility reaches the price
+            if next > 1e3 { return .failure(.noConvergence) }  // no finite volatility reaches the price
             s = next
         }
         return .failure(.noConvergence)

@@ -32,67 +32,92 @@ public enum ImpliedVolatilityBatch {
         func load(_ array: UnsafeBufferPointer<Double>, _ at: Int) -> Wide.Lanes {
             UnsafeRawPointer(array.baseAddress! + at).loadUnaligned(as: Wide.Lanes.self)
         }
-                prices.withUnsafeBufferPointer { price in
-        batch.sign.withUnsafeBufferPointer { sign in
-        batch.spot.withUnsafeBufferPointer { spot in
-        batch.strike.withUnsafeBufferPointer { strike in
-        batch.years.withUnsafeBufferPointer { years in
-        batch.rate.withUnsafeBufferPointer { rate in
-        batch.dividend.withUnsafeBufferPointer { dividend in
-        volatility.withUnsafeMutableBufferPointer { out in
-        MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
-            let coefficients = mills.baseAddress!
-            var at = 0
-            while at < full {
-                let w = load(sign, at), s0 = load(spot, at), k = load(strike, at), t = load(years, at)
-                let r = load(rate, at), q = load(dividend, at), p = load(price, at)
-                let discount = Wide.exp(-r * t)
-                let forward = s0 * Wide.exp(-q * t) / discount
-                let intrinsic = Wide.maximum(Lanes.zero, w * (forward - k))
-                let undiscounted = p / discount
-                let maximum = forward.replacing(with: k, where: w .< 0)
-                let otm = undiscounted - intrinsic
-                // Anything the fast path does not handle exactly as the scalar solver would.
-                // (Comparisons are false for NaN, so non-finite input lands here too.)
-                let infinity = Lanes(repeating: .infinity)
-                let positive: SIMDMask<SIMD16<Int64>> = (s0 .> 0) .& (k .> 0) .& (t .> 0) .& (p .>= 0)
-                let inside: SIMDMask<SIMD16<Int64>> = (otm .> 0) .& (undiscounted .< maximum)
-                let finite: SIMDMask<SIMD16<Int64>> = (s0 .< infinity) .& (k .< infinity) .& (t .< infinity) .& (p .< infinity)
-                let finiteRates: SIMDMask<SIMD16<Int64>> = (Wide.magnitude(r) .< infinity) .& (Wide.magnitude(q) .< infinity)
-                let valid = positive .& inside .& finite .& finiteRates
-                let done = .!valid
-                let safeForward = forward.replacing(with: 1, where: done)
-                let safeStrike = k.replacing(with: 1, where: done)
-                let safeOtm = otm.replacing(with: 0.1, where: done)
-                // θ = +1 where the out-of-the-money option is the call (K ≥ F), −1 for the put.
-                let theta = Lanes(repeating: -1).replacing(with: 1, where: safeStrike .>= safeForward)
-                let logMoneyness = Wide.log(safeForward / safeStrike)
-                let target = Wide.log(safeOtm)
-                let ratio = safeForward / safeStrike
-                // The scalar solver's start (`ImpliedVolatility.initialDeviation`), lane by lane.
-                let slopeStart = 2.506_628_274_631_000_502_4 * safeOtm / safeForward
-                let normalized = safeOtm / Wide.squareRoot(safeForward * safeStrike)
-                let tailStart = (Wide.magnitude(logMoneyness) / Wide.squareRoot(-2 * Wide.log(normalized)))
-                    .replacing(with: 0, where: normalized .>= 1)
-                var search = Search(s: Wide.clamp(Wide.maximum(slopeStart, tailStart), 1e-3, 10), done: done)
-                let problem = Problem(forward: safeForward, strike: safeStrike, otm: safeOtm, theta: theta,
-                                      logMoneyness: logMoneyness, target: target, ratio: ratio)
-                var steps = 0
-                while !all(search.done) && steps < 60 {
-                    steps += 1
-                    vectorSteps += 2   // in units of eight lanes
-                    step(&search, problem, coefficients: coefficients)
+        prices.withUnsafeBufferPointer { price in
+            batch.sign.withUnsafeBufferPointer { sign in
+                batch.spot.withUnsafeBufferPointer { spot in
+                    batch.strike.withUnsafeBufferPointer { strike in
+                        batch.years.withUnsafeBufferPointer { years in
+                            batch.rate.withUnsafeBufferPointer { rate in
+                                batch.dividend.withUnsafeBufferPointer { dividend in
+                                    volatility.withUnsafeMutableBufferPointer { out in
+                                        MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
+                                            let coefficients = mills.baseAddress!
+                                            var at = 0
+                                            while at < full {
+                                                let w = load(sign, at), s0 = load(spot, at), k = load(strike, at),
+                                                    t = load(years, at)
+                                                let r = load(rate, at), q = load(dividend, at), p = load(price, at)
+                                                let discount = Wide.exp(-r * t)
+                                                let forward = s0 * Wide.exp(-q * t) / discount
+                                                let intrinsic = Wide.maximum(Lanes.zero, w * (forward - k))
+                                                let undiscounted = p / discount
+                                                let maximum = forward.replacing(with: k, where: w .< 0)
+                                                let otm = undiscounted - intrinsic
+                                                // Anything the fast path does not handle exactly as the scalar solver would.
+                                                // (Comparisons are false for NaN, so non-finite input lands here too.)
+                                                let infinity = Lanes(repeating: .infinity)
+                                                let positive: SIMDMask<SIMD16<Int64>> =
+                                                    (s0 .> 0) .& (k .> 0) .& (t .> 0) .& (p .>= 0)
+                                                let inside: SIMDMask<SIMD16<Int64>> =
+                                                    (otm .> 0) .& (undiscounted .< maximum)
+                                                let finite: SIMDMask<SIMD16<Int64>> =
+                                                    (s0 .< infinity) .& (k .< infinity) .& (t .< infinity)
+                                                    .& (p .< infinity)
+                                                let finiteRates: SIMDMask<SIMD16<Int64>> =
+                                                    (Wide.magnitude(r) .< infinity) .& (Wide.magnitude(q) .< infinity)
+                                                let valid = positive .& inside .& finite .& finiteRates
+                                                let done = .!valid
+                                                let safeForward = forward.replacing(with: 1, where: done)
+                                                let safeStrike = k.replacing(with: 1, where: done)
+                                                let safeOtm = otm.replacing(with: 0.1, where: done)
+                                                // θ = +1 where the out-of-the-money option is the call (K ≥ F), −1 for the put.
+                                                let theta = Lanes(repeating: -1).replacing(
+                                                    with: 1, where: safeStrike .>= safeForward)
+                                                let logMoneyness = Wide.log(safeForward / safeStrike)
+                                                let target = Wide.log(safeOtm)
+                                                let ratio = safeForward / safeStrike
+                                                // The scalar solver's start (`ImpliedVolatility.initialDeviation`), lane by lane.
+                                                let slopeStart = 2.506_628_274_631_000_502_4 * safeOtm / safeForward
+                                                let normalized = safeOtm / Wide.squareRoot(safeForward * safeStrike)
+                                                let tailStart =
+                                                    (Wide.magnitude(logMoneyness)
+                                                    / Wide.squareRoot(-2 * Wide.log(normalized)))
+                                                    .replacing(with: 0, where: normalized .>= 1)
+                                                var search = Search(
+                                                    s: Wide.clamp(Wide.maximum(slopeStart, tailStart), 1e-3, 10),
+                                                    done: done)
+                                                let problem = Problem(
+                                                    forward: safeForward, strike: safeStrike, otm: safeOtm,
+                                                    theta: theta,
+                                                    logMoneyness: logMoneyness, target: target, ratio: ratio)
+                                                var steps = 0
+                                                while !all(search.done) && steps < 60 {
+                                                    steps += 1
+                                                    vectorSteps += 2  // in units of eight lanes
+                                                    step(&search, problem, coefficients: coefficients)
+                                                }
+                                                let result = search.result
+                                                let solved = valid .& (result .> 0)
+                                                let answer = (result / Wide.squareRoot(t)).replacing(
+                                                    with: 0, where: .!solved)
+                                                UnsafeMutableRawPointer(out.baseAddress! + at).storeBytes(
+                                                    of: answer, as: Wide.Lanes.self)
+                                                if !all(solved) {
+                                                    for lane in 0..<16 where !solved[lane] {
+                                                        scalarLanes.append(at + lane)
+                                                    }
+                                                }
+                                                at += 16
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                let result = search.result
-                let solved = valid .& (result .> 0)
-                let answer = (result / Wide.squareRoot(t)).replacing(with: 0, where: .!solved)
-                UnsafeMutableRawPointer(out.baseAddress! + at).storeBytes(of: answer, as: Wide.Lanes.self)
-                if !all(solved) {
-                    for lane in 0..<16 where !solved[lane] { scalarLanes.append(at + lane) }
-                }
-                at += 16
             }
-        }}}}}}}}}
+        }
         for index in full..<count { scalarLanes.append(index) }
         var failures: [(index: Int, failure: ImpliedVolatility.Failure)] = []
         for index in scalarLanes {
@@ -103,7 +128,8 @@ public enum ImpliedVolatilityBatch {
                 failures.append((index, failure))
             }
         }
-        return Output(volatility: volatility, failures: failures, vectorSteps: vectorSteps, scalarSolves: scalarLanes.count)
+        return Output(
+            volatility: volatility, failures: failures, vectorSteps: vectorSteps, scalarSolves: scalarLanes.count)
     }
 
     typealias Lanes = SIMD16<Double>
@@ -144,8 +170,9 @@ public enum ImpliedVolatilityBatch {
         let d1 = problem.logMoneyness / s + 0.5 * s
         let d2 = d1 - s
         let density = Wide.normalDensity(d1)
-        let (n1, n2) = Wide.cumulativeNormal(problem.theta * d1, density: density, problem.theta * d2,
-                                             density: density * problem.ratio, coefficients: coefficients)
+        let (n1, n2) = Wide.cumulativeNormal(
+            problem.theta * d1, density: density, problem.theta * d2,
+            density: density * problem.ratio, coefficients: coefficients)
         let value = problem.theta * (problem.forward * n1 - problem.strike * n2)
         let slope = problem.forward * density
         let above = value .> problem.otm

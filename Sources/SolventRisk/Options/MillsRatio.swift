@@ -85,8 +85,10 @@ extension VectorMath {
     /// Φ at two sets of eight points, given their densities (interleaved: twice the independent
     /// work per step of Horner's scheme). `c` is `MillsRatio.polynomial`.
     @_transparent
-    static func cumulativeNormal(_ x: Lanes, density: Lanes, _ y: Lanes, density yDensity: Lanes,
-                                 coefficients c: UnsafePointer<Double>) -> (Lanes, Lanes) {
+    static func cumulativeNormal(
+        _ x: Lanes, density: Lanes, _ y: Lanes, density yDensity: Lanes,
+        coefficients c: UnsafePointer<Double>
+    ) -> (Lanes, Lanes) {
         let upper = Lanes(repeating: MillsRatio.upper)
         let center = MillsRatio.center
         let ux = minimum(magnitude(x), upper)

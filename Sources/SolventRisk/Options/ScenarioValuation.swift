@@ -25,9 +25,11 @@ public enum ScenarioValuation {
 
     /// pnl[h] += scale × (value at F·(1 + mₕ) − base), the value in the quote currency, or in the
     /// coin (divided by the moved forward) when `inCoin`.
-    public static func accumulate(right: OptionRight, forward: Double, strike: Double, years: Double, volatility: Double,
-                                  moves: Moves, inCoin: Bool, base: Double, scale: Double,
-                                  into pnl: UnsafeMutableBufferPointer<Double>) {
+    public static func accumulate(
+        right: OptionRight, forward: Double, strike: Double, years: Double, volatility: Double,
+        moves: Moves, inCoin: Bool, base: Double, scale: Double,
+        into pnl: UnsafeMutableBufferPointer<Double>
+    ) {
         precondition(pnl.count >= moves.count, "one P&L slot per scenario")
         let count = moves.count
         let w: Double = right == .call ? 1 : -1
@@ -46,31 +48,37 @@ public enum ScenarioValuation {
         let logForwardOverStrike = Double.log(forward / strike)
         let inverseDeviation = 1 / deviation
         moves.gross.withUnsafeBufferPointer { gross in
-        moves.logarithms.withUnsafeBufferPointer { logarithms in
-        MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
-            let coefficients = mills.baseAddress!
-            let out = UnsafeMutableRawPointer(pnl.baseAddress!)
-            var h = 0
-            while h < full {
-                let g = UnsafeRawPointer(gross.baseAddress! + h).loadUnaligned(as: Lanes.self)
-                let lg = UnsafeRawPointer(logarithms.baseAddress! + h).loadUnaligned(as: Lanes.self)
-                let d1 = (logForwardOverStrike + lg) * inverseDeviation + 0.5 * deviation
-                let moved = forward * g
-                // One density: φ(d₂) = φ(d₁)·F'/K.
-                let density = VectorMath.exp(-0.5 * d1 * d1) * VectorMath.inverseRootTwoPi
-                let (n1, n2) = VectorMath.cumulativeNormal(w * d1, density: density, w * (d1 - deviation),
-                                                           density: density * moved / strike, coefficients: coefficients)
-                var value = w * (moved * n1 - strike * n2)
-                value = value.replacing(with: 0, where: value .< 0)
-                if inCoin { value = value / moved }
-                let previous = out.loadUnaligned(fromByteOffset: h * 8, as: Lanes.self)
-                out.storeBytes(of: previous.addingProduct(Lanes(repeating: scale), value - base), toByteOffset: h * 8, as: Lanes.self)
-                h += 8
+            moves.logarithms.withUnsafeBufferPointer { logarithms in
+                MillsRatio.shared.polynomial.withUnsafeBufferPointer { mills in
+                    let coefficients = mills.baseAddress!
+                    let out = UnsafeMutableRawPointer(pnl.baseAddress!)
+                    var h = 0
+                    while h < full {
+                        let g = UnsafeRawPointer(gross.baseAddress! + h).loadUnaligned(as: Lanes.self)
+                        let lg = UnsafeRawPointer(logarithms.baseAddress! + h).loadUnaligned(as: Lanes.self)
+                        let d1 = (logForwardOverStrike + lg) * inverseDeviation + 0.5 * deviation
+                        let moved = forward * g
+                        // One density: φ(d₂) = φ(d₁)·F'/K.
+                        let density = VectorMath.exp(-0.5 * d1 * d1) * VectorMath.inverseRootTwoPi
+                        let (n1, n2) = VectorMath.cumulativeNormal(
+                            w * d1, density: density, w * (d1 - deviation),
+                            density: density * moved / strike, coefficients: coefficients)
+                        var value = w * (moved * n1 - strike * n2)
+                        value = value.replacing(with: 0, where: value .< 0)
+                        if inCoin { value = value / moved }
+                        let previous = out.loadUnaligned(fromByteOffset: h * 8, as: Lanes.self)
+                        out.storeBytes(
+                            of: previous.addingProduct(Lanes(repeating: scale), value - base), toByteOffset: h * 8,
+                            as: Lanes.self)
+                        h += 8
+                    }
+                }
             }
-        }}}
+        }
         for h in full..<count {
             let moved = forward * moves.gross[h]
-            let value = BlackScholes.price(.black76(right: right, forward: moved, strike: strike, years: years, volatility: volatility))
+            let value = BlackScholes.price(
+                .black76(right: right, forward: moved, strike: strike, years: years, volatility: volatility))
             pnl[h] += scale * ((inCoin ? value / moved : value) - base)
         }
     }

@@ -25,7 +25,8 @@ public struct VolatilitySurface: Sendable {
                 if logMoneyness[middle] <= k { low = middle } else { high = middle }
             }
             let weight = (k - logMoneyness[low]) / (logMoneyness[high] - logMoneyness[low])
-            let variance = (1 - weight) * volatility[low] * volatility[low] + weight * volatility[high] * volatility[high]
+            let variance =
+                (1 - weight) * volatility[low] * volatility[low] + weight * volatility[high] * volatility[high]
             return variance.squareRoot()
         }
     }
@@ -36,7 +37,7 @@ public struct VolatilitySurface: Sendable {
     /// Quotes: (years, forward, strike, volatility). Quotes of the same expiry (same years) form a
     /// smile; several quotes at one strike (a call and a put) are averaged.
     public init(quotes: [(years: Double, forward: Double, strike: Double, volatility: Double)]) {
-        var byExpiry: [Double: [(Double, Double, Double)]] = [:]   // grouped, then sorted: the order decides nothing
+        var byExpiry: [Double: [(Double, Double, Double)]] = [:]  // grouped, then sorted: the order decides nothing
         for quote in quotes where quote.years > 0 && quote.forward > 0 && quote.strike > 0 && quote.volatility > 0 {
             byExpiry[quote.years, default: []].append((quote.forward, quote.strike, quote.volatility))
         }
@@ -46,8 +47,9 @@ public struct VolatilitySurface: Sendable {
             var byStrike: [Double: [Double]] = [:]
             for (_, strike, volatility) in group { byStrike[strike, default: []].append(volatility) }
             let strikes = byStrike.keys.sorted()
-            return Smile(years: years, forward: forward, logMoneyness: strikes.map { Double.log($0 / forward) },
-                         volatility: strikes.map { byStrike[$0]!.reduce(0, +) / Double(byStrike[$0]!.count) })
+            return Smile(
+                years: years, forward: forward, logMoneyness: strikes.map { Double.log($0 / forward) },
+                volatility: strikes.map { byStrike[$0]!.reduce(0, +) / Double(byStrike[$0]!.count) })
         }
     }
 

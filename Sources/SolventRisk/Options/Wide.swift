@@ -33,12 +33,16 @@ enum Wide {
     }
 
     @inline(__always)
-    static func cumulativeNormal(_ x: Lanes, density: Lanes, _ y: Lanes, density yDensity: Lanes,
-                                 coefficients: UnsafePointer<Double>) -> (Lanes, Lanes) {
-        let (xLow, yLow) = VectorMath.cumulativeNormal(x.lowHalf, density: density.lowHalf, y.lowHalf, density: yDensity.lowHalf,
-                                                       coefficients: coefficients)
-        let (xHigh, yHigh) = VectorMath.cumulativeNormal(x.highHalf, density: density.highHalf, y.highHalf,
-                                                         density: yDensity.highHalf, coefficients: coefficients)
+    static func cumulativeNormal(
+        _ x: Lanes, density: Lanes, _ y: Lanes, density yDensity: Lanes,
+        coefficients: UnsafePointer<Double>
+    ) -> (Lanes, Lanes) {
+        let (xLow, yLow) = VectorMath.cumulativeNormal(
+            x.lowHalf, density: density.lowHalf, y.lowHalf, density: yDensity.lowHalf,
+            coefficients: coefficients)
+        let (xHigh, yHigh) = VectorMath.cumulativeNormal(
+            x.highHalf, density: density.highHalf, y.highHalf,
+            density: yDensity.highHalf, coefficients: coefficients)
         return (Lanes(lowHalf: xLow, highHalf: xHigh), Lanes(lowHalf: yLow, highHalf: yHigh))
     }
 }

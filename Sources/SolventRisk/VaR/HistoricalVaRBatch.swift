@@ -19,7 +19,8 @@ public enum HistoricalVaRBatch {
         public let returns: [Double]
 
         public init(assets: Int, history: Int, returns: [Double]) {
-            precondition(assets > 0 && history > 0 && returns.count == assets * history, "returns must be assets × history")
+            precondition(
+                assets > 0 && history > 0 && returns.count == assets * history, "returns must be assets × history")
             self.assets = assets
             self.history = history
             self.returns = returns
@@ -27,7 +28,9 @@ public enum HistoricalVaRBatch {
     }
 
     /// VaR and ES (as positive losses) for each portfolio; `holdings[p * assets + a]`.
-    public static func evaluate(holdings: [Double], scenarios: Scenarios, confidence: Double)
+    public static func evaluate(
+        holdings: [Double], scenarios: Scenarios, confidence: Double
+    )
         -> (valueAtRisk: [Double], expectedShortfall: [Double])
     {
         let assets = scenarios.assets
@@ -88,7 +91,8 @@ public enum HistoricalVaRBatch {
             self.history = history
             self.k = k
             pnl = [Quad](repeating: .zero, count: history)
-            minima = [Quad](repeating: .zero, count: (history + HistoricalVaRBatch.block - 1) / HistoricalVaRBatch.block)
+            minima = [Quad](
+                repeating: .zero, count: (history + HistoricalVaRBatch.block - 1) / HistoricalVaRBatch.block)
             tail = [Quad](repeating: .zero, count: k)
             candidates = [Double](repeating: 0, count: 4 * history)
             holdings = [Quad](repeating: .zero, count: assets)
@@ -104,41 +108,51 @@ public enum HistoricalVaRBatch {
         mutating func profitAndLoss(weights: UnsafePointer<Double>, assets: Int, returns: UnsafePointer<Double>) {
             let history = history, width = HistoricalVaRBatch.block
             holdings.withUnsafeMutableBufferPointer { holdings in
-            pnl.withUnsafeMutableBufferPointer { pnl in
-            minima.withUnsafeMutableBufferPointer { minima in
-                for a in 0..<assets {
-                    holdings[a] = Quad(weights[a], weights[assets + a], weights[2 * assets + a], weights[3 * assets + a])
-                }
-                let w = holdings.baseAddress!, out = pnl.baseAddress!, lowest = minima.baseAddress!
-                let steps = history / 8 * 8
-                var h = 0
-                while h < steps {
-                    var p0 = Quad.zero, p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0
-                    for a in 0..<assets {
-                        let r = returns + a * history + h, wa = w[a]
-                        p0 = p0.addingProduct(Quad(repeating: r[0]), wa); p1 = p1.addingProduct(Quad(repeating: r[1]), wa)
-                        p2 = p2.addingProduct(Quad(repeating: r[2]), wa); p3 = p3.addingProduct(Quad(repeating: r[3]), wa)
-                        p4 = p4.addingProduct(Quad(repeating: r[4]), wa); p5 = p5.addingProduct(Quad(repeating: r[5]), wa)
-                        p6 = p6.addingProduct(Quad(repeating: r[6]), wa); p7 = p7.addingProduct(Quad(repeating: r[7]), wa)
+                pnl.withUnsafeMutableBufferPointer { pnl in
+                    minima.withUnsafeMutableBufferPointer { minima in
+                        for a in 0..<assets {
+                            holdings[a] = Quad(
+                                weights[a], weights[assets + a], weights[2 * assets + a], weights[3 * assets + a])
+                        }
+                        let w = holdings.baseAddress!, out = pnl.baseAddress!, lowest = minima.baseAddress!
+                        let steps = history / 8 * 8
+                        var h = 0
+                        while h < steps {
+                            var p0 = Quad.zero, p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0
+                            for a in 0..<assets {
+                                let r = returns + a * history + h, wa = w[a]
+                                p0 = p0.addingProduct(Quad(repeating: r[0]), wa);
+                                p1 = p1.addingProduct(Quad(repeating: r[1]), wa)
+                                p2 = p2.addingProduct(Quad(repeating: r[2]), wa);
+                                p3 = p3.addingProduct(Quad(repeating: r[3]), wa)
+                                p4 = p4.addingProduct(Quad(repeating: r[4]), wa);
+                                p5 = p5.addingProduct(Quad(repeating: r[5]), wa)
+                                p6 = p6.addingProduct(Quad(repeating: r[6]), wa);
+                                p7 = p7.addingProduct(Quad(repeating: r[7]), wa)
+                            }
+                            (out[h], out[h + 1], out[h + 2], out[h + 3]) = (p0, p1, p2, p3)
+                            (out[h + 4], out[h + 5], out[h + 6], out[h + 7]) = (p4, p5, p6, p7)
+                            let m = Self.minimum(
+                                Self.minimum(Self.minimum(p0, p1), Self.minimum(p2, p3)),
+                                Self.minimum(Self.minimum(p4, p5), Self.minimum(p6, p7)))
+                            // A block is sixteen scenarios: two steps, the first one starts it.
+                            let b = h / width
+                            lowest[b] = h % width == 0 ? m : Self.minimum(lowest[b], m)
+                            h += 8
+                        }
+                        while h < history {
+                            var value = Quad.zero
+                            for a in 0..<assets {
+                                value = value.addingProduct(Quad(repeating: returns[a * history + h]), w[a])
+                            }
+                            out[h] = value
+                            let b = h / width
+                            lowest[b] = h % width == 0 ? value : Self.minimum(lowest[b], value)
+                            h += 1
+                        }
                     }
-                    (out[h], out[h + 1], out[h + 2], out[h + 3]) = (p0, p1, p2, p3)
-                    (out[h + 4], out[h + 5], out[h + 6], out[h + 7]) = (p4, p5, p6, p7)
-                    let m = Self.minimum(Self.minimum(Self.minimum(p0, p1), Self.minimum(p2, p3)),
-                                         Self.minimum(Self.minimum(p4, p5), Self.minimum(p6, p7)))
-                    // A block is sixteen scenarios: two steps, the first one starts it.
-                    let b = h / width
-                    lowest[b] = h % width == 0 ? m : Self.minimum(lowest[b], m)
-                    h += 8
                 }
-                while h < history {
-                    var value = Quad.zero
-                    for a in 0..<assets { value = value.addingProduct(Quad(repeating: returns[a * history + h]), w[a]) }
-                    out[h] = value
-                    let b = h / width
-                    lowest[b] = h % width == 0 ? value : Self.minimum(lowest[b], value)
-                    h += 1
-                }
-            }}}
+            }
         }
 
         /// (VaR, ES) of the four portfolios, lane by lane, by the two passes of the single
@@ -151,39 +165,50 @@ public enum HistoricalVaRBatch {
         mutating func tailMeasures() -> (valueAtRisk: Quad, expectedShortfall: Quad) {
             let k = k, blocks = minima.count, history = history
             return pnl.withUnsafeBufferPointer { pnl in
-            minima.withUnsafeBufferPointer { minima in
-            candidates.withUnsafeMutableBufferPointer { candidates in
-            tail.withUnsafeMutableBufferPointer { tail in
-                let slots = tail.baseAddress!, lanes = minima.baseAddress!
-                // Pass 1: the bound, each portfolio's k-th smallest block minimum (+∞ when
-                // there are fewer than k blocks: every P&L is then a candidate).
-                var bound = Quad(repeating: .infinity)
-                if blocks >= k {
-                    slots.update(repeating: Quad(repeating: .infinity), count: k)
-                    for b in 0..<blocks { Self.merge(lanes[b], into: slots, k) }
-                    bound = slots[k - 1]
+                minima.withUnsafeBufferPointer { minima in
+                    candidates.withUnsafeMutableBufferPointer { candidates in
+                        tail.withUnsafeMutableBufferPointer { tail in
+                            let slots = tail.baseAddress!, lanes = minima.baseAddress!
+                            // Pass 1: the bound, each portfolio's k-th smallest block minimum (+∞ when
+                            // there are fewer than k blocks: every P&L is then a candidate).
+                            var bound = Quad(repeating: .infinity)
+                            if blocks >= k {
+                                slots.update(repeating: Quad(repeating: .infinity), count: k)
+                                for b in 0..<blocks { Self.merge(lanes[b], into: slots, k) }
+                                bound = slots[k - 1]
+                            }
+                            // Pass 2: each portfolio's candidates, compacted branch-free as in the single
+                            // workspace, padded with +∞ to the longest list, then merged lane by lane.
+                            let values = UnsafeRawPointer(pnl.baseAddress!)
+                            let first = candidates.baseAddress!
+                            let lists = (first, first + history, first + 2 * history, first + 3 * history)
+                            let counts = (
+                                HistoricalVaRBatch.compact(
+                                    values, history, lanes, blocks, lane: 0, bound: bound[0], into: lists.0),
+                                HistoricalVaRBatch.compact(
+                                    values, history, lanes, blocks, lane: 1, bound: bound[1], into: lists.1),
+                                HistoricalVaRBatch.compact(
+                                    values, history, lanes, blocks, lane: 2, bound: bound[2], into: lists.2),
+                                HistoricalVaRBatch.compact(
+                                    values, history, lanes, blocks, lane: 3, bound: bound[3], into: lists.3)
+                            )
+                            let longest = Swift.max(Swift.max(counts.0, counts.1), Swift.max(counts.2, counts.3))
+                            (lists.0 + counts.0).update(repeating: .infinity, count: longest - counts.0)
+                            (lists.1 + counts.1).update(repeating: .infinity, count: longest - counts.1)
+                            (lists.2 + counts.2).update(repeating: .infinity, count: longest - counts.2)
+                            (lists.3 + counts.3).update(repeating: .infinity, count: longest - counts.3)
+                            slots.update(repeating: Quad(repeating: .infinity), count: k)
+                            for j in 0..<longest {
+                                Self.merge(Quad(lists.0[j], lists.1[j], lists.2[j], lists.3[j]), into: slots, k)
+                            }
+                            // Ascending, as the single workspace sums its tail.
+                            var sum = Quad.zero
+                            for i in 0..<k { sum += slots[i] }
+                            return (-slots[k - 1], -sum / Double(k))
+                        }
+                    }
                 }
-                // Pass 2: each portfolio's candidates, compacted branch-free as in the single
-                // workspace, padded with +∞ to the longest list, then merged lane by lane.
-                let values = UnsafeRawPointer(pnl.baseAddress!)
-                let first = candidates.baseAddress!
-                let lists = (first, first + history, first + 2 * history, first + 3 * history)
-                let counts = (HistoricalVaRBatch.compact(values, history, lanes, blocks, lane: 0, bound: bound[0], into: lists.0),
-                              HistoricalVaRBatch.compact(values, history, lanes, blocks, lane: 1, bound: bound[1], into: lists.1),
-                              HistoricalVaRBatch.compact(values, history, lanes, blocks, lane: 2, bound: bound[2], into: lists.2),
-                              HistoricalVaRBatch.compact(values, history, lanes, blocks, lane: 3, bound: bound[3], into: lists.3))
-                let longest = Swift.max(Swift.max(counts.0, counts.1), Swift.max(counts.2, counts.3))
-                (lists.0 + counts.0).update(repeating: .infinity, count: longest - counts.0)
-                (lists.1 + counts.1).update(repeating: .infinity, count: longest - counts.1)
-                (lists.2 + counts.2).update(repeating: .infinity, count: longest - counts.2)
-                (lists.3 + counts.3).update(repeating: .infinity, count: longest - counts.3)
-                slots.update(repeating: Quad(repeating: .infinity), count: k)
-                for j in 0..<longest { Self.merge(Quad(lists.0[j], lists.1[j], lists.2[j], lists.3[j]), into: slots, k) }
-                // Ascending, as the single workspace sums its tail.
-                var sum = Quad.zero
-                for i in 0..<k { sum += slots[i] }
-                return (-slots[k - 1], -sum / Double(k))
-            }}}}
+            }
         }
 
         /// Inserts one value per lane into the lanes' ascending tails of length k.
@@ -209,8 +234,10 @@ public enum HistoricalVaRBatch {
     /// scenario order (`pnl[4h + lane]`: the four portfolios interleaved); returns how many.
     /// Both filters write, then advance by the comparison.
     @inline(__always)
-    static func compact(_ pnl: UnsafeRawPointer, _ history: Int, _ minima: UnsafePointer<SIMD4<Double>>, _ blocks: Int,
-                        lane: Int, bound: Double, into out: UnsafeMutablePointer<Double>) -> Int {
+    static func compact(
+        _ pnl: UnsafeRawPointer, _ history: Int, _ minima: UnsafePointer<SIMD4<Double>>, _ blocks: Int,
+        lane: Int, bound: Double, into out: UnsafeMutablePointer<Double>
+    ) -> Int {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: blocks) { picked in
             var blockCount = 0
             for b in 0..<blocks {

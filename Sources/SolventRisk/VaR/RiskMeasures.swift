@@ -1,4 +1,5 @@
 import RealModule
+import SolventRandom
 
 /// VaR and expected shortfall from scenario losses, and the building blocks of the historical,
 /// filtered-historical, parametric and Monte Carlo models (ccp-models.md §2). Losses are
@@ -63,7 +64,9 @@ public enum RiskMeasures {
 
     /// Parametric normal VaR and ES of a position with daily volatility `sigma` (in money) over
     /// `horizon` days: z·σ·√h and φ(z) / (1 − α)·σ·√h.
-    public static func normal(sigma: Double, confidence: Double, horizon: Double = 1) -> (valueAtRisk: Double, expectedShortfall: Double) {
+    public static func normal(
+        sigma: Double, confidence: Double, horizon: Double = 1
+    ) -> (valueAtRisk: Double, expectedShortfall: Double) {
         let z = normalQuantile(confidence)
         let scale = sigma * horizon.squareRoot()
         return (z * scale, BlackScholes.normalDensity(z) / (1 - confidence) * scale)
@@ -98,18 +101,12 @@ public enum FilteredHistoricalSimulation {
 /// the pieces of the multi-asset model (EWMA covariance, its Cholesky factor, a seeded stream of
 /// normals) the rolling backtest uses.
 public enum MonteCarloVaR {
-    /// SplitMix64 with Box–Muller normals: the same seed, the same draws.
+    /// Box–Muller normals on the seeded generator: the same seed, the same draws.
     public struct Stream: Sendable {
-        var state: UInt64
+        var generator: SplitMix64
         var spare: Double? = nil
-        public init(seed: UInt64) { state = seed }
-        public mutating func unit() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+        public mutating func unit() -> Double { generator.unit() }
         public mutating func normal() -> Double {
             if let value = spare { spare = nil; return value }
             let radius = (-2 * Double.log(max(unit(), 1e-300))).squareRoot()
@@ -119,7 +116,9 @@ public enum MonteCarloVaR {
         }
     }
 
-    public static func losses(position: Double, sigma: Double, horizon: Double = 1, draws: Int, seed: UInt64) -> [Double] {
+    public static func losses(
+        position: Double, sigma: Double, horizon: Double = 1, draws: Int, seed: UInt64
+    ) -> [Double] {
         var stream = Stream(seed: seed)
         let scale = sigma * horizon.squareRoot()
         return (0..<draws).map { _ in -position * (Double.exp(stream.normal() * scale) - 1) }
@@ -150,7 +149,9 @@ public enum MonteCarloVaR {
             for a in 0..<assets { for b in 0..<assets { covariance[a][b] += r[a] * r[b] / Double(seedCount) } }
         }
         for r in returns {
-            for a in 0..<assets { for b in 0..<assets { covariance[a][b] = lambda * covariance[a][b] + (1 - lambda) * r[a] * r[b] } }
+            for a in 0..<assets {
+                for b in 0..<assets { covariance[a][b] = lambda * covariance[a][b] + (1 - lambda) * r[a] * r[b] }
+            }
         }
         return covariance
     }
@@ -181,14 +182,18 @@ public enum MarginPolicy {
 
     /// Anti-procyclicality: a 25 % buffer on the model margin, a 25 % weight on the stressed
     /// margin, and the margin over a ten-year lookback as a floor; the result is the largest.
-    public static func antiProcyclical(model: Double, stressed: Double, tenYear: Double, buffer: Double = 0.25, stressedWeight: Double = 0.25)
+    public static func antiProcyclical(
+        model: Double, stressed: Double, tenYear: Double, buffer: Double = 0.25, stressedWeight: Double = 0.25
+    )
         -> (buffered: Double, weighted: Double, floored: Double)
     {
         (model * (1 + buffer), (1 - stressedWeight) * model + stressedWeight * stressed, max(model, tenYear))
     }
 
     /// Liquidity add-on for a position large against traded volume: |q|·price × k·√(|q| / (ADV·days)).
-    public static func liquidityAddOn(quantity: Double, price: Double, averageDailyVolume: Double, days: Double = 1, coefficient: Double = 0.1) -> Double {
+    public static func liquidityAddOn(
+        quantity: Double, price: Double, averageDailyVolume: Double, days: Double = 1, coefficient: Double = 0.1
+    ) -> Double {
         guard averageDailyVolume > 0 else { return abs(quantity) * price }
         return abs(quantity) * price * coefficient * (abs(quantity) / (averageDailyVolume * days)).squareRoot()
     }

@@ -29,7 +29,9 @@ public enum StudentT {
     }
 
     /// VaR and ES of a return with standard deviation `sigma` (in money) over `horizon` days.
-    public static func measures(sigma: Double, degrees nu: Double, confidence: Double, horizon: Double = 1)
+    public static func measures(
+        sigma: Double, degrees nu: Double, confidence: Double, horizon: Double = 1
+    )
         -> (valueAtRisk: Double, expectedShortfall: Double)
     {
         precondition(nu > 2, "the variance exists only above 2 degrees of freedom")
@@ -43,7 +45,9 @@ public enum StudentT {
     static func incompleteBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
-        let logFront = Double.logGamma(a + b) - Double.logGamma(a) - Double.logGamma(b) + a * Double.log(x) + b * Double.log(onePlus: -x)
+        let logFront =
+            Double.logGamma(a + b) - Double.logGamma(a) - Double.logGamma(b) + a * Double.log(x) + b
+            * Double.log(onePlus: -x)
         // The continued fraction converges fast for x < (a + 1)/(a + b + 2); use symmetry otherwise.
         if x > (a + 1) / (a + b + 2) { return 1 - incompleteBeta(1 - x, b, a) }
         let tiny = 1e-300

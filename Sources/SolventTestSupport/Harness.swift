@@ -2,63 +2,79 @@ import SolventCore
 import Testing
 
 /// Drives an engine the way the sequencer would (sequence +1, time +1 ms) and runs the auditor
-/// after every input, so every test also checks conservation and open-interest symmetry.
-struct Harness {
-    var engine: Engine = {
+/// after every input, so every test also checks conservation and open-interest symmetry. The
+/// venue fixtures below (assets, the Binance 2021 table, linear markets) are the tests' shared set.
+public struct Harness {
+    public var engine: Engine = {
         var engine = Engine()
         engine.auditsEveryEvent = true
         return engine
     }()
-    var sequence: UInt64 = 0
-    var time: Int64 = 1_700_000_000_000_000_000
+    public var sequence: UInt64 = 0
+    public var time: Int64 = 1_700_000_000_000_000_000
     /// Audit after every input (the default); large population set-ups audit once at the end.
-    var auditEachInput = true
+    public var auditEachInput = true
 
-    static let usdt = AssetID(1)
-    static let btc = AssetID(2)
-    static let eth = AssetID(3)
+    public static let usdt = AssetID(1)
+    public static let btc = AssetID(2)
+    public static let eth = AssetID(3)
+
+    public init() {}
 
     @discardableResult
-    mutating func run(_ command: Command, id: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
+    public mutating func run(
+        _ command: Command, id: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Outcome {
         sequence += 1
         time += 1_000_000
-        let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time),
-                                                    commandID: id.map(CommandID.init), command: command))
+        let outcome = engine.execute(
+            SequencedInput(
+                sequence: sequence, timestamp: Timestamp(nanoseconds: time),
+                commandID: id.map(CommandID.init), command: command))
         // With the engine auditing after every event, every state change is already covered
         // (a rejection changes nothing); otherwise audit after the input.
         if engine.auditsEveryEvent {
-            #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
+            #expect(
+                engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))",
+                sourceLocation: sourceLocation)
         } else if auditEachInput {
             audit(sourceLocation: sourceLocation)
         }
         return outcome
     }
 
-    func audit(sourceLocation: SourceLocation = #_sourceLocation) {
+    public func audit(sourceLocation: SourceLocation = #_sourceLocation) {
         let violations = Auditor.violations(in: engine)
         #expect(violations.isEmpty, "auditor: \(violations)", sourceLocation: sourceLocation)
-        #expect(engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))", sourceLocation: sourceLocation)
+        #expect(
+            engine.auditFindings.isEmpty, "auditor after an event: \(engine.auditFindings.prefix(3))",
+            sourceLocation: sourceLocation)
     }
 
     /// Runs a command that must apply.
     @discardableResult
-    mutating func ok(_ command: Command, sourceLocation: SourceLocation = #_sourceLocation) -> [Event] {
+    public mutating func ok(_ command: Command, sourceLocation: SourceLocation = #_sourceLocation) -> [Event] {
         let outcome = run(command, sourceLocation: sourceLocation)
-        #expect(outcome.rejection == nil, "unexpected rejection: \(String(describing: outcome.rejection))",
-                sourceLocation: sourceLocation)
+        #expect(
+            outcome.rejection == nil, "unexpected rejection: \(String(describing: outcome.rejection))",
+            sourceLocation: sourceLocation)
         return outcome.events
     }
 
     /// Runs a command that must be rejected with `code`.
-    mutating func rejects(_ command: Command, _ code: Rejection.Code, sourceLocation: SourceLocation = #_sourceLocation) {
+    public mutating func rejects(
+        _ command: Command, _ code: Rejection.Code, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let before = engine.digest(includingClock: false)
         let outcome = run(command, sourceLocation: sourceLocation)
         #expect(outcome.rejection?.code == code, "expected \(code), got \(outcome)", sourceLocation: sourceLocation)
-        #expect(engine.digest(includingClock: false) == before, "a rejection changed the state", sourceLocation: sourceLocation)
+        #expect(
+            engine.digest(includingClock: false) == before, "a rejection changed the state",
+            sourceLocation: sourceLocation)
     }
 
     /// USDT (scale 6, $1) and BTC (scale 8) assets with index prices.
-    mutating func standardAssets(btcPrice: String = "50000") {
+    public mutating func standardAssets(btcPrice: String = "50000") {
         ok(.createAsset(AssetSpec(id: Self.usdt, symbol: "USDT", scale: 6)))
         ok(.createAsset(AssetSpec(id: Self.btc, symbol: "BTC", scale: 8)))
         ok(.setIndexPrice(asset: Self.usdt, price: Price("1")!))
@@ -68,7 +84,7 @@ struct Harness {
     /// The BN-D1 position of the liquidation tests: USDT/BTC, BTCUSDT (market 1) on the Binance
     /// 2021 table marked at 50,000 and liquidating with `parameters`, an optional insurance fund,
     /// and account 10 holding an isolated long of 1 BTC at 50,000 with 2,500 of margin.
-    static func liquidationVenue(_ parameters: LiquidationParameters, fund: String? = nil) -> Harness {
+    public static func liquidationVenue(_ parameters: LiquidationParameters, fund: String? = nil) -> Harness {
         var harness = Harness()
         harness.standardAssets()
         harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
@@ -76,47 +92,56 @@ struct Harness {
         harness.ok(.configureLiquidation(market: MarketID(1), parameters))
         if let fund { harness.ok(.fundInsurance(asset: usdt, amount: amount(fund, scale: 6))) }
         harness.openFunded(10, usdt: "2500")
-        harness.ok(.importPosition(account: AccountID(10), market: MarketID(1), size: Quantity("1")!, entryPrice: Price("50000")!,
-                                   isolatedMargin: amount("2500", scale: 6)))
+        harness.ok(
+            .importPosition(
+                account: AccountID(10), market: MarketID(1), size: Quantity("1")!, entryPrice: Price("50000")!,
+                isolatedMargin: amount("2500", scale: 6)))
         return harness
     }
 
-    mutating func openFunded(_ id: UInt64, usdt: String) {
+    public mutating func openFunded(_ id: UInt64, usdt: String) {
         ok(.openAccount(AccountID(id)))
         ok(.deposit(account: AccountID(id), asset: Self.usdt, amount: amount(usdt, scale: 6)))
     }
 }
 
-func amount(_ text: String, scale: Int) -> Amount {
+public func amount(_ text: String, scale: Int) -> Amount {
     guard case .success(let atoms) = DecimalText.parse(text, scale: scale) else { fatalError("bad amount \(text)") }
     return Amount(atoms: atoms)
 }
 
-func rate(_ text: String) -> Rate { Rate(text)! }
+public func rate(_ text: String) -> Rate { Rate(text)! }
 
 /// Binance USDⓈ-M BTCUSDT tier table effective 2021-03-18 (exchanges.md §1.1, vector BN-T1).
-func binanceBTCUSDT2021() -> RiskTierTable {
+public func binanceBTCUSDT2021() -> RiskTierTable { try! RiskTierTable.make(tiers: binanceBTCUSDT2021Tiers()).get() }
+
+/// The rows of `binanceBTCUSDT2021()`: notional cap (USDT), initial rate, maintenance rate.
+public func binanceBTCUSDT2021Tiers() -> [RiskTier] {
     let rows: [(String?, String, String)] = [
         ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
         ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
         ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
         (nil, "1", "0.5"),
     ]
-    let tiers = rows.map { cap, im, mm in
+    return rows.map { cap, im, mm in
         RiskTier(notionalCap: cap.map { amount($0, scale: 6) }, initialRate: rate(im), maintenanceRate: rate(mm))
     }
-    return try! RiskTierTable.make(tiers: tiers).get()
 }
 
-func linearMarket(_ id: UInt32, symbol: String = "BTCUSDT", settle: AssetID = Harness.usdt,
-                  tick: String = "0.1", lot: String = "0.001") -> MarketSpec {
-    MarketSpec(id: MarketID(id), symbol: symbol, kind: .linear, settleAsset: settle,
-               contractSize: Quantity("1")!, tickSize: Price(tick)!, lotSize: Quantity(lot)!)
+public func linearMarket(
+    _ id: UInt32, symbol: String = "BTCUSDT", settle: AssetID = Harness.usdt,
+    tick: String = "0.1", lot: String = "0.001"
+) -> MarketSpec {
+    MarketSpec(
+        id: MarketID(id), symbol: symbol, kind: .linear, settleAsset: settle,
+        contractSize: Quantity("1")!, tickSize: Price(tick)!, lotSize: Quantity(lot)!)
 }
 
-func singleTier(im: String, mm: String) -> MarginSchedule {
-    .tiered(try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: rate(im), maintenanceRate: rate(mm))]).get())
+public func singleTier(im: String, mm: String) -> MarginSchedule {
+    .tiered(
+        try! RiskTierTable.make(tiers: [RiskTier(notionalCap: nil, initialRate: rate(im), maintenanceRate: rate(mm))])
+            .get())
 }
 
 /// A decimal price string → atoms as Double, for tolerance comparisons in tests.
-func priceDouble(_ atoms: Int64?) -> Double { Double(atoms ?? 0) / 1e8 }
+public func priceDouble(_ atoms: Int64?) -> Double { Double(atoms ?? 0) / 1e8 }

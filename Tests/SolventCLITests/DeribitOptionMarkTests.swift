@@ -2,6 +2,7 @@ import Foundation
 import SolventCLI
 import SolventCore
 import SolventRisk
+import SolventTestSupport
 import Testing
 
 /// Goal: the engine's option marks, from a smile published per expiry, are Deribit's marks on a

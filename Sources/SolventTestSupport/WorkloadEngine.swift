@@ -1,4 +1,5 @@
 import SolventCore
+import SolventRandom
 
 /// Engines in the states the benchmarks measure, built through ordinary engine commands.
 public struct WorkloadEngine {
@@ -14,7 +15,9 @@ public struct WorkloadEngine {
     public mutating func run(_ command: Command) -> Outcome {
         sequence += 1
         time += 1_000
-        return engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: nil, command: command))
+        return engine.execute(
+            SequencedInput(
+                sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: nil, command: command))
     }
 
     mutating func ok(_ command: Command) {
@@ -31,23 +34,19 @@ public struct WorkloadEngine {
         ok(.setIndexPrice(asset: Self.btc, price: Price("60000")!))
         let table = try! RiskTierTable.make(tiers: tiers ?? Self.binance2021).get()
         for id in 1...markets {
-            ok(.createMarket(MarketSpec(id: MarketID(UInt32(id)), symbol: "PERP\(id)", kind: .linear, settleAsset: Self.usdt,
-                                        contractSize: Quantity("1")!, tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
-                             RiskParameters(margin: .tiered(table), feeMakerRate: Rate("0.0002")!, feeTakerRate: Rate("0.0004")!,
-                                            priceMaxAgeSeconds: 3_600)))
+            ok(
+                .createMarket(
+                    MarketSpec(
+                        id: MarketID(UInt32(id)), symbol: "PERP\(id)", kind: .linear, settleAsset: Self.usdt,
+                        contractSize: Quantity("1")!, tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
+                    RiskParameters(
+                        margin: .tiered(table), feeMakerRate: Rate("0.0002")!, feeTakerRate: Rate("0.0004")!,
+                        priceMaxAgeSeconds: 3_600)))
             ok(.setMarkPrice(market: MarketID(UInt32(id)), mark: Price("60000")!, index: nil))
         }
     }
 
-    static let binance2021: [RiskTier] = [
-        ("50000", "0.008", "0.004"), ("250000", "0.01", "0.005"), ("1000000", "0.02", "0.01"),
-        ("10000000", "0.05", "0.025"), ("20000000", "0.1", "0.05"), ("50000000", "0.2", "0.1"),
-        ("100000000", "0.25", "0.125"), ("200000000", "0.333", "0.15"), ("300000000", "0.5", "0.25"),
-        (nil, "1", "0.5"),
-    ].map { (cap: String?, im: String, mm: String) in
-        RiskTier(notionalCap: cap.map { Amount(atoms: try! DecimalText.parse($0, scale: 6).get()) },
-                 initialRate: Rate(im)!, maintenanceRate: Rate(mm)!)
-    }
+    static let binance2021: [RiskTier] = binanceBTCUSDT2021Tiers()
 
     /// The bench_perp_mtm.py population on a two-tier market, with `accounts` accounts.
     public static func perpVenue(accounts: Int) -> WorkloadEngine {
@@ -70,7 +69,8 @@ public struct WorkloadEngine {
 
     /// The two tiers of ../shared/bench/bench_perp_mtm.py: 0.5 % up to 100,000 USDT, 1 % above.
     public static let twoTiers: [RiskTier] = [
-        RiskTier(notionalCap: Amount(atoms: 100_000_000_000), initialRate: Rate("0.01")!, maintenanceRate: Rate("0.005")!),
+        RiskTier(
+            notionalCap: Amount(atoms: 100_000_000_000), initialRate: Rate("0.01")!, maintenanceRate: Rate("0.005")!),
         RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!),
     ]
 
@@ -80,8 +80,11 @@ public struct WorkloadEngine {
         standardVenue(markets: markets)
         fundedAccounts(2, usdt: 10_000_000)
         for market in 1...markets {
-            ok(.applyFill(Fill(market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
-                               quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
+            ok(
+                .applyFill(
+                    Fill(
+                        market: MarketID(UInt32(market)), buyer: AccountID(1), seller: AccountID(2),
+                        quantity: Quantity("1.5")!, price: Price("60000")!, taker: .buyer)))
         }
         let account = engine.account(AccountID(1))!
         precondition(account.positions.count == markets)
@@ -104,19 +107,24 @@ public struct WorkloadEngine {
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
             let size = Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000 * (random.next() & 1 == 0 ? 1 : -1)
-            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let entry = Int64((60_000.0 * random.boxMullerLogNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
             let leverage = random.uniform(1.0, 25.0)
             let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
             ok(.openAccount(account))
-            ok(.deposit(account: account, asset: Self.usdt, amount: Amount(atoms: Int64(notional / leverage * 1e6) + 1)))
-            ok(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: max(100_000, abs(size)) * (size < 0 ? -1 : 1)),
-                               entryPrice: Price(atoms: entry), isolatedMargin: nil))
+            ok(
+                .deposit(
+                    account: account, asset: Self.usdt, amount: Amount(atoms: Int64(notional / leverage * 1e6) + 1)))
+            ok(
+                .importPosition(
+                    account: account, market: MarketID(1),
+                    size: Quantity(atoms: max(100_000, abs(size)) * (size < 0 ? -1 : 1)),
+                    entryPrice: Price(atoms: entry), isolatedMargin: nil))
         }
     }
 }
 
 extension WorkloadEngine {
-    /// Issue #4's population: one position per account, half isolated and half cross; size
+    /// The liquidation benchmark's population: one position per account, half isolated and half cross; size
     /// uniform in 0.001–5 BTC, long or short, entry 60,000 × e^N(0, 0.01); leverage log-normal
     /// (median 4x, σ 1.1) clamped to 1–100x, so that most accounts run low leverage and a tail
     /// runs high; margin = notional / leverage. A 10 % move against the longs liquidates about
@@ -125,61 +133,27 @@ extension WorkloadEngine {
         var random = SplitMix64(seed: seed)
         for id in 1...accounts {
             let account = AccountID(UInt64(id))
-            let size = max(100_000, Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000) * (random.next() & 1 == 0 ? 1 : -1)
-            let entry = Int64((60_000.0 * random.logNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
-            let leverage = min(100, max(1, 4 * random.logNormal(sigma: 1.1)))
+            let size =
+                max(100_000, Int64(random.uniform(0.001, 5.0) * 1_000) * 100_000) * (random.next() & 1 == 0 ? 1 : -1)
+            let entry = Int64((60_000.0 * random.boxMullerLogNormal(sigma: 0.01) * 10).rounded()) * 10_000_000
+            let leverage = min(100, max(1, 4 * random.boxMullerLogNormal(sigma: 1.1)))
             let isolated = random.next() & 1 == 0
             let notional = Double(abs(size)) / 1e8 * Double(entry) / 1e8
             let margin = Int64(notional / leverage * 1e6) + 1
             ok(.openAccount(account))
             ok(.deposit(account: account, asset: Self.usdt, amount: Amount(atoms: margin)))
             if isolated {
-                ok(.setLeverage(account: account, market: MarketID(1), leverage: Int64(leverage.rounded(.up)), isolated: true))
+                ok(
+                    .setLeverage(
+                        account: account, market: MarketID(1), leverage: Int64(leverage.rounded(.up)), isolated: true))
             }
-            ok(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: size), entryPrice: Price(atoms: entry),
-                               isolatedMargin: isolated ? Amount(atoms: margin) : nil))
+            ok(
+                .importPosition(
+                    account: account, market: MarketID(1), size: Quantity(atoms: size), entryPrice: Price(atoms: entry),
+                    isolatedMargin: isolated ? Amount(atoms: margin) : nil))
         }
     }
 }
-
-/// SplitMix64 with the two distributions the population needs.
-public struct SplitMix64 {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
-    /// A standard normal draw by Box–Muller.
-    public mutating func normal() -> Double {
-        let u1 = max(unit(), 1e-300)
-        let u2 = unit()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
-    }
-    /// e^N(0, sigma) by Box–Muller.
-    public mutating func logNormal(sigma: Double) -> Double {
-        let u1 = max(unit(), 1e-300)
-        let u2 = unit()
-        return _exp(sigma * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-public func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-public func _log(_ x: Double) -> Double { Glibc.log(x) }
-func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Darwin
-public func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-public func _log(_ x: Double) -> Double { Darwin.log(x) }
-func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif
 
 /// Fills between random pairs of funded accounts around the mark, small enough that initial
 /// margin always holds, alternating buyer and seller so positions stay bounded.
@@ -194,20 +168,22 @@ public struct FillStream {
         if seller == buyer { seller = seller % accounts + 1 }
         let lots = Int64(random.next() % 50 + 1)
         let ticks = 600_000 + Int64(random.next() % 201) - 100
-        return .applyFill(Fill(market: market, buyer: AccountID(buyer), seller: AccountID(seller),
-                               quantity: Quantity(atoms: lots * 100_000), price: Price(atoms: ticks * 10_000_000),
-                               taker: random.next() & 1 == 0 ? .buyer : .seller))
+        return .applyFill(
+            Fill(
+                market: market, buyer: AccountID(buyer), seller: AccountID(seller),
+                quantity: Quantity(atoms: lots * 100_000), price: Price(atoms: ticks * 10_000_000),
+                taker: random.next() & 1 == 0 ? .buyer : .seller))
     }
 }
-
 
 /// Oracle updates from 16 sources around 60,000 (one an outlier), fresh, in rotation.
 public struct OracleStream {
     public let config: OracleConfig
     var random = SplitMix64(seed: 11)
     public init(sources: Int = 16) {
-        config = OracleConfig(sources: (1...sources).map { OracleConfig.Source(id: SourceID(UInt32($0)), weight: Int64($0 % 3 + 1)) },
-                              sampleMaxAgeSeconds: 60, minimumSources: sources / 2)
+        config = OracleConfig(
+            sources: (1...sources).map { OracleConfig.Source(id: SourceID(UInt32($0)), weight: Int64($0 % 3 + 1)) },
+            sampleMaxAgeSeconds: 60, minimumSources: sources / 2)
     }
 
     public mutating func samples(at time: Timestamp) -> [OracleSample] {
@@ -229,28 +205,45 @@ extension WorkloadEngine {
         fundedAccounts(2, usdt: 10_000_000)
         let expiry = Timestamp(nanoseconds: time + 30 * 86_400_000_000_000)
         for (id, right, strike) in [(UInt32(20), OptionTerms.Right.call, "66000"), (21, .put, "54000")] {
-            var spec = MarketSpec(id: MarketID(id), symbol: "OPT\(id)", kind: .linear, settleAsset: Self.usdt, contractSize: Quantity("1")!,
-                                  tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
+            var spec = MarketSpec(
+                id: MarketID(id), symbol: "OPT\(id)", kind: .linear, settleAsset: Self.usdt,
+                contractSize: Quantity("1")!,
+                tickSize: Price("0.1")!, lotSize: Quantity("0.001")!)
             spec.expiry = expiry
             spec.option = OptionTerms(right: right, strike: Price(strike)!, underlying: MarketID(1), premium: .quote)
-            ok(.createMarket(spec, RiskParameters(margin: .tiered(try! RiskTierTable.make(tiers: Self.binance2021).get()),
-                                                  priceMaxAgeSeconds: 3_600)))
+            ok(
+                .createMarket(
+                    spec,
+                    RiskParameters(
+                        margin: .tiered(try! RiskTierTable.make(tiers: Self.binance2021).get()),
+                        priceMaxAgeSeconds: 3_600)))
         }
-        ok(.setVolatilitySmile(underlying: MarketID(1), VolatilitySmile(expiry: expiry, strikes: [Price("50000")!, Price("60000")!, Price("70000")!],
-                                                                         volatilities: [Rate("0.65")!, Rate("0.55")!, Rate("0.6")!])))
+        ok(
+            .setVolatilitySmile(
+                underlying: MarketID(1),
+                VolatilitySmile(
+                    expiry: expiry, strikes: [Price("50000")!, Price("60000")!, Price("70000")!],
+                    volatilities: [Rate("0.65")!, Rate("0.55")!, Rate("0.6")!])))
         var random = SplitMix64(seed: 99)
         var first: [Rate] = [], second: [Rate] = []
         for _ in 0..<scenarios {
-            let common = random.normal() * 0.03
+            let common = random.boxMullerNormal() * 0.03
             first.append(Rate(atoms: Int64(common * 1e9)))
-            second.append(Rate(atoms: Int64((0.8 * common + 0.02 * random.normal()) * 1e9)))
+            second.append(Rate(atoms: Int64((0.8 * common + 0.02 * random.boxMullerNormal()) * 1e9)))
         }
-        ok(.configureVaRMargin(VaRMarginRules(series: [.init(market: MarketID(1), moves: first), .init(market: MarketID(2), moves: second)],
-                                              confidence: Rate("0.99")!, maintenanceFactor: Rate("0.8")!)))
-        for (market, quantity, buyer) in [(UInt32(1), "1.5", true), (2, "2", false), (20, "2", false), (21, "1", true)] {
+        ok(
+            .configureVaRMargin(
+                VaRMarginRules(
+                    series: [.init(market: MarketID(1), moves: first), .init(market: MarketID(2), moves: second)],
+                    confidence: Rate("0.99")!, maintenanceFactor: Rate("0.8")!)))
+        for (market, quantity, buyer) in [(UInt32(1), "1.5", true), (2, "2", false), (20, "2", false), (21, "1", true)]
+        {
             let price = engine.market(MarketID(market))!.mark / 10_000_000 * 10_000_000
-            ok(.applyFill(Fill(market: MarketID(market), buyer: AccountID(buyer ? 1 : 2), seller: AccountID(buyer ? 2 : 1),
-                               quantity: Quantity(quantity)!, price: Price(atoms: price), taker: .buyer)))
+            ok(
+                .applyFill(
+                    Fill(
+                        market: MarketID(market), buyer: AccountID(buyer ? 1 : 2), seller: AccountID(buyer ? 2 : 1),
+                        quantity: Quantity(quantity)!, price: Price(atoms: price), taker: .buyer)))
         }
         ok(.setMarginModel(account: AccountID(1), model))
         return engine.account(AccountID(1))!
