@@ -2,7 +2,7 @@ import Foundation
 import RealModule
 import SolventRisk
 
-/// Issue #5's study: a few real books built from a Deribit snapshot, each margined under the four
+/// The option study (`solvent option-study`): a few real books built from a Deribit snapshot, each margined under the four
 /// option models side by side. The books are picked from the chain by rules, not by hand, so
 /// that any snapshot gives them:
 ///
