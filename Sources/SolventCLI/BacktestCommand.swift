@@ -55,18 +55,18 @@ public struct BacktestCommand: ParsableCommand {
             let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
                                    horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed,
                                    apc: apc, standardRate: standardRate, liquidity: liquidity) { done, total in
-                FileHandle.standardError.write(Data("backtest: \(done) of \(total) forecasts\n".utf8))
+                Diagnostics.write("backtest: \(done) of \(total) forecasts\n")
             }
             if let html {
                 guard FileManager.default.createFile(atPath: html, contents: Data(BacktestReport.html(run).utf8)) else {
                     throw InputError(html, "cannot write the file")
                 }
-                FileHandle.standardError.write(Data("backtest: wrote \(html)\n".utf8))
+                Diagnostics.write("backtest: wrote \(html)\n")
             }
             let data = JSONOutput.data(run.summary)
             print(String(decoding: data, as: UTF8.self))
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }

@@ -49,19 +49,19 @@ public struct IndexCommand: ParsableCommand {
         do {
             let (sources, config, path) = try resolve()
             let rows = IndexReplay.run(sources: sources, config: config, venue: venue, path: path) { step, total in
-                FileHandle.standardError.write(Data("index: step \(step) of \(total)\n".utf8))
+                Diagnostics.write("index: step \(step) of \(total)\n")
             }
             let text = IndexReplay.csv(rows)
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                     throw InputError(output, "cannot write the file")
                 }
-                FileHandle.standardError.write(Data("index: wrote \(rows.count) rows to \(output)\n".utf8))
+                Diagnostics.write("index: wrote \(rows.count) rows to \(output)\n")
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }
@@ -78,7 +78,7 @@ public struct IndexCommand: ParsableCommand {
             if loaded.contains(where: { $0.name == parts[0] }) { throw InputError("--source \(argument)", "source \(parts[0]) is given twice") }
             let bars = try OHLCVFile.load(path: parts[1], from: fromTime, to: toTime)
             if bars.isEmpty {
-                FileHandle.standardError.write(Data("warning: \(parts[1]) has no rows in range; source \(parts[0]) is reported as no-data\n".utf8))
+                Diagnostics.write("warning: \(parts[1]) has no rows in range; source \(parts[0]) is reported as no-data\n")
             }
             loaded.append(IndexReplay.Source(name: parts[0], weight: 1, bars: bars))
         }

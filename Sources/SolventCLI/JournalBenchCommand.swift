@@ -26,7 +26,7 @@ public struct JournalBenchCommand: AsyncParsableCommand {
     /// entries that are not whole batches were rounded (10 entries in batches of 1,000 appended 1,000).
     public func validate() throws {
         do { try checkOptions() } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }

@@ -42,7 +42,7 @@ public struct MarginCommand: ParsableCommand {
             output = try Self.render(portfolioPath: portfolio, model: model, format: format)
         } catch let error as InputError {
             // A bad file is not a usage error: say what is wrong and where, without the usage text.
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
         print(output)

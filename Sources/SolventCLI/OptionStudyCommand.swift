@@ -39,12 +39,12 @@ public struct OptionStudyCommand: ParsableCommand {
                 let loaded = try DeribitSnapshot.load(path: path)
                 if !loaded.skipped.isEmpty {
                     let first = loaded.skipped.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
-                    FileHandle.standardError.write(Data("\(path): \(loaded.skipped.count) rows skipped (\(first)\(loaded.skipped.count > 3 ? "; …" : ""))\n".utf8))
+                    Diagnostics.write("\(path): \(loaded.skipped.count) rows skipped (\(first)\(loaded.skipped.count > 3 ? "; …" : ""))\n")
                 }
                 studies.append(try OptionStudy.run(loaded, name: URL(fileURLWithPath: path).lastPathComponent))
             }
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
         switch format {

@@ -82,16 +82,16 @@ struct OptionTableRun {
     func execute(command: String) throws {
         do {
             let (csv, rows, rejected) = try render()
-            for error in rejected { FileHandle.standardError.write(Data("error: \(error.description)\n".utf8)) }
+            for error in rejected { Diagnostics.write("error: \(error.description)\n") }
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) else { throw InputError(output, "cannot write the file") }
             } else {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             }
-            FileHandle.standardError.write(Data("\(command): \(rows) rows written, \(rejected.count) rejected\n".utf8))
+            Diagnostics.write("\(command): \(rows) rows written, \(rejected.count) rejected\n")
             if !rejected.isEmpty { throw ExitCode(1) }
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }

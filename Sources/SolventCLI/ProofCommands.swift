@@ -8,7 +8,7 @@ func printJSON(_ object: Any) throws {
 }
 
 func failure(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    Diagnostics.write("error: \(message)\n")
     return ExitCode(2)
 }
 
@@ -113,7 +113,7 @@ extension ProveCommand {
         let data = try JournalCodec.encoder(pretty: true).encode(proof)
         guard let output else { print(String(decoding: data, as: UTF8.self)); return }
         guard FileManager.default.createFile(atPath: output, contents: data) else { throw InputError(output, "cannot write the file") }
-        FileHandle.standardError.write(Data("prove: \(what) → \(output)\n".utf8))
+        Diagnostics.write("prove: \(what) → \(output)\n")
     }
 }
 
@@ -219,7 +219,7 @@ public struct SolvencyCommand: AsyncParsableCommand {
                            "unbookedValueUSD": Value(atoms: check.unbookedValue).description,
                            "debtors": check.debtors.map { $0.rawValue }, "awaitingLiquidation": check.awaitingLiquidation.map { $0.rawValue }])
             if !check.holds {
-                FileHandle.standardError.write(Data("solvent solvency: \(verdict): accounts \(check.debtors.prefix(10).map(\.description).joined(separator: ", "))\n".utf8))
+                Diagnostics.write("solvent solvency: \(verdict): accounts \(check.debtors.prefix(10).map(\.description).joined(separator: ", "))\n")
                 throw ExitCode(1)
             }
         } catch let error as InputError { throw failure(error.description) } catch let error as StoreError { throw failure(error.description) }

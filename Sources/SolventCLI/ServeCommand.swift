@@ -80,7 +80,7 @@ public struct ServeCommand: AsyncParsableCommand {
     /// non-finite demo value traps. Exit 2 with the option and its range, as for other bad input.
     public func validate() throws {
         do { try checkOptions() } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }
@@ -111,7 +111,7 @@ public struct ServeCommand: AsyncParsableCommand {
         guard demo, postgres == nil else { return nil }
         let stamp = Int(Date().timeIntervalSince1970)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-demo-\(stamp)-\(getpid()).db").path
-        FileHandle.standardError.write(Data("serve: demo journal \(path) (a fresh one each run; --db PATH keeps and resumes one)\n".utf8))
+        Diagnostics.write("serve: demo journal \(path) (a fresh one each run; --db PATH keeps and resumes one)\n")
         return path
     }
 
@@ -158,7 +158,7 @@ public struct ServeCommand: AsyncParsableCommand {
         case let named?: file = named
         case nil:
             guard FileManager.default.fileExists(atPath: Self.demoDefaultPath) else {
-                FileHandle.standardError.write(Data("serve: \(Self.demoDefaultPath) not found: the demo drives a generated crash\n".utf8))
+                Diagnostics.write("serve: \(Self.demoDefaultPath) not found: the demo drives a generated crash\n")
                 return nil
             }
             file = Self.demoDefaultPath
@@ -170,7 +170,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let start = max(0, trough - 20)
         let points = IndexReplay.points(of: Array(bars[start...]), path: .intrabar)
-        FileHandle.standardError.write(Data("serve: demo path \(file) from \(OHLCVFile.formatTimestamp(bars[start].time)) (\(points.count) points, trough \(bars[trough].low) at bar \(trough - start + 1))\n".utf8))
+        Diagnostics.write("serve: demo path \(file) from \(OHLCVFile.formatTimestamp(bars[start].time)) (\(points.count) points, trough \(bars[trough].low) at bar \(trough - start + 1))\n")
         return DemoVenue.onTickGrid(points.map(\.price))
     }
 
@@ -180,24 +180,24 @@ public struct ServeCommand: AsyncParsableCommand {
             let store = try await openStore(db: journalPath(), postgres: postgres)
             let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
             let recovery = service.engine.recovery
-            FileHandle.standardError.write(Data("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n".utf8))
+            Diagnostics.write("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n")
             if !recovery.mismatches.isEmpty {
                 throw InputError("journal", "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))")
             }
             try await WriterLease.take(store)
             if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
-                FileHandle.standardError.write(Data("serve: admin key (shown once, stored hashed): \(admin)\n".utf8))
+                Diagnostics.write("serve: admin key (shown once, stored hashed): \(admin)\n")
             }
             let host = host
             let app = SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
-                FileHandle.standardError.write(Data("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n".utf8))
+                Diagnostics.write("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
             }
             let (accounts, interval, keeps) = (demoAccounts, demoInterval, !noKeeper)
             let keeper = Keeper(service: service, configuration: .init(tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
                                                                        account: keeperAccount.map(AccountID.init)))
             let keeperTask = keeps ? Task { await keeper.run() } : nil
-            FileHandle.standardError.write(Data((keeps ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
-                                                       : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n").utf8))
+            Diagnostics.write(keeps ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
+                                    : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n")
             let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval, path: marks, liquidates: !keeps) } : nil
             try await app.runService()
             demoTask?.cancel()
@@ -205,7 +205,7 @@ public struct ServeCommand: AsyncParsableCommand {
             try await WriterLease.release(store)
             try await store.close()
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }
@@ -234,7 +234,7 @@ public struct ReplayCommand: AsyncParsableCommand {
             let secret = try await Commitments.secret(store)
             var rootsChecked = 0, rootMismatches: [UInt64] = []
             let (replayed, mismatches) = try await JournaledEngine.replay(&engine, from: store, progress: { sequence in
-                FileHandle.standardError.write(Data("replay: \(sequence)\n".utf8))
+                Diagnostics.write("replay: \(sequence)\n")
             }, commitmentRecord: { before, root, outcome in
                 rootsChecked += 1
                 guard case .applied = outcome, try before.commitment(secret: secret, parallel: .cores).root == root else { rootMismatches.append(root.sequence); return }
@@ -257,10 +257,10 @@ public struct ReplayCommand: AsyncParsableCommand {
             print(JSONOutput.string(summary))
             if !ok { throw ExitCode(1) }
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         } catch let error as StoreError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }

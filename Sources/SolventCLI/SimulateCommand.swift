@@ -86,16 +86,16 @@ public struct SimulateCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            let report = try Self.simulate(self) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let report = try Self.simulate(self) { line in Diagnostics.write(line + "\n") }
             if let html {
                 guard FileManager.default.createFile(atPath: html, contents: Data(SimulationReport.html(report).utf8)) else {
                     throw InputError(html, "cannot write the file")
                 }
-                FileHandle.standardError.write(Data("simulate: wrote \(html)\n".utf8))
+                Diagnostics.write("simulate: wrote \(html)\n")
             }
             print(SimulationReport.json(report))
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
         }
     }

@@ -31,7 +31,7 @@ public func launchSolvent() async {
         }
     } catch {
         if SolventCommand.exitCode(for: error) == .validationFailure {
-            FileHandle.standardError.write(Data((SolventCommand.fullMessage(for: error) + "\n").utf8))
+            Diagnostics.write(SolventCommand.fullMessage(for: error) + "\n")
             SolventCommand.exit(withError: ExitCode(2))
         }
         SolventCommand.exit(withError: error)

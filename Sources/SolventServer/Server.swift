@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SolventCore
 import SolventStore
 
@@ -56,5 +57,30 @@ public enum SolventServer {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: log
         )
+    }
+
+    /// The server did not report a bound port (it stopped while starting).
+    public struct NotStarted: Error, CustomStringConvertible {
+        public var description: String { "the server stopped before it was listening" }
+    }
+
+    /// Runs `service`'s application in a task and returns once it listens, with the port it bound
+    /// (`port` 0: any free one) — for a process that embeds the service, and for tests that need a
+    /// real socket. Cancel the task to stop the server.
+    public static func start(service: SolventService, host: String = "127.0.0.1", port: Int = 0,
+                             limits: FrontEndLimits = FrontEndLimits(),
+                             logger: Logger? = nil) async throws -> (port: Int, server: Task<Void, any Error>) {
+        let ports = AsyncStream<Int>.makeStream()
+        let app = application(service: service, host: host, port: port, logger: logger, limits: limits) { bound in
+            ports.continuation.yield(bound)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger ?? Logger(label: "solvent.server")))
+        let server = Task { try await group.run() }
+        var iterator = ports.stream.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            server.cancel()
+            throw NotStarted()
+        }
+        return (bound, server)
     }
 }

@@ -30,22 +30,6 @@ struct GeneratedClientTests {
         }
     }
 
-    struct NoPort: Error {}
-
-    /// The service's HTTP application on an ephemeral loopback port; cancel the task to stop it.
-    static func serve(_ service: SolventService) async throws -> (port: Int, server: Task<Void, any Error>) {
-        let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(service: service, host: "127.0.0.1", port: 0) { port in ports.continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "client-test")))
-        let server = Task { try await group.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            server.cancel()
-            throw NoPort()
-        }
-        return (port, server)
-    }
-
     /// The document the generator read is the repository's contract.
     @Test func theGeneratorReadsTheCanonicalDocument() throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -61,7 +45,9 @@ struct GeneratedClientTests {
         let service = try await SolventService(store: store)
         // As `solvent serve` does on first start: an admin key, shown once.
         let adminKey = try #require(try await ServiceSetup.bootstrapAdminKey(store))
-        let (port, server) = try await Self.serve(service)
+        var quiet = Logger(label: "client-test")
+        quiet.logLevel = .critical   // a server stopped by its test logs the closed channel as an error
+        let (port, server) = try await SolventServer.start(service: service, logger: quiet)
         defer { server.cancel() }
         let url = try #require(URL(string: "http://127.0.0.1:\(port)"))
         func client(_ key: String?) -> Client {

@@ -8,6 +8,7 @@ import Testing
 /// instead of bridging them, and refuses what it cannot do with a named error. Method: seeded
 /// synthetic hourly series with normal daily returns (a correct model should pass), a series with
 /// a hole, bad arguments; the real BTC series where ../shared/data is present.
+@Suite(.capturingDiagnostics)
 struct BacktestCommandTests {
     static let files = TemporaryFiles("solvent-backtest-tests")
 

@@ -11,6 +11,7 @@ import Testing
 /// pool in liquidation gets a step, worst first. The auditor runs after every event (conservation
 /// to the atom, open-interest symmetry, insurance fund never negative). Skipped, with a message,
 /// where ../shared/data is absent.
+@Suite(.capturingDiagnostics)
 struct CrashLiquidationTests {
     static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

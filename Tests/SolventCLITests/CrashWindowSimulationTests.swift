@@ -8,6 +8,7 @@ import Testing
 /// negative — under each mechanism. Method: a seeded population of 1,000 accounts through each
 /// window (hourly bars, intrabar path), the auditor after every point; one run with the
 /// auditor after every applied event. Skipped, with a message, where ../shared/data is absent.
+@Suite(.capturingDiagnostics)
 struct CrashWindowSimulationTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/market/crash")

@@ -5,6 +5,7 @@ import Testing
 /// `solvent serve --demo`'s price path: a recorded crash from 20 bars before its trough, four
 /// points a bar on the market's 0.1 tick grid; a named file that cannot be read is an error,
 /// never a silent fallback; `generated` asks for the generated crash.
+@Suite(.capturingDiagnostics)
 struct DemoPathTests {
     static let files = TemporaryFiles("solvent-demo-tests")
 

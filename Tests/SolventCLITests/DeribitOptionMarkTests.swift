@@ -11,6 +11,7 @@ import Testing
 /// snapshots in ../shared/data/options (skipped, with a message, where absent): the underlying
 /// marked at Deribit's future for that expiry, the smile from Deribit's mark IVs, one coin-premium
 /// option market per listed instrument; the engine's mark against Deribit's `mark_price`.
+@Suite(.capturingDiagnostics)
 struct DeribitOptionMarkTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/options")

@@ -7,6 +7,7 @@ import Testing
 /// Goal: `solvent index` reads price files strictly and reports every problem with its file and
 /// line, or records a missing source as an exclusion; never a silent wrong index. Method: small
 /// files written to a temporary folder.
+@Suite(.capturingDiagnostics)
 struct IndexCommandTests {
     static let files = TemporaryFiles("solvent-index-tests")
     static var folder: URL { files.folder }

@@ -14,6 +14,7 @@ import Testing
 /// runs. Each run must end in a report without "nan"/"inf", or in an `InputError` naming where
 /// (every command prints it and exits 2). A trap would kill the test runner: the run finishing
 /// is the proof that nothing crashes.
+@Suite(.capturingDiagnostics)
 struct InputFuzzTests {
     /// The seed of every mutation, printed with every failure and in the summary line. Fixed, so
     /// that every run of the suite is the same; SOLVENT_FUZZ_SEED=N explores another.

@@ -7,6 +7,7 @@ import Testing
 
 /// Inputs that used to end in a trap (SIGILL, exit 132) or print "nan": each now exits 2 with a
 /// message naming the field, and the message says which.
+@Suite(.capturingDiagnostics)
 struct InputRegressionTests {
     static let files = TemporaryFiles("solvent-input-regression")
 

@@ -7,6 +7,7 @@ import Testing
 /// named. Method: for each example file, an engine is built independently through ordinary
 /// commands (deposits, fills against a counterparty at the entry price, then marks) and its
 /// report is compared field by field with the CLI's JSON.
+@Suite(.capturingDiagnostics)
 struct MarginCommandTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")

@@ -7,6 +7,7 @@ import Testing
 /// and its range; a negative value reaches that check instead of reading as a flag ("Missing
 /// value"). Method: `parse` runs `validate()`, so the exit code is checked on the parse error,
 /// the message on `checkOptions()` of an otherwise valid command.
+@Suite(.capturingDiagnostics)
 struct NumericOptionTests {
     static func exitCode(_ arguments: [String], of command: any ParsableCommand.Type) -> Int32? {
         do { _ = try command.parseAsRoot(arguments); return nil } catch { return command.exitCode(for: error).rawValue }

@@ -7,6 +7,7 @@ import Testing
 /// Goal: `solvent price` and `solvent implied-vol` compute every good row, at full precision,
 /// and name every bad row by its line without stopping the others (unless --strict). Method:
 /// QuantLib's vectors through the command and back through implied-vol; broken files.
+@Suite(.capturingDiagnostics)
 struct OptionCommandTests {
     static let files = TemporaryFiles("solvent-option-tests")
     static var folder: URL { files.folder }

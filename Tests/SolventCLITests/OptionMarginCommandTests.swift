@@ -5,6 +5,7 @@ import Testing
 /// Goal: `solvent margin --model portfolio|span|greeks|standard` on an option portfolio gives the
 /// reference's numbers and reports the worst scenario and every scenario; bad files name the
 /// field. Method: TV-PM-1 and TV-SPAN-2 written as portfolio files.
+@Suite(.capturingDiagnostics)
 struct OptionMarginCommandTests {
     static let files = TemporaryFiles("solvent-option-margin-tests")
 

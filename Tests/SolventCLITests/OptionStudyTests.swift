@@ -8,6 +8,7 @@ import Testing
 /// margin for hedged books, never below the worst scenario loss — with every figure checked
 /// by a second path. Method: the three snapshots in ../shared/data/options (skipped, with a
 /// message, where absent); a small hand-written chain for the parser's errors.
+@Suite(.capturingDiagnostics)
 struct OptionStudyTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/options")

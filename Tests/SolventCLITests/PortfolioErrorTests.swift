@@ -4,6 +4,7 @@ import Testing
 
 /// Goal: every kind of bad portfolio file fails with the field named and what is expected, never
 /// a crash or a partial report. Method: one small broken file per case.
+@Suite(.capturingDiagnostics)
 struct PortfolioErrorTests {
     static let valid = """
     {"assets": [{"symbol": "USDT", "scale": 6, "indexPrice": "1"}],

@@ -7,6 +7,7 @@ import Testing
 /// `solvent commit / prove / verify / solvency` over a journal: the root rebuilt by a replay is
 /// the published one, a proof written by one process verifies in another, and a changed digit
 /// fails.
+@Suite(.capturingDiagnostics)
 struct ProofCommandTests {
     static let files = TemporaryFiles("solvent-proof-tests")
 

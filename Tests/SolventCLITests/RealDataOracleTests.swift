@@ -11,6 +11,7 @@ import Testing
 /// hour under (a) the multi-source mark, (b) the same replay with the bad print removed from the
 /// perpetual's bar, (c) the perpetual's last price. (a) must liquidate exactly what (b) does.
 /// Skipped, with a message, where ../shared/data is absent.
+@Suite(.capturingDiagnostics)
 struct RealDataOracleTests {
     static let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/market")

@@ -6,6 +6,7 @@ import Testing
 /// Goal: the front end's limits given to `solvent serve` reach the server as given, and a value
 /// out of range is refused with exit 2 naming the option. Method: `parseAsRoot` runs
 /// `validate()`; the accepted bounds and the defaults are checked on `limits`.
+@Suite(.capturingDiagnostics)
 struct ServeLimitOptionTests {
     static func exitCode(_ arguments: [String]) -> Int32? {
         do { _ = try ServeCommand.parseAsRoot(arguments); return nil } catch { return ServeCommand.exitCode(for: error).rawValue }

@@ -6,6 +6,7 @@ import Testing
 /// `solvent simulate`: same seed, same report byte for byte; different seeds, different
 /// populations; bad input is a clear error naming what is wrong. A small synthetic crash path
 /// (no ../shared/data needed): 60,000 falling 25 % over six hourly bars, then recovering.
+@Suite(.capturingDiagnostics)
 struct SimulateCommandTests {
     static let files = TemporaryFiles("solvent-simulate-tests")
     static let bars: String = {

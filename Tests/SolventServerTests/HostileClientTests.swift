@@ -246,10 +246,10 @@ struct HostileClientTests {
         let harness = try await ServerHarness.make("hostile")
         let trader = try await harness.trader(7)
         let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(service: harness.service, host: "127.0.0.1", port: 0, limits: Self.limits) { port in
+        let app = SolventServer.application(service: harness.service, host: "127.0.0.1", port: 0, logger: ServerHarness.quiet, limits: Self.limits) { port in
             ports.continuation.yield(port)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "hostile")))
+        let group = ServiceGroup(configuration: .init(services: [app], logger: ServerHarness.quiet))
         let serverTask = Task { try await group.run() }
         defer { serverTask.cancel() }
         var iterator = ports.stream.makeAsyncIterator()

@@ -31,7 +31,15 @@ struct ServerHarness {
         try await AccessKeys.create(role: .trader, account: account, label: "trader \(account)", in: service.store)
     }
 
-    func app() -> some ApplicationProtocol { Application(router: service.router()) }
+    func app() -> some ApplicationProtocol { Application(router: service.router(), logger: Self.quiet) }
+
+    /// The tests' servers log only what would be a failure: a server stopped by its test reports
+    /// the closed channel at error level, which is how a test ends, not a fault.
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     /// The business state's digest (without the clock: a rejected input consumes only a sequence number).
     func businessDigest() async -> [UInt8] { await service.engine.read { $0.digest(includingClock: false) } }
@@ -83,20 +91,9 @@ func seedVenue(_ client: some TestClientProtocol, _ h: ServerHarness) async thro
 }
 
 extension ServerHarness {
-    struct NoPort: Error {}
-
     /// The real server on an ephemeral loopback port (for clients that need a socket: the
     /// WebSocket stream); cancel the returned task to stop it.
     func serve() async throws -> (port: Int, server: Task<Void, any Error>) {
-        let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(service: service, host: "127.0.0.1", port: 0) { port in ports.continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
-        let server = Task { try await group.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            server.cancel()
-            throw NoPort()
-        }
-        return (port, server)
+        try await SolventServer.start(service: service, logger: Self.quiet)
     }
 }
