@@ -176,6 +176,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do {
+            if let refusal = PortCheck.refusal(host: host, port: port) { throw refusal }
             let marks = demo ? try demoMarks() : nil
             let store = try await openStore(db: journalPath(), postgres: postgres)
             let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))

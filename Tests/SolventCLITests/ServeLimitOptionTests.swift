@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SolventCLI
 import SolventServer
 import Testing
@@ -34,5 +35,42 @@ struct ServeLimitOptionTests {
         #expect(limits.readTimeout == .milliseconds(2_500) && limits.idleTimeout == .seconds(90))
         #expect(limits.maxHeaderBytes == 4_096 && limits.maxBodyBytes == 2_048 && limits.maxConnections == 7)
         #expect(limits.keyRate == 0 && limits.keyBurst == 3 && limits.addressRate == 12.5 && limits.addressBurst == 25)
+    }
+
+    /// A port another process listens on, a host that is not this machine's or does not resolve:
+    /// exit 2 naming the option, before any journal is opened or key created.
+    @Test func aPortInUseOrAForeignHostIsRefusedBeforeTheSetUp() async throws {
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0 && listen(holder, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-port-\(getpid())-\(port).db").path
+        let cases: [([String], String)] = [
+            (["--port", "\(port)"], "--port: port \(port) on 127.0.0.1 is in use by another process"),
+            (["--host", "192.0.2.1", "--port", "8099"], "--host: 192.0.2.1 is not an address of this machine"),
+            (["--host", "no-such-host.invalid", "--port", "8099"], "--host: cannot resolve the address no-such-host.invalid"),
+        ]
+        for (arguments, expected) in cases {
+            let buffer = DiagnosticsBuffer()
+            let status: Int32 = await Diagnostics.$capture.withValue(buffer) {
+                do {
+                    try await ServeCommand.parse(["--db", journal] + arguments).run()
+                    return 0
+                } catch { return ServeCommand.exitCode(for: error).rawValue }
+            }
+            #expect(status == 2, "\(arguments)")
+            #expect(buffer.text.hasPrefix("error: \(expected)"), "\(arguments): \(buffer.text)")
+            #expect(!FileManager.default.fileExists(atPath: journal), "no journal was opened")
+        }
     }
 }
