@@ -103,12 +103,13 @@ let package = Package(
         .target(name: "SolventTestSupport", dependencies: ["SolventCore", "SolventRandom"]),
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventRandom", "SolventTestSupport",
                                                             .product(name: "BigInt", package: "BigInt")]),
-        .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk", "SolventRandom"]),
+        .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk", "SolventRandom"], exclude: ["Vectors"]),
         .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventRisk", "SolventSimulation", "SolventStore",
                                                            "SolventRandom", "SolventTestSupport"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore", "SolventRandom"]),
         .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation", "SolventRandom",
-                                                             "SolventTestSupport"]),
+                                                             "SolventTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "SolventServerTests",
             dependencies: [

@@ -203,8 +203,10 @@ public struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
             demoTask?.cancel()
             keeperTask?.cancel()
+            let last = await service.engine.read { $0.lastSequence }
             try await WriterLease.release(store)
             try await store.close()
+            Diagnostics.write("serve: stopped; the journal is closed at sequence \(last)\n")
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)

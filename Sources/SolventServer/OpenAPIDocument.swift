@@ -9,7 +9,7 @@ extension SolventService {
   "info": {
     "title": "Solvent service API",
     "version": "1.0.0",
-    "description": "The HTTP API of `solvent serve`, a deterministic margin and liquidation engine. JSON in and out. Decimals travel as strings (`\"60123.45\"`, JSON numbers are accepted on input); ids, sequences, counts and durations are integers. Writes answer once the input is journaled: `200` with its sequence and events, or `422` when the engine refuses it (nothing applied; the input still consumes a sequence). Malformed requests get `400` naming the field; unknown fields are refused at any depth, as is a key repeated in one object. Keys go in the `Authorization: Bearer` header (`X-API-Key` is also read), never in a URL. Every operation names the roles that may call it in `x-solvent-roles` (empty: public).",
+    "description": "The HTTP API of `solvent serve`, a deterministic margin and liquidation engine. JSON in and out. Decimals travel as strings (`\"60123.45\"`; a JSON number in their place is refused); ids, sequences, counts and durations are JSON integers (a string in their place is refused), and an optional field is left out rather than sent as null. Writes answer once the input is journaled: `200` with its sequence and events, or `422` when the engine refuses it (nothing applied; the input still consumes a sequence). Malformed requests get `400` naming the field; unknown fields are refused at any depth, as is a key repeated in one object. Keys go in the `Authorization: Bearer` header (`X-API-Key` is also read), never in a URL. Every operation names the roles that may call it in `x-solvent-roles` (empty: public).",
     "license": {
       "name": "Apache-2.0",
       "identifier": "Apache-2.0"
@@ -4461,7 +4461,7 @@ extension SolventService {
       "Decimal": {
         "type": "string",
         "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-        "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 8, amounts the asset's scale). The service also accepts a JSON number in its place.",
+        "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 8, amounts the asset's scale). A JSON number in its place is refused (400 naming the field): a JSON reader would turn it into a binary float.",
         "examples": [
           "60123.45"
         ]

@@ -2,9 +2,10 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// A JSON request body read field by field, so that every error names its field. Decimals may
-/// be strings ("60123.45", as venues send them) or JSON numbers; unknown fields are refused
-/// (a typo must not be silently ignored).
+/// A JSON request body read field by field, so that every error names its field. It reads what
+/// openapi/openapi.json describes and nothing else: decimals as strings ("60123.45"), ids and
+/// counts as JSON integers, no null in place of a value (leave an optional field out); unknown
+/// fields are refused (a typo must not be silently ignored).
 struct RequestBody: @unchecked Sendable {
     let object: [String: Any]
 
@@ -37,14 +38,39 @@ struct RequestBody: @unchecked Sendable {
         }
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+    /// Whether the body holds `key`; a null counts as present, so that the field's reader refuses
+    /// it by name instead of reading it as absent.
+    func has(_ key: String) -> Bool { object[key] != nil }
 
-    func text(_ key: String) throws -> String {
-        guard let value = object[key], !(value is NSNull) else { throw APIError.invalid(key, "required") }
-        if let string = value as? String { return string }
+    /// The JSON type of `value` as a refusal names it.
+    static func kind(_ value: Any) -> String {
+        switch value {
+        case is NSNull: return "null"
+        case is String: return "a string"
+        case let number as NSNumber: return String(cString: number.objCType) == "c" ? "a boolean" : "a number"
+        case is [Any]: return "an array"
+        default: return "an object"
+        }
+    }
+
+    /// The text of a JSON integer (ids, counts): a JSON string or any other type is refused.
+    func integerText(_ key: String, expected: String) throws -> String {
+        guard let value = object[key] else { throw APIError.invalid(key, "required") }
         // JSON true/false arrive as NSNumber too: tell them apart by their C type ("c").
-        if let number = value as? NSNumber, String(cString: number.objCType) != "c" { return number.stringValue }
-        throw APIError.invalid(key, "expected a string or a number")
+        guard let number = value as? NSNumber, !(value is String), String(cString: number.objCType) != "c" else {
+            throw APIError.invalid(key, "\(expected) as a JSON number, got \(Self.kind(value))")
+        }
+        return number.stringValue
+    }
+
+    /// The text of a decimal, which the API writes as a JSON string ("60123.45") so that no JSON
+    /// reader turns it into a binary float: a JSON number or another type is refused.
+    func decimalText(_ key: String) throws -> String {
+        guard let value = object[key] else { throw APIError.invalid(key, "required") }
+        guard let string = value as? String else {
+            throw APIError.invalid(key, "expected a decimal as a JSON string (\"60123.45\"), got \(Self.kind(value))")
+        }
+        return string
     }
 
     func string(_ key: String, default value: String? = nil) throws -> String {
@@ -59,9 +85,9 @@ struct RequestBody: @unchecked Sendable {
     /// markets and oracle sources UInt32). An id beyond `T.max` is refused, never clamped: asset
     /// 4294967296 must not become asset 4294967295.
     func id<T: FixedWidthInteger & UnsignedInteger>(_ key: String, as type: T.Type) throws -> T {
-        let text = try text(key)
+        let text = try integerText(key, expected: "expected a positive integer id")
         if let value = T(text), value > 0 { return value }
-        // Digits only (a string, or a JSON integer) or a large JSON number (1e+20): too large.
+        // Digits only (a JSON integer) or a large JSON number (1e+20): too large.
         let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         if (digitsOnly && text.contains(where: { $0 != "0" })) || (Double(text).map { $0.isFinite && $0 >= Double(T.max) } ?? false) {
             throw APIError.invalid(key, "out of range: expected an id from 1 to \(T.max), got \(text)")
@@ -76,13 +102,13 @@ struct RequestBody: @unchecked Sendable {
 
     func int(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64>) throws -> Int64 {
         if !has(key), let value { return value }
-        let text = try text(key)
+        let text = try integerText(key, expected: "expected an integer from \(range.lowerBound) to \(range.upperBound)")
         guard let number = Int64(text), range.contains(number) else { throw APIError.invalid(key, "expected an integer from \(range.lowerBound) to \(range.upperBound)") }
         return number
     }
 
     func decimal(_ key: String, scale: Int) throws -> Int64 {
-        let text = try text(key)
+        let text = try decimalText(key)
         switch DecimalText.parse(text, scale: scale) {
         case .success(let atoms): return atoms
         case .failure(.overflow):

@@ -156,7 +156,10 @@ public final class SQLiteStore: JournalStore {
         }
     }
 
+    /// Folds the write-ahead log into the database file (so a copied `.db` holds the whole
+    /// journal) and closes every connection.
     public func close() async throws {
+        try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 }

@@ -125,6 +125,21 @@ struct APIFlowTests {
         }
     }
 
+    /// A tick is an oracle's (or admin's) journaled input; the contract itself is public.
+    @Test func ticksAndTheContract() async throws {
+        let h = try await ServerHarness.make("ticks")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let before = await h.service.engine.read { $0.lastSequence }
+            let tick = try await client.call(.post, "/v1/ticks", key: h.oracle)
+            #expect(tick.status == 200 && tick.object["sequence"] as? Int == Int(before) + 1, "\(tick.body)")
+            #expect(try await client.call(.post, "/v1/ticks", key: h.readonly).status == 403)
+            #expect(try await client.call(.post, "/v1/ticks", key: nil).status == 401)
+            let contract = try await client.call(.get, "/openapi.json", key: nil)
+            #expect(contract.status == 200 && (contract.object["openapi"] as? String)?.hasPrefix("3.1") == true)
+        }
+    }
+
     /// Several sources through the oracle endpoints: the engine's median ignores one wild source.
     @Test func oracleSamples() async throws {
         let h = try await ServerHarness.make("oracle")

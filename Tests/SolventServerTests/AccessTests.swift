@@ -177,6 +177,12 @@ struct AccessTests {
             let page = try await client.send(.get, "/dashboard", headers: [.cookie: cookie])
             #expect(page.status == 200)
             #expect(page.body.contains(#"id="account">3<"#) && !page.body.contains("Nearest liquidation") && !page.body.contains("positionLiquidated"), "\(page.body)")
+            // Signing out ends that session: the same cookie no longer opens the page.
+            let second = try await client.send(.post, "/dashboard/session", headers: [.contentType: "application/x-www-form-urlencoded"], body: "key=\(carol)")
+            let secondCookie = try #require(second.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+            let signOut = try await client.send(.post, "/dashboard/signout", headers: [.cookie: secondCookie])
+            #expect(signOut.status == 303 && signOut.headers[.location] == "/dashboard")
+            #expect(try await client.send(.get, "/dashboard", headers: [.cookie: secondCookie]).status == 401)
             // The API's exact liquidation price rides along as data-value (the text is grouped, in units).
             #expect(page.body.contains(#"id="liquidation-BTCUSDT" data-value="\#(try await liquidationPrice(client, account: 3, key: carol))">"#))
 
@@ -284,8 +290,11 @@ struct RawReply {
 extension TestClientProtocol {
     /// A request with exactly these headers (cookies, forms), and the response's headers.
     func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil) async throws -> RawReply {
-        try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+        let reply = try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             RawReply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
         }
+        ExchangeLog.shared.record(method: method, uri: uri, headers: headers, body: body, status: reply.status,
+                                  contentType: reply.headers[.contentType], responseBody: reply.body)
+        return reply
     }
 }

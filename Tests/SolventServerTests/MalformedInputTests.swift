@@ -253,7 +253,7 @@ struct MalformedInputTests {
             // Asset 4294967295 exists, so a clamped id would land somewhere real.
             #expect(try await client.call(.post, "/v1/assets", key: h.admin, #"{"id": 4294967295, "symbol": "MAX", "scale": 6}"#).status == 200)
             let range32 = "out of range: expected an id from 1 to 4294967295"
-            for id in ["4294967296", "\"4294967296\"", "18446744073709551615", "18446744073709551616", "99999999999999999999999999999"] {
+            for id in ["4294967296", "18446744073709551615", "18446744073709551616", "99999999999999999999999999999"] {
                 try await Self.expectRefused(client, h, "/v1/assets", key: h.admin, #"{"id": \#(id), "symbol": "BIG", "scale": 6}"#, field: "id", reason: range32)
                 try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": \#(id), "amount": "5"}"#,
                                              field: "asset", reason: range32)
@@ -268,8 +268,16 @@ struct MalformedInputTests {
             // Accounts are 64-bit: 2^64 − 1 is an id (of no account), 2^64 is out of range.
             try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 18446744073709551616, "asset": 1, "amount": "5"}"#,
                                          field: "account", reason: "out of range: expected an id from 1 to 18446744073709551615")
-            try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": "18446744073709551616", "asset": 1, "amount": "5"}"#,
-                                         field: "account", reason: "out of range")
+            // Ids are JSON integers, as the document says: a string, even of digits, is refused.
+            for id in ["\"18446744073709551616\"", "\"7\"", "null", "true"] {
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": \#(id), "asset": 1, "amount": "5"}"#,
+                                             field: "account", reason: "expected a positive integer id as a JSON number, got")
+            }
+            // Decimals are JSON strings: a JSON number (which a reader would make a binary float) or null is refused.
+            for amount in ["5", "5.25", "null"] {
+                try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": \#(amount)}"#,
+                                             field: "amount", reason: "expected a decimal as a JSON string")
+            }
             // Not too large, simply not ids.
             for id in ["0", "-1", "\"abc\"", "1.5", "\"0000\""] {
                 try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": \#(id), "amount": "5"}"#,
@@ -336,7 +344,7 @@ struct MalformedInputTests {
         let h = try await ServerHarness.make("large")
         try await h.app().test(.router) { client in
             try await seedVenue(client, h)
-            for amount in ["99999999999999999999", "\"99999999999999999999\"", "\"-99999999999999999999\"", "123456789012345678901234567890",
+            for amount in ["\"99999999999999999999\"", "\"-99999999999999999999\"", "\"123456789012345678901234567890\"",
                            "\"1e30\"", "\"1e400\"", "\"9223372036854.775808\""] {
                 try await Self.expectRefused(client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": \#(amount)}"#,
                                              field: "amount", reason: "out of range: too large")

@@ -48,6 +48,7 @@ struct ServerHarness {
 struct Reply {
     var status: Int
     var body: String
+    var contentType: String? = nil
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
     var object: [String: Any] { json as? [String: Any] ?? [:] }
 }
@@ -57,9 +58,55 @@ extension TestClientProtocol {
     func call(_ method: HTTPRequest.Method, _ uri: String, key: String?, _ body: String? = nil) async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
-        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-            Reply(status: Int(response.status.code), body: String(buffer: response.body))
+        let reply = try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            Reply(status: Int(response.status.code), body: String(buffer: response.body),
+                  contentType: response.headers[.contentType])
         }
+        ExchangeLog.shared.record(method: method, uri: uri, headers: headers, body: body, status: reply.status,
+                                  contentType: reply.contentType, responseBody: reply.body)
+        return reply
+    }
+}
+
+/// With SOLVENT_API_EXCHANGES set to a file, every request the suite sends through `call` and
+/// the reply it got are appended there, one JSON object per line; CI checks each against
+/// openapi/openapi.json (Scripts/validate-exchanges.py), so neither the routes nor the bodies
+/// of the API the tests drive can drift from the document.
+final class ExchangeLog: @unchecked Sendable {
+    static let shared = ExchangeLog(path: ProcessInfo.processInfo.environment["SOLVENT_API_EXCHANGES"])
+    private let handle: FileHandle?
+    private let lock = NSLock()
+
+    init(path: String?) {
+        guard let path, !path.isEmpty else { handle = nil; return }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+    }
+
+    /// Records one exchange; header values other than the content type are replaced by a
+    /// placeholder (only their presence matters to the document, and keys stay out of the file).
+    func record(method: HTTPRequest.Method, uri: String, headers: HTTPFields, body: String?, status: Int,
+                contentType: String?, responseBody: String) {
+        guard let handle else { return }
+        var sent: [String: String] = [:]
+        for field in headers {
+            let name = field.name.canonicalName
+            switch name {
+            case "content-type", "cookie": sent[name] = field.value
+            case "authorization": sent[name] = field.value.hasPrefix("Bearer ") ? "Bearer sk_recorded" : "present"
+            default: sent[name] = "present"
+            }
+        }
+        let entry: [String: Any] = [
+            "method": method.rawValue, "uri": uri, "headers": sent, "requestBody": body ?? NSNull(),
+            "status": status, "contentType": contentType ?? NSNull(), "responseBody": responseBody,
+        ]
+        guard var line = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]) else { return }
+        line.append(UInt8(ascii: "\n"))
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(line)
     }
 }
 
