@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventRandom", "SolventTestSupport",
                                                             .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk", "SolventRandom"], exclude: ["Vectors"]),
-        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventRisk", "SolventSimulation", "SolventStore",
+        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventRisk", "SolventSimulation", "SolventStore", "SolventServer",
                                                            "SolventRandom", "SolventTestSupport"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore", "SolventRandom"]),
         .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation", "SolventRandom",

@@ -1,4 +1,5 @@
 import Foundation
+import SolventServer
 
 /// A JSON value with the path it was found at, for error messages that name the field.
 /// Objects are read strictly: a key that the schema does not know is an error, not ignored.
@@ -16,7 +17,8 @@ struct JSONNode {
         }
         // JSONSerialization keeps one of two equal keys silently; a file that says a field twice
         // is ambiguous, so it is refused naming the key.
-        if let path = DuplicateKeyScanner.firstDuplicate(in: data) {
+        // The service's scanner: one reading of "the same key twice" for files and requests.
+        if let path = duplicateKey(in: Array(data)) {
             throw InputError(path, "this key appears twice in its object; give each field once")
         }
         return JSONNode(value: value, path: "")
@@ -110,92 +112,5 @@ extension JSONNode {
             }
         }
         return nil
-    }
-}
-
-/// Finds the first key repeated within one object of a JSON text, by path ("markets[0].lotSize").
-/// Runs after JSONSerialization accepted the text, so it only has to walk valid JSON.
-enum DuplicateKeyScanner {
-    static func firstDuplicate(in data: Data) -> String? {
-        let bytes = [UInt8](data)
-        var index = 0
-        // Skip a UTF-8 byte order mark, as JSONSerialization does.
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
-        return value(bytes, &index, path: "")
-    }
-
-    private static func skipSpace(_ bytes: [UInt8], _ index: inout Int) {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-    }
-
-    private static func value(_ bytes: [UInt8], _ index: inout Int, path: String) -> String? {
-        skipSpace(bytes, &index)
-        guard index < bytes.count else { return nil }
-        switch bytes[index] {
-        case UInt8(ascii: "{"):
-            index += 1
-            var seen = Set<String>()
-            while true {
-                skipSpace(bytes, &index)
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                let key = string(bytes, &index)
-                let child = path.isEmpty ? key : "\(path).\(key)"
-                if !seen.insert(key).inserted { return child }
-                skipSpace(bytes, &index)
-                index += 1   // the colon
-                if let found = value(bytes, &index, path: child) { return found }
-            }
-        case UInt8(ascii: "["):
-            index += 1
-            var element = 0
-            while true {
-                skipSpace(bytes, &index)
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; element += 1; continue }
-                if let found = value(bytes, &index, path: "\(path)[\(element)]") { return found }
-            }
-        case UInt8(ascii: "\""):
-            _ = string(bytes, &index)
-            return nil
-        default:
-            // A number or a literal: up to the next delimiter.
-            while index < bytes.count, !",]} \t\r\n".utf8.contains(bytes[index]) { index += 1 }
-            return nil
-        }
-    }
-
-    /// A string at `index` (its opening quote), decoded so that "a" and "\u0061" are one key.
-    private static func string(_ bytes: [UInt8], _ index: inout Int) -> String {
-        index += 1
-        var units: [UInt16] = []
-        var raw: [UInt8] = []
-        func flush() {
-            units.append(contentsOf: String(decoding: raw, as: UTF8.self).utf16)
-            raw.removeAll()
-        }
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-            guard bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count else { raw.append(bytes[index]); index += 1; continue }
-            flush()
-            let escape = bytes[index + 1]
-            index += 2
-            switch escape {
-            case UInt8(ascii: "u"):
-                let hex = String(decoding: bytes[index..<min(index + 4, bytes.count)], as: UTF8.self)
-                units.append(UInt16(hex, radix: 16) ?? 0xFFFD)
-                index += 4
-            case UInt8(ascii: "n"): units.append(0x0A)
-            case UInt8(ascii: "t"): units.append(0x09)
-            case UInt8(ascii: "r"): units.append(0x0D)
-            case UInt8(ascii: "b"): units.append(0x08)
-            case UInt8(ascii: "f"): units.append(0x0C)
-            default: units.append(UInt16(escape))   // \" \\ \/
-            }
-        }
-        flush()
-        index += 1   // the closing quote
-        return String(decoding: units, as: UTF16.self)
     }
 }

@@ -172,7 +172,7 @@ struct RequestBody: @unchecked Sendable {
 /// (`amount`, `tiers[0].cap`), or nil. One pass with an explicit stack (no recursion, so a deeply
 /// nested body cannot exhaust the thread's stack); strings are compared after unescaping, as
 /// JSONSerialization compares them ("\u0061mount" repeats "amount").
-func duplicateKey(in bytes: [UInt8]) -> String? {
+package func duplicateKey(in bytes: [UInt8]) -> String? {
     /// An open object or array; fields mutated in place (`stack[top].keys.insert`) so that a
     /// key set is never copied.
     struct Container {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 @testable import SolventCLI
 import SolventCore
+import SolventServer
 import SolventStore
 import Testing
 
@@ -150,9 +151,9 @@ struct InputRegressionTests {
         #expect(error?.location == "\(path): markets[0].lotSize", "\(String(describing: error))")
         #expect(error?.message.contains("appears twice") == true)
         // Escapes do not hide a duplicate; the same key in two objects is not one.
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Data(#"{"a": 1, "\u0061": 2}"#.utf8)) == "a")
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Data(#"{"x": [{"a": 1}, {"a": 2}], "s": "{\"a\":1,\"a\":2}"}"#.utf8)) == nil)
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Data(#"{"x": [{"a": 1}, {"b": 2, "b": 3}]}"#.utf8)) == "x[1].b")
+        #expect(duplicateKey(in: Array(#"{"a": 1, "\u0061": 2}"#.utf8)) == "a")
+        #expect(duplicateKey(in: Array(#"{"x": [{"a": 1}, {"a": 2}], "s": "{\"a\":1,\"a\":2}"}"#.utf8)) == nil)
+        #expect(duplicateKey(in: Array(#"{"x": [{"a": 1}, {"b": 2, "b": 3}]}"#.utf8)) == "x[1].b")
         // An unknown field is named as well.
         let unknown = Self.files.file("unknown.json", Self.inlineMarket.replacingOccurrences(of: "%LOT%", with: "0.001")
             .replacingOccurrences(of: "\"kind\"", with: "\"lotsize\": \"1\", \"kind\""))
