@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the sample data under examples/ that the README's commands run on, so that a fresh
-clone needs nothing beside the repository: an hourly crash path, a calm hourly history for
+clone needs nothing beside the repository: an hourly crash path (and the same crash as two
+other venues printed it, one with a flash print, for the index), a calm hourly history for
 backtests, and a BTC option chain in Deribit's snapshot format. Seeded and standard-library
 only: the same files on every run (python3 Scripts/make-examples.py)."""
 import math
@@ -26,10 +27,10 @@ def bars(closes, rng, spread):
     return "timestamp,open,high,low,close,volume\n" + "\n".join(rows) + "\n"
 
 
-def crash():
+def crash(rng=None):
     """96 hours: a quiet run-up from 60,000, a 40 % fall over twelve hours with two bounces, a
     partial recovery."""
-    rng = random.Random(20240301)
+    rng = rng or random.Random(20240301)
     price, closes = 60_000.0, []
     for hour in range(96):
         if hour < 30:
@@ -41,6 +42,22 @@ def crash():
         price *= 1 + move
         closes.append(price)
     return bars(closes, rng, 0.004)
+
+
+def other_venue(seed, noise, wick_hour=None):
+    """The same crash as another venue printed it: each price within `noise` of the main
+    venue's, and at `wick_hour` a thin book's flash print a quarter under the market."""
+    main = crash().splitlines()
+    rng = random.Random(seed)
+    rows = [main[0]]
+    for hour, line in enumerate(main[1:]):
+        time, *prices, volume = line.split(",")
+        moved = [float(price) * (1 + noise * rng.uniform(-1, 1)) for price in prices]
+        moved[1], moved[2] = max(moved), min(moved)   # a bar's extremes hold its open and close
+        if hour == wick_hour:
+            moved[2] = moved[3] * 0.75
+        rows.append(",".join([time] + [f"{price:.1f}" for price in moved] + [f"{float(volume) / 4:.3f}"]))
+    return "\n".join(rows) + "\n"
 
 
 def calm():
@@ -99,7 +116,10 @@ def chain():
 
 
 if __name__ == "__main__":
-    for name, text in (("btcusdt_crash_1h.csv", crash()), ("btcusdt_calm_1h.csv", calm()), ("deribit-btc-chain.csv", chain())):
+    files = (("btcusdt_crash_1h.csv", crash()), ("btcusdt_crash_venue2_1h.csv", other_venue(2, 0.0008)),
+             ("btcusdt_crash_venue3_1h.csv", other_venue(3, 0.0015, wick_hour=36)),
+             ("btcusdt_calm_1h.csv", calm()), ("deribit-btc-chain.csv", chain()))
+    for name, text in files:
         with open(os.path.join(ROOT, name), "w") as file:
             file.write(text)
         print(f"examples/{name}: {text.count(chr(10)) - 1} rows")

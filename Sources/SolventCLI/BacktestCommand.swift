@@ -143,7 +143,14 @@ public struct BacktestCommand: ParsableCommand {
     private static func run(portfolio data: Data, portfolioPath: String, series: [(symbol: String, bars: [OHLCVBar])], model: RollingBacktest.Model, confidence: Double,
                             horizon: String, horizonSeconds: Int64, window: Int, lambda: Double, degrees: Double, draws: Int, seed: UInt64,
                             tool: AntiProcyclicalTool, standardRate: Double, liquidity: Double?, progress: ((Int, Int) -> Void)?) throws -> Run {
-        let root = try JSONNode.parse(data).object(allowed: ["positions"])
+        let parsed = try JSONNode.parse(data)
+        // A `solvent margin` account file (account, markets, assets) is the usual mistake: say so.
+        if let object = parsed.value as? [String: Any], object["positions"] == nil,
+           object["account"] != nil || object["markets"] != nil || object["assets"] != nil {
+            throw InputError("", "this is a `solvent margin` account file; backtest reads a static portfolio: "
+                             + #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (examples/long-btc.json)"#)
+        }
+        let root = try parsed.object(allowed: ["positions"])
         // Linear positions (quantity of the underlying) and option legs, over the distinct
         // underlyings in the order the file names them.
         var symbols: [String] = []

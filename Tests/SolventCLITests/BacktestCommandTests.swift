@@ -284,6 +284,9 @@ struct BacktestCommandTests {
         #expect(error([prices], portfolio, model: "garch").contains("--model"))
         #expect(error([prices], portfolio, horizon: "2w").contains("--horizon"))
         #expect(error([prices], portfolio, window: 3).contains("--window"))
+        // A `solvent margin` account file is recognised and the expected format shown.
+        let account = Self.files.file("account.json", #"{"account": {"collateral": []}, "markets": []}"#)
+        #expect(error([prices], account).contains("this is a `solvent margin` account file; backtest reads a static portfolio"))
     }
 
     /// Real data (skipped without ../shared/data): 1 BTC long, 99 %, one day, FHS.
