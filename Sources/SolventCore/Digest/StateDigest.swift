@@ -122,6 +122,15 @@ extension Engine {
         encoder.write(asset.dust)
         encoder.write(asset.outside)
         encoder.write(asset.deficit)
+        // Written only for assets that have a collateral oracle, after a tag, so the digests of
+        // assets priced directly are what they were.
+        if let oracle = asset.oracle {
+            encoder.write(UInt32(0xC011))
+            encode(oracle.config, into: &encoder)
+            encoder.write(oracle.frozen)
+            encoder.write(oracle.goodUpdatesSinceFreeze)
+            encoder.write(oracle.index)
+        }
     }
 
     private func encode(_ market: MarketState, into encoder: inout CanonicalEncoder) {
@@ -276,5 +285,19 @@ extension Engine {
             encoder.write(position.realizedPnl)
             encoder.write(position.fundingPnl)
         }
+    }
+
+    private func encode(_ config: CollateralOracleConfig, into encoder: inout CanonicalEncoder) {
+        encoder.write(config.sources.count)
+        for source in config.sources {
+            encoder.write(source.id.rawValue)
+            encoder.write(source.weight)
+        }
+        encoder.write(config.aggregation.rawValue)
+        encoder.write(config.sampleMaxAge)
+        encoder.write(config.band.atoms)
+        encoder.write(config.minimumSources)
+        encoder.write(config.resumeAfterGoodUpdates)
+        encoder.write(config.maxRisePerHour.atoms)
     }
 }

@@ -16,6 +16,8 @@ public struct AssetState: Hashable, Sendable, Codable {
     /// A loss no mechanism could place, recorded (never positive). While it is open, withdrawals
     /// of the asset are refused; money from outside closes it (`coverDeficit`).
     public var deficit: Int64
+    /// The collateral oracle, when the asset is priced from sources (nil: by `setIndexPrice`).
+    public var oracle: CollateralOracleState?
     /// True when every haircut tier counts at 100 % (then value is linear in the balance).
     public let countsAtPar: Bool
 

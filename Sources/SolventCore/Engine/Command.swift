@@ -28,6 +28,11 @@ public enum Command: Hashable, Sendable, Codable {
     case configureOracle(market: MarketID, OracleConfig)
     /// Source samples and the venue's own last trade and mid: the engine computes index and mark.
     case updateOracle(market: MarketID, samples: [OracleSample], last: Price?, mid: Price?)
+    /// Prices a collateral asset from several sources (replacing its rules if it had them); from
+    /// then on its price comes only from `updateCollateralOracle`.
+    case configureCollateralOracle(asset: AssetID, CollateralOracleConfig)
+    /// Source samples of a collateral asset: the engine credits a price from them.
+    case updateCollateralOracle(asset: AssetID, samples: [OracleSample])
     /// Sets how a market liquidates.
     case configureLiquidation(market: MarketID, LiquidationParameters)
     /// One liquidation step for the account's position in the market, at the current mark: the

@@ -68,10 +68,8 @@ extension Engine {
             assets[Int(settle)].feePool &+= fees
             assets[Int(settle)].dust &+= applied.dust
             precondition(after &- before &+ fees &+ applied.dust == 0, "a fill must conserve money")
-        case .indexPriceSet(let asset, let price):
-            let index = Int(assetIndexByID[asset]!)
-            assets[index].price = price.atoms
-            assets[index].priceTime = now
+        case .indexPriceSet, .collateralOracleConfigured, .collateralPriceUpdated, .collateralOracleStateChanged:
+            applyAssetPricing(event)
         case .markPriceSet(let market, let mark, let index):
             let marketIndex = Int(marketIndexByID[market]!)
             markets[marketIndex].mark = mark.atoms

@@ -68,6 +68,14 @@ extension Engine {
                     "the oracle of market \(frozen.market) is frozen: withdrawals that need margin wait until it resumes"
                 ))
         }
+        if needsMargin, let frozen = frozenCollateral(of: holder) {
+            return .failure(
+                Rejection(
+                    .oracleFrozen, field: "amount",
+                    "the collateral oracle of asset \(frozen) is frozen: withdrawals that need margin wait"
+                        + " until it resumes"
+                ))
+        }
         if needsMargin, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "amount") {
             return .failure(rejection)
         }

@@ -91,7 +91,7 @@ extension Engine {
         }
     }
 
-    private func clearsExitBuffer(_ pool: PoolRisk, buffer: Rate) -> Bool {
+    func clearsExitBuffer(_ pool: PoolRisk, buffer: Rate) -> Bool {
         Int128(pool.equity) * Int128(Rate.oneAtoms) >= Int128(pool.maintenance) * Int128(Rate.oneAtoms + buffer.atoms)
     }
 

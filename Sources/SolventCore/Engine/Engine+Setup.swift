@@ -64,9 +64,20 @@ extension Engine {
     }
 
     func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
-        if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
+        let index: Int32
+        switch assetIndex(asset, field: "asset") {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let found): index = found
+        }
         guard price.atoms > 0 else {
             return .failure(Rejection(.nonPositivePrice, field: "price", "expected a positive price"))
+        }
+        // No price reaches equity past the oracle's defences.
+        if assets[Int(index)].oracle != nil {
+            return .failure(
+                Rejection(
+                    .pricedByOracle, field: "asset",
+                    "asset \(asset) is priced by its collateral oracle: send its sources' samples instead"))
         }
         return .success([.indexPriceSet(asset: asset, price: price)])
     }

@@ -119,6 +119,8 @@ public struct Engine: Sendable {
             return planAdjustIsolatedMargin(account, market, amount)
         case .applyFill(let fill): return planFill(fill)
         case .setIndexPrice(let asset, let price): return planSetIndexPrice(asset, price)
+        case .configureCollateralOracle(let asset, let config): return planConfigureCollateralOracle(asset, config)
+        case .updateCollateralOracle(let asset, let samples): return planUpdateCollateralOracle(asset, samples)
         case .setMarkPrice(let market, let mark, let index): return planSetMarkPrice(market, mark, index)
         case .settleFunding(let market, let rate): return planSettleFunding(market, rate)
         case .tick: return planTick()

@@ -33,6 +33,11 @@ public enum Event: Hashable, Sendable, Codable {
     /// A pool's margin state changed on a mark update: margin call issued or cleared,
     /// liquidation started or ended (after the exit buffer).
     case marginStateChanged(MarginStateChange)
+    indirect case collateralOracleConfigured(asset: AssetID, CollateralOracleConfig)
+    /// A collateral asset's sources aggregated, and the price credited from them (if any).
+    indirect case collateralPriceUpdated(CollateralPriceUpdate)
+    /// A collateral asset's oracle state after an update.
+    indirect case collateralOracleStateChanged(asset: AssetID, CollateralOracleState)
     indirect case liquidationConfigured(market: MarketID, LiquidationParameters)
     indirect case positionLiquidated(LiquidationStep)
     case insuranceFunded(asset: AssetID, amount: Amount)

@@ -45,6 +45,8 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
         case commitmentMismatch = 40
         /// A price command for an option market, whose mark derives from its underlying.
         case markDerived = 41
+        /// A direct price for an asset that its collateral oracle prices.
+        case pricedByOracle = 42
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }
