@@ -23,7 +23,8 @@ BASE="http://127.0.0.1:$PORT"
 call() { curl -sf -X "$1" "$BASE$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' -d "$4" >/dev/null || { echo "seed failed: $1 $2"; exit 1; }; }
 ORACLE=$(curl -sf -X POST "$BASE/v1/keys" -H "Authorization: Bearer $KEY" -d '{"role": "oracle"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 # A venue for the reads to describe: an asset, a market with liquidation rules and an oracle,
-# funded accounts 1-4 holding positions, an option market and a smile.
+# funded accounts 1-4 holding positions, an option market and a smile, a collateral asset
+# priced by its oracle.
 call POST /v1/assets "$KEY" '{"id": 1, "symbol": "USDT", "scale": 6, "priceMaxAgeSeconds": 31536000}'
 call POST /v1/index-prices "$ORACLE" '{"asset": 1, "price": "1"}'
 call POST /v1/markets "$KEY" '{"id": 1, "symbol": "BTCUSDT", "settleAsset": 1, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"cap": "1000000", "initial": "0.01", "maintenance": "0.005"}, {"initial": "0.05", "maintenance": "0.025"}], "priceMaxAgeSeconds": 31536000}'
@@ -39,6 +40,10 @@ call POST /v1/fills "$KEY" '{"market": 1, "buyer": 1, "seller": 2, "quantity": "
 call POST /v1/fills "$KEY" '{"market": 1, "buyer": 3, "seller": 4, "quantity": "0.5", "price": "60000"}'
 call POST /v1/option-markets "$KEY" '{"id": 2, "symbol": "BTC-65000-C", "settleAsset": 1, "underlying": 1, "right": "call", "strike": "65000", "expirySeconds": 4102444800, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"initial": "0.1", "maintenance": "0.05"}]}'
 call POST /v1/volatility-smiles "$ORACLE" '{"underlying": 1, "expirySeconds": 4102444800, "strikes": ["55000", "65000"], "volatilities": ["0.6", "0.5"]}'
+call POST /v1/assets "$KEY" '{"id": 2, "symbol": "ETH", "scale": 8, "priceMaxAgeSeconds": 31536000}'
+call PUT /v1/assets/2/oracle "$KEY" '{"sources": [{"id": 1}, {"id": 2}, {"id": 3}], "minimumSources": 2}'
+call POST /v1/collateral-samples "$ORACLE" '{"asset": 2, "samples": [{"source": 1, "price": "3000"}, {"source": 2, "price": "3001"}, {"source": 3, "price": "2999"}]}'
+call POST /v1/deposits "$KEY" '{"account": 1, "asset": 2, "amount": "1"}'
 call POST /v1/commitments "$KEY" '{}'
 echo "solvent serve on $BASE, seeded; schemathesis $("$ST" --version | awk '{print $NF}'), at most $EXAMPLES examples per operation"
 newkey() { curl -sf -X POST "$BASE/v1/keys" -H "Authorization: Bearer $KEY" -d "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
@@ -58,7 +63,7 @@ run() {
 }
 run admin "$KEY" --exclude-operation-id revokeKey --exclude-operation-id expireKey
 run oracle "$ORACLE" --include-operation-id setMarkPrice --include-operation-id setIndexPrice --include-operation-id postOracleSamples \
-  --include-operation-id setVolatilitySmile --include-operation-id tick
+  --include-operation-id postCollateralSamples --include-operation-id setVolatilitySmile --include-operation-id tick
 run liquidator "$LIQUIDATOR" --include-operation-id liquidate --include-operation-id bidAuction --include-operation-id resetAuction \
   --include-operation-id registerBackstop --include-operation-id getAdlRanks
 run trader "$TRADER" --include-operation-id getMyProof --include-operation-id getAccount --include-operation-id withdraw \

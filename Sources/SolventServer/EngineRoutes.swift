@@ -13,6 +13,7 @@ extension SolventService {
         addOptionRoutes(to: router)
         addMarginRulesRoutes(to: router)
         addWaterfallRoutes(to: router)
+        addCollateralOracleRoutes(to: router)
         addEngineQueryRoutes(to: router)
     }
 

@@ -782,6 +782,203 @@ extension SolventService {
         }
       }
     },
+    "/v1/assets/{asset}": {
+      "get": {
+        "operationId": "getAsset",
+        "summary": "One asset's price and collateral oracle",
+        "description": "The asset's declaration, the price credited to its holders (`null` before the first) and its age, and its collateral oracle when it has one: the rules as `PUT /v1/assets/{asset}/oracle` names them, the breaker (`frozen`) and the sources' latest aggregate (`index`, which sits above `price` while a rise is being paced).\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+        "x-solvent-roles": [
+          "admin",
+          "oracle",
+          "trader",
+          "liquidator",
+          "readonly"
+        ],
+        "tags": [
+          "reads"
+        ],
+        "parameters": [
+          {
+            "name": "asset",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 4294967295
+            },
+            "description": "The asset's id."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AssetDetail"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          }
+        }
+      }
+    },
+    "/v1/assets/{asset}/oracle": {
+      "put": {
+        "operationId": "configureCollateralOracle",
+        "summary": "Price a collateral asset through the oracle",
+        "description": "Sources and weights, staleness, outlier band and minimum of agreeing sources (as for a market's index), the breaker's resume count, and the fastest the credited price may rise. From then on the asset's price comes only from `POST /v1/collateral-samples` (`POST /v1/index-prices` is refused with `pricedByOracle`). A falling price is credited at once; a rising one at most `maxRisePerHour` an hour above the last credited price, pro rata to the time since it, so a price pushed on every source (a thin market bid up) gives no more credit than that. When fewer sources than the minimum agree, the breaker trips: the asset counts at its last credited price and withdrawals that need margin from an account holding it wait until `resumeAfterGoodUpdates` agreeing updates.\n\nRoles: admin.",
+        "x-solvent-roles": [
+          "admin"
+        ],
+        "tags": [
+          "admin"
+        ],
+        "parameters": [
+          {
+            "name": "asset",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 4294967295
+            },
+            "description": "The asset's id."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "sources": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "maximum": 4294967295
+                        },
+                        "weight": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "maximum": 1000000,
+                          "default": 1
+                        }
+                      },
+                      "required": [
+                        "id"
+                      ],
+                      "additionalProperties": false
+                    },
+                    "minItems": 1,
+                    "maxItems": 32
+                  },
+                  "minimumSources": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Default: min(2, sources); at most the number of sources."
+                  },
+                  "sampleMaxAgeSeconds": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 86400,
+                    "default": 60
+                  },
+                  "band": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "default": "0.05"
+                  },
+                  "resumeAfterGoodUpdates": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000,
+                    "default": 2
+                  },
+                  "maxRisePerHour": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "default": "0.05",
+                    "description": "Above 0, at most 10 (1,000 % an hour)."
+                  }
+                },
+                "required": [
+                  "sources"
+                ],
+                "additionalProperties": false
+              },
+              "examples": {
+                "example": {
+                  "value": {
+                    "sources": [
+                      {
+                        "id": 1
+                      },
+                      {
+                        "id": 2
+                      },
+                      {
+                        "id": 3
+                      }
+                    ],
+                    "minimumSources": 2,
+                    "maxRisePerHour": "0.05"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/Applied"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/Rejected"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/v1/auctions/{auction}/bids": {
       "post": {
         "operationId": "bidAuction",
@@ -1077,6 +1274,118 @@ extension SolventService {
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/collateral-samples": {
+      "post": {
+        "operationId": "postCollateralSamples",
+        "summary": "Post collateral price samples",
+        "description": "Samples of a collateral asset's sources: the engine aggregates them, credits a price (paced when rising) and checks the margin of every account holding the asset, so a collateral fall flags a pool without waiting for a mark update. A sample without a time is taken as observed at the engine's clock.\n\nRoles: oracle.",
+        "x-solvent-roles": [
+          "oracle"
+        ],
+        "tags": [
+          "oracle"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "asset": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "samples": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "source": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "maximum": 4294967295
+                        },
+                        "price": {
+                          "type": "string",
+                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                          "description": "Positive."
+                        },
+                        "timeNanoseconds": {
+                          "type": "integer",
+                          "minimum": 0,
+                          "maximum": 9223372036854775807
+                        }
+                      },
+                      "required": [
+                        "source",
+                        "price"
+                      ],
+                      "additionalProperties": false
+                    },
+                    "minItems": 1,
+                    "maxItems": 64
+                  }
+                },
+                "required": [
+                  "asset",
+                  "samples"
+                ],
+                "additionalProperties": false
+              },
+              "examples": {
+                "example": {
+                  "value": {
+                    "asset": 2,
+                    "samples": [
+                      {
+                        "source": 1,
+                        "price": "60010"
+                      },
+                      {
+                        "source": 2,
+                        "price": "59990"
+                      },
+                      {
+                        "source": 3,
+                        "price": "60000"
+                      }
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/Applied"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/Rejected"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -6712,6 +7021,128 @@ extension SolventService {
           "seller",
           "quantity",
           "price"
+        ],
+        "additionalProperties": false
+      },
+      "AssetDetail": {
+        "type": "object",
+        "properties": {
+          "asset": {
+            "type": "integer"
+          },
+          "symbol": {
+            "type": "string"
+          },
+          "scale": {
+            "type": "integer"
+          },
+          "priceMaxAgeSeconds": {
+            "type": "integer"
+          },
+          "price": {
+            "oneOf": [
+              {
+                "type": "string",
+                "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The price credited to holders (USD)."
+          },
+          "priceAgeSeconds": {
+            "oneOf": [
+              {
+                "type": "integer"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "oracle": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "properties": {
+                  "sources": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "weight": {
+                          "type": "integer"
+                        }
+                      },
+                      "required": [
+                        "id",
+                        "weight"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "sampleMaxAgeSeconds": {
+                    "type": "integer"
+                  },
+                  "band": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                  },
+                  "minimumSources": {
+                    "type": "integer"
+                  },
+                  "resumeAfterGoodUpdates": {
+                    "type": "integer"
+                  },
+                  "maxRisePerHour": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                  },
+                  "frozen": {
+                    "type": "boolean"
+                  },
+                  "index": {
+                    "oneOf": [
+                      {
+                        "type": "string",
+                        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                },
+                "required": [
+                  "sources",
+                  "sampleMaxAgeSeconds",
+                  "band",
+                  "minimumSources",
+                  "resumeAfterGoodUpdates",
+                  "maxRisePerHour",
+                  "frozen",
+                  "index"
+                ],
+                "additionalProperties": false
+              }
+            ]
+          }
+        },
+        "required": [
+          "asset",
+          "symbol",
+          "scale",
+          "priceMaxAgeSeconds",
+          "price",
+          "priceAgeSeconds",
+          "oracle"
         ],
         "additionalProperties": false
       }

@@ -184,12 +184,7 @@ extension SolventService {
             let market = try context.parameters.require("market", as: UInt32.self)
             let body = try await RequestBody.read(request, allowed: ["sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
                                                                      "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds"])
-            var sources: [OracleConfig.Source] = []
-            for (index, source) in try body.objects("sources", max: Limits.oracleSourcesPerMarket, allowed: ["id", "weight"]).enumerated() {
-                do {
-                    sources.append(.init(id: SourceID(try source.id("id", as: UInt32.self)), weight: try source.int("weight", default: 1, in: 1...1_000_000)))
-                } catch let error as APIError { throw APIError.invalid("sources[\(index)].\(error.field ?? "")", error.message) }
-            }
+            let sources = try body.oracleSources()
             let config = OracleConfig(sources: sources, sampleMaxAgeSeconds: try body.int("sampleMaxAgeSeconds", default: 60, in: 1...86_400),
                                       band: try body.rate("band", default: "0.05"),
                                       minimumSources: Int(try body.int("minimumSources", default: Int64(min(2, sources.count)), in: 1...Int64(sources.count))),
@@ -202,17 +197,7 @@ extension SolventService {
         router.post("/v1/oracle-samples") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["market", "samples", "last", "mid"])
-            let now = await service.engine.read { $0.now }
-            var samples: [OracleSample] = []
-            for (index, sample) in try body.objects("samples", max: 2 * Limits.oracleSourcesPerMarket, allowed: ["source", "price", "timeNanoseconds"]).enumerated() {
-                do {
-                    // A sample without a time is taken as observed now (the engine's clock).
-                    let time = sample.has("timeNanoseconds") ? Timestamp(nanoseconds: try sample.int("timeNanoseconds", in: 0...Int64.max)) : now
-                    let price = try sample.price("price")
-                    guard price.atoms > 0 else { throw APIError.invalid("price", "expected a positive price") }
-                    samples.append(OracleSample(source: SourceID(try sample.id("source", as: UInt32.self)), price: price, time: time))
-                } catch let error as APIError { throw APIError.invalid("samples[\(index)].\(error.field ?? "")", error.message) }
-            }
+            let samples = try body.oracleSamples(now: await service.engine.read { $0.now })
             return try await service.submit(.updateOracle(market: MarketID(try body.id("market", as: UInt32.self)), samples: samples,
                                                           last: body.has("last") ? try body.price("last") : nil, mid: body.has("mid") ? try body.price("mid") : nil))
         }

@@ -159,7 +159,7 @@ public final class SQLiteStore: JournalStore {
     /// Folds the write-ahead log into the database file (so a copied `.db` holds the whole
     /// journal) and closes every connection.
     public func close() async throws {
-        try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 }

@@ -140,6 +140,44 @@ struct APIFlowTests {
         }
     }
 
+    /// A collateral asset priced by its sources: a wild source is left out, a direct price is
+    /// refused, a rise is paced, a fall flags the holder's pool at once.
+    @Test func collateralOracleThroughTheAPI() async throws {
+        let h = try await ServerHarness.make("collateral")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            #expect(try await client.call(.post, "/v1/assets", key: h.admin, #"{"id": 2, "symbol": "ETH", "scale": 8, "priceMaxAgeSeconds": 3600}"#).status == 200)
+            let config = try await client.call(.put, "/v1/assets/2/oracle", key: h.admin,
+                                               #"{"sources": [{"id": 1}, {"id": 2}, {"id": 3}], "minimumSources": 2, "maxRisePerHour": "0.05"}"#)
+            #expect(config.status == 200, "\(config.body)")
+            let first = try await client.call(.post, "/v1/collateral-samples", key: h.oracle,
+                                              #"{"asset": 2, "samples": [{"source": 1, "price": "3000"}, {"source": 2, "price": "3001"}, {"source": 3, "price": "12000"}]}"#)
+            #expect(first.status == 200, "\(first.body)")
+            let view = try await client.call(.get, "/v1/assets/2", key: h.readonly).object
+            #expect(view["price"] as? String == "3000" && (view["oracle"] as? [String: Any])?["frozen"] as? Bool == false, "\(view)")
+            let direct = try await client.call(.post, "/v1/index-prices", key: h.oracle, #"{"asset": 2, "price": "9000"}"#)
+            #expect(direct.status == 422 && direct.object["code"] as? String == "pricedByOracle", "\(direct.body)")
+            // Every source at 9,000: the sources' index moves, the credit does not (a second later).
+            try await client.call(.post, "/v1/collateral-samples", key: h.oracle,
+                                  #"{"asset": 2, "samples": [{"source": 1, "price": "9000"}, {"source": 2, "price": "9000"}, {"source": 3, "price": "9000"}]}"#)
+            let pushed = try await client.call(.get, "/v1/assets/2", key: h.trader(1)).object
+            #expect((pushed["oracle"] as? [String: Any])?["index"] as? String == "9000", "\(pushed)")
+            #expect((pushed["price"] as? String).flatMap(Double.init).map { $0 < 3_001 } == true, "\(pushed)")
+            // Account 3 (0.1 BTC long at 60,000: maintenance 30) swaps 990 of its 1,000 USDT for 1 ETH.
+            #expect(try await client.call(.post, "/v1/deposits", key: h.admin, #"{"account": 3, "asset": 2, "amount": "1"}"#).status == 200)
+            #expect(try await client.call(.post, "/v1/withdrawals", key: h.admin, #"{"account": 3, "asset": 1, "amount": "990"}"#).status == 200)
+            // ETH at 1: equity 11 against 30 of maintenance, flagged by this update (BTC's mark never moved).
+            let fall = try await client.call(.post, "/v1/collateral-samples", key: h.oracle,
+                                             #"{"asset": 2, "samples": [{"source": 1, "price": "1"}, {"source": 2, "price": "1"}, {"source": 3, "price": "1"}]}"#)
+            let events = fall.object["events"] as? [[String: Any]] ?? []
+            #expect(events.contains { $0["type"] as? String == "marginStateChanged" && $0["account"] as? Int == 3 }, "\(fall.body)")
+            let numeric = try await client.call(.post, "/v1/collateral-samples", key: h.oracle, #"{"asset": 2, "samples": [{"source": 1, "price": 100}]}"#)
+            #expect(numeric.status == 400 && numeric.object["field"] as? String == "samples[0].price", "\(numeric.body)")
+            #expect(try await client.call(.get, "/v1/assets/9", key: h.readonly).status == 404)
+            #expect(try await client.call(.put, "/v1/assets/2/oracle", key: h.oracle, #"{"sources": [{"id": 1}]}"#).status == 403)
+        }
+    }
+
     /// Several sources through the oracle endpoints: the engine's median ignores one wild source.
     @Test func oracleSamples() async throws {
         let h = try await ServerHarness.make("oracle")

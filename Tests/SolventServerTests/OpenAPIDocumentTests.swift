@@ -129,6 +129,7 @@ struct OpenAPIDocumentTests {
             for body in bodies {
                 let uri = body.path.replacingOccurrences(of: "{market}", with: "1").replacingOccurrences(of: "{auction}", with: "1")
                     .replacingOccurrences(of: "{account}", with: "1").replacingOccurrences(of: "{id}", with: keyID)
+                    .replacingOccurrences(of: "{asset}", with: "1")
                 let verb = HTTPRequest.Method(rawValue: body.method)!
                 let unknown = try await client.call(verb, uri, key: keys[body.role], #"{"zzUnknownField": 1}"#)
                 #expect(unknown.status == 400 && unknown.object["field"] as? String == "zzUnknownField", "\(body.name): \(unknown.body)")

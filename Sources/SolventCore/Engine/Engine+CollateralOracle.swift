@@ -52,8 +52,9 @@ extension Engine {
             asset: asset, index: computation.index, price: credited.map(Price.init(atoms:)), used: computation.used,
             excluded: computation.excluded, failure: computation.failure, frozen: state.frozen)
         let events: [Event] = [.collateralPriceUpdated(update), .collateralOracleStateChanged(asset: asset, state)]
-        guard let credited, credited != current.price else { return .success(events) }
-        // The pools of the accounts that hold the asset, at the price just credited.
+        guard credited != nil else { return .success(events) }
+        // The pools of the accounts that hold the asset, at the price just credited (checked on
+        // every credited update, as a mark update checks its market's pools even when unchanged).
         var after = self
         for event in events { after.apply(event) }
         return .success(events + after.collateralStateChanges(assetIndex: assetIndex))
