@@ -22,12 +22,31 @@ public enum JournalCodec {
         return decoder
     }
 
-    /// The one writer of journal text: the commands' Codable conformance. One encoder serves
-    /// every call (its options never change after this line, and encoding does not mutate it).
-    private static let journalEncoder = encoder()
-
     public static func encode(_ command: Command) throws -> String {
-        String(decoding: try journalEncoder.encode(command), as: UTF8.self)
+        if let text = encodeFast(command) { return text }
+        return String(decoding: try encoder().encode(command), as: UTF8.self)
+    }
+
+    /// The journal text of the commands a service receives most (fills, deposits, marks), written
+    /// directly: the same JSON the Codable encoder writes, up to key order, which decoding does not
+    /// depend on (`JournalCodecTests` decodes both to the same command). JSONEncoder costs several
+    /// microseconds a command; this, a few hundred nanoseconds.
+    static func encodeFast(_ command: Command) -> String? {
+        switch command {
+        case .applyFill(let fill):
+            return
+                "{\"applyFill\":{\"_0\":{\"market\":{\"rawValue\":\(fill.market.rawValue)},\"buyer\":{\"rawValue\":\(fill.buyer.rawValue)},"
+                + "\"seller\":{\"rawValue\":\(fill.seller.rawValue)},\"quantity\":{\"atoms\":\(fill.quantity.atoms)},"
+                + "\"price\":{\"atoms\":\(fill.price.atoms)},\"taker\":\"\(fill.taker.rawValue)\"}}}"
+        case .deposit(let account, let asset, let amount):
+            return
+                "{\"deposit\":{\"account\":{\"rawValue\":\(account.rawValue)},\"asset\":{\"rawValue\":\(asset.rawValue)},\"amount\":{\"atoms\":\(amount.atoms)}}}"
+        case .setMarkPrice(let market, let mark, nil):
+            return
+                "{\"setMarkPrice\":{\"market\":{\"rawValue\":\(market.rawValue)},\"mark\":{\"atoms\":\(mark.atoms)}}}"
+        default:
+            return nil
+        }
     }
 
     public static func decode(_ text: String) throws -> Command {
