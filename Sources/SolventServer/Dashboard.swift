@@ -377,19 +377,25 @@ enum Dashboard {
     static func sentence(_ event: StreamEvent, catalog: Catalog) -> String {
         guard let o = (try? JSONSerialization.jsonObject(with: Data(event.json.utf8))) as? [String: Any] else { return event.type }
         func int(_ key: String) -> Int64 { (o[key] as? NSNumber)?.int64Value ?? 0 }
+        /// An amount the event carries as a decimal string, in atoms of `scale` decimals.
+        func atoms(_ key: String, scale: Int) -> Int64 {
+            guard let text = o[key] as? String, case .success(let atoms) = DecimalText.parse(text, scale: scale) else { return 0 }
+            return atoms
+        }
         let market = Int(int("market")), m = catalog.market(market), account = int("account")
+        func settle(_ key: String) -> Int64 { atoms(key, scale: m.settleScale) }
         switch event.type {
         case "positionLiquidated":
             let quantity = (o["quantity"] as? String).flatMap(Quantity.init)?.atoms ?? 0
             var text = "liquidated \(catalog.quantity(quantity, market: market)) of account \(account)'s \((o["long"] as? Bool ?? true) ? "long" : "short") in \(m.symbol)"
                 + " at \(catalog.price(o["accountPrice"] as? String, market: market)) \(m.quote)"
             if (o["closesPosition"] as? Bool) == true { text += " (position closed)" }
-            text += "; penalty \(catalog.settle(int("penalty"), market: market))"
-            if int("fundDraw") > 0 { text += "; insurance fund paid \(catalog.settle(int("fundDraw"), market: market))" }
-            if int("reallocated") > 0 { text += "; \(catalog.settle(int("reallocated"), market: market)) reallocated" }
+            text += "; penalty \(catalog.settle(settle("penalty"), market: market))"
+            if settle("fundDraw") > 0 { text += "; insurance fund paid \(catalog.settle(settle("fundDraw"), market: market))" }
+            if settle("reallocated") > 0 { text += "; \(catalog.settle(settle("reallocated"), market: market)) reallocated" }
             let deleveraged = (o["deleveraged"] as? [Any])?.count ?? 0
             if deleveraged > 0 { text += "; \(deleveraged) opposite position\(deleveraged == 1 ? "" : "s") auto-deleveraged" }
-            if int("uncovered") > 0 { text += "; uncovered loss \(catalog.settle(int("uncovered"), market: market)) (deficit)" }
+            if settle("uncovered") > 0 { text += "; uncovered loss \(catalog.settle(settle("uncovered"), market: market)) (deficit)" }
             if let auction = o["auction"] as? NSNumber { text += "; from auction #\(auction)" }
             return text
         case "marginStateChanged":
@@ -412,7 +418,7 @@ enum Dashboard {
             return "auction #\(int("auction")) opened for \(catalog.quantity(lot, market: market)) of account \(account) in \(m.symbol), starting at \(catalog.price(o["top"] as? String, market: market)) \(m.quote)"
         case "deficitCovered":
             let asset = catalog.assets[UInt32(truncatingIfNeeded: int("asset"))]
-            return "deficit covered: \(DashboardFormat.amount(int("amountAtoms"), scale: asset?.scale ?? 0, symbol: asset?.symbol ?? "asset \(int("asset"))"))"
+            return "deficit covered: \(DashboardFormat.amount(atoms("amount", scale: asset?.scale ?? 0), scale: asset?.scale ?? 0, symbol: asset?.symbol ?? "asset \(int("asset"))"))"
         default:
             return event.type
         }
