@@ -119,6 +119,24 @@ struct CollateralOracleTests {
         harness.ok(.withdraw(account: AccountID(7), asset: Harness.usdt, amount: amount("10", scale: 6)))
     }
 
+    /// The pacing's arithmetic at the edges of 64-bit prices neither traps nor overshoots.
+    @Test func creditPacingAtTheEdges() {
+        let hour: Int64 = 3_600 * 1_000_000_000
+        let ten = Rate(atoms: 10 * Rate.oneAtoms)
+        #expect(
+            CollateralOracleState.creditPrice(index: .max, credited: .max - 1, elapsed: hour, maxRisePerHour: ten)
+                == .max)
+        #expect(CollateralOracleState.creditPrice(index: .max, credited: 1, elapsed: hour, maxRisePerHour: ten) == 11)
+        #expect(
+            CollateralOracleState.creditPrice(
+                index: 200, credited: 100, elapsed: hour / 2, maxRisePerHour: rate("0.05")) == 102)
+        #expect(
+            CollateralOracleState.creditPrice(index: 50, credited: 100, elapsed: 0, maxRisePerHour: rate("0.05")) == 50)
+        #expect(
+            CollateralOracleState.creditPrice(index: 200, credited: 100, elapsed: -5, maxRisePerHour: rate("0.05"))
+                == 100)
+    }
+
     @Test func theSameInputsGiveTheSameDigest() {
         func run() -> [UInt8] {
             var harness = Self.venue()

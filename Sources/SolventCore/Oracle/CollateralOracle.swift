@@ -71,13 +71,16 @@ public struct CollateralOracleState: Hashable, Sendable, Codable {
     /// The price to credit when the sources say `index`: `index` if it is not above `credited`
     /// (or nothing was credited yet), else at most `credited` × (1 + rise × elapsed / 1 h), with
     /// `elapsed` counted up to one hour, rounded down (in the venue's favour).
-    static func creditPrice(index: Int64, credited: Int64, elapsed: Int64, maxRisePerHour: Rate) -> Int64 {
+    public static func creditPrice(index: Int64, credited: Int64, elapsed: Int64, maxRisePerHour: Rate) -> Int64 {
         guard credited > 0, index > credited else { return index }
         let hour: Int64 = 3_600 * 1_000_000_000
-        let allowance = FixedPoint.divide(
-            Int128(credited) * Int128(maxRisePerHour.atoms) * Int128(min(max(elapsed, 0), hour)),
-            by: Int128(Rate.oneAtoms) * Int128(hour), .down)
-        return min(index, credited + Int64(clamping: allowance))
+        // The rise allowed for this much time (rate atoms, at most 10 × one), then that share of
+        // the credited price: each product fits 128 bits whatever the inputs; both round down.
+        let rise = FixedPoint.divide(
+            Int128(maxRisePerHour.atoms) * Int128(min(max(elapsed, 0), hour)), by: Int128(hour), .down)
+        let allowance = FixedPoint.divide(Int128(credited) * rise, by: Int128(Rate.oneAtoms), .down)
+        let (ceiling, overflow) = credited.addingReportingOverflow(Int64(clamping: allowance))
+        return overflow ? index : min(index, ceiling)
     }
 }
 
