@@ -30,8 +30,8 @@ public enum JournalCodec {
     /// The journal text of the commands a service receives most (fills, deposits, marks), written
     /// directly: the same JSON the Codable encoder writes, up to key order, which decoding does not
     /// depend on (`JournalCodecTests` decodes both to the same command). JSONEncoder costs several
-    /// microseconds a command; this, a few hundred nanoseconds: without it the service's durable
-    /// fills per second fell 12–18 % in the load test (docs/service.md, "Performance").
+    /// microseconds a command; this, a few hundred nanoseconds: JSONEncoder alone costs the service
+    /// 12–18 % of its durable fills per second in the load test (docs/service.md, "Performance").
     static func encodeFast(_ command: Command) -> String? {
         switch command {
         case .applyFill(let fill):

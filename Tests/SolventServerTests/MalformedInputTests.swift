@@ -339,6 +339,47 @@ struct MalformedInputTests {
         }
     }
 
+    /// The collateral oracle's routes refuse hostile values by name (400 for the shape, 422 for
+    /// the engine's ranges) and change nothing.
+    @Test func collateralOracleInputsAreRefusedByName() async throws {
+        let h = try await ServerHarness.make("collateral-fuzz")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            #expect(try await client.call(.post, "/v1/assets", key: h.admin, #"{"id": 2, "symbol": "ETH", "scale": 8}"#).status == 200)
+            #expect(try await client.call(.put, "/v1/assets/2/oracle", key: h.admin, #"{"sources": [{"id": 1}, {"id": 2}]}"#).status == 200)
+            let cases: [(HTTPRequest.Method, String, Role, String, String)] = [
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "maxRisePerHour": "0"}"#, "maxRisePerHour"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "maxRisePerHour": "-1"}"#, "maxRisePerHour"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "maxRisePerHour": "11"}"#, "maxRisePerHour"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "maxRisePerHour": "NaN"}"#, "maxRisePerHour"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "maxRisePerHour": 0.05}"#, "maxRisePerHour"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "minimumSources": 2}"#, "minimumSources"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}], "sampleMaxAgeSeconds": 0}"#, "sampleMaxAgeSeconds"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": [{"id": 1}, {"id": 1}]}"#, "sources[1].id"),
+                (.put, "/v1/assets/2/oracle", .admin, #"{"sources": []}"#, "sources"),
+                (.put, "/v1/assets/4294967296/oracle", .admin, #"{"sources": [{"id": 1}]}"#, "path"),   // the 400 names the value
+                (.put, "/v1/assets/9/oracle", .admin, #"{"sources": [{"id": 1}]}"#, "asset"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 2, "samples": []}"#, "samples"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 2, "samples": [{"source": 1, "price": "-5"}]}"#, "samples[0].price"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 2, "samples": [{"source": 1, "price": "1e400"}]}"#, "samples[0].price"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 2, "samples": [{"source": 0, "price": "5"}]}"#, "samples[0].source"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 1, "samples": [{"source": 1, "price": "5"}]}"#, "asset"),
+                (.post, "/v1/collateral-samples", .oracle, #"{"asset": 2, "samples": [{"source": 1, "price": "5", "time": 1}]}"#, "samples[0].time"),
+            ]
+            let keys: [Role: String] = [.admin: h.admin, .oracle: h.oracle]
+            for (method, uri, role, body, field) in cases {
+                let before = await h.businessDigest()
+                let reply = try await client.call(method, uri, key: keys[role], body)
+                #expect(reply.status == 400 || reply.status == 422 || reply.status == 404, "\(uri) \(body): \(reply.status) \(reply.body)")
+                let named = reply.object["field"] as? String ?? ""
+                let pathNamed = field == "path" && reply.status == 400 && reply.body.contains("4294967296")
+                #expect(pathNamed || reply.status == 404 || named == field || named.hasSuffix("." + field), "\(uri) \(body): \(reply.body)")
+                let changed = await h.businessDigest() != before
+                #expect(!changed, "\(uri) \(body): refused but changed the state")
+            }
+        }
+    }
+
     /// A number too large for its field says so (it said "at most 6 decimals" of an integer).
     @Test func tooLargeNumbersSayOutOfRange() async throws {
         let h = try await ServerHarness.make("large")
