@@ -230,35 +230,19 @@ public struct ReplayCommand: AsyncParsableCommand {
         do {
             if let db, postgres == nil, !FileManager.default.fileExists(atPath: db) { throw InputError(db, "no such database") }
             let store = try await openStore(db: db, postgres: postgres)
-            var engine = Engine()
             let started = Date()
-            // Every journaled commitment root is rebuilt from the state before its record (the
-            // store's secret keys the salts) and compared: a replayed journal yields the same roots.
-            let secret = try await Commitments.secret(store)
-            var rootsChecked = 0, rootMismatches: [UInt64] = []
-            let (replayed, mismatches) = try await JournaledEngine.replay(&engine, from: store, progress: { sequence in
-                Diagnostics.write("replay: \(sequence)\n")
-            }, commitmentRecord: { before, root, outcome in
-                rootsChecked += 1
-                guard case .applied = outcome, try before.commitment(secret: secret, parallel: .cores).root == root else { rootMismatches.append(root.sequence); return }
-            })
-            var snapshotChecks = 0, snapshotMismatches: [UInt64] = []
-            if let snapshot = try await store.latestSnapshot() {
-                // Replay up to the snapshot's sequence and compare the digest it records.
-                let (check, _) = try await Commitments.state(at: snapshot.sequence, from: store)
-                snapshotChecks = 1
-                if check.digestHex() != snapshot.digest { snapshotMismatches.append(snapshot.sequence) }
-            }
+            let check = try await JournalVerification.verify(store) { sequence in Diagnostics.write("replay: \(sequence)\n") }
             try await store.close()
-            let ok = mismatches.isEmpty && snapshotMismatches.isEmpty && rootMismatches.isEmpty
             let summary: [String: Any] = [
-                "inputs": replayed, "lastSequence": engine.lastSequence, "digest": engine.digestHex(),
-                "checkpointMismatches": mismatches, "snapshotsChecked": snapshotChecks, "snapshotMismatches": snapshotMismatches,
-                "commitmentRootsChecked": rootsChecked, "commitmentRootMismatches": rootMismatches,
-                "verdict": ok ? "every recorded digest and commitment root matches" : "MISMATCH", "seconds": Date().timeIntervalSince(started),
+                "inputs": check.inputs, "lastSequence": check.lastSequence, "digest": check.digest,
+                "checkpointMismatches": check.checkpointMismatches, "snapshotsChecked": check.snapshotsChecked,
+                "snapshotMismatches": check.snapshotMismatches, "commitmentRootsChecked": check.commitmentRootsChecked,
+                "commitmentRootMismatches": check.commitmentRootMismatches,
+                "verdict": check.isConsistent ? "every recorded digest and commitment root matches" : "MISMATCH",
+                "seconds": Date().timeIntervalSince(started),
             ]
             print(JSONOutput.string(summary))
-            if !ok { throw ExitCode(1) }
+            if !check.isConsistent { throw ExitCode(1) }
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)

@@ -128,6 +128,12 @@ struct ProofCommandTests {
         try await store.close()
         let replay = try ReplayCommand.parse(["--db", db])
         await #expect(throws: (any Error).self) { try await replay.run() }
+        // The check names the forged root's sequence and nothing else.
+        let checked = try SQLiteStore(path: db)
+        let check = try await JournalVerification.verify(checked)
+        try await checked.close()
+        #expect(check.commitmentRootMismatches == [root.sequence] && check.checkpointMismatches.isEmpty)
+        #expect(check.commitmentRootsChecked >= 1 && !check.isConsistent)
         // prove refuses a root its state does not rebuild.
         let prove = try ProveCommand.parse(["--db", db, "--account", "7"])
         await #expect(throws: (any Error).self) { try await prove.run() }

@@ -120,7 +120,13 @@ func venueCommands(seed: UInt64) -> [Command] {
         }
         try await store.append(entries)
         try await store.close()
-        let recovered = try await JournaledEngine(store: try await reopen())
+        let reopened = try await reopen()
+        // The whole-journal check `solvent replay` prints names the same checkpoint and no other.
+        let check = try await JournalVerification.verify(reopened)
+        #expect(check.checkpointMismatches == [150] && !check.isConsistent)
+        #expect(check.inputs == 200 && check.lastSequence == 200 && check.digest == engine.digestHex())
+        #expect(check.snapshotsChecked == 0 && check.commitmentRootsChecked == 0)
+        let recovered = try await JournaledEngine(store: reopened)
         #expect(recovered.recovery.mismatches == [150])
         #expect(recovered.recovery.digest == engine.digestHex())
     }
