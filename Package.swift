@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SolventCore", targets: ["SolventCore"]),
         .library(name: "SolventRisk", targets: ["SolventRisk"]),
         .library(name: "SolventSimulation", targets: ["SolventSimulation"]),
+        .library(name: "SolventProofs", targets: ["SolventProofs"]),
         .library(name: "SolventStore", targets: ["SolventStore"]),
         .library(name: "SolventServer", targets: ["SolventServer"]),
         .library(name: "SolventRandom", targets: ["SolventRandom"]),
@@ -51,7 +52,8 @@ let package = Package(
     targets: [
         .target(
             name: "SolventCore",
-            // SolventRisk prices option marks and computes portfolio (scenario) margin (DESIGN.md §2).
+            // SolventRisk prices option marks and computes portfolio (scenario) margin (DESIGN.md §2);
+            // swift-crypto's SHA-256 is the state digest's hash.
             dependencies: ["SolventRisk", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
@@ -62,10 +64,14 @@ let package = Package(
         // The one seeded generator (SplitMix64), below every layer that draws: risk, simulation, tests.
         .target(name: "SolventRandom"),
         .target(name: "SolventSimulation", dependencies: ["SolventCore", "SolventRandom"]),
+        // Commitments to every account (Merkle-sum tree, salts keyed by a secret), margin and
+        // liquidation proofs: they read the engine's state; the engine does not depend on them.
+        .target(name: "SolventProofs", dependencies: ["SolventCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SolventStore",
             dependencies: [
                 "SolventCore",
+                "SolventProofs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             ]
@@ -74,6 +80,7 @@ let package = Package(
             name: "SolventServer",
             dependencies: [
                 "SolventCore",
+                "SolventProofs",
                 "SolventStore",
                 "SolventSimulation",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,6 +98,7 @@ let package = Package(
             name: "SolventCLI",
             dependencies: [
                 "SolventCore",
+                "SolventProofs",
                 "SolventRisk",
                 "SolventSimulation",
                 "SolventStore",
@@ -103,17 +111,18 @@ let package = Package(
         .target(name: "SolventTestSupport", dependencies: ["SolventCore", "SolventRandom"]),
         .testTarget(name: "SolventCoreTests", dependencies: ["SolventCore", "SolventRisk", "SolventRandom", "SolventTestSupport",
                                                             .product(name: "BigInt", package: "BigInt")]),
+        .testTarget(name: "SolventProofsTests", dependencies: ["SolventProofs", "SolventCore", "SolventRandom", "SolventTestSupport"]),
         .testTarget(name: "SolventRiskTests", dependencies: ["SolventRisk", "SolventRandom"], exclude: ["Vectors"]),
-        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventRisk", "SolventSimulation", "SolventStore", "SolventServer",
+        .testTarget(name: "SolventCLITests", dependencies: ["SolventCLI", "SolventCore", "SolventProofs", "SolventRisk", "SolventSimulation", "SolventStore", "SolventServer",
                                                            "SolventRandom", "SolventTestSupport"]),
         .testTarget(name: "SolventSimulationTests", dependencies: ["SolventSimulation", "SolventCore", "SolventRandom"]),
-        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventSimulation", "SolventRandom",
+        .testTarget(name: "SolventStoreTests", dependencies: ["SolventStore", "SolventCore", "SolventProofs", "SolventSimulation", "SolventRandom",
                                                              "SolventTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "SolventServerTests",
             dependencies: [
-                "SolventServer", "SolventStore", "SolventCore", "SolventRandom",
+                "SolventServer", "SolventStore", "SolventCore", "SolventProofs", "SolventRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "solvent-perf",
             dependencies: [.product(name: "SolventTestSupport", package: "Solvent"), .product(name: "SolventRandom", package: "Solvent"),
-                           .product(name: "SolventCore", package: "Solvent"),
+                           .product(name: "SolventCore", package: "Solvent"), .product(name: "SolventProofs", package: "Solvent"),
                            .product(name: "SolventRisk", package: "Solvent"), .product(name: "SolventStore", package: "Solvent")]
         ),
     ],

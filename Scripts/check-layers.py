@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Layering check (DESIGN.md §2): every module under Sources/ imports only what its layer allows.
 
-SolventCore is the pure engine: the standard library, swift-crypto (the state digest), swift-numerics
-and the risk layer, nothing else (no Foundation, Dispatch, libc, NIO, GRDB, PostgreSQL, Hummingbird).
+SolventCore is the pure engine: the standard library, swift-crypto (SHA-256 for the state digest),
+swift-numerics and the risk layer, nothing else (no Foundation, Dispatch, libc, NIO, GRDB, PostgreSQL,
+Hummingbird). SolventProofs (commitments, margin and liquidation proofs) sits on the core, never
+under it, and is as pure: the standard library and swift-crypto.
 Between the project's own modules the direction is fixed: a module imports only modules of a lower
 layer, never one above it or beside it. Standard library only; exits 1 and names file:line for
 every offending import.
@@ -20,9 +22,11 @@ LOWER = {
     "SolventRisk": {"SolventRandom"},
     "SolventCore": {"SolventRisk"},
     "SolventSimulation": {"SolventRandom", "SolventRisk", "SolventCore"},
-    "SolventStore": {"SolventCore"},
-    "SolventServer": {"SolventRandom", "SolventRisk", "SolventCore", "SolventSimulation", "SolventStore"},
-    "SolventCLI": {"SolventRandom", "SolventRisk", "SolventCore", "SolventSimulation", "SolventStore", "SolventServer"},
+    "SolventProofs": {"SolventCore"},
+    "SolventStore": {"SolventCore", "SolventProofs"},
+    "SolventServer": {"SolventRandom", "SolventRisk", "SolventCore", "SolventProofs", "SolventSimulation", "SolventStore"},
+    "SolventCLI": {"SolventRandom", "SolventRisk", "SolventCore", "SolventProofs", "SolventSimulation", "SolventStore",
+                   "SolventServer"},
     "solvent": {"SolventCLI"},
     # Tests' and benchmarks' support: above the engine, imported by no module under Sources/.
     "SolventTestSupport": {"SolventRandom", "SolventRisk", "SolventCore"},
@@ -35,6 +39,7 @@ EXTERNAL = {
     "SolventRisk": {"RealModule"},
     "SolventCore": {"Crypto", "RealModule"},
     "SolventSimulation": {"RealModule"},
+    "SolventProofs": {"Crypto"},
 }
 
 # Never in the engine layers, whatever EXTERNAL says: I/O, threads, clocks, servers, databases.
@@ -42,7 +47,7 @@ FORBIDDEN_BELOW_ADAPTERS = re.compile(
     r"^(Foundation|FoundationEssentials|Dispatch|Glibc|Musl|Darwin|WinSDK|NIO\w*|GRDB|PostgresNIO|Hummingbird\w*|"
     r"Logging|Metrics|Prometheus|ArgumentParser|_Concurrency)$"
 )
-ENGINE_LAYERS = {"SolventRandom", "SolventRisk", "SolventCore"}
+ENGINE_LAYERS = {"SolventRandom", "SolventRisk", "SolventCore", "SolventProofs"}
 
 IMPORT = re.compile(
     r"^\s*(?:@[\w]+(?:\([^)]*\))?\s+)*import\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?([A-Za-z_]\w*)"

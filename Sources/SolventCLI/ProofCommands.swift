@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SolventCore
+import SolventProofs
 import SolventStore
 
 func printJSON(_ object: Any) throws {

@@ -6115,7 +6115,7 @@ extension SolventService {
       },
       "MarginProof": {
         "type": "object",
-        "description": "The trader's margin proof against the latest root (the journal codec's encoding of SolventCore's MarginProof; verify it with `solvent` or SolventCore)."
+        "description": "The trader's margin proof against the latest root (the journal codec's encoding of SolventProofs' MarginProof; verify it with `solvent` or SolventProofs)."
       },
       "VaRRules": {
         "type": "object",

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SolventCore
+import SolventProofs
 import SolventStore
 
 /// The JSON HTTP API. Writes go through the journaled engine and answer once durable;

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Synchronization
 import SolventCore
+import SolventProofs
 import SolventStore
 
 /// The running service: the journaled engine, the event hub, metrics and access control. Route

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventProofs
 
 /// The commitment secret (32 random bytes, created on first use and kept in the store: it keys
 /// the salts and the leaf order, so only the venue can build proofs) and the roots the journal

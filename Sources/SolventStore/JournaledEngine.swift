@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventProofs
 
 /// The engine behind a journal: the single writer of a service (DESIGN.md §1). Each input is
 /// sequenced, executed, and appended to the journal; its caller gets the outcome only once the

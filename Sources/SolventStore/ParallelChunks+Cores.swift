@@ -1,5 +1,6 @@
 import Dispatch
 import SolventCore
+import SolventProofs
 
 extension ParallelChunks {
     /// The commitment's chunks on every core (the core itself holds no threads).

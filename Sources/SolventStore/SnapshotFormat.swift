@@ -39,7 +39,7 @@ public enum SnapshotFormat {
         var accounts: [Account]
         var alertsByPool: [PoolKey: MarginAlert]
         var auctions: [LiquidationAuction]
-        var latestCommitment: AccountCommitment.Root?
+        var latestCommitment: CommitmentRoot?
         var portfolioMargin: PortfolioMarginRules
         var varMargin: VaRMarginRules
         var spanMargin: SpanMarginRules

@@ -99,6 +99,94 @@ public struct Harness {
         return harness
     }
 
+    /// The liquidation venue with `depth`, a `penalty` and `clearance` fee rate, the target
+    /// maintenance + 10 %, whole steps, and optionally an oracle on market 1.
+    public static func liquidationStepVenue(
+        depth: DepthModel, penalty: String, clearance: String = "0", fund: String? = nil,
+        oracle: OracleConfig? = nil
+    ) -> Harness {
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: depth, penaltyRate: rate(penalty), clearanceFeeRate: rate(clearance),
+                target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0), fund: fund)
+        if let oracle { harness.ok(.configureOracle(market: MarketID(1), oracle)) }
+        return harness
+    }
+
+    /// The loss-allocation venue: the liquidation venue with 100 USDT in the fund, a
+    /// square-root book of 10 M, a 0.5 % penalty and `allocation`, three shorts at 50,000 (21:
+    /// 0.5 BTC on 5,000, 22: 0.5 BTC on 1,000, 23: 2 BTC on 50,000) and the mark at 47,000.
+    public static func lossAllocationVenue(
+        _ allocation: LiquidationParameters.LossAllocation, withShorts: Bool = true
+    ) -> Harness {
+        let market = MarketID(1)
+        var harness = Harness.liquidationVenue(
+            LiquidationParameters(
+                depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
+                penaltyRate: rate("0.005"),
+                clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+                dustNotional: 0,
+                lossAllocation: allocation), fund: "100")
+        if withShorts {
+            for (id, size, collateral) in [(UInt64(21), "-0.5", "5000"), (22, "-0.5", "1000"), (23, "-2", "50000")] {
+                harness.openFunded(id, usdt: collateral)
+                harness.ok(
+                    .importPosition(
+                        account: AccountID(id), market: market, size: Quantity(size)!, entryPrice: Price("50000")!,
+                        isolatedMargin: nil))
+            }
+        }
+        harness.ok(.setMarkPrice(market: market, mark: Price("47000")!, index: nil))
+        return harness
+    }
+
+    /// COIN-M style tiers in BTC of notional: 0.4 % to 5, 0.5 % to 10, 1 % to 20, then 2.5 %.
+    public static func coinTiers() -> RiskTierTable {
+        let rows: [(String?, String, String)] = [
+            ("5", "0.008", "0.004"), ("10", "0.01", "0.005"), ("20", "0.02", "0.01"),
+            (nil, "0.05", "0.025"),
+        ]
+        return try! RiskTierTable.make(
+            tiers: rows.map { cap, im, mm in
+                RiskTier(
+                    notionalCap: cap.map { amount($0, scale: 8) }, initialRate: rate(im), maintenanceRate: rate(mm))
+            }
+        ).get()
+    }
+
+    /// The inverse short of the liquidation tests: BTCUSD_PERP (market 3, 100 USD contracts,
+    /// settled in BTC) on `coinTiers` marked at 50,000, account 10 short 2,000 contracts at
+    /// 50,000 on 1 BTC (isolated or cross), a square-root book and a 0.5 % penalty.
+    public static func inverseShortVenue(
+        isolated: Bool, fund: String? = nil,
+        allocation: LiquidationParameters.LossAllocation = .venue
+    ) -> Harness {
+        var harness = Harness()
+        harness.standardAssets()
+        let spec = MarketSpec(
+            id: MarketID(3), symbol: "BTCUSD_PERP", kind: .inverse, settleAsset: Harness.btc,
+            contractSize: Quantity("100")!, tickSize: Price("0.1")!, lotSize: Quantity("1")!)
+        harness.ok(.createMarket(spec, RiskParameters(margin: .tiered(coinTiers()))))
+        harness.ok(.setMarkPrice(market: MarketID(3), mark: Price("50000")!, index: nil))
+        harness.ok(
+            .configureLiquidation(
+                market: MarketID(3),
+                LiquidationParameters(
+                    depth: .squareRoot(depth: amount("1000", scale: 8).atoms, coefficient: rate("0.01")),
+                    penaltyRate: rate("0.005"),
+                    clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
+                    dustNotional: 0,
+                    lossAllocation: allocation)))
+        if let fund { harness.ok(.fundInsurance(asset: Harness.btc, amount: amount(fund, scale: 8))) }
+        harness.ok(.openAccount(AccountID(10)))
+        harness.ok(.deposit(account: AccountID(10), asset: Harness.btc, amount: amount("1", scale: 8)))
+        harness.ok(
+            .importPosition(
+                account: AccountID(10), market: MarketID(3), size: Quantity("-2000")!, entryPrice: Price("50000")!,
+                isolatedMargin: isolated ? amount("1", scale: 8) : nil))
+        return harness
+    }
+
     public mutating func openFunded(_ id: UInt64, usdt: String) {
         ok(.openAccount(AccountID(id)))
         ok(.deposit(account: AccountID(id), asset: Self.usdt, amount: amount(usdt, scale: 6)))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 @testable import SolventCLI
 import SolventCore
+import SolventProofs
 import SolventServer
 import SolventStore
 import Testing

@@ -14,12 +14,7 @@ struct LiquidationStepTests {
         depth: DepthModel, penalty: String, clearance: String = "0", fund: String? = nil,
         oracle: OracleConfig? = nil
     ) -> Harness {
-        var harness = Harness.liquidationVenue(
-            LiquidationParameters(
-                depth: depth, penaltyRate: rate(penalty), clearanceFeeRate: rate(clearance),
-                target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"), dustNotional: 0), fund: fund)
-        if let oracle { harness.ok(.configureOracle(market: market, oracle)) }
-        return harness
+        Harness.liquidationStepVenue(depth: depth, penalty: penalty, clearance: clearance, fund: fund, oracle: oracle)
     }
 
     static func step(_ events: [Event]) -> LiquidationStep? {

@@ -11,24 +11,7 @@ struct LossAllocationTests {
     static let market = MarketID(1)
 
     static func venue(_ allocation: LiquidationParameters.LossAllocation, withShorts: Bool = true) -> Harness {
-        var harness = Harness.liquidationVenue(
-            LiquidationParameters(
-                depth: .squareRoot(depth: amount("10000000", scale: 6).atoms, coefficient: rate("0.01")),
-                penaltyRate: rate("0.005"),
-                clearanceFeeRate: .zero, target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("1"),
-                dustNotional: 0,
-                lossAllocation: allocation), fund: "100")
-        if withShorts {
-            for (id, size, collateral) in [(UInt64(21), "-0.5", "5000"), (22, "-0.5", "1000"), (23, "-2", "50000")] {
-                harness.openFunded(id, usdt: collateral)
-                harness.ok(
-                    .importPosition(
-                        account: AccountID(id), market: market, size: Quantity(size)!, entryPrice: Price("50000")!,
-                        isolatedMargin: nil))
-            }
-        }
-        harness.ok(.setMarkPrice(market: market, mark: Price("47000")!, index: nil))
-        return harness
+        Harness.lossAllocationVenue(allocation, withShorts: withShorts)
     }
 
     static func step(_ harness: inout Harness) -> LiquidationStep {

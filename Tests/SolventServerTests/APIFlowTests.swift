@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import SolventCore
+import SolventProofs
 import SolventServer
 import Testing
 

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventProofs
 import SolventStore   // the commitment on every core
 import SolventTestSupport
 import SolventRandom

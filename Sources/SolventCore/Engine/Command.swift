@@ -57,7 +57,7 @@ public enum Command: Hashable, Sendable, Codable {
     /// store builds it (only it holds the salts' secret), the engine accepts it only for its own
     /// previous sequence and state digest, so every published root sits in the journal right
     /// after the state it commits to, and a replay checks it again.
-    case recordCommitment(AccountCommitment.Root)
+    case recordCommitment(CommitmentRoot)
     /// Publishes (or replaces) one expiry's volatility smile of an underlying market:
     /// the options on it with that expiry are re-marked.
     case setVolatilitySmile(underlying: MarketID, VolatilitySmile)

@@ -25,17 +25,19 @@ extension Engine {
 
     /// What a step needs once the account is known to be liquidatable: the sized quantity, its
     /// notional at mark, the side and the bankruptcy price.
-    struct PlannedStep {
-        var accountIndex: Int32
-        var marketIndex: Int32
-        var parameters: LiquidationParameters
-        var quantity: Int64
-        var notional: Int64
-        var long: Bool
-        var bankruptcy: Int64?
+    package struct PlannedStep {
+        package var accountIndex: Int32
+        package var marketIndex: Int32
+        package var parameters: LiquidationParameters
+        package var quantity: Int64
+        package var notional: Int64
+        package var long: Bool
+        package var bankruptcy: Int64?
     }
 
-    func planLiquidate(_ account: AccountID, _ market: MarketID, keeper: AccountID?) -> Result<[Event], Rejection> {
+    package func planLiquidate(
+        _ account: AccountID, _ market: MarketID, keeper: AccountID?
+    ) -> Result<[Event], Rejection> {
         let keeperIndex: Int32?
         switch liquidationKeeper(keeper, account: account) {
         case .failure(let rejection): return .failure(rejection)
@@ -90,7 +92,7 @@ extension Engine {
     }
 
     /// Validation and sizing shared by every mechanism.
-    func planStep(_ account: AccountID, _ market: MarketID) -> Result<PlannedStep, Rejection> {
+    package func planStep(_ account: AccountID, _ market: MarketID) -> Result<PlannedStep, Rejection> {
         let accountIndex: Int32
         let marketIndex: Int32
         switch accountAndMarket(account, market) {

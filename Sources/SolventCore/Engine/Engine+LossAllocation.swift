@@ -37,7 +37,9 @@ extension Engine {
 
     /// One account's candidate on one side of a market, or nil (no position on that side, no
     /// positive pool equity, or the venue's book).
-    func deleveragingCandidate(accountIndex: Int32, marketIndex: Int32, long: Bool) -> AutoDeleveraging.Candidate? {
+    package func deleveragingCandidate(
+        accountIndex: Int32, marketIndex: Int32, long: Bool
+    ) -> AutoDeleveraging.Candidate? {
         guard accountIndex != 0 else { return nil }
         let account = accounts[Int(accountIndex)]
         guard let slot = account.positionSlot(marketIndex: marketIndex) else { return nil }

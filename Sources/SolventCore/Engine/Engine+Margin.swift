@@ -30,7 +30,7 @@ extension Engine {
     }
 
     /// One position's figures at its mark.
-    func positionRisk(
+    package func positionRisk(
         _ position: Position, leverage: Int64, override: MarkOverride?, now: Timestamp?
     )
         -> Result<PositionRisk, RiskError>
@@ -84,7 +84,7 @@ extension Engine {
     }
 
     /// The account's leverage setting for a market (0 = none chosen: the schedule's rates apply).
-    func leverage(of account: Account, marketIndex: Int32) -> Int64 {
+    package func leverage(of account: Account, marketIndex: Int32) -> Int64 {
         account.setting(marketIndex: marketIndex)?.leverage ?? 0
     }
 

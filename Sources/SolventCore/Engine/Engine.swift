@@ -32,7 +32,7 @@ public struct Engine: Sendable {
     /// Open Dutch auctions, by id (ids increase, so appending keeps the order).
     public internal(set) var auctions: [LiquidationAuction] = []
     /// The latest commitment root recorded in the journal, nil before the first.
-    public internal(set) var latestCommitment: AccountCommitment.Root? = nil
+    public internal(set) var latestCommitment: CommitmentRoot? = nil
     /// The scenarios of the portfolio margin model (accounts that chose it).
     public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle {
         didSet { portfolioGrid = portfolioMargin.grid }

@@ -26,7 +26,7 @@ public struct EngineState: Sendable, Codable {
     /// Sorted by pool key.
     public var alerts: [PoolAlert]
     public var auctions: [LiquidationAuction]
-    public var latestCommitment: AccountCommitment.Root?
+    public var latestCommitment: CommitmentRoot?
     public var portfolioMargin: PortfolioMarginRules
     public var varMargin: VaRMarginRules
     public var spanMargin: SpanMarginRules
@@ -37,7 +37,7 @@ public struct EngineState: Sendable, Codable {
 
     public init(
         lastSequence: UInt64, now: Timestamp, assets: [AssetState], markets: [MarketState], accounts: [Account],
-        alerts: [PoolAlert], auctions: [LiquidationAuction], latestCommitment: AccountCommitment.Root?,
+        alerts: [PoolAlert], auctions: [LiquidationAuction], latestCommitment: CommitmentRoot?,
         portfolioMargin: PortfolioMarginRules, varMargin: VaRMarginRules, spanMargin: SpanMarginRules,
         greeksMargin: GreeksMarginRules, spreadCredits: SpreadCreditRules, recentCommands: [CommandID]
     ) {

@@ -45,7 +45,7 @@ public enum Event: Hashable, Sendable, Codable {
     /// A market's backstop providers after a registration or a step that used their capacity.
     case backstopsChanged(market: MarketID, [Backstop])
     /// A commitment root published for the state at `root.sequence` (the input before this one).
-    indirect case commitmentRecorded(AccountCommitment.Root)
+    indirect case commitmentRecorded(CommitmentRoot)
     indirect case volatilitySmileSet(underlying: MarketID, VolatilitySmile)
     case marginModelSet(account: AccountID, AccountMarginModel)
     indirect case portfolioMarginConfigured(PortfolioMarginRules)

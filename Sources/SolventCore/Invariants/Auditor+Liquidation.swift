@@ -29,7 +29,7 @@ extension Auditor {
     /// - the account closed no worse for the system than its recorded bankruptcy price;
     /// - an account left without cross positions (isolated ones may remain) has a cross pool of
     ///   non-negative equity: a closed pool's shortfall was booked, not left as a debt.
-    static func liquidationViolations(_ step: LiquidationStep, in engine: Engine) -> [String] {
+    package static func liquidationViolations(_ step: LiquidationStep, in engine: Engine) -> [String] {
         var found: [String] = []
         let id = step.account.account
         let context = "liquidation of account \(id) in market \(step.market)"

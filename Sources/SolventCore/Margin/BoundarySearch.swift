@@ -1,9 +1,9 @@
 /// Finds the exact price atom where a monotone predicate flips, starting from a guess: gallop
 /// away from the guess until the predicate changes, then bisect. With a good guess this takes a
 /// handful of evaluations; with a poor one, at most ~2 × 63 (bounded by `Limits.priceSearchSteps`).
-enum BoundarySearch {
+package enum BoundarySearch {
     /// The highest price searched (10^17 atoms = 10^9 quote units per contract unit).
-    static let maximumPrice: Int64 = 100_000_000_000_000_000
+    package static let maximumPrice: Int64 = 100_000_000_000_000_000
 
     /// Largest P in [1, maximumPrice] with `isTrue(P)`, for a predicate that holds on a prefix.
     /// - Precondition (checked by the caller): `isTrue(1)` and `!isTrue(maximumPrice)`, so the

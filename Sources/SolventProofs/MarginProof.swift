@@ -1,3 +1,5 @@
+import SolventCore
+
 /// What a trader needs to check their own margin: their account as the engine held
 /// it, the markets' parameters and prices and the assets' prices in force, the margin the
 /// venue reported, the liabilities their leaf adds, and the path to the published root. It

@@ -1,4 +1,5 @@
 import Crypto
+import SolventCore
 
 /// A Merkle-sum tree over per-asset amounts: every node carries the hash of its
 /// children *and their sums*, so a path from a leaf to the root proves both that the leaf is in

@@ -1,20 +1,12 @@
 import Crypto
+import SolventCore
 
 /// Commitments to every account: a Merkle-sum tree whose leaves are salted hashes of
 /// each account's collateral, positions and margin figures, summing what the venue owes each
 /// account per asset. Nothing here is an engine input: it reads the state.
 public struct AccountCommitment: Sendable {
-    /// What the venue publishes: the root's hash and per-asset sums, at a sequence and digest.
-    public struct Root: Hashable, Sendable, Codable {
-        public var sequence: UInt64
-        public var stateDigest: String
-        public var hash: String
-        /// Asset ids in the order of `sums` (the engine's asset order).
-        public var assets: [UInt32]
-        /// Total liabilities per asset, in atoms of that asset.
-        public var sums: [Int64]
-        public var leaves: Int
-    }
+    /// What the venue publishes (the engine journals it with `recordCommitment`).
+    public typealias Root = CommitmentRoot
 
     public let root: Root
     public let tree: MerkleSumTree
@@ -207,49 +199,6 @@ extension Engine {
             assets: assets.map { $0.spec.id.rawValue }, sums: tree.root.sums, leaves: order.count)
         return AccountCommitment(root: root, tree: tree, leafOfAccountIndex: leafOfAccountIndex, secret: secret)
     }
-
-    /// An engine holding only what one account's margin depends on — the venue's assets and
-    /// markets (parameters, prices, oracle state) and that account — so a verifier recomputes
-    /// the margin with the same rules, from nothing of other accounts.
-    public static func forVerification(
-        assets: [AssetState], markets: [MarketState], account: Account, now: Timestamp,
-        sequence: UInt64
-    ) -> Engine {
-        forVerification(
-            assets: assets, markets: markets, accounts: [account], now: now, sequence: sequence, indexed: false)
-    }
-
-    /// As above for several accounts. `indexed` also builds the markets' scan tables over their
-    /// positions, so that the loss allocation (auto-deleveraging ranks, socialized shares) can be
-    /// re-run among exactly these accounts; a margin check needs none.
-    public static func forVerification(
-        assets: [AssetState], markets: [MarketState], accounts: [Account], now: Timestamp,
-        sequence: UInt64, indexed: Bool = true
-    ) -> Engine {
-        var engine = Engine()
-        engine.assets = assets
-        for (index, asset) in assets.enumerated() { engine.assetIndexByID[asset.spec.id] = Int32(index) }
-        engine.markets = markets
-        for (index, market) in markets.enumerated() {
-            engine.marketIndexByID[market.spec.id] = Int32(index)
-            guard indexed else { continue }
-            var table = MaintenanceScanTable()
-            table.configure(market.parameters.margin)
-            engine.scanTables.append(table)
-            engine.triggerIndexes.append(MarketTriggers())
-            engine.deleveragingQueues.append(contentsOf: [nil, nil])
-        }
-        for account in accounts where account.id != .venue && engine.accountIndexByID[account.id] == nil {
-            var copy = account
-            for index in copy.positions.indices { copy.positions[index].scanRow = -1 }
-            engine.accountIndexByID[account.id] = Int32(engine.accounts.count)
-            engine.accounts.append(copy)
-            if indexed { engine.refreshScanRows(accountIndex: engine.accounts.count - 1) }
-        }
-        engine.now = now
-        engine.lastSequence = sequence
-        return engine
-    }
 }
 
 /// Where the parallel salt computation writes: 32 bytes per account.
@@ -261,34 +210,4 @@ private struct SaltOutput: @unchecked Sendable {
 private struct LeafOutput: @unchecked Sendable {
     let hashes: UnsafeMutablePointer<UInt8>
     let sums: UnsafeMutablePointer<Int64>
-}
-
-extension Array where Element == UInt8 {
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(count * 2)
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    public init?(hexString text: String) {
-        var bytes: [UInt8] = []
-        var high: UInt8? = nil
-        for character in text.utf8 {
-            let value: UInt8
-            switch character {
-            case 48...57: value = character - 48
-            case 97...102: value = character - 87
-            case 65...70: value = character - 55
-            default: return nil
-            }
-            if let h = high { bytes.append(h << 4 | value); high = nil } else { high = value }
-        }
-        if high != nil { return nil }
-        self = bytes
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventProofs
 import SolventRandom
 import SolventTestSupport
 import Testing

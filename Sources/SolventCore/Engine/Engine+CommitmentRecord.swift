@@ -4,7 +4,7 @@
 /// and that its per-asset sums are shaped like the engine's assets and never negative. A replay
 /// re-executes the record, so a root journaled beside a different state is refused there too.
 extension Engine {
-    func planRecordCommitment(_ root: AccountCommitment.Root, digestBefore: String?) -> Result<[Event], Rejection> {
+    func planRecordCommitment(_ root: CommitmentRoot, digestBefore: String?) -> Result<[Event], Rejection> {
         let previous = lastSequence &- 1
         guard root.sequence == previous else {
             return .failure(

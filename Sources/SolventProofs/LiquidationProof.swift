@@ -1,3 +1,5 @@
+import SolventCore
+
 /// Evidence that one liquidation step was justified: the account and the
 /// markets as they stood just before the input that liquidated it, the price input that set the
 /// mark in force, and the step the engine recorded. A verifier re-derives, with this binary's

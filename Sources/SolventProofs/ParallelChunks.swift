@@ -1,3 +1,5 @@
+import SolventCore
+
 /// How the commitment's independent chunks of work (salts, leaves, large tree levels) are run.
 /// The core holds no threads (DESIGN.md §2): it runs them one after another unless its caller —
 /// the store, the CLI, a benchmark — passes a runner over the machine's cores. Each chunk writes

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventProofs
 import SolventTestSupport
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 /// 50,000, 2,500 of margin) marked down to 47,690 directly and through two oracle sources.
 struct LiquidationProofTests {
     static func proof(oracle: Bool) throws -> LiquidationProof {
-        var harness = LiquidationStepTests.venue(
+        var harness = Harness.liquidationStepVenue(
             depth: .squareRoot(depth: 2_000_000_000_000, coefficient: rate("0.02")), penalty: "0.005", fund: "1000",
             oracle: oracle
                 ? OracleConfig(
@@ -94,15 +95,15 @@ struct LiquidationProofTests {
     /// accounts and the verifier re-runs the allocation among them (LossAllocationTests' venue:
     /// the 47,000 gap, B then A deleveraged at 47,500, C untouched; or the shares socialized).
     static func allocationProof(_ allocation: LiquidationParameters.LossAllocation) throws -> LiquidationProof {
-        var harness = LossAllocationTests.venue(allocation)
+        var harness = Harness.lossAllocationVenue(allocation)
         let input = SequencedInput(
             sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
-            command: .liquidate(account: AccountID(10), market: LossAllocationTests.market))
+            command: .liquidate(account: AccountID(10), market: MarketID(1)))
         let proof = try #require(
             harness.engine.liquidationProof(
                 for: input,
-                priceInput: .setMarkPrice(market: LossAllocationTests.market, mark: Price("47000")!, index: nil)))
-        _ = harness.ok(.liquidate(account: AccountID(10), market: LossAllocationTests.market))
+                priceInput: .setMarkPrice(market: MarketID(1), mark: Price("47000")!, index: nil)))
+        _ = harness.ok(.liquidate(account: AccountID(10), market: MarketID(1)))
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
@@ -160,5 +161,30 @@ struct LiquidationProofTests {
         tampered.step.counterparties[2].realizedPnl -= 1
         tampered.step.counterparties[0].realizedPnl += 1
         #expect(!tampered.verify().holds, "moving one atom between two shares still verifies")
+    }
+
+    /// The liquidation proof of the step verifies; the same proof with the old outcome (no
+    /// bankruptcy price, closed at the fill, the account left owing) fails, and so does the
+    /// solvency check of a state holding that debt
+    /// (`InverseShortTests`).
+    @Test func proofRefusesAnUnbookedDebtOnAnInverseShort() {
+        var harness = Harness.inverseShortVenue(isolated: false, fund: "10")
+        let mark = Command.setMarkPrice(market: MarketID(3), mark: Price("70000")!, index: nil)
+        harness.ok(mark)
+        let input = SequencedInput(
+            sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000),
+            commandID: nil, command: .liquidate(account: AccountID(10), market: MarketID(3)))
+        guard var proof = harness.engine.liquidationProof(for: input, priceInput: mark) else {
+            Issue.record("no proof")
+            return
+        }
+        let honest = proof.verify()
+        #expect(honest.failures.isEmpty, "\(honest.failures)")
+        proof.step.bankruptcyPrice = nil
+        proof.step.accountPrice = proof.step.marketPrice
+        proof.step.account.walletAfter = -14_287_242
+        proof.step.fundDraw = 0
+        let tampered = proof.verify()
+        #expect(tampered.failures.contains { $0.contains("negative equity") }, "\(tampered.failures)")
     }
 }
