@@ -10,12 +10,12 @@ public struct BacktestCommand: ParsableCommand {
         commandName: "backtest",
         abstract: "Backtest a margin model on price history (Kupiec, Christoffersen, traffic light).",
         discussion: """
-        --prices SYMBOL=FILE.csv (or FILE.csv: the symbol is the file name up to its first "_", in \
-        capitals, e.g. BTCUSDT) in the OHLCV format of examples/btcusdt_calm_1h.csv (timestamp,open,high,low,close,volume). The portfolio file: \
-        {"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (negative: short), held static. \
-        Returns are taken between closes one horizon apart; a gap in a series is reported, and no \
-        return spans it. Prints a JSON summary; progress on standard error.
-        """)
+            --prices SYMBOL=FILE.csv (or FILE.csv: the symbol is the file name up to its first "_", in \
+            capitals, e.g. BTCUSDT) in the OHLCV format of examples/btcusdt_calm_1h.csv (timestamp,open,high,low,close,volume). The portfolio file: \
+            {"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (negative: short), held static. \
+            Returns are taken between closes one horizon apart; a gap in a series is reported, and no \
+            return spans it. Prints a JSON summary; progress on standard error.
+            """)
 
     @Option(name: .customLong("prices"), help: "SYMBOL=FILE.csv or FILE.csv (repeat per underlying).")
     public var prices: [String] = []
@@ -41,9 +41,15 @@ public struct BacktestCommand: ParsableCommand {
     public var seed: UInt64 = 1
     @Option(help: "Anti-procyclicality tool on top of the model (EMIR Art. 28): none, buffer, stressed or floor.")
     public var apc: String = "none"
-    @Option(name: .customLong("standard-rate"), parsing: .unconditional, help: "Margin rate of gross notional for the standard model.")
+    @Option(
+        name: .customLong("standard-rate"), parsing: .unconditional,
+        help: "Margin rate of gross notional for the standard model.")
     public var standardRate: Double = 0.02
-    @Option(parsing: .unconditional, help: "Liquidity add-on coefficient k: |q|·price × k·√(|q| / (ADV × horizon days)), ADV the trailing 30-day average daily volume of the file (none by default).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Liquidity add-on coefficient k: |q|·price × k·√(|q| / (ADV × horizon days)), ADV the trailing 30-day average daily volume of the file (none by default)."
+    )
     public var liquidity: Double?
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
@@ -52,9 +58,11 @@ public struct BacktestCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            let run = try Self.run(prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
-                                   horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed,
-                                   apc: apc, standardRate: standardRate, liquidity: liquidity) { done, total in
+            let run = try Self.run(
+                prices: prices, portfolioPath: portfolio, model: model, confidence: confidence,
+                horizon: horizon, window: window, lambda: lambda, degrees: dof, draws: draws, seed: seed,
+                apc: apc, standardRate: standardRate, liquidity: liquidity
+            ) { done, total in
                 Diagnostics.write("backtest: \(done) of \(total) forecasts\n")
             }
             if let html {
@@ -84,26 +92,40 @@ public struct BacktestCommand: ParsableCommand {
     }
 
     /// The JSON summary as a dictionary (also used by tests).
-    public static func summary(prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
-                               window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                               apc: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
-                               progress: ((Int, Int) -> Void)? = nil) throws -> [String: Any] {
-        try run(prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon, window: window,
-                lambda: lambda, degrees: degrees, draws: draws, seed: seed, apc: apc, standardRate: standardRate, liquidity: liquidity,
-                progress: progress).summary
+    public static func summary(
+        prices: [String], portfolioPath: String, model: String, confidence: Double, horizon: String,
+        window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+        apc: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [String: Any] {
+        try run(
+            prices: prices, portfolioPath: portfolioPath, model: model, confidence: confidence, horizon: horizon,
+            window: window,
+            lambda: lambda, degrees: degrees, draws: draws, seed: seed, apc: apc, standardRate: standardRate,
+            liquidity: liquidity,
+            progress: progress
+        ).summary
     }
 
     /// Reads the files, runs `PortfolioBacktest` and shapes its outcome as the JSON summary.
-    public static func run(prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
-                           window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
-                           apc apcText: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> Run {
+    public static func run(
+        prices: [String], portfolioPath: String, model modelText: String, confidence: Double, horizon: String,
+        window: Int, lambda: Double, degrees: Double = 4, draws: Int = 10_000, seed: UInt64 = 1,
+        apc apcText: String = "none", standardRate: Double = 0.02, liquidity: Double? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> Run {
         var settings = PortfolioBacktest.Settings()
         guard let model = RollingBacktest.Model(rawValue: modelText) else {
-            throw InputError("--model", "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)")
+            throw InputError(
+                "--model",
+                "expected one of \(RollingBacktest.Model.allCases.map(\.rawValue).joined(separator: ", ")), got \(modelText)"
+            )
         }
         guard let tool = AntiProcyclicalTool(rawValue: apcText) else {
-            throw InputError("--apc", "expected one of \(AntiProcyclicalTool.allCases.map(\.rawValue).joined(separator: ", ")), got \(apcText)")
+            throw InputError(
+                "--apc",
+                "expected one of \(AntiProcyclicalTool.allCases.map(\.rawValue).joined(separator: ", ")), got \(apcText)"
+            )
         }
         switch horizon {
         case "1h": settings.horizonSeconds = 3_600
@@ -111,41 +133,66 @@ public struct BacktestCommand: ParsableCommand {
         case "1d": settings.horizonSeconds = 86_400
         default: throw InputError("--horizon", "expected 1h, 8h or 1d, got \(horizon)")
         }
-        (settings.model, settings.tool, settings.confidence, settings.window, settings.lambda) = (model, tool, confidence, window, lambda)
-        (settings.degrees, settings.draws, settings.seed, settings.standardRate, settings.liquidity) = (degrees, draws, seed, standardRate, liquidity)
+        (settings.model, settings.tool, settings.confidence, settings.window, settings.lambda) = (
+            model, tool, confidence, window, lambda
+        )
+        (settings.degrees, settings.draws, settings.seed, settings.standardRate, settings.liquidity) = (
+            degrees, draws, seed, standardRate, liquidity
+        )
         do { try PortfolioBacktest.validate(settings) } catch { throw InputError(flag(error.field), error.reason) }
-        // Price series by symbol.
-        var series: [PortfolioBacktest.Series] = []
-        for argument in prices {
-            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            let path = parts.count == 2 ? parts[1] : parts[0]
-            let symbol = parts.count == 2 ? parts[0].uppercased()
-                : String(URL(fileURLWithPath: path).lastPathComponent.prefix { $0 != "_" && $0 != "." }).uppercased()
-            if series.contains(where: { $0.symbol == symbol }) { throw InputError("--prices \(argument)", "\(symbol) is given twice") }
-            let bars = try OHLCVFile.load(path: path)
-            let volumes = bars.compactMap(\.volume)
-            series.append(.init(symbol: symbol, times: bars.map(\.time.nanoseconds), closes: bars.map { Double($0.close.atoms) / 1e8 },
-                                volumes: volumes.count == bars.count ? volumes : nil))
-        }
+        let series = try loadSeries(prices)
         // The portfolio.
-        guard let data = FileManager.default.contents(atPath: portfolioPath) else { throw InputError(portfolioPath, "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: portfolioPath) else {
+            throw InputError(portfolioPath, "cannot read the file")
+        }
         let positions: [PortfolioBacktest.Position]
         do {
             positions = try parsePositions(data)
         } catch let error as InputError {
             // The JSON reader's own errors (malformed text, a wrong type) name the field, not the file.
-            throw InputError(error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
+            throw InputError(
+                error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
         }
         let outcome: PortfolioBacktest.Outcome
         do {
-            outcome = try PortfolioBacktest.run(positions: positions, series: series, settings: settings, progress: progress)
+            outcome = try PortfolioBacktest.run(
+                positions: positions, series: series, settings: settings, progress: progress)
         } catch {
             let field = error.field
-            throw InputError(field.hasPrefix("positions") ? (field == "positions" ? portfolioPath : "\(portfolioPath): \(field)") : flag(field),
-                             error.reason)
+            throw InputError(
+                field.hasPrefix("positions")
+                    ? (field == "positions" ? portfolioPath : "\(portfolioPath): \(field)") : flag(field),
+                error.reason)
         }
-        return Run(summary: summary(outcome, settings: settings, horizon: horizon), times: outcome.times, values: outcome.values,
-                   margins: outcome.margins, losses: outcome.losses, crashWindows: outcome.crashWindows.map { ($0.window, $0.indices) })
+        return Run(
+            summary: summary(outcome, settings: settings, horizon: horizon), times: outcome.times,
+            values: outcome.values,
+            margins: outcome.margins, losses: outcome.losses,
+            crashWindows: outcome.crashWindows.map { ($0.window, $0.indices) })
+    }
+
+    /// The `--prices` files as series by symbol (SYMBOL=FILE.csv, or the file name's prefix).
+    static func loadSeries(_ prices: [String]) throws -> [PortfolioBacktest.Series] {
+        var series: [PortfolioBacktest.Series] = []
+        for argument in prices {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[1] : parts[0]
+            let symbol =
+                parts.count == 2
+                ? parts[0].uppercased()
+                : String(URL(fileURLWithPath: path).lastPathComponent.prefix { $0 != "_" && $0 != "." }).uppercased()
+            if series.contains(where: { $0.symbol == symbol }) {
+                throw InputError("--prices \(argument)", "\(symbol) is given twice")
+            }
+            let bars = try OHLCVFile.load(path: path)
+            let volumes = bars.compactMap(\.volume)
+            series.append(
+                .init(
+                    symbol: symbol, times: bars.map(\.time.nanoseconds),
+                    closes: bars.map { Double($0.close.atoms) / 1e8 },
+                    volumes: volumes.count == bars.count ? volumes : nil))
+        }
+        return series
     }
 
     /// The command-line option that sets a `PortfolioBacktest.Settings` field.
@@ -162,17 +209,26 @@ public struct BacktestCommand: ParsableCommand {
         let parsed = try JSONNode.parse(data)
         // A `solvent margin` account file (account, markets, assets) is the usual mistake: say so.
         if let object = parsed.value as? [String: Any], object["positions"] == nil,
-           object["account"] != nil || object["markets"] != nil || object["assets"] != nil {
-            throw InputError("", "this is a `solvent margin` account file; backtest reads a static portfolio: "
-                             + #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (examples/long-btc.json)"#)
+            object["account"] != nil || object["markets"] != nil || object["assets"] != nil
+        {
+            throw InputError(
+                "",
+                "this is a `solvent margin` account file; backtest reads a static portfolio: "
+                    + #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (examples/long-btc.json)"#)
         }
         let root = try parsed.object(allowed: ["positions"])
         return try (root["positions"]?.array() ?? []).map { node in
-            let fields = try node.object(allowed: ["symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility"])
-            guard let symbol = try fields["symbol"]?.string().uppercased() else { throw InputError("\(node.path).symbol", "required") }
+            let fields = try node.object(allowed: [
+                "symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility",
+            ])
+            guard let symbol = try fields["symbol"]?.string().uppercased() else {
+                throw InputError("\(node.path).symbol", "required")
+            }
             func number(_ key: String) throws -> Double? {
                 guard let text = try fields[key]?.decimalText() else { return nil }
-                guard let value = Double(text), value.isFinite else { throw InputError("\(node.path).\(key)", "expected a number") }
+                guard let value = Double(text), value.isFinite else {
+                    throw InputError("\(node.path).\(key)", "expected a number")
+                }
                 return value
             }
             guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText) else {
@@ -180,39 +236,56 @@ public struct BacktestCommand: ParsableCommand {
             }
             guard let optionText = try fields["option"]?.string() else {
                 for key in ["moneyness", "days", "deltaHedged", "volatility"] where fields[key] != nil {
-                    throw InputError("\(node.path).\(key)", "only for an option position (add \"option\": \"call\" or \"put\")")
+                    throw InputError(
+                        "\(node.path).\(key)", "only for an option position (add \"option\": \"call\" or \"put\")")
                 }
                 return .init(symbol: symbol, quantity: quantity)
             }
-            guard let right = OptionRight(rawValue: optionText) else { throw InputError("\(node.path).option", "expected call or put, got \(optionText)") }
-            let option = PortfolioBacktest.Position.Option(right: right, moneyness: try number("moneyness") ?? 1, days: try number("days") ?? 30,
-                                                           deltaHedged: try fields["deltaHedged"]?.bool() ?? false, volatility: try number("volatility"))
+            guard let right = OptionRight(rawValue: optionText) else {
+                throw InputError("\(node.path).option", "expected call or put, got \(optionText)")
+            }
+            let option = PortfolioBacktest.Position.Option(
+                right: right, moneyness: try number("moneyness") ?? 1, days: try number("days") ?? 30,
+                deltaHedged: try fields["deltaHedged"]?.bool() ?? false, volatility: try number("volatility"))
             return .init(symbol: symbol, quantity: quantity, option: option)
         }
     }
 
     /// The JSON summary of a run.
-    static func summary(_ outcome: PortfolioBacktest.Outcome, settings: PortfolioBacktest.Settings, horizon: String) -> [String: Any] {
+    static func summary(
+        _ outcome: PortfolioBacktest.Outcome, settings: PortfolioBacktest.Settings, horizon: String
+    ) -> [String: Any] {
         func test(_ value: TestResult) -> [String: Any] {
             ["statistic": value.statistic, "pValue": value.pValue, "verdict": value.rejected ? "reject" : "accept"]
         }
-        let z2: Any = outcome.z2.map { ["statistic": $0.statistic, "pValue": $0.pValue, "verdict": $0.pValue < 0.05 ? "reject" : "accept"] as [String: Any] }
+        let z2: Any =
+            outcome.z2.map {
+                ["statistic": $0.statistic, "pValue": $0.pValue, "verdict": $0.pValue < 0.05 ? "reject" : "accept"]
+                    as [String: Any]
+            }
             ?? NSNull()
         let windows: [[String: Any]] = outcome.crashWindows.map {
-            ["window": $0.window.name, "marginBefore": $0.before, "peakMargin": $0.peak,
-             "increase": $0.increase.map { $0 as Any } ?? NSNull(), "exceptions": $0.exceptions, "worstLoss": $0.worstLoss]
+            [
+                "window": $0.window.name, "marginBefore": $0.before, "peakMargin": $0.peak,
+                "increase": $0.increase.map { $0 as Any } ?? NSNull(), "exceptions": $0.exceptions,
+                "worstLoss": $0.worstLoss,
+            ]
         }
         return [
-            "model": settings.model.rawValue, "confidence": settings.confidence, "horizon": horizon, "window": settings.window,
+            "model": settings.model.rawValue, "confidence": settings.confidence, "horizon": horizon,
+            "window": settings.window,
             "apc": settings.tool.rawValue,
             "seed": settings.model == .monteCarlo ? Int(truncatingIfNeeded: settings.seed) as Any : NSNull(),
             "standardRate": settings.model == .standard ? settings.standardRate as Any : NSNull(),
-            "observations": outcome.exceptions.count, "exceptions": outcome.exceptionCount, "expectedExceptions": outcome.expectedExceptions,
+            "observations": outcome.exceptions.count, "exceptions": outcome.exceptionCount,
+            "expectedExceptions": outcome.expectedExceptions,
             "kupiec": test(outcome.kupiec), "christoffersenIndependence": test(outcome.christoffersenIndependence),
             "christoffersenConditional": test(outcome.christoffersenConditional), "acerbiSzekelyZ2": z2,
-            "trafficLight": outcome.trafficLight.rawValue, "meanMargin": outcome.meanMargin, "peakMargin": outcome.peakMargin,
+            "trafficLight": outcome.trafficLight.rawValue, "meanMargin": outcome.meanMargin,
+            "peakMargin": outcome.peakMargin,
             "gaps": outcome.gaps.map { ["from": iso($0.from), "to": iso($0.to)] }, "crashWindows": windows,
-            "liquidity": settings.liquidity.map { ["coefficient": $0, "meanAddOn": outcome.meanAddOn ?? 0] as Any } ?? NSNull(),
+            "liquidity": settings.liquidity.map { ["coefficient": $0, "meanAddOn": outcome.meanAddOn ?? 0] as Any }
+                ?? NSNull(),
         ]
     }
 

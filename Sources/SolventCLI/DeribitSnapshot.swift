@@ -29,22 +29,32 @@ public struct DeribitSnapshot: Sendable {
     /// The collection time of the first row.
     public var timestamp: String
 
-    static let columns = ["instrument_name", "option_type", "strike", "expiry_datetime", "time_to_maturity", "mark_price",
-                          "futures_price", "implied_volatility", "delta", "currency", "index_price", "timestamp"]
+    static let columns = [
+        "instrument_name", "option_type", "strike", "expiry_datetime", "time_to_maturity", "mark_price",
+        "futures_price", "implied_volatility", "delta", "currency", "index_price", "timestamp",
+    ]
 
     public static func load(path: String) throws -> DeribitSnapshot {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path, "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(path, "cannot read the file")
+        }
         return try parse(String(decoding: data, as: UTF8.self), name: path)
     }
 
     public static func parse(_ text: String, name: String) throws -> DeribitSnapshot {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        guard let headerLine = lines.first, !headerLine.isEmpty else { throw InputError(name, "empty file: expected a header line") }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+        guard let headerLine = lines.first, !headerLine.isEmpty else {
+            throw InputError(name, "empty file: expected a header line")
+        }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var position: [String: Int] = [:]
         for column in columns {
             guard let index = header.firstIndex(of: column) else {
-                throw InputError("\(name): line 1", "missing column \(column) (a Deribit snapshot has \(columns.joined(separator: ", ")))")
+                throw InputError(
+                    "\(name): line 1",
+                    "missing column \(column) (a Deribit snapshot has \(columns.joined(separator: ", ")))")
             }
             position[column] = index
         }
@@ -63,7 +73,10 @@ public struct DeribitSnapshot: Sendable {
                 continue
             }
             var missing: String?
-            for column in ["strike", "time_to_maturity", "mark_price", "futures_price", "implied_volatility", "delta", "index_price"]
+            for column in [
+                "strike", "time_to_maturity", "mark_price", "futures_price", "implied_volatility", "delta",
+                "index_price",
+            ]
             where value(column) == nil {
                 missing = missing ?? column
             }
@@ -71,12 +84,16 @@ public struct DeribitSnapshot: Sendable {
                 snapshot.skipped.append((number, "\(missing): not a number (\(field(missing)))"))
                 continue
             }
-            let quote = Quote(instrument: field("instrument_name"), currency: field("currency"), right: right, strike: value("strike")!,
-                              expiry: field("expiry_datetime"), years: value("time_to_maturity")!, volatility: value("implied_volatility")!,
-                              delta: value("delta")!, forward: value("futures_price")!, index: value("index_price")!,
-                              markInCoin: value("mark_price")!)
+            let quote = Quote(
+                instrument: field("instrument_name"), currency: field("currency"), right: right,
+                strike: value("strike")!,
+                expiry: field("expiry_datetime"), years: value("time_to_maturity")!,
+                volatility: value("implied_volatility")!,
+                delta: value("delta")!, forward: value("futures_price")!, index: value("index_price")!,
+                markInCoin: value("mark_price")!)
             guard quote.years > 0, quote.volatility > 0, quote.strike > 0, quote.forward > 0, quote.index > 0 else {
-                snapshot.skipped.append((number, "\(quote.instrument): no positive time, volatility, strike or price to value it"))
+                snapshot.skipped.append(
+                    (number, "\(quote.instrument): no positive time, volatility, strike or price to value it"))
                 continue
             }
             // The ranges the option formulas are finite on (as `solvent price` and the option
@@ -88,13 +105,21 @@ public struct DeribitSnapshot: Sendable {
                 ("mark_price", 0...1e15, quote.markInCoin),
             ]
             if let (column, range, _) = ranges.first(where: { !$0.1.contains($0.2) }) {
-                snapshot.skipped.append((number, "\(column): expected a number from \(range.lowerBound) to \(range.upperBound), got \(field(column))"))
+                snapshot.skipped.append(
+                    (
+                        number,
+                        "\(column): expected a number from \(range.lowerBound) to \(range.upperBound), got \(field(column))"
+                    ))
                 continue
             }
             // The study values each option at the index with the carry its expiry's forward
             // implies; a carry beyond ±10 a year is a broken row, and would overflow the model.
             guard abs(Double.log(quote.forward / quote.index) / quote.years) <= 10 else {
-                snapshot.skipped.append((number, "futures_price: expected a forward whose carry over index_price is within ±10 a year, got \(field("futures_price"))"))
+                snapshot.skipped.append(
+                    (
+                        number,
+                        "futures_price: expected a forward whose carry over index_price is within ±10 a year, got \(field("futures_price"))"
+                    ))
                 continue
             }
             if snapshot.timestamp.isEmpty { snapshot.timestamp = field("timestamp") }

@@ -9,9 +9,9 @@ public struct IndexCommand: ParsableCommand {
         commandName: "index",
         abstract: "Compute index and mark prices from several price sources (OHLCV CSV files).",
         discussion: """
-        Each --source is NAME=FILE.csv with the header timestamp,open,high,low,close,volume \
-        (the format of examples/btcusdt_crash_1h.csv). Output: CSV with timestamp,index,mark,sources_used,sources_excluded,breaker.
-        """)
+            Each --source is NAME=FILE.csv with the header timestamp,open,high,low,close,volume \
+            (the format of examples/btcusdt_crash_1h.csv). Output: CSV with timestamp,index,mark,sources_used,sources_excluded,breaker.
+            """)
 
     @Option(name: .customLong("source"), help: "NAME=FILE.csv (repeat for each source).")
     public var sources: [String] = []
@@ -22,13 +22,18 @@ public struct IndexCommand: ParsableCommand {
     @Option(help: "Exclude a source farther than this from the median (0.05 = 5 %).")
     public var band: String = "0.05"
     // Unconditional, so that a negative count reaches `resolve` rather than reading as a flag.
-    @Option(name: .customLong("min-sources"), parsing: .unconditional, help: "Fewer fresh, agreeing sources trip the oracle breaker.")
+    @Option(
+        name: .customLong("min-sources"), parsing: .unconditional,
+        help: "Fewer fresh, agreeing sources trip the oracle breaker.")
     public var minSources: Int = 2
     @Option(help: "median or mean of the accepted sources.")
     public var aggregation: String = "median"
     @Option(help: "The source that is the venue's own last trade (feeds the basis and the mark).")
     public var venue: String?
-    @Option(help: "Path inside each bar: close (one point at the bar's end) or intrabar (open, nearer extreme, farther extreme, close).")
+    @Option(
+        help:
+            "Path inside each bar: close (one point at the bar's end) or intrabar (open, nearer extreme, farther extreme, close)."
+    )
     public var path: String = "close"
     @Option(name: .customLong("mark-band"), help: "Clamp the mark to index ± this fraction.")
     public var markBand: String = "0.03"
@@ -74,11 +79,16 @@ public struct IndexCommand: ParsableCommand {
         var loaded: [IndexReplay.Source] = []
         for argument in sources {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw InputError("--source \(argument)", "expected NAME=FILE.csv") }
-            if loaded.contains(where: { $0.name == parts[0] }) { throw InputError("--source \(argument)", "source \(parts[0]) is given twice") }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw InputError("--source \(argument)", "expected NAME=FILE.csv")
+            }
+            if loaded.contains(where: { $0.name == parts[0] }) {
+                throw InputError("--source \(argument)", "source \(parts[0]) is given twice")
+            }
             let bars = try OHLCVFile.load(path: parts[1], from: fromTime, to: toTime)
             if bars.isEmpty {
-                Diagnostics.write("warning: \(parts[1]) has no rows in range; source \(parts[0]) is reported as no-data\n")
+                Diagnostics.write(
+                    "warning: \(parts[1]) has no rows in range; source \(parts[0]) is reported as no-data\n")
             }
             loaded.append(IndexReplay.Source(name: parts[0], weight: 1, bars: bars))
         }
@@ -92,13 +102,21 @@ public struct IndexCommand: ParsableCommand {
             }
             loaded[index].weight = weight
         }
-        if let venue, !loaded.contains(where: { $0.name == venue }) { throw InputError("--venue", "no source named \(venue)") }
-        guard let path = IndexReplay.Path(rawValue: path) else { throw InputError("--path", "expected close or intrabar") }
-        guard let aggregation = ["median": OracleConfig.Aggregation.weightedMedian, "mean": .weightedMean][aggregation] else {
+        if let venue, !loaded.contains(where: { $0.name == venue }) {
+            throw InputError("--venue", "no source named \(venue)")
+        }
+        guard let path = IndexReplay.Path(rawValue: path) else {
+            throw InputError("--path", "expected close or intrabar")
+        }
+        guard let aggregation = ["median": OracleConfig.Aggregation.weightedMedian, "mean": .weightedMean][aggregation]
+        else {
             throw InputError("--aggregation", "expected median or mean")
         }
-        var config = OracleConfig(sources: loaded.enumerated().map { OracleConfig.Source(id: SourceID(UInt32($0.offset + 1)), weight: $0.element.weight) },
-                                  aggregation: aggregation, minimumSources: minSources)
+        var config = OracleConfig(
+            sources: loaded.enumerated().map {
+                OracleConfig.Source(id: SourceID(UInt32($0.offset + 1)), weight: $0.element.weight)
+            },
+            aggregation: aggregation, minimumSources: minSources)
         config.sampleMaxAge = try Self.duration(staleAfter, option: "--stale-after")
         config.band = try Self.rate(band, option: "--band")
         config.markBand = try Self.rate(markBand, option: "--mark-band")
@@ -106,14 +124,17 @@ public struct IndexCommand: ParsableCommand {
         config.priceMoveWindow = try Self.duration(priceMoveWindow, option: "--price-move-window")
         // Before the config's own check, which names its field (minimumSources), not the option.
         guard (1...loaded.count).contains(minSources) else {
-            throw InputError("--min-sources", "must be from 1 to the number of sources (\(loaded.count)), got \(minSources)")
+            throw InputError(
+                "--min-sources", "must be from 1 to the number of sources (\(loaded.count)), got \(minSources)")
         }
         if let error = config.validate() { throw InputError("--\(error.field)", "expected \(error.reason)") }
         return (loaded, config, path)
     }
 
     static func time(_ text: String, option: String) throws -> Timestamp {
-        guard let time = OHLCVFile.parseTimestamp(text) else { throw InputError(option, "expected an ISO-8601 UTC time such as 2020-03-12T00:00:00Z") }
+        guard let time = OHLCVFile.parseTimestamp(text) else {
+            throw InputError(option, "expected an ISO-8601 UTC time such as 2020-03-12T00:00:00Z")
+        }
         return time
     }
 

@@ -61,8 +61,10 @@ public struct IndexReplay {
 
     /// Runs the replay. `venue` names the source whose price is the venue's own last trade (it
     /// feeds the basis EMA and the median-of-three mark). `progress` is called now and then.
-    public static func run(sources: [Source], config: OracleConfig, venue: String?, path: Path,
-                           progress: ((Int, Int) -> Void)? = nil) -> [Row] {
+    public static func run(
+        sources: [Source], config: OracleConfig, venue: String?, path: Path,
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> [Row] {
         let series = sources.map { points(of: $0.bars, path: path) }
         var times = Array(Set(series.flatMap { $0.map(\.time.nanoseconds) })).sorted()
         times = times.filter { $0 > 0 }
@@ -70,15 +72,22 @@ public struct IndexReplay {
         var sequence: UInt64 = 0
         func execute(_ command: Command, at time: Int64) -> Outcome {
             sequence += 1
-            return engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: max(time, engine.now.nanoseconds)),
-                                                 commandID: nil, command: command))
+            return engine.execute(
+                SequencedInput(
+                    sequence: sequence, timestamp: Timestamp(nanoseconds: max(time, engine.now.nanoseconds)),
+                    commandID: nil, command: command))
         }
         let start = times.first ?? 0
         _ = execute(.createAsset(AssetSpec(id: AssetID(1), symbol: "USD", scale: 6)), at: start)
-        _ = execute(.createMarket(MarketSpec(id: MarketID(1), symbol: "INDEX", kind: .linear, settleAsset: AssetID(1),
-                                             contractSize: Quantity("1")!, tickSize: Price(atoms: 1), lotSize: Quantity(atoms: 1)),
-                                  RiskParameters(margin: .sizeScaled(initialBase: Rate("0.1")!, maintenanceBase: Rate("0.05")!,
-                                                                     ratePerContract: .zero))), at: start)
+        _ = execute(
+            .createMarket(
+                MarketSpec(
+                    id: MarketID(1), symbol: "INDEX", kind: .linear, settleAsset: AssetID(1),
+                    contractSize: Quantity("1")!, tickSize: Price(atoms: 1), lotSize: Quantity(atoms: 1)),
+                RiskParameters(
+                    margin: .sizeScaled(
+                        initialBase: Rate("0.1")!, maintenanceBase: Rate("0.05")!,
+                        ratePerContract: .zero))), at: start)
         let configured = execute(.configureOracle(market: MarketID(1), config), at: start)
         precondition(configured.rejection == nil, "replay oracle configuration rejected: \(configured)")
         var cursor = [Int](repeating: -1, count: sources.count)
@@ -91,20 +100,26 @@ public struct IndexReplay {
             for (s, points) in series.enumerated() {
                 while cursor[s] + 1 < points.count, points[cursor[s] + 1].time.nanoseconds <= time { cursor[s] += 1 }
                 if cursor[s] >= 0 {
-                    samples.append(OracleSample(source: SourceID(UInt32(s + 1)), price: points[cursor[s]].price, time: points[cursor[s]].time))
+                    samples.append(
+                        OracleSample(
+                            source: SourceID(UInt32(s + 1)), price: points[cursor[s]].price,
+                            time: points[cursor[s]].time))
                 } else {
                     missing.append("\(sources[s].name):no-data")
                 }
             }
             let venuePrice = venueIndex.flatMap { cursor[$0] >= 0 ? series[$0][cursor[$0]].price : nil }
-            let outcome = execute(.updateOracle(market: MarketID(1), samples: samples, last: venuePrice, mid: nil), at: time)
-            var row = Row(time: Timestamp(nanoseconds: time), index: nil, mark: nil, venuePrice: venuePrice, used: [],
-                          excluded: missing, breaker: "")
+            let outcome = execute(
+                .updateOracle(market: MarketID(1), samples: samples, last: venuePrice, mid: nil), at: time)
+            var row = Row(
+                time: Timestamp(nanoseconds: time), index: nil, mark: nil, venuePrice: venuePrice, used: [],
+                excluded: missing, breaker: "")
             for event in outcome.events {
                 guard case .indexUpdated(let update) = event else { continue }
                 row.index = update.index
                 row.used = update.used.map { sources[Int($0.rawValue) - 1].name }
-                row.excluded = update.excluded.map { "\(sources[Int($0.source.rawValue) - 1].name):\($0.reason)" } + missing
+                row.excluded =
+                    update.excluded.map { "\(sources[Int($0.source.rawValue) - 1].name):\($0.reason)" } + missing
             }
             row.mark = engine.market(MarketID(1)).flatMap { $0.mark > 0 ? Price(atoms: $0.mark) : nil }
             switch engine.liquidationPermission(market: MarketID(1)) {
@@ -122,8 +137,11 @@ public struct IndexReplay {
     public static func csv(_ rows: [Row]) -> String {
         var out = "timestamp,index,mark,sources_used,sources_excluded,breaker\n"
         for row in rows {
-            out += OHLCVFile.formatTimestamp(row.time) + "," + (row.index?.description ?? "") + "," + (row.mark?.description ?? "")
-                + "," + row.used.joined(separator: ";") + "," + row.excluded.joined(separator: ";") + "," + row.breaker + "\n"
+            out +=
+                OHLCVFile.formatTimestamp(row.time) + "," + (row.index?.description ?? "") + ","
+                + (row.mark?.description ?? "")
+                + "," + row.used.joined(separator: ";") + "," + row.excluded.joined(separator: ";") + "," + row.breaker
+                + "\n"
         }
         return out
     }

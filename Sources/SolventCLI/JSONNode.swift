@@ -1,4 +1,5 @@
 import Foundation
+import SolventCore
 import SolventServer
 
 /// A JSON value with the path it was found at, for error messages that name the field.
@@ -52,7 +53,8 @@ struct JSONNode {
     func integer(in range: ClosedRange<Int64>) throws -> Int64 {
         let text = try decimalText()
         guard let number = Int64(text), range.contains(number) else {
-            throw InputError(path, "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
+            throw InputError(
+                path, "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
         }
         return number
     }
@@ -92,8 +94,6 @@ struct JSONNode {
     }
 }
 
-import SolventCore
-
 extension JSONNode {
     /// The first key of `input` (by path) that `known` — the same document as this program
     /// re-encodes what it decoded — does not have: a field a Codable decoder ignored silently.
@@ -108,7 +108,9 @@ extension JSONNode {
             }
         } else if let array = input as? [Any], let knownArray = known as? [Any] {
             for (index, item) in array.enumerated() where index < knownArray.count {
-                if let found = firstUnknownKey(item, known: knownArray[index], path: "\(path)[\(index)]") { return found }
+                if let found = firstUnknownKey(item, known: knownArray[index], path: "\(path)[\(index)]") {
+                    return found
+                }
             }
         }
         return nil

@@ -7,7 +7,9 @@ public enum JSONOutput {
     public static func data(_ object: Any) -> Data {
         // Every value is finite after `finite(_:)`, and the objects are plain dictionaries,
         // arrays, strings, numbers and nulls: the writer has nothing left to refuse.
-        (try? JSONSerialization.data(withJSONObject: finite(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+        (try? JSONSerialization.data(
+            withJSONObject: finite(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("null".utf8)
     }
 
     /// `value` read back from its 15-significant-digit form, which the writer then prints in

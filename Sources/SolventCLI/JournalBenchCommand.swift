@@ -8,7 +8,8 @@ import SolventStore
 /// journaled fill's JSON.
 public struct JournalBenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "bench-journal", abstract: "Measure durable journal appends per second (group commit) on SQLite or PostgreSQL.")
+        commandName: "bench-journal",
+        abstract: "Measure durable journal appends per second (group commit) on SQLite or PostgreSQL.")
 
     @Option(help: "SQLite file to create (removed afterwards).")
     public var db: String?
@@ -34,21 +35,31 @@ public struct JournalBenchCommand: AsyncParsableCommand {
     /// The options' ranges (an `InputError` naming the option and its valid range).
     public func checkOptions() throws {
         guard entries > 0 else { throw InputError("--entries", "must be positive, got \(entries)") }
-        guard batch > 0 && batch <= entries else { throw InputError("--batch", "must be from 1 to --entries (\(entries)), got \(batch)") }
-        guard entries % batch == 0 else { throw InputError("--entries", "must be a multiple of --batch (\(batch)), got \(entries)") }
+        guard batch > 0 && batch <= entries else {
+            throw InputError("--batch", "must be from 1 to --entries (\(entries)), got \(batch)")
+        }
+        guard entries % batch == 0 else {
+            throw InputError("--entries", "must be a multiple of --batch (\(batch)), got \(entries)")
+        }
     }
 
     public func run() async throws {
-        let fill = try JournalCodec.encode(.applyFill(Fill(market: MarketID(1), buyer: AccountID(1), seller: AccountID(2),
-                                                           quantity: Quantity("0.001")!, price: Price("60000")!, taker: .buyer)))
+        let fill = try JournalCodec.encode(
+            .applyFill(
+                Fill(
+                    market: MarketID(1), buyer: AccountID(1), seller: AccountID(2),
+                    quantity: Quantity("0.001")!, price: Price("60000")!, taker: .buyer)))
         let store: JournalStore
         var cleanup: () async throws -> Void = {}
         if let postgres {
             let pg = try await PostgresStore(url: postgres, schema: "bench_\(getpid())")
             store = pg
-            cleanup = { try await pg.dropSchema(); try await pg.close() }
+            cleanup = {
+                try await pg.dropSchema(); try await pg.close()
+            }
         } else {
-            let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("solvent-bench-\(getpid()).db").path
+            let path =
+                db ?? FileManager.default.temporaryDirectory.appendingPathComponent("solvent-bench-\(getpid()).db").path
             let sqlite = try SQLiteStore(path: path)
             store = sqlite
             cleanup = {
@@ -61,7 +72,9 @@ public struct JournalBenchCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         var latencies: [Double] = []
         for _ in 0..<batches {
-            let rows = (0..<batch).map { offset in JournalEntry(sequence: sequence + UInt64(offset) + 1, time: 1, commandID: 0, command: fill) }
+            let rows = (0..<batch).map { offset in
+                JournalEntry(sequence: sequence + UInt64(offset) + 1, time: 1, commandID: 0, command: fill)
+            }
             let before = ContinuousClock.now
             try await store.append(rows)
             let elapsed = ContinuousClock.now - before
@@ -74,7 +87,8 @@ public struct JournalBenchCommand: AsyncParsableCommand {
         let summary: [String: Any] = [
             "backend": postgres == nil ? "sqlite" : "postgres", "entries": batches * batch, "batch": batch,
             "seconds": seconds, "appendsPerSecond": Double(batches * batch) / seconds,
-            "commitP50Milliseconds": latencies[latencies.count / 2] * 1e3, "commitP99Milliseconds": latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e3,
+            "commitP50Milliseconds": latencies[latencies.count / 2] * 1e3,
+            "commitP99Milliseconds": latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1e3,
         ]
         try await cleanup()
         print(JSONOutput.string(summary))

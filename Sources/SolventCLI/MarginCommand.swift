@@ -8,14 +8,14 @@ public struct MarginCommand: ParsableCommand {
         commandName: "margin",
         abstract: "Compute an account's margin report from a portfolio file.",
         discussion: """
-        The portfolio file holds assets (with index prices and optional haircut tiers), markets \
-        (inline, or a preset: \(MarketPresets.all.map(\.name).joined(separator: ", "))) with their \
-        mark prices, and one account's collateral and positions; the engine's standard margin applies. \
-        An option portfolio (a file with "underlyings": spot, rate, options, a linear quantity) takes \
-        any model: standard (Deribit's option formulas), portfolio (a scenario grid, Paradex's by \
-        default), span (16 SPAN scenarios) or greeks; the scenario models list the worst scenario and \
-        every scenario's P&L. Both schemas: docs/margin.md.
-        """)
+            The portfolio file holds assets (with index prices and optional haircut tiers), markets \
+            (inline, or a preset: \(MarketPresets.all.map(\.name).joined(separator: ", "))) with their \
+            mark prices, and one account's collateral and positions; the engine's standard margin applies. \
+            An option portfolio (a file with "underlyings": spot, rate, options, a linear quantity) takes \
+            any model: standard (Deribit's option formulas), portfolio (a scenario grid, Paradex's by \
+            default), span (16 SPAN scenarios) or greeks; the scenario models list the worst scenario and \
+            every scenario's P&L. Both schemas: docs/margin.md.
+            """)
 
     public enum Model: String, ExpressibleByArgument, CaseIterable, Sendable {
         case standard, portfolio, span, greeks
@@ -55,17 +55,23 @@ public struct MarginCommand: ParsableCommand {
             do {
                 file = try OptionPortfolioFile.parse(data)
             } catch let error as InputError {
-                throw InputError(error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
+                throw InputError(
+                    error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
             }
             let report = OptionMarginReport.compute(file, model: OptionMarginReport.Model(rawValue: model.rawValue)!)
             if let figure = report.nonFiniteFigure() {
-                throw InputError("\(portfolioPath): \(figure.prefix { $0 != "." })",
-                                 "the \(model.rawValue) model gives no finite \(figure) for these inputs; expected inputs inside the ranges the models can value")
+                throw InputError(
+                    "\(portfolioPath): \(figure.prefix { $0 != "." })",
+                    "the \(model.rawValue) model gives no finite \(figure) for these inputs; expected inputs inside the ranges the models can value"
+                )
             }
             return format == .json ? report.json() : report.table()
         }
         guard model == .standard else {
-            throw InputError(portfolioPath, "the \(model.rawValue) model needs an option portfolio (a file with \"underlyings\"); an engine portfolio takes --model standard")
+            throw InputError(
+                portfolioPath,
+                "the \(model.rawValue) model needs an option portfolio (a file with \"underlyings\"); an engine portfolio takes --model standard"
+            )
         }
         let file = try PortfolioFile.load(path: portfolioPath)
         let engine: Engine

@@ -1,3 +1,4 @@
+import Foundation
 import SolventCore
 
 /// Renders a `MarginReport` as JSON (decimals as strings, fixed key order) or as a table for a
@@ -31,9 +32,13 @@ public enum MarginReportFormatter {
             ]
             if position.isolated { fields.append("\"isolatedMargin\": \(amount(position.isolatedMargin))") }
             fields.append("\"liquidationPrice\": \(position.liquidationPrice.map { quote($0.description) } ?? "null")")
-            if let absence = position.liquidationPriceAbsence { fields.append("\"liquidationPriceNote\": \(quote(absence.rawValue))") }
+            if let absence = position.liquidationPriceAbsence {
+                fields.append("\"liquidationPriceNote\": \(quote(absence.rawValue))")
+            }
             fields.append("\"bankruptcyPrice\": \(position.bankruptcyPrice.map { quote($0.description) } ?? "null")")
-            if let absence = position.bankruptcyPriceAbsence { fields.append("\"bankruptcyPriceNote\": \(quote(absence.rawValue))") }
+            if let absence = position.bankruptcyPriceAbsence {
+                fields.append("\"bankruptcyPriceNote\": \(quote(absence.rawValue))")
+            }
             fields.append("\"status\": \(quote(position.status.rawValue))")
             let separator = index == report.positions.count - 1 ? "" : ","
             lines.append("    {" + fields.joined(separator: ", ") + "}" + separator)
@@ -47,13 +52,16 @@ public enum MarginReportFormatter {
         var out = "Account margin (\(model) model, values in USD)\n"
         let summary: [(String, String)] = [
             ("status", report.status.rawValue), ("equity", report.equity.description),
-            ("initial margin", report.initialMargin.description), ("maintenance margin", report.maintenanceMargin.description),
+            ("initial margin", report.initialMargin.description),
+            ("maintenance margin", report.maintenanceMargin.description),
             ("margin ratio", report.marginRatio.map { percent($0) } ?? "n/a (equity ≤ 0)"),
             ("available balance", report.availableBalance.description),
         ]
         for (label, value) in summary { out += "  " + pad(label, 20) + value + "\n" }
         guard !report.positions.isEmpty else { return out + "  (no positions)\n" }
-        let header = ["SYMBOL", "MODE", "SIZE", "ENTRY", "MARK", "UPNL", "IM", "MM", "LIQ PRICE", "BANKRUPTCY", "STATUS"]
+        let header = [
+            "SYMBOL", "MODE", "SIZE", "ENTRY", "MARK", "UPNL", "IM", "MM", "LIQ PRICE", "BANKRUPTCY", "STATUS",
+        ]
         var rows: [[String]] = [header]
         var notes: [PriceBoundaryAbsence] = []
         func cell(_ price: Price?, _ absence: PriceBoundaryAbsence?) -> String {
@@ -65,12 +73,14 @@ public enum MarginReportFormatter {
         for position in report.positions {
             let asset = engine.asset(position.settleAsset)!.spec.symbol
             let amount = { (value: Amount) in value.formatted(scale: position.settleScale) + " " + asset }
-            rows.append([position.symbol, position.isolated ? "isolated" : "cross", position.size.description,
-                         position.entryPrice?.description ?? "--", position.markPrice.description,
-                         amount(position.unrealizedPnl), amount(position.initialMargin), amount(position.maintenanceMargin),
-                         cell(position.liquidationPrice, position.liquidationPriceAbsence),
-                         cell(position.bankruptcyPrice, position.bankruptcyPriceAbsence),
-                         position.status.rawValue])
+            rows.append([
+                position.symbol, position.isolated ? "isolated" : "cross", position.size.description,
+                position.entryPrice?.description ?? "--", position.markPrice.description,
+                amount(position.unrealizedPnl), amount(position.initialMargin), amount(position.maintenanceMargin),
+                cell(position.liquidationPrice, position.liquidationPriceAbsence),
+                cell(position.bankruptcyPrice, position.bankruptcyPriceAbsence),
+                position.status.rawValue,
+            ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
         out += "\n"
@@ -108,11 +118,13 @@ public enum MarginReportFormatter {
             case "\\": escaped += "\\\\"
             case "\n": escaped += "\\n"
             default:
-                if scalar.value < 0x20 { escaped += String(format: "\\u%04x", scalar.value) } else { escaped.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    escaped += String(format: "\\u%04x", scalar.value)
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
             }
         }
         return escaped + "\""
     }
 }
-
-import Foundation

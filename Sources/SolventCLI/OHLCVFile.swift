@@ -17,18 +17,26 @@ public struct OHLCVBar: Hashable, Sendable {
 public enum OHLCVFile {
     /// `maximumPrice`: the highest price the caller can run (the simulator's price range); a bar
     /// above it is refused naming its line and column.
-    public static func load(path: String, from: Timestamp? = nil, to: Timestamp? = nil, maximumPrice: Int64 = .max) throws -> [OHLCVBar] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+    public static func load(
+        path: String, from: Timestamp? = nil, to: Timestamp? = nil, maximumPrice: Int64 = .max
+    ) throws -> [OHLCVBar] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw InputError(path, "cannot read the file")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
         while lines.last?.isEmpty == true { lines.removeLast() }
-        guard let header = lines.first else { throw InputError("\(path):1", "empty file; expected the header timestamp,open,high,low,close,volume") }
+        guard let header = lines.first else {
+            throw InputError("\(path):1", "empty file; expected the header timestamp,open,high,low,close,volume")
+        }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var position: [String: Int] = [:]
         for name in ["timestamp", "open", "high", "low", "close"] {
             guard let index = columns.firstIndex(of: name) else {
-                throw InputError("\(path):1", "missing column \"\(name)\"; expected the header timestamp,open,high,low,close,volume")
+                throw InputError(
+                    "\(path):1", "missing column \"\(name)\"; expected the header timestamp,open,high,low,close,volume")
             }
             position[name] = index
         }
@@ -37,9 +45,14 @@ public enum OHLCVFile {
         for (offset, line) in lines.enumerated().dropFirst() {
             let location = "\(path):\(offset + 1)"
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count >= columns.count else { throw InputError(location, "expected \(columns.count) fields, found \(fields.count)") }
+            guard fields.count >= columns.count else {
+                throw InputError(location, "expected \(columns.count) fields, found \(fields.count)")
+            }
             guard let time = parseTimestamp(fields[position["timestamp"]!]) else {
-                throw InputError(location, "timestamp: expected an ISO-8601 UTC time from 1970 to 2099 such as 2020-03-12T00:00:00Z, got \"\(fields[position["timestamp"]!])\"")
+                throw InputError(
+                    location,
+                    "timestamp: expected an ISO-8601 UTC time from 1970 to 2099 such as 2020-03-12T00:00:00Z, got \"\(fields[position["timestamp"]!])\""
+                )
             }
             func price(_ name: String) throws -> Price {
                 let text = String(fields[position[name]!])
@@ -47,11 +60,14 @@ public enum OHLCVFile {
                     throw InputError(location, "\(name): expected a positive price, got \"\(text)\"")
                 }
                 guard atoms <= maximumPrice else {
-                    throw InputError(location, "\(name): expected a price at most \(Price(atoms: maximumPrice)), got \"\(text)\"")
+                    throw InputError(
+                        location, "\(name): expected a price at most \(Price(atoms: maximumPrice)), got \"\(text)\"")
                 }
                 return Price(atoms: atoms)
             }
-            var bar = OHLCVBar(time: time, open: try price("open"), high: try price("high"), low: try price("low"), close: try price("close"))
+            var bar = OHLCVBar(
+                time: time, open: try price("open"), high: try price("high"), low: try price("low"),
+                close: try price("close"))
             if let index = columns.firstIndex(of: "volume") {
                 let text = fields[index].trimmingCharacters(in: .whitespaces)
                 guard let volume = Double(text), volume.isFinite, volume >= 0 else {
@@ -60,8 +76,12 @@ public enum OHLCVFile {
                 bar.volume = volume
             }
             if let previous = bars.last?.time, time <= previous {
-                throw InputError(location, time == previous ? "duplicate timestamp \(fields[position["timestamp"]!])"
-                                                           : "timestamps out of order: \(fields[position["timestamp"]!]) after an earlier row with a later time")
+                throw InputError(
+                    location,
+                    time == previous
+                        ? "duplicate timestamp \(fields[position["timestamp"]!])"
+                        : "timestamps out of order: \(fields[position["timestamp"]!]) after an earlier row with a later time"
+                )
             }
             if bar.high < max(bar.open, bar.close, bar.low) || bar.low > min(bar.open, bar.close) {
                 throw InputError(location, "high/low do not bracket open and close")
@@ -77,7 +97,8 @@ public enum OHLCVFile {
     public static func parseTimestamp<S: StringProtocol>(_ text: S) -> Timestamp? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84, bytes[13] == 58, bytes[16] == 58,
-              bytes.last == 90 else { return nil }
+            bytes.last == 90
+        else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
             for index in range {
@@ -87,8 +108,9 @@ public enum OHLCVFile {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+            let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
         // Days from civil (Howard Hinnant's algorithm): exact for the proleptic Gregorian calendar.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

@@ -62,10 +62,14 @@ public struct OptionStudy {
                 for model in OptionMarginReport.Model.allCases {
                     let report = OptionMarginReport.compute(file, model: model)
                     if let figure = report.nonFiniteFigure() {
-                        throw InputError("\(name): \(currency) \(book.name)", "the \(model.rawValue) model gives no finite \(figure) for the snapshot's quotes")
+                        throw InputError(
+                            "\(name): \(currency) \(book.name)",
+                            "the \(model.rawValue) model gives no finite \(figure) for the snapshot's quotes")
                     }
                     margins.append((model, report.initial, report.maintenance))
-                    if model == .portfolio, let line = report.lines.first, let w = line.worst { worst = line.scenarios[w].label }
+                    if model == .portfolio, let line = report.lines.first, let w = line.worst {
+                        worst = line.scenarios[w].label
+                    }
                 }
                 rows.append(Row(currency: currency, book: book, margins: margins, worstScenario: worst))
             }
@@ -83,7 +87,9 @@ public struct OptionStudy {
         }
 
         /// The expiry closest to `days` among those passing `allowed`.
-        func expiry(nearest days: Double, where allowed: (Double) -> Bool) -> (expiry: String, years: Double, forward: Double)? {
+        func expiry(
+            nearest days: Double, where allowed: (Double) -> Bool
+        ) -> (expiry: String, years: Double, forward: Double)? {
             expiries.filter { allowed($0.years * 365) }.min { abs($0.years * 365 - days) < abs($1.years * 365 - days) }
         }
 
@@ -94,42 +100,70 @@ public struct OptionStudy {
         /// An option of the book: valued at the index, carry fitted to this expiry's forward.
         func option(_ quote: DeribitSnapshot.Quote) -> EuropeanOption {
             let carry = Double.log(quote.forward / spot) / quote.years
-            return EuropeanOption(right: quote.right, spot: spot, strike: quote.strike, years: quote.years, volatility: quote.volatility,
-                                  rate: 0, dividend: -carry)
+            return EuropeanOption(
+                right: quote.right, spot: spot, strike: quote.strike, years: quote.years, volatility: quote.volatility,
+                rate: 0, dividend: -carry)
         }
     }
 
     static func books(_ quotes: [DeribitSnapshot.Quote], currency: String, name: String) throws -> [Book] {
         var byExpiry: [String: (years: Double, forward: Double)] = [:]
-        for quote in quotes where byExpiry[quote.expiry] == nil { byExpiry[quote.expiry] = (quote.years, quote.forward) }
-        let expiries = byExpiry.map { (expiry: $0.key, years: $0.value.years, forward: $0.value.forward) }.sorted { $0.years < $1.years }
+        for quote in quotes where byExpiry[quote.expiry] == nil {
+            byExpiry[quote.expiry] = (quote.years, quote.forward)
+        }
+        let expiries = byExpiry.map { (expiry: $0.key, years: $0.value.years, forward: $0.value.forward) }.sorted {
+            $0.years < $1.years
+        }
         let chain = Chain(spot: quotes[0].index, expiries: expiries, quotes: quotes)
-        func missing(_ what: String) -> InputError { InputError("\(name): \(currency)", "no \(what) in the snapshot to build the study's books") }
-        guard let front = chain.expiry(nearest: 30, where: { $0 >= 7 }) else { throw missing("expiry of 7 days or more") }
-        guard let near = chain.expiry(nearest: 7, where: { $0 >= 2 && $0 < front.years * 365 }) else { throw missing("expiry of 2 days or more before the front") }
-        guard let far = chain.expiry(nearest: 90, where: { $0 > front.years * 365 }) else { throw missing("expiry after the front") }
-        guard let put25 = chain.byDelta(front.expiry, .put, -0.25), let call25 = chain.byDelta(front.expiry, .call, 0.25) else {
+        func missing(_ what: String) -> InputError {
+            InputError("\(name): \(currency)", "no \(what) in the snapshot to build the study's books")
+        }
+        guard let front = chain.expiry(nearest: 30, where: { $0 >= 7 }) else {
+            throw missing("expiry of 7 days or more")
+        }
+        guard let near = chain.expiry(nearest: 7, where: { $0 >= 2 && $0 < front.years * 365 }) else {
+            throw missing("expiry of 2 days or more before the front")
+        }
+        guard let far = chain.expiry(nearest: 90, where: { $0 > front.years * 365 }) else {
+            throw missing("expiry after the front")
+        }
+        guard let put25 = chain.byDelta(front.expiry, .put, -0.25),
+            let call25 = chain.byDelta(front.expiry, .call, 0.25)
+        else {
             throw missing("calls and puts in the front expiry")
         }
         let nearCalls = chain.quotes(near.expiry, .call), farCalls = chain.quotes(far.expiry, .call)
         let common = nearCalls.filter { call in farCalls.contains { $0.strike == call.strike } }
         guard let calendarShort = common.min(by: { abs($0.strike - near.forward) < abs($1.strike - near.forward) }),
-              let calendarLong = farCalls.first(where: { $0.strike == calendarShort.strike }) else {
+            let calendarLong = farCalls.first(where: { $0.strike == calendarShort.strike })
+        else {
             throw missing("call strike quoted in both the near and the far expiry")
         }
         let frontPuts = chain.quotes(front.expiry, .put)
-        let straddleStrikes = chain.quotes(front.expiry, .call).filter { call in frontPuts.contains { $0.strike == call.strike } }
-        guard let straddleCall = straddleStrikes.min(by: { abs($0.strike - front.forward) < abs($1.strike - front.forward) }),
-              let straddlePut = frontPuts.first(where: { $0.strike == straddleCall.strike }) else {
+        let straddleStrikes = chain.quotes(front.expiry, .call).filter { call in
+            frontPuts.contains { $0.strike == call.strike }
+        }
+        guard
+            let straddleCall = straddleStrikes.min(by: {
+                abs($0.strike - front.forward) < abs($1.strike - front.forward)
+            }),
+            let straddlePut = frontPuts.first(where: { $0.strike == straddleCall.strike })
+        else {
             throw missing("strike with both a call and a put in the front expiry")
         }
 
-        func book(_ title: String, _ legs: [(DeribitSnapshot.Quote, Double)], linear: Double = 0, hedged: Bool = false) -> Book {
+        func book(
+            _ title: String, _ legs: [(DeribitSnapshot.Quote, Double)], linear: Double = 0, hedged: Bool = false
+        ) -> Book {
             let options = legs.map { (option: chain.option($0.0), quantity: $0.1) }
-            let hedge = hedged ? -options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta } : linear
+            let hedge =
+                hedged ? -options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta } : linear
             var names = legs.map { String(format: "%+g ", $0.1) + $0.0.instrument }
-            if hedge != 0 { names.append(String(format: "%+.4f ", hedge) + currency + (hedged ? " (delta hedge)" : "")) }
-            let underlying = OptionPortfolioFile.Underlying(symbol: currency, spot: chain.spot, linear: hedge, options: options)
+            if hedge != 0 {
+                names.append(String(format: "%+.4f ", hedge) + currency + (hedged ? " (delta hedge)" : ""))
+            }
+            let underlying = OptionPortfolioFile.Underlying(
+                symbol: currency, spot: chain.spot, linear: hedge, options: options)
             return Book(name: title, legs: names, underlying: underlying, worstCoreLoss: worstCoreLoss(underlying))
         }
         return [
@@ -151,7 +185,8 @@ public struct OptionStudy {
             for (option, quantity) in underlying.options {
                 var moved = option
                 moved.spot *= 1 + scenario.spotMove
-                moved.volatility = grid.shockedVolatility(option.volatility, shock: scenario.volatilityShock, days: option.years * 365)
+                moved.volatility = grid.shockedVolatility(
+                    option.volatility, shock: scenario.volatilityShock, days: option.years * 365)
                 pnl += quantity * (BlackScholes.price(moved) - BlackScholes.price(option))
             }
             worst = max(worst, -pnl)
@@ -162,15 +197,21 @@ public struct OptionStudy {
     // MARK: - Reports
 
     public func markdown() -> String {
-        var out = "Snapshot \(snapshot) (\(timestamp)); index " +
-            index.keys.sorted().map { "\($0) \(String(format: "%.2f", index[$0]!))" }.joined(separator: ", ") + "\n\n"
-        out += "| book | legs | standard IM / MM | portfolio IM / MM | worst scenario | worst ±16 % loss | SPAN IM / MM | Greeks IM / MM | portfolio ÷ standard |\n"
+        var out =
+            "Snapshot \(snapshot) (\(timestamp)); index "
+            + index.keys.sorted().map { "\($0) \(String(format: "%.2f", index[$0]!))" }.joined(separator: ", ") + "\n\n"
+        out +=
+            "| book | legs | standard IM / MM | portfolio IM / MM | worst scenario | worst ±16 % loss | SPAN IM / MM | Greeks IM / MM | portfolio ÷ standard |\n"
         out += "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
-        func pair(_ m: (initial: Double, maintenance: Double)) -> String { "\(Self.money(m.initial)) / \(Self.money(m.maintenance))" }
+        func pair(_ m: (initial: Double, maintenance: Double)) -> String {
+            "\(Self.money(m.initial)) / \(Self.money(m.maintenance))"
+        }
         for row in rows {
             let standard = row.margin(.standard), portfolio = row.margin(.portfolio)
-            out += "| \(row.currency) \(row.book.name) | \(row.book.legs.joined(separator: "<br>")) | \(pair(standard)) | \(pair(portfolio)) | "
-            out += "\(row.worstScenario) | \(Self.money(row.book.worstCoreLoss)) | \(pair(row.margin(.span))) | \(pair(row.margin(.greeks))) | "
+            out +=
+                "| \(row.currency) \(row.book.name) | \(row.book.legs.joined(separator: "<br>")) | \(pair(standard)) | \(pair(portfolio)) | "
+            out +=
+                "\(row.worstScenario) | \(Self.money(row.book.worstCoreLoss)) | \(pair(row.margin(.span))) | \(pair(row.margin(.greeks))) | "
             out += String(format: "%.2f |\n", standard.initial > 0 ? portfolio.initial / standard.initial : 0)
         }
         return out
@@ -179,12 +220,15 @@ public struct OptionStudy {
     public func table() -> String {
         var out = "snapshot \(snapshot) (\(timestamp))\n"
         out += "book".padding(toLength: 36, withPad: " ", startingAt: 0)
-        for model in OptionMarginReport.Model.allCases { out += model.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0) }
+        for model in OptionMarginReport.Model.allCases {
+            out += model.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
+        }
         out += "worst ±16% loss\n"
         for row in rows {
             out += "\(row.currency) \(row.book.name)".padding(toLength: 36, withPad: " ", startingAt: 0)
             for entry in row.margins {
-                out += "\(Self.money(entry.initial)) / \(Self.money(entry.maintenance))".padding(toLength: 24, withPad: " ", startingAt: 0)
+                out += "\(Self.money(entry.initial)) / \(Self.money(entry.maintenance))".padding(
+                    toLength: 24, withPad: " ", startingAt: 0)
             }
             out += Self.money(row.book.worstCoreLoss) + "\n"
         }
@@ -192,21 +236,34 @@ public struct OptionStudy {
     }
 
     public func jsonObject() -> [String: Any] {
-        ["snapshot": snapshot, "timestamp": timestamp, "index": index,
-         "books": rows.map { row -> [String: Any] in
-             var margins: [String: Any] = [:]
-             for entry in row.margins { margins[entry.model.rawValue] = ["initial": entry.initial, "maintenance": entry.maintenance] }
-             // The book as `solvent margin` reads it (an option portfolio's underlying), so that
-             // any row can be rerun with one model's full report.
-             let options = row.book.underlying.options.map { entry -> [String: Any] in
-                 ["right": entry.option.right.rawValue, "strike": entry.option.strike, "days": entry.option.years * 365,
-                  "volatility": entry.option.volatility, "dividend": entry.option.dividend, "quantity": entry.quantity]
-             }
-             let underlying: [String: Any] = ["symbol": row.currency, "spot": row.book.underlying.spot, "linear": row.book.underlying.linear,
-                                              "options": options]
-             return ["currency": row.currency, "book": row.book.name, "legs": row.book.legs, "margins": margins,
-                     "worstScenario": row.worstScenario, "worstCoreLoss": row.book.worstCoreLoss, "portfolio": ["underlyings": [underlying]]]
-         }]
+        [
+            "snapshot": snapshot, "timestamp": timestamp, "index": index,
+            "books": rows.map { row -> [String: Any] in
+                var margins: [String: Any] = [:]
+                for entry in row.margins {
+                    margins[entry.model.rawValue] = ["initial": entry.initial, "maintenance": entry.maintenance]
+                }
+                // The book as `solvent margin` reads it (an option portfolio's underlying), so that
+                // any row can be rerun with one model's full report.
+                let options = row.book.underlying.options.map { entry -> [String: Any] in
+                    [
+                        "right": entry.option.right.rawValue, "strike": entry.option.strike,
+                        "days": entry.option.years * 365,
+                        "volatility": entry.option.volatility, "dividend": entry.option.dividend,
+                        "quantity": entry.quantity,
+                    ]
+                }
+                let underlying: [String: Any] = [
+                    "symbol": row.currency, "spot": row.book.underlying.spot, "linear": row.book.underlying.linear,
+                    "options": options,
+                ]
+                return [
+                    "currency": row.currency, "book": row.book.name, "legs": row.book.legs, "margins": margins,
+                    "worstScenario": row.worstScenario, "worstCoreLoss": row.book.worstCoreLoss,
+                    "portfolio": ["underlyings": [underlying]],
+                ]
+            },
+        ]
     }
 
     static func money(_ value: Double) -> String {

@@ -8,13 +8,13 @@ public struct OptionStudyCommand: ParsableCommand {
         commandName: "option-study",
         abstract: "Margin five option books built from a Deribit chain snapshot under every option model.",
         discussion: """
-        Reads a Deribit option-chain snapshot (the format of examples/deribit-btc-chain.csv) and, per currency, builds \
-        a short strangle, a calendar spread, a covered call, a delta-hedged short straddle and a naked \
-        short put by fixed rules (front expiry nearest 30 days, 25-delta wings, strikes nearest the \
-        forward; see docs/options.md), then reports initial and maintenance margin under the standard, \
-        portfolio, span and greeks models, the portfolio model's worst scenario and the worst loss over \
-        the full-weight ±16 % scenarios. Unusable rows are counted on standard error with their line.
-        """)
+            Reads a Deribit option-chain snapshot (the format of examples/deribit-btc-chain.csv) and, per currency, builds \
+            a short strangle, a calendar spread, a covered call, a delta-hedged short straddle and a naked \
+            short put by fixed rules (front expiry nearest 30 days, 25-delta wings, strikes nearest the \
+            forward; see docs/options.md), then reports initial and maintenance margin under the standard, \
+            portfolio, span and greeks models, the portfolio model's worst scenario and the worst loss over \
+            the full-weight ±16 % scenarios. Unusable rows are counted on standard error with their line.
+            """)
 
     public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
         case table, markdown, json
@@ -39,7 +39,9 @@ public struct OptionStudyCommand: ParsableCommand {
                 let loaded = try DeribitSnapshot.load(path: path)
                 if !loaded.skipped.isEmpty {
                     let first = loaded.skipped.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
-                    Diagnostics.write("\(path): \(loaded.skipped.count) rows skipped (\(first)\(loaded.skipped.count > 3 ? "; …" : ""))\n")
+                    Diagnostics.write(
+                        "\(path): \(loaded.skipped.count) rows skipped (\(first)\(loaded.skipped.count > 3 ? "; …" : ""))\n"
+                    )
                 }
                 studies.append(try OptionStudy.run(loaded, name: URL(fileURLWithPath: path).lastPathComponent))
             }

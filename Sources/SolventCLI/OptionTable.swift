@@ -30,18 +30,28 @@ public enum OptionTable {
     /// Reads a table. A missing or unusable header is an error for the whole file; a bad row is
     /// listed in `rejected` and the others are kept.
     public static func parse(_ text: String, file: String, for solving: Solving) throws -> Parsed {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        guard let headerIndex = lines.firstIndex(where: { !$0.trimmingSpaces.isEmpty && !$0.hasPrefix("#") }) else {
-            throw InputError(file, "the file is empty: expected a header line such as right,spot,strike,years,volatility,rate,dividend")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
-        let header = lines[headerIndex].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces.lowercased() }
+        guard let headerIndex = lines.firstIndex(where: { !$0.trimmingSpaces.isEmpty && !$0.hasPrefix("#") }) else {
+            throw InputError(
+                file,
+                "the file is empty: expected a header line such as right,spot,strike,years,volatility,rate,dividend")
+        }
+        let header = lines[headerIndex].split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingSpaces.lowercased()
+        }
         let given = solving == .price ? "volatility" : "price"
         for name in ["right", "spot", "strike", "years", given, "rate"] where !header.contains(name) {
-            throw InputError("\(file): line \(headerIndex + 1)", "missing column \(name): expected a header right,spot,strike,years,\(given),rate[,dividend]")
+            throw InputError(
+                "\(file): line \(headerIndex + 1)",
+                "missing column \(name): expected a header right,spot,strike,years,\(given),rate[,dividend]")
         }
         var column: [String: Int] = [:]
         for (index, name) in header.enumerated() {
-            if column[name] != nil { throw InputError("\(file): line \(headerIndex + 1)", "column \(name) appears twice") }
+            if column[name] != nil {
+                throw InputError("\(file): line \(headerIndex + 1)", "column \(name) appears twice")
+            }
             column[name] = index
         }
         var rows: [Row] = []
@@ -60,7 +70,9 @@ public enum OptionTable {
                 guard let at = column[name] else { return 0 }
                 let raw = fields[at].trimmingSpaces
                 guard let value = Double(raw), value.isFinite else {
-                    if problem == nil { problem = InputError("\(where_): \(name)", "expected a number, found '\(raw)'") }
+                    if problem == nil {
+                        problem = InputError("\(where_): \(name)", "expected a number, found '\(raw)'")
+                    }
                     return 0
                 }
                 return value
@@ -70,9 +82,10 @@ public enum OptionTable {
                 rejected.append(InputError("\(where_): right", "expected call or put, found '\(rightText)'"))
                 continue
             }
-            let option = EuropeanOption(right: right, spot: number("spot"), strike: number("strike"), years: number("years"),
-                                        volatility: solving == .price ? number("volatility") : 0,
-                                        rate: number("rate"), dividend: number("dividend"))
+            let option = EuropeanOption(
+                right: right, spot: number("spot"), strike: number("strike"), years: number("years"),
+                volatility: solving == .price ? number("volatility") : 0,
+                rate: number("rate"), dividend: number("dividend"))
             let price: Double? = solving == .impliedVolatility ? number("price") : nil
             if let problem {
                 rejected.append(problem)
@@ -83,7 +96,11 @@ public enum OptionTable {
                 continue
             }
             if let (name, range) = outOfRange(option) {
-                rejected.append(InputError("\(where_): \(name)", "expected a number from \(range.lowerBound) to \(range.upperBound) (the range the model is finite on)"))
+                rejected.append(
+                    InputError(
+                        "\(where_): \(name)",
+                        "expected a number from \(range.lowerBound) to \(range.upperBound) (the range the model is finite on)"
+                    ))
                 continue
             }
             if let price, price < 0 {
@@ -100,8 +117,10 @@ public enum OptionTable {
     /// rho), and no market quotes such an option.
     static func outOfRange(_ option: EuropeanOption) -> (String, ClosedRange<Double>)? {
         let checks: [(String, ClosedRange<Double>, Double)] = [
-            ("spot", 1e-12...1e15, option.spot), ("strike", 1e-12...1e15, option.strike), ("years", 0...100, option.years),
-            ("volatility", 0...20, option.volatility), ("rate", -1...1, option.rate), ("dividend", -1...1, option.dividend),
+            ("spot", 1e-12...1e15, option.spot), ("strike", 1e-12...1e15, option.strike),
+            ("years", 0...100, option.years),
+            ("volatility", 0...20, option.volatility), ("rate", -1...1, option.rate),
+            ("dividend", -1...1, option.dividend),
         ]
         return checks.first { !$0.1.contains($0.2) }.map { ($0.0, $0.1) }
     }

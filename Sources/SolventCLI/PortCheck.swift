@@ -26,16 +26,24 @@ enum PortCheck {
         }
         defer { freeaddrinfo(found) }
         let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-        guard descriptor >= 0 else { return nil }   // the server will report what it meets
+        guard descriptor >= 0 else { return nil }  // the server will report what it meets
         defer { close(descriptor) }
         var one: Int32 = 1
         _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         guard bind(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
             switch errno {
-            case EADDRINUSE: return InputError("--port", "port \(port) on \(host) is in use by another process: stop it, or give another --port (0: any free port)")
-            case EACCES: return InputError("--port", "port \(port) on \(host) needs privileges this process lacks: give a --port of 1024 or more")
+            case EADDRINUSE:
+                return InputError(
+                    "--port",
+                    "port \(port) on \(host) is in use by another process: stop it, or give another --port (0: any free port)"
+                )
+            case EACCES:
+                return InputError(
+                    "--port",
+                    "port \(port) on \(host) needs privileges this process lacks: give a --port of 1024 or more")
             case EADDRNOTAVAIL: return InputError("--host", "\(host) is not an address of this machine")
-            default: return InputError("--port", "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
+            default:
+                return InputError("--port", "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
             }
         }
         return nil

@@ -8,14 +8,14 @@ public struct PriceCommand: ParsableCommand {
         commandName: "price",
         abstract: "Price European options and their Greeks (Black–Scholes–Merton / Black-76) from a CSV file.",
         discussion: """
-        Columns: right,spot,strike,years,volatility,rate[,dividend] (right is call or put; dividend \
-        defaults to 0; for Black-76 give the forward as spot and dividend = rate). Output: every input \
-        column plus price,delta,gamma,vega,theta,rho at full double precision — vega per 1.00 of \
-        volatility, theta per year, rho per 1.00 of rate, as QuantLib reports them (a name already in \
-        the input gets the prefix model_). Bad rows are \
-        reported on standard error with their line number and skipped (exit status 1), or stop the \
-        run with --strict (exit status 2, nothing written).
-        """)
+            Columns: right,spot,strike,years,volatility,rate[,dividend] (right is call or put; dividend \
+            defaults to 0; for Black-76 give the forward as spot and dividend = rate). Output: every input \
+            column plus price,delta,gamma,vega,theta,rho at full double precision — vega per 1.00 of \
+            volatility, theta per year, rho per 1.00 of rate, as QuantLib reports them (a name already in \
+            the input gets the prefix model_). Bad rows are \
+            reported on standard error with their line number and skipped (exit status 1), or stop the \
+            run with --strict (exit status 2, nothing written).
+            """)
 
     @OptionGroup public var files: OptionTableFiles
 
@@ -24,7 +24,10 @@ public struct PriceCommand: ParsableCommand {
     public func run() throws { try table.execute(command: "price") }
 
     var table: OptionTableRun {
-        OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .price, added: ["price", "delta", "gamma", "vega", "theta", "rho"]) { row in
+        OptionTableRun(
+            input: files.input, output: files.output, strict: files.strict, solving: .price,
+            added: ["price", "delta", "gamma", "vega", "theta", "rho"]
+        ) { row in
             let v = BlackScholes.valuation(row.option)
             return .success([v.price, v.delta, v.gamma, v.vega, v.theta, v.rho])
         }
@@ -37,11 +40,11 @@ public struct ImpliedVolCommand: ParsableCommand {
         commandName: "implied-vol",
         abstract: "Solve the implied volatility of European options from a CSV of prices.",
         discussion: """
-        Columns: right,spot,strike,years,price,rate[,dividend]. Output: every input column plus \
-        volatility (model_volatility if the input has a volatility column, e.g. a file from solvent price). A price no volatility can produce (below the discounted intrinsic value, at or above \
-        the discounted spot for a call or strike for a put, an expired option) is reported with its line \
-        number, as are malformed rows; the others are still solved unless --strict.
-        """)
+            Columns: right,spot,strike,years,price,rate[,dividend]. Output: every input column plus \
+            volatility (model_volatility if the input has a volatility column, e.g. a file from solvent price). A price no volatility can produce (below the discounted intrinsic value, at or above \
+            the discounted spot for a call or strike for a put, an expired option) is reported with its line \
+            number, as are malformed rows; the others are still solved unless --strict.
+            """)
 
     @OptionGroup public var files: OptionTableFiles
 
@@ -50,7 +53,10 @@ public struct ImpliedVolCommand: ParsableCommand {
     public func run() throws { try table.execute(command: "implied-vol") }
 
     var table: OptionTableRun {
-        OptionTableRun(input: files.input, output: files.output, strict: files.strict, solving: .impliedVolatility, added: ["volatility"]) { row in
+        OptionTableRun(
+            input: files.input, output: files.output, strict: files.strict, solving: .impliedVolatility,
+            added: ["volatility"]
+        ) { row in
             ImpliedVolatility.solve(price: row.price!, option: row.option)
                 .map { [$0] }
                 .mapError { InputError("line \(row.line)", $0.description) }
@@ -84,7 +90,9 @@ struct OptionTableRun {
             let (csv, rows, rejected) = try render()
             for error in rejected { Diagnostics.write("error: \(error.description)\n") }
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) else { throw InputError(output, "cannot write the file") }
+                guard FileManager.default.createFile(atPath: output, contents: Data(csv.utf8)) else {
+                    throw InputError(output, "cannot write the file")
+                }
             } else {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             }
@@ -111,7 +119,10 @@ struct OptionTableRun {
             // A model that leaves its finite domain gives NaN or infinity: the row is refused
             // naming the figure, never written as "nan".
             if case .success(let values) = result, let bad = values.firstIndex(where: { !$0.isFinite }) {
-                result = .failure(InputError("line \(row.line): \(names[bad])", "the model gives \(values[bad]) for this row's inputs; expected inputs it can value"))
+                result = .failure(
+                    InputError(
+                        "line \(row.line): \(names[bad])",
+                        "the model gives \(values[bad]) for this row's inputs; expected inputs it can value"))
             }
             switch result {
             case .success(let values):
@@ -126,7 +137,9 @@ struct OptionTableRun {
     }
 
     static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path, "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(path, "cannot read the file")
+        }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError(path, "expected UTF-8 text") }
         return text
     }

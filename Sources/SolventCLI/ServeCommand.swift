@@ -23,9 +23,9 @@ public struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the engine as an HTTP/WebSocket service over a durable journal.",
         discussion: """
-        On first start an admin key is created and printed once (keys are stored hashed). With --demo the service \
-        seeds markets and a population and drives a crash price path; the dashboard (/dashboard) is then open without a key.
-        """)
+            On first start an admin key is created and printed once (keys are stored hashed). With --demo the service \
+            seeds markets and a population and drives a crash price path; the dashboard (/dashboard) is then open without a key.
+            """)
 
     @Option(help: "SQLite database file (default ./solvent.db).")
     public var db: String?
@@ -41,9 +41,16 @@ public struct ServeCommand: AsyncParsableCommand {
     public var demo = false
     @Option(parsing: .unconditional, help: "Demo: accounts in the population (1 to 10,000,000).")
     public var demoAccounts = 2_000
-    @Option(parsing: .unconditional, help: "Demo: seconds between price points (above 0, at most 86,400; the default plays the crash over about five minutes).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Demo: seconds between price points (above 0, at most 86,400; the default plays the crash over about five minutes)."
+    )
     public var demoInterval = 2.0
-    @Option(help: "Demo: an OHLC CSV to replay from 20 bars before its lowest low (open, nearer extreme, farther extreme, close per bar), or `generated`. Default: 2020-03-12 from ../shared/data when present, else generated.")
+    @Option(
+        help:
+            "Demo: an OHLC CSV to replay from 20 bars before its lowest low (open, nearer extreme, farther extreme, close per bar), or `generated`. Default: 2020-03-12 from ../shared/data when present, else generated."
+    )
     public var demoPath: String?
     @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
     public var snapshotEvery = 100_000
@@ -51,24 +58,38 @@ public struct ServeCommand: AsyncParsableCommand {
     public var noKeeper = false
     @Option(parsing: .unconditional, help: "Keeper: seconds between ticks and sweeps (0.01 to 3,600).")
     public var keeperInterval = 1.0
-    @Option(parsing: .unconditional, help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
+    @Option(
+        parsing: .unconditional,
+        help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
     public var keeperAccount: UInt64?
     // The front end's limits against hostile clients (FrontEndLimits; defaults from there).
-    @Option(parsing: .unconditional, help: "Seconds a new connection has to send a request head, and a request to send its whole body (0.1 to 3,600).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seconds a new connection has to send a request head, and a request to send its whole body (0.1 to 3,600).")
     public var readTimeout = Double(FrontEndLimits().readTimeout.components.seconds)
-    @Option(parsing: .unconditional, help: "Seconds a connection may stay open with no request in progress (0.1 to 86,400).")
+    @Option(
+        parsing: .unconditional, help: "Seconds a connection may stay open with no request in progress (0.1 to 86,400)."
+    )
     public var idleTimeout = Double(FrontEndLimits().idleTimeout.components.seconds)
-    @Option(parsing: .unconditional, help: "Bytes of request line and headers, over which a request gets 431 (1,024 to 1,048,576).")
+    @Option(
+        parsing: .unconditional,
+        help: "Bytes of request line and headers, over which a request gets 431 (1,024 to 1,048,576).")
     public var maxHeaderBytes = FrontEndLimits().maxHeaderBytes
-    @Option(parsing: .unconditional, help: "Bytes of a request body, over which a request gets 413 (1,024 to 67,108,864).")
+    @Option(
+        parsing: .unconditional, help: "Bytes of a request body, over which a request gets 413 (1,024 to 67,108,864).")
     public var maxBodyBytes = FrontEndLimits().maxBodyBytes
-    @Option(parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed (1 to 1,000,000).")
+    @Option(
+        parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed (1 to 1,000,000).")
     public var maxConnections = FrontEndLimits().maxConnections
-    @Option(parsing: .unconditional, help: "Requests per second per API key before 429 (0: unlimited, at most 1,000,000).")
+    @Option(
+        parsing: .unconditional, help: "Requests per second per API key before 429 (0: unlimited, at most 1,000,000).")
     public var keyRate = FrontEndLimits().keyRate
     @Option(parsing: .unconditional, help: "Requests an API key may send at once (1 to 10,000,000).")
     public var keyBurst = FrontEndLimits().keyBurst
-    @Option(parsing: .unconditional, help: "Requests per second per client address before 429 (0: unlimited, at most 1,000,000).")
+    @Option(
+        parsing: .unconditional,
+        help: "Requests per second per client address before 429 (0: unlimited, at most 1,000,000).")
     public var addressRate = FrontEndLimits().addressRate
     @Option(parsing: .unconditional, help: "Requests a client address may send at once (1 to 10,000,000).")
     public var addressBurst = FrontEndLimits().addressBurst
@@ -87,15 +108,23 @@ public struct ServeCommand: AsyncParsableCommand {
 
     /// The numeric options' ranges (an `InputError` naming the option and its valid range).
     public func checkOptions() throws {
-        guard (0...65_535).contains(port) else { throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)") }
-        guard demoAccounts > 0 else { throw InputError("--demo-accounts", "must be positive (1 to 10,000,000), got \(demoAccounts)") }
-        guard demoAccounts <= 10_000_000 else { throw InputError("--demo-accounts", "must be from 1 to 10,000,000, got \(demoAccounts)") }
+        guard (0...65_535).contains(port) else {
+            throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)")
+        }
+        guard demoAccounts > 0 else {
+            throw InputError("--demo-accounts", "must be positive (1 to 10,000,000), got \(demoAccounts)")
+        }
+        guard demoAccounts <= 10_000_000 else {
+            throw InputError("--demo-accounts", "must be from 1 to 10,000,000, got \(demoAccounts)")
+        }
         guard demoInterval > 0 && demoInterval <= 86_400 else {
-            throw InputError("--demo-interval", "must be a number of seconds above 0 and at most 86400, got \(demoInterval)")
+            throw InputError(
+                "--demo-interval", "must be a number of seconds above 0 and at most 86400, got \(demoInterval)")
         }
         guard snapshotEvery > 0 else { throw InputError("--snapshot-every", "must be positive, got \(snapshotEvery)") }
         guard keeperInterval >= 0.01 && keeperInterval <= 3_600 else {
-            throw InputError("--keeper-interval", "must be a number of seconds from 0.01 to 3600, got \(keeperInterval)")
+            throw InputError(
+                "--keeper-interval", "must be a number of seconds from 0.01 to 3600, got \(keeperInterval)")
         }
         if let keeperAccount, keeperAccount == 0 || keeperAccount > UInt64(Int64.max) {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
@@ -110,26 +139,41 @@ public struct ServeCommand: AsyncParsableCommand {
         if let db { return db }
         guard demo, postgres == nil else { return nil }
         let stamp = Int(Date().timeIntervalSince1970)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-demo-\(stamp)-\(getpid()).db").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-demo-\(stamp)-\(getpid()).db")
+            .path
         Diagnostics.write("serve: demo journal \(path) (a fresh one each run; --db PATH keeps and resumes one)\n")
         return path
     }
 
     /// The front end's limits, each within its range (a NaN or infinite value is outside every range).
     func checkLimits() throws {
-        guard (0.1...3_600).contains(readTimeout) else { throw InputError("--read-timeout", "must be from 0.1 to 3600 seconds, got \(readTimeout)") }
-        guard (0.1...86_400).contains(idleTimeout) else { throw InputError("--idle-timeout", "must be from 0.1 to 86400 seconds, got \(idleTimeout)") }
+        guard (0.1...3_600).contains(readTimeout) else {
+            throw InputError("--read-timeout", "must be from 0.1 to 3600 seconds, got \(readTimeout)")
+        }
+        guard (0.1...86_400).contains(idleTimeout) else {
+            throw InputError("--idle-timeout", "must be from 0.1 to 86400 seconds, got \(idleTimeout)")
+        }
         guard (1_024...1_048_576).contains(maxHeaderBytes) else {
             throw InputError("--max-header-bytes", "must be from 1024 to 1048576, got \(maxHeaderBytes)")
         }
-        guard (1_024...67_108_864).contains(maxBodyBytes) else { throw InputError("--max-body-bytes", "must be from 1024 to 67108864, got \(maxBodyBytes)") }
-        guard (1...1_000_000).contains(maxConnections) else { throw InputError("--max-connections", "must be from 1 to 1000000, got \(maxConnections)") }
-        guard (0...1_000_000).contains(keyRate) else { throw InputError("--key-rate", "must be from 0 (unlimited) to 1000000 per second, got \(keyRate)") }
-        guard (1...10_000_000).contains(keyBurst) else { throw InputError("--key-burst", "must be from 1 to 10000000, got \(keyBurst)") }
+        guard (1_024...67_108_864).contains(maxBodyBytes) else {
+            throw InputError("--max-body-bytes", "must be from 1024 to 67108864, got \(maxBodyBytes)")
+        }
+        guard (1...1_000_000).contains(maxConnections) else {
+            throw InputError("--max-connections", "must be from 1 to 1000000, got \(maxConnections)")
+        }
+        guard (0...1_000_000).contains(keyRate) else {
+            throw InputError("--key-rate", "must be from 0 (unlimited) to 1000000 per second, got \(keyRate)")
+        }
+        guard (1...10_000_000).contains(keyBurst) else {
+            throw InputError("--key-burst", "must be from 1 to 10000000, got \(keyBurst)")
+        }
         guard (0...1_000_000).contains(addressRate) else {
             throw InputError("--address-rate", "must be from 0 (unlimited) to 1000000 per second, got \(addressRate)")
         }
-        guard (1...10_000_000).contains(addressBurst) else { throw InputError("--address-burst", "must be from 1 to 10000000, got \(addressBurst)") }
+        guard (1...10_000_000).contains(addressBurst) else {
+            throw InputError("--address-burst", "must be from 1 to 10000000, got \(addressBurst)")
+        }
     }
 
     /// The limits the options give (checked by `validate()`).
@@ -170,7 +214,9 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let start = max(0, trough - 20)
         let points = IndexReplay.points(of: Array(bars[start...]), path: .intrabar)
-        Diagnostics.write("serve: demo path \(file) from \(OHLCVFile.formatTimestamp(bars[start].time)) (\(points.count) points, trough \(bars[trough].low) at bar \(trough - start + 1))\n")
+        Diagnostics.write(
+            "serve: demo path \(file) from \(OHLCVFile.formatTimestamp(bars[start].time)) (\(points.count) points, trough \(bars[trough].low) at bar \(trough - start + 1))\n"
+        )
         return DemoVenue.onTickGrid(points.map(\.price))
     }
 
@@ -179,11 +225,17 @@ public struct ServeCommand: AsyncParsableCommand {
             if let refusal = PortCheck.refusal(host: host, port: port) { throw refusal }
             let marks = demo ? try demoMarks() : nil
             let store = try await openStore(db: journalPath(), postgres: postgres)
-            let service = try await SolventService(store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
+            let service = try await SolventService(
+                store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
             let recovery = service.engine.recovery
-            Diagnostics.write("serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n")
+            Diagnostics.write(
+                "serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n"
+            )
             if !recovery.mismatches.isEmpty {
-                throw InputError("journal", "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))")
+                throw InputError(
+                    "journal",
+                    "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))"
+                )
             }
             try await WriterLease.take(store)
             if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
@@ -191,15 +243,27 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             let host = host
             let app = SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
-                Diagnostics.write("serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
+                Diagnostics.write(
+                    "serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
             }
             let (accounts, interval, keeps) = (demoAccounts, demoInterval, !noKeeper)
-            let keeper = Keeper(service: service, configuration: .init(tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
-                                                                       account: keeperAccount.map(AccountID.init)))
+            let keeper = Keeper(
+                service: service,
+                configuration: .init(
+                    tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
+                    account: keeperAccount.map(AccountID.init)))
             let keeperTask = keeps ? Task { await keeper.run() } : nil
-            Diagnostics.write(keeps ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
-                                    : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n")
-            let demoTask = demo ? Task { await DemoVenue.run(service: service, accounts: accounts, interval: interval, path: marks, liquidates: !keeps) } : nil
+            Diagnostics.write(
+                keeps
+                    ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
+                    : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n"
+            )
+            let demoTask =
+                demo
+                ? Task {
+                    await DemoVenue.run(
+                        service: service, accounts: accounts, interval: interval, path: marks, liquidates: !keeps)
+                } : nil
             try await app.runService()
             demoTask?.cancel()
             keeperTask?.cancel()
@@ -217,7 +281,8 @@ public struct ServeCommand: AsyncParsableCommand {
 /// `solvent replay`: re-executes the whole journal and checks every recorded digest.
 public struct ReplayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "replay", abstract: "Re-execute the whole journal and report whether every recorded digest matches.")
+        commandName: "replay",
+        abstract: "Re-execute the whole journal and report whether every recorded digest matches.")
 
     @Option(help: "SQLite database file (default ./solvent.db).")
     public var db: String?
@@ -228,10 +293,14 @@ public struct ReplayCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do {
-            if let db, postgres == nil, !FileManager.default.fileExists(atPath: db) { throw InputError(db, "no such database") }
+            if let db, postgres == nil, !FileManager.default.fileExists(atPath: db) {
+                throw InputError(db, "no such database")
+            }
             let store = try await openStore(db: db, postgres: postgres)
             let started = Date()
-            let check = try await JournalVerification.verify(store) { sequence in Diagnostics.write("replay: \(sequence)\n") }
+            let check = try await JournalVerification.verify(store) { sequence in
+                Diagnostics.write("replay: \(sequence)\n")
+            }
             try await store.close()
             let summary: [String: Any] = [
                 "inputs": check.inputs, "lastSequence": check.lastSequence, "digest": check.digest,

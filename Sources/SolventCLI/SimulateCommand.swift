@@ -9,19 +9,20 @@ import SolventSimulation
 public struct SimulateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate a liquidation cascade on a price path through the engine (JSON on stdout, progress on stderr).",
+        abstract:
+            "Simulate a liquidation cascade on a price path through the engine (JSON on stdout, progress on stderr).",
         discussion: """
-        The path is the bars of --prices (timestamp,open,high,low,close[,volume]); inside each bar the price goes \
-        open → the extreme nearer the open → the farther extreme → close, at 0, ¼, ½ and ¾ of the bar (--path intrabar), \
-        or only the close (--path close). The simulated price is the path's price moved by the impact of the \
-        population's forced flow: sqrt: c·√(Q/D), linear: c·Q/D, with D = --depth × open interest, thinning with the \
-        drawdown (D·max(floor, 1 − thinning·drawdown)) and decaying with --half-life.
+            The path is the bars of --prices (timestamp,open,high,low,close[,volume]); inside each bar the price goes \
+            open → the extreme nearer the open → the farther extreme → close, at 0, ¼, ½ and ¾ of the bar (--path intrabar), \
+            or only the close (--path close). The simulated price is the path's price moved by the impact of the \
+            population's forced flow: sqrt: c·√(Q/D), linear: c·Q/D, with D = --depth × open interest, thinning with the \
+            drawdown (D·max(floor, 1 − thinning·drawdown)) and decaying with --half-life.
 
-        --compare KEY=VALUE[,KEY=VALUE...] (repeatable) adds a run with those overrides. Keys: mechanism \
-        (orderbook|auction|backstop), loss (adl|socialized|venue), fund (× open interest), breaker (fraction or off), \
-        maintenance (flat rate), margin (preset name), impact (none|linear|sqrt), coefficient, depth, thinning, \
-        half-life (seconds or permanent), step (step fraction), penalty.
-        """)
+            --compare KEY=VALUE[,KEY=VALUE...] (repeatable) adds a run with those overrides. Keys: mechanism \
+            (orderbook|auction|backstop), loss (adl|socialized|venue), fund (× open interest), breaker (fraction or off), \
+            maintenance (flat rate), margin (preset name), impact (none|linear|sqrt), coefficient, depth, thinning, \
+            half-life (seconds or permanent), step (step fraction), penalty.
+            """)
 
     @Option(help: "OHLC bars (CSV: timestamp,open,high,low,close[,volume]).")
     public var prices: String
@@ -51,9 +52,15 @@ public struct SimulateCommand: ParsableCommand {
     public var isolatedFraction = 0.3
     @Option(parsing: .unconditional, help: "Share of cross accounts with BTC as collateral.")
     public var coinCollateral = 0.1
-    @Option(help: "The simulated market: linear (BTCUSDT, margined in USDT) or inverse (BTCUSD, 100-USD contracts margined in BTC).")
+    @Option(
+        help:
+            "The simulated market: linear (BTCUSDT, margined in USDT) or inverse (BTCUSD, 100-USD contracts margined in BTC)."
+    )
     public var contract = "linear"
-    @Option(help: "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid). Default: binance-btcusdt-2021, or bitmex-xbtusd-2021 for --contract inverse.")
+    @Option(
+        help:
+            "Margin: a tier preset (\(MarketPresets.all.map(\.name).joined(separator: ", "))) or portfolio (scenario margin on the Deribit-style grid). Default: binance-btcusdt-2021, or bitmex-xbtusd-2021 for --contract inverse."
+    )
     public var margin: String?
     @Option(parsing: .unconditional, help: "A flat maintenance rate instead of the tiers (initial = 2 × maintenance).")
     public var maintenance: Double?
@@ -63,7 +70,10 @@ public struct SimulateCommand: ParsableCommand {
     public var loss = "adl"
     @Option(parsing: .unconditional, help: "Insurance fund at the start, as a fraction of open interest notional.")
     public var fund = 0.01
-    @Option(help: "Price-move breaker: a mark move above this fraction within an hour pauses liquidations for 10 minutes (or off).")
+    @Option(
+        help:
+            "Price-move breaker: a mark move above this fraction within an hour pauses liquidations for 10 minutes (or off)."
+    )
     public var breaker = "off"
     @Option(help: "Impact of forced flow: none, linear or sqrt.")
     public var impact = "sqrt"
@@ -88,7 +98,8 @@ public struct SimulateCommand: ParsableCommand {
         do {
             let report = try Self.simulate(self) { line in Diagnostics.write(line + "\n") }
             if let html {
-                guard FileManager.default.createFile(atPath: html, contents: Data(SimulationReport.html(report).utf8)) else {
+                guard FileManager.default.createFile(atPath: html, contents: Data(SimulationReport.html(report).utf8))
+                else {
                     throw InputError(html, "cannot write the file")
                 }
                 Diagnostics.write("simulate: wrote \(html)\n")
@@ -110,13 +121,17 @@ public struct SimulateCommand: ParsableCommand {
     }
 
     public static func simulate(_ options: SimulateCommand, log: (String) -> Void) throws -> Report {
-        guard let pathKind = IndexReplay.Path(rawValue: options.path) else { throw InputError("--path", "expected intrabar or close") }
+        guard let pathKind = IndexReplay.Path(rawValue: options.path) else {
+            throw InputError("--path", "expected intrabar or close")
+        }
         let from = try options.from.map { try timestamp($0, "--from") }
         let to = try options.to.map { try timestamp($0, "--to") }
         let bars: [OHLCVBar]
         bars = try OHLCVFile.load(path: options.prices, from: from, to: to, maximumPrice: CascadeSimulator.maximumPrice)
         guard bars.count >= 1 else { throw InputError(options.prices, "no bars in the chosen range") }
-        let points = IndexReplay.points(of: bars, path: pathKind).map { CascadeSimulator.PricePoint(time: $0.time, price: $0.price) }
+        let points = IndexReplay.points(of: bars, path: pathKind).map {
+            CascadeSimulator.PricePoint(time: $0.time, price: $0.price)
+        }
         var base = try configuration(options)
         base.label = "base"
         var configs = [base]
@@ -129,9 +144,12 @@ public struct SimulateCommand: ParsableCommand {
         let population: [SimulatedAccount]
         let source: String
         if let file = options.population {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError(file, "cannot read the file") }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw InputError(file, "cannot read the file")
+            }
             do {
-                population = try PopulationFile.parse(text, lotSize: CascadeSimulator.lotSize(base.contract), inverse: base.contract == .inverse)
+                population = try PopulationFile.parse(
+                    text, lotSize: CascadeSimulator.lotSize(base.contract), inverse: base.contract == .inverse)
             } catch let problem as PopulationFile.Problem {
                 throw InputError(file, problem.description)
             }
@@ -145,16 +163,19 @@ public struct SimulateCommand: ParsableCommand {
             spec.isolatedFraction = options.isolatedFraction
             spec.coinCollateralFraction = options.coinCollateral
             do {
-                population = try PopulationGenerator.make(spec, startPrice: points[0].price.atoms, margin: base.margin,
-                                                          lotSize: CascadeSimulator.lotSize(base.contract),
-                                                          coinHaircut: CascadeSimulator.coinHaircut, contract: base.contract)
+                population = try PopulationGenerator.make(
+                    spec, startPrice: points[0].price.atoms, margin: base.margin,
+                    lotSize: CascadeSimulator.lotSize(base.contract),
+                    coinHaircut: CascadeSimulator.coinHaircut, contract: base.contract)
             } catch let problem as PopulationGenerator.Problem {
                 throw InputError("population", problem.description)
             }
-            source = "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
+            source =
+                "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
         }
         if let file = options.writePopulation {
-            guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8)) else {
+            guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8))
+            else {
                 throw InputError(file, "cannot write the file")
             }
         }
@@ -169,25 +190,35 @@ public struct SimulateCommand: ParsableCommand {
             let started = Date()
             log("simulate [\(config.label)]: setting up \(population.count) accounts")
             var simulator: CascadeSimulator
-            do { simulator = try CascadeSimulator(config: config, population: population, start: points[0]) } catch let error as CascadeSimulator.SetupError {
+            do { simulator = try CascadeSimulator(config: config, population: population, start: points[0]) } catch let
+                error as CascadeSimulator.SetupError
+            {
                 throw InputError(config.label, error.description)
             }
-            log("simulate [\(config.label)]: set up in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; \(points.count) points to run")
+            log(
+                "simulate [\(config.label)]: set up in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; \(points.count) points to run"
+            )
             let every = max(1, points.count / 20)
             let result = simulator.run(path: points) { done, total, point in
                 if done % every == 0 || done == total {
-                    log("simulate [\(config.label)]: \(done)/\(total) points, price \(format(point.price)) (path \(format(point.exogenous))), fund \(format(point.fund)), bad debt \(format(point.badDebt))")
+                    log(
+                        "simulate [\(config.label)]: \(done)/\(total) points, price \(format(point.price)) (path \(format(point.exogenous))), fund \(format(point.fund)), bad debt \(format(point.badDebt))"
+                    )
                 }
             }
             seconds.append(Date().timeIntervalSince(started))
-            log("simulate [\(config.label)]: \(result.steps) steps, \(formatted(result.liquidatedNotional, "%.0f")) USDT liquidated in \(formatted(seconds.last!, "%.1f")) s")
+            log(
+                "simulate [\(config.label)]: \(result.steps) steps, \(formatted(result.liquidatedNotional, "%.0f")) USDT liquidated in \(formatted(seconds.last!, "%.1f")) s"
+            )
             runs.append(result)
         }
         return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
     }
 
     static func timestamp(_ text: String, _ option: String) throws -> Timestamp {
-        guard let time = OHLCVFile.parseTimestamp(text) else { throw InputError(option, "expected an ISO 8601 time such as 2020-03-11T00:00:00Z") }
+        guard let time = OHLCVFile.parseTimestamp(text) else {
+            throw InputError(option, "expected an ISO 8601 time such as 2020-03-11T00:00:00Z")
+        }
         return time
     }
 
@@ -199,8 +230,9 @@ public struct SimulateCommand: ParsableCommand {
             throw InputError("--contract", "expected linear or inverse, got \(options.contract)")
         }
         let preset = options.margin ?? (contract == .inverse ? "bitmex-xbtusd-2021" : "binance-btcusdt-2021")
-        var config = SimulationConfig(margin: try schedule(preset: preset, maintenance: options.maintenance, contract: contract),
-                                      impact: MarketImpact(shape: .squareRoot, coefficient: 0, depth: 1))
+        var config = SimulationConfig(
+            margin: try schedule(preset: preset, maintenance: options.maintenance, contract: contract),
+            impact: MarketImpact(shape: .squareRoot, coefficient: 0, depth: 1))
         config.contract = contract
         try apply(key: "coefficient", value: "\(options.coefficient)", to: &config)
         try apply(key: "mechanism", value: options.mechanism, to: &config)
@@ -213,7 +245,9 @@ public struct SimulateCommand: ParsableCommand {
         try apply(key: "half-life", value: options.halfLife, to: &config)
         config.impact.floor = 0.2
         if let audit = options.audit {
-            guard let level = SimulationConfig.AuditLevel(rawValue: audit) else { throw InputError("--audit", "expected every-event, every-point or end") }
+            guard let level = SimulationConfig.AuditLevel(rawValue: audit) else {
+                throw InputError("--audit", "expected every-event, every-point or end")
+            }
             config.audit = level
         } else {
             config.audit = options.population == nil && options.accounts > 100_000 ? .end : .everyPoint
@@ -221,21 +255,33 @@ public struct SimulateCommand: ParsableCommand {
         return config
     }
 
-    static func schedule(preset: String, maintenance: Double?, contract: SimulationConfig.Contract) throws -> MarginSchedule {
+    static func schedule(
+        preset: String, maintenance: Double?, contract: SimulationConfig.Contract
+    ) throws -> MarginSchedule {
         if preset == "portfolio" && maintenance == nil { return portfolioSchedule() }
         if let rate = maintenance {
-            guard rate > 0 && rate <= 0.5 else { throw InputError("maintenance", "expected a rate above 0, at most 0.5") }
-            let tier = RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64((2 * rate * 1e9).rounded())),
-                                maintenanceRate: Rate(atoms: Int64((rate * 1e9).rounded())))
+            guard rate > 0 && rate <= 0.5 else {
+                throw InputError("maintenance", "expected a rate above 0, at most 0.5")
+            }
+            let tier = RiskTier(
+                notionalCap: nil, initialRate: Rate(atoms: Int64((2 * rate * 1e9).rounded())),
+                maintenanceRate: Rate(atoms: Int64((rate * 1e9).rounded())))
             return .tiered(try RiskTierTable.make(tiers: [tier]).get())
         }
         guard let preset = MarketPresets.named(preset) else {
-            throw InputError("margin", "unknown preset \(preset); expected portfolio or one of \(MarketPresets.all.map(\.name).joined(separator: ", "))")
+            throw InputError(
+                "margin",
+                "unknown preset \(preset); expected portfolio or one of \(MarketPresets.all.map(\.name).joined(separator: ", "))"
+            )
         }
         // A preset's tier caps are in its settlement asset: a USDT table would be read as BTC.
         guard (preset.kind == .inverse) == (contract == .inverse) else {
-            let fitting = MarketPresets.all.filter { ($0.kind == .inverse) == (contract == .inverse) }.map(\.name).joined(separator: ", ")
-            throw InputError("margin", "\(preset.name) is a \(preset.kind.rawValue) market's table; for --contract \(contract.rawValue) use \(fitting), portfolio or --maintenance")
+            let fitting = MarketPresets.all.filter { ($0.kind == .inverse) == (contract == .inverse) }.map(\.name)
+                .joined(separator: ", ")
+            throw InputError(
+                "margin",
+                "\(preset.name) is a \(preset.kind.rawValue) market's table; for --contract \(contract.rawValue) use \(fitting), portfolio or --maintenance"
+            )
         }
         return preset.margin
     }
@@ -250,8 +296,9 @@ public struct SimulateCommand: ParsableCommand {
         let long = ScenarioMargin.evaluate(options: [], linear: 1, spot: 1, grid: grid).scanRisk
         let short = ScenarioMargin.evaluate(options: [], linear: -1, spot: 1, grid: grid).scanRisk
         let initial = max(long, short)
-        let tier = RiskTier(notionalCap: nil, initialRate: Rate(atoms: Int64((initial * 1e9).rounded(.up))),
-                            maintenanceRate: Rate(atoms: Int64((initial * maintenanceFactor * 1e9).rounded(.up))))
+        let tier = RiskTier(
+            notionalCap: nil, initialRate: Rate(atoms: Int64((initial * 1e9).rounded(.up))),
+            maintenanceRate: Rate(atoms: Int64((initial * maintenanceFactor * 1e9).rounded(.up))))
         return .tiered(try! RiskTierTable.make(tiers: [tier]).get())
     }
 
@@ -261,36 +308,52 @@ public struct SimulateCommand: ParsableCommand {
         guard !pairs.isEmpty, pairs.allSatisfy({ $0.count == 2 && !$0[0].isEmpty }) else {
             throw InputError("--compare \(overrides)", "expected KEY=VALUE[,KEY=VALUE...]")
         }
-        for pair in pairs { try apply(key: pair[0].trimmingCharacters(in: .whitespaces), value: pair[1].trimmingCharacters(in: .whitespaces), to: &config) }
+        for pair in pairs {
+            try apply(
+                key: pair[0].trimmingCharacters(in: .whitespaces), value: pair[1].trimmingCharacters(in: .whitespaces),
+                to: &config)
+        }
     }
 
     static func apply(key: String, value: String, to config: inout SimulationConfig) throws {
         func number(_ low: Double, _ high: Double) throws -> Double {
-            guard let number = Double(value), number >= low, number <= high else { throw InputError(key, "expected a number from \(low) to \(high), got \(value)") }
+            guard let number = Double(value), number >= low, number <= high else {
+                throw InputError(key, "expected a number from \(low) to \(high), got \(value)")
+            }
             return number
         }
         switch key {
         case "mechanism":
-            guard let mechanism = SimulationConfig.Mechanism(rawValue: value) else { throw InputError(key, "expected orderbook, auction or backstop, got \(value)") }
+            guard let mechanism = SimulationConfig.Mechanism(rawValue: value) else {
+                throw InputError(key, "expected orderbook, auction or backstop, got \(value)")
+            }
             config.mechanism = mechanism
         case "loss":
-            guard let loss = SimulationConfig.LossAllocation(rawValue: value) else { throw InputError(key, "expected adl, socialized or venue, got \(value)") }
+            guard let loss = SimulationConfig.LossAllocation(rawValue: value) else {
+                throw InputError(key, "expected adl, socialized or venue, got \(value)")
+            }
             config.lossAllocation = loss
         case "fund": config.insuranceFundFraction = try number(0, 10)
         case "breaker": config.breakerThreshold = value == "off" ? nil : try number(0.001, 0.99)
-        case "maintenance": config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5), contract: config.contract)
+        case "maintenance":
+            config.margin = try schedule(preset: "", maintenance: try number(0.0001, 0.5), contract: config.contract)
         case "margin": config.margin = try schedule(preset: value, maintenance: nil, contract: config.contract)
         case "impact":
-            guard let shape = MarketImpact.Shape(rawValue: value) else { throw InputError(key, "expected none, linear or sqrt, got \(value)") }
+            guard let shape = MarketImpact.Shape(rawValue: value) else {
+                throw InputError(key, "expected none, linear or sqrt, got \(value)")
+            }
             config.impact.shape = shape
         case "coefficient": config.impact.coefficient = try number(0, 10)
-        case "depth": config.impact.depth = try number(0.000001, 1_000)   // × open interest, resolved at run time
+        case "depth": config.impact.depth = try number(0.000001, 1_000)  // × open interest, resolved at run time
         case "thinning": config.impact.thinning = try number(0, 100)
         case "half-life": config.impact.halfLifeSeconds = value == "permanent" ? nil : try number(1, 1e9)
         case "step": config.stepFraction = try number(0.01, 1)
         case "penalty": config.penaltyRate = try number(0, 0.1)
         default:
-            throw InputError(key, "unknown setting; expected mechanism, loss, fund, breaker, maintenance, margin, impact, coefficient, depth, thinning, half-life, step or penalty")
+            throw InputError(
+                key,
+                "unknown setting; expected mechanism, loss, fund, breaker, maintenance, margin, impact, coefficient, depth, thinning, half-life, step or penalty"
+            )
         }
     }
 }

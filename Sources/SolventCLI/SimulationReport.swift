@@ -15,22 +15,34 @@ public enum SimulationReport {
             "settings": settings,
             "accounts": run.accounts,
             "openInterest": ["contracts": run.openInterest, "notionalUSDT": run.openInterestNotional],
-            "price": ["start": run.start, "exogenousLow": run.exogenousLow, "simulatedLow": run.low,
-                      "exogenousDrawdown": run.exogenousDrawdown, "simulatedDrawdown": run.drawdown, "amplification": run.amplification],
+            "price": [
+                "start": run.start, "exogenousLow": run.exogenousLow, "simulatedLow": run.low,
+                "exogenousDrawdown": run.exogenousDrawdown, "simulatedDrawdown": run.drawdown,
+                "amplification": run.amplification,
+            ],
             "initiallyLiquidating": run.initiallyLiquidating,
-            "liquidations": ["steps": run.steps, "accounts": run.liquidatedAccounts, "notionalUSDT": run.liquidatedNotional,
-                             "stillInLiquidation": run.stillLiquidating, "refusedByReason": run.refusals],
+            "liquidations": [
+                "steps": run.steps, "accounts": run.liquidatedAccounts, "notionalUSDT": run.liquidatedNotional,
+                "stillInLiquidation": run.stillLiquidating, "refusedByReason": run.refusals,
+            ],
             "badDebtUSDT": run.badDebt,
             "coveredByFundUSDT": run.fundDraw,
             "reallocatedUSDT": run.reallocated,
             "deficitUSDT": run.deficit,
             "penaltiesUSDT": run.penalties,
             "keeperRewardsUSDT": run.keeperRewards,
-            "insuranceFund": ["start": run.fundStart, "minimum": run.fundMinimum, "end": run.fundEnd, "drawdown": run.fundDrawdown],
+            "insuranceFund": [
+                "start": run.fundStart, "minimum": run.fundMinimum, "end": run.fundEnd, "drawdown": run.fundDrawdown,
+            ],
             "deleveraging": [
                 "positions": run.deleveragedPositions, "accounts": run.deleveragedAccounts,
                 "medianLeverage": run.deleveragedMedianLeverage.map { $0 as Any } ?? NSNull(),
-                "sample": run.deleveragedSample.map { ["time": iso($0.time), "account": $0.account, "leverage": $0.leverage, "realizedPnlUSDT": $0.realizedPnl] },
+                "sample": run.deleveragedSample.map {
+                    [
+                        "time": iso($0.time), "account": $0.account, "leverage": $0.leverage,
+                        "realizedPnlUSDT": $0.realizedPnl,
+                    ]
+                },
             ],
             "auctions": ["started": run.auctionsStarted, "resets": run.auctionResets],
             "breakerTrips": run.breakerTrips,
@@ -39,7 +51,8 @@ public enum SimulationReport {
             "series": [
                 "time": points.map { iso($0.time) }, "exogenous": points.map(\.exogenous), "price": points.map(\.price),
                 "steps": points.map(\.steps), "notionalUSDT": points.map(\.notional), "fundUSDT": points.map(\.fund),
-                "badDebtUSDT": points.map(\.badDebt), "deleveraged": points.map(\.deleveraged), "rounds": points.map(\.rounds),
+                "badDebtUSDT": points.map(\.badDebt), "deleveraged": points.map(\.deleveraged),
+                "rounds": points.map(\.rounds),
                 "paused": points.map(\.paused),
             ],
         ]
@@ -48,8 +61,10 @@ public enum SimulationReport {
     public static func json(_ report: SimulateCommand.Report) -> String {
         let object: [String: Any] = [
             "prices": report.pricesFile,
-            "path": ["points": report.path.count, "from": iso(report.path.first?.time.nanoseconds ?? 0),
-                     "to": iso(report.path.last?.time.nanoseconds ?? 0)],
+            "path": [
+                "points": report.path.count, "from": iso(report.path.first?.time.nanoseconds ?? 0),
+                "to": iso(report.path.last?.time.nanoseconds ?? 0),
+            ],
             "population": report.populationSource,
             "runs": report.runs.map(summary),
         ]
@@ -63,64 +78,90 @@ public enum SimulationReport {
         func row(_ name: String, _ value: (SimulationResult) -> String) -> String {
             "<tr><td>\(escape(name))</td>" + runs.map { "<td>\(escape(value($0)))</td>" }.joined() + "</tr>"
         }
-        func usd(_ value: Double) -> String { value.isFinite ? value.formatted(.number.precision(.fractionLength(0))) : "n/a" }
+        func usd(_ value: Double) -> String {
+            value.isFinite ? value.formatted(.number.precision(.fractionLength(0))) : "n/a"
+        }
         func percent(_ value: Double) -> String { formatted(value * 100, "%.2f %%") }
-        let legend = runs.enumerated().map { "<span style=\"color:\(colours[$0.offset % colours.count])\">■ \(escape($0.element.label))</span>" }
-            .joined(separator: " &nbsp; ")
+        let legend = runs.enumerated().map {
+            "<span style=\"color:\(colours[$0.offset % colours.count])\">■ \(escape($0.element.label))</span>"
+        }
+        .joined(separator: " &nbsp; ")
         let base = runs[0]
         let table = [
             row("accounts", { "\($0.accounts)" }),
-            row("open interest (contracts / USDT)", { "\(formatted($0.openInterest, "%.1f")) / \(usd($0.openInterestNotional))" }),
-            row("path low / simulated low", { "\(BacktestReport.format($0.exogenousLow)) / \(BacktestReport.format($0.low))" }),
-            row("drawdown: path / simulated (amplification)", { "\(percent($0.exogenousDrawdown)) / \(percent($0.drawdown)) (\(formatted($0.amplification, "%.3f"))×)" }),
+            row(
+                "open interest (contracts / USDT)",
+                { "\(formatted($0.openInterest, "%.1f")) / \(usd($0.openInterestNotional))" }),
+            row(
+                "path low / simulated low",
+                { "\(BacktestReport.format($0.exogenousLow)) / \(BacktestReport.format($0.low))" }),
+            row(
+                "drawdown: path / simulated (amplification)",
+                {
+                    "\(percent($0.exogenousDrawdown)) / \(percent($0.drawdown)) (\(formatted($0.amplification, "%.3f"))×)"
+                }),
             row("liquidation steps / accounts", { "\($0.steps) / \($0.liquidatedAccounts)" }),
             row("liquidated notional (USDT)", { usd($0.liquidatedNotional) }),
             row("bad debt (USDT)", { usd($0.badDebt) }),
-            row("paid by the fund / reallocated / deficit", { "\(usd($0.fundDraw)) / \(usd($0.reallocated)) / \(usd($0.deficit))" }),
-            row("insurance fund: start → minimum → end", { "\(usd($0.fundStart)) → \(usd($0.fundMinimum)) → \(usd($0.fundEnd))" }),
-            row("ADL: positions / accounts / median leverage", { "\($0.deleveragedPositions) / \($0.deleveragedAccounts) / \($0.deleveragedMedianLeverage.map { formatted($0, "%.2fx") } ?? "–")" }),
+            row(
+                "paid by the fund / reallocated / deficit",
+                { "\(usd($0.fundDraw)) / \(usd($0.reallocated)) / \(usd($0.deficit))" }),
+            row(
+                "insurance fund: start → minimum → end",
+                { "\(usd($0.fundStart)) → \(usd($0.fundMinimum)) → \(usd($0.fundEnd))" }),
+            row(
+                "ADL: positions / accounts / median leverage",
+                {
+                    "\($0.deleveragedPositions) / \($0.deleveragedAccounts) / \($0.deleveragedMedianLeverage.map { formatted($0, "%.2fx") } ?? "–")"
+                }),
             row("auctions started / reset", { "\($0.auctionsStarted) / \($0.auctionResets)" }),
             row("breaker trips", { "\($0.breakerTrips)" }),
             row("auditor (checks, violations)", { "\($0.auditChecks), \($0.auditViolations.count)" }),
         ].joined(separator: "\n")
         let settings = runs.map { run in
-            "<h3>\(escape(run.label))</h3><table>" + run.settings.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined() + "</table>"
+            "<h3>\(escape(run.label))</h3><table>"
+                + run.settings.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined() + "</table>"
         }.joined(separator: "\n")
         var cumulative: [[Double]] = []
         for run in runs {
             var total = 0.0
-            cumulative.append(run.points.map { total += $0.notional; return total })
+            cumulative.append(
+                run.points.map {
+                    total += $0.notional; return total
+                })
         }
-        let priceSeries = [(base.points.map(\.exogenous), "#999999")] + runs.enumerated().map { ($0.element.points.map(\.price), colours[$0.offset % colours.count]) }
+        let priceSeries =
+            [(base.points.map(\.exogenous), "#999999")]
+            + runs.enumerated().map { ($0.element.points.map(\.price), colours[$0.offset % colours.count]) }
         let hits = base.deleveragedSample.prefix(25).map {
             "<tr><td>\(iso($0.time))</td><td>\($0.account)</td><td>\(formatted($0.leverage, "%.2fx"))</td><td>\(usd($0.realizedPnl))</td></tr>"
         }.joined()
         return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Solvent cascade simulation</title>
-        <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1000px}td{padding:2px 12px;vertical-align:top}tr:nth-child(even){background:#f4f4f4}svg{background:#fafafa;border:1px solid #ddd}</style>
-        </head><body>
-        <h1>Liquidation cascade</h1>
-        <p>Path: \(escape(report.pricesFile)), \(report.path.count) points from \(iso(times.first ?? 0)) to \(iso(times.last ?? 0)).
-        Population: \(escape(report.populationSource)).</p>
-        <p>\(legend)</p>
-        <table><tr><td></td>\(runs.map { "<td><b>\(escape($0.label))</b></td>" }.joined())</tr>
-        \(table)
-        </table>
-        <h2>Price: the path (grey) and with the forced flow's impact</h2>
-        \(BacktestReport.chart(series: priceSeries, marks: [], times: times))
-        <h2>Insurance fund (USDT)</h2>
-        \(BacktestReport.chart(series: runs.enumerated().map { ($0.element.points.map(\.fund), colours[$0.offset % colours.count]) }, marks: [], times: times))
-        <h2>Liquidated notional, cumulative (USDT)</h2>
-        \(BacktestReport.chart(series: cumulative.enumerated().map { ($0.element, colours[$0.offset % colours.count]) }, marks: [], times: times))
-        <h2>Bad debt, cumulative (USDT)</h2>
-        \(BacktestReport.chart(series: runs.enumerated().map { ($0.element.points.map(\.badDebt), colours[$0.offset % colours.count]) }, marks: [], times: times))
-        <h2>Accounts hit by auto-deleveraging (\(escape(base.label)), first \(min(25, base.deleveragedSample.count)))</h2>
-        <table><tr><td>time</td><td>account</td><td>leverage at start</td><td>realized PnL (USDT)</td></tr>\(hits)</table>
-        <h2>Settings</h2>
-        \(settings)
-        </body></html>
-        """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Solvent cascade simulation</title>
+            <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1000px}td{padding:2px 12px;vertical-align:top}tr:nth-child(even){background:#f4f4f4}svg{background:#fafafa;border:1px solid #ddd}</style>
+            </head><body>
+            <h1>Liquidation cascade</h1>
+            <p>Path: \(escape(report.pricesFile)), \(report.path.count) points from \(iso(times.first ?? 0)) to \(iso(times.last ?? 0)).
+            Population: \(escape(report.populationSource)).</p>
+            <p>\(legend)</p>
+            <table><tr><td></td>\(runs.map { "<td><b>\(escape($0.label))</b></td>" }.joined())</tr>
+            \(table)
+            </table>
+            <h2>Price: the path (grey) and with the forced flow's impact</h2>
+            \(BacktestReport.chart(series: priceSeries, marks: [], times: times))
+            <h2>Insurance fund (USDT)</h2>
+            \(BacktestReport.chart(series: runs.enumerated().map { ($0.element.points.map(\.fund), colours[$0.offset % colours.count]) }, marks: [], times: times))
+            <h2>Liquidated notional, cumulative (USDT)</h2>
+            \(BacktestReport.chart(series: cumulative.enumerated().map { ($0.element, colours[$0.offset % colours.count]) }, marks: [], times: times))
+            <h2>Bad debt, cumulative (USDT)</h2>
+            \(BacktestReport.chart(series: runs.enumerated().map { ($0.element.points.map(\.badDebt), colours[$0.offset % colours.count]) }, marks: [], times: times))
+            <h2>Accounts hit by auto-deleveraging (\(escape(base.label)), first \(min(25, base.deleveragedSample.count)))</h2>
+            <table><tr><td>time</td><td>account</td><td>leverage at start</td><td>realized PnL (USDT)</td></tr>\(hits)</table>
+            <h2>Settings</h2>
+            \(settings)
+            </body></html>
+            """
     }
 
     static func iso(_ nanoseconds: Int64) -> String { BacktestCommand.iso(nanoseconds) }

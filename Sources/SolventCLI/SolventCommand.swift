@@ -7,9 +7,12 @@ public struct SolventCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "solvent",
         abstract: "Solvent: a deterministic margin and liquidation engine for crypto derivatives.",
-        subcommands: [MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, OptionStudyCommand.self, BacktestCommand.self,
-                      SimulateCommand.self, ServeCommand.self, ReplayCommand.self, JournalBenchCommand.self,
-                      CommitCommand.self, ProveCommand.self, VerifyCommand.self, SolvencyCommand.self])
+        subcommands: [
+            MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, OptionStudyCommand.self,
+            BacktestCommand.self,
+            SimulateCommand.self, ServeCommand.self, ReplayCommand.self, JournalBenchCommand.self,
+            CommitCommand.self, ProveCommand.self, VerifyCommand.self, SolvencyCommand.self,
+        ])
 
     public init() {}
 }

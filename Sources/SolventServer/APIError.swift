@@ -19,8 +19,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         self.message = message
     }
 
-    public static func invalid(_ field: String, _ message: String) -> APIError { APIError(.badRequest, "invalidField", field: field, message) }
-    public static let unauthorized = APIError(.unauthorized, "unauthorized", "send an API key: Authorization: Bearer <key>")
+    public static func invalid(_ field: String, _ message: String) -> APIError {
+        APIError(.badRequest, "invalidField", field: field, message)
+    }
+    public static let unauthorized = APIError(
+        .unauthorized, "unauthorized", "send an API key: Authorization: Bearer <key>")
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "notFound", what) }
 
@@ -94,10 +97,14 @@ enum JSON {
     }
 
     static func response(data: Data, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func response(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data(object))))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data(object))))
     }
 }

@@ -39,9 +39,14 @@ public struct Principal: Sendable, Equatable {
     func requireActing(for account: UInt64, _ what: String) throws {
         guard role == .liquidator || role == .trader else { return }
         guard let own = self.account else {
-            throw APIError.forbidden("a \(role.rawValue) key without an account cannot \(what): create one bound to the account (POST /v1/keys with \"account\")")
+            throw APIError.forbidden(
+                "a \(role.rawValue) key without an account cannot \(what): create one bound to the account (POST /v1/keys with \"account\")"
+            )
         }
-        if own != account { throw APIError.forbidden("this \(role.rawValue) key acts only for account \(own); it cannot \(what) for account \(account)") }
+        if own != account {
+            throw APIError.forbidden(
+                "this \(role.rawValue) key acts only for account \(own); it cannot \(what) for account \(account)")
+        }
     }
 }
 
@@ -73,14 +78,20 @@ public enum AccessKeys {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970.rounded(.down)) }
 
     /// Stores a new key for `role` and returns it (the only time it is seen).
-    public static func create(role: Role, account: UInt64?, label: String, expiresAt: Int64 = 0, in store: JournalStore) async throws -> String {
+    public static func create(
+        role: Role, account: UInt64?, label: String, expiresAt: Int64 = 0, in store: JournalStore
+    ) async throws -> String {
         try await issue(role: role, account: account, label: label, expiresAt: expiresAt, in: store).key
     }
 
     /// As `create`, with the stored record (its id, times) for the reply.
-    static func issue(role: Role, account: UInt64?, label: String, expiresAt: Int64, in store: JournalStore) async throws -> (key: String, stored: StoredKey) {
+    static func issue(
+        role: Role, account: UInt64?, label: String, expiresAt: Int64, in store: JournalStore
+    ) async throws -> (key: String, stored: StoredKey) {
         let key = generate()
-        let stored = StoredKey(hash: hash(key), role: role.rawValue, account: account ?? 0, label: label, createdAt: now(), expiresAt: expiresAt)
+        let stored = StoredKey(
+            hash: hash(key), role: role.rawValue, account: account ?? 0, label: label, createdAt: now(),
+            expiresAt: expiresAt)
         try await store.saveKey(stored)
         return (key, stored)
     }
@@ -88,9 +99,10 @@ public enum AccessKeys {
 
 extension APIError {
     /// Keys in URLs end up in access logs, browser history and Referer headers.
-    static let keyInURL = APIError(.unauthorized, "keyInURL",
-                                   "keys are not accepted in URLs (they end up in logs and browser history): send Authorization: Bearer <key>; "
-                                   + "in a browser sign in at /dashboard; for /v1/stream use the header or a ticket from POST /v1/tickets")
+    static let keyInURL = APIError(
+        .unauthorized, "keyInURL",
+        "keys are not accepted in URLs (they end up in logs and browser history): send Authorization: Bearer <key>; "
+            + "in a browser sign in at /dashboard; for /v1/stream use the header or a ticket from POST /v1/tickets")
     static let keyRevoked = APIError(.unauthorized, "keyRevoked", "this key was revoked: ask an admin for a new one")
     static let keyExpired = APIError(.unauthorized, "keyExpired", "this key has expired: ask an admin for a new one")
 }

@@ -28,14 +28,19 @@ final class ConnectionRefusal: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     static let reply: ByteBuffer = {
-        let body = JSON.data(["error": "tooManyConnections", "message": "the service has too many open connections; retry later"])
-        let head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n"
+        let body = JSON.data([
+            "error": "tooManyConnections", "message": "the service has too many open connections; retry later",
+        ])
+        let head =
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n"
             + "retry-after: 1\r\nconnection: close\r\n\r\n"
         return ByteBuffer(bytes: Array(head.utf8) + body)
     }()
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(Self.reply)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(Self.reply)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     /// Whatever the client sends is dropped.

@@ -54,7 +54,9 @@ enum DashboardFormat {
         return max(2, decimals)
     }
 
-    static func price(_ atoms: Int64, decimals: Int) -> String { decimal(atoms, scale: Price.scale, decimals: decimals) }
+    static func price(_ atoms: Int64, decimals: Int) -> String {
+        decimal(atoms, scale: Price.scale, decimals: decimals)
+    }
 
     /// A USD value (`Value` atoms): "12,345.67 USD".
     static func usd(_ atoms: Int64) -> String { "\(decimal(atoms, scale: Value.scale, decimals: 2)) USD" }
@@ -64,7 +66,8 @@ enum DashboardFormat {
 
     /// A quantity without trailing zeros but grouped ("1,250.5", "0.019").
     static func quantity(_ atoms: Int64) -> String {
-        let exact = DecimalText.format(atoms.magnitude > UInt64(Int64.max) ? Int64.max : abs(atoms), scale: Quantity.scale)
+        let exact = DecimalText.format(
+            atoms.magnitude > UInt64(Int64.max) ? Int64.max : abs(atoms), scale: Quantity.scale)
         let parts = exact.split(separator: ".", maxSplits: 1)
         let text = grouped(String(parts[0])) + (parts.count > 1 ? "." + parts[1] : "")
         return atoms < 0 ? "-" + text : text
@@ -81,7 +84,9 @@ enum DashboardFormat {
     static func span(_ nanoseconds: Int64) -> String {
         let seconds = max(0, nanoseconds / 1_000_000_000)
         if seconds < 60 { return "\(seconds) s" }
-        if seconds < 3_600 { return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s" }
+        if seconds < 3_600 {
+            return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s"
+        }
         return "\(seconds / 3_600) h \(seconds / 60 % 60) min"
     }
 }

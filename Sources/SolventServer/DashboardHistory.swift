@@ -73,14 +73,17 @@ public final class DashboardHistory: Sendable {
                 liquidations += 1
                 deleveraged += step.counterparties.count
                 relevant = true
-            case .markPriceSet, .indexUpdated, .indexPriceSet, .insuranceFunded, .deficitCovered, .marketSettled, .auctionStarted,
-                 .auctionReset, .assetCreated, .marketCreated:
+            case .markPriceSet, .indexUpdated, .indexPriceSet, .insuranceFunded, .deficitCovered, .marketSettled,
+                .auctionStarted,
+                .auctionReset, .assetCreated, .marketCreated:
                 relevant = true
             default: continue
             }
         }
         if liquidations > 0 {
-            state.withLock { $0.pendingLiquidations += liquidations; $0.pendingDeleveraged += deleveraged }
+            state.withLock {
+                $0.pendingLiquidations += liquidations; $0.pendingDeleveraged += deleveraged
+            }
         }
         return relevant
     }
@@ -93,9 +96,14 @@ public final class DashboardHistory: Sendable {
     }
 
     static func reading(_ engine: Engine) -> Reading {
-        Reading(now: engine.now.nanoseconds,
-                markets: engine.markets.prefix(seriesLimit).map { ($0.spec.id.rawValue, $0.spec.symbol, $0.mark, $0.index) },
-                assets: engine.assets.prefix(seriesLimit).map { ($0.spec.id.rawValue, $0.spec.symbol, $0.insuranceFund, -$0.deficit) })
+        Reading(
+            now: engine.now.nanoseconds,
+            markets: engine.markets.prefix(seriesLimit).map {
+                ($0.spec.id.rawValue, $0.spec.symbol, $0.mark, $0.index)
+            },
+            assets: engine.assets.prefix(seriesLimit).map {
+                ($0.spec.id.rawValue, $0.spec.symbol, $0.insuranceFund, -$0.deficit)
+            })
     }
 
     /// Adds a reading: a point to each series whose values changed, and the pending counts to
@@ -104,12 +112,18 @@ public final class DashboardHistory: Sendable {
         state.withLock { state in
             var changed = false
             for market in reading.markets where market.mark > 0 || market.index > 0 {
-                changed = Self.add(Point(time: reading.now, first: market.mark, second: market.index), id: market.id, symbol: market.symbol,
-                                   to: &state.markets, capacity: capacity) || changed
+                changed =
+                    Self.add(
+                        Point(time: reading.now, first: market.mark, second: market.index), id: market.id,
+                        symbol: market.symbol,
+                        to: &state.markets, capacity: capacity) || changed
             }
             for asset in reading.assets {
-                changed = Self.add(Point(time: reading.now, first: asset.fund, second: asset.deficit), id: asset.id, symbol: asset.symbol,
-                                   to: &state.assets, capacity: capacity) || changed
+                changed =
+                    Self.add(
+                        Point(time: reading.now, first: asset.fund, second: asset.deficit), id: asset.id,
+                        symbol: asset.symbol,
+                        to: &state.assets, capacity: capacity) || changed
             }
             if state.pendingLiquidations > 0 {
                 let minute = reading.now / 60_000_000_000
@@ -117,8 +131,13 @@ public final class DashboardHistory: Sendable {
                     state.minutes[state.minutes.count - 1].liquidations += state.pendingLiquidations
                     state.minutes[state.minutes.count - 1].deleveraged += state.pendingDeleveraged
                 } else {
-                    state.minutes.append(Minute(minute: minute, liquidations: state.pendingLiquidations, deleveraged: state.pendingDeleveraged))
-                    if state.minutes.count > minutesKept { state.minutes.removeFirst(state.minutes.count - minutesKept) }
+                    state.minutes.append(
+                        Minute(
+                            minute: minute, liquidations: state.pendingLiquidations,
+                            deleveraged: state.pendingDeleveraged))
+                    if state.minutes.count > minutesKept {
+                        state.minutes.removeFirst(state.minutes.count - minutesKept)
+                    }
                 }
                 state.pendingLiquidations = 0
                 state.pendingDeleveraged = 0
@@ -128,7 +147,9 @@ public final class DashboardHistory: Sendable {
         }
     }
 
-    private static func add(_ point: Point, id: UInt32, symbol: String, to series: inout [Series], capacity: Int) -> Bool {
+    private static func add(
+        _ point: Point, id: UInt32, symbol: String, to series: inout [Series], capacity: Int
+    ) -> Bool {
         let index: Int
         if let found = series.firstIndex(where: { $0.id == id }) {
             index = found
@@ -144,7 +165,9 @@ public final class DashboardHistory: Sendable {
             let points = series[index].points
             var kept: [Point] = []
             kept.reserveCapacity(capacity / 2 + 2)
-            for (offset, point) in points.enumerated() where offset % 2 == 0 || offset == points.count - 1 { kept.append(point) }
+            for (offset, point) in points.enumerated() where offset % 2 == 0 || offset == points.count - 1 {
+                kept.append(point)
+            }
             series[index].points = kept
         }
         return true

@@ -39,7 +39,7 @@ extension SolventService {
             }
         }
         if Self.headerKey(request.headers) != nil { return .allowed(try await authenticate(request), session: nil) }
-        if openDashboard { return .allowed(nil, session: nil) }   // the demo: the whole venue, no key
+        if openDashboard { return .allowed(nil, session: nil) }  // the demo: the whole venue, no key
         return .refused(nil)
     }
 
@@ -63,7 +63,8 @@ extension SolventService {
                 return true
             }
             guard admitted else {
-                try await writer.write(ByteBuffer(string: "retry: 30000\n: too many live dashboards are open; updates resume later\n\n"))
+                try await writer.write(
+                    ByteBuffer(string: "retry: 30000\n: too many live dashboards are open; updates resume later\n\n"))
                 try await writer.finish(nil)
                 return
             }
@@ -79,7 +80,9 @@ extension SolventService {
                         let (sections, rendered) = await Dashboard.sections(service, viewer: viewer)
                         var fragments: [String: String] = [:]
                         for section in sections { fragments[section.id] = section.html }
-                        let json = String(decoding: try JSONSerialization.data(withJSONObject: fragments, options: [.sortedKeys]), as: UTF8.self)
+                        let json = String(
+                            decoding: try JSONSerialization.data(withJSONObject: fragments, options: [.sortedKeys]),
+                            as: UTF8.self)
                         try await writer.write(ByteBuffer(string: "event: update\nid: \(rendered)\ndata: \(json)\n\n"))
                     }
                     break
@@ -89,8 +92,12 @@ extension SolventService {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok,
-                        headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer"],
-                        body: body)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
+                Self.referrerPolicy: "no-referrer",
+            ],
+            body: body)
     }
 }

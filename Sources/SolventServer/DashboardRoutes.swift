@@ -17,7 +17,9 @@ extension SolventService {
             let query = request.uri.queryParameters
             if query.get("key") != nil { return Self.signInPage(APIError.keyInURL.message) }
             if let ticket = query.get("ticket") {
-                guard let hash = service.tickets.take(ticket) else { return Self.signInPage("the ticket is unknown, used or expired: tickets work once, within 30 s") }
+                guard let hash = service.tickets.take(ticket) else {
+                    return Self.signInPage("the ticket is unknown, used or expired: tickets work once, within 30 s")
+                }
                 return try await service.startSession(keyHash: hash)
             }
             switch try await service.dashboardViewer(request) {
@@ -25,24 +27,32 @@ extension SolventService {
             case .allowed(let principal, _):
                 // A fresh nonce per page: the CSP runs this page's one inline script and no other.
                 let nonce = AccessKeys.randomHex()
-                return Self.page(.ok, await Dashboard.html(service, viewer: Dashboard.Viewer(principal), nonce: nonce), scriptNonce: nonce)
+                return Self.page(
+                    .ok, await Dashboard.html(service, viewer: Dashboard.Viewer(principal), nonce: nonce),
+                    scriptNonce: nonce)
             }
         }
         router.get("/dashboard/live") { request, _ in
             if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
             switch try await service.dashboardViewer(request) {
             case .refused(let message):
-                return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
-                                body: .init(byteBuffer: ByteBuffer(string: (message ?? "sign in at /dashboard first") + "\n")))
+                return Response(
+                    status: .unauthorized,
+                    headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(string: (message ?? "sign in at /dashboard first") + "\n")))
             case .allowed(let principal, let session):
                 // A session or key that no longer stands was refused above: the browser's
                 // EventSource stops on the 401 (the page stays, static).
                 let since: UInt64?
                 if let header = request.headers[Self.lastEventID] {
-                    guard let value = UInt64(header) else { throw APIError.invalid("Last-Event-ID", "expected a sequence number") }
+                    guard let value = UInt64(header) else {
+                        throw APIError.invalid("Last-Event-ID", "expected a sequence number")
+                    }
                     since = value
                 } else if let query = request.uri.queryParameters.get("since") {
-                    guard let value = UInt64(query) else { throw APIError.invalid("since", "expected a sequence number") }
+                    guard let value = UInt64(query) else {
+                        throw APIError.invalid("since", "expected a sequence number")
+                    }
                     since = value
                 } else {
                     since = nil
@@ -51,11 +61,15 @@ extension SolventService {
             }
         }
         router.post("/dashboard/session") { request, _ in
-            var body = request.body
+            let body = request.body
             let form: ByteBuffer
             do { form = try await body.collect(upTo: 4_096) } catch { return Self.signInPage("the form is too large") }
-            guard let key = Self.formValue("key", in: String(buffer: form)), !key.isEmpty else { return Self.signInPage("enter an API key") }
-            do { _ = try await service.principal(key: key) } catch let error as APIError { return Self.signInPage(error.message) }
+            guard let key = Self.formValue("key", in: String(buffer: form)), !key.isEmpty else {
+                return Self.signInPage("enter an API key")
+            }
+            do { _ = try await service.principal(key: key) } catch let error as APIError {
+                return Self.signInPage(error.message)
+            }
             return try await service.startSession(keyHash: AccessKeys.hash(key))
         }
         router.post("/dashboard/signout") { request, _ in
@@ -68,9 +82,12 @@ extension SolventService {
 
     /// A session for a key that is valid now: 303 to `/dashboard` with the cookie.
     func startSession(keyHash: String) async throws -> Response {
-        do { _ = try await principal(keyHash: keyHash) } catch let error as APIError { return Self.signInPage(error.message) }
+        do { _ = try await principal(keyHash: keyHash) } catch let error as APIError {
+            return Self.signInPage(error.message)
+        }
         var response = Response(status: .seeOther, headers: [.location: "/dashboard", .cacheControl: "no-store"])
-        response.setCookie(Self.cookie(value: sessions.issue(keyHash: keyHash), maxAge: Int(sessions.lifetime.components.seconds)))
+        response.setCookie(
+            Self.cookie(value: sessions.issue(keyHash: keyHash), maxAge: Int(sessions.lifetime.components.seconds)))
         return response
     }
 
@@ -87,10 +104,14 @@ extension SolventService {
     /// connections to this origin only (`/dashboard/live`).
     static func page(_ status: HTTPResponse.Status, _ html: String, scriptNonce: String? = nil) -> Response {
         let script = scriptNonce.map { "; script-src 'nonce-\($0)'; connect-src 'self'" } ?? ""
-        return Response(status: status,
-                        headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
-                                  .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'\(script); form-action 'self'; frame-ancestors 'none'"],
-                        body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'\(script); form-action 'self'; frame-ancestors 'none'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!

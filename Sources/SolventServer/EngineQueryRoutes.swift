@@ -11,7 +11,9 @@ extension SolventService {
         router.get("/v1/markets/:market") { request, context in
             _ = try await service.require(request, Set(Role.allCases))
             let market = MarketID(try context.parameters.require("market", as: UInt32.self))
-            let view = await service.engine.read { engine in engine.market(market).map { JSON.data(MarketView.detail(engine, $0)) } }
+            let view = await service.engine.read { engine in
+                engine.market(market).map { JSON.data(MarketView.detail(engine, $0)) }
+            }
             guard let view else { throw APIError.notFound("market \(market)") }
             return JSON.response(data: view)
         }
@@ -21,17 +23,26 @@ extension SolventService {
         }
         router.get("/v1/margin-rules") { request, _ in
             _ = try await service.require(request, Set(Role.allCases))
-            return JSON.response(data: await service.engine.read { engine in
-                let rules: [String: Any] = ["portfolio": RulesView.portfolio(engine.portfolioMargin), "span": RulesView.span(engine.spanMargin),
-                                            "greeks": RulesView.greeks(engine.greeksMargin), "spreadCredits": RulesView.spreads(engine.spreadCredits)]
-                return JSON.data(rules)
-            })
+            return JSON.response(
+                data: await service.engine.read { engine in
+                    let rules: [String: Any] = [
+                        "portfolio": RulesView.portfolio(engine.portfolioMargin),
+                        "span": RulesView.span(engine.spanMargin),
+                        "greeks": RulesView.greeks(engine.greeksMargin),
+                        "spreadCredits": RulesView.spreads(engine.spreadCredits),
+                    ]
+                    return JSON.data(rules)
+                })
         }
         router.get("/v1/accounts/:account/adl") { request, context in
             let principal = try await service.require(request, Set(Role.allCases))
             let account = try context.parameters.require("account", as: UInt64.self)
             try service.requireAccount(principal, account)
-            guard let view = await service.engine.read({ engine in Self.deleveragingView(engine, AccountID(account)).map(JSON.data) }) else {
+            guard
+                let view = await service.engine.read({ engine in
+                    Self.deleveragingView(engine, AccountID(account)).map(JSON.data)
+                })
+            else {
                 throw APIError.notFound("account \(account)")
             }
             return JSON.response(data: view)
@@ -46,10 +57,13 @@ extension SolventService {
     static func deleveragingView(_ engine: Engine, _ id: AccountID) -> [String: Any]? {
         guard let account = engine.account(id) else { return nil }
         let positions = account.positions.map { position -> [String: Any] in
-            var object: [String: Any] = ["market": Int(position.market.rawValue), "side": position.size > 0 ? "long" : "short",
-                                         "size": Quantity(atoms: position.size).description,
-                                         "ranking": NSNull(), "rank": NSNull(), "queueLength": NSNull(), "quantile": NSNull()]
-            guard case .autoDeleveraging(let ranking, _)? = engine.market(position.market)?.liquidation?.lossAllocation else { return object }
+            var object: [String: Any] = [
+                "market": Int(position.market.rawValue), "side": position.size > 0 ? "long" : "short",
+                "size": Quantity(atoms: position.size).description,
+                "ranking": NSNull(), "rank": NSNull(), "queueLength": NSNull(), "quantile": NSNull(),
+            ]
+            guard case .autoDeleveraging(let ranking, _)? = engine.market(position.market)?.liquidation?.lossAllocation
+            else { return object }
             object["ranking"] = ranking.rawValue
             if let (rank, length) = engine.deleveragingRank(account: id, market: position.market, ranking: ranking) {
                 object["rank"] = rank

@@ -40,12 +40,14 @@ extension SolventService {
                 }
             } else {
                 isolated = await service.engine.read { engine in
-                    guard let index = engine.marketIndex(of: market), let holder = engine.account(AccountID(account)) else { return false }
+                    guard let index = engine.marketIndex(of: market), let holder = engine.account(AccountID(account))
+                    else { return false }
                     if let slot = holder.positionSlot(marketIndex: index) { return holder.positions[slot].isolated }
                     return holder.setting(marketIndex: index)?.isolated ?? false
                 }
             }
-            return try await service.submit(.setLeverage(account: AccountID(account), market: market, leverage: leverage, isolated: isolated))
+            return try await service.submit(
+                .setLeverage(account: AccountID(account), market: market, leverage: leverage, isolated: isolated))
         }
         // A signed amount in the settlement asset: positive moves margin from the wallet into the
         // isolated position, negative back (refused below the position's initial margin).
@@ -56,15 +58,19 @@ extension SolventService {
             try service.requireAccount(principal, account)
             let market = MarketID(try body.id("market", as: UInt32.self))
             let scale = try await service.settleScale(market, field: "market")
-            return try await service.submit(.adjustIsolatedMargin(account: AccountID(account), market: market,
-                                                                  amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+            return try await service.submit(
+                .adjustIsolatedMargin(
+                    account: AccountID(account), market: market,
+                    amount: Amount(atoms: try body.decimal("amount", scale: scale))))
         }
     }
 
     /// The scale of a market's settlement asset (its amounts' decimals); 400 naming `field` when
     /// the market is unknown (an amount cannot be read without it).
     func settleScale(_ market: MarketID, field: String) async throws -> Int {
-        let scale = await engine.read { engine in engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+        let scale = await engine.read { engine in
+            engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale }
+        }
         guard let scale else { throw APIError.invalid(field, "unknown market \(market)") }
         return scale
     }

@@ -30,8 +30,10 @@ public final class EventHub: Sendable {
     private let state = Mutex(State())
     static let historyLimit = 2_000
     /// Event types kept in the history and streamed (the rest are bookkeeping).
-    static let notable: Set<String> = ["marginStateChanged", "positionLiquidated", "breakerTripped", "breakerResumed",
-                                       "auctionStarted", "auctionReset", "insuranceFunded", "deficitCovered"]
+    static let notable: Set<String> = [
+        "marginStateChanged", "positionLiquidated", "breakerTripped", "breakerResumed",
+        "auctionStarted", "auctionReset", "insuranceFunded", "deficitCovered",
+    ]
 
     public init() {}
 
@@ -53,7 +55,9 @@ public final class EventHub: Sendable {
             for view in views {
                 state.counts[view.type, default: 0] += 1
                 state.history.append(view)
-                if state.history.count > EventHub.historyLimit { state.history.removeFirst(state.history.count - EventHub.historyLimit) }
+                if state.history.count > EventHub.historyLimit {
+                    state.history.removeFirst(state.history.count - EventHub.historyLimit)
+                }
                 for id in state.subscribers.keys.sorted() {
                     let subscriber = state.subscribers[id]!
                     if let account = subscriber.account, !view.accounts.contains(account) { continue }

@@ -22,7 +22,8 @@ struct GuardedChannel: ServerChildChannel {
         // so the handlers are in place before the first byte is read.
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             if admitted {
-                try channel.pipeline.syncOperations.addHandler(RequestGuard(readTimeout: readTimeout, maxBodyBytes: maxBodyBytes))
+                try channel.pipeline.syncOperations.addHandler(
+                    RequestGuard(readTimeout: readTimeout, maxBodyBytes: maxBodyBytes))
             } else {
                 try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(), position: .first)
             }

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import SolventCore
 import SolventStore
+import Synchronization
 
 /// The service's own keeper: it liquidates, resets and ticks so that a venue needs no outside
 /// process to stay solvent. Everything it does is an ordinary input through the journaled
@@ -86,7 +86,8 @@ public final class Keeper: Sendable {
     /// pass while steps apply.
     func sweep() async {
         for auction in await service.engine.read({ $0.staleAuctions() }) {
-            await submit(.resetAuction(auction: auction, keeper: configuration.account), counter: service.metrics.keeperResets)
+            await submit(
+                .resetAuction(auction: auction, keeper: configuration.account), counter: service.metrics.keeperResets)
         }
         for _ in 0..<configuration.passesPerSweep {
             let skipped = refused.withLock { $0 }
@@ -97,8 +98,10 @@ public final class Keeper: Sendable {
                 if Task.isCancelled { return }
                 // An account earns no reward for its own liquidation.
                 let keeper = step.account == configuration.account ? nil : configuration.account
-                if await submit(.liquidate(account: step.account, market: step.market, keeper: keeper),
-                                counter: service.metrics.keeperSteps) {
+                if await submit(
+                    .liquidate(account: step.account, market: step.market, keeper: keeper),
+                    counter: service.metrics.keeperSteps)
+                {
                     applied += 1
                 } else {
                     refused.withLock { _ = $0.insert(step) }

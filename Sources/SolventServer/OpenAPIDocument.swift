@@ -4,682 +4,5495 @@
 extension SolventService {
     /// The OpenAPI 3.1 document of this API, served at `GET /openapi.json`.
     public static let openAPIDocument = ####"""
-{
-  "openapi": "3.1.0",
-  "info": {
-    "title": "Solvent service API",
-    "version": "1.0.0",
-    "description": "The HTTP API of `solvent serve`, a deterministic margin and liquidation engine. JSON in and out. Decimals travel as strings (`\"60123.45\"`; a JSON number in their place is refused); ids, sequences, counts and durations are JSON integers (a string in their place is refused), and an optional field is left out rather than sent as null. Writes answer once the input is journaled: `200` with its sequence and events, or `422` when the engine refuses it (nothing applied; the input still consumes a sequence). Malformed requests get `400` naming the field; unknown fields are refused at any depth, as is a key repeated in one object. Keys go in the `Authorization: Bearer` header (`X-API-Key` is also read), never in a URL. Every operation names the roles that may call it in `x-solvent-roles` (empty: public).",
-    "license": {
-      "name": "Apache-2.0",
-      "identifier": "Apache-2.0"
-    }
-  },
-  "servers": [
-    {
-      "url": "http://127.0.0.1:8080",
-      "description": "`solvent serve` by default"
-    }
-  ],
-  "security": [
-    {
-      "bearer": []
-    }
-  ],
-  "tags": [
-    {
-      "name": "service"
-    },
-    {
-      "name": "dashboard"
-    },
-    {
-      "name": "stream"
-    },
-    {
-      "name": "keys"
-    },
-    {
-      "name": "admin"
-    },
-    {
-      "name": "trading"
-    },
-    {
-      "name": "oracle"
-    },
-    {
-      "name": "liquidation"
-    },
-    {
-      "name": "reads"
-    },
-    {
-      "name": "options"
-    },
-    {
-      "name": "margin models"
-    },
-    {
-      "name": "proofs"
-    }
-  ],
-  "paths": {
-    "/dashboard": {
-      "get": {
-        "operationId": "dashboard",
-        "summary": "The dashboard (HTML)",
-        "description": "Server-rendered HTML with inline SVG charts (no page reload: the page's one inline script applies updates from GET /dashboard/live). Signed in by the session cookie, a `?ticket=` from POST /v1/tickets (answered with a redirect setting the cookie), or the Authorization header; with `--demo` open without a key. Operators (admin, readonly) see the venue, other keys their own account; without a session it answers the sign-in form with 401.\n\nRoles: any key (admin, oracle, trader, liquidator, readonly); none with `--demo`.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "dashboard"
-        ],
-        "security": [],
-        "parameters": [
-          {
-            "name": "ticket",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "A single-use ticket from POST /v1/tickets."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "The dashboard.",
-            "content": {
-              "text/html": {
-                "schema": {
-                  "type": "string"
-                }
-              }
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Solvent service API",
+            "version": "1.0.0",
+            "description": "The HTTP API of `solvent serve`, a deterministic margin and liquidation engine. JSON in and out. Decimals travel as strings (`\"60123.45\"`; a JSON number in their place is refused); ids, sequences, counts and durations are JSON integers (a string in their place is refused), and an optional field is left out rather than sent as null. Writes answer once the input is journaled: `200` with its sequence and events, or `422` when the engine refuses it (nothing applied; the input still consumes a sequence). Malformed requests get `400` naming the field; unknown fields are refused at any depth, as is a key repeated in one object. Keys go in the `Authorization: Bearer` header (`X-API-Key` is also read), never in a URL. Every operation names the roles that may call it in `x-solvent-roles` (empty: public).",
+            "license": {
+              "name": "Apache-2.0",
+              "identifier": "Apache-2.0"
             }
           },
-          "303": {
-            "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
-            "headers": {
-              "Location": {
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "Set-Cookie": {
-                "schema": {
-                  "type": "string"
+          "servers": [
+            {
+              "url": "http://127.0.0.1:8080",
+              "description": "`solvent serve` by default"
+            }
+          ],
+          "security": [
+            {
+              "bearer": []
+            }
+          ],
+          "tags": [
+            {
+              "name": "service"
+            },
+            {
+              "name": "dashboard"
+            },
+            {
+              "name": "stream"
+            },
+            {
+              "name": "keys"
+            },
+            {
+              "name": "admin"
+            },
+            {
+              "name": "trading"
+            },
+            {
+              "name": "oracle"
+            },
+            {
+              "name": "liquidation"
+            },
+            {
+              "name": "reads"
+            },
+            {
+              "name": "options"
+            },
+            {
+              "name": "margin models"
+            },
+            {
+              "name": "proofs"
+            }
+          ],
+          "paths": {
+            "/dashboard": {
+              "get": {
+                "operationId": "dashboard",
+                "summary": "The dashboard (HTML)",
+                "description": "Server-rendered HTML with inline SVG charts (no page reload: the page's one inline script applies updates from GET /dashboard/live). Signed in by the session cookie, a `?ticket=` from POST /v1/tickets (answered with a redirect setting the cookie), or the Authorization header; with `--demo` open without a key. Operators (admin, readonly) see the venue, other keys their own account; without a session it answers the sign-in form with 401.\n\nRoles: any key (admin, oracle, trader, liquidator, readonly); none with `--demo`.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "dashboard"
+                ],
+                "security": [],
+                "parameters": [
+                  {
+                    "name": "ticket",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A single-use ticket from POST /v1/tickets."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The dashboard.",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "303": {
+                    "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
+                    "headers": {
+                      "Location": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "Set-Cookie": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "The sign-in form (HTML), or a JSON error for a bad Authorization header.",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
                 }
               }
-            }
-          },
-          "401": {
-            "description": "The sign-in form (HTML), or a JSON error for a bad Authorization header.",
-            "content": {
-              "text/html": {
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
+            },
+            "/dashboard/live": {
+              "get": {
+                "operationId": "dashboardLive",
+                "summary": "Live dashboard updates (server-sent events)",
+                "description": "One short `text/event-stream` response: `retry: 1000`, then, if the engine's sequence moves past the page's (`Last-Event-ID`, or `?since=` on the first request) within 1 s, one `event: update` whose `id` is the sequence and whose data is a JSON object from section id to that section's new HTML; then it ends and the browser reconnects. Signed in like /dashboard (the session cookie or the Authorization header); a trader's stream carries only its own account's sections.\n\nRoles: any key (admin, oracle, trader, liquidator, readonly); none with `--demo`.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "dashboard"
+                ],
+                "security": [],
+                "parameters": [
+                  {
+                    "name": "since",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "The sequence the page shows (the first request; later ones send Last-Event-ID)."
+                  },
+                  {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[0-9]+$"
+                    },
+                    "description": "The last update's sequence, sent by the browser on reconnecting."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Zero or one update, then the end of the response.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `update`, its id the engine sequence, its data a JSON object from section id to that section's HTML.",
+                          "properties": {
+                            "event": {
+                              "type": "string"
+                            },
+                            "id": {
+                              "type": "string"
+                            },
+                            "data": {
+                              "type": "string"
+                            },
+                            "retry": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "`since` or `Last-Event-ID` is not a sequence number.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not signed in (plain text), or a key in the URL (`keyInURL`, JSON).",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
                 }
               }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/dashboard/live": {
-      "get": {
-        "operationId": "dashboardLive",
-        "summary": "Live dashboard updates (server-sent events)",
-        "description": "One short `text/event-stream` response: `retry: 1000`, then, if the engine's sequence moves past the page's (`Last-Event-ID`, or `?since=` on the first request) within 1 s, one `event: update` whose `id` is the sequence and whose data is a JSON object from section id to that section's new HTML; then it ends and the browser reconnects. Signed in like /dashboard (the session cookie or the Authorization header); a trader's stream carries only its own account's sections.\n\nRoles: any key (admin, oracle, trader, liquidator, readonly); none with `--demo`.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "dashboard"
-        ],
-        "security": [],
-        "parameters": [
-          {
-            "name": "since",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0
             },
-            "description": "The sequence the page shows (the first request; later ones send Last-Event-ID)."
-          },
-          {
-            "name": "Last-Event-ID",
-            "in": "header",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "pattern": "^[0-9]+$"
-            },
-            "description": "The last update's sequence, sent by the browser on reconnecting."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "Zero or one update, then the end of the response.",
-            "content": {
-              "text/event-stream": {
-                "schema": {
-                  "type": "object",
-                  "description": "One server-sent event: `update`, its id the engine sequence, its data a JSON object from section id to that section's HTML.",
-                  "properties": {
-                    "event": {
-                      "type": "string"
-                    },
-                    "id": {
-                      "type": "string"
-                    },
-                    "data": {
-                      "type": "string"
-                    },
-                    "retry": {
-                      "type": "integer"
+            "/dashboard/session": {
+              "post": {
+                "operationId": "dashboardSignIn",
+                "summary": "Sign in to the dashboard",
+                "description": "The sign-in form posts the key; a valid key gets a redirect to /dashboard with the session cookie, anything else the form again (401).\n\nPublic: no key.",
+                "x-solvent-roles": [],
+                "tags": [
+                  "dashboard"
+                ],
+                "security": [],
+                "responses": {
+                  "303": {
+                    "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
+                    "headers": {
+                      "Location": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "Set-Cookie": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "The sign-in form, saying what was wrong.",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/x-www-form-urlencoded": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "key": {
+                            "type": "string",
+                            "description": "An API key."
+                          }
+                        },
+                        "required": [
+                          "key"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "key": "sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                          }
+                        }
+                      }
                     }
                   }
                 }
               }
-            }
-          },
-          "400": {
-            "description": "`since` or `Last-Event-ID` is not a sequence number.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
+            },
+            "/dashboard/signout": {
+              "post": {
+                "operationId": "dashboardSignOut",
+                "summary": "Sign out of the dashboard",
+                "description": "Ends the browser's session and clears its cookie.\n\nPublic: no key.",
+                "x-solvent-roles": [],
+                "tags": [
+                  "dashboard"
+                ],
+                "security": [],
+                "responses": {
+                  "303": {
+                    "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
+                    "headers": {
+                      "Location": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "Set-Cookie": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
                 }
               }
-            }
-          },
-          "401": {
-            "description": "Not signed in (plain text), or a key in the URL (`keyInURL`, JSON).",
-            "content": {
-              "text/plain": {
-                "schema": {
-                  "type": "string"
+            },
+            "/health": {
+              "get": {
+                "operationId": "health",
+                "summary": "Sequence and state digest",
+                "description": "The last journal sequence and the SHA-256 digest of the engine's state.\n\nPublic: no key.",
+                "x-solvent-roles": [],
+                "tags": [
+                  "service"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Health"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/metrics": {
+              "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics",
+                "description": "Commands by result, liquidation steps, ADL, margin calls, breaker trips, keeper inputs, command latency.\n\nPublic: no key.",
+                "x-solvent-roles": [],
+                "tags": [
+                  "service"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "Prometheus text exposition.",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openAPIDocument",
+                "summary": "This document",
+                "description": "The API's OpenAPI 3.1 document, byte for byte the repository's `openapi/openapi.json`.\n\nPublic: no key.",
+                "x-solvent-roles": [],
+                "tags": [
+                  "service"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "The OpenAPI document.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/accounts": {
+              "post": {
+                "operationId": "openAccount",
+                "summary": "Open an account",
+                "description": "Roles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          }
+                        },
+                        "required": [
+                          "account"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/accounts/{account}": {
+              "get": {
+                "operationId": "getAccount",
+                "summary": "An account: balances and margin",
+                "description": "Balances and the engine's margin report, with each position's liquidation and bankruptcy prices.\n\nRoles: any; a trader key only its own account.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "account",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
+                    },
+                    "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Account"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/accounts/{account}/adl": {
+              "get": {
+                "operationId": "getAccountAdl",
+                "summary": "An account's place in the ADL queues",
+                "description": "Each position's rank in its side's queue and Binance's five lights (`quantile` 5: deleveraged first); null where the market does not deleverage.\n\nRoles: any; a trader key only its own account.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "account",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
+                    },
+                    "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AccountAdl"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/adl-ranks": {
+              "get": {
+                "operationId": "getAdlRanks",
+                "summary": "The ADL queue of a market side",
+                "description": "Accounts by profit × leverage, first deleveraged first (at most 100).\n\nRoles: admin, readonly, liquidator.",
+                "x-solvent-roles": [
+                  "admin",
+                  "readonly",
+                  "liquidator"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "query",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    }
+                  },
+                  {
+                    "name": "side",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "long",
+                        "short"
+                      ],
+                      "default": "long"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AdlRanks"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/assets": {
+              "post": {
+                "operationId": "createAsset",
+                "summary": "Create an asset",
+                "description": "A collateral or settlement asset with its decimals (`scale`) and collateral haircut tiers.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "id": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "symbol": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64
+                          },
+                          "scale": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 12,
+                            "description": "Decimals of its amounts."
+                          },
+                          "priceMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 31536000,
+                            "default": 60
+                          },
+                          "collateralTiers": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "cap": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "description": "Quantity cap of the tier in the asset; absent on the last."
+                                },
+                                "ratio": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "description": "Collateral ratio (haircut)."
+                                }
+                              },
+                              "required": [
+                                "ratio"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 16
+                          }
+                        },
+                        "required": [
+                          "id",
+                          "symbol",
+                          "scale"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "id": 1,
+                            "symbol": "USDT",
+                            "scale": 6,
+                            "priceMaxAgeSeconds": 86400,
+                            "collateralTiers": [
+                              {
+                                "ratio": "1"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/assets/{asset}": {
+              "get": {
+                "operationId": "getAsset",
+                "summary": "One asset's price and collateral oracle",
+                "description": "The asset's declaration, the price credited to its holders (`null` before the first) and its age, and its collateral oracle when it has one: the rules as `PUT /v1/assets/{asset}/oracle` names them, the breaker (`frozen`) and the sources' latest aggregate (`index`, which sits above `price` while a rise is being paced).\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "asset",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The asset's id."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AssetDetail"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/assets/{asset}/oracle": {
+              "put": {
+                "operationId": "configureCollateralOracle",
+                "summary": "Price a collateral asset through the oracle",
+                "description": "Sources and weights, staleness, outlier band and minimum of agreeing sources (as for a market's index), the breaker's resume count, and the fastest the credited price may rise. From then on the asset's price comes only from `POST /v1/collateral-samples` (`POST /v1/index-prices` is refused with `pricedByOracle`). A falling price is credited at once; a rising one at most `maxRisePerHour` an hour above the last credited price, pro rata to the time since it, so a price pushed on every source (a thin market bid up) gives no more credit than that. When fewer sources than the minimum agree, the breaker trips: the asset counts at its last credited price and withdrawals that need margin from an account holding it wait until `resumeAfterGoodUpdates` agreeing updates.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "parameters": [
+                  {
+                    "name": "asset",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The asset's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "sources": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "id": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "weight": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 1000000,
+                                  "default": 1
+                                }
+                              },
+                              "required": [
+                                "id"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 32
+                          },
+                          "minimumSources": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Default: min(2, sources); at most the number of sources."
+                          },
+                          "sampleMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 86400,
+                            "default": 60
+                          },
+                          "band": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.05"
+                          },
+                          "resumeAfterGoodUpdates": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1000,
+                            "default": 2
+                          },
+                          "maxRisePerHour": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.05",
+                            "description": "Above 0, at most 10 (1,000 % an hour)."
+                          }
+                        },
+                        "required": [
+                          "sources"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "sources": [
+                              {
+                                "id": 1
+                              },
+                              {
+                                "id": 2
+                              },
+                              {
+                                "id": 3
+                              }
+                            ],
+                            "minimumSources": 2,
+                            "maxRisePerHour": "0.05"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/auctions/{auction}/bids": {
+              "post": {
+                "operationId": "bidAuction",
+                "summary": "Bid in a Dutch auction",
+                "description": "Roles: liquidator (for its own account only).",
+                "x-solvent-roles": [
+                  "liquidator"
+                ],
+                "tags": [
+                  "liquidation"
+                ],
+                "parameters": [
+                  {
+                    "name": "auction",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "The auction's id (64-bit unsigned)."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "bidder": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Must be the key's account. A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "quantity": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "limitPrice": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "bidder",
+                          "quantity",
+                          "limitPrice"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "bidder": 900,
+                            "quantity": "0.1",
+                            "limitPrice": "61000"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/auctions/{auction}/reset": {
+              "post": {
+                "operationId": "resetAuction",
+                "summary": "Restart an auction",
+                "description": "Past its tail or below its cusp; the key's account, if any, earns the tip and chip.\n\nRoles: liquidator.",
+                "x-solvent-roles": [
+                  "liquidator"
+                ],
+                "tags": [
+                  "liquidation"
+                ],
+                "parameters": [
+                  {
+                    "name": "auction",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "The auction's id (64-bit unsigned)."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/backstops": {
+              "post": {
+                "operationId": "registerBackstop",
+                "summary": "Register backstop capacity",
+                "description": "Roles: admin (any account); liquidator (its own account only).",
+                "x-solvent-roles": [
+                  "liquidator",
+                  "admin"
+                ],
+                "tags": [
+                  "liquidation"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "capacity": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset."
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "market",
+                          "capacity"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 900,
+                            "market": 1,
+                            "capacity": "100000"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/commitments": {
+              "post": {
+                "operationId": "publishCommitment",
+                "summary": "Commit to every account now",
+                "description": "Journals a new root of the Merkle-sum commitment.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "proofs"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CommitmentRoot"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/commitments/latest": {
+              "get": {
+                "operationId": "getLatestCommitment",
+                "summary": "The latest root",
+                "description": "Roles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "proofs"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CommitmentRoot"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/collateral-samples": {
+              "post": {
+                "operationId": "postCollateralSamples",
+                "summary": "Post collateral price samples",
+                "description": "Samples of a collateral asset's sources: the engine aggregates them, credits a price (paced when rising) and checks the margin of every account holding the asset, so a collateral fall flags a pool without waiting for a mark update. A sample without a time is taken as observed at the engine's clock.\n\nRoles: oracle.",
+                "x-solvent-roles": [
+                  "oracle"
+                ],
+                "tags": [
+                  "oracle"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "samples": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "source": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "price": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "description": "Positive."
+                                },
+                                "timeNanoseconds": {
+                                  "type": "integer",
+                                  "minimum": 0,
+                                  "maximum": 9223372036854775807
+                                }
+                              },
+                              "required": [
+                                "source",
+                                "price"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 64
+                          }
+                        },
+                        "required": [
+                          "asset",
+                          "samples"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "asset": 2,
+                            "samples": [
+                              {
+                                "source": 1,
+                                "price": "60010"
+                              },
+                              {
+                                "source": 2,
+                                "price": "59990"
+                              },
+                              {
+                                "source": 3,
+                                "price": "60000"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/deficit-cover": {
+              "post": {
+                "operationId": "coverDeficit",
+                "summary": "Cover a recorded deficit",
+                "description": "Money from outside toward the asset's deficit, at most the open deficit.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "amount": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "asset",
+                          "amount"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "asset": 1,
+                            "amount": "432.22"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/deposits": {
+              "post": {
+                "operationId": "deposit",
+                "summary": "Deposit",
+                "description": "Roles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "amount": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "In the asset."
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "asset",
+                          "amount"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "asset": 1,
+                            "amount": "1000"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/fills": {
+              "post": {
+                "operationId": "applyFill",
+                "summary": "Apply a fill",
+                "description": "A fill from the matching engine.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "trading"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Fill"
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "market": 1,
+                            "buyer": 1,
+                            "seller": 2,
+                            "quantity": "0.5",
+                            "price": "60000",
+                            "taker": "buyer"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/fills/batch": {
+              "post": {
+                "operationId": "applyFills",
+                "summary": "Apply a batch of fills",
+                "description": "Each fill its own journaled input with its own sequence and outcome, all in one commit; one refused fill does not undo another. A malformed item refuses the whole request (400, `fills[3].price`).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "trading"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "fills": {
+                            "type": "array",
+                            "items": {
+                              "$ref": "#/components/schemas/Fill"
+                            },
+                            "minItems": 1,
+                            "maxItems": 1000
+                          }
+                        },
+                        "required": [
+                          "fills"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "fills": [
+                              {
+                                "market": 1,
+                                "buyer": 1,
+                                "seller": 2,
+                                "quantity": "0.1",
+                                "price": "60000"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/BatchResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/greeks-margin": {
+              "post": {
+                "operationId": "configureGreeksMargin",
+                "summary": "Greeks margin rules",
+                "description": "Replaces the whole rule set; defaults 0.15 / 0.15 / 0.3 / false / 0.8.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "deltaMove": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.15"
+                          },
+                          "gammaMove": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.15"
+                          },
+                          "volatilityShock": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.3"
+                          },
+                          "vegaOffsetsAcrossExpiries": {
+                            "type": "boolean",
+                            "default": false
+                          },
+                          "maintenanceFactor": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.8"
+                          }
+                        },
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "deltaMove": "0.15",
+                            "vegaOffsetsAcrossExpiries": false
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/index-prices": {
+              "post": {
+                "operationId": "setIndexPrice",
+                "summary": "Set an asset's index price",
+                "description": "Roles: oracle.",
+                "x-solvent-roles": [
+                  "oracle"
+                ],
+                "tags": [
+                  "oracle"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "price": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "asset",
+                          "price"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "asset": 1,
+                            "price": "1"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/insurance-fund": {
+              "post": {
+                "operationId": "fundInsurance",
+                "summary": "Fund the insurance fund",
+                "description": "Roles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "amount": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "asset",
+                          "amount"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "asset": 1,
+                            "amount": "200000"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
                 }
               },
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
+              "get": {
+                "operationId": "getInsuranceFunds",
+                "summary": "Insurance funds, deficits, fee pools",
+                "description": "Roles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Fund"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
                 }
               }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/dashboard/session": {
-      "post": {
-        "operationId": "dashboardSignIn",
-        "summary": "Sign in to the dashboard",
-        "description": "The sign-in form posts the key; a valid key gets a redirect to /dashboard with the session cookie, anything else the form again (401).\n\nPublic: no key.",
-        "x-solvent-roles": [],
-        "tags": [
-          "dashboard"
-        ],
-        "security": [],
-        "responses": {
-          "303": {
-            "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
-            "headers": {
-              "Location": {
-                "schema": {
-                  "type": "string"
+            },
+            "/v1/isolated-margin": {
+              "post": {
+                "operationId": "adjustIsolatedMargin",
+                "summary": "Move isolated margin",
+                "description": "A signed amount of the settlement asset: positive into the isolated position, negative back (refused below its initial margin).\n\nRoles: admin; trader (own account only).",
+                "x-solvent-roles": [
+                  "admin",
+                  "trader"
+                ],
+                "tags": [
+                  "trading"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "amount": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Signed, settlement asset."
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "market",
+                          "amount"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "market": 1,
+                            "amount": "50"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/keys": {
+              "post": {
+                "operationId": "createKey",
+                "summary": "Create a key",
+                "description": "A key is shown once, here. A trader key needs its `account`; a liquidator key may have one (it then earns keeper rewards and may bid and register backstops for it); other roles take none.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "keys"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "role": {
+                            "type": "string",
+                            "enum": [
+                              "admin",
+                              "oracle",
+                              "trader",
+                              "liquidator",
+                              "readonly"
+                            ]
+                          },
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "The account the key acts for (trader: required; liquidator: optional; others: none). A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "label": {
+                            "type": "string",
+                            "description": "Default: the role.",
+                            "minLength": 1,
+                            "maxLength": 64
+                          },
+                          "expiresInSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 315360000,
+                            "description": "Lifetime; absent: the key does not expire."
+                          }
+                        },
+                        "required": [
+                          "role"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "role": "trader",
+                            "account": 7,
+                            "label": "desk 7",
+                            "expiresInSeconds": 86400
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CreatedKey"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
                 }
               },
-              "Set-Cookie": {
-                "schema": {
-                  "type": "string"
+              "get": {
+                "operationId": "listKeys",
+                "summary": "List keys",
+                "description": "Every key's id, role, account, label and lifecycle; never the key or its full hash.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "keys"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/KeyList"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/keys/{id}/expire": {
+              "post": {
+                "operationId": "expireKey",
+                "summary": "Set a key's expiry",
+                "description": "`inSeconds` 0 ends the key now; more sets or moves a live key's expiry. An ended key stays ended (409), as does the last usable admin key.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "keys"
+                ],
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The key's id (16 hex digits, as GET /v1/keys lists it)."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "inSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 315360000
+                          }
+                        },
+                        "required": [
+                          "inSeconds"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "inSeconds": 0
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Key"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Conflict"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/keys/{id}/revoke": {
+              "post": {
+                "operationId": "revokeKey",
+                "summary": "Revoke a key",
+                "description": "Takes effect on the key's next request; revoking twice keeps the first time. The last usable admin key cannot be revoked (409).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "keys"
+                ],
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The key's id (16 hex digits, as GET /v1/keys lists it)."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Key"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Conflict"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/leverage": {
+              "post": {
+                "operationId": "setLeverage",
+                "summary": "Set leverage and margin mode",
+                "description": "Leverage from 1 to the schedule's maximum (the engine checks: 422); without `marginMode` the current mode is kept; the mode changes only without a position; lowering leverage is refused below initial margin.\n\nRoles: admin; trader (own account only).",
+                "x-solvent-roles": [
+                  "admin",
+                  "trader"
+                ],
+                "tags": [
+                  "trading"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "leverage": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 2147483647
+                          },
+                          "marginMode": {
+                            "type": "string",
+                            "enum": [
+                              "cross",
+                              "isolated"
+                            ]
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "market",
+                          "leverage"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "market": 1,
+                            "leverage": 20,
+                            "marginMode": "cross"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/liquidations": {
+              "post": {
+                "operationId": "liquidate",
+                "summary": "A liquidation step",
+                "description": "The engine re-checks and sizes the step; the key's account, if any, is the keeper (earns the reward).\n\nRoles: liquidator.",
+                "x-solvent-roles": [
+                  "liquidator"
+                ],
+                "tags": [
+                  "liquidation"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "market"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 1,
+                            "market": 1
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              },
+              "get": {
+                "operationId": "listLiquidations",
+                "summary": "Liquidation history",
+                "description": "The most recent liquidation steps (newest last), a trader key's own only.\n\nRoles: any; a trader key sees its own account's.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000,
+                      "default": 100
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/PositionLiquidatedEvent"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/margin-models": {
+              "post": {
+                "operationId": "setMarginModel",
+                "summary": "Choose an account's margin model",
+                "description": "Refused (422) when the new model's initial margin is not met or its rules are missing.\n\nRoles: admin; trader (own account only).",
+                "x-solvent-roles": [
+                  "admin",
+                  "trader"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "model": {
+                            "type": "string",
+                            "enum": [
+                              "standard",
+                              "portfolio",
+                              "span",
+                              "greeks",
+                              "historical-var",
+                              "normal-var",
+                              "student-t-var",
+                              "monte-carlo-var"
+                            ]
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "model"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "model": "portfolio"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/margin-rules": {
+              "get": {
+                "operationId": "getMarginRules",
+                "summary": "Portfolio, SPAN and Greeks rules, spread credits",
+                "description": "Roles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MarginRules"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/markets": {
+              "post": {
+                "operationId": "createMarket",
+                "summary": "Create a perpetual or dated future",
+                "description": "A dated future adds `expirySeconds` (Unix time); it settles at the time-weighted average of its index over `settlementWindowSeconds` before expiry (0: at the mark in force).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "id": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "symbol": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64
+                          },
+                          "kind": {
+                            "type": "string",
+                            "enum": [
+                              "linear",
+                              "inverse"
+                            ],
+                            "default": "linear"
+                          },
+                          "settleAsset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "contractSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "tickSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "lotSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "tiers": {
+                            "$ref": "#/components/schemas/Tiers"
+                          },
+                          "fundingIntervalSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 604800,
+                            "default": 28800
+                          },
+                          "priceMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 31536000,
+                            "default": 60
+                          },
+                          "expirySeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4102444800,
+                            "description": "Expiry of a dated future (Unix seconds); absent: a perpetual."
+                          },
+                          "settlementWindowSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 604800,
+                            "default": 1800
+                          }
+                        },
+                        "required": [
+                          "id",
+                          "symbol",
+                          "settleAsset",
+                          "contractSize",
+                          "tickSize",
+                          "lotSize",
+                          "tiers"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "id": 1,
+                            "symbol": "BTCUSDT",
+                            "settleAsset": 1,
+                            "contractSize": "1",
+                            "tickSize": "0.1",
+                            "lotSize": "0.001",
+                            "tiers": [
+                              {
+                                "cap": "50000",
+                                "initial": "0.008",
+                                "maintenance": "0.004"
+                              },
+                              {
+                                "initial": "0.02",
+                                "maintenance": "0.01"
+                              }
+                            ],
+                            "priceMaxAgeSeconds": 86400
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              },
+              "get": {
+                "operationId": "listMarkets",
+                "summary": "Markets",
+                "description": "Every market with its mark and index.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/MarketSummary"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/markets/{market}": {
+              "get": {
+                "operationId": "getMarket",
+                "summary": "One market's configuration",
+                "description": "Contract (and option terms), risk parameters and tiers, oracle and breakers with their state, liquidation parameters (named as the PUT bodies name them), backstops, smiles.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "reads"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The market's id."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MarketDetail"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/markets/{market}/funding": {
+              "post": {
+                "operationId": "settleFunding",
+                "summary": "One funding payment",
+                "description": "At an explicit rate (longs pay shorts when positive; -0.1 to 0.1, the engine checks).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The market's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "rate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "rate"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "rate": "0.0001"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/markets/{market}/liquidation": {
+              "put": {
+                "operationId": "configureLiquidation",
+                "summary": "Configure a market's liquidation",
+                "description": "Mechanism (`orderbook`, `backstop` with `backstopPriceShare`, `auction`), loss allocation (`adl`, `socialized`, `venue`), penalty, fees, step, target, depth. For `auction` the Dutch auction's rules: `auctionBuffer` (start at mark × it), `auctionCurve` (`stairstep` cutting by `auctionCut` every `auctionStepSeconds`, `linear` over `auctionDurationSeconds`, or `exponential` with `auctionCut` per second), `auctionTailSeconds` and `auctionCusp` for resets, the keeper's `auctionTipFlat` and `auctionChip`, `auctionDust`. The keeper reward of order-book and backstop steps is `keeperRewardFlat` (settlement asset) + `keeperRewardRate` × closed notional (none by default). The market's cap on insurance-fund draws is `fundDrawCapPerInterval` per `fundDrawCapIntervalSeconds` (both or neither) and an optional lifetime `fundDrawCapTotal` (none by default: the whole fund). For `adl`, `adlRanking` (`profitTimesLeverage`, the only ranking whose inputs the engine's candidates carry) and `adlMaximumCounterparties`. Every field is optional and takes its default when left out.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The market's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "mechanism": {
+                            "type": "string",
+                            "enum": [
+                              "orderbook",
+                              "backstop",
+                              "auction"
+                            ],
+                            "default": "orderbook"
+                          },
+                          "lossAllocation": {
+                            "type": "string",
+                            "enum": [
+                              "adl",
+                              "socialized",
+                              "venue"
+                            ],
+                            "default": "adl"
+                          },
+                          "penaltyRate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.005"
+                          },
+                          "clearanceFeeRate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.001"
+                          },
+                          "stepFraction": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.5"
+                          },
+                          "targetBuffer": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.1"
+                          },
+                          "dustNotional": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; default 0."
+                          },
+                          "depthNotional": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; default 1e18 atoms."
+                          },
+                          "depthCoefficient": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.01"
+                          },
+                          "backstopPriceShare": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.5"
+                          },
+                          "auctionBuffer": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "1.05"
+                          },
+                          "auctionCurve": {
+                            "type": "string",
+                            "enum": [
+                              "linear",
+                              "stairstep",
+                              "exponential"
+                            ],
+                            "default": "stairstep"
+                          },
+                          "auctionDurationSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 2592000,
+                            "default": 600
+                          },
+                          "auctionCut": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Default 0.99 (stairstep) or 0.999 per second (exponential)."
+                          },
+                          "auctionStepSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 86400,
+                            "default": 10
+                          },
+                          "auctionTailSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 2592000,
+                            "default": 1800
+                          },
+                          "auctionCusp": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.4"
+                          },
+                          "auctionTipFlat": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; default 0."
+                          },
+                          "auctionChip": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.001"
+                          },
+                          "auctionDust": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; default 0."
+                          },
+                          "keeperRewardFlat": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; default 0."
+                          },
+                          "keeperRewardRate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0"
+                          },
+                          "fundDrawCapPerInterval": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; with fundDrawCapIntervalSeconds."
+                          },
+                          "fundDrawCapIntervalSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 315360000
+                          },
+                          "fundDrawCapTotal": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset; lifetime cap, needs the per-interval cap."
+                          },
+                          "adlRanking": {
+                            "type": "string",
+                            "enum": [
+                              "profitTimesLeverage"
+                            ],
+                            "default": "profitTimesLeverage",
+                            "description": "Only with lossAllocation adl."
+                          },
+                          "adlMaximumCounterparties": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1024,
+                            "default": 64,
+                            "description": "Only with lossAllocation adl."
+                          }
+                        },
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "mechanism": "auction",
+                            "auctionCurve": "linear",
+                            "auctionDurationSeconds": 600,
+                            "lossAllocation": "adl"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/markets/{market}/oracle": {
+              "put": {
+                "operationId": "configureOracle",
+                "summary": "Configure a market's oracle",
+                "description": "Sources and weights, staleness, outlier band, mark band and the price-move breaker.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The market's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "sources": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "id": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "weight": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 1000000,
+                                  "default": 1
+                                }
+                              },
+                              "required": [
+                                "id"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 32
+                          },
+                          "minimumSources": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Default: min(2, sources); at most the number of sources."
+                          },
+                          "sampleMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 86400,
+                            "default": 60
+                          },
+                          "band": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.05"
+                          },
+                          "markBand": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.03"
+                          },
+                          "priceMoveThreshold": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.1"
+                          },
+                          "priceMoveWindowSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 86400,
+                            "default": 300
+                          },
+                          "priceMoveCoolDownSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 86400,
+                            "default": 300
+                          }
+                        },
+                        "required": [
+                          "sources"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "sources": [
+                              {
+                                "id": 1,
+                                "weight": 2
+                              },
+                              {
+                                "id": 2
+                              },
+                              {
+                                "id": 3
+                              }
+                            ],
+                            "minimumSources": 2
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/markets/{market}/risk": {
+              "put": {
+                "operationId": "setRiskParameters",
+                "summary": "Set a market's risk parameters",
+                "description": "Replaces tiers, fees, funding interval, price staleness, margin-call ratio and liquidation exit buffer (a field left out takes its default); the settlement window stays unless set.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "parameters": [
+                  {
+                    "name": "market",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    },
+                    "description": "The market's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "tiers": {
+                            "$ref": "#/components/schemas/Tiers"
+                          },
+                          "feeMakerRate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0"
+                          },
+                          "feeTakerRate": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0"
+                          },
+                          "fundingIntervalSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 604800,
+                            "default": 28800
+                          },
+                          "settlementWindowSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 604800
+                          },
+                          "priceMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 31536000,
+                            "default": 60
+                          },
+                          "marginCallRatio": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.8"
+                          },
+                          "liquidationExitBuffer": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.1"
+                          }
+                        },
+                        "required": [
+                          "tiers"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "tiers": [
+                              {
+                                "initial": "0.02",
+                                "maintenance": "0.01"
+                              }
+                            ],
+                            "feeTakerRate": "0.0005"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/option-markets": {
+              "post": {
+                "operationId": "createOptionMarket",
+                "summary": "Create an option market",
+                "description": "A European cash-settled option, marked by the engine (Black-76 on the underlying's mark with its smile).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "options"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "id": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "symbol": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64
+                          },
+                          "settleAsset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "underlying": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "right": {
+                            "type": "string",
+                            "enum": [
+                              "call",
+                              "put"
+                            ]
+                          },
+                          "strike": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "premium": {
+                            "type": "string",
+                            "enum": [
+                              "quote",
+                              "coin"
+                            ],
+                            "default": "quote"
+                          },
+                          "expirySeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4102444800
+                          },
+                          "contractSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "tickSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "lotSize": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "tiers": {
+                            "$ref": "#/components/schemas/Tiers"
+                          },
+                          "priceMaxAgeSeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 31536000,
+                            "default": 60
+                          },
+                          "settlementWindowSeconds": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 604800,
+                            "default": 1800
+                          },
+                          "standardMarginBase": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.15"
+                          },
+                          "standardMarginFloor": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.1"
+                          },
+                          "standardMarginMaintenance": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.075"
+                          }
+                        },
+                        "required": [
+                          "id",
+                          "symbol",
+                          "settleAsset",
+                          "underlying",
+                          "right",
+                          "strike",
+                          "expirySeconds",
+                          "contractSize",
+                          "tickSize",
+                          "lotSize",
+                          "tiers"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "id": 20,
+                            "symbol": "BTC-65000-C",
+                            "settleAsset": 1,
+                            "underlying": 1,
+                            "right": "call",
+                            "strike": "65000",
+                            "premium": "quote",
+                            "expirySeconds": 1767225600,
+                            "contractSize": "1",
+                            "tickSize": "0.1",
+                            "lotSize": "0.001",
+                            "tiers": [
+                              {
+                                "initial": "0.1",
+                                "maintenance": "0.05"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/oracle-samples": {
+              "post": {
+                "operationId": "postOracleSamples",
+                "summary": "Post oracle samples",
+                "description": "Samples from several sources: the engine aggregates the index, moves the mark and runs the breakers. A sample without a time is taken as observed at the engine's clock.\n\nRoles: oracle.",
+                "x-solvent-roles": [
+                  "oracle"
+                ],
+                "tags": [
+                  "oracle"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "samples": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "source": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "price": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "description": "Positive."
+                                },
+                                "timeNanoseconds": {
+                                  "type": "integer",
+                                  "minimum": 0,
+                                  "maximum": 9223372036854775807
+                                }
+                              },
+                              "required": [
+                                "source",
+                                "price"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 64
+                          },
+                          "last": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "mid": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "market",
+                          "samples"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "market": 1,
+                            "samples": [
+                              {
+                                "source": 1,
+                                "price": "60010"
+                              },
+                              {
+                                "source": 2,
+                                "price": "59990"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/portfolio-margin": {
+              "post": {
+                "operationId": "configurePortfolioMargin",
+                "summary": "Portfolio margin rules",
+                "description": "Replaces the whole rule set; a field left out takes the engine's default (Deribit-style grid), not the value in force.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "scenarios": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "move": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                },
+                                "volatilityShock": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                },
+                                "weight": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "default": "1"
+                                }
+                              },
+                              "required": [
+                                "move",
+                                "volatilityShock"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 256
+                          },
+                          "shortVegaPower": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "longVegaPower": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "floorDays": {
+                            "type": "integer"
+                          },
+                          "maintenanceFactor": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "scenarios": [
+                              {
+                                "move": "-0.16",
+                                "volatilityShock": "0.4",
+                                "weight": "1"
+                              },
+                              {
+                                "move": "0.16",
+                                "volatilityShock": "-0.4"
+                              }
+                            ],
+                            "maintenanceFactor": "0.8"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/position-imports": {
+              "post": {
+                "operationId": "importPosition",
+                "summary": "Import a position",
+                "description": "Migrates a position from another venue (signed size; the venue's book takes the other side; `isolatedMargin` from the wallet makes it isolated); no margin check.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "admin"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "size": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Signed: negative is short."
+                          },
+                          "entryPrice": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "isolatedMargin": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "Settlement asset."
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "market",
+                          "size",
+                          "entryPrice"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "market": 1,
+                            "size": "-0.5",
+                            "entryPrice": "60000",
+                            "isolatedMargin": "300"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/prices": {
+              "post": {
+                "operationId": "setMarkPrice",
+                "summary": "Set a market's mark (and index)",
+                "description": "Roles: oracle.",
+                "x-solvent-roles": [
+                  "oracle"
+                ],
+                "tags": [
+                  "oracle"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "market": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "mark": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "index": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          }
+                        },
+                        "required": [
+                          "market",
+                          "mark"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "market": 1,
+                            "mark": "60000"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/proofs/me": {
+              "get": {
+                "operationId": "getMyProof",
+                "summary": "The trader's margin proof",
+                "description": "Against the latest root.\n\nRoles: trader.",
+                "x-solvent-roles": [
+                  "trader"
+                ],
+                "tags": [
+                  "proofs"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MarginProof"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/span-margin": {
+              "post": {
+                "operationId": "configureSpanMargin",
+                "summary": "SPAN-style margin rules",
+                "description": "Replaces the whole rule set; defaults 0.15 / 0.25 / 3 / 0.35 / 1 day / 0.01 / 0.8.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "priceScanRange": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.15"
+                          },
+                          "volatilityScanRange": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.25"
+                          },
+                          "extremeMove": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "3"
+                          },
+                          "coveredFraction": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.35"
+                          },
+                          "lookaheadDays": {
+                            "type": "integer",
+                            "default": 1
+                          },
+                          "shortOptionMinimum": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.01"
+                          },
+                          "maintenanceFactor": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.8"
+                          }
+                        },
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "priceScanRange": "0.15",
+                            "volatilityScanRange": "0.25"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/spread-credits": {
+              "post": {
+                "operationId": "configureSpreadCredits",
+                "summary": "Inter-commodity spread credits",
+                "description": "In priority order; `[]` removes them.\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "spreads": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "first": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "second": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "firstRatio": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "default": "1"
+                                },
+                                "secondRatio": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "default": "1"
+                                },
+                                "creditRate": {
+                                  "type": "string",
+                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                }
+                              },
+                              "required": [
+                                "first",
+                                "second",
+                                "creditRate"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 0,
+                            "maxItems": 256
+                          }
+                        },
+                        "required": [
+                          "spreads"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "spreads": [
+                              {
+                                "first": 1,
+                                "second": 2,
+                                "firstRatio": "1",
+                                "secondRatio": "1",
+                                "creditRate": "0.5"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/stream": {
+              "get": {
+                "operationId": "stream",
+                "summary": "Event stream (WebSocket)",
+                "description": "A WebSocket of committed events in sequence order (each a JSON text frame: an `Event` with `sequence`): margin-state changes, liquidations with their ADL counterparties, auctions, breaker trips, fund changes. A trader key receives its own account's events. Authenticate the upgrade request with the Authorization header or `?ticket=` from POST /v1/tickets (single use, 30 s). A request that is not upgraded gets 401 saying how to authenticate.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "stream"
+                ],
+                "parameters": [
+                  {
+                    "name": "ticket",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A single-use ticket from POST /v1/tickets."
+                  }
+                ],
+                "responses": {
+                  "101": {
+                    "description": "Switching protocols to WebSocket."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/tickets": {
+              "post": {
+                "operationId": "createTicket",
+                "summary": "A single-use ticket",
+                "description": "A ticket (30 s, single use) standing in for the caller's key where a browser cannot send a header: `/v1/stream?ticket=` or `/dashboard?ticket=`.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "keys"
+                ],
+                "responses": {
+                  "201": {
+                    "description": "Created.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Ticket"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              }
+            },
+            "/v1/ticks": {
+              "post": {
+                "operationId": "tick",
+                "summary": "Time tick",
+                "description": "Funding, expiries, breaker cool-downs, auction clocks.\n\nRoles: oracle, admin.",
+                "x-solvent-roles": [
+                  "oracle",
+                  "admin"
+                ],
+                "tags": [
+                  "oracle"
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/var-margin": {
+              "get": {
+                "operationId": "getVaRMargin",
+                "summary": "The VaR models' rules",
+                "description": "Roles: admin, oracle, trader, liquidator, readonly.",
+                "x-solvent-roles": [
+                  "admin",
+                  "oracle",
+                  "trader",
+                  "liquidator",
+                  "readonly"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/VaRRules"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  }
+                }
+              },
+              "post": {
+                "operationId": "configureVaRMargin",
+                "summary": "VaR models' scenario set",
+                "description": "Moves oldest first; ranges are the engine's to check (422 naming `rules.<field>`).\n\nRoles: admin.",
+                "x-solvent-roles": [
+                  "admin"
+                ],
+                "tags": [
+                  "margin models"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "series": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "market": {
+                                  "type": "integer",
+                                  "minimum": 1,
+                                  "maximum": 4294967295
+                                },
+                                "moves": {
+                                  "type": "array",
+                                  "items": {
+                                    "$ref": "#/components/schemas/Decimal"
+                                  },
+                                  "minItems": 1,
+                                  "maxItems": 5000
+                                }
+                              },
+                              "required": [
+                                "market",
+                                "moves"
+                              ],
+                              "additionalProperties": false
+                            },
+                            "minItems": 1,
+                            "maxItems": 64
+                          },
+                          "confidence": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.99"
+                          },
+                          "measure": {
+                            "type": "string",
+                            "enum": [
+                              "var",
+                              "es"
+                            ],
+                            "default": "var"
+                          },
+                          "maintenanceFactor": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.8"
+                          },
+                          "lambda": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "default": "0.94"
+                          },
+                          "degrees": {
+                            "type": "integer",
+                            "default": 4
+                          },
+                          "draws": {
+                            "type": "integer",
+                            "default": 2000
+                          },
+                          "seed": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 9223372036854775807,
+                            "default": 1
+                          }
+                        },
+                        "required": [
+                          "series"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "series": [
+                              {
+                                "market": 1,
+                                "moves": [
+                                  "0.012",
+                                  "-0.031",
+                                  "0.004"
+                                ]
+                              }
+                            ],
+                            "confidence": "0.99",
+                            "measure": "var"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/volatility-smiles": {
+              "post": {
+                "operationId": "setVolatilitySmile",
+                "summary": "Publish a volatility smile",
+                "description": "One expiry's smile; re-marks that expiry's options.\n\nRoles: oracle.",
+                "x-solvent-roles": [
+                  "oracle"
+                ],
+                "tags": [
+                  "options"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "underlying": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "expirySeconds": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4102444800
+                          },
+                          "strikes": {
+                            "type": "array",
+                            "items": {
+                              "$ref": "#/components/schemas/Decimal"
+                            },
+                            "minItems": 1,
+                            "maxItems": 256
+                          },
+                          "volatilities": {
+                            "type": "array",
+                            "items": {
+                              "$ref": "#/components/schemas/Decimal"
+                            },
+                            "minItems": 1,
+                            "maxItems": 256
+                          }
+                        },
+                        "required": [
+                          "underlying",
+                          "expirySeconds",
+                          "strikes",
+                          "volatilities"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "underlying": 1,
+                            "expirySeconds": 1767225600,
+                            "strikes": [
+                              "55000",
+                              "65000"
+                            ],
+                            "volatilities": [
+                              "0.6",
+                              "0.5"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
+                }
+              }
+            },
+            "/v1/withdrawals": {
+              "post": {
+                "operationId": "withdraw",
+                "summary": "Withdraw",
+                "description": "Refused (422) below initial margin.\n\nRoles: admin; trader (own account only).",
+                "x-solvent-roles": [
+                  "admin",
+                  "trader"
+                ],
+                "tags": [
+                  "trading"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "account": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          },
+                          "asset": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 4294967295
+                          },
+                          "amount": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "description": "In the asset."
+                          }
+                        },
+                        "required": [
+                          "account",
+                          "asset",
+                          "amount"
+                        ],
+                        "additionalProperties": false
+                      },
+                      "examples": {
+                        "example": {
+                          "value": {
+                            "account": 7,
+                            "asset": 1,
+                            "amount": "50"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/TooLarge"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Rejected"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Unavailable"
+                  }
                 }
               }
             }
           },
-          "401": {
-            "description": "The sign-in form, saying what was wrong.",
-            "content": {
-              "text/html": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        },
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/x-www-form-urlencoded": {
-              "schema": {
+          "components": {
+            "schemas": {
+              "Decimal": {
+                "type": "string",
+                "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 8, amounts the asset's scale). A JSON number in its place is refused (400 naming the field): a JSON reader would turn it into a binary float.",
+                "examples": [
+                  "60123.45"
+                ]
+              },
+              "DecimalText": {
+                "type": "string",
+                "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                "description": "A decimal as the service writes it: a string of digits with an optional sign and point, never a JSON number.",
+                "examples": [
+                  "60123.45"
+                ]
+              },
+              "Error": {
                 "type": "object",
                 "properties": {
-                  "key": {
+                  "error": {
                     "type": "string",
-                    "description": "An API key."
+                    "description": "The error's code: invalidField, unauthorized, keyInURL, keyRevoked, keyExpired, forbidden, notFound, tooLarge, rejected, keyEnded, lastAdminKey, rateLimited, journalUnavailable, badRequest."
+                  },
+                  "message": {
+                    "type": "string",
+                    "description": "What is wrong and how to fix it."
+                  },
+                  "field": {
+                    "type": "string",
+                    "description": "The field at fault, with its path (`tiers[0].cap`, `fills[3].price`)."
+                  },
+                  "code": {
+                    "type": "string",
+                    "description": "For `rejected` (422): the engine's rejection code (`insufficientInitialMargin`)."
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "For `rejected` (422): the journal sequence the refused input consumed."
+                  },
+                  "retryAfterSeconds": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "For `rateLimited` (429): as the Retry-After header."
                   }
                 },
                 "required": [
-                  "key"
+                  "error",
+                  "message"
+                ],
+                "additionalProperties": false,
+                "description": "Every error the API reports."
+              },
+              "Tier": {
+                "type": "object",
+                "properties": {
+                  "cap": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "description": "Notional cap of the tier in the settlement asset; absent on the last tier (uncapped)."
+                  },
+                  "initial": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "description": "Initial margin rate."
+                  },
+                  "maintenance": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "description": "Maintenance margin rate."
+                  }
+                },
+                "required": [
+                  "initial",
+                  "maintenance"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "key": "sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    },
-    "/dashboard/signout": {
-      "post": {
-        "operationId": "dashboardSignOut",
-        "summary": "Sign out of the dashboard",
-        "description": "Ends the browser's session and clears its cookie.\n\nPublic: no key.",
-        "x-solvent-roles": [],
-        "tags": [
-          "dashboard"
-        ],
-        "security": [],
-        "responses": {
-          "303": {
-            "description": "To /dashboard, setting (or clearing) the HttpOnly session cookie.",
-            "headers": {
-              "Location": {
-                "schema": {
-                  "type": "string"
-                }
+              "Tiers": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Tier"
+                },
+                "minItems": 1,
+                "maxItems": 32,
+                "description": "Risk tiers by notional, increasing caps; the last has no cap."
               },
-              "Set-Cookie": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/health": {
-      "get": {
-        "operationId": "health",
-        "summary": "Sequence and state digest",
-        "description": "The last journal sequence and the SHA-256 digest of the engine's state.\n\nPublic: no key.",
-        "x-solvent-roles": [],
-        "tags": [
-          "service"
-        ],
-        "security": [],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Health"
-                }
-              }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/metrics": {
-      "get": {
-        "operationId": "metrics",
-        "summary": "Prometheus metrics",
-        "description": "Commands by result, liquidation steps, ADL, margin calls, breaker trips, keeper inputs, command latency.\n\nPublic: no key.",
-        "x-solvent-roles": [],
-        "tags": [
-          "service"
-        ],
-        "security": [],
-        "responses": {
-          "200": {
-            "description": "Prometheus text exposition.",
-            "content": {
-              "text/plain": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/openapi.json": {
-      "get": {
-        "operationId": "openAPIDocument",
-        "summary": "This document",
-        "description": "The API's OpenAPI 3.1 document, byte for byte the repository's `openapi/openapi.json`.\n\nPublic: no key.",
-        "x-solvent-roles": [],
-        "tags": [
-          "service"
-        ],
-        "security": [],
-        "responses": {
-          "200": {
-            "description": "The OpenAPI document.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object"
-                }
-              }
-            }
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/accounts": {
-      "post": {
-        "operationId": "openAccount",
-        "summary": "Open an account",
-        "description": "Roles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "MarginStateChangedEvent": {
                 "type": "object",
                 "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "marginStateChanged"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
                   "account": {
                     "type": "integer",
                     "minimum": 1,
                     "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "isolatedMarket": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "mark": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "from": {
+                    "type": "string"
+                  },
+                  "to": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "string"
                   }
                 },
                 "required": [
-                  "account"
+                  "type",
+                  "account",
+                  "isolatedMarket",
+                  "market",
+                  "mark",
+                  "from",
+                  "to",
+                  "status"
+                ],
+                "additionalProperties": false,
+                "description": "A margin pool entered or left margin call or liquidation."
+              },
+              "PositionLiquidatedEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "positionLiquidated"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "account": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "long": {
+                    "type": "boolean"
+                  },
+                  "quantity": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "marketPrice": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "accountPrice": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "bankruptcyPrice": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "closesPosition": {
+                    "type": "boolean"
+                  },
+                  "penalty": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "To the insurance fund, settlement asset."
+                  },
+                  "clearanceFee": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "To the fee pool, settlement asset."
+                  },
+                  "fundDraw": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "Drawn from the insurance fund, settlement asset."
+                  },
+                  "uncovered": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "Loss no mechanism placed, settlement asset."
+                  },
+                  "reallocated": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "Of the uncovered loss, what deleveraging or socialization placed, settlement asset."
+                  },
+                  "deleveraged": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "account": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                        },
+                        "realizedPnl": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        }
+                      },
+                      "required": [
+                        "account",
+                        "realizedPnl"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "auction": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 0
+                  }
+                },
+                "required": [
+                  "type",
+                  "account",
+                  "market",
+                  "long",
+                  "quantity",
+                  "marketPrice",
+                  "accountPrice",
+                  "bankruptcyPrice",
+                  "closesPosition",
+                  "penalty",
+                  "clearanceFee",
+                  "fundDraw",
+                  "uncovered",
+                  "reallocated",
+                  "deleveraged",
+                  "auction"
+                ],
+                "additionalProperties": false,
+                "description": "One liquidation step."
+              },
+              "BreakerTrippedEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "breakerTripped"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "rule": {
+                    "type": "string"
+                  },
+                  "detail": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "type",
+                  "market",
+                  "rule",
+                  "detail"
+                ],
+                "additionalProperties": false,
+                "description": "A circuit breaker tripped."
+              },
+              "BreakerResumedEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "breakerResumed"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "rule": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "type",
+                  "market",
+                  "rule"
+                ],
+                "additionalProperties": false,
+                "description": "A circuit breaker resumed."
+              },
+              "AuctionEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "auctionStarted",
+                      "auctionReset"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "auction": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "account": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "lot": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "top": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "type",
+                  "auction",
+                  "account",
+                  "market",
+                  "lot",
+                  "top"
+                ],
+                "additionalProperties": false,
+                "description": "A Dutch auction started or restarted."
+              },
+              "FundEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "insuranceFunded",
+                      "deficitCovered"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "asset": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "amount": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "type",
+                  "asset",
+                  "amount"
+                ],
+                "additionalProperties": false,
+                "description": "Money into the insurance fund or toward a deficit."
+              },
+              "FillAppliedEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "fillApplied"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "quantity": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "price": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "type",
+                  "market",
+                  "quantity",
+                  "price"
+                ],
+                "additionalProperties": false,
+                "description": "A fill applied."
+              },
+              "MarkPriceSetEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "markPriceSet"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "mark": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "type",
+                  "market",
+                  "mark"
+                ],
+                "additionalProperties": false,
+                "description": "A new mark price."
+              },
+              "TransferEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "deposited",
+                      "withdrawn"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "account": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "asset": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "amount": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "type",
+                  "account",
+                  "asset",
+                  "amount"
+                ],
+                "additionalProperties": false,
+                "description": "A deposit or withdrawal."
+              },
+              "CommitmentRecordedEvent": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "commitmentRecorded"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
+                  },
+                  "root": {
+                    "type": "string"
+                  },
+                  "committedSequence": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "stateDigest": {
+                    "type": "string"
+                  },
+                  "assets": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    }
+                  },
+                  "sums": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    },
+                    "description": "Per asset, the committed total in atoms (integers: the Merkle-sum tree's values)."
+                  },
+                  "leaves": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                },
+                "required": [
+                  "type",
+                  "root",
+                  "committedSequence",
+                  "stateDigest",
+                  "assets",
+                  "sums",
+                  "leaves"
+                ],
+                "additionalProperties": false,
+                "description": "A commitment root journaled."
+              },
+              "Event": {
+                "description": "An engine event as the API shows it, told apart by `type`.",
+                "oneOf": [
+                  {
+                    "$ref": "#/components/schemas/MarginStateChangedEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/PositionLiquidatedEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/BreakerTrippedEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/BreakerResumedEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/AuctionEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/FundEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/FillAppliedEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/MarkPriceSetEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/TransferEvent"
+                  },
+                  {
+                    "$ref": "#/components/schemas/CommitmentRecordedEvent"
+                  }
+                ],
+                "discriminator": {
+                  "propertyName": "type",
+                  "mapping": {
+                    "marginStateChanged": "#/components/schemas/MarginStateChangedEvent",
+                    "positionLiquidated": "#/components/schemas/PositionLiquidatedEvent",
+                    "breakerTripped": "#/components/schemas/BreakerTrippedEvent",
+                    "breakerResumed": "#/components/schemas/BreakerResumedEvent",
+                    "auctionStarted": "#/components/schemas/AuctionEvent",
+                    "auctionReset": "#/components/schemas/AuctionEvent",
+                    "insuranceFunded": "#/components/schemas/FundEvent",
+                    "deficitCovered": "#/components/schemas/FundEvent",
+                    "fillApplied": "#/components/schemas/FillAppliedEvent",
+                    "markPriceSet": "#/components/schemas/MarkPriceSetEvent",
+                    "deposited": "#/components/schemas/TransferEvent",
+                    "withdrawn": "#/components/schemas/TransferEvent",
+                    "commitmentRecorded": "#/components/schemas/CommitmentRecordedEvent"
+                  }
+                }
+              },
+              "WriteResult": {
+                "type": "object",
+                "properties": {
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "The input's journal sequence."
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Event"
+                    }
+                  }
+                },
+                "required": [
+                  "sequence",
+                  "events"
+                ],
+                "additionalProperties": false,
+                "description": "A write applied and durable: its sequence and the events it caused."
+              },
+              "BatchItem": {
+                "type": "object",
+                "properties": {
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Event"
+                    },
+                    "description": "When applied."
+                  },
+                  "error": {
+                    "type": "string",
+                    "enum": [
+                      "rejected"
+                    ],
+                    "description": "When refused."
+                  },
+                  "code": {
+                    "type": "string"
+                  },
+                  "field": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "message": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "sequence"
+                ],
+                "additionalProperties": false,
+                "description": "One fill's outcome: its events, or its rejection."
+              },
+              "BatchResult": {
+                "type": "object",
+                "properties": {
+                  "results": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/BatchItem"
+                    }
+                  }
+                },
+                "required": [
+                  "results"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7
+              "Health": {
+                "type": "object",
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "ok"
+                    ]
+                  },
+                  "sequence": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "digest": {
+                    "type": "string"
                   }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/accounts/{account}": {
-      "get": {
-        "operationId": "getAccount",
-        "summary": "An account: balances and margin",
-        "description": "Balances and the engine's margin report, with each position's liquidation and bankruptcy prices.\n\nRoles: any; a trader key only its own account.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "account",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
-            },
-            "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Account"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/accounts/{account}/adl": {
-      "get": {
-        "operationId": "getAccountAdl",
-        "summary": "An account's place in the ADL queues",
-        "description": "Each position's rank in its side's queue and Binance's five lights (`quantile` 5: deleveraged first); null where the market does not deleverage.\n\nRoles: any; a trader key only its own account.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "account",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
-            },
-            "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/AccountAdl"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/adl-ranks": {
-      "get": {
-        "operationId": "getAdlRanks",
-        "summary": "The ADL queue of a market side",
-        "description": "Accounts by profit × leverage, first deleveraged first (at most 100).\n\nRoles: admin, readonly, liquidator.",
-        "x-solvent-roles": [
-          "admin",
-          "readonly",
-          "liquidator"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "query",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            }
-          },
-          {
-            "name": "side",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "enum": [
-                "long",
-                "short"
-              ],
-              "default": "long"
-            }
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/AdlRanks"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/assets": {
-      "post": {
-        "operationId": "createAsset",
-        "summary": "Create an asset",
-        "description": "A collateral or settlement asset with its decimals (`scale`) and collateral haircut tiers.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+                },
+                "required": [
+                  "status",
+                  "sequence",
+                  "digest"
+                ],
+                "additionalProperties": false
+              },
+              "MarketSummary": {
                 "type": "object",
                 "properties": {
                   "id": {
@@ -688,1380 +5501,403 @@ extension SolventService {
                     "maximum": 4294967295
                   },
                   "symbol": {
+                    "type": "string"
+                  },
+                  "kind": {
                     "type": "string",
-                    "minLength": 1,
-                    "maxLength": 64
+                    "enum": [
+                      "linear",
+                      "inverse"
+                    ]
                   },
-                  "scale": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 12,
-                    "description": "Decimals of its amounts."
-                  },
-                  "priceMaxAgeSeconds": {
+                  "settleAsset": {
                     "type": "integer",
                     "minimum": 1,
-                    "maximum": 31536000,
-                    "default": 60
+                    "maximum": 4294967295
                   },
-                  "collateralTiers": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "cap": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "description": "Quantity cap of the tier in the asset; absent on the last."
-                        },
-                        "ratio": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "description": "Collateral ratio (haircut)."
-                        }
-                      },
-                      "required": [
-                        "ratio"
-                      ],
-                      "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 16
+                  "mark": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "index": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "settled": {
+                    "type": "boolean"
+                  },
+                  "liquidation": {
+                    "type": "boolean",
+                    "description": "Whether liquidation is configured."
                   }
                 },
                 "required": [
                   "id",
                   "symbol",
-                  "scale"
+                  "kind",
+                  "settleAsset",
+                  "mark",
+                  "index",
+                  "settled",
+                  "liquidation"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "id": 1,
-                    "symbol": "USDT",
-                    "scale": 6,
-                    "priceMaxAgeSeconds": 86400,
-                    "collateralTiers": [
-                      {
-                        "ratio": "1"
-                      }
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/assets/{asset}": {
-      "get": {
-        "operationId": "getAsset",
-        "summary": "One asset's price and collateral oracle",
-        "description": "The asset's declaration, the price credited to its holders (`null` before the first) and its age, and its collateral oracle when it has one: the rules as `PUT /v1/assets/{asset}/oracle` names them, the breaker (`frozen`) and the sources' latest aggregate (`index`, which sits above `price` while a rise is being paced).\n\nRoles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "asset",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The asset's id."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/AssetDetail"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/assets/{asset}/oracle": {
-      "put": {
-        "operationId": "configureCollateralOracle",
-        "summary": "Price a collateral asset through the oracle",
-        "description": "Sources and weights, staleness, outlier band and minimum of agreeing sources (as for a market's index), the breaker's resume count, and the fastest the credited price may rise. From then on the asset's price comes only from `POST /v1/collateral-samples` (`POST /v1/index-prices` is refused with `pricedByOracle`). A falling price is credited at once; a rising one at most `maxRisePerHour` an hour above the last credited price, pro rata to the time since it, so a price pushed on every source (a thin market bid up) gives no more credit than that. When fewer sources than the minimum agree, the breaker trips: the asset counts at its last credited price and withdrawals that need margin from an account holding it wait until `resumeAfterGoodUpdates` agreeing updates.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "parameters": [
-          {
-            "name": "asset",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The asset's id."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "Fund": {
                 "type": "object",
                 "properties": {
-                  "sources": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "id": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
-                        },
-                        "weight": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 1000000,
-                          "default": 1
-                        }
-                      },
-                      "required": [
-                        "id"
-                      ],
-                      "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 32
-                  },
-                  "minimumSources": {
+                  "asset": {
                     "type": "integer",
                     "minimum": 1,
-                    "description": "Default: min(2, sources); at most the number of sources."
+                    "maximum": 4294967295
                   },
-                  "sampleMaxAgeSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 86400,
-                    "default": 60
+                  "symbol": {
+                    "type": "string"
                   },
-                  "band": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.05"
+                  "insuranceFund": {
+                    "$ref": "#/components/schemas/DecimalText"
                   },
-                  "resumeAfterGoodUpdates": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 1000,
-                    "default": 2
+                  "deficit": {
+                    "$ref": "#/components/schemas/DecimalText"
                   },
-                  "maxRisePerHour": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.05",
-                    "description": "Above 0, at most 10 (1,000 % an hour)."
+                  "feePool": {
+                    "$ref": "#/components/schemas/DecimalText"
                   }
                 },
                 "required": [
-                  "sources"
+                  "asset",
+                  "symbol",
+                  "insuranceFund",
+                  "deficit",
+                  "feePool"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "sources": [
-                      {
-                        "id": 1
-                      },
-                      {
-                        "id": 2
-                      },
-                      {
-                        "id": 3
-                      }
+              "PositionMargin": {
+                "type": "object",
+                "properties": {
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "symbol": {
+                    "type": "string"
+                  },
+                  "size": {
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "Signed: negative is short."
+                  },
+                  "entryPrice": {
+                    "type": [
+                      "string",
+                      "null"
                     ],
-                    "minimumSources": 2,
-                    "maxRisePerHour": "0.05"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/auctions/{auction}/bids": {
-      "post": {
-        "operationId": "bidAuction",
-        "summary": "Bid in a Dutch auction",
-        "description": "Roles: liquidator (for its own account only).",
-        "x-solvent-roles": [
-          "liquidator"
-        ],
-        "tags": [
-          "liquidation"
-        ],
-        "parameters": [
-          {
-            "name": "auction",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 0
-            },
-            "description": "The auction's id (64-bit unsigned)."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "bidder": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "Must be the key's account. A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
                   },
-                  "quantity": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                  "markPrice": {
+                    "$ref": "#/components/schemas/DecimalText"
                   },
-                  "limitPrice": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                  "isolated": {
+                    "type": "boolean"
+                  },
+                  "unrealizedPnl": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "initialMargin": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "maintenanceMargin": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "liquidationPrice": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "bankruptcyPrice": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "liquidationPriceNote": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "bankruptcyPriceNote": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "status": {
+                    "type": "string"
                   }
                 },
                 "required": [
-                  "bidder",
-                  "quantity",
-                  "limitPrice"
+                  "market",
+                  "symbol",
+                  "size",
+                  "entryPrice",
+                  "markPrice",
+                  "isolated",
+                  "unrealizedPnl",
+                  "initialMargin",
+                  "maintenanceMargin",
+                  "liquidationPrice",
+                  "bankruptcyPrice",
+                  "liquidationPriceNote",
+                  "bankruptcyPriceNote",
+                  "status"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "bidder": 900,
-                    "quantity": "0.1",
-                    "limitPrice": "61000"
+              "MarginReport": {
+                "type": "object",
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "healthy",
+                      "marginCall",
+                      "liquidatable",
+                      "bankrupt"
+                    ]
+                  },
+                  "equity": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "initialMargin": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "maintenanceMargin": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "availableBalance": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "marginRatio": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "positions": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/PositionMargin"
+                    }
                   }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/auctions/{auction}/reset": {
-      "post": {
-        "operationId": "resetAuction",
-        "summary": "Restart an auction",
-        "description": "Past its tail or below its cusp; the key's account, if any, earns the tip and chip.\n\nRoles: liquidator.",
-        "x-solvent-roles": [
-          "liquidator"
-        ],
-        "tags": [
-          "liquidation"
-        ],
-        "parameters": [
-          {
-            "name": "auction",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 0
-            },
-            "description": "The auction's id (64-bit unsigned)."
-          }
-        ],
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/backstops": {
-      "post": {
-        "operationId": "registerBackstop",
-        "summary": "Register backstop capacity",
-        "description": "Roles: admin (any account); liquidator (its own account only).",
-        "x-solvent-roles": [
-          "liquidator",
-          "admin"
-        ],
-        "tags": [
-          "liquidation"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+                },
+                "required": [
+                  "status",
+                  "equity",
+                  "initialMargin",
+                  "maintenanceMargin",
+                  "availableBalance",
+                  "marginRatio",
+                  "positions"
+                ],
+                "additionalProperties": false,
+                "description": "The engine's margin report of the account."
+              },
+              "MarginReportError": {
+                "type": "object",
+                "properties": {
+                  "error": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "error"
+                ],
+                "additionalProperties": false,
+                "description": "The engine could not report the account's margin."
+              },
+              "Account": {
                 "type": "object",
                 "properties": {
                   "account": {
                     "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "minimum": 0,
+                    "description": "The account's id (0: the venue's own book)."
                   },
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "capacity": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset."
-                  }
-                },
-                "required": [
-                  "account",
-                  "market",
-                  "capacity"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 900,
-                    "market": 1,
-                    "capacity": "100000"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/commitments": {
-      "post": {
-        "operationId": "publishCommitment",
-        "summary": "Commit to every account now",
-        "description": "Journals a new root of the Merkle-sum commitment.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "proofs"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/CommitmentRoot"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/commitments/latest": {
-      "get": {
-        "operationId": "getLatestCommitment",
-        "summary": "The latest root",
-        "description": "Roles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "proofs"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/CommitmentRoot"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/collateral-samples": {
-      "post": {
-        "operationId": "postCollateralSamples",
-        "summary": "Post collateral price samples",
-        "description": "Samples of a collateral asset's sources: the engine aggregates them, credits a price (paced when rising) and checks the margin of every account holding the asset, so a collateral fall flags a pool without waiting for a mark update. A sample without a time is taken as observed at the engine's clock.\n\nRoles: oracle.",
-        "x-solvent-roles": [
-          "oracle"
-        ],
-        "tags": [
-          "oracle"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "samples": {
+                  "balances": {
                     "type": "array",
                     "items": {
                       "type": "object",
                       "properties": {
-                        "source": {
+                        "asset": {
                           "type": "integer",
                           "minimum": 1,
                           "maximum": 4294967295
                         },
-                        "price": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "description": "Positive."
+                        "symbol": {
+                          "type": "string"
                         },
-                        "timeNanoseconds": {
-                          "type": "integer",
-                          "minimum": 0,
-                          "maximum": 9223372036854775807
+                        "balance": {
+                          "$ref": "#/components/schemas/DecimalText"
                         }
                       },
                       "required": [
-                        "source",
-                        "price"
+                        "asset",
+                        "symbol",
+                        "balance"
                       ],
                       "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 64
-                  }
-                },
-                "required": [
-                  "asset",
-                  "samples"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "asset": 2,
-                    "samples": [
+                    }
+                  },
+                  "margin": {
+                    "oneOf": [
                       {
-                        "source": 1,
-                        "price": "60010"
+                        "$ref": "#/components/schemas/MarginReport"
                       },
                       {
-                        "source": 2,
-                        "price": "59990"
-                      },
-                      {
-                        "source": 3,
-                        "price": "60000"
+                        "$ref": "#/components/schemas/MarginReportError"
                       }
                     ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/deficit-cover": {
-      "post": {
-        "operationId": "coverDeficit",
-        "summary": "Cover a recorded deficit",
-        "description": "Money from outside toward the asset's deficit, at most the open deficit.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "amount": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "required": [
-                  "asset",
-                  "amount"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "asset": 1,
-                    "amount": "432.22"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/deposits": {
-      "post": {
-        "operationId": "deposit",
-        "summary": "Deposit",
-        "description": "Roles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                  },
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "amount": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "In the asset."
                   }
                 },
                 "required": [
                   "account",
-                  "asset",
-                  "amount"
+                  "balances"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "asset": 1,
-                    "amount": "1000"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/fills": {
-      "post": {
-        "operationId": "applyFill",
-        "summary": "Apply a fill",
-        "description": "A fill from the matching engine.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "trading"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/Fill"
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "market": 1,
-                    "buyer": 1,
-                    "seller": 2,
-                    "quantity": "0.5",
-                    "price": "60000",
-                    "taker": "buyer"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/fills/batch": {
-      "post": {
-        "operationId": "applyFills",
-        "summary": "Apply a batch of fills",
-        "description": "Each fill its own journaled input with its own sequence and outcome, all in one commit; one refused fill does not undo another. A malformed item refuses the whole request (400, `fills[3].price`).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "trading"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "AdlRanks": {
                 "type": "object",
                 "properties": {
-                  "fills": {
-                    "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/Fill"
-                    },
-                    "minItems": 1,
-                    "maxItems": 1000
-                  }
-                },
-                "required": [
-                  "fills"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "fills": [
-                      {
-                        "market": 1,
-                        "buyer": 1,
-                        "seller": 2,
-                        "quantity": "0.1",
-                        "price": "60000"
-                      }
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/BatchResult"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/greeks-margin": {
-      "post": {
-        "operationId": "configureGreeksMargin",
-        "summary": "Greeks margin rules",
-        "description": "Replaces the whole rule set; defaults 0.15 / 0.15 / 0.3 / false / 0.8.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "deltaMove": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.15"
-                  },
-                  "gammaMove": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.15"
-                  },
-                  "volatilityShock": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.3"
-                  },
-                  "vegaOffsetsAcrossExpiries": {
-                    "type": "boolean",
-                    "default": false
-                  },
-                  "maintenanceFactor": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.8"
-                  }
-                },
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "deltaMove": "0.15",
-                    "vegaOffsetsAcrossExpiries": false
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/index-prices": {
-      "post": {
-        "operationId": "setIndexPrice",
-        "summary": "Set an asset's index price",
-        "description": "Roles: oracle.",
-        "x-solvent-roles": [
-          "oracle"
-        ],
-        "tags": [
-          "oracle"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "price": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "required": [
-                  "asset",
-                  "price"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "asset": 1,
-                    "price": "1"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/insurance-fund": {
-      "post": {
-        "operationId": "fundInsurance",
-        "summary": "Fund the insurance fund",
-        "description": "Roles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "amount": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "required": [
-                  "asset",
-                  "amount"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "asset": 1,
-                    "amount": "200000"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      },
-      "get": {
-        "operationId": "getInsuranceFunds",
-        "summary": "Insurance funds, deficits, fee pools",
-        "description": "Roles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/Fund"
-                  }
-                }
-              }
-            }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/isolated-margin": {
-      "post": {
-        "operationId": "adjustIsolatedMargin",
-        "summary": "Move isolated margin",
-        "description": "A signed amount of the settlement asset: positive into the isolated position, negative back (refused below its initial margin).\n\nRoles: admin; trader (own account only).",
-        "x-solvent-roles": [
-          "admin",
-          "trader"
-        ],
-        "tags": [
-          "trading"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                  },
                   "market": {
                     "type": "integer",
                     "minimum": 1,
                     "maximum": 4294967295
                   },
-                  "amount": {
+                  "side": {
                     "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Signed, settlement asset."
+                    "enum": [
+                      "long",
+                      "short"
+                    ]
+                  },
+                  "ranking": {
+                    "type": "string"
+                  },
+                  "accounts": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    },
+                    "maxItems": 100
+                  }
+                },
+                "required": [
+                  "market",
+                  "side",
+                  "ranking",
+                  "accounts"
+                ],
+                "additionalProperties": false
+              },
+              "AccountAdl": {
+                "type": "object",
+                "properties": {
+                  "account": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The account's id (0: the venue's own book)."
+                  },
+                  "positions": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "market": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "maximum": 4294967295
+                        },
+                        "side": {
+                          "type": "string",
+                          "enum": [
+                            "long",
+                            "short"
+                          ]
+                        },
+                        "size": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        },
+                        "ranking": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "rank": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ],
+                          "minimum": 1
+                        },
+                        "queueLength": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ],
+                          "minimum": 1
+                        },
+                        "quantile": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ],
+                          "minimum": 1,
+                          "maximum": 5
+                        }
+                      },
+                      "required": [
+                        "market",
+                        "side",
+                        "size",
+                        "ranking",
+                        "rank",
+                        "queueLength",
+                        "quantile"
+                      ],
+                      "additionalProperties": false
+                    }
                   }
                 },
                 "required": [
                   "account",
-                  "market",
-                  "amount"
+                  "positions"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "market": 1,
-                    "amount": "50"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/keys": {
-      "post": {
-        "operationId": "createKey",
-        "summary": "Create a key",
-        "description": "A key is shown once, here. A trader key needs its `account`; a liquidator key may have one (it then earns keeper rewards and may bid and register backstops for it); other roles take none.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "keys"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "Key": {
                 "type": "object",
                 "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The first 16 hex digits of the key's SHA-256.",
+                    "pattern": "^[0-9a-f]{16}$"
+                  },
                   "role": {
                     "type": "string",
                     "enum": [
@@ -2073,2393 +5909,215 @@ extension SolventService {
                     ]
                   },
                   "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "The account the key acts for (trader: required; liquidator: optional; others: none). A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1
                   },
                   "label": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "expiresAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "revokedAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "status": {
                     "type": "string",
-                    "description": "Default: the role.",
-                    "minLength": 1,
-                    "maxLength": 64
+                    "enum": [
+                      "active",
+                      "expired",
+                      "revoked"
+                    ]
+                  }
+                },
+                "required": [
+                  "id",
+                  "role",
+                  "account",
+                  "label",
+                  "createdAt",
+                  "expiresAt",
+                  "revokedAt",
+                  "status"
+                ],
+                "additionalProperties": false,
+                "description": "A key as listed: never the key, never its full hash."
+              },
+              "CreatedKey": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The first 16 hex digits of the key's SHA-256.",
+                    "pattern": "^[0-9a-f]{16}$"
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "admin",
+                      "oracle",
+                      "trader",
+                      "liquidator",
+                      "readonly"
+                    ]
+                  },
+                  "account": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1
+                  },
+                  "label": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "expiresAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "revokedAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "active",
+                      "expired",
+                      "revoked"
+                    ]
+                  },
+                  "key": {
+                    "type": "string",
+                    "description": "The key itself (`sk_` and 64 hex digits): shown only here, once.",
+                    "pattern": "^sk_[0-9a-f]{64}$"
+                  }
+                },
+                "required": [
+                  "id",
+                  "role",
+                  "account",
+                  "label",
+                  "createdAt",
+                  "expiresAt",
+                  "revokedAt",
+                  "status",
+                  "key"
+                ],
+                "additionalProperties": false,
+                "description": "A new key, with the key itself (shown once)."
+              },
+              "KeyList": {
+                "type": "object",
+                "properties": {
+                  "keys": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Key"
+                    }
+                  }
+                },
+                "required": [
+                  "keys"
+                ],
+                "additionalProperties": false
+              },
+              "Ticket": {
+                "type": "object",
+                "properties": {
+                  "ticket": {
+                    "type": "string"
                   },
                   "expiresInSeconds": {
                     "type": "integer",
-                    "minimum": 1,
-                    "maximum": 315360000,
-                    "description": "Lifetime; absent: the key does not expire."
+                    "minimum": 1
                   }
                 },
                 "required": [
-                  "role"
+                  "ticket",
+                  "expiresInSeconds"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "role": "trader",
-                    "account": 7,
-                    "label": "desk 7",
-                    "expiresInSeconds": 86400
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "201": {
-            "description": "Created.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/CreatedKey"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      },
-      "get": {
-        "operationId": "listKeys",
-        "summary": "List keys",
-        "description": "Every key's id, role, account, label and lifecycle; never the key or its full hash.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "keys"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/KeyList"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/keys/{id}/expire": {
-      "post": {
-        "operationId": "expireKey",
-        "summary": "Set a key's expiry",
-        "description": "`inSeconds` 0 ends the key now; more sets or moves a live key's expiry. An ended key stays ended (409), as does the last usable admin key.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "keys"
-        ],
-        "parameters": [
-          {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            },
-            "description": "The key's id (16 hex digits, as GET /v1/keys lists it)."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "CommitmentRoot": {
                 "type": "object",
                 "properties": {
-                  "inSeconds": {
+                  "sequence": {
                     "type": "integer",
-                    "minimum": 0,
-                    "maximum": 315360000
-                  }
-                },
-                "required": [
-                  "inSeconds"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "inSeconds": 0
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Key"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "409": {
-            "$ref": "#/components/responses/Conflict"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/keys/{id}/revoke": {
-      "post": {
-        "operationId": "revokeKey",
-        "summary": "Revoke a key",
-        "description": "Takes effect on the key's next request; revoking twice keeps the first time. The last usable admin key cannot be revoked (409).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "keys"
-        ],
-        "parameters": [
-          {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            },
-            "description": "The key's id (16 hex digits, as GET /v1/keys lists it)."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Key"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "409": {
-            "$ref": "#/components/responses/Conflict"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/leverage": {
-      "post": {
-        "operationId": "setLeverage",
-        "summary": "Set leverage and margin mode",
-        "description": "Leverage from 1 to the schedule's maximum (the engine checks: 422); without `marginMode` the current mode is kept; the mode changes only without a position; lowering leverage is refused below initial margin.\n\nRoles: admin; trader (own account only).",
-        "x-solvent-roles": [
-          "admin",
-          "trader"
-        ],
-        "tags": [
-          "trading"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "minimum": 0
                   },
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                  "stateDigest": {
+                    "type": "string"
                   },
-                  "leverage": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 2147483647
+                  "root": {
+                    "type": "string"
                   },
-                  "marginMode": {
-                    "type": "string",
-                    "enum": [
-                      "cross",
-                      "isolated"
-                    ]
-                  }
-                },
-                "required": [
-                  "account",
-                  "market",
-                  "leverage"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "market": 1,
-                    "leverage": 20,
-                    "marginMode": "cross"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/liquidations": {
-      "post": {
-        "operationId": "liquidate",
-        "summary": "A liquidation step",
-        "description": "The engine re-checks and sizes the step; the key's account, if any, is the keeper (earns the reward).\n\nRoles: liquidator.",
-        "x-solvent-roles": [
-          "liquidator"
-        ],
-        "tags": [
-          "liquidation"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                  },
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  }
-                },
-                "required": [
-                  "account",
-                  "market"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 1,
-                    "market": 1
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      },
-      "get": {
-        "operationId": "listLiquidations",
-        "summary": "Liquidation history",
-        "description": "The most recent liquidation steps (newest last), a trader key's own only.\n\nRoles: any; a trader key sees its own account's.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1000,
-              "default": 100
-            }
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/PositionLiquidatedEvent"
-                  }
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/margin-models": {
-      "post": {
-        "operationId": "setMarginModel",
-        "summary": "Choose an account's margin model",
-        "description": "Refused (422) when the new model's initial margin is not met or its rules are missing.\n\nRoles: admin; trader (own account only).",
-        "x-solvent-roles": [
-          "admin",
-          "trader"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                  },
-                  "model": {
-                    "type": "string",
-                    "enum": [
-                      "standard",
-                      "portfolio",
-                      "span",
-                      "greeks",
-                      "historical-var",
-                      "normal-var",
-                      "student-t-var",
-                      "monte-carlo-var"
-                    ]
-                  }
-                },
-                "required": [
-                  "account",
-                  "model"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "model": "portfolio"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/margin-rules": {
-      "get": {
-        "operationId": "getMarginRules",
-        "summary": "Portfolio, SPAN and Greeks rules, spread credits",
-        "description": "Roles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/MarginRules"
-                }
-              }
-            }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/markets": {
-      "post": {
-        "operationId": "createMarket",
-        "summary": "Create a perpetual or dated future",
-        "description": "A dated future adds `expirySeconds` (Unix time); it settles at the time-weighted average of its index over `settlementWindowSeconds` before expiry (0: at the mark in force).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "id": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "symbol": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 64
-                  },
-                  "kind": {
-                    "type": "string",
-                    "enum": [
-                      "linear",
-                      "inverse"
-                    ],
-                    "default": "linear"
-                  },
-                  "settleAsset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "contractSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "tickSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "lotSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "tiers": {
-                    "$ref": "#/components/schemas/Tiers"
-                  },
-                  "fundingIntervalSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 604800,
-                    "default": 28800
-                  },
-                  "priceMaxAgeSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 31536000,
-                    "default": 60
-                  },
-                  "expirySeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4102444800,
-                    "description": "Expiry of a dated future (Unix seconds); absent: a perpetual."
-                  },
-                  "settlementWindowSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 604800,
-                    "default": 1800
-                  }
-                },
-                "required": [
-                  "id",
-                  "symbol",
-                  "settleAsset",
-                  "contractSize",
-                  "tickSize",
-                  "lotSize",
-                  "tiers"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "id": 1,
-                    "symbol": "BTCUSDT",
-                    "settleAsset": 1,
-                    "contractSize": "1",
-                    "tickSize": "0.1",
-                    "lotSize": "0.001",
-                    "tiers": [
-                      {
-                        "cap": "50000",
-                        "initial": "0.008",
-                        "maintenance": "0.004"
-                      },
-                      {
-                        "initial": "0.02",
-                        "maintenance": "0.01"
-                      }
-                    ],
-                    "priceMaxAgeSeconds": 86400
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      },
-      "get": {
-        "operationId": "listMarkets",
-        "summary": "Markets",
-        "description": "Every market with its mark and index.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/MarketSummary"
-                  }
-                }
-              }
-            }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/markets/{market}": {
-      "get": {
-        "operationId": "getMarket",
-        "summary": "One market's configuration",
-        "description": "Contract (and option terms), risk parameters and tiers, oracle and breakers with their state, liquidation parameters (named as the PUT bodies name them), backstops, smiles.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "reads"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The market's id."
-          }
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/MarketDetail"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/markets/{market}/funding": {
-      "post": {
-        "operationId": "settleFunding",
-        "summary": "One funding payment",
-        "description": "At an explicit rate (longs pay shorts when positive; -0.1 to 0.1, the engine checks).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The market's id."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "rate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "required": [
-                  "rate"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "rate": "0.0001"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/markets/{market}/liquidation": {
-      "put": {
-        "operationId": "configureLiquidation",
-        "summary": "Configure a market's liquidation",
-        "description": "Mechanism (`orderbook`, `backstop` with `backstopPriceShare`, `auction`), loss allocation (`adl`, `socialized`, `venue`), penalty, fees, step, target, depth. For `auction` the Dutch auction's rules: `auctionBuffer` (start at mark × it), `auctionCurve` (`stairstep` cutting by `auctionCut` every `auctionStepSeconds`, `linear` over `auctionDurationSeconds`, or `exponential` with `auctionCut` per second), `auctionTailSeconds` and `auctionCusp` for resets, the keeper's `auctionTipFlat` and `auctionChip`, `auctionDust`. The keeper reward of order-book and backstop steps is `keeperRewardFlat` (settlement asset) + `keeperRewardRate` × closed notional (none by default). The market's cap on insurance-fund draws is `fundDrawCapPerInterval` per `fundDrawCapIntervalSeconds` (both or neither) and an optional lifetime `fundDrawCapTotal` (none by default: the whole fund). For `adl`, `adlRanking` (`profitTimesLeverage`, the only ranking whose inputs the engine's candidates carry) and `adlMaximumCounterparties`. Every field is optional and takes its default when left out.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The market's id."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "mechanism": {
-                    "type": "string",
-                    "enum": [
-                      "orderbook",
-                      "backstop",
-                      "auction"
-                    ],
-                    "default": "orderbook"
-                  },
-                  "lossAllocation": {
-                    "type": "string",
-                    "enum": [
-                      "adl",
-                      "socialized",
-                      "venue"
-                    ],
-                    "default": "adl"
-                  },
-                  "penaltyRate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.005"
-                  },
-                  "clearanceFeeRate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.001"
-                  },
-                  "stepFraction": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.5"
-                  },
-                  "targetBuffer": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.1"
-                  },
-                  "dustNotional": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; default 0."
-                  },
-                  "depthNotional": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; default 1e18 atoms."
-                  },
-                  "depthCoefficient": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.01"
-                  },
-                  "backstopPriceShare": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.5"
-                  },
-                  "auctionBuffer": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "1.05"
-                  },
-                  "auctionCurve": {
-                    "type": "string",
-                    "enum": [
-                      "linear",
-                      "stairstep",
-                      "exponential"
-                    ],
-                    "default": "stairstep"
-                  },
-                  "auctionDurationSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 2592000,
-                    "default": 600
-                  },
-                  "auctionCut": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Default 0.99 (stairstep) or 0.999 per second (exponential)."
-                  },
-                  "auctionStepSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 86400,
-                    "default": 10
-                  },
-                  "auctionTailSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 2592000,
-                    "default": 1800
-                  },
-                  "auctionCusp": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.4"
-                  },
-                  "auctionTipFlat": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; default 0."
-                  },
-                  "auctionChip": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.001"
-                  },
-                  "auctionDust": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; default 0."
-                  },
-                  "keeperRewardFlat": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; default 0."
-                  },
-                  "keeperRewardRate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0"
-                  },
-                  "fundDrawCapPerInterval": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; with fundDrawCapIntervalSeconds."
-                  },
-                  "fundDrawCapIntervalSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 315360000
-                  },
-                  "fundDrawCapTotal": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset; lifetime cap, needs the per-interval cap."
-                  },
-                  "adlRanking": {
-                    "type": "string",
-                    "enum": [
-                      "profitTimesLeverage"
-                    ],
-                    "default": "profitTimesLeverage",
-                    "description": "Only with lossAllocation adl."
-                  },
-                  "adlMaximumCounterparties": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 1024,
-                    "default": 64,
-                    "description": "Only with lossAllocation adl."
-                  }
-                },
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "mechanism": "auction",
-                    "auctionCurve": "linear",
-                    "auctionDurationSeconds": 600,
-                    "lossAllocation": "adl"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/markets/{market}/oracle": {
-      "put": {
-        "operationId": "configureOracle",
-        "summary": "Configure a market's oracle",
-        "description": "Sources and weights, staleness, outlier band, mark band and the price-move breaker.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The market's id."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "sources": {
+                  "assets": {
                     "type": "array",
                     "items": {
-                      "type": "object",
-                      "properties": {
-                        "id": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
-                        },
-                        "weight": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 1000000,
-                          "default": 1
-                        }
-                      },
-                      "required": [
-                        "id"
-                      ],
-                      "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 32
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 4294967295
+                    }
                   },
-                  "minimumSources": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "Default: min(2, sources); at most the number of sources."
-                  },
-                  "sampleMaxAgeSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 86400,
-                    "default": 60
-                  },
-                  "band": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.05"
-                  },
-                  "markBand": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.03"
-                  },
-                  "priceMoveThreshold": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.1"
-                  },
-                  "priceMoveWindowSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 86400,
-                    "default": 300
-                  },
-                  "priceMoveCoolDownSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 86400,
-                    "default": 300
-                  }
-                },
-                "required": [
-                  "sources"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "sources": [
-                      {
-                        "id": 1,
-                        "weight": 2
-                      },
-                      {
-                        "id": 2
-                      },
-                      {
-                        "id": 3
-                      }
-                    ],
-                    "minimumSources": 2
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/markets/{market}/risk": {
-      "put": {
-        "operationId": "setRiskParameters",
-        "summary": "Set a market's risk parameters",
-        "description": "Replaces tiers, fees, funding interval, price staleness, margin-call ratio and liquidation exit buffer (a field left out takes its default); the settlement window stays unless set.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "parameters": [
-          {
-            "name": "market",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            },
-            "description": "The market's id."
-          }
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "tiers": {
-                    "$ref": "#/components/schemas/Tiers"
-                  },
-                  "feeMakerRate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0"
-                  },
-                  "feeTakerRate": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0"
-                  },
-                  "fundingIntervalSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 604800,
-                    "default": 28800
-                  },
-                  "settlementWindowSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 604800
-                  },
-                  "priceMaxAgeSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 31536000,
-                    "default": 60
-                  },
-                  "marginCallRatio": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.8"
-                  },
-                  "liquidationExitBuffer": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.1"
-                  }
-                },
-                "required": [
-                  "tiers"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "tiers": [
-                      {
-                        "initial": "0.02",
-                        "maintenance": "0.01"
-                      }
-                    ],
-                    "feeTakerRate": "0.0005"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/option-markets": {
-      "post": {
-        "operationId": "createOptionMarket",
-        "summary": "Create an option market",
-        "description": "A European cash-settled option, marked by the engine (Black-76 on the underlying's mark with its smile).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "options"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "id": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "symbol": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 64
-                  },
-                  "settleAsset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "underlying": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "right": {
-                    "type": "string",
-                    "enum": [
-                      "call",
-                      "put"
-                    ]
-                  },
-                  "strike": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "premium": {
-                    "type": "string",
-                    "enum": [
-                      "quote",
-                      "coin"
-                    ],
-                    "default": "quote"
-                  },
-                  "expirySeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4102444800
-                  },
-                  "contractSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "tickSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "lotSize": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "tiers": {
-                    "$ref": "#/components/schemas/Tiers"
-                  },
-                  "priceMaxAgeSeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 31536000,
-                    "default": 60
-                  },
-                  "settlementWindowSeconds": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 604800,
-                    "default": 1800
-                  },
-                  "standardMarginBase": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.15"
-                  },
-                  "standardMarginFloor": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.1"
-                  },
-                  "standardMarginMaintenance": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.075"
-                  }
-                },
-                "required": [
-                  "id",
-                  "symbol",
-                  "settleAsset",
-                  "underlying",
-                  "right",
-                  "strike",
-                  "expirySeconds",
-                  "contractSize",
-                  "tickSize",
-                  "lotSize",
-                  "tiers"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "id": 20,
-                    "symbol": "BTC-65000-C",
-                    "settleAsset": 1,
-                    "underlying": 1,
-                    "right": "call",
-                    "strike": "65000",
-                    "premium": "quote",
-                    "expirySeconds": 1767225600,
-                    "contractSize": "1",
-                    "tickSize": "0.1",
-                    "lotSize": "0.001",
-                    "tiers": [
-                      {
-                        "initial": "0.1",
-                        "maintenance": "0.05"
-                      }
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/oracle-samples": {
-      "post": {
-        "operationId": "postOracleSamples",
-        "summary": "Post oracle samples",
-        "description": "Samples from several sources: the engine aggregates the index, moves the mark and runs the breakers. A sample without a time is taken as observed at the engine's clock.\n\nRoles: oracle.",
-        "x-solvent-roles": [
-          "oracle"
-        ],
-        "tags": [
-          "oracle"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "samples": {
+                  "sums": {
                     "type": "array",
                     "items": {
-                      "type": "object",
-                      "properties": {
-                        "source": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
-                        },
-                        "price": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "description": "Positive."
-                        },
-                        "timeNanoseconds": {
-                          "type": "integer",
-                          "minimum": 0,
-                          "maximum": 9223372036854775807
-                        }
-                      },
-                      "required": [
-                        "source",
-                        "price"
-                      ],
-                      "additionalProperties": false
+                      "type": "integer"
                     },
-                    "minItems": 1,
-                    "maxItems": 64
+                    "description": "Per asset, the committed total in atoms (integers: the values of the Merkle-sum tree a proof verifies against)."
                   },
-                  "last": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "mid": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                  "leaves": {
+                    "type": "integer",
+                    "minimum": 0
                   }
                 },
                 "required": [
-                  "market",
-                  "samples"
+                  "sequence",
+                  "stateDigest",
+                  "root",
+                  "assets",
+                  "sums",
+                  "leaves"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "market": 1,
-                    "samples": [
-                      {
-                        "source": 1,
-                        "price": "60010"
-                      },
-                      {
-                        "source": 2,
-                        "price": "59990"
-                      }
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/portfolio-margin": {
-      "post": {
-        "operationId": "configurePortfolioMargin",
-        "summary": "Portfolio margin rules",
-        "description": "Replaces the whole rule set; a field left out takes the engine's default (Deribit-style grid), not the value in force.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "MarginProof": {
                 "type": "object",
-                "properties": {
-                  "scenarios": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "move": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                        },
-                        "volatilityShock": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                        },
-                        "weight": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "default": "1"
-                        }
-                      },
-                      "required": [
-                        "move",
-                        "volatilityShock"
-                      ],
-                      "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 256
-                  },
-                  "shortVegaPower": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "longVegaPower": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "floorDays": {
-                    "type": "integer"
-                  },
-                  "maintenanceFactor": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "additionalProperties": false
+                "description": "The trader's margin proof against the latest root (the journal codec's encoding of SolventProofs' MarginProof; verify it with `solvent` or SolventProofs)."
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "scenarios": [
-                      {
-                        "move": "-0.16",
-                        "volatilityShock": "0.4",
-                        "weight": "1"
-                      },
-                      {
-                        "move": "0.16",
-                        "volatilityShock": "-0.4"
-                      }
-                    ],
-                    "maintenanceFactor": "0.8"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/position-imports": {
-      "post": {
-        "operationId": "importPosition",
-        "summary": "Import a position",
-        "description": "Migrates a position from another venue (signed size; the venue's book takes the other side; `isolatedMargin` from the wallet makes it isolated); no margin check.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "admin"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                  },
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "size": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Signed: negative is short."
-                  },
-                  "entryPrice": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "isolatedMargin": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "Settlement asset."
-                  }
-                },
-                "required": [
-                  "account",
-                  "market",
-                  "size",
-                  "entryPrice"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "market": 1,
-                    "size": "-0.5",
-                    "entryPrice": "60000",
-                    "isolatedMargin": "300"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/prices": {
-      "post": {
-        "operationId": "setMarkPrice",
-        "summary": "Set a market's mark (and index)",
-        "description": "Roles: oracle.",
-        "x-solvent-roles": [
-          "oracle"
-        ],
-        "tags": [
-          "oracle"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "mark": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  },
-                  "index": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                  }
-                },
-                "required": [
-                  "market",
-                  "mark"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "market": 1,
-                    "mark": "60000"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/proofs/me": {
-      "get": {
-        "operationId": "getMyProof",
-        "summary": "The trader's margin proof",
-        "description": "Against the latest root.\n\nRoles: trader.",
-        "x-solvent-roles": [
-          "trader"
-        ],
-        "tags": [
-          "proofs"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/MarginProof"
-                }
-              }
-            }
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "404": {
-            "$ref": "#/components/responses/NotFound"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/span-margin": {
-      "post": {
-        "operationId": "configureSpanMargin",
-        "summary": "SPAN-style margin rules",
-        "description": "Replaces the whole rule set; defaults 0.15 / 0.25 / 3 / 0.35 / 1 day / 0.01 / 0.8.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "priceScanRange": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.15"
-                  },
-                  "volatilityScanRange": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.25"
-                  },
-                  "extremeMove": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "3"
-                  },
-                  "coveredFraction": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.35"
-                  },
-                  "lookaheadDays": {
-                    "type": "integer",
-                    "default": 1
-                  },
-                  "shortOptionMinimum": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.01"
-                  },
-                  "maintenanceFactor": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.8"
-                  }
-                },
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "priceScanRange": "0.15",
-                    "volatilityScanRange": "0.25"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/spread-credits": {
-      "post": {
-        "operationId": "configureSpreadCredits",
-        "summary": "Inter-commodity spread credits",
-        "description": "In priority order; `[]` removes them.\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "spreads": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "first": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
-                        },
-                        "second": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
-                        },
-                        "firstRatio": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "default": "1"
-                        },
-                        "secondRatio": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                          "default": "1"
-                        },
-                        "creditRate": {
-                          "type": "string",
-                          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                        }
-                      },
-                      "required": [
-                        "first",
-                        "second",
-                        "creditRate"
-                      ],
-                      "additionalProperties": false
-                    },
-                    "minItems": 0,
-                    "maxItems": 256
-                  }
-                },
-                "required": [
-                  "spreads"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "spreads": [
-                      {
-                        "first": 1,
-                        "second": 2,
-                        "firstRatio": "1",
-                        "secondRatio": "1",
-                        "creditRate": "0.5"
-                      }
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/stream": {
-      "get": {
-        "operationId": "stream",
-        "summary": "Event stream (WebSocket)",
-        "description": "A WebSocket of committed events in sequence order (each a JSON text frame: an `Event` with `sequence`): margin-state changes, liquidations with their ADL counterparties, auctions, breaker trips, fund changes. A trader key receives its own account's events. Authenticate the upgrade request with the Authorization header or `?ticket=` from POST /v1/tickets (single use, 30 s). A request that is not upgraded gets 401 saying how to authenticate.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "stream"
-        ],
-        "parameters": [
-          {
-            "name": "ticket",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string"
-            },
-            "description": "A single-use ticket from POST /v1/tickets."
-          }
-        ],
-        "responses": {
-          "101": {
-            "description": "Switching protocols to WebSocket."
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/tickets": {
-      "post": {
-        "operationId": "createTicket",
-        "summary": "A single-use ticket",
-        "description": "A ticket (30 s, single use) standing in for the caller's key where a browser cannot send a header: `/v1/stream?ticket=` or `/dashboard?ticket=`.\n\nRoles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "keys"
-        ],
-        "responses": {
-          "201": {
-            "description": "Created.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Ticket"
-                }
-              }
-            }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      }
-    },
-    "/v1/ticks": {
-      "post": {
-        "operationId": "tick",
-        "summary": "Time tick",
-        "description": "Funding, expiries, breaker cool-downs, auction clocks.\n\nRoles: oracle, admin.",
-        "x-solvent-roles": [
-          "oracle",
-          "admin"
-        ],
-        "tags": [
-          "oracle"
-        ],
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/var-margin": {
-      "get": {
-        "operationId": "getVaRMargin",
-        "summary": "The VaR models' rules",
-        "description": "Roles: admin, oracle, trader, liquidator, readonly.",
-        "x-solvent-roles": [
-          "admin",
-          "oracle",
-          "trader",
-          "liquidator",
-          "readonly"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "responses": {
-          "200": {
-            "description": "OK.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/VaRRules"
-                }
-              }
-            }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          }
-        }
-      },
-      "post": {
-        "operationId": "configureVaRMargin",
-        "summary": "VaR models' scenario set",
-        "description": "Moves oldest first; ranges are the engine's to check (422 naming `rules.<field>`).\n\nRoles: admin.",
-        "x-solvent-roles": [
-          "admin"
-        ],
-        "tags": [
-          "margin models"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "VaRRules": {
                 "type": "object",
                 "properties": {
                   "series": {
@@ -4475,10 +6133,8 @@ extension SolventService {
                         "moves": {
                           "type": "array",
                           "items": {
-                            "$ref": "#/components/schemas/Decimal"
-                          },
-                          "minItems": 1,
-                          "maxItems": 5000
+                            "$ref": "#/components/schemas/DecimalText"
+                          }
                         }
                       },
                       "required": [
@@ -4486,2588 +6142,321 @@ extension SolventService {
                         "moves"
                       ],
                       "additionalProperties": false
-                    },
-                    "minItems": 1,
-                    "maxItems": 64
+                    }
+                  },
+                  "scenarioCount": {
+                    "type": "integer",
+                    "minimum": 0
                   },
                   "confidence": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.99"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "measure": {
                     "type": "string",
                     "enum": [
                       "var",
                       "es"
-                    ],
-                    "default": "var"
+                    ]
                   },
                   "maintenanceFactor": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.8"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "lambda": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "default": "0.94"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "degrees": {
-                    "type": "integer",
-                    "default": 4
+                    "type": "integer"
                   },
                   "draws": {
-                    "type": "integer",
-                    "default": 2000
+                    "type": "integer"
                   },
                   "seed": {
                     "type": "integer",
-                    "minimum": 0,
-                    "maximum": 9223372036854775807,
-                    "default": 1
+                    "minimum": 0
                   }
                 },
                 "required": [
-                  "series"
+                  "series",
+                  "scenarioCount",
+                  "confidence",
+                  "measure",
+                  "maintenanceFactor",
+                  "lambda",
+                  "degrees",
+                  "draws",
+                  "seed"
                 ],
                 "additionalProperties": false
               },
-              "examples": {
-                "example": {
-                  "value": {
-                    "series": [
-                      {
-                        "market": 1,
-                        "moves": [
-                          "0.012",
-                          "-0.031",
-                          "0.004"
-                        ]
-                      }
-                    ],
-                    "confidence": "0.99",
-                    "measure": "var"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/volatility-smiles": {
-      "post": {
-        "operationId": "setVolatilitySmile",
-        "summary": "Publish a volatility smile",
-        "description": "One expiry's smile; re-marks that expiry's options.\n\nRoles: oracle.",
-        "x-solvent-roles": [
-          "oracle"
-        ],
-        "tags": [
-          "options"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
+              "PortfolioRules": {
                 "type": "object",
                 "properties": {
-                  "underlying": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "expirySeconds": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4102444800
-                  },
-                  "strikes": {
+                  "scenarios": {
                     "type": "array",
                     "items": {
-                      "$ref": "#/components/schemas/Decimal"
-                    },
-                    "minItems": 1,
-                    "maxItems": 256
+                      "type": "object",
+                      "properties": {
+                        "move": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        },
+                        "volatilityShock": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        },
+                        "weight": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        }
+                      },
+                      "required": [
+                        "move",
+                        "volatilityShock",
+                        "weight"
+                      ],
+                      "additionalProperties": false
+                    }
                   },
-                  "volatilities": {
-                    "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/Decimal"
-                    },
-                    "minItems": 1,
-                    "maxItems": 256
-                  }
-                },
-                "required": [
-                  "underlying",
-                  "expirySeconds",
-                  "strikes",
-                  "volatilities"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "underlying": 1,
-                    "expirySeconds": 1767225600,
-                    "strikes": [
-                      "55000",
-                      "65000"
-                    ],
-                    "volatilities": [
-                      "0.6",
-                      "0.5"
-                    ]
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    },
-    "/v1/withdrawals": {
-      "post": {
-        "operationId": "withdraw",
-        "summary": "Withdraw",
-        "description": "Refused (422) below initial margin.\n\nRoles: admin; trader (own account only).",
-        "x-solvent-roles": [
-          "admin",
-          "trader"
-        ],
-        "tags": [
-          "trading"
-        ],
-        "requestBody": {
-          "required": true,
-          "content": {
-            "application/json": {
-              "schema": {
-                "type": "object",
-                "properties": {
-                  "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  "shortVegaPower": {
+                    "$ref": "#/components/schemas/DecimalText"
                   },
-                  "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                  "longVegaPower": {
+                    "$ref": "#/components/schemas/DecimalText"
                   },
-                  "amount": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "In the asset."
-                  }
-                },
-                "required": [
-                  "account",
-                  "asset",
-                  "amount"
-                ],
-                "additionalProperties": false
-              },
-              "examples": {
-                "example": {
-                  "value": {
-                    "account": 7,
-                    "asset": 1,
-                    "amount": "50"
-                  }
-                }
-              }
-            }
-          }
-        },
-        "responses": {
-          "200": {
-            "$ref": "#/components/responses/Applied"
-          },
-          "400": {
-            "$ref": "#/components/responses/BadRequest"
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
-          },
-          "413": {
-            "$ref": "#/components/responses/TooLarge"
-          },
-          "422": {
-            "$ref": "#/components/responses/Rejected"
-          },
-          "429": {
-            "$ref": "#/components/responses/RateLimited"
-          },
-          "503": {
-            "$ref": "#/components/responses/Unavailable"
-          }
-        }
-      }
-    }
-  },
-  "components": {
-    "schemas": {
-      "Decimal": {
-        "type": "string",
-        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-        "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 8, amounts the asset's scale). A JSON number in its place is refused (400 naming the field): a JSON reader would turn it into a binary float.",
-        "examples": [
-          "60123.45"
-        ]
-      },
-      "DecimalText": {
-        "type": "string",
-        "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-        "description": "A decimal as the service writes it: a string of digits with an optional sign and point, never a JSON number.",
-        "examples": [
-          "60123.45"
-        ]
-      },
-      "Error": {
-        "type": "object",
-        "properties": {
-          "error": {
-            "type": "string",
-            "description": "The error's code: invalidField, unauthorized, keyInURL, keyRevoked, keyExpired, forbidden, notFound, tooLarge, rejected, keyEnded, lastAdminKey, rateLimited, journalUnavailable, badRequest."
-          },
-          "message": {
-            "type": "string",
-            "description": "What is wrong and how to fix it."
-          },
-          "field": {
-            "type": "string",
-            "description": "The field at fault, with its path (`tiers[0].cap`, `fills[3].price`)."
-          },
-          "code": {
-            "type": "string",
-            "description": "For `rejected` (422): the engine's rejection code (`insufficientInitialMargin`)."
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "For `rejected` (422): the journal sequence the refused input consumed."
-          },
-          "retryAfterSeconds": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "For `rateLimited` (429): as the Retry-After header."
-          }
-        },
-        "required": [
-          "error",
-          "message"
-        ],
-        "additionalProperties": false,
-        "description": "Every error the API reports."
-      },
-      "Tier": {
-        "type": "object",
-        "properties": {
-          "cap": {
-            "type": "string",
-            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-            "description": "Notional cap of the tier in the settlement asset; absent on the last tier (uncapped)."
-          },
-          "initial": {
-            "type": "string",
-            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-            "description": "Initial margin rate."
-          },
-          "maintenance": {
-            "type": "string",
-            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-            "description": "Maintenance margin rate."
-          }
-        },
-        "required": [
-          "initial",
-          "maintenance"
-        ],
-        "additionalProperties": false
-      },
-      "Tiers": {
-        "type": "array",
-        "items": {
-          "$ref": "#/components/schemas/Tier"
-        },
-        "minItems": 1,
-        "maxItems": 32,
-        "description": "Risk tiers by notional, increasing caps; the last has no cap."
-      },
-      "MarginStateChangedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "marginStateChanged"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "account": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "isolatedMarket": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "mark": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "from": {
-            "type": "string"
-          },
-          "to": {
-            "type": "string"
-          },
-          "status": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "type",
-          "account",
-          "isolatedMarket",
-          "market",
-          "mark",
-          "from",
-          "to",
-          "status"
-        ],
-        "additionalProperties": false,
-        "description": "A margin pool entered or left margin call or liquidation."
-      },
-      "PositionLiquidatedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "positionLiquidated"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "account": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "long": {
-            "type": "boolean"
-          },
-          "quantity": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "marketPrice": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "accountPrice": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "bankruptcyPrice": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "closesPosition": {
-            "type": "boolean"
-          },
-          "penalty": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "To the insurance fund, settlement asset."
-          },
-          "clearanceFee": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "To the fee pool, settlement asset."
-          },
-          "fundDraw": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "Drawn from the insurance fund, settlement asset."
-          },
-          "uncovered": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "Loss no mechanism placed, settlement asset."
-          },
-          "reallocated": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "Of the uncovered loss, what deleveraging or socialization placed, settlement asset."
-          },
-          "deleveraged": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "account": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                },
-                "realizedPnl": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
-              },
-              "required": [
-                "account",
-                "realizedPnl"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "auction": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 0
-          }
-        },
-        "required": [
-          "type",
-          "account",
-          "market",
-          "long",
-          "quantity",
-          "marketPrice",
-          "accountPrice",
-          "bankruptcyPrice",
-          "closesPosition",
-          "penalty",
-          "clearanceFee",
-          "fundDraw",
-          "uncovered",
-          "reallocated",
-          "deleveraged",
-          "auction"
-        ],
-        "additionalProperties": false,
-        "description": "One liquidation step."
-      },
-      "BreakerTrippedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "breakerTripped"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "rule": {
-            "type": "string"
-          },
-          "detail": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "type",
-          "market",
-          "rule",
-          "detail"
-        ],
-        "additionalProperties": false,
-        "description": "A circuit breaker tripped."
-      },
-      "BreakerResumedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "breakerResumed"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "rule": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "type",
-          "market",
-          "rule"
-        ],
-        "additionalProperties": false,
-        "description": "A circuit breaker resumed."
-      },
-      "AuctionEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "auctionStarted",
-              "auctionReset"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "auction": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "account": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "lot": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "top": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "type",
-          "auction",
-          "account",
-          "market",
-          "lot",
-          "top"
-        ],
-        "additionalProperties": false,
-        "description": "A Dutch auction started or restarted."
-      },
-      "FundEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "insuranceFunded",
-              "deficitCovered"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "asset": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "amount": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "type",
-          "asset",
-          "amount"
-        ],
-        "additionalProperties": false,
-        "description": "Money into the insurance fund or toward a deficit."
-      },
-      "FillAppliedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "fillApplied"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "quantity": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "price": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "type",
-          "market",
-          "quantity",
-          "price"
-        ],
-        "additionalProperties": false,
-        "description": "A fill applied."
-      },
-      "MarkPriceSetEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "markPriceSet"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "mark": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "type",
-          "market",
-          "mark"
-        ],
-        "additionalProperties": false,
-        "description": "A new mark price."
-      },
-      "TransferEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "deposited",
-              "withdrawn"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "account": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "asset": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "amount": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "type",
-          "account",
-          "asset",
-          "amount"
-        ],
-        "additionalProperties": false,
-        "description": "A deposit or withdrawal."
-      },
-      "CommitmentRecordedEvent": {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "commitmentRecorded"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
-          },
-          "root": {
-            "type": "string"
-          },
-          "committedSequence": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "stateDigest": {
-            "type": "string"
-          },
-          "assets": {
-            "type": "array",
-            "items": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            }
-          },
-          "sums": {
-            "type": "array",
-            "items": {
-              "type": "integer"
-            },
-            "description": "Per asset, the committed total in atoms (integers: the Merkle-sum tree's values)."
-          },
-          "leaves": {
-            "type": "integer",
-            "minimum": 0
-          }
-        },
-        "required": [
-          "type",
-          "root",
-          "committedSequence",
-          "stateDigest",
-          "assets",
-          "sums",
-          "leaves"
-        ],
-        "additionalProperties": false,
-        "description": "A commitment root journaled."
-      },
-      "Event": {
-        "description": "An engine event as the API shows it, told apart by `type`.",
-        "oneOf": [
-          {
-            "$ref": "#/components/schemas/MarginStateChangedEvent"
-          },
-          {
-            "$ref": "#/components/schemas/PositionLiquidatedEvent"
-          },
-          {
-            "$ref": "#/components/schemas/BreakerTrippedEvent"
-          },
-          {
-            "$ref": "#/components/schemas/BreakerResumedEvent"
-          },
-          {
-            "$ref": "#/components/schemas/AuctionEvent"
-          },
-          {
-            "$ref": "#/components/schemas/FundEvent"
-          },
-          {
-            "$ref": "#/components/schemas/FillAppliedEvent"
-          },
-          {
-            "$ref": "#/components/schemas/MarkPriceSetEvent"
-          },
-          {
-            "$ref": "#/components/schemas/TransferEvent"
-          },
-          {
-            "$ref": "#/components/schemas/CommitmentRecordedEvent"
-          }
-        ],
-        "discriminator": {
-          "propertyName": "type",
-          "mapping": {
-            "marginStateChanged": "#/components/schemas/MarginStateChangedEvent",
-            "positionLiquidated": "#/components/schemas/PositionLiquidatedEvent",
-            "breakerTripped": "#/components/schemas/BreakerTrippedEvent",
-            "breakerResumed": "#/components/schemas/BreakerResumedEvent",
-            "auctionStarted": "#/components/schemas/AuctionEvent",
-            "auctionReset": "#/components/schemas/AuctionEvent",
-            "insuranceFunded": "#/components/schemas/FundEvent",
-            "deficitCovered": "#/components/schemas/FundEvent",
-            "fillApplied": "#/components/schemas/FillAppliedEvent",
-            "markPriceSet": "#/components/schemas/MarkPriceSetEvent",
-            "deposited": "#/components/schemas/TransferEvent",
-            "withdrawn": "#/components/schemas/TransferEvent",
-            "commitmentRecorded": "#/components/schemas/CommitmentRecordedEvent"
-          }
-        }
-      },
-      "WriteResult": {
-        "type": "object",
-        "properties": {
-          "sequence": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "The input's journal sequence."
-          },
-          "events": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Event"
-            }
-          }
-        },
-        "required": [
-          "sequence",
-          "events"
-        ],
-        "additionalProperties": false,
-        "description": "A write applied and durable: its sequence and the events it caused."
-      },
-      "BatchItem": {
-        "type": "object",
-        "properties": {
-          "sequence": {
-            "type": "integer",
-            "minimum": 1
-          },
-          "events": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Event"
-            },
-            "description": "When applied."
-          },
-          "error": {
-            "type": "string",
-            "enum": [
-              "rejected"
-            ],
-            "description": "When refused."
-          },
-          "code": {
-            "type": "string"
-          },
-          "field": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "message": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "sequence"
-        ],
-        "additionalProperties": false,
-        "description": "One fill's outcome: its events, or its rejection."
-      },
-      "BatchResult": {
-        "type": "object",
-        "properties": {
-          "results": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/BatchItem"
-            }
-          }
-        },
-        "required": [
-          "results"
-        ],
-        "additionalProperties": false
-      },
-      "Health": {
-        "type": "object",
-        "properties": {
-          "status": {
-            "type": "string",
-            "enum": [
-              "ok"
-            ]
-          },
-          "sequence": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "digest": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "status",
-          "sequence",
-          "digest"
-        ],
-        "additionalProperties": false
-      },
-      "MarketSummary": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "symbol": {
-            "type": "string"
-          },
-          "kind": {
-            "type": "string",
-            "enum": [
-              "linear",
-              "inverse"
-            ]
-          },
-          "settleAsset": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "mark": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "index": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "settled": {
-            "type": "boolean"
-          },
-          "liquidation": {
-            "type": "boolean",
-            "description": "Whether liquidation is configured."
-          }
-        },
-        "required": [
-          "id",
-          "symbol",
-          "kind",
-          "settleAsset",
-          "mark",
-          "index",
-          "settled",
-          "liquidation"
-        ],
-        "additionalProperties": false
-      },
-      "Fund": {
-        "type": "object",
-        "properties": {
-          "asset": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "symbol": {
-            "type": "string"
-          },
-          "insuranceFund": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "deficit": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "feePool": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "asset",
-          "symbol",
-          "insuranceFund",
-          "deficit",
-          "feePool"
-        ],
-        "additionalProperties": false
-      },
-      "PositionMargin": {
-        "type": "object",
-        "properties": {
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "symbol": {
-            "type": "string"
-          },
-          "size": {
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "Signed: negative is short."
-          },
-          "entryPrice": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "markPrice": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "isolated": {
-            "type": "boolean"
-          },
-          "unrealizedPnl": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "initialMargin": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "maintenanceMargin": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "liquidationPrice": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "bankruptcyPrice": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "liquidationPriceNote": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "bankruptcyPriceNote": {
-            "type": [
-              "string",
-              "null"
-            ]
-          },
-          "status": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "market",
-          "symbol",
-          "size",
-          "entryPrice",
-          "markPrice",
-          "isolated",
-          "unrealizedPnl",
-          "initialMargin",
-          "maintenanceMargin",
-          "liquidationPrice",
-          "bankruptcyPrice",
-          "liquidationPriceNote",
-          "bankruptcyPriceNote",
-          "status"
-        ],
-        "additionalProperties": false
-      },
-      "MarginReport": {
-        "type": "object",
-        "properties": {
-          "status": {
-            "type": "string",
-            "enum": [
-              "healthy",
-              "marginCall",
-              "liquidatable",
-              "bankrupt"
-            ]
-          },
-          "equity": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "initialMargin": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "maintenanceMargin": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "availableBalance": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "marginRatio": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "positions": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/PositionMargin"
-            }
-          }
-        },
-        "required": [
-          "status",
-          "equity",
-          "initialMargin",
-          "maintenanceMargin",
-          "availableBalance",
-          "marginRatio",
-          "positions"
-        ],
-        "additionalProperties": false,
-        "description": "The engine's margin report of the account."
-      },
-      "MarginReportError": {
-        "type": "object",
-        "properties": {
-          "error": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "error"
-        ],
-        "additionalProperties": false,
-        "description": "The engine could not report the account's margin."
-      },
-      "Account": {
-        "type": "object",
-        "properties": {
-          "account": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The account's id (0: the venue's own book)."
-          },
-          "balances": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "asset": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "maximum": 4294967295
-                },
-                "symbol": {
-                  "type": "string"
-                },
-                "balance": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
-              },
-              "required": [
-                "asset",
-                "symbol",
-                "balance"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "margin": {
-            "oneOf": [
-              {
-                "$ref": "#/components/schemas/MarginReport"
-              },
-              {
-                "$ref": "#/components/schemas/MarginReportError"
-              }
-            ]
-          }
-        },
-        "required": [
-          "account",
-          "balances"
-        ],
-        "additionalProperties": false
-      },
-      "AdlRanks": {
-        "type": "object",
-        "properties": {
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "side": {
-            "type": "string",
-            "enum": [
-              "long",
-              "short"
-            ]
-          },
-          "ranking": {
-            "type": "string"
-          },
-          "accounts": {
-            "type": "array",
-            "items": {
-              "type": "integer",
-              "minimum": 1,
-              "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-            },
-            "maxItems": 100
-          }
-        },
-        "required": [
-          "market",
-          "side",
-          "ranking",
-          "accounts"
-        ],
-        "additionalProperties": false
-      },
-      "AccountAdl": {
-        "type": "object",
-        "properties": {
-          "account": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "The account's id (0: the venue's own book)."
-          },
-          "positions": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "market": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "maximum": 4294967295
-                },
-                "side": {
-                  "type": "string",
-                  "enum": [
-                    "long",
-                    "short"
-                  ]
-                },
-                "size": {
-                  "$ref": "#/components/schemas/DecimalText"
-                },
-                "ranking": {
-                  "type": [
-                    "string",
-                    "null"
-                  ]
-                },
-                "rank": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ],
-                  "minimum": 1
-                },
-                "queueLength": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ],
-                  "minimum": 1
-                },
-                "quantile": {
-                  "type": [
-                    "integer",
-                    "null"
-                  ],
-                  "minimum": 1,
-                  "maximum": 5
-                }
-              },
-              "required": [
-                "market",
-                "side",
-                "size",
-                "ranking",
-                "rank",
-                "queueLength",
-                "quantile"
-              ],
-              "additionalProperties": false
-            }
-          }
-        },
-        "required": [
-          "account",
-          "positions"
-        ],
-        "additionalProperties": false
-      },
-      "Key": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "string",
-            "description": "The first 16 hex digits of the key's SHA-256.",
-            "pattern": "^[0-9a-f]{16}$"
-          },
-          "role": {
-            "type": "string",
-            "enum": [
-              "admin",
-              "oracle",
-              "trader",
-              "liquidator",
-              "readonly"
-            ]
-          },
-          "account": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 1
-          },
-          "label": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "expiresAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "revokedAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "status": {
-            "type": "string",
-            "enum": [
-              "active",
-              "expired",
-              "revoked"
-            ]
-          }
-        },
-        "required": [
-          "id",
-          "role",
-          "account",
-          "label",
-          "createdAt",
-          "expiresAt",
-          "revokedAt",
-          "status"
-        ],
-        "additionalProperties": false,
-        "description": "A key as listed: never the key, never its full hash."
-      },
-      "CreatedKey": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "string",
-            "description": "The first 16 hex digits of the key's SHA-256.",
-            "pattern": "^[0-9a-f]{16}$"
-          },
-          "role": {
-            "type": "string",
-            "enum": [
-              "admin",
-              "oracle",
-              "trader",
-              "liquidator",
-              "readonly"
-            ]
-          },
-          "account": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 1
-          },
-          "label": {
-            "type": "string"
-          },
-          "createdAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "expiresAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "revokedAt": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "format": "date-time"
-          },
-          "status": {
-            "type": "string",
-            "enum": [
-              "active",
-              "expired",
-              "revoked"
-            ]
-          },
-          "key": {
-            "type": "string",
-            "description": "The key itself (`sk_` and 64 hex digits): shown only here, once.",
-            "pattern": "^sk_[0-9a-f]{64}$"
-          }
-        },
-        "required": [
-          "id",
-          "role",
-          "account",
-          "label",
-          "createdAt",
-          "expiresAt",
-          "revokedAt",
-          "status",
-          "key"
-        ],
-        "additionalProperties": false,
-        "description": "A new key, with the key itself (shown once)."
-      },
-      "KeyList": {
-        "type": "object",
-        "properties": {
-          "keys": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Key"
-            }
-          }
-        },
-        "required": [
-          "keys"
-        ],
-        "additionalProperties": false
-      },
-      "Ticket": {
-        "type": "object",
-        "properties": {
-          "ticket": {
-            "type": "string"
-          },
-          "expiresInSeconds": {
-            "type": "integer",
-            "minimum": 1
-          }
-        },
-        "required": [
-          "ticket",
-          "expiresInSeconds"
-        ],
-        "additionalProperties": false
-      },
-      "CommitmentRoot": {
-        "type": "object",
-        "properties": {
-          "sequence": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "stateDigest": {
-            "type": "string"
-          },
-          "root": {
-            "type": "string"
-          },
-          "assets": {
-            "type": "array",
-            "items": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 4294967295
-            }
-          },
-          "sums": {
-            "type": "array",
-            "items": {
-              "type": "integer"
-            },
-            "description": "Per asset, the committed total in atoms (integers: the values of the Merkle-sum tree a proof verifies against)."
-          },
-          "leaves": {
-            "type": "integer",
-            "minimum": 0
-          }
-        },
-        "required": [
-          "sequence",
-          "stateDigest",
-          "root",
-          "assets",
-          "sums",
-          "leaves"
-        ],
-        "additionalProperties": false
-      },
-      "MarginProof": {
-        "type": "object",
-        "description": "The trader's margin proof against the latest root (the journal codec's encoding of SolventProofs' MarginProof; verify it with `solvent` or SolventProofs)."
-      },
-      "VaRRules": {
-        "type": "object",
-        "properties": {
-          "series": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "market": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "maximum": 4294967295
-                },
-                "moves": {
-                  "type": "array",
-                  "items": {
+                  "floorDays": {
+                    "type": "integer"
+                  },
+                  "maintenanceFactor": {
                     "$ref": "#/components/schemas/DecimalText"
                   }
-                }
-              },
-              "required": [
-                "market",
-                "moves"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "scenarioCount": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "confidence": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "measure": {
-            "type": "string",
-            "enum": [
-              "var",
-              "es"
-            ]
-          },
-          "maintenanceFactor": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "lambda": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "degrees": {
-            "type": "integer"
-          },
-          "draws": {
-            "type": "integer"
-          },
-          "seed": {
-            "type": "integer",
-            "minimum": 0
-          }
-        },
-        "required": [
-          "series",
-          "scenarioCount",
-          "confidence",
-          "measure",
-          "maintenanceFactor",
-          "lambda",
-          "degrees",
-          "draws",
-          "seed"
-        ],
-        "additionalProperties": false
-      },
-      "PortfolioRules": {
-        "type": "object",
-        "properties": {
-          "scenarios": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "move": {
-                  "$ref": "#/components/schemas/DecimalText"
                 },
-                "volatilityShock": {
-                  "$ref": "#/components/schemas/DecimalText"
-                },
-                "weight": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
+                "required": [
+                  "scenarios",
+                  "shortVegaPower",
+                  "longVegaPower",
+                  "floorDays",
+                  "maintenanceFactor"
+                ],
+                "additionalProperties": false
               },
-              "required": [
-                "move",
-                "volatilityShock",
-                "weight"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "shortVegaPower": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "longVegaPower": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "floorDays": {
-            "type": "integer"
-          },
-          "maintenanceFactor": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "scenarios",
-          "shortVegaPower",
-          "longVegaPower",
-          "floorDays",
-          "maintenanceFactor"
-        ],
-        "additionalProperties": false
-      },
-      "SpanRules": {
-        "type": "object",
-        "properties": {
-          "priceScanRange": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "volatilityScanRange": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "extremeMove": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "coveredFraction": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "lookaheadDays": {
-            "type": "integer"
-          },
-          "shortOptionMinimum": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "maintenanceFactor": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "priceScanRange",
-          "volatilityScanRange",
-          "extremeMove",
-          "coveredFraction",
-          "lookaheadDays",
-          "shortOptionMinimum",
-          "maintenanceFactor"
-        ],
-        "additionalProperties": false
-      },
-      "GreeksRules": {
-        "type": "object",
-        "properties": {
-          "deltaMove": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "gammaMove": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "volatilityShock": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "vegaOffsetsAcrossExpiries": {
-            "type": "boolean"
-          },
-          "maintenanceFactor": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "deltaMove",
-          "gammaMove",
-          "volatilityShock",
-          "vegaOffsetsAcrossExpiries",
-          "maintenanceFactor"
-        ],
-        "additionalProperties": false
-      },
-      "SpreadCredit": {
-        "type": "object",
-        "properties": {
-          "first": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "second": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "firstRatio": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "secondRatio": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "creditRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "first",
-          "second",
-          "firstRatio",
-          "secondRatio",
-          "creditRate"
-        ],
-        "additionalProperties": false
-      },
-      "MarginRules": {
-        "type": "object",
-        "properties": {
-          "portfolio": {
-            "$ref": "#/components/schemas/PortfolioRules"
-          },
-          "span": {
-            "$ref": "#/components/schemas/SpanRules"
-          },
-          "greeks": {
-            "$ref": "#/components/schemas/GreeksRules"
-          },
-          "spreadCredits": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/SpreadCredit"
-            }
-          }
-        },
-        "required": [
-          "portfolio",
-          "span",
-          "greeks",
-          "spreadCredits"
-        ],
-        "additionalProperties": false
-      },
-      "MarketRisk": {
-        "type": "object",
-        "properties": {
-          "feeMakerRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "feeTakerRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "fundingIntervalSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "priceMaxAgeSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "marginCallRatio": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "liquidationExitBuffer": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "settlementWindowSeconds": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 0
-          },
-          "maximumLeverage": {
-            "type": "integer"
-          },
-          "tiers": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "cap": {
-                  "type": [
-                    "string",
-                    "null"
-                  ],
-                  "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-                },
-                "initial": {
-                  "$ref": "#/components/schemas/DecimalText"
-                },
-                "maintenance": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
-              },
-              "required": [
-                "cap",
-                "initial",
-                "maintenance"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "sizeScaled": {
-            "type": "object",
-            "properties": {
-              "initialBase": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "maintenanceBase": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "ratePerContract": {
-                "$ref": "#/components/schemas/DecimalText"
-              }
-            },
-            "required": [
-              "initialBase",
-              "maintenanceBase",
-              "ratePerContract"
-            ],
-            "additionalProperties": false
-          }
-        },
-        "required": [
-          "feeMakerRate",
-          "feeTakerRate",
-          "fundingIntervalSeconds",
-          "priceMaxAgeSeconds",
-          "marginCallRatio",
-          "liquidationExitBuffer",
-          "settlementWindowSeconds",
-          "maximumLeverage"
-        ],
-        "additionalProperties": false
-      },
-      "MarketOracle": {
-        "type": [
-          "object",
-          "null"
-        ],
-        "properties": {
-          "sources": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "maximum": 4294967295
-                },
-                "weight": {
-                  "type": "integer",
-                  "minimum": 1
-                }
-              },
-              "required": [
-                "id",
-                "weight"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "aggregation": {
-            "type": "string"
-          },
-          "sampleMaxAgeSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "band": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "minimumSources": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "resumeAfterGoodUpdates": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "markBand": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "basisTimeConstantSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "priceMoveThreshold": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "priceMoveWindowSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "priceMoveCoolDownSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "priceMoveMode": {
-            "oneOf": [
-              {
-                "type": "string",
-                "enum": [
-                  "pause"
-                ]
-              },
-              {
+              "SpanRules": {
                 "type": "object",
                 "properties": {
-                  "slow": {
+                  "priceScanRange": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "volatilityScanRange": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "extremeMove": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "coveredFraction": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "lookaheadDays": {
+                    "type": "integer"
+                  },
+                  "shortOptionMinimum": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "maintenanceFactor": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "priceScanRange",
+                  "volatilityScanRange",
+                  "extremeMove",
+                  "coveredFraction",
+                  "lookaheadDays",
+                  "shortOptionMinimum",
+                  "maintenanceFactor"
+                ],
+                "additionalProperties": false
+              },
+              "GreeksRules": {
+                "type": "object",
+                "properties": {
+                  "deltaMove": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "gammaMove": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "volatilityShock": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "vegaOffsetsAcrossExpiries": {
+                    "type": "boolean"
+                  },
+                  "maintenanceFactor": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "deltaMove",
+                  "gammaMove",
+                  "volatilityShock",
+                  "vegaOffsetsAcrossExpiries",
+                  "maintenanceFactor"
+                ],
+                "additionalProperties": false
+              },
+              "SpreadCredit": {
+                "type": "object",
+                "properties": {
+                  "first": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "second": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "firstRatio": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "secondRatio": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "creditRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "first",
+                  "second",
+                  "firstRatio",
+                  "secondRatio",
+                  "creditRate"
+                ],
+                "additionalProperties": false
+              },
+              "MarginRules": {
+                "type": "object",
+                "properties": {
+                  "portfolio": {
+                    "$ref": "#/components/schemas/PortfolioRules"
+                  },
+                  "span": {
+                    "$ref": "#/components/schemas/SpanRules"
+                  },
+                  "greeks": {
+                    "$ref": "#/components/schemas/GreeksRules"
+                  },
+                  "spreadCredits": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/SpreadCredit"
+                    }
+                  }
+                },
+                "required": [
+                  "portfolio",
+                  "span",
+                  "greeks",
+                  "spreadCredits"
+                ],
+                "additionalProperties": false
+              },
+              "MarketRisk": {
+                "type": "object",
+                "properties": {
+                  "feeMakerRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "feeTakerRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "fundingIntervalSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "priceMaxAgeSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "marginCallRatio": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "liquidationExitBuffer": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "settlementWindowSeconds": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 0
+                  },
+                  "maximumLeverage": {
+                    "type": "integer"
+                  },
+                  "tiers": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "cap": {
+                          "type": [
+                            "string",
+                            "null"
+                          ],
+                          "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                        },
+                        "initial": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        },
+                        "maintenance": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        }
+                      },
+                      "required": [
+                        "cap",
+                        "initial",
+                        "maintenance"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "sizeScaled": {
                     "type": "object",
                     "properties": {
-                      "stepFraction": {
+                      "initialBase": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "maintenanceBase": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "ratePerContract": {
                         "$ref": "#/components/schemas/DecimalText"
                       }
                     },
                     "required": [
-                      "stepFraction"
+                      "initialBase",
+                      "maintenanceBase",
+                      "ratePerContract"
                     ],
                     "additionalProperties": false
                   }
                 },
                 "required": [
-                  "slow"
+                  "feeMakerRate",
+                  "feeTakerRate",
+                  "fundingIntervalSeconds",
+                  "priceMaxAgeSeconds",
+                  "marginCallRatio",
+                  "liquidationExitBuffer",
+                  "settlementWindowSeconds",
+                  "maximumLeverage"
                 ],
                 "additionalProperties": false
-              }
-            ]
-          },
-          "fundingInterestRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "fundingPremiumClamp": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "fundingCap": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "liquidationDepth": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "liquidationDepthFraction": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "liquidationWindowSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "breakers": {
-            "type": "object",
-            "properties": {
-              "oracleFrozen": {
-                "type": "boolean"
               },
-              "priceMoveUntilSeconds": {
+              "MarketOracle": {
                 "type": [
-                  "integer",
-                  "null"
-                ]
-              }
-            },
-            "required": [
-              "oracleFrozen",
-              "priceMoveUntilSeconds"
-            ],
-            "additionalProperties": false
-          }
-        },
-        "required": [
-          "sources",
-          "aggregation",
-          "sampleMaxAgeSeconds",
-          "band",
-          "minimumSources",
-          "resumeAfterGoodUpdates",
-          "markBand",
-          "basisTimeConstantSeconds",
-          "priceMoveThreshold",
-          "priceMoveWindowSeconds",
-          "priceMoveCoolDownSeconds",
-          "priceMoveMode",
-          "fundingInterestRate",
-          "fundingPremiumClamp",
-          "fundingCap",
-          "liquidationDepth",
-          "liquidationDepthFraction",
-          "liquidationWindowSeconds",
-          "breakers"
-        ],
-        "additionalProperties": false,
-        "description": "The oracle's aggregation and breaker rules with the breakers' state; null when no oracle is configured."
-      },
-      "MarketLiquidation": {
-        "type": [
-          "object",
-          "null"
-        ],
-        "properties": {
-          "penaltyRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "clearanceFeeRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "stepFraction": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "dustNotional": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "maximumStepNotional": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "keeperRewardFlat": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "keeperRewardRate": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "fundDrawCapPerInterval": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "fundDrawCapIntervalSeconds": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "minimum": 1
-          },
-          "fundDrawCapTotal": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "fundDrawnInWindow": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "fundDrawnTotal": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "target": {
-            "type": "string",
-            "enum": [
-              "initialMargin"
-            ]
-          },
-          "targetBuffer": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "depthNotional": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "depthCoefficient": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "depthLevels": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "distance": {
-                  "$ref": "#/components/schemas/DecimalText"
-                },
-                "notional": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
-              },
-              "required": [
-                "distance",
-                "notional"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "lossAllocation": {
-            "type": "string",
-            "enum": [
-              "adl",
-              "socialized",
-              "venue"
-            ]
-          },
-          "adlRanking": {
-            "type": "string"
-          },
-          "adlMaximumCounterparties": {
-            "type": "integer",
-            "minimum": 1
-          },
-          "mechanism": {
-            "type": "string",
-            "enum": [
-              "orderbook",
-              "backstop",
-              "auction"
-            ]
-          },
-          "backstopPriceShare": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionBuffer": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionCurve": {
-            "type": "string",
-            "enum": [
-              "linear",
-              "stairstep",
-              "exponential"
-            ]
-          },
-          "auctionDurationSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "auctionCut": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionStepSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "auctionTailSeconds": {
-            "type": "integer",
-            "minimum": 0
-          },
-          "auctionCusp": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionTipFlat": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionChip": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "auctionDust": {
-            "$ref": "#/components/schemas/DecimalText"
-          }
-        },
-        "required": [
-          "penaltyRate",
-          "clearanceFeeRate",
-          "stepFraction",
-          "dustNotional",
-          "maximumStepNotional",
-          "keeperRewardFlat",
-          "keeperRewardRate",
-          "fundDrawCapPerInterval",
-          "fundDrawCapIntervalSeconds",
-          "fundDrawCapTotal",
-          "fundDrawnInWindow",
-          "fundDrawnTotal",
-          "lossAllocation",
-          "mechanism"
-        ],
-        "additionalProperties": false,
-        "description": "Named as PUT /v1/markets/{market}/liquidation names them; mechanism-specific fields appear with their mechanism. Null when liquidation is not configured."
-      },
-      "MarketDetail": {
-        "type": "object",
-        "properties": {
-          "id": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "symbol": {
-            "type": "string"
-          },
-          "kind": {
-            "type": "string",
-            "enum": [
-              "linear",
-              "inverse"
-            ]
-          },
-          "settleAsset": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "contractSize": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "tickSize": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "lotSize": {
-            "$ref": "#/components/schemas/DecimalText"
-          },
-          "expirySeconds": {
-            "type": [
-              "integer",
-              "null"
-            ]
-          },
-          "mark": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "index": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-          },
-          "settled": {
-            "type": "boolean"
-          },
-          "risk": {
-            "$ref": "#/components/schemas/MarketRisk"
-          },
-          "oracle": {
-            "$ref": "#/components/schemas/MarketOracle"
-          },
-          "liquidation": {
-            "$ref": "#/components/schemas/MarketLiquidation"
-          },
-          "backstops": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "account": {
-                  "type": "integer",
-                  "minimum": 1,
-                  "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-                },
-                "capacity": {
-                  "$ref": "#/components/schemas/DecimalText"
-                }
-              },
-              "required": [
-                "account",
-                "capacity"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "smiles": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "expirySeconds": {
-                  "type": "integer"
-                },
-                "strikes": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/DecimalText"
-                  }
-                },
-                "volatilities": {
-                  "type": "array",
-                  "items": {
-                    "$ref": "#/components/schemas/DecimalText"
-                  }
-                }
-              },
-              "required": [
-                "expirySeconds",
-                "strikes",
-                "volatilities"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "option": {
-            "type": [
-              "object",
-              "null"
-            ],
-            "properties": {
-              "right": {
-                "type": "string",
-                "enum": [
-                  "call",
-                  "put"
-                ]
-              },
-              "strike": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "underlying": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": 4294967295
-              },
-              "premium": {
-                "type": "string",
-                "enum": [
-                  "quote",
-                  "coin"
-                ]
-              },
-              "standardMarginBase": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "standardMarginFloor": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "standardMarginMaintenance": {
-                "$ref": "#/components/schemas/DecimalText"
-              },
-              "volatility": {
-                "type": [
-                  "string",
+                  "object",
                   "null"
                 ],
-                "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
-              }
-            },
-            "required": [
-              "right",
-              "strike",
-              "underlying",
-              "premium",
-              "standardMarginBase",
-              "standardMarginFloor",
-              "standardMarginMaintenance",
-              "volatility"
-            ],
-            "additionalProperties": false,
-            "description": "An option's terms; null for a future or perpetual."
-          }
-        },
-        "required": [
-          "id",
-          "symbol",
-          "kind",
-          "settleAsset",
-          "contractSize",
-          "tickSize",
-          "lotSize",
-          "expirySeconds",
-          "mark",
-          "index",
-          "settled",
-          "risk",
-          "oracle",
-          "liquidation",
-          "backstops",
-          "smiles",
-          "option"
-        ],
-        "additionalProperties": false
-      },
-      "Fill": {
-        "type": "object",
-        "properties": {
-          "market": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 4294967295
-          },
-          "buyer": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "seller": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
-          },
-          "quantity": {
-            "type": "string",
-            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-          },
-          "price": {
-            "type": "string",
-            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-          },
-          "taker": {
-            "type": "string",
-            "enum": [
-              "buyer",
-              "seller"
-            ],
-            "default": "buyer"
-          }
-        },
-        "required": [
-          "market",
-          "buyer",
-          "seller",
-          "quantity",
-          "price"
-        ],
-        "additionalProperties": false
-      },
-      "AssetDetail": {
-        "type": "object",
-        "properties": {
-          "asset": {
-            "type": "integer"
-          },
-          "symbol": {
-            "type": "string"
-          },
-          "scale": {
-            "type": "integer"
-          },
-          "priceMaxAgeSeconds": {
-            "type": "integer"
-          },
-          "price": {
-            "oneOf": [
-              {
-                "type": "string",
-                "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-              },
-              {
-                "type": "null"
-              }
-            ],
-            "description": "The price credited to holders (USD)."
-          },
-          "priceAgeSeconds": {
-            "oneOf": [
-              {
-                "type": "integer"
-              },
-              {
-                "type": "null"
-              }
-            ]
-          },
-          "oracle": {
-            "oneOf": [
-              {
-                "type": "null"
-              },
-              {
-                "type": "object",
                 "properties": {
                   "sources": {
                     "type": "array",
@@ -7075,10 +6464,13 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "id": {
-                          "type": "integer"
+                          "type": "integer",
+                          "minimum": 1,
+                          "maximum": 4294967295
                         },
                         "weight": {
-                          "type": "integer"
+                          "type": "integer",
+                          "minimum": 1
                         }
                       },
                       "required": [
@@ -7088,27 +6480,566 @@ extension SolventService {
                       "additionalProperties": false
                     }
                   },
+                  "aggregation": {
+                    "type": "string"
+                  },
                   "sampleMaxAgeSeconds": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 0
                   },
                   "band": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "minimumSources": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 0
                   },
                   "resumeAfterGoodUpdates": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 0
                   },
-                  "maxRisePerHour": {
+                  "markBand": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "basisTimeConstantSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "priceMoveThreshold": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "priceMoveWindowSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "priceMoveCoolDownSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "priceMoveMode": {
+                    "oneOf": [
+                      {
+                        "type": "string",
+                        "enum": [
+                          "pause"
+                        ]
+                      },
+                      {
+                        "type": "object",
+                        "properties": {
+                          "slow": {
+                            "type": "object",
+                            "properties": {
+                              "stepFraction": {
+                                "$ref": "#/components/schemas/DecimalText"
+                              }
+                            },
+                            "required": [
+                              "stepFraction"
+                            ],
+                            "additionalProperties": false
+                          }
+                        },
+                        "required": [
+                          "slow"
+                        ],
+                        "additionalProperties": false
+                      }
+                    ]
+                  },
+                  "fundingInterestRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "fundingPremiumClamp": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "fundingCap": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "liquidationDepth": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "liquidationDepthFraction": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "liquidationWindowSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "breakers": {
+                    "type": "object",
+                    "properties": {
+                      "oracleFrozen": {
+                        "type": "boolean"
+                      },
+                      "priceMoveUntilSeconds": {
+                        "type": [
+                          "integer",
+                          "null"
+                        ]
+                      }
+                    },
+                    "required": [
+                      "oracleFrozen",
+                      "priceMoveUntilSeconds"
+                    ],
+                    "additionalProperties": false
+                  }
+                },
+                "required": [
+                  "sources",
+                  "aggregation",
+                  "sampleMaxAgeSeconds",
+                  "band",
+                  "minimumSources",
+                  "resumeAfterGoodUpdates",
+                  "markBand",
+                  "basisTimeConstantSeconds",
+                  "priceMoveThreshold",
+                  "priceMoveWindowSeconds",
+                  "priceMoveCoolDownSeconds",
+                  "priceMoveMode",
+                  "fundingInterestRate",
+                  "fundingPremiumClamp",
+                  "fundingCap",
+                  "liquidationDepth",
+                  "liquidationDepthFraction",
+                  "liquidationWindowSeconds",
+                  "breakers"
+                ],
+                "additionalProperties": false,
+                "description": "The oracle's aggregation and breaker rules with the breakers' state; null when no oracle is configured."
+              },
+              "MarketLiquidation": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "properties": {
+                  "penaltyRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "clearanceFeeRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "stepFraction": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "dustNotional": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "maximumStepNotional": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "keeperRewardFlat": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "keeperRewardRate": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "fundDrawCapPerInterval": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "fundDrawCapIntervalSeconds": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1
+                  },
+                  "fundDrawCapTotal": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "fundDrawnInWindow": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "fundDrawnTotal": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "target": {
+                    "type": "string",
+                    "enum": [
+                      "initialMargin"
+                    ]
+                  },
+                  "targetBuffer": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "depthNotional": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "depthCoefficient": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "depthLevels": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "distance": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        },
+                        "notional": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        }
+                      },
+                      "required": [
+                        "distance",
+                        "notional"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "lossAllocation": {
+                    "type": "string",
+                    "enum": [
+                      "adl",
+                      "socialized",
+                      "venue"
+                    ]
+                  },
+                  "adlRanking": {
+                    "type": "string"
+                  },
+                  "adlMaximumCounterparties": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "mechanism": {
+                    "type": "string",
+                    "enum": [
+                      "orderbook",
+                      "backstop",
+                      "auction"
+                    ]
+                  },
+                  "backstopPriceShare": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionBuffer": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionCurve": {
+                    "type": "string",
+                    "enum": [
+                      "linear",
+                      "stairstep",
+                      "exponential"
+                    ]
+                  },
+                  "auctionDurationSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "auctionCut": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionStepSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "auctionTailSeconds": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "auctionCusp": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionTipFlat": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionChip": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "auctionDust": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  }
+                },
+                "required": [
+                  "penaltyRate",
+                  "clearanceFeeRate",
+                  "stepFraction",
+                  "dustNotional",
+                  "maximumStepNotional",
+                  "keeperRewardFlat",
+                  "keeperRewardRate",
+                  "fundDrawCapPerInterval",
+                  "fundDrawCapIntervalSeconds",
+                  "fundDrawCapTotal",
+                  "fundDrawnInWindow",
+                  "fundDrawnTotal",
+                  "lossAllocation",
+                  "mechanism"
+                ],
+                "additionalProperties": false,
+                "description": "Named as PUT /v1/markets/{market}/liquidation names them; mechanism-specific fields appear with their mechanism. Null when liquidation is not configured."
+              },
+              "MarketDetail": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "symbol": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "linear",
+                      "inverse"
+                    ]
+                  },
+                  "settleAsset": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "contractSize": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "tickSize": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "lotSize": {
+                    "$ref": "#/components/schemas/DecimalText"
+                  },
+                  "expirySeconds": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "mark": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "index": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                  },
+                  "settled": {
+                    "type": "boolean"
+                  },
+                  "risk": {
+                    "$ref": "#/components/schemas/MarketRisk"
+                  },
+                  "oracle": {
+                    "$ref": "#/components/schemas/MarketOracle"
+                  },
+                  "liquidation": {
+                    "$ref": "#/components/schemas/MarketLiquidation"
+                  },
+                  "backstops": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "account": {
+                          "type": "integer",
+                          "minimum": 1,
+                          "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                        },
+                        "capacity": {
+                          "$ref": "#/components/schemas/DecimalText"
+                        }
+                      },
+                      "required": [
+                        "account",
+                        "capacity"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "smiles": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "expirySeconds": {
+                          "type": "integer"
+                        },
+                        "strikes": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/DecimalText"
+                          }
+                        },
+                        "volatilities": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/DecimalText"
+                          }
+                        }
+                      },
+                      "required": [
+                        "expirySeconds",
+                        "strikes",
+                        "volatilities"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "option": {
+                    "type": [
+                      "object",
+                      "null"
+                    ],
+                    "properties": {
+                      "right": {
+                        "type": "string",
+                        "enum": [
+                          "call",
+                          "put"
+                        ]
+                      },
+                      "strike": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "underlying": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 4294967295
+                      },
+                      "premium": {
+                        "type": "string",
+                        "enum": [
+                          "quote",
+                          "coin"
+                        ]
+                      },
+                      "standardMarginBase": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "standardMarginFloor": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "standardMarginMaintenance": {
+                        "$ref": "#/components/schemas/DecimalText"
+                      },
+                      "volatility": {
+                        "type": [
+                          "string",
+                          "null"
+                        ],
+                        "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                      }
+                    },
+                    "required": [
+                      "right",
+                      "strike",
+                      "underlying",
+                      "premium",
+                      "standardMarginBase",
+                      "standardMarginFloor",
+                      "standardMarginMaintenance",
+                      "volatility"
+                    ],
+                    "additionalProperties": false,
+                    "description": "An option's terms; null for a future or perpetual."
+                  }
+                },
+                "required": [
+                  "id",
+                  "symbol",
+                  "kind",
+                  "settleAsset",
+                  "contractSize",
+                  "tickSize",
+                  "lotSize",
+                  "expirySeconds",
+                  "mark",
+                  "index",
+                  "settled",
+                  "risk",
+                  "oracle",
+                  "liquidation",
+                  "backstops",
+                  "smiles",
+                  "option"
+                ],
+                "additionalProperties": false
+              },
+              "Fill": {
+                "type": "object",
+                "properties": {
+                  "market": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4294967295
+                  },
+                  "buyer": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "seller": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                  },
+                  "quantity": {
                     "type": "string",
                     "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
                   },
-                  "frozen": {
-                    "type": "boolean"
+                  "price": {
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
                   },
-                  "index": {
+                  "taker": {
+                    "type": "string",
+                    "enum": [
+                      "buyer",
+                      "seller"
+                    ],
+                    "default": "buyer"
+                  }
+                },
+                "required": [
+                  "market",
+                  "buyer",
+                  "seller",
+                  "quantity",
+                  "price"
+                ],
+                "additionalProperties": false
+              },
+              "AssetDetail": {
+                "type": "object",
+                "properties": {
+                  "asset": {
+                    "type": "integer"
+                  },
+                  "symbol": {
+                    "type": "string"
+                  },
+                  "scale": {
+                    "type": "integer"
+                  },
+                  "priceMaxAgeSeconds": {
+                    "type": "integer"
+                  },
+                  "price": {
                     "oneOf": [
                       {
                         "type": "string",
@@ -7117,156 +7048,225 @@ extension SolventService {
                       {
                         "type": "null"
                       }
+                    ],
+                    "description": "The price credited to holders (USD)."
+                  },
+                  "priceAgeSeconds": {
+                    "oneOf": [
+                      {
+                        "type": "integer"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "oracle": {
+                    "oneOf": [
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "type": "object",
+                        "properties": {
+                          "sources": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "id": {
+                                  "type": "integer"
+                                },
+                                "weight": {
+                                  "type": "integer"
+                                }
+                              },
+                              "required": [
+                                "id",
+                                "weight"
+                              ],
+                              "additionalProperties": false
+                            }
+                          },
+                          "sampleMaxAgeSeconds": {
+                            "type": "integer"
+                          },
+                          "band": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "minimumSources": {
+                            "type": "integer"
+                          },
+                          "resumeAfterGoodUpdates": {
+                            "type": "integer"
+                          },
+                          "maxRisePerHour": {
+                            "type": "string",
+                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                          },
+                          "frozen": {
+                            "type": "boolean"
+                          },
+                          "index": {
+                            "oneOf": [
+                              {
+                                "type": "string",
+                                "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                              },
+                              {
+                                "type": "null"
+                              }
+                            ]
+                          }
+                        },
+                        "required": [
+                          "sources",
+                          "sampleMaxAgeSeconds",
+                          "band",
+                          "minimumSources",
+                          "resumeAfterGoodUpdates",
+                          "maxRisePerHour",
+                          "frozen",
+                          "index"
+                        ],
+                        "additionalProperties": false
+                      }
                     ]
                   }
                 },
                 "required": [
-                  "sources",
-                  "sampleMaxAgeSeconds",
-                  "band",
-                  "minimumSources",
-                  "resumeAfterGoodUpdates",
-                  "maxRisePerHour",
-                  "frozen",
-                  "index"
+                  "asset",
+                  "symbol",
+                  "scale",
+                  "priceMaxAgeSeconds",
+                  "price",
+                  "priceAgeSeconds",
+                  "oracle"
                 ],
                 "additionalProperties": false
               }
-            ]
-          }
-        },
-        "required": [
-          "asset",
-          "symbol",
-          "scale",
-          "priceMaxAgeSeconds",
-          "price",
-          "priceAgeSeconds",
-          "oracle"
-        ],
-        "additionalProperties": false
-      }
-    },
-    "responses": {
-      "BadRequest": {
-        "description": "Malformed request: a field missing, of the wrong type, out of range, unknown, or repeated (`invalidField`, naming the field); a path parameter that does not parse, or another error the handler met, is `badRequest`.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
+            },
+            "responses": {
+              "BadRequest": {
+                "description": "Malformed request: a field missing, of the wrong type, out of range, unknown, or repeated (`invalidField`, naming the field); a path parameter that does not parse, or another error the handler met, is `badRequest`.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Unauthorized": {
+                "description": "No key, an unknown, revoked or expired key, or a key in the URL.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Forbidden": {
+                "description": "The key's role may not do this, or it acts for another account.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "NotFound": {
+                "description": "The named resource does not exist.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Conflict": {
+                "description": "The key cannot be changed so (`keyEnded`, `lastAdminKey`).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "TooLarge": {
+                "description": "The body exceeds 64 KiB.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Rejected": {
+                "description": "The engine refused the input (`rejected`, with its `code`, `field` and `sequence`): nothing was applied.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "RateLimited": {
+                "description": "Too many requests from this address or key.",
+                "headers": {
+                  "Retry-After": {
+                    "description": "Whole seconds to wait.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Unavailable": {
+                "description": "The journal could not commit: nothing was acknowledged and the engine stops accepting input.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "Applied": {
+                "description": "Applied and durable.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/WriteResult"
+                    }
+                  }
+                }
+              }
+            },
+            "securitySchemes": {
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key (`sk_` and 64 hex digits) in `Authorization: Bearer <key>`. On first start `solvent serve` prints an admin key once on stderr; admins create the others (POST /v1/keys)."
+              }
             }
           }
         }
-      },
-      "Unauthorized": {
-        "description": "No key, an unknown, revoked or expired key, or a key in the URL.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Forbidden": {
-        "description": "The key's role may not do this, or it acts for another account.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "NotFound": {
-        "description": "The named resource does not exist.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Conflict": {
-        "description": "The key cannot be changed so (`keyEnded`, `lastAdminKey`).",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "TooLarge": {
-        "description": "The body exceeds 64 KiB.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Rejected": {
-        "description": "The engine refused the input (`rejected`, with its `code`, `field` and `sequence`): nothing was applied.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "RateLimited": {
-        "description": "Too many requests from this address or key.",
-        "headers": {
-          "Retry-After": {
-            "description": "Whole seconds to wait.",
-            "schema": {
-              "type": "integer",
-              "minimum": 1
-            }
-          }
-        },
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Unavailable": {
-        "description": "The journal could not commit: nothing was acknowledged and the engine stops accepting input.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Applied": {
-        "description": "Applied and durable.",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/WriteResult"
-            }
-          }
-        }
-      }
-    },
-    "securitySchemes": {
-      "bearer": {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "An API key (`sk_` and 64 hex digits) in `Authorization: Bearer <key>`. On first start `solvent serve` prints an admin key once on stderr; admins create the others (POST /v1/keys)."
-      }
-    }
-  }
-}
 
-"""####
+        """####
 }

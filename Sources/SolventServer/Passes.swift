@@ -23,7 +23,9 @@ final class Passes: Sendable {
         let now = ContinuousClock.now
         passes.withLock { passes in
             if passes.count >= capacity { passes = passes.filter { $0.value.expires > now } }
-            if passes.count >= capacity, let first = passes.min(by: { $0.value.expires < $1.value.expires })?.key { passes[first] = nil }
+            if passes.count >= capacity, let first = passes.min(by: { $0.value.expires < $1.value.expires })?.key {
+                passes[first] = nil
+            }
             passes[token] = Pass(keyHash: keyHash, expires: now + lifetime)
         }
         return token

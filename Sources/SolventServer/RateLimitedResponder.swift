@@ -17,7 +17,9 @@ struct ClientRequestContext: RequestContext {
     var address: String? { channel.remoteAddress?.ipAddress }
 
     /// The context the router's routes take.
-    var basic: BasicRequestContext { BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger)) }
+    var basic: BasicRequestContext {
+        BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+    }
 }
 
 /// Per-address and per-key token buckets in front of the router: a request over either gets
@@ -57,8 +59,11 @@ struct RateLimitedResponder<Base: HTTPResponder>: HTTPResponder where Base.Conte
 
     static func tooMany(_ who: String, wait: Double) -> Response {
         let seconds = max(1, Int(wait.rounded(.up)))
-        var response = JSON.response(["error": "rateLimited", "message": "too many requests from \(who); retry after \(seconds) s",
-                                      "retryAfterSeconds": seconds], status: .tooManyRequests)
+        var response = JSON.response(
+            [
+                "error": "rateLimited", "message": "too many requests from \(who); retry after \(seconds) s",
+                "retryAfterSeconds": seconds,
+            ], status: .tooManyRequests)
         response.headers[.retryAfter] = "\(seconds)"
         return response
     }

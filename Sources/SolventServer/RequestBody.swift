@@ -12,14 +12,16 @@ struct RequestBody: @unchecked Sendable {
     static let limit = 64 * 1024
 
     static func read(_ request: Request, allowed: Set<String>) async throws -> RequestBody {
-        var body = request.body
+        let body = request.body
         let buffer: ByteBuffer
         do { buffer = try await body.collect(upTo: limit) } catch {
             throw APIError(.contentTooLarge, "tooLarge", "the request body exceeds \(limit) bytes")
         }
         let data = Data(buffer: buffer)
         guard !data.isEmpty else { throw APIError.invalid("body", "expected a JSON object") }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { throw APIError.invalid("body", "expected a JSON object") }
+        guard let parsed = try? JSONSerialization.jsonObject(with: data) else {
+            throw APIError.invalid("body", "expected a JSON object")
+        }
         // JSONSerialization keeps one value of a repeated key without a word: look at the text.
         if let duplicate = duplicateKey(in: Array(data)) {
             throw APIError.invalid(duplicate, "duplicate key: each field may appear only once")
@@ -34,7 +36,9 @@ struct RequestBody: @unchecked Sendable {
     /// error names the full path of the field (`tiers[0].Cap`).
     func refuseUnknown(_ allowed: Set<String>, at prefix: String = "") throws {
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw APIError.invalid(prefix.isEmpty ? key : "\(prefix).\(key)", "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+            throw APIError.invalid(
+                prefix.isEmpty ? key : "\(prefix).\(key)",
+                "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
         }
     }
 
@@ -89,7 +93,9 @@ struct RequestBody: @unchecked Sendable {
         if let value = T(text), value > 0 { return value }
         // Digits only (a JSON integer) or a large JSON number (1e+20): too large.
         let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        if (digitsOnly && text.contains(where: { $0 != "0" })) || (Double(text).map { $0.isFinite && $0 >= Double(T.max) } ?? false) {
+        if (digitsOnly && text.contains(where: { $0 != "0" }))
+            || (Double(text).map { $0.isFinite && $0 >= Double(T.max) } ?? false)
+        {
             throw APIError.invalid(key, "out of range: expected an id from 1 to \(T.max), got \(text)")
         }
         throw APIError.invalid(key, "expected a positive integer id, got \(text)")
@@ -103,7 +109,9 @@ struct RequestBody: @unchecked Sendable {
     func int(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64>) throws -> Int64 {
         if !has(key), let value { return value }
         let text = try integerText(key, expected: "expected an integer from \(range.lowerBound) to \(range.upperBound)")
-        guard let number = Int64(text), range.contains(number) else { throw APIError.invalid(key, "expected an integer from \(range.lowerBound) to \(range.upperBound)") }
+        guard let number = Int64(text), range.contains(number) else {
+            throw APIError.invalid(key, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
         return number
     }
 
@@ -112,13 +120,20 @@ struct RequestBody: @unchecked Sendable {
         switch DecimalText.parse(text, scale: scale) {
         case .success(let atoms): return atoms
         case .failure(.overflow):
-            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+            throw APIError.invalid(
+                key,
+                "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)"
+            )
         // An exponent too large to read ("1e400", a JSON number) is a value too large too.
         case .failure(.invalidCharacter("e")) where (Double(text).map { $0.magnitude >= 1 } ?? false):
-            throw APIError.invalid(key, "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)")
+            throw APIError.invalid(
+                key,
+                "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)"
+            )
         case .failure(.tooManyDecimals):
             throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
-        case .failure: throw APIError.invalid(key, "expected a decimal (digits, one point, an optional exponent), got \(text)")
+        case .failure:
+            throw APIError.invalid(key, "expected a decimal (digits, one point, an optional exponent), got \(text)")
         }
     }
 
@@ -142,9 +157,13 @@ struct RequestBody: @unchecked Sendable {
         var tiers: [RiskTier] = []
         for (index, tier) in try objects("tiers", max: 32, allowed: ["cap", "initial", "maintenance"]).enumerated() {
             do {
-                tiers.append(RiskTier(notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
-                                      initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
-            } catch let error as APIError { throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message) }
+                tiers.append(
+                    RiskTier(
+                        notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
+                        initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
+            } catch let error as APIError {
+                throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message)
+            }
         }
         switch RiskTierTable.make(tiers: tiers) {
         case .success(let table): return table
@@ -160,7 +179,9 @@ struct RequestBody: @unchecked Sendable {
             throw APIError.invalid(key, "expected an array of 1 to \(max) objects")
         }
         return try array.enumerated().map { index, element in
-            guard let object = element as? [String: Any] else { throw APIError.invalid("\(key)[\(index)]", "expected an object") }
+            guard let object = element as? [String: Any] else {
+                throw APIError.invalid("\(key)[\(index)]", "expected an object")
+            }
             let item = RequestBody(object: object)
             try item.refuseUnknown(allowed, at: "\(key)[\(index)]")
             return item
@@ -204,9 +225,13 @@ package func duplicateKey(in bytes: [UInt8]) -> String? {
             guard end < bytes.count else { return nil }
             if top >= 0, stack[top].isObject, stack[top].expectingKey {
                 let raw = bytes[i...end]
-                let key = escaped ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
-                                  : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
-                guard stack[top].keys.insert(key).inserted else { return stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)" }
+                let key =
+                    escaped
+                    ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
+                    : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                guard stack[top].keys.insert(key).inserted else {
+                    return stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)"
+                }
                 stack[top].key = key
                 stack[top].expectingKey = false
             }

@@ -67,10 +67,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             received += 1
             requestOpen = true
             bodyBytes = 0
-            startDeadline(context)   // its body
+            startDeadline(context)  // its body
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
-            if bodyBytes > maxBodyBytes { return refuse(context, .payloadTooLarge, "tooLarge", "the request body exceeds \(maxBodyBytes) bytes") }
+            if bodyBytes > maxBodyBytes {
+                return refuse(context, .payloadTooLarge, "tooLarge", "the request body exceeds \(maxBodyBytes) bytes")
+            }
         case .end:
             cancelDeadline()
             requestOpen = false
@@ -99,7 +101,9 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let error = error as? HTTPParserError else { return context.fireErrorCaught(error) }
         // Answered here and not passed on: Hummingbird would try a second answer.
         if error == .headerOverflow {
-            refuse(context, .requestHeaderFieldsTooLarge, "headersTooLarge", "the request line and headers exceed the limit")
+            refuse(
+                context, .requestHeaderFieldsTooLarge, "headersTooLarge",
+                "the request line and headers exceed the limit")
         } else {
             refuse(context, .badRequest, "malformedRequest", "malformed HTTP request (\(error))")
         }
@@ -107,7 +111,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if refusal != nil, let event = event as? ChannelEvent, event == .inputClosed {
-            return close(context)   // the client has read the reply and gone
+            return close(context)  // the client has read the reply and gone
         }
         context.fireUserInboundEventTriggered(event)
         // Upgraded to a WebSocket: the bytes from now on are frames, not HTTP.
@@ -116,7 +120,9 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ code: String, _ message: String) {
+    private func refuse(
+        _ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ code: String, _ message: String
+    ) {
         guard refusal == nil else { return }
         cancelDeadline()
         refusal = Refusal(status: status, code: code, message: message, owed: requestOpen ? 1 : 0)
@@ -133,8 +139,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard awaiting == refusal.owed else { return close(context) }
         closing = true
         let body = JSON.data(["error": refusal.code, "message": refusal.message])
-        let headers = HTTPHeaders([("content-type", "application/json"), ("content-length", "\(body.count)"), ("connection", "close")])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers))), promise: nil)
+        let headers = HTTPHeaders([
+            ("content-type", "application/json"), ("content-length", "\(body.count)"), ("connection", "close"),
+        ])
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [self] _ in
             // Half-close, keep dropping what still arrives, close for good after the linger.
@@ -153,7 +163,9 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         cancelDeadline()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: readTimeout) { [self] in
             deadline = nil
-            refuse(context, .requestTimeout, "requestTimeout", "the request did not arrive within \(readTimeout.nanoseconds / 1_000_000) ms")
+            refuse(
+                context, .requestTimeout, "requestTimeout",
+                "the request did not arrive within \(readTimeout.nanoseconds / 1_000_000) ms")
         }
     }
 

@@ -20,22 +20,29 @@ extension SolventService {
         }
         router.post("/v1/var-margin") { request, _ in
             _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["series", "confidence", "measure", "maintenanceFactor", "lambda",
-                                                                     "degrees", "draws", "seed"])
-            let series = try body.objects("series", max: Limits.varSeries, allowed: ["market", "moves"]).enumerated().map { index, entry in
-                try RequestBody.named("series[\(index)]") {
-                    VaRMarginRules.Series(market: MarketID(try entry.id("market", as: UInt32.self)),
-                                          moves: try entry.rates("moves", max: Limits.varScenarios))
+            let body = try await RequestBody.read(
+                request,
+                allowed: [
+                    "series", "confidence", "measure", "maintenanceFactor", "lambda",
+                    "degrees", "draws", "seed",
+                ])
+            let series = try body.objects("series", max: Limits.varSeries, allowed: ["market", "moves"]).enumerated()
+                .map { index, entry in
+                    try RequestBody.named("series[\(index)]") {
+                        VaRMarginRules.Series(
+                            market: MarketID(try entry.id("market", as: UInt32.self)),
+                            moves: try entry.rates("moves", max: Limits.varScenarios))
+                    }
                 }
-            }
-            let rules = VaRMarginRules(series: series, confidence: try body.rate("confidence", default: "0.99"),
-                                       measure: try body.choice("measure", default: .valueAtRisk),
-                                       maintenanceFactor: try body.rate("maintenanceFactor", default: "0.8"),
-                                       lambda: try body.rate("lambda", default: "0.94"),
-                                       // Ranges are the engine's to check (422 naming rules.degrees, rules.draws).
-                                       degrees: try body.int("degrees", default: 4, in: Int64.min...Int64.max),
-                                       draws: try body.int("draws", default: 2_000, in: Int64.min...Int64.max),
-                                       seed: UInt64(try body.int("seed", default: 1, in: 0...Int64.max)))
+            let rules = VaRMarginRules(
+                series: series, confidence: try body.rate("confidence", default: "0.99"),
+                measure: try body.choice("measure", default: .valueAtRisk),
+                maintenanceFactor: try body.rate("maintenanceFactor", default: "0.8"),
+                lambda: try body.rate("lambda", default: "0.94"),
+                // Ranges are the engine's to check (422 naming rules.degrees, rules.draws).
+                degrees: try body.int("degrees", default: 4, in: Int64.min...Int64.max),
+                draws: try body.int("draws", default: 2_000, in: Int64.min...Int64.max),
+                seed: UInt64(try body.int("seed", default: 1, in: 0...Int64.max)))
             return try await service.submit(.configureVaRMargin(rules))
         }
         router.post("/v1/spread-credits") { request, _ in
@@ -43,14 +50,17 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["spreads"])
             // An empty list removes every credit (requirements add up again).
             let fields: Set<String> = ["first", "second", "firstRatio", "secondRatio", "creditRate"]
-            let items = (body.object["spreads"] as? [Any])?.isEmpty == true ? [] : try body.objects("spreads", max: Limits.spreadCredits, allowed: fields)
+            let items =
+                (body.object["spreads"] as? [Any])?.isEmpty == true
+                ? [] : try body.objects("spreads", max: Limits.spreadCredits, allowed: fields)
             let spreads = try items.enumerated().map { index, entry in
                 try RequestBody.named("spreads[\(index)]") {
-                    SpreadCreditRules.Spread(first: MarketID(try entry.id("first", as: UInt32.self)),
-                                             second: MarketID(try entry.id("second", as: UInt32.self)),
-                                             firstRatio: try entry.rate("firstRatio", default: "1"),
-                                             secondRatio: try entry.rate("secondRatio", default: "1"),
-                                             creditRate: try entry.rate("creditRate"))
+                    SpreadCreditRules.Spread(
+                        first: MarketID(try entry.id("first", as: UInt32.self)),
+                        second: MarketID(try entry.id("second", as: UInt32.self)),
+                        firstRatio: try entry.rate("firstRatio", default: "1"),
+                        secondRatio: try entry.rate("secondRatio", default: "1"),
+                        creditRate: try entry.rate("creditRate"))
                 }
             }
             return try await service.submit(.configureSpreadCredits(SpreadCreditRules(spreads: spreads)))

@@ -27,13 +27,15 @@ extension SolventService {
             return JSON.response(["status": "ok", "sequence": sequence, "digest": digest])
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
         }
         // The API's contract (openapi/openapi.json, embedded: OpenAPIDocument.swift), public.
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: Self.openAPIDocument)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: Self.openAPIDocument)))
         }
         addDashboardRoutes(to: router)
 
@@ -41,75 +43,110 @@ extension SolventService {
         addKeyRoutes(to: router)
         router.post("/v1/assets") { request, _ in
             _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
+            let body = try await RequestBody.read(
+                request, allowed: ["id", "symbol", "scale", "priceMaxAgeSeconds", "collateralTiers"])
             var tiers: [CollateralTier] = []
             if body.has("collateralTiers") {
-                for (index, tier) in try body.objects("collateralTiers", max: 16, allowed: ["cap", "ratio"]).enumerated() {
+                for (index, tier) in try body.objects("collateralTiers", max: 16, allowed: ["cap", "ratio"])
+                    .enumerated()
+                {
                     do {
-                        tiers.append(CollateralTier(quantityCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: Int(try body.int("scale", in: 0...12)))) : nil,
-                                                    ratio: try tier.rate("ratio")))
-                    } catch let error as APIError { throw APIError.invalid("collateralTiers[\(index)].\(error.field ?? "")", error.message) }
+                        tiers.append(
+                            CollateralTier(
+                                quantityCap: tier.has("cap")
+                                    ? Amount(
+                                        atoms: try tier.decimal("cap", scale: Int(try body.int("scale", in: 0...12))))
+                                    : nil,
+                                ratio: try tier.rate("ratio")))
+                    } catch let error as APIError {
+                        throw APIError.invalid("collateralTiers[\(index)].\(error.field ?? "")", error.message)
+                    }
                 }
             }
-            let spec = AssetSpec(id: AssetID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"),
-                                 scale: Int(try body.int("scale", in: 0...12)), collateralTiers: tiers,
-                                 priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
+            let spec = AssetSpec(
+                id: AssetID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"),
+                scale: Int(try body.int("scale", in: 0...12)), collateralTiers: tiers,
+                priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000))
             return try await service.submit(.createAsset(spec))
         }
         router.post("/v1/markets") { request, _ in
             _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
-                                                                     "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds", "expirySeconds",
-                                                                     "settlementWindowSeconds"])
+            let body = try await RequestBody.read(
+                request,
+                allowed: [
+                    "id", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
+                    "tiers", "fundingIntervalSeconds", "priceMaxAgeSeconds", "expirySeconds",
+                    "settlementWindowSeconds",
+                ])
             let settle = AssetID(try body.id("settleAsset", as: UInt32.self))
             let scale = await service.engine.read { $0.asset(settle)?.spec.scale }
             guard let scale else { throw APIError.invalid("settleAsset", "unknown asset") }
             let table = try body.tierTable(scale: scale)
             let kind: InstrumentKind = try body.choice("kind", default: .linear)
             // A dated future: its expiry in Unix seconds (absent: a perpetual).
-            let expiry = body.has("expirySeconds")
+            let expiry =
+                body.has("expirySeconds")
                 ? Timestamp(nanoseconds: try body.int("expirySeconds", in: 1...4_102_444_800) * 1_000_000_000) : nil
-            let spec = MarketSpec(id: MarketID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"), kind: kind, expiry: expiry,
-                                  settleAsset: settle, contractSize: try body.quantity("contractSize"), tickSize: try body.price("tickSize"),
-                                  lotSize: try body.quantity("lotSize"))
-            let parameters = RiskParameters(margin: .tiered(table),
-                                            fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
-                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
-                                            settlementWindowSeconds: try body.int("settlementWindowSeconds", default: 1_800, in: 0...604_800))
+            let spec = MarketSpec(
+                id: MarketID(try body.id("id", as: UInt32.self)), symbol: try body.string("symbol"), kind: kind,
+                expiry: expiry,
+                settleAsset: settle, contractSize: try body.quantity("contractSize"),
+                tickSize: try body.price("tickSize"),
+                lotSize: try body.quantity("lotSize"))
+            let parameters = RiskParameters(
+                margin: .tiered(table),
+                fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
+                priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
+                settlementWindowSeconds: try body.int("settlementWindowSeconds", default: 1_800, in: 0...604_800))
             return try await service.submit(.createMarket(spec, parameters))
         }
         router.put("/v1/markets/:market/risk") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
-            let body = try await RequestBody.read(request, allowed: ["tiers", "feeMakerRate", "feeTakerRate", "fundingIntervalSeconds", "settlementWindowSeconds",
-                                                                     "priceMaxAgeSeconds", "marginCallRatio", "liquidationExitBuffer"])
-            let scale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            let body = try await RequestBody.read(
+                request,
+                allowed: [
+                    "tiers", "feeMakerRate", "feeTakerRate", "fundingIntervalSeconds", "settlementWindowSeconds",
+                    "priceMaxAgeSeconds", "marginCallRatio", "liquidationExitBuffer",
+                ])
+            let scale = await service.engine.read { engine in
+                engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale }
+            }
             guard let scale else { throw APIError.notFound("market \(market)") }
             let table = try body.tierTable(scale: scale)
-            var parameters = RiskParameters(margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
-                                            feeTakerRate: try body.rate("feeTakerRate", default: "0"),
-                                            fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
-                                            priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
-                                            marginCallRatio: try body.rate("marginCallRatio", default: "0.8"),
-                                            liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"))
+            var parameters = RiskParameters(
+                margin: .tiered(table), feeMakerRate: try body.rate("feeMakerRate", default: "0"),
+                feeTakerRate: try body.rate("feeTakerRate", default: "0"),
+                fundingIntervalSeconds: try body.int("fundingIntervalSeconds", default: 8 * 3_600, in: 0...86_400 * 7),
+                priceMaxAgeSeconds: try body.int("priceMaxAgeSeconds", default: 60, in: 1...31_536_000),
+                marginCallRatio: try body.rate("marginCallRatio", default: "0.8"),
+                liquidationExitBuffer: try body.rate("liquidationExitBuffer", default: "0.1"))
             // The settlement window stays as it is unless the body sets it: changing fees must not
             // turn one on (or off) by default.
             if body.has("settlementWindowSeconds") {
                 parameters.settlementWindow = try body.int("settlementWindowSeconds", in: 0...604_800) * 1_000_000_000
             } else {
-                parameters.settlementWindow = await service.engine.read { $0.market(MarketID(market))?.parameters.settlementWindow }
+                parameters.settlementWindow = await service.engine.read {
+                    $0.market(MarketID(market))?.parameters.settlementWindow
+                }
             }
             return try await service.submit(.setRiskParameters(market: MarketID(market), parameters))
         }
         router.put("/v1/markets/:market/liquidation") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
-            let body = try await RequestBody.read(request, allowed: Set(["mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
-                                                                     "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare",
-                                                                     "auctionBuffer", "auctionCurve", "auctionDurationSeconds", "auctionCut", "auctionStepSeconds",
-                                                                     "auctionTailSeconds", "auctionCusp", "auctionTipFlat", "auctionChip", "auctionDust"])
-                                                                     .union(Self.liquidationIncentiveFields))
-            let settleScale = await service.engine.read { engine in engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            let body = try await RequestBody.read(
+                request,
+                allowed: Set([
+                    "mechanism", "lossAllocation", "penaltyRate", "clearanceFeeRate", "stepFraction",
+                    "targetBuffer", "dustNotional", "depthNotional", "depthCoefficient", "backstopPriceShare",
+                    "auctionBuffer", "auctionCurve", "auctionDurationSeconds", "auctionCut", "auctionStepSeconds",
+                    "auctionTailSeconds", "auctionCusp", "auctionTipFlat", "auctionChip", "auctionDust",
+                ])
+                .union(Self.liquidationIncentiveFields))
+            let settleScale = await service.engine.read { engine in
+                engine.market(MarketID(market)).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale }
+            }
             guard let settleScale else { throw APIError.notFound("market \(market)") }
             let mechanism: LiquidationParameters.Mechanism
             switch try body.string("mechanism", default: "orderbook") {
@@ -118,12 +155,16 @@ extension SolventService {
             case "auction": mechanism = .auction(try Self.auctionRules(body, settleScale: settleScale))
             default: throw APIError.invalid("mechanism", "expected orderbook, backstop or auction")
             }
-            let allocation = try Self.lossAllocation(body)   // with the ADL ranking (WaterfallRoutes.swift)
+            let allocation = try Self.lossAllocation(body)  // with the ADL ranking (WaterfallRoutes.swift)
             var parameters = LiquidationParameters(
-                depth: .squareRoot(depth: try body.has("depthNotional") ? body.decimal("depthNotional", scale: settleScale) : 1_000_000_000_000_000,
-                                   coefficient: try body.rate("depthCoefficient", default: "0.01")),
-                penaltyRate: try body.rate("penaltyRate", default: "0.005"), clearanceFeeRate: try body.rate("clearanceFeeRate", default: "0.001"),
-                target: .maintenancePlusBuffer(try body.rate("targetBuffer", default: "0.1")), stepFraction: try body.rate("stepFraction", default: "0.5"),
+                depth: .squareRoot(
+                    depth: try body.has("depthNotional")
+                        ? body.decimal("depthNotional", scale: settleScale) : 1_000_000_000_000_000,
+                    coefficient: try body.rate("depthCoefficient", default: "0.01")),
+                penaltyRate: try body.rate("penaltyRate", default: "0.005"),
+                clearanceFeeRate: try body.rate("clearanceFeeRate", default: "0.001"),
+                target: .maintenancePlusBuffer(try body.rate("targetBuffer", default: "0.1")),
+                stepFraction: try body.rate("stepFraction", default: "0.5"),
                 dustNotional: try body.has("dustNotional") ? body.decimal("dustNotional", scale: settleScale) : 0,
                 lossAllocation: allocation, mechanism: mechanism)
             try Self.readIncentives(body, settleScale: settleScale, into: &parameters)
@@ -138,7 +179,10 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["account", "asset", "amount"])
             let (asset, scale) = try await service.asset(body)
-            return try await service.submit(.deposit(account: AccountID(try body.id("account")), asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+            return try await service.submit(
+                .deposit(
+                    account: AccountID(try body.id("account")), asset: asset,
+                    amount: Amount(atoms: try body.decimal("amount", scale: scale))))
         }
         router.post("/v1/withdrawals") { request, _ in
             let principal = try await service.require(request, [.admin, .trader])
@@ -146,7 +190,10 @@ extension SolventService {
             let account = try body.id("account")
             try service.requireAccount(principal, account)
             let (asset, scale) = try await service.asset(body)
-            return try await service.submit(.withdraw(account: AccountID(account), asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+            return try await service.submit(
+                .withdraw(
+                    account: AccountID(account), asset: asset,
+                    amount: Amount(atoms: try body.decimal("amount", scale: scale))))
         }
         router.post("/v1/fills") { request, _ in
             _ = try await service.require(request, [.admin])
@@ -159,10 +206,13 @@ extension SolventService {
         router.post("/v1/fills/batch") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["fills"])
-            let fills = try body.objects("fills", max: Self.fillBatchLimit, allowed: Self.fillFields).enumerated().map { index, item -> Command in
+            let fills = try body.objects("fills", max: Self.fillBatchLimit, allowed: Self.fillFields).enumerated().map {
+                index, item -> Command in
                 do {
                     return .applyFill(try Self.fill(item))
-                } catch let error as APIError { throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message) }
+                } catch let error as APIError {
+                    throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message)
+                }
             }
             return try await service.submit(batch: fills)
         }
@@ -170,42 +220,55 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["asset", "amount"])
             let (asset, scale) = try await service.asset(body)
-            return try await service.submit(.fundInsurance(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+            return try await service.submit(
+                .fundInsurance(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
         }
 
         // Prices.
         router.post("/v1/prices") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["market", "mark", "index"])
-            return try await service.submit(.setMarkPrice(market: MarketID(try body.id("market", as: UInt32.self)), mark: try body.price("mark"),
-                                                          index: body.has("index") ? try body.price("index") : nil))
+            return try await service.submit(
+                .setMarkPrice(
+                    market: MarketID(try body.id("market", as: UInt32.self)), mark: try body.price("mark"),
+                    index: body.has("index") ? try body.price("index") : nil))
         }
         router.put("/v1/markets/:market/oracle") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
-            let body = try await RequestBody.read(request, allowed: ["sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
-                                                                     "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds"])
+            let body = try await RequestBody.read(
+                request,
+                allowed: [
+                    "sources", "minimumSources", "sampleMaxAgeSeconds", "band", "markBand",
+                    "priceMoveThreshold", "priceMoveWindowSeconds", "priceMoveCoolDownSeconds",
+                ])
             let sources = try body.oracleSources()
-            let config = OracleConfig(sources: sources, sampleMaxAgeSeconds: try body.int("sampleMaxAgeSeconds", default: 60, in: 1...86_400),
-                                      band: try body.rate("band", default: "0.05"),
-                                      minimumSources: Int(try body.int("minimumSources", default: Int64(min(2, sources.count)), in: 1...Int64(sources.count))),
-                                      markBand: try body.rate("markBand", default: "0.03"),
-                                      priceMoveThreshold: try body.rate("priceMoveThreshold", default: "0.1"),
-                                      priceMoveWindowSeconds: try body.int("priceMoveWindowSeconds", default: 300, in: 1...86_400),
-                                      priceMoveCoolDownSeconds: try body.int("priceMoveCoolDownSeconds", default: 300, in: 0...86_400))
+            let config = OracleConfig(
+                sources: sources, sampleMaxAgeSeconds: try body.int("sampleMaxAgeSeconds", default: 60, in: 1...86_400),
+                band: try body.rate("band", default: "0.05"),
+                minimumSources: Int(
+                    try body.int("minimumSources", default: Int64(min(2, sources.count)), in: 1...Int64(sources.count))),
+                markBand: try body.rate("markBand", default: "0.03"),
+                priceMoveThreshold: try body.rate("priceMoveThreshold", default: "0.1"),
+                priceMoveWindowSeconds: try body.int("priceMoveWindowSeconds", default: 300, in: 1...86_400),
+                priceMoveCoolDownSeconds: try body.int("priceMoveCoolDownSeconds", default: 300, in: 0...86_400))
             return try await service.submit(.configureOracle(market: MarketID(market), config))
         }
         router.post("/v1/oracle-samples") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["market", "samples", "last", "mid"])
             let samples = try body.oracleSamples(now: await service.engine.read { $0.now })
-            return try await service.submit(.updateOracle(market: MarketID(try body.id("market", as: UInt32.self)), samples: samples,
-                                                          last: body.has("last") ? try body.price("last") : nil, mid: body.has("mid") ? try body.price("mid") : nil))
+            return try await service.submit(
+                .updateOracle(
+                    market: MarketID(try body.id("market", as: UInt32.self)), samples: samples,
+                    last: body.has("last") ? try body.price("last") : nil,
+                    mid: body.has("mid") ? try body.price("mid") : nil))
         }
         router.post("/v1/index-prices") { request, _ in
             _ = try await service.require(request, [.oracle])
             let body = try await RequestBody.read(request, allowed: ["asset", "price"])
-            return try await service.submit(.setIndexPrice(asset: AssetID(try body.id("asset", as: UInt32.self)), price: try body.price("price")))
+            return try await service.submit(
+                .setIndexPrice(asset: AssetID(try body.id("asset", as: UInt32.self)), price: try body.price("price")))
         }
         router.post("/v1/ticks") { request, _ in
             _ = try await service.require(request, [.oracle, .admin])
@@ -218,8 +281,11 @@ extension SolventService {
         router.post("/v1/liquidations") { request, _ in
             let principal = try await service.require(request, [.liquidator])
             let body = try await RequestBody.read(request, allowed: ["account", "market"])
-            return try await service.submit(.liquidate(account: AccountID(try body.id("account")), market: MarketID(try body.id("market", as: UInt32.self)),
-                                                       keeper: principal.account.map(AccountID.init)))
+            return try await service.submit(
+                .liquidate(
+                    account: AccountID(try body.id("account")),
+                    market: MarketID(try body.id("market", as: UInt32.self)),
+                    keeper: principal.account.map(AccountID.init)))
         }
         router.post("/v1/backstops") { request, _ in
             let principal = try await service.require(request, [.liquidator, .admin])
@@ -227,9 +293,14 @@ extension SolventService {
             let account = try body.id("account")
             try principal.requireActing(for: account, "register backstop capacity")
             let market = MarketID(try body.id("market", as: UInt32.self))
-            let scale = await service.engine.read { engine in engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale } }
+            let scale = await service.engine.read { engine in
+                engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale }
+            }
             guard let scale else { throw APIError.invalid("market", "unknown market") }
-            return try await service.submit(.registerBackstop(account: AccountID(account), market: market, capacity: Amount(atoms: try body.decimal("capacity", scale: scale))))
+            return try await service.submit(
+                .registerBackstop(
+                    account: AccountID(account), market: market,
+                    capacity: Amount(atoms: try body.decimal("capacity", scale: scale))))
         }
         router.post("/v1/auctions/:auction/bids") { request, context in
             let principal = try await service.require(request, [.liquidator])
@@ -237,8 +308,10 @@ extension SolventService {
             let body = try await RequestBody.read(request, allowed: ["bidder", "quantity", "limitPrice"])
             let bidder = try body.id("bidder")
             try principal.requireActing(for: bidder, "bid")
-            return try await service.submit(.bidAuction(auction: auction, bidder: AccountID(bidder), quantity: try body.quantity("quantity"),
-                                                        limitPrice: try body.price("limitPrice")))
+            return try await service.submit(
+                .bidAuction(
+                    auction: auction, bidder: AccountID(bidder), quantity: try body.quantity("quantity"),
+                    limitPrice: try body.price("limitPrice")))
         }
 
         // Reads.
@@ -250,7 +323,8 @@ extension SolventService {
             let principal = try await service.require(request, Set(Role.allCases))
             let account = try context.parameters.require("account", as: UInt64.self)
             try service.requireAccount(principal, account)
-            guard let view = await service.engine.read({ StateView.account($0, AccountID(account)).map(JSON.data) }) else { throw APIError.notFound("account \(account)") }
+            guard let view = await service.engine.read({ StateView.account($0, AccountID(account)).map(JSON.data) })
+            else { throw APIError.notFound("account \(account)") }
             return JSON.response(data: view)
         }
         router.get("/v1/insurance-fund") { request, _ in
@@ -266,22 +340,32 @@ extension SolventService {
                 }
                 limit = value
             }
-            let events = service.hub.history(types: ["positionLiquidated"], account: principal.role == .trader ? principal.account : nil, limit: limit)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: "[" + events.map(\.json).joined(separator: ",") + "]")))
+            let events = service.hub.history(
+                types: ["positionLiquidated"], account: principal.role == .trader ? principal.account : nil,
+                limit: limit)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "[" + events.map(\.json).joined(separator: ",") + "]")))
         }
         router.get("/v1/adl-ranks") { request, _ in
             let principal = try await service.require(request, [.admin, .readonly, .liquidator])
             _ = principal
-            guard let market = request.uri.queryParameters.get("market").flatMap(UInt32.init) else { throw APIError.invalid("market", "expected a market id") }
+            guard let market = request.uri.queryParameters.get("market").flatMap(UInt32.init) else {
+                throw APIError.invalid("market", "expected a market id")
+            }
             let side = request.uri.queryParameters.get("side") ?? "long"
             guard side == "long" || side == "short" else { throw APIError.invalid("side", "expected long or short") }
             let ranks = await service.engine.read { engine in
-                engine.market(MarketID(market)) == nil ? nil
-                    : engine.rankedDeleveraging(market: MarketID(market), long: side == "long", ranking: .profitTimesLeverage).prefix(100).map(\.rawValue)
+                engine.market(MarketID(market)) == nil
+                    ? nil
+                    : engine.rankedDeleveraging(
+                        market: MarketID(market), long: side == "long", ranking: .profitTimesLeverage
+                    ).prefix(100).map(\.rawValue)
             }
             guard let ranks else { throw APIError.notFound("market \(market)") }
-            return JSON.response(["market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks)])
+            return JSON.response([
+                "market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks),
+            ])
         }
         addEngineRoutes(to: router)
         // Verifiable margin.
@@ -300,7 +384,9 @@ extension SolventService {
             let principal = try await service.require(request, [.trader])
             guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }
             let (engine, commitment) = try await service.latestCommitment()
-            guard let proof = engine.proof(of: AccountID(account), commitment: commitment) else { throw APIError.notFound("account \(account)") }
+            guard let proof = engine.proof(of: AccountID(account), commitment: commitment) else {
+                throw APIError.notFound("account \(account)")
+            }
             return JSON.response(data: try JournalCodec.encoder().encode(proof))
         }
         return router
@@ -310,15 +396,20 @@ extension SolventService {
 
     /// A fill from a body (one request's, or one item of a batch).
     static func fill(_ body: RequestBody) throws -> Fill {
-        Fill(market: MarketID(try body.id("market", as: UInt32.self)), buyer: AccountID(try body.id("buyer")),
-             seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"), price: try body.price("price"),
-             taker: try body.choice("taker", default: .buyer))
+        Fill(
+            market: MarketID(try body.id("market", as: UInt32.self)), buyer: AccountID(try body.id("buyer")),
+            seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"),
+            price: try body.price("price"),
+            taker: try body.choice("taker", default: .buyer))
     }
 
     /// A published root as the API shows it.
     static func rootResponse(_ root: AccountCommitment.Root) -> Response {
-        JSON.response(["sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash, "assets": root.assets.map(Int.init),
-                       "sums": root.sums, "leaves": root.leaves])
+        JSON.response([
+            "sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash,
+            "assets": root.assets.map(Int.init),
+            "sums": root.sums, "leaves": root.leaves,
+        ])
     }
 
     /// Fills in one `POST /v1/fills/batch` (the 64 KiB body limit holds about 500).
@@ -329,24 +420,31 @@ extension SolventService {
     static func auctionRules(_ body: RequestBody, settleScale: Int) throws -> DutchAuctionRules {
         let curve: AuctionCurve
         switch try body.string("auctionCurve", default: "stairstep") {
-        case "linear": curve = .linear(duration: try body.int("auctionDurationSeconds", default: 600, in: 1...86_400 * 30) * 1_000_000_000)
-        case "stairstep": curve = .stairstepExponential(cut: try body.rate("auctionCut", default: "0.99"),
-                                                         step: try body.int("auctionStepSeconds", default: 10, in: 1...86_400) * 1_000_000_000)
+        case "linear":
+            curve = .linear(
+                duration: try body.int("auctionDurationSeconds", default: 600, in: 1...86_400 * 30) * 1_000_000_000)
+        case "stairstep":
+            curve = .stairstepExponential(
+                cut: try body.rate("auctionCut", default: "0.99"),
+                step: try body.int("auctionStepSeconds", default: 10, in: 1...86_400) * 1_000_000_000)
         case "exponential": curve = .exponential(cutPerSecond: try body.rate("auctionCut", default: "0.999"))
         default: throw APIError.invalid("auctionCurve", "expected linear, stairstep or exponential")
         }
-        return DutchAuctionRules(buffer: try body.rate("auctionBuffer", default: "1.05"), curve: curve,
-                                 tailSeconds: try body.int("auctionTailSeconds", default: 1_800, in: 1...86_400 * 30),
-                                 cusp: try body.rate("auctionCusp", default: "0.4"),
-                                 tipFlat: try body.has("auctionTipFlat") ? body.decimal("auctionTipFlat", scale: settleScale) : 0,
-                                 chip: try body.rate("auctionChip", default: "0.001"),
-                                 dust: try body.has("auctionDust") ? body.decimal("auctionDust", scale: settleScale) : 0)
+        return DutchAuctionRules(
+            buffer: try body.rate("auctionBuffer", default: "1.05"), curve: curve,
+            tailSeconds: try body.int("auctionTailSeconds", default: 1_800, in: 1...86_400 * 30),
+            cusp: try body.rate("auctionCusp", default: "0.4"),
+            tipFlat: try body.has("auctionTipFlat") ? body.decimal("auctionTipFlat", scale: settleScale) : 0,
+            chip: try body.rate("auctionChip", default: "0.001"),
+            dust: try body.has("auctionDust") ? body.decimal("auctionDust", scale: settleScale) : 0)
     }
 
     /// The asset named by a body's `asset` and its scale.
     func asset(_ body: RequestBody) async throws -> (AssetID, Int) {
         let id = AssetID(try body.id("asset", as: UInt32.self))
-        guard let scale = await engine.read({ $0.asset(id)?.spec.scale }) else { throw APIError.invalid("asset", "unknown asset") }
+        guard let scale = await engine.read({ $0.asset(id)?.spec.scale }) else {
+            throw APIError.invalid("asset", "unknown asset")
+        }
         return (id, scale)
     }
 }
@@ -355,13 +453,16 @@ extension SolventService {
 /// Hummingbird's own errors keep their status.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
         } catch let error as HTTPError {
-            throw APIError(error.status, error.status == .notFound ? "notFound" : "badRequest", error.body ?? "\(error.status)")
+            throw APIError(
+                error.status, error.status == .notFound ? "notFound" : "badRequest", error.body ?? "\(error.status)")
         } catch {
             throw APIError(.badRequest, "badRequest", "\(error)")
         }

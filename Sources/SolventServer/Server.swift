@@ -12,15 +12,18 @@ import SolventStore
 /// of committed events (a trader key receives only its own account's events), behind
 /// the front end's `limits` (timeouts, sizes, connections, rates: see `FrontEndLimits`).
 public enum SolventServer {
-    public static func application(service: SolventService, host: String, port: Int, logger: Logger? = nil,
-                                   limits: FrontEndLimits = FrontEndLimits(),
-                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func application(
+        service: SolventService, host: String, port: Int, logger: Logger? = nil,
+        limits: FrontEndLimits = FrontEndLimits(),
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "solvent.server")
         if logger == nil { log.logLevel = .warning }
         let http1 = HTTP1Channel.Configuration(
             idleTimeout: TimeAmount(limits.idleTimeout),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
-                                            maxHeaderFieldCount: limits.maxHeaderCount))
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                maxHeaderFieldCount: limits.maxHeaderCount))
         let connections = ConnectionLimit(maximum: limits.maxConnections)
         let upgrade = { @Sendable (responder: @escaping HTTPChannelHandler.Responder) in
             HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1)) { request, _, _ in
@@ -38,7 +41,7 @@ public enum SolventServer {
                         }
                         group.addTask {
                             for await event in stream {
-                                guard await service.streamStillAllowed(principal) else { break }   // revoked or expired
+                                guard await service.streamStillAllowed(principal) else { break }  // revoked or expired
                                 do { try await outbound.write(.text(event.json)) } catch { break }
                             }
                         }
@@ -52,7 +55,9 @@ public enum SolventServer {
         }
         return Application(
             responder: RateLimitedResponder(base: service.router().buildResponder(), limits: limits),
-            server: HTTPServerBuilder { responder in GuardedChannel(base: upgrade(responder), limits: limits, connections: connections) },
+            server: HTTPServerBuilder { responder in
+                GuardedChannel(base: upgrade(responder), limits: limits, connections: connections)
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: "solvent"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: log
@@ -67,14 +72,17 @@ public enum SolventServer {
     /// Runs `service`'s application in a task and returns once it listens, with the port it bound
     /// (`port` 0: any free one) — for a process that embeds the service, and for tests that need a
     /// real socket. Cancel the task to stop the server.
-    public static func start(service: SolventService, host: String = "127.0.0.1", port: Int = 0,
-                             limits: FrontEndLimits = FrontEndLimits(),
-                             logger: Logger? = nil) async throws -> (port: Int, server: Task<Void, any Error>) {
+    public static func start(
+        service: SolventService, host: String = "127.0.0.1", port: Int = 0,
+        limits: FrontEndLimits = FrontEndLimits(),
+        logger: Logger? = nil
+    ) async throws -> (port: Int, server: Task<Void, any Error>) {
         let ports = AsyncStream<Int>.makeStream()
         let app = application(service: service, host: host, port: port, logger: logger, limits: limits) { bound in
             ports.continuation.yield(bound)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger ?? Logger(label: "solvent.server")))
+        let group = ServiceGroup(
+            configuration: .init(services: [app], logger: logger ?? Logger(label: "solvent.server")))
         let server = Task { try await group.run() }
         var iterator = ports.stream.makeAsyncIterator()
         guard let bound = await iterator.next() else {

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import SolventCore
 
 /// The service's metrics through swift-metrics, exported by swift-prometheus at `/metrics`. Each
 /// service owns its registry (no process-wide bootstrap, so tests can run several services).
@@ -24,17 +25,22 @@ public final class ServiceMetrics: Sendable {
 
     public init() {
         let factory = PrometheusMetricsFactory(registry: registry)
-        applied = CoreMetrics.Counter(label: "solvent_commands_total", dimensions: [("result", "applied")], factory: factory)
-        rejected = CoreMetrics.Counter(label: "solvent_commands_total", dimensions: [("result", "rejected")], factory: factory)
+        applied = CoreMetrics.Counter(
+            label: "solvent_commands_total", dimensions: [("result", "applied")], factory: factory)
+        rejected = CoreMetrics.Counter(
+            label: "solvent_commands_total", dimensions: [("result", "rejected")], factory: factory)
         liquidations = CoreMetrics.Counter(label: "solvent_liquidation_steps_total", factory: factory)
         deleveraged = CoreMetrics.Counter(label: "solvent_deleveraged_positions_total", factory: factory)
         breakerTrips = CoreMetrics.Counter(label: "solvent_breaker_trips_total", factory: factory)
         marginCalls = CoreMetrics.Counter(label: "solvent_margin_calls_total", factory: factory)
         sequence = CoreMetrics.Gauge(label: "solvent_sequence", factory: factory)
         latency = CoreMetrics.Timer(label: "solvent_command_duration_seconds", factory: factory)
-        keeperSteps = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "liquidate")], factory: factory)
-        keeperResets = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "resetAuction")], factory: factory)
-        keeperTicks = CoreMetrics.Counter(label: "solvent_keeper_inputs_total", dimensions: [("input", "tick")], factory: factory)
+        keeperSteps = CoreMetrics.Counter(
+            label: "solvent_keeper_inputs_total", dimensions: [("input", "liquidate")], factory: factory)
+        keeperResets = CoreMetrics.Counter(
+            label: "solvent_keeper_inputs_total", dimensions: [("input", "resetAuction")], factory: factory)
+        keeperTicks = CoreMetrics.Counter(
+            label: "solvent_keeper_inputs_total", dimensions: [("input", "tick")], factory: factory)
         keeperMisses = CoreMetrics.Counter(label: "solvent_keeper_refused_total", factory: factory)
     }
 
@@ -54,5 +60,3 @@ public final class ServiceMetrics: Sendable {
 
     public func exposition() -> String { registry.emitToString() }
 }
-
-import SolventCore

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import Synchronization
 import SolventCore
 import SolventProofs
 import SolventStore
+import Synchronization
 
 /// The running service: the journaled engine, the event hub, metrics and access control. Route
 /// handlers translate requests into engine commands and engine state into JSON; they never
@@ -69,7 +69,8 @@ public final class SolventService: Sendable {
     }
 
     static func headerKey(_ headers: HTTPFields) -> String? {
-        let key = headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        let key =
+            headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
             ?? headers.first { $0.name.canonicalName == "x-api-key" }?.value
         guard let key, !key.isEmpty else { return nil }
         return key
@@ -96,7 +97,8 @@ public final class SolventService: Sendable {
         }
         if stored.revokedAt != 0 { throw APIError.keyRevoked }
         if !stored.isUsable(at: now) { throw APIError.keyExpired }
-        let principal = Principal(role: role, account: stored.account == 0 ? nil : stored.account, keyHash: hash, expiresAt: stored.expiresAt)
+        let principal = Principal(
+            role: role, account: stored.account == 0 ? nil : stored.account, keyHash: hash, expiresAt: stored.expiresAt)
         principals.withLock { cache in
             if cache.generation == generation { cache.entries[hash] = (principal, clock) }
         }
@@ -115,7 +117,9 @@ public final class SolventService: Sendable {
     func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {
         let principal = try await authenticate(request)
         guard roles.contains(principal.role) else {
-            throw APIError.forbidden("this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); the key is \(principal.role.rawValue)")
+            throw APIError.forbidden(
+                "this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); the key is \(principal.role.rawValue)"
+            )
         }
         return principal
     }
@@ -135,18 +139,24 @@ public final class SolventService: Sendable {
         let encoded = commands.map { (command: $0, encoded: try? JournalCodec.encode($0)) }
         let submissions: [JournaledEngine.Submission]
         do { submissions = try await engine.submit(batch: encoded) } catch {
-            throw APIError(.serviceUnavailable, "journalUnavailable", "the journal could not commit; nothing was acknowledged: \(error)")
+            throw APIError(
+                .serviceUnavailable, "journalUnavailable",
+                "the journal could not commit; nothing was acknowledged: \(error)")
         }
         let elapsed = ContinuousClock.now - start
-        metrics.latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        metrics.latency.recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         var results: [[String: Any]] = []
         results.reserveCapacity(submissions.count)
         for submission in submissions {
             switch submission.outcome {
             case .rejected(let rejection):
                 metrics.rejected.increment()
-                results.append(["sequence": submission.sequence, "error": "rejected", "code": "\(rejection.code)", "field": rejection.field,
-                                "message": rejection.message])
+                results.append([
+                    "sequence": submission.sequence, "error": "rejected", "code": "\(rejection.code)",
+                    "field": rejection.field,
+                    "message": rejection.message,
+                ])
             case .applied(let events):
                 metrics.applied.increment()
                 results.append(["sequence": submission.sequence, "events": await eventViews(events)])
@@ -159,12 +169,16 @@ public final class SolventService: Sendable {
     func submit(_ command: Command) async throws -> Response {
         let start = ContinuousClock.now
         let submission: JournaledEngine.Submission
-        let encoded = try? JournalCodec.encode(command)   // on the request's thread, not the engine's
+        let encoded = try? JournalCodec.encode(command)  // on the request's thread, not the engine's
         do { submission = try await engine.submit(command, encoded: encoded) } catch {
-            throw APIError(.serviceUnavailable, "journalUnavailable", "the journal could not commit; nothing was acknowledged: \(error)")
+            throw APIError(
+                .serviceUnavailable, "journalUnavailable",
+                "the journal could not commit; nothing was acknowledged: \(error)")
         }
-        metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000
-                                               + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        metrics.latency.recordNanoseconds(
+            Int64(
+                (ContinuousClock.now - start).components.attoseconds / 1_000_000_000
+                    + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
         switch submission.outcome {
         case .rejected(let rejection):
             metrics.rejected.increment()
@@ -185,7 +199,8 @@ public final class SolventService: Sendable {
             for event in events {
                 switch event {
                 case .positionLiquidated(let step): markets[step.market] = scales.market(step.market)
-                case .insuranceFunded(let asset, _), .deficitCovered(let asset, _), .deposited(_, let asset, _, _), .withdrawn(_, let asset, _, _):
+                case .insuranceFunded(let asset, _), .deficitCovered(let asset, _), .deposited(_, let asset, _, _),
+                    .withdrawn(_, let asset, _, _):
                     assets[asset] = scales.asset(asset)
                 default: break
                 }

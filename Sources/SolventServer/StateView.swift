@@ -21,10 +21,12 @@ enum StateView {
     static func funds(_ engine: Engine) -> [[String: Any]] {
         engine.assets.map { asset in
             let scale = asset.spec.scale
-            return ["asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol,
-                    "insuranceFund": DecimalText.format(asset.insuranceFund, scale: scale),
-                    "deficit": DecimalText.format(-asset.deficit, scale: scale),
-                    "feePool": DecimalText.format(asset.feePool, scale: scale)]
+            return [
+                "asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol,
+                "insuranceFund": DecimalText.format(asset.insuranceFund, scale: scale),
+                "deficit": DecimalText.format(-asset.deficit, scale: scale),
+                "feePool": DecimalText.format(asset.feePool, scale: scale),
+            ]
         }
     }
 
@@ -32,27 +34,37 @@ enum StateView {
         guard let account = engine.account(id) else { return nil }
         let balances: [[String: Any]] = account.balances.map { balance in
             let asset = engine.assets[Int(balance.assetIndex)]
-            return ["asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol, "balance": DecimalText.format(balance.atoms, scale: asset.spec.scale)]
+            return [
+                "asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol,
+                "balance": DecimalText.format(balance.atoms, scale: asset.spec.scale),
+            ]
         }
         var object: [String: Any] = ["account": id.rawValue, "balances": balances]
         switch engine.marginReport(of: id) {
         case .success(let report)?:
             object["margin"] = [
-                "status": report.status.rawValue, "equity": report.equity.description, "initialMargin": report.initialMargin.description,
-                "maintenanceMargin": report.maintenanceMargin.description, "availableBalance": report.availableBalance.description,
+                "status": report.status.rawValue, "equity": report.equity.description,
+                "initialMargin": report.initialMargin.description,
+                "maintenanceMargin": report.maintenanceMargin.description,
+                "availableBalance": report.availableBalance.description,
                 "marginRatio": report.marginRatio?.description as Any? ?? NSNull(),
                 "positions": report.positions.map { position -> [String: Any] in
                     let scale = position.settleScale
-                    return ["market": Int(position.market.rawValue), "symbol": position.symbol, "size": position.size.description,
-                            "entryPrice": position.entryPrice?.description as Any? ?? NSNull(), "markPrice": position.markPrice.description,
-                            "isolated": position.isolated, "unrealizedPnl": DecimalText.format(position.unrealizedPnl.atoms, scale: scale),
-                            "initialMargin": DecimalText.format(position.initialMargin.atoms, scale: scale),
-                            "maintenanceMargin": DecimalText.format(position.maintenanceMargin.atoms, scale: scale),
-                            "liquidationPrice": position.liquidationPrice?.description as Any? ?? NSNull(),
-                            "bankruptcyPrice": position.bankruptcyPrice?.description as Any? ?? NSNull(),
-                            "liquidationPriceNote": position.liquidationPriceAbsence?.rawValue as Any? ?? NSNull(),
-                            "bankruptcyPriceNote": position.bankruptcyPriceAbsence?.rawValue as Any? ?? NSNull(),
-                            "status": position.status.rawValue]
+                    return [
+                        "market": Int(position.market.rawValue), "symbol": position.symbol,
+                        "size": position.size.description,
+                        "entryPrice": position.entryPrice?.description as Any? ?? NSNull(),
+                        "markPrice": position.markPrice.description,
+                        "isolated": position.isolated,
+                        "unrealizedPnl": DecimalText.format(position.unrealizedPnl.atoms, scale: scale),
+                        "initialMargin": DecimalText.format(position.initialMargin.atoms, scale: scale),
+                        "maintenanceMargin": DecimalText.format(position.maintenanceMargin.atoms, scale: scale),
+                        "liquidationPrice": position.liquidationPrice?.description as Any? ?? NSNull(),
+                        "bankruptcyPrice": position.bankruptcyPrice?.description as Any? ?? NSNull(),
+                        "liquidationPriceNote": position.liquidationPriceAbsence?.rawValue as Any? ?? NSNull(),
+                        "bankruptcyPriceNote": position.bankruptcyPriceAbsence?.rawValue as Any? ?? NSNull(),
+                        "status": position.status.rawValue,
+                    ]
                 },
             ]
         case .failure(let error)?:
@@ -65,13 +77,18 @@ enum StateView {
 
     /// Pools flagged in margin call or liquidation, and the accounts with the highest margin
     /// ratio among them first (the engine's flags; ratios from its reports), at most `limit`.
-    static func nearestLiquidation(_ engine: Engine, limit: Int) -> [(account: UInt64, status: String, ratio: String, equity: String)] {
+    static func nearestLiquidation(
+        _ engine: Engine, limit: Int
+    ) -> [(account: UInt64, status: String, ratio: String, equity: String)] {
         var rows: [(UInt64, String, Int64, String, String)] = []
         var seen = Set<UInt64>()
         for (pool, _) in engine.alerts where seen.insert(pool.account.rawValue).inserted {
             guard case .success(let report)? = engine.marginReport(of: pool.account) else { continue }
-            rows.append((pool.account.rawValue, report.status.rawValue, report.marginRatio?.atoms ?? Int64.max,
-                         report.marginRatio?.description ?? "∞", report.equity.description))
+            rows.append(
+                (
+                    pool.account.rawValue, report.status.rawValue, report.marginRatio?.atoms ?? Int64.max,
+                    report.marginRatio?.description ?? "∞", report.equity.description
+                ))
         }
         rows.sort { $0.2 != $1.2 ? $0.2 > $1.2 : $0.0 < $1.0 }
         return rows.prefix(limit).map { ($0.0, $0.1, $0.3, $0.4) }

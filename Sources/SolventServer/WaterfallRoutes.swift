@@ -13,7 +13,8 @@ extension SolventService {
         router.post("/v1/auctions/:auction/reset") { request, context in
             let principal = try await service.require(request, [.liquidator])
             let auction = try context.parameters.require("auction", as: UInt64.self)
-            return try await service.submit(.resetAuction(auction: auction, keeper: principal.account.map(AccountID.init)))
+            return try await service.submit(
+                .resetAuction(auction: auction, keeper: principal.account.map(AccountID.init)))
         }
         // Money from outside (the venue's treasury) toward an asset's recorded deficit, at most
         // the open deficit (the engine refuses more).
@@ -21,7 +22,8 @@ extension SolventService {
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(request, allowed: ["asset", "amount"])
             let (asset, scale) = try await service.asset(body)
-            return try await service.submit(.coverDeficit(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
+            return try await service.submit(
+                .coverDeficit(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
         }
         // One funding payment at an explicit rate (longs pay shorts when positive), for a venue
         // whose funding rate is computed outside the engine.
@@ -37,18 +39,23 @@ extension SolventService {
         // position that already exists elsewhere.
         router.post("/v1/position-imports") { request, _ in
             _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["account", "market", "size", "entryPrice", "isolatedMargin"])
+            let body = try await RequestBody.read(
+                request, allowed: ["account", "market", "size", "entryPrice", "isolatedMargin"])
             let market = MarketID(try body.id("market", as: UInt32.self))
             let scale = try await service.settleScale(market, field: "market")
-            let margin = body.has("isolatedMargin") ? Amount(atoms: try body.decimal("isolatedMargin", scale: scale)) : nil
-            return try await service.submit(.importPosition(account: AccountID(try body.id("account")), market: market, size: try body.quantity("size"),
-                                                            entryPrice: try body.price("entryPrice"), isolatedMargin: margin))
+            let margin =
+                body.has("isolatedMargin") ? Amount(atoms: try body.decimal("isolatedMargin", scale: scale)) : nil
+            return try await service.submit(
+                .importPosition(
+                    account: AccountID(try body.id("account")), market: market, size: try body.quantity("size"),
+                    entryPrice: try body.price("entryPrice"), isolatedMargin: margin))
         }
     }
 
     /// The fields `PUT /v1/markets/{id}/liquidation` takes beyond the mechanism and its rules.
     static let liquidationIncentiveFields: Set<String> = [
-        "keeperRewardFlat", "keeperRewardRate", "fundDrawCapPerInterval", "fundDrawCapIntervalSeconds", "fundDrawCapTotal",
+        "keeperRewardFlat", "keeperRewardRate", "fundDrawCapPerInterval", "fundDrawCapIntervalSeconds",
+        "fundDrawCapTotal",
         "adlRanking", "adlMaximumCounterparties",
     ]
 
@@ -68,9 +75,13 @@ extension SolventService {
             // and bankruptcy), not the wallet balance, margin ratio and account value the Binance
             // and Hyperliquid scores read: ranked by those, every score would be 0 or NaN.
             guard ranking == .profitTimesLeverage else {
-                throw APIError.invalid("adlRanking", "the engine ranks by profitTimesLeverage only: its candidates do not carry the inputs of \(ranking.rawValue)")
+                throw APIError.invalid(
+                    "adlRanking",
+                    "the engine ranks by profitTimesLeverage only: its candidates do not carry the inputs of \(ranking.rawValue)"
+                )
             }
-            let maximum = try body.int("adlMaximumCounterparties", default: 64, in: 1...Int64(Limits.deleveragingCounterparties))
+            let maximum = try body.int(
+                "adlMaximumCounterparties", default: 64, in: 1...Int64(Limits.deleveragingCounterparties))
             return .autoDeleveraging(ranking: ranking, maximumCounterparties: Int(maximum))
         case "socialized": return .socialized
         case "venue": return .venue
@@ -82,21 +93,29 @@ extension SolventService {
     /// the closed notional; none by default) and the cap on the market's insurance-fund draws
     /// (`fundDrawCapPerInterval` per `fundDrawCapIntervalSeconds`, both or neither, and an
     /// optional lifetime `fundDrawCapTotal`; none by default: the whole fund).
-    static func readIncentives(_ body: RequestBody, settleScale scale: Int, into parameters: inout LiquidationParameters) throws {
-        parameters.keeperReward = .init(flat: try body.decimal("keeperRewardFlat", scale: scale, default: 0),
-                                        rate: try body.rate("keeperRewardRate", orDefault: .zero))
+    static func readIncentives(
+        _ body: RequestBody, settleScale scale: Int, into parameters: inout LiquidationParameters
+    ) throws {
+        parameters.keeperReward = .init(
+            flat: try body.decimal("keeperRewardFlat", scale: scale, default: 0),
+            rate: try body.rate("keeperRewardRate", orDefault: .zero))
         let perInterval = body.has("fundDrawCapPerInterval"), interval = body.has("fundDrawCapIntervalSeconds")
         guard perInterval == interval else {
-            throw APIError.invalid(perInterval ? "fundDrawCapIntervalSeconds" : "fundDrawCapPerInterval",
-                                   "fundDrawCapPerInterval and fundDrawCapIntervalSeconds go together")
+            throw APIError.invalid(
+                perInterval ? "fundDrawCapIntervalSeconds" : "fundDrawCapPerInterval",
+                "fundDrawCapPerInterval and fundDrawCapIntervalSeconds go together")
         }
         guard perInterval else {
-            if body.has("fundDrawCapTotal") { throw APIError.invalid("fundDrawCapTotal", "needs fundDrawCapPerInterval and fundDrawCapIntervalSeconds") }
+            if body.has("fundDrawCapTotal") {
+                throw APIError.invalid(
+                    "fundDrawCapTotal", "needs fundDrawCapPerInterval and fundDrawCapIntervalSeconds")
+            }
             return
         }
         // The engine counts the window in nanoseconds: ten years keeps that within 64 bits.
-        parameters.fundDrawCap = .init(perInterval: try body.decimal("fundDrawCapPerInterval", scale: scale),
-                                       intervalSeconds: try body.int("fundDrawCapIntervalSeconds", in: 1...315_360_000),
-                                       total: body.has("fundDrawCapTotal") ? try body.decimal("fundDrawCapTotal", scale: scale) : nil)
+        parameters.fundDrawCap = .init(
+            perInterval: try body.decimal("fundDrawCapPerInterval", scale: scale),
+            intervalSeconds: try body.int("fundDrawCapIntervalSeconds", in: 1...315_360_000),
+            total: body.has("fundDrawCapTotal") ? try body.decimal("fundDrawCapTotal", scale: scale) : nil)
     }
 }

@@ -39,8 +39,9 @@ struct BacktestCommandTests {
         let averageExposure = 10 * closes.dropFirst(250).reduce(0, +) / Double(closes.count - 250)
         let portfolio = Self.files.file("long.json", #"{"positions": [{"symbol": "NORMAL", "quantity": "10"}]}"#)
         for model in ["historical", "fhs", "normal"] {
-            let summary = try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99,
-                                                      horizon: "1d", window: 250, lambda: 0.97)
+            let summary = try BacktestCommand.summary(
+                prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99,
+                horizon: "1d", window: 250, lambda: 0.97)
             let observations = summary["observations"] as! Int
             let exceptions = summary["exceptions"] as! Int
             #expect(observations == 1_499 - 250)
@@ -58,16 +59,18 @@ struct BacktestCommandTests {
         let prices = Self.files.file("normal_walk_mc.csv", Self.series(days: 600, seed: 5))
         let portfolio = Self.files.file("long_mc.json", #"{"positions": [{"symbol": "NORMAL", "quantity": "10"}]}"#)
         func run(seed: UInt64) throws -> BacktestCommand.Run {
-            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "monte-carlo", confidence: 0.99, horizon: "1d",
-                                    window: 250, lambda: 0.97, draws: 1_000, seed: seed)
+            try BacktestCommand.run(
+                prices: [prices], portfolioPath: portfolio, model: "monte-carlo", confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.97, draws: 1_000, seed: seed)
         }
         let first = try run(seed: 3), again = try run(seed: 3), other = try run(seed: 4)
         #expect(first.margins == again.margins)
         #expect(first.margins != other.margins)
         #expect((first.summary["kupiec"] as! [String: Any])["verdict"] as? String == "accept")
         // Against the normal model on the same history: the same σ, so margins within sampling error.
-        let normal = try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99, horizon: "1d",
-                                             window: 250, lambda: 0.97)
+        let normal = try BacktestCommand.run(
+            prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99, horizon: "1d",
+            window: 250, lambda: 0.97)
         let ratio = first.margins.reduce(0, +) / normal.margins.reduce(0, +)
         #expect(abs(ratio - 1) < 0.05, "monte carlo / normal mean margin \(ratio)")
     }
@@ -77,12 +80,15 @@ struct BacktestCommandTests {
         let prices = Self.files.file("report_walk.csv", Self.series(days: 600, seed: 17))
         let portfolio = Self.files.file("report.json", #"{"positions": [{"symbol": "REPORT", "quantity": "-2"}]}"#)
         let output = Self.files.folder.appendingPathComponent("report.html").path
-        var command = try BacktestCommand.parse(["--prices", prices, "--portfolio", portfolio, "--model", "normal", "--window", "200",
-                                                 "--html", output])
+        let command = try BacktestCommand.parse([
+            "--prices", prices, "--portfolio", portfolio, "--model", "normal", "--window", "200",
+            "--html", output,
+        ])
         try command.run()
         let html = try String(contentsOfFile: output, encoding: .utf8)
-        let summary = try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99,
-                                                  horizon: "1d", window: 200, lambda: 0.94)
+        let summary = try BacktestCommand.summary(
+            prices: [prices], portfolioPath: portfolio, model: "normal", confidence: 0.99,
+            horizon: "1d", window: 200, lambda: 0.94)
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("<polyline"))
         // The main chart marks every exception; the crash-window charts after it repeat some.
         let main = html.components(separatedBy: "<h2>Through the crash windows")[0]
@@ -97,15 +103,17 @@ struct BacktestCommandTests {
         let prices = Self.files.file("t_walk.csv", Self.series(days: 1_200, seed: 23))
         let portfolio = Self.files.file("t.json", #"{"positions": [{"symbol": "T", "quantity": "1"}]}"#)
         func run(_ model: String) throws -> [String: Any] {
-            try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
-                                        window: 250, lambda: 0.97, degrees: 4)
+            try BacktestCommand.summary(
+                prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.97, degrees: 4)
         }
         let (normal, t) = (try run("normal"), try run("student-t"))
         #expect((t["meanMargin"] as! Double) > (normal["meanMargin"] as! Double))
         #expect((t["exceptions"] as! Int) <= (normal["exceptions"] as! Int))
         #expect(throws: InputError.self) {
-            try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "student-t", confidence: 0.99, horizon: "1d",
-                                        window: 250, lambda: 0.97, degrees: 2)
+            try BacktestCommand.summary(
+                prices: [prices], portfolioPath: portfolio, model: "student-t", confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.97, degrees: 2)
         }
     }
 
@@ -116,8 +124,9 @@ struct BacktestCommandTests {
         let prices = Self.files.file("tools_walk.csv", text)
         let portfolio = Self.files.file("tools.json", #"{"positions": [{"symbol": "TOOLS", "quantity": "-3"}]}"#)
         func run(_ model: String, apc: String = "none") throws -> BacktestCommand.Run {
-            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
-                                    window: 250, lambda: 0.94, apc: apc, standardRate: 0.05)
+            try BacktestCommand.run(
+                prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.94, apc: apc, standardRate: 0.05)
         }
         let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
         // Period t's margin is set on the close at its start: forecasts start at period 250.
@@ -153,8 +162,12 @@ struct BacktestCommandTests {
         #expect(may["marginBefore"] as? Double == before)
         #expect(may["peakMargin"] as? Double == inside.map { model.margins[$0] }.max())
         #expect(error(try run("fhs", apc: "sometimes")).contains("--apc"))
-        #expect(error(try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "standard", confidence: 0.99,
-                                              horizon: "1d", window: 250, lambda: 0.94, standardRate: 0)).contains("--standard-rate"))
+        #expect(
+            error(
+                try BacktestCommand.run(
+                    prices: [prices], portfolioPath: portfolio, model: "standard", confidence: 0.99,
+                    horizon: "1d", window: 250, lambda: 0.94, standardRate: 0)
+            ).contains("--standard-rate"))
     }
 
     /// Options in the backtested book: the realised loss of a constant-maturity call is its
@@ -165,17 +178,23 @@ struct BacktestCommandTests {
         let text = Self.series(days: 700, seed: 41)
         let prices = Self.files.file("option_walk.csv", text)
         let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
-        func book(_ legs: String) -> String { Self.files.file("book\(legs.hashValue).json", #"{"positions": [\#(legs)]}"#) }
-        func run(_ path: String, _ model: String) throws -> BacktestCommand.Run {
-            try BacktestCommand.run(prices: [prices], portfolioPath: path, model: model, confidence: 0.99, horizon: "1d", window: 250,
-                                    lambda: 0.94)
+        func book(_ legs: String) -> String {
+            Self.files.file("book\(legs.hashValue).json", #"{"positions": [\#(legs)]}"#)
         }
-        let call = book(#"{"symbol": "OPTION", "option": "call", "moneyness": "1.1", "days": 30, "quantity": "-2", "volatility": "0.6"}"#)
+        func run(_ path: String, _ model: String) throws -> BacktestCommand.Run {
+            try BacktestCommand.run(
+                prices: [prices], portfolioPath: path, model: model, confidence: 0.99, horizon: "1d", window: 250,
+                lambda: 0.94)
+        }
+        let call = book(
+            #"{"symbol": "OPTION", "option": "call", "moneyness": "1.1", "days": 30, "quantity": "-2", "volatility": "0.6"}"#
+        )
         let historical = try run(call, "historical")
         for index in [0, 17, 300] {
             let (s0, s1) = (closes[250 + index], closes[251 + index])
             func value(_ spot: Double, _ days: Double) -> Double {
-                BlackScholes.price(EuropeanOption(right: .call, spot: spot, strike: 1.1 * s0, years: days / 365, volatility: 0.6))
+                BlackScholes.price(
+                    EuropeanOption(right: .call, spot: spot, strike: 1.1 * s0, years: days / 365, volatility: 0.6))
             }
             let expected = 2 * (value(s1, 29) - value(s0, 30))
             #expect(abs(historical.losses[index] - expected) <= 1e-9 * max(1, abs(expected)), "period \(index)")
@@ -184,15 +203,18 @@ struct BacktestCommandTests {
         // Standard: Deribit's short-call initial margin, in money.
         let standard = try run(call, "standard")
         let s0 = closes[250]
-        let premium = BlackScholes.price(EuropeanOption(right: .call, spot: s0, strike: 1.1 * s0, years: 30.0 / 365, volatility: 0.6))
+        let premium = BlackScholes.price(
+            EuropeanOption(right: .call, spot: s0, strike: 1.1 * s0, years: 30.0 / 365, volatility: 0.6))
         let deribit = (max(0.15 - 0.1, 0.10) * s0 + premium) * 2
         #expect(abs(standard.margins[0] - deribit) <= 1e-9 * deribit)
         // Portfolio: the grid's worst weighted loss, fully revalued with the shocked volatility.
         let grid = ScenarioGrid.paradex()
         let worst = grid.scenarios.map { scenario -> Double in
             let shocked = grid.shockedVolatility(0.6, shock: scenario.volatilityShock, days: 30)
-            let moved = BlackScholes.price(EuropeanOption(right: .call, spot: s0 * (1 + scenario.spotMove), strike: 1.1 * s0,
-                                                          years: 30.0 / 365, volatility: shocked))
+            let moved = BlackScholes.price(
+                EuropeanOption(
+                    right: .call, spot: s0 * (1 + scenario.spotMove), strike: 1.1 * s0,
+                    years: 30.0 / 365, volatility: shocked))
             return 2 * (moved - premium) * scenario.weight
         }.max()!
         #expect(abs(try run(call, "portfolio").margins[0] - max(0, worst)) <= 1e-9 * worst)
@@ -206,23 +228,29 @@ struct BacktestCommandTests {
         // The tools see the whole book: on an option-only book (no linear exposure) the floor
         // and the stressed period still add margin.
         for tool in ["floor", "stressed"] {
-            let toolRun = try BacktestCommand.run(prices: [prices], portfolioPath: hedged, model: "fhs", confidence: 0.99, horizon: "1d",
-                                                  window: 250, lambda: 0.94, apc: tool)
+            let toolRun = try BacktestCommand.run(
+                prices: [prices], portfolioPath: hedged, model: "fhs", confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.94, apc: tool)
             #expect(zip(toolRun.margins, b.margins).allSatisfy { $0 >= 0.75 * $1 - 1e-9 }, "\(tool)")
             #expect(toolRun.margins.reduce(0, +) > 0.9 * b.margins.reduce(0, +), "\(tool)")
         }
-        let mixed = try run(book(#"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1", "deltaHedged": true}, {"symbol": "OPTION", "quantity": "0.5"}"#), "fhs")
+        let mixed = try run(
+            book(
+                #"{"symbol": "OPTION", "option": "call", "days": 30, "quantity": "-1", "deltaHedged": true}, {"symbol": "OPTION", "quantity": "0.5"}"#
+            ), "fhs")
         for index in [0, 99] {
             let linear = -0.5 * (closes[251 + index] - closes[250 + index])
             #expect(abs(mixed.losses[index] - b.losses[index] - linear) <= 1e-9 * max(1, abs(linear)))
         }
         #expect((b.summary["observations"] as! Int) == 699 - 250)
         // Bad fields are named.
-        for (legs, expected) in [(#"{"symbol": "OPTION", "option": "straddle", "quantity": "1"}"#, "option"),
-                                 (#"{"symbol": "OPTION", "option": "put", "moneyness": "0", "quantity": "1"}"#, "moneyness"),
-                                 (#"{"symbol": "OPTION", "option": "put", "days": 0, "quantity": "1"}"#, "days"),
-                                 (#"{"symbol": "OPTION", "option": "put", "volatility": "-1", "quantity": "1"}"#, "volatility"),
-                                 (#"{"symbol": "OPTION", "days": 30, "quantity": "1"}"#, "only for an option")] {
+        for (legs, expected) in [
+            (#"{"symbol": "OPTION", "option": "straddle", "quantity": "1"}"#, "option"),
+            (#"{"symbol": "OPTION", "option": "put", "moneyness": "0", "quantity": "1"}"#, "moneyness"),
+            (#"{"symbol": "OPTION", "option": "put", "days": 0, "quantity": "1"}"#, "days"),
+            (#"{"symbol": "OPTION", "option": "put", "volatility": "-1", "quantity": "1"}"#, "volatility"),
+            (#"{"symbol": "OPTION", "days": 30, "quantity": "1"}"#, "only for an option"),
+        ] {
             let message = error(try run(book(legs), "fhs"))
             #expect(message.contains(expected), "\(legs): \(message)")
         }
@@ -237,8 +265,9 @@ struct BacktestCommandTests {
         let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
         let portfolio = Self.files.file("liquid.json", #"{"positions": [{"symbol": "LIQUID", "quantity": "-10"}]}"#)
         func run(_ liquidity: Double?) throws -> BacktestCommand.Run {
-            try BacktestCommand.run(prices: [prices], portfolioPath: portfolio, model: "historical", confidence: 0.99, horizon: "1d",
-                                    window: 250, lambda: 0.94, liquidity: liquidity)
+            try BacktestCommand.run(
+                prices: [prices], portfolioPath: portfolio, model: "historical", confidence: 0.99, horizon: "1d",
+                window: 250, lambda: 0.94, liquidity: liquidity)
         }
         let (plain, liquid) = (try run(nil), try run(0.1))
         for index in [0, 50, 148] {
@@ -247,22 +276,31 @@ struct BacktestCommandTests {
         }
         #expect(((liquid.summary["liquidity"] as? [String: Any])?["coefficient"] as? Double) == 0.1)
         #expect(error(try run(-1)).contains("--liquidity"))
-        let bare = Self.files.file("bare_walk.csv", text.split(separator: "\n").map { $0.split(separator: ",").prefix(5).joined(separator: ",") }
-            .joined(separator: "\n") + "\n")
+        let bare = Self.files.file(
+            "bare_walk.csv",
+            text.split(separator: "\n").map { $0.split(separator: ",").prefix(5).joined(separator: ",") }
+                .joined(separator: "\n") + "\n")
         let barePortfolio = Self.files.file("bare.json", #"{"positions": [{"symbol": "BARE", "quantity": "1"}]}"#)
-        #expect(error(try BacktestCommand.run(prices: [bare], portfolioPath: barePortfolio, model: "historical", confidence: 0.99,
-                                              horizon: "1d", window: 250, lambda: 0.94, liquidity: 0.1)).contains("no volume column"))
+        #expect(
+            error(
+                try BacktestCommand.run(
+                    prices: [bare], portfolioPath: barePortfolio, model: "historical", confidence: 0.99,
+                    horizon: "1d", window: 250, lambda: 0.94, liquidity: 0.1)
+            ).contains("no volume column"))
     }
 
     func error(_ body: @autoclosure () throws -> BacktestCommand.Run) -> String {
-        do { _ = try body(); return "" } catch let error as InputError { return error.description } catch { return "\(error)" }
+        do { _ = try body(); return "" } catch let error as InputError { return error.description } catch {
+            return "\(error)"
+        }
     }
 
     @Test func gapsAreReportedNotBridged() throws {
         let prices = Self.files.file("holed_walk.csv", Self.series(days: 400, seed: 3, skipDay: 200))
         let portfolio = Self.files.file("holed.json", #"{"positions": [{"symbol": "HOLED", "quantity": "1"}]}"#)
-        let summary = try BacktestCommand.summary(prices: [prices], portfolioPath: portfolio, model: "historical", confidence: 0.99,
-                                                  horizon: "1d", window: 100, lambda: 0.94)
+        let summary = try BacktestCommand.summary(
+            prices: [prices], portfolioPath: portfolio, model: "historical", confidence: 0.99,
+            horizon: "1d", window: 100, lambda: 0.94)
         let gaps = summary["gaps"] as! [[String: String]]
         #expect(gaps.count == 1 && gaps[0]["from"] == "2020-07-18T00:00:00Z" && gaps[0]["to"] == "2020-07-20T00:00:00Z")
         #expect(summary["observations"] as? Int == 398 - 1 - 100)
@@ -272,10 +310,13 @@ struct BacktestCommandTests {
         let prices = Self.files.file("short_walk.csv", Self.series(days: 50, seed: 5))
         let portfolio = Self.files.file("short.json", #"{"positions": [{"symbol": "SHORT", "quantity": "-1"}]}"#)
         let other = Self.files.file("other.json", #"{"positions": [{"symbol": "ETHUSDT", "quantity": "1"}]}"#)
-        func error(_ prices: [String], _ portfolio: String, model: String = "fhs", horizon: String = "1d", window: Int = 250) -> String {
+        func error(
+            _ prices: [String], _ portfolio: String, model: String = "fhs", horizon: String = "1d", window: Int = 250
+        ) -> String {
             do {
-                _ = try BacktestCommand.summary(prices: prices, portfolioPath: portfolio, model: model, confidence: 0.99, horizon: horizon,
-                                                window: window, lambda: 0.94)
+                _ = try BacktestCommand.summary(
+                    prices: prices, portfolioPath: portfolio, model: model, confidence: 0.99, horizon: horizon,
+                    window: window, lambda: 0.94)
                 return ""
             } catch let error as InputError { return error.description } catch { return "\(error)" }
         }
@@ -286,20 +327,29 @@ struct BacktestCommandTests {
         #expect(error([prices], portfolio, window: 3).contains("--window"))
         // A `solvent margin` account file is recognised and the expected format shown.
         let account = Self.files.file("account.json", #"{"account": {"collateral": []}, "markets": []}"#)
-        #expect(error([prices], account).contains("this is a `solvent margin` account file; backtest reads a static portfolio"))
+        #expect(
+            error([prices], account).contains(
+                "this is a `solvent margin` account file; backtest reads a static portfolio"))
     }
 
     /// Real data (skipped without ../shared/data): 1 BTC long, 99 %, one day, FHS.
-    static let history = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let history = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/data/market/btcusdt_binance_perp_1h.csv").path
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: history), "../shared/data/market/btcusdt_binance_perp_1h.csv is absent: skipped"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: history),
+            "../shared/data/market/btcusdt_binance_perp_1h.csv is absent: skipped"))
     func btcHistory() throws {
         let path = Self.history
         let portfolio = Self.files.file("btc.json", #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]}"#)
-        let summary = try BacktestCommand.summary(prices: [path], portfolioPath: portfolio, model: "fhs", confidence: 0.99, horizon: "1d",
-                                                  window: 250, lambda: 0.94)
-        print("BTC 1d 99 % FHS: \(summary["exceptions"]!) exceptions in \(summary["observations"]!), Kupiec p \((summary["kupiec"] as! [String: Any])["pValue"]!)")
+        let summary = try BacktestCommand.summary(
+            prices: [path], portfolioPath: portfolio, model: "fhs", confidence: 0.99, horizon: "1d",
+            window: 250, lambda: 0.94)
+        print(
+            "BTC 1d 99 % FHS: \(summary["exceptions"]!) exceptions in \(summary["observations"]!), Kupiec p \((summary["kupiec"] as! [String: Any])["pValue"]!)"
+        )
         #expect((summary["observations"] as! Int) > 2_000)
     }
 }

@@ -8,7 +8,9 @@ import Testing
 struct CapturingDiagnostics: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
         try await Diagnostics.$capture.withValue(DiagnosticsBuffer()) { try await function() }
     }
 }
@@ -22,7 +24,8 @@ extension Trait where Self == CapturingDiagnostics {
 @Suite struct CapturedDiagnosticsTests {
     @Test func aCommandsErrorLinesGoToTheCapture() throws {
         let files = TemporaryFiles("solvent-diagnostics")
-        let input = files.file("bad.csv", "right,spot,strike,years,volatility,rate\ncall,42,40,0.5,0.2,0.1\nstraddle,42,40,0.5,0.2,0.1\n")
+        let input = files.file(
+            "bad.csv", "right,spot,strike,years,volatility,rate\ncall,42,40,0.5,0.2,0.1\nstraddle,42,40,0.5,0.2,0.1\n")
         let buffer = DiagnosticsBuffer()
         let status = Diagnostics.$capture.withValue(buffer) {
             OptionCommandTests.run(PriceCommand.self, ["--input", input, "--output", files.file("out.csv", "")])

@@ -17,7 +17,10 @@ struct CrashLiquidationTests {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv")
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: file.path), "../shared/data is absent: crash liquidation test skipped"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: file.path),
+            "../shared/data is absent: crash liquidation test skipped"))
     func btcCrashOf2020() throws {
         let path = IndexReplay.points(of: try OHLCVFile.load(path: Self.file.path), path: .intrabar)
         var engine = Engine()
@@ -31,8 +34,12 @@ struct CrashLiquidationTests {
         func run(_ command: Command) {
             sequence += 1
             time += 1_000
-            let outcome = engine.execute(SequencedInput(sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: nil, command: command))
-            let name = outcome.rejection.map { "rejected:\($0.code.name)" } ?? String(describing: command).prefix { $0 != "(" }.description
+            let outcome = engine.execute(
+                SequencedInput(
+                    sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: nil, command: command))
+            let name =
+                outcome.rejection.map { "rejected:\($0.code.name)" }
+                ?? String(describing: command).prefix { $0 != "(" }.description
             counts[name, default: 0] += 1
             for event in outcome.events {
                 if case .positionLiquidated(let step) = event {
@@ -45,13 +52,23 @@ struct CrashLiquidationTests {
         run(.createAsset(AssetSpec(id: AssetID(1), symbol: "USDT", scale: 6)))
         run(.setIndexPrice(asset: AssetID(1), price: Price("1")!))
         let tiers = MarketPresets.binanceBTCUSDT2021.margin
-        run(.createMarket(MarketSpec(id: MarketID(1), symbol: "BTCUSDT", kind: .linear, settleAsset: AssetID(1), contractSize: Quantity("1")!,
-                                     tickSize: Price("0.01")!, lotSize: Quantity("0.001")!),
-                          RiskParameters(margin: tiers, priceMaxAgeSeconds: 7_200)))
-        run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
-            depth: .squareRoot(depth: 50_000_000_000_000, coefficient: Rate("0.05")!), penaltyRate: Rate("0.005")!,
-            clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
-            dustNotional: 1_000_000_000, lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 256))))
+        run(
+            .createMarket(
+                MarketSpec(
+                    id: MarketID(1), symbol: "BTCUSDT", kind: .linear, settleAsset: AssetID(1),
+                    contractSize: Quantity("1")!,
+                    tickSize: Price("0.01")!, lotSize: Quantity("0.001")!),
+                RiskParameters(margin: tiers, priceMaxAgeSeconds: 7_200)))
+        run(
+            .configureLiquidation(
+                market: MarketID(1),
+                LiquidationParameters(
+                    depth: .squareRoot(depth: 50_000_000_000_000, coefficient: Rate("0.05")!),
+                    penaltyRate: Rate("0.005")!,
+                    clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!),
+                    stepFraction: Rate("0.5")!,
+                    dustNotional: 1_000_000_000,
+                    lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 256))))
         run(.fundInsurance(asset: AssetID(1), amount: Amount(atoms: 50_000_000_000)))
         let start = path.first!.price.atoms
         run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: start), index: nil))
@@ -59,13 +76,15 @@ struct CrashLiquidationTests {
         func next() -> Double { random.unit() }
         for id in 1...2_000 {
             let account = AccountID(UInt64(id))
-            let size = Int64(1 + next() * 2_000) * 100_000 * (next() < 0.6 ? 1 : -1)   // 60 % long
+            let size = Int64(1 + next() * 2_000) * 100_000 * (next() < 0.6 ? 1 : -1)  // 60 % long
             let leverage = 2 + 48 * next()
             let collateral = Int64(Double(abs(size)) / 1e8 * Double(start) / 1e8 / leverage * 1e6) + 1
             run(.openAccount(account))
             run(.deposit(account: account, asset: AssetID(1), amount: Amount(atoms: collateral)))
-            run(.importPosition(account: account, market: MarketID(1), size: Quantity(atoms: size), entryPrice: Price(atoms: start),
-                                isolatedMargin: next() < 0.3 ? Amount(atoms: collateral) : nil))
+            run(
+                .importPosition(
+                    account: account, market: MarketID(1), size: Quantity(atoms: size), entryPrice: Price(atoms: start),
+                    isolatedMargin: next() < 0.3 ? Amount(atoms: collateral) : nil))
         }
         // The set-up is audited once; the crash after every event.
         #expect(Auditor.violations(in: engine).isEmpty)
@@ -73,7 +92,7 @@ struct CrashLiquidationTests {
         var low = start
         for point in path.dropFirst() {
             time = max(time, point.time.nanoseconds)
-            run(.setIndexPrice(asset: AssetID(1), price: Price("1")!))   // the stablecoin's index stays fresh
+            run(.setIndexPrice(asset: AssetID(1), price: Price("1")!))  // the stablecoin's index stays fresh
             run(.setMarkPrice(market: MarketID(1), mark: point.price, index: nil))
             low = min(low, point.price.atoms)
             for (pool, alert) in engine.alerts where alert == .liquidating {
@@ -83,7 +102,10 @@ struct CrashLiquidationTests {
                 for long in [false, true] where counts["liquidate", default: 0] % 5 == 0 {
                     guard let kept = engine.keptDeleveragingOrder(market: MarketID(1), long: long) else { continue }
                     keptChecks += 1
-                    #expect(kept == engine.rankedDeleveraging(market: MarketID(1), long: long, ranking: .profitTimesLeverage))
+                    #expect(
+                        kept
+                            == engine.rankedDeleveraging(market: MarketID(1), long: long, ranking: .profitTimesLeverage)
+                    )
                 }
             }
             #expect(engine.auditFindings.isEmpty, "auditor: \(engine.auditFindings.prefix(2))")
@@ -92,8 +114,12 @@ struct CrashLiquidationTests {
         #expect(Double(low) / Double(start) < 0.5, "the path must fall more than 50 %")
         // Pools still inside the exit buffer stay flagged but are above maintenance: `liquidate`
         // refuses them (notLiquidatable) until the next mark clears or sinks them.
-        #expect(counts.keys.filter { $0.hasPrefix("rejected:") }.allSatisfy { $0 == "rejected:notLiquidatable" }, "\(counts)")
-        print("2020-03-12 crash: \(counts["liquidate", default: 0]) liquidation steps; fund 50,000 → \(Double(engine.asset(AssetID(1))!.insuranceFund) / 1e6) USDT; drawn \(Double(drawn) / 1e6); \(deleveraged) positions deleveraged; uncovered \(Double(uncovered) / 1e6)")
+        #expect(
+            counts.keys.filter { $0.hasPrefix("rejected:") }.allSatisfy { $0 == "rejected:notLiquidatable" },
+            "\(counts)")
+        print(
+            "2020-03-12 crash: \(counts["liquidate", default: 0]) liquidation steps; fund 50,000 → \(Double(engine.asset(AssetID(1))!.insuranceFund) / 1e6) USDT; drawn \(Double(drawn) / 1e6); \(deleveraged) positions deleveraged; uncovered \(Double(uncovered) / 1e6)"
+        )
         #expect(uncovered >= 0 && drawn > 0 && deleveraged > 0)
         #expect(keptChecks > 20, "the kept ADL queue was checked \(keptChecks) times")
         #expect(counts["liquidate", default: 0] > 100, "steps: \(counts)")

@@ -14,7 +14,10 @@ struct DemoPathTests {
         // 30 flat bars at 100, then a fall to a trough at bar 30, then a bounce.
         for hour in 0..<40 {
             let price = hour < 25 ? 100.0 : hour <= 30 ? 100.0 - Double(hour - 24) * 8 : 60.0 + Double(hour - 30)
-            rows.append(String(format: "2020-03-%02dT%02d:00:00Z,%.2f,%.2f,%.2f,%.2f,1", 10 + hour / 24, hour % 24, price, price + 0.5, price - 0.04, price))
+            rows.append(
+                String(
+                    format: "2020-03-%02dT%02d:00:00Z,%.2f,%.2f,%.2f,%.2f,1", 10 + hour / 24, hour % 24, price,
+                    price + 0.5, price - 0.04, price))
         }
         let file = Self.files.file("path.csv", rows.joined(separator: "\n") + "\n")
         let marks = try #require(try ServeCommand.parse(["--demo", "--demo-path", file]).demoMarks())
@@ -22,13 +25,19 @@ struct DemoPathTests {
         #expect(marks.allSatisfy { $0 % 10_000_000 == 0 && $0 > 0 }, "on the 0.1 tick grid")
         #expect(marks.first == 10_000_000_000 && marks.min() == 5_200_000_000)
         #expect(try ServeCommand.parse(["--demo", "--demo-path", "generated"]).demoMarks() == nil)
-        #expect(throws: (any Error).self) { try ServeCommand.parse(["--demo", "--demo-path", "/nonexistent/path.csv"]).demoMarks() }
+        #expect(throws: (any Error).self) {
+            try ServeCommand.parse(["--demo", "--demo-path", "/nonexistent/path.csv"]).demoMarks()
+        }
     }
 
-    static let crashFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let crashFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("../shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv").path
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: crashFile), "../shared/data is absent: the demo's default path test is skipped"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: crashFile),
+            "../shared/data is absent: the demo's default path test is skipped"))
     func theDefaultIsTheRealCrashWhereTheDataIsPresent() throws {
         let data = Self.crashFile
         let marks = try #require(try ServeCommand.parse(["--demo", "--demo-path", data]).demoMarks())

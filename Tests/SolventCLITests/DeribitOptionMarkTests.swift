@@ -21,9 +21,13 @@ struct DeribitOptionMarkTests {
 
     /// BTC rows with a mark and an IV, per snapshot file (`solvent option-study`'s reader).
     static func snapshots() -> [(String, [Quote])]? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else {
+            return nil
+        }
         return names.filter { $0.hasSuffix(".csv") }.sorted().compactMap { name in
-            guard let snapshot = try? DeribitSnapshot.load(path: folder.appendingPathComponent(name).path) else { return nil }
+            guard let snapshot = try? DeribitSnapshot.load(path: folder.appendingPathComponent(name).path) else {
+                return nil
+            }
             return (name, snapshot.quotes.filter { $0.currency == "BTC" && $0.markInCoin > 0 })
         }
     }
@@ -37,7 +41,8 @@ struct DeribitOptionMarkTests {
         var harness = Harness()
         harness.standardAssets()
         harness.ok(.createMarket(linearMarket(1), RiskParameters(margin: singleTier(im: "0.02", mm: "0.01"))))
-        harness.ok(.setMarkPrice(market: underlying, mark: Price(String(format: "%.1f", quotes[0].forward))!, index: nil))
+        harness.ok(
+            .setMarkPrice(market: underlying, mark: Price(String(format: "%.1f", quotes[0].forward))!, index: nil))
         // Time to expiry as Deribit states it, in the engine's 365-day years.
         let expiry = Timestamp(nanoseconds: harness.time + Int64((quotes[0].years * nanosecondsPerYear).rounded()))
         var ids: [MarketID] = []
@@ -45,21 +50,26 @@ struct DeribitOptionMarkTests {
             let id = MarketID(UInt32(100 + index))
             var spec = linearMarket(id.rawValue, symbol: quote.instrument, settle: Harness.btc)
             spec.expiry = expiry
-            spec.option = OptionTerms(right: quote.right == .call ? .call : .put, strike: Price(String(format: "%.0f", quote.strike))!,
-                                      underlying: underlying, premium: .coin)
+            spec.option = OptionTerms(
+                right: quote.right == .call ? .call : .put, strike: Price(String(format: "%.0f", quote.strike))!,
+                underlying: underlying, premium: .coin)
             harness.ok(.createMarket(spec, RiskParameters(margin: singleTier(im: "0.1", mm: "0.05"))))
             ids.append(id)
         }
         // One volatility per strike: Deribit quotes the call and the put of a strike at one mark IV
         // (the call's where both are listed).
         var smile: [Double: Double] = [:]
-        for quote in quotes where !leaving.contains(quote.strike) && (quote.right == .call || smile[quote.strike] == nil) {
+        for quote in quotes
+        where !leaving.contains(quote.strike) && (quote.right == .call || smile[quote.strike] == nil) {
             smile[quote.strike] = quote.volatility
         }
         let strikes = smile.keys.sorted()
-        harness.ok(.setVolatilitySmile(underlying: underlying, VolatilitySmile(
-            expiry: expiry, strikes: strikes.map { Price(String(format: "%.0f", $0))! },
-            volatilities: strikes.map { Rate(String(format: "%.4f", smile[$0]!))! })))
+        harness.ok(
+            .setVolatilitySmile(
+                underlying: underlying,
+                VolatilitySmile(
+                    expiry: expiry, strikes: strikes.map { Price(String(format: "%.0f", $0))! },
+                    volatilities: strikes.map { Rate(String(format: "%.4f", smile[$0]!))! })))
         return (harness, ids)
     }
 
@@ -76,7 +86,10 @@ struct DeribitOptionMarkTests {
             for expiry in Array(Set(quotes.map(\.expiry))).sorted() {
                 // Strikes within 2.5x of the forward, marks of at least 0.0005 BTC (a tick of 5e-4
                 // would otherwise dominate the comparison).
-                let chain = quotes.filter { $0.expiry == expiry && $0.markInCoin >= 0.0005 && $0.strike / $0.forward < 2.5 && $0.forward / $0.strike < 2.5 }
+                let chain = quotes.filter {
+                    $0.expiry == expiry && $0.markInCoin >= 0.0005 && $0.strike / $0.forward < 2.5
+                        && $0.forward / $0.strike < 2.5
+                }
                 guard chain.count >= 8, chain[0].years * 365 >= 1 else { continue }
                 let (harness, ids) = Self.venue(chain)
                 var gaps: [Double] = []
@@ -103,13 +116,17 @@ struct DeribitOptionMarkTests {
         for (name, quotes) in snapshots {
             // The front month's calls; leave out the strike nearest the forward.
             let days = Set(quotes.map { $0.years * 365 }).min { abs($0 - 30) < abs($1 - 30) }!
-            let chain = quotes.filter { $0.right == .call && abs($0.years * 365 - days) < 1e-6 }.sorted { $0.strike < $1.strike }
+            let chain = quotes.filter { $0.right == .call && abs($0.years * 365 - days) < 1e-6 }.sorted {
+                $0.strike < $1.strike
+            }
             let out = chain.dropFirst().dropLast().min { abs($0.strike - $0.forward) < abs($1.strike - $1.forward) }!
             let (harness, ids) = Self.venue(chain, leaving: [out.strike])
             let id = ids[chain.firstIndex { $0.strike == out.strike }!]
             let volatility = Double(harness.engine.market(id)!.optionVolatility) / 1e9
             // Measured: within 0.19 volatility points on the three snapshots.
-            #expect(abs(volatility - out.volatility) < 0.005, "\(name): \(out.strike) interpolated \(volatility), Deribit \(out.volatility)")
+            #expect(
+                abs(volatility - out.volatility) < 0.005,
+                "\(name): \(out.strike) interpolated \(volatility), Deribit \(out.volatility)")
         }
     }
 }

@@ -25,7 +25,8 @@ struct DocsCommandTests {
     /// Every console session of every guide, in the guide's order.
     static func sessions() throws -> [Session] {
         let docs = root.appendingPathComponent("docs")
-        let guides = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }.sorted()
+        let guides = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
+            .sorted()
         return try guides.flatMap { guide in
             try parse(String(contentsOf: docs.appendingPathComponent(guide), encoding: .utf8), guide: guide)
         }
@@ -35,8 +36,8 @@ struct DocsCommandTests {
         var sessions: [Session] = []
         var variables: [String: String] = [:]
         var inConsole = false
-        var pending: String?      // a command whose line ends in `\`
-        var open = false          // a command of this block takes the lines below it
+        var pending: String?  // a command whose line ends in `\`
+        var open = false  // a command of this block takes the lines below it
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(raw)
             if line.hasPrefix("```") {
@@ -86,13 +87,16 @@ struct DocsCommandTests {
 
     /// A scratch directory laid out like a checkout: `repo/examples` and `shared` beside it.
     static func scratch() throws -> URL {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-docs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-docs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let repo = base.appendingPathComponent("repo")
         try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("examples"), withDestinationURL: root.appendingPathComponent("examples"))
+        try FileManager.default.createSymbolicLink(
+            at: repo.appendingPathComponent("examples"), withDestinationURL: root.appendingPathComponent("examples"))
         if hasSharedData {
-            try FileManager.default.createSymbolicLink(at: base.appendingPathComponent("shared"),
-                                                       withDestinationURL: root.deletingLastPathComponent().appendingPathComponent("shared"))
+            try FileManager.default.createSymbolicLink(
+                at: base.appendingPathComponent("shared"),
+                withDestinationURL: root.deletingLastPathComponent().appendingPathComponent("shared"))
         }
         return repo
     }
@@ -104,7 +108,7 @@ struct DocsCommandTests {
         process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe      // the guides show error lines where the terminal shows them
+        process.standardError = pipe  // the guides show error lines where the terminal shows them
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -116,7 +120,8 @@ struct DocsCommandTests {
     static func missingLine(_ shown: [String], in output: String) -> String? {
         let printed = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         var next = printed.startIndex
-        for line in shown.map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty && line != "..." && line != "…" {
+        for line in shown.map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !line.isEmpty && line != "..." && line != "…" {
             guard let found = printed[next...].firstIndex(of: line) else { return line }
             next = found + 1
         }
@@ -131,29 +136,35 @@ struct DocsCommandTests {
             let (status, output) = try run(session.arguments, in: directory)
             let command = "docs/\(session.guide): solvent \(session.arguments.joined(separator: " "))"
             let expectsError = session.shown.contains { $0.hasPrefix("error:") }
-            #expect(expectsError ? (1...2).contains(status) : status == 0, "\(command) exited \(status): \(output.prefix(400))")
+            #expect(
+                expectsError ? (1...2).contains(status) : status == 0,
+                "\(command) exited \(status): \(output.prefix(400))")
             if let line = missingLine(session.shown, in: output) {
-                Issue.record("\(command) did not print the line the guide shows:\n\(line)\nit printed:\n\(output.prefix(2_000))")
+                Issue.record(
+                    "\(command) did not print the line the guide shows:\n\(line)\nit printed:\n\(output.prefix(2_000))")
             }
-            #expect(output.range(of: #"(?i)(?<![a-z])-?(nan|inf|infinity)(?![a-z])"#, options: .regularExpression) == nil,
-                    "\(command) printed a non-finite number")
+            #expect(
+                output.range(of: #"(?i)(?<![a-z])-?(nan|inf|infinity)(?![a-z])"#, options: .regularExpression) == nil,
+                "\(command) printed a non-finite number")
         }
-        for directory in directories.values { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        for directory in directories.values {
+            try? FileManager.default.removeItem(at: directory.deletingLastPathComponent())
+        }
     }
 
     @Test func theGuidesHaveSessionsAndTheParserReadsThem() throws {
         let sample = """
-        ```console
-        $ D=examples
-        $ swift run solvent margin --portfolio $D/a.json \\
-            --format table
-        status healthy
-        ...
-        ```
-        ```
-        $ solvent not-run
-        ```
-        """
+            ```console
+            $ D=examples
+            $ swift run solvent margin --portfolio $D/a.json \\
+                --format table
+            status healthy
+            ...
+            ```
+            ```
+            $ solvent not-run
+            ```
+            """
         let parsed = try Self.parse(sample, guide: "x.md")
         #expect(parsed.count == 1)
         #expect(parsed.first?.arguments == ["margin", "--portfolio", "examples/a.json", "--format", "table"])
@@ -163,13 +174,19 @@ struct DocsCommandTests {
         #expect(try Self.sessions().filter { !$0.readsSharedData }.count >= 5, "the guides show sessions on examples/")
     }
 
-    @Test(.enabled(if: ReadmeCommandTests.binary != nil, "the solvent binary is not built (swift build --product solvent): the guides' commands are skipped"))
+    @Test(
+        .enabled(
+            if: ReadmeCommandTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): the guides' commands are skipped"))
     func everyGuideSessionOnTheExamplesRunsAsShown() throws {
         try Self.check(try Self.sessions().filter { !$0.readsSharedData })
     }
 
-    @Test(.enabled(if: ReadmeCommandTests.binary != nil && hasSharedData,
-                   "no solvent binary or no ../shared/data beside the checkout: the guides' sessions on real data are skipped"))
+    @Test(
+        .enabled(
+            if: ReadmeCommandTests.binary != nil && hasSharedData,
+            "no solvent binary or no ../shared/data beside the checkout: the guides' sessions on real data are skipped")
+    )
     func everyGuideSessionOnRealDataRunsAsShown() throws {
         let sessions = try Self.sessions().filter(\.readsSharedData)
         #expect(!sessions.isEmpty)

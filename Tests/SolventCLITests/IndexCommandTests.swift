@@ -15,12 +15,13 @@ struct IndexCommandTests {
     static func file(_ name: String, _ text: String) -> String { files.file(name, text) }
 
     static let header = "timestamp,open,high,low,close,volume\n"
-    static let good = header + """
-    2020-03-12T00:00:00Z,100,101,99,100.5,1
-    2020-03-12T01:00:00Z,100.5,102,100,101,1
-    2020-03-12T02:00:00Z,101,103,100,102,1
+    static let good =
+        header + """
+            2020-03-12T00:00:00Z,100,101,99,100.5,1
+            2020-03-12T01:00:00Z,100.5,102,100,101,1
+            2020-03-12T02:00:00Z,101,103,100,102,1
 
-    """
+            """
 
     static func error(_ text: String) -> InputError? {
         do {
@@ -50,8 +51,10 @@ struct IndexCommandTests {
         let a = Self.file("a.csv", Self.good)
         let b = Self.file("b.csv", Self.good)
         let late = Self.file("late.csv", Self.header + "2021-01-01T00:00:00Z,1,1,1,1,1\n")
-        var command = try IndexCommand.parse(["--source", "a=\(a)", "--source", "b=\(b)", "--source", "late=\(late)",
-                                              "--to", "2020-03-13T00:00:00Z", "--min-sources", "2"])
+        var command = try IndexCommand.parse([
+            "--source", "a=\(a)", "--source", "b=\(b)", "--source", "late=\(late)",
+            "--to", "2020-03-13T00:00:00Z", "--min-sources", "2",
+        ])
         let (sources, config, path) = try command.resolve()
         let rows = IndexReplay.run(sources: sources, config: config, venue: nil, path: path)
         #expect(rows.count == 3)
@@ -62,12 +65,14 @@ struct IndexCommandTests {
 
     @Test func badArgumentsAreNamed() throws {
         let a = Self.file("a2.csv", Self.good)
-        for (arguments, option) in [(["--source", "a"], "--source a"), (["--source", "a=\(a)", "--band", "2"], "--band"),
-                                    (["--source", "a=\(a)", "--stale-after", "soon"], "--stale-after"),
-                                    (["--source", "a=\(a)", "--weight", "b=2"], "--weight b=2"),
-                                    (["--source", "a=\(a)", "--path", "zigzag"], "--path"),
-                                    (["--source", "a=\(a)", "--min-sources", "3"], "--min-sources"),
-                                    (["--source", "a=\(a)", "--min-sources", "-1"], "--min-sources")] {
+        for (arguments, option) in [
+            (["--source", "a"], "--source a"), (["--source", "a=\(a)", "--band", "2"], "--band"),
+            (["--source", "a=\(a)", "--stale-after", "soon"], "--stale-after"),
+            (["--source", "a=\(a)", "--weight", "b=2"], "--weight b=2"),
+            (["--source", "a=\(a)", "--path", "zigzag"], "--path"),
+            (["--source", "a=\(a)", "--min-sources", "3"], "--min-sources"),
+            (["--source", "a=\(a)", "--min-sources", "-1"], "--min-sources"),
+        ] {
             let command = try IndexCommand.parse(arguments)
             do {
                 _ = try command.resolve()
@@ -80,8 +85,13 @@ struct IndexCommandTests {
 
     @Test func theCSVHasTheDocumentedColumns() throws {
         let a = Self.file("a3.csv", Self.good)
-        let b = Self.file("b3.csv", Self.good.replacingOccurrences(of: "102,1\n", with: "150,1\n").replacingOccurrences(of: "101,103,100", with: "101,150,100"))
-        let command = try IndexCommand.parse(["--source", "a=\(a)", "--source", "b=\(b)", "--source", "c=\(a)", "--venue", "b"])
+        let b = Self.file(
+            "b3.csv",
+            Self.good.replacingOccurrences(of: "102,1\n", with: "150,1\n").replacingOccurrences(
+                of: "101,103,100", with: "101,150,100"))
+        let command = try IndexCommand.parse([
+            "--source", "a=\(a)", "--source", "b=\(b)", "--source", "c=\(a)", "--venue", "b",
+        ])
         let (sources, config, path) = try command.resolve()
         let text = IndexReplay.csv(IndexReplay.run(sources: sources, config: config, venue: "b", path: path))
         let lines = text.split(separator: "\n")

@@ -14,18 +14,26 @@ struct NumericOptionTests {
     }
 
     static func message(_ error: () throws -> Void) -> String? {
-        do { try error(); return nil } catch let error as InputError { return error.description } catch { return "\(error)" }
+        do { try error(); return nil } catch let error as InputError { return error.description } catch {
+            return "\(error)"
+        }
     }
 
     @Test func serveRefusesOutOfRangeNumbersWithExitTwo() throws {
-        for arguments in [["--port", "99999"], ["--port", "65536"], ["--port", "-5"], ["--port=-1"],
-                          ["--demo-accounts", "-5"], ["--demo-accounts", "0"], ["--demo-accounts", "10000001"],
-                          ["--demo-interval", "-1"], ["--demo-interval", "0"], ["--demo-interval", "nan"], ["--demo-interval", "inf"],
-                          ["--snapshot-every", "0"], ["--snapshot-every", "-5"]] {
+        for arguments in [
+            ["--port", "99999"], ["--port", "65536"], ["--port", "-5"], ["--port=-1"],
+            ["--demo-accounts", "-5"], ["--demo-accounts", "0"], ["--demo-accounts", "10000001"],
+            ["--demo-interval", "-1"], ["--demo-interval", "0"], ["--demo-interval", "nan"],
+            ["--demo-interval", "inf"],
+            ["--snapshot-every", "0"], ["--snapshot-every", "-5"],
+        ] {
             #expect(Self.exitCode(arguments, of: ServeCommand.self) == 2, "\(arguments)")
         }
         // The bounds themselves are accepted.
-        for arguments in [["--port", "0"], ["--port", "65535"], ["--demo-accounts", "1"], ["--demo-interval", "0.05"], ["--snapshot-every", "1"]] {
+        for arguments in [
+            ["--port", "0"], ["--port", "65535"], ["--demo-accounts", "1"], ["--demo-interval", "0.05"],
+            ["--snapshot-every", "1"],
+        ] {
             #expect(Self.exitCode(arguments, of: ServeCommand.self) == nil, "\(arguments)")
         }
         let parsed = try ServeCommand.parse(["--port", "65535", "--snapshot-every", "7"])
@@ -41,7 +49,9 @@ struct NumericOptionTests {
         #expect(Self.message(command.checkOptions) == "--demo-accounts: must be positive (1 to 10,000,000), got -5")
         command.demoAccounts = 2_000
         command.demoInterval = .nan
-        #expect(Self.message(command.checkOptions)?.hasPrefix("--demo-interval: must be a number of seconds above 0 and at most 86400") == true)
+        #expect(
+            Self.message(command.checkOptions)?.hasPrefix(
+                "--demo-interval: must be a number of seconds above 0 and at most 86400") == true)
         command.demoInterval = 1
         command.snapshotEvery = 0
         #expect(Self.message(command.checkOptions) == "--snapshot-every: must be positive, got 0")
@@ -50,8 +60,10 @@ struct NumericOptionTests {
     }
 
     @Test func benchJournalRefusesCountsItWouldRound() throws {
-        for arguments in [["--entries", "-5"], ["--entries", "0"], ["--batch", "0"], ["--batch", "-1"],
-                          ["--entries", "10", "--batch", "1000"], ["--entries", "1500", "--batch", "1000"]] {
+        for arguments in [
+            ["--entries", "-5"], ["--entries", "0"], ["--batch", "0"], ["--batch", "-1"],
+            ["--entries", "10", "--batch", "1000"], ["--entries", "1500", "--batch", "1000"],
+        ] {
             #expect(Self.exitCode(arguments, of: JournalBenchCommand.self) == 2, "\(arguments)")
         }
         #expect(Self.exitCode(["--entries", "3000", "--batch", "1000"], of: JournalBenchCommand.self) == nil)
@@ -63,14 +75,20 @@ struct NumericOptionTests {
     }
 
     @Test func negativeNumbersReachTheRangeChecksOfBacktestAndIndex() throws {
-        let backtest = try BacktestCommand.parse(["--portfolio", "p.json", "--window", "-5", "--confidence", "-0.5", "--liquidity", "-1"])
+        let backtest = try BacktestCommand.parse([
+            "--portfolio", "p.json", "--window", "-5", "--confidence", "-0.5", "--liquidity", "-1",
+        ])
         #expect(backtest.window == -5 && backtest.confidence == -0.5 && backtest.liquidity == -1)
         #expect(throws: InputError("--window", "expected at least 10 periods")) {
-            try BacktestCommand.summary(prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d", window: backtest.window, lambda: 0.94)
+            try BacktestCommand.summary(
+                prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d",
+                window: backtest.window, lambda: 0.94)
         }
         #expect(throws: InputError("--liquidity", "expected a coefficient above 0 and at most 10, got -1.0")) {
-            try BacktestCommand.summary(prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d", window: 250, lambda: 0.94,
-                                        liquidity: backtest.liquidity)
+            try BacktestCommand.summary(
+                prices: [], portfolioPath: "p.json", model: "historical", confidence: 0.99, horizon: "1d", window: 250,
+                lambda: 0.94,
+                liquidity: backtest.liquidity)
         }
         let index = try IndexCommand.parse(["--source", "a=a.csv", "--min-sources", "-2"])
         #expect(index.minSources == -2)

@@ -16,10 +16,11 @@ struct OptionMarginCommandTests {
     }
 
     @Test func paradexShortPut() throws {
-        let report = try Self.json("""
-        {"underlyings": [{"symbol": "BTC", "spot": "100000", "options": [
-            {"right": "put", "strike": "90000", "days": 30, "volatility": "0.60", "quantity": "-1"}]}]}
-        """, model: .portfolio)
+        let report = try Self.json(
+            """
+            {"underlyings": [{"symbol": "BTC", "spot": "100000", "options": [
+                {"right": "put", "strike": "90000", "days": 30, "volatility": "0.60", "quantity": "-1"}]}]}
+            """, model: .portfolio)
         #expect(abs(report["initial"] as! Double - 12_794.04) < 0.01)
         // Maintenance 0.8 of initial by default (Deribit's mm_factor, as the engine's model).
         #expect(abs(report["maintenance"] as! Double - 10_235.23) < 0.01)
@@ -30,11 +31,12 @@ struct OptionMarginCommandTests {
     }
 
     @Test func spanPortfolio() throws {
-        let report = try Self.json("""
-        {"underlyings": [{"symbol": "BTC", "spot": "100000", "linear": "1", "options": [
-            {"right": "call", "strike": "110000", "days": 30, "volatility": "0.55", "quantity": "-1"},
-            {"right": "put", "strike": "90000", "days": 30, "volatility": "0.55", "quantity": "1"}]}]}
-        """, model: .span)
+        let report = try Self.json(
+            """
+            {"underlyings": [{"symbol": "BTC", "spot": "100000", "linear": "1", "options": [
+                {"right": "call", "strike": "110000", "days": 30, "volatility": "0.55", "quantity": "-1"},
+                {"right": "put", "strike": "90000", "days": 30, "volatility": "0.55", "quantity": "1"}]}]}
+            """, model: .span)
         let btc = (report["underlyings"] as! [[String: Any]])[0]
         let detail = btc["detail"] as! [String: Any]
         #expect(abs(detail["scanRisk"] as! Double - 4_273.94) < 0.01)
@@ -43,8 +45,9 @@ struct OptionMarginCommandTests {
     }
 
     @Test func correlationOffsetAndOtherModels() throws {
-        let text = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/option-portfolio.json"), encoding: .utf8)
+        let text = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("examples/option-portfolio.json"), encoding: .utf8)
         for model in MarginCommand.Model.allCases {
             let report = try Self.json(text, model: model)
             let lines = (report["underlyings"] as! [[String: Any]]).map { $0["initial"] as! Double }
@@ -57,20 +60,27 @@ struct OptionMarginCommandTests {
     /// Long 1 BTC perpetual (value delta 100,000) and short 20 ETH (−60,000) with a 1 : 1 spread at
     /// 50 %: 60,000 of delta pairs, so BTC keeps 1 − 0.5 × 0.6 of its requirement and ETH half.
     @Test func spreadCreditsBetweenUnderlyings() throws {
-        let book = #"{"underlyings": [{"symbol": "BTC", "spot": "100000", "linear": "1"}, {"symbol": "ETH", "spot": "3000", "linear": "-20"}]"#
+        let book =
+            #"{"underlyings": [{"symbol": "BTC", "spot": "100000", "linear": "1"}, {"symbol": "ETH", "spot": "3000", "linear": "-20"}]"#
         for model in [MarginCommand.Model.portfolio, .span, .greeks] {
             let plain = try Self.json(book + "}", model: model)
-            let credited = try Self.json(book + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
+            let credited = try Self.json(
+                book + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
             let standAlone = (plain["underlyings"] as! [[String: Any]]).map { $0["initial"] as! Double }
             let expected = standAlone[0] * 0.7 + standAlone[1] * 0.5
             #expect(abs(credited["initial"] as! Double - expected) < 1e-6 * expected, "\(model)")
             let eth = (credited["underlyings"] as! [[String: Any]])[1]["detail"] as! [String: Any]
             #expect(abs(eth["valueDelta"] as! Double + 60_000) < 1e-9)
             // Same direction: nothing.
-            let together = try Self.json(book.replacingOccurrences(of: "\"-20\"", with: "\"20\"")
-                                         + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
+            let together = try Self.json(
+                book.replacingOccurrences(of: "\"-20\"", with: "\"20\"")
+                    + #", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#, model: model)
             let sum = (together["underlyings"] as! [[String: Any]]).map { $0["initial"] as! Double }.reduce(0, +)
-            #expect(abs(together["initial"] as! Double - sum) < 1e-9 * sum && ((together["underlyings"] as! [[String: Any]])[0]["detail"] as! [String: Any])["spreadCredit"] as? Double == 0)
+            #expect(
+                abs(together["initial"] as! Double - sum) < 1e-9 * sum
+                    && ((together["underlyings"] as! [[String: Any]])[0]["detail"] as! [String: Any])["spreadCredit"]
+                        as? Double == 0
+            )
         }
     }
 
@@ -83,16 +93,33 @@ struct OptionMarginCommandTests {
             } catch let error as InputError { return error.description } catch { return "\(error)" }
         }
         #expect(error(#"{"underlyings": [{"symbol": "BTC"}]}"#).contains("underlyings[0].spot: required"))
-        #expect(error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "straddle"}]}]}"#).contains("options[0].right"))
-        #expect(error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "call", "strike": "1", "days": 1, "volatility": "-1", "quantity": "1"}]}]}"#).contains("volatility"))
+        #expect(
+            error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "straddle"}]}]}"#).contains(
+                "options[0].right"))
+        #expect(
+            error(
+                #"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "call", "strike": "1", "days": 1, "volatility": "-1", "quantity": "1"}]}]}"#
+            ).contains("volatility"))
         #expect(error(#"{"underlyings": [], "colour": 1}"#).contains("colour: unknown field"))
         let two = #"{"underlyings": [{"symbol": "BTC", "spot": "1"}, {"symbol": "ETH", "spot": "1"}], "#
-        #expect(error(two + #""spreads": [{"first": "BTC", "second": "SOL", "creditRate": "0.5"}]}"#).contains("spreads[0].second: no underlying SOL"))
-        #expect(error(two + #""spreads": [{"first": "BTC", "second": "BTC", "creditRate": "0.5"}]}"#).contains("spreads[0].second"))
-        #expect(error(two + #""spreads": [{"first": "BTC", "second": "ETH"}]}"#).contains("spreads[0].creditRate: required"))
-        #expect(error(two + #""correlationOffset": "0.2", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#).contains("not both"))
+        #expect(
+            error(two + #""spreads": [{"first": "BTC", "second": "SOL", "creditRate": "0.5"}]}"#).contains(
+                "spreads[0].second: no underlying SOL"))
+        #expect(
+            error(two + #""spreads": [{"first": "BTC", "second": "BTC", "creditRate": "0.5"}]}"#).contains(
+                "spreads[0].second"))
+        #expect(
+            error(two + #""spreads": [{"first": "BTC", "second": "ETH"}]}"#).contains("spreads[0].creditRate: required")
+        )
+        #expect(
+            error(
+                two
+                    + #""correlationOffset": "0.2", "spreads": [{"first": "BTC", "second": "ETH", "creditRate": "0.5"}]}"#
+            ).contains("not both"))
         let engineFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/deribit-linear.json").path
-        #expect(throws: InputError.self) { try MarginCommand.render(portfolioPath: engineFile, model: .span, format: .json) }
+        #expect(throws: InputError.self) {
+            try MarginCommand.render(portfolioPath: engineFile, model: .span, format: .json)
+        }
     }
 }

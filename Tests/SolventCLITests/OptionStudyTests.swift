@@ -1,7 +1,8 @@
 import Foundation
-@testable import SolventCLI
 import SolventRisk
 import Testing
+
+@testable import SolventCLI
 
 /// Goal: the option study builds its five books from a real Deribit chain by
 /// its stated rules and shows what the issue asks of portfolio margin — well below standard
@@ -15,7 +16,9 @@ struct OptionStudyTests {
     static let dataPresent = FileManager.default.fileExists(atPath: folder.path)
 
     static func studies() throws -> [OptionStudy]? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else {
+            return nil
+        }
         return try names.filter { $0.hasSuffix(".csv") }.sorted().map { name in
             try OptionStudy.run(try DeribitSnapshot.load(path: folder.appendingPathComponent(name).path), name: name)
         }
@@ -39,11 +42,14 @@ struct OptionStudyTests {
                 // The same scan risk through the batch path (risk array + SIMD aggregation).
                 let contracts = row.book.underlying.options.map(\.option)
                 let array = ScenarioMargin.riskArray(contracts: contracts, grid: .paradex())
-                let book = ScenarioMargin.Book(offsets: [0, contracts.count], contracts: contracts.indices.map { Int32($0) },
-                                               quantities: row.book.underlying.options.map(\.quantity),
-                                               linear: [row.book.underlying.linear], spot: row.book.underlying.spot)
+                let book = ScenarioMargin.Book(
+                    offsets: [0, contracts.count], contracts: contracts.indices.map { Int32($0) },
+                    quantities: row.book.underlying.options.map(\.quantity),
+                    linear: [row.book.underlying.linear], spot: row.book.underlying.spot)
                 let batch = ScenarioMargin.margins(book, riskArray: array)[0]
-                #expect(abs(batch - portfolio.initial) <= 1e-9 * portfolio.initial, "\(label): \(batch) vs \(portfolio.initial)")
+                #expect(
+                    abs(batch - portfolio.initial) <= 1e-9 * portfolio.initial,
+                    "\(label): \(batch) vs \(portfolio.initial)")
                 #expect(abs(portfolio.maintenance - 0.8 * portfolio.initial) <= 1e-9 * portfolio.initial)
                 // Every model charges a short-option book something, maintenance below initial.
                 for entry in row.margins where entry.model != .span {
@@ -52,7 +58,9 @@ struct OptionStudyTests {
                 switch row.book.name {
                 case "calendar spread", "delta-hedged short straddle":
                     // Hedged books: well below the standard formulas, which add up each short leg.
-                    #expect(portfolio.initial < 0.45 * standard.initial, "\(label): \(portfolio.initial) vs \(standard.initial)")
+                    #expect(
+                        portfolio.initial < 0.45 * standard.initial,
+                        "\(label): \(portfolio.initial) vs \(standard.initial)")
                 case "short strangle":
                     // The two sides cannot both lose.
                     #expect(portfolio.initial < 0.75 * standard.initial, "\(label)")
@@ -76,20 +84,28 @@ struct OptionStudyTests {
                 switch row.book.name {
                 case "short strangle":
                     #expect(options.count == 2 && options.allSatisfy { $0.quantity == -1 })
-                    #expect(options.allSatisfy { abs($0.option.years * 365 - 30) < 15 }, "\(label): front expiry near 30 days")
+                    #expect(
+                        options.allSatisfy { abs($0.option.years * 365 - 30) < 15 },
+                        "\(label): front expiry near 30 days")
                     // Near ±0.25 as far as the chain's strikes allow: after the February sell-off
                     // the front BTC puts jump from 50,000 (Deribit delta −0.15) to 60,000 (−0.35).
                     let deltas = options.map { BlackScholes.valuation($0.option).delta }
                     #expect(abs(deltas[0] + 0.25) < 0.11 && abs(deltas[1] - 0.25) < 0.11, "\(label): \(deltas)")
                 case "calendar spread":
                     #expect(options.count == 2 && options[0].option.strike == options[1].option.strike)
-                    #expect(options[0].quantity == -1 && options[1].quantity == 1 && options[0].option.years < options[1].option.years)
+                    #expect(
+                        options[0].quantity == -1 && options[1].quantity == 1
+                            && options[0].option.years < options[1].option.years)
                 case "covered call":
                     #expect(row.book.underlying.linear == 1 && options.count == 1 && options[0].option.right == .call)
                 case "delta-hedged short straddle":
-                    let delta = row.book.underlying.linear + options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta }
+                    let delta =
+                        row.book.underlying.linear
+                        + options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta }
                     #expect(abs(delta) < 1e-12, "\(label): net delta \(delta)")
-                    #expect(options[0].option.strike == options[1].option.strike && options[0].option.right != options[1].option.right)
+                    #expect(
+                        options[0].option.strike == options[1].option.strike
+                            && options[0].option.right != options[1].option.right)
                 default:
                     #expect(row.book.name == "naked short put" && options.count == 1 && options[0].option.right == .put)
                 }
@@ -120,17 +136,22 @@ struct OptionStudyTests {
                 let output = try MarginCommand.render(portfolioPath: path, model: model, format: .json)
                 let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [String: Any]
                 let expected = row.margin(OptionMarginReport.Model(rawValue: model.rawValue)!).initial
-                #expect(abs(report["initial"] as! Double - expected) <= 1e-9 * max(1, expected), "\(row.book.name) \(model)")
+                #expect(
+                    abs(report["initial"] as! Double - expected) <= 1e-9 * max(1, expected), "\(row.book.name) \(model)"
+                )
             }
         }
     }
 
-    static let header = "timestamp,instrument_name,underlying,underlying_name,option_type,strike,expiry_datetime,time_to_maturity,"
+    static let header =
+        "timestamp,instrument_name,underlying,underlying_name,option_type,strike,expiry_datetime,time_to_maturity,"
         + "bid_price,ask_price,mark_price,mid_price,futures_price,futures_instrument_name,implied_volatility,delta,vega,"
         + "open_interest,volume,bid_ask_spread,currency,index_price,volume_usd"
 
-    static func row(_ name: String, _ right: String, _ strike: Double, _ expiry: String, _ years: Double, iv: String = "0.5",
-                    delta: Double) -> String {
+    static func row(
+        _ name: String, _ right: String, _ strike: Double, _ expiry: String, _ years: Double, iv: String = "0.5",
+        delta: Double
+    ) -> String {
         "2026-01-02T00:00:00+00:00,\(name),100,F,\(right),\(strike),\(expiry),\(years),0,0,0.05,0,100,F,\(iv),\(delta),0,0,0,0,BTC,100,0"
     }
 
@@ -143,8 +164,11 @@ struct OptionStudyTests {
             #expect(error.description.contains("missing column instrument_name"))
         }
         // An unreadable IV and a wrong field count are skipped with their lines; the rest parse.
-        let text = [Self.header, Self.row("A", "call", 100, "E1", 0.1, delta: 0.5), Self.row("B", "put", 100, "E1", 0.1, iv: "x", delta: -0.5),
-                    "1,2,3", Self.row("C", "put", 100, "E1", 0, delta: -0.5)].joined(separator: "\n")
+        let text = [
+            Self.header, Self.row("A", "call", 100, "E1", 0.1, delta: 0.5),
+            Self.row("B", "put", 100, "E1", 0.1, iv: "x", delta: -0.5),
+            "1,2,3", Self.row("C", "put", 100, "E1", 0, delta: -0.5),
+        ].joined(separator: "\n")
         let snapshot = try DeribitSnapshot.parse(text, name: "s.csv")
         #expect(snapshot.quotes.map(\.instrument) == ["A"])
         #expect(snapshot.skipped.map(\.line) == [3, 4, 5])

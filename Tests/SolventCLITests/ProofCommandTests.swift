@@ -1,8 +1,9 @@
 import Foundation
-@testable import SolventCLI
 import SolventCore
 import SolventStore
 import Testing
+
+@testable import SolventCLI
 
 /// `solvent commit / prove / verify / solvency` over a journal: the root rebuilt by a replay is
 /// the published one, a proof written by one process verifies in another, and a changed digit
@@ -14,28 +15,42 @@ struct ProofCommandTests {
     static func journal() async throws -> String {
         let path = files.folder.appendingPathComponent("venue-\(UInt32.random(in: 0...UInt32.max)).db").path
         let store = try SQLiteStore(path: path)
-        let service = try await JournaledEngine(store: store, snapshotEvery: 1_000_000, clock: { 1_700_000_000_000_000_000 })
+        let service = try await JournaledEngine(
+            store: store, snapshotEvery: 1_000_000, clock: { 1_700_000_000_000_000_000 })
         let usdt = AssetID(1), market = MarketID(1)
         let tier = RiskTier(notionalCap: nil, initialRate: Rate("0.02")!, maintenanceRate: Rate("0.01")!)
         var commands: [Command] = [
             .createAsset(AssetSpec(id: usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 86_400)),
             .setIndexPrice(asset: usdt, price: Price("1")!),
-            .createMarket(MarketSpec(id: market, symbol: "BTCUSDT", kind: .linear, settleAsset: usdt, contractSize: Quantity("1")!,
-                                     tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
-                          RiskParameters(margin: .tiered(try RiskTierTable.make(tiers: [tier]).get()), priceMaxAgeSeconds: 86_400)),
+            .createMarket(
+                MarketSpec(
+                    id: market, symbol: "BTCUSDT", kind: .linear, settleAsset: usdt, contractSize: Quantity("1")!,
+                    tickSize: Price("0.1")!, lotSize: Quantity("0.001")!),
+                RiskParameters(margin: .tiered(try RiskTierTable.make(tiers: [tier]).get()), priceMaxAgeSeconds: 86_400)
+            ),
             .setMarkPrice(market: market, mark: Price("60000")!, index: nil),
-            .configureLiquidation(market: market, LiquidationParameters(
-                depth: .squareRoot(depth: 10_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
-                clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
-                dustNotional: 10_000_000)),
+            .configureLiquidation(
+                market: market,
+                LiquidationParameters(
+                    depth: .squareRoot(depth: 10_000_000_000_000, coefficient: Rate("0.01")!),
+                    penaltyRate: Rate("0.005")!,
+                    clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!),
+                    stepFraction: Rate("0.5")!,
+                    dustNotional: 10_000_000)),
         ]
         for id in 1...50 {
             commands.append(.openAccount(AccountID(UInt64(id))))
-            commands.append(.deposit(account: AccountID(UInt64(id)), asset: usdt, amount: Amount(atoms: Int64(1_000 + id * 37) * 1_000_000)))
+            commands.append(
+                .deposit(
+                    account: AccountID(UInt64(id)), asset: usdt,
+                    amount: Amount(atoms: Int64(1_000 + id * 37) * 1_000_000)))
         }
         for id in stride(from: 1, to: 50, by: 2) {
-            commands.append(.applyFill(Fill(market: market, buyer: AccountID(UInt64(id)), seller: AccountID(UInt64(id + 1)),
-                                            quantity: Quantity(atoms: Int64(id) * 1_000_000), price: Price("60000")!, taker: .buyer)))
+            commands.append(
+                .applyFill(
+                    Fill(
+                        market: market, buyer: AccountID(UInt64(id)), seller: AccountID(UInt64(id + 1)),
+                        quantity: Quantity(atoms: Int64(id) * 1_000_000), price: Price("60000")!, taker: .buyer)))
         }
         commands.append(.setMarkPrice(market: market, mark: Price("61234.5")!, index: nil))
         // Account 49 (long 0.49 BTC on 2,813 USDT) falls below maintenance at 54,000 and is
@@ -48,7 +63,8 @@ struct ProofCommandTests {
     }
 
     static let binary: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let path = root.appendingPathComponent(".build/debug/solvent").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }()
@@ -68,7 +84,7 @@ struct ProofCommandTests {
         #expect(try await Commitments.journaledRoots(in: try SQLiteStore(path: db)) == [root])
         let output = Self.files.folder.appendingPathComponent("proof-7-\(UInt32.random(in: 0...UInt32.max)).json").path
         let prove = try ProveCommand.parse(["--db", db, "--account", "7", "--output", output])
-        try await prove.run()   // rebuilds the root by replay: it must equal the published one (else it refuses)
+        try await prove.run()  // rebuilds the root by replay: it must equal the published one (else it refuses)
         try VerifyCommand.parse([output, "--root", root.hash]).run()
         // Another process (the built binary, when present) verifies the same file.
         if let binary = Self.binary {
@@ -94,7 +110,9 @@ struct ProofCommandTests {
         #expect(!refused.holds && refused.lines.contains { $0.hasPrefix("✘") } && refused.lines.last == "NOT VERIFIED")
         // The liquidation (the last input) has its own proof, checked without a root.
         let last = liquidationSequence
-        let liquidation = Self.files.folder.appendingPathComponent("liquidation-\(UInt32.random(in: 0...UInt32.max)).json").path
+        let liquidation = Self.files.folder.appendingPathComponent(
+            "liquidation-\(UInt32.random(in: 0...UInt32.max)).json"
+        ).path
         let proveEvent = try ProveCommand.parse(["--db", db, "--event", "\(last)", "--output", liquidation])
         try await proveEvent.run()
         try VerifyCommand.parse([liquidation]).run()
@@ -124,7 +142,9 @@ struct ProofCommandTests {
         var root = try await service.read { $0 }.commitment(secret: try await Commitments.secret(store)).root
         root.hash = String(repeating: "ab", count: 32)
         let submission = try await service.submit(.recordCommitment(root))
-        guard case .applied = submission.outcome else { Issue.record("the engine refused a well-formed record: \(submission.outcome)"); return }
+        guard case .applied = submission.outcome else {
+            Issue.record("the engine refused a well-formed record: \(submission.outcome)"); return
+        }
         try await store.close()
         let replay = try ReplayCommand.parse(["--db", db])
         await #expect(throws: (any Error).self) { try await replay.run() }

@@ -29,7 +29,10 @@ struct SimulateCommandTests {
     }
 
     @Test func sameSeedSameReportByteForByte() throws {
-        let arguments = ["--accounts", "800", "--seed", "7", "--compare", "mechanism=auction", "--compare", "mechanism=backstop,breaker=0.05"]
+        let arguments = [
+            "--accounts", "800", "--seed", "7", "--compare", "mechanism=auction", "--compare",
+            "mechanism=backstop,breaker=0.05",
+        ]
         let (first, json) = try Self.simulate(arguments)
         let (_, again) = try Self.simulate(arguments)
         #expect(json == again)
@@ -49,9 +52,14 @@ struct SimulateCommandTests {
     @Test func differentSeedsDifferentPopulations() throws {
         let a = Self.files.folder.appendingPathComponent("population-1.csv").path
         let b = Self.files.folder.appendingPathComponent("population-2.csv").path
-        let (one, _) = try Self.simulate(["--accounts", "300", "--seed", "1", "--write-population", a, "--impact", "none"])
-        let (two, _) = try Self.simulate(["--accounts", "300", "--seed", "2", "--write-population", b, "--impact", "none"])
-        let first = try String(contentsOfFile: a, encoding: .utf8), second = try String(contentsOfFile: b, encoding: .utf8)
+        let (one, _) = try Self.simulate([
+            "--accounts", "300", "--seed", "1", "--write-population", a, "--impact", "none",
+        ])
+        let (two, _) = try Self.simulate([
+            "--accounts", "300", "--seed", "2", "--write-population", b, "--impact", "none",
+        ])
+        let first = try String(contentsOfFile: a, encoding: .utf8),
+            second = try String(contentsOfFile: b, encoding: .utf8)
         #expect(first != second)
         #expect(one.runs[0].digest != two.runs[0].digest)
         // A written population loads back as the same accounts: the same run, the same digest.
@@ -94,7 +102,9 @@ struct SimulateCommandTests {
     /// it loads back to the same run; a linear table is refused for it.
     @Test func coinMarginedMarket() throws {
         let file = Self.files.folder.appendingPathComponent("inverse-population.csv").path
-        let (report, _) = try Self.simulate(["--contract", "inverse", "--accounts", "600", "--leverage-median", "20", "--write-population", file])
+        let (report, _) = try Self.simulate([
+            "--contract", "inverse", "--accounts", "600", "--leverage-median", "20", "--write-population", file,
+        ])
         let run = report.runs[0]
         #expect(run.auditViolations.isEmpty, "\(run.auditViolations)")
         #expect(run.steps > 0, "the 25 % fall liquidates coin-margined longs")
@@ -110,16 +120,19 @@ struct SimulateCommandTests {
     }
 
     @Test func aBadPopulationRowNamesItsLine() throws {
-        let population = Self.files.file("bad-population.csv", """
-        account,size,entry_price,collateral,collateral_asset,isolated
-        1,0.5,60000,3000,USDT,false
-        2,0.0005,60000,3000,USDT,false
-        """)
+        let population = Self.files.file(
+            "bad-population.csv",
+            """
+            account,size,entry_price,collateral,collateral_asset,isolated
+            1,0.5,60000,3000,USDT,false
+            2,0.0005,60000,3000,USDT,false
+            """)
         do {
             _ = try Self.simulate(["--population", population])
             Issue.record("accepted an off-lot size")
         } catch let error as InputError {
-            #expect(error.description.contains("line 3") && error.description.contains("lot size"), "\(error.description)")
+            #expect(
+                error.description.contains("line 3") && error.description.contains("lot size"), "\(error.description)")
         }
     }
 }

@@ -13,7 +13,7 @@ struct TemporaryFiles {
     /// Writes `text` to `name` in the folder and returns its path.
     func file(_ name: String, _ text: String) -> String {
         let url = folder.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
         return url.path
     }
 }

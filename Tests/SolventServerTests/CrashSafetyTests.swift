@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SolventCore
 import SolventStore
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Goal: nothing acknowledged is ever lost. Method: `solvent serve` as a real process under a
 /// load of concurrent deposits, killed with SIGKILL at seeded random moments (three times);
@@ -14,7 +15,8 @@ import Testing
 struct CrashSafetyTests {
     static let binary: String? = {
         if let path = ProcessInfo.processInfo.environment["SOLVENT_BINARY"] { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let path = root.appendingPathComponent(".build/debug/solvent").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }()
@@ -79,14 +81,18 @@ struct CrashSafetyTests {
         return ((try JSONSerialization.jsonObject(with: data)) as? [String: Any])?["digest"] as? String ?? ""
     }
 
-    @Test(.enabled(if: binary != nil, "the solvent binary is not built (swift build --product solvent): crash test skipped"))
+    @Test(
+        .enabled(
+            if: binary != nil, "the solvent binary is not built (swift build --product solvent): crash test skipped"))
     func acknowledgedInputsSurviveSIGKILL() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-crash-\(getpid()).db").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         var server = try Server(binary: Self.binary!, db: db)
         let admin = try #require(server.adminKey, "the first start prints the admin key")
         #expect(server.port > 0)
-        for (path, body) in [("/v1/assets", #"{"id": 1, "symbol": "USDT", "scale": 6}"#), ("/v1/accounts", #"{"account": 1}"#)] {
+        for (path, body) in [
+            ("/v1/assets", #"{"id": 1, "symbol": "USDT", "scale": 6}"#), ("/v1/accounts", #"{"account": 1}"#),
+        ] {
             #expect(try await Self.post(server.port, path, key: admin, body).0 == 200)
         }
         var seed: UInt64 = 77
@@ -102,9 +108,13 @@ struct CrashSafetyTests {
                         var done: [(UInt64, Int)] = []
                         for index in 1...100_000 {
                             let atoms = base + index
-                            guard let (status, body) = try? await Self.post(port, "/v1/deposits", key: admin,
-                                                                             #"{"account": 1, "asset": 1, "amount": "0.\#(String(format: "%06d", atoms % 1_000_000))"}"#),
-                                  status == 200, let sequence = body["sequence"] as? Int else { break }
+                            guard
+                                let (status, body) = try? await Self.post(
+                                    port, "/v1/deposits", key: admin,
+                                    #"{"account": 1, "asset": 1, "amount": "0.\#(String(format: "%06d", atoms % 1_000_000))"}"#
+                                ),
+                                status == 200, let sequence = body["sequence"] as? Int
+                            else { break }
                             done.append((UInt64(sequence), atoms % 1_000_000))
                             counter.increment()
                         }
@@ -132,7 +142,9 @@ struct CrashSafetyTests {
             for entry in journal { bySequence[entry.sequence] = try JournalCodec.decode(entry.command) }
             var missing = 0
             for (sequence, atoms) in acknowledged {
-                guard case .deposit(_, _, let deposited)? = bySequence[sequence], deposited.atoms == Int64(atoms) else { missing += 1; continue }
+                guard case .deposit(_, _, let deposited)? = bySequence[sequence], deposited.atoms == Int64(atoms) else {
+                    missing += 1; continue
+                }
             }
             #expect(missing == 0, "round \(round): \(missing) of \(acknowledged.count) acknowledged deposits missing")
             var clean = Engine()
@@ -142,7 +154,9 @@ struct CrashSafetyTests {
             server = try Server(binary: Self.binary!, db: db)
             #expect(server.port > 0)
             #expect(try await Self.health(server.port) == clean.digestHex(), "round \(round): recovered digest")
-            print("crash round \(round): \(acknowledged.count) acknowledged, journal \(journal.count) inputs, digest matches")
+            print(
+                "crash round \(round): \(acknowledged.count) acknowledged, journal \(journal.count) inputs, digest matches"
+            )
         }
         server.kill()
     }

@@ -12,16 +12,22 @@ import Testing
 /// with a message, without Chromium. Escaping, a trader's view and the live stream are checked
 /// over HTTP without a browser.
 struct DashboardTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     static let noChromium = "chromium is not installed (apt-get install chromium): dashboard browser test skipped"
 
     /// Runs headless Chromium on `url` with `extra` arguments; its standard output.
     static func chrome(_ url: String, _ extra: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium!)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-                             "--timeout=15000",
-                             "--user-data-dir=\(FileManager.default.temporaryDirectory.path)/solvent-chromium-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"]
+        process.arguments =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-extensions",
+                "--timeout=15000",
+                "--user-data-dir=\(FileManager.default.temporaryDirectory.path)/solvent-chromium-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
+            ]
             + extra + [url]
         let output = Pipe()
         process.standardOutput = output
@@ -68,7 +74,9 @@ struct DashboardTests {
         return String(tag[value.upperBound...].prefix { $0 != "\"" })
     }
 
-    static func points(_ id: String, _ dom: String) -> Int { attribute("data-points", of: id, in: dom).flatMap { Int($0) } ?? -1 }
+    static func points(_ id: String, _ dom: String) -> Int {
+        attribute("data-points", of: id, in: dom).flatMap { Int($0) } ?? -1
+    }
 
     @Test(.enabled(if: chromium != nil, "\(noChromium)"))
     func theBrowserShowsTheAPIsNumbers() async throws {
@@ -77,13 +85,18 @@ struct DashboardTests {
             try await seedVenue(client, h)
             try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#)
             try await client.call(.post, "/v1/liquidations", key: h.liquidator, #"{"account": 1, "market": 1}"#)
-            let mark = ((try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]])?.first?["mark"] as? String)!
-            let fund = ((try await client.call(.get, "/v1/insurance-fund", key: h.readonly).json as? [[String: Any]])?.first?["insuranceFund"] as? String)!
+            let mark =
+                ((try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]])?.first?["mark"]
+                as? String)!
+            let fund =
+                ((try await client.call(.get, "/v1/insurance-fund", key: h.readonly).json as? [[String: Any]])?.first?[
+                    "insuranceFund"] as? String)!
             let port = try #require(client.port)
             // The browser gets a single-use ticket, never the key: the server turns it into a
             // session cookie and redirects to /dashboard.
             let dom = try await Self.render {
-                let ticket = try #require(try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
+                let ticket = try #require(
+                    try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
                 return "http://127.0.0.1:\(port)/dashboard?ticket=\(ticket)"
             }
             #expect(dom.contains("<h1>Solvent</h1>"), "the page rendered: \(dom.prefix(300))")
@@ -94,7 +107,9 @@ struct DashboardTests {
             #expect(dom.contains("data-type=\"positionLiquidated\""), "the feed shows the liquidation")
             #expect(dom.contains("liquidated 0.") && dom.contains("of account 1"), "the liquidation in words")
             #expect(dom.contains("; penalty ") && dom.contains(" USDT"), "the penalty in USDT")
-            #expect(!dom.contains("penalty=") && !dom.contains("<null>") && !dom.contains("auction="), "no raw atoms or nulls")
+            #expect(
+                !dom.contains("penalty=") && !dom.contains("<null>") && !dom.contains("auction="),
+                "no raw atoms or nulls")
             // Charts with data: the mark's history and the fund's.
             #expect(Self.points("chart-mark-1", dom) >= 2, "mark chart points: \(Self.points("chart-mark-1", dom))")
             #expect(Self.points("chart-fund-1", dom) >= 2, "fund chart points")
@@ -105,7 +120,8 @@ struct DashboardTests {
             // browser with a virtual time budget finishes: no request stays open.
             let clock = ContinuousClock(), started = clock.now
             let virtual = try await Self.render(extra: ["--virtual-time-budget=3000"]) {
-                let ticket = try #require(try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
+                let ticket = try #require(
+                    try await client.call(.post, "/v1/tickets", key: h.readonly).object["ticket"] as? String)
                 return "http://127.0.0.1:\(port)/dashboard?ticket=\(ticket)"
             }
             #expect(virtual.contains("id=\"live\">live<"), "the script ran and connected: \(virtual.prefix(600))")
@@ -122,13 +138,16 @@ struct DashboardTests {
     /// interval), screenshots and DOM dumps at the start and in the middle of the crash.
     @Test(.enabled(if: chromium != nil, "\(noChromium)"), .timeLimit(.minutes(2)))
     func theChartsGrowThroughADemoCrash() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-dashboard-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-dashboard-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
+        ).path
         let service = try await SolventService(store: try SQLiteStore(path: path), openDashboard: true)
         let h = ServerHarness(service: service, admin: "", oracle: "", liquidator: "", readonly: "")
         let (port, server) = try await h.serve()
         defer { server.cancel() }
         let crash = DemoVenue.path()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-dashboard-shots-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-dashboard-shots-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = "http://127.0.0.1:\(port)/dashboard"
 
@@ -154,13 +173,20 @@ struct DashboardTests {
         #expect(markStart >= 2 && markMiddle > markStart, "the mark chart grew: \(markStart) → \(markMiddle)")
         #expect(Self.points("chart-fund-1", middle) > max(0, Self.points("chart-fund-1", start)), "the fund chart grew")
         #expect(Self.points("chart-activity", middle) >= 1, "liquidations per minute drawn")
-        #expect(middle.contains("data-type=\"positionLiquidated\"") && middle.contains("liquidated 0."), "liquidations in words")
+        #expect(
+            middle.contains("data-type=\"positionLiquidated\"") && middle.contains("liquidated 0."),
+            "liquidations in words")
         #expect(middle.contains(" BTC of account"), "quantities in BTC")
         #expect(!middle.contains("penalty=") && !middle.contains("<null>"), "no raw atoms")
         // The histogram counts every account with a position.
-        let histogram = middle.components(separatedBy: "data-series=\"accounts\" data-value=\"").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
-        let holders = await service.engine.read { engine in engine.accounts.filter { !$0.isVenue && !$0.positions.isEmpty }.count }
-        #expect(histogram.count == 12 && histogram.reduce(0, +) == holders, "histogram \(histogram) over \(holders) accounts")
+        let histogram = middle.components(separatedBy: "data-series=\"accounts\" data-value=\"").dropFirst().compactMap
+        { Int($0.prefix { $0.isNumber }) }
+        let holders = await service.engine.read { engine in
+            engine.accounts.filter { !$0.isVenue && !$0.positions.isEmpty }.count
+        }
+        #expect(
+            histogram.count == 12 && histogram.reduce(0, +) == holders,
+            "histogram \(histogram) over \(holders) accounts")
         #expect(middle.contains("id=\"nearest\"") && middle.contains("data-account="), "nearest-liquidation rows")
         try? FileManager.default.removeItem(atPath: path)
     }
@@ -176,7 +202,10 @@ struct DashboardTests {
             #expect(page.status == 200)
             #expect(page.body.contains("id=\"account\">3<"), "its own account")
             #expect(page.body.contains("id=\"liquidation-BTCUSDT\""), "its liquidation price")
-            for venueOnly in ["id=\"nearest\"", "chart-ratios", "data-account=", "id=\"flagged\"", "of account 1", "account 1 ", "account 2", "account 4"] {
+            for venueOnly in [
+                "id=\"nearest\"", "chart-ratios", "data-account=", "id=\"flagged\"", "of account 1", "account 1 ",
+                "account 2", "account 4",
+            ] {
                 #expect(!page.body.contains(venueOnly), "a trader's page shows no \(venueOnly)")
             }
             #expect(page.body.contains("chart-mark-1"), "public market history")
@@ -192,12 +221,28 @@ struct DashboardTests {
         let escaped = "&lt;b&gt;&quot;x&#39;&amp;amp;&lt;/b&gt;"
         try await h.app().test(.router) { client in
             try await seedVenue(client, h)
-            let symbol = String(data: try JSONSerialization.data(withJSONObject: [hostile], options: [.withoutEscapingSlashes]), encoding: .utf8)!.dropFirst().dropLast()
-            #expect(try await client.call(.post, "/v1/assets", key: h.admin, #"{"id": 2, "symbol": \#(symbol), "scale": 6, "priceMaxAgeSeconds": 86400}"#).status == 200)
-            #expect(try await client.call(.post, "/v1/index-prices", key: h.oracle, #"{"asset": 2, "price": "1"}"#).status == 200)
-            #expect(try await client.call(.post, "/v1/markets", key: h.admin, #"{"id": 2, "symbol": \#(symbol), "settleAsset": 2, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#).status == 200)
-            #expect(try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 2, "mark": "100"}"#).status == 200)
-            #expect(try await client.call(.post, "/v1/insurance-fund", key: h.admin, #"{"asset": 2, "amount": "5"}"#).status == 200)
+            let symbol = String(
+                data: try JSONSerialization.data(withJSONObject: [hostile], options: [.withoutEscapingSlashes]),
+                encoding: .utf8)!.dropFirst().dropLast()
+            #expect(
+                try await client.call(
+                    .post, "/v1/assets", key: h.admin,
+                    #"{"id": 2, "symbol": \#(symbol), "scale": 6, "priceMaxAgeSeconds": 86400}"#
+                ).status == 200)
+            #expect(
+                try await client.call(.post, "/v1/index-prices", key: h.oracle, #"{"asset": 2, "price": "1"}"#).status
+                    == 200)
+            #expect(
+                try await client.call(
+                    .post, "/v1/markets", key: h.admin,
+                    #"{"id": 2, "symbol": \#(symbol), "settleAsset": 2, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#
+                ).status == 200)
+            #expect(
+                try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 2, "mark": "100"}"#).status
+                    == 200)
+            #expect(
+                try await client.call(.post, "/v1/insurance-fund", key: h.admin, #"{"asset": 2, "amount": "5"}"#).status
+                    == 200)
             let page = try await client.call(.get, "/dashboard", key: h.readonly).body
             #expect(!page.contains(hostile) && !page.contains("<b>\"x"), "the raw symbol never reaches the page")
             #expect(page.contains(escaped), "escaped in text")
@@ -215,7 +260,9 @@ struct DashboardTests {
         defer { server.cancel() }
         try await h.app().test(.router) { client in try await seedVenue(client, h) }
         // Polls without blocking a thread of the cooperative pool, which the server needs.
-        func receive(_ socket: RawSocket, into received: inout String, until needle: String, within seconds: Double) async throws -> Bool {
+        func receive(
+            _ socket: RawSocket, into received: inout String, until needle: String, within seconds: Double
+        ) async throws -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while !received.contains(needle) && Date() < deadline {
                 switch socket.read(timeout: 0) {
@@ -229,11 +276,15 @@ struct DashboardTests {
         let refused = try RawSocket(port: port)
         refused.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         var refusal = ""
-        #expect(try await receive(refused, into: &refusal, until: "\r\n\r\n", within: 5) && refusal.hasPrefix("HTTP/1.1 401"), "no session, no key: refused")
+        #expect(
+            try await receive(refused, into: &refusal, until: "\r\n\r\n", within: 5)
+                && refusal.hasPrefix("HTTP/1.1 401"), "no session, no key: refused")
         refused.close()
         try await h.app().test(.router) { client in
             let inURL = try await client.call(.get, "/dashboard/live?key=\(h.readonly)", key: nil)
-            #expect(inURL.status == 401 && inURL.object["error"] as? String == "keyInURL", "a key in the URL is refused here too")
+            #expect(
+                inURL.status == 401 && inURL.object["error"] as? String == "keyInURL",
+                "a key in the URL is refused here too")
         }
 
         // Nothing changed since the sequence the page shows: the response ends within its
@@ -241,10 +292,16 @@ struct DashboardTests {
         let current = await h.service.engine.read { $0.lastSequence }
         let idle = try RawSocket(port: port)
         defer { idle.close() }
-        idle.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        idle.send(
+            "GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n"
+        )
         var quiet = ""
-        #expect(try await receive(idle, into: &quiet, until: "\r\n0\r\n\r\n", within: 6), "the response ended: \(quiet.suffix(200))")
-        #expect(quiet.contains("text/event-stream") && quiet.contains(": connected") && quiet.contains("retry: ") && !quiet.contains("event: update"))
+        #expect(
+            try await receive(idle, into: &quiet, until: "\r\n0\r\n\r\n", within: 6),
+            "the response ended: \(quiet.suffix(200))")
+        #expect(
+            quiet.contains("text/event-stream") && quiet.contains(": connected") && quiet.contains("retry: ")
+                && !quiet.contains("event: update"))
 
         // A price posted after that sequence: the next connection gets the update at once.
         try await h.app().test(.router) { client in
@@ -252,20 +309,31 @@ struct DashboardTests {
         }
         let socket = try RawSocket(port: port)
         defer { socket.close() }
-        socket.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        socket.send(
+            "GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.readonly)\r\nLast-Event-ID: \(current)\r\n\r\n"
+        )
         var received = ""
-        #expect(try await receive(socket, into: &received, until: "58,123.40 USDT", within: 8), "an update with the new mark: \(received.suffix(300))")
+        #expect(
+            try await receive(socket, into: &received, until: "58,123.40 USDT", within: 8),
+            "an update with the new mark: \(received.suffix(300))")
         #expect(received.contains("event: update\nid: \(current + 1)\n"), "the update names the sequence it shows")
-        #expect(received.contains("\"prices\":") && received.contains("chart-mark-1"), "the prices section with its chart")
+        #expect(
+            received.contains("\"prices\":") && received.contains("chart-mark-1"), "the prices section with its chart")
 
         // A trader's stream carries a trader's page: its own account, no venue-wide sections.
         let trader = try await h.trader(3)
         let own = try RawSocket(port: port)
         defer { own.close() }
-        own.send("GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(trader)\r\nLast-Event-ID: \(current)\r\n\r\n")
+        own.send(
+            "GET /dashboard/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(trader)\r\nLast-Event-ID: \(current)\r\n\r\n"
+        )
         var mine = ""
-        #expect(try await receive(own, into: &mine, until: "\r\n0\r\n\r\n", within: 8) && mine.contains("event: update"), "\(mine.suffix(300))")
+        #expect(
+            try await receive(own, into: &mine, until: "\r\n0\r\n\r\n", within: 8) && mine.contains("event: update"),
+            "\(mine.suffix(300))")
         #expect(mine.contains("\"own\":") && mine.contains("id=\\\"account\\\">3<"), "account 3's section")
-        #expect(!mine.contains("\"risk\":") && !mine.contains("nearest") && !mine.contains("chart-ratios"), "no venue-wide sections")
+        #expect(
+            !mine.contains("\"risk\":") && !mine.contains("nearest") && !mine.contains("chart-ratios"),
+            "no venue-wide sections")
     }
 }

@@ -11,7 +11,11 @@ import Testing
 /// honest client on 127.0.0.1 asking `GET /health` every 10 ms and an authenticated
 /// `GET /v1/markets` every fifth time: every answer must be right and `/health` fast (p50, p99
 /// and max are printed per scenario). Bounded: at most 300 connections, about 3 s a scenario.
-@Suite(.serialized, .enabled(if: RawSocket.canBind("127.0.0.2"), "127.0.0.2 is not a local address here (macOS): hostile-client tests skipped"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: RawSocket.canBind("127.0.0.2"),
+        "127.0.0.2 is not a local address here (macOS): hostile-client tests skipped"))
 struct HostileClientTests {
     static let limits: FrontEndLimits = {
         var limits = FrontEndLimits()
@@ -33,7 +37,9 @@ struct HostileClientTests {
     @Test func slowLorisHeadersAreCutOff() async throws {
         try await scenario("slow-loris") { server in
             // 40 connections each sending a request head one byte every 50 ms (it would take 6 s).
-            let head = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow\r\nX-Padding: \(String(repeating: "a", count: 60))\r\n\r\n".utf8)
+            let head = Array(
+                "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow\r\nX-Padding: \(String(repeating: "a", count: 60))\r\n\r\n"
+                    .utf8)
             let started = Date()
             var sockets = try (0..<40).map { _ in try RawSocket(port: server.port, from: "127.0.0.2") }
             var closedAfter: [Double] = []
@@ -50,7 +56,9 @@ struct HostileClientTests {
             }
             var report = Report()
             report.check(sockets.isEmpty, "\(sockets.count) slow-loris connections still open after 4 s")
-            report.check(closedAfter.allSatisfy { $0 < 2.5 }, "slow-loris connections closed after \(closedAfter.max() ?? 0) s (read timeout 1 s)")
+            report.check(
+                closedAfter.allSatisfy { $0 < 2.5 },
+                "slow-loris connections closed after \(closedAfter.max() ?? 0) s (read timeout 1 s)")
             report.note("40 slow-loris connections closed after at most \(format(closedAfter.max() ?? 0)) s")
             return report
         }
@@ -66,7 +74,9 @@ struct HostileClientTests {
             let halfSent = try (0..<30).map { index -> RawSocket in
                 let socket = try RawSocket(port: server.port, from: "127.0.0.2")
                 let key = index < 15 ? server.harness.admin : "sk_wrong"
-                socket.send("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"account\":")
+                socket.send(
+                    "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"account\":"
+                )
                 return socket
             }
             let idle = try (0..<5).map { _ -> RawSocket in
@@ -79,20 +89,31 @@ struct HostileClientTests {
             let closes = Deadline(seconds: 3)
             for socket in silent {
                 let reply = socket.response(timeout: closes.remaining)
-                report.check(reply?.status == 408, "a silent connection gets 408, got \(reply.map { "\($0.status)" } ?? "nothing")")
+                report.check(
+                    reply?.status == 408,
+                    "a silent connection gets 408, got \(reply.map { "\($0.status)" } ?? "nothing")")
                 report.check(socket.closedByServer(within: closes.remaining), "a silent connection is closed")
             }
             for (index, socket) in halfSent.enumerated() {
                 let reply = socket.response(timeout: closes.remaining)
                 // A route reading the body is cut off with 408; a refused key was answered 401 at once.
-                report.check(reply?.status == (index < 15 ? 408 : 401), "half-sent body \(index): got \(reply.map { "\($0.status)" } ?? "nothing")")
+                report.check(
+                    reply?.status == (index < 15 ? 408 : 401),
+                    "half-sent body \(index): got \(reply.map { "\($0.status)" } ?? "nothing")")
                 report.check(socket.closedByServer(within: closes.remaining), "a half-sent body's connection is closed")
             }
             let readDone = Date().timeIntervalSince(started)
-            report.check(readDone < 2.5, "silent and half-sent connections closed after \(readDone) s (read timeout 1 s)")
+            report.check(
+                readDone < 2.5, "silent and half-sent connections closed after \(readDone) s (read timeout 1 s)")
             let idleCloses = Deadline(seconds: 2)
-            for socket in idle { report.check(socket.closedByServer(within: idleCloses.remaining), "an idle kept-alive connection is closed (idle timeout 2 s)") }
-            report.note("15 silent and 30 half-sent connections closed within \(format(readDone)) s, 5 idle ones within \(format(Date().timeIntervalSince(started))) s")
+            for socket in idle {
+                report.check(
+                    socket.closedByServer(within: idleCloses.remaining),
+                    "an idle kept-alive connection is closed (idle timeout 2 s)")
+            }
+            report.note(
+                "15 silent and 30 half-sent connections closed within \(format(readDone)) s, 5 idle ones within \(format(Date().timeIntervalSince(started))) s"
+            )
             return report
         }
     }
@@ -106,18 +127,58 @@ struct HostileClientTests {
                 ("invalid header name", Array("GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n".utf8)),
                 ("control byte in a header name", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-\u{1}: 1\r\n\r\n".utf8)),
                 ("header line without a colon", Array("GET /health HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n".utf8)),
-                ("Content-Length and Transfer-Encoding", Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8)),
-                ("two different Content-Lengths", Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello".utf8)),
-                ("non-numeric Content-Length", Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\nhello".utf8)),
-                ("bad chunk size", Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n".utf8)),
-                ("200 KB header", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n".utf8)),
-                ("200 KB path", Array("GET /\(String(repeating: "a", count: 200_000)) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)),
-                ("500 headers", Array(("GET /health HTTP/1.1\r\nHost: x\r\n" + (0..<500).map { "X-\($0): 1\r\n" }.joined() + "\r\n").utf8)),
-                ("body over the limit", Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".utf8)),
+                (
+                    "Content-Length and Transfer-Encoding",
+                    Array(
+                        "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                            .utf8)
+                ),
+                (
+                    "two different Content-Lengths",
+                    Array(
+                        "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"
+                            .utf8)
+                ),
+                (
+                    "non-numeric Content-Length",
+                    Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\nhello".utf8)
+                ),
+                (
+                    "bad chunk size",
+                    Array(
+                        "POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"
+                            .utf8)
+                ),
+                (
+                    "200 KB header",
+                    Array(
+                        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n"
+                            .utf8)
+                ),
+                (
+                    "200 KB path",
+                    Array("GET /\(String(repeating: "a", count: 200_000)) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                ),
+                (
+                    "500 headers",
+                    Array(
+                        ("GET /health HTTP/1.1\r\nHost: x\r\n" + (0..<500).map { "X-\($0): 1\r\n" }.joined() + "\r\n")
+                            .utf8)
+                ),
+                (
+                    "body over the limit",
+                    Array("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".utf8)
+                ),
                 ("binary garbage", garbage.next(256)),
                 ("NUL bytes", [UInt8](repeating: 0, count: 64)),
-                ("TLS hello on the plain port", [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03] + garbage.next(64)),
-                ("garbage after a good request", Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n\u{1}\u{2}\u{3} nonsense\r\n\r\n".utf8)),
+                (
+                    "TLS hello on the plain port",
+                    [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03] + garbage.next(64)
+                ),
+                (
+                    "garbage after a good request",
+                    Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n\u{1}\u{2}\u{3} nonsense\r\n\r\n".utf8)
+                ),
             ]
             var report = Report()
             var statuses: [String] = []
@@ -132,10 +193,15 @@ struct HostileClientTests {
                 }
                 let status = reply?.status ?? 0
                 statuses.append("\(name) \(status)")
-                report.check((400..<500).contains(status), "\(name): expected a 4xx reply, got \(reply.map { "\($0.status) \($0.body)" } ?? "nothing")")
+                report.check(
+                    (400..<500).contains(status),
+                    "\(name): expected a 4xx reply, got \(reply.map { "\($0.status) \($0.body)" } ?? "nothing")")
                 report.check(reply?.headers["connection"] == "close", "\(name): the reply says connection: close")
-                if let reply { report.check(reply.body.contains("\"error\""), "\(name): a JSON error body, got \(reply.body)") }
-                report.check(socket.closedByServer(within: min(2, deadline.remaining)), "\(name): the connection is closed")
+                if let reply {
+                    report.check(reply.body.contains("\"error\""), "\(name): a JSON error body, got \(reply.body)")
+                }
+                report.check(
+                    socket.closedByServer(within: min(2, deadline.remaining)), "\(name): the connection is closed")
                 socket.close()
             }
             report.note(statuses.joined(separator: ", "))
@@ -163,7 +229,8 @@ struct HostileClientTests {
             }
             report.check(refused >= 300 - 64, "at least 236 refused, got \(refused)")
             report.check(timedOut <= 63, "at most 63 accepted beside the honest client, got \(timedOut)")
-            report.note("300 connections: \(refused) refused with 503, \(timedOut) accepted and closed at the read timeout")
+            report.note(
+                "300 connections: \(refused) refused with 503, \(timedOut) accepted and closed at the read timeout")
             // Refused ones were read in order, after the accepted ones' timeouts: the refusal's
             // own promptness is checked on a fresh connection while the cap is full again.
             let holders = try (0..<63).map { _ in try RawSocket(port: server.port, from: "127.0.0.4") }
@@ -171,7 +238,9 @@ struct HostileClientTests {
             let late = try RawSocket(port: server.port, from: "127.0.0.4")
             let lateReply = late.response(timeout: 2)
             let refusalSeconds = Date().timeIntervalSince(start)
-            report.check(lateReply?.status == 503 && refusalSeconds < 0.5, "a connection over the cap is refused at once: \(lateReply?.status ?? 0) after \(refusalSeconds) s")
+            report.check(
+                lateReply?.status == 503 && refusalSeconds < 0.5,
+                "a connection over the cap is refused at once: \(lateReply?.status ?? 0) after \(refusalSeconds) s")
             report.note("a refusal at the cap took \(format(refusalSeconds * 1_000)) ms")
             holders.forEach { $0.close() }
             return report
@@ -188,7 +257,9 @@ struct HostileClientTests {
             for connection in 0..<4 where deadline.remaining > 0 {
                 var socket = try RawSocket(port: server.port, from: "127.0.0.5")
                 for request in 0..<250 where deadline.remaining > 0 {
-                    if !socket.send("GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_bad\(connection)_\(request)\r\n\r\n") {
+                    if !socket.send(
+                        "GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_bad\(connection)_\(request)\r\n\r\n"
+                    ) {
                         socket = try RawSocket(port: server.port, from: "127.0.0.5")
                         continue
                     }
@@ -200,14 +271,21 @@ struct HostileClientTests {
                     counts[reply.status, default: 0] += 1
                     if reply.status == 429 {
                         retryAfter.append(reply.headers["retry-after"] ?? "")
-                        report.check(reply.body.contains("\"error\":\"rateLimited\""), "a 429's body names the error: \(reply.body)")
+                        report.check(
+                            reply.body.contains("\"error\":\"rateLimited\""),
+                            "a 429's body names the error: \(reply.body)")
                     }
                 }
             }
-            report.check(counts.values.reduce(0, +) == 1_000, "all 1,000 bad-key requests answered within 10 s: \(counts)")
+            report.check(
+                counts.values.reduce(0, +) == 1_000, "all 1,000 bad-key requests answered within 10 s: \(counts)")
             report.check(Set(counts.keys).isSubset(of: [401, 429]), "bad keys get 401 or 429 only: \(counts)")
-            report.check((counts[429] ?? 0) > 0 && (counts[401] ?? 0) > 0, "both the key check and the address limit answered: \(counts)")
-            report.check(retryAfter.allSatisfy { Int($0).map { $0 >= 1 } ?? false }, "every 429 has Retry-After in whole seconds")
+            report.check(
+                (counts[429] ?? 0) > 0 && (counts[401] ?? 0) > 0,
+                "both the key check and the address limit answered: \(counts)")
+            report.check(
+                retryAfter.allSatisfy { Int($0).map { $0 >= 1 } ?? false }, "every 429 has Retry-After in whole seconds"
+            )
             // One good key past its own bucket (20 at once), from another address.
             let socket = try RawSocket(port: server.port, from: "127.0.0.6")
             var keyCounts: [Int: Int] = [:]
@@ -215,11 +293,17 @@ struct HostileClientTests {
                 socket.send("GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.trader)\r\n\r\n")
                 let reply = socket.response(timeout: min(3, deadline.remaining))
                 keyCounts[reply?.status ?? 0, default: 0] += 1
-                if reply?.status == 429 { report.check(reply?.headers["retry-after"] != nil, "a per-key 429 has Retry-After") }
+                if reply?.status == 429 {
+                    report.check(reply?.headers["retry-after"] != nil, "a per-key 429 has Retry-After")
+                }
             }
-            report.check((keyCounts[200] ?? 0) >= 20 && (keyCounts[429] ?? 0) >= 1 && keyCounts.keys.allSatisfy { [200, 429].contains($0) },
-                         "a key over its rate gets 429 after its burst: \(keyCounts)")
-            report.note("1,000 bad-key requests: \(counts.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")); one key sending 40 at once: \(keyCounts.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))")
+            report.check(
+                (keyCounts[200] ?? 0) >= 20 && (keyCounts[429] ?? 0) >= 1
+                    && keyCounts.keys.allSatisfy { [200, 429].contains($0) },
+                "a key over its rate gets 429 after its burst: \(keyCounts)")
+            report.note(
+                "1,000 bad-key requests: \(counts.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")); one key sending 40 at once: \(keyCounts.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))"
+            )
             return report
         }
     }
@@ -236,7 +320,9 @@ struct HostileClientTests {
     struct Report: Sendable {
         var problems: [String] = []
         var notes: [String] = []
-        mutating func check(_ condition: Bool, _ problem: @autoclosure () -> String) { if !condition { problems.append(problem()) } }
+        mutating func check(_ condition: Bool, _ problem: @autoclosure () -> String) {
+            if !condition { problems.append(problem()) }
+        }
         mutating func note(_ text: String) { notes.append(text) }
     }
 
@@ -246,7 +332,9 @@ struct HostileClientTests {
         let harness = try await ServerHarness.make("hostile")
         let trader = try await harness.trader(7)
         let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(service: harness.service, host: "127.0.0.1", port: 0, logger: ServerHarness.quiet, limits: Self.limits) { port in
+        let app = SolventServer.application(
+            service: harness.service, host: "127.0.0.1", port: 0, logger: ServerHarness.quiet, limits: Self.limits
+        ) { port in
             ports.continuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: ServerHarness.quiet))
@@ -274,8 +362,12 @@ struct HostileClientTests {
         let stopping = Date()
         await group.triggerGracefulShutdown()
         let stopped = await withTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask { _ = try? await serverTask.value; return true }
-            tasks.addTask { try? await Task.sleep(for: .seconds(5)); return false }
+            tasks.addTask {
+                _ = try? await serverTask.value; return true
+            }
+            tasks.addTask {
+                try? await Task.sleep(for: .seconds(5)); return false
+            }
             let first = await tasks.next() ?? false
             tasks.cancelAll()
             serverTask.cancel()
@@ -284,10 +376,15 @@ struct HostileClientTests {
 
         let report = try outcome.get()
         if waited > 1 { print("hostile \(name): waited \(format(waited)) s for a quiet machine before attacking") }
-        print("hostile \(name): /health p50 \(format(health.p50)) ms, p99 \(format(health.p99)) ms, max \(format(health.max)) ms over \(health.count) requests, \(health.reads) authenticated reads")
+        print(
+            "hostile \(name): /health p50 \(format(health.p50)) ms, p99 \(format(health.p99)) ms, max \(format(health.max)) ms over \(health.count) requests, \(health.reads) authenticated reads"
+        )
         for note in report.notes { print("hostile \(name): \(note)") }
         print("hostile \(name): shut down in \(format(Date().timeIntervalSince(stopping))) s")
-        #expect(report.problems.isEmpty, "\(name): \(report.problems.prefix(10).joined(separator: "; "))\(report.problems.count > 10 ? " … (\(report.problems.count) problems)" : "")")
+        #expect(
+            report.problems.isEmpty,
+            "\(name): \(report.problems.prefix(10).joined(separator: "; "))\(report.problems.count > 10 ? " … (\(report.problems.count) problems)" : "")"
+        )
         #expect(health.failures.isEmpty, "\(name): honest client: \(health.failures.prefix(5))")
         #expect(health.count >= 10, "\(name): the honest client kept asking (\(health.count) requests)")
         #expect(health.p99 < Self.healthBudgetMilliseconds, "\(name): /health p99 \(health.p99) ms")
@@ -370,13 +467,16 @@ final class HonestClient: @unchecked Sendable {
             if health?.status == 200 && health?.body.contains("\"status\":\"ok\"") == true {
                 lock.withLock { summary.latencies.append(milliseconds) }
             } else {
-                record("GET /health: \(health.map { "\($0.status) \($0.body)" } ?? "no answer") after \(milliseconds) ms")
+                record(
+                    "GET /health: \(health.map { "\($0.status) \($0.body)" } ?? "no answer") after \(milliseconds) ms")
             }
             round += 1
             if round % 5 == 0 {
                 socket.send("GET /v1/markets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n\r\n")
                 let read = socket.response(timeout: 2)
-                if read?.status == 200 { lock.withLock { summary.reads += 1 } } else {
+                if read?.status == 200 {
+                    lock.withLock { summary.reads += 1 }
+                } else {
                     record("GET /v1/markets: \(read.map { "\($0.status) \($0.body)" } ?? "no answer")")
                 }
             }

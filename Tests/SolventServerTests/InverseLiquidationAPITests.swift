@@ -15,15 +15,21 @@ struct InverseLiquidationAPITests {
             let calls: [(String, String, String)] = [
                 ("/v1/assets", h.admin, #"{"id": 2, "symbol": "BTC", "scale": 8, "priceMaxAgeSeconds": 86400}"#),
                 ("/v1/index-prices", h.oracle, #"{"asset": 2, "price": "50000"}"#),
-                ("/v1/markets", h.admin, #"{"id": 3, "symbol": "BTCUSD_PERP", "kind": "inverse", "settleAsset": 2, "contractSize": "100", "tickSize": "0.1", "lotSize": "1", "tiers": [{"cap": "5", "initial": "0.008", "maintenance": "0.004"}, {"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#),
+                (
+                    "/v1/markets", h.admin,
+                    #"{"id": 3, "symbol": "BTCUSD_PERP", "kind": "inverse", "settleAsset": 2, "contractSize": "100", "tickSize": "0.1", "lotSize": "1", "tiers": [{"cap": "5", "initial": "0.008", "maintenance": "0.004"}, {"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#
+                ),
                 ("/v1/prices", h.oracle, #"{"market": 3, "mark": "50000"}"#),
                 ("/v1/insurance-fund", h.admin, #"{"asset": 2, "amount": "10"}"#),
-                ("/v1/accounts", h.admin, #"{"account": 900}"#),   // the liquidator key's keeper account
+                ("/v1/accounts", h.admin, #"{"account": 900}"#),  // the liquidator key's keeper account
                 ("/v1/accounts", h.admin, #"{"account": 10}"#),
                 ("/v1/accounts", h.admin, #"{"account": 11}"#),
                 ("/v1/deposits", h.admin, #"{"account": 10, "asset": 2, "amount": "1"}"#),
                 ("/v1/deposits", h.admin, #"{"account": 11, "asset": 2, "amount": "5"}"#),
-                ("/v1/fills", h.admin, #"{"market": 3, "buyer": 11, "seller": 10, "quantity": "2000", "price": "50000", "taker": "buyer"}"#),
+                (
+                    "/v1/fills", h.admin,
+                    #"{"market": 3, "buyer": 11, "seller": 10, "quantity": "2000", "price": "50000", "taker": "buyer"}"#
+                ),
             ]
             for (uri, key, body) in calls {
                 let reply = try await client.call(.post, uri, key: key, body)
@@ -38,10 +44,15 @@ struct InverseLiquidationAPITests {
             // closed forms on 1 BTC (66,400 and 66,666.67).
             #expect(liquidation > 66_300 && liquidation <= 66_400, "\(position ?? [:])")
             #expect(bankruptcy > 66_500 && bankruptcy <= 66_666.67, "\(position ?? [:])")
-            #expect(try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 3, "mark": "70000"}"#).status == 200)
-            let step = try await client.call(.post, "/v1/liquidations", key: h.liquidator, #"{"account": 10, "market": 3}"#)
+            #expect(
+                try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 3, "mark": "70000"}"#).status
+                    == 200)
+            let step = try await client.call(
+                .post, "/v1/liquidations", key: h.liquidator, #"{"account": 10, "market": 3}"#)
             #expect(step.status == 200, "\(step.body)")
-            let event = (step.object["events"] as? [[String: Any]])?.first { $0["type"] as? String == "positionLiquidated" }
+            let event = (step.object["events"] as? [[String: Any]])?.first {
+                $0["type"] as? String == "positionLiquidated"
+            }
             let fields = event?["data"] as? [String: Any] ?? event ?? [:]
             #expect(String(describing: fields).contains("fundDraw"), "\(step.body)")
             let engine = await h.service.engine.read { $0 }

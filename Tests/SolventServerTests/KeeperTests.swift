@@ -14,10 +14,13 @@ struct KeeperTests {
         let h = try await ServerHarness.make("keeper")
         try await h.app().test(.router) { client in
             try await seedVenue(client, h)
-            let keeper = Keeper(service: h.service, configuration: .init(tickInterval: .milliseconds(50), account: AccountID(900)))
+            let keeper = Keeper(
+                service: h.service, configuration: .init(tickInterval: .milliseconds(50), account: AccountID(900)))
             let task = Task { await keeper.run() }
             defer { task.cancel() }
-            #expect(try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#).status == 200)
+            #expect(
+                try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#).status
+                    == 200)
             // No outside keeper: the step arrives by itself.
             var liquidated = false
             for _ in 0..<200 where !liquidated {

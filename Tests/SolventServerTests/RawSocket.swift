@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,10 +8,14 @@ import Darwin
 
 #if canImport(Glibc)
 private func systemClose(_ fd: Int32) { _ = Glibc.close(fd) }
-private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int { Glibc.send(fd, bytes, count, flags) }
+private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int {
+    Glibc.send(fd, bytes, count, flags)
+}
 #else
 private func systemClose(_ fd: Int32) { _ = Darwin.close(fd) }
-private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int { Darwin.send(fd, bytes, count, flags) }
+private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int {
+    Darwin.send(fd, bytes, count, flags)
+}
 private let MSG_NOSIGNAL: Int32 = 0
 #endif
 
@@ -41,13 +46,27 @@ final class RawSocket: @unchecked Sendable {
         #endif
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var local = Self.address(source, port: 0)
-        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { let code = errno; systemClose(fd); throw Failure(description: "bind \(source): errno \(code)") }
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            let code = errno; systemClose(fd); throw Failure(description: "bind \(source): errno \(code)")
+        }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         var remote = Self.address("127.0.0.1", port: port)
-        let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        if connected != 0 && errno != EINPROGRESS { let code = errno; systemClose(fd); throw Failure(description: "connect: errno \(code)") }
-        guard wait(Int16(POLLOUT), timeout: timeout) else { systemClose(fd); throw Failure(description: "connect: timed out") }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if connected != 0 && errno != EINPROGRESS {
+            let code = errno; systemClose(fd); throw Failure(description: "connect: errno \(code)")
+        }
+        guard wait(Int16(POLLOUT), timeout: timeout) else {
+            systemClose(fd); throw Failure(description: "connect: timed out")
+        }
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
@@ -73,7 +92,11 @@ final class RawSocket: @unchecked Sendable {
         #endif
         defer { systemClose(fd) }
         var local = address(source, port: 0)
-        return withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
     }
 
     func close() {
@@ -93,9 +116,13 @@ final class RawSocket: @unchecked Sendable {
         var offset = 0
         let deadline = Date().addingTimeInterval(timeout)
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { systemSend(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                systemSend(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent > 0 { offset += sent; continue }
-            guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK, wait(Int16(POLLOUT), timeout: deadline.timeIntervalSinceNow) else { return false }
+            guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK,
+                wait(Int16(POLLOUT), timeout: deadline.timeIntervalSinceNow)
+            else { return false }
         }
         return true
     }
@@ -131,7 +158,8 @@ final class RawSocket: @unchecked Sendable {
                 var headers: [String: String] = [:]
                 for line in lines.dropFirst() {
                     guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                        in: .whitespaces)
                 }
                 response = Response(status: status, headers: headers, body: "")
             }

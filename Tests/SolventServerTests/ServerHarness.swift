@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdTesting
 import Logging
 import ServiceLifecycle
-import HummingbirdTesting
 import SolventCore
 import SolventServer
 import SolventStore
@@ -17,14 +17,17 @@ struct ServerHarness {
     let readonly: String
 
     static func make(_ name: String) async throws -> ServerHarness {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-server-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-server-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
+        ).path
         let store = try SQLiteStore(path: path)
         let service = try await SolventService(store: store)
-        return ServerHarness(service: service,
-                             admin: try await AccessKeys.create(role: .admin, account: nil, label: "admin", in: store),
-                             oracle: try await AccessKeys.create(role: .oracle, account: nil, label: "oracle", in: store),
-                             liquidator: try await AccessKeys.create(role: .liquidator, account: 900, label: "keeper", in: store),
-                             readonly: try await AccessKeys.create(role: .readonly, account: nil, label: "risk", in: store))
+        return ServerHarness(
+            service: service,
+            admin: try await AccessKeys.create(role: .admin, account: nil, label: "admin", in: store),
+            oracle: try await AccessKeys.create(role: .oracle, account: nil, label: "oracle", in: store),
+            liquidator: try await AccessKeys.create(role: .liquidator, account: 900, label: "keeper", in: store),
+            readonly: try await AccessKeys.create(role: .readonly, account: nil, label: "risk", in: store))
     }
 
     func trader(_ account: UInt64) async throws -> String {
@@ -58,12 +61,16 @@ extension TestClientProtocol {
     func call(_ method: HTTPRequest.Method, _ uri: String, key: String?, _ body: String? = nil) async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
-        let reply = try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-            Reply(status: Int(response.status.code), body: String(buffer: response.body),
-                  contentType: response.headers[.contentType])
+        let reply = try await execute(
+            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+        ) { response in
+            Reply(
+                status: Int(response.status.code), body: String(buffer: response.body),
+                contentType: response.headers[.contentType])
         }
-        ExchangeLog.shared.record(method: method, uri: uri, headers: headers, body: body, status: reply.status,
-                                  contentType: reply.contentType, responseBody: reply.body)
+        ExchangeLog.shared.record(
+            method: method, uri: uri, headers: headers, body: body, status: reply.status,
+            contentType: reply.contentType, responseBody: reply.body)
         return reply
     }
 }
@@ -86,8 +93,10 @@ final class ExchangeLog: @unchecked Sendable {
 
     /// Records one exchange; header values other than the content type are replaced by a
     /// placeholder (only their presence matters to the document, and keys stay out of the file).
-    func record(method: HTTPRequest.Method, uri: String, headers: HTTPFields, body: String?, status: Int,
-                contentType: String?, responseBody: String) {
+    func record(
+        method: HTTPRequest.Method, uri: String, headers: HTTPFields, body: String?, status: Int,
+        contentType: String?, responseBody: String
+    ) {
         guard let handle else { return }
         var sent: [String: String] = [:]
         for field in headers {
@@ -115,7 +124,10 @@ func seedVenue(_ client: some TestClientProtocol, _ h: ServerHarness) async thro
     let calls: [(String, String, String)] = [
         ("/v1/assets", h.admin, #"{"id": 1, "symbol": "USDT", "scale": 6, "priceMaxAgeSeconds": 86400}"#),
         ("/v1/index-prices", h.oracle, #"{"asset": 1, "price": "1"}"#),
-        ("/v1/markets", h.admin, #"{"id": 1, "symbol": "BTCUSDT", "settleAsset": 1, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#),
+        (
+            "/v1/markets", h.admin,
+            #"{"id": 1, "symbol": "BTCUSDT", "settleAsset": 1, "contractSize": "1", "tickSize": "0.1", "lotSize": "0.001", "tiers": [{"initial": "0.01", "maintenance": "0.005"}], "priceMaxAgeSeconds": 86400}"#
+        ),
         ("/v1/prices", h.oracle, #"{"market": 1, "mark": "60000"}"#),
         ("/v1/insurance-fund", h.admin, #"{"asset": 1, "amount": "10000"}"#),
     ]
@@ -123,16 +135,21 @@ func seedVenue(_ client: some TestClientProtocol, _ h: ServerHarness) async thro
         let reply = try await client.call(.post, uri, key: key, body)
         precondition(reply.status == 200, "\(uri): \(reply.status) \(reply.body)")
     }
-    let liquidation = try await client.call(.put, "/v1/markets/1/liquidation", key: h.admin, #"{"lossAllocation": "adl"}"#)
+    let liquidation = try await client.call(
+        .put, "/v1/markets/1/liquidation", key: h.admin, #"{"lossAllocation": "adl"}"#)
     precondition(liquidation.status == 200, liquidation.body)
-    try await client.call(.post, "/v1/accounts", key: h.admin, #"{"account": 900}"#)   // the keeper
+    try await client.call(.post, "/v1/accounts", key: h.admin, #"{"account": 900}"#)  // the keeper
     for account in 1...4 {
         try await client.call(.post, "/v1/accounts", key: h.admin, #"{"account": \#(account)}"#)
-        try await client.call(.post, "/v1/deposits", key: h.admin, #"{"account": \#(account), "asset": 1, "amount": "1000"}"#)
+        try await client.call(
+            .post, "/v1/deposits", key: h.admin, #"{"account": \#(account), "asset": 1, "amount": "1000"}"#)
     }
     // Account 1 long 0.5 BTC at 60,000 with 1,000 USDT (30x), account 2 the short; 3 and 4 smaller.
     for (buyer, seller, quantity) in [(1, 2, "0.5"), (3, 4, "0.1")] {
-        let reply = try await client.call(.post, "/v1/fills", key: h.admin, #"{"market": 1, "buyer": \#(buyer), "seller": \#(seller), "quantity": "\#(quantity)", "price": "60000", "taker": "buyer"}"#)
+        let reply = try await client.call(
+            .post, "/v1/fills", key: h.admin,
+            #"{"market": 1, "buyer": \#(buyer), "seller": \#(seller), "quantity": "\#(quantity)", "price": "60000", "taker": "buyer"}"#
+        )
         precondition(reply.status == 200, reply.body)
     }
 }

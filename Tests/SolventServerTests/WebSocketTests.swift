@@ -1,13 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Hummingbird
 import HummingbirdWSClient
 import Logging
 import ServiceLifecycle
 import SolventServer
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Goal: the real WebSocket endpoint streams committed events, and a trader's key sees only its
 /// own account's. Method: the service's application on a free port, two WebSocket clients (a
@@ -40,8 +41,10 @@ struct WebSocketTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for (query, configuration, sink) in connections {
                     tasks.addTask {
-                        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
-                                                              logger: Logger(label: "ws")) { inbound, _, _ in
+                        _ = try await WebSocketClient.connect(
+                            url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
+                            logger: Logger(label: "ws")
+                        ) { inbound, _, _ in
                             for try await message in inbound.messages(maxSize: 1 << 20) {
                                 if case .text(let text) = message { await sink.add(text) }
                             }
@@ -51,7 +54,7 @@ struct WebSocketTests {
                 try await tasks.waitForAll()
             }
         }
-        try await Task.sleep(nanoseconds: 300_000_000)   // both upgrades done
+        try await Task.sleep(nanoseconds: 300_000_000)  // both upgrades done
         try await h.app().test(.router) { client in
             try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "58200"}"#)
             try await client.call(.post, "/v1/liquidations", key: h.liquidator, #"{"account": 1, "market": 1}"#)
@@ -65,11 +68,15 @@ struct WebSocketTests {
         #expect(mine.contains { $0.contains("\"type\":\"positionLiquidated\"") }, "\(mine)")
         #expect(!mine.contains { $0.contains("insuranceFunded") }, "a trader sees only its own account's events")
         // A bad key, a used ticket, or a key in the URL gets no stream.
-        for (query, configuration) in [("", WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer nope"])),
-                                       ("?ticket=\(ticket!)", .init()), ("?key=\(h.readonly)", .init())] {
+        for (query, configuration) in [
+            ("", WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer nope"])),
+            ("?ticket=\(ticket!)", .init()), ("?key=\(h.readonly)", .init()),
+        ] {
             await #expect(throws: (any Error).self) {
-                _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
-                                                      logger: Logger(label: "ws")) { _, _, _ in }
+                _ = try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/v1/stream\(query)", configuration: configuration,
+                    logger: Logger(label: "ws")
+                ) { _, _, _ in }
             }
         }
     }
