@@ -1,9 +1,9 @@
 import SolventCore
 import SolventProofs
-import SolventStore   // the commitment on every core
-import SolventTestSupport
 import SolventRandom
 import SolventRisk
+import SolventStore  // the commitment on every core
+import SolventTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -31,11 +31,12 @@ func progress(_ text: String) {
 func report(bench: String, impl: String, sizes: [(String, Int)], times: [Double], units: Double, unit: String) {
     let sorted = times.sorted()
     let median = sorted[sorted.count / 2]
-    let fields: [String] = ["bench=\(bench)", "impl=\(impl)"] + sizes.map { "\($0.0)=\($0.1)" } + [
-        "repeats=\(times.count)", "min_s=\(sorted.first!)", "median_s=\(median)", "max_s=\(sorted.last!)",
-        "unit=\(unit)", "units_per_run=\(Int(units))", "per_sec_median=\(units / median)",
-        "ns_per_unit_median=\(median / units * 1e9)", "spread=\(sorted.last! / sorted.first!)",
-    ]
+    let fields: [String] =
+        ["bench=\(bench)", "impl=\(impl)"] + sizes.map { "\($0.0)=\($0.1)" } + [
+            "repeats=\(times.count)", "min_s=\(sorted.first!)", "median_s=\(median)", "max_s=\(sorted.last!)",
+            "unit=\(unit)", "units_per_run=\(Int(units))", "per_sec_median=\(units / median)",
+            "ns_per_unit_median=\(median / units * 1e9)", "spread=\(sorted.last! / sorted.first!)",
+        ]
     print("RESULT " + fields.joined(separator: " "))
     fflush(nil)
 }
@@ -52,7 +53,9 @@ while let argument = arguments.next() {
     case "--fills": fillCount = Int(arguments.next() ?? "") ?? fillCount
     case "--only": only = arguments.next()
     default:
-        progress("usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|models|scan|oracle|detect|crash|options|scenario|hvar|commit]")
+        progress(
+            "usage: solvent-perf [--accounts N] [--fills N] [--repeats R] [--only fills|cross|models|scan|oracle|detect|crash|options|scenario|hvar|commit]"
+        )
         exit(2)
     }
 }
@@ -79,7 +82,9 @@ if wanted("fills") {
         precondition(rejected == 0, "fills were rejected: \(rejected)")
         progress("apply_fill run \(run + 1)/\(repeats): \(Int(Double(count) / times.last!)) fills/s")
     }
-    report(bench: "apply_fill", impl: "solvent_engine", sizes: [("N", count)], times: times, units: Double(count), unit: "fill")
+    report(
+        bench: "apply_fill", impl: "solvent_engine", sizes: [("N", count)], times: times, units: Double(count),
+        unit: "fill")
 }
 
 // 2. Re-margin one cross account with 10 positions (10 markets).
@@ -103,8 +108,9 @@ if wanted("cross") {
     let account = venue.crossAccount(positions: 10)
     let iterations = 200_000
     let times = remarginTimes(venue.engine, account, iterations: iterations)
-    report(bench: "remargin_cross_10_positions", impl: "solvent_engine", sizes: [("N", iterations)], times: times,
-           units: Double(iterations), unit: "account")
+    report(
+        bench: "remargin_cross_10_positions", impl: "solvent_engine", sizes: [("N", iterations)], times: times,
+        units: Double(iterations), unit: "account")
 }
 
 // 2b. Re-margin one options account (two perpetuals, a call and a put on the first) under each
@@ -115,8 +121,10 @@ if wanted("models") {
         let account = venue.optionAccount(model: model)
         let iterations = model == .standard || model == .greeks ? 100_000 : 2_000
         let times = remarginTimes(venue.engine, account, iterations: iterations)
-        report(bench: "remargin_option_account", impl: "solvent_\(model.rawValue)", sizes: [("N", iterations), ("positions", 4)], times: times,
-               units: Double(iterations), unit: "account")
+        report(
+            bench: "remargin_option_account", impl: "solvent_\(model.rawValue)",
+            sizes: [("N", iterations), ("positions", 4)], times: times,
+            units: Double(iterations), unit: "account")
     }
 }
 
@@ -139,12 +147,13 @@ if wanted("scan") {
         venue.run(.setMarkPrice(market: MarketID(1), mark: mark, index: nil))
         let found = venue.engine.scanMaintenance(market: MarketID(1))
         let elapsed = seconds() - start
-        if run > 0 { times.append(elapsed) }   // the first tick warms the caches, as numpy's warmup
+        if run > 0 { times.append(elapsed) }  // the first tick warms the caches, as numpy's warmup
         hits = found.count
         progress("perp_mtm_tick run \(run): \(elapsed * 1e3) ms, \(found.count) accounts at or beyond margin call")
     }
-    report(bench: "perp_mtm_tick", impl: "solvent_scan", sizes: [("N", accounts)], times: times,
-           units: Double(accounts), unit: "account")
+    report(
+        bench: "perp_mtm_tick", impl: "solvent_scan", sizes: [("N", accounts)], times: times,
+        units: Double(accounts), unit: "account")
     progress("accounts at or beyond margin call on the last tick: \(hits)")
 
     // The indexed path: the same moves; a mark update visits only the positions whose
@@ -162,29 +171,38 @@ if wanted("scan") {
         if run > 0 { indexedTimes.append(elapsed) }
         let found = venue.engine.detectCrossings(market: MarketID(1))
         indexedHits = found.count
-        precondition(found == venue.engine.scanMaintenance(market: MarketID(1)), "indexed detection differs from the scan")
+        precondition(
+            found == venue.engine.scanMaintenance(market: MarketID(1)), "indexed detection differs from the scan")
     }
-    report(bench: "perp_detect_tick", impl: "solvent_trigger_index", sizes: [("N", accounts)], times: indexedTimes,
-           units: 1, unit: "tick")
+    report(
+        bench: "perp_detect_tick", impl: "solvent_trigger_index", sizes: [("N", accounts)], times: indexedTimes,
+        units: 1, unit: "tick")
     do {
         let t0 = seconds()
         let splitRuns = getenv("SOLVENT_SPLIT_RUNS").flatMap { Int(String(cString: $0)) } ?? 100
-        for _ in 0..<splitRuns { venue.run(.setMarkPrice(market: MarketID(1), mark: Price(atoms: Int64(price * 10).clamped() * 10_000_000), index: nil)) }
+        for _ in 0..<splitRuns {
+            venue.run(
+                .setMarkPrice(
+                    market: MarketID(1), mark: Price(atoms: Int64(price * 10).clamped() * 10_000_000), index: nil))
+        }
         let t1 = seconds()
         var n = 0
         for _ in 0..<100 { n &+= venue.engine.detectionCandidateCount(market: MarketID(1)) }
         let t2 = seconds()
         for _ in 0..<100 { n &+= venue.engine.detectCrossings(market: MarketID(1)).count }
         let t3 = seconds()
-        progress("split: set mark \((t1 - t0) * 1e6 / Double(splitRuns)) µs, index lookup \((t2 - t1) * 1e4) µs, detect \((t3 - t2) * 1e4) µs (\(n))")
+        progress(
+            "split: set mark \((t1 - t0) * 1e6 / Double(splitRuns)) µs, index lookup \((t2 - t1) * 1e4) µs, detect \((t3 - t2) * 1e4) µs (\(n))"
+        )
     }
-    progress("indexed detection: \(indexedHits) accounts at or beyond margin call on the last tick, \(venue.engine.detectionCandidateCount(market: MarketID(1))) candidates checked exactly")
+    progress(
+        "indexed detection: \(indexedHits) accounts at or beyond margin call on the last tick, \(venue.engine.detectionCandidateCount(market: MarketID(1))) candidates checked exactly"
+    )
 }
 
 extension Int64 {
     func clamped() -> Int64 { Swift.max(1, self) }
 }
-
 
 // 4. Index and mark from 16 sources: the aggregation itself, and the whole engine update
 //    (index, mark, basis EMA, breakers, events).
@@ -199,14 +217,16 @@ if wanted("oracle") {
         let start = seconds()
         for i in 0..<iterations {
             let result = IndexAggregator.aggregate(batches[i % batches.count], config: stream.config, now: now)
-            sink &+= MarkPrice.compute(index: result.index!.atoms, basis: 1.5e8, last: 6_000_100_000_000, mid: nil,
-                                       band: stream.config.markBand)
+            sink &+= MarkPrice.compute(
+                index: result.index!.atoms, basis: 1.5e8, last: 6_000_100_000_000, mid: nil,
+                band: stream.config.markBand)
         }
         times.append(seconds() - start)
     }
     precondition(sink != 0)
-    report(bench: "oracle_index_mark_16_sources", impl: "solvent_aggregator", sizes: [("N", iterations)], times: times,
-           units: Double(iterations), unit: "update")
+    report(
+        bench: "oracle_index_mark_16_sources", impl: "solvent_aggregator", sizes: [("N", iterations)], times: times,
+        units: Double(iterations), unit: "update")
 
     var venue = WorkloadEngine()
     venue.standardVenue()
@@ -221,12 +241,17 @@ if wanted("oracle") {
             let samples = batches[i % batches.count].map {
                 OracleSample(source: $0.source, price: $0.price, time: Timestamp(nanoseconds: copy.time))
             }
-            precondition(copy.run(.updateOracle(market: MarketID(1), samples: samples, last: Price(atoms: 6_000_100_000_000), mid: nil)).rejection == nil)
+            precondition(
+                copy.run(
+                    .updateOracle(
+                        market: MarketID(1), samples: samples, last: Price(atoms: 6_000_100_000_000), mid: nil)
+                ).rejection == nil)
         }
         times.append(seconds() - start)
     }
-    report(bench: "oracle_engine_update_16_sources", impl: "solvent_engine", sizes: [("N", updates)], times: times,
-           units: Double(updates), unit: "update")
+    report(
+        bench: "oracle_engine_update_16_sources", impl: "solvent_engine", sizes: [("N", updates)], times: times,
+        units: Double(updates), unit: "update")
 }
 
 // 4b. Mark moves that make few accounts cross (the indexed path): a population
@@ -235,41 +260,56 @@ if wanted("oracle") {
 //     and the state changes, and thousands of pools stay flagged in margin call throughout.
 for step in ["1", "10"] where wanted("detect") {
     var venue = WorkloadEngine.riskVenue(accounts: accounts)
-    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // indexes every row once
-    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // flagged rows re-indexed by state
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))  // indexes every row once
+    // Flagged rows re-indexed by state.
+    venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))
     let low = Price(atoms: Price("60000")!.atoms - Price(step)!.atoms)
     var times: [Double] = []
     var changes = 0
     let updates = max(200, repeats * 200)
     for i in 0..<updates {
         let start = seconds()
-        let outcome = venue.run(.setMarkPrice(market: MarketID(1), mark: i % 2 == 0 ? low : Price("60000")!, index: nil))
+        let outcome = venue.run(
+            .setMarkPrice(market: MarketID(1), mark: i % 2 == 0 ? low : Price("60000")!, index: nil))
         times.append(seconds() - start)
         changes += outcome.events.count - 1
     }
-    progress("mark 60,000 ↔ \(low) over \(accounts) accounts: \(Double(changes) / Double(updates)) state changes per update; \(venue.engine.alerts.count) pools flagged")
-    report(bench: "perp_few_cross_tick", impl: "solvent_trigger_index", sizes: [("N", accounts), ("step_usd", Int(step)!)], times: times,
-           units: 1, unit: "tick")
+    progress(
+        "mark 60,000 ↔ \(low) over \(accounts) accounts: \(Double(changes) / Double(updates)) state changes per update; \(venue.engine.alerts.count) pools flagged"
+    )
+    report(
+        bench: "perp_few_cross_tick", impl: "solvent_trigger_index",
+        sizes: [("N", accounts), ("step_usd", Int(step)!)], times: times,
+        units: 1, unit: "tick")
 }
 
 // 5. A 10 % move through a population of `accounts`: the mark update (detection and
 //    margin-state events), then one liquidation step for every pool it put in liquidation.
 //    The population (isolated and cross, 1–100x) first, then the numpy bench's (cross,
 //    1–25x uniform), where the same move liquidates a third of the accounts.
-for (label, allocation, population) in [("venue", LiquidationParameters.LossAllocation.venue, "risk"),
-                                        ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64), "risk"),
-                                        ("venue_numpy_population", .venue, "numpy")]
-    where wanted("crash") {
+for (label, allocation, population) in [
+    ("venue", LiquidationParameters.LossAllocation.venue, "risk"),
+    ("adl", .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 64), "risk"),
+    ("venue_numpy_population", .venue, "numpy"),
+]
+where wanted("crash") {
     // Each repetition on a freshly built population (at most 3: building 1M accounts takes seconds).
     var times: [Double] = []
     var steps = 0
     for _ in 0..<min(3, repeats) {
-        var venue = population == "risk" ? WorkloadEngine.riskVenue(accounts: accounts) : WorkloadEngine.perpVenue(accounts: accounts)
-        venue.run(.configureLiquidation(market: MarketID(1), LiquidationParameters(
-            depth: .squareRoot(depth: 1_000_000_000_000_000, coefficient: Rate("0.01")!), penaltyRate: Rate("0.005")!,
-            clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!), stepFraction: Rate("0.5")!,
-            dustNotional: 100_000_000, lossAllocation: allocation)))
-        venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))   // indexes every row once
+        var venue =
+            population == "risk"
+            ? WorkloadEngine.riskVenue(accounts: accounts) : WorkloadEngine.perpVenue(accounts: accounts)
+        venue.run(
+            .configureLiquidation(
+                market: MarketID(1),
+                LiquidationParameters(
+                    depth: .squareRoot(depth: 1_000_000_000_000_000, coefficient: Rate("0.01")!),
+                    penaltyRate: Rate("0.005")!,
+                    clearanceFeeRate: Rate("0.001")!, target: .maintenancePlusBuffer(Rate("0.1")!),
+                    stepFraction: Rate("0.5")!,
+                    dustNotional: 100_000_000, lossAllocation: allocation)))
+        venue.run(.setMarkPrice(market: MarketID(1), mark: Price("60000")!, index: nil))  // indexes every row once
         let start = seconds()
         let outcome = venue.run(.setMarkPrice(market: MarketID(1), mark: Price("54000")!, index: nil))
         let detected = seconds()
@@ -277,15 +317,23 @@ for (label, allocation, population) in [("venue", LiquidationParameters.LossAllo
         var refused = 0
         // The sequencer's order: the pools the update put in liquidation, worst first (the events' order).
         for case .marginStateChanged(let change) in outcome.events where change.to == .liquidating {
-            if venue.run(.liquidate(account: change.pool.account, market: MarketID(1))).rejection == nil { steps += 1 } else { refused += 1 }
+            if venue.run(.liquidate(account: change.pool.account, market: MarketID(1))).rejection == nil {
+                steps += 1
+            } else {
+                refused += 1
+            }
         }
         let done = seconds()
         times.append(done - start)
         let flagged = outcome.events.filter { if case .marginStateChanged = $0 { true } else { false } }.count
-        progress("[\(label)] 10 % move over \(accounts) accounts: mark update with detection \((detected - start) * 1e3) ms (\(flagged) state changes), \(steps) liquidation steps in \((done - detected) * 1e3) ms (\(refused) refused)")
+        progress(
+            "[\(label)] 10 % move over \(accounts) accounts: mark update with detection \((detected - start) * 1e3) ms (\(flagged) state changes), \(steps) liquidation steps in \((done - detected) * 1e3) ms (\(refused) refused)"
+        )
     }
-    report(bench: "crash_10pct_move", impl: "solvent_engine_\(label)", sizes: [("N", accounts), ("steps", steps)], times: times,
-           units: Double(max(1, steps)), unit: "step")
+    report(
+        bench: "crash_10pct_move", impl: "solvent_engine_\(label)", sizes: [("N", accounts), ("steps", steps)],
+        times: times,
+        units: Double(max(1, steps)), unit: "step")
 }
 
 // 6. Option pricing: price + Greeks, and implied volatility, over the population of
@@ -298,10 +346,12 @@ if wanted("options") {
     options.reserveCapacity(count)
     for _ in 0..<count {
         let spot = 100 * _exp(random.uniform(-0.05, 0.05))
-        options.append(EuropeanOption(right: random.next() & 1 == 0 ? .call : .put, spot: spot,
-                                      strike: spot * _exp(random.uniform(_log(0.6), _log(1.6))),
-                                      years: Double(1 + random.next() % 365) / 365, volatility: random.uniform(0.2, 1.5),
-                                      rate: random.uniform(0, 0.08), dividend: random.uniform(0, 0.08)))
+        options.append(
+            EuropeanOption(
+                right: random.next() & 1 == 0 ? .call : .put, spot: spot,
+                strike: spot * _exp(random.uniform(_log(0.6), _log(1.6))),
+                years: Double(1 + random.next() % 365) / 365, volatility: random.uniform(0.2, 1.5),
+                rate: random.uniform(0, 0.08), dividend: random.uniform(0, 0.08)))
     }
     var times: [Double] = []
     var sink = 0.0
@@ -314,7 +364,9 @@ if wanted("options") {
         times.append(seconds() - start)
     }
     precondition(sink.isFinite)
-    report(bench: "bs_price_greeks", impl: "solvent_scalar", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    report(
+        bench: "bs_price_greeks", impl: "solvent_scalar", sizes: [("N", count)], times: times, units: Double(count),
+        unit: "option")
     // The SIMD batch path over the same options (structure of arrays, built outside the timing).
     let batch = OptionBatch(options)
     var valuations = ValuationBatch(count: count)
@@ -325,7 +377,9 @@ if wanted("options") {
         times.append(seconds() - start)
         sink += valuations.price[count / 2]
     }
-    report(bench: "bs_price_greeks", impl: "solvent_batch", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    report(
+        bench: "bs_price_greeks", impl: "solvent_batch", sizes: [("N", count)], times: times, units: Double(count),
+        unit: "option")
     // Price and the four Greeks the numpy baseline computes (delta, gamma, vega, theta): rho
     // not written.
     var fourGreeks = ValuationBatch(count: count, includesRho: false)
@@ -336,7 +390,9 @@ if wanted("options") {
         times.append(seconds() - start)
         sink += fourGreeks.price[count / 2]
     }
-    report(bench: "bs_price_greeks", impl: "solvent_batch_4greeks", sizes: [("N", count)], times: times, units: Double(count), unit: "option")
+    report(
+        bench: "bs_price_greeks", impl: "solvent_batch_4greeks", sizes: [("N", count)], times: times,
+        units: Double(count), unit: "option")
     // The same kernel with its arrays in cache (2,048 options, as ../shared/bench/c/transc.c
     // measures libmvec's loop): the compute cost alone, apart from DRAM traffic.
     let small = OptionBatch(Array(options.prefix(2_048)))
@@ -348,8 +404,9 @@ if wanted("options") {
         times.append(seconds() - start)
         sink += smallOut.price[1_000]
     }
-    report(bench: "bs_price_greeks", impl: "solvent_batch_in_cache", sizes: [("N", small.count)], times: times,
-           units: Double(small.count * 500), unit: "option")
+    report(
+        bench: "bs_price_greeks", impl: "solvent_batch_in_cache", sizes: [("N", small.count)], times: times,
+        units: Double(small.count * 500), unit: "option")
     let ivCount = 100_000
     let prices = options.prefix(ivCount).map { BlackScholes.price($0) }
     times = []
@@ -358,12 +415,16 @@ if wanted("options") {
         solved = 0
         let start = seconds()
         for index in 0..<ivCount {
-            if case .success(let volatility) = ImpliedVolatility.solve(price: prices[index], option: options[index]) { sink += volatility; solved += 1 }
+            if case .success(let volatility) = ImpliedVolatility.solve(price: prices[index], option: options[index]) {
+                sink += volatility; solved += 1
+            }
         }
         times.append(seconds() - start)
     }
     progress("implied volatility: \(solved) of \(ivCount) solved")
-    report(bench: "implied_vol", impl: "solvent_scalar", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
+    report(
+        bench: "implied_vol", impl: "solvent_scalar", sizes: [("N", ivCount)], times: times, units: Double(ivCount),
+        unit: "option")
     // The SIMD batch solver over the same options and prices.
     let ivBatch = OptionBatch(Array(options.prefix(ivCount)))
     times = []
@@ -377,8 +438,12 @@ if wanted("options") {
         work = (output.vectorSteps, output.scalarSolves)
         sink += output.volatility[ivCount / 2]
     }
-    progress("implied volatility (batch): \(ivCount - unsolved) of \(ivCount) solved; \(work.vector) eight-lane evaluations (\(Double(work.vector * 8) / Double(ivCount)) per option), \(work.scalar) by the scalar solver")
-    report(bench: "implied_vol", impl: "solvent_batch", sizes: [("N", ivCount)], times: times, units: Double(ivCount), unit: "option")
+    progress(
+        "implied volatility (batch): \(ivCount - unsolved) of \(ivCount) solved; \(work.vector) eight-lane evaluations (\(Double(work.vector * 8) / Double(ivCount)) per option), \(work.scalar) by the scalar solver"
+    )
+    report(
+        bench: "implied_vol", impl: "solvent_batch", sizes: [("N", ivCount)], times: times, units: Double(ivCount),
+        unit: "option")
 }
 
 // 7. Scenario margin on ../shared/bench/bench_scenario_margin.py's problem: a chain of
@@ -396,8 +461,10 @@ if wanted("scenario") {
             let lm = _log(moneyness)
             let sigma = min(max(0.55 + 0.25 * abs(lm) / t.squareRoot().squareRoot() + 0.05 * lm, 0.2), 2.5)
             for right in [OptionRight.call, .put] {
-                chain.append(EuropeanOption(right: right, spot: spot, strike: spot * moneyness, years: t, volatility: sigma,
-                                            rate: 0.03, dividend: 0.03))
+                chain.append(
+                    EuropeanOption(
+                        right: right, spot: spot, strike: spot * moneyness, years: t, volatility: sigma,
+                        rate: 0.03, dividend: 0.03))
             }
         }
     }
@@ -417,7 +484,8 @@ if wanted("scenario") {
         offsets.append(contracts.count)
         linear.append(random.uniform(-50, 50))
     }
-    let book = ScenarioMargin.Book(offsets: offsets, contracts: contracts, quantities: quantities, linear: linear, spot: spot)
+    let book = ScenarioMargin.Book(
+        offsets: offsets, contracts: contracts, quantities: quantities, linear: linear, spot: spot)
     let grid = ScenarioGrid.uniform(moves: 21, maxMove: 0.16, volatilityShocks: [-0.25, 0, 0.25])
     var times: [Double] = []
     var arrayTimes: [Double] = []
@@ -432,9 +500,13 @@ if wanted("scenario") {
         sink += margins[0]
     }
     precondition(sink.isFinite)
-    progress("scenario margin: risk array of \(chain.count) contracts × \(grid.scenarios.count) scenarios in \(arrayTimes.sorted()[arrayTimes.count / 2] * 1e3) ms (median)")
-    report(bench: "scenario_margin", impl: "solvent_riskarray", sizes: [("P", portfolios), ("K", positions), ("S", grid.scenarios.count)],
-           times: times, units: Double(portfolios * (positions + 1) * grid.scenarios.count), unit: "position_scenario")
+    progress(
+        "scenario margin: risk array of \(chain.count) contracts × \(grid.scenarios.count) scenarios in \(arrayTimes.sorted()[arrayTimes.count / 2] * 1e3) ms (median)"
+    )
+    report(
+        bench: "scenario_margin", impl: "solvent_riskarray",
+        sizes: [("P", portfolios), ("K", positions), ("S", grid.scenarios.count)],
+        times: times, units: Double(portfolios * (positions + 1) * grid.scenarios.count), unit: "position_scenario")
 }
 
 // 8. Historical VaR and ES on ../shared/bench/bench_hvar.py's problem: 100,000 linear
@@ -455,7 +527,8 @@ if wanted("hvar") {
     var returns = [Double](repeating: 0, count: assets * history)
     for a in 0..<assets {
         for h in 0..<history {
-            returns[a * history + h] = (0.6.squareRoot() * factor[h] + 0.4.squareRoot() * studentT3(&random)) * 0.04 / 3.0.squareRoot()
+            returns[a * history + h] =
+                (0.6.squareRoot() * factor[h] + 0.4.squareRoot() * studentT3(&random)) * 0.04 / 3.0.squareRoot()
         }
     }
     let holdings = (0..<(portfolios * assets)).map { _ in random.boxMullerNormal() * 1e5 }
@@ -469,8 +542,9 @@ if wanted("hvar") {
         sink += v[0] + e[portfolios - 1]
     }
     precondition(sink.isFinite)
-    report(bench: "hist_var_es", impl: "solvent_tail_select", sizes: [("P", portfolios), ("H", history), ("A", assets)],
-           times: times, units: Double(portfolios), unit: "portfolio")
+    report(
+        bench: "hist_var_es", impl: "solvent_tail_select", sizes: [("P", portfolios), ("H", history), ("A", assets)],
+        times: times, units: Double(portfolios), unit: "portfolio")
 }
 
 // 9. Verifiable margin: the Merkle-sum commitment to `accounts` accounts (the
@@ -494,8 +568,12 @@ if wanted("commit") {
         times.append(seconds() - start)
         withDigest.append(times.last! + digestTime)
     }
-    report(bench: "commitment_tree", impl: "solvent_merkle_sum", sizes: [("N", accounts)], times: times, units: Double(accounts), unit: "account")
-    report(bench: "commitment_tree_and_state_digest", impl: "solvent_merkle_sum", sizes: [("N", accounts)], times: withDigest, units: Double(accounts), unit: "account")
+    report(
+        bench: "commitment_tree", impl: "solvent_merkle_sum", sizes: [("N", accounts)], times: times,
+        units: Double(accounts), unit: "account")
+    report(
+        bench: "commitment_tree_and_state_digest", impl: "solvent_merkle_sum", sizes: [("N", accounts)],
+        times: withDigest, units: Double(accounts), unit: "account")
     let built = commitment!
     var random = SplitMix64(seed: 5)
     let sample = (0..<1_000).map { _ in AccountID(1 + random.next() % UInt64(accounts)) }
@@ -506,7 +584,9 @@ if wanted("commit") {
         proofs.append(engine.proof(of: id, commitment: built)!)
         proofTimes.append(seconds() - start)
     }
-    report(bench: "margin_proof_generate", impl: "solvent", sizes: [("N", accounts)], times: proofTimes, units: 1, unit: "proof")
+    report(
+        bench: "margin_proof_generate", impl: "solvent", sizes: [("N", accounts)], times: proofTimes, units: 1,
+        unit: "proof")
     var verifyTimes: [Double] = []
     var held = 0
     for proof in proofs {
@@ -515,5 +595,7 @@ if wanted("commit") {
         verifyTimes.append(seconds() - start)
     }
     precondition(held == proofs.count, "every proof verifies")
-    report(bench: "margin_proof_verify", impl: "solvent", sizes: [("N", accounts)], times: verifyTimes, units: 1, unit: "proof")
+    report(
+        bench: "margin_proof_verify", impl: "solvent", sizes: [("N", accounts)], times: verifyTimes, units: 1,
+        unit: "proof")
 }
