@@ -21,7 +21,7 @@ public struct BacktestCommand: ParsableCommand {
     public var prices: [String] = []
     @Option(help: "Portfolio file (JSON).")
     public var portfolio: String
-    @Option(help: "historical, fhs, normal, student-t, monte-carlo, standard or portfolio.")
+    @Option(help: "historical, fhs, normal, student-t, monte-carlo, standard, dynamic or portfolio.")
     public var model: String = "historical"
     // The numeric options take their value unconditionally, so that a negative one reaches the
     // range checks of `run` (exit 2 naming the option) instead of reading as a flag ("Missing value").
@@ -43,7 +43,7 @@ public struct BacktestCommand: ParsableCommand {
     public var apc: String = "none"
     @Option(
         name: .customLong("standard-rate"), parsing: .unconditional,
-        help: "Margin rate of gross notional for the standard model.")
+        help: "Margin rate of gross notional for the standard model, and the floor of the dynamic one.")
     public var standardRate: Double = 0.02
     @Option(
         parsing: .unconditional,
@@ -276,7 +276,7 @@ public struct BacktestCommand: ParsableCommand {
             "window": settings.window,
             "apc": settings.tool.rawValue,
             "seed": settings.model == .monteCarlo ? Int(truncatingIfNeeded: settings.seed) as Any : NSNull(),
-            "standardRate": settings.model == .standard ? settings.standardRate as Any : NSNull(),
+            "standardRate": [.standard, .dynamic].contains(settings.model) ? settings.standardRate as Any : NSNull(),
             "observations": outcome.exceptions.count, "exceptions": outcome.exceptionCount,
             "expectedExceptions": outcome.expectedExceptions,
             "kupiec": test(outcome.kupiec), "christoffersenIndependence": test(outcome.christoffersenIndependence),

@@ -23,9 +23,14 @@ public enum RollingBacktest {
         /// underlying, the worst weighted loss of its exposure over the grid's spot moves;
         /// summed across underlyings (no cross-underlying offset).
         case portfolio
+        /// The standard model with a rate that follows the market: each underlying's rate is
+        /// `DynamicMarginRate` over its own returns (the standard rate as the floor, the run's
+        /// confidence and λ, a 25 % stressed-period weight, a rise of at most 50 % a period),
+        /// applied to its gross notional; options as in the standard model.
+        case dynamic
 
         /// Whether the model forecasts an expected shortfall (the Z2 test needs one).
-        public var forecastsShortfall: Bool { self != .standard && self != .portfolio }
+        public var forecastsShortfall: Bool { self != .standard && self != .portfolio && self != .dynamic }
     }
 
     /// A constant-maturity European option held through the backtest: at the start of every
@@ -174,6 +179,10 @@ public enum RollingBacktest {
             ? StudentT.measures(sigma: 1, degrees: degrees, confidence: confidence)
             : RiskMeasures.normal(sigma: 1, confidence: confidence)
         let z = unit.valueAtRisk
+        let dynamicRule = DynamicMarginRate(floor: standardRate, confidence: confidence, lambda: lambda)
+        let dynamicRates =
+            model == .dynamic
+            ? (0..<assets).map { a in dynamicRule.rates(returns: returns.map { $0[a] }, window: window) } : []
         for t in window..<periods {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 {
                 progress(t - window, periods - window)
@@ -221,23 +230,9 @@ public enum RollingBacktest {
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
             case .standard:
-                // Linear notional at the rate; options by Deribit's standard formulas (a long
-                // holds its premium, a short the initial margin), hedges as linear notional.
-                var total = standardRate * exposure.reduce(0) { $0 + abs($1) }
-                for leg in legs {
-                    if leg.leg.quantity > 0 {
-                        total += leg.leg.quantity * leg.value
-                    } else {
-                        total +=
-                            leg.spot
-                            * StandardOptionMargin.requirement(
-                                right: leg.leg.right, quantity: leg.leg.quantity, forward: leg.spot,
-                                strike: leg.strike, markInCoin: leg.value / leg.spot
-                            ).initial
-                    }
-                    if leg.leg.deltaHedged { total += standardRate * abs(leg.leg.quantity * leg.delta) * leg.spot }
-                }
-                margin = total
+                margin = standardMargin(rates: Array(repeating: standardRate, count: assets), exposure, legs)
+            case .dynamic:
+                margin = standardMargin(rates: dynamicRates.map { $0[t - window] }, exposure, legs)
             case .portfolio:
                 // Per underlying, the worst weighted loss over the grid: linear exposure and
                 // options fully revalued at the moved spot and shocked volatility, netted.
@@ -295,5 +290,26 @@ public enum RollingBacktest {
         return Series(
             start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues,
             held: held)
+    }
+
+    /// A venue's standard margin: each underlying's linear notional at its rate; options by
+    /// Deribit's standard formulas (a long holds its premium, a short the initial margin),
+    /// hedges as linear notional at their underlying's rate.
+    static func standardMargin(rates: [Double], _ exposure: [Double], _ legs: [StruckLeg]) -> Double {
+        var total = zip(rates, exposure).reduce(0) { $0 + $1.0 * abs($1.1) }
+        for leg in legs {
+            if leg.leg.quantity > 0 {
+                total += leg.leg.quantity * leg.value
+            } else {
+                total +=
+                    leg.spot
+                    * StandardOptionMargin.requirement(
+                        right: leg.leg.right, quantity: leg.leg.quantity, forward: leg.spot,
+                        strike: leg.strike, markInCoin: leg.value / leg.spot
+                    ).initial
+            }
+            if leg.leg.deltaHedged { total += rates[leg.leg.asset] * abs(leg.leg.quantity * leg.delta) * leg.spot }
+        }
+        return total
     }
 }
