@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // Benchmarks of Solvent's hot paths (DESIGN.md §8), kept in their own package so that the main
 // package's build and tests do not pay for the benchmark framework.
-//   swift package benchmark                      # package-benchmark: time, throughput, mallocs
+//   swift package benchmark                      # package-benchmark: time and mallocs, checked against Thresholds/
 //   swift run -c release solvent-perf            # RESULT lines, same format as ../shared/bench
 import PackageDescription
 

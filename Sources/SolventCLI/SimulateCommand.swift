@@ -91,6 +91,8 @@ public struct SimulateCommand: ParsableCommand {
     public var compare: [String] = []
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
+    @Option(help: "Funding rates to settle along the path (CSV: timestamp,funding_rate, e.g. ../shared/data/funding/).")
+    public var funding: String?
 
     public init() {}
 
@@ -141,38 +143,8 @@ public struct SimulateCommand: ParsableCommand {
             variant.label = text
             configs.append(variant)
         }
-        let population: [SimulatedAccount]
-        let source: String
-        if let file = options.population {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw InputError(file, "cannot read the file")
-            }
-            do {
-                population = try PopulationFile.parse(
-                    text, lotSize: CascadeSimulator.lotSize(base.contract), inverse: base.contract == .inverse)
-            } catch let problem as PopulationFile.Problem {
-                throw InputError(file, problem.description)
-            }
-            source = file
-        } else {
-            var spec = PopulationSpec(accounts: options.accounts, seed: options.seed)
-            spec.leverageMedian = options.leverageMedian
-            spec.leverageSigma = options.leverageSigma
-            spec.notionalMedian = options.notionalMedian
-            spec.longFraction = options.longFraction
-            spec.isolatedFraction = options.isolatedFraction
-            spec.coinCollateralFraction = options.coinCollateral
-            do {
-                population = try PopulationGenerator.make(
-                    spec, startPrice: points[0].price.atoms, margin: base.margin,
-                    lotSize: CascadeSimulator.lotSize(base.contract),
-                    coinHaircut: CascadeSimulator.coinHaircut, contract: base.contract)
-            } catch let problem as PopulationGenerator.Problem {
-                throw InputError("population", problem.description)
-            }
-            source =
-                "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
-        }
+        let (population, source) = try population(options, base: base, start: points[0].price.atoms)
+        let funding = try options.funding.map { try FundingFile.load(path: $0, from: from, to: to) } ?? []
         if let file = options.writePopulation {
             guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8))
             else {
@@ -199,7 +171,7 @@ public struct SimulateCommand: ParsableCommand {
                 "simulate [\(config.label)]: set up in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; \(points.count) points to run"
             )
             let every = max(1, points.count / 20)
-            let result = simulator.run(path: points) { done, total, point in
+            let result = simulator.run(path: points, funding: funding) { done, total, point in
                 if done % every == 0 || done == total {
                     log(
                         "simulate [\(config.label)]: \(done)/\(total) points, price \(format(point.price)) (path \(format(point.exogenous))), fund \(format(point.fund)), bad debt \(format(point.badDebt))"
@@ -213,6 +185,45 @@ public struct SimulateCommand: ParsableCommand {
             runs.append(result)
         }
         return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
+    }
+
+    /// The population of a run: the venue's file, or the seeded generator's; and how it was made.
+    static func population(
+        _ options: SimulateCommand, base: SimulationConfig, start: Int64
+    ) throws -> ([SimulatedAccount], String) {
+        let population: [SimulatedAccount]
+        let source: String
+        if let file = options.population {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw InputError(file, "cannot read the file")
+            }
+            do {
+                population = try PopulationFile.parse(
+                    text, lotSize: CascadeSimulator.lotSize(base.contract), inverse: base.contract == .inverse)
+            } catch let problem as PopulationFile.Problem {
+                throw InputError(file, problem.description)
+            }
+            source = file
+        } else {
+            var spec = PopulationSpec(accounts: options.accounts, seed: options.seed)
+            spec.leverageMedian = options.leverageMedian
+            spec.leverageSigma = options.leverageSigma
+            spec.notionalMedian = options.notionalMedian
+            spec.longFraction = options.longFraction
+            spec.isolatedFraction = options.isolatedFraction
+            spec.coinCollateralFraction = options.coinCollateral
+            do {
+                population = try PopulationGenerator.make(
+                    spec, startPrice: start, margin: base.margin,
+                    lotSize: CascadeSimulator.lotSize(base.contract),
+                    coinHaircut: CascadeSimulator.coinHaircut, contract: base.contract)
+            } catch let problem as PopulationGenerator.Problem {
+                throw InputError("population", problem.description)
+            }
+            source =
+                "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
+        }
+        return (population, source)
     }
 
     static func timestamp(_ text: String, _ option: String) throws -> Timestamp {

@@ -31,6 +31,9 @@ public enum SimulationReport {
             "deficitUSDT": run.deficit,
             "penaltiesUSDT": run.penalties,
             "keeperRewardsUSDT": run.keeperRewards,
+            "funding": [
+                "settlements": run.fundingSettlements, "paidUSDT": run.fundingPaid, "refused": run.fundingRefused,
+            ],
             "insuranceFund": [
                 "start": run.fundStart, "minimum": run.fundMinimum, "end": run.fundEnd, "drawdown": run.fundDrawdown,
             ],

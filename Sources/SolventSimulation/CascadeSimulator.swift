@@ -20,6 +20,18 @@ public struct CascadeSimulator {
         }
     }
 
+    /// A funding settlement of the path: at `time` every position pays or receives `rate` of
+    /// its notional at the mark (longs pay shorts when positive), through the engine's own
+    /// `settleFunding`.
+    public struct FundingPoint: Hashable, Sendable {
+        public var time: Timestamp
+        public var rate: Rate
+        public init(time: Timestamp, rate: Rate) {
+            self.time = time
+            self.rate = rate
+        }
+    }
+
     public enum SetupError: Error, CustomStringConvertible, Sendable {
         case invalid(field: String, reason: String)
         case rejected(String)
@@ -269,13 +281,22 @@ public struct CascadeSimulator {
 
     /// Runs the path (its first point is the start given to `init`) and returns the report.
     /// `progress(done, total)` is called after each point.
+    /// `funding`: settlements in time order; each is paid at the first point at or after its
+    /// time, before that point's cascade (none before the path's first point).
     public mutating func run(
-        path: [PricePoint], progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }
+        path: [PricePoint], funding: [FundingPoint] = [],
+        progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }
     ) -> SimulationResult {
         var peak = 0.0
         var exogenousLow = Double.infinity
         var low = Double.infinity
+        var nextFunding =
+            funding.firstIndex { $0.time >= (path.first?.time ?? Timestamp(nanoseconds: 0)) } ?? funding.count
         for (index, point) in path.enumerated() {
+            while nextFunding < funding.count, funding[nextFunding].time <= point.time {
+                settleFunding(funding[nextFunding].rate, at: point.time)
+                nextFunding += 1
+            }
             let exogenous = Double(point.price.atoms) / 1e8
             peak = max(peak, exogenous)
             exogenousLow = min(exogenousLow, exogenous)
@@ -317,6 +338,23 @@ public struct CascadeSimulator {
         result.stillLiquidating = liquidating.count
         result.digest = engine.digestHex()
         return result
+    }
+
+    /// Pays one funding settlement at the current simulated price (re-sent first, so that the
+    /// mark is fresh at `time`), and books what the payers paid.
+    private mutating func settleFunding(_ rate: Rate, at time: Timestamp) {
+        setPrice(lastPrice, at: time)
+        let outcome = execute(.settleFunding(market: Self.market, rate: rate), at: time)
+        guard outcome.rejection == nil else {
+            result.fundingRefused += 1
+            return
+        }
+        for event in outcome.events {
+            guard case .fundingSettled(let settlement) = event else { continue }
+            result.fundingSettlements += 1
+            result.fundingPaid += usd(settlement.legs.reduce(0) { $0 + max(0, -$1.realizedPnl) })
+        }
+        _ = absorb(outcome.events)
     }
 
     /// Settlement atoms in USD: USDT at par, the coin at the current simulated price.

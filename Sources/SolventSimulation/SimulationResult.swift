@@ -55,6 +55,11 @@ public struct SimulationResult: Sendable {
     /// The asset's recorded deficit at the end (positive: a loss).
     public var deficit = 0.0
     public var penalties = 0.0
+    /// Funding settlements paid along the path, what their payers paid in all (USD), and any
+    /// the engine refused.
+    public var fundingSettlements = 0
+    public var fundingPaid = 0.0
+    public var fundingRefused = 0
     public var keeperRewards = 0.0
     public var fundStart = 0.0
     public var fundMinimum = 0.0

@@ -1,4 +1,5 @@
 import SolventCore
+import SolventProofs
 
 /// The whole-journal check `solvent replay` prints: every input re-executed from an empty
 /// engine, every recorded checkpoint digest compared with the replayed state's, every journaled

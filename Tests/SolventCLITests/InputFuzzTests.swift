@@ -362,6 +362,34 @@ struct InputFuzzTests {
 
     // MARK: - The fuzz run
 
+    static let funding = """
+        timestamp,funding_rate
+        2024-01-01T00:00:00Z,0.0001
+        2024-01-01T02:00:00Z,-4.946e-05
+        2024-01-01T04:00:00Z,0.003
+        """
+
+    /// `solvent simulate` with its three input files mutated in turn.
+    static func fuzzSimulate(_ mutator: inout Mutator) -> [Tally] {
+        let crash = Self.files.file("fuzz-crash.csv", Self.bars)
+        func simulate(_ arguments: [String]) throws -> String {
+            let command = try SimulateCommand.parse(arguments + ["--path", "close", "--audit", "end"])
+            return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
+        }
+        return [
+            Self.fuzz("simulate", base: Self.bars, name: "crash.csv", csv: true, runs: 40, mutator: &mutator) {
+                try simulate(["--prices", $0, "--accounts", "20"])
+            },
+            Self.fuzz("simulate", base: Self.population, name: "population.csv", csv: true, runs: 40, mutator: &mutator)
+            {
+                try simulate(["--prices", crash, "--population", $0])
+            },
+            Self.fuzz("simulate", base: Self.funding, name: "funding.csv", csv: true, runs: 30, mutator: &mutator) {
+                try simulate(["--prices", crash, "--accounts", "20", "--funding", $0])
+            },
+        ]
+    }
+
     @Test func noInputCrashesAnyCommand() async throws {
         let started = Date()
         var mutator = Mutator(seed: Self.seed)
@@ -416,25 +444,8 @@ struct InputFuzzTests {
                 try ImpliedVolCommand.parse(["--input", path]).table.render().csv
             })
 
-        // simulate: the price path, and a venue's population.
-        let crash = Self.files.file("fuzz-crash.csv", Self.bars)
-        add(
-            "simulate",
-            Self.fuzz("simulate", base: Self.bars, name: "crash.csv", csv: true, runs: 40, mutator: &mutator) { path in
-                let command = try SimulateCommand.parse([
-                    "--prices", path, "--accounts", "20", "--path", "close", "--audit", "end",
-                ])
-                return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
-            })
-        add(
-            "simulate",
-            Self.fuzz("simulate", base: Self.population, name: "population.csv", csv: true, runs: 40, mutator: &mutator)
-            { path in
-                let command = try SimulateCommand.parse([
-                    "--prices", crash, "--population", path, "--path", "close", "--audit", "end",
-                ])
-                return SimulationReport.json(try SimulateCommand.simulate(command) { _ in })
-            })
+        // simulate: the price path, a venue's population and the funding rates.
+        for tally in Self.fuzzSimulate(&mutator) { add("simulate", tally) }
 
         // index: two sources, one of them mutated.
         let steady = Self.files.file("fuzz-steady.csv", Self.bars)

@@ -136,3 +136,44 @@ struct SimulateCommandTests {
         }
     }
 }
+
+/// `solvent simulate --funding`: the file's rates (plain or scientific notation) are settled
+/// along the path through the engine; a bad file is refused naming its line.
+@Suite(.capturingDiagnostics)
+struct SimulateFundingTests {
+    @Test func ratesParseExactlyAndBadRowsAreNamed() throws {
+        #expect(FundingFile.rateAtoms("-4.946e-05") == -49_460)
+        #expect(FundingFile.rateAtoms("0.0001") == 100_000)
+        #expect(FundingFile.rateAtoms("0.1") == 100_000_000 && FundingFile.rateAtoms("0.1000000001") == nil)
+        for bad in ["", "abc", "nan", "1e400", "0x1p-3", "0.2", "--1", "1e-10", ".", "1e", " 0.1"] {
+            #expect(FundingFile.rateAtoms(bad) == nil, "\(bad)")
+        }
+        let files = SimulateCommandTests.files
+        func refusal(_ text: String) -> String? {
+            do {
+                _ = try FundingFile.load(path: files.file("funding-bad.csv", text))
+                return nil
+            } catch let error as InputError { return error.description } catch { return "\(error)" }
+        }
+        #expect(refusal("time,rate\n")?.contains("funding-bad.csv:1") == true)
+        #expect(refusal("timestamp,funding_rate\n2024-01-01T00:00:00Z,0.5\n")?.contains(":2: funding_rate") == true)
+        #expect(
+            refusal("timestamp,funding_rate\n2024-01-01T08:00:00Z,0.0001\n2024-01-01T00:00:00Z,0.0001\n")?
+                .contains(":3: timestamp") == true)
+        #expect(refusal("timestamp,funding_rate\nyesterday,0.0001\n")?.contains(":2: timestamp") == true)
+    }
+
+    /// On the synthetic crash, a positive rate at hour 2 and a negative one at hour 4: two
+    /// settlements, money paid, the audit clean, and a different end state than without.
+    @Test func fundingIsSettledAlongThePath() throws {
+        let funding = SimulateCommandTests.files.file(
+            "funding.csv", "timestamp,funding_rate\n2024-01-01T02:00:00Z,0.001\n2024-01-01T04:00:00Z,-0.002\n")
+        let (with, json) = try SimulateCommandTests.simulate(["--accounts", "400", "--seed", "3", "--funding", funding])
+        let (without, _) = try SimulateCommandTests.simulate(["--accounts", "400", "--seed", "3"])
+        let run = with.runs[0]
+        #expect(run.fundingSettlements == 2 && run.fundingRefused == 0 && run.fundingPaid > 0)
+        #expect(run.auditViolations.isEmpty && run.digest != without.runs[0].digest)
+        #expect(json.contains("\"settlements\" : 2"))
+        #expect(without.runs[0].fundingSettlements == 0)
+    }
+}

@@ -107,5 +107,17 @@ import Testing
         let wideStrike = PortfolioBacktest.Position(
             symbol: "BTC", quantity: -1, option: .init(right: .put, moneyness: 11))
         #expect(refusal([wideStrike])?.field == "positions[0].moneyness")
+        // A series the library cannot read is refused, not truncated or taken as NaN.
+        func seriesRefusal(_ change: (inout PortfolioBacktest.Series) -> Void) -> String? {
+            var broken = btc
+            change(&broken)
+            do {
+                _ = try PortfolioBacktest.run(positions: one, series: [broken], settings: Self.settings())
+                return nil
+            } catch { return error.field }
+        }
+        #expect(seriesRefusal { $0.closes[3] = 0 } == "series[BTC].closes")
+        #expect(seriesRefusal { $0.closes.removeLast() } == "series[BTC]")
+        #expect(seriesRefusal { $0.times.swapAt(4, 5) } == "series[BTC].times")
     }
 }

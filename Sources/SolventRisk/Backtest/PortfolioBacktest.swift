@@ -245,6 +245,7 @@ public enum PortfolioBacktest {
                         "\(at).symbol", "no prices for \(position.symbol): give --prices \(position.symbol)=FILE.csv")
                 }
                 if !symbols.contains(position.symbol) {
+                    try Self.check(found)
                     symbols.append(position.symbol)
                     series.append(found)
                 }
@@ -260,6 +261,23 @@ public enum PortfolioBacktest {
                         quantity: position.quantity, deltaHedged: option.deltaHedged, volatility: option.volatility))
             }
             guard !symbols.isEmpty else { throw Refusal("positions", "expected at least one position") }
+        }
+
+        /// A series the backtest can read: one close (positive, finite) and at most one volume
+        /// per time, times ascending.
+        static func check(_ series: Series) throws(Refusal) {
+            let at = "series[\(series.symbol)]"
+            guard series.closes.count == series.times.count,
+                series.volumes.map({ $0.count == series.times.count }) ?? true
+            else {
+                throw Refusal(at, "expected as many closes and volumes as times")
+            }
+            guard series.closes.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw Refusal("\(at).closes", "expected positive prices")
+            }
+            guard zip(series.times, series.times.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw Refusal("\(at).times", "expected times in increasing order")
+            }
         }
 
         static func check(_ option: Position.Option, at: String, settings: Settings) throws(Refusal) {

@@ -229,10 +229,8 @@ public enum RollingBacktest {
                 }
                 margin = RiskMeasures.valueAtRisk(losses: simulated, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
-            case .standard:
-                margin = standardMargin(rates: Array(repeating: standardRate, count: assets), exposure, legs)
-            case .dynamic:
-                margin = standardMargin(rates: dynamicRates.map { $0[t - window] }, exposure, legs)
+            case .standard: margin = standardMargin(rates: nil, standardRate, exposure, legs)
+            case .dynamic: margin = standardMargin(rates: dynamicRates.map { $0[t - window] }, 0, exposure, legs)
             case .portfolio:
                 // Per underlying, the worst weighted loss over the grid: linear exposure and
                 // options fully revalued at the moved spot and shocked volatility, netted.
@@ -292,11 +290,13 @@ public enum RollingBacktest {
             held: held)
     }
 
-    /// A venue's standard margin: each underlying's linear notional at its rate; options by
-    /// Deribit's standard formulas (a long holds its premium, a short the initial margin),
-    /// hedges as linear notional at their underlying's rate.
-    static func standardMargin(rates: [Double], _ exposure: [Double], _ legs: [StruckLeg]) -> Double {
-        var total = zip(rates, exposure).reduce(0) { $0 + $1.0 * abs($1.1) }
+    /// A venue's standard margin: the linear notional at each underlying's rate (`rates`, or
+    /// `flat` for all), plus the options by Deribit's standard formulas (a long holds its
+    /// premium, a short the initial margin), hedges as linear notional at their underlying's rate.
+    static func standardMargin(rates: [Double]?, _ flat: Double, _ exposure: [Double], _ legs: [StruckLeg]) -> Double {
+        var total =
+            rates.map { zip($0, exposure).reduce(0) { $0 + $1.0 * abs($1.1) } } ?? flat
+            * exposure.reduce(0) { $0 + abs($1) }
         for leg in legs {
             if leg.leg.quantity > 0 {
                 total += leg.leg.quantity * leg.value
@@ -308,7 +308,9 @@ public enum RollingBacktest {
                         strike: leg.strike, markInCoin: leg.value / leg.spot
                     ).initial
             }
-            if leg.leg.deltaHedged { total += rates[leg.leg.asset] * abs(leg.leg.quantity * leg.delta) * leg.spot }
+            if leg.leg.deltaHedged {
+                total += (rates?[leg.leg.asset] ?? flat) * abs(leg.leg.quantity * leg.delta) * leg.spot
+            }
         }
         return total
     }
