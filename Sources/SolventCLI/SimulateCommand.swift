@@ -144,7 +144,7 @@ public struct SimulateCommand: ParsableCommand {
             configs.append(variant)
         }
         let (population, source) = try population(options, base: base, start: points[0].price.atoms)
-        let funding = try options.funding.map { try FundingFile.load(path: $0, from: from, to: to) } ?? []
+        let funding = try options.funding.map { try fundingInside(points, file: $0) } ?? []
         if let file = options.writePopulation {
             guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8))
             else {
@@ -185,6 +185,20 @@ public struct SimulateCommand: ParsableCommand {
             runs.append(result)
         }
         return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
+    }
+
+    /// The settlements of a funding file that fall on the path; a file with none there is
+    /// refused (a wrong file or range, not a run without funding).
+    static func fundingInside(_ points: [CascadeSimulator.PricePoint], file: String) throws -> [FundingFile.Point] {
+        let (first, last) = (points.first!.time, points.last!.time)
+        let settlements = try FundingFile.load(path: file, from: first, to: last)
+        guard !settlements.isEmpty else {
+            throw InputError(
+                file,
+                "no funding settlement between \(SimulationReport.iso(first.nanoseconds)) and "
+                    + "\(SimulationReport.iso(last.nanoseconds)), the path's first and last points")
+        }
+        return settlements
     }
 
     /// The population of a run: the venue's file, or the seeded generator's; and how it was made.

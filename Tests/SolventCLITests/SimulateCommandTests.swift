@@ -175,5 +175,13 @@ struct SimulateFundingTests {
         #expect(run.auditViolations.isEmpty && run.digest != without.runs[0].digest)
         #expect(json.contains("\"settlements\" : 2"))
         #expect(without.runs[0].fundingSettlements == 0)
+        // A file with no settlement on the path is a mistake, not a run without funding.
+        let elsewhere = SimulateCommandTests.files.file(
+            "funding-2020.csv", "timestamp,funding_rate\n2020-03-12T08:00:00Z,0.001\n")
+        #expect {
+            _ = try SimulateCommandTests.simulate(["--accounts", "50", "--funding", elsewhere])
+        } throws: { error in
+            (error as? InputError)?.description.contains("no funding settlement between 2024-01-01T00:00:00Z") == true
+        }
     }
 }
