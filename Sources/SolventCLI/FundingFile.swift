@@ -9,14 +9,7 @@ public enum FundingFile {
     public typealias Point = CascadeSimulator.FundingPoint
 
     public static func load(path: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [Point] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw InputError(path, "cannot read the file")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
-        while lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = try CSVText.lines(ofFile: path)
         let header = lines.first.map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }

@@ -20,14 +20,7 @@ public enum OHLCVFile {
     public static func load(
         path: String, from: Timestamp? = nil, to: Timestamp? = nil, maximumPrice: Int64 = .max
     ) throws -> [OHLCVBar] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw InputError(path, "cannot read the file")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
-        while lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = try CSVText.lines(ofFile: path)
         guard let header = lines.first else {
             throw InputError("\(path):1", "empty file; expected the header timestamp,open,high,low,close,volume")
         }

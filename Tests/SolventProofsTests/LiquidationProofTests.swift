@@ -35,7 +35,11 @@ struct LiquidationProofTests {
             sequence: harness.sequence + 1, timestamp: Timestamp(nanoseconds: harness.time + 1_000_000), commandID: nil,
             command: .liquidate(account: AccountID(10), market: MarketID(1)))
         let proof = try #require(harness.engine.liquidationProof(for: input, priceInput: price))
-        // Through JSON, as a file would carry it.
+        return try throughJSON(proof)
+    }
+
+    /// A proof through JSON, as a file carries it.
+    static func throughJSON(_ proof: LiquidationProof) throws -> LiquidationProof {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
@@ -104,13 +108,7 @@ struct LiquidationProofTests {
                 for: input,
                 priceInput: .setMarkPrice(market: MarketID(1), mark: Price("47000")!, index: nil)))
         _ = harness.ok(.liquidate(account: AccountID(10), market: MarketID(1)))
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(LiquidationProof.self, from: encoder.encode(proof))
+        return try throughJSON(proof)
     }
 
     @Test func deleveragingIsReRunAmongTheCounterparties() throws {
