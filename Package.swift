@@ -80,6 +80,8 @@ let package = Package(
             name: "SolventServer",
             dependencies: [
                 "SolventCore",
+                // The keeper's dynamic margin rule (DynamicMarginRate).
+                "SolventRisk",
                 "SolventProofs",
                 "SolventStore",
                 "SolventSimulation",

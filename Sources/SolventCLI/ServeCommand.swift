@@ -62,6 +62,7 @@ public struct ServeCommand: AsyncParsableCommand {
         parsing: .unconditional,
         help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
     public var keeperAccount: UInt64?
+    @OptionGroup public var dynamicMargin: DynamicMarginOptions
     // The front end's limits against hostile clients (FrontEndLimits; defaults from there).
     @Option(
         parsing: .unconditional,
@@ -130,6 +131,7 @@ public struct ServeCommand: AsyncParsableCommand {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
         }
         try checkLimits()
+        _ = try dynamicMargin.configuration(keeper: !noKeeper)
     }
 
     /// The journal to open: `--db` as given; for `--demo` without `--db` (or `--postgres`) a
@@ -251,13 +253,19 @@ public struct ServeCommand: AsyncParsableCommand {
                 service: service,
                 configuration: .init(
                     tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
-                    account: keeperAccount.map(AccountID.init)))
+                    account: keeperAccount.map(AccountID.init),
+                    dynamicMargin: try dynamicMargin.configuration(keeper: keeps)))
             let keeperTask = keeps ? Task { await keeper.run() } : nil
             Diagnostics.write(
                 keeps
                     ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
                     : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n"
             )
+            if let rule = keeper.configuration.dynamicMargin {
+                Diagnostics.write(
+                    "serve: dynamic margin every \(rule.period / 1_000_000_000) s over \(rule.window) periods\n"
+                )
+            }
             let demoTask =
                 demo
                 ? Task {

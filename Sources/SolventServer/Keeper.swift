@@ -14,6 +14,11 @@ import Synchronization
 /// first sends `tick` (funding at its interval, dated futures past expiry, breaker cool-downs,
 /// auction clocks) and then sweeps. Outside keepers may still submit steps; the engine refuses
 /// a step that is no longer needed, and the keeper counts that as a miss, not an error.
+///
+/// With `dynamicMargin` set it also runs `DynamicMarginSchedule` on every committed price and
+/// submits the raised (or relaxed) schedule of a market at the close of each period as a
+/// `setRiskParameters` input; the schedule's state is saved in the store's settings after
+/// every period so that a restart continues it.
 public final class Keeper: Sendable {
     public struct Configuration: Sendable {
         /// How often `tick` is sent and the flagged pools are swept even without a signal.
@@ -23,20 +28,33 @@ public final class Keeper: Sendable {
         /// Passes over the flagged pools per sweep: a partial step leaves a pool in liquidation
         /// for the next pass; bounded so a sweep always ends.
         public var passesPerSweep = 8
-        public init(tickInterval: Duration = .seconds(1), account: AccountID? = nil) {
+        /// Dynamic margin from the markets' own price history (nil: the published schedules stay).
+        public var dynamicMargin: DynamicMarginSchedule.Configuration?
+        public init(
+            tickInterval: Duration = .seconds(1), account: AccountID? = nil,
+            dynamicMargin: DynamicMarginSchedule.Configuration? = nil
+        ) {
             self.tickInterval = tickInterval
             self.account = account
+            self.dynamicMargin = dynamicMargin
         }
     }
 
     let service: SolventService
-    let configuration: Configuration
+    public let configuration: Configuration
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     /// Steps the engine refused since the state last changed: not resubmitted (and journaled)
     /// again until something moves, so a paused or stale market costs one refusal, not one a
     /// second.
     private let refused = Mutex<Set<Engine.PendingStep>>([])
+    /// The dynamic margin schedule and the updates it computed that are not yet submitted.
+    private let margin = Mutex<
+        (schedule: DynamicMarginSchedule?, pending: [DynamicMarginSchedule.Update], dirty: Bool)
+    >(
+        (nil, [], false))
+    /// The store setting that holds the dynamic margin schedule's state.
+    public static let dynamicMarginSetting = "keeper.dynamic-margin"
 
     public init(service: SolventService, configuration: Configuration = .init()) {
         self.service = service
@@ -47,11 +65,17 @@ public final class Keeper: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let signal = signal
-        let listener = await service.engine.addListener { [self] events, _ in
+        if let configuration = configuration.dynamicMargin {
+            // Nothing saved (or a store that cannot be read): the schedule starts afresh.
+            let saved = try? await service.store.setting(Self.dynamicMarginSetting)
+            let schedule = DynamicMarginSchedule(configuration: configuration, restoring: saved.map { Data($0.utf8) })
+            margin.withLock { $0.schedule = schedule }
+        }
+        let listener = await service.engine.addListener(withState: { [self] events, _, engine in
             // Any applied input may change what the engine would refuse.
             if !events.isEmpty { refused.withLock { $0.removeAll() } }
-            if events.contains(where: Keeper.needsSweep) { signal.yield() }
-        }
+            if observeMargin(events, engine) || events.contains(where: Keeper.needsSweep) { signal.yield() }
+        })
         defer { Task { [engine = service.engine] in await engine.removeListener(listener) } }
         let ticker = Task { [signal, interval = configuration.tickInterval] in
             while !Task.isCancelled {
@@ -69,7 +93,60 @@ public final class Keeper: Sendable {
                 nextTick = ContinuousClock.now + configuration.tickInterval
                 await submit(.tick, counter: service.metrics.keeperTicks)
             }
+            await submitMarginUpdates()
             await sweep()
+        }
+    }
+
+    /// Feeds the committed prices and parameter changes to the dynamic margin schedule; true
+    /// when it has an update to submit.
+    private func observeMargin(_ events: [Event], _ engine: Engine) -> Bool {
+        guard configuration.dynamicMargin != nil else { return false }
+        return margin.withLock { state in
+            guard var schedule = state.schedule else { return false }
+            defer { state.schedule = schedule }
+            for event in events {
+                let market: MarketID
+                switch event {
+                case .riskParametersSet(let id, let parameters):
+                    schedule.parametersSet(market: id, parameters)
+                    state.dirty = true
+                    continue
+                case .indexUpdated(let update): market = update.market
+                case .markPriceSet(let id, _, _): market = id
+                default: continue
+                }
+                // Options follow their underlying's smile, settled futures no longer move.
+                guard let found = engine.market(market), !found.isOption, !found.settled else { continue }
+                let price = found.index > 0 ? found.index : found.mark
+                let before = schedule.rate(of: market)
+                if let update = schedule.observe(
+                    market: market, time: engine.now.nanoseconds, price: price, current: found.parameters)
+                {
+                    state.pending.removeAll { $0.market == market }
+                    state.pending.append(update)
+                }
+                if schedule.rate(of: market) != before { state.dirty = true }
+            }
+            return !state.pending.isEmpty || state.dirty
+        }
+    }
+
+    /// Submits the computed schedules whose market still has the parameters they replace, then
+    /// saves the schedule's state.
+    private func submitMarginUpdates() async {
+        let (updates, saved) = margin.withLock { state -> ([DynamicMarginSchedule.Update], Data?) in
+            defer { (state.pending, state.dirty) = ([], false) }
+            return (state.pending, state.dirty || !state.pending.isEmpty ? state.schedule?.saved() : nil)
+        }
+        for update in updates {
+            let current = await service.engine.read { $0.market(update.market)?.parameters }
+            guard current == update.replacing else { continue }
+            await submit(
+                .setRiskParameters(market: update.market, update.parameters), counter: service.metrics.keeperMargin)
+        }
+        if let saved {
+            try? await service.store.saveSetting(Self.dynamicMarginSetting, String(decoding: saved, as: UTF8.self))
         }
     }
 

@@ -21,6 +21,8 @@ public final class ServiceMetrics: Sendable {
     let keeperSteps: CoreMetrics.Counter
     let keeperResets: CoreMetrics.Counter
     let keeperTicks: CoreMetrics.Counter
+    /// Dynamic margin schedules the keeper put in force.
+    let keeperMargin: CoreMetrics.Counter
     let keeperMisses: CoreMetrics.Counter
 
     public init() {
@@ -41,6 +43,8 @@ public final class ServiceMetrics: Sendable {
             label: "solvent_keeper_inputs_total", dimensions: [("input", "resetAuction")], factory: factory)
         keeperTicks = CoreMetrics.Counter(
             label: "solvent_keeper_inputs_total", dimensions: [("input", "tick")], factory: factory)
+        keeperMargin = CoreMetrics.Counter(
+            label: "solvent_keeper_inputs_total", dimensions: [("input", "setRiskParameters")], factory: factory)
         keeperMisses = CoreMetrics.Counter(label: "solvent_keeper_refused_total", factory: factory)
     }
 

@@ -38,10 +38,14 @@ public final class SolventService: Sendable {
     let tickets = Passes(lifetime: .seconds(30))
     /// Dashboard sessions (8 h) behind an HttpOnly, SameSite=Strict cookie.
     let sessions = Passes(lifetime: .seconds(8 * 3_600))
-    public init(store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000) async throws {
+    /// `clock` stamps inputs with engine time (the wall clock; tests drive their own).
+    public init(
+        store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000,
+        clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
+    ) async throws {
         self.store = store
         self.openDashboard = openDashboard
-        engine = try await JournaledEngine(store: store, snapshotEvery: snapshotEvery)
+        engine = try await JournaledEngine(store: store, snapshotEvery: snapshotEvery, clock: clock)
         let hub = hub, metrics = metrics
         _ = await engine.addListener(withState: { events, sequence, state in
             hub.publish(events, sequence: sequence, scale: EventView.Scales(state))

@@ -40,6 +40,31 @@ struct NumericOptionTests {
         #expect(parsed.port == 65_535 && parsed.snapshotEvery == 7)
     }
 
+    /// Dynamic margin: off by default; a tuning option without `--dynamic-margin`, the rule with
+    /// `--no-keeper`, and every value out of its range are refused naming the option.
+    @Test func dynamicMarginOptionsAreCheckedByName() throws {
+        #expect(try ServeCommand.parse([]).dynamicMargin.configuration(keeper: true) == nil)
+        let on = try ServeCommand.parse(["--dynamic-margin", "--dynamic-margin-period", "3600"])
+        #expect(try on.dynamicMargin.configuration(keeper: true)?.period == 3_600_000_000_000)
+        for (arguments, option) in [
+            (["--dynamic-margin-window", "30"], "--dynamic-margin-window: needs --dynamic-margin"),
+            (["--dynamic-margin", "--no-keeper"], "--dynamic-margin: the built-in keeper runs it"),
+            (["--dynamic-margin", "--dynamic-margin-period", "0"], "--dynamic-margin-period: must be from 1"),
+            (["--dynamic-margin", "--dynamic-margin-window", "1"], "--dynamic-margin-window: must be from 2"),
+            (["--dynamic-margin", "--dynamic-margin-confidence", "1"], "--dynamic-margin-confidence: must be"),
+            (["--dynamic-margin", "--dynamic-margin-lambda", "nan"], "--dynamic-margin-lambda: must be"),
+            (["--dynamic-margin", "--dynamic-margin-stressed-weight", "2"], "--dynamic-margin-stressed-weight: must"),
+            (["--dynamic-margin", "--dynamic-margin-max-rise", "0"], "--dynamic-margin-max-rise: must be"),
+            (["--dynamic-margin", "--dynamic-margin-ceiling", "1.5"], "--dynamic-margin-ceiling: must be"),
+        ] {
+            #expect(Self.exitCode(arguments, of: ServeCommand.self) == 2, "\(arguments)")
+            let options = try DynamicMarginOptions.parse(arguments.filter { $0 != "--no-keeper" })
+            let keeper = !arguments.contains("--no-keeper")
+            let message = Self.message { _ = try options.configuration(keeper: keeper) }
+            #expect(message?.hasPrefix(option) == true, "\(arguments): \(message ?? "accepted")")
+        }
+    }
+
     @Test func serveMessagesNameTheOptionAndItsRange() throws {
         var command = try ServeCommand.parse([])
         command.port = 99_999

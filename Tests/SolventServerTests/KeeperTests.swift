@@ -3,6 +3,7 @@ import HummingbirdTesting
 import SolventCore
 import SolventServer
 import SolventStore
+import Synchronization
 import Testing
 
 /// Goal: `solvent serve` liquidates by itself. The built-in keeper submits the step of a pool a
@@ -41,6 +42,58 @@ struct KeeperTests {
             let replayed = try await JournaledEngine(store: h.service.store)
             #expect(replayed.recovery.mismatches.isEmpty)
             #expect(await replayed.read { $0.digestHex() } == digest)
+        }
+    }
+
+    /// Goal: margin in a running service moves with the market by itself. Method: the same venue
+    /// on an engine clock the test drives an hour at a time, a keeper with dynamic margin over a
+    /// window of four hourly returns, marks swinging ±4 % an hour: the market's schedule rises
+    /// (each step at most +50 %), the inputs are journaled and replayed, and a second keeper over
+    /// the same store continues the saved schedule.
+    @Test func dynamicMarginFollowsTheMarketAndIsReplayed() async throws {
+        let now = Mutex<Int64>(1_800_000_000_000_000_000)
+        let h = try await ServerHarness.make("dynamic-margin", clock: { now.withLock { $0 } })
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let rule = DynamicMarginSchedule.Configuration(periodSeconds: 3_600, window: 4)
+            let keeper = Keeper(
+                service: h.service, configuration: .init(tickInterval: .milliseconds(20), dynamicMargin: rule))
+            let task = Task { await keeper.run() }
+            defer { task.cancel() }
+            try await Task.sleep(for: .milliseconds(50))
+            func firstInitial() async -> Int64 {
+                await h.service.engine.read { $0.market(MarketID(1))!.parameters.margin.referenceInitialRate.atoms }
+            }
+            var rates: [Int64] = [await firstInitial()]
+            for hour in 0..<12 {
+                now.withLock { $0 += 3_600_000_000_000 }
+                let mark = hour % 2 == 0 ? "62400" : "60000"
+                #expect(
+                    try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "\#(mark)"}"#)
+                        .status == 200)
+                var rate = rates.last!
+                for _ in 0..<40 {
+                    try await Task.sleep(for: .milliseconds(10))
+                    rate = await firstInitial()
+                    if rate != rates.last! { break }
+                }
+                if rate != rates.last! { rates.append(rate) }
+            }
+            #expect(rates.count >= 3, "the schedule did not move: \(rates)")
+            for (before, after) in zip(rates, rates.dropFirst()) {
+                #expect(after > before && after <= before * 3 / 2 + 1, "\(rates)")
+            }
+            let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
+            #expect(metrics.contains(#"solvent_keeper_inputs_total{input="setRiskParameters"}"#))
+            task.cancel()
+            // Journaled: a fresh replay reaches the same digest; the saved schedule continues.
+            let digest = await h.service.engine.read { $0.digestHex() }
+            let replayed = try await JournaledEngine(store: h.service.store)
+            #expect(await replayed.read { $0.digestHex() } == digest)
+            let saved = try await h.service.store.setting(Keeper.dynamicMarginSetting)
+            let restored = DynamicMarginSchedule(configuration: rule, restoring: saved.map { Data($0.utf8) })
+            #expect(restored.rate(of: MarketID(1)).map { Int64(($0 * 1e9).rounded(.up)) } == rates.last)
+            #expect(restored.published(of: MarketID(1))?.margin.referenceInitialRate == Rate("0.01")!)
         }
     }
 }

@@ -16,12 +16,14 @@ struct ServerHarness {
     let liquidator: String
     let readonly: String
 
-    static func make(_ name: String) async throws -> ServerHarness {
+    static func make(
+        _ name: String, clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
+    ) async throws -> ServerHarness {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "solvent-server-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
         ).path
         let store = try SQLiteStore(path: path)
-        let service = try await SolventService(store: store)
+        let service = try await SolventService(store: store, clock: clock)
         return ServerHarness(
             service: service,
             admin: try await AccessKeys.create(role: .admin, account: nil, label: "admin", in: store),
