@@ -14,8 +14,9 @@ import SolventRisk
 ///
 /// Deterministic in its inputs (engine time and prices in atoms); its state is saved with the
 /// journal (`Keeper`) so that a restart neither forgets the history nor takes a raised schedule
-/// for the published one. A schedule set by an operator while it runs becomes the new published
-/// schedule (the floor).
+/// for the published one. Parameters an operator sets (while it runs or before a restart)
+/// become the new published schedule (the floor), unless their margin is the published schedule
+/// scaled: then it is the schedule's own and only their other fields (fees, funding) are taken.
 public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
     public struct Configuration: Sendable, Codable, Equatable {
         /// Engine time between recomputations, and the horizon of each return (nanoseconds).
@@ -51,8 +52,13 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
                 return ("period", "from 1 second to 366 days")
             }
             if window < 2 || window > 10_000 { return ("window", "from 2 to 10,000 returns") }
-            // The floor is each market's own rate; any valid one stands in for the check.
-            if let invalid = rule(floor: 0.01).invalidParameter(), invalid.field != "floor" { return invalid }
+            // The floor is each market's own rate; any valid one stands in for the check (the
+            // ceiling is checked below against its own range).
+            if let invalid = rule(floor: 0.0001).invalidParameter(), invalid.field != "floor",
+                invalid.field != "ceiling"
+            {
+                return invalid
+            }
             if !(ceiling > 0 && ceiling <= 1) { return ("ceiling", "a rate above 0 and at most 1") }
             return nil
         }
@@ -63,7 +69,7 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         public var market: MarketID
         public var parameters: RiskParameters
         /// The parameters in force when the update was computed: the keeper submits it only if
-        /// they still are (an operator's change in between wins).
+        /// they still are when its input is sequenced (an operator's change in between wins).
         public var replacing: RiskParameters
         public var rate: Double
         public var volatility: Double
@@ -73,13 +79,12 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         var id: MarketID
         /// The published schedule (the floor): the parameters an operator set last.
         var published: RiskParameters
-        /// The parameters this schedule submitted last (nil: none since `published` was set).
-        var submitted: RiskParameters?
         /// The period (engine time / period) of `price`, the last price seen.
         var periodIndex: Int64
         var price: Int64
-        /// The close of the last completed period, nil before one.
+        /// The close of the last completed period (nil before one) and that period.
         var close: Int64?
+        var closePeriod: Int64 = 0
         /// The latest `window` log returns between closes, oldest first.
         var returns: [Double] = []
         /// The rate in force (nil before the first computation) and the highest volatility seen.
@@ -90,6 +95,8 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
     public var configuration: Configuration
     /// Sorted by id.
     var markets: [Market] = []
+    /// Periods closed over every market so far (the keeper saves the state after each).
+    public private(set) var periodsClosed: UInt64 = 0
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
@@ -101,6 +108,7 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
             return
         }
         markets = previous.markets
+        periodsClosed = previous.periodsClosed
         if previous.configuration.period != configuration.period
             || previous.configuration.window != configuration.window
         {
@@ -124,13 +132,31 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         markets.first { $0.id == market }?.published
     }
 
-    /// A `riskParametersSet` event: the schedule's own submission is recognised; any other
-    /// parameters are an operator's and become the published schedule.
+    /// Whether `parameters` carry the published schedule scaled (the schedule's own, or the
+    /// published one itself): their other fields may still differ (an operator's fee change that
+    /// sent the tiers in force back).
+    static func isScaledPublished(_ parameters: RiskParameters, of entry: Market) -> Bool {
+        parameters.margin
+            == entry.published.margin.scaled(toInitialRate: parameters.margin.referenceInitialRate)
+    }
+
+    /// Takes `parameters` (an event's, or those in force) into the market's published schedule:
+    /// a margin that is the published schedule scaled is the schedule's own (only the other
+    /// fields are taken); any other margin is an operator's and becomes the published schedule.
+    static func adopt(_ parameters: RiskParameters, into entry: inout Market) {
+        if isScaledPublished(parameters, of: entry) {
+            let margin = entry.published.margin
+            entry.published = parameters
+            entry.published.margin = margin
+        } else {
+            entry.published = parameters
+        }
+    }
+
+    /// A `riskParametersSet` event (see `adopt`).
     public mutating func parametersSet(market: MarketID, _ parameters: RiskParameters) {
         guard let index = markets.firstIndex(where: { $0.id == market }) else { return }
-        if parameters == markets[index].submitted { return }
-        markets[index].published = parameters
-        markets[index].submitted = nil
+        Self.adopt(parameters, into: &markets[index])
     }
 
     /// A committed price of `market` at engine time `time` (nanoseconds) with `current` the
@@ -146,17 +172,23 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         }
         var entry = markets[index]
         defer { markets[index] = entry }
+        // Parameters set while the schedule was not looking (before a restart) count as well.
+        Self.adopt(current, into: &entry)
         if entry.periodIndex < 0 { entry.periodIndex = periodIndex }
         guard periodIndex > entry.periodIndex else {
             entry.price = price
             return nil
         }
-        // The previous period closed at the last price seen in it.
+        periodsClosed &+= 1
+        // The previous period closed at the last price seen in it. A return over k periods
+        // without a price is scaled to one period (÷ √k), so a gap does not read as calm.
         if let close = entry.close {
-            entry.returns.append(Foundation.log(Double(entry.price) / Double(close)))
+            let span = Double(max(1, entry.periodIndex - entry.closePeriod))
+            entry.returns.append(Foundation.log(Double(entry.price) / Double(close)) / span.squareRoot())
             if entry.returns.count > configuration.window { entry.returns.removeFirst() }
         }
         entry.close = entry.price
+        entry.closePeriod = entry.periodIndex
         entry.periodIndex = periodIndex
         entry.price = price
         guard entry.returns.count >= configuration.window else { return nil }
@@ -164,17 +196,20 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         let volatility = RiskMeasures.ewmaVolatility(of: entry.returns, lambda: configuration.lambda)
         entry.stressedVolatility = max(entry.stressedVolatility, volatility)
         let floor = Double(reference.atoms) / Double(Rate.oneAtoms)
-        // Paced from the rate in force: the published one before the first computation.
+        // Paced from the rate in force (the first initial rate of the schedule in force).
+        let inForce = Double(current.margin.referenceInitialRate.atoms) / Double(Rate.oneAtoms)
         let rate = configuration.rule(floor: floor).next(
-            previous: entry.rate ?? floor, volatility: volatility, stressedVolatility: entry.stressedVolatility)
+            previous: inForce, volatility: volatility, stressedVolatility: entry.stressedVolatility)
         entry.rate = rate
-        // Rounded up to the rate's atom (toward the house), never below the published rate.
-        let atoms = max(reference.atoms, min(Rate.oneAtoms, Int64((rate * Double(Rate.oneAtoms)).rounded(.up))))
+        // Rounded up to the rate's atom (toward the house); the published rate itself at the floor.
+        let atoms =
+            rate <= floor
+            ? reference.atoms
+            : max(reference.atoms, min(Rate.oneAtoms, Int64((rate * Double(Rate.oneAtoms)).rounded(.up))))
         guard let margin = entry.published.margin.scaled(toInitialRate: Rate(atoms: atoms)) else { return nil }
         var parameters = entry.published
         parameters.margin = margin
         guard parameters != current else { return nil }
-        entry.submitted = parameters
         return Update(market: market, parameters: parameters, replacing: current, rate: rate, volatility: volatility)
     }
 }

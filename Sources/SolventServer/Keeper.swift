@@ -66,10 +66,17 @@ public final class Keeper: Sendable {
     public func run() async {
         let signal = signal
         if let configuration = configuration.dynamicMargin {
-            // Nothing saved (or a store that cannot be read): the schedule starts afresh.
-            let saved = try? await service.store.setting(Self.dynamicMarginSetting)
-            let schedule = DynamicMarginSchedule(configuration: configuration, restoring: saved.map { Data($0.utf8) })
-            margin.withLock { $0.schedule = schedule }
+            // Nothing saved: the schedule starts afresh. A store that cannot be read leaves the
+            // rule off rather than take a raised schedule for the published one.
+            do {
+                let saved = try await service.store.setting(Self.dynamicMarginSetting)
+                let schedule = DynamicMarginSchedule(
+                    configuration: configuration, restoring: saved.map { Data($0.utf8) })
+                margin.withLock { $0.schedule = schedule }
+            } catch {
+                FileHandle.standardError.write(
+                    Data("keeper: dynamic margin is off: its saved state could not be read (\(error))\n".utf8))
+            }
         }
         let listener = await service.engine.addListener(withState: { [self] events, _, engine in
             // Any applied input may change what the engine would refuse.
@@ -119,14 +126,15 @@ public final class Keeper: Sendable {
                 // Options follow their underlying's smile, settled futures no longer move.
                 guard let found = engine.market(market), !found.isOption, !found.settled else { continue }
                 let price = found.index > 0 ? found.index : found.mark
-                let before = schedule.rate(of: market)
+                let closed = schedule.periodsClosed
                 if let update = schedule.observe(
                     market: market, time: engine.now.nanoseconds, price: price, current: found.parameters)
                 {
                     state.pending.removeAll { $0.market == market }
                     state.pending.append(update)
                 }
-                if schedule.rate(of: market) != before { state.dirty = true }
+                // Saved after every period, so that a restart keeps the history.
+                if schedule.periodsClosed != closed { state.dirty = true }
             }
             return !state.pending.isEmpty || state.dirty
         }
@@ -140,10 +148,20 @@ public final class Keeper: Sendable {
             return (state.pending, state.dirty || !state.pending.isEmpty ? state.schedule?.saved() : nil)
         }
         for update in updates {
-            let current = await service.engine.read { $0.market(update.market)?.parameters }
-            guard current == update.replacing else { continue }
-            await submit(
-                .setRiskParameters(market: update.market, update.parameters), counter: service.metrics.keeperMargin)
+            let command = Command.setRiskParameters(market: update.market, update.parameters)
+            do {
+                // Only over the parameters it was computed from: an operator's change wins.
+                let submission = try await service.engine.submit(command, encoded: try? JournalCodec.encode(command)) {
+                    $0.market(update.market)?.parameters == update.replacing
+                }
+                if case .applied? = submission?.outcome {
+                    service.metrics.keeperMargin.increment()
+                } else if submission != nil {
+                    service.metrics.keeperMisses.increment()
+                }
+            } catch {
+                service.metrics.keeperMisses.increment()
+            }
         }
         if let saved {
             try? await service.store.saveSetting(Self.dynamicMarginSetting, String(decoding: saved, as: UTF8.self))

@@ -124,6 +124,19 @@ public actor JournaledEngine {
         return submission
     }
 
+    /// Like `submit(_:commandID:encoded:)`, but only if `condition` holds for the state the
+    /// command would be sequenced after (checked and sequenced with nothing in between); nil
+    /// when it does not (a keeper's input that another input made stale).
+    public func submit(
+        _ command: Command, encoded: String? = nil, when condition: (Engine) -> Bool
+    ) async throws -> Submission? {
+        if let failure { throw failure }
+        guard condition(engine) else { return nil }
+        let submission = try enqueue(command, encoded: encoded)
+        try await awaitCommit()
+        return submission
+    }
+
     /// Sequences, executes and journals several commands, each its own input with its own
     /// sequence number and outcome (one refused does not undo another), in one wait for the
     /// commit: a matching engine's batch of fills costs one round trip, not one per fill.
