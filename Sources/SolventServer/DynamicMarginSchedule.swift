@@ -85,8 +85,11 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         /// The close of the last completed period (nil before one) and that period.
         var close: Int64?
         var closePeriod: Int64 = 0
-        /// The latest `window` log returns between closes, oldest first.
+        /// The latest `window` log returns between closes, oldest first, and the period each
+        /// return ends (the VaR scenario set joins the markets' returns of the same periods; a
+        /// state saved without them restarts its history).
         var returns: [Double] = []
+        var returnPeriods: [Int64]? = []
         /// The rate in force (nil before the first computation) and the highest volatility seen.
         var rate: Double?
         var stressedVolatility: Double = 0
@@ -97,6 +100,11 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
     var markets: [Market] = []
     /// Periods closed over every market so far (the keeper saves the state after each).
     public private(set) var periodsClosed: UInt64 = 0
+    /// The VaR scenario set an operator published last (the floor of the keeper's sets), the
+    /// last set the keeper computed, and the period of the returns it was computed from.
+    var publishedScenarios: VaRMarginRules?
+    var computedScenarios: VaRMarginRules?
+    var scenarioPeriod: Int64?
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
@@ -109,12 +117,19 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         }
         markets = previous.markets
         periodsClosed = previous.periodsClosed
+        (publishedScenarios, computedScenarios) = (previous.publishedScenarios, previous.computedScenarios)
+        scenarioPeriod = previous.scenarioPeriod
+        for index in markets.indices where markets[index].returnPeriods?.count != markets[index].returns.count {
+            markets[index].returns = []
+            markets[index].returnPeriods = []
+        }
         if previous.configuration.period != configuration.period
             || previous.configuration.window != configuration.window
         {
             for index in markets.indices {
                 markets[index].close = nil
                 markets[index].returns = []
+                markets[index].returnPeriods = []
                 markets[index].rate = nil
                 markets[index].stressedVolatility = 0
                 markets[index].periodIndex = -1
@@ -185,7 +200,10 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
         if let close = entry.close {
             let span = Double(max(1, entry.periodIndex - entry.closePeriod))
             entry.returns.append(Foundation.log(Double(entry.price) / Double(close)) / span.squareRoot())
+            var periods = entry.returnPeriods ?? []
+            periods.append(entry.periodIndex)
             if entry.returns.count > configuration.window { entry.returns.removeFirst() }
+            entry.returnPeriods = Array(periods.suffix(entry.returns.count))
         }
         entry.close = entry.price
         entry.closePeriod = entry.periodIndex

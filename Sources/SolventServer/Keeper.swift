@@ -18,7 +18,9 @@ import Synchronization
 /// With `dynamicMargin` set it also runs `DynamicMarginSchedule` on every committed price and
 /// submits the raised (or relaxed) schedule of a market at the close of each period as a
 /// `setRiskParameters` input; the schedule's state is saved in the store's settings after
-/// every period so that a restart continues it.
+/// every period so that a restart continues it. Where the venue has published a VaR scenario set,
+/// the schedule also refreshes it at each period close by filtered historical simulation
+/// (`DynamicMarginSchedule.scenarioUpdate`) and the keeper submits it as `configureVaRMargin`.
 public final class Keeper: Sendable {
     public struct Configuration: Sendable {
         /// How often `tick` is sent and the flagged pools are swept even without a signal.
@@ -50,9 +52,12 @@ public final class Keeper: Sendable {
     private let refused = Mutex<Set<Engine.PendingStep>>([])
     /// The dynamic margin schedule and the updates it computed that are not yet submitted.
     private let margin = Mutex<
-        (schedule: DynamicMarginSchedule?, pending: [DynamicMarginSchedule.Update], dirty: Bool)
+        (
+            schedule: DynamicMarginSchedule?, pending: [DynamicMarginSchedule.Update],
+            scenarios: DynamicMarginSchedule.ScenarioUpdate?, dirty: Bool
+        )
     >(
-        (nil, [], false))
+        (nil, [], nil, false))
     /// The store setting that holds the dynamic margin schedule's state.
     public static let dynamicMarginSetting = "keeper.dynamic-margin"
 
@@ -73,6 +78,13 @@ public final class Keeper: Sendable {
                 let schedule = DynamicMarginSchedule(
                     configuration: configuration, restoring: saved.map { Data($0.utf8) })
                 margin.withLock { $0.schedule = schedule }
+                let minimum = DynamicMarginSchedule.minimumScenarios
+                if configuration.window < minimum {
+                    let message =
+                        "keeper: a dynamic margin window of \(configuration.window) returns is below the \(minimum) "
+                        + "scenarios a VaR set needs: a published VaR scenario set is left as it is\n"
+                    FileHandle.standardError.write(Data(message.utf8))
+                }
             } catch {
                 FileHandle.standardError.write(
                     Data("keeper: dynamic margin is off: its saved state could not be read (\(error))\n".utf8))
@@ -112,11 +124,15 @@ public final class Keeper: Sendable {
         return margin.withLock { state in
             guard var schedule = state.schedule else { return false }
             defer { state.schedule = schedule }
+            let closedBefore = schedule.periodsClosed
             for event in events {
                 let market: MarketID
                 switch event {
                 case .riskParametersSet(let id, let parameters):
                     schedule.parametersSet(market: id, parameters)
+                    state.dirty = true
+                    continue
+                case .varMarginConfigured:
                     state.dirty = true
                     continue
                 case .indexUpdated(let update): market = update.market
@@ -136,35 +152,55 @@ public final class Keeper: Sendable {
                 // Saved after every period, so that a restart keeps the history.
                 if schedule.periodsClosed != closed { state.dirty = true }
             }
-            return !state.pending.isEmpty || state.dirty
+            if schedule.periodsClosed != closedBefore, let update = schedule.scenarioUpdate(inForce: engine.varMargin) {
+                state.scenarios = update
+            }
+            return !state.pending.isEmpty || state.scenarios != nil || state.dirty
         }
     }
 
     /// Submits the computed schedules whose market still has the parameters they replace, then
     /// saves the schedule's state.
     private func submitMarginUpdates() async {
-        let (updates, saved) = margin.withLock { state -> ([DynamicMarginSchedule.Update], Data?) in
-            defer { (state.pending, state.dirty) = ([], false) }
-            return (state.pending, state.dirty || !state.pending.isEmpty ? state.schedule?.saved() : nil)
+        let (updates, scenarios, saved) = margin.withLock {
+            state -> ([DynamicMarginSchedule.Update], DynamicMarginSchedule.ScenarioUpdate?, Data?) in
+            defer { (state.pending, state.scenarios, state.dirty) = ([], nil, false) }
+            let changed = state.dirty || !state.pending.isEmpty || state.scenarios != nil
+            return (state.pending, state.scenarios, changed ? state.schedule?.saved() : nil)
         }
         for update in updates {
-            let command = Command.setRiskParameters(market: update.market, update.parameters)
-            do {
-                // Only over the parameters it was computed from: an operator's change wins.
-                let submission = try await service.engine.submit(command, encoded: try? JournalCodec.encode(command)) {
-                    $0.market(update.market)?.parameters == update.replacing
-                }
-                if case .applied? = submission?.outcome {
-                    service.metrics.keeperMargin.increment()
-                } else if submission != nil {
-                    service.metrics.keeperMisses.increment()
-                }
-            } catch {
-                service.metrics.keeperMisses.increment()
+            // Only over the parameters it was computed from: an operator's change wins.
+            await submitConditionally(
+                .setRiskParameters(market: update.market, update.parameters), counter: service.metrics.keeperMargin
+            ) { $0.market(update.market)?.parameters == update.replacing }
+        }
+        if let scenarios {
+            let command = Command.configureVaRMargin(scenarios.rules)
+            // Only over the rules it was computed from: an operator's change wins.
+            await submitConditionally(command, counter: service.metrics.keeperScenarios) {
+                $0.varMargin == scenarios.replacing
             }
         }
         if let saved {
             try? await service.store.saveSetting(Self.dynamicMarginSetting, String(decoding: saved, as: UTF8.self))
+        }
+    }
+
+    /// Submits an input the keeper computed from the state, if `condition` still holds when it is
+    /// sequenced; a refusal or a condition that no longer holds is counted as a miss.
+    private func submitConditionally(
+        _ command: Command, counter: ServiceMetrics.Counter, condition: @escaping @Sendable (Engine) -> Bool
+    ) async {
+        do {
+            let submission = try await service.engine.submit(
+                command, encoded: try? JournalCodec.encode(command), when: condition)
+            if case .applied? = submission?.outcome {
+                counter.increment()
+            } else if submission != nil {
+                service.metrics.keeperMisses.increment()
+            }
+        } catch {
+            service.metrics.keeperMisses.increment()
         }
     }
 

@@ -23,6 +23,8 @@ public final class ServiceMetrics: Sendable {
     let keeperTicks: CoreMetrics.Counter
     /// Dynamic margin schedules the keeper put in force.
     let keeperMargin: CoreMetrics.Counter
+    /// VaR scenario sets the keeper refreshed.
+    let keeperScenarios: CoreMetrics.Counter
     let keeperMisses: CoreMetrics.Counter
 
     public init() {
@@ -45,6 +47,8 @@ public final class ServiceMetrics: Sendable {
             label: "solvent_keeper_inputs_total", dimensions: [("input", "tick")], factory: factory)
         keeperMargin = CoreMetrics.Counter(
             label: "solvent_keeper_inputs_total", dimensions: [("input", "setRiskParameters")], factory: factory)
+        keeperScenarios = CoreMetrics.Counter(
+            label: "solvent_keeper_inputs_total", dimensions: [("input", "configureVaRMargin")], factory: factory)
         keeperMisses = CoreMetrics.Counter(label: "solvent_keeper_refused_total", factory: factory)
     }
 

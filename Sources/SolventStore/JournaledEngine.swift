@@ -150,13 +150,17 @@ public actor JournaledEngine {
     }
 
     /// Returns once everything queued so far is committed: joins the commit in flight's next
-    /// batch, or commits now.
+    /// batch, or commits now. The commit runs in a task of its own: a caller that is cancelled
+    /// (a client that went away, a keeper being stopped) must not interrupt the write of inputs
+    /// the engine has already applied, which would leave the journal behind the state and stop
+    /// the service. `flushing` is set before the task starts, so no second commit runs beside it.
     private func awaitCommit() async throws {
         let batch = nextBatch
         if flushing {
             try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
         } else {
-            try await flush()
+            flushing = true
+            try await Task { try await self.flush() }.value
         }
         if let failure { throw failure }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import SolventCore
+import SolventRisk
 import SolventServer
 import SolventStore
 import Synchronization
@@ -36,7 +37,9 @@ struct KeeperTests {
             let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="liquidate"}"#), "\(metrics.prefix(2000))")
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="tick"}"#))
+            // Stopped before the digest is read: no input of the keeper's lands after it.
             task.cancel()
+            await task.value
             // The journal holds the keeper's inputs: a fresh replay reaches the same digest.
             let digest = await h.service.engine.read { $0.digestHex() }
             let replayed = try await JournaledEngine(store: h.service.store)
@@ -85,7 +88,9 @@ struct KeeperTests {
             }
             let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="setRiskParameters"}"#))
+            // Stopped before the digest is read: no input of the keeper's lands after it.
             task.cancel()
+            await task.value
             // Journaled: a fresh replay reaches the same digest; the saved schedule continues.
             let digest = await h.service.engine.read { $0.digestHex() }
             let replayed = try await JournaledEngine(store: h.service.store)
@@ -94,6 +99,69 @@ struct KeeperTests {
             let restored = DynamicMarginSchedule(configuration: rule, restoring: saved.map { Data($0.utf8) })
             #expect(restored.rate(of: MarketID(1)).map { Int64(($0 * 1e9).rounded(.up)) } == rates.last)
             #expect(restored.published(of: MarketID(1))?.margin.referenceInitialRate == Rate("0.01")!)
+        }
+    }
+
+    /// Goal: a VaR-margined account's margin moves with the market by itself. Method: the venue
+    /// publishes ten ±1 % scenarios for BTCUSDT, account 3 takes historical VaR, a keeper with a
+    /// window of ten hourly returns sees marks swing ±4 % an hour: the scenario set's volatility
+    /// rises by at most half a period (1.5 × 1 % first), account 3's initial margin with it, and
+    /// the keeper's inputs are journaled and replayed.
+    @Test func dynamicMarginRefreshesThePublishedScenarioSet() async throws {
+        let now = Mutex<Int64>(1_800_000_000_000_000_000)
+        let h = try await ServerHarness.make("dynamic-scenarios", clock: { now.withLock { $0 } })
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let moves = (0..<10).map { String(format: "%.9f", Foundation.expm1($0 % 2 == 0 ? 0.01 : -0.01)) }
+            let quoted = moves.map { "\"\($0)\"" }.joined(separator: ", ")
+            let set = #"{"series": [{"market": 1, "moves": [\#(quoted)]}]}"#
+            #expect(try await client.call(.post, "/v1/var-margin", key: h.admin, set).status == 200)
+            #expect(
+                try await client.call(
+                    .post, "/v1/margin-models", key: h.admin, #"{"account": 3, "model": "historical-var"}"#
+                )
+                .status == 200)
+            func initial() async -> Int64 {
+                await h.service.engine.read { engine in
+                    guard case .success(let report)? = engine.marginReport(of: AccountID(3)) else { return 0 }
+                    return report.initialMargin.atoms
+                }
+            }
+            let before = await initial()
+            let rule = DynamicMarginSchedule.Configuration(periodSeconds: 3_600, window: 10)
+            let keeper = Keeper(
+                service: h.service, configuration: .init(tickInterval: .milliseconds(20), dynamicMargin: rule))
+            let task = Task { await keeper.run() }
+            defer { task.cancel() }
+            try await Task.sleep(for: .milliseconds(50))
+            let published = await h.service.engine.read { $0.varMargin }
+            var changed = published
+            for hour in 0..<12 where changed == published {
+                now.withLock { $0 += 3_600_000_000_000 }
+                let mark = hour % 2 == 0 ? "62448.65" : "60000"
+                #expect(
+                    try await client.call(.post, "/v1/prices", key: h.oracle, #"{"market": 1, "mark": "\#(mark)"}"#)
+                        .status == 200)
+                for _ in 0..<(hour >= 10 ? 50 : 2) where changed == published {
+                    try await Task.sleep(for: .milliseconds(10))
+                    changed = await h.service.engine.read { $0.varMargin }
+                }
+            }
+            #expect(changed != published, "the scenario set did not move")
+            let volatility = DynamicScenarioSet.volatility(
+                ofMoves: changed.series[0].moves.map { Double($0.atoms) / 1e9 })
+            #expect(abs((volatility ?? 0) - 0.015) < 1e-6, "\(String(describing: volatility))")
+            // A 1 % loss on 0.1 BTC became a 1.5 % one (the historical VaR is the worst of ten).
+            let after = await initial()
+            #expect(after > before && abs(Double(after) / Double(before) - 1.5) < 0.05, "\(before) → \(after)")
+            let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
+            #expect(metrics.contains(#"solvent_keeper_inputs_total{input="configureVaRMargin"}"#))
+            // Stopped before the digest is read: no input of the keeper's lands after it.
+            task.cancel()
+            await task.value
+            let digest = await h.service.engine.read { $0.digestHex() }
+            let replayed = try await JournaledEngine(store: h.service.store)
+            #expect(await replayed.read { $0.digestHex() } == digest)
         }
     }
 }

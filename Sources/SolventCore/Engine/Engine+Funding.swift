@@ -103,7 +103,8 @@ extension Engine {
         }
         switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
         case .failure(let rejection): return .failure(rejection)
-        case .success(var (legs, dust)):
+        case .success(let (legsFound, dust)):
+            var legs = legsFound
             var shortfall: Int64 = 0
             for index in legs.indices where legs[index].account != .venue {
                 let accountIndex = accountIndexByID[legs[index].account]!
