@@ -65,9 +65,7 @@ extension DynamicMarginSchedule {
         }
         guard let period = periods?.last, period > (scenarioPeriod ?? -1) else { return nil }
         scenarioPeriod = period
-        let rule = DynamicScenarioSet(
-            lambda: configuration.lambda, stressedWeight: configuration.stressedWeight, buffer: configuration.buffer,
-            maxRise: configuration.maxRise)
+        let rule = configuration.scenarioRule
         var rules = published
         for (index, entry) in published.series.enumerated() {
             let floor = DynamicScenarioSet.volatility(ofMoves: entry.moves.map(\.fraction)) ?? 0

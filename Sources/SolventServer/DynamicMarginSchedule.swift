@@ -46,6 +46,11 @@ public struct DynamicMarginSchedule: Sendable, Codable, Equatable {
                 maxRise: maxRise, ceiling: ceiling)
         }
 
+        /// The scenario-set rule under the same limits.
+        var scenarioRule: DynamicScenarioSet {
+            DynamicScenarioSet(lambda: lambda, stressedWeight: stressedWeight, buffer: buffer, maxRise: maxRise)
+        }
+
         /// The parameter out of its range, named, or nil.
         public func invalidParameter() -> (field: String, reason: String)? {
             if period < 1_000_000_000 || period > 366 * 86_400 * 1_000_000_000 {

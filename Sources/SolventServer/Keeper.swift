@@ -187,9 +187,10 @@ public final class Keeper: Sendable {
     }
 
     /// Submits an input the keeper computed from the state, if `condition` still holds when it is
-    /// sequenced; a refusal or a condition that no longer holds is counted as a miss.
+    /// sequenced (otherwise nothing is submitted: the next period recomputes it); a refusal or a
+    /// journal failure is counted as a miss.
     private func submitConditionally(
-        _ command: Command, counter: ServiceMetrics.Counter, condition: @escaping @Sendable (Engine) -> Bool
+        _ command: Command, counter: ServiceMetrics.Counter, condition: @Sendable (Engine) -> Bool
     ) async {
         do {
             let submission = try await service.engine.submit(

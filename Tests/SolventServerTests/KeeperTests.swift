@@ -37,14 +37,8 @@ struct KeeperTests {
             let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="liquidate"}"#), "\(metrics.prefix(2000))")
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="tick"}"#))
-            // Stopped before the digest is read: no input of the keeper's lands after it.
-            task.cancel()
-            await task.value
             // The journal holds the keeper's inputs: a fresh replay reaches the same digest.
-            let digest = await h.service.engine.read { $0.digestHex() }
-            let replayed = try await JournaledEngine(store: h.service.store)
-            #expect(replayed.recovery.mismatches.isEmpty)
-            #expect(await replayed.read { $0.digestHex() } == digest)
+            try await expectReplayReachesTheLiveState(h, stopping: task)
         }
     }
 
@@ -88,13 +82,8 @@ struct KeeperTests {
             }
             let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="setRiskParameters"}"#))
-            // Stopped before the digest is read: no input of the keeper's lands after it.
-            task.cancel()
-            await task.value
             // Journaled: a fresh replay reaches the same digest; the saved schedule continues.
-            let digest = await h.service.engine.read { $0.digestHex() }
-            let replayed = try await JournaledEngine(store: h.service.store)
-            #expect(await replayed.read { $0.digestHex() } == digest)
+            try await expectReplayReachesTheLiveState(h, stopping: task)
             let saved = try await h.service.store.setting(Keeper.dynamicMarginSetting)
             let restored = DynamicMarginSchedule(configuration: rule, restoring: saved.map { Data($0.utf8) })
             #expect(restored.rate(of: MarketID(1)).map { Int64(($0 * 1e9).rounded(.up)) } == rates.last)
@@ -156,12 +145,19 @@ struct KeeperTests {
             #expect(after > before && abs(Double(after) / Double(before) - 1.5) < 0.05, "\(before) → \(after)")
             let metrics = try await client.call(.get, "/metrics", key: h.readonly).body
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="configureVaRMargin"}"#))
-            // Stopped before the digest is read: no input of the keeper's lands after it.
-            task.cancel()
-            await task.value
-            let digest = await h.service.engine.read { $0.digestHex() }
-            let replayed = try await JournaledEngine(store: h.service.store)
-            #expect(await replayed.read { $0.digestHex() } == digest)
+            try await expectReplayReachesTheLiveState(h, stopping: task)
         }
+    }
+
+    /// Stops the keeper, then replays the journal afresh: the same digest as the live engine and
+    /// no checkpoint mismatch. Stopped first, so that no input of the keeper's lands after the
+    /// digest is read.
+    func expectReplayReachesTheLiveState(_ h: ServerHarness, stopping keeper: Task<Void, Never>) async throws {
+        keeper.cancel()
+        await keeper.value
+        let digest = await h.service.engine.read { $0.digestHex() }
+        let replayed = try await JournaledEngine(store: h.service.store)
+        #expect(replayed.recovery.mismatches.isEmpty)
+        #expect(await replayed.read { $0.digestHex() } == digest)
     }
 }

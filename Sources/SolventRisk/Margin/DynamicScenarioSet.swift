@@ -73,12 +73,10 @@ public struct DynamicScenarioSet: Sendable, Equatable {
         return filtered.map { Double.expMinusOne($0 * scale) }
     }
 
-    /// The parameter out of its range, named, or nil.
+    /// The parameter out of its range, named, or nil: the ranges of `DynamicMarginRate`, whose
+    /// limits these are.
     public func invalidParameter() -> (field: String, reason: String)? {
-        if !(lambda > 0 && lambda < 1) { return ("lambda", "a decay between 0 and 1") }
-        if !(stressedWeight >= 0 && stressedWeight <= 1) { return ("stressedWeight", "a weight from 0 to 1") }
-        if !(buffer >= 0 && buffer <= 10) { return ("buffer", "a share from 0 to 10") }
-        if !(maxRise > 0 && maxRise <= 100) { return ("maxRise", "a share above 0 and at most 100") }
-        return nil
+        DynamicMarginRate(floor: 1, lambda: lambda, stressedWeight: stressedWeight, buffer: buffer, maxRise: maxRise)
+            .invalidParameter()
     }
 }
