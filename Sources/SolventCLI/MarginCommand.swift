@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SolventCore
+import SolventSimulation
 
 /// `solvent margin`: the standard-margin report of one account described in a portfolio file.
 public struct MarginCommand: ParsableCommand {
@@ -51,14 +52,19 @@ public struct MarginCommand: ParsableCommand {
     /// Loads, builds the engine, and formats its report (also used by tests).
     public static func render(portfolioPath: String, model: Model, format: Format) throws -> String {
         if let data = FileManager.default.contents(atPath: portfolioPath), OptionPortfolioFile.isOptionPortfolio(data) {
-            let file: OptionPortfolioFile
+            let portfolio: OptionPortfolio
             do {
-                file = try OptionPortfolioFile.parse(data)
+                portfolio = try OptionPortfolioFile.parse(data)
             } catch let error as InputError {
                 throw InputError(
                     error.location.isEmpty ? portfolioPath : "\(portfolioPath): \(error.location)", error.message)
             }
-            let report = OptionMarginReport.compute(file, model: OptionMarginReport.Model(rawValue: model.rawValue)!)
+            let margin: OptionPortfolioMargin
+            switch OptionPortfolioMargin.evaluate(portfolio, model: AccountMarginModel(rawValue: model.rawValue)!) {
+            case .failure(.invalid(let field, let reason)): throw InputError("\(portfolioPath): \(field)", reason)
+            case .success(let value): margin = value
+            }
+            let report = OptionMarginReport(margin, portfolio: portfolio)
             if let figure = report.nonFiniteFigure() {
                 throw InputError(
                     "\(portfolioPath): \(figure.prefix { $0 != "." })",

@@ -1,198 +1,183 @@
 import Foundation
-import SolventRisk
+import SolventCore
+import SolventSimulation
 
-/// An option portfolio for `solvent margin --model standard|portfolio|span|greeks`: per
-/// underlying, its spot (or forward) and rate, options (European, cash-settled) and a linear
-/// quantity of the underlying (perpetuals and futures), plus the models' parameters. Risk figures
-/// in the underlying's quote currency (USD). The schema is in docs/margin.md.
-public struct OptionPortfolioFile: Sendable {
-    public struct Underlying: Sendable {
-        public var symbol: String
-        public var spot: Double
-        public var rate: Double
-        public var linear: Double
-        public var options: [(option: EuropeanOption, quantity: Double)]
-
-        public init(
-            symbol: String, spot: Double, rate: Double = 0, linear: Double = 0,
-            options: [(option: EuropeanOption, quantity: Double)]
-        ) {
-            (self.symbol, self.spot, self.rate, self.linear, self.options) = (symbol, spot, rate, linear, options)
-        }
-    }
-
-    public var underlyings: [Underlying]
-    /// Share of the non-largest underlyings' requirements forgiven for diversification (0: a plain sum).
-    public var correlationOffset: Double
-    /// Maintenance = initial × this factor (scenario, SPAN and Greeks models).
-    public var maintenanceFactor: Double
-    public var grid: ScenarioGrid
-    /// SPAN's price scan range as a fraction of spot, and its other parameters.
-    public var spanPriceScanFraction: Double
-    public var span: Span.Parameters
-    public var greeks: GreeksMargin.Parameters
-    /// SPAN inter-commodity spread credits between underlyings (indexes into `underlyings`), in
-    /// priority order; deltas are value deltas (spot × net delta). Exclusive with `correlationOffset`.
-    public var spreads: [InterCommoditySpread.Spread] = []
-
-    /// A portfolio with every model parameter at the file format's default (docs/margin.md's
-    /// schema): a plain sum across underlyings, maintenance 0.8 of initial (Deribit's
-    /// `mm_factor`, as the engine's models), Paradex's grid,
-    /// SPAN at 8 % of spot and ten volatility points, the default Greeks charges.
-    public init(underlyings: [Underlying]) {
-        self.underlyings = underlyings
-        correlationOffset = 0
-        maintenanceFactor = 0.8
-        grid = .paradex()
-        spanPriceScanFraction = 0.08
-        span = Span.Parameters(priceScanRange: 1, volatilityScanRange: 0.10)
-        greeks = GreeksMargin.Parameters()
-    }
-
-    init(
-        underlyings: [Underlying], correlationOffset: Double, maintenanceFactor: Double, grid: ScenarioGrid,
-        spanPriceScanFraction: Double, span: Span.Parameters, greeks: GreeksMargin.Parameters
-    ) {
-        self.init(underlyings: underlyings)
-        self.correlationOffset = correlationOffset
-        self.maintenanceFactor = maintenanceFactor
-        self.grid = grid
-        self.spanPriceScanFraction = spanPriceScanFraction
-        self.span = span
-        self.greeks = greeks
-    }
-
+/// The option portfolio file of `solvent margin --model standard|portfolio|span|greeks`: per
+/// underlying its forward (`spot`), options (European, cash-settled, premium in USD) and a
+/// linear quantity, plus the models' rules. It reads into an `OptionPortfolio`, which the engine
+/// margins (`OptionPortfolioMargin`); every default is the engine's. The schema is in docs/margin.md.
+public enum OptionPortfolioFile {
     /// Whether a JSON file is an option portfolio (it has `underlyings`).
     public static func isOptionPortfolio(_ data: Data) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
         return object["underlyings"] != nil
     }
 
-    public static func parse(_ data: Data) throws -> OptionPortfolioFile {
+    /// Fields the file format no longer takes, with what to give instead.
+    static let retired: [String: String] = {
+        let forward =
+            "not taken: every option is valued on its underlying's mark as the forward, undiscounted, "
+            + "as the engine values option markets; give the forward as spot"
+        return [
+            "rate": forward, "dividend": forward,
+            "correlationOffset":
+                "not taken: the engine offsets underlyings by inter-commodity spread credits; give spreads",
+        ]
+    }()
+
+    public static func parse(_ data: Data) throws -> OptionPortfolio {
         let root = try JSONNode.parse(data).object(allowed: [
-            "underlyings", "correlationOffset", "maintenanceFactor", "grid", "span", "greeks", "spreads",
+            "underlyings", "maintenanceFactor", "grid", "span", "greeks", "spreads", "correlationOffset",
         ])
+        if root["correlationOffset"] != nil { throw InputError("correlationOffset", retired["correlationOffset"]!) }
         guard let list = root["underlyings"] else { throw InputError("underlyings", "required") }
-        func number(_ node: JSONNode?, _ fallback: Double, in range: ClosedRange<Double>, what: String) throws -> Double
-        {
-            guard let node else { return fallback }
-            let text = try node.decimalText()
-            guard let value = Double(text), value.isFinite, range.contains(value) else {
-                throw InputError(
-                    node.path, "expected \(what) from \(range.lowerBound) to \(range.upperBound), got \(text)")
-            }
-            return value
+        var portfolio = OptionPortfolio(underlyings: try list.array().map(underlying))
+        guard !portfolio.underlyings.isEmpty else {
+            throw InputError("underlyings", "expected at least one underlying")
         }
-        var underlyings: [Underlying] = []
-        for node in try list.array() {
-            let fields = try node.object(allowed: ["symbol", "spot", "rate", "linear", "options"])
-            guard let symbol = try fields["symbol"]?.string(), !symbol.isEmpty else {
-                throw InputError("\(node.path).symbol", "required")
-            }
-            if underlyings.contains(where: { $0.symbol == symbol }) {
-                throw InputError("\(node.path).symbol", "\(symbol) is given twice")
-            }
-            guard fields["spot"] != nil else {
-                throw InputError("\(node.path).spot", "required: the spot or forward price")
-            }
-            let spot = try number(fields["spot"], 0, in: 1e-12...1e15, what: "a positive price")
-            let rate = try number(fields["rate"], 0, in: -1...1, what: "a rate")
-            let linear = try number(fields["linear"], 0, in: -1e12...1e12, what: "a quantity of the underlying")
-            var options: [(EuropeanOption, Double)] = []
-            for optionNode in try fields["options"]?.array() ?? [] {
-                let o = try optionNode.object(allowed: [
-                    "right", "strike", "days", "volatility", "quantity", "dividend",
-                ])
-                guard let rightText = try o["right"]?.string(),
-                    let right = OptionRight(rawValue: rightText.lowercased())
-                else {
-                    throw InputError("\(optionNode.path).right", "expected call or put")
-                }
-                for key in ["strike", "days", "volatility", "quantity"] where o[key] == nil {
-                    throw InputError("\(optionNode.path).\(key)", "required")
-                }
-                let option = EuropeanOption(
-                    right: right, spot: spot,
-                    strike: try number(o["strike"], 0, in: 1e-12...1e15, what: "a positive strike"),
-                    years: try number(o["days"], 0, in: 0...36_500, what: "days to expiry") / 365,
-                    volatility: try number(o["volatility"], 0, in: 0...20, what: "a volatility"),
-                    rate: rate, dividend: try number(o["dividend"], rate, in: -1...1, what: "a dividend yield"))
-                options.append((option, try number(o["quantity"], 0, in: -1e12...1e12, what: "a quantity")))
-            }
-            underlyings.append(Underlying(symbol: symbol, spot: spot, rate: rate, linear: linear, options: options))
+        let factor = try root["maintenanceFactor"].map {
+            Rate(atoms: try rate($0, in: 1...Rate.oneAtoms, what: "a factor above 0"))
         }
-        guard !underlyings.isEmpty else { throw InputError("underlyings", "expected at least one underlying") }
-        var grid = ScenarioGrid.paradex()
-        if let node = root["grid"] {
-            let g = try node.object(allowed: ["preset", "maxMove", "moves", "volatilityShocks"])
-            switch try g["preset"]?.string() ?? "paradex" {
-            case "paradex": break
-            case "uniform":
-                let shocks =
-                    try g["volatilityShocks"]?.array().map {
-                        try number($0, 0, in: -0.99...10, what: "a volatility shock")
-                    } ?? [-0.25, 0, 0.25]
-                grid = .uniform(
-                    moves: Int(try g["moves"]?.integer(in: 1...1_001) ?? 21),
-                    maxMove: try number(g["maxMove"], 0.16, in: 0...0.99, what: "a move"), volatilityShocks: shocks)
-            case let other: throw InputError("\(node.path).preset", "expected paradex or uniform, got \(other)")
+        if let node = root["grid"] { portfolio.portfolio = try grid(node) }
+        if let node = root["span"] { portfolio.span = try span(node) }
+        if let node = root["greeks"] { portfolio.greeks = try greeks(node) }
+        if let factor {
+            portfolio.portfolio.maintenanceFactor = factor
+            portfolio.span.maintenanceFactor = factor
+            portfolio.greeks.maintenanceFactor = factor
+        }
+        portfolio.spreads = try root["spreads"]?.array().map(spread) ?? []
+        for (index, spread) in portfolio.spreads.enumerated() {
+            for (key, symbol) in [("first", spread.first), ("second", spread.second)]
+            where !portfolio.underlyings.contains(where: { $0.symbol == symbol }) {
+                throw InputError("spreads[\(index)].\(key)", "no underlying \(symbol)")
+            }
+            if spread.first == spread.second {
+                throw InputError("spreads[\(index)].second", "a spread needs two different underlyings")
             }
         }
-        var span = Span.Parameters(priceScanRange: 1, volatilityScanRange: 0.10)
-        var spanFraction = 0.08
-        if let node = root["span"] {
-            let s = try node.object(allowed: [
-                "priceScanFraction", "volatilityScanRange", "extremeMove", "coveredFraction", "lookaheadDays",
-                "shortOptionMinimum",
-            ])
-            spanFraction = try number(s["priceScanFraction"], 0.08, in: 0...1, what: "a fraction of spot")
-            span.volatilityScanRange = try number(s["volatilityScanRange"], 0.10, in: 0...5, what: "a volatility range")
-            span.extremeMove = try number(s["extremeMove"], 3, in: 0...20, what: "a multiple of the range")
-            span.coveredFraction = try number(s["coveredFraction"], 0.35, in: 0...1, what: "a fraction")
-            span.lookaheadYears = try number(s["lookaheadDays"], 1, in: 0...365, what: "days") / 365
-            span.shortOptionMinimumRate = try number(
-                s["shortOptionMinimum"], 0, in: 0...1e12, what: "a charge per short option")
+        return portfolio
+    }
+
+    static func underlying(_ node: JSONNode) throws -> OptionPortfolio.Underlying {
+        let fields = try node.object(allowed: ["symbol", "spot", "rate", "linear", "options"])
+        if fields["rate"] != nil { throw InputError("\(node.path).rate", retired["rate"]!) }
+        guard let symbol = try fields["symbol"]?.string(), !symbol.isEmpty, symbol.utf8.count <= 32 else {
+            throw InputError("\(node.path).symbol", "required: 1 to 32 characters")
         }
-        var greeks = GreeksMargin.Parameters()
-        if let node = root["greeks"] {
-            let g = try node.object(allowed: ["deltaMove", "gammaMove", "volatilityShock", "vegaOffsetsAcrossExpiries"])
-            greeks.deltaMove = try number(g["deltaMove"], greeks.deltaMove, in: 0...1, what: "a move")
-            greeks.gammaMove = try number(g["gammaMove"], greeks.gammaMove, in: 0...1, what: "a move")
-            greeks.volatilityShock = try number(
-                g["volatilityShock"], greeks.volatilityShock, in: 0...5, what: "a volatility shock")
-            greeks.vegaOffsetsAcrossExpiries = try g["vegaOffsetsAcrossExpiries"]?.bool() ?? false
+        guard let spot = fields["spot"] else { throw InputError("\(node.path).spot", "required: the forward price") }
+        return OptionPortfolio.Underlying(
+            symbol: symbol, forward: Price(atoms: try positive(spot, scale: Price.scale, what: "a price")),
+            linear: Quantity(atoms: try fields["linear"]?.atoms(scale: Quantity.scale, what: "a quantity") ?? 0),
+            options: try fields["options"]?.array().map(option) ?? [])
+    }
+
+    static func option(_ node: JSONNode) throws -> OptionPortfolio.Option {
+        let o = try node.object(allowed: ["right", "strike", "days", "volatility", "quantity", "dividend"])
+        if o["dividend"] != nil { throw InputError("\(node.path).dividend", retired["dividend"]!) }
+        guard let rightText = try o["right"]?.string(), let right = OptionTerms.Right(rawValue: rightText.lowercased())
+        else {
+            throw InputError("\(node.path).right", "expected call or put")
         }
-        var spreads: [InterCommoditySpread.Spread] = []
-        for node in try root["spreads"]?.array() ?? [] {
-            let o = try node.object(allowed: ["first", "second", "firstRatio", "secondRatio", "creditRate"])
-            func leg(_ key: String) throws -> Int {
-                guard let symbol = try o[key]?.string() else {
-                    throw InputError("\(node.path).\(key)", "required: an underlying's symbol")
-                }
-                guard let index = underlyings.firstIndex(where: { $0.symbol == symbol }) else {
-                    throw InputError("\(node.path).\(key)", "no underlying \(symbol)")
-                }
-                return index
+        for key in ["strike", "days", "volatility", "quantity"] where o[key] == nil {
+            throw InputError("\(node.path).\(key)", "required")
+        }
+        let daysText = try o["days"]!.decimalText()
+        guard let days = Double(daysText), days.isFinite, days > 0, days <= 36_500 else {
+            throw InputError("\(node.path).days", "expected days to expiry above 0 and at most 36500, got \(daysText)")
+        }
+        let seconds = Int64((days * 86_400).rounded())
+        guard seconds > 0 else { throw InputError("\(node.path).days", "expected at least one second to expiry") }
+        return OptionPortfolio.Option(
+            right: right, strike: Price(atoms: try positive(o["strike"]!, scale: Price.scale, what: "a strike")),
+            expirySeconds: seconds,
+            volatility: Rate(
+                atoms: try rate(o["volatility"]!, in: 1...Limits.volatilityMaximum.atoms, what: "a volatility")),
+            quantity: Quantity(atoms: try o["quantity"]!.atoms(scale: Quantity.scale, what: "a quantity")))
+    }
+
+    static func grid(_ node: JSONNode) throws -> PortfolioMarginRules {
+        let g = try node.object(allowed: ["preset", "maxMove", "moves", "volatilityShocks"])
+        switch try g["preset"]?.string() ?? "paradex" {
+        case "paradex":
+            for key in ["maxMove", "moves", "volatilityShocks"] where g[key] != nil {
+                throw InputError("\(node.path).\(key)", "only for the uniform preset")
             }
-            let (first, second) = (try leg("first"), try leg("second"))
-            if first == second { throw InputError("\(node.path).second", "a spread needs two different underlyings") }
-            guard o["creditRate"] != nil else { throw InputError("\(node.path).creditRate", "required") }
-            spreads.append(
-                .init(
-                    first: first, second: second,
-                    firstRatio: try number(o["firstRatio"], 1, in: 1e-12...1e12, what: "a positive ratio"),
-                    secondRatio: try number(o["secondRatio"], 1, in: 1e-12...1e12, what: "a positive ratio"),
-                    creditRate: try number(o["creditRate"], 0, in: 0...1, what: "a credit rate")))
+            return .deribitStyle
+        case "uniform":
+            let shocks =
+                try g["volatilityShocks"]?.array().map { Rate(atoms: try rate($0, in: nil, what: "a shock")) }
+                ?? [Rate("-0.25")!, .zero, Rate("0.25")!]
+            let count = try g["moves"]?.integer(in: 1...1_001) ?? 21
+            let maxMove = try g["maxMove"].map { try rate($0, in: 0...Rate.oneAtoms - 1, what: "a move below 1") }
+            return PortfolioMarginRules.uniform(
+                moves: Int(count), maxMove: Rate(atoms: maxMove ?? 160_000_000), volatilityShocks: shocks)
+        case let other: throw InputError("\(node.path).preset", "expected paradex or uniform, got \(other)")
         }
-        let offset = try number(root["correlationOffset"], 0, in: 0...1, what: "a fraction")
-        if offset > 0 && !spreads.isEmpty {
-            throw InputError("spreads", "give either spreads or correlationOffset, not both")
+    }
+
+    static func span(_ node: JSONNode) throws -> SpanMarginRules {
+        let s = try node.object(allowed: [
+            "priceScanRange", "volatilityScanRange", "extremeMove", "coveredFraction", "lookaheadDays",
+            "shortOptionMinimum",
+        ])
+        var rules = SpanMarginRules.standard
+        func set(_ key: String, _ target: inout Rate) throws {
+            if let value = s[key] { target = Rate(atoms: try rate(value, in: nil, what: "a decimal")) }
         }
-        var file = OptionPortfolioFile(
-            underlyings: underlyings, correlationOffset: offset,
-            maintenanceFactor: try number(root["maintenanceFactor"], 0.8, in: 0...1, what: "a factor"),
-            grid: grid, spanPriceScanFraction: spanFraction, span: span, greeks: greeks)
-        file.spreads = spreads
-        return file
+        try set("priceScanRange", &rules.priceScanRange)
+        try set("volatilityScanRange", &rules.volatilityScanRange)
+        try set("extremeMove", &rules.extremeMove)
+        try set("coveredFraction", &rules.coveredFraction)
+        try set("shortOptionMinimum", &rules.shortOptionMinimum)
+        if let days = s["lookaheadDays"] { rules.lookaheadDays = try days.integer(in: 0...30) }
+        return rules
+    }
+
+    static func greeks(_ node: JSONNode) throws -> GreeksMarginRules {
+        let g = try node.object(allowed: ["deltaMove", "gammaMove", "volatilityShock", "vegaOffsetsAcrossExpiries"])
+        var rules = GreeksMarginRules.standard
+        if let v = g["deltaMove"] { rules.deltaMove = Rate(atoms: try rate(v, in: 0...Rate.oneAtoms, what: "a move")) }
+        if let v = g["gammaMove"] { rules.gammaMove = Rate(atoms: try rate(v, in: 0...Rate.oneAtoms, what: "a move")) }
+        if let v = g["volatilityShock"] {
+            rules.volatilityShock = Rate(atoms: try rate(v, in: 0...Rate.oneAtoms, what: "a volatility shock"))
+        }
+        rules.vegaOffsetsAcrossExpiries = try g["vegaOffsetsAcrossExpiries"]?.bool() ?? false
+        return rules
+    }
+
+    static func spread(_ node: JSONNode) throws -> OptionPortfolio.Spread {
+        let o = try node.object(allowed: ["first", "second", "firstRatio", "secondRatio", "creditRate"])
+        for key in ["first", "second", "creditRate"] where o[key] == nil {
+            throw InputError(
+                "\(node.path).\(key)", key == "creditRate" ? "required" : "required: an underlying's symbol")
+        }
+        func ratio(_ key: String) throws -> Rate {
+            try o[key].map { Rate(atoms: try rate($0, in: 1...Int64.max, what: "a positive ratio")) } ?? .one
+        }
+        return OptionPortfolio.Spread(
+            first: try o["first"]!.string(), second: try o["second"]!.string(), firstRatio: try ratio("firstRatio"),
+            secondRatio: try ratio("secondRatio"),
+            creditRate: Rate(atoms: try rate(o["creditRate"]!, in: 0...Rate.oneAtoms, what: "a credit rate")))
+    }
+
+    /// A positive fixed-point decimal.
+    static func positive(_ node: JSONNode, scale: Int, what: String) throws -> Int64 {
+        let atoms = try node.atoms(scale: scale, what: what)
+        guard atoms > 0 else { throw InputError(node.path, "expected \(what) above 0") }
+        return atoms
+    }
+
+    /// A `Rate` in atoms, inside `range` when one is given (the engine checks the rest, naming the field).
+    static func rate(_ node: JSONNode, in range: ClosedRange<Int64>?, what: String) throws -> Int64 {
+        let atoms = try node.atoms(scale: Rate.scale, what: what)
+        if let range, !range.contains(atoms) {
+            throw InputError(
+                node.path,
+                "expected \(what) from \(Rate(atoms: range.lowerBound)) to \(Rate(atoms: range.upperBound)), "
+                    + "got \(Rate(atoms: atoms))"
+            )
+        }
+        return atoms
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import RealModule
+import SolventCore
 import SolventRisk
+import SolventSimulation
 
 /// The option study (`solvent option-study`): a few real books built from a Deribit snapshot, each margined under the four
 /// option models side by side. The books are picked from the chain by rules, not by hand, so
@@ -16,28 +18,57 @@ import SolventRisk
 ///   (both quoted), hedged linearly by our Black-76 delta;
 /// - naked short put: sell the front's 25-delta put.
 ///
-/// One contract is one coin. Each option is valued at the snapshot's index with rate 0 and a
-/// carry that puts its forward at the snapshot's future for that expiry, at Deribit's mark IV.
-/// Every figure is in USD.
+/// One contract is one coin. The engine values every option of an underlying on one forward, the
+/// underlying's mark: each book's is the snapshot's future for its first leg's expiry (the front
+/// for every book but the calendar spread, whose short near leg sets it), and each option is at
+/// Deribit's mark IV. Inputs are taken to the engine's precision (forward and hedge to 8
+/// decimals, volatility to 9, expiry to the second) before anything is valued, so the study's
+/// own revaluation and the engine see the same book. Every figure is in USD.
 public struct OptionStudy {
     public struct Book {
         public var name: String
         /// The legs as Deribit instrument names with their quantities, and the linear hedge.
         public var legs: [String]
-        public var underlying: OptionPortfolioFile.Underlying
+        public var underlying: Underlying
         /// The Paradex-grid scenarios of weight 1 (±16 % × volatility up and down), worst loss,
         /// by full revaluation here (not through the margin models): portfolio margin must never
         /// be below it.
         public var worstCoreLoss: Double
     }
 
+    /// A book's underlying as the study values it: the forward, the linear quantity and the
+    /// options (Black–Scholes with rate and carry 0 on the forward, that is Black-76).
+    public struct Underlying: Sendable {
+        public var symbol: String
+        public var spot: Double
+        public var linear: Double
+        public var options: [(option: EuropeanOption, quantity: Double)]
+
+        /// The same book in the engine's fixed point (`OptionPortfolioMargin`'s input).
+        public var portfolio: OptionPortfolio {
+            OptionPortfolio(underlyings: [
+                OptionPortfolio.Underlying(
+                    symbol: symbol, forward: Price(atoms: Int64((spot * 1e8).rounded())),
+                    linear: Quantity(atoms: Int64((linear * 1e8).rounded())),
+                    options: options.map { entry in
+                        OptionPortfolio.Option(
+                            right: entry.option.right == .call ? .call : .put,
+                            strike: Price(atoms: Int64((entry.option.strike * 1e8).rounded())),
+                            expirySeconds: Int64((entry.option.years * 365 * 86_400).rounded()),
+                            volatility: Rate(atoms: Int64((entry.option.volatility * 1e9).rounded())),
+                            quantity: Quantity(atoms: Int64((entry.quantity * 1e8).rounded())))
+                    })
+            ])
+        }
+    }
+
     public struct Row {
         public var currency: String
         public var book: Book
-        public var margins: [(model: OptionMarginReport.Model, initial: Double, maintenance: Double)]
+        public var margins: [(model: AccountMarginModel, initial: Double, maintenance: Double)]
         public var worstScenario: String
 
-        public func margin(_ model: OptionMarginReport.Model) -> (initial: Double, maintenance: Double) {
+        public func margin(_ model: AccountMarginModel) -> (initial: Double, maintenance: Double) {
             let entry = margins.first { $0.model == model }!
             return (entry.initial, entry.maintenance)
         }
@@ -56,19 +87,25 @@ public struct OptionStudy {
             let quotes = snapshot.quotes.filter { $0.currency == currency }
             index[currency] = quotes[0].index
             for book in try books(quotes, currency: currency, name: name) {
-                let file = OptionPortfolioFile(underlyings: [book.underlying])
-                var margins: [(OptionMarginReport.Model, Double, Double)] = []
+                var margins: [(AccountMarginModel, Double, Double)] = []
                 var worst = ""
-                for model in OptionMarginReport.Model.allCases {
-                    let report = OptionMarginReport.compute(file, model: model)
+                let portfolio = book.underlying.portfolio
+                for model in OptionPortfolioMargin.models {
+                    let margin: OptionPortfolioMargin
+                    switch OptionPortfolioMargin.evaluate(portfolio, model: model) {
+                    case .failure(let failure):
+                        throw InputError("\(name): \(currency) \(book.name)", "the \(model.rawValue) model: \(failure)")
+                    case .success(let value): margin = value
+                    }
+                    let report = OptionMarginReport(margin, portfolio: portfolio)
                     if let figure = report.nonFiniteFigure() {
                         throw InputError(
                             "\(name): \(currency) \(book.name)",
                             "the \(model.rawValue) model gives no finite \(figure) for the snapshot's quotes")
                     }
-                    margins.append((model, report.initial, report.maintenance))
-                    if model == .portfolio, let line = report.lines.first, let w = line.worst {
-                        worst = line.scenarios[w].label
+                    margins.append((model, Self.usd(margin.initial), Self.usd(margin.maintenance)))
+                    if model == .portfolio, let risk = margin.lines.first?.risk, let w = risk.worstScenario {
+                        worst = OptionMarginReport.label(risk.scenarios[w])
                     }
                 }
                 rows.append(Row(currency: currency, book: book, margins: margins, worstScenario: worst))
@@ -97,12 +134,12 @@ public struct OptionStudy {
             quotes(expiry, right).min { abs($0.delta - target) < abs($1.delta - target) }
         }
 
-        /// An option of the book: valued at the index, carry fitted to this expiry's forward.
-        func option(_ quote: DeribitSnapshot.Quote) -> EuropeanOption {
-            let carry = Double.log(quote.forward / spot) / quote.years
-            return EuropeanOption(
-                right: quote.right, spot: spot, strike: quote.strike, years: quote.years, volatility: quote.volatility,
-                rate: 0, dividend: -carry)
+        /// An option of a book valued on `forward`, at the engine's precision.
+        func option(_ quote: DeribitSnapshot.Quote, forward: Double) -> EuropeanOption {
+            EuropeanOption(
+                right: quote.right, spot: forward, strike: quote.strike,
+                years: (quote.years * 365 * 86_400).rounded() / (365 * 86_400),
+                volatility: (quote.volatility * 1e9).rounded() / 1e9, rate: 0, dividend: 0)
         }
     }
 
@@ -155,15 +192,15 @@ public struct OptionStudy {
         func book(
             _ title: String, _ legs: [(DeribitSnapshot.Quote, Double)], linear: Double = 0, hedged: Bool = false
         ) -> Book {
-            let options = legs.map { (option: chain.option($0.0), quantity: $0.1) }
-            let hedge =
-                hedged ? -options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta } : linear
+            let forward = (legs[0].0.forward * 1e8).rounded() / 1e8
+            let options = legs.map { (option: chain.option($0.0, forward: forward), quantity: $0.1) }
+            let delta = options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta }
+            let hedge = hedged ? (-delta * 1e8).rounded() / 1e8 : linear
             var names = legs.map { String(format: "%+g ", $0.1) + $0.0.instrument }
             if hedge != 0 {
                 names.append(String(format: "%+.4f ", hedge) + currency + (hedged ? " (delta hedge)" : ""))
             }
-            let underlying = OptionPortfolioFile.Underlying(
-                symbol: currency, spot: chain.spot, linear: hedge, options: options)
+            let underlying = Underlying(symbol: currency, spot: forward, linear: hedge, options: options)
             return Book(name: title, legs: names, underlying: underlying, worstCoreLoss: worstCoreLoss(underlying))
         }
         return [
@@ -177,7 +214,7 @@ public struct OptionStudy {
 
     /// The largest loss over the grid's full-weight scenarios, each option revalued by the
     /// scalar Black–Scholes price at the moved spot and shocked volatility.
-    static func worstCoreLoss(_ underlying: OptionPortfolioFile.Underlying) -> Double {
+    static func worstCoreLoss(_ underlying: Underlying) -> Double {
         let grid = ScenarioGrid.paradex()
         var worst = 0.0
         for scenario in grid.scenarios where scenario.weight == 1 {
@@ -220,7 +257,7 @@ public struct OptionStudy {
     public func table() -> String {
         var out = "snapshot \(snapshot) (\(timestamp))\n"
         out += "book".padding(toLength: 36, withPad: " ", startingAt: 0)
-        for model in OptionMarginReport.Model.allCases {
+        for model in OptionPortfolioMargin.models {
             out += model.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
         }
         out += "worst ±16% loss\n"
@@ -245,16 +282,16 @@ public struct OptionStudy {
                 }
                 // The book as `solvent margin` reads it (an option portfolio's underlying), so that
                 // any row can be rerun with one model's full report.
-                let options = row.book.underlying.options.map { entry -> [String: Any] in
+                let book = row.book.underlying.portfolio.underlyings[0]
+                let options = book.options.map { option -> [String: Any] in
                     [
-                        "right": entry.option.right.rawValue, "strike": entry.option.strike,
-                        "days": entry.option.years * 365,
-                        "volatility": entry.option.volatility, "dividend": entry.option.dividend,
-                        "quantity": entry.quantity,
+                        "right": option.right.rawValue, "strike": option.strike.description,
+                        "days": Double(option.expirySeconds) / 86_400, "volatility": option.volatility.description,
+                        "quantity": option.quantity.description,
                     ]
                 }
                 let underlying: [String: Any] = [
-                    "symbol": row.currency, "spot": row.book.underlying.spot, "linear": row.book.underlying.linear,
+                    "symbol": row.currency, "spot": book.forward.description, "linear": book.linear.description,
                     "options": options,
                 ]
                 return [
@@ -264,6 +301,10 @@ public struct OptionStudy {
                 ]
             },
         ]
+    }
+
+    static func usd(_ amount: Amount) -> Double {
+        Double(amount.atoms) / Double(FixedPoint.powersOfTen[OptionPortfolioMargin.usdScale])
     }
 
     static func money(_ value: Double) -> String {

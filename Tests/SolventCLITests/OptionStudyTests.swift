@@ -1,4 +1,5 @@
 import Foundation
+import SolventCore
 import SolventRisk
 import Testing
 
@@ -47,10 +48,11 @@ struct OptionStudyTests {
                     quantities: row.book.underlying.options.map(\.quantity),
                     linear: [row.book.underlying.linear], spot: row.book.underlying.spot)
                 let batch = ScenarioMargin.margins(book, riskArray: array)[0]
+                // The engine books the requirement rounded up to the micro-dollar, maintenance too.
                 #expect(
-                    abs(batch - portfolio.initial) <= 1e-9 * portfolio.initial,
+                    abs(batch - portfolio.initial) <= 1e-6 + 1e-9 * portfolio.initial,
                     "\(label): \(batch) vs \(portfolio.initial)")
-                #expect(abs(portfolio.maintenance - 0.8 * portfolio.initial) <= 1e-9 * portfolio.initial)
+                #expect(abs(portfolio.maintenance - 0.8 * portfolio.initial) <= 1e-6)
                 // Every model charges a short-option book something, maintenance below initial.
                 for entry in row.margins where entry.model != .span {
                     #expect(entry.initial > 0 && entry.maintenance <= entry.initial, "\(label) \(entry.model)")
@@ -102,17 +104,17 @@ struct OptionStudyTests {
                     let delta =
                         row.book.underlying.linear
                         + options.reduce(0) { $0 + $1.quantity * BlackScholes.valuation($1.option).delta }
-                    #expect(abs(delta) < 1e-12, "\(label): net delta \(delta)")
+                    // The hedge is whole atoms of 10⁻⁸ of the coin.
+                    #expect(abs(delta) <= 0.5e-8, "\(label): net delta \(delta)")
                     #expect(
                         options[0].option.strike == options[1].option.strike
                             && options[0].option.right != options[1].option.right)
                 default:
                     #expect(row.book.name == "naked short put" && options.count == 1 && options[0].option.right == .put)
                 }
-                // Each option's forward is the snapshot's future for its expiry (carry fitted).
+                // Every option is valued on the book's forward, undiscounted (the engine's Black-76).
                 for (option, _) in options {
-                    let forward = option.spot * Foundation.exp((option.rate - option.dividend) * option.years)
-                    #expect(forward > 0.8 * option.spot && forward < 1.2 * option.spot)
+                    #expect(option.spot == row.book.underlying.spot && option.rate == 0 && option.dividend == 0)
                 }
             }
         }
@@ -135,10 +137,8 @@ struct OptionStudyTests {
             for model in MarginCommand.Model.allCases {
                 let output = try MarginCommand.render(portfolioPath: path, model: model, format: .json)
                 let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [String: Any]
-                let expected = row.margin(OptionMarginReport.Model(rawValue: model.rawValue)!).initial
-                #expect(
-                    abs(report["initial"] as! Double - expected) <= 1e-9 * max(1, expected), "\(row.book.name) \(model)"
-                )
+                let expected = row.margin(AccountMarginModel(rawValue: model.rawValue)!).initial
+                #expect(Double(report["initial"] as! String)! == expected, "\(row.book.name) \(model)")
             }
         }
     }

@@ -64,6 +64,36 @@ import Testing
         #expect(pool.maintenance == (pool.initial * 8 + 9) / 10)
     }
 
+    /// The per-underlying breakdown a report prints books exactly what the pool is charged: the
+    /// groups' initial margins add up to the pool's, each group alone is the stand-alone
+    /// account's, and the credits are the spread rule's (ETH's is half its risk).
+    @Test(arguments: [AccountMarginModel.portfolio, .span, .greeks])
+    func theBreakdownBooksWhatThePoolIsCharged(model: AccountMarginModel) throws {
+        var harness = Self.venue(model: model)
+        harness.ok(.configureSpreadCredits(Self.pair))
+        let groups = try harness.engine.underlyingRisk(of: AccountID(1))!.get()
+        #expect(groups.map(\.underlying) == [Self.btc, Self.eth])
+        #expect(groups.map(\.initial).reduce(0, +) == (try Self.initial(harness, 1)))
+        for (group, alone) in zip(groups, [5, 6] as [UInt64]) {
+            let single = try harness.engine.underlyingRisk(of: AccountID(alone))!.get()
+            #expect(single.count == 1 && single[0].spreadCredit == 0)
+            #expect(Int64(single[0].risk.rounded(.up)) == (try Self.initial(harness, alone)))
+            #expect(group.risk == single[0].risk, "a group's risk does not depend on the other groups")
+        }
+        #expect(abs(groups[1].spreadCredit - 0.5 * groups[1].risk) <= 1e-6 * groups[1].risk)
+        #expect(groups.allSatisfy { $0.maintenance >= $0.initial * 8 / 10 })
+        switch model {
+        case .greeks: #expect(groups.allSatisfy { $0.greeks != nil && $0.scenarios.isEmpty })
+        default:
+            #expect(groups.allSatisfy { $0.worstScenario != nil && !$0.scenarios.isEmpty })
+            #expect((model == .span) == (groups[0].shortOptionMinimum != nil))
+        }
+        // The standard model margins positions, not underlyings: no groups.
+        harness.ok(.setMarginModel(account: AccountID(1), .standard))
+        #expect(try harness.engine.underlyingRisk(of: AccountID(1))!.get().isEmpty)
+        #expect(harness.engine.underlyingRisk(of: AccountID(99)) == nil)
+    }
+
     @Test func legsMovingTogetherEarnNothing() throws {
         var harness = Self.venue(model: .portfolio, ethLong: true)
         let before = try Self.initial(harness, 1)

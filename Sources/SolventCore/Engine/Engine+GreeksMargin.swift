@@ -8,11 +8,39 @@ import SolventRisk
 extension Engine {
     static let greeksBump = 1e-4
 
+    /// One underlying group's value Greeks (settlement atoms: dV/dm and d²V/dm² in the relative
+    /// move m, vega per 1.00 of volatility, summed per expiry as the rules charge it) and the
+    /// Greeks model's charges on them.
+    struct GreeksGroup {
+        var underlying: Int32
+        var valueDelta: Double
+        var valueGamma: Double
+        var vega: Double
+        var deltaCharge: Double
+        var gammaCharge: Double
+        var vegaCharge: Double
+        var charge: Double { deltaCharge + gammaCharge + vegaCharge }
+    }
+
     func greeksRequirements(
         _ positions: [Position], override: MarkOverride?, now: Timestamp?
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
+        switch greeksGroups(positions, override: override, now: now) {
+        case .failure(let error): return .failure(error)
+        case .success(let groups):
+            return requirements(
+                groups: groups.map(\.charge), deltas: groups.map(\.valueDelta),
+                underlyings: groups.map(\.underlying), factor: greeksMargin.maintenanceFactor)
+        }
+    }
+
+    /// Per underlying group of these positions (in order of first appearance): the value
+    /// Greeks and the charges of `greeksMargin`.
+    func greeksGroups(
+        _ positions: [Position], override: MarkOverride?, now: Timestamp?
+    ) -> Result<[GreeksGroup], RiskError> {
         let rules = greeksMargin
         let h = Self.greeksBump
         // Per underlying: dV/dm and d²V/dm² (m the relative move, so dV/dm = Δ·F and
@@ -69,14 +97,16 @@ extension Engine {
         }
         let deltaMove = rules.deltaMove.fraction, gammaMove = rules.gammaMove.fraction
         let shock = rules.volatilityShock.fraction
-        let charges = underlyings.indices.map { g -> Double in
-            let vegaCharge =
-                rules.vegaOffsetsAcrossExpiries
-                ? abs(vegas[g].reduce(0) { $0 + $1.vega }) * shock
-                : vegas[g].reduce(0) { $0 + abs($1.vega) } * shock
-            return abs(first[g]) * deltaMove + 0.5 * max(0, -second[g]) * gammaMove * gammaMove + vegaCharge
-        }
-        return requirements(groups: charges, deltas: first, underlyings: underlyings, factor: rules.maintenanceFactor)
+        return .success(
+            underlyings.indices.map { g in
+                let vega =
+                    rules.vegaOffsetsAcrossExpiries
+                    ? abs(vegas[g].reduce(0) { $0 + $1.vega }) : vegas[g].reduce(0) { $0 + abs($1.vega) }
+                return GreeksGroup(
+                    underlying: underlyings[g], valueDelta: first[g], valueGamma: second[g], vega: vega,
+                    deltaCharge: abs(first[g]) * deltaMove,
+                    gammaCharge: 0.5 * max(0, -second[g]) * gammaMove * gammaMove, vegaCharge: vega * shock)
+            })
     }
 
     func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {

@@ -44,9 +44,8 @@ extension Engine {
         }
     }
 
-    /// Σ over underlying groups of each group's loss rounded up to atoms, less its spread credit
-    /// (`spreadCredits`, from the groups' value deltas) rounded down; maintenance = factor ×
-    /// initial, up.
+    /// Σ over underlying groups of each group's booked initial margin (`bookedInitials`, the
+    /// credits from the groups' value deltas); maintenance = factor × initial, up.
     func requirements(
         groups: [Double], deltas: [Double], underlyings: [Int32], factor: Rate
     )
@@ -54,16 +53,13 @@ extension Engine {
     {
         let credits = spreadCredits(groups: groups, deltas: deltas, underlyings: underlyings)
         var initial: Int64 = 0
-        for (g, value) in groups.enumerated() {
-            let loss = max(0, value).rounded(.up)
-            // A credit that is not a finite number forgives nothing (min with NaN would keep the NaN
-            // out and forgive the whole loss).
-            let raw = credits.isEmpty ? 0 : credits[g].rounded(.down)
-            let credit = raw.isFinite ? min(loss, max(0, raw)) : 0
-            guard loss.isFinite, loss < 9.0e18, let sum = FixedPoint.add(initial, Int64(loss) - Int64(credit)) else {
-                return .failure(.overflow)
+        switch bookedInitials(groups: groups, credits: credits) {
+        case .failure(let error): return .failure(error)
+        case .success(let initials):
+            for value in initials {
+                guard let sum = FixedPoint.add(initial, value) else { return .failure(.overflow) }
+                initial = sum
             }
-            initial = sum
         }
         guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else {
             return .failure(.overflow)
@@ -71,21 +67,43 @@ extension Engine {
         return .success((initial, maintenance))
     }
 
+    /// Each group's loss rounded up to atoms less its spread credit (none when `credits` is
+    /// empty) rounded down, the credit at most the loss.
+    func bookedInitials(groups: [Double], credits: [Double]) -> Result<[Int64], RiskError> {
+        var initials: [Int64] = []
+        initials.reserveCapacity(groups.count)
+        for (g, value) in groups.enumerated() {
+            let loss = max(0, value).rounded(.up)
+            // A credit that is not a finite number forgives nothing (min with NaN would keep the NaN
+            // out and forgive the whole loss).
+            let raw = credits.isEmpty ? 0 : credits[g].rounded(.down)
+            let credit = raw.isFinite ? min(loss, max(0, raw)) : 0
+            guard loss.isFinite, loss < 9.0e18 else { return .failure(.overflow) }
+            initials.append(Int64(loss) - Int64(credit))
+        }
+        return .success(initials)
+    }
+
+    typealias ScenarioRisk = (
+        worst: [Double], shortOptions: [Double], deltas: [Double], underlyings: [Int32], pnl: [Double]
+    )
+
     /// Per underlying group of these positions (in order of first appearance): the worst
     /// weighted scenario loss on `grid` (each scenario also letting `lookaheadYears` pass for
-    /// options), and the short options' notional at the mark (|size| × the mark in the option's
-    /// premium currency, settlement atoms; the base of SPAN's short option minimum).
+    /// options), the short options' notional at the mark (|size| × the mark in the option's
+    /// premium currency, settlement atoms; the base of SPAN's short option minimum), the value
+    /// deltas (when the venue has spreads, or `withDeltas`), and every scenario's unweighted P&L
+    /// (group-major: `pnl[group × scenarios + scenario]`).
     func scenarioRisk(
-        _ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?
-    )
-        -> Result<(worst: [Double], shortOptions: [Double], deltas: [Double], underlyings: [Int32]), RiskError>
-    {
+        _ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?,
+        withDeltas: Bool = false
+    ) -> Result<ScenarioRisk, RiskError> {
         let count = grid.scenarios.count
         var underlyings: [Int32] = []
         var pnl: [Double] = []  // underlyings.count × count, group-major
         var shortOptions: [Double] = []
-        // Value deltas for the spread credits, only when the venue has spreads.
-        let needsDeltas = !spreadCredits.spreads.isEmpty
+        // Value deltas for the spread credits, only when the venue has spreads (or a report asks).
+        let needsDeltas = withDeltas || !spreadCredits.spreads.isEmpty
         var deltas: [Double] = []
         let h = Self.greeksBump
         let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
@@ -155,7 +173,7 @@ extension Engine {
             }
             worst.append(-value)
         }
-        return .success((worst, shortOptions, deltas, underlyings))
+        return .success((worst, shortOptions, deltas, underlyings, pnl))
     }
 
     /// Each group's inter-commodity spread credit (none without spreads), in settlement atoms.

@@ -81,6 +81,23 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
             maintenanceFactor: rate(0.8))
     }()
 
+    /// A uniform grid: `moves` underlying moves evenly from −`maxMove` to +`maxMove` (one move:
+    /// none), each under every volatility shock, all of weight 1, no expiry scaling of the
+    /// shocks, maintenance at 80 % of initial.
+    public static func uniform(moves: Int, maxMove: Rate, volatilityShocks: [Rate]) -> PortfolioMarginRules {
+        let span = 2 * Int128(maxMove.atoms)
+        let steps = Int128(max(1, moves - 1))
+        let scenarios = volatilityShocks.flatMap { shock in
+            (0..<max(0, moves)).map { index in
+                let move = moves == 1 ? 0 : Int64(-Int128(maxMove.atoms) + span * Int128(index) / steps)
+                return Scenario(move: Rate(atoms: move), volatilityShock: shock)
+            }
+        }
+        return PortfolioMarginRules(
+            scenarios: scenarios, shortVegaPower: .zero, longVegaPower: .zero, floorDays: 1,
+            maintenanceFactor: Rate(atoms: 800_000_000))
+    }
+
     /// The risk layer's grid for these rules.
     var grid: ScenarioGrid {
         ScenarioGrid(
