@@ -1,5 +1,6 @@
 import Foundation
 import SolventRisk
+import SolventSimulation
 
 /// A Deribit option-chain snapshot as in ../shared/data/options (one row per instrument, from
 /// Deribit's public book summary and ticker; the data README lists the columns). Rows that cannot
@@ -22,6 +23,13 @@ public struct DeribitSnapshot: Sendable {
         public var index: Double
         /// The mark in coin (Deribit's inverse convention).
         public var markInCoin: Double
+
+        /// The quote as the option study reads it.
+        public var optionQuote: OptionQuote {
+            OptionQuote(
+                instrument: instrument, currency: currency, right: right, strike: strike, expiry: expiry, years: years,
+                volatility: volatility, delta: delta, forward: forward, index: index)
+        }
     }
 
     public var quotes: [Quote]
@@ -112,8 +120,7 @@ public struct DeribitSnapshot: Sendable {
                     ))
                 continue
             }
-            // The study values each option at the index with the carry its expiry's forward
-            // implies; a carry beyond ±10 a year is a broken row, and would overflow the model.
+            // A forward whose carry over the index passes ±10 a year is a broken row.
             guard abs(Double.log(quote.forward / quote.index) / quote.years) <= 10 else {
                 snapshot.skipped.append(
                     (
@@ -128,7 +135,4 @@ public struct DeribitSnapshot: Sendable {
         guard !snapshot.quotes.isEmpty else { throw InputError(name, "no usable option rows") }
         return snapshot
     }
-
-    /// The currencies quoted, sorted.
-    public var currencies: [String] { Array(Set(quotes.map(\.currency))).sorted() }
 }

@@ -33,7 +33,7 @@ public struct OptionStudyCommand: ParsableCommand {
     }
 
     public func run() throws {
-        var studies: [OptionStudy] = []
+        var studies: [OptionStudyReport] = []
         do {
             for path in snapshot {
                 let loaded = try DeribitSnapshot.load(path: path)
@@ -43,7 +43,7 @@ public struct OptionStudyCommand: ParsableCommand {
                         "\(path): \(loaded.skipped.count) rows skipped (\(first)\(loaded.skipped.count > 3 ? "; …" : ""))\n"
                     )
                 }
-                studies.append(try OptionStudy.run(loaded, name: URL(fileURLWithPath: path).lastPathComponent))
+                studies.append(try OptionStudyReport.run(loaded, name: URL(fileURLWithPath: path).lastPathComponent))
             }
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")

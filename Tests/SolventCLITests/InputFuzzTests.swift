@@ -503,7 +503,7 @@ struct InputFuzzTests {
             "option-study",
             Self.fuzz("option-study", base: Self.snapshot, name: "snapshot.csv", csv: true, runs: 50, mutator: &mutator)
             { path in
-                let study = try OptionStudy.run(try DeribitSnapshot.load(path: path), name: "snapshot.csv")
+                let study = try OptionStudyReport.run(try DeribitSnapshot.load(path: path), name: "snapshot.csv")
                 let json = String(
                     decoding: try JSONSerialization.data(withJSONObject: study.jsonObject(), options: [.sortedKeys]),
                     as: UTF8.self)
