@@ -21,7 +21,7 @@ public struct BacktestCommand: ParsableCommand {
     public var prices: [String] = []
     @Option(help: "Portfolio file (JSON).")
     public var portfolio: String
-    @Option(help: "historical, fhs, normal, student-t, monte-carlo, standard, dynamic or portfolio.")
+    @Option(help: "historical, fhs, fhs-dynamic, normal, student-t, monte-carlo, standard, dynamic or portfolio.")
     public var model: String = "historical"
     // The numeric options take their value unconditionally, so that a negative one reaches the
     // range checks of `run` (exit 2 naming the option) instead of reading as a flag ("Missing value").
@@ -31,7 +31,7 @@ public struct BacktestCommand: ParsableCommand {
     public var horizon: String = "1d"
     @Option(parsing: .unconditional, help: "Number of past periods each forecast uses.")
     public var window: Int = 250
-    @Option(parsing: .unconditional, help: "EWMA decay for fhs and normal.")
+    @Option(parsing: .unconditional, help: "EWMA decay for fhs, fhs-dynamic and normal.")
     public var lambda: Double = 0.94
     @Option(parsing: .unconditional, help: "Degrees of freedom of the student-t model (above 2).")
     public var dof: Double = 4

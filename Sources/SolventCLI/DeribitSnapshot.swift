@@ -1,4 +1,5 @@
 import Foundation
+import SolventCore
 import SolventRisk
 import SolventSimulation
 
@@ -41,6 +42,22 @@ public struct DeribitSnapshot: Sendable {
         "instrument_name", "option_type", "strike", "expiry_datetime", "time_to_maturity", "mark_price",
         "futures_price", "implied_volatility", "delta", "currency", "index_price", "timestamp",
     ]
+
+    /// The largest price the engine holds (8 decimals in 64 bits), with room for its scenarios.
+    static let largestPrice = 1e10
+
+    /// The first column of a quote outside the engine's ranges (8-decimal prices,
+    /// `Limits.volatilityMaximum`), with its range: such a row is kept out naming the column.
+    static func outOfRange(_ quote: Quote) -> (String, ClosedRange<Double>)? {
+        let price = 1e-8...largestPrice
+        let ranges: [(String, ClosedRange<Double>, Double)] = [
+            ("strike", price, quote.strike), ("time_to_maturity", 1e-6...100, quote.years),
+            ("implied_volatility", 0...Limits.volatilityMaximum.fraction, quote.volatility),
+            ("delta", -1...1, quote.delta), ("futures_price", price, quote.forward),
+            ("index_price", price, quote.index), ("mark_price", 0...1e15, quote.markInCoin),
+        ]
+        return ranges.first { !$0.1.contains($0.2) }.map { ($0.0, $0.1) }
+    }
 
     public static func load(path: String) throws -> DeribitSnapshot {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -104,15 +121,7 @@ public struct DeribitSnapshot: Sendable {
                     (number, "\(quote.instrument): no positive time, volatility, strike or price to value it"))
                 continue
             }
-            // The ranges the option formulas are finite on (as `solvent price` and the option
-            // portfolio file take them): a row beyond is kept out naming its column.
-            let ranges: [(String, ClosedRange<Double>, Double)] = [
-                ("strike", 1e-12...1e15, quote.strike), ("time_to_maturity", 1e-6...100, quote.years),
-                ("implied_volatility", 0...20, quote.volatility), ("delta", -1...1, quote.delta),
-                ("futures_price", 1e-12...1e15, quote.forward), ("index_price", 1e-12...1e15, quote.index),
-                ("mark_price", 0...1e15, quote.markInCoin),
-            ]
-            if let (column, range, _) = ranges.first(where: { !$0.1.contains($0.2) }) {
+            if let (column, range) = Self.outOfRange(quote) {
                 snapshot.skipped.append(
                     (
                         number,

@@ -12,10 +12,10 @@ public struct MarginCommand: ParsableCommand {
             The portfolio file holds assets (with index prices and optional haircut tiers), markets \
             (inline, or a preset: \(MarketPresets.all.map(\.name).joined(separator: ", "))) with their \
             mark prices, and one account's collateral and positions; the engine's standard margin applies. \
-            An option portfolio (a file with "underlyings": spot, rate, options, a linear quantity) takes \
-            any model: standard (Deribit's option formulas), portfolio (a scenario grid, Paradex's by \
-            default), span (16 SPAN scenarios) or greeks; the scenario models list the worst scenario and \
-            every scenario's P&L. Both schemas: docs/margin.md.
+            An option portfolio (a file with "underlyings": the forward as spot, options, a linear quantity) \
+            is margined by the engine under any model: standard (Deribit's option formulas), portfolio \
+            (a scenario grid, Paradex's by default), span (16 SPAN scenarios) or greeks; the scenario \
+            models list the worst scenario and every scenario's P&L. Both schemas: docs/margin.md.
             """)
 
     public enum Model: String, ExpressibleByArgument, CaseIterable, Sendable {

@@ -105,7 +105,9 @@ public struct OptionMarginReport {
         for line in margin.lines {
             out +=
                 "\n\(line.symbol): initial \(Self.money(line.initial)), maintenance \(Self.money(line.maintenance))\n"
-            for (key, value) in detail(line) { out += "  \(key) \(String(format: "%.6g", value))\n" }
+            for (key, value) in detail(line) {
+                out += "  \(key) \(String(format: key.hasSuffix("Rate") ? "%.6g" : "%.2f", value))\n"
+            }
             guard let risk = line.risk, !risk.scenarios.isEmpty else { continue }
             if let worst = risk.worstScenario {
                 let row = risk.scenarios[worst]

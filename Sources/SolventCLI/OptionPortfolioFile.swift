@@ -62,8 +62,10 @@ public enum OptionPortfolioFile {
     static func underlying(_ node: JSONNode) throws -> OptionPortfolio.Underlying {
         let fields = try node.object(allowed: ["symbol", "spot", "rate", "linear", "options"])
         if fields["rate"] != nil { throw InputError("\(node.path).rate", retired["rate"]!) }
-        guard let symbol = try fields["symbol"]?.string(), !symbol.isEmpty, symbol.utf8.count <= 32 else {
-            throw InputError("\(node.path).symbol", "required: 1 to 32 characters")
+        guard let symbol = try fields["symbol"]?.string(), !symbol.isEmpty, symbol.utf8.count <= 32,
+            !symbol.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw InputError("\(node.path).symbol", "required: 1 to 32 bytes of UTF-8, no control characters")
         }
         guard let spot = fields["spot"] else { throw InputError("\(node.path).spot", "required: the forward price") }
         return OptionPortfolio.Underlying(
@@ -106,9 +108,18 @@ public enum OptionPortfolioFile {
             return .deribitStyle
         case "uniform":
             let shocks =
-                try g["volatilityShocks"]?.array().map { Rate(atoms: try rate($0, in: nil, what: "a shock")) }
-                ?? [Rate("-0.25")!, .zero, Rate("0.25")!]
-            let count = try g["moves"]?.integer(in: 1...1_001) ?? 21
+                try g["volatilityShocks"]?.array().map {
+                    Rate(atoms: try rate($0, in: -Rate.oneAtoms + 1...10 * Rate.oneAtoms, what: "a shock above -1"))
+                } ?? [Rate("-0.25")!, .zero, Rate("0.25")!]
+            if shocks.isEmpty { throw InputError("\(node.path).volatilityShocks", "expected at least one shock") }
+            let count = try g["moves"]?.integer(in: 1...Int64(Limits.portfolioScenarios)) ?? 21
+            if Int(count) * shocks.count > Limits.portfolioScenarios {
+                throw InputError(
+                    "\(node.path).moves",
+                    "moves × volatility shocks is \(Int(count) * shocks.count); "
+                        + "the engine takes at most \(Limits.portfolioScenarios) scenarios"
+                )
+            }
             let maxMove = try g["maxMove"].map { try rate($0, in: 0...Rate.oneAtoms - 1, what: "a move below 1") }
             return PortfolioMarginRules.uniform(
                 moves: Int(count), maxMove: Rate(atoms: maxMove ?? 160_000_000), volatilityShocks: shocks)

@@ -71,12 +71,12 @@ extension DynamicMarginSchedule {
             let floor = DynamicScenarioSet.volatility(ofMoves: entry.moves.map(\.fraction)) ?? 0
             let current = inForce.series.first { $0.market == entry.market }
             let inForceVolatility = current.flatMap { DynamicScenarioSet.volatility(ofMoves: $0.moves.map(\.fraction)) }
-            let (filtered, volatility) = rule.filtered(returns: windows[index].returns)
-            let target = rule.target(
-                volatility: volatility, stressedVolatility: windows[index].stressed, floor: floor,
-                inForce: inForceVolatility ?? floor)
-            guard let moves = DynamicScenarioSet.moves(filtered: filtered, target: target) else { return nil }
-            rules.series[index].moves = moves.map(Self.rateAtoms)
+            guard
+                let set = rule.refresh(
+                    returns: windows[index].returns, stressedVolatility: windows[index].stressed, floor: floor,
+                    inForce: inForceVolatility ?? floor)
+            else { return nil }
+            rules.series[index].moves = set.moves.map(Self.rateAtoms)
         }
         computedScenarios = rules
         guard rules != inForce else { return nil }

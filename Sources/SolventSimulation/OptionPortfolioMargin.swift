@@ -157,6 +157,19 @@ private struct Venue {
     var underlyingOfMarket: [MarketID: Int] = [:]
 
     typealias Failure = OptionPortfolioMargin.Failure
+    var positions = 0
+
+    /// One more position in the account, within the engine's limit.
+    mutating func countPosition(field: String) throws {
+        positions += 1
+        guard positions <= Limits.positionsPerAccount else {
+            throw Failure.invalid(
+                field: field,
+                reason:
+                    "at most \(Limits.positionsPerAccount) positions in one portfolio (one engine account): "
+                    + "distinct options and linear holdings together")
+        }
+    }
 
     mutating func run(_ command: Command, field: String) throws {
         sequence += 1
@@ -217,6 +230,7 @@ private struct Venue {
             try run(.setMarkPrice(market: perp, mark: underlying.forward, index: nil), field: "\(at).spot")
             try addOptions(underlying, at: at, perp: perp, line: u, parameters: parameters, next: &nextMarket)
             if underlying.linear.atoms != 0 {
+                try countPosition(field: "\(at).linear")
                 try run(
                     .importPosition(
                         account: account, market: perp, size: underlying.linear, entryPrice: underlying.forward,
@@ -246,29 +260,10 @@ private struct Venue {
         next: inout UInt32
     ) throws {
         let account = OptionPortfolioMargin.account
+        let smiles = try Self.smiles(underlying, at: at)
         var markets: [(key: OptionKey, id: MarketID, size: Int64, path: String)] = []
-        var smiles: [Int64: [(strike: Int64, volatility: Rate, path: String)]] = [:]
-        var expiries: [Int64] = []
         for (o, option) in underlying.options.enumerated() {
             let path = "\(at).options[\(o)]"
-            guard option.expirySeconds > 0, option.expirySeconds <= 100 * 365 * 86_400 else {
-                throw Failure.invalid(field: "\(path).days", reason: "an expiry after the valuation, within 100 years")
-            }
-            var points = smiles[option.expirySeconds] ?? []
-            if let quoted = points.first(where: { $0.strike == option.strike.atoms }) {
-                if quoted.volatility != option.volatility {
-                    throw Failure.invalid(
-                        field: "\(path).volatility",
-                        reason:
-                            "\(quoted.path) quotes \(quoted.volatility) at this strike and expiry; "
-                            + "the engine's smile has one volatility per strike"
-                    )
-                }
-            } else {
-                points.append((option.strike.atoms, option.volatility, "\(path).volatility"))
-            }
-            if smiles[option.expirySeconds] == nil { expiries.append(option.expirySeconds) }
-            smiles[option.expirySeconds] = points
             let key = OptionKey(right: option.right, strike: option.strike.atoms, expiry: option.expirySeconds)
             if let index = markets.firstIndex(where: { $0.key == key }) {
                 let (sum, overflow) = markets[index].size.addingReportingOverflow(option.quantity.atoms)
@@ -297,8 +292,8 @@ private struct Venue {
                             premium: .quote)),
                     parameters), field: market.path)
         }
-        for expiry in expiries {
-            let points = smiles[expiry]!.sorted { $0.strike < $1.strike }
+        for (expiry, quoted) in smiles {
+            let points = quoted.sorted { $0.strike < $1.strike }
             try run(
                 .setVolatilitySmile(
                     underlying: perp,
@@ -309,12 +304,53 @@ private struct Venue {
                 field: points[0].path)
         }
         for market in markets where market.size != 0 {
+            try countPosition(field: "\(market.path).quantity")
             try run(
                 .importPosition(
                     account: account, market: market.id, size: Quantity(atoms: market.size),
                     entryPrice: Price(atoms: max(1, engine.market(market.id)!.mark)), isolatedMargin: nil),
                 field: "\(market.path).quantity")
         }
+    }
+
+    /// Each expiry's quoted strikes and volatilities, expiries in the order they first appear,
+    /// within the engine's smile limits: one volatility per strike and expiry.
+    static func smiles(
+        _ underlying: OptionPortfolio.Underlying, at: String
+    ) throws -> [(expiry: Int64, points: [(strike: Int64, volatility: Rate, path: String)])] {
+        var smiles: [(expiry: Int64, points: [(strike: Int64, volatility: Rate, path: String)])] = []
+        for (o, option) in underlying.options.enumerated() {
+            let path = "\(at).options[\(o)]"
+            guard option.expirySeconds > 0, option.expirySeconds <= 100 * 365 * 86_400 else {
+                throw Failure.invalid(field: "\(path).days", reason: "an expiry after the valuation, within 100 years")
+            }
+            guard let index = smiles.firstIndex(where: { $0.expiry == option.expirySeconds }) else {
+                guard smiles.count < Limits.smilesPerUnderlying else {
+                    throw Failure.invalid(
+                        field: "\(path).days",
+                        reason: "at most \(Limits.smilesPerUnderlying) expiries per underlying (the engine's smiles)")
+                }
+                smiles.append((option.expirySeconds, [(option.strike.atoms, option.volatility, "\(path).volatility")]))
+                continue
+            }
+            if let quoted = smiles[index].points.first(where: { $0.strike == option.strike.atoms }) {
+                guard quoted.volatility == option.volatility else {
+                    throw Failure.invalid(
+                        field: "\(path).volatility",
+                        reason:
+                            "\(quoted.path) quotes \(quoted.volatility) at this strike and expiry; "
+                            + "the engine's smile has one volatility per strike")
+                }
+                continue
+            }
+            guard smiles[index].points.count < Limits.smilePoints else {
+                throw Failure.invalid(
+                    field: "\(path).strike",
+                    reason: "at most \(Limits.smilePoints) strikes per expiry (the engine's smile)")
+            }
+            smiles[index].points.append((option.strike.atoms, option.volatility, "\(path).volatility"))
+        }
+        return smiles
     }
 
     struct OptionKey: Hashable {

@@ -139,6 +139,34 @@ struct OptionMarginCommandTests {
                 #"{"underlyings": [{"symbol": "BTC", "spot": "1"}], "span": {"priceScanRange": "1.5"}}"#, model: .span
             )
             .contains("span.priceScanRange: above 0 and below 1"))
+        // The engine's limits, named at the field that passes them.
+        let options = (0..<65).map {
+            #"{"right": "call", "strike": "\#(100 + $0)", "days": 30, "volatility": "0.5", "quantity": "1"}"#
+        }
+        #expect(
+            error(
+                #"{"underlyings": [{"symbol": "BTC", "spot": "100", "options": ["# + options.joined(separator: ",")
+                    + "]}]}"
+            )
+            .contains("options[64].quantity: at most 64 positions"))
+        #expect(
+            error(
+                #"{"underlyings": [{"symbol": "BTC", "spot": "1"}], "#
+                    + #""grid": {"preset": "uniform", "moves": 200, "volatilityShocks": ["0", "0.1"]}}"#
+            ).contains("grid.moves: moves × volatility shocks is 400"))
+        #expect(
+            error(
+                #"{"underlyings": [{"symbol": "BTC", "spot": "1"}], "#
+                    + #""grid": {"preset": "uniform", "volatilityShocks": ["-1"]}}"#
+            ).contains("grid.volatilityShocks[0]"))
+        #expect(error(#"{"underlyings": [{"symbol": "B\u001bC", "spot": "1"}]}"#).contains("underlyings[0].symbol"))
+        // A premium past 64-bit fixed point is capped, never a trap.
+        for model in MarginCommand.Model.allCases {
+            _ = error(
+                #"{"underlyings": [{"symbol": "BTC", "spot": "92233720368.54775807", "options": [{"right": "call", "#
+                    + #""strike": "0.00000001", "days": 1, "volatility": "0.01", "quantity": "0"}]}]}"#,
+                model: model)
+        }
         // One volatility per strike and expiry: the engine's smile.
         #expect(
             error(

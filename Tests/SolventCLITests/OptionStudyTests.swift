@@ -171,11 +171,16 @@ struct OptionStudyTests {
             Self.header, Self.row("A", "call", 100, "E1", 0.1, delta: 0.5),
             Self.row("B", "put", 100, "E1", 0.1, iv: "x", delta: -0.5),
             "1,2,3", Self.row("C", "put", 100, "E1", 0, delta: -0.5),
+            // Beyond what the engine holds: a strike past 8-decimal fixed point, a volatility above 10.
+            Self.row("D", "call", 3e11, "E1", 0.1, delta: 0.5),
+            Self.row("E", "call", 100, "E1", 0.1, iv: "15", delta: 0.5),
         ].joined(separator: "\n")
         let snapshot = try DeribitSnapshot.parse(text, name: "s.csv")
         #expect(snapshot.quotes.map(\.instrument) == ["A"])
-        #expect(snapshot.skipped.map(\.line) == [3, 4, 5])
+        #expect(snapshot.skipped.map(\.line) == [3, 4, 5, 6, 7])
         #expect(snapshot.skipped[0].reason.contains("implied_volatility"))
+        #expect(
+            snapshot.skipped[3].reason.contains("strike") && snapshot.skipped[4].reason.contains("implied_volatility"))
         // One expiry only: no calendar can be built, and the error says what is missing.
         do {
             _ = try OptionStudyReport.run(snapshot, name: "s.csv")

@@ -60,4 +60,31 @@ import Testing
         #expect(DynamicScenarioSet(maxRise: 0).invalidParameter()?.field == "maxRise")
         #expect(DynamicScenarioSet().invalidParameter() == nil)
     }
+
+    /// The backtest's `fhs-dynamic` model runs the keeper's rule period by period: through a calm,
+    /// a crash and a calm again, one unit long is never margined below the first window's
+    /// historical set (the floor), and after the crash it keeps more than plain FHS, which falls
+    /// back with the EWMA (the stressed-period weight); `refresh` is the rule the keeper applies.
+    @Test func theBacktestModelIsTheKeepersRuleAlongTheSeries() {
+        let calm = (0..<300).map { $0 % 2 == 0 ? 0.01 : -0.01 }
+        let crash = (0..<40).map { $0 % 2 == 0 ? 0.05 : -0.06 }
+        let returns = (calm + crash + calm).map { [$0] }
+        let exposures = [[Double]](repeating: [1_000], count: returns.count)
+        func run(_ model: RollingBacktest.Model) -> [Double] {
+            RollingBacktest.run(
+                returns: returns, exposures: exposures, model: model, window: 100, confidence: 0.99
+            ).margins
+        }
+        let dynamic = run(.fhsDynamic), plain = run(.fhs)
+        let floor = 1_000 * -Double.expMinusOne(-0.01)
+        #expect(dynamic.allSatisfy { $0 >= floor * (1 - 1e-12) })
+        // 200 periods after the crash (its returns have left the window): plain FHS is back at
+        // the calm level, the dynamic set still carries a quarter of the crash's volatility.
+        let after = 300 + 40 + 200 - 100
+        #expect(abs(plain[after] - floor) < 0.05 * floor, "\(plain[after])")
+        #expect(dynamic[after] > 1.5 * plain[after], "\(dynamic[after]) vs \(plain[after])")
+        // Deterministic: the same series gives the same margins.
+        #expect(run(.fhsDynamic) == dynamic)
+        #expect(RollingBacktest.Model.fhsDynamic.forecastsShortfall)
+    }
 }

@@ -105,7 +105,7 @@ extension Engine {
                 return GreeksGroup(
                     underlying: underlyings[g], valueDelta: first[g], valueGamma: second[g], vega: vega,
                     deltaCharge: abs(first[g]) * deltaMove,
-                    gammaCharge: 0.5 * max(0, -second[g]) * gammaMove * gammaMove, vegaCharge: vega * shock)
+                    gammaCharge: second[g] < 0 ? 0.5 * -second[g] * gammaMove * gammaMove : 0, vegaCharge: vega * shock)
             })
     }
 

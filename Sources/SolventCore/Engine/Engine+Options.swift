@@ -23,7 +23,8 @@ extension Engine {
             marketIndex: marketIndex, forwardAtoms: Double(underlyingMark), years: years,
             volatility: Double(market.optionVolatility) / Double(Rate.oneAtoms))
         guard premium.isFinite else { return 0 }
-        return max(1, min(Int64(premium.rounded()), Int64.max / 2))
+        // Capped before converting: a premium of 2^63 atoms or more would trap the conversion.
+        return max(1, Int64(min(premium, Double(Int64.max / 2)).rounded()))
     }
 
     /// Intrinsic value at `underlyingMark` (price atoms, may be 0): the settlement price at expiry.

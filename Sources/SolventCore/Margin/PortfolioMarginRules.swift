@@ -69,8 +69,20 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
     /// The Deribit-style grid Paradex publishes (`ScenarioGrid.paradex`: ±16 % in 4 % steps ×
     /// volatility +40 % / −22 %, weighted tail moves −66 % … +500 %) with maintenance at 80 % of
     /// initial.
-    public static let deribitStyle: PortfolioMarginRules = {
-        let grid = ScenarioGrid.paradex()
+    public static let deribitStyle = rules(ScenarioGrid.paradex())
+
+    /// `ScenarioGrid.uniform` as rules: `moves` underlying moves evenly from −`maxMove` to
+    /// +`maxMove` (one move: none), each under every volatility shock, all of weight 1, no expiry
+    /// scaling of the shocks, maintenance at 80 % of initial.
+    public static func uniform(moves: Int, maxMove: Rate, volatilityShocks: [Rate]) -> PortfolioMarginRules {
+        rules(
+            ScenarioGrid.uniform(
+                moves: moves, maxMove: maxMove.fraction, volatilityShocks: volatilityShocks.map(\.fraction)))
+    }
+
+    /// A risk-layer grid as rules (moves, shocks and weights to the nearest `Rate` atom),
+    /// maintenance at 80 % of initial.
+    static func rules(_ grid: ScenarioGrid) -> PortfolioMarginRules {
         func rate(_ value: Double) -> Rate { Rate(atoms: Int64((value * Double(Rate.oneAtoms)).rounded())) }
         return PortfolioMarginRules(
             scenarios: grid.scenarios.map {
@@ -79,23 +91,6 @@ public struct PortfolioMarginRules: Hashable, Sendable, Codable {
             shortVegaPower: rate(grid.shortPower), longVegaPower: rate(grid.longPower),
             floorDays: Int64(grid.floorDays),
             maintenanceFactor: rate(0.8))
-    }()
-
-    /// A uniform grid: `moves` underlying moves evenly from −`maxMove` to +`maxMove` (one move:
-    /// none), each under every volatility shock, all of weight 1, no expiry scaling of the
-    /// shocks, maintenance at 80 % of initial.
-    public static func uniform(moves: Int, maxMove: Rate, volatilityShocks: [Rate]) -> PortfolioMarginRules {
-        let span = 2 * Int128(maxMove.atoms)
-        let steps = Int128(max(1, moves - 1))
-        let scenarios = volatilityShocks.flatMap { shock in
-            (0..<max(0, moves)).map { index in
-                let move = moves == 1 ? 0 : Int64(-Int128(maxMove.atoms) + span * Int128(index) / steps)
-                return Scenario(move: Rate(atoms: move), volatilityShock: shock)
-            }
-        }
-        return PortfolioMarginRules(
-            scenarios: scenarios, shortVegaPower: .zero, longVegaPower: .zero, floorDays: 1,
-            maintenanceFactor: Rate(atoms: 800_000_000))
     }
 
     /// The risk layer's grid for these rules.

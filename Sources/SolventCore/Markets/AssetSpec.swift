@@ -23,7 +23,7 @@ public struct AssetSpec: Hashable, Sendable, Codable {
 
     /// Checks the declaration; returns the name of the first invalid field and why.
     public func validate() -> (field: String, reason: String)? {
-        if symbol.isEmpty || symbol.utf8.count > 32 { return ("symbol", "1 to 32 characters") }
+        if symbol.isEmpty || symbol.utf8.count > 32 { return ("symbol", "1 to 32 bytes of UTF-8") }
         if scale < 0 || scale > 12 { return ("scale", "0 to 12 decimals") }
         if priceMaxAge <= 0 { return ("priceMaxAge", "positive") }
         var previousCap: Int64 = 0

@@ -41,7 +41,7 @@ public struct MarketSpec: Hashable, Sendable, Codable {
     }
 
     public func validate() -> MarketSpecError? {
-        if symbol.isEmpty || symbol.utf8.count > 32 { return .init(field: "symbol", reason: "1 to 32 characters") }
+        if symbol.isEmpty || symbol.utf8.count > 32 { return .init(field: "symbol", reason: "1 to 32 bytes of UTF-8") }
         if contractSize.atoms <= 0 { return .init(field: "contractSize", reason: "positive") }
         if tickSize.atoms <= 0 { return .init(field: "tickSize", reason: "positive") }
         if lotSize.atoms <= 0 { return .init(field: "lotSize", reason: "positive") }

@@ -28,6 +28,12 @@ public enum RollingBacktest {
         /// confidence and λ, a 25 % stressed-period weight, a rise of at most 50 % a period),
         /// applied to its gross notional; options as in the standard model.
         case dynamic
+        /// The keeper's dynamic VaR scenario set: each period every underlying's FHS set is
+        /// refreshed under the anti-procyclicality limits (`DynamicScenarioSet`: the first
+        /// window's historical set as the floor, a 25 % stressed-period weight, a rise of at
+        /// most 50 % a period over the set in force), and the margin is the VaR of the book over
+        /// the joint scenarios.
+        case fhsDynamic = "fhs-dynamic"
 
         /// Whether the model forecasts an expected shortfall (the Z2 test needs one).
         public var forecastsShortfall: Bool { self != .standard && self != .portfolio && self != .dynamic }
@@ -183,6 +189,7 @@ public enum RollingBacktest {
         let dynamicRates =
             model == .dynamic
             ? (0..<assets).map { a in dynamicRule.rates(returns: returns.map { $0[a] }, window: window) } : []
+        var dynamicScenarios = DynamicScenarios(rule: DynamicScenarioSet(lambda: lambda), first: returns[0..<window])
         for t in window..<periods {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 {
                 progress(t - window, periods - window)
@@ -197,21 +204,11 @@ public enum RollingBacktest {
             let margin: Double
             var shortfall: Double? = nil
             switch model {
-            case .historical:
-                let scenarioLosses = history.map { loss(exposure, $0) }
-                margin = RiskMeasures.valueAtRisk(losses: scenarioLosses, confidence: confidence)
-                shortfall = RiskMeasures.expectedShortfall(losses: scenarioLosses, confidence: confidence)
-            case .fhs:
-                // Per asset: EWMA over the window, seeded with the window's first-tenth variance.
-                var scenarios = Array(history)
-                for a in 0..<assets {
-                    let series = history.map { $0[a] }
-                    let seedCount = max(2, series.count / 10)
-                    let seed = (series.prefix(seedCount).map { $0 * $0 }.reduce(0, +) / Double(seedCount)).squareRoot()
-                    let rescaled = FilteredHistoricalSimulation.scenarios(
-                        returns: series, lambda: lambda, seed: max(seed, 1e-12))
-                    for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
-                }
+            case .historical, .fhs, .fhsDynamic:
+                let scenarios =
+                    model == .historical
+                    ? Array(history)
+                    : model == .fhs ? fhsScenarios(history, lambda: lambda) : dynamicScenarios.next(history)
                 let scenarioLosses = scenarios.map { loss(exposure, $0) }
                 margin = RiskMeasures.valueAtRisk(losses: scenarioLosses, confidence: confidence)
                 shortfall = RiskMeasures.expectedShortfall(losses: scenarioLosses, confidence: confidence)
@@ -290,6 +287,21 @@ public enum RollingBacktest {
             held: held)
     }
 
+    /// FHS scenarios of a window: per asset, its returns rescaled by their EWMA volatility to
+    /// today's, the EWMA seeded with the window's first-tenth variance.
+    static func fhsScenarios(_ history: ArraySlice<[Double]>, lambda: Double) -> [[Double]] {
+        var scenarios = Array(history)
+        for a in history[history.startIndex].indices {
+            let series = history.map { $0[a] }
+            let seedCount = max(2, series.count / 10)
+            let seed = (series.prefix(seedCount).map { $0 * $0 }.reduce(0, +) / Double(seedCount)).squareRoot()
+            let rescaled = FilteredHistoricalSimulation.scenarios(
+                returns: series, lambda: lambda, seed: max(seed, 1e-12))
+            for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }
+        }
+        return scenarios
+    }
+
     /// A venue's standard margin: the linear notional at each underlying's rate (`rates`, or
     /// `flat` for all), plus the options by Deribit's standard formulas (a long holds its
     /// premium, a short the initial margin), hedges as linear notional at their underlying's rate.
@@ -313,5 +325,41 @@ public enum RollingBacktest {
             }
         }
         return total
+    }
+}
+
+/// The keeper's dynamic scenario sets along a backtest (`RollingBacktest.Model.fhsDynamic`): per
+/// underlying the floor (the first window's historical volatility), the highest EWMA volatility
+/// seen so far and the volatility of the set in force.
+struct DynamicScenarios {
+    let rule: DynamicScenarioSet
+    let floors: [Double]
+    var stressed: [Double]
+    var inForce: [Double]
+
+    init(rule: DynamicScenarioSet, first window: ArraySlice<[Double]>) {
+        self.rule = rule
+        floors = window[window.startIndex].indices.map { a in
+            (window.reduce(0) { $0 + $1[a] * $1[a] } / Double(window.count)).squareRoot()
+        }
+        stressed = floors.map { _ in 0 }
+        inForce = floors
+    }
+
+    /// The next period's joint scenarios (log returns per underlying) from the window before it.
+    mutating func next(_ history: ArraySlice<[Double]>) -> [[Double]] {
+        var scenarios = Array(history)
+        for a in floors.indices {
+            // A window without movement keeps its historical scenarios.
+            guard
+                let set = rule.refresh(
+                    returns: history.map { $0[a] }, stressedVolatility: stressed[a], floor: floors[a],
+                    inForce: inForce[a])
+            else { continue }
+            stressed[a] = max(stressed[a], set.volatility)
+            inForce[a] = set.target
+            for (index, move) in set.moves.enumerated() { scenarios[index][a] = Double.log(onePlus: move) }
+        }
+        return scenarios
     }
 }

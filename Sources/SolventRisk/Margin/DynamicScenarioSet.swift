@@ -73,6 +73,18 @@ public struct DynamicScenarioSet: Sendable, Equatable {
         return filtered.map { Double.expMinusOne($0 * scale) }
     }
 
+    /// One underlying's refreshed set from its window of log returns: the moves scaled to
+    /// `target(volatility:stressedVolatility:floor:inForce:)` (today's EWMA volatility σₙ₊₁ from
+    /// `filtered`), with σₙ₊₁ and the target; nil when the window has nothing to scale.
+    public func refresh(
+        returns: [Double], stressedVolatility: Double, floor: Double, inForce: Double
+    ) -> (moves: [Double], volatility: Double, target: Double)? {
+        let (filtered, volatility) = filtered(returns: returns)
+        let target = target(
+            volatility: volatility, stressedVolatility: stressedVolatility, floor: floor, inForce: inForce)
+        return Self.moves(filtered: filtered, target: target).map { ($0, volatility, target) }
+    }
+
     /// The parameter out of its range, named, or nil: the ranges of `DynamicMarginRate`, whose
     /// limits these are.
     public func invalidParameter() -> (field: String, reason: String)? {
