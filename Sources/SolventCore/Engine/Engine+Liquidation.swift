@@ -229,145 +229,22 @@ extension Engine {
             stepFraction: stepFraction, dustNotional: parameters.dustNotional)
     }
 
-    /// The step's events once its price is known: the account closed at `fill.accountPrice`
-    /// against the taker (the venue's book, index 0, or an auction's bidder), fees, the fund's
-    /// draw for a fill worse than bankruptcy (within the market's caps), then auto-deleveraging
-    /// or socialization of what the fund cannot carry, then the recorded deficit.
+    /// The step's events once its price is known: the loss waterfall (`LossWaterfall`), stage
+    /// by stage.
     func liquidationEvents(
         _ step: PlannedStep, fill: OrderBookExecution.Fill, takerIndex: Int32, keeperIndex: Int32?,
         auction: UInt64?
     ) -> Result<[Event], Rejection> {
-        let (accountIndex, marketIndex, quantity, long) = (
-            step.accountIndex, step.marketIndex, step.quantity, step.long
-        )
-        let parameters = step.parameters
-        let m = Int(marketIndex)
-        let overflow = Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
-        let direction: Int64 = long ? -1 : 1
-        let valuation = markets[m].valuation
-        var accountLeg: PlannedLeg
-        switch planLeg(
-            accountIndex: accountIndex, marketIndex: marketIndex, quantity: direction * quantity,
-            price: fill.accountPrice,
-            feeRate: .zero, field: "account", releasesIsolatedMargin: false)
-        {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let leg): accountLeg = leg
+        Result { () throws(Rejection) -> [Event] in
+            var waterfall = try LossWaterfall.closing(step, fill: fill, takerIndex: takerIndex, in: self)
+            waterfall.chargeFees(keeper: keeperIndex != nil, in: self)
+            try waterfall.measureShortfall(in: self)
+            try waterfall.deleverage(in: self)
+            try waterfall.closeTaker(in: self)
+            waterfall.drawFund()
+            waterfall.socialize(in: self)
+            return try waterfall.events(keeperIndex: keeperIndex, auction: auction, in: self)
         }
-        let isolated =
-            accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex).map {
-                accounts[Int(accountIndex)].positions[$0].isolated
-            } ?? false
-        let fees = chargeLiquidationFees(
-            &accountLeg.leg, isolated: isolated, notional: step.notional, parameters: parameters,
-            keeper: keeperIndex != nil)
-        // What the account still owes once its pool is closed (a pool under water at every price
-        // of this market has no bankruptcy price to close at, and rounding can leave an atom):
-        // the waterfall carries it like the taker's gap, so the account ends at zero, not in debt.
-        guard
-            let shortfall = closedPoolShortfall(
-                accountIndex: accountIndex, marketIndex: marketIndex, leg: accountLeg.leg)
-        else {
-            return .failure(overflow)
-        }
-        // The gap between the account price (bankruptcy) and the fill, and how much of the step
-        // the fund can carry; with auto-deleveraging the rest is closed against opposite
-        // positions at the bankruptcy price instead of by the taker.
-        let fundBalance = max(0, assets[Int(markets[m].settleAssetIndex)].insuranceFund &+ fees.penalty)
-        let fund = fundDrawRoom(marketIndex: marketIndex, balance: fundBalance)
-        func gap(_ size: Int64) -> Int64 {
-            guard fill.fundCoversGap, size > 0 else { return 0 }
-            let atAccount = valuation.value(size: size, price: fill.accountPrice, .up) ?? 0
-            let atMarket = valuation.value(size: size, price: fill.marketPrice, .down) ?? 0
-            return abs(atAccount - atMarket)
-        }
-        var takerQuantity = quantity
-        var counterparties: [LegApplied] = []
-        var counterpartyCash: [Int64] = []
-        if case .autoDeleveraging(let ranking, let maximum) = parameters.lossAllocation, gap(quantity) > fund {
-            let lot = markets[m].spec.lotSize.atoms
-            let perLot = max(1, gap(lot))
-            let carried = min(quantity, fund / perLot * lot)
-            // Read the order only as far as the quantity needs (4, 16, 64, ... candidates).
-            var ranked: [AutoDeleveraging.Candidate] = []
-            var wanted = min(4, maximum)
-            while true {
-                ranked = deleveragingOrder(
-                    marketIndex: marketIndex, long: !long, ranking: ranking, limit: wanted,
-                    excluding: accountIndex, takerIndex)
-                let covered = ranked.reduce(Int64(0)) { $0 &+ $1.size } >= quantity - carried
-                if covered || ranked.count < wanted || wanted >= maximum { break }
-                wanted = min(maximum, wanted * 4)
-            }
-            let allocation = AutoDeleveraging.allocate(quantity: quantity - carried, ranked: ranked, limit: maximum)
-            for (counterparty, size) in allocation.fills {
-                switch planLeg(
-                    accountIndex: accountIndexByID[counterparty]!, marketIndex: marketIndex,
-                    quantity: -direction * size,
-                    price: fill.accountPrice, feeRate: .zero, field: "counterparty")
-                {
-                case .failure(let rejection): return .failure(rejection)
-                case .success(let leg):
-                    counterparties.append(leg.leg)
-                    counterpartyCash.append(leg.cashDelta)
-                }
-            }
-            takerQuantity = carried + allocation.unplaced
-        }
-        var takerLeg: PlannedLeg? = nil
-        if takerQuantity > 0 {
-            switch planLeg(
-                accountIndex: takerIndex, marketIndex: marketIndex, quantity: -direction * takerQuantity,
-                price: fill.accountPrice,
-                feeRate: .zero, field: takerIndex == 0 ? "venue" : "bidder")
-            {
-            case .failure(let rejection): return .failure(rejection)
-            case .success(let leg): takerLeg = leg
-            }
-        }
-        // The fund settles the taker's gap and the account's shortfall (the tested
-        // `InsuranceFund` rule, not a twin of it); socialization, then the deficit line, carry
-        // the rest. Whatever the source, the taker is made whole for its gap and the account
-        // for its shortfall.
-        let takerGap = gap(takerQuantity)
-        let settlement = InsuranceFund.settle(surplus: -(takerGap + shortfall), balance: fundBalance, drawCap: fund)
-        let draw = -settlement.fundChange
-        var uncovered = settlement.uncovered
-        let reallocated = gap(quantity) - takerGap
-        if var leg = takerLeg { leg.leg.walletAfter &+= takerGap; takerLeg = leg }
-        accountLeg.leg.walletAfter &+= shortfall
-        // Socialized: opposite positions in profit pay the uncovered loss.
-        var collected: Int64 = 0
-        if case .socialized = parameters.lossAllocation, uncovered > 0 {
-            let shares = socializedShares(
-                uncovered, marketIndex: marketIndex, excluding: accountIndex, takerIndex, long: !long)
-            for (payer, payerLeg) in shares {
-                counterparties.append(payerLeg)
-                counterpartyCash.append(-payer)
-                collected += payer
-            }
-            uncovered -= collected
-        }
-        let tradeCash =
-            Int128(accountLeg.cashDelta) + Int128(takerLeg?.cashDelta ?? 0)
-            + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
-        guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { return .failure(overflow) }
-        var taker = takerLeg?.leg ?? unchangedLeg(accountIndex: takerIndex, marketIndex: marketIndex)
-        let keeperLeg = creditKeeper(
-            keeperIndex, reward: fees.keeper, marketIndex: marketIndex, taker: &taker, others: &counterparties)
-        var applied = LiquidationStep(
-            market: markets[m].spec.id, account: accountLeg.leg, taker: taker, quantity: quantity,
-            closesPosition: accountLeg.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
-            accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
-            penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
-            counterparties: counterparties, reallocated: reallocated + collected)
-        applied.shortfall = shortfall > 0 ? shortfall : nil
-        applied.keeper = keeperLeg
-        applied.keeperReward = fees.keeper
-        applied.auction = auction
-        applied.long = long
-        return .success(
-            [.positionLiquidated(applied)] + limiterEvents(marketIndex: marketIndex, notional: step.notional))
     }
 
     /// What the account would owe after `leg` if it closes the last position of its pool, as
