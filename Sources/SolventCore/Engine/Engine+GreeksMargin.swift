@@ -27,10 +27,8 @@ extension Engine {
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        switch greeksGroups(positions, override: override, now: now) {
-        case .failure(let error): return .failure(error)
-        case .success(let groups):
-            return requirements(
+        greeksGroups(positions, override: override, now: now).flatMap { groups in
+            requirements(
                 groups: groups.map(\.charge), deltas: groups.map(\.valueDelta),
                 underlyings: groups.map(\.underlying), factor: greeksMargin.maintenanceFactor)
         }

@@ -51,20 +51,18 @@ extension Engine {
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        let credits = spreadCredits(groups: groups, deltas: deltas, underlyings: underlyings)
-        var initial: Int64 = 0
-        switch bookedInitials(groups: groups, credits: credits) {
-        case .failure(let error): return .failure(error)
-        case .success(let initials):
-            for value in initials {
-                guard let sum = FixedPoint.add(initial, value) else { return .failure(.overflow) }
+        Result { () throws(RiskError) in
+            let credits = spreadCredits(groups: groups, deltas: deltas, underlyings: underlyings)
+            var initial: Int64 = 0
+            for value in try bookedInitials(groups: groups, credits: credits).get() {
+                guard let sum = FixedPoint.add(initial, value) else { throw .overflow }
                 initial = sum
             }
+            guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else {
+                throw .overflow
+            }
+            return (initial, maintenance)
         }
-        guard let maintenance = FixedPoint.multiplyDivide(initial, factor.atoms, Rate.oneAtoms, .up) else {
-            return .failure(.overflow)
-        }
-        return .success((initial, maintenance))
     }
 
     /// Each group's loss rounded up to atoms less its spread credit (none when `credits` is

@@ -55,89 +55,75 @@ extension Engine {
     public func underlyingRisk(of id: AccountID) -> Result<[UnderlyingRisk], RiskError>? {
         guard let account = account(id) else { return nil }
         guard [.portfolio, .span, .greeks].contains(account.marginModel) else { return .success([]) }
-        var result: [UnderlyingRisk] = []
-        for assetIndex in assets.indices.map(Int32.init) {
-            let positions = account.positions.filter {
-                !$0.isolated && markets[Int($0.marketIndex)].settleAssetIndex == assetIndex
-            }.sorted { $0.marketIndex < $1.marketIndex }
-            guard !positions.isEmpty else { continue }
-            switch underlyingGroups(positions, model: account.marginModel) {
-            case .failure(let error): return .failure(error)
-            case .success(let groups): result += groups
+        return Result { () throws(RiskError) in
+            var result: [UnderlyingRisk] = []
+            for assetIndex in assets.indices.map(Int32.init) {
+                let positions = account.positions.filter {
+                    !$0.isolated && markets[Int($0.marketIndex)].settleAssetIndex == assetIndex
+                }.sorted { $0.marketIndex < $1.marketIndex }
+                if !positions.isEmpty { result += try underlyingGroups(positions, model: account.marginModel) }
             }
+            return result
         }
-        return .success(result)
     }
 
     /// The groups of positions settling in one asset, with the same figures the requirements use.
     private func underlyingGroups(
         _ positions: [Position], model: AccountMarginModel
-    ) -> Result<[UnderlyingRisk], RiskError> {
+    ) throws(RiskError) -> [UnderlyingRisk] {
         let settle = assets[Int(markets[Int(positions[0].marketIndex)].settleAssetIndex)].spec.id
-        var groups: [UnderlyingRisk] = []
+        var groups: [UnderlyingRisk]
         let factor: Rate
         if model == .greeks {
             factor = greeksMargin.maintenanceFactor
-            switch greeksGroups(positions, override: nil, now: nil) {
-            case .failure(let error): return .failure(error)
-            case .success(let greeks):
-                groups = greeks.map { g in
-                    UnderlyingRisk(
-                        underlying: markets[Int(g.underlying)].spec.id, settleAsset: settle, risk: g.charge,
-                        scenarios: [], worstScenario: nil, shortOptionMinimum: nil,
-                        greeks: .init(
-                            valueDelta: g.valueDelta, valueGamma: g.valueGamma, vega: g.vega,
-                            deltaCharge: g.deltaCharge, gammaCharge: g.gammaCharge, vegaCharge: g.vegaCharge),
-                        valueDelta: g.valueDelta, spreadCredit: 0, initial: 0, maintenance: 0)
-                }
+            groups = try greeksGroups(positions, override: nil, now: nil).get().map { g in
+                UnderlyingRisk(
+                    underlying: markets[Int(g.underlying)].spec.id, settleAsset: settle, risk: g.charge,
+                    scenarios: [], worstScenario: nil, shortOptionMinimum: nil,
+                    greeks: .init(
+                        valueDelta: g.valueDelta, valueGamma: g.valueGamma, vega: g.vega,
+                        deltaCharge: g.deltaCharge, gammaCharge: g.gammaCharge, vegaCharge: g.vegaCharge),
+                    valueDelta: g.valueDelta, spreadCredit: 0, initial: 0, maintenance: 0)
             }
         } else {
             let span = model == .span
             let grid = span ? spanMargin.grid : portfolioGrid
             factor = span ? spanMargin.maintenanceFactor : portfolioMargin.maintenanceFactor
             let lookahead = span ? Double(spanMargin.lookaheadDays) / 365 : 0
-            switch scenarioRisk(
-                positions, grid: grid, lookaheadYears: lookahead, override: nil, now: nil, withDeltas: true)
-            {
-            case .failure(let error): return .failure(error)
-            case .success(let risk):
-                let count = grid.scenarios.count
-                for (g, u) in risk.underlyings.enumerated() {
-                    let scenarios = grid.scenarios.enumerated().map { s, scenario in
-                        UnderlyingRisk.Scenario(
-                            move: scenario.spotMove, volatilityShock: scenario.volatilityShock,
-                            weight: scenario.weight, pnl: risk.pnl[g * count + s])
-                    }
-                    let weighted = scenarios.map { $0.pnl * $0.weight }
-                    let worst = weighted.indices.min { weighted[$0] < weighted[$1] }.flatMap {
-                        weighted[$0] < 0 ? $0 : nil
-                    }
-                    let minimum = span ? spanMargin.shortOptionMinimum.fraction * risk.shortOptions[g] : nil
-                    groups.append(
-                        UnderlyingRisk(
-                            underlying: markets[Int(u)].spec.id, settleAsset: settle,
-                            risk: max(risk.worst[g], minimum ?? 0), scenarios: scenarios, worstScenario: worst,
-                            shortOptionMinimum: minimum, greeks: nil, valueDelta: risk.deltas[g], spreadCredit: 0,
-                            initial: 0, maintenance: 0))
+            let risk = try scenarioRisk(
+                positions, grid: grid, lookaheadYears: lookahead, override: nil, now: nil, withDeltas: true
+            ).get()
+            let count = grid.scenarios.count
+            groups = risk.underlyings.enumerated().map { g, u in
+                let scenarios = grid.scenarios.enumerated().map { s, scenario in
+                    UnderlyingRisk.Scenario(
+                        move: scenario.spotMove, volatilityShock: scenario.volatilityShock, weight: scenario.weight,
+                        pnl: risk.pnl[g * count + s])
                 }
+                let weighted = scenarios.map { $0.pnl * $0.weight }
+                let worst = weighted.indices.min { weighted[$0] < weighted[$1] }.flatMap {
+                    weighted[$0] < 0 ? $0 : nil
+                }
+                let minimum = span ? spanMargin.shortOptionMinimum.fraction * risk.shortOptions[g] : nil
+                return UnderlyingRisk(
+                    underlying: markets[Int(u)].spec.id, settleAsset: settle, risk: max(risk.worst[g], minimum ?? 0),
+                    scenarios: scenarios, worstScenario: worst, shortOptionMinimum: minimum, greeks: nil,
+                    valueDelta: risk.deltas[g], spreadCredit: 0, initial: 0, maintenance: 0)
             }
         }
         // The booked figures, group by group, as `requirements` books them.
         let credits = spreadCredits(
             groups: groups.map(\.risk), deltas: groups.map(\.valueDelta),
             underlyings: groups.map { marketIndexByID[$0.underlying]! })
-        switch bookedInitials(groups: groups.map(\.risk), credits: credits) {
-        case .failure(let error): return .failure(error)
-        case .success(let initials):
-            for g in groups.indices {
-                groups[g].spreadCredit = credits.isEmpty ? 0 : credits[g]
-                groups[g].initial = initials[g]
-                guard let maintenance = FixedPoint.multiplyDivide(initials[g], factor.atoms, Rate.oneAtoms, .up) else {
-                    return .failure(.overflow)
-                }
-                groups[g].maintenance = maintenance
+        let initials = try bookedInitials(groups: groups.map(\.risk), credits: credits).get()
+        for g in groups.indices {
+            groups[g].spreadCredit = credits.isEmpty ? 0 : credits[g]
+            groups[g].initial = initials[g]
+            guard let maintenance = FixedPoint.multiplyDivide(initials[g], factor.atoms, Rate.oneAtoms, .up) else {
+                throw .overflow
             }
+            groups[g].maintenance = maintenance
         }
-        return .success(groups)
+        return groups
     }
 }
