@@ -8,30 +8,8 @@ import SolventSimulation
 /// be used — an unreadable number, no implied volatility, expired — are kept out with their line
 /// and reason, never silently.
 public struct DeribitSnapshot: Sendable {
-    public struct Quote: Sendable {
-        public var instrument: String
-        public var currency: String
-        public var right: OptionRight
-        public var strike: Double
-        /// The expiry as the snapshot writes it (ISO-8601), and the time to it in years.
-        public var expiry: String
-        public var years: Double
-        /// Deribit's mark IV as a fraction, its delta, and the underlying future's (or synthetic
-        /// forward's) price for this expiry; the spot index.
-        public var volatility: Double
-        public var delta: Double
-        public var forward: Double
-        public var index: Double
-        /// The mark in coin (Deribit's inverse convention).
-        public var markInCoin: Double
-
-        /// The quote as the option study reads it.
-        public var optionQuote: OptionQuote {
-            OptionQuote(
-                instrument: instrument, currency: currency, right: right, strike: strike, expiry: expiry, years: years,
-                volatility: volatility, delta: delta, forward: forward, index: index)
-        }
-    }
+    /// A row: the instrument and the figures the study and the mark checks read.
+    public typealias Quote = OptionQuote
 
     public var quotes: [Quote]
     public var skipped: [(line: Int, reason: String)]

@@ -13,7 +13,7 @@ public struct OptionStudyReport {
 
     /// The study of a snapshot's quotes, its failures as input errors naming the file.
     public static func run(_ snapshot: DeribitSnapshot, name: String) throws -> OptionStudyReport {
-        switch OptionStudy.run(snapshot.quotes.map(\.optionQuote)) {
+        switch OptionStudy.run(snapshot.quotes) {
         case .failure(let failure): throw InputError(name, failure.description)
         case .success(let study): return OptionStudyReport(snapshot: name, timestamp: snapshot.timestamp, study: study)
         }

@@ -3,7 +3,8 @@ import SolventRisk
 
 /// One option of a venue's chain as the study reads it (a Deribit snapshot row): the
 /// instrument, its right, strike, expiry and years to it, the venue's mark IV and delta, the
-/// underlying future's (or synthetic forward's) price for the expiry and the spot index.
+/// underlying future's (or synthetic forward's) price for the expiry, the spot index, and the
+/// venue's mark in coin (Deribit's inverse convention).
 public struct OptionQuote: Sendable {
     public var instrument: String
     public var currency: String
@@ -16,14 +17,16 @@ public struct OptionQuote: Sendable {
     public var delta: Double
     public var forward: Double
     public var index: Double
+    public var markInCoin: Double
 
     public init(
         instrument: String, currency: String, right: OptionRight, strike: Double, expiry: String, years: Double,
-        volatility: Double, delta: Double, forward: Double, index: Double
+        volatility: Double, delta: Double, forward: Double, index: Double, markInCoin: Double
     ) {
         (self.instrument, self.currency, self.right, self.strike, self.expiry, self.years) =
             (instrument, currency, right, strike, expiry, years)
-        (self.volatility, self.delta, self.forward, self.index) = (volatility, delta, forward, index)
+        (self.volatility, self.delta, self.forward, self.index, self.markInCoin) =
+            (volatility, delta, forward, index, markInCoin)
     }
 }
 

@@ -53,11 +53,8 @@ struct KeeperTests {
         try await h.app().test(.router) { client in
             try await seedVenue(client, h)
             let rule = DynamicMarginSchedule.Configuration(periodSeconds: 3_600, window: 4)
-            let keeper = Keeper(
-                service: h.service, configuration: .init(tickInterval: .milliseconds(20), dynamicMargin: rule))
-            let task = Task { await keeper.run() }
+            let task = try await startKeeper(h, dynamicMargin: rule)
             defer { task.cancel() }
-            try await Task.sleep(for: .milliseconds(50))
             func firstInitial() async -> Int64 {
                 await h.service.engine.read { $0.market(MarketID(1))!.parameters.margin.referenceInitialRate.atoms }
             }
@@ -118,11 +115,8 @@ struct KeeperTests {
             }
             let before = await initial()
             let rule = DynamicMarginSchedule.Configuration(periodSeconds: 3_600, window: 10)
-            let keeper = Keeper(
-                service: h.service, configuration: .init(tickInterval: .milliseconds(20), dynamicMargin: rule))
-            let task = Task { await keeper.run() }
+            let task = try await startKeeper(h, dynamicMargin: rule)
             defer { task.cancel() }
-            try await Task.sleep(for: .milliseconds(50))
             let published = await h.service.engine.read { $0.varMargin }
             var changed = published
             for hour in 0..<12 where changed == published {
@@ -147,6 +141,17 @@ struct KeeperTests {
             #expect(metrics.contains(#"solvent_keeper_inputs_total{input="configureVaRMargin"}"#))
             try await expectReplayReachesTheLiveState(h, stopping: task)
         }
+    }
+
+    /// A keeper ticking every 20 ms with `dynamicMargin`, running, given 50 ms to take its first tick.
+    func startKeeper(
+        _ h: ServerHarness, dynamicMargin rule: DynamicMarginSchedule.Configuration
+    ) async throws -> Task<Void, Never> {
+        let keeper = Keeper(
+            service: h.service, configuration: .init(tickInterval: .milliseconds(20), dynamicMargin: rule))
+        let task = Task { await keeper.run() }
+        try await Task.sleep(for: .milliseconds(50))
+        return task
     }
 
     /// Stops the keeper, then replays the journal afresh: the same digest as the live engine and

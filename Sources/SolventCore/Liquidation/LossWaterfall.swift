@@ -155,22 +155,21 @@ struct LossWaterfall {
 
     /// Stage 8: the step's events: dust booked, the keeper credited, the deficit what is left
     /// uncovered, and the liquidation-rate limiter's state.
-    func events(keeperIndex: Int32?, auction: UInt64?, in engine: Engine) throws(Rejection) -> [Event] {
+    mutating func events(keeperIndex: Int32?, auction: UInt64?, in engine: Engine) throws(Rejection) -> [Event] {
         let tradeCash =
             Int128(account.cashDelta) + Int128(taker?.cashDelta ?? 0)
             + counterpartyCash.reduce(Int128(0)) { $0 + Int128($1) } + Int128(collected)
         guard let dust = FixedPoint.narrow(-tradeCash), dust >= 0 else { throw Self.overflow }
         var takerLeg = taker?.leg ?? engine.unchangedLeg(accountIndex: takerIndex, marketIndex: step.marketIndex)
-        var others = counterparties
         let keeperLeg = engine.creditKeeper(
-            keeperIndex, reward: fees.keeper, marketIndex: step.marketIndex, taker: &takerLeg, others: &others)
+            keeperIndex, reward: fees.keeper, marketIndex: step.marketIndex, taker: &takerLeg, others: &counterparties)
         let m = Int(step.marketIndex)
         var applied = LiquidationStep(
             market: engine.markets[m].spec.id, account: account.leg, taker: takerLeg, quantity: step.quantity,
             closesPosition: account.leg.positionAfter == nil, marketPrice: Price(atoms: fill.marketPrice),
             accountPrice: Price(atoms: fill.accountPrice), bankruptcyPrice: step.bankruptcy.map(Price.init(atoms:)),
             penalty: fees.penalty, clearanceFee: fees.clearance, fundDraw: draw, uncovered: uncovered, dust: dust,
-            counterparties: others, reallocated: reallocated + collected)
+            counterparties: counterparties, reallocated: reallocated + collected)
         applied.shortfall = shortfall > 0 ? shortfall : nil
         applied.keeper = keeperLeg
         applied.keeperReward = fees.keeper

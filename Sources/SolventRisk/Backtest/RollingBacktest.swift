@@ -151,8 +151,7 @@ public enum RollingBacktest {
         var ewma = [[Double]](repeating: [Double](repeating: 0, count: assets), count: periods)
         if let options {
             for a in 0..<assets {
-                let seedCount = max(2, window / 10)
-                var variance = returns.prefix(seedCount).map { $0[a] * $0[a] }.reduce(0, +) / Double(seedCount)
+                var variance = RiskMeasures.seedVariance(of: returns[0..<window].lazy.map { $0[a] })
                 for t in 0..<periods {
                     ewma[t][a] = (variance * options.periodsPerYear).squareRoot()
                     variance = lambda * variance + (1 - lambda) * returns[t][a] * returns[t][a]
@@ -293,8 +292,7 @@ public enum RollingBacktest {
         var scenarios = Array(history)
         for a in history[history.startIndex].indices {
             let series = history.map { $0[a] }
-            let seedCount = max(2, series.count / 10)
-            let seed = (series.prefix(seedCount).map { $0 * $0 }.reduce(0, +) / Double(seedCount)).squareRoot()
+            let seed = RiskMeasures.seedVariance(of: series).squareRoot()
             let rescaled = FilteredHistoricalSimulation.scenarios(
                 returns: series, lambda: lambda, seed: max(seed, 1e-12))
             for (index, value) in rescaled.enumerated() { scenarios[index][a] = value }

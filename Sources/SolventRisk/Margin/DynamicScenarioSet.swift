@@ -55,12 +55,9 @@ public struct DynamicScenarioSet: Sendable, Equatable {
     /// volatility `DynamicMarginRate` reads.
     public func filtered(returns: [Double], seed: Double? = nil) -> (returns: [Double], volatility: Double) {
         guard !returns.isEmpty else { return ([], 0) }
-        let seedCount = max(2, returns.count / 10)
-        let seed =
-            seed ?? (returns.prefix(seedCount).reduce(0) { $0 + $1 * $1 } / Double(seedCount)).squareRoot()
-        let sigmas = FilteredHistoricalSimulation.ewmaVolatilities(returns: returns, lambda: lambda, seed: seed)
-        let now = sigmas[sigmas.count - 1]
-        return (returns.indices.map { sigmas[$0] > 0 ? returns[$0] * now / sigmas[$0] : 0 }, now)
+        let (filtered, now) = FilteredHistoricalSimulation.filtered(
+            returns: returns, lambda: lambda, seed: seed ?? RiskMeasures.seedVariance(of: returns).squareRoot())
+        return (filtered, now)
     }
 
     /// The moves of the set: the filtered returns scaled so that their volatility is `target`,

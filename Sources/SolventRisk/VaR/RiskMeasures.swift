@@ -56,10 +56,16 @@ public enum RiskMeasures {
     /// The EWMA volatility (decay λ) of a P&L series, oldest first, seeded with the mean square
     /// of its first tenth (at least two): the σ of the parametric models, in the series' unit.
     public static func ewmaVolatility(of pnl: [Double], lambda: Double) -> Double {
-        let seedCount = max(2, pnl.count / 10)
-        var variance = pnl.prefix(seedCount).reduce(0) { $0 + $1 * $1 } / Double(seedCount)
+        var variance = seedVariance(of: pnl)
         for value in pnl { variance = lambda * variance + (1 - lambda) * value * value }
         return variance.squareRoot()
+    }
+
+    /// The variance an EWMA over a window starts from: the mean square of its first tenth (at
+    /// least two values; fewer in the window still count as two).
+    public static func seedVariance<Window: Collection<Double>>(of window: Window) -> Double {
+        let seedCount = max(2, window.count / 10)
+        return window.prefix(seedCount).reduce(0) { $0 + $1 * $1 } / Double(seedCount)
     }
 
     /// Parametric normal VaR and ES of a position with daily volatility `sigma` (in money) over
@@ -88,9 +94,16 @@ public enum FilteredHistoricalSimulation {
 
     /// Each return rescaled from the volatility of its day to today's: r̃ₜ = rₜ·σₙ₊₁ / σₜ.
     public static func scenarios(returns: [Double], lambda: Double = 0.94, seed: Double) -> [Double] {
+        filtered(returns: returns, lambda: lambda, seed: seed).scenarios
+    }
+
+    /// The rescaled returns r̃ₜ = rₜ·σₙ₊₁ / σₜ and today's volatility σₙ₊₁.
+    public static func filtered(
+        returns: [Double], lambda: Double = 0.94, seed: Double
+    ) -> (scenarios: [Double], volatility: Double) {
         let sigmas = ewmaVolatilities(returns: returns, lambda: lambda, seed: seed)
         let now = sigmas[sigmas.count - 1]
-        return returns.indices.map { sigmas[$0] > 0 ? returns[$0] * now / sigmas[$0] : 0 }
+        return (returns.indices.map { sigmas[$0] > 0 ? returns[$0] * now / sigmas[$0] : 0 }, now)
     }
 
     /// Half-life of EWMA weights in days: ln ½ / ln λ.
