@@ -38,7 +38,7 @@ struct BacktestCommandTests {
         let closes = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[4])! }
         let averageExposure = 10 * closes.dropFirst(250).reduce(0, +) / Double(closes.count - 250)
         let portfolio = Self.files.file("long.json", #"{"positions": [{"symbol": "NORMAL", "quantity": "10"}]}"#)
-        for model in ["historical", "fhs", "normal"] {
+        for model in ["historical", "fhs", "fhs-dynamic", "normal"] {
             let summary = try BacktestCommand.summary(
                 prices: [prices], portfolioPath: portfolio, model: model, confidence: 0.99,
                 horizon: "1d", window: 250, lambda: 0.97)

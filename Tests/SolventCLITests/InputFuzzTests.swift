@@ -296,6 +296,16 @@ struct InputFuzzTests {
     /// Hourly bars from 60,000 falling to 45,000 and back (the simulate tests' crash path).
     static let bars = SimulateCommandTests.bars
 
+    /// `solvent backtest`'s JSON summary and HTML report of a FUZZ book over a FUZZ history.
+    static func backtest(_ prices: String, _ portfolio: String, model: String) throws -> String {
+        let run = try BacktestCommand.run(
+            prices: ["FUZZ=\(prices)"], portfolioPath: portfolio, model: model, confidence: 0.99, horizon: "1d",
+            window: 10, lambda: 0.94, liquidity: 0.1)
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: run.summary, options: [.sortedKeys]), as: UTF8.self)
+        return json + BacktestReport.html(run)
+    }
+
     /// 40 days of daily bars for the backtest (a window of 10 needs more than 10 returns).
     static let dailyBars: String = {
         var random = SplitMix64(seed: seed)
@@ -477,14 +487,11 @@ struct InputFuzzTests {
         let book =
             #"{"positions": [{"symbol": "FUZZ", "quantity": "2"}, {"symbol": "FUZZ", "quantity": "-1", "option": "put", "moneyness": 0.9, "days": 30, "volatility": 0.6}]}"#
         let bookPath = Self.files.file("fuzz-book.json", book)
+        // The parametric model and the keeper's dynamic scenario set, in turn.
+        var backtests = 0
         func backtest(_ prices: String, _ portfolio: String) throws -> String {
-            let run = try BacktestCommand.run(
-                prices: ["FUZZ=\(prices)"], portfolioPath: portfolio, model: "normal", confidence: 0.99,
-                horizon: "1d", window: 10, lambda: 0.94, liquidity: 0.1)
-            let json = String(
-                decoding: try JSONSerialization.data(withJSONObject: run.summary, options: [.sortedKeys]), as: UTF8.self
-            )
-            return json + BacktestReport.html(run)
+            backtests += 1
+            return try Self.backtest(prices, portfolio, model: backtests % 2 == 0 ? "normal" : "fhs-dynamic")
         }
         add(
             "backtest",
