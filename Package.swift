@@ -43,10 +43,13 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: exact rationals for the venues' closed forms.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
-        // Tests only: a typed client generated from openapi/openapi.json drives the live server. The
-        // generator plugin (OpenAPIKit, Yams) runs for the test target alone, so `solvent` does not build it.
+        // The server's operations are generated from openapi/openapi.json (types and the handler
+        // protocol, routed through Hummingbird), so a route cannot drift from the contract; the
+        // tests generate a typed client from the same document.
         .package(url: "https://github.com/apple/swift-openapi-generator", exact: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", exact: "2.1.0"),
+        // Tests only: the generated client's transport.
         .package(url: "https://github.com/apple/swift-openapi-urlsession", exact: "1.4.0"),
     ],
     targets: [
@@ -94,7 +97,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .target(
             name: "SolventCLI",

@@ -24,7 +24,11 @@ def type_name(document, schema):
     """A short type for a table cell: `decimal string`, `integer 1–4294967295`, `[Tier]`."""
     if "$ref" in schema and len(schema) == 1:
         name = schema["$ref"].rsplit("/", 1)[-1]
-        return {"Decimal": "decimal string", "DecimalText": "decimal string"}.get(name, f"`{name}`")
+        if name in ("Decimal", "DecimalText"):
+            return "decimal string"
+        # Ids (AccountId, Id32) read as their integer range; objects by their schema's name.
+        if resolve(document, schema).get("type") != "integer":
+            return f"`{name}`"
     schema = resolve(document, schema)
     if "oneOf" in schema:
         return " or ".join(type_name(document, item) for item in schema["oneOf"])
@@ -65,6 +69,8 @@ def field_rows(document, schema, prefix=""):
         default = resolved.get("default")
         # A reference's own description, not its target's (each decimal would repeat DecimalText's).
         notes = [prop.get("description", "") if "$ref" in prop else resolved.get("description", "")]
+        if prop.get("$ref", "").endswith("/AccountId") and not notes[0]:
+            notes = [resolved.get("description", "")]
         if default is not None:
             notes.append(f"default `{json.dumps(default)}`")
         rows.append(f"| `{prefix}{name}` | {type_name(document, prop)} | {'yes' if name in required else 'no'} | {'; '.join(n for n in notes if n)} |")

@@ -244,7 +244,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 Diagnostics.write("serve: admin key (shown once, stored hashed): \(admin)\n")
             }
             let host = host
-            let app = SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
+            let app = try SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
                 Diagnostics.write(
                     "serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
             }

@@ -36,6 +36,8 @@ public struct MerkleSumTree: Sendable {
         case sumOverflow(level: Int)
         case wrongWidth
         case rootMismatch
+        /// A venue without assets has no liabilities to sum: there is nothing to commit to.
+        case noAssets
         public var description: String {
             switch self {
             case .negativeSum(let level):
@@ -43,6 +45,7 @@ public struct MerkleSumTree: Sendable {
             case .sumOverflow(let level): return "sums overflow at level \(level)"
             case .wrongWidth: return "sums of different widths"
             case .rootMismatch: return "the path does not lead to the published root"
+            case .noAssets: return "the venue has no assets: a commitment sums each asset's liabilities"
             }
         }
     }
@@ -87,8 +90,10 @@ public struct MerkleSumTree: Sendable {
     public init(
         leafHashes: [UInt8], leafSums: [Int64], width: Int, paddingSeed: [UInt8], parallel: ParallelChunks = .sequential
     ) throws {
-        precondition(
-            width > 0 && leafHashes.count % 32 == 0 && leafSums.count == leafHashes.count / 32 * width, "flat leaves")
+        guard width > 0 else { throw Failure.noAssets }
+        guard leafHashes.count % 32 == 0 && leafSums.count == leafHashes.count / 32 * width else {
+            throw Failure.wrongWidth
+        }
         self.width = width
         if leafSums.contains(where: { $0 < 0 }) { throw Failure.negativeSum(level: 0) }
         var level = Level(hashes: leafHashes, sums: leafSums)

@@ -96,6 +96,10 @@ enum JSON {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// A value of the document's types (generated from openapi/openapi.json) as compact JSON,
+    /// its keys in the schema's order (`CompactJSON`).
+    static func encoded<T: Encodable>(_ value: T) throws -> Data { Data(try CompactJSON.encode(value)) }
+
     static func response(data: Data, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],

@@ -435,9 +435,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           }
                         },
                         "required": [
@@ -616,9 +614,7 @@ extension SolventService {
                     "in": "query",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     }
                   },
                   {
@@ -683,9 +679,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "id": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "symbol": {
                             "type": "string",
@@ -710,13 +704,11 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "cap": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "description": "Quantity cap of the tier in the asset; absent on the last."
                                 },
                                 "ratio": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "description": "Collateral ratio (haircut)."
                                 }
                               },
@@ -803,9 +795,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The asset's id."
                   }
@@ -856,9 +846,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The asset's id."
                   }
@@ -876,9 +864,7 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "id": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "weight": {
                                   "type": "integer",
@@ -1010,17 +996,14 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "bidder": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "Must be the key's account. A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId",
+                            "description": "Must be the key's account."
                           },
                           "quantity": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "limitPrice": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -1138,18 +1121,13 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "capacity": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset."
                           }
                         },
@@ -1303,9 +1281,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "samples": {
                             "type": "array",
@@ -1313,13 +1289,10 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "source": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "price": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "description": "Positive."
                                 },
                                 "timeNanoseconds": {
@@ -1415,13 +1388,10 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "amount": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -1488,18 +1458,13 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "amount": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "In the asset."
                           }
                         },
@@ -1796,13 +1761,10 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "price": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -1869,13 +1831,10 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "amount": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -1982,18 +1941,13 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "amount": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Signed, settlement asset."
                           }
                         },
@@ -2331,14 +2285,10 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "leverage": {
                             "type": "integer",
@@ -2420,14 +2370,10 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           }
                         },
                         "required": [
@@ -2550,9 +2496,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "model": {
                             "type": "string",
@@ -2670,9 +2614,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "id": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "symbol": {
                             "type": "string",
@@ -2688,21 +2630,16 @@ extension SolventService {
                             "default": "linear"
                           },
                           "settleAsset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "contractSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "tickSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "lotSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "tiers": {
                             "$ref": "#/components/schemas/Tiers"
@@ -2858,9 +2795,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The market's id."
                   }
@@ -2911,9 +2846,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The market's id."
                   }
@@ -2926,8 +2859,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "rate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -2990,9 +2922,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The market's id."
                   }
@@ -3043,13 +2973,11 @@ extension SolventService {
                             "default": "0.1"
                           },
                           "dustNotional": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; default 0."
                           },
                           "depthNotional": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; default 1e18 atoms."
                           },
                           "depthCoefficient": {
@@ -3083,8 +3011,7 @@ extension SolventService {
                             "default": 600
                           },
                           "auctionCut": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Default 0.99 (stairstep) or 0.999 per second (exponential)."
                           },
                           "auctionStepSeconds": {
@@ -3105,8 +3032,7 @@ extension SolventService {
                             "default": "0.4"
                           },
                           "auctionTipFlat": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; default 0."
                           },
                           "auctionChip": {
@@ -3115,13 +3041,11 @@ extension SolventService {
                             "default": "0.001"
                           },
                           "auctionDust": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; default 0."
                           },
                           "keeperRewardFlat": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; default 0."
                           },
                           "keeperRewardRate": {
@@ -3130,8 +3054,7 @@ extension SolventService {
                             "default": "0"
                           },
                           "fundDrawCapPerInterval": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; with fundDrawCapIntervalSeconds."
                           },
                           "fundDrawCapIntervalSeconds": {
@@ -3140,8 +3063,7 @@ extension SolventService {
                             "maximum": 315360000
                           },
                           "fundDrawCapTotal": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset; lifetime cap, needs the per-interval cap."
                           },
                           "adlRanking": {
@@ -3223,9 +3145,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The market's id."
                   }
@@ -3243,9 +3163,7 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "id": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "weight": {
                                   "type": "integer",
@@ -3373,9 +3291,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     },
                     "description": "The market's id."
                   }
@@ -3499,9 +3415,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "id": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "symbol": {
                             "type": "string",
@@ -3509,14 +3423,10 @@ extension SolventService {
                             "maxLength": 64
                           },
                           "settleAsset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "underlying": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "right": {
                             "type": "string",
@@ -3526,8 +3436,7 @@ extension SolventService {
                             ]
                           },
                           "strike": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "premium": {
                             "type": "string",
@@ -3543,16 +3452,13 @@ extension SolventService {
                             "maximum": 4102444800
                           },
                           "contractSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "tickSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "lotSize": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "tiers": {
                             "$ref": "#/components/schemas/Tiers"
@@ -3673,9 +3579,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "samples": {
                             "type": "array",
@@ -3683,13 +3587,10 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "source": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "price": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "description": "Positive."
                                 },
                                 "timeNanoseconds": {
@@ -3708,12 +3609,10 @@ extension SolventService {
                             "maxItems": 64
                           },
                           "last": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "mid": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -3794,12 +3693,10 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "move": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                  "$ref": "#/components/schemas/Decimal"
                                 },
                                 "volatilityShock": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                  "$ref": "#/components/schemas/Decimal"
                                 },
                                 "weight": {
                                   "type": "string",
@@ -3817,19 +3714,16 @@ extension SolventService {
                             "maxItems": 256
                           },
                           "shortVegaPower": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "longVegaPower": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "floorDays": {
                             "type": "integer"
                           },
                           "maintenanceFactor": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "additionalProperties": false
@@ -3902,27 +3796,20 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "size": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Signed: negative is short."
                           },
                           "entryPrice": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "isolatedMargin": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "Settlement asset."
                           }
                         },
@@ -3995,17 +3882,13 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "market": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "mark": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "index": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           }
                         },
                         "required": [
@@ -4214,14 +4097,10 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "first": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "second": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "firstRatio": {
                                   "type": "string",
@@ -4234,8 +4113,7 @@ extension SolventService {
                                   "default": "1"
                                 },
                                 "creditRate": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                                  "$ref": "#/components/schemas/Decimal"
                                 }
                               },
                               "required": [
@@ -4468,9 +4346,7 @@ extension SolventService {
                               "type": "object",
                               "properties": {
                                 "market": {
-                                  "type": "integer",
-                                  "minimum": 1,
-                                  "maximum": 4294967295
+                                  "$ref": "#/components/schemas/Id32"
                                 },
                                 "moves": {
                                   "type": "array",
@@ -4601,9 +4477,7 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "underlying": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "expirySeconds": {
                             "type": "integer",
@@ -4702,18 +4576,13 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                            "$ref": "#/components/schemas/AccountId"
                           },
                           "asset": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 4294967295
+                            "$ref": "#/components/schemas/Id32"
                           },
                           "amount": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "description": "In the asset."
                           }
                         },
@@ -4767,6 +4636,23 @@ extension SolventService {
           },
           "components": {
             "schemas": {
+              "AccountId": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "An account id, a 64-bit unsigned integer: 1 to 18446744073709551615.",
+                "examples": [
+                  1
+                ]
+              },
+              "Id32": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 4294967295,
+                "description": "An asset, market or oracle source id, a 32-bit unsigned integer: 1 to 4294967295.",
+                "examples": [
+                  1
+                ]
+              },
               "Decimal": {
                 "type": "string",
                 "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
@@ -4824,18 +4710,15 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "cap": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "$ref": "#/components/schemas/Decimal",
                     "description": "Notional cap of the tier in the settlement asset; absent on the last tier (uncapped)."
                   },
                   "initial": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "$ref": "#/components/schemas/Decimal",
                     "description": "Initial margin rate."
                   },
                   "maintenance": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                    "$ref": "#/components/schemas/Decimal",
                     "description": "Maintenance margin rate."
                   }
                 },
@@ -4869,22 +4752,16 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "isolatedMarket": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
-                    "minimum": 1,
-                    "maximum": 4294967295
-                  },
-                  "market": {
                     "type": "integer",
                     "minimum": 1,
-                    "maximum": 4294967295
+                    "maximum": 4294967295,
+                    "description": "The isolated position's market; absent for the cross pool."
+                  },
+                  "market": {
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "mark": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -4902,7 +4779,6 @@ extension SolventService {
                 "required": [
                   "type",
                   "account",
-                  "isolatedMarket",
                   "market",
                   "mark",
                   "from",
@@ -4927,14 +4803,10 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "long": {
                     "type": "boolean"
@@ -4949,11 +4821,9 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "bankruptcyPrice": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "type": "string",
+                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "description": "Absent when the position has no bankruptcy price."
                   },
                   "closesPosition": {
                     "type": "boolean"
@@ -4989,9 +4859,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "account": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          "$ref": "#/components/schemas/AccountId"
                         },
                         "realizedPnl": {
                           "$ref": "#/components/schemas/DecimalText"
@@ -5005,11 +4873,9 @@ extension SolventService {
                     }
                   },
                   "auction": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
-                    "minimum": 0
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The auction the step filled, when it came from one."
                   }
                 },
                 "required": [
@@ -5020,15 +4886,13 @@ extension SolventService {
                   "quantity",
                   "marketPrice",
                   "accountPrice",
-                  "bankruptcyPrice",
                   "closesPosition",
                   "penalty",
                   "clearanceFee",
                   "fundDraw",
                   "uncovered",
                   "reallocated",
-                  "deleveraged",
-                  "auction"
+                  "deleveraged"
                 ],
                 "additionalProperties": false,
                 "description": "One liquidation step."
@@ -5048,9 +4912,7 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "rule": {
                     "type": "string"
@@ -5083,9 +4945,7 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "rule": {
                     "type": "string"
@@ -5119,14 +4979,10 @@ extension SolventService {
                     "minimum": 0
                   },
                   "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "lot": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5162,9 +5018,7 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "amount": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5193,9 +5047,7 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "quantity": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5228,9 +5080,7 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "mark": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5260,14 +5110,10 @@ extension SolventService {
                     "description": "The input's sequence (on the stream and in the liquidation history; not inside a write's reply)."
                   },
                   "account": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "amount": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5309,9 +5155,7 @@ extension SolventService {
                   "assets": {
                     "type": "array",
                     "items": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     }
                   },
                   "sums": {
@@ -5496,9 +5340,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "id": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "symbol": {
                     "type": "string"
@@ -5511,9 +5353,7 @@ extension SolventService {
                     ]
                   },
                   "settleAsset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "mark": {
                     "type": [
@@ -5553,9 +5393,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "asset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "symbol": {
                     "type": "string"
@@ -5583,9 +5421,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "symbol": {
                     "type": "string"
@@ -5742,9 +5578,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "asset": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
+                          "$ref": "#/components/schemas/Id32"
                         },
                         "symbol": {
                           "type": "string"
@@ -5782,9 +5616,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "side": {
                     "type": "string",
@@ -5799,9 +5631,7 @@ extension SolventService {
                   "accounts": {
                     "type": "array",
                     "items": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                      "$ref": "#/components/schemas/AccountId"
                     },
                     "maxItems": 100
                   }
@@ -5828,9 +5658,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "market": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
+                          "$ref": "#/components/schemas/Id32"
                         },
                         "side": {
                           "type": "string",
@@ -6086,9 +5914,7 @@ extension SolventService {
                   "assets": {
                     "type": "array",
                     "items": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 4294967295
+                      "$ref": "#/components/schemas/Id32"
                     }
                   },
                   "sums": {
@@ -6126,9 +5952,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "market": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
+                          "$ref": "#/components/schemas/Id32"
                         },
                         "moves": {
                           "type": "array",
@@ -6304,14 +6128,10 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "first": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "second": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "firstRatio": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6464,9 +6284,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "id": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "maximum": 4294967295
+                          "$ref": "#/components/schemas/Id32"
                         },
                         "weight": {
                           "type": "integer",
@@ -6790,9 +6608,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "id": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "symbol": {
                     "type": "string"
@@ -6805,9 +6621,7 @@ extension SolventService {
                     ]
                   },
                   "settleAsset": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "contractSize": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6856,9 +6670,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "account": {
-                          "type": "integer",
-                          "minimum": 1,
-                          "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                          "$ref": "#/components/schemas/AccountId"
                         },
                         "capacity": {
                           "$ref": "#/components/schemas/DecimalText"
@@ -6917,9 +6729,7 @@ extension SolventService {
                         "$ref": "#/components/schemas/DecimalText"
                       },
                       "underlying": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": 4294967295
+                        "$ref": "#/components/schemas/Id32"
                       },
                       "premium": {
                         "type": "string",
@@ -6984,27 +6794,19 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "market": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4294967295
+                    "$ref": "#/components/schemas/Id32"
                   },
                   "buyer": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "seller": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A 64-bit unsigned id: 1 to 18446744073709551615."
+                    "$ref": "#/components/schemas/AccountId"
                   },
                   "quantity": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                    "$ref": "#/components/schemas/Decimal"
                   },
                   "price": {
-                    "type": "string",
-                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                    "$ref": "#/components/schemas/Decimal"
                   },
                   "taker": {
                     "type": "string",
@@ -7092,8 +6894,7 @@ extension SolventService {
                             "type": "integer"
                           },
                           "band": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "minimumSources": {
                             "type": "integer"
@@ -7102,8 +6903,7 @@ extension SolventService {
                             "type": "integer"
                           },
                           "maxRisePerHour": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                            "$ref": "#/components/schemas/Decimal"
                           },
                           "frozen": {
                             "type": "boolean"

@@ -116,25 +116,7 @@ struct RequestBody: @unchecked Sendable {
     }
 
     func decimal(_ key: String, scale: Int) throws -> Int64 {
-        let text = try decimalText(key)
-        switch DecimalText.parse(text, scale: scale) {
-        case .success(let atoms): return atoms
-        case .failure(.overflow):
-            throw APIError.invalid(
-                key,
-                "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)"
-            )
-        // An exponent too large to read ("1e400", a JSON number) is a value too large too.
-        case .failure(.invalidCharacter("e")) where (Double(text).map { $0.magnitude >= 1 } ?? false):
-            throw APIError.invalid(
-                key,
-                "out of range: too large (at most \(DecimalText.format(Int64.max, scale: scale)) in magnitude), got \(text)"
-            )
-        case .failure(.tooManyDecimals):
-            throw APIError.invalid(key, "expected a decimal with at most \(scale) decimals, got \(text)")
-        case .failure:
-            throw APIError.invalid(key, "expected a decimal (digits, one point, an optional exponent), got \(text)")
-        }
+        try FieldValue.decimal(try decimalText(key), field: key, scale: scale)
     }
 
     func price(_ key: String) throws -> Price { Price(atoms: try decimal(key, scale: Price.scale)) }
@@ -190,10 +172,23 @@ struct RequestBody: @unchecked Sendable {
 }
 
 /// The path of the first key that appears twice in one object of `bytes`, a valid JSON text
-/// (`amount`, `tiers[0].cap`), or nil. One pass with an explicit stack (no recursion, so a deeply
-/// nested body cannot exhaust the thread's stack); strings are compared after unescaping, as
-/// JSONSerialization compares them ("\u0061mount" repeats "amount").
+/// (`amount`, `tiers[0].cap`), or nil.
 package func duplicateKey(in bytes: [UInt8]) -> String? {
+    if case .duplicateKey(let path)? = jsonShapeProblem(in: bytes, refusingNull: false) { return path }
+    return nil
+}
+
+/// What a request body's JSON text may not hold, whatever its schema: a key twice in one object
+/// (a JSON reader keeps one of them without a word), or a null (an optional field is left out).
+package enum JSONShapeProblem: Equatable {
+    case duplicateKey(String)
+    case null(String)
+}
+
+/// The first problem of `bytes`, a valid JSON text, with its path. One pass with an explicit stack
+/// (no recursion, so a deeply nested body cannot exhaust the thread's stack); keys are compared
+/// after unescaping, as JSONSerialization compares them ("\u0061mount" repeats "amount").
+package func jsonShapeProblem(in bytes: [UInt8], refusingNull: Bool) -> JSONShapeProblem? {
     /// An open object or array; fields mutated in place (`stack[top].keys.insert`) so that a
     /// key set is never copied.
     struct Container {
@@ -230,12 +225,15 @@ package func duplicateKey(in bytes: [UInt8]) -> String? {
                     ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
                     : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
                 guard stack[top].keys.insert(key).inserted else {
-                    return stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)"
+                    return .duplicateKey(stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)")
                 }
                 stack[top].key = key
                 stack[top].expectingKey = false
             }
             i = end
+        // Outside a string, only the literal null holds an "n".
+        case UInt8(ascii: "n") where refusingNull && bytes[i...].starts(with: "null".utf8):
+            return .null(top >= 0 ? stack[top].valuePath : "body")
         default: break
         }
         i += 1

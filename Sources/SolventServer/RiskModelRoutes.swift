@@ -2,22 +2,12 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// The margin-model part of the API: an account's model, the VaR models'
+/// The margin-model part of the API: the VaR models'
 /// scenario set and parameters, and the spread credits across underlyings. Rates are decimals
 /// (strings or numbers) as elsewhere in the API; every error names its field.
 extension SolventService {
     func addRiskModelRoutes(to router: Router<BasicRequestContext>) {
         let service = self
-        // A trader may choose its own account's model (as Deribit lets users opt into portfolio
-        // margin); the engine refuses a switch whose initial margin is not met.
-        router.post("/v1/margin-models") { request, _ in
-            let principal = try await service.require(request, [.admin, .trader])
-            let body = try await RequestBody.read(request, allowed: ["account", "model"])
-            let account = try body.id("account")
-            try service.requireAccount(principal, account)
-            let model: AccountMarginModel = try body.choice("model")
-            return try await service.submit(.setMarginModel(account: AccountID(account), model))
-        }
         router.post("/v1/var-margin") { request, _ in
             _ = try await service.require(request, [.admin])
             let body = try await RequestBody.read(

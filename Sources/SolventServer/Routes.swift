@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import SolventCore
 import SolventProofs
 import SolventStore
@@ -7,10 +8,14 @@ import SolventStore
 /// The JSON HTTP API. Writes go through the journaled engine and answer once durable;
 /// reads answer from the engine's current state.
 extension SolventService {
-    public func router() -> Router<BasicRequestContext> {
+    /// Throws only if the generated operations cannot be registered (a route the document
+    /// names twice).
+    public func router() throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         let service = self
+        // The operations generated from openapi/openapi.json (GeneratedOperations.swift).
+        try addGeneratedOperations(to: router)
 
         router.get("/health") { _, _ in
             // The digest hashes the whole state: computed at most once per sequence, so a probe
@@ -170,69 +175,6 @@ extension SolventService {
             try Self.readIncentives(body, settleScale: settleScale, into: &parameters)
             return try await service.submit(.configureLiquidation(market: MarketID(market), parameters))
         }
-        router.post("/v1/accounts") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["account"])
-            return try await service.submit(.openAccount(AccountID(try body.id("account"))))
-        }
-        router.post("/v1/deposits") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["account", "asset", "amount"])
-            let (asset, scale) = try await service.asset(body)
-            return try await service.submit(
-                .deposit(
-                    account: AccountID(try body.id("account")), asset: asset,
-                    amount: Amount(atoms: try body.decimal("amount", scale: scale))))
-        }
-        router.post("/v1/withdrawals") { request, _ in
-            let principal = try await service.require(request, [.admin, .trader])
-            let body = try await RequestBody.read(request, allowed: ["account", "asset", "amount"])
-            let account = try body.id("account")
-            try service.requireAccount(principal, account)
-            let (asset, scale) = try await service.asset(body)
-            return try await service.submit(
-                .withdraw(
-                    account: AccountID(account), asset: asset,
-                    amount: Amount(atoms: try body.decimal("amount", scale: scale))))
-        }
-        router.post("/v1/fills") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: Self.fillFields)
-            return try await service.submit(.applyFill(try Self.fill(body)))
-        }
-        // A matching engine's batch of fills: each fill its own journaled input (own sequence,
-        // own outcome), all in one commit. A malformed fill refuses the whole request (400,
-        // naming fills[i].field) before anything is submitted.
-        router.post("/v1/fills/batch") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["fills"])
-            let fills = try body.objects("fills", max: Self.fillBatchLimit, allowed: Self.fillFields).enumerated().map {
-                index, item -> Command in
-                do {
-                    return .applyFill(try Self.fill(item))
-                } catch let error as APIError {
-                    throw APIError.invalid("fills[\(index)].\(error.field ?? "")", error.message)
-                }
-            }
-            return try await service.submit(batch: fills)
-        }
-        router.post("/v1/insurance-fund") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["asset", "amount"])
-            let (asset, scale) = try await service.asset(body)
-            return try await service.submit(
-                .fundInsurance(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
-        }
-
-        // Prices.
-        router.post("/v1/prices") { request, _ in
-            _ = try await service.require(request, [.oracle])
-            let body = try await RequestBody.read(request, allowed: ["market", "mark", "index"])
-            return try await service.submit(
-                .setMarkPrice(
-                    market: MarketID(try body.id("market", as: UInt32.self)), mark: try body.price("mark"),
-                    index: body.has("index") ? try body.price("index") : nil))
-        }
         router.put("/v1/markets/:market/oracle") { request, context in
             _ = try await service.require(request, [.admin])
             let market = try context.parameters.require("market", as: UInt32.self)
@@ -264,56 +206,6 @@ extension SolventService {
                     last: body.has("last") ? try body.price("last") : nil,
                     mid: body.has("mid") ? try body.price("mid") : nil))
         }
-        router.post("/v1/index-prices") { request, _ in
-            _ = try await service.require(request, [.oracle])
-            let body = try await RequestBody.read(request, allowed: ["asset", "price"])
-            return try await service.submit(
-                .setIndexPrice(asset: AssetID(try body.id("asset", as: UInt32.self)), price: try body.price("price")))
-        }
-        router.post("/v1/ticks") { request, _ in
-            _ = try await service.require(request, [.oracle, .admin])
-            return try await service.submit(.tick)
-        }
-
-        // Liquidation.
-        // The keeper (who earns the reward) is the key's own account, never one from the body;
-        // a liquidator key without an account submits steps without a reward.
-        router.post("/v1/liquidations") { request, _ in
-            let principal = try await service.require(request, [.liquidator])
-            let body = try await RequestBody.read(request, allowed: ["account", "market"])
-            return try await service.submit(
-                .liquidate(
-                    account: AccountID(try body.id("account")),
-                    market: MarketID(try body.id("market", as: UInt32.self)),
-                    keeper: principal.account.map(AccountID.init)))
-        }
-        router.post("/v1/backstops") { request, _ in
-            let principal = try await service.require(request, [.liquidator, .admin])
-            let body = try await RequestBody.read(request, allowed: ["account", "market", "capacity"])
-            let account = try body.id("account")
-            try principal.requireActing(for: account, "register backstop capacity")
-            let market = MarketID(try body.id("market", as: UInt32.self))
-            let scale = await service.engine.read { engine in
-                engine.market(market).flatMap { engine.asset($0.spec.settleAsset)?.spec.scale }
-            }
-            guard let scale else { throw APIError.invalid("market", "unknown market") }
-            return try await service.submit(
-                .registerBackstop(
-                    account: AccountID(account), market: market,
-                    capacity: Amount(atoms: try body.decimal("capacity", scale: scale))))
-        }
-        router.post("/v1/auctions/:auction/bids") { request, context in
-            let principal = try await service.require(request, [.liquidator])
-            let auction = try context.parameters.require("auction", as: UInt64.self)
-            let body = try await RequestBody.read(request, allowed: ["bidder", "quantity", "limitPrice"])
-            let bidder = try body.id("bidder")
-            try principal.requireActing(for: bidder, "bid")
-            return try await service.submit(
-                .bidAuction(
-                    auction: auction, bidder: AccountID(bidder), quantity: try body.quantity("quantity"),
-                    limitPrice: try body.price("limitPrice")))
-        }
-
         // Reads.
         router.get("/v1/markets") { request, _ in
             _ = try await service.require(request, Set(Role.allCases))
@@ -392,17 +284,6 @@ extension SolventService {
         return router
     }
 
-    static let fillFields: Set<String> = ["market", "buyer", "seller", "quantity", "price", "taker"]
-
-    /// A fill from a body (one request's, or one item of a batch).
-    static func fill(_ body: RequestBody) throws -> Fill {
-        Fill(
-            market: MarketID(try body.id("market", as: UInt32.self)), buyer: AccountID(try body.id("buyer")),
-            seller: AccountID(try body.id("seller")), quantity: try body.quantity("quantity"),
-            price: try body.price("price"),
-            taker: try body.choice("taker", default: .buyer))
-    }
-
     /// A published root as the API shows it.
     static func rootResponse(_ root: AccountCommitment.Root) -> Response {
         JSON.response([
@@ -411,9 +292,6 @@ extension SolventService {
             "sums": root.sums, "leaves": root.leaves,
         ])
     }
-
-    /// Fills in one `POST /v1/fills/batch` (the 64 KiB body limit holds about 500).
-    static let fillBatchLimit = 1_000
 
     /// A Dutch auction's rules from a liquidation body (Maker's Clipper defaults: start 5 % above
     /// the mark, a stair-step curve cutting 1 % every 10 s, reset after 30 min or below 40 %).
@@ -439,14 +317,6 @@ extension SolventService {
             dust: try body.has("auctionDust") ? body.decimal("auctionDust", scale: settleScale) : 0)
     }
 
-    /// The asset named by a body's `asset` and its scale.
-    func asset(_ body: RequestBody) async throws -> (AssetID, Int) {
-        let id = AssetID(try body.id("asset", as: UInt32.self))
-        guard let scale = await engine.read({ $0.asset(id)?.spec.scale }) else {
-            throw APIError.invalid("asset", "unknown asset")
-        }
-        return (id, scale)
-    }
 }
 
 /// Turns any error a handler throws into a JSON 4xx/5xx body: decoding problems name the field,
@@ -460,6 +330,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as ServerError {
+            throw APIError(error)
         } catch let error as HTTPError {
             throw APIError(
                 error.status, error.status == .notFound ? "notFound" : "badRequest", error.body ?? "\(error.status)")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import SolventCore
 import SolventProofs
 import SolventStore
@@ -67,8 +68,17 @@ public final class SolventService: Sendable {
     /// The caller's key from `Authorization: Bearer` or `X-API-Key`. A key in the URL
     /// (`?key=`) is refused, even beside a header: URLs end up in logs and browser history.
     public func authenticate(_ request: Request) async throws -> Principal {
-        if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
-        guard let key = Self.headerKey(request.headers) else { throw APIError.unauthorized }
+        try await authenticate(headers: request.headers, keyInURL: request.uri.queryParameters.get("key") != nil)
+    }
+
+    /// As `authenticate(_:)`, from a request's head (`path` with its query).
+    func authenticate(headers: HTTPFields, path: String) async throws -> Principal {
+        try await authenticate(headers: headers, keyInURL: URI(path).queryParameters.get("key") != nil)
+    }
+
+    private func authenticate(headers: HTTPFields, keyInURL: Bool) async throws -> Principal {
+        if keyInURL { throw APIError.keyInURL }
+        guard let key = Self.headerKey(headers) else { throw APIError.unauthorized }
         return try await principal(key: key)
     }
 
@@ -120,12 +130,17 @@ public final class SolventService: Sendable {
 
     func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {
         let principal = try await authenticate(request)
+        try authorize(principal, roles)
+        return principal
+    }
+
+    /// Refuses (403) a principal whose role is not among `roles`.
+    func authorize(_ principal: Principal, _ roles: Set<Role>) throws {
         guard roles.contains(principal.role) else {
             throw APIError.forbidden(
                 "this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); the key is \(principal.role.rawValue)"
             )
         }
-        return principal
     }
 
     /// A trader reaches only its own account (reads); writes in an account's name go through
@@ -136,53 +151,41 @@ public final class SolventService: Sendable {
         }
     }
 
-    /// Executes and journals several commands in one commit; 200 with each one's result in
-    /// order: its sequence and events, or its rejection (code, field, message).
-    func submit(batch commands: [Command]) async throws -> Response {
+    /// Executes and journals several commands in one commit: each one's result in order, its
+    /// sequence and events, or its rejection (code, field, message).
+    func write(batch commands: [Command]) async throws -> Components.Schemas.BatchResult {
         let start = ContinuousClock.now
         let encoded = commands.map { (command: $0, encoded: try? JournalCodec.encode($0)) }
         let submissions: [JournaledEngine.Submission]
-        do { submissions = try await engine.submit(batch: encoded) } catch {
-            throw APIError(
-                .serviceUnavailable, "journalUnavailable",
-                "the journal could not commit; nothing was acknowledged: \(error)")
-        }
-        let elapsed = ContinuousClock.now - start
-        metrics.latency.recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        var results: [[String: Any]] = []
+        do { submissions = try await engine.submit(batch: encoded) } catch { throw Self.journalUnavailable(error) }
+        recordLatency(since: start)
+        var results: [Components.Schemas.BatchItem] = []
         results.reserveCapacity(submissions.count)
         for submission in submissions {
             switch submission.outcome {
             case .rejected(let rejection):
                 metrics.rejected.increment()
-                results.append([
-                    "sequence": submission.sequence, "error": "rejected", "code": "\(rejection.code)",
-                    "field": rejection.field,
-                    "message": rejection.message,
-                ])
+                results.append(
+                    .init(
+                        sequence: Int(submission.sequence), error: .rejected, code: "\(rejection.code)",
+                        field: rejection.field, message: rejection.message))
             case .applied(let events):
                 metrics.applied.increment()
-                results.append(["sequence": submission.sequence, "events": await eventViews(events)])
+                results.append(.init(sequence: Int(submission.sequence), events: await eventViews(events)))
             }
         }
-        return JSON.response(["results": results])
+        return .init(results: results)
     }
 
-    /// Executes and journals a command; 200 with its events, or 422 naming the rejection.
-    func submit(_ command: Command) async throws -> Response {
+    /// Executes and journals a command: its sequence and events, or a 422 naming the rejection.
+    func write(_ command: Command) async throws -> Components.Schemas.WriteResult {
         let start = ContinuousClock.now
         let submission: JournaledEngine.Submission
         let encoded = try? JournalCodec.encode(command)  // on the request's thread, not the engine's
         do { submission = try await engine.submit(command, encoded: encoded) } catch {
-            throw APIError(
-                .serviceUnavailable, "journalUnavailable",
-                "the journal could not commit; nothing was acknowledged: \(error)")
+            throw Self.journalUnavailable(error)
         }
-        metrics.latency.recordNanoseconds(
-            Int64(
-                (ContinuousClock.now - start).components.attoseconds / 1_000_000_000
-                    + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        recordLatency(since: start)
         switch submission.outcome {
         case .rejected(let rejection):
             metrics.rejected.increment()
@@ -191,12 +194,34 @@ public final class SolventService: Sendable {
             throw error
         case .applied(let events):
             metrics.applied.increment()
-            return JSON.response(["sequence": submission.sequence, "events": await eventViews(events)])
+            return .init(sequence: Int(submission.sequence), events: await eventViews(events))
         }
     }
 
-    /// Events as a write's reply shows them (with `type`), amounts in their assets' decimals.
-    func eventViews(_ events: [Event]) async -> [[String: Any]] {
+    /// `write(batch:)` as a hand-routed reply.
+    func submit(batch commands: [Command]) async throws -> Response {
+        JSON.response(data: try JSON.encoded(try await write(batch: commands)))
+    }
+
+    /// `write(_:)` as a hand-routed reply.
+    func submit(_ command: Command) async throws -> Response {
+        JSON.response(data: try JSON.encoded(try await write(command)))
+    }
+
+    private static func journalUnavailable(_ error: any Error) -> APIError {
+        APIError(
+            .serviceUnavailable, "journalUnavailable",
+            "the journal could not commit; nothing was acknowledged: \(error)")
+    }
+
+    private func recordLatency(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        metrics.latency.recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Events as a write's reply shows them, amounts in their assets' decimals.
+    func eventViews(_ events: [Event]) async -> [Components.Schemas.Event] {
         let (assets, markets) = await engine.read { engine -> ([AssetID: Int], [MarketID: Int]) in
             let scales = EventView.Scales(engine)
             var assets: [AssetID: Int] = [:], markets: [MarketID: Int] = [:]
@@ -212,10 +237,6 @@ public final class SolventService: Sendable {
             return (assets, markets)
         }
         let scales = EventView.Scales(assets: assets, markets: markets)
-        return events.compactMap { EventView.describe($0, scale: scales) }.map { type, _, object -> [String: Any] in
-            var object = object
-            object["type"] = type
-            return object
-        }
+        return events.compactMap { EventView.describe($0, scale: scales)?.1 }
     }
 }

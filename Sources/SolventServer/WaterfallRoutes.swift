@@ -2,29 +2,11 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// The loss waterfall's administration: auction restarts, covering a recorded deficit, explicit
-/// funding, migrated positions, and the keeper-reward, fund-cap and ADL fields of
+/// The loss waterfall's administration: explicit funding, and the keeper-reward, fund-cap and ADL fields of
 /// `PUT /v1/markets/{id}/liquidation` (read here so that route stays one translation).
 extension SolventService {
     func addWaterfallRoutes(to router: Router<BasicRequestContext>) {
         let service = self
-        // As for liquidation steps, the keeper paid the tip and chip is the key's own account,
-        // never one from a body; a liquidator key without an account restarts without pay.
-        router.post("/v1/auctions/:auction/reset") { request, context in
-            let principal = try await service.require(request, [.liquidator])
-            let auction = try context.parameters.require("auction", as: UInt64.self)
-            return try await service.submit(
-                .resetAuction(auction: auction, keeper: principal.account.map(AccountID.init)))
-        }
-        // Money from outside (the venue's treasury) toward an asset's recorded deficit, at most
-        // the open deficit (the engine refuses more).
-        router.post("/v1/deficit-cover") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(request, allowed: ["asset", "amount"])
-            let (asset, scale) = try await service.asset(body)
-            return try await service.submit(
-                .coverDeficit(asset: asset, amount: Amount(atoms: try body.decimal("amount", scale: scale))))
-        }
         // One funding payment at an explicit rate (longs pay shorts when positive), for a venue
         // whose funding rate is computed outside the engine.
         router.post("/v1/markets/:market/funding") { request, context in
@@ -32,23 +14,6 @@ extension SolventService {
             let market = try context.parameters.require("market", as: UInt32.self)
             let body = try await RequestBody.read(request, allowed: ["rate"])
             return try await service.submit(.settleFunding(market: MarketID(market), rate: try body.rate("rate")))
-        }
-        // Migrating a venue's book: the account takes `size` (signed: negative is short) at
-        // `entryPrice`, the venue's book the other side; `isolatedMargin` (settlement asset), if
-        // given, makes it isolated with that margin from the wallet. No margin check: it states a
-        // position that already exists elsewhere.
-        router.post("/v1/position-imports") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let body = try await RequestBody.read(
-                request, allowed: ["account", "market", "size", "entryPrice", "isolatedMargin"])
-            let market = MarketID(try body.id("market", as: UInt32.self))
-            let scale = try await service.settleScale(market, field: "market")
-            let margin =
-                body.has("isolatedMargin") ? Amount(atoms: try body.decimal("isolatedMargin", scale: scale)) : nil
-            return try await service.submit(
-                .importPosition(
-                    account: AccountID(try body.id("account")), market: market, size: try body.quantity("size"),
-                    entryPrice: try body.price("entryPrice"), isolatedMargin: margin))
         }
     }
 

@@ -231,6 +231,8 @@ public actor JournaledEngine {
         try await store.saveSnapshot(
             Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))
         lastSnapshot = state.lastSequence
+        // A venue without assets owes nothing: there is nothing to commit to yet.
+        guard !engine.assets.isEmpty else { return }
         // The engine may have moved on while the snapshot was written: commit to the state now.
         let commitment = try engine.commitment(
             secret: secret, stateDigest: engine.lastSequence == state.lastSequence ? digest : nil, parallel: .cores)

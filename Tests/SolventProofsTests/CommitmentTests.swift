@@ -73,6 +73,11 @@ struct CommitmentTests {
         #expect(bankrupt > 10, "the crash left bankrupt accounts (\(bankrupt)), whose debts are not netted")
     }
 
+    /// A venue without assets owes nothing: committing to it is refused by name (it trapped).
+    @Test func aVenueWithoutAssetsHasNothingToCommit() throws {
+        #expect(throws: MerkleSumTree.Failure.noAssets) { try Engine().commitment(secret: Self.secret) }
+    }
+
     @Test func theSameStateGivesTheSameRoot() throws {
         let a = try Self.venue().commitment(secret: Self.secret).root
         let b = try Self.venue().commitment(secret: Self.secret).root

@@ -332,7 +332,7 @@ struct HostileClientTests {
         let harness = try await ServerHarness.make("hostile")
         let trader = try await harness.trader(7)
         let ports = AsyncStream<Int>.makeStream()
-        let app = SolventServer.application(
+        let app = try SolventServer.application(
             service: harness.service, host: "127.0.0.1", port: 0, logger: ServerHarness.quiet, limits: Self.limits
         ) { port in
             ports.continuation.yield(port)

@@ -359,16 +359,29 @@ struct MalformedInputTests {
                 #"{"account": 18446744073709551616, "asset": 1, "amount": "5"}"#,
                 field: "account", reason: "out of range: expected an id from 1 to 18446744073709551615")
             // Ids are JSON integers, as the document says: a string, even of digits, is refused.
-            for id in ["\"18446744073709551616\"", "\"7\"", "null", "true"] {
+            for id in ["\"18446744073709551616\"", "\"7\"", "true"] {
                 try await Self.expectRefused(
                     client, h, "/v1/deposits", key: h.admin, #"{"account": \#(id), "asset": 1, "amount": "5"}"#,
                     field: "account", reason: "expected a positive integer id as a JSON number, got")
             }
-            // Decimals are JSON strings: a JSON number (which a reader would make a binary float) or null is refused.
-            for amount in ["5", "5.25", "null"] {
+            // Decimals are JSON strings: a JSON number (which a reader would make a binary float) is refused.
+            for amount in ["5", "5.25"] {
                 try await Self.expectRefused(
                     client, h, "/v1/deposits", key: h.admin, #"{"account": 1, "asset": 1, "amount": \#(amount)}"#,
                     field: "amount", reason: "expected a decimal as a JSON string")
+            }
+            // Null is never a value, of a required field or an optional one (leave it out).
+            for (uri, key, body, field) in [
+                ("/v1/deposits", h.admin, #"{"account": null, "asset": 1, "amount": "5"}"#, "account"),
+                ("/v1/deposits", h.admin, #"{"account": 1, "asset": 1, "amount": null}"#, "amount"),
+                ("/v1/prices", h.oracle, #"{"market": 1, "mark": "60000", "index": null}"#, "index"),
+                (
+                    "/v1/position-imports", h.admin,
+                    #"{"account": 1, "market": 1, "size": "1", "entryPrice": "1", "isolatedMargin": null}"#,
+                    "isolatedMargin"
+                ),
+            ] {
+                try await Self.expectRefused(client, h, uri, key: key, body, field: field, reason: "got null")
             }
             // Not too large, simply not ids.
             for id in ["0", "-1", "\"abc\"", "1.5", "\"0000\""] {
@@ -385,6 +398,22 @@ struct MalformedInputTests {
 
     /// An unknown field inside a nested object is refused like one at the top, naming its path:
     /// `tiers[0].Cap` made an uncapped tier, a misspelt sample time became "now".
+    /// A path parameter that is not an id is named, whatever the body.
+    @Test func pathParametersThatAreNotIdsAreNamed() async throws {
+        let h = try await ServerHarness.make("path-parameters")
+        try await h.app().test(.router) { client in
+            for (uri, body) in [
+                ("/v1/auctions/abc/reset", nil), ("/v1/auctions/99999999999999999999/reset", nil),
+                ("/v1/auctions/abc/bids", #"{"bidder": 900, "quantity": "1", "limitPrice": "1"}"#),
+                ("/v1/auctions/-1/reset", nil),
+            ] as [(String, String?)] {
+                let reply = try await client.call(.post, uri, key: h.liquidator, body)
+                #expect(reply.status == 400, "\(uri): \(reply.body)")
+                #expect((reply.object["message"] as? String ?? "").contains("auction"), "\(uri): \(reply.body)")
+            }
+        }
+    }
+
     @Test func unknownNestedFieldsAreRefusedWithTheirPath() async throws {
         let h = try await ServerHarness.make("nested")
         try await h.app().test(.router) { client in

@@ -36,7 +36,7 @@ struct ServerHarness {
         try await AccessKeys.create(role: .trader, account: account, label: "trader \(account)", in: service.store)
     }
 
-    func app() -> some ApplicationProtocol { Application(router: service.router(), logger: Self.quiet) }
+    func app() throws -> some ApplicationProtocol { Application(router: try service.router(), logger: Self.quiet) }
 
     /// The tests' servers log only what would be a failure: a server stopped by its test reports
     /// the closed channel at error level, which is how a test ends, not a fault.

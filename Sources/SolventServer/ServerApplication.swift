@@ -16,7 +16,7 @@ public enum SolventServer {
         service: SolventService, host: String, port: Int, logger: Logger? = nil,
         limits: FrontEndLimits = FrontEndLimits(),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "solvent.server")
         if logger == nil { log.logLevel = .warning }
         let http1 = HTTP1Channel.Configuration(
@@ -54,7 +54,7 @@ public enum SolventServer {
             }
         }
         return Application(
-            responder: RateLimitedResponder(base: service.router().buildResponder(), limits: limits),
+            responder: RateLimitedResponder(base: try service.router().buildResponder(), limits: limits),
             server: HTTPServerBuilder { responder in
                 GuardedChannel(base: upgrade(responder), limits: limits, connections: connections)
             },
@@ -78,7 +78,7 @@ public enum SolventServer {
         logger: Logger? = nil
     ) async throws -> (port: Int, server: Task<Void, any Error>) {
         let ports = AsyncStream<Int>.makeStream()
-        let app = application(service: service, host: host, port: port, logger: logger, limits: limits) { bound in
+        let app = try application(service: service, host: host, port: port, logger: logger, limits: limits) { bound in
             ports.continuation.yield(bound)
         }
         let group = ServiceGroup(

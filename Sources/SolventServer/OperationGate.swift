@@ -1,0 +1,168 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenAPIRuntime
+
+/// The caller of the operation being handled, set by `OperationGate` for the generated handlers.
+enum RequestCaller {
+    @TaskLocal static var principal: Principal?
+}
+
+/// What every generated operation passes before its input is decoded, in the order the
+/// hand-routed ones check it: the key (401) and its role as the document's `x-solvent-roles`
+/// names it (403), then the body: at most `RequestBody.limit` bytes (413), read as JSON whatever
+/// its declared type (the API takes JSON only), no key repeated in an object (400, naming it).
+struct OperationGate: ServerMiddleware {
+    let service: SolventService
+
+    /// Each operation's roles (an empty list: public) and its JSON body's top-level fields, read
+    /// from the served document.
+    static let (roles, bodyFields) = readOperations(SolventService.openAPIDocument)
+
+    static func readOperations(_ document: String) -> ([String: Set<Role>], [String: Set<String>]) {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any],
+            let paths = root["paths"] as? [String: [String: Any]]
+        else { return ([:], [:]) }
+        let schemas = (root["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
+        var roles: [String: Set<Role>] = [:], fields: [String: Set<String>] = [:]
+        for operation in paths.values.flatMap(\.values) {
+            guard let operation = operation as? [String: Any], let id = operation["operationId"] as? String else {
+                continue
+            }
+            roles[id] = Set(((operation["x-solvent-roles"] as? [String]) ?? []).compactMap(Role.init(rawValue:)))
+            let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+            guard var schema = (content?["application/json"] as? [String: Any])?["schema"] as? [String: Any] else {
+                continue
+            }
+            if let reference = schema["$ref"] as? String,
+                let named = schemas[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
+            {
+                schema = named
+            }
+            fields[id] = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+        }
+        return (roles, fields)
+    }
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var principal: Principal?
+        if let roles = Self.roles[operationID], !roles.isEmpty {
+            let caller = try await service.authenticate(headers: request.headerFields, path: request.path ?? "")
+            try service.authorize(caller, roles)
+            principal = caller
+        }
+        var request = request
+        var checked = body
+        var bodyBytes: [UInt8]?
+        if let body {
+            let bytes: [UInt8]
+            do { bytes = try await [UInt8](collecting: body, upTo: RequestBody.limit) } catch {
+                throw APIError(.contentTooLarge, "tooLarge", "the request body exceeds \(RequestBody.limit) bytes")
+            }
+            switch jsonShapeProblem(in: bytes, refusingNull: true) {
+            case .duplicateKey(let path)?:
+                throw APIError.invalid(path, "duplicate key: each field may appear only once")
+            case .null(let path)?:
+                throw APIError.invalid(path, "got null: leave an optional field out rather than sending null")
+            case nil: break
+            }
+            request.headerFields[.contentType] = "application/json"
+            checked = HTTPBody(bytes)
+            bodyBytes = bytes
+        }
+        do {
+            return try await RequestCaller.$principal.withValue(principal) {
+                try await next(request, checked, metadata)
+            }
+        } catch let error as ServerError where error.operationInput == nil {
+            // The body did not decode: a misspelt field is the likelier cause than the missing one
+            // the decoder reports first, so an unknown top-level field is named, with the fields
+            // the document lists.
+            let object = bodyBytes.flatMap(Self.object)
+            if let fields = Self.bodyFields[operationID], let object {
+                for key in object.keys.sorted() where !fields.contains(key) {
+                    throw APIError.invalid(key, "unknown field; expected \(fields.sorted().joined(separator: ", "))")
+                }
+            }
+            // A value without a path that is not the body's: the path's parameter did not decode.
+            if case let decoding as DecodingError = error.underlyingError, Self.codingPath(decoding).isEmpty,
+                object != nil || bodyBytes?.isEmpty ?? true,
+                let (name, value) = metadata.pathParameters.min(by: { $0.key < $1.key })
+            {
+                throw APIError(
+                    .badRequest, "badRequest", "path parameter \(name): expected an integer id, got \(value)")
+            }
+            throw error
+        }
+    }
+
+    private static func codingPath(_ error: DecodingError) -> [any CodingKey] {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return context.codingPath
+        case .keyNotFound(let key, let context): return context.codingPath + [key]
+        @unknown default: return []
+        }
+    }
+
+    private static func object(_ bytes: [UInt8]) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+    }
+}
+
+extension APIError {
+    /// The API's error for what the generated operations throw: a handler's own `APIError`, or a
+    /// body the generated decoder refused, named by its field's path (`fills[3].price`).
+    init(_ error: ServerError) {
+        switch error.underlyingError {
+        case let error as APIError: self = error
+        case let error as DecodingError: self = Self.decoding(error)
+        default: self = APIError(.badRequest, "badRequest", error.causeDescription)
+        }
+    }
+
+    /// A coding path as the API names a field: `fills[3].price`.
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.reduce("") { path, key in
+            if let index = key.intValue { return "\(path)[\(index)]" }
+            return path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
+        }
+    }
+
+    static func decoding(_ error: DecodingError) -> APIError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .invalid(path(context.codingPath + [key]), "required")
+        case .valueNotFound(_, let context):
+            return .invalid(path(context.codingPath), "null is not a value here: leave an optional field out")
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return .invalid("body", "expected a JSON object") }
+            switch type {
+            case is String.Type:
+                return .invalid(field, "expected a JSON string (decimals are strings: \"60123.45\")")
+            case is Int.Type, is UInt64.Type:
+                return .invalid(field, "expected an integer as a JSON number")
+            case is [Any].Type: return .invalid(field, "expected an array")
+            default: return .invalid(field, "expected an object")
+            }
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return .invalid("body", "expected a JSON object") }
+            if context.debugDescription.hasPrefix("Additional properties are disabled") {
+                return .invalid(field, "unknown field (the API reference lists each request's fields)")
+            }
+            if context.debugDescription.contains("invalid String value")
+                || context.debugDescription.contains("Cannot initialize")
+            {
+                return .invalid(field, "unknown value")
+            }
+            return .invalid(field, "out of range or not a value of this field's type")
+        @unknown default:
+            return APIError(.badRequest, "badRequest", "\(error)")
+        }
+    }
+}
