@@ -82,5 +82,13 @@ private func jsonKind(_ container: any SingleValueDecodingContainer) -> String {
     if (try? container.decode(Bool.self)) != nil { return "a boolean" }
     if (try? container.decode(String.self)) != nil { return "a string" }
     if (try? container.decode(Double.self)) != nil { return "a number" }
-    return "an array or an object"
+    // A number beyond a Double's range ("1e400") reads as none of these either.
+    if (try? container.decode([Discarded].self)) != nil { return "an array" }
+    if (try? container.decode([String: Discarded].self)) != nil { return "an object" }
+    return "a number"
+}
+
+/// Any JSON value, read and dropped (to tell an array or an object from a number too large).
+private struct Discarded: Decodable {
+    init(from decoder: any Decoder) throws {}
 }

@@ -58,6 +58,7 @@ enum CompactJSON {
             case .none: output.write("{}")
             case .object: output.bytes.append(UInt8(ascii: "}"))
             case .array: output.bytes.append(UInt8(ascii: "]"))
+            case .single where count != 1: output.fail(codingPath, "a single value encoded \(count) times")
             case .single: break
             }
         }
@@ -227,23 +228,29 @@ enum CompactJSON {
         let node: Node
         var codingPath: [any CodingKey] { node.codingPath }
 
-        mutating func encodeNil() throws { node.output.write("null") }
-        mutating func encode(_ value: Bool) throws { node.output.write(value ? "true" : "false") }
-        mutating func encode(_ value: String) throws { JSON.writeString(value, into: &node.output.bytes) }
-        mutating func encode(_ value: Double) throws { node.output.writeDouble(value, at: codingPath) }
-        mutating func encode(_ value: Float) throws { node.output.writeDouble(Double(value), at: codingPath) }
-        mutating func encode(_ value: Int) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: Int8) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: Int16) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: Int32) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: Int64) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: UInt) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: UInt8) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: UInt16) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: UInt32) throws { node.output.write(String(value)) }
-        mutating func encode(_ value: UInt64) throws { node.output.write(String(value)) }
+        /// The output, counting one more value written into this single-value container.
+        private func counted() -> Output {
+            node.count += 1
+            return node.output
+        }
+
+        mutating func encodeNil() throws { counted().write("null") }
+        mutating func encode(_ value: Bool) throws { counted().write(value ? "true" : "false") }
+        mutating func encode(_ value: String) throws { JSON.writeString(value, into: &counted().bytes) }
+        mutating func encode(_ value: Double) throws { counted().writeDouble(value, at: codingPath) }
+        mutating func encode(_ value: Float) throws { counted().writeDouble(Double(value), at: codingPath) }
+        mutating func encode(_ value: Int) throws { counted().write(String(value)) }
+        mutating func encode(_ value: Int8) throws { counted().write(String(value)) }
+        mutating func encode(_ value: Int16) throws { counted().write(String(value)) }
+        mutating func encode(_ value: Int32) throws { counted().write(String(value)) }
+        mutating func encode(_ value: Int64) throws { counted().write(String(value)) }
+        mutating func encode(_ value: UInt) throws { counted().write(String(value)) }
+        mutating func encode(_ value: UInt8) throws { counted().write(String(value)) }
+        mutating func encode(_ value: UInt16) throws { counted().write(String(value)) }
+        mutating func encode(_ value: UInt32) throws { counted().write(String(value)) }
+        mutating func encode(_ value: UInt64) throws { counted().write(String(value)) }
         mutating func encode<T: Encodable>(_ value: T) throws {
-            try Node(output: node.output, codingPath: codingPath).write(value)
+            try Node(output: counted(), codingPath: codingPath).write(value)
         }
     }
 }

@@ -98,7 +98,8 @@ extension SolventService {
     /// Registers the generated operations on `router`, behind `OperationGate`.
     func addGeneratedOperations(to router: Router<BasicRequestContext>) throws {
         var configuration = Configuration()
-        // Compact with sorted keys, as `JSON.encoded` writes the hand-routed replies.
+        // Compact, keys sorted: without `.sortedKeys` Foundation's encoder writes them in hash
+        // order, which changes from one run to the next.
         configuration.jsonEncodingOptions = [.sortedKeys, .withoutEscapingSlashes]
         try GeneratedOperations(service: self).registerHandlers(
             on: router, configuration: configuration, middlewares: [OperationGate(service: self)])

@@ -15,21 +15,25 @@ enum RequestCaller {
 struct OperationGate: ServerMiddleware {
     let service: SolventService
 
-    /// Each operation's roles (an empty list: public) and its JSON body's top-level fields, read
-    /// from the served document.
-    static let (roles, bodyFields) = readOperations(SolventService.openAPIDocument)
+    /// Read from the served document: each operation's roles, the operations it names no role
+    /// for (public), and each JSON body's top-level fields.
+    static let (roles, publicOperations, bodyFields) = readOperations(SolventService.openAPIDocument)
 
-    static func readOperations(_ document: String) -> ([String: Set<Role>], [String: Set<String>]) {
+    static func readOperations(
+        _ document: String
+    ) -> (roles: [String: Set<Role>], public: Set<String>, fields: [String: Set<String>]) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any],
             let paths = root["paths"] as? [String: [String: Any]]
-        else { return ([:], [:]) }
+        else { return ([:], [], [:]) }
         let schemas = (root["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
-        var roles: [String: Set<Role>] = [:], fields: [String: Set<String>] = [:]
+        var roles: [String: Set<Role>] = [:], open: Set<String> = [], fields: [String: Set<String>] = [:]
         for operation in paths.values.flatMap(\.values) {
             guard let operation = operation as? [String: Any], let id = operation["operationId"] as? String else {
                 continue
             }
-            roles[id] = Set(((operation["x-solvent-roles"] as? [String]) ?? []).compactMap(Role.init(rawValue:)))
+            let names = operation["x-solvent-roles"] as? [String]
+            if names?.isEmpty == true { open.insert(id) }
+            roles[id] = Set((names ?? []).compactMap(Role.init(rawValue:)))
             let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
             guard var schema = (content?["application/json"] as? [String: Any])?["schema"] as? [String: Any] else {
                 continue
@@ -41,7 +45,7 @@ struct OperationGate: ServerMiddleware {
             }
             fields[id] = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
         }
-        return (roles, fields)
+        return (roles, open, fields)
     }
 
     func intercept(
@@ -49,12 +53,16 @@ struct OperationGate: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var principal: Principal?
-        if let roles = Self.roles[operationID], !roles.isEmpty {
+        if !Self.publicOperations.contains(operationID) {
+            // Fails closed: an operation the document gives no role the service knows admits no key.
             let caller = try await service.authenticate(headers: request.headerFields, path: request.path ?? "")
-            try service.authorize(caller, roles)
+            try service.authorize(caller, Self.roles[operationID] ?? [])
             principal = caller
         }
         var request = request
+        // The reply is JSON whatever the client accepts: a write is applied before its reply is
+        // written, so an Accept header must not turn it into an error after the fact.
+        request.headerFields[.accept] = "application/json"
         var checked = body
         var bodyBytes: [UInt8]?
         if let body {
@@ -67,6 +75,7 @@ struct OperationGate: ServerMiddleware {
                 throw APIError.invalid(path, "duplicate key: each field may appear only once")
             case .null(let path)?:
                 throw APIError.invalid(path, "got null: leave an optional field out rather than sending null")
+            case .tooDeep?: throw APIError.invalid("body", "objects and arrays nested more than 512 deep")
             case nil: break
             }
             request.headerFields[.contentType] = "application/json"
@@ -90,7 +99,8 @@ struct OperationGate: ServerMiddleware {
             // A value without a path that is not the body's: the path's parameter did not decode.
             if case let decoding as DecodingError = error.underlyingError, Self.codingPath(decoding).isEmpty,
                 object != nil || bodyBytes?.isEmpty ?? true,
-                let (name, value) = metadata.pathParameters.min(by: { $0.key < $1.key })
+                let (name, value) = metadata.pathParameters.filter({ Int($0.value) == nil }).min(by: { $0.key < $1.key }
+                )
             {
                 throw APIError(
                     .badRequest, "badRequest", "path parameter \(name): expected an integer id, got \(value)")

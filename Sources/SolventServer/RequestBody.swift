@@ -183,6 +183,8 @@ package func duplicateKey(in bytes: [UInt8]) -> String? {
 package enum JSONShapeProblem: Equatable {
     case duplicateKey(String)
     case null(String)
+    /// Objects and arrays nested more than 512 deep.
+    case tooDeep
 }
 
 /// The first problem of `bytes`, a valid JSON text, with its path. One pass with an explicit stack
@@ -190,24 +192,31 @@ package enum JSONShapeProblem: Equatable {
 /// after unescaping, as JSONSerialization compares them ("\u0061mount" repeats "amount").
 package func jsonShapeProblem(in bytes: [UInt8], refusingNull: Bool) -> JSONShapeProblem? {
     /// An open object or array; fields mutated in place (`stack[top].keys.insert`) so that a
-    /// key set is never copied.
+    /// key set is never copied. It holds only its current key or index: a path is built when a
+    /// problem is reported, so a deeply nested body costs no more than its own bytes.
     struct Container {
-        var path: String
         var isObject: Bool
         var keys: Set<String> = []
         var key = ""
         var expectingKey = true
         var index = 0
-        /// The path of the value that starts at the current position inside this container.
-        var valuePath: String { isObject ? (path.isEmpty ? key : "\(path).\(key)") : "\(path)[\(index)]" }
+    }
+    /// The path of the value at the current position of `stack[..<depth]`'s innermost container.
+    func path(_ stack: ArraySlice<Container>) -> String {
+        stack.reduce("") { path, container in
+            container.isObject
+                ? (path.isEmpty ? container.key : "\(path).\(container.key)") : "\(path)[\(container.index)]"
+        }
     }
     var stack: [Container] = []
     var i = 0
     while i < bytes.count {
         let top = stack.count - 1
         switch bytes[i] {
-        case UInt8(ascii: "{"): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: true))
-        case UInt8(ascii: "["): stack.append(Container(path: stack.last?.valuePath ?? "", isObject: false))
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            // As deep as JSONSerialization reads; deeper is no request body of this API.
+            guard stack.count < 512 else { return .tooDeep }
+            stack.append(Container(isObject: bytes[i] == UInt8(ascii: "{")))
         case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
         case UInt8(ascii: ",") where top >= 0:
             if stack[top].isObject { stack[top].expectingKey = true } else { stack[top].index += 1 }
@@ -225,7 +234,8 @@ package func jsonShapeProblem(in bytes: [UInt8], refusingNull: Bool) -> JSONShap
                     ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
                     : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
                 guard stack[top].keys.insert(key).inserted else {
-                    return .duplicateKey(stack[top].path.isEmpty ? key : "\(stack[top].path).\(key)")
+                    stack[top].key = key
+                    return .duplicateKey(path(stack[...]))
                 }
                 stack[top].key = key
                 stack[top].expectingKey = false
@@ -233,7 +243,7 @@ package func jsonShapeProblem(in bytes: [UInt8], refusingNull: Bool) -> JSONShap
             i = end
         // Outside a string, only the literal null holds an "n".
         case UInt8(ascii: "n") where refusingNull && bytes[i...].starts(with: "null".utf8):
-            return .null(top >= 0 ? stack[top].valuePath : "body")
+            return .null(top >= 0 ? path(stack[...]) : "body")
         default: break
         }
         i += 1

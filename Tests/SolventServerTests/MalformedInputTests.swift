@@ -396,8 +396,27 @@ struct MalformedInputTests {
         }
     }
 
-    /// An unknown field inside a nested object is refused like one at the top, naming its path:
-    /// `tiers[0].Cap` made an uncapped tier, a misspelt sample time became "now".
+    /// A body nested deeper than any request needs is refused before it costs more than its
+    /// bytes; an Accept header other than JSON never turns an applied write into an error.
+    @Test func deepBodiesAreRefusedAndRepliesAreJSONWhateverTheClientAccepts() async throws {
+        let h = try await ServerHarness.make("deep-bodies")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            for deep in [String(repeating: "[", count: 60_000), String(repeating: #"{"a":"#, count: 12_000)] {
+                let reply = try await client.call(.post, "/v1/deposits", key: h.admin, deep)
+                #expect(reply.status == 400 && reply.object["field"] as? String == "body", "\(reply.body.prefix(200))")
+            }
+            try await client.execute(
+                uri: "/v1/deposits", method: .post,
+                headers: [.authorization: "Bearer \(h.admin)", .accept: "text/plain"],
+                body: ByteBuffer(string: #"{"account": 1, "asset": 1, "amount": "5"}"#)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+            }
+        }
+    }
+
     /// A path parameter that is not an id is named, whatever the body.
     @Test func pathParametersThatAreNotIdsAreNamed() async throws {
         let h = try await ServerHarness.make("path-parameters")
@@ -414,6 +433,8 @@ struct MalformedInputTests {
         }
     }
 
+    /// An unknown field inside a nested object is refused like one at the top, naming its path:
+    /// `tiers[0].Cap` made an uncapped tier, a misspelt sample time became "now".
     @Test func unknownNestedFieldsAreRefusedWithTheirPath() async throws {
         let h = try await ServerHarness.make("nested")
         try await h.app().test(.router) { client in
