@@ -46,8 +46,7 @@ extension GeneratedOperations {
 
     func fundInsurance(_ input: Operations.FundInsurance.Input) async throws -> Operations.FundInsurance.Output {
         guard case .json(let body) = input.body else { throw APIError.invalid("body", "expected a JSON object") }
-        let (asset, scale) = try await service.asset(body.asset)
-        let amount = Amount(atoms: try FieldValue.decimal(body.amount.text, field: "amount", scale: scale))
+        let (asset, amount) = try await service.amount(body.amount, of: body.asset)
         return .ok(.init(body: .json(try await service.write(.fundInsurance(asset: asset, amount: amount)))))
     }
 
@@ -55,8 +54,7 @@ extension GeneratedOperations {
     /// open deficit (the engine refuses more).
     func coverDeficit(_ input: Operations.CoverDeficit.Input) async throws -> Operations.CoverDeficit.Output {
         guard case .json(let body) = input.body else { throw APIError.invalid("body", "expected a JSON object") }
-        let (asset, scale) = try await service.asset(body.asset)
-        let amount = Amount(atoms: try FieldValue.decimal(body.amount.text, field: "amount", scale: scale))
+        let (asset, amount) = try await service.amount(body.amount, of: body.asset)
         return .ok(.init(body: .json(try await service.write(.coverDeficit(asset: asset, amount: amount)))))
     }
 

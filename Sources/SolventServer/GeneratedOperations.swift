@@ -21,10 +21,8 @@ struct GeneratedOperations: APIProtocol {
 
     func deposit(_ input: Operations.Deposit.Input) async throws -> Operations.Deposit.Output {
         guard case .json(let body) = input.body else { throw APIError.invalid("body", "expected a JSON object") }
-        let (asset, scale) = try await service.asset(body.asset)
-        let command = Command.deposit(
-            account: AccountID(body.account.value), asset: asset,
-            amount: Amount(atoms: try FieldValue.decimal(body.amount.text, field: "amount", scale: scale)))
+        let (asset, amount) = try await service.amount(body.amount, of: body.asset)
+        let command = Command.deposit(account: AccountID(body.account.value), asset: asset, amount: amount)
         return .ok(.init(body: .json(try await service.write(command))))
     }
 
@@ -32,10 +30,8 @@ struct GeneratedOperations: APIProtocol {
         guard case .json(let body) = input.body else { throw APIError.invalid("body", "expected a JSON object") }
         let account = AccountID(body.account.value)
         try service.requireAccount(try caller, account.rawValue)
-        let (asset, scale) = try await service.asset(body.asset)
-        let command = Command.withdraw(
-            account: account, asset: asset,
-            amount: Amount(atoms: try FieldValue.decimal(body.amount.text, field: "amount", scale: scale)))
+        let (asset, amount) = try await service.amount(body.amount, of: body.asset)
+        let command = Command.withdraw(account: account, asset: asset, amount: amount)
         return .ok(.init(body: .json(try await service.write(command))))
     }
 
@@ -105,12 +101,13 @@ extension SolventService {
             on: router, configuration: configuration, middlewares: [OperationGate(service: self)])
     }
 
-    /// An asset by id and its scale (400 naming `asset` when unknown).
-    func asset(_ id: APIID32) async throws -> (AssetID, Int) {
+    /// An amount of an asset, read in the asset's decimals (400 naming `asset` when unknown,
+    /// `amount` when it has more decimals than the asset).
+    func amount(_ amount: APIDecimal, of id: APIID32) async throws -> (AssetID, Amount) {
         let asset = AssetID(id.value)
         guard let scale = await engine.read({ $0.asset(asset)?.spec.scale }) else {
             throw APIError.invalid("asset", "unknown asset")
         }
-        return (asset, scale)
+        return (asset, Amount(atoms: try FieldValue.decimal(amount.text, field: "amount", scale: scale)))
     }
 }
