@@ -893,8 +893,7 @@ extension SolventService {
                             "default": 60
                           },
                           "band": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.05"
                           },
                           "resumeAfterGoodUpdates": {
@@ -904,8 +903,7 @@ extension SolventService {
                             "default": 2
                           },
                           "maxRisePerHour": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.05",
                             "description": "Above 0, at most 10 (1,000 % an hour)."
                           }
@@ -1677,18 +1675,15 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "deltaMove": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.15"
                           },
                           "gammaMove": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.15"
                           },
                           "volatilityShock": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.3"
                           },
                           "vegaOffsetsAcrossExpiries": {
@@ -1696,8 +1691,7 @@ extension SolventService {
                             "default": false
                           },
                           "maintenanceFactor": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.8"
                           }
                         },
@@ -2953,23 +2947,19 @@ extension SolventService {
                             "default": "adl"
                           },
                           "penaltyRate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.005"
                           },
                           "clearanceFeeRate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.001"
                           },
                           "stepFraction": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.5"
                           },
                           "targetBuffer": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.1"
                           },
                           "dustNotional": {
@@ -2981,18 +2971,15 @@ extension SolventService {
                             "description": "Settlement asset; default 1e18 atoms."
                           },
                           "depthCoefficient": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.01"
                           },
                           "backstopPriceShare": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.5"
                           },
                           "auctionBuffer": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "1.05"
                           },
                           "auctionCurve": {
@@ -3027,8 +3014,7 @@ extension SolventService {
                             "default": 1800
                           },
                           "auctionCusp": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.4"
                           },
                           "auctionTipFlat": {
@@ -3036,8 +3022,7 @@ extension SolventService {
                             "description": "Settlement asset; default 0."
                           },
                           "auctionChip": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.001"
                           },
                           "auctionDust": {
@@ -3049,8 +3034,7 @@ extension SolventService {
                             "description": "Settlement asset; default 0."
                           },
                           "keeperRewardRate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0"
                           },
                           "fundDrawCapPerInterval": {
@@ -3192,18 +3176,15 @@ extension SolventService {
                             "default": 60
                           },
                           "band": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.05"
                           },
                           "markBand": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.03"
                           },
                           "priceMoveThreshold": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.1"
                           },
                           "priceMoveWindowSeconds": {
@@ -3307,13 +3288,11 @@ extension SolventService {
                             "$ref": "#/components/schemas/Tiers"
                           },
                           "feeMakerRate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0"
                           },
                           "feeTakerRate": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0"
                           },
                           "fundingIntervalSeconds": {
@@ -3334,13 +3313,11 @@ extension SolventService {
                             "default": 60
                           },
                           "marginCallRatio": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.8"
                           },
                           "liquidationExitBuffer": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.1"
                           }
                         },
@@ -3476,18 +3453,15 @@ extension SolventService {
                             "default": 1800
                           },
                           "standardMarginBase": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.15"
                           },
                           "standardMarginFloor": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.1"
                           },
                           "standardMarginMaintenance": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.075"
                           }
                         },
@@ -3699,8 +3673,7 @@ extension SolventService {
                                   "$ref": "#/components/schemas/Decimal"
                                 },
                                 "weight": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "default": "1"
                                 }
                               },
@@ -3998,23 +3971,19 @@ extension SolventService {
                         "type": "object",
                         "properties": {
                           "priceScanRange": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.15"
                           },
                           "volatilityScanRange": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.25"
                           },
                           "extremeMove": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "3"
                           },
                           "coveredFraction": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.35"
                           },
                           "lookaheadDays": {
@@ -4022,13 +3991,11 @@ extension SolventService {
                             "default": 1
                           },
                           "shortOptionMinimum": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.01"
                           },
                           "maintenanceFactor": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.8"
                           }
                         },
@@ -4103,13 +4070,11 @@ extension SolventService {
                                   "$ref": "#/components/schemas/Id32"
                                 },
                                 "firstRatio": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "default": "1"
                                 },
                                 "secondRatio": {
-                                  "type": "string",
-                                  "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                                  "$ref": "#/components/schemas/Decimal",
                                   "default": "1"
                                 },
                                 "creditRate": {
@@ -4367,8 +4332,7 @@ extension SolventService {
                             "maxItems": 64
                           },
                           "confidence": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.99"
                           },
                           "measure": {
@@ -4380,13 +4344,11 @@ extension SolventService {
                             "default": "var"
                           },
                           "maintenanceFactor": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.8"
                           },
                           "lambda": {
-                            "type": "string",
-                            "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                            "$ref": "#/components/schemas/Decimal",
                             "default": "0.94"
                           },
                           "degrees": {

@@ -16,17 +16,17 @@ struct OperationGate: ServerMiddleware {
     let service: SolventService
 
     /// Read from the served document: each operation's roles, the operations it names no role
-    /// for (public), and each JSON body's top-level fields.
-    static let (roles, publicOperations, bodyFields) = readOperations(SolventService.openAPIDocument)
+    /// for (public), and each JSON body's schema.
+    static let (roles, publicOperations, bodySchemas) = readOperations(SolventService.openAPIDocument)
 
     static func readOperations(
         _ document: String
-    ) -> (roles: [String: Set<Role>], public: Set<String>, fields: [String: Set<String>]) {
+    ) -> (roles: [String: Set<Role>], public: Set<String>, bodies: BodySchemas) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any],
             let paths = root["paths"] as? [String: [String: Any]]
-        else { return ([:], [], [:]) }
+        else { return ([:], [], BodySchemas(bodies: [:], components: [:])) }
         let schemas = (root["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
-        var roles: [String: Set<Role>] = [:], open: Set<String> = [], fields: [String: Set<String>] = [:]
+        var roles: [String: Set<Role>] = [:], open: Set<String> = [], bodies: [String: [String: Any]] = [:]
         for operation in paths.values.flatMap(\.values) {
             guard let operation = operation as? [String: Any], let id = operation["operationId"] as? String else {
                 continue
@@ -35,17 +35,56 @@ struct OperationGate: ServerMiddleware {
             if names?.isEmpty == true { open.insert(id) }
             roles[id] = Set((names ?? []).compactMap(Role.init(rawValue:)))
             let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
-            guard var schema = (content?["application/json"] as? [String: Any])?["schema"] as? [String: Any] else {
-                continue
+            if let schema = (content?["application/json"] as? [String: Any])?["schema"] as? [String: Any] {
+                bodies[id] = schema
             }
-            if let reference = schema["$ref"] as? String,
-                let named = schemas[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
-            {
-                schema = named
-            }
-            fields[id] = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
         }
-        return (roles, open, fields)
+        return (roles, open, BodySchemas(bodies: bodies, components: schemas))
+    }
+
+    /// The request bodies' JSON schemas, read once from the embedded document and never changed.
+    struct BodySchemas: @unchecked Sendable {
+        let bodies: [String: [String: Any]]
+        let components: [String: Any]
+
+        /// The first field of `value` (at any depth, the outer object's fields first) that its
+        /// schema does not list, with the fields it does: a misspelt field is the likelier cause
+        /// of a decoding failure than the missing one the decoder reports first.
+        func unknownField(in value: Any, operation: String) -> (path: String, expected: [String])? {
+            bodies[operation].flatMap { unknownField(in: value, schema: $0, path: "") }
+        }
+
+        private func unknownField(in value: Any, schema: [String: Any], path: String) -> (String, [String])? {
+            let schema = resolved(schema)
+            if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
+                for (index, element) in array.enumerated() {
+                    if let found = unknownField(in: element, schema: items, path: "\(path)[\(index)]") { return found }
+                }
+                return nil
+            }
+            guard let object = value as? [String: Any], let properties = schema["properties"] as? [String: Any] else {
+                return nil
+            }
+            let keys = object.keys.sorted()
+            for key in keys where properties[key] == nil {
+                return (path.isEmpty ? key : "\(path).\(key)", properties.keys.sorted())
+            }
+            for key in keys {
+                guard let inner = properties[key] as? [String: Any], let element = object[key] else { continue }
+                if let found = unknownField(in: element, schema: inner, path: path.isEmpty ? key : "\(path).\(key)") {
+                    return found
+                }
+            }
+            return nil
+        }
+
+        /// A `$ref` to a component schema replaced by the schema it names.
+        private func resolved(_ schema: [String: Any]) -> [String: Any] {
+            guard let reference = schema["$ref"] as? String,
+                let named = components[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
+            else { return schema }
+            return named
+        }
     }
 
     func intercept(
@@ -88,13 +127,11 @@ struct OperationGate: ServerMiddleware {
             }
         } catch let error as ServerError where error.operationInput == nil {
             // The body did not decode: a misspelt field is the likelier cause than the missing one
-            // the decoder reports first, so an unknown top-level field is named, with the fields
-            // the document lists.
+            // the decoder reports first, so an unknown field is named, with the fields the
+            // document lists beside it.
             let object = bodyBytes.flatMap(Self.object)
-            if let fields = Self.bodyFields[operationID], let object {
-                for key in object.keys.sorted() where !fields.contains(key) {
-                    throw APIError.invalid(key, "unknown field; expected \(fields.sorted().joined(separator: ", "))")
-                }
+            if let object, let (path, expected) = Self.bodySchemas.unknownField(in: object, operation: operationID) {
+                throw APIError.invalid(path, "unknown field; expected \(expected.joined(separator: ", "))")
             }
             // A value without a path that is not the body's: the path's parameter did not decode.
             if case let decoding as DecodingError = error.underlyingError, Self.codingPath(decoding).isEmpty,

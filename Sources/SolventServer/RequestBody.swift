@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// A JSON request body read field by field, so that every error names its field. It reads what
+/// A JSON request body read field by field, so that every error names its field: the fills'
+/// bodies (one JSON parse, no per-field decoder: `FillRoutes.swift`) and the keys'. It reads what
 /// openapi/openapi.json describes and nothing else: decimals as strings ("60123.45"), ids and
 /// counts as JSON integers, no null in place of a value (leave an optional field out); unknown
 /// fields are refused (a typo must not be silently ignored).
@@ -121,36 +122,11 @@ struct RequestBody: @unchecked Sendable {
 
     func price(_ key: String) throws -> Price { Price(atoms: try decimal(key, scale: Price.scale)) }
     func quantity(_ key: String) throws -> Quantity { Quantity(atoms: try decimal(key, scale: Quantity.scale)) }
-    func rate(_ key: String, default value: String? = nil) throws -> Rate {
-        if !has(key), let value { return Rate(value)! }
-        return Rate(atoms: try decimal(key, scale: Rate.scale))
-    }
-
     func choice<T: RawRepresentable>(_ key: String, default value: T? = nil) throws -> T where T.RawValue == String {
         if !has(key), let value { return value }
         let text = try string(key)
         guard let choice = T(rawValue: text) else { throw APIError.invalid(key, "unknown value \(text)") }
         return choice
-    }
-
-    /// The `tiers` array (`cap` in settlement units, absent on the last; `initial`, `maintenance`
-    /// rates) as the engine's table; errors name the tier and field.
-    func tierTable(scale: Int) throws -> RiskTierTable {
-        var tiers: [RiskTier] = []
-        for (index, tier) in try objects("tiers", max: 32, allowed: ["cap", "initial", "maintenance"]).enumerated() {
-            do {
-                tiers.append(
-                    RiskTier(
-                        notionalCap: tier.has("cap") ? Amount(atoms: try tier.decimal("cap", scale: scale)) : nil,
-                        initialRate: try tier.rate("initial"), maintenanceRate: try tier.rate("maintenance")))
-            } catch let error as APIError {
-                throw APIError.invalid("tiers[\(index)].\(error.field ?? "")", error.message)
-            }
-        }
-        switch RiskTierTable.make(tiers: tiers) {
-        case .success(let table): return table
-        case .failure(let error): throw APIError.invalid("tiers.\(error.field)", error.reason)
-        }
     }
 
     /// The array of objects under `key`, each holding only `allowed` fields: an unknown field in
