@@ -13,6 +13,7 @@ extension GeneratedOperations {
         guard case .json(let body) = input.body else { throw APIError.invalid("body", "expected a JSON object") }
         let market = MarketID(input.path.market.value)
         let scale = try await service.settleScale(ofPathMarket: market)
+        try Self.refuseUnusedRules(body)
         let mechanism: LiquidationParameters.Mechanism
         switch body.mechanism ?? .orderbook {
         case .orderbook: mechanism = .orderBook
@@ -65,6 +66,36 @@ extension GeneratedOperations {
             tipFlat: try FieldValue.amount(body.auctionTipFlat, field: "auctionTipFlat", scale: scale, default: 0),
             chip: try FieldValue.rate(body.auctionChip, field: "auctionChip", default: "0.001"),
             dust: try FieldValue.amount(body.auctionDust, field: "auctionDust", scale: scale, default: 0))
+    }
+
+    /// A rule of another mechanism or curve than the body's is refused, naming it: it would be
+    /// ignored, and the operator would believe it set.
+    static func refuseUnusedRules(_ body: LiquidationBody) throws {
+        let mechanism = body.mechanism ?? .orderbook
+        let auction: [(String, Bool)] = [
+            ("auctionBuffer", body.auctionBuffer != nil), ("auctionCurve", body.auctionCurve != nil),
+            ("auctionDurationSeconds", body.auctionDurationSeconds != nil), ("auctionCut", body.auctionCut != nil),
+            ("auctionStepSeconds", body.auctionStepSeconds != nil),
+            ("auctionTailSeconds", body.auctionTailSeconds != nil), ("auctionCusp", body.auctionCusp != nil),
+            ("auctionTipFlat", body.auctionTipFlat != nil), ("auctionChip", body.auctionChip != nil),
+            ("auctionDust", body.auctionDust != nil),
+        ]
+        if mechanism != .auction, let (field, _) = auction.first(where: \.1) {
+            throw APIError.invalid(field, "only with mechanism auction")
+        }
+        if mechanism != .backstop, body.backstopPriceShare != nil {
+            throw APIError.invalid("backstopPriceShare", "only with mechanism backstop")
+        }
+        let curve = body.auctionCurve ?? .stairstep
+        if curve != .linear, body.auctionDurationSeconds != nil {
+            throw APIError.invalid("auctionDurationSeconds", "only with auctionCurve linear")
+        }
+        if curve != .stairstep, body.auctionStepSeconds != nil {
+            throw APIError.invalid("auctionStepSeconds", "only with auctionCurve stairstep")
+        }
+        if curve == .linear, body.auctionCut != nil {
+            throw APIError.invalid("auctionCut", "only with auctionCurve stairstep or exponential")
+        }
     }
 
     /// Who bears what the fund cannot: `adl` (ranked by `adlRanking`, visiting at most

@@ -684,7 +684,8 @@ extension SolventService {
                           "symbol": {
                             "type": "string",
                             "minLength": 1,
-                            "maxLength": 64
+                            "maxLength": 64,
+                            "description": "At most 64 bytes in UTF-8."
                           },
                           "scale": {
                             "type": "integer",
@@ -2027,7 +2028,7 @@ extension SolventService {
                           },
                           "label": {
                             "type": "string",
-                            "description": "Default: the role.",
+                            "description": "Default: the role. At most 64 bytes in UTF-8.",
                             "minLength": 1,
                             "maxLength": 64
                           },
@@ -2613,7 +2614,8 @@ extension SolventService {
                           "symbol": {
                             "type": "string",
                             "minLength": 1,
-                            "maxLength": 64
+                            "maxLength": 64,
+                            "description": "At most 64 bytes in UTF-8."
                           },
                           "kind": {
                             "type": "string",
@@ -2903,7 +2905,7 @@ extension SolventService {
               "put": {
                 "operationId": "configureLiquidation",
                 "summary": "Configure a market's liquidation",
-                "description": "Mechanism (`orderbook`, `backstop` with `backstopPriceShare`, `auction`), loss allocation (`adl`, `socialized`, `venue`), penalty, fees, step, target, depth. For `auction` the Dutch auction's rules: `auctionBuffer` (start at mark × it), `auctionCurve` (`stairstep` cutting by `auctionCut` every `auctionStepSeconds`, `linear` over `auctionDurationSeconds`, or `exponential` with `auctionCut` per second), `auctionTailSeconds` and `auctionCusp` for resets, the keeper's `auctionTipFlat` and `auctionChip`, `auctionDust`. The keeper reward of order-book and backstop steps is `keeperRewardFlat` (settlement asset) + `keeperRewardRate` × closed notional (none by default). The market's cap on insurance-fund draws is `fundDrawCapPerInterval` per `fundDrawCapIntervalSeconds` (both or neither) and an optional lifetime `fundDrawCapTotal` (none by default: the whole fund). For `adl`, `adlRanking` (`profitTimesLeverage`, the only ranking whose inputs the engine's candidates carry) and `adlMaximumCounterparties`. Every field is optional and takes its default when left out.\n\nRoles: admin.",
+                "description": "Mechanism (`orderbook`, `backstop` with `backstopPriceShare`, `auction`), loss allocation (`adl`, `socialized`, `venue`), penalty, fees, step, target, depth. For `auction` the Dutch auction's rules: `auctionBuffer` (start at mark × it), `auctionCurve` (`stairstep` cutting by `auctionCut` every `auctionStepSeconds`, `linear` over `auctionDurationSeconds`, or `exponential` with `auctionCut` per second), `auctionTailSeconds` and `auctionCusp` for resets, the keeper's `auctionTipFlat` and `auctionChip`, `auctionDust`. The keeper reward of order-book and backstop steps is `keeperRewardFlat` (settlement asset) + `keeperRewardRate` × closed notional (none by default). The market's cap on insurance-fund draws is `fundDrawCapPerInterval` per `fundDrawCapIntervalSeconds` (both or neither) and an optional lifetime `fundDrawCapTotal` (none by default: the whole fund). For `adl`, `adlRanking` (`profitTimesLeverage`, the only ranking whose inputs the engine's candidates carry) and `adlMaximumCounterparties`. Every field is optional and takes its default when left out. A rule of another mechanism or curve than the body's (an `auction…` field without `mechanism: auction`, `backstopPriceShare` without `backstop`, `auctionDurationSeconds` without the linear curve, `auctionStepSeconds` without the stair-step one, `auctionCut` with the linear one) is refused, naming it, as the `adl…` fields are without `lossAllocation: adl`.\n\nRoles: admin.",
                 "x-solvent-roles": [
                   "admin"
                 ],
@@ -3397,7 +3399,8 @@ extension SolventService {
                           "symbol": {
                             "type": "string",
                             "minLength": 1,
-                            "maxLength": 64
+                            "maxLength": 64,
+                            "description": "At most 64 bytes in UTF-8."
                           },
                           "settleAsset": {
                             "$ref": "#/components/schemas/Id32"
@@ -4618,7 +4621,7 @@ extension SolventService {
               "Decimal": {
                 "type": "string",
                 "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 8, amounts the asset's scale). A JSON number in its place is refused (400 naming the field): a JSON reader would turn it into a binary float.",
+                "description": "A decimal as a string (\"60123.45\"), at most the field's decimals (prices 8, quantities 8, rates 9, amounts the asset's scale). A JSON number in its place is refused (400 naming the field): a JSON reader would turn it into a binary float.",
                 "examples": [
                   "60123.45"
                 ]

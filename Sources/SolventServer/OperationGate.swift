@@ -62,9 +62,11 @@ struct OperationGate: ServerMiddleware {
                 }
                 return nil
             }
-            guard let object = value as? [String: Any], let properties = schema["properties"] as? [String: Any] else {
-                return nil
-            }
+            // Only a closed object (`additionalProperties: false`, as every request body's is) has
+            // unknown fields.
+            guard let object = value as? [String: Any], let properties = schema["properties"] as? [String: Any],
+                schema["additionalProperties"] as? Bool == false
+            else { return nil }
             let keys = object.keys.sorted()
             for key in keys where properties[key] == nil {
                 return (path.isEmpty ? key : "\(path).\(key)", properties.keys.sorted())
@@ -78,12 +80,29 @@ struct OperationGate: ServerMiddleware {
             return nil
         }
 
-        /// A `$ref` to a component schema replaced by the schema it names.
+        /// The schema of the value at `path` in an operation's body (its properties and items
+        /// followed), or nil where the document does not say.
+        func schema(at path: [any CodingKey], operation: String) -> [String: Any]? {
+            var schema = bodies[operation].map(resolved)
+            for key in path {
+                guard let current = schema else { return nil }
+                let inner =
+                    key.intValue != nil ? current["items"] : (current["properties"] as? [String: Any])?[key.stringValue]
+                schema = (inner as? [String: Any]).map(resolved)
+            }
+            return schema
+        }
+
+        /// A `$ref` to a component schema replaced by the schema it names, until no `$ref` is left.
         private func resolved(_ schema: [String: Any]) -> [String: Any] {
-            guard let reference = schema["$ref"] as? String,
-                let named = components[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
-            else { return schema }
-            return named
+            var schema = schema
+            for _ in 0..<8 {
+                guard let reference = schema["$ref"] as? String,
+                    let named = components[String(reference.split(separator: "/").last ?? "")] as? [String: Any]
+                else { break }
+                schema = named
+            }
+            return schema
         }
     }
 
@@ -132,6 +151,21 @@ struct OperationGate: ServerMiddleware {
             let object = bodyBytes.flatMap(Self.object)
             if let object, let (path, expected) = Self.bodySchemas.unknownField(in: object, operation: operationID) {
                 throw APIError.invalid(path, "unknown field; expected \(expected.joined(separator: ", "))")
+            }
+            // A value of none of a field's listed values: named with the values the document lists.
+            if case .dataCorrupted(let context) as DecodingError = error.underlyingError,
+                !context.codingPath.isEmpty,
+                let values = Self.bodySchemas.schema(at: context.codingPath, operation: operationID)?["enum"] as? [Any]
+            {
+                throw APIError.invalid(
+                    APIError.path(context.codingPath),
+                    "unknown value; expected one of \(values.map { "\($0)" }.joined(separator: ", "))")
+            }
+            // An id in the path out of its range (0, beyond 32 bits): the decoder knows no field.
+            if case let refusal as APIError = error.underlyingError, refusal.field?.isEmpty ?? true,
+                let name = metadata.pathParameters.keys.sorted().first
+            {
+                throw APIError(.badRequest, "badRequest", "path parameter \(name): \(refusal.message)")
             }
             // A value without a path that is not the body's: the path's parameter did not decode.
             if case let decoding as DecodingError = error.underlyingError, Self.codingPath(decoding).isEmpty,
@@ -193,6 +227,7 @@ extension APIError {
                 return .invalid(field, "expected a JSON string (decimals are strings: \"60123.45\")")
             case is Int.Type, is UInt64.Type:
                 return .invalid(field, "expected an integer as a JSON number")
+            case is Bool.Type: return .invalid(field, "expected true or false")
             case is [Any].Type: return .invalid(field, "expected an array")
             default: return .invalid(field, "expected an object")
             }

@@ -491,6 +491,64 @@ struct MalformedInputTests {
         }
     }
 
+    /// A value of the wrong kind is named with what the field takes: the values of an
+    /// enumeration, true or false for a flag; a rule of another liquidation mechanism or curve
+    /// than the body's is refused rather than ignored; an id in the path out of its range names
+    /// the path parameter.
+    @Test func valuesAreRefusedWithWhatTheFieldTakes() async throws {
+        let h = try await ServerHarness.make("field-takes")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            let cases: [(HTTPRequest.Method, String, String, String, String)] = [
+                (
+                    .put, "/v1/markets/1/liquidation", #"{"mechanism": "dutch"}"#, "mechanism",
+                    "orderbook, backstop, auction"
+                ),
+                (
+                    .put, "/v1/markets/1/liquidation", #"{"auctionCurve": "linear"}"#, "auctionCurve",
+                    "only with mechanism auction"
+                ),
+                (
+                    .put, "/v1/markets/1/liquidation", #"{"mechanism": "orderbook", "auctionStepSeconds": 0}"#,
+                    "auctionStepSeconds", "only with mechanism auction"
+                ),
+                (
+                    .put, "/v1/markets/1/liquidation",
+                    #"{"mechanism": "auction", "auctionCurve": "linear", "auctionStepSeconds": 5}"#,
+                    "auctionStepSeconds", "only with auctionCurve stairstep"
+                ),
+                (
+                    .put, "/v1/markets/1/liquidation",
+                    #"{"mechanism": "auction", "auctionCurve": "linear", "auctionCut": "0.9"}"#,
+                    "auctionCut", "only with auctionCurve stairstep or exponential"
+                ),
+                (
+                    .put, "/v1/markets/1/liquidation", #"{"backstopPriceShare": "0.5"}"#, "backstopPriceShare",
+                    "only with mechanism backstop"
+                ),
+                (
+                    .post, "/v1/greeks-margin", #"{"vegaOffsetsAcrossExpiries": "yes"}"#, "vegaOffsetsAcrossExpiries",
+                    "true or false"
+                ),
+                (
+                    .post, "/v1/var-margin", #"{"series": [{"market": 1, "moves": ["0.01"]}], "measure": "cvar"}"#,
+                    "measure", "var, es"
+                ),
+            ]
+            for (method, uri, body, field, reason) in cases {
+                try await Self.expectRefused(
+                    client, h, uri, method: method, key: h.admin, body, field: field, reason: reason)
+            }
+            for uri in ["/v1/markets/0/oracle", "/v1/markets/4294967296/oracle"] {
+                let reply = try await client.call(.put, uri, key: h.admin, #"{"sources": [{"id": 1}]}"#)
+                #expect(reply.status == 400, "\(uri): \(reply.body)")
+                #expect(
+                    (reply.object["message"] as? String ?? "").hasPrefix("path parameter market: "),
+                    "\(uri): \(reply.body)")
+            }
+        }
+    }
+
     /// A repeated key is refused naming it (JSONSerialization kept the last: `"amount":"1",
     /// "amount":"1000"` deposited 1000), at any depth and however the key is escaped.
     @Test func duplicateKeysAreRefused() async throws {
