@@ -68,16 +68,6 @@ extension SolventService {
             service.forgetKey(hash: stored.hash)
             return JSON.response(Self.keyView(stored, now: AccessKeys.now()))
         }
-        // A single-use ticket (30 s) standing in for the caller's key where a browser cannot
-        // send a header: `/v1/stream?ticket=` or `/dashboard?ticket=`.
-        router.post("/v1/tickets") { request, _ in
-            let principal = try await service.require(request, Set(Role.allCases))
-            return JSON.response(
-                [
-                    "ticket": service.tickets.issue(keyHash: principal.keyHash),
-                    "expiresInSeconds": Int(service.tickets.lifetime.components.seconds),
-                ], status: .created)
-        }
         // Reached only when the WebSocket upgrade was refused: say why.
         router.get("/v1/stream") { request, _ -> Response in
             if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }

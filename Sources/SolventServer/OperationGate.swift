@@ -201,7 +201,12 @@ extension APIError {
         switch error.underlyingError {
         case let error as APIError: self = error
         case let error as DecodingError: self = Self.decoding(error)
-        default: self = APIError(.badRequest, "badRequest", error.causeDescription)
+        // Another error of a handler (a commitment over a venue without assets): its own words,
+        // as the hand-routed operations report it, not the runtime's "User handler threw an error".
+        default:
+            self = APIError(
+                .badRequest, "badRequest",
+                error.operationInput != nil ? String(describing: error.underlyingError) : error.causeDescription)
         }
     }
 

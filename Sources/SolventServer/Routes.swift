@@ -101,16 +101,6 @@ extension SolventService {
         }
         addEngineRoutes(to: router)
         // Verifiable margin.
-        router.post("/v1/commitments") { request, _ in
-            _ = try await service.require(request, [.admin])
-            let (_, commitment) = try await service.engine.publishCommitment()
-            return Self.rootResponse(commitment.root)
-        }
-        router.get("/v1/commitments/latest") { request, _ in
-            _ = try await service.require(request, Set(Role.allCases))
-            let (_, commitment) = try await service.latestCommitment()
-            return Self.rootResponse(commitment.root)
-        }
         router.get("/v1/proofs/me") { request, _ in
             let principal = try await service.require(request, [.trader])
             guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }
@@ -121,15 +111,6 @@ extension SolventService {
             return JSON.response(data: try JournalCodec.encoder().encode(proof))
         }
         return router
-    }
-
-    /// A published root as the API shows it.
-    static func rootResponse(_ root: AccountCommitment.Root) -> Response {
-        JSON.response([
-            "sequence": root.sequence, "stateDigest": root.stateDigest, "root": root.hash,
-            "assets": root.assets.map(Int.init),
-            "sums": root.sums, "leaves": root.leaves,
-        ])
     }
 
 }

@@ -549,6 +549,19 @@ struct MalformedInputTests {
         }
     }
 
+    /// A handler's own refusal keeps its words through the generated layer: a commitment over a
+    /// venue without assets says why, not "User handler threw an error".
+    @Test func aCommitmentWithoutAssetsIsRefusedInWords() async throws {
+        let h = try await ServerHarness.make("commit-empty")
+        try await h.app().test(.router) { client in
+            for (method, uri) in [(HTTPRequest.Method.post, "/v1/commitments"), (.get, "/v1/commitments/latest")] {
+                let reply = try await client.call(method, uri, key: h.admin, nil)
+                #expect(reply.status == 400, "\(uri): \(reply.body)")
+                #expect((reply.object["message"] as? String ?? "").contains("has no assets"), "\(uri): \(reply.body)")
+            }
+        }
+    }
+
     /// A repeated key is refused naming it (JSONSerialization kept the last: `"amount":"1",
     /// "amount":"1000"` deposited 1000), at any depth and however the key is escaped.
     @Test func duplicateKeysAreRefused() async throws {
