@@ -12,6 +12,22 @@ typealias APIAccountID = APIID<UInt64>
 /// not become asset 4294967295).
 typealias APIID32 = APIID<UInt32>
 
+/// An account id or 0, the venue's own book: what a read of an account takes and shows.
+struct APIAccountNumber: Codable, Hashable, Sendable {
+    var value: UInt64
+
+    init(_ value: UInt64) { self.value = value }
+
+    init(from decoder: any Decoder) throws {
+        value = try decodeID(from: decoder, minimum: 0, maximum: UInt64.max)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
+
 /// A positive JSON integer id of the width `Value`.
 struct APIID<Value: FixedWidthInteger & UnsignedInteger & Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
     var value: Value
@@ -19,7 +35,7 @@ struct APIID<Value: FixedWidthInteger & UnsignedInteger & Codable & Hashable & S
     init(_ value: Value) { self.value = value }
 
     init(from decoder: any Decoder) throws {
-        value = Value(try decodeID(from: decoder, maximum: UInt64(Value.max)))
+        value = Value(try decodeID(from: decoder, minimum: 1, maximum: UInt64(Value.max)))
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -52,26 +68,27 @@ struct APIDecimal: Codable, Hashable, Sendable {
     }
 }
 
-/// A positive JSON integer no larger than `maximum`; errors name the field's path.
-private func decodeID(from decoder: any Decoder, maximum: UInt64) throws -> UInt64 {
+/// A JSON integer from `minimum` (0 or 1) to `maximum`; errors name the field's path.
+private func decodeID(from decoder: any Decoder, minimum: UInt64, maximum: UInt64) throws -> UInt64 {
     let container = try decoder.singleValueContainer()
     let field = APIError.path(decoder.codingPath)
     if let value = try? container.decode(UInt64.self) {
-        guard value > 0 else { throw APIError.invalid(field, "expected a positive integer id, got 0") }
+        guard value >= minimum else { throw APIError.invalid(field, "expected a positive integer id, got 0") }
         guard value <= maximum else {
-            throw APIError.invalid(field, "out of range: expected an id from 1 to \(maximum), got \(value)")
+            throw APIError.invalid(field, "out of range: expected an id from \(minimum) to \(maximum), got \(value)")
         }
         return value
     }
     if let value = try? container.decode(Int64.self) {
-        throw APIError.invalid(field, "expected a positive integer id, got \(value)")
+        throw APIError.invalid(
+            field, "expected \(minimum == 0 ? "an account id or 0" : "a positive integer id"), got \(value)")
     }
     // Beyond 64 bits, or a fraction: a number Double reads.
     guard let number = try? container.decode(Double.self) else {
         throw APIError.invalid(field, "expected a positive integer id as a JSON number, got \(jsonKind(container))")
     }
     if number.rounded() == number, number >= 18_446_744_073_709_551_616 {
-        throw APIError.invalid(field, "out of range: expected an id from 1 to \(maximum), got \(number)")
+        throw APIError.invalid(field, "out of range: expected an id from \(minimum) to \(maximum), got \(number)")
     }
     throw APIError.invalid(field, "expected a positive integer id, got \(number)")
 }

@@ -2,17 +2,8 @@ import Foundation
 import Hummingbird
 import SolventCore
 
-/// The engine commands and queries that the core routes (`Routes.swift`) and the generated
-/// operations (`GeneratedOperations*.swift`) do not cover: fills (`FillRoutes.swift`, decoded by
-/// hand for throughput) and the read side (`AssetRoutes.swift`, `EngineQueryRoutes.swift`).
-/// As everywhere, a handler only translates: the engine validates and computes.
+/// What the handlers that read an amount share: a market's settlement scale.
 extension SolventService {
-    func addEngineRoutes(to router: Router<BasicRequestContext>) {
-        addFillRoutes(to: router)
-        addAssetRoutes(to: router)
-        addEngineQueryRoutes(to: router)
-    }
-
     /// The scale of a market's settlement asset (its amounts' decimals); 400 naming `field` when
     /// the market is unknown (an amount cannot be read without it).
     func settleScale(_ market: MarketID, field: String) async throws -> Int {

@@ -3,12 +3,14 @@ import SolventCore
 import Synchronization
 
 /// A committed event as the API shows it: its type, the accounts it concerns (for a trader's
-/// stream) and its JSON text.
+/// stream), its JSON text (the stream's frame) and the document's type it was written from (the
+/// reads' reply).
 public struct StreamEvent: Sendable, Hashable {
     public var sequence: UInt64
     public var type: String
     public var accounts: [UInt64]
     public var json: String
+    var view: Components.Schemas.Event? = nil
 }
 
 /// Fans committed events out to WebSocket subscribers and keeps the recent liquidation, ADL,

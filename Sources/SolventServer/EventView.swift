@@ -22,11 +22,12 @@ enum EventView {
 
     static func stream(_ event: Event, sequence: UInt64, scale: Scales) -> StreamEvent? {
         // The document's types hold only strings, integers and booleans: encoding them cannot fail.
-        guard let type = type(of: event), let (accounts, view) = describe(event, scale: scale),
-            let json = try? JSON.encoded(view.sequenced(Int(sequence)))
-        else { return nil }
+        guard let type = type(of: event), let (accounts, view) = describe(event, scale: scale) else { return nil }
+        let sequenced = view.sequenced(Int(sequence))
+        guard let json = try? JSON.encoded(sequenced) else { return nil }
         return StreamEvent(
-            sequence: sequence, type: type, accounts: accounts, json: String(decoding: json, as: UTF8.self))
+            sequence: sequence, type: type, accounts: accounts, json: String(decoding: json, as: UTF8.self),
+            view: sequenced)
     }
 
     /// The API's name for an event's type (nil: not shown), without building its fields.

@@ -502,9 +502,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 0,
-                      "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
+                      "$ref": "#/components/schemas/AccountNumber"
                     },
                     "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
                   }
@@ -542,7 +540,7 @@ extension SolventService {
               "get": {
                 "operationId": "getAccountAdl",
                 "summary": "An account's place in the ADL queues",
-                "description": "Each position's rank in its side's queue and Binance's five lights (`quantile` 5: deleveraged first); null where the market does not deleverage.\n\nRoles: any; a trader key only its own account.",
+                "description": "Each position's rank in its side's queue and Binance's five lights (`quantile` 5: deleveraged first); `ranking` is absent where the market does not deleverage, and `rank`, `queueLength` and `quantile` also where the position is not a candidate (no positive equity).\n\nRoles: any; a trader key only its own account.",
                 "x-solvent-roles": [
                   "admin",
                   "oracle",
@@ -559,9 +557,7 @@ extension SolventService {
                     "in": "path",
                     "required": true,
                     "schema": {
-                      "type": "integer",
-                      "minimum": 0,
-                      "description": "A 64-bit unsigned id: 0 to 18446744073709551615."
+                      "$ref": "#/components/schemas/AccountNumber"
                     },
                     "description": "The account's id; 0 is the venue's own book (the other side of order-book liquidations and imported positions), readable by every key but a trader's."
                   }
@@ -599,7 +595,7 @@ extension SolventService {
               "get": {
                 "operationId": "getAdlRanks",
                 "summary": "The ADL queue of a market side",
-                "description": "Accounts by profit × leverage, first deleveraged first (at most 100).\n\nRoles: admin, readonly, liquidator.",
+                "description": "A side's deleveraging queue by the market's configured ranking (`ranking`; profit × leverage where the market does not deleverage), first deleveraged first, at most 100 accounts.\n\nRoles: admin, readonly, liquidator.",
                 "x-solvent-roles": [
                   "admin",
                   "readonly",
@@ -779,7 +775,7 @@ extension SolventService {
               "get": {
                 "operationId": "getAsset",
                 "summary": "One asset's price and collateral oracle",
-                "description": "The asset's declaration, the price credited to its holders (`null` before the first) and its age, and its collateral oracle when it has one: the rules as `PUT /v1/assets/{asset}/oracle` names them, the breaker (`frozen`) and the sources' latest aggregate (`index`, which sits above `price` while a rise is being paced).\n\nRoles: admin, oracle, trader, liquidator, readonly.",
+                "description": "The asset's declaration, the price credited to its holders (absent before the first) and its age, and its collateral oracle when it has one: the rules as `PUT /v1/assets/{asset}/oracle` names them, the breaker (`frozen`) and the sources' latest aggregate (`index`, which sits above `price` while a rise is being paced).\n\nRoles: admin, oracle, trader, liquidator, readonly.",
                 "x-solvent-roles": [
                   "admin",
                   "oracle",
@@ -2022,8 +2018,7 @@ extension SolventService {
                             ]
                           },
                           "account": {
-                            "type": "integer",
-                            "minimum": 1,
+                            "$ref": "#/components/schemas/AccountId",
                             "description": "The account the key acts for (trader: required; liquidator: optional; others: none). A 64-bit unsigned id: 1 to 18446744073709551615."
                           },
                           "label": {
@@ -4609,6 +4604,14 @@ extension SolventService {
                   1
                 ]
               },
+              "AccountNumber": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "An account id or 0, the venue's own book (the other side of order-book liquidations and imported positions): a 64-bit unsigned integer, 0 to 18446744073709551615.",
+                "examples": [
+                  1
+                ]
+              },
               "Id32": {
                 "type": "integer",
                 "minimum": 1,
@@ -4786,36 +4789,30 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "bankruptcyPrice": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "Absent when the position has no bankruptcy price."
                   },
                   "closesPosition": {
                     "type": "boolean"
                   },
                   "penalty": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "To the insurance fund, settlement asset."
                   },
                   "clearanceFee": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "To the fee pool, settlement asset."
                   },
                   "fundDraw": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "Drawn from the insurance fund, settlement asset."
                   },
                   "uncovered": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "Loss no mechanism placed, settlement asset."
                   },
                   "reallocated": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "Of the uncovered loss, what deleveraging or socialization placed, settlement asset."
                   },
                   "deleveraged": {
@@ -5247,10 +5244,8 @@ extension SolventService {
                     "type": "string"
                   },
                   "field": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string",
+                    "description": "The field a refusal names; absent when it names none."
                   },
                   "message": {
                     "type": "string"
@@ -5321,18 +5316,12 @@ extension SolventService {
                     "$ref": "#/components/schemas/Id32"
                   },
                   "mark": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The mark price; absent before the first."
                   },
                   "index": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The index price; absent before the first."
                   },
                   "settled": {
                     "type": "boolean"
@@ -5347,8 +5336,6 @@ extension SolventService {
                   "symbol",
                   "kind",
                   "settleAsset",
-                  "mark",
-                  "index",
                   "settled",
                   "liquidation"
                 ],
@@ -5392,16 +5379,12 @@ extension SolventService {
                     "type": "string"
                   },
                   "size": {
-                    "type": "string",
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+                    "$ref": "#/components/schemas/DecimalText",
                     "description": "Signed: negative is short."
                   },
                   "entryPrice": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "Average entry price from the position's exact cost, rounded down; absent when the cost gives no positive price (a position carried at zero cost)."
                   },
                   "markPrice": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -5419,30 +5402,16 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "liquidationPrice": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "bankruptcyPrice": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "liquidationPriceNote": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "bankruptcyPriceNote": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
+                    "type": "string"
                   },
                   "status": {
                     "type": "string"
@@ -5452,16 +5421,11 @@ extension SolventService {
                   "market",
                   "symbol",
                   "size",
-                  "entryPrice",
                   "markPrice",
                   "isolated",
                   "unrealizedPnl",
                   "initialMargin",
                   "maintenanceMargin",
-                  "liquidationPrice",
-                  "bankruptcyPrice",
-                  "liquidationPriceNote",
-                  "bankruptcyPriceNote",
                   "status"
                 ],
                 "additionalProperties": false
@@ -5491,11 +5455,8 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "marginRatio": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "Maintenance margin over equity, rounded up; absent when equity is not positive."
                   },
                   "positions": {
                     "type": "array",
@@ -5510,7 +5471,6 @@ extension SolventService {
                   "initialMargin",
                   "maintenanceMargin",
                   "availableBalance",
-                  "marginRatio",
                   "positions"
                 ],
                 "additionalProperties": false,
@@ -5533,9 +5493,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "account": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "The account's id (0: the venue's own book)."
+                    "$ref": "#/components/schemas/AccountNumber"
                   },
                   "balances": {
                     "type": "array",
@@ -5613,9 +5571,7 @@ extension SolventService {
                 "type": "object",
                 "properties": {
                   "account": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "The account's id (0: the venue's own book)."
+                    "$ref": "#/components/schemas/AccountNumber"
                   },
                   "positions": {
                     "type": "array",
@@ -5636,30 +5592,18 @@ extension SolventService {
                           "$ref": "#/components/schemas/DecimalText"
                         },
                         "ranking": {
-                          "type": [
-                            "string",
-                            "null"
-                          ]
+                          "type": "string"
                         },
                         "rank": {
-                          "type": [
-                            "integer",
-                            "null"
-                          ],
+                          "type": "integer",
                           "minimum": 1
                         },
                         "queueLength": {
-                          "type": [
-                            "integer",
-                            "null"
-                          ],
+                          "type": "integer",
                           "minimum": 1
                         },
                         "quantile": {
-                          "type": [
-                            "integer",
-                            "null"
-                          ],
+                          "type": "integer",
                           "minimum": 1,
                           "maximum": 5
                         }
@@ -5667,11 +5611,7 @@ extension SolventService {
                       "required": [
                         "market",
                         "side",
-                        "size",
-                        "ranking",
-                        "rank",
-                        "queueLength",
-                        "quantile"
+                        "size"
                       ],
                       "additionalProperties": false
                     }
@@ -5702,35 +5642,26 @@ extension SolventService {
                     ]
                   },
                   "account": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
-                    "minimum": 1
+                    "$ref": "#/components/schemas/AccountId",
+                    "description": "The account the key acts for; absent for a key that acts for none."
                   },
                   "label": {
                     "type": "string"
                   },
                   "createdAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key was created; absent for a key stored before creation times were kept."
                   },
                   "expiresAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key expires (or expired); absent when it does not expire."
                   },
                   "revokedAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key was revoked; absent while it is not."
                   },
                   "status": {
                     "type": "string",
@@ -5744,11 +5675,7 @@ extension SolventService {
                 "required": [
                   "id",
                   "role",
-                  "account",
                   "label",
-                  "createdAt",
-                  "expiresAt",
-                  "revokedAt",
                   "status"
                 ],
                 "additionalProperties": false,
@@ -5773,35 +5700,26 @@ extension SolventService {
                     ]
                   },
                   "account": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
-                    "minimum": 1
+                    "$ref": "#/components/schemas/AccountId",
+                    "description": "The account the key acts for; absent for a key that acts for none."
                   },
                   "label": {
                     "type": "string"
                   },
                   "createdAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key was created; absent for a key stored before creation times were kept."
                   },
                   "expiresAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key expires (or expired); absent when it does not expire."
                   },
                   "revokedAt": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the key was revoked; absent while it is not."
                   },
                   "status": {
                     "type": "string",
@@ -5820,11 +5738,7 @@ extension SolventService {
                 "required": [
                   "id",
                   "role",
-                  "account",
                   "label",
-                  "createdAt",
-                  "expiresAt",
-                  "revokedAt",
                   "status",
                   "key"
                 ],
@@ -6168,10 +6082,7 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "settlementWindowSeconds": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
+                    "type": "integer",
                     "minimum": 0
                   },
                   "maximumLeverage": {
@@ -6183,11 +6094,7 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "cap": {
-                          "type": [
-                            "string",
-                            "null"
-                          ],
-                          "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                          "$ref": "#/components/schemas/DecimalText"
                         },
                         "initial": {
                           "$ref": "#/components/schemas/DecimalText"
@@ -6197,7 +6104,6 @@ extension SolventService {
                         }
                       },
                       "required": [
-                        "cap",
                         "initial",
                         "maintenance"
                       ],
@@ -6232,16 +6138,12 @@ extension SolventService {
                   "priceMaxAgeSeconds",
                   "marginCallRatio",
                   "liquidationExitBuffer",
-                  "settlementWindowSeconds",
                   "maximumLeverage"
                 ],
                 "additionalProperties": false
               },
               "MarketOracle": {
-                "type": [
-                  "object",
-                  "null"
-                ],
+                "type": "object",
                 "properties": {
                   "sources": {
                     "type": "array",
@@ -6356,15 +6258,11 @@ extension SolventService {
                         "type": "boolean"
                       },
                       "priceMoveUntilSeconds": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
+                        "type": "integer"
                       }
                     },
                     "required": [
-                      "oracleFrozen",
-                      "priceMoveUntilSeconds"
+                      "oracleFrozen"
                     ],
                     "additionalProperties": false
                   }
@@ -6391,13 +6289,10 @@ extension SolventService {
                   "breakers"
                 ],
                 "additionalProperties": false,
-                "description": "The oracle's aggregation and breaker rules with the breakers' state; null when no oracle is configured."
+                "description": "The oracle's aggregation and breaker rules with the breakers' state; absent when no oracle is configured."
               },
               "MarketLiquidation": {
-                "type": [
-                  "object",
-                  "null"
-                ],
+                "type": "object",
                 "properties": {
                   "penaltyRate": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6412,11 +6307,7 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "maximumStepNotional": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "keeperRewardFlat": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6425,25 +6316,14 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "fundDrawCapPerInterval": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "fundDrawCapIntervalSeconds": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ],
+                    "type": "integer",
                     "minimum": 1
                   },
                   "fundDrawCapTotal": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText"
                   },
                   "fundDrawnInWindow": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6555,19 +6435,15 @@ extension SolventService {
                   "clearanceFeeRate",
                   "stepFraction",
                   "dustNotional",
-                  "maximumStepNotional",
                   "keeperRewardFlat",
                   "keeperRewardRate",
-                  "fundDrawCapPerInterval",
-                  "fundDrawCapIntervalSeconds",
-                  "fundDrawCapTotal",
                   "fundDrawnInWindow",
                   "fundDrawnTotal",
                   "lossAllocation",
                   "mechanism"
                 ],
                 "additionalProperties": false,
-                "description": "Named as PUT /v1/markets/{market}/liquidation names them; mechanism-specific fields appear with their mechanism. Null when liquidation is not configured."
+                "description": "Named as PUT /v1/markets/{market}/liquidation names them; mechanism-specific fields appear with their mechanism. Absent when liquidation is not configured."
               },
               "MarketDetail": {
                 "type": "object",
@@ -6598,24 +6474,16 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "expirySeconds": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
+                    "type": "integer",
+                    "description": "The expiry (seconds since 1970) of a dated future or option; absent for a perpetual."
                   },
                   "mark": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The mark price; absent before the first."
                   },
                   "index": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The index price; absent before the first."
                   },
                   "settled": {
                     "type": "boolean"
@@ -6678,10 +6546,7 @@ extension SolventService {
                     }
                   },
                   "option": {
-                    "type": [
-                      "object",
-                      "null"
-                    ],
+                    "type": "object",
                     "properties": {
                       "right": {
                         "type": "string",
@@ -6713,11 +6578,7 @@ extension SolventService {
                         "$ref": "#/components/schemas/DecimalText"
                       },
                       "volatility": {
-                        "type": [
-                          "string",
-                          "null"
-                        ],
-                        "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+                        "$ref": "#/components/schemas/DecimalText"
                       }
                     },
                     "required": [
@@ -6727,11 +6588,10 @@ extension SolventService {
                       "premium",
                       "standardMarginBase",
                       "standardMarginFloor",
-                      "standardMarginMaintenance",
-                      "volatility"
+                      "standardMarginMaintenance"
                     ],
                     "additionalProperties": false,
-                    "description": "An option's terms; null for a future or perpetual."
+                    "description": "An option's terms; absent for a future or perpetual."
                   }
                 },
                 "required": [
@@ -6742,16 +6602,10 @@ extension SolventService {
                   "contractSize",
                   "tickSize",
                   "lotSize",
-                  "expirySeconds",
-                  "mark",
-                  "index",
                   "settled",
                   "risk",
-                  "oracle",
-                  "liquidation",
                   "backstops",
-                  "smiles",
-                  "option"
+                  "smiles"
                 ],
                 "additionalProperties": false
               },
@@ -6807,107 +6661,75 @@ extension SolventService {
                     "type": "integer"
                   },
                   "price": {
-                    "oneOf": [
-                      {
-                        "type": "string",
-                        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                      },
-                      {
-                        "type": "null"
-                      }
-                    ],
+                    "type": "string",
+                    "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
                     "description": "The price credited to holders (USD)."
                   },
                   "priceAgeSeconds": {
-                    "oneOf": [
-                      {
-                        "type": "integer"
-                      },
-                      {
-                        "type": "null"
-                      }
-                    ]
+                    "type": "integer"
                   },
                   "oracle": {
-                    "oneOf": [
-                      {
-                        "type": "null"
-                      },
-                      {
-                        "type": "object",
-                        "properties": {
-                          "sources": {
-                            "type": "array",
-                            "items": {
-                              "type": "object",
-                              "properties": {
-                                "id": {
-                                  "type": "integer"
-                                },
-                                "weight": {
-                                  "type": "integer"
-                                }
-                              },
-                              "required": [
-                                "id",
-                                "weight"
-                              ],
-                              "additionalProperties": false
+                    "type": "object",
+                    "properties": {
+                      "sources": {
+                        "type": "array",
+                        "items": {
+                          "type": "object",
+                          "properties": {
+                            "id": {
+                              "type": "integer"
+                            },
+                            "weight": {
+                              "type": "integer"
                             }
                           },
-                          "sampleMaxAgeSeconds": {
-                            "type": "integer"
-                          },
-                          "band": {
-                            "$ref": "#/components/schemas/Decimal"
-                          },
-                          "minimumSources": {
-                            "type": "integer"
-                          },
-                          "resumeAfterGoodUpdates": {
-                            "type": "integer"
-                          },
-                          "maxRisePerHour": {
-                            "$ref": "#/components/schemas/Decimal"
-                          },
-                          "frozen": {
-                            "type": "boolean"
-                          },
-                          "index": {
-                            "oneOf": [
-                              {
-                                "type": "string",
-                                "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
-                              },
-                              {
-                                "type": "null"
-                              }
-                            ]
-                          }
-                        },
-                        "required": [
-                          "sources",
-                          "sampleMaxAgeSeconds",
-                          "band",
-                          "minimumSources",
-                          "resumeAfterGoodUpdates",
-                          "maxRisePerHour",
-                          "frozen",
-                          "index"
-                        ],
-                        "additionalProperties": false
+                          "required": [
+                            "id",
+                            "weight"
+                          ],
+                          "additionalProperties": false
+                        }
+                      },
+                      "sampleMaxAgeSeconds": {
+                        "type": "integer"
+                      },
+                      "band": {
+                        "$ref": "#/components/schemas/Decimal"
+                      },
+                      "minimumSources": {
+                        "type": "integer"
+                      },
+                      "resumeAfterGoodUpdates": {
+                        "type": "integer"
+                      },
+                      "maxRisePerHour": {
+                        "$ref": "#/components/schemas/Decimal"
+                      },
+                      "frozen": {
+                        "type": "boolean"
+                      },
+                      "index": {
+                        "type": "string",
+                        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
                       }
-                    ]
+                    },
+                    "required": [
+                      "sources",
+                      "sampleMaxAgeSeconds",
+                      "band",
+                      "minimumSources",
+                      "resumeAfterGoodUpdates",
+                      "maxRisePerHour",
+                      "frozen"
+                    ],
+                    "additionalProperties": false
                   }
                 },
                 "required": [
                   "asset",
                   "symbol",
                   "scale",
-                  "priceMaxAgeSeconds",
-                  "price",
-                  "priceAgeSeconds",
-                  "oracle"
+                  "priceMaxAgeSeconds"
                 ],
                 "additionalProperties": false
               }

@@ -3,7 +3,8 @@ import Hummingbird
 import SolventCore
 
 /// A JSON request body read field by field, so that every error names its field: the fills'
-/// bodies (one JSON parse, no per-field decoder: `FillRoutes.swift`) and the keys'. It reads what
+/// bodies, the one hand-routed write (one JSON parse, no per-field decoder: `FillRoutes.swift`);
+/// every other operation's body is decoded by the generated types. It reads what
 /// openapi/openapi.json describes and nothing else: decimals as strings ("60123.45"), ids and
 /// counts as JSON integers, no null in place of a value (leave an optional field out); unknown
 /// fields are refused (a typo must not be silently ignored).
@@ -104,17 +105,6 @@ struct RequestBody: @unchecked Sendable {
 
     /// An account id.
     func id(_ key: String) throws -> UInt64 { try id(key, as: UInt64.self) }
-
-    func optionalID(_ key: String) throws -> UInt64? { has(key) ? try id(key) : nil }
-
-    func int(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64>) throws -> Int64 {
-        if !has(key), let value { return value }
-        let text = try integerText(key, expected: "expected an integer from \(range.lowerBound) to \(range.upperBound)")
-        guard let number = Int64(text), range.contains(number) else {
-            throw APIError.invalid(key, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
 
     func decimal(_ key: String, scale: Int) throws -> Int64 {
         try FieldValue.decimal(try decimalText(key), field: key, scale: scale)

@@ -44,63 +44,17 @@ extension SolventService {
         }
         addDashboardRoutes(to: router)
 
-        // Administration (keys: KeyRoutes.swift).
-        addKeyRoutes(to: router)
-        // Reads.
-        router.get("/v1/markets") { request, _ in
-            _ = try await service.require(request, Set(Role.allCases))
-            return JSON.response(data: await service.engine.read { JSON.data(StateView.markets($0)) })
+        // Reached only when the WebSocket upgrade was refused: say why.
+        router.get("/v1/stream") { request, _ -> Response in
+            if request.uri.queryParameters.get("key") != nil { throw APIError.keyInURL }
+            throw APIError(
+                .unauthorized, "unauthorized",
+                "/v1/stream is a WebSocket: send Authorization: Bearer <key>, "
+                    + "or ?ticket= from POST /v1/tickets (single use, 30 s)")
         }
-        router.get("/v1/accounts/:account") { request, context in
-            let principal = try await service.require(request, Set(Role.allCases))
-            let account = try context.parameters.require("account", as: UInt64.self)
-            try service.requireAccount(principal, account)
-            guard let view = await service.engine.read({ StateView.account($0, AccountID(account)).map(JSON.data) })
-            else { throw APIError.notFound("account \(account)") }
-            return JSON.response(data: view)
-        }
-        router.get("/v1/insurance-fund") { request, _ in
-            _ = try await service.require(request, Set(Role.allCases))
-            return JSON.response(data: await service.engine.read { JSON.data(StateView.funds($0)) })
-        }
-        router.get("/v1/liquidations") { request, _ in
-            let principal = try await service.require(request, Set(Role.allCases))
-            var limit = 100
-            if let text = request.uri.queryParameters.get("limit") {
-                guard let value = Int(text), (1...1_000).contains(value) else {
-                    throw APIError.invalid("limit", "expected an integer from 1 to 1000, got \(text.prefix(40))")
-                }
-                limit = value
-            }
-            let events = service.hub.history(
-                types: ["positionLiquidated"], account: principal.role == .trader ? principal.account : nil,
-                limit: limit)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: "[" + events.map(\.json).joined(separator: ",") + "]")))
-        }
-        router.get("/v1/adl-ranks") { request, _ in
-            let principal = try await service.require(request, [.admin, .readonly, .liquidator])
-            _ = principal
-            guard let market = request.uri.queryParameters.get("market").flatMap(UInt32.init) else {
-                throw APIError.invalid("market", "expected a market id")
-            }
-            let side = request.uri.queryParameters.get("side") ?? "long"
-            guard side == "long" || side == "short" else { throw APIError.invalid("side", "expected long or short") }
-            let ranks = await service.engine.read { engine in
-                engine.market(MarketID(market)) == nil
-                    ? nil
-                    : engine.rankedDeleveraging(
-                        market: MarketID(market), long: side == "long", ranking: .profitTimesLeverage
-                    ).prefix(100).map(\.rawValue)
-            }
-            guard let ranks else { throw APIError.notFound("market \(market)") }
-            return JSON.response([
-                "market": Int(market), "side": side, "ranking": "profitTimesLeverage", "accounts": Array(ranks),
-            ])
-        }
-        addEngineRoutes(to: router)
-        // Verifiable margin.
+        // Fills, decoded by hand for throughput (FillRoutes.swift).
+        addFillRoutes(to: router)
+        // A trader's margin proof: the journal codec's document, passed on byte for byte.
         router.get("/v1/proofs/me") { request, _ in
             let principal = try await service.require(request, [.trader])
             guard let account = principal.account else { throw APIError.forbidden("a trader key names its account") }

@@ -1,78 +1,109 @@
 import Foundation
 import SolventCore
 
-/// Engine state as JSON objects: what the read endpoints and the dashboard show. The numbers
-/// come from the engine's own reports (nothing is recomputed here).
+/// Engine state as the document's reply types: what the reads and the dashboard show. The
+/// numbers come from the engine's own reports (nothing is recomputed here); a value the engine
+/// does not have (no mark yet, no entry price) is left out.
 enum StateView {
-    static func markets(_ engine: Engine) -> [[String: Any]] {
+    typealias S = Components.Schemas
+
+    static func markets(_ engine: Engine) -> [S.MarketSummary] {
         engine.markets.map { market in
-            var object: [String: Any] = [
-                "id": Int(market.spec.id.rawValue), "symbol": market.spec.symbol, "kind": market.spec.kind.rawValue,
-                "settleAsset": Int(market.spec.settleAsset.rawValue),
-                "mark": market.mark > 0 ? Price(atoms: market.mark).description : NSNull(),
-                "index": market.index > 0 ? Price(atoms: market.index).description : NSNull(),
-                "settled": market.settled,
-            ]
-            object["liquidation"] = market.liquidation != nil
-            return object
+            S.MarketSummary(
+                id: APIID32(market.spec.id.rawValue), symbol: market.spec.symbol, kind: kind(market.spec.kind),
+                settleAsset: APIID32(market.spec.settleAsset.rawValue), mark: price(market.mark),
+                index: price(market.index), settled: market.settled, liquidation: market.liquidation != nil)
         }
     }
 
-    static func funds(_ engine: Engine) -> [[String: Any]] {
+    static func kind(_ kind: InstrumentKind) -> S.MarketSummary.KindPayload {
+        switch kind {
+        case .linear: .linear
+        case .inverse: .inverse
+        }
+    }
+
+    /// A price the engine has (positive atoms) as its decimal text; nil before the first.
+    static func price(_ atoms: Int64) -> String? { atoms > 0 ? Price(atoms: atoms).description : nil }
+
+    static func funds(_ engine: Engine) -> [S.Fund] {
         engine.assets.map { asset in
             let scale = asset.spec.scale
-            return [
-                "asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol,
-                "insuranceFund": DecimalText.format(asset.insuranceFund, scale: scale),
-                "deficit": DecimalText.format(-asset.deficit, scale: scale),
-                "feePool": DecimalText.format(asset.feePool, scale: scale),
-            ]
+            return S.Fund(
+                asset: APIID32(asset.spec.id.rawValue), symbol: asset.spec.symbol,
+                insuranceFund: DecimalText.format(asset.insuranceFund, scale: scale),
+                deficit: DecimalText.format(-asset.deficit, scale: scale),
+                feePool: DecimalText.format(asset.feePool, scale: scale))
         }
     }
 
-    static func account(_ engine: Engine, _ id: AccountID) -> [String: Any]? {
+    static func account(_ engine: Engine, _ id: AccountID) -> S.Account? {
         guard let account = engine.account(id) else { return nil }
-        let balances: [[String: Any]] = account.balances.map { balance in
+        let balances = account.balances.map { balance in
             let asset = engine.assets[Int(balance.assetIndex)]
-            return [
-                "asset": Int(asset.spec.id.rawValue), "symbol": asset.spec.symbol,
-                "balance": DecimalText.format(balance.atoms, scale: asset.spec.scale),
-            ]
+            return S.Account.BalancesPayloadPayload(
+                asset: APIID32(asset.spec.id.rawValue), symbol: asset.spec.symbol,
+                balance: DecimalText.format(balance.atoms, scale: asset.spec.scale))
         }
-        var object: [String: Any] = ["account": id.rawValue, "balances": balances]
+        let margin: S.Account.MarginPayload?
         switch engine.marginReport(of: id) {
-        case .success(let report)?:
-            object["margin"] = [
-                "status": report.status.rawValue, "equity": report.equity.description,
-                "initialMargin": report.initialMargin.description,
-                "maintenanceMargin": report.maintenanceMargin.description,
-                "availableBalance": report.availableBalance.description,
-                "marginRatio": report.marginRatio?.description as Any? ?? NSNull(),
-                "positions": report.positions.map { position -> [String: Any] in
-                    let scale = position.settleScale
-                    return [
-                        "market": Int(position.market.rawValue), "symbol": position.symbol,
-                        "size": position.size.description,
-                        "entryPrice": position.entryPrice?.description as Any? ?? NSNull(),
-                        "markPrice": position.markPrice.description,
-                        "isolated": position.isolated,
-                        "unrealizedPnl": DecimalText.format(position.unrealizedPnl.atoms, scale: scale),
-                        "initialMargin": DecimalText.format(position.initialMargin.atoms, scale: scale),
-                        "maintenanceMargin": DecimalText.format(position.maintenanceMargin.atoms, scale: scale),
-                        "liquidationPrice": position.liquidationPrice?.description as Any? ?? NSNull(),
-                        "bankruptcyPrice": position.bankruptcyPrice?.description as Any? ?? NSNull(),
-                        "liquidationPriceNote": position.liquidationPriceAbsence?.rawValue as Any? ?? NSNull(),
-                        "bankruptcyPriceNote": position.bankruptcyPriceAbsence?.rawValue as Any? ?? NSNull(),
-                        "status": position.status.rawValue,
-                    ]
-                },
-            ]
-        case .failure(let error)?:
-            object["margin"] = ["error": "\(error)"]
-        case nil:
-            break
+        case .success(let report)?: margin = .MarginReport(self.margin(report))
+        case .failure(let error)?: margin = .MarginReportError(.init(error: "\(error)"))
+        case nil: margin = nil
         }
-        return object
+        return S.Account(account: APIAccountNumber(id.rawValue), balances: balances, margin: margin)
+    }
+
+    static func margin(_ report: MarginReport) -> S.MarginReport {
+        S.MarginReport(
+            status: status(report.status), equity: report.equity.description,
+            initialMargin: report.initialMargin.description, maintenanceMargin: report.maintenanceMargin.description,
+            availableBalance: report.availableBalance.description, marginRatio: report.marginRatio?.description,
+            positions: report.positions.map { position in
+                let scale = position.settleScale
+                return S.PositionMargin(
+                    market: APIID32(position.market.rawValue), symbol: position.symbol,
+                    size: position.size.description, entryPrice: position.entryPrice?.description,
+                    markPrice: position.markPrice.description, isolated: position.isolated,
+                    unrealizedPnl: DecimalText.format(position.unrealizedPnl.atoms, scale: scale),
+                    initialMargin: DecimalText.format(position.initialMargin.atoms, scale: scale),
+                    maintenanceMargin: DecimalText.format(position.maintenanceMargin.atoms, scale: scale),
+                    liquidationPrice: position.liquidationPrice?.description,
+                    bankruptcyPrice: position.bankruptcyPrice?.description,
+                    liquidationPriceNote: position.liquidationPriceAbsence?.rawValue,
+                    bankruptcyPriceNote: position.bankruptcyPriceAbsence?.rawValue,
+                    status: position.status.rawValue)
+            })
+    }
+
+    static func status(_ status: MarginStatus) -> S.MarginReport.StatusPayload {
+        switch status {
+        case .healthy: .healthy
+        case .marginCall: .marginCall
+        case .liquidatable: .liquidatable
+        case .bankrupt: .bankrupt
+        }
+    }
+
+    /// An asset's declaration, its credited price and, when it has one, its collateral oracle
+    /// (rules as the PUT body names them, the breaker, the sources' latest aggregate).
+    static func asset(_ asset: AssetState, now: Timestamp) -> S.AssetDetail {
+        let oracle = asset.oracle.map { oracle in
+            let config = oracle.config
+            return S.AssetDetail.OraclePayload(
+                sources: config.sources.map { .init(id: Int($0.id.rawValue), weight: Int($0.weight)) },
+                sampleMaxAgeSeconds: Int(config.sampleMaxAge / 1_000_000_000),
+                band: APIDecimal(config.band.description),
+                minimumSources: Int(config.minimumSources), resumeAfterGoodUpdates: Int(config.resumeAfterGoodUpdates),
+                maxRisePerHour: APIDecimal(config.maxRisePerHour.description), frozen: oracle.frozen,
+                index: price(oracle.index))
+        }
+        return S.AssetDetail(
+            asset: Int(asset.spec.id.rawValue), symbol: asset.spec.symbol, scale: asset.spec.scale,
+            priceMaxAgeSeconds: Int(asset.spec.priceMaxAge / 1_000_000_000), price: price(asset.price),
+            priceAgeSeconds: asset.price > 0
+                ? Int(max(0, now.nanoseconds - asset.priceTime.nanoseconds) / 1_000_000_000) : nil,
+            oracle: oracle)
     }
 
     /// Pools flagged in margin call or liquidation, and the accounts with the highest margin

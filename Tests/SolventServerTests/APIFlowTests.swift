@@ -44,7 +44,7 @@ struct APIFlowTests {
             let fund = await h.service.engine.read { $0.asset(AssetID(1))!.insuranceFund }
             #expect(funds?.first?["insuranceFund"] as? String == DecimalText.format(fund, scale: 6))
             let ranks = try await client.call(.get, "/v1/adl-ranks?market=1&side=short", key: h.readonly).object
-            #expect((ranks["accounts"] as? [Any])?.isEmpty == false)
+            #expect(await Self.isTheEnginesShortQueue(ranks, h), "\(ranks)")
             let markets = try await client.call(.get, "/v1/markets", key: h.readonly).json as? [[String: Any]]
             #expect(markets?.first?["mark"] as? String == "58200")
             // Parameters: a maintenance rate raised through the API is the engine's.
@@ -88,6 +88,16 @@ struct APIFlowTests {
 
     /// The Dutch auction mechanism configured through the API: a liquidation opens an auction, a
     /// bidder takes the lot at the curve's price, and bad curve parameters are named.
+    /// A reply of `GET /v1/adl-ranks?market=1&side=short` is the engine's queue, first
+    /// deleveraged first, by the ranking it names.
+    static func isTheEnginesShortQueue(_ ranks: [String: Any], _ h: ServerHarness) async -> Bool {
+        let queue = await h.service.engine.read {
+            $0.rankedDeleveraging(market: MarketID(1), long: false, ranking: .profitTimesLeverage).map(\.rawValue)
+        }
+        return ranks["ranking"] as? String == "profitTimesLeverage" && !queue.isEmpty
+            && (ranks["accounts"] as? [Int])?.map(UInt64.init) == Array(queue.prefix(100))
+    }
+
     @Test func auctionThroughTheAPI() async throws {
         let h = try await ServerHarness.make("auction")
         try await h.app().test(.router) { client in
