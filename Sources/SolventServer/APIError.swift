@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SolventStore
 
 /// Every failure the API reports: a 4xx (or 503) JSON body naming what is wrong,
 /// `{"error": "...", "field": "...", "message": "..."}`. Never a 5xx for bad input.
@@ -80,21 +81,7 @@ enum JSON {
         }
     }
 
-    static func writeString(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, 110])
-            case 0x0D: out.append(contentsOf: [92, 114])
-            case 0x09: out.append(contentsOf: [92, 116])
-            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    static func writeString(_ string: String, into out: inout [UInt8]) { CompactJSON.writeString(string, into: &out) }
 
     /// A value of the document's types (generated from openapi/openapi.json) as compact JSON,
     /// its keys in the schema's order (`CompactJSON`).

@@ -5,7 +5,7 @@ import SolventCore
 /// conformances (non-finite doubles of the derived tables as strings). Keys are not sorted:
 /// replay decodes, it never compares the text, and sorting costs a collation per key.
 public enum JournalCodec {
-    /// The encoder for the journal, snapshots and proof files (`pretty` for files people read).
+    /// The encoder for snapshots and proof files (`pretty` for files people read).
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting =
@@ -22,33 +22,16 @@ public enum JournalCodec {
         return decoder
     }
 
+    /// A command's journal text: its Codable form, written by `CompactJSON` (the same JSON
+    /// `encoder()` writes, up to key order, which decoding does not depend on: `JournalCodecTests`
+    /// decodes both to the same command). `JSONEncoder` costs several microseconds a command,
+    /// enough to take 12–18 % of the service's durable fills per second in the load test.
     public static func encode(_ command: Command) throws -> String {
-        if let text = encodeFast(command) { return text }
-        return String(decoding: try encoder().encode(command), as: UTF8.self)
+        String(decoding: try CompactJSON.encode(command, nonFinite: nonFiniteNames), as: UTF8.self)
     }
 
-    /// The journal text of the commands a service receives most (fills, deposits, marks), written
-    /// directly: the same JSON the Codable encoder writes, up to key order, which decoding does not
-    /// depend on (`JournalCodecTests` decodes both to the same command). JSONEncoder costs several
-    /// microseconds a command; this, a few hundred nanoseconds: JSONEncoder alone costs the service
-    /// 12–18 % of its durable fills per second in the load test (docs/service.md, "Performance").
-    static func encodeFast(_ command: Command) -> String? {
-        switch command {
-        case .applyFill(let fill):
-            return
-                "{\"applyFill\":{\"_0\":{\"market\":{\"rawValue\":\(fill.market.rawValue)},\"buyer\":{\"rawValue\":\(fill.buyer.rawValue)},"
-                + "\"seller\":{\"rawValue\":\(fill.seller.rawValue)},\"quantity\":{\"atoms\":\(fill.quantity.atoms)},"
-                + "\"price\":{\"atoms\":\(fill.price.atoms)},\"taker\":\"\(fill.taker.rawValue)\"}}}"
-        case .deposit(let account, let asset, let amount):
-            return
-                "{\"deposit\":{\"account\":{\"rawValue\":\(account.rawValue)},\"asset\":{\"rawValue\":\(asset.rawValue)},\"amount\":{\"atoms\":\(amount.atoms)}}}"
-        case .setMarkPrice(let market, let mark, nil):
-            return
-                "{\"setMarkPrice\":{\"market\":{\"rawValue\":\(market.rawValue)},\"mark\":{\"atoms\":\(mark.atoms)}}}"
-        default:
-            return nil
-        }
-    }
+    /// How the journal writes a non-finite double (the derived tables' infinities).
+    static let nonFiniteNames: CompactJSON.NonFiniteNames = ("+inf", "-inf", "nan")
 
     public static func decode(_ text: String) throws -> Command {
         do { return try decoder().decode(Command.self, from: Data(text.utf8)) } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import SolventCore
+import SolventStore
 import Testing
 
 @testable import SolventServer
@@ -66,8 +67,42 @@ struct CompactJSONTests {
         }
     }
 
+    /// An enum with associated values (synthesized: a nested keyed container per case), an
+    /// optional, nested arrays and a non-finite double: what the journal's commands use.
+    enum Shape: Codable, Equatable {
+        case empty
+        case point(x: Int64, y: Int64?)
+        case path([[Shape]], label: String, weight: Double)
+    }
+
+    /// Writes into a nested container after its parent has moved on to the next key.
+    struct LateWrite: Encodable {
+        enum Key: CodingKey { case a, b }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            var early = container.nestedUnkeyedContainer(forKey: .a)
+            try container.encode(1, forKey: .b)
+            try early.encode(2)
+        }
+    }
+
+    @Test func nestedContainersReadAsJSONEncodersDo() throws {
+        let shapes: [Shape] = [
+            .empty, .point(x: Int64.min, y: nil), .point(x: 3, y: Int64.max),
+            .path(
+                [[.point(x: 1, y: 2), .empty], [], [.path([], label: "é\"\n", weight: 0.1)]], label: "",
+                weight: -2.5e-300),
+            .path([], label: "inf", weight: .infinity),
+        ]
+        // The journal's strategy for non-finite numbers, on both sides.
+        let compact = try CompactJSON.encode(shapes, nonFinite: ("+inf", "-inf", "nan"))
+        #expect(try Self.parsed(Data(compact)) == Self.parsed(JournalCodec.encoder().encode(shapes)))
+        #expect(try JournalCodec.decoder().decode([Shape].self, from: Data(compact)) == shapes)
+    }
+
     @Test func whatItDoesNotWriteFailsByName() {
         #expect(throws: EncodingError.self) { try CompactJSON.encode(SuperEncoding()) }
         #expect(throws: EncodingError.self) { try CompactJSON.encode([NotANumber()]) }
+        #expect(throws: EncodingError.self) { try CompactJSON.encode(LateWrite()) }
     }
 }

@@ -1,25 +1,55 @@
 /// An `Encodable` value as compact JSON, written straight into bytes in the order its
-/// `encode(to:)` writes its keys (for the document's generated types, the schema's order: as
-/// deterministic as sorting them, without the cost of reordering every object). The
-/// write replies of the hand-routed hot paths and every event on the stream are encoded so:
-/// Foundation's `JSONEncoder` first builds a tree of boxed values, which made it most of a fill
-/// batch's cost. It covers what the document's types use (keyed and unkeyed containers, nested
-/// through `encode(_:forKey:)`, single values); a nested container requested directly, a super
-/// encoder or a non-finite number fails the encoding with `EncodingError.invalidValue`.
-enum CompactJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let output = Output()
-        try Node(output: output, codingPath: []).write(value)
+/// `encode(to:)` writes its keys (for the API's generated types, the schema's order: as
+/// deterministic as sorting them, without the cost of reordering every object). The journal's
+/// commands, the write replies of the service's hand-routed hot paths and every event on its
+/// stream are encoded so: Foundation's `JSONEncoder` first builds a tree of boxed values, which
+/// made it most of a fill batch's cost. It covers keyed, unkeyed and single-value containers,
+/// nested through `encode(_:forKey:)` or opened directly (as synthesized enum conformances do),
+/// each written in full before its parent's next element; a write into a container after its
+/// parent moved on, a super encoder, or a non-finite number without `nonFinite` names fails the
+/// encoding with `EncodingError.invalidValue`.
+package enum CompactJSON {
+    /// The strings a non-finite `Double` is written as (a JSON number cannot hold one), in the
+    /// order +infinity, -infinity, NaN; nil refuses them.
+    package typealias NonFiniteNames = (positiveInfinity: String, negativeInfinity: String, nan: String)
+
+    package static func encode<T: Encodable>(_ value: T, nonFinite: NonFiniteNames? = nil) throws -> [UInt8] {
+        let output = Output(nonFinite: nonFinite)
+        let root = Node(output: output, codingPath: [])
+        try root.write(value)
         if let failure = output.failure { throw failure }
         return output.bytes
+    }
+
+    /// A string as a JSON string literal: quotes, backslashes and control characters escaped.
+    package static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, 110])
+            case 0x0D: out.append(contentsOf: [92, 114])
+            case 0x09: out.append(contentsOf: [92, 116])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// The bytes written so far and the first failure.
     final class Output {
         var bytes: [UInt8] = []
         var failure: EncodingError?
+        let nonFinite: NonFiniteNames?
 
-        init() { bytes.reserveCapacity(256) }
+        init(nonFinite: NonFiniteNames?) {
+            self.nonFinite = nonFinite
+            bytes.reserveCapacity(256)
+        }
 
         func fail(_ path: [any CodingKey], _ what: String) {
             if failure == nil {
@@ -30,13 +60,16 @@ enum CompactJSON {
         func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
         func writeDouble(_ value: Double, at path: [any CodingKey]) {
-            guard value.isFinite else { return fail(path, "a non-finite number has no JSON form") }
-            write("\(value)")
+            if value.isFinite { return write("\(value)") }
+            guard let names = nonFinite else { return fail(path, "a non-finite number has no JSON form") }
+            let name = value.isNaN ? names.nan : value > 0 ? names.positiveInfinity : names.negativeInfinity
+            CompactJSON.writeString(name, into: &bytes)
         }
     }
 
-    /// One value being encoded: the container it opened (at most one, of one kind) and how many
-    /// elements that container holds so far.
+    /// One value being encoded: the container it opened (at most one, of one kind), how many
+    /// elements that container holds so far, and the nested container it opened directly, still
+    /// being written (closed before this container's next element or its own end).
     final class Node: Encoder {
         enum Kind { case none, object, array, single }
         let output: Output
@@ -44,6 +77,8 @@ enum CompactJSON {
         var userInfo: [CodingUserInfoKey: Any] { [:] }
         private(set) var kind = Kind.none
         var count = 0
+        private var pending: Node?
+        private var closed = false
 
         init(output: Output, codingPath: [any CodingKey]) {
             self.output = output
@@ -54,6 +89,14 @@ enum CompactJSON {
         /// opens nothing is an empty object, as with `JSONEncoder`).
         func write<T: Encodable>(_ value: T) throws {
             try value.encode(to: self)
+            finish()
+        }
+
+        /// Closes this node's container, and first the nested one still open in it.
+        func finish() {
+            guard !closed else { return }
+            finishPending()
+            closed = true
             switch kind {
             case .none: output.write("{}")
             case .object: output.bytes.append(UInt8(ascii: "}"))
@@ -61,6 +104,19 @@ enum CompactJSON {
             case .single where count != 1: output.fail(codingPath, "a single value encoded \(count) times")
             case .single: break
             }
+        }
+
+        private func finishPending() {
+            pending?.finish()
+            pending = nil
+        }
+
+        /// A child container opened directly at `key`: written in place, closed when this
+        /// container moves on.
+        func nested(_ key: any CodingKey) -> Node {
+            let child = child(key)
+            pending = child
+            return child
         }
 
         /// Opens the container of `wanted` (again, for a type that asks twice), or fails when
@@ -75,8 +131,17 @@ enum CompactJSON {
             }
         }
 
-        /// The separator before the next element of this node's container.
+        /// One more value written into this node's single-value container.
+        func nextValue() {
+            if closed { output.fail(codingPath, "a write into a container after its parent moved on") }
+            count += 1
+        }
+
+        /// The separator before the next element of this node's container (after closing the
+        /// nested container still open in it); a write into a container already closed fails.
         func nextElement() {
+            if closed { output.fail(codingPath, "a write into a container after its parent moved on") }
+            finishPending()
             if count > 0 { output.bytes.append(UInt8(ascii: ",")) }
             count += 1
         }
@@ -99,11 +164,11 @@ enum CompactJSON {
         /// A child for a value at `key`, which is written and closed before the call returns.
         func child(_ key: any CodingKey) -> Node { Node(output: output, codingPath: codingPath + [key]) }
 
-        /// What the protocol asks for but the document's types never use: a detached node whose
-        /// writes are discarded, and a failure.
+        /// What the protocol asks for but no type here uses (a super encoder): a detached node
+        /// whose writes are discarded, and a failure.
         func unsupported(_ what: String) -> Node {
             output.fail(codingPath, what)
-            return Node(output: Output(), codingPath: codingPath)
+            return Node(output: Output(nonFinite: nil), codingPath: codingPath)
         }
     }
 
@@ -113,7 +178,7 @@ enum CompactJSON {
 
         private func key(_ key: Key) {
             node.nextElement()
-            JSON.writeString(key.stringValue, into: &node.output.bytes)
+            CompactJSON.writeString(key.stringValue, into: &node.output.bytes)
             node.output.bytes.append(UInt8(ascii: ":"))
         }
 
@@ -127,7 +192,7 @@ enum CompactJSON {
         }
         mutating func encode(_ value: String, forKey key: Key) throws {
             self.key(key)
-            JSON.writeString(value, into: &node.output.bytes)
+            CompactJSON.writeString(value, into: &node.output.bytes)
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             self.key(key)
@@ -158,10 +223,12 @@ enum CompactJSON {
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type, forKey key: Key
         ) -> KeyedEncodingContainer<NestedKey> {
-            node.unsupported("a nested keyed container").container(keyedBy: keyType)
+            self.key(key)
+            return node.nested(key).container(keyedBy: keyType)
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            node.unsupported("a nested unkeyed container").unkeyedContainer()
+            self.key(key)
+            return node.nested(key).unkeyedContainer()
         }
         mutating func superEncoder() -> any Encoder { node.unsupported("a super encoder") }
         mutating func superEncoder(forKey key: Key) -> any Encoder { node.unsupported("a super encoder") }
@@ -189,7 +256,7 @@ enum CompactJSON {
         }
         mutating func encode(_ value: String) throws {
             node.nextElement()
-            JSON.writeString(value, into: &node.output.bytes)
+            CompactJSON.writeString(value, into: &node.output.bytes)
         }
         mutating func encode(_ value: Double) throws {
             node.nextElement()
@@ -216,10 +283,14 @@ enum CompactJSON {
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type
         ) -> KeyedEncodingContainer<NestedKey> {
-            node.unsupported("a nested keyed container").container(keyedBy: keyType)
+            let index = node.count
+            node.nextElement()
+            return node.nested(Index(intValue: index)).container(keyedBy: keyType)
         }
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            node.unsupported("a nested unkeyed container").unkeyedContainer()
+            let index = node.count
+            node.nextElement()
+            return node.nested(Index(intValue: index)).unkeyedContainer()
         }
         mutating func superEncoder() -> any Encoder { node.unsupported("a super encoder") }
     }
@@ -230,13 +301,13 @@ enum CompactJSON {
 
         /// The output, counting one more value written into this single-value container.
         private func counted() -> Output {
-            node.count += 1
+            node.nextValue()
             return node.output
         }
 
         mutating func encodeNil() throws { counted().write("null") }
         mutating func encode(_ value: Bool) throws { counted().write(value ? "true" : "false") }
-        mutating func encode(_ value: String) throws { JSON.writeString(value, into: &counted().bytes) }
+        mutating func encode(_ value: String) throws { CompactJSON.writeString(value, into: &counted().bytes) }
         mutating func encode(_ value: Double) throws { counted().writeDouble(value, at: codingPath) }
         mutating func encode(_ value: Float) throws { counted().writeDouble(Double(value), at: codingPath) }
         mutating func encode(_ value: Int) throws { counted().write(String(value)) }
