@@ -85,7 +85,8 @@ private func decodeID(from decoder: any Decoder, minimum: UInt64, maximum: UInt6
     }
     // Beyond 64 bits, or a fraction: a number Double reads.
     guard let number = try? container.decode(Double.self) else {
-        throw APIError.invalid(field, "expected a positive integer id as a JSON number, got \(jsonKind(container))")
+        let expected = minimum == 0 ? "an account id or 0" : "a positive integer id"
+        throw APIError.invalid(field, "expected \(expected) as a JSON number, got \(jsonKind(container))")
     }
     if number.rounded() == number, number >= 18_446_744_073_709_551_616 {
         throw APIError.invalid(field, "out of range: expected an id from \(minimum) to \(maximum), got \(number)")

@@ -3,8 +3,8 @@ import SolventCore
 import Synchronization
 
 /// A committed event as the API shows it: its type, the accounts it concerns (for a trader's
-/// stream), its JSON text (the stream's frame) and the document's type it was written from (the
-/// reads' reply).
+/// stream), its JSON text (the stream's frame) and, for a liquidation, the document's type it was
+/// written from (the liquidation history's reply).
 public struct StreamEvent: Sendable, Hashable {
     public var sequence: UInt64
     public var type: String

@@ -25,9 +25,10 @@ enum EventView {
         guard let type = type(of: event), let (accounts, view) = describe(event, scale: scale) else { return nil }
         let sequenced = view.sequenced(Int(sequence))
         guard let json = try? JSON.encoded(sequenced) else { return nil }
+        // Only a liquidation keeps its typed form: the liquidation history's reply is built from it.
         return StreamEvent(
             sequence: sequence, type: type, accounts: accounts, json: String(decoding: json, as: UTF8.self),
-            view: sequenced)
+            view: type == "positionLiquidated" ? sequenced : nil)
     }
 
     /// The API's name for an event's type (nil: not shown), without building its fields.

@@ -1900,6 +1900,16 @@ extension SolventService {
                       }
                     }
                   },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "401": {
                     "$ref": "#/components/responses/Unauthorized"
                   },
@@ -2573,6 +2583,16 @@ extension SolventService {
                       }
                     }
                   },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "401": {
                     "$ref": "#/components/responses/Unauthorized"
                   },
@@ -2749,6 +2769,16 @@ extension SolventService {
                           "items": {
                             "$ref": "#/components/schemas/MarketSummary"
                           }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
                         }
                       }
                     }
@@ -4206,6 +4236,16 @@ extension SolventService {
                       }
                     }
                   },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "401": {
                     "$ref": "#/components/responses/Unauthorized"
                   },
@@ -4230,6 +4270,16 @@ extension SolventService {
                 "responses": {
                   "200": {
                     "$ref": "#/components/responses/Applied"
+                  },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   },
                   "401": {
                     "$ref": "#/components/responses/Unauthorized"
@@ -4271,6 +4321,16 @@ extension SolventService {
                       "application/json": {
                         "schema": {
                           "$ref": "#/components/schemas/VaRRules"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A query parameter the operation does not take, named in `field`.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
                         }
                       }
                     }
@@ -5402,16 +5462,20 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "liquidationPrice": {
-                    "$ref": "#/components/schemas/DecimalText"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The mark at which the position's pool reaches maintenance margin; absent when there is none, with the reason in `liquidationPriceNote`."
                   },
                   "bankruptcyPrice": {
-                    "$ref": "#/components/schemas/DecimalText"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The mark at which the position's pool's equity reaches zero; absent when there is none, with the reason in `bankruptcyPriceNote`."
                   },
                   "liquidationPriceNote": {
-                    "type": "string"
+                    "type": "string",
+                    "description": "Why `liquidationPrice` is absent; absent when it is given."
                   },
                   "bankruptcyPriceNote": {
-                    "type": "string"
+                    "type": "string",
+                    "description": "Why `bankruptcyPrice` is absent; absent when it is given."
                   },
                   "status": {
                     "type": "string"
@@ -6083,7 +6147,8 @@ extension SolventService {
                   },
                   "settlementWindowSeconds": {
                     "type": "integer",
-                    "minimum": 0
+                    "minimum": 0,
+                    "description": "A dated future settles at the index averaged over this window before expiry; absent: at the mark in force at expiry."
                   },
                   "maximumLeverage": {
                     "type": "integer"
@@ -6094,7 +6159,8 @@ extension SolventService {
                       "type": "object",
                       "properties": {
                         "cap": {
-                          "$ref": "#/components/schemas/DecimalText"
+                          "$ref": "#/components/schemas/DecimalText",
+                          "description": "The tier's notional cap in the settlement asset; absent for the last tier, which has none."
                         },
                         "initial": {
                           "$ref": "#/components/schemas/DecimalText"
@@ -6258,7 +6324,8 @@ extension SolventService {
                         "type": "boolean"
                       },
                       "priceMoveUntilSeconds": {
-                        "type": "integer"
+                        "type": "integer",
+                        "description": "When the price-move breaker ends (seconds since 1970); absent while it is not tripped."
                       }
                     },
                     "required": [
@@ -6307,7 +6374,8 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "maximumStepNotional": {
-                    "$ref": "#/components/schemas/DecimalText"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "At most this notional closed for one account per step, on top of `stepFraction`; absent: no cap."
                   },
                   "keeperRewardFlat": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6316,14 +6384,17 @@ extension SolventService {
                     "$ref": "#/components/schemas/DecimalText"
                   },
                   "fundDrawCapPerInterval": {
-                    "$ref": "#/components/schemas/DecimalText"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The most the insurance fund pays for this market per interval; absent when uncapped."
                   },
                   "fundDrawCapIntervalSeconds": {
                     "type": "integer",
-                    "minimum": 1
+                    "minimum": 1,
+                    "description": "The interval of `fundDrawCapPerInterval`; absent when uncapped."
                   },
                   "fundDrawCapTotal": {
-                    "$ref": "#/components/schemas/DecimalText"
+                    "$ref": "#/components/schemas/DecimalText",
+                    "description": "The most the insurance fund pays for this market in all; absent when uncapped."
                   },
                   "fundDrawnInWindow": {
                     "$ref": "#/components/schemas/DecimalText"
@@ -6663,10 +6734,11 @@ extension SolventService {
                   "price": {
                     "type": "string",
                     "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
-                    "description": "The price credited to holders (USD)."
+                    "description": "The price credited to holders (USD); absent before the first."
                   },
                   "priceAgeSeconds": {
-                    "type": "integer"
+                    "type": "integer",
+                    "description": "Seconds since the credited price was set; absent before the first."
                   },
                   "oracle": {
                     "type": "object",
@@ -6710,7 +6782,8 @@ extension SolventService {
                       },
                       "index": {
                         "type": "string",
-                        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+                        "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+                        "description": "The sources' latest aggregate; absent before the first."
                       }
                     },
                     "required": [

@@ -117,6 +117,7 @@ struct OperationGate: ServerMiddleware {
             try service.authorize(caller, Self.roles[operationID] ?? [])
             principal = caller
         }
+        try Self.checkQuery(request.path ?? "", operation: operationID)
         var request = request
         // The reply is JSON whatever the client accepts: a write is applied before its reply is
         // written, so an Accept header must not turn it into an error after the fact.
@@ -165,7 +166,9 @@ struct OperationGate: ServerMiddleware {
             if case let refusal as APIError = error.underlyingError, refusal.field?.isEmpty ?? true,
                 let name = metadata.pathParameters.keys.sorted().first
             {
-                throw APIError(.badRequest, "badRequest", "path parameter \(name): \(refusal.message)")
+                // The value's own JSON type means nothing in a path: only its range is said.
+                let message = refusal.message.replacingOccurrences(of: " as a JSON number, got a string", with: "")
+                throw APIError(.badRequest, "badRequest", "path parameter \(name): \(message)")
             }
             // A value without a path that is not the body's: the path's parameter did not decode.
             if case let decoding as DecodingError = error.underlyingError, Self.codingPath(decoding).isEmpty,

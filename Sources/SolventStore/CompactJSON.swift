@@ -1,13 +1,15 @@
 /// An `Encodable` value as compact JSON, written straight into bytes in the order its
 /// `encode(to:)` writes its keys (for the API's generated types, the schema's order: as
 /// deterministic as sorting them, without the cost of reordering every object). The journal's
-/// commands, the write replies of the service's hand-routed hot paths and every event on its
-/// stream are encoded so: Foundation's `JSONEncoder` first builds a tree of boxed values, which
-/// made it most of a fill batch's cost. It covers keyed, unkeyed and single-value containers,
-/// nested through `encode(_:forKey:)` or opened directly (as synthesized enum conformances do),
+/// commands (but the three a direct writer takes: `JournalCodec`), the write replies of the
+/// service's hand-routed hot paths and every event on its stream are encoded so: Foundation's
+/// `JSONEncoder` first builds a tree of boxed values, which made it most of a fill batch's cost.
+/// It covers keyed, unkeyed and single-value containers, nested through `encode(_:forKey:)` or
+/// opened directly (as synthesized enum conformances do),
 /// each written in full before its parent's next element; a write into a container after its
 /// parent moved on, a super encoder, or a non-finite number without `nonFinite` names fails the
-/// encoding with `EncodingError.invalidValue`.
+/// encoding with `EncodingError.invalidValue`. A key encoded twice in one object is written twice
+/// (where `JSONEncoder` keeps the last): no synthesized conformance does that.
 package enum CompactJSON {
     /// The strings a non-finite `Double` is written as (a JSON number cannot hold one), in the
     /// order +infinity, -infinity, NaN; nil refuses them.
@@ -122,6 +124,7 @@ package enum CompactJSON {
         /// Opens the container of `wanted` (again, for a type that asks twice), or fails when
         /// this value already opened another kind.
         func open(_ wanted: Kind) {
+            if closed { output.fail(codingPath, "a container opened after its value was written") }
             if kind == .none {
                 kind = wanted
                 if wanted == .object { output.bytes.append(UInt8(ascii: "{")) }

@@ -433,6 +433,36 @@ struct MalformedInputTests {
         }
     }
 
+    /// A query parameter that is missing, unknown, repeated, outside its values or not an integer
+    /// in range is refused naming it (the runtime's decoder names none).
+    @Test func queryParametersAreNamed() async throws {
+        let h = try await ServerHarness.make("query-parameters")
+        try await h.app().test(.router) { client in
+            try await seedVenue(client, h)
+            for (uri, field, words) in [
+                ("/v1/adl-ranks?market=1&side=bogus", "side", "expected one of long, short"),
+                ("/v1/adl-ranks?market=abc", "market", "from 1 to 4294967295, got abc"),
+                ("/v1/adl-ranks?market=0", "market", "from 1 to 4294967295"),
+                ("/v1/adl-ranks?market=4294967296", "market", "from 1 to 4294967295"),
+                ("/v1/adl-ranks?side=long", "market", "required"),
+                ("/v1/liquidations?limit=0", "limit", "from 1 to 1000"),
+                ("/v1/liquidations?limit=1001", "limit", "from 1 to 1000"),
+                ("/v1/liquidations?limit=1.5", "limit", "from 1 to 1000, got 1.5"),
+                ("/v1/liquidations?limit=%2B5", "limit", "from 1 to 1000, got +5"),
+                ("/v1/liquidations?limit=5&limit=6", "limit", "more than once"),
+                ("/v1/liquidations?limt=5", "limt", "expected limit"),
+                ("/v1/markets?verbose=1", "verbose", "takes none"),
+            ] {
+                let reply = try await client.call(.get, uri, key: h.readonly)
+                #expect(
+                    reply.status == 400 && reply.object["field"] as? String == field
+                        && (reply.object["message"] as? String ?? "").contains(words), "\(uri): \(reply.body)")
+            }
+            #expect(try await client.call(.get, "/v1/adl-ranks?market=1&side=short", key: h.readonly).status == 200)
+            #expect(try await client.call(.get, "/v1/liquidations?limit=1000", key: h.readonly).status == 200)
+        }
+    }
+
     /// An unknown field inside a nested object is refused like one at the top, naming its path:
     /// `tiers[0].Cap` made an uncapped tier, a misspelt sample time became "now".
     @Test func unknownNestedFieldsAreRefusedWithTheirPath() async throws {
