@@ -19,125 +19,118 @@ extension Engine {
     func planBidAuction(
         _ id: UInt64, _ bidder: AccountID, _ quantity: Quantity, _ limit: Price
     ) -> Result<[Event], Rejection> {
-        guard let index = auctions.binarySearch(id: id) else {
-            return .failure(Rejection(.unknownAuction, field: "auction", "no open auction with id \(id)"))
-        }
-        let auction = auctions[index]
-        let bidderIndex: Int32
-        switch accountIndex(bidder, field: "bidder") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let value): bidderIndex = value
-        }
-        if bidder == .venue {
-            return .failure(Rejection(.reservedAccount, field: "bidder", "the venue's book does not bid"))
-        }
-        if bidder == auction.account {
-            return .failure(Rejection(.selfTrade, field: "bidder", "account \(bidder) cannot bid for its own position"))
-        }
-        let marketIndex = marketIndexByID[auction.market]!
-        let m = Int(marketIndex)
-        guard let parameters = markets[m].liquidation, case .auction(let rules) = parameters.mechanism else {
-            return .failure(
-                Rejection(
+        Result { () throws(Rejection) -> [Event] in
+            guard let index = auctions.binarySearch(id: id) else {
+                throw Rejection(.unknownAuction, field: "auction", "no open auction with id \(id)")
+            }
+            let auction = auctions[index]
+            let bidderIndex = try accountIndex(bidder, field: "bidder").get()
+            if bidder == .venue {
+                throw Rejection(.reservedAccount, field: "bidder", "the venue's book does not bid")
+            }
+            if bidder == auction.account {
+                throw Rejection(.selfTrade, field: "bidder", "account \(bidder) cannot bid for its own position")
+            }
+            let marketIndex = marketIndexByID[auction.market]!
+            let m = Int(marketIndex)
+            guard let parameters = markets[m].liquidation, case .auction(let rules) = parameters.mechanism else {
+                throw Rejection(
                     .liquidationNotConfigured, field: "auction",
-                    "market \(auction.market) no longer liquidates by auction"))
-        }
-        if case .paused(let rule) = liquidationPermission(market: auction.market) {
-            return .failure(
-                Rejection(
+                    "market \(auction.market) no longer liquidates by auction")
+            }
+            if case .paused(let rule) = liquidationPermission(market: auction.market) {
+                throw Rejection(
                     .liquidationPaused, field: "auction",
-                    "the \(rule.rawValue) breaker of market \(auction.market) pauses liquidations"))
-        }
-        let lot = markets[m].spec.lotSize.atoms
-        guard quantity.atoms > 0 else {
-            return .failure(Rejection(.nonPositiveQuantity, field: "quantity", "expected a positive quantity"))
-        }
-        guard quantity.atoms % lot == 0 else {
-            return .failure(
-                Rejection(
-                    .offLotGrid, field: "quantity", "expected a multiple of the lot size \(markets[m].spec.lotSize)"))
-        }
-        let (price, needsReset) = auction.status(rules: rules, now: now)
-        if needsReset {
-            return .failure(
-                Rejection(
+                    "the \(rule.rawValue) breaker of market \(auction.market) pauses liquidations")
+            }
+            let lot = markets[m].spec.lotSize.atoms
+            guard quantity.atoms > 0 else {
+                throw Rejection(.nonPositiveQuantity, field: "quantity", "expected a positive quantity")
+            }
+            guard quantity.atoms % lot == 0 else {
+                throw Rejection(
+                    .offLotGrid, field: "quantity", "expected a multiple of the lot size \(markets[m].spec.lotSize)"
+                )
+            }
+            let (price, needsReset) = auction.status(rules: rules, now: now)
+            if needsReset {
+                throw Rejection(
                     .auctionNeedsReset, field: "auction",
-                    "auction \(id) is older than its tail or below its cusp: reset it first"))
-        }
-        let acceptable = auction.long ? limit.atoms >= price : limit.atoms <= price
-        guard acceptable else {
-            return .failure(
-                Rejection(
+                    "auction \(id) is older than its tail or below its cusp: reset it first")
+            }
+            let acceptable = auction.long ? limit.atoms >= price : limit.atoms <= price
+            guard acceptable else {
+                throw Rejection(
                     .auctionPriceBeyondLimit, field: "limitPrice",
-                    "the auction's price is \(Price(atoms: price)); the bid's limit is \(limit)"))
-        }
-        // The account may have traded since: what is left of its position on the auction's side.
-        let accountIndex = accountIndexByID[auction.account]!
-        let holder = accounts[Int(accountIndex)]
-        let held = holder.positionSlot(marketIndex: marketIndex).map { holder.positions[$0].size } ?? 0
-        let available = auction.long ? max(0, held) : max(0, -held)
-        let forSale = min(auction.lot, available)
-        // Nothing left to sell: the auction ends.
-        if forSale == 0 { return .success([.auctionUpdated(id: id, lot: 0)]) }
-        let valuation = markets[m].valuation
-        guard let perLot = valuation.notional(size: lot, price: price), perLot > 0,
-            let notional = valuation.notional(size: min(quantity.atoms, forSale), price: markets[m].mark)
-        else {
-            return .failure(
-                Rejection(.notionalOverflow, field: "quantity", "the take's value exceeds 64-bit fixed point"))
-        }
-        let dustLots = (rules.dust + perLot - 1) / perLot * lot
-        var open = auction
-        open.lot = forSale
-        guard let slice = open.slice(quantity: quantity.atoms, dustLots: dustLots) else {
-            return .failure(
-                Rejection(
+                    "the auction's price is \(Price(atoms: price)); the bid's limit is \(limit)")
+            }
+            // The account may have traded since: what is left of its position on the auction's side.
+            let accountIndex = accountIndexByID[auction.account]!
+            let holder = accounts[Int(accountIndex)]
+            let held = holder.positionSlot(marketIndex: marketIndex).map { holder.positions[$0].size } ?? 0
+            let available = auction.long ? max(0, held) : max(0, -held)
+            let forSale = min(auction.lot, available)
+            // Nothing left to sell: the auction ends.
+            if forSale == 0 { return [.auctionUpdated(id: id, lot: 0)] }
+            let valuation = markets[m].valuation
+            guard let perLot = valuation.notional(size: lot, price: price), perLot > 0,
+                let notional = valuation.notional(size: min(quantity.atoms, forSale), price: markets[m].mark)
+            else {
+                throw Rejection(.notionalOverflow, field: "quantity", "the take's value exceeds 64-bit fixed point")
+            }
+            let dustLots = (rules.dust + perLot - 1) / perLot * lot
+            var open = auction
+            open.lot = forSale
+            guard let slice = open.slice(quantity: quantity.atoms, dustLots: dustLots) else {
+                throw Rejection(
                     .invalidParameter, field: "quantity",
-                    "the lot left is at or below the auction's dust: take all of it"))
+                    "the lot left is at or below the auction's dust: take all of it")
+            }
+            let sliceNotional = valuation.notional(size: slice, price: markets[m].mark) ?? notional
+            let bankruptcy = bankruptcyPrice(of: holder, marketIndex: marketIndex)
+            // Never closed worse than bankruptcy for the system: the fund covers a price beyond it.
+            let worse = bankruptcy.map { auction.long ? price < $0 : price > $0 } ?? false
+            let fill = OrderBookExecution.Fill(
+                marketPrice: price, accountPrice: worse ? bankruptcy! : price, fundCoversGap: worse)
+            let step = PlannedStep(
+                accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: slice,
+                notional: sliceNotional, long: auction.long, bankruptcy: bankruptcy)
+            let events = try liquidationEvents(
+                step, fill: fill, takerIndex: bidderIndex, keeperIndex: nil, auction: id
+            ).get()
+            return events + [.auctionUpdated(id: id, lot: forSale - slice)]
         }
-        let sliceNotional = valuation.notional(size: slice, price: markets[m].mark) ?? notional
-        let bankruptcy = bankruptcyPrice(of: holder, marketIndex: marketIndex)
-        // Never closed worse than bankruptcy for the system: the fund covers a price beyond it.
-        let worse = bankruptcy.map { auction.long ? price < $0 : price > $0 } ?? false
-        let fill = OrderBookExecution.Fill(
-            marketPrice: price, accountPrice: worse ? bankruptcy! : price, fundCoversGap: worse)
-        let step = PlannedStep(
-            accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: slice,
-            notional: sliceNotional, long: auction.long, bankruptcy: bankruptcy)
-        return liquidationEvents(step, fill: fill, takerIndex: bidderIndex, keeperIndex: nil, auction: id)
-            .map { $0 + [.auctionUpdated(id: id, lot: forSale - slice)] }
     }
 
     func planResetAuction(_ id: UInt64, keeper: AccountID?) -> Result<[Event], Rejection> {
-        guard let index = auctions.binarySearch(id: id) else {
-            return .failure(Rejection(.unknownAuction, field: "auction", "no open auction with id \(id)"))
-        }
-        let auction = auctions[index]
-        let marketIndex = marketIndexByID[auction.market]!
-        guard let parameters = markets[Int(marketIndex)].liquidation, case .auction(let rules) = parameters.mechanism
-        else {
-            return .failure(
-                Rejection(
-                    .liquidationNotConfigured, field: "auction",
-                    "market \(auction.market) no longer liquidates by auction"))
-        }
-        guard auction.status(rules: rules, now: now).needsReset else {
-            return .failure(
-                Rejection(.auctionNotStale, field: "auction", "auction \(id) is within its tail and above its cusp"))
-        }
-        var keeperIndex: Int32? = nil
-        if let keeper {
-            switch accountIndex(keeper, field: "keeper") {
-            case .failure(let rejection): return .failure(rejection)
-            case .success(let value): keeperIndex = value
+        Result { () throws(Rejection) -> [Event] in
+            guard let index = auctions.binarySearch(id: id) else {
+                throw Rejection(.unknownAuction, field: "auction", "no open auction with id \(id)")
             }
+            let auction = auctions[index]
+            let marketIndex = marketIndexByID[auction.market]!
+            guard let parameters = markets[Int(marketIndex)].liquidation,
+                case .auction(let rules) = parameters.mechanism
+            else {
+                throw Rejection(
+                    .liquidationNotConfigured, field: "auction",
+                    "market \(auction.market) no longer liquidates by auction")
+            }
+            guard auction.status(rules: rules, now: now).needsReset else {
+                throw Rejection(
+                    .auctionNotStale, field: "auction", "auction \(id) is within its tail and above its cusp")
+            }
+            var keeperIndex: Int32? = nil
+            if let keeper {
+                keeperIndex = try accountIndex(keeper, field: "keeper").get()
+            }
+            let mark = markets[Int(marketIndex)].mark
+            let notional = markets[Int(marketIndex)].valuation.notional(size: auction.lot, price: mark) ?? 0
+            // Maker pays the incentive on a restart only for a lot worth more than the dust.
+            let paid = notional > rules.dust ? keeperIndex : nil
+            let payment = try keeperPayment(paid, marketIndex: marketIndex, notional: notional, rules: rules).get()
+            return [.auctionReset(auction.reset(mark: mark, rules: rules, now: now), payment)]
         }
-        let mark = markets[Int(marketIndex)].mark
-        let notional = markets[Int(marketIndex)].valuation.notional(size: auction.lot, price: mark) ?? 0
-        // Maker pays the incentive on a restart only for a lot worth more than the dust.
-        let paid = notional > rules.dust ? keeperIndex : nil
-        return keeperPayment(paid, marketIndex: marketIndex, notional: notional, rules: rules)
-            .map { [.auctionReset(auction.reset(mark: mark, rules: rules, now: now), $0)] }
     }
 
     /// tip + chip × notional from the insurance fund to the keeper, within the fund and the

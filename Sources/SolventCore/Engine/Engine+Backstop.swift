@@ -4,32 +4,32 @@ extension Engine {
     func planRegisterBackstop(
         _ account: AccountID, _ market: MarketID, _ capacity: Amount
     ) -> Result<[Event], Rejection> {
-        let marketIndex: Int32
-        switch accountAndMarket(account, market) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let indices): marketIndex = indices.1
-        }
-        if account == .venue {
-            return .failure(
-                Rejection(.reservedAccount, field: "account", "the venue's book is not a backstop provider"))
-        }
-        guard capacity.atoms >= 0 else {
-            return .failure(
-                Rejection(.nonPositiveAmount, field: "capacity", "expected zero (to remove) or a positive notional"))
-        }
-        var backstops = markets[Int(marketIndex)].backstops
-        if let index = backstops.firstIndex(where: { $0.account == account }) {
-            if capacity.atoms == 0 { backstops.remove(at: index) } else { backstops[index].capacity = capacity.atoms }
-        } else if capacity.atoms > 0 {
-            guard backstops.count < Limits.backstopsPerMarket else {
-                return .failure(
-                    Rejection(
-                        .limitReached, field: "account",
-                        "at most \(Limits.backstopsPerMarket) backstop providers per market"))
+        Result { () throws(Rejection) -> [Event] in
+            let marketIndex = try accountAndMarket(account, market).get().1
+            if account == .venue {
+                throw Rejection(.reservedAccount, field: "account", "the venue's book is not a backstop provider")
             }
-            backstops.append(Backstop(account: account, capacity: capacity.atoms))
+            guard capacity.atoms >= 0 else {
+                throw Rejection(
+                    .nonPositiveAmount, field: "capacity", "expected zero (to remove) or a positive notional")
+            }
+            var backstops = markets[Int(marketIndex)].backstops
+            if let index = backstops.firstIndex(where: { $0.account == account }) {
+                if capacity.atoms == 0 {
+                    backstops.remove(at: index)
+                } else {
+                    backstops[index].capacity = capacity.atoms
+                }
+            } else if capacity.atoms > 0 {
+                guard backstops.count < Limits.backstopsPerMarket else {
+                    throw Rejection(
+                        .limitReached, field: "account",
+                        "at most \(Limits.backstopsPerMarket) backstop providers per market")
+                }
+                backstops.append(Backstop(account: account, capacity: capacity.atoms))
+            }
+            return [.backstopsChanged(market: market, backstops)]
         }
-        return .success([.backstopsChanged(market: market, backstops)])
     }
 
     /// A step transferred to backstop providers, or nil when they cannot take all of it (the

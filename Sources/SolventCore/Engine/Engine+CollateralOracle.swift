@@ -12,52 +12,49 @@ extension Engine {
     }
 
     func planUpdateCollateralOracle(_ asset: AssetID, _ samples: [OracleSample]) -> Result<[Event], Rejection> {
-        let assetIndex: Int32
-        switch self.assetIndex(asset, field: "asset") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): assetIndex = index
-        }
-        let current = assets[Int(assetIndex)]
-        guard var state = current.oracle else {
-            return .failure(
-                Rejection(
-                    .oracleNotConfigured, field: "asset", "configure the collateral oracle of asset \(asset) first"))
-        }
-        if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
-            return .failure(
-                Rejection(
-                    .invalidParameter, field: "samples", "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples"))
-        }
-        let computation = IndexAggregator.aggregate(samples, config: state.config.aggregatorConfig, now: now)
-        var credited: Int64? = nil
-        if let index = computation.index?.atoms {
-            state.index = index
-            if state.frozen {
-                state.goodUpdatesSinceFreeze += 1
-                if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
-                    state.frozen = false
-                    state.goodUpdatesSinceFreeze = 0
+        Result { () throws(Rejection) -> [Event] in
+            let assetIndex = try self.assetIndex(asset, field: "asset").get()
+            let current = assets[Int(assetIndex)]
+            guard var state = current.oracle else {
+                throw Rejection(
+                    .oracleNotConfigured, field: "asset", "configure the collateral oracle of asset \(asset) first")
+            }
+            if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
+                throw Rejection(
+                    .invalidParameter, field: "samples",
+                    "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples")
+            }
+            let computation = IndexAggregator.aggregate(samples, config: state.config.aggregatorConfig, now: now)
+            var credited: Int64? = nil
+            if let index = computation.index?.atoms {
+                state.index = index
+                if state.frozen {
+                    state.goodUpdatesSinceFreeze += 1
+                    if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
+                        state.frozen = false
+                        state.goodUpdatesSinceFreeze = 0
+                    }
                 }
+                if !state.frozen {
+                    credited = CollateralOracleState.creditPrice(
+                        index: index, credited: current.price, elapsed: now.nanoseconds - current.priceTime.nanoseconds,
+                        maxRisePerHour: state.config.maxRisePerHour)
+                }
+            } else {
+                state.frozen = true
+                state.goodUpdatesSinceFreeze = 0
             }
-            if !state.frozen {
-                credited = CollateralOracleState.creditPrice(
-                    index: index, credited: current.price, elapsed: now.nanoseconds - current.priceTime.nanoseconds,
-                    maxRisePerHour: state.config.maxRisePerHour)
-            }
-        } else {
-            state.frozen = true
-            state.goodUpdatesSinceFreeze = 0
+            let update = CollateralPriceUpdate(
+                asset: asset, index: computation.index, price: credited.map(Price.init(atoms:)), used: computation.used,
+                excluded: computation.excluded, failure: computation.failure, frozen: state.frozen)
+            let events: [Event] = [.collateralPriceUpdated(update), .collateralOracleStateChanged(asset: asset, state)]
+            guard credited != nil else { return events }
+            // The pools of the accounts that hold the asset, at the price just credited (checked on
+            // every credited update, as a mark update checks its market's pools even when unchanged).
+            var after = self
+            for event in events { after.apply(event) }
+            return events + after.collateralStateChanges(assetIndex: assetIndex)
         }
-        let update = CollateralPriceUpdate(
-            asset: asset, index: computation.index, price: credited.map(Price.init(atoms:)), used: computation.used,
-            excluded: computation.excluded, failure: computation.failure, frozen: state.frozen)
-        let events: [Event] = [.collateralPriceUpdated(update), .collateralOracleStateChanged(asset: asset, state)]
-        guard credited != nil else { return .success(events) }
-        // The pools of the accounts that hold the asset, at the price just credited (checked on
-        // every credited update, as a mark update checks its market's pools even when unchanged).
-        var after = self
-        for event in events { after.apply(event) }
-        return .success(events + after.collateralStateChanges(assetIndex: assetIndex))
     }
 
     /// Whether an account holds a balance of an asset whose collateral oracle is frozen (its

@@ -4,44 +4,29 @@
 /// the atom by construction.
 extension Engine {
     func planFill(_ fill: Fill) -> Result<[Event], Rejection> {
-        let marketIndex: Int32
-        switch self.marketIndex(fill.market, field: "market") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): marketIndex = index
+        Result { () throws(Rejection) -> [Event] in
+            let marketIndex = try self.marketIndex(fill.market, field: "market").get()
+            let market = markets[Int(marketIndex)]
+            if let rejection = validateFillShape(fill, market) { throw rejection }
+            let buyerIndex = try accountIndex(fill.buyer, field: "buyer").get()
+            let sellerIndex = try accountIndex(fill.seller, field: "seller").get()
+            let buyerRate = fill.taker == .buyer ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
+            let sellerRate = fill.taker == .seller ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
+            let buyer = try planLeg(
+                accountIndex: buyerIndex, marketIndex: marketIndex, quantity: fill.quantity.atoms,
+                price: fill.price.atoms, feeRate: buyerRate, field: "buyer"
+            ).get()
+            let seller = try planLeg(
+                accountIndex: sellerIndex, marketIndex: marketIndex, quantity: -fill.quantity.atoms,
+                price: fill.price.atoms, feeRate: sellerRate, field: "seller"
+            ).get()
+            // Fees go to the fee pool; what the two sides' cash changes leave over is dust.
+            guard let dust = FixedPoint.narrow(-(Int128(buyer.cashDelta) + Int128(seller.cashDelta))) else {
+                throw Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point")
+            }
+            precondition(dust >= 0, "a fill's rounding must favour the house")
+            return [.fillApplied(FillApplied(fill: fill, buyer: buyer.leg, seller: seller.leg, dust: dust))]
         }
-        let market = markets[Int(marketIndex)]
-        if let rejection = validateFillShape(fill, market) { return .failure(rejection) }
-        let buyerIndex: Int32
-        let sellerIndex: Int32
-        switch (accountIndex(fill.buyer, field: "buyer"), accountIndex(fill.seller, field: "seller")) {
-        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
-        case (.success(let b), .success(let s)): (buyerIndex, sellerIndex) = (b, s)
-        }
-        let buyerRate = fill.taker == .buyer ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
-        let sellerRate = fill.taker == .seller ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
-        let buyer: PlannedLeg
-        let seller: PlannedLeg
-        switch planLeg(
-            accountIndex: buyerIndex, marketIndex: marketIndex, quantity: fill.quantity.atoms,
-            price: fill.price.atoms, feeRate: buyerRate, field: "buyer")
-        {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let leg): buyer = leg
-        }
-        switch planLeg(
-            accountIndex: sellerIndex, marketIndex: marketIndex, quantity: -fill.quantity.atoms,
-            price: fill.price.atoms, feeRate: sellerRate, field: "seller")
-        {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let leg): seller = leg
-        }
-        // Fees go to the fee pool; what the two sides' cash changes leave over is dust.
-        guard let dust = FixedPoint.narrow(-(Int128(buyer.cashDelta) + Int128(seller.cashDelta))) else {
-            return .failure(
-                Rejection(.notionalOverflow, field: "quantity", "the trade's value exceeds 64-bit fixed point"))
-        }
-        precondition(dust >= 0, "a fill's rounding must favour the house")
-        return .success([.fillApplied(FillApplied(fill: fill, buyer: buyer.leg, seller: seller.leg, dust: dust))])
     }
 
     private func validateFillShape(_ fill: Fill, _ market: MarketState) -> Rejection? {

@@ -3,36 +3,32 @@
 /// down, and the difference is dust.
 extension Engine {
     func planSettleFunding(_ market: MarketID, _ rate: Rate) -> Result<[Event], Rejection> {
-        let marketIndex: Int32
-        switch self.marketIndex(market, field: "market") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): marketIndex = index
-        }
-        let state = markets[Int(marketIndex)]
-        guard state.isPerpetual else {
-            return .failure(
-                Rejection(
-                    .notPerpetual, field: "market", "market \(market) is a dated future; funding applies to perpetuals")
-            )
-        }
-        guard rate.atoms.magnitude <= UInt64(Rate.oneAtoms / 10) else {
-            return .failure(Rejection(.invalidParameter, field: "rate", "expected a funding rate between -0.1 and 0.1"))
-        }
-        guard let mark = state.freshMark(at: now) else {
-            return .failure(
-                Rejection(
+        Result { () throws(Rejection) -> [Event] in
+            let marketIndex = try self.marketIndex(market, field: "market").get()
+            let state = markets[Int(marketIndex)]
+            guard state.isPerpetual else {
+                throw Rejection(
+                    .notPerpetual, field: "market",
+                    "market \(market) is a dated future; funding applies to perpetuals")
+
+            }
+            guard rate.atoms.magnitude <= UInt64(Rate.oneAtoms / 10) else {
+                throw Rejection(.invalidParameter, field: "rate", "expected a funding rate between -0.1 and 0.1")
+            }
+            guard let mark = state.freshMark(at: now) else {
+                throw Rejection(
                     state.mark > 0 ? .priceStale : .priceMissing, field: "market",
-                    "funding needs a fresh mark price for market \(market)"))
-        }
-        switch settlementLegs(marketIndex: marketIndex, mark: mark, rate: rate.atoms, closing: false) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let (legs, dust)):
-            return .success([
+                    "funding needs a fresh mark price for market \(market)")
+            }
+            let (legs, dust) = try settlementLegs(
+                marketIndex: marketIndex, mark: mark, rate: rate.atoms, closing: false
+            ).get()
+            return [
                 .fundingSettled(
                     SettlementApplied(
                         market: market, price: Price(atoms: mark), rate: rate,
                         legs: legs, dust: dust))
-            ])
+            ]
         }
     }
 
@@ -40,36 +36,33 @@ extension Engine {
     /// option past its expiry settles at intrinsic value once its underlying has a fresh mark
     /// taken at or after the expiry.
     func planTick() -> Result<[Event], Rejection> {
-        var events: [Event] = [.ticked(at: now)]
-        switch planOracleTick() {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let oracleEvents): events.append(contentsOf: oracleEvents)
-        }
-        // Each settlement is planned on the state the ones before it in this tick leave (an
-        // account in a perpetual funded at 08:00 and a future expiring then keeps both amounts;
-        // two settlements draw on what the fund still holds). The copy is made only when a
-        // second settlement follows a first.
-        var scratch: Engine? = nil
-        var moved = events.contains { if case .fundingSettled = $0 { return true } else { return false } }
-        for marketIndex in markets.indices {
-            guard let expiry = markets[marketIndex].spec.expiry, expiry <= now, !markets[marketIndex].settled else {
-                continue
-            }
-            if moved && scratch == nil {
-                var state = self
-                for event in events { state.apply(event) }
-                scratch = state
-            }
-            switch (scratch ?? self).planFinalSettlement(marketIndex: marketIndex) {
-            case .failure(let rejection): return .failure(rejection)
-            case .success(nil): continue
-            case .success(let event?):
+        Result { () throws(Rejection) -> [Event] in
+            var events: [Event] = [.ticked(at: now)]
+            events.append(contentsOf: try planOracleTick().get())
+            // Each settlement is planned on the state the ones before it in this tick leave (an
+            // account in a perpetual funded at 08:00 and a future expiring then keeps both amounts;
+            // two settlements draw on what the fund still holds). The copy is made only when a
+            // second settlement follows a first.
+            var scratch: Engine? = nil
+            var moved = events.contains { if case .fundingSettled = $0 { return true } else { return false } }
+            for marketIndex in markets.indices {
+                guard let expiry = markets[marketIndex].spec.expiry, expiry <= now, !markets[marketIndex].settled else {
+                    continue
+                }
+                if moved && scratch == nil {
+                    var state = self
+                    for event in events { state.apply(event) }
+                    scratch = state
+                }
+                guard let event = try (scratch ?? self).planFinalSettlement(marketIndex: marketIndex).get() else {
+                    continue
+                }
                 events.append(event)
                 scratch?.apply(event)
                 moved = true
             }
+            return events
         }
-        return .success(events)
     }
 
     /// A dated future or option past its expiry: its positions closed at the settlement price,
@@ -77,33 +70,34 @@ extension Engine {
     /// the fund, then the deficit line, as after a liquidation step: never left in debt. nil
     /// while no settlement price can be had yet.
     func planFinalSettlement(marketIndex: Int) -> Result<Event?, Rejection> {
-        let state = markets[marketIndex]
-        guard let expiry = state.spec.expiry else { return .success(nil) }
-        // A future with a settlement window settles at its average over the window when prices
-        // in force cover at least half of it; otherwise (and without a window) at a fresh mark.
-        var average: Int64? = nil
-        if let window = state.parameters.settlementWindow, window > 0,
-            let running = state.settlementAverage?.closing(
-                at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
-                maximumAge: state.parameters.priceMaxAge),
-            running.covered * 2 >= window
-        {
-            average = running.value
-        }
-        guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else {
-            return .success(nil)
-        }
-        if state.isOption {
-            // An option settles at intrinsic value on an underlying mark taken at or after expiry.
-            let underlying = markets[Int(state.underlyingIndex)]
-            guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else {
-                return .success(nil)
+        Result { () throws(Rejection) -> Event? in
+            let state = markets[marketIndex]
+            guard let expiry = state.spec.expiry else { return nil }
+            // A future with a settlement window settles at its average over the window when prices
+            // in force cover at least half of it; otherwise (and without a window) at a fresh mark.
+            var average: Int64? = nil
+            if let window = state.parameters.settlementWindow, window > 0,
+                let running = state.settlementAverage?.closing(
+                    at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
+                    maximumAge: state.parameters.priceMaxAge),
+                running.covered * 2 >= window
+            {
+                average = running.value
             }
-            mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
-        }
-        switch settlementLegs(marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let (legsFound, dust)):
+            guard var mark = state.isOption ? state.freshMark(at: now) : average ?? state.freshMark(at: now) else {
+                return nil
+            }
+            if state.isOption {
+                // An option settles at intrinsic value on an underlying mark taken at or after expiry.
+                let underlying = markets[Int(state.underlyingIndex)]
+                guard underlying.markTime >= expiry, let forward = underlying.freshMark(at: now) else {
+                    return nil
+                }
+                mark = optionIntrinsic(marketIndex: marketIndex, underlyingMark: forward)
+            }
+            let (legsFound, dust) = try settlementLegs(
+                marketIndex: Int32(marketIndex), mark: mark, rate: 0, closing: true
+            ).get()
             var legs = legsFound
             var shortfall: Int64 = 0
             for index in legs.indices where legs[index].account != .venue {
@@ -111,23 +105,25 @@ extension Engine {
                 // A pool that cannot be valued (an index missing) owes what its wallet lacks:
                 // one account must not hold up every market's tick.
                 let owed =
-                    closedPoolShortfall(accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index])
+                    closedPoolShortfall(
+                        accountIndex: accountIndex, marketIndex: Int32(marketIndex), leg: legs[index])
                     ?? max(0, -legs[index].walletAfter)
                 guard let total = FixedPoint.add(shortfall, owed) else {
-                    return .failure(
-                        Rejection(.notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point"))
+                    throw Rejection(
+                        .notionalOverflow, field: "market", "a settlement amount exceeds 64-bit fixed point")
                 }
                 legs[index].walletAfter += owed
                 shortfall = total
             }
             let settle = Int(state.settleAssetIndex)
             let draw = min(
-                shortfall, fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
+                shortfall,
+                fundDrawRoom(marketIndex: Int32(marketIndex), balance: max(0, assets[settle].insuranceFund)))
             var settlement = SettlementApplied(
                 market: state.spec.id, price: Price(atoms: mark), rate: .zero, legs: legs, dust: dust)
             settlement.fundDraw = draw
             settlement.uncovered = shortfall - draw
-            return .success(.marketSettled(settlement))
+            return .marketSettled(settlement)
         }
     }
 

@@ -39,72 +39,69 @@ extension Engine {
     func greeksGroups(
         _ positions: [Position], override: MarkOverride?, now: Timestamp?
     ) -> Result<[GreeksGroup], RiskError> {
-        let rules = greeksMargin
-        let h = Self.greeksBump
-        // Per underlying: dV/dm and d²V/dm² (m the relative move, so dV/dm = Δ·F and
-        // d²V/dm² = Γ·F²), and vega per expiry (kept in first-seen order; summed per expiry).
-        var underlyings: [Int32] = []
-        var first: [Double] = [], second: [Double] = []
-        var vegas: [[(expiry: Int64, vega: Double)]] = []
-        for position in positions {
-            let m = Int(position.marketIndex)
-            let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
-            let forward: Double
-            switch markFor(marketIndex: u, override: override, now: now) {
-            case .failure(let error): return .failure(error)
-            case .success(let mark): forward = Double(mark)
-            }
-            var group = underlyings.firstIndex(of: u) ?? -1
-            if group < 0 {
-                group = underlyings.count
-                underlyings.append(u)
-                first.append(0); second.append(0); vegas.append([])
-            }
-            let valuation = markets[m].valuation
-            let size = Double(position.size)
-            if markets[m].isOption {
-                let years: Double, sigma: Double
-                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
-                case .failure(let error): return .failure(error)
-                case .success(let terms): (years, sigma) = terms
+        Result { () throws(RiskError) -> [GreeksGroup] in
+            let rules = greeksMargin
+            let h = Self.greeksBump
+            // Per underlying: dV/dm and d²V/dm² (m the relative move, so dV/dm = Δ·F and
+            // d²V/dm² = Γ·F²), and vega per expiry (kept in first-seen order; summed per expiry).
+            var underlyings: [Int32] = []
+            var first: [Double] = [], second: [Double] = []
+            var vegas: [[(expiry: Int64, vega: Double)]] = []
+            for position in positions {
+                let m = Int(position.marketIndex)
+                let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
+                let forward = Double(try markFor(marketIndex: u, override: override, now: now).get())
+                var group = underlyings.firstIndex(of: u) ?? -1
+                if group < 0 {
+                    group = underlyings.count
+                    underlyings.append(u)
+                    first.append(0); second.append(0); vegas.append([])
                 }
-                let expiry = markets[m].spec.expiry!.nanoseconds
-                func value(_ move: Double, _ volatility: Double) -> Double {
-                    size
-                        * optionPremium(
-                            marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility)
-                        * valuation.screenFactor
-                }
-                let (up, mid, down) = (value(h, sigma), value(0, sigma), value(-h, sigma))
-                first[group] += (up - down) / (2 * h)
-                second[group] += (up - 2 * mid + down) / (h * h)
-                let vega = (value(0, sigma + h) - value(0, max(0, sigma - h))) / (sigma + h - max(0, sigma - h))
-                if let index = vegas[group].firstIndex(where: { $0.expiry == expiry }) {
-                    vegas[group][index].vega += vega
+                let valuation = markets[m].valuation
+                let size = Double(position.size)
+                if markets[m].isOption {
+                    let (years, sigma) = try optionTerms(marketIndex: m, underlying: u, override: override, now: now)
+                        .get()
+                    let expiry = markets[m].spec.expiry!.nanoseconds
+                    func value(_ move: Double, _ volatility: Double) -> Double {
+                        size
+                            * optionPremium(
+                                marketIndex: m, forwardAtoms: forward * (1 + move), years: years, volatility: volatility
+                            )
+                            * valuation.screenFactor
+                    }
+                    let (up, mid, down) = (value(h, sigma), value(0, sigma), value(-h, sigma))
+                    first[group] += (up - down) / (2 * h)
+                    second[group] += (up - 2 * mid + down) / (h * h)
+                    let vega = (value(0, sigma + h) - value(0, max(0, sigma - h))) / (sigma + h - max(0, sigma - h))
+                    if let index = vegas[group].firstIndex(where: { $0.expiry == expiry }) {
+                        vegas[group][index].vega += vega
+                    } else {
+                        vegas[group].append((expiry, vega))
+                    }
                 } else {
-                    vegas[group].append((expiry, vega))
+                    first[group] +=
+                        (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                            - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
+                    second[group] +=
+                        (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                            + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
                 }
-            } else {
-                first[group] +=
-                    (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                        - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
-                second[group] +=
-                    (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                        + linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (h * h)
             }
+            let deltaMove = rules.deltaMove.fraction, gammaMove = rules.gammaMove.fraction
+            let shock = rules.volatilityShock.fraction
+            return
+                underlyings.indices.map { g in
+                    let vega =
+                        rules.vegaOffsetsAcrossExpiries
+                        ? abs(vegas[g].reduce(0) { $0 + $1.vega }) : vegas[g].reduce(0) { $0 + abs($1.vega) }
+                    return GreeksGroup(
+                        underlying: underlyings[g], valueDelta: first[g], valueGamma: second[g], vega: vega,
+                        deltaCharge: abs(first[g]) * deltaMove,
+                        gammaCharge: second[g] < 0 ? 0.5 * -second[g] * gammaMove * gammaMove : 0,
+                        vegaCharge: vega * shock)
+                }
         }
-        let deltaMove = rules.deltaMove.fraction, gammaMove = rules.gammaMove.fraction
-        let shock = rules.volatilityShock.fraction
-        return .success(
-            underlyings.indices.map { g in
-                let vega =
-                    rules.vegaOffsetsAcrossExpiries
-                    ? abs(vegas[g].reduce(0) { $0 + $1.vega }) : vegas[g].reduce(0) { $0 + abs($1.vega) }
-                return GreeksGroup(
-                    underlying: underlyings[g], valueDelta: first[g], valueGamma: second[g], vega: vega,
-                    deltaCharge: abs(first[g]) * deltaMove,
-                    gammaCharge: second[g] < 0 ? 0.5 * -second[g] * gammaMove * gammaMove : 0, vegaCharge: vega * shock)
-            })
     }
 
     func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {

@@ -38,44 +38,37 @@ extension Engine {
     package func planLiquidate(
         _ account: AccountID, _ market: MarketID, keeper: AccountID?
     ) -> Result<[Event], Rejection> {
-        let keeperIndex: Int32?
-        switch liquidationKeeper(keeper, account: account) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): keeperIndex = index
-        }
-        let step: PlannedStep
-        switch planStep(account, market) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let planned): step = planned
-        }
-        let parameters = step.parameters
-        let m = Int(step.marketIndex)
-        switch parameters.mechanism {
-        case .auction(let rules):
-            return planAuctionStart(step, rules: rules, keeperIndex: keeperIndex)
-        case .backstop(let share):
-            if let events = backstopEvents(
-                accountIndex: step.accountIndex, marketIndex: step.marketIndex, quantity: step.quantity,
-                long: step.long, share: share, bankruptcy: step.bankruptcy, parameters: parameters,
-                keeperIndex: keeperIndex)
-            {
-                return .success(events)
+        Result { () throws(Rejection) -> [Event] in
+            let keeperIndex = try liquidationKeeper(keeper, account: account).get()
+            let step = try planStep(account, market).get()
+            let parameters = step.parameters
+            let m = Int(step.marketIndex)
+            switch parameters.mechanism {
+            case .auction(let rules):
+                return try planAuctionStart(step, rules: rules, keeperIndex: keeperIndex).get()
+            case .backstop(let share):
+                if let events = backstopEvents(
+                    accountIndex: step.accountIndex, marketIndex: step.marketIndex, quantity: step.quantity,
+                    long: step.long, share: share, bankruptcy: step.bankruptcy, parameters: parameters,
+                    keeperIndex: keeperIndex)
+                {
+                    return events
+                }
+            case .orderBook:
+                break
             }
-        case .orderBook:
-            break
-        }
-        guard
-            let fill = OrderBookExecution.execute(
-                long: step.long, mark: markets[m].mark, notional: step.notional,
-                bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
-                depth: parameters.depth)
-        else {
-            return .failure(
-                Rejection(
+            guard
+                let fill = OrderBookExecution.execute(
+                    long: step.long, mark: markets[m].mark, notional: step.notional,
+                    bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
+                    depth: parameters.depth)
+            else {
+                throw Rejection(
                     .bookExhausted, field: "market",
-                    "the book of market \(market) cannot absorb \(step.notional) of notional"))
+                    "the book of market \(market) cannot absorb \(step.notional) of notional")
+            }
+            return try liquidationEvents(step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil).get()
         }
-        return liquidationEvents(step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil)
     }
 
     /// The keeper named by a `liquidate` command: an existing account other than the one
@@ -93,102 +86,95 @@ extension Engine {
 
     /// Validation and sizing shared by every mechanism.
     package func planStep(_ account: AccountID, _ market: MarketID) -> Result<PlannedStep, Rejection> {
-        let accountIndex: Int32
-        let marketIndex: Int32
-        switch accountAndMarket(account, market) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let indices): (accountIndex, marketIndex) = indices
-        }
-        let m = Int(marketIndex)
-        guard let parameters = markets[m].liquidation else {
-            return .failure(
-                Rejection(.liquidationNotConfigured, field: "market", "market \(market) has no liquidation parameters"))
-        }
-        if account == .venue {
-            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book is not liquidated"))
-        }
-        var stepFraction = parameters.stepFraction
-        switch liquidationPermission(market: market) {
-        case .paused(let rule):
-            return .failure(
-                Rejection(
+        Result { () throws(Rejection) -> PlannedStep in
+            let (accountIndex, marketIndex) = try accountAndMarket(account, market).get()
+            let m = Int(marketIndex)
+            guard let parameters = markets[m].liquidation else {
+                throw Rejection(
+                    .liquidationNotConfigured, field: "market", "market \(market) has no liquidation parameters")
+            }
+            if account == .venue {
+                throw Rejection(.reservedAccount, field: "account", "the venue's book is not liquidated")
+            }
+            var stepFraction = parameters.stepFraction
+            switch liquidationPermission(market: market) {
+            case .paused(let rule):
+                throw Rejection(
                     .liquidationPaused, field: "market",
-                    "the \(rule.rawValue) breaker of market \(market) pauses liquidations"))
-        case .slow(let fraction): stepFraction = min(stepFraction, fraction)
-        case .allowed: break
-        }
-        if case .auction = parameters.mechanism,
-            auctions.contains(where: { $0.account == account && $0.market == market })
-        {
-            return .failure(
-                Rejection(
+                    "the \(rule.rawValue) breaker of market \(market) pauses liquidations")
+            case .slow(let fraction): stepFraction = min(stepFraction, fraction)
+            case .allowed: break
+            }
+            if case .auction = parameters.mechanism,
+                auctions.contains(where: { $0.account == account && $0.market == market })
+            {
+                throw Rejection(
                     .auctionInProgress, field: "account",
-                    "an auction of account \(account)'s position in market \(market) is open: bid on it or reset it"))
-        }
-        let holder = accounts[Int(accountIndex)]
-        guard let slot = holder.positionSlot(marketIndex: marketIndex) else {
-            return .failure(
-                Rejection(.noPosition, field: "market", "account \(account) holds no position in market \(market)"))
-        }
-        let position = holder.positions[slot]
-        let pool: PoolRisk
-        let risk: PositionRisk
-        switch (
-            self.pool(of: holder, marketIndex: marketIndex, now: now),
-            positionRisk(position, leverage: leverage(of: holder, marketIndex: marketIndex), override: nil, now: now)
-        ) {
-        case (.failure(let error), _), (_, .failure(let error)): return .failure(.from(error, field: "market"))
-        case (.success(let p), .success(let r)): (pool, risk) = (p, r)
-        }
-        guard pool.status >= .liquidatable else {
-            return .failure(
-                Rejection(
+                    "an auction of account \(account)'s position in market \(market) is open: bid on it or reset it"
+                )
+            }
+            let holder = accounts[Int(accountIndex)]
+            guard let slot = holder.positionSlot(marketIndex: marketIndex) else {
+                throw Rejection(
+                    .noPosition, field: "market", "account \(account) holds no position in market \(market)")
+            }
+            let position = holder.positions[slot]
+            let pool: PoolRisk
+            let risk: PositionRisk
+            switch (
+                self.pool(of: holder, marketIndex: marketIndex, now: now),
+                positionRisk(
+                    position, leverage: leverage(of: holder, marketIndex: marketIndex), override: nil, now: now)
+            ) {
+            case (.failure(let error), _), (_, .failure(let error)): throw .from(error, field: "market")
+            case (.success(let p), .success(let r)): (pool, risk) = (p, r)
+            }
+            guard pool.status >= .liquidatable else {
+                throw Rejection(
                     .notLiquidatable, field: "account",
                     "account \(account) is \(pool.status.rawValue): equity \(pool.equity) above maintenance \(pool.maintenance)"
-                ))
-        }
-        guard
-            let inputs = sizingInputs(
-                position: position, pool: pool, risk: risk, parameters: parameters, stepFraction: stepFraction,
-                leverage: leverage(of: holder, marketIndex: marketIndex))
-        else {
-            return .failure(
-                Rejection(.notionalOverflow, field: "account", "the pool's figures exceed 64-bit fixed point"))
-        }
-        var (quantity, _) = PartialLiquidation.stepQuantity(inputs, target: parameters.target)
-        let mark = markets[m].mark
-        let valuation = markets[m].valuation
-        // The per-account cap per step (at least one lot, so a step always makes progress).
-        if let cap = parameters.maximumStepNotional, let full = valuation.notional(size: quantity, price: mark),
-            full > cap
-        {
-            let lot = markets[m].spec.lotSize.atoms
-            let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
-            quantity = max(lot, cap / perLot * lot)
-        }
-        // The rate limiter caps the notional of this window.
-        if let allowance = liquidationAllowance(market: market),
-            let full = valuation.notional(size: quantity, price: mark), full > allowance
-        {
-            let lot = markets[m].spec.lotSize.atoms
-            let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
-            quantity = allowance / perLot * lot
-            if quantity <= 0 {
-                return .failure(
-                    Rejection(
-                        .liquidationPaused, field: "market",
-                        "the liquidation-rate limit of market \(market) is reached for this window"))
+                )
             }
+            guard
+                let inputs = sizingInputs(
+                    position: position, pool: pool, risk: risk, parameters: parameters, stepFraction: stepFraction,
+                    leverage: leverage(of: holder, marketIndex: marketIndex))
+            else {
+                throw Rejection(.notionalOverflow, field: "account", "the pool's figures exceed 64-bit fixed point")
+            }
+            var (quantity, _) = PartialLiquidation.stepQuantity(inputs, target: parameters.target)
+            let mark = markets[m].mark
+            let valuation = markets[m].valuation
+            // The per-account cap per step (at least one lot, so a step always makes progress).
+            if let cap = parameters.maximumStepNotional, let full = valuation.notional(size: quantity, price: mark),
+                full > cap
+            {
+                let lot = markets[m].spec.lotSize.atoms
+                let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
+                quantity = max(lot, cap / perLot * lot)
+            }
+            // The rate limiter caps the notional of this window.
+            if let allowance = liquidationAllowance(market: market),
+                let full = valuation.notional(size: quantity, price: mark), full > allowance
+            {
+                let lot = markets[m].spec.lotSize.atoms
+                let perLot = max(1, valuation.notional(size: lot, price: mark) ?? 1)
+                quantity = allowance / perLot * lot
+                if quantity <= 0 {
+                    throw Rejection(
+                        .liquidationPaused, field: "market",
+                        "the liquidation-rate limit of market \(market) is reached for this window")
+                }
+            }
+            guard let notional = valuation.notional(size: quantity, price: mark) else {
+                throw Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point")
+            }
+            return
+                PlannedStep(
+                    accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: quantity,
+                    notional: notional, long: position.size > 0,
+                    bankruptcy: bankruptcyPrice(of: holder, marketIndex: marketIndex))
         }
-        guard let notional = valuation.notional(size: quantity, price: mark) else {
-            return .failure(
-                Rejection(.notionalOverflow, field: "account", "the step's value exceeds 64-bit fixed point"))
-        }
-        return .success(
-            PlannedStep(
-                accountIndex: accountIndex, marketIndex: marketIndex, parameters: parameters, quantity: quantity,
-                notional: notional, long: position.size > 0,
-                bankruptcy: bankruptcyPrice(of: holder, marketIndex: marketIndex)))
     }
 
     /// The sizing inputs in settlement atoms (a cross pool's USD figures converted at the

@@ -35,52 +35,46 @@ extension Engine {
     )
         -> Result<PositionRisk, RiskError>
     {
-        let index = Int(position.marketIndex)
-        let mark: Int64
-        switch markFor(marketIndex: position.marketIndex, override: override, now: now) {
-        case .success(let value): mark = value
-        case .failure(let error): return .failure(error)
-        }
-        let valuation = markets[index].valuation
-        guard let value = valuation.value(size: position.size, price: mark, .down),
-            let notional = valuation.notional(size: position.size, price: mark)
-        else { return .failure(.overflow) }
-        let requirements: (initial: Int64, maintenance: Int64)
-        if markets[index].isOption {
-            let underlying: Int64
-            switch underlyingMark(ofOption: index, override: override, now: now) {
-            case .success(let value): underlying = value
-            case .failure(let error): return .failure(error)
+        Result { () throws(RiskError) -> PositionRisk in
+            let index = Int(position.marketIndex)
+            let mark = try markFor(marketIndex: position.marketIndex, override: override, now: now).get()
+            let valuation = markets[index].valuation
+            guard let value = valuation.value(size: position.size, price: mark, .down),
+                let notional = valuation.notional(size: position.size, price: mark)
+            else { throw .overflow }
+            let requirements: (initial: Int64, maintenance: Int64)
+            if markets[index].isOption {
+                let underlying = try underlyingMark(ofOption: index, override: override, now: now).get()
+                guard
+                    let option = optionRequirements(
+                        marketIndex: index, size: position.size, mark: mark, underlyingMark: underlying)
+                else { throw .overflow }
+                requirements = option
+            } else {
+                guard
+                    let schedule = markets[index].parameters.margin.requirements(
+                        notional: notional, size: position.size,
+                        leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0)
+                else { throw .overflow }
+                requirements = (schedule.initial, schedule.maintenance)
             }
-            guard
-                let option = optionRequirements(
-                    marketIndex: index, size: position.size, mark: mark, underlyingMark: underlying)
-            else { return .failure(.overflow) }
-            requirements = option
-        } else {
-            guard
-                let schedule = markets[index].parameters.margin.requirements(
-                    notional: notional, size: position.size,
-                    leverageRate: leverage > 0 ? Rate.reciprocal(ofLeverage: leverage).atoms : 0)
-            else { return .failure(.overflow) }
-            requirements = (schedule.initial, schedule.maintenance)
+            let (upnl, overflow) = value.subtractingReportingOverflow(position.cost)
+            if overflow { throw .overflow }
+            var risk = PositionRisk(
+                market: position.market, size: position.size, cost: position.cost, mark: mark,
+                value: value, unrealizedPnl: upnl, notional: notional,
+                initial: requirements.initial, maintenance: requirements.maintenance,
+                isolated: position.isolated, isolatedPool: nil)
+            if position.isolated {
+                let (equity, overflow) = position.isolatedMargin.addingReportingOverflow(upnl)
+                if overflow { throw .overflow }
+                risk.isolatedPool = PoolRisk(
+                    equity: equity, initial: requirements.initial,
+                    maintenance: requirements.maintenance,
+                    callRatio: markets[index].parameters.marginCallRatio)
+            }
+            return risk
         }
-        let (upnl, overflow) = value.subtractingReportingOverflow(position.cost)
-        if overflow { return .failure(.overflow) }
-        var risk = PositionRisk(
-            market: position.market, size: position.size, cost: position.cost, mark: mark,
-            value: value, unrealizedPnl: upnl, notional: notional,
-            initial: requirements.initial, maintenance: requirements.maintenance,
-            isolated: position.isolated, isolatedPool: nil)
-        if position.isolated {
-            let (equity, overflow) = position.isolatedMargin.addingReportingOverflow(upnl)
-            if overflow { return .failure(.overflow) }
-            risk.isolatedPool = PoolRisk(
-                equity: equity, initial: requirements.initial,
-                maintenance: requirements.maintenance,
-                callRatio: markets[index].parameters.marginCallRatio)
-        }
-        return .success(risk)
     }
 
     /// The account's leverage setting for a market (0 = none chosen: the schedule's rates apply).

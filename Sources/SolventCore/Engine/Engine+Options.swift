@@ -99,43 +99,38 @@ extension Engine {
     // MARK: Commands
 
     func planSetVolatilitySmile(_ underlying: MarketID, _ smile: VolatilitySmile) -> Result<[Event], Rejection> {
-        let u: Int32
-        switch marketIndex(underlying, field: "underlying") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): u = index
-        }
-        if markets[Int(u)].isOption {
-            return .failure(
-                Rejection(
+        Result { () throws(Rejection) -> [Event] in
+            let u = try marketIndex(underlying, field: "underlying").get()
+            if markets[Int(u)].isOption {
+                throw Rejection(
                     .invalidParameter, field: "underlying",
-                    "market \(underlying) is an option; smiles belong to its underlying"))
-        }
-        if let (field, reason) = smile.validate() {
-            return .failure(Rejection(.invalidParameter, field: "smile.\(field)", reason))
-        }
-        if smile.expiry <= now {
-            return .failure(
-                Rejection(.invalidParameter, field: "smile.expiry", "an expiry after the current time \(now)"))
-        }
-        let kept = markets[Int(u)].smiles.filter { $0.expiry > now && $0.expiry != smile.expiry }
-        if kept.count >= Limits.smilesPerUnderlying {
-            return .failure(
-                Rejection(
+                    "market \(underlying) is an option; smiles belong to its underlying")
+            }
+            if let (field, reason) = smile.validate() {
+                throw Rejection(.invalidParameter, field: "smile.\(field)", reason)
+            }
+            if smile.expiry <= now {
+                throw Rejection(.invalidParameter, field: "smile.expiry", "an expiry after the current time \(now)")
+            }
+            let kept = markets[Int(u)].smiles.filter { $0.expiry > now && $0.expiry != smile.expiry }
+            if kept.count >= Limits.smilesPerUnderlying {
+                throw Rejection(
                     .limitReached, field: "smile.expiry",
-                    "at most \(Limits.smilesPerUnderlying) expiries per underlying"))
-        }
-        let event = Event.volatilitySmileSet(underlying: underlying, smile)
-        // The new volatilities re-mark the options: their holders' states are found on the state
-        // the event leaves (a copy; the engine changes only when the events are applied).
-        var after = self
-        after.auditsEveryEvent = false
-        after.apply(event)
-        return .success(
-            [event]
+                    "at most \(Limits.smilesPerUnderlying) expiries per underlying")
+            }
+            let event = Event.volatilitySmileSet(underlying: underlying, smile)
+            // The new volatilities re-mark the options: their holders' states are found on the state
+            // the event leaves (a copy; the engine changes only when the events are applied).
+            var after = self
+            after.auditsEveryEvent = false
+            after.apply(event)
+            return
+                [event]
                 + after.optionHolderStateChanges(
                     underlyingIndex: u, override: nil, mark: markets[Int(u)].mark,
                     skipping: []
-                ).events)
+                ).events
+        }
     }
 
     /// The option-market rule of price commands: an option's mark is derived, never set.

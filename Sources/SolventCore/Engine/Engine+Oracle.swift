@@ -15,62 +15,59 @@ extension Engine {
     )
         -> Result<[Event], Rejection>
     {
-        let marketIndex: Int32
-        switch self.marketIndex(market, field: "market") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let index): marketIndex = index
-        }
-        guard var state = markets[Int(marketIndex)].oracle else {
-            return .failure(
-                Rejection(.oracleNotConfigured, field: "market", "configure the oracle of market \(market) first"))
-        }
-        if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
-            return .failure(
-                Rejection(
-                    .invalidParameter, field: "samples", "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples"))
-        }
-        if let last, last.atoms <= 0 {
-            return .failure(Rejection(.nonPositivePrice, field: "last", "expected a positive price"))
-        }
-        if let mid, mid.atoms <= 0 {
-            return .failure(Rejection(.nonPositivePrice, field: "mid", "expected a positive price"))
-        }
-        let computation = IndexAggregator.aggregate(samples, config: state.config, now: now)
-        var events: [Event] = []
-        var mark: Int64? = nil
-        if let index = computation.index?.atoms {
-            updateBasisAndPremium(&state, index: index, venue: mid?.atoms ?? last?.atoms)
-            let computed = MarkPrice.compute(
-                index: index, basis: state.basis.value, last: last?.atoms, mid: mid?.atoms,
-                band: state.config.markBand)
-            if state.frozen {
-                state.goodUpdatesSinceFreeze += 1
-                if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
-                    state.frozen = false
-                    state.goodUpdatesSinceFreeze = 0
-                    events.append(.breakerResumed(market: market, rule: .oracle))
+        Result { () throws(Rejection) -> [Event] in
+            let marketIndex = try self.marketIndex(market, field: "market").get()
+            guard var state = markets[Int(marketIndex)].oracle else {
+                throw Rejection(.oracleNotConfigured, field: "market", "configure the oracle of market \(market) first")
+            }
+            if samples.isEmpty || samples.count > 2 * Limits.oracleSourcesPerMarket {
+                throw Rejection(
+                    .invalidParameter, field: "samples",
+                    "expected 1 to \(2 * Limits.oracleSourcesPerMarket) samples")
+            }
+            if let last, last.atoms <= 0 {
+                throw Rejection(.nonPositivePrice, field: "last", "expected a positive price")
+            }
+            if let mid, mid.atoms <= 0 {
+                throw Rejection(.nonPositivePrice, field: "mid", "expected a positive price")
+            }
+            let computation = IndexAggregator.aggregate(samples, config: state.config, now: now)
+            var events: [Event] = []
+            var mark: Int64? = nil
+            if let index = computation.index?.atoms {
+                updateBasisAndPremium(&state, index: index, venue: mid?.atoms ?? last?.atoms)
+                let computed = MarkPrice.compute(
+                    index: index, basis: state.basis.value, last: last?.atoms, mid: mid?.atoms,
+                    band: state.config.markBand)
+                if state.frozen {
+                    state.goodUpdatesSinceFreeze += 1
+                    if state.goodUpdatesSinceFreeze >= state.config.resumeAfterGoodUpdates {
+                        state.frozen = false
+                        state.goodUpdatesSinceFreeze = 0
+                        events.append(.breakerResumed(market: market, rule: .oracle))
+                    }
                 }
+                if !state.frozen {
+                    mark = computed
+                    events.append(contentsOf: priceMoveBreaker(&state, market: market, mark: computed))
+                }
+            } else if !state.frozen {
+                state.frozen = true
+                state.goodUpdatesSinceFreeze = 0
+                events.append(
+                    .breakerTripped(
+                        BreakerTrip(
+                            market: market, rule: .oracle,
+                            detail: computation.failure?.description ?? "no index", until: nil)))
+            } else {
+                state.goodUpdatesSinceFreeze = 0
             }
-            if !state.frozen {
-                mark = computed
-                events.append(contentsOf: priceMoveBreaker(&state, market: market, mark: computed))
-            }
-        } else if !state.frozen {
-            state.frozen = true
-            state.goodUpdatesSinceFreeze = 0
-            events.append(
-                .breakerTripped(
-                    BreakerTrip(
-                        market: market, rule: .oracle,
-                        detail: computation.failure?.description ?? "no index", until: nil)))
-        } else {
-            state.goodUpdatesSinceFreeze = 0
+            let update = IndexUpdate(
+                market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
+                used: computation.used, excluded: computation.excluded, failure: computation.failure)
+            let states = mark.map { marginStateChanges(marketIndex: marketIndex, mark: $0) } ?? []
+            return [.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)] + states
         }
-        let update = IndexUpdate(
-            market: market, index: computation.index, mark: mark.map(Price.init(atoms:)),
-            used: computation.used, excluded: computation.excluded, failure: computation.failure)
-        let states = mark.map { marginStateChanges(marketIndex: marketIndex, mark: $0) } ?? []
-        return .success([.indexUpdated(update)] + events + [.oracleStateChanged(market: market, state)] + states)
     }
 
     /// Adds the venue's basis to the EMA and its premium to the funding accumulator. A venue price
@@ -132,52 +129,51 @@ extension Engine {
     /// Tick work for oracle markets: the price-move cool-down ends, and funding is settled from
     /// the premium when the interval has passed (at a fresh mark; a frozen market defers it).
     func planOracleTick() -> Result<[Event], Rejection> {
-        var events: [Event] = []
-        // A second funding in the same tick is planned on the state the first leaves (an account
-        // in both perpetuals keeps both payments); the copy is made only then.
-        var scratch: Engine? = nil
-        for marketIndex in markets.indices {
-            guard var state = markets[marketIndex].oracle else { continue }
-            let market = markets[marketIndex].spec.id
-            var changed = false
-            if let until = state.priceMoveUntil, now >= until {
-                state.priceMoveUntil = nil
-                events.append(.breakerResumed(market: market, rule: .priceMove))
-                changed = true
-            }
-            let interval = markets[marketIndex].parameters.fundingInterval
-            if markets[marketIndex].isPerpetual, interval > 0,
-                now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
-                !state.frozen, let mark = markets[marketIndex].freshMark(at: now)
-            {
-                let rate = Engine.fundingRate(state, intervalNanoseconds: interval)
-                if scratch == nil,
-                    events.contains(where: { if case .fundingSettled = $0 { return true } else { return false } })
-                {
-                    var copy = self
-                    for event in events { copy.apply(event) }
-                    scratch = copy
+        Result { () throws(Rejection) -> [Event] in
+            var events: [Event] = []
+            // A second funding in the same tick is planned on the state the first leaves (an account
+            // in both perpetuals keeps both payments); the copy is made only then.
+            var scratch: Engine? = nil
+            for marketIndex in markets.indices {
+                guard var state = markets[marketIndex].oracle else { continue }
+                let market = markets[marketIndex].spec.id
+                var changed = false
+                if let until = state.priceMoveUntil, now >= until {
+                    state.priceMoveUntil = nil
+                    events.append(.breakerResumed(market: market, rule: .priceMove))
+                    changed = true
                 }
-                switch (scratch ?? self).settlementLegs(
-                    marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false)
+                let interval = markets[marketIndex].parameters.fundingInterval
+                if markets[marketIndex].isPerpetual, interval > 0,
+                    now.nanoseconds - state.lastFundingTime.nanoseconds >= interval,
+                    !state.frozen, let mark = markets[marketIndex].freshMark(at: now)
                 {
-                case .failure(let rejection): return .failure(rejection)
-                case .success(let (legs, dust)):
+                    let rate = Engine.fundingRate(state, intervalNanoseconds: interval)
+                    if scratch == nil,
+                        events.contains(where: { if case .fundingSettled = $0 { return true } else { return false } })
+                    {
+                        var copy = self
+                        for event in events { copy.apply(event) }
+                        scratch = copy
+                    }
+                    let (legs, dust) = try (scratch ?? self).settlementLegs(
+                        marketIndex: Int32(marketIndex), mark: mark, rate: rate.atoms, closing: false
+                    ).get()
                     let funding = Event.fundingSettled(
                         SettlementApplied(
                             market: market, price: Price(atoms: mark), rate: rate,
                             legs: legs, dust: dust))
                     events.append(funding)
                     scratch?.apply(funding)
+                    state.premiumSum = 0
+                    state.premiumCount = 0
+                    state.lastFundingTime = now
+                    changed = true
                 }
-                state.premiumSum = 0
-                state.premiumCount = 0
-                state.lastFundingTime = now
-                changed = true
+                if changed { events.append(.oracleStateChanged(market: market, state)) }
             }
-            if changed { events.append(.oracleStateChanged(market: market, state)) }
+            return events
         }
-        return .success(events)
     }
 
     /// F = P̄ + clamp(I − P̄, ±clamp), scaled to the interval (I and the clamp are per 8 hours),

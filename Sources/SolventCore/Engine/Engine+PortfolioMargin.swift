@@ -15,12 +15,13 @@ extension Engine {
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        switch scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now) {
-        case .failure(let error): return .failure(error)
-        case .success(let risk):
-            return requirements(
+        Result { () throws(RiskError) -> (initial: Int64, maintenance: Int64) in
+            let risk = try scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now)
+                .get()
+            return try requirements(
                 groups: risk.worst, deltas: risk.deltas, underlyings: risk.underlyings,
-                factor: portfolioMargin.maintenanceFactor)
+                factor: portfolioMargin.maintenanceFactor
+            ).get()
         }
     }
 
@@ -31,16 +32,17 @@ extension Engine {
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        let rules = spanMargin
-        switch scenarioRisk(
-            positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override, now: now
-        ) {
-        case .failure(let error): return .failure(error)
-        case .success(let risk):
+        Result { () throws(RiskError) -> (initial: Int64, maintenance: Int64) in
+            let rules = spanMargin
+            let risk = try scenarioRisk(
+                positions, grid: rules.grid, lookaheadYears: Double(rules.lookaheadDays) / 365, override: override,
+                now: now
+            ).get()
             let minimum = rules.shortOptionMinimum.fraction
-            return requirements(
+            return try requirements(
                 groups: zip(risk.worst, risk.shortOptions).map { max($0, minimum * $1) }, deltas: risk.deltas,
-                underlyings: risk.underlyings, factor: rules.maintenanceFactor)
+                underlyings: risk.underlyings, factor: rules.maintenanceFactor
+            ).get()
         }
     }
 
@@ -96,82 +98,82 @@ extension Engine {
         _ positions: [Position], grid: ScenarioGrid, lookaheadYears: Double, override: MarkOverride?, now: Timestamp?,
         withDeltas: Bool = false
     ) -> Result<ScenarioRisk, RiskError> {
-        let count = grid.scenarios.count
-        var underlyings: [Int32] = []
-        var pnl: [Double] = []  // underlyings.count × count, group-major
-        var shortOptions: [Double] = []
-        // Value deltas for the spread credits, only when the venue has spreads (or a report asks).
-        let needsDeltas = withDeltas || !spreadCredits.spreads.isEmpty
-        var deltas: [Double] = []
-        let h = Self.greeksBump
-        let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
-        for position in positions {
-            let m = Int(position.marketIndex)
-            let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
-            let forwardAtoms: Int64
-            switch markFor(marketIndex: u, override: override, now: now) {
-            case .failure(let error): return .failure(error)
-            case .success(let mark): forwardAtoms = mark
-            }
-            var group = underlyings.firstIndex(of: u) ?? -1
-            if group < 0 {
-                group = underlyings.count
-                underlyings.append(u)
-                pnl.append(contentsOf: repeatElement(0, count: count))
-                shortOptions.append(0)
-                if needsDeltas { deltas.append(0) }
-            }
-            let valuation = markets[m].valuation
-            let size = Double(position.size)
-            let forward = Double(forwardAtoms)
-            if markets[m].isOption {
-                let years: Double, volatility: Double
-                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
-                case .failure(let error): return .failure(error)
-                case .success(let terms): (years, volatility) = terms
+        Result { () throws(RiskError) -> ScenarioRisk in
+            let count = grid.scenarios.count
+            var underlyings: [Int32] = []
+            var pnl: [Double] = []  // underlyings.count × count, group-major
+            var shortOptions: [Double] = []
+            // Value deltas for the spread credits, only when the venue has spreads (or a report asks).
+            let needsDeltas = withDeltas || !spreadCredits.spreads.isEmpty
+            var deltas: [Double] = []
+            let h = Self.greeksBump
+            let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
+            for position in positions {
+                let m = Int(position.marketIndex)
+                let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
+                let forwardAtoms = try markFor(marketIndex: u, override: override, now: now).get()
+                var group = underlyings.firstIndex(of: u) ?? -1
+                if group < 0 {
+                    group = underlyings.count
+                    underlyings.append(u)
+                    pnl.append(contentsOf: repeatElement(0, count: count))
+                    shortOptions.append(0)
+                    if needsDeltas { deltas.append(0) }
                 }
-                let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
+                let valuation = markets[m].valuation
+                let size = Double(position.size)
+                let forward = Double(forwardAtoms)
+                if markets[m].isOption {
+                    let (years, volatility) = try optionTerms(
+                        marketIndex: m, underlying: u, override: override, now: now
+                    )
+                    .get()
+                    let base = optionPremium(
+                        marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
+                    for (s, scenario) in grid.scenarios.enumerated() {
+                        let shocked = grid.shockedVolatility(
+                            volatility, shock: scenario.volatilityShock, days: years * 365)
+                        let moved = optionPremium(
+                            marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove),
+                            years: max(0, years - lookaheadYears), volatility: shocked)
+                        pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
+                    }
+                    if needsDeltas {
+                        deltas[group] +=
+                            size * valuation.screenFactor / (2 * h)
+                            * (optionPremium(
+                                marketIndex: m, forwardAtoms: forward * (1 + h), years: years, volatility: volatility)
+                                - optionPremium(
+                                    marketIndex: m, forwardAtoms: forward * (1 - h), years: years,
+                                    volatility: volatility))
+                    }
+                    if size < 0 {
+                        shortOptions[group] +=
+                            -size * valuation.screenFactor
+                            * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
+                    }
+                } else {
+                    for (s, scenario) in grid.scenarios.enumerated() {
+                        pnl[group * count + s] += linearChange(
+                            size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
+                    }
+                    if needsDeltas {
+                        deltas[group] +=
+                            (linearChange(size: size, forward: forward, move: h, valuation: valuation)
+                                - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
+                    }
+                }
+            }
+            var worst: [Double] = []
+            for group in underlyings.indices {
+                var value = 0.0
                 for (s, scenario) in grid.scenarios.enumerated() {
-                    let shocked = grid.shockedVolatility(volatility, shock: scenario.volatilityShock, days: years * 365)
-                    let moved = optionPremium(
-                        marketIndex: m, forwardAtoms: forward * (1 + scenario.spotMove),
-                        years: max(0, years - lookaheadYears), volatility: shocked)
-                    pnl[group * count + s] += size * (moved - base) * valuation.screenFactor
+                    value = min(value, pnl[group * count + s] * scenario.weight)
                 }
-                if needsDeltas {
-                    deltas[group] +=
-                        size * valuation.screenFactor / (2 * h)
-                        * (optionPremium(
-                            marketIndex: m, forwardAtoms: forward * (1 + h), years: years, volatility: volatility)
-                            - optionPremium(
-                                marketIndex: m, forwardAtoms: forward * (1 - h), years: years, volatility: volatility))
-                }
-                if size < 0 {
-                    shortOptions[group] +=
-                        -size * valuation.screenFactor
-                        * (markets[m].spec.option!.premium == .coin ? priceUnit : forward)
-                }
-            } else {
-                for (s, scenario) in grid.scenarios.enumerated() {
-                    pnl[group * count + s] += linearChange(
-                        size: size, forward: forward, move: scenario.spotMove, valuation: valuation)
-                }
-                if needsDeltas {
-                    deltas[group] +=
-                        (linearChange(size: size, forward: forward, move: h, valuation: valuation)
-                            - linearChange(size: size, forward: forward, move: -h, valuation: valuation)) / (2 * h)
-                }
+                worst.append(-value)
             }
+            return (worst, shortOptions, deltas, underlyings, pnl)
         }
-        var worst: [Double] = []
-        for group in underlyings.indices {
-            var value = 0.0
-            for (s, scenario) in grid.scenarios.enumerated() {
-                value = min(value, pnl[group * count + s] * scenario.weight)
-            }
-            worst.append(-value)
-        }
-        return .success((worst, shortOptions, deltas, underlyings, pnl))
     }
 
     /// Each group's inter-commodity spread credit (none without spreads), in settlement atoms.
@@ -251,26 +253,24 @@ extension Engine {
     // MARK: Commands
 
     func planSetMarginModel(_ account: AccountID, _ model: AccountMarginModel) -> Result<[Event], Rejection> {
-        let index: Int32
-        switch accountIndex(account, field: "account") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let value): index = value
+        Result { () throws(Rejection) -> [Event] in
+            let index = try accountIndex(account, field: "account").get()
+            if account == .venue {
+                throw Rejection(.reservedAccount, field: "account", "the venue's book has no margin model")
+            }
+            var holder = accounts[Int(index)]
+            let previous = holder.marginModel
+            holder.marginModel = model
+            // A model that asks more is a user action (invariant 5); one that asks less is not refused.
+            if previous != model, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "model") {
+                throw rejection
+            }
+            let event = Event.marginModelSet(account: account, model)
+            var after = self
+            after.auditsEveryEvent = false
+            after.apply(event)
+            return [event] + after.crossPoolStateChanges(accountIndices: [index])
         }
-        if account == .venue {
-            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no margin model"))
-        }
-        var holder = accounts[Int(index)]
-        let previous = holder.marginModel
-        holder.marginModel = model
-        // A model that asks more is a user action (invariant 5); one that asks less is not refused.
-        if previous != model, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "model") {
-            return .failure(rejection)
-        }
-        let event = Event.marginModelSet(account: account, model)
-        var after = self
-        after.auditsEveryEvent = false
-        after.apply(event)
-        return .success([event] + after.crossPoolStateChanges(accountIndices: [index]))
     }
 
     func planConfigurePortfolioMargin(_ rules: PortfolioMarginRules) -> Result<[Event], Rejection> {

@@ -40,14 +40,13 @@ extension Engine {
     }
 
     func planSetRiskParameters(_ market: MarketID, _ parameters: RiskParameters) -> Result<[Event], Rejection> {
-        switch marketIndex(market, field: "market") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success: break
+        Result { () throws(Rejection) -> [Event] in
+            _ = try marketIndex(market, field: "market").get()
+            if let error = parameters.validate() {
+                throw Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason)
+            }
+            return [.riskParametersSet(market: market, parameters)]
         }
-        if let error = parameters.validate() {
-            return .failure(Rejection(.invalidParameter, field: "parameters.\(error.field)", error.reason))
-        }
-        return .success([.riskParametersSet(market: market, parameters)])
     }
 
     func planOpenAccount(_ id: AccountID) -> Result<[Event], Rejection> {
@@ -64,22 +63,19 @@ extension Engine {
     }
 
     func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
-        let index: Int32
-        switch assetIndex(asset, field: "asset") {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let found): index = found
-        }
-        guard price.atoms > 0 else {
-            return .failure(Rejection(.nonPositivePrice, field: "price", "expected a positive price"))
-        }
-        // No price reaches equity past the oracle's defences.
-        if assets[Int(index)].oracle != nil {
-            return .failure(
-                Rejection(
+        Result { () throws(Rejection) -> [Event] in
+            let index = try assetIndex(asset, field: "asset").get()
+            guard price.atoms > 0 else {
+                throw Rejection(.nonPositivePrice, field: "price", "expected a positive price")
+            }
+            // No price reaches equity past the oracle's defences.
+            if assets[Int(index)].oracle != nil {
+                throw Rejection(
                     .pricedByOracle, field: "asset",
-                    "asset \(asset) is priced by its collateral oracle: send its sources' samples instead"))
+                    "asset \(asset) is priced by its collateral oracle: send its sources' samples instead")
+            }
+            return [.indexPriceSet(asset: asset, price: price)]
         }
-        return .success([.indexPriceSet(asset: asset, price: price)])
     }
 
     func planSetMarkPrice(_ market: MarketID, _ mark: Price, _ index: Price?) -> Result<[Event], Rejection> {
@@ -102,38 +98,33 @@ extension Engine {
     )
         -> Result<[Event], Rejection>
     {
-        let accountIndex: Int32
-        let marketIndex: Int32
-        switch accountAndMarket(account, market) {
-        case .failure(let rejection): return .failure(rejection)
-        case .success(let indices): (accountIndex, marketIndex) = indices
-        }
-        if account == .venue {
-            return .failure(Rejection(.reservedAccount, field: "account", "the venue's book has no leverage setting"))
-        }
-        let maximum = markets[Int(marketIndex)].parameters.margin.maximumLeverage
-        guard leverage >= 1, leverage <= maximum else {
-            return .failure(
-                Rejection(.leverageOutOfRange, field: "leverage", "between 1 and \(maximum) for market \(market)"))
-        }
-        let holder = accounts[Int(accountIndex)]
-        if let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated != isolated {
-            return .failure(
-                Rejection(
-                    .marginModeLocked, field: "isolated",
-                    "close the position in market \(market) before changing its margin mode"))
-        }
-        var after = holder
-        after.setSetting(Account.MarketSetting(marketIndex: marketIndex, leverage: leverage, isolated: isolated))
-        if after.positionSlot(marketIndex: marketIndex) != nil,
-            leverage < (holder.setting(marketIndex: marketIndex)?.leverage ?? .max)
-        {
-            // Lowering leverage raises the initial requirement: it is a user action (invariant 5).
-            if let rejection = requireInitialMargin(after, marketIndex: marketIndex, field: "leverage") {
-                return .failure(rejection)
+        Result { () throws(Rejection) -> [Event] in
+            let (accountIndex, marketIndex) = try accountAndMarket(account, market).get()
+            if account == .venue {
+                throw Rejection(.reservedAccount, field: "account", "the venue's book has no leverage setting")
             }
+            let maximum = markets[Int(marketIndex)].parameters.margin.maximumLeverage
+            guard leverage >= 1, leverage <= maximum else {
+                throw Rejection(.leverageOutOfRange, field: "leverage", "between 1 and \(maximum) for market \(market)")
+            }
+            let holder = accounts[Int(accountIndex)]
+            if let slot = holder.positionSlot(marketIndex: marketIndex), holder.positions[slot].isolated != isolated {
+                throw Rejection(
+                    .marginModeLocked, field: "isolated",
+                    "close the position in market \(market) before changing its margin mode")
+            }
+            var after = holder
+            after.setSetting(Account.MarketSetting(marketIndex: marketIndex, leverage: leverage, isolated: isolated))
+            if after.positionSlot(marketIndex: marketIndex) != nil,
+                leverage < (holder.setting(marketIndex: marketIndex)?.leverage ?? .max)
+            {
+                // Lowering leverage raises the initial requirement: it is a user action (invariant 5).
+                if let rejection = requireInitialMargin(after, marketIndex: marketIndex, field: "leverage") {
+                    throw rejection
+                }
+            }
+            return [.leverageSet(account: account, market: market, leverage: leverage, isolated: isolated)]
         }
-        return .success([.leverageSet(account: account, market: market, leverage: leverage, isolated: isolated)])
     }
 
     /// nil if the account after a user action meets initial margin in every pool the action

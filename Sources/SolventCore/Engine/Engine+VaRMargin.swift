@@ -13,76 +13,75 @@ extension Engine {
     )
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
-        let rules = varMargin
-        let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
-        let valuationMoves =
-            model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
-        let count = moves.first?.count ?? 0
-        var pnl = [Double](repeating: 0, count: count)
-        for position in positions {
-            let m = Int(position.marketIndex)
-            let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
-            let underlyingID = markets[Int(u)].spec.id
-            // Linear search over at most `Limits.varSeries` entries, in the published order.
-            guard let s = rules.series.firstIndex(where: { $0.market == underlyingID }) else {
-                return .failure(.scenariosMissing(underlyingID))
-            }
-            let forward: Double
-            switch markFor(marketIndex: u, override: override, now: now) {
-            case .failure(let error): return .failure(error)
-            case .success(let mark): forward = Double(mark)
-            }
-            let valuation = markets[m].valuation
-            let size = Double(position.size)
-            if markets[m].isOption {
-                let years: Double, volatility: Double
-                switch optionTerms(marketIndex: m, underlying: u, override: override, now: now) {
-                case .failure(let error): return .failure(error)
-                case .success(let terms): (years, volatility) = terms
+        Result { () throws(RiskError) -> (initial: Int64, maintenance: Int64) in
+            let rules = varMargin
+            let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
+            let valuationMoves =
+                model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
+            let count = moves.first?.count ?? 0
+            var pnl = [Double](repeating: 0, count: count)
+            for position in positions {
+                let m = Int(position.marketIndex)
+                let u = markets[m].isOption ? markets[m].underlyingIndex : position.marketIndex
+                let underlyingID = markets[Int(u)].spec.id
+                // Linear search over at most `Limits.varSeries` entries, in the published order.
+                guard let s = rules.series.firstIndex(where: { $0.market == underlyingID }) else {
+                    throw .scenariosMissing(underlyingID)
                 }
-                // Every scenario's premium in one vector pass (`ScenarioValuation`), in price
-                // units; the P&L in settlement atoms as `optionPremium`'s atoms would give it.
-                let base = optionPremium(marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
-                let terms = markets[m].spec.option!
-                let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
-                pnl.withUnsafeMutableBufferPointer { buffer in
-                    ScenarioValuation.accumulate(
-                        right: terms.right == .call ? .call : .put, forward: forward / priceUnit,
-                        strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility,
-                        moves: valuationMoves[s], inCoin: terms.premium == .coin, base: base / priceUnit,
-                        scale: size * valuation.screenFactor * priceUnit, into: buffer)
-                }
-            } else {
-                for (h, move) in moves[s].enumerated() {
-                    pnl[h] += linearChange(size: size, forward: forward, move: move, valuation: valuation)
+                let forward = Double(try markFor(marketIndex: u, override: override, now: now).get())
+                let valuation = markets[m].valuation
+                let size = Double(position.size)
+                if markets[m].isOption {
+                    let (years, volatility) = try optionTerms(
+                        marketIndex: m, underlying: u, override: override, now: now
+                    )
+                    .get()
+                    // Every scenario's premium in one vector pass (`ScenarioValuation`), in price
+                    // units; the P&L in settlement atoms as `optionPremium`'s atoms would give it.
+                    let base = optionPremium(
+                        marketIndex: m, forwardAtoms: forward, years: years, volatility: volatility)
+                    let terms = markets[m].spec.option!
+                    let priceUnit = Double(FixedPoint.powersOfTen[Price.scale])
+                    pnl.withUnsafeMutableBufferPointer { buffer in
+                        ScenarioValuation.accumulate(
+                            right: terms.right == .call ? .call : .put, forward: forward / priceUnit,
+                            strike: Double(terms.strike.atoms) / priceUnit, years: years, volatility: volatility,
+                            moves: valuationMoves[s], inCoin: terms.premium == .coin, base: base / priceUnit,
+                            scale: size * valuation.screenFactor * priceUnit, into: buffer)
+                    }
+                } else {
+                    for (h, move) in moves[s].enumerated() {
+                        pnl[h] += linearChange(size: size, forward: forward, move: move, valuation: valuation)
+                    }
                 }
             }
+            let confidence = rules.confidence.fraction
+            let measure: Double
+            switch model {
+            case .normalVaR, .studentTVaR:
+                let sigma = RiskMeasures.ewmaVolatility(of: pnl, lambda: rules.lambda.fraction)
+                let unit =
+                    model == .normalVaR
+                    ? RiskMeasures.normal(sigma: 1, confidence: confidence)
+                    : StudentT.measures(sigma: 1, degrees: Double(rules.degrees), confidence: confidence)
+                measure = sigma * (rules.measure == .valueAtRisk ? unit.valueAtRisk : unit.expectedShortfall)
+            default:
+                let losses = pnl.map { -$0 }
+                measure =
+                    rules.measure == .valueAtRisk
+                    ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
+                    : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
+            }
+            let initialValue = max(0, measure).rounded(.up)
+            guard initialValue.isFinite, initialValue < 9.0e18 else { throw .overflow }
+            let initial = Int64(initialValue)
+            guard
+                let maintenance = FixedPoint.multiplyDivide(initial, rules.maintenanceFactor.atoms, Rate.oneAtoms, .up)
+            else {
+                throw .overflow
+            }
+            return (initial, maintenance)
         }
-        let confidence = rules.confidence.fraction
-        let measure: Double
-        switch model {
-        case .normalVaR, .studentTVaR:
-            let sigma = RiskMeasures.ewmaVolatility(of: pnl, lambda: rules.lambda.fraction)
-            let unit =
-                model == .normalVaR
-                ? RiskMeasures.normal(sigma: 1, confidence: confidence)
-                : StudentT.measures(sigma: 1, degrees: Double(rules.degrees), confidence: confidence)
-            measure = sigma * (rules.measure == .valueAtRisk ? unit.valueAtRisk : unit.expectedShortfall)
-        default:
-            let losses = pnl.map { -$0 }
-            measure =
-                rules.measure == .valueAtRisk
-                ? RiskMeasures.valueAtRisk(losses: losses, confidence: confidence)
-                : RiskMeasures.expectedShortfall(losses: losses, confidence: confidence)
-        }
-        let initialValue = max(0, measure).rounded(.up)
-        guard initialValue.isFinite, initialValue < 9.0e18 else { return .failure(.overflow) }
-        let initial = Int64(initialValue)
-        guard let maintenance = FixedPoint.multiplyDivide(initial, rules.maintenanceFactor.atoms, Rate.oneAtoms, .up)
-        else {
-            return .failure(.overflow)
-        }
-        return .success((initial, maintenance))
     }
 
     func planConfigureVaRMargin(_ rules: VaRMarginRules) -> Result<[Event], Rejection> {

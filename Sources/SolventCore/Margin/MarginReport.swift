@@ -46,72 +46,68 @@ extension Engine {
     /// most of the report's cost), for callers that need only the figures.
     public func marginReport(of id: AccountID, includingPrices: Bool = true) -> Result<MarginReport, RiskError>? {
         guard let account = account(id) else { return nil }
-        let cross: PoolRisk
-        switch crossPool(of: account) {
-        case .failure(let error): return .failure(error)
-        case .success(let pool): cross = pool
-        }
-        var equity = Int128(cross.equity)
-        var initial = Int128(cross.initial)
-        var maintenance = Int128(cross.maintenance)
-        var status = cross.status
-        var positions: [MarginReport.PositionReport] = []
-        for position in account.positions {
-            let market = markets[Int(position.marketIndex)]
-            let settle = assets[Int(market.settleAssetIndex)]
-            let risk: PositionRisk
-            switch positionRisk(
-                position, leverage: leverage(of: account, marketIndex: position.marketIndex), override: nil, now: nil)
-            {
-            case .failure(let error): return .failure(error)
-            case .success(let value): risk = value
+        return Result { () throws(RiskError) -> MarginReport in
+            let cross = try crossPool(of: account).get()
+            var equity = Int128(cross.equity)
+            var initial = Int128(cross.initial)
+            var maintenance = Int128(cross.maintenance)
+            var status = cross.status
+            var positions: [MarginReport.PositionReport] = []
+            for position in account.positions {
+                let market = markets[Int(position.marketIndex)]
+                let settle = assets[Int(market.settleAssetIndex)]
+                let risk = try positionRisk(
+                    position, leverage: leverage(of: account, marketIndex: position.marketIndex), override: nil,
+                    now: nil
+                ).get()
+                var poolStatus = cross.status
+                if let pool = risk.isolatedPool {
+                    if settle.price <= 0 { throw .indexMissing(settle.spec.id) }
+                    guard let e = settle.value(of: pool.equity, .down), let i = settle.value(of: pool.initial, .up),
+                        let m = settle.value(of: pool.maintenance, .up)
+                    else { throw .overflow }
+                    equity += Int128(e)
+                    initial += Int128(i)
+                    maintenance += Int128(m)
+                    poolStatus = pool.status
+                    status = max(status, poolStatus)
+                }
+                let liquidation =
+                    includingPrices ? liquidationBoundary(of: account, marketIndex: position.marketIndex) : nil
+                let bankruptcy =
+                    includingPrices ? bankruptcyBoundary(of: account, marketIndex: position.marketIndex) : nil
+                positions.append(
+                    MarginReport.PositionReport(
+                        market: market.spec.id, symbol: market.spec.symbol, settleAsset: settle.spec.id,
+                        settleScale: settle.spec.scale,
+                        size: Quantity(atoms: position.size),
+                        entryPrice: market.valuation.price(ofValue: position.cost, size: position.size).map(
+                            Price.init(atoms:)),
+                        markPrice: Price(atoms: risk.mark), isolated: position.isolated,
+                        isolatedMargin: Amount(atoms: position.isolatedMargin),
+                        unrealizedPnl: Amount(atoms: risk.unrealizedPnl),
+                        notional: Amount(atoms: risk.notional), initialMargin: Amount(atoms: risk.initial),
+                        maintenanceMargin: Amount(atoms: risk.maintenance),
+                        liquidationPrice: liquidation?.price.map(Price.init(atoms:)),
+                        bankruptcyPrice: bankruptcy?.price.map(Price.init(atoms:)),
+                        liquidationPriceAbsence: liquidation?.absence, bankruptcyPriceAbsence: bankruptcy?.absence,
+                        status: poolStatus))
             }
-            var poolStatus = cross.status
-            if let pool = risk.isolatedPool {
-                if settle.price <= 0 { return .failure(.indexMissing(settle.spec.id)) }
-                guard let e = settle.value(of: pool.equity, .down), let i = settle.value(of: pool.initial, .up),
-                    let m = settle.value(of: pool.maintenance, .up)
-                else { return .failure(.overflow) }
-                equity += Int128(e)
-                initial += Int128(i)
-                maintenance += Int128(m)
-                poolStatus = pool.status
-                status = max(status, poolStatus)
-            }
-            let liquidation =
-                includingPrices ? liquidationBoundary(of: account, marketIndex: position.marketIndex) : nil
-            let bankruptcy = includingPrices ? bankruptcyBoundary(of: account, marketIndex: position.marketIndex) : nil
-            positions.append(
-                MarginReport.PositionReport(
-                    market: market.spec.id, symbol: market.spec.symbol, settleAsset: settle.spec.id,
-                    settleScale: settle.spec.scale,
-                    size: Quantity(atoms: position.size),
-                    entryPrice: market.valuation.price(ofValue: position.cost, size: position.size).map(
-                        Price.init(atoms:)),
-                    markPrice: Price(atoms: risk.mark), isolated: position.isolated,
-                    isolatedMargin: Amount(atoms: position.isolatedMargin),
-                    unrealizedPnl: Amount(atoms: risk.unrealizedPnl),
-                    notional: Amount(atoms: risk.notional), initialMargin: Amount(atoms: risk.initial),
-                    maintenanceMargin: Amount(atoms: risk.maintenance),
-                    liquidationPrice: liquidation?.price.map(Price.init(atoms:)),
-                    bankruptcyPrice: bankruptcy?.price.map(Price.init(atoms:)),
-                    liquidationPriceAbsence: liquidation?.absence, bankruptcyPriceAbsence: bankruptcy?.absence,
-                    status: poolStatus))
+            guard let equityAtoms = FixedPoint.narrow(equity), let initialAtoms = FixedPoint.narrow(initial),
+                let maintenanceAtoms = FixedPoint.narrow(maintenance)
+            else { throw .overflow }
+            let ratio: Rate? =
+                equityAtoms > 0
+                ? FixedPoint.narrow(
+                    FixedPoint.divide(Int128(maintenanceAtoms) * Int128(Rate.oneAtoms), by: Int128(equityAtoms), .up)
+                ).map(Rate.init(atoms:))
+                : nil
+            return
+                MarginReport(
+                    equity: Value(atoms: equityAtoms), initialMargin: Value(atoms: initialAtoms),
+                    maintenanceMargin: Value(atoms: maintenanceAtoms),
+                    availableBalance: Value(atoms: cross.available), marginRatio: ratio,
+                    status: status, positions: positions)
         }
-        guard let equityAtoms = FixedPoint.narrow(equity), let initialAtoms = FixedPoint.narrow(initial),
-            let maintenanceAtoms = FixedPoint.narrow(maintenance)
-        else { return .failure(.overflow) }
-        let ratio: Rate? =
-            equityAtoms > 0
-            ? FixedPoint.narrow(
-                FixedPoint.divide(Int128(maintenanceAtoms) * Int128(Rate.oneAtoms), by: Int128(equityAtoms), .up)
-            ).map(Rate.init(atoms:))
-            : nil
-        return .success(
-            MarginReport(
-                equity: Value(atoms: equityAtoms), initialMargin: Value(atoms: initialAtoms),
-                maintenanceMargin: Value(atoms: maintenanceAtoms),
-                availableBalance: Value(atoms: cross.available), marginRatio: ratio,
-                status: status, positions: positions))
     }
 }
