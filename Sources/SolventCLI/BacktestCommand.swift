@@ -147,7 +147,7 @@ public struct BacktestCommand: ParsableCommand {
         }
         let positions: [PortfolioBacktest.Position]
         do {
-            positions = try parsePositions(data)
+            positions = try BacktestPortfolioFile.parse(data)
         } catch let error as InputError {
             // The JSON reader's own errors (malformed text, a wrong type) name the field, not the file.
             throw InputError(
@@ -201,53 +201,6 @@ public struct BacktestCommand: ParsableCommand {
         case "standardRate": "--standard-rate"
         case "degrees": "--dof"
         default: "--\(field)"
-        }
-    }
-
-    /// The positions of a portfolio file, as written (ranges are the library's to check).
-    static func parsePositions(_ data: Data) throws -> [PortfolioBacktest.Position] {
-        let parsed = try JSONNode.parse(data)
-        // A `solvent margin` account file (account, markets, assets) is the usual mistake: say so.
-        if let object = parsed.value as? [String: Any], object["positions"] == nil,
-            object["account"] != nil || object["markets"] != nil || object["assets"] != nil
-        {
-            throw InputError(
-                "",
-                "this is a `solvent margin` account file; backtest reads a static portfolio: "
-                    + #"{"positions": [{"symbol": "BTCUSDT", "quantity": "1"}]} (examples/long-btc.json)"#)
-        }
-        let root = try parsed.object(allowed: ["positions"])
-        return try (root["positions"]?.array() ?? []).map { node in
-            let fields = try node.object(allowed: [
-                "symbol", "quantity", "option", "moneyness", "days", "deltaHedged", "volatility",
-            ])
-            guard let symbol = try fields["symbol"]?.string().uppercased() else {
-                throw InputError("\(node.path).symbol", "required")
-            }
-            func number(_ key: String) throws -> Double? {
-                guard let text = try fields[key]?.decimalText() else { return nil }
-                guard let value = Double(text), value.isFinite else {
-                    throw InputError("\(node.path).\(key)", "expected a number")
-                }
-                return value
-            }
-            guard let quantityText = try fields["quantity"]?.decimalText(), let quantity = Double(quantityText) else {
-                throw InputError("\(node.path).quantity", "expected a number from -1e12 to 1e12")
-            }
-            guard let optionText = try fields["option"]?.string() else {
-                for key in ["moneyness", "days", "deltaHedged", "volatility"] where fields[key] != nil {
-                    throw InputError(
-                        "\(node.path).\(key)", "only for an option position (add \"option\": \"call\" or \"put\")")
-                }
-                return .init(symbol: symbol, quantity: quantity)
-            }
-            guard let right = OptionRight(rawValue: optionText) else {
-                throw InputError("\(node.path).option", "expected call or put, got \(optionText)")
-            }
-            let option = PortfolioBacktest.Position.Option(
-                right: right, moneyness: try number("moneyness") ?? 1, days: try number("days") ?? 30,
-                deltaHedged: try fields["deltaHedged"]?.bool() ?? false, volatility: try number("volatility"))
-            return .init(symbol: symbol, quantity: quantity, option: option)
         }
     }
 

@@ -21,18 +21,18 @@ public struct PortfolioFile {
     }
 
     public static func parse(_ data: Data) throws -> PortfolioFile {
-        let root = try JSONNode.parse(data).object(allowed: ["assets", "markets", "account"])
-        guard let assetsNode = root["assets"] else {
+        let root = try StrictJSON.decode(Located<Document>.self, from: data).value
+        guard let assets = root.assets else {
             throw InputError("assets", "required: the assets the account holds and settles in")
         }
-        guard let marketsNode = root["markets"] else {
+        guard let markets = root.markets else {
             throw InputError("markets", "required (an empty array if the account holds no position)")
         }
-        guard let accountNode = root["account"] else { throw InputError("account", "required") }
+        guard let account = root.account else { throw InputError("account", "required") }
         var builder = Builder()
-        for node in try assetsNode.array() { try builder.addAsset(node) }
-        for node in try marketsNode.array() { try builder.addMarket(node) }
-        try builder.addAccount(accountNode)
+        for asset in assets { try builder.addAsset(asset) }
+        for market in markets { try builder.addMarket(market) }
+        try builder.addAccount(account)
         return PortfolioFile(commands: builder.commands)
     }
 
@@ -57,22 +57,19 @@ private struct Builder {
     var assets: [String: (id: AssetID, scale: Int, path: String, priced: Bool)] = [:]
     var markets: [String: (id: MarketID, settle: String, scale: Int, lot: Int64, path: String, marked: Bool)] = [:]
 
-    mutating func addAsset(_ node: JSONNode) throws {
-        let fields = try node.object(allowed: [
-            "symbol", "scale", "indexPrice", "collateralTiers", "priceMaxAgeSeconds",
-        ])
-        guard let symbol = try fields["symbol"]?.string(), !symbol.isEmpty else {
-            throw InputError("\(node.path).symbol", "required")
+    mutating func addAsset(_ entry: Located<PortfolioFile.Asset>) throws {
+        let fields = entry.value
+        guard let symbol = fields.symbol?.value, !symbol.isEmpty else {
+            throw InputError(entry.child("symbol"), "required")
         }
-        if assets[symbol] != nil { throw InputError("\(node.path).symbol", "asset \(symbol) is declared twice") }
-        let scale = Int(try fields["scale"]?.integer(in: 0...12) ?? 8)
+        if assets[symbol] != nil { throw InputError(entry.child("symbol"), "asset \(symbol) is declared twice") }
+        let scale = Int(try fields.scale?.integer(in: 0...12) ?? 8)
         var tiers: [CollateralTier] = []
-        for tier in try fields["collateralTiers"]?.array() ?? [] {
-            let t = try tier.object(allowed: ["quantityCap", "ratio"])
-            guard let ratio = t["ratio"] else { throw InputError("\(tier.path).ratio", "required") }
+        for tier in fields.collateralTiers ?? [] {
+            guard let ratio = tier.value.ratio else { throw InputError(tier.child("ratio"), "required") }
             tiers.append(
                 CollateralTier(
-                    quantityCap: try t["quantityCap"].map {
+                    quantityCap: try tier.value.quantityCap.map {
                         Amount(atoms: try $0.atoms(scale: scale, what: "a quantity"))
                     },
                     ratio: Rate(atoms: try ratio.atoms(scale: Rate.scale, what: "a ratio"))))
@@ -80,9 +77,9 @@ private struct Builder {
         let id = AssetID(UInt32(assets.count + 1))
         let spec = AssetSpec(
             id: id, symbol: symbol, scale: scale, collateralTiers: tiers,
-            priceMaxAgeSeconds: try fields["priceMaxAgeSeconds"]?.integer(in: 1...86_400) ?? 60)
-        commands.append((.createAsset(spec), node.path))
-        if let price = fields["indexPrice"] {
+            priceMaxAgeSeconds: try fields.priceMaxAgeSeconds?.integer(in: 1...86_400) ?? 60)
+        commands.append((.createAsset(spec), entry.path))
+        if let price = fields.indexPrice {
             commands.append(
                 (
                     .setIndexPrice(
@@ -90,92 +87,98 @@ private struct Builder {
                     price.path
                 ))
         }
-        assets[symbol] = (id, scale, node.path, fields["indexPrice"] != nil)
+        assets[symbol] = (id, scale, entry.path, fields.indexPrice != nil)
     }
 
-    mutating func addMarket(_ node: JSONNode) throws {
-        let fields = try node.object(allowed: [
-            "preset", "symbol", "kind", "settleAsset", "contractSize", "tickSize", "lotSize",
-            "expiry", "margin", "markPrice", "indexPrice", "marginCallRatio",
-            "feeMakerRate", "feeTakerRate",
-        ])
+    mutating func addMarket(_ entry: Located<PortfolioFile.Market>) throws {
+        let fields = entry.value
         var preset: MarketPresets.Preset? = nil
-        if let name = fields["preset"] {
-            let text = try name.string()
-            guard let found = MarketPresets.named(text) else {
+        if let name = fields.preset {
+            guard let found = MarketPresets.named(name.value) else {
                 throw InputError(
                     name.path,
-                    "unknown preset \"\(text)\"; expected one of: \(MarketPresets.all.map(\.name).joined(separator: ", "))"
+                    "unknown preset \"\(name.value)\"; expected one of: \(MarketPresets.all.map(\.name).joined(separator: ", "))"
                 )
             }
             preset = found
         }
-        func text(_ key: String, _ fallback: String?) throws -> (String, String) {
-            if let node = fields[key] { return (try node.decimalTextOrString(), node.path) }
-            if let fallback { return (fallback, "\(node.path).preset") }
-            throw InputError("\(node.path).\(key)", "required (or use a preset)")
+        guard let symbol = fields.symbol?.value ?? preset?.symbol else {
+            throw InputError(entry.child("symbol"), "required")
         }
-        let symbol =
-            try fields["symbol"]?.string() ?? preset?.symbol
-            ?? { throw InputError("\(node.path).symbol", "required") }()
-        if markets[symbol] != nil { throw InputError("\(node.path).symbol", "market \(symbol) is declared twice") }
-        let (kindText, kindPath) = try text("kind", preset?.kind.rawValue)
+        if markets[symbol] != nil { throw InputError(entry.child("symbol"), "market \(symbol) is declared twice") }
+        let (kindText, kindPath) = try Self.given(fields.kind?.written, "kind", preset?.kind.rawValue, in: entry)
         guard let kind = InstrumentKind(rawValue: kindText) else {
             throw InputError(kindPath, "expected \"linear\" or \"inverse\", got \"\(kindText)\"")
         }
-        let (settleSymbol, settlePath) = try text("settleAsset", preset?.settleSymbol)
+        let (settleSymbol, settlePath) = try Self.given(
+            fields.settleAsset?.written, "settleAsset", preset?.settleSymbol, in: entry)
         guard let settle = assets[settleSymbol] else {
             throw InputError(settlePath, "market \(symbol) settles in \(settleSymbol): declare it in assets")
         }
-        let contractSize = try quantity(text("contractSize", preset?.contractSize), what: "a contract size")
-        let tickSize = try price(text("tickSize", preset?.tickSize), what: "a tick size")
-        let lotSize = try quantity(text("lotSize", preset?.lotSize), what: "a lot size")
+        let contractSize = try quantity(
+            Self.given(fields.contractSize?.written, "contractSize", preset?.contractSize, in: entry),
+            what: "a contract size")
+        let tickSize = try price(
+            Self.given(fields.tickSize?.written, "tickSize", preset?.tickSize, in: entry), what: "a tick size")
+        let lotSize = try quantity(
+            Self.given(fields.lotSize?.written, "lotSize", preset?.lotSize, in: entry), what: "a lot size")
         // Checked here, not only by the engine: the positions below are tested against the lot
         // grid (a remainder by the lot size) before any command runs.
-        for (value, key) in [
-            (contractSize.atoms, "contractSize"), (tickSize.atoms, "tickSize"), (lotSize.atoms, "lotSize"),
+        for (value, key, field) in [
+            (contractSize.atoms, "contractSize", fields.contractSize), (tickSize.atoms, "tickSize", fields.tickSize),
+            (lotSize.atoms, "lotSize", fields.lotSize),
         ] where value <= 0 {
             throw InputError(
-                fields[key]?.path ?? "\(node.path).preset",
+                field?.path ?? entry.child("preset"),
                 "expected a positive \(key), got \(value == 0 ? "0" : "a negative number")")
         }
-        let margin = try fields["margin"].map { try Self.schedule($0, scale: settle.scale) } ?? preset?.margin
-        guard let margin else { throw InputError("\(node.path).margin", "required (or use a preset)") }
+        let margin = try fields.margin.map { try Self.schedule($0, scale: settle.scale) } ?? preset?.margin
+        guard let margin else { throw InputError(entry.child("margin"), "required (or use a preset)") }
         var expiry: Timestamp? = nil
-        if let expiryNode = fields["expiry"] {
-            let text = try expiryNode.string()
-            guard let date = ISO8601DateFormatter().date(from: text) else {
-                throw InputError(expiryNode.path, "expected an ISO-8601 UTC time such as 2026-03-27T08:00:00Z")
+        if let expiryField = fields.expiry {
+            guard let date = ISO8601DateFormatter().date(from: expiryField.value) else {
+                throw InputError(expiryField.path, "expected an ISO-8601 UTC time such as 2026-03-27T08:00:00Z")
             }
             // Nanoseconds since 1970 in 64 bits reach the year 2262; a later date is refused, not wrapped.
             let (nanoseconds, overflow) = Int64(date.timeIntervalSince1970).multipliedReportingOverflow(
                 by: 1_000_000_000)
             guard !overflow else {
-                throw InputError(expiryNode.path, "expected a time before 2262 (64-bit nanoseconds), got \(text)")
+                throw InputError(
+                    expiryField.path, "expected a time before 2262 (64-bit nanoseconds), got \(expiryField.value)")
             }
             expiry = Timestamp(nanoseconds: nanoseconds)
         }
         var parameters = RiskParameters(margin: margin)
-        if let ratio = fields["marginCallRatio"] {
+        if let ratio = fields.marginCallRatio {
             parameters.marginCallRatio = Rate(atoms: try ratio.atoms(scale: Rate.scale, what: "a ratio"))
         }
-        if let rate = fields["feeMakerRate"] {
+        if let rate = fields.feeMakerRate {
             parameters.feeMakerRate = Rate(atoms: try rate.atoms(scale: Rate.scale, what: "a rate"))
         }
-        if let rate = fields["feeTakerRate"] {
+        if let rate = fields.feeTakerRate {
             parameters.feeTakerRate = Rate(atoms: try rate.atoms(scale: Rate.scale, what: "a rate"))
         }
         let id = MarketID(UInt32(markets.count + 1))
         let spec = MarketSpec(
             id: id, symbol: symbol, kind: kind, expiry: expiry, settleAsset: settle.id,
             contractSize: contractSize, tickSize: tickSize, lotSize: lotSize)
-        commands.append((.createMarket(spec, parameters), node.path))
-        if let markNode = fields["markPrice"] {
-            let mark = Price(atoms: try markNode.atoms(scale: Price.scale, what: "a price"))
-            let index = try fields["indexPrice"].map { Price(atoms: try $0.atoms(scale: Price.scale, what: "a price")) }
-            commands.append((.setMarkPrice(market: id, mark: mark, index: index), markNode.path))
+        commands.append((.createMarket(spec, parameters), entry.path))
+        if let markField = fields.markPrice {
+            let mark = Price(atoms: try markField.atoms(scale: Price.scale, what: "a price"))
+            let index = try fields.indexPrice.map { Price(atoms: try $0.atoms(scale: Price.scale, what: "a price")) }
+            commands.append((.setMarkPrice(market: id, mark: mark, index: index), markField.path))
         }
-        markets[symbol] = (id, settleSymbol, settle.scale, lotSize.atoms, node.path, fields["markPrice"] != nil)
+        markets[symbol] = (id, settleSymbol, settle.scale, lotSize.atoms, entry.path, fields.markPrice != nil)
+    }
+
+    /// A field as written, or the preset's value (located at the preset), or an error.
+    private static func given(
+        _ value: (text: String, path: String)?, _ key: String, _ fallback: String?,
+        in entry: Located<PortfolioFile.Market>
+    ) throws -> (String, String) {
+        if let value { return value }
+        if let fallback { return (fallback, entry.child("preset")) }
+        throw InputError(entry.child(key), "required (or use a preset)")
     }
 
     private func quantity(_ value: (String, String), what: String) throws -> Quantity {
@@ -192,116 +195,100 @@ private struct Builder {
         return Price(atoms: atoms)
     }
 
-    /// `{"tiers": [...], "deductMaintenanceAmount": true}` or `{"sizeScaled": {...}}`.
-    static func schedule(_ node: JSONNode, scale: Int) throws -> MarginSchedule {
-        let fields = try node.object(allowed: ["tiers", "deductMaintenanceAmount", "sizeScaled"])
-        if let sized = fields["sizeScaled"] {
-            let s = try sized.object(allowed: ["initialBase", "maintenanceBase", "ratePerContract"])
-            func rate(_ key: String) throws -> Rate {
-                guard let value = s[key] else { throw InputError("\(sized.path).\(key)", "required") }
-                return Rate(atoms: try value.atoms(scale: Rate.scale, what: "a rate"))
+    static func schedule(_ entry: Located<PortfolioFile.Schedule>, scale: Int) throws -> MarginSchedule {
+        let fields = entry.value
+        if let sized = fields.sizeScaled {
+            func rate(_ field: NumberField?, _ key: String) throws -> Rate {
+                guard let field else { throw InputError(sized.child(key), "required") }
+                return Rate(atoms: try field.atoms(scale: Rate.scale, what: "a rate"))
             }
             return .sizeScaled(
-                initialBase: try rate("initialBase"), maintenanceBase: try rate("maintenanceBase"),
-                ratePerContract: try rate("ratePerContract"))
+                initialBase: try rate(sized.value.initialBase, "initialBase"),
+                maintenanceBase: try rate(sized.value.maintenanceBase, "maintenanceBase"),
+                ratePerContract: try rate(sized.value.ratePerContract, "ratePerContract"))
         }
-        guard let tiersNode = fields["tiers"] else {
-            throw InputError("\(node.path).tiers", "required (or sizeScaled)")
-        }
+        guard let tierEntries = fields.tiers else { throw InputError(entry.child("tiers"), "required (or sizeScaled)") }
         var tiers: [RiskTier] = []
-        for tier in try tiersNode.array() {
-            let t = try tier.object(allowed: ["notionalCap", "initialRate", "maintenanceRate"])
-            guard let im = t["initialRate"] else { throw InputError("\(tier.path).initialRate", "required") }
-            guard let mm = t["maintenanceRate"] else { throw InputError("\(tier.path).maintenanceRate", "required") }
+        for tier in tierEntries {
+            guard let im = tier.value.initialRate else { throw InputError(tier.child("initialRate"), "required") }
+            guard let mm = tier.value.maintenanceRate else {
+                throw InputError(tier.child("maintenanceRate"), "required")
+            }
             tiers.append(
                 RiskTier(
-                    notionalCap: try t["notionalCap"].map {
+                    notionalCap: try tier.value.notionalCap.map {
                         Amount(atoms: try $0.atoms(scale: scale, what: "a notional"))
                     },
                     initialRate: Rate(atoms: try im.atoms(scale: Rate.scale, what: "a rate")),
                     maintenanceRate: Rate(atoms: try mm.atoms(scale: Rate.scale, what: "a rate"))))
         }
-        switch RiskTierTable.make(
-            tiers: tiers, deductsMaintenanceAmount: try fields["deductMaintenanceAmount"]?.bool() ?? true)
-        {
+        switch RiskTierTable.make(tiers: tiers, deductsMaintenanceAmount: fields.deductMaintenanceAmount ?? true) {
         case .success(let table): return .tiered(table)
-        case .failure(let error): throw InputError("\(node.path).\(error.field)", "expected \(error.reason)")
+        case .failure(let error): throw InputError(entry.child(error.field), "expected \(error.reason)")
         }
     }
 
-    mutating func addAccount(_ node: JSONNode) throws {
-        let fields = try node.object(allowed: ["collateral", "positions"])
-        commands.append((.openAccount(PortfolioFile.account), node.path))
-        var deposits: [String: Int64] = [:]
-        var depositPaths: [String: String] = [:]
-        for (symbol, amountNode) in try fields["collateral"]?.object(allowed: Array(assets.keys).sorted()) ?? [:] {
-            let atoms = try amountNode.atoms(scale: assets[symbol]!.scale, what: "an amount")
-            guard atoms >= 0 else { throw InputError(amountNode.path, "expected a non-negative amount") }
-            deposits[symbol] = try Self.add(deposits[symbol, default: 0], atoms, at: amountNode.path)
-            depositPaths[symbol] = amountNode.path
-        }
+    mutating func addAccount(_ entry: Located<PortfolioFile.Account>) throws {
+        commands.append((.openAccount(PortfolioFile.account), entry.path))
+        var (deposits, depositPaths) = try collateral(entry.value.collateral?.value ?? [:])
         var positionCommands: [(Command, String)] = []
         var held: [String: String] = depositPaths.filter { deposits[$0.key]! > 0 }
-        for positionNode in try fields["positions"]?.array() ?? [] {
-            let p = try positionNode.object(allowed: [
-                "symbol", "size", "entryPrice", "marginMode", "isolatedMargin", "leverage",
-            ])
-            guard let symbolNode = p["symbol"] else { throw InputError("\(positionNode.path).symbol", "required") }
-            let symbol = try symbolNode.string()
+        for position in entry.value.positions ?? [] {
+            let p = position.value
+            guard let symbolField = p.symbol else { throw InputError(position.child("symbol"), "required") }
+            let symbol = symbolField.value
             guard let market = markets[symbol] else {
                 throw InputError(
-                    symbolNode.path,
+                    symbolField.path,
                     "no market \(symbol) in markets; expected one of: \(markets.keys.sorted().joined(separator: ", "))")
             }
             guard market.marked else {
                 throw InputError("\(market.path).markPrice", "required: the account holds a position in \(symbol)")
             }
-            guard let sizeNode = p["size"] else {
-                throw InputError("\(positionNode.path).size", "required (negative for a short)")
+            guard let sizeField = p.size else {
+                throw InputError(position.child("size"), "required (negative for a short)")
             }
-            let size = try sizeNode.atoms(scale: Quantity.scale, what: "a size")
-            if size == 0 { throw InputError(sizeNode.path, "expected a non-zero size (negative for a short)") }
+            let size = try sizeField.atoms(scale: Quantity.scale, what: "a size")
+            if size == 0 { throw InputError(sizeField.path, "expected a non-zero size (negative for a short)") }
             if size % market.lot != 0 {
                 throw InputError(
-                    sizeNode.path, "expected a multiple of the lot size \(Quantity(atoms: market.lot)) of \(symbol)")
+                    sizeField.path, "expected a multiple of the lot size \(Quantity(atoms: market.lot)) of \(symbol)")
             }
-            guard let entryNode = p["entryPrice"] else {
-                throw InputError("\(positionNode.path).entryPrice", "required")
-            }
-            let entry = try entryNode.atoms(scale: Price.scale, what: "a price")
-            if entry <= 0 { throw InputError(entryNode.path, "expected a positive price") }
-            let mode = try p["marginMode"]?.string() ?? "cross"
+            guard let entryField = p.entryPrice else { throw InputError(position.child("entryPrice"), "required") }
+            let entryPrice = try entryField.atoms(scale: Price.scale, what: "a price")
+            if entryPrice <= 0 { throw InputError(entryField.path, "expected a positive price") }
+            let mode = p.marginMode?.value ?? "cross"
             guard mode == "cross" || mode == "isolated" else {
-                throw InputError(p["marginMode"]!.path, "expected \"cross\" or \"isolated\", got \"\(mode)\"")
+                throw InputError(p.marginMode!.path, "expected \"cross\" or \"isolated\", got \"\(mode)\"")
             }
             var isolatedMargin: Amount? = nil
             if mode == "isolated" {
-                guard let marginNode = p["isolatedMargin"] else {
-                    throw InputError("\(positionNode.path).isolatedMargin", "required for an isolated position")
+                guard let marginField = p.isolatedMargin else {
+                    throw InputError(position.child("isolatedMargin"), "required for an isolated position")
                 }
-                let atoms = try marginNode.atoms(scale: market.scale, what: "an amount")
-                guard atoms >= 0 else { throw InputError(marginNode.path, "expected a non-negative amount") }
-                deposits[market.settle] = try Self.add(deposits[market.settle, default: 0], atoms, at: marginNode.path)
+                let atoms = try marginField.atoms(scale: market.scale, what: "an amount")
+                guard atoms >= 0 else { throw InputError(marginField.path, "expected a non-negative amount") }
+                deposits[market.settle] = try Self.add(deposits[market.settle, default: 0], atoms, at: marginField.path)
                 isolatedMargin = Amount(atoms: atoms)
-            } else if let marginNode = p["isolatedMargin"] {
-                throw InputError(marginNode.path, "only an isolated position has isolated margin")
+            } else if let marginField = p.isolatedMargin {
+                throw InputError(marginField.path, "only an isolated position has isolated margin")
             }
-            if let leverageNode = p["leverage"] {
-                let leverage = try leverageNode.integer(in: 1...1_000)
+            if let leverageField = p.leverage {
+                let leverage = try leverageField.integer(in: 1...1_000)
                 positionCommands.append(
                     (
                         .setLeverage(
                             account: PortfolioFile.account, market: market.id, leverage: leverage,
-                            isolated: mode == "isolated"), leverageNode.path
+                            isolated: mode == "isolated"), leverageField.path
                     ))
             }
             positionCommands.append(
                 (
                     .importPosition(
                         account: PortfolioFile.account, market: market.id, size: Quantity(atoms: size),
-                        entryPrice: Price(atoms: entry), isolatedMargin: isolatedMargin), positionNode.path
+                        entryPrice: Price(atoms: entryPrice), isolatedMargin: isolatedMargin), position.path
                 ))
-            held[market.settle] = held[market.settle] ?? positionNode.path
+            held[market.settle] = held[market.settle] ?? position.path
         }
         for (symbol, path) in held.sorted(by: { $0.key < $1.key }) where !assets[symbol]!.priced {
             throw InputError(
@@ -313,10 +300,28 @@ private struct Builder {
                     .deposit(
                         account: PortfolioFile.account, asset: assets[symbol]!.id,
                         amount: Amount(atoms: deposits[symbol]!)),
-                    depositPaths[symbol] ?? "\(node.path).positions"
+                    depositPaths[symbol] ?? entry.child("positions")
                 ))
         }
         commands.append(contentsOf: positionCommands)
+    }
+
+    /// The collateral deposits in atoms by asset symbol, and where each was given.
+    private func collateral(_ amounts: [String: NumberField]) throws -> ([String: Int64], [String: String]) {
+        var deposits: [String: Int64] = [:]
+        var paths: [String: String] = [:]
+        for symbol in amounts.keys.sorted() {
+            let amount = amounts[symbol]!
+            guard let asset = assets[symbol] else {
+                throw InputError(
+                    amount.path, "unknown field; expected one of: \(assets.keys.sorted().joined(separator: ", "))")
+            }
+            let atoms = try amount.atoms(scale: asset.scale, what: "an amount")
+            guard atoms >= 0 else { throw InputError(amount.path, "expected a non-negative amount") }
+            deposits[symbol] = atoms
+            paths[symbol] = amount.path
+        }
+        return (deposits, paths)
     }
 
     /// A deposit total (collateral plus isolated margins in one asset) that must fit 64 bits.
@@ -326,13 +331,5 @@ private struct Builder {
             throw InputError(path, "the account's deposits of this asset exceed 64-bit fixed point")
         }
         return sum
-    }
-}
-
-extension JSONNode {
-    /// A field that may be a decimal number or a plain string (kind, symbol).
-    func decimalTextOrString() throws -> String {
-        if let text = value as? String { return text }
-        return try decimalText()
     }
 }

@@ -172,7 +172,7 @@ public struct VerifyCommand: ParsableCommand {
         }
         let object: [String: Any]
         do {
-            guard let root = try JSONNode.parse(data).value as? [String: Any] else {
+            guard let root = try StrictJSON.checked(data) as? [String: Any] else {
                 throw InputError("", "expected a JSON object")
             }
             object = root
@@ -184,7 +184,7 @@ public struct VerifyCommand: ParsableCommand {
         // refused by name, found by re-encoding what was decoded.
         func refuseUnknownFields<Proof: Encodable>(_ parsed: Proof) throws {
             let known = try JSONSerialization.jsonObject(with: try JournalCodec.encoder(pretty: false).encode(parsed))
-            if let key = JSONNode.firstUnknownKey(object, known: known) {
+            if let key = StrictJSON.firstUnknownKey(object, known: known) {
                 throw InputError(
                     "\(proof): \(key)", "unknown field; a proof holds only the fields solvent prove writes")
             }

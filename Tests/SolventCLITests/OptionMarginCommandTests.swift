@@ -102,14 +102,33 @@ struct OptionMarginCommandTests {
         }
     }
 
+    /// The error `solvent margin` gives for an option portfolio file, or "" when it reads.
+    static func error(_ text: String, model: MarginCommand.Model = .portfolio) -> String {
+        let path = files.file("bad-\(UUID().uuidString).json", text)
+        do {
+            _ = try MarginCommand.render(portfolioPath: path, model: model, format: .json)
+            return ""
+        } catch let error as InputError { return error.description } catch { return "\(error)" }
+    }
+
+    @Test func nestedObjectsAreReadStrictly() {
+        func error(_ text: String) -> String { Self.error(text) }
+        // Nested objects are read as strictly as the top, and wrong types are named by path.
+        #expect(
+            error(#"{"underlyings": [{"symbol": "BTC", "spot": "1"}], "grid": {"preset": "uniform", "steps": 3}}"#)
+                .contains("grid.steps: unknown field; expected one of: preset, maxMove, moves, volatilityShocks"))
+        #expect(
+            error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": {}}]}"#).contains(
+                "underlyings[0].options: expected an array"))
+        #expect(
+            error(#"{"underlyings": [{"symbol": "BTC", "spot": "1"}], "greeks": {"vegaOffsetsAcrossExpiries": 1}}"#)
+                .contains("greeks.vegaOffsetsAcrossExpiries: expected true or false"))
+        #expect(
+            error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "rate": {"r": 1}}]}"#).contains("rate: not taken"))
+    }
+
     @Test func badOptionPortfoliosNameTheField() {
-        func error(_ text: String, model: MarginCommand.Model = .portfolio) -> String {
-            let path = Self.files.file("bad-\(UUID().uuidString).json", text)
-            do {
-                _ = try MarginCommand.render(portfolioPath: path, model: model, format: .json)
-                return ""
-            } catch let error as InputError { return error.description } catch { return "\(error)" }
-        }
+        func error(_ text: String, model: MarginCommand.Model = .portfolio) -> String { Self.error(text, model: model) }
         #expect(error(#"{"underlyings": [{"symbol": "BTC"}]}"#).contains("underlyings[0].spot: required"))
         #expect(
             error(#"{"underlyings": [{"symbol": "BTC", "spot": "1", "options": [{"right": "straddle"}]}]}"#).contains(

@@ -25,6 +25,17 @@ struct PortfolioErrorTests {
 
     @Test func theValidFileLoads() { #expect(Self.error(Self.valid) == nil) }
 
+    /// Decimals may be JSON numbers as well as strings: the same file with numbers builds the
+    /// same engine.
+    @Test func numbersAndDecimalStringsReadTheSame() throws {
+        let numbers = Self.valid.replacingOccurrences(of: "\"1000\"", with: "1000")
+            .replacingOccurrences(of: "\"0.1\"", with: "0.1").replacingOccurrences(of: "\"50000\"", with: "50000")
+        #expect(numbers != Self.valid)
+        let a = try PortfolioFile.parse(Data(Self.valid.utf8)).buildEngine()
+        let b = try PortfolioFile.parse(Data(numbers.utf8)).buildEngine()
+        #expect(a.digestHex() == b.digestHex())
+    }
+
     static func replacing(_ of: String, _ with: String) -> String { valid.replacingOccurrences(of: of, with: with) }
 
     static let cases: [(String, String, String)] = {
@@ -66,6 +77,23 @@ struct PortfolioErrorTests {
             replacing("\"entryPrice\": \"50000\"}", "\"entryPrice\": \"50000\", \"marginMode\": \"isolated\"}"),
             "account.positions[0].isolatedMargin", "required")
         add(replacing("\"scale\": 6", "\"scale\": true"), "assets[0].scale", "decimal number")
+        // Wrong JSON types and unknown keys at any depth are named by their path.
+        add(replacing("\"symbol\": \"BTCUSDT\"", "\"symbol\": 5"), "account.positions[0].symbol", "expected a string")
+        add(replacing("{\"USDT\": \"1000\"}", "[\"USDT\"]"), "account.collateral", "expected an object")
+        add(
+            replacing("\"scale\": 6,", "\"scale\": 6, \"collateralTiers\": [{\"ratio\": \"1\", \"cap\": 1}],"),
+            "assets[0].collateralTiers[0].cap", "unknown field; expected one of: quantityCap, ratio")
+        add(
+            replacing(
+                "\"markPrice\": \"50000\"",
+                "\"markPrice\": \"50000\", \"margin\": {\"sizeScaled\": {\"initialBase\": \"0.02\", \"base\": 1}}"),
+            "markets[0].margin.sizeScaled.base", "unknown field")
+        add(
+            replacing("\"markPrice\": \"50000\"", "\"markPrice\": \"50000\", \"margin\": {\"tiers\": [{}]}"),
+            "markets[0].margin.tiers[0].initialRate", "required")
+        add(
+            replacing("\"size\": \"0.1\"", "\"size\": \"0.1\", \"size\": \"0.2\""), "account.positions[0].size",
+            "appears twice")
         return cases
     }()
 
