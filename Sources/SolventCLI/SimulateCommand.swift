@@ -18,14 +18,23 @@ public struct SimulateCommand: ParsableCommand {
             population's forced flow: sqrt: c·√(Q/D), linear: c·Q/D, with D = --depth × open interest, thinning with the \
             drawdown (D·max(floor, 1 − thinning·drawdown)) and decaying with --half-life.
 
+            Several markets: --prices BTCUSDT=F1 --prices ETHUSDT=F2 runs each USDT-margined market on its own \
+            path in one venue (the first file's points are the clock), each coin collateral following its market, \
+            --accounts split evenly, --cross-market of the other markets' cross accounts sharing a wallet with a \
+            first-market account, --funding SYMBOL=FILE per market.
+
             --compare KEY=VALUE[,KEY=VALUE...] (repeatable) adds a run with those overrides. Keys: mechanism \
             (orderbook|auction|backstop), loss (adl|socialized|venue), fund (× open interest), breaker (fraction or off), \
             maintenance (flat rate), margin (preset name), impact (none|linear|sqrt), coefficient, depth, thinning, \
             half-life (seconds or permanent), step (step fraction), penalty.
             """)
 
-    @Option(help: "OHLC bars (CSV: timestamp,open,high,low,close[,volume]).")
-    public var prices: String
+    @Option(
+        help: ArgumentHelp(
+            "OHLC bars (CSV: timestamp,open,high,low,close[,volume]). Repeat as SYMBOL=FILE "
+                + "(BTCUSDT=F1 ETHUSDT=F2) to run several USDT-margined markets together.")
+    )
+    public var prices: [String] = []
     @Option(help: "First bar to use (ISO 8601, e.g. 2020-03-11T00:00:00Z).")
     public var from: String?
     @Option(help: "Last bar to use (ISO 8601).")
@@ -91,8 +100,19 @@ public struct SimulateCommand: ParsableCommand {
     public var compare: [String] = []
     @Option(help: "Also write a self-contained HTML report (inline SVG charts) here.")
     public var html: String?
-    @Option(help: "Funding rates to settle along the path (CSV: timestamp,funding_rate, e.g. ../shared/data/funding/).")
-    public var funding: String?
+    @Option(
+        help: ArgumentHelp(
+            "Funding rates to settle along the path (CSV: timestamp,funding_rate, e.g. ../shared/data/funding/); "
+                + "SYMBOL=FILE for one of several markets (repeatable).")
+    )
+    public var funding: [String] = []
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "With several markets: the share of the other markets' cross accounts that also hold a position "
+                + "on the first market, one wallet (default 0.5).")
+    )
+    public var crossMarket: Double?
 
     public init() {}
 
@@ -123,17 +143,13 @@ public struct SimulateCommand: ParsableCommand {
     }
 
     public static func simulate(_ options: SimulateCommand, log: (String) -> Void) throws -> Report {
-        guard let pathKind = IndexReplay.Path(rawValue: options.path) else {
-            throw InputError("--path", "expected intrabar or close")
+        let markets = try marketFiles(options)
+        if markets[0].symbol != nil { return try simulateMarkets(options, markets: markets, log: log) }
+        let pricesFile = markets[0].file
+        if let given = options.crossMarket {
+            throw InputError("--cross-market", "takes effect with several --prices SYMBOL=FILE, got \(given)")
         }
-        let from = try options.from.map { try timestamp($0, "--from") }
-        let to = try options.to.map { try timestamp($0, "--to") }
-        let bars: [OHLCVBar]
-        bars = try OHLCVFile.load(path: options.prices, from: from, to: to, maximumPrice: CascadeSimulator.maximumPrice)
-        guard bars.count >= 1 else { throw InputError(options.prices, "no bars in the chosen range") }
-        let points = IndexReplay.points(of: bars, path: pathKind).map {
-            CascadeSimulator.PricePoint(time: $0.time, price: $0.price)
-        }
+        let points = try path(of: pricesFile, options)
         var base = try configuration(options)
         base.label = "base"
         var configs = [base]
@@ -144,7 +160,10 @@ public struct SimulateCommand: ParsableCommand {
             configs.append(variant)
         }
         let (population, source) = try population(options, base: base, start: points[0].price.atoms)
-        let funding = try options.funding.map { try fundingInside(points, file: $0) } ?? []
+        guard options.funding.count <= 1 else {
+            throw InputError("--funding", "one file for one market (SYMBOL=FILE with several --prices)")
+        }
+        let funding = try options.funding.first.map { try fundingInside(points, file: $0) } ?? []
         if let file = options.writePopulation {
             guard FileManager.default.createFile(atPath: file, contents: Data(PopulationFile.format(population).utf8))
             else {
@@ -184,7 +203,7 @@ public struct SimulateCommand: ParsableCommand {
             )
             runs.append(result)
         }
-        return Report(pricesFile: options.prices, path: points, populationSource: source, runs: runs, seconds: seconds)
+        return Report(pricesFile: pricesFile, path: points, populationSource: source, runs: runs, seconds: seconds)
     }
 
     /// The settlements of a funding file that fall on the path; a file with none there is
@@ -219,13 +238,7 @@ public struct SimulateCommand: ParsableCommand {
             }
             source = file
         } else {
-            var spec = PopulationSpec(accounts: options.accounts, seed: options.seed)
-            spec.leverageMedian = options.leverageMedian
-            spec.leverageSigma = options.leverageSigma
-            spec.notionalMedian = options.notionalMedian
-            spec.longFraction = options.longFraction
-            spec.isolatedFraction = options.isolatedFraction
-            spec.coinCollateralFraction = options.coinCollateral
+            let spec = populationSpec(options)
             do {
                 population = try PopulationGenerator.make(
                     spec, startPrice: start, margin: base.margin,
@@ -238,6 +251,18 @@ public struct SimulateCommand: ParsableCommand {
                 "seeded: \(options.accounts) accounts, seed \(options.seed), leverage median \(options.leverageMedian) (log-sd \(options.leverageSigma)), notional median \(options.notionalMedian) USDT, \(options.longFraction) long, \(options.isolatedFraction) isolated, \(options.coinCollateral) of cross on BTC collateral"
         }
         return (population, source)
+    }
+
+    /// The seeded population's shape from the options.
+    static func populationSpec(_ options: SimulateCommand) -> PopulationSpec {
+        var spec = PopulationSpec(accounts: options.accounts, seed: options.seed)
+        spec.leverageMedian = options.leverageMedian
+        spec.leverageSigma = options.leverageSigma
+        spec.notionalMedian = options.notionalMedian
+        spec.longFraction = options.longFraction
+        spec.isolatedFraction = options.isolatedFraction
+        spec.coinCollateralFraction = options.coinCollateral
+        return spec
     }
 
     static func timestamp(_ text: String, _ option: String) throws -> Timestamp {

@@ -10,7 +10,26 @@ public enum SimulationReport {
         var settings: [String: Any] = [:]
         for (name, value) in run.settings { settings[name] = value }
         let points = run.points
-        return [
+        var summary = body(run, settings: settings, points: points)
+        // Several markets: each one's figures (the totals and the price block above: all
+        // markets, and the first market's path).
+        if run.markets.count > 1 {
+            summary["markets"] = run.markets.map { market -> [String: Any] in
+                func finite(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
+                return [
+                    "symbol": market.symbol, "start": market.start, "exogenousLow": finite(market.exogenousLow),
+                    "simulatedLow": finite(market.low), "openInterestContracts": market.openInterest,
+                    "steps": market.steps, "notionalUSDT": market.liquidatedNotional, "badDebtUSDT": market.badDebt,
+                ]
+            }
+        }
+        return summary
+    }
+
+    private static func body(
+        _ run: SimulationResult, settings: [String: Any], points: [SimulationResult.Point]
+    ) -> [String: Any] {
+        [
             "label": run.label,
             "settings": settings,
             "accounts": run.accounts,

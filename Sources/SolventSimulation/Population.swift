@@ -7,7 +7,8 @@ public struct SimulatedAccount: Hashable, Sendable {
     public enum Collateral: String, Hashable, Sendable {
         /// The settlement stablecoin (USDT).
         case settlement = "USDT"
-        /// The underlying coin (BTC): its value falls with a long position's (wrong-way risk).
+        /// The underlying coin of the row's market (BTC for BTCUSDT): its value falls with a
+        /// long position's (wrong-way risk).
         case coin = "BTC"
     }
 
@@ -21,6 +22,9 @@ public struct SimulatedAccount: Hashable, Sendable {
     public var collateralAsset: Collateral
     /// Isolated: the collateral is the position's margin; cross: the account's wallet.
     public var isolated: Bool
+    /// The position's market, by its place in the run's markets (0: the first). Rows with the
+    /// same id are one account holding a position on each row's market.
+    public var market = 0
 
     public init(
         id: UInt64, size: Int64, entryPrice: Int64, collateral: Int64, collateralAsset: Collateral, isolated: Bool
@@ -206,6 +210,57 @@ public enum PopulationGenerator {
                     collateralAsset: coin ? .coin : .settlement, isolated: isolated))
         }
         return result
+    }
+
+    /// A population across several linear markets: `spec.accounts` split evenly over them (the
+    /// first markets take the remainder), each market's accounts drawn as `make` draws them
+    /// (seed `spec.seed + k` for the k-th market, so the first market's accounts are those a run
+    /// of that market alone with as many accounts draws), coin collateral in each market's own
+    /// coin. Then a share `crossMarketFraction` of every other market's cross accounts, drawn in
+    /// order, join the first market's cross accounts one to one: the joined rows share an id,
+    /// one wallet holding both positions and both collaterals (its leverage is their combined
+    /// notional over their combined equity). Ids are 1... in order of market, gaps left by
+    /// joined rows.
+    public static func make(
+        _ spec: PopulationSpec, startPrices: [Int64], margin: MarginSchedule, lotSize: Int64,
+        coinHaircut: Double = 0.95, crossMarketFraction: Double
+    ) throws -> [SimulatedAccount] {
+        guard !startPrices.isEmpty else { throw Problem(field: "markets", reason: "at least one market") }
+        guard crossMarketFraction >= 0 && crossMarketFraction <= 1 else {
+            throw Problem(field: "crossMarketFraction", reason: "0 to 1")
+        }
+        guard spec.accounts >= startPrices.count else {
+            throw Problem(field: "accounts", reason: "at least one account per market (\(startPrices.count))")
+        }
+        var rows: [SimulatedAccount] = []
+        var firstOffset: UInt64 = 0
+        for (market, startPrice) in startPrices.enumerated() {
+            var part = spec
+            part.accounts = spec.accounts / startPrices.count + (market < spec.accounts % startPrices.count ? 1 : 0)
+            part.seed = spec.seed &+ UInt64(market)
+            let drawn = try make(
+                part, startPrice: startPrice, margin: margin, lotSize: lotSize, coinHaircut: coinHaircut)
+            for var row in drawn {
+                row.id += firstOffset
+                row.market = market
+                rows.append(row)
+            }
+            firstOffset += UInt64(part.accounts)
+        }
+        // The first market's cross accounts, in id order, each joined at most once per market.
+        let hosts = rows.filter { $0.market == 0 && !$0.isolated }.map(\.id)
+        var random = SplitMix64(seed: spec.seed ^ 0x6d61_726b_6574_73)
+        for market in 1..<startPrices.count {
+            var next = 0
+            for index in rows.indices where rows[index].market == market && !rows[index].isolated {
+                guard next < hosts.count else { break }
+                if random.unit() < crossMarketFraction {
+                    rows[index].id = hosts[next]
+                    next += 1
+                }
+            }
+        }
+        return rows
     }
 
     /// One coin-margined account: `notional` USD in contracts of 100 USD, the leverage drawn as

@@ -32,6 +32,22 @@ public struct SimulationResult: Sendable {
         public var realizedPnl: Double
     }
 
+    /// One market of the run: its start, lows, open interest (contracts) and liquidations.
+    public struct MarketSummary: Hashable, Sendable {
+        public var symbol: String
+        public var start: Double
+        public var exogenousLow = Double.infinity
+        public var low = Double.infinity
+        public var openInterest = 0.0
+        public var steps = 0
+        public var liquidatedNotional = 0.0
+        public var badDebt = 0.0
+        public init(symbol: String, start: Double) {
+            self.symbol = symbol
+            self.start = start
+        }
+    }
+
     public var label: String
     public var settings: [(String, String)]
     public var accounts: Int
@@ -77,6 +93,8 @@ public struct SimulationResult: Sendable {
     public var refusals: [String: Int] = [:]
     public var auditChecks = 0
     public var auditViolations: [String] = []
+    /// Each market's figures (one entry when one market ran); the totals above are over all.
+    public var markets: [MarketSummary] = []
     /// The engine's state digest at the end: equal digests, equal runs.
     public var digest = ""
 
