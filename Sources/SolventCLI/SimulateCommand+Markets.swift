@@ -86,6 +86,24 @@ extension SimulateCommand {
         return funding
     }
 
+    /// Each market's path; a market whose bars lie outside the first's would run flat at one
+    /// price, and is refused.
+    static func marketPaths(
+        _ markets: [MarketFile], _ options: SimulateCommand
+    ) throws -> [[CascadeSimulator.PricePoint]] {
+        let paths = try markets.map { try path(of: $0.file, options) }
+        let (first, last) = (paths[0].first!.time, paths[0].last!.time)
+        for (market, path) in zip(markets, paths).dropFirst()
+        where path.first!.time > last || path.last!.time < first {
+            throw InputError(
+                market.file,
+                "its bars (\(SimulationReport.iso(path.first!.time.nanoseconds)) to "
+                    + "\(SimulationReport.iso(path.last!.time.nanoseconds))) do not overlap \(markets[0].symbol!)'s "
+                    + "(\(SimulationReport.iso(first.nanoseconds)) to \(SimulationReport.iso(last.nanoseconds)))")
+        }
+        return paths
+    }
+
     /// The runs over several markets: the first market's path is the clock.
     static func simulateMarkets(
         _ options: SimulateCommand, markets: [MarketFile], log: (String) -> Void
@@ -102,7 +120,7 @@ extension SimulateCommand {
         guard crossMarket >= 0 && crossMarket <= 1 else {
             throw InputError("--cross-market", "expected a share from 0 to 1, got \(crossMarket)")
         }
-        let paths = try markets.map { try path(of: $0.file, options) }
+        let paths = try marketPaths(markets, options)
         let funding = try marketFunding(options, markets: markets, clock: paths[0])
         var base = try configuration(options)
         base.label = "base"

@@ -33,7 +33,10 @@ public enum SimulationReport {
             "label": run.label,
             "settings": settings,
             "accounts": run.accounts,
-            "openInterest": ["contracts": run.openInterest, "notionalUSDT": run.openInterestNotional],
+            // Contracts of different markets do not add up: several markets give theirs under `markets`.
+            "openInterest": run.markets.count > 1
+                ? ["notionalUSDT": run.openInterestNotional]
+                : ["contracts": run.openInterest, "notionalUSDT": run.openInterestNotional],
             "price": [
                 "start": run.start, "exogenousLow": run.exogenousLow, "simulatedLow": run.low,
                 "exogenousDrawdown": run.exogenousDrawdown, "simulatedDrawdown": run.drawdown,

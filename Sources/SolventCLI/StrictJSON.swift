@@ -73,13 +73,18 @@ enum StrictJSON {
         return "a number"
     }
 
-    /// Refuses a key of the object at `decoder` that is not in `allowed`.
+    /// Refuses a key of the object at `decoder` that is not in `allowed`, and a null value (a
+    /// field is given or left out: `JSONDecoder` would read null as absent).
     static func refuseUnknownKeys(_ decoder: any Decoder, allowed: [String], at path: String) throws {
-        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
-        for key in keys.sorted() where !allowed.contains(key) {
-            throw InputError(
-                path.isEmpty ? key : "\(path).\(key)",
-                "unknown field; expected one of: \(allowed.joined(separator: ", "))")
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            let name = path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
+            guard allowed.contains(key.stringValue) else {
+                throw InputError(name, "unknown field; expected one of: \(allowed.joined(separator: ", "))")
+            }
+            if try container.decodeNil(forKey: key) {
+                throw InputError(name, "expected a value, got null (leave the field out to take its default)")
+            }
         }
     }
 

@@ -36,6 +36,7 @@ extension CascadeSimulator {
         progress: (Int, Int, SimulationResult.Point) -> Void = { _, _, _ in }
     ) -> SimulationResult {
         precondition(paths.count == markets.count, "one path per market")
+        precondition(funding.count <= markets.count, "at most one funding list per market")
         let clock = paths[0]
         var cursor = [Int](repeating: 0, count: markets.count)
         var peak = [Double](repeating: 0, count: markets.count)
@@ -51,13 +52,16 @@ extension CascadeSimulator {
             }
             var exogenous: [Double] = []
             for market in markets.indices {
-                let path = paths[market]
+                let path = market == 0 ? clock : paths[market]
                 while cursor[market] + 1 < path.count, path[cursor[market] + 1].time <= point.time {
                     cursor[market] += 1
                 }
+                // The first market is the clock: its own point, whatever the order of its times.
                 let price =
-                    path.isEmpty
-                    ? Double(markets[market].lastPrice) / 1e8 : Double(path[cursor[market]].price.atoms) / 1e8
+                    market == 0
+                    ? Double(point.price.atoms) / 1e8
+                    : path.isEmpty
+                        ? Double(markets[market].lastPrice) / 1e8 : Double(path[cursor[market]].price.atoms) / 1e8
                 exogenous.append(price)
                 peak[market] = max(peak[market], price)
                 markets[market].summary.exogenousLow = min(markets[market].summary.exogenousLow, price)
@@ -140,6 +144,13 @@ extension CascadeSimulator {
         }
     }
 
+    /// Whether the engine's account still holds a position in `pool`.
+    private func hasPositions(_ pool: PoolKey) -> Bool {
+        engine.account(pool.account)?.positions.contains {
+            pool.isolatedMarket == nil ? !$0.isolated : $0.isolated && $0.market == pool.isolatedMarket
+        } == true
+    }
+
     /// The market a step on `pool` closes: an isolated pool's own; for a cross pool the
     /// engine's choice (the position with the largest maintenance, as its keeper picks).
     private func stepMarket(_ pool: PoolKey) -> MarketID? {
@@ -205,7 +216,7 @@ extension CascadeSimulator {
     private mutating func liquidateRound(at now: Int64, prices: [Int64]) -> (Int, [Double], Bool) {
         var flow = [Double](repeating: 0, count: markets.count)
         var activity = 0
-        let pausedMarkets = Set(
+        var pausedMarkets = Set(
             markets.map(\.id).filter {
                 if case .paused = engine.liquidationPermission(market: $0) { return true }
                 return false
@@ -214,12 +225,21 @@ extension CascadeSimulator {
         if pausedMarkets.count < markets.count {
             let inAuction = Set(engine.auctions.map(\.account))
             for pool in liquidating.sorted() where !stuck.contains(pool) && !inAuction.contains(pool.account) {
-                guard let market = stepMarket(pool), !pausedMarkets.contains(market) else { continue }
+                guard let market = stepMarket(pool) else {
+                    // Its positions were closed another way (an ADL counterparty's, say).
+                    if !hasPositions(pool) { liquidating.remove(pool) }
+                    continue
+                }
+                guard !pausedMarkets.contains(market) else { continue }
                 let outcome = execute(
                     .liquidate(account: pool.account, market: market, keeper: Self.keeper),
                     at: Timestamp(nanoseconds: now))
                 if let rejection = outcome.rejection {
-                    if rejection.code == .liquidationPaused { paused = true; break }
+                    if rejection.code == .liquidationPaused {
+                        paused = true
+                        pausedMarkets.insert(market)
+                        continue
+                    }
                     result.refusals["\(rejection.code)", default: 0] += 1
                     if rejection.code == .noPosition { liquidating.remove(pool) } else { stuck.insert(pool) }
                     continue

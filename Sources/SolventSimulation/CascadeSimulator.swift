@@ -92,6 +92,8 @@ public struct CascadeSimulator {
         var flow = 0.0
         var flowTime: Int64 = 0
         var breakerUntil: Timestamp? = nil
+        /// The open interest's notional at the start (USD).
+        var openNotional = 0.0
         var summary: SimulationResult.MarketSummary
     }
 
@@ -166,7 +168,14 @@ public struct CascadeSimulator {
         result.openInterestNotional = zip(openInterest, starts).reduce(0.0) {
             $0 + (inverse ? $1.0 * Double(Self.inverseContractUSD) : $1.0 * Double($1.1) / 1e8)
         }
-        for index in markets.indices { markets[index].summary.openInterest = openInterest[index] }
+        for index in markets.indices {
+            markets[index].summary.openInterest = openInterest[index]
+            markets[index].openNotional =
+                inverse
+                ? openInterest[index] * Double(Self.inverseContractUSD)
+                : openInterest[index] * Double(starts[index]) / 1e8
+        }
+        if markets.count > 1 { result.settings = Self.settings(config, markets: markets) }
         let setupTime = Timestamp(nanoseconds: setups[0].start.time.nanoseconds - 1_000_000_000)
         try setUpMarkets(setups, at: setupTime)
         try setUpFundAndParticipants(startPrice: starts[0], at: setupTime)
@@ -178,12 +187,29 @@ public struct CascadeSimulator {
         result.initiallyLiquidating = max(0, liquidating.count - before)
     }
 
+    /// The settings rows of a run over several markets: the impact's depth is each market's.
+    static func settings(_ config: SimulationConfig, markets: [MarketRun]) -> [(String, String)] {
+        let depths = markets.map { "\($0.symbol) \(($0.impact.depth * 1_000).rounded() / 1_000)" }
+        return config.summary.map { name, value in
+            guard name == "impact" else { return (name, value) }
+            return (
+                name,
+                value.replacingOccurrences(
+                    of: "depth \(config.impact.depth) contracts",
+                    with: "depth by market (contracts): \(depths.joined(separator: ", "))")
+            )
+        }
+    }
+
     /// Each market's open interest (contracts, the larger of its long and short sides); a
     /// total that passes 64 bits is a setup error, not a wrap.
     public static func openInterest(_ population: [SimulatedAccount], markets: Int) throws -> [Double] {
         var longs = [Int64](repeating: 0, count: markets)
         var shorts = [Int64](repeating: 0, count: markets)
         for account in population {
+            guard account.market >= 0 && account.market < markets else {
+                throw SetupError.invalid(field: "account \(account.id) market", reason: "one of the \(markets) markets")
+            }
             let (sum, overflow) =
                 account.size > 0
                 ? longs[account.market].addingReportingOverflow(account.size)
@@ -304,9 +330,11 @@ public struct CascadeSimulator {
             try setup(.deposit(account: participant, asset: settleAsset, amount: deep), at: setupTime)
         }
         if config.mechanism == .backstop {
-            let capacity = Int64(
-                settleAtoms(usd: min(config.backstopCapacityFraction * openNotional, 1e12), startPrice: startPrice))
+            // Each market's providers take a share of that market's open interest.
             for market in markets {
+                let capacity = Int64(
+                    settleAtoms(
+                        usd: min(config.backstopCapacityFraction * market.openNotional, 1e12), startPrice: startPrice))
                 try setup(
                     .registerBackstop(
                         account: Self.backstop, market: market.id, capacity: Amount(atoms: max(1, capacity))),
@@ -347,7 +375,7 @@ public struct CascadeSimulator {
             }
             let notional = Double(account.size.magnitude) / 1e8 * start
             let sum = exposure[account.id, default: (0, 0)]
-            let total = (notional: sum.notional + notional, equity: sum.equity + notional / leverage)
+            let total = (notional: sum.notional + notional, equity: sum.equity + account.equity(at: start))
             exposure[account.id] = total
             leverageByAccount[account.id] = total.equity > 0 ? total.notional / total.equity : .infinity
         }

@@ -50,10 +50,15 @@ public struct SimulatedAccount: Hashable, Sendable {
             let equity = coin + usd * (1 / (Double(entryPrice) / 1e8) - 1 / price)
             return equity > 0 ? abs(usd) / price / equity : .infinity
         }
-        let contracts = Double(size) / 1e8
+        let equity = equity(at: price)
+        return equity > 0 ? Double(size.magnitude) / 1e8 * price / equity : .infinity
+    }
+
+    /// A linear position's equity in USDT at `price`: its collateral (the coin at `price`,
+    /// before haircut) plus its unrealized PnL; negative when the loss passes the collateral.
+    public func equity(at price: Double) -> Double {
         let value = collateralAsset == .settlement ? Double(collateral) / 1e6 : Double(collateral) / 1e8 * price
-        let equity = value + contracts * (price - Double(entryPrice) / 1e8)
-        return equity > 0 ? abs(contracts) * price / equity : .infinity
+        return value + Double(size) / 1e8 * (price - Double(entryPrice) / 1e8)
     }
 }
 

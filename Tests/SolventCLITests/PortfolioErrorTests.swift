@@ -77,7 +77,12 @@ struct PortfolioErrorTests {
             replacing("\"entryPrice\": \"50000\"}", "\"entryPrice\": \"50000\", \"marginMode\": \"isolated\"}"),
             "account.positions[0].isolatedMargin", "required")
         add(replacing("\"scale\": 6", "\"scale\": true"), "assets[0].scale", "decimal number")
-        // Wrong JSON types and unknown keys at any depth are named by their path.
+        // Wrong JSON types, nulls and unknown keys at any depth are named by their path.
+        add(replacing("\"scale\": 6", "\"scale\": null"), "assets[0].scale", "got null")
+        add(
+            replacing("\"entryPrice\": \"50000\"}", "\"entryPrice\": \"50000\", \"leverage\": null}"),
+            "account.positions[0].leverage", "got null")
+        add(replacing("{\"USDT\": \"1000\"}", "{\"USDT\": null}"), "account.collateral.USDT", "decimal number")
         add(replacing("\"symbol\": \"BTCUSDT\"", "\"symbol\": 5"), "account.positions[0].symbol", "expected a string")
         add(replacing("{\"USDT\": \"1000\"}", "[\"USDT\"]"), "account.collateral", "expected an object")
         add(
