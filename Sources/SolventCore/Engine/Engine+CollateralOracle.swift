@@ -1,7 +1,24 @@
 /// Collateral prices through the oracle: several sources, the same staleness, band and minimum
 /// rules as a market's index, a breaker, a paced rise of the credited price, and the margin
-/// states of the accounts holding the asset checked on every move (not only on a mark update).
+/// states of the accounts holding the asset checked on every move (not only on a mark update);
+/// and an index price set directly, for an asset without an oracle.
 extension Engine {
+    func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) -> [Event] in
+            let index = try assetIndex(asset, field: "asset").get()
+            guard price.atoms > 0 else {
+                throw Rejection(.nonPositivePrice, field: "price", "expected a positive price")
+            }
+            // No price reaches equity past the oracle's defences.
+            if assets[Int(index)].oracle != nil {
+                throw Rejection(
+                    .pricedByOracle, field: "asset",
+                    "asset \(asset) is priced by its collateral oracle: send its sources' samples instead")
+            }
+            return [.indexPriceSet(asset: asset, price: price)]
+        }
+    }
+
     func planConfigureCollateralOracle(_ asset: AssetID, _ config: CollateralOracleConfig) -> Result<[Event], Rejection>
     {
         if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }

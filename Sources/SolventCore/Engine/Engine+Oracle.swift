@@ -1,6 +1,22 @@
 /// Index and mark prices from several sources, the basis EMA, funding from the premium, and the
-/// circuit breakers (DESIGN.md §5.8: never a liquidation on a single bad print).
+/// circuit breakers (DESIGN.md §5.8: never a liquidation on a single bad print); and a mark set
+/// directly, for a market without an oracle.
 extension Engine {
+    func planSetMarkPrice(_ market: MarketID, _ mark: Price, _ index: Price?) -> Result<[Event], Rejection> {
+        if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
+        guard mark.atoms > 0 else {
+            return .failure(Rejection(.nonPositivePrice, field: "mark", "expected a positive price"))
+        }
+        if let index, index.atoms <= 0 {
+            return .failure(Rejection(.nonPositivePrice, field: "index", "expected a positive price"))
+        }
+        let marketIndex = marketIndexByID[market]!
+        if let rejection = refuseDerivedMark(marketIndex, field: "market") { return .failure(rejection) }
+        return .success(
+            [.markPriceSet(market: market, mark: mark, index: index)]
+                + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
+    }
+
     func planConfigureOracle(_ market: MarketID, _ config: OracleConfig) -> Result<[Event], Rejection> {
         if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
         if let rejection = refuseDerivedMark(marketIndexByID[market]!, field: "market") { return .failure(rejection) }

@@ -1,4 +1,5 @@
-/// Assets, markets, parameters, accounts and prices.
+/// Assets, markets, parameters, accounts and leverage (prices: `Engine+Oracle` for marks,
+/// `Engine+CollateralOracle` for collateral).
 extension Engine {
     func planCreateAsset(_ spec: AssetSpec) -> Result<[Event], Rejection> {
         if assetIndexByID[spec.id] != nil {
@@ -60,37 +61,6 @@ extension Engine {
             return .failure(Rejection(.limitReached, field: "account", "at most \(Limits.accounts) accounts"))
         }
         return .success([.accountOpened(id)])
-    }
-
-    func planSetIndexPrice(_ asset: AssetID, _ price: Price) -> Result<[Event], Rejection> {
-        Result { () throws(Rejection) -> [Event] in
-            let index = try assetIndex(asset, field: "asset").get()
-            guard price.atoms > 0 else {
-                throw Rejection(.nonPositivePrice, field: "price", "expected a positive price")
-            }
-            // No price reaches equity past the oracle's defences.
-            if assets[Int(index)].oracle != nil {
-                throw Rejection(
-                    .pricedByOracle, field: "asset",
-                    "asset \(asset) is priced by its collateral oracle: send its sources' samples instead")
-            }
-            return [.indexPriceSet(asset: asset, price: price)]
-        }
-    }
-
-    func planSetMarkPrice(_ market: MarketID, _ mark: Price, _ index: Price?) -> Result<[Event], Rejection> {
-        if case .failure(let rejection) = marketIndex(market, field: "market") { return .failure(rejection) }
-        guard mark.atoms > 0 else {
-            return .failure(Rejection(.nonPositivePrice, field: "mark", "expected a positive price"))
-        }
-        if let index, index.atoms <= 0 {
-            return .failure(Rejection(.nonPositivePrice, field: "index", "expected a positive price"))
-        }
-        let marketIndex = marketIndexByID[market]!
-        if let rejection = refuseDerivedMark(marketIndex, field: "market") { return .failure(rejection) }
-        return .success(
-            [.markPriceSet(market: market, mark: mark, index: index)]
-                + marginStateChanges(marketIndex: marketIndex, mark: mark.atoms))
     }
 
     func planSetLeverage(
