@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Solvent's hot-path benchmarks and the numpy peer baseline in the same sitting and prints
+# Runs Solvent's hot-path benchmarks and the numpy peer baseline in the same run and prints
 # both RESULT lines with the speed-up (DESIGN.md §8: report ratios, not absolute times).
 #   Scripts/bench-vs-baseline.sh            # 1,000,000 accounts, 5 repeats
 #   ACCOUNTS=100000 REPEATS=7 Scripts/bench-vs-baseline.sh
