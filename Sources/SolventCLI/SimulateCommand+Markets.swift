@@ -122,15 +122,8 @@ extension SimulateCommand {
         }
         let paths = try marketPaths(markets, options)
         let funding = try marketFunding(options, markets: markets, clock: paths[0])
-        var base = try configuration(options)
-        base.label = "base"
-        var configs = [base]
-        for text in options.compare {
-            var variant = base
-            try apply(overrides: text, to: &variant)
-            variant.label = text
-            configs.append(variant)
-        }
+        let configs = try configurations(options)
+        let base = configs[0]
         let spec = populationSpec(options)
         let population: [SimulatedAccount]
         do {

@@ -150,15 +150,8 @@ public struct SimulateCommand: ParsableCommand {
             throw InputError("--cross-market", "takes effect with several --prices SYMBOL=FILE, got \(given)")
         }
         let points = try path(of: pricesFile, options)
-        var base = try configuration(options)
-        base.label = "base"
-        var configs = [base]
-        for text in options.compare {
-            var variant = base
-            try apply(overrides: text, to: &variant)
-            variant.label = text
-            configs.append(variant)
-        }
+        var configs = try configurations(options)
+        let base = configs[0]
         let (population, source) = try population(options, base: base, start: points[0].price.atoms)
         guard options.funding.count <= 1 else {
             throw InputError("--funding", "one file for one market (SYMBOL=FILE with several --prices)")
@@ -273,6 +266,20 @@ public struct SimulateCommand: ParsableCommand {
     }
 
     static func format(_ value: Double) -> String { formatted(value, "%.1f") }
+
+    /// The base run's configuration, then one per `--compare` entry with its overrides.
+    static func configurations(_ options: SimulateCommand) throws -> [SimulationConfig] {
+        var base = try configuration(options)
+        base.label = "base"
+        var configs = [base]
+        for text in options.compare {
+            var variant = base
+            try apply(overrides: text, to: &variant)
+            variant.label = text
+            configs.append(variant)
+        }
+        return configs
+    }
 
     /// The base configuration from the options.
     static func configuration(_ options: SimulateCommand) throws -> SimulationConfig {
