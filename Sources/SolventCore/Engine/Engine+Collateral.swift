@@ -1,4 +1,5 @@
-/// Deposits, withdrawals and isolated-margin transfers.
+/// Money in and out: deposits, withdrawals, isolated-margin transfers, the insurance fund's top-ups
+/// and the covering of a deficit — planned and applied here.
 extension Engine {
     func planDeposit(_ account: AccountID, _ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) -> [Event] in
@@ -113,5 +114,72 @@ extension Engine {
                     walletAfter: Amount(atoms: walletAfter))
             ]
         }
+    }
+
+    func planFundInsurance(_ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) -> [Event] in
+            let index = Int(try assetIndex(asset, field: "asset").get())
+            guard amount.atoms > 0 else {
+                throw Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount")
+            }
+            guard FixedPoint.add(assets[index].insuranceFund, amount.atoms) != nil,
+                FixedPoint.subtract(assets[index].outside, amount.atoms) != nil
+            else {
+                throw Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point")
+            }
+            return [.insuranceFunded(asset: asset, amount: amount)]
+        }
+    }
+
+    func planCoverDeficit(_ asset: AssetID, _ amount: Amount) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) -> [Event] in
+            let index = Int(try assetIndex(asset, field: "asset").get())
+            guard amount.atoms > 0, amount.atoms <= -assets[index].deficit else {
+                throw Rejection(
+                    .invalidParameter, field: "amount",
+                    "expected a positive amount up to the open deficit \(-assets[index].deficit)")
+            }
+            guard FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
+                throw Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point")
+            }
+            return [.deficitCovered(asset: asset, amount: amount)]
+        }
+    }
+
+    /// Applies the events planned above.
+    mutating func applyCollateral(_ event: Event) {
+        switch event {
+        case .deposited(let account, let asset, let amount, let balanceAfter):
+            let assetIndex = assetIndexByID[asset]!
+            assets[Int(assetIndex)].outside -= amount.atoms
+            setWallet(account, assetIndex: assetIndex, to: balanceAfter.atoms)
+        case .withdrawn(let account, let asset, let amount, let balanceAfter):
+            let assetIndex = assetIndexByID[asset]!
+            assets[Int(assetIndex)].outside += amount.atoms
+            setWallet(account, assetIndex: assetIndex, to: balanceAfter.atoms)
+        case .isolatedMarginAdjusted(let account, let market, _, let marginAfter, let walletAfter):
+            let index = Int(accountIndexByID[account]!)
+            let marketIndex = marketIndexByID[market]!
+            let slot = accounts[index].positionSlot(marketIndex: marketIndex)!
+            accounts[index].positions[slot].isolatedMargin = marginAfter.atoms
+            accounts[index].setBalance(assetIndex: markets[Int(marketIndex)].settleAssetIndex, atoms: walletAfter.atoms)
+            refreshScanRows(accountIndex: index)
+        case .insuranceFunded(let asset, let amount):
+            let index = Int(assetIndexByID[asset]!)
+            assets[index].insuranceFund += amount.atoms
+            assets[index].outside -= amount.atoms
+        case .deficitCovered(let asset, let amount):
+            let index = Int(assetIndexByID[asset]!)
+            assets[index].deficit += amount.atoms
+            assets[index].outside -= amount.atoms
+        default:
+            preconditionFailure("not a collateral event: \(event)")
+        }
+    }
+
+    private mutating func setWallet(_ account: AccountID, assetIndex: Int32, to atoms: Int64) {
+        let index = Int(accountIndexByID[account]!)
+        accounts[index].setBalance(assetIndex: assetIndex, atoms: atoms)
+        refreshScanRows(accountIndex: index)
     }
 }

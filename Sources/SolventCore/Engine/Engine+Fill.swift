@@ -185,6 +185,23 @@ extension Engine {
             walletAfter: wallet1, positionAfter: after)
         return .success(PlannedLeg(leg: leg, cashDelta: -change.tradeValue))
     }
+
+    /// Applies a fill: both legs, the fees to the fee pool and the rounding to dust; the two
+    /// accounts' cash moves by exactly what those lines receive.
+    mutating func applyFill(_ applied: FillApplied) {
+        let marketIndex = marketIndexByID[applied.fill.market]!
+        let settle = markets[Int(marketIndex)].settleAssetIndex
+        let buyer = Int(accountIndexByID[applied.buyer.account]!)
+        let seller = Int(accountIndexByID[applied.seller.account]!)
+        let before = cash(accountIndex: buyer, assetIndex: settle) &+ cash(accountIndex: seller, assetIndex: settle)
+        applyLeg(applied.buyer, accountIndex: buyer, marketIndex: marketIndex)
+        applyLeg(applied.seller, accountIndex: seller, marketIndex: marketIndex)
+        let after = cash(accountIndex: buyer, assetIndex: settle) &+ cash(accountIndex: seller, assetIndex: settle)
+        let fees = applied.buyer.fee &+ applied.seller.fee
+        assets[Int(settle)].feePool &+= fees
+        assets[Int(settle)].dust &+= applied.dust
+        precondition(after &- before &+ fees &+ applied.dust == 0, "a fill must conserve money")
+    }
 }
 
 /// How a trade of `quantity` at `price` changes a position of `size0` with `cost0`: the new cost,

@@ -194,4 +194,41 @@ extension Engine {
         precondition(dust >= 0, "a settlement's rounding must favour the house")
         return .success((legs, dust))
     }
+
+    /// A dated future with a settlement window keeps its running average (see `SettlementAverage`).
+    mutating func recordSettlementPrice(marketIndex m: Int, price: Int64) {
+        guard let window = markets[m].parameters.settlementWindow, window > 0, let expiry = markets[m].spec.expiry,
+            !markets[m].settled, !markets[m].isOption, price > 0
+        else { return }
+        let running =
+            markets[m].settlementAverage.map {
+                $0.closing(
+                    at: now, windowStart: expiry.nanoseconds - window, expiry: expiry.nanoseconds,
+                    maximumAge: markets[m].parameters.priceMaxAge)
+            }
+            ?? SettlementAverage(weighted: 0, covered: 0, price: 0, since: now)
+        markets[m].settlementAverage = SettlementAverage(
+            weighted: running.weighted, covered: running.covered, price: price, since: now)
+    }
+
+    /// Applies a funding or final settlement: every leg, the rounding, and the fund's draw and the
+    /// uncovered rest for the accounts that could not pay; `closes` marks the market settled.
+    mutating func applySettlement(_ settlement: SettlementApplied, closes: Bool) {
+        let marketIndex = marketIndexByID[settlement.market]!
+        let settle = Int(markets[Int(marketIndex)].settleAssetIndex)
+        var before: Int64 = 0
+        var after: Int64 = 0
+        for leg in settlement.legs { before = before &+ cashOf(leg.account, marketIndex) }
+        for leg in settlement.legs { applyLeg(leg, marketIndex: marketIndex) }
+        for leg in settlement.legs { after = after &+ cashOf(leg.account, marketIndex) }
+        assets[settle].dust &+= settlement.dust
+        assets[settle].insuranceFund &-= settlement.fundDraw
+        assets[settle].deficit &-= settlement.uncovered
+        recordFundDraw(marketIndex: marketIndex, settlement.fundDraw)
+        precondition(assets[settle].insuranceFund >= 0, "the insurance fund is never negative")
+        precondition(
+            after &- before &+ settlement.dust &- settlement.fundDraw &- settlement.uncovered == 0,
+            "a settlement must conserve money")
+        if closes { markets[Int(marketIndex)].settled = true }
+    }
 }

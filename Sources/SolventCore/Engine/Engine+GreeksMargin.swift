@@ -103,27 +103,4 @@ extension Engine {
                 }
         }
     }
-
-    func planConfigureSpanMargin(_ rules: SpanMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() {
-            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
-        }
-        return planModelRules(.spanMarginConfigured(rules), models: { $0 == .span })
-    }
-
-    func planConfigureGreeksMargin(_ rules: GreeksMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() {
-            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
-        }
-        return planModelRules(.greeksMarginConfigured(rules), models: { $0 == .greeks })
-    }
-
-    /// New rules for some models, and the flag changes of the accounts using those models.
-    func planModelRules(_ event: Event, models: (AccountMarginModel) -> Bool) -> Result<[Event], Rejection> {
-        var after = self
-        after.auditsEveryEvent = false
-        after.apply(event)
-        let holders = accounts.indices.filter { models(accounts[$0].marginModel) }.map { Int32($0) }
-        return .success([event] + after.crossPoolStateChanges(accountIndices: holders))
-    }
 }

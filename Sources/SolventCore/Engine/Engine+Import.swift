@@ -90,4 +90,12 @@ extension Engine {
             ]
         }
     }
+
+    /// Applies an imported position: the account's leg, the venue's opposite leg, the rounding.
+    mutating func applyImport(_ imported: PositionImported) {
+        let marketIndex = marketIndexByID[imported.market]!
+        applyLeg(imported.account, marketIndex: marketIndex)
+        applyLeg(imported.venue, marketIndex: marketIndex)
+        assets[Int(markets[Int(marketIndex)].settleAssetIndex)].dust &+= imported.dust
+    }
 }

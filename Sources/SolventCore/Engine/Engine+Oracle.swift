@@ -231,6 +231,44 @@ extension Engine {
         guard let index = marketIndexByID[market], let state = markets[Int(index)].oracle else { return nil }
         return state.limiter.allowance(config: state.config, now: now)
     }
+
+    /// Applies a market's price events: a mark set directly or from the sources (the trigger
+    /// indexes flushed and the options on it re-marked), the index, and the oracle's state.
+    mutating func applyMarkPricing(_ event: Event) {
+        switch event {
+        case .markPriceSet(let market, let mark, let index):
+            let marketIndex = Int(marketIndexByID[market]!)
+            markets[marketIndex].mark = mark.atoms
+            markets[marketIndex].markTime = now
+            if let index { markets[marketIndex].index = index.atoms }
+            recordSettlementPrice(marketIndex: marketIndex, price: index?.atoms ?? mark.atoms)
+            flushTriggers(marketIndex: marketIndex)
+            remarkOptions(underlyingIndex: marketIndex)
+        case .indexUpdated(let update):
+            let index = Int(marketIndexByID[update.market]!)
+            if let mark = update.mark {
+                markets[index].mark = mark.atoms
+                markets[index].markTime = now
+                flushTriggers(marketIndex: index)
+                remarkOptions(underlyingIndex: index)
+            }
+            if let value = update.index { markets[index].index = value.atoms }
+            if let price = update.index ?? update.mark { recordSettlementPrice(marketIndex: index, price: price.atoms) }
+        case .oracleConfigured(let market, let config):
+            let index = Int(marketIndexByID[market]!)
+            var state = OracleState(config: config, now: now)
+            if let previous = markets[index].oracle {
+                // Reconfiguring keeps the running state (breakers, basis, funding accumulator).
+                state = previous
+                state.config = config
+            }
+            markets[index].oracle = state
+        case .oracleStateChanged(let market, let state):
+            markets[Int(marketIndexByID[market]!)].oracle = state
+        default:
+            preconditionFailure("not a market price event: \(event)")
+        }
+    }
 }
 
 extension Double {

@@ -16,8 +16,10 @@ extension Engine {
         -> Result<(initial: Int64, maintenance: Int64), RiskError>
     {
         Result { () throws(RiskError) -> (initial: Int64, maintenance: Int64) in
-            let risk = try scenarioRisk(positions, grid: portfolioGrid, lookaheadYears: 0, override: override, now: now)
-                .get()
+            let risk = try scenarioRisk(
+                positions, grid: marginRules.portfolioGrid, lookaheadYears: 0, override: override, now: now
+            )
+            .get()
             return try requirements(
                 groups: risk.worst, deltas: risk.deltas, underlyings: risk.underlyings,
                 factor: portfolioMargin.maintenanceFactor
@@ -194,27 +196,6 @@ extension Engine {
             groups: zip(deltas, groups).map { .init(delta: $0, risk: $1) }, spreads: mapped)
     }
 
-    func planConfigureSpreadCredits(_ rules: SpreadCreditRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() {
-            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
-        }
-        for (index, spread) in rules.spreads.enumerated() {
-            for (leg, market) in [("first", spread.first), ("second", spread.second)] {
-                guard let m = marketIndexByID[market] else {
-                    return .failure(
-                        Rejection(.unknownMarket, field: "rules.spreads[\(index)].\(leg)", "no market \(market)"))
-                }
-                if markets[Int(m)].isOption {
-                    return .failure(
-                        Rejection(
-                            .invalidParameter, field: "rules.spreads[\(index)].\(leg)",
-                            "an option joins its underlying; name the underlying"))
-                }
-            }
-        }
-        return planModelRules(.spreadCreditsConfigured(rules), models: { [.portfolio, .span, .greeks].contains($0) })
-    }
-
     /// An option's years to expiry (from its underlying's mark time, or `now` under an override
     /// of the underlying) and its volatility, for revaluation; a missing volatility is a
     /// missing mark.
@@ -251,34 +232,6 @@ extension Engine {
     }
 
     // MARK: Commands
-
-    func planSetMarginModel(_ account: AccountID, _ model: AccountMarginModel) -> Result<[Event], Rejection> {
-        Result { () throws(Rejection) -> [Event] in
-            let index = try accountIndex(account, field: "account").get()
-            if account == .venue {
-                throw Rejection(.reservedAccount, field: "account", "the venue's book has no margin model")
-            }
-            var holder = accounts[Int(index)]
-            let previous = holder.marginModel
-            holder.marginModel = model
-            // A model that asks more is a user action (invariant 5); one that asks less is not refused.
-            if previous != model, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "model") {
-                throw rejection
-            }
-            let event = Event.marginModelSet(account: account, model)
-            var after = self
-            after.auditsEveryEvent = false
-            after.apply(event)
-            return [event] + after.crossPoolStateChanges(accountIndices: [index])
-        }
-    }
-
-    func planConfigurePortfolioMargin(_ rules: PortfolioMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() {
-            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
-        }
-        return planModelRules(.portfolioMarginConfigured(rules), models: { $0 == .portfolio })
-    }
 
     /// The flag changes of these accounts' cross pools at the current state, as events.
     func crossPoolStateChanges(accountIndices: [Int32]) -> [Event] {

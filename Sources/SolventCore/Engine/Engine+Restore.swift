@@ -25,13 +25,9 @@ extension Engine {
         for entry in state.alerts { alertsByPool[entry.pool] = entry.alert }
         auctions = state.auctions
         latestCommitment = state.latestCommitment
-        portfolioMargin = state.portfolioMargin
-        portfolioGrid = state.portfolioMargin.grid
-        varMargin = state.varMargin
-        varScenarios = VaRScenarioSets(state.varMargin)
-        spanMargin = state.spanMargin
-        greeksMargin = state.greeksMargin
-        spreadCredits = state.spreadCredits
+        marginRules = MarginModelRules(
+            portfolio: state.portfolioMargin, valueAtRisk: state.varMargin, span: state.spanMargin,
+            greeks: state.greeksMargin, spreadCredits: state.spreadCredits)
         recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
         for id in state.recentCommands { recentCommands.insert(id) }
         rebuildDerivedIndexes()

@@ -1,5 +1,5 @@
-/// Assets, markets, parameters, accounts and leverage (prices: `Engine+Oracle` for marks,
-/// `Engine+CollateralOracle` for collateral).
+/// Assets, markets, parameters, accounts, leverage and margin models, planned and applied (prices:
+/// `Engine+Oracle` for marks, `Engine+CollateralOracle` for collateral).
 extension Engine {
     func planCreateAsset(_ spec: AssetSpec) -> Result<[Event], Rejection> {
         if assetIndexByID[spec.id] != nil {
@@ -122,5 +122,67 @@ extension Engine {
             }
         }
         return nil
+    }
+
+    func planSetMarginModel(_ account: AccountID, _ model: AccountMarginModel) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) -> [Event] in
+            let index = try accountIndex(account, field: "account").get()
+            if account == .venue {
+                throw Rejection(.reservedAccount, field: "account", "the venue's book has no margin model")
+            }
+            var holder = accounts[Int(index)]
+            let previous = holder.marginModel
+            holder.marginModel = model
+            // A model that asks more is a user action (invariant 5); one that asks less is not refused.
+            if previous != model, let rejection = requireInitialMargin(holder, marketIndex: nil, field: "model") {
+                throw rejection
+            }
+            let event = Event.marginModelSet(account: account, model)
+            var after = self
+            after.auditsEveryEvent = false
+            after.apply(event)
+            return [event] + after.crossPoolStateChanges(accountIndices: [index])
+        }
+    }
+
+    /// Applies the set-up events: an asset, a market (with its scan table, trigger index and
+    /// deleveraging slots), new risk parameters, an account, a leverage setting, a margin model.
+    mutating func applySetup(_ event: Event) {
+        switch event {
+        case .assetCreated(let spec):
+            assetIndexByID[spec.id] = Int32(assets.count)
+            assets.append(AssetState(spec: spec))
+        case .marketCreated(let spec, let parameters):
+            let settle = assetIndexByID[spec.settleAsset]!
+            marketIndexByID[spec.id] = Int32(markets.count)
+            markets.append(
+                MarketState(
+                    spec: spec, parameters: parameters, settleAssetIndex: settle,
+                    settleScale: assets[Int(settle)].spec.scale))
+            var table = MaintenanceScanTable()
+            table.configure(parameters.margin)
+            scanTables.append(table)
+            triggerIndexes.append(MarketTriggers())
+            deleveragingQueues.append(contentsOf: [nil, nil])
+            linkOption(marketIndex: markets.count - 1)
+        case .riskParametersSet(let market, let parameters):
+            let index = Int(marketIndexByID[market]!)
+            markets[index].parameters = parameters
+            scanTables[index].configure(parameters.margin)
+            reindexTriggers(marketIndex: index)
+        case .accountOpened(let id):
+            accountIndexByID[id] = Int32(accounts.count)
+            accounts.append(Account(id: id))
+        case .leverageSet(let account, let market, let leverage, let isolated):
+            let index = Int(accountIndexByID[account]!)
+            accounts[index].setSetting(
+                Account.MarketSetting(marketIndex: marketIndexByID[market]!, leverage: leverage, isolated: isolated))
+        case .marginModelSet(let account, let model):
+            let index = Int(accountIndexByID[account]!)
+            accounts[index].marginModel = model
+            refreshScanRows(accountIndex: index)
+        default:
+            preconditionFailure("not a set-up event: \(event)")
+        }
     }
 }

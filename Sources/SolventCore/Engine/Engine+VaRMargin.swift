@@ -15,9 +15,9 @@ extension Engine {
     {
         Result { () throws(RiskError) -> (initial: Int64, maintenance: Int64) in
             let rules = varMargin
-            let moves = model == .monteCarloVaR ? varScenarios.simulated : varScenarios.historical
-            let valuationMoves =
-                model == .monteCarloVaR ? varScenarios.simulatedValuation : varScenarios.historicalValuation
+            let scenarios = marginRules.varScenarios
+            let moves = model == .monteCarloVaR ? scenarios.simulated : scenarios.historical
+            let valuationMoves = model == .monteCarloVaR ? scenarios.simulatedValuation : scenarios.historicalValuation
             let count = moves.first?.count ?? 0
             var pnl = [Double](repeating: 0, count: count)
             for position in positions {
@@ -82,25 +82,6 @@ extension Engine {
             }
             return (initial, maintenance)
         }
-    }
-
-    func planConfigureVaRMargin(_ rules: VaRMarginRules) -> Result<[Event], Rejection> {
-        if let (field, reason) = rules.validate() {
-            return .failure(Rejection(.invalidParameter, field: "rules.\(field)", reason))
-        }
-        for (index, entry) in rules.series.enumerated() {
-            guard let m = marketIndexByID[entry.market] else {
-                return .failure(
-                    Rejection(.unknownMarket, field: "rules.series[\(index)].market", "no market \(entry.market)"))
-            }
-            if markets[Int(m)].isOption {
-                return .failure(
-                    Rejection(
-                        .invalidParameter, field: "rules.series[\(index)].market",
-                        "an option moves with its underlying; give the underlying's series"))
-            }
-        }
-        return planModelRules(.varMarginConfigured(rules), models: \.usesVaRScenarios)
     }
 }
 

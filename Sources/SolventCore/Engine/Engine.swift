@@ -33,26 +33,8 @@ public struct Engine: Sendable {
     public internal(set) var auctions: [LiquidationAuction] = []
     /// The latest commitment root recorded in the journal, nil before the first.
     public internal(set) var latestCommitment: CommitmentRoot? = nil
-    /// The scenarios of the portfolio margin model (accounts that chose it).
-    public internal(set) var portfolioMargin = PortfolioMarginRules.deribitStyle {
-        didSet { portfolioGrid = portfolioMargin.grid }
-    }
-    /// `portfolioMargin` in the risk layer's form, converted once per configuration rather than
-    /// on every margin check of a portfolio account (derived: outside the digest).
-    var portfolioGrid = PortfolioMarginRules.deribitStyle.grid
-    /// The VaR models' scenario set and parameters (empty until configured).
-    public internal(set) var varMargin = VaRMarginRules.unconfigured {
-        didSet { varScenarios = VaRScenarioSets(varMargin) }
-    }
-    /// `varMargin`'s moves as fractions and the Monte Carlo draws, computed once per
-    /// configuration (derived: outside the digest; a snapshot stores only the rules).
-    var varScenarios = VaRScenarioSets(.unconfigured)
-    /// The SPAN-style and Greeks-based models' parameters (defaults until configured).
-    public internal(set) var spanMargin = SpanMarginRules.standard
-    public internal(set) var greeksMargin = GreeksMarginRules.standard
-    /// The correlation offset between underlyings of those models and the portfolio model (none
-    /// until configured: requirements add up).
-    public internal(set) var spreadCredits = SpreadCreditRules.none
+    /// The margin models' venue-wide parameters: a sub-state with its own plan and apply.
+    public internal(set) var marginRules = MarginModelRules()
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
@@ -134,42 +116,16 @@ public struct Engine: Sendable {
         case .bidAuction(let auction, let bidder, let quantity, let limit):
             return planBidAuction(auction, bidder, quantity, limit)
         case .resetAuction(let auction, let keeper): return planResetAuction(auction, keeper: keeper)
-        case .fundInsurance(let asset, let amount):
-            if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
-            guard amount.atoms > 0 else {
-                return .failure(Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount"))
-            }
-            let index = Int(assetIndexByID[asset]!)
-            guard FixedPoint.add(assets[index].insuranceFund, amount.atoms) != nil,
-                FixedPoint.subtract(assets[index].outside, amount.atoms) != nil
-            else {
-                return .failure(
-                    Rejection(.notionalOverflow, field: "amount", "the fund would exceed 64-bit fixed point"))
-            }
-            return .success([.insuranceFunded(asset: asset, amount: amount)])
+        case .fundInsurance(let asset, let amount): return planFundInsurance(asset, amount)
         case .registerBackstop(let account, let market, let capacity):
             return planRegisterBackstop(account, market, capacity)
         case .recordCommitment(let root): return planRecordCommitment(root, digestBefore: digestBefore)
         case .setVolatilitySmile(let underlying, let smile): return planSetVolatilitySmile(underlying, smile)
         case .setMarginModel(let account, let model): return planSetMarginModel(account, model)
-        case .configurePortfolioMargin(let rules): return planConfigurePortfolioMargin(rules)
-        case .configureVaRMargin(let rules): return planConfigureVaRMargin(rules)
-        case .configureSpanMargin(let rules): return planConfigureSpanMargin(rules)
-        case .configureGreeksMargin(let rules): return planConfigureGreeksMargin(rules)
-        case .configureSpreadCredits(let rules): return planConfigureSpreadCredits(rules)
-        case .coverDeficit(let asset, let amount):
-            if case .failure(let rejection) = assetIndex(asset, field: "asset") { return .failure(rejection) }
-            let index = Int(assetIndexByID[asset]!)
-            guard amount.atoms > 0, amount.atoms <= -assets[index].deficit else {
-                return .failure(
-                    Rejection(
-                        .invalidParameter, field: "amount",
-                        "expected a positive amount up to the open deficit \(-assets[index].deficit)"))
-            }
-            guard FixedPoint.subtract(assets[index].outside, amount.atoms) != nil else {
-                return .failure(Rejection(.notionalOverflow, field: "amount", "exceeds 64-bit fixed point"))
-            }
-            return .success([.deficitCovered(asset: asset, amount: amount)])
+        case .configurePortfolioMargin, .configureVaRMargin, .configureSpanMargin, .configureGreeksMargin,
+            .configureSpreadCredits:
+            return planConfigureMarginModel(command)
+        case .coverDeficit(let asset, let amount): return planCoverDeficit(asset, amount)
         }
     }
 

@@ -87,7 +87,7 @@ extension Engine {
             }
         } else {
             let span = model == .span
-            let grid = span ? spanMargin.grid : portfolioGrid
+            let grid = span ? spanMargin.grid : marginRules.portfolioGrid
             factor = span ? spanMargin.maintenanceFactor : portfolioMargin.maintenanceFactor
             let lookahead = span ? Double(spanMargin.lookaheadDays) / 365 : 0
             let risk = try scenarioRisk(
