@@ -2,7 +2,7 @@
 // Benchmarks of Solvent's hot paths (DESIGN.md §8), kept in their own package so that the main
 // package's build and tests do not pay for the benchmark framework.
 //   swift package benchmark                      # package-benchmark: time and mallocs, checked against Thresholds/
-//   swift run -c release solvent-perf            # RESULT lines, same format as ../shared/bench
+//   ../Scripts/bench-vs-baseline.sh              # the same benchmarks beside the numpy peers, with ratios
 import PackageDescription
 
 let package = Package(
@@ -16,18 +16,16 @@ let package = Package(
         .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
-                .product(name: "SolventTestSupport", package: "Solvent"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SolventTestSupport", package: "Solvent"),
+                .product(name: "SolventRandom", package: "Solvent"),
                 .product(name: "SolventCore", package: "Solvent"),
+                .product(name: "SolventRisk", package: "Solvent"),
+                .product(name: "SolventProofs", package: "Solvent"),
+                .product(name: "SolventStore", package: "Solvent"),
             ],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "solvent-perf",
-            dependencies: [.product(name: "SolventTestSupport", package: "Solvent"), .product(name: "SolventRandom", package: "Solvent"),
-                           .product(name: "SolventCore", package: "Solvent"), .product(name: "SolventProofs", package: "Solvent"),
-                           .product(name: "SolventRisk", package: "Solvent"), .product(name: "SolventStore", package: "Solvent")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,15 +2,20 @@ import Benchmark
 import SolventCore
 import SolventTestSupport
 
-/// package-benchmark suites of the engine's hot paths: wall clock and mallocs.
+/// package-benchmark suites of Solvent's hot paths: wall clock and mallocs. They are the one
+/// source of the figures in docs/benchmarks.md: `Scripts/bench-vs-baseline.sh` runs them beside
+/// the numpy peers of ../shared/bench and prints the ratios.
 /// Run: `cd Benchmarks && swift package benchmark`. CI checks every run against the static
 /// thresholds in `Thresholds/` (`swift package benchmark thresholds check`) with the tolerances
 /// below, and `swift package --allow-writing-to-package-directory benchmark thresholds update`
 /// rewrites them after an intended change. Names carry no spaces: the threshold files are
 /// written under the name with spaces replaced but looked up under the name as it is.
 let benchmarks: @Sendable () -> Void = {
+    // Samples in nanoseconds as measured, so that an export (Scripts/bench-table.py reads one)
+    // carries them unrounded.
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 100,
+        metrics: [.wallClock, .mallocCountTotal], timeUnits: .nanoseconds, maxDuration: .seconds(5),
+        maxIterations: 100,
         thresholds: [
             // Allocation counts do not depend on the machine; a sample's total wanders by a few
             // between runs. One more malloc per operation (+1,000 on a sample of a thousand
@@ -22,6 +27,24 @@ let benchmarks: @Sendable () -> Void = {
             .wallClock: .init(relative: [.p90: 300]),
         ])
 
+    engineHotPaths()
+    marginModels()
+    oracleUpdates()
+    fewCrossings()
+    crashes()
+    optionPricing()
+    portfolioRisk()
+    commitments()
+}
+
+/// One sample of a benchmark over a population of a million accounts builds its own population
+/// (seconds), so these take few samples and no warm-up sample.
+func populationSamples(_ samples: Int = 3) -> Benchmark.Configuration {
+    .init(warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(90), maxIterations: samples)
+}
+
+/// Fills, re-margins, the full scan and the indexed detection.
+func engineHotPaths() {
     Benchmark("apply-one-fill-1000-accounts", configuration: .init(scalingFactor: .kilo)) { benchmark in
         var venue = WorkloadEngine()
         venue.standardVenue()
