@@ -1,11 +1,12 @@
 /// Applying events: each domain applies its own events beside the plans that make them (setup,
 /// collateral, fills and imports, prices, settlements, liquidation, auctions, the margin models'
-/// rules); this routes an event to its domain. Events carry the state they leave behind, so an
+/// rules); this routes an event to its domain, after the liquidation sub-state (`LiquidationBook`)
+/// has applied its part. Events carry the state they leave behind, so an
 /// apply is an assignment with the cheap runtime checks of DESIGN.md §5 as preconditions, and
 /// cannot fail.
 extension Engine {
     mutating func apply(_ event: Event) {
-        if event.canChangeDeleveragingRank { stateVersion &+= 1 }
+        liquidationBook.apply(event)
         switch event {
         case .assetCreated, .marketCreated, .riskParametersSet, .accountOpened, .leverageSet, .marginModelSet:
             applySetup(event)
@@ -31,8 +32,10 @@ extension Engine {
             applyLiquidationStep(step)
         case .backstopsChanged(let market, let backstops):
             markets[Int(marketIndexByID[market]!)].backstops = backstops
-        case .auctionStarted, .auctionReset, .auctionUpdated:
-            applyAuction(event)
+        case .auctionStarted(_, let payment), .auctionReset(_, let payment):
+            if let payment { applyKeeperPayment(payment) }
+        case .auctionUpdated:
+            break
         case .portfolioMarginConfigured, .varMarginConfigured, .spanMarginConfigured, .greeksMarginConfigured,
             .spreadCreditsConfigured:
             marginRules.apply(event)
@@ -42,21 +45,6 @@ extension Engine {
             latestCommitment = root
         case .ticked, .breakerTripped, .breakerResumed:
             break
-        }
-    }
-}
-
-extension Event {
-    /// Whether applying this event can change an auto-deleveraging ranking (see
-    /// `Engine.stateVersion`): all but liquidation steps, which patch the kept queues, and
-    /// events that move no money, position or price.
-    var canChangeDeleveragingRank: Bool {
-        switch self {
-        case .marginStateChanged, .positionLiquidated, .oracleStateChanged, .backstopsChanged, .auctionUpdated,
-            .breakerTripped, .breakerResumed, .ticked, .commitmentRecorded:
-            false
-        default:
-            true
         }
     }
 }

@@ -170,24 +170,6 @@ extension Engine {
         accounts[keeper].setBalance(assetIndex: settle, atoms: payment.walletAfter)
         refreshScanRows(accountIndex: keeper)
     }
-
-    /// Applies an auction's events: opened or restarted (with its keeper's payment), or its lot
-    /// after a take (an empty lot closes it).
-    mutating func applyAuction(_ event: Event) {
-        switch event {
-        case .auctionStarted(let auction, let payment):
-            auctions.append(auction)
-            if let payment { applyKeeperPayment(payment) }
-        case .auctionReset(let auction, let payment):
-            auctions[auctions.binarySearch(id: auction.id)!] = auction
-            if let payment { applyKeeperPayment(payment) }
-        case .auctionUpdated(let id, let lot):
-            let index = auctions.binarySearch(id: id)!
-            if lot == 0 { auctions.remove(at: index) } else { auctions[index].lot = lot }
-        default:
-            preconditionFailure("not an auction event: \(event)")
-        }
-    }
 }
 
 extension Array where Element == LiquidationAuction {

@@ -73,7 +73,8 @@ extension Engine {
         marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
         excluding: Int32, _ alsoExcluding: Int32
     ) -> [AutoDeleveraging.Candidate] {
-        if let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion,
+        if let queue = liquidationBook.deleveragingQueues[Self.queueSlot(marketIndex, long: long)],
+            queue.version == liquidationBook.stateVersion,
             queue.ranking == ranking
         {
             let first = excluding >= 0 ? accounts[Int(excluding)].id : nil
@@ -112,7 +113,8 @@ extension Engine {
     /// The kept order of a side, if current (tests compare it with a full re-ranking).
     public func keptDeleveragingOrder(market: MarketID, long: Bool) -> [AccountID]? {
         guard let marketIndex = marketIndexByID[market],
-            let queue = deleveragingQueues[Self.queueSlot(marketIndex, long: long)], queue.version == stateVersion
+            let queue = liquidationBook.deleveragingQueues[Self.queueSlot(marketIndex, long: long)],
+            queue.version == liquidationBook.stateVersion
         else { return nil }
         return queue.order
     }
@@ -122,12 +124,13 @@ extension Engine {
     /// After a step is applied: patch every current queue for the accounts the step touched,
     /// and build the queue of the side a deleveraging step drew on if it is not current.
     mutating func updateDeleveragingQueues(after step: LiquidationStep, marketIndex: Int32, touched: [Int32]) {
-        for slot in deleveragingQueues.indices where deleveragingQueues[slot]?.version == stateVersion {
+        for slot in liquidationBook.deleveragingQueues.indices
+        where liquidationBook.deleveragingQueues[slot]?.version == liquidationBook.stateVersion {
             let queueMarket = Int32(slot / 2)
             let long = slot % 2 == 1
             for accountIndex in touched where accountIndex != 0 {
                 let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: queueMarket, long: long)
-                deleveragingQueues[slot]!.replace(accountIndex: accountIndex, with: candidate)
+                liquidationBook.deleveragingQueues[slot]!.replace(accountIndex: accountIndex, with: candidate)
             }
         }
         guard case .autoDeleveraging(let ranking, _) = markets[Int(marketIndex)].liquidation?.lossAllocation,
@@ -135,7 +138,9 @@ extension Engine {
         else { return }
         // The counterparties stand on the side opposite the liquidated position.
         let slot = Self.queueSlot(marketIndex, long: !step.long)
-        if deleveragingQueues[slot]?.version != stateVersion || deleveragingQueues[slot]?.ranking != ranking {
+        if liquidationBook.deleveragingQueues[slot]?.version != liquidationBook.stateVersion
+            || liquidationBook.deleveragingQueues[slot]?.ranking != ranking
+        {
             var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
             for accountIndex in scanTables[Int(marketIndex)].accountIndex {
                 if let candidate = deleveragingCandidate(
@@ -144,8 +149,8 @@ extension Engine {
                     candidates.append((accountIndex, candidate))
                 }
             }
-            deleveragingQueues[slot] = DeleveragingQueue(
-                version: stateVersion, ranking: ranking, candidates: candidates)
+            liquidationBook.deleveragingQueues[slot] = DeleveragingQueue(
+                version: liquidationBook.stateVersion, ranking: ranking, candidates: candidates)
         }
     }
 

@@ -95,11 +95,10 @@ extension Engine {
         Int128(pool.equity) * Int128(Rate.oneAtoms) >= Int128(pool.maintenance) * Int128(Rate.oneAtoms + buffer.atoms)
     }
 
-    func alert(for key: PoolKey) -> MarginAlert? { alertsByPool[key] }
+    func alert(for key: PoolKey) -> MarginAlert? { liquidationBook.alert(for: key) }
 
-    /// Applies a state change to the flagged pools.
+    /// Mirrors a pool's new flag (set in `liquidationBook`) onto its scan rows.
     mutating func applyMarginStateChange(_ change: MarginStateChange) {
-        alertsByPool[change.pool] = change.to
         // Mirror the flag onto the pool's scan rows (an isolated position's own row; every cross
         // position's row for the cross pool).
         guard let accountIndex = accountIndexByID[change.pool.account] else { return }

@@ -45,7 +45,7 @@ extension Engine {
     /// with it (no mark update would ever visit it again).
     private mutating func clearFlagOfEmptiedPool(accountIndex: Int, closed: Position) {
         if !closed.isolated, accounts[accountIndex].positions.contains(where: { !$0.isolated }) { return }
-        alertsByPool[
+        liquidationBook.alertsByPool[
             PoolKey(account: accounts[accountIndex].id, isolatedMarket: closed.isolated ? closed.market : nil)] = nil
     }
 }

@@ -22,8 +22,8 @@ extension Engine {
         accounts = state.accounts
         lastSequence = state.lastSequence
         now = state.now
-        for entry in state.alerts { alertsByPool[entry.pool] = entry.alert }
-        auctions = state.auctions
+        for entry in state.alerts { liquidationBook.alertsByPool[entry.pool] = entry.alert }
+        liquidationBook.auctions = state.auctions
         latestCommitment = state.latestCommitment
         marginRules = MarginModelRules(
             portfolio: state.portfolioMargin, valueAtRisk: state.varMargin, span: state.spanMargin,
@@ -42,14 +42,14 @@ extension Engine {
         marketIndexByID = IndexDirectory()
         scanTables = []
         triggerIndexes = []
-        deleveragingQueues = []
+        liquidationBook.deleveragingQueues = []
         for (index, market) in markets.enumerated() {
             marketIndexByID[market.spec.id] = Int32(index)
             var table = MaintenanceScanTable()
             table.configure(market.parameters.margin)
             scanTables.append(table)
             triggerIndexes.append(MarketTriggers())
-            deleveragingQueues.append(contentsOf: [nil, nil])
+            liquidationBook.addMarket()
         }
         accountIndexByID = AccountDirectory()
         var rows = [[(row: Int32, account: Int, slot: Int)]](repeating: [], count: markets.count)
@@ -74,7 +74,7 @@ extension Engine {
                     base: screenBase(account, position))
                 accounts[entry.account].positions[entry.slot].scanRow = row
                 let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
-                scanTables[marketIndex].setAlert(row: row, alertsByPool[key]?.rowFlag ?? 0)
+                scanTables[marketIndex].setAlert(row: row, liquidationBook.alert(for: key)?.rowFlag ?? 0)
                 triggerIndexes[marketIndex].entry.markDirty(row: row)
             }
         }

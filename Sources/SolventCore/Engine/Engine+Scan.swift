@@ -145,7 +145,7 @@ extension Engine {
                 row = scanTables[marketIndex].append(accountIndex: Int32(accountIndex), size: size, base: base)
                 accounts[accountIndex].positions[slot].scanRow = row
                 let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
-                scanTables[marketIndex].setAlert(row: row, alertsByPool[key]?.rowFlag ?? 0)
+                scanTables[marketIndex].setAlert(row: row, liquidationBook.alert(for: key)?.rowFlag ?? 0)
             } else {
                 scanTables[marketIndex].update(row: row, size: size, base: base)
             }

@@ -163,7 +163,7 @@ extension Engine {
             table.configure(parameters.margin)
             scanTables.append(table)
             triggerIndexes.append(MarketTriggers())
-            deleveragingQueues.append(contentsOf: [nil, nil])
+            liquidationBook.addMarket()
             linkOption(marketIndex: markets.count - 1)
         case .riskParametersSet(let market, let parameters):
             let index = Int(marketIndexByID[market]!)

@@ -29,7 +29,7 @@ extension Engine {
             table.configure(market.parameters.margin)
             engine.scanTables.append(table)
             engine.triggerIndexes.append(MarketTriggers())
-            engine.deleveragingQueues.append(contentsOf: [nil, nil])
+            engine.liquidationBook.addMarket()
         }
         for account in accounts where account.id != .venue && engine.accountIndexByID[account.id] == nil {
             var copy = account

@@ -19,27 +19,18 @@ public struct Engine: Sendable {
     public internal(set) var lastSequence: UInt64 = 0
     public internal(set) var now = Timestamp(nanoseconds: 0)
     var recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
-    /// Pools in margin call or in liquidation: O(1) updates; every walk goes through
-    /// `alerts`, which sorts by pool key, so nothing depends on the dictionary's order.
-    var alertsByPool: [PoolKey: MarginAlert] = [:]
-    /// Counts every applied event that can change an auto-deleveraging ranking (all but
-    /// liquidation steps, which patch the kept queues, and events that move no money, position
-    /// or price); a kept queue is current only at the version it was built or patched for.
-    var stateVersion: UInt64 = 0
-    /// Kept auto-deleveraging orders, two per market (short side, long side); derived state,
-    /// outside the digest.
-    var deleveragingQueues: [DeleveragingQueue?] = []
-    /// Open Dutch auctions, by id (ids increase, so appending keeps the order).
-    public internal(set) var auctions: [LiquidationAuction] = []
+    /// Pools in margin call or in liquidation, open auctions, kept auto-deleveraging orders: a
+    /// sub-state with its own apply.
+    public internal(set) var liquidationBook = LiquidationBook()
     /// The latest commitment root recorded in the journal, nil before the first.
     public internal(set) var latestCommitment: CommitmentRoot? = nil
     /// The margin models' venue-wide parameters: a sub-state with its own plan and apply.
     public internal(set) var marginRules = MarginModelRules()
 
     /// Pools in margin call or in liquidation, sorted by pool key.
-    public var alerts: [(pool: PoolKey, alert: MarginAlert)] {
-        alertsByPool.keys.sorted().map { ($0, alertsByPool[$0]!) }
-    }
+    public var alerts: [(pool: PoolKey, alert: MarginAlert)] { liquidationBook.alerts }
+    /// Open Dutch auctions, by id.
+    public var auctions: [LiquidationAuction] { liquidationBook.auctions }
     /// Tests and the seeded simulation set this to run the auditor after every applied event;
     /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
     public var auditsEveryEvent = false
@@ -72,7 +63,9 @@ public struct Engine: Sendable {
         case .success(let events):
             precondition(!events.isEmpty, "an applied command yields at least one event")
             // A large move flags many pools at once: grow the flag table once, not by doubling.
-            if events.count > 64 { alertsByPool.reserveCapacity(alertsByPool.count + events.count) }
+            if events.count > 64 {
+                liquidationBook.alertsByPool.reserveCapacity(liquidationBook.alertsByPool.count + events.count)
+            }
             for event in events {
                 apply(event)
                 if auditsEveryEvent {

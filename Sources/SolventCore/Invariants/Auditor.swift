@@ -71,9 +71,9 @@ public enum Auditor {
                 }
                 // The row's flag mirrors the pool's (detection indexes rows by it).
                 let flag = rowFlags[market][row]
-                if flag == 0 && engine.alertsByPool.isEmpty { continue }
+                if flag == 0 && engine.liquidationBook.alertsByPool.isEmpty { continue }
                 let key = PoolKey(account: account.id, isolatedMarket: position.isolated ? position.market : nil)
-                let expected = engine.alertsByPool[key]?.rowFlag ?? 0
+                let expected = engine.liquidationBook.alertsByPool[key]?.rowFlag ?? 0
                 if flag != expected {
                     found.append(
                         "account \(account.id): scan row flag \(flag) of market \(position.market), pool flag \(expected)"
