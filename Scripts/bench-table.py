@@ -18,6 +18,7 @@ OPERATIONS = {
     "remargin-cross-account-10-positions": (1000, "re-margin"),
     "full-scan-1000000-accounts": (1000, "tick"),
     "mark-update-detection-1000000-accounts": (1000, "update"),
+    "mark-update-detection-1000000-accounts-walk": (1000, "update"),
     "index-and-mark-16-sources": (1000, "update"),
     "engine-oracle-update-16-sources": (1000, "update"),
     "mark-update-few-crossing-1000000-accounts-step-1": (1000, "update"),
@@ -44,7 +45,7 @@ for model in ("standard", "portfolio", "span", "greeks", "historical-var", "norm
 # peer run does.
 PEERS = {
     "full-scan-1000000-accounts": [("perp_mtm_tick", "numpy_scan", 1), ("perp_mtm_tick", "numpy_naive", 1)],
-    "mark-update-detection-1000000-accounts": [("perp_mtm_tick", "liqprice_index", 1)],
+    "mark-update-detection-1000000-accounts-walk": [("perp_mtm_tick", "liqprice_index", 1)],
     "bs-price-4-greeks-1000000-options-batch": [("bs_price_greeks", "numpy", 1_000_000)],
     "implied-vol-100000-options-batch": [("implied_vol", "numpy", 100_000)],
     "scenario-margin-10000-portfolios": [("scenario_margin", "riskarray_csr", 1)],

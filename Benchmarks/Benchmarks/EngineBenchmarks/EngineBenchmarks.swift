@@ -1,5 +1,6 @@
 import Benchmark
 import SolventCore
+import SolventRandom
 import SolventTestSupport
 
 /// package-benchmark suites of Solvent's hot paths: wall clock and mallocs. They are the one
@@ -21,13 +22,14 @@ let benchmarks: @Sendable () -> Void = {
             // between runs. One more malloc per operation (+1,000 on a sample of a thousand
             // operations) fails.
             .mallocCountTotal: .init(relative: [.p90: 1], absolute: [.p90: 100]),
-            // Time does (the CPU model changes between machines and sittings, and a shared
+            // Time does (the CPU model changes between machines, and a shared
             // machine slows a run several-fold): only a slowdown past 4 × the recorded p90
             // fails, which catches a lost index or an accidental quadratic path, not noise.
             .wallClock: .init(relative: [.p90: 300]),
         ])
 
     engineHotPaths()
+    detections()
     marginModels()
     oracleUpdates()
     fewCrossings()
@@ -43,7 +45,7 @@ func populationSamples(_ samples: Int = 3) -> Benchmark.Configuration {
     .init(warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(90), maxIterations: samples)
 }
 
-/// Fills, re-margins, the full scan and the indexed detection.
+/// Fills, re-margins, the full scan and the index and mark from the sources.
 func engineHotPaths() {
     Benchmark("apply-one-fill-1000-accounts", configuration: .init(scalingFactor: .kilo)) { benchmark in
         var venue = WorkloadEngine()
@@ -101,7 +103,10 @@ func engineHotPaths() {
         }
         benchmark.stopMeasurement()
     }
+}
 
+/// Mark updates with detection among a million accounts.
+func detections() {
     Benchmark(
         "mark-update-detection-1000000-accounts",
         configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(20), maxIterations: 10)
@@ -117,6 +122,28 @@ func engineHotPaths() {
             tick += 1
             blackHole(
                 venue.run(.setMarkPrice(market: MarketID(1), mark: WorkloadEngine.jitteredMark(tick), index: nil)))
+        }
+        benchmark.stopMeasurement()
+        withExtendedLifetime(venue) {}
+    }
+
+    Benchmark(
+        "mark-update-detection-1000000-accounts-walk",
+        configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(20), maxIterations: 10)
+    ) { benchmark in
+        // The same update along bench_perp_mtm.py's price path (a random walk of ±0.01 % steps
+        // from 60,000), the path its liqprice_index peer looks up.
+        var venue = WorkloadEngine.perpVenue(accounts: 1_000_000)
+        var random = SplitMix64(seed: 99)
+        var price = 60_000.0
+        let marks: [Price] = (0...benchmark.scaledIterations.count).map { _ in
+            price *= 1 + 0.0001 * (random.unit() * 2 - 1)
+            return Price(atoms: max(1, Int64(price * 10)) * 10_000_000)
+        }
+        venue.run(.setMarkPrice(market: MarketID(1), mark: marks[0], index: nil))  // indexes every row once
+        benchmark.startMeasurement()
+        for mark in marks.dropFirst() {
+            blackHole(venue.run(.setMarkPrice(market: MarketID(1), mark: mark, index: nil)))
         }
         benchmark.stopMeasurement()
         withExtendedLifetime(venue) {}

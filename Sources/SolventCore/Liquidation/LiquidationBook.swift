@@ -1,9 +1,11 @@
 /// The engine's liquidation sub-state: the pools in margin call or in liquidation, the open Dutch
 /// auctions, and the kept auto-deleveraging orders with the state version they are current at.
 ///
-/// Its `apply` covers what touches only this state — a pool's flag, an auction opened, restarted
-/// or taken from, the version an event moves — and runs for every event before the engine's own
-/// domain applies; the engine mirrors a flag onto the pool's scan rows and pays an auction's keeper.
+/// Its `apply` covers what an event changes here alone — a pool's flag, an auction opened,
+/// restarted or taken from, the version an event moves — and runs for every event before the
+/// engine's domain applies. What also reads the accounts stays with the engine: mirroring a flag
+/// onto the pool's scan rows, clearing the flag of a pool whose last position closed, paying an
+/// auction's keeper, and building and patching the kept orders (`Engine+LossAllocation.swift`).
 public struct LiquidationBook: Sendable {
     /// Pools in margin call or in liquidation: O(1) updates; every walk goes through `alerts`,
     /// which sorts by pool key, so nothing depends on the dictionary's order.
