@@ -5,6 +5,7 @@ import SolventCore
 import SolventServer
 import SolventSimulation
 import SolventStore
+import Synchronization
 
 /// Opens the store named by `--db` / `--postgres` (SQLite `./solvent.db` by default).
 func openStore(db: String?, postgres: String?) async throws -> JournalStore {
@@ -63,6 +64,7 @@ public struct ServeCommand: AsyncParsableCommand {
         help: "Keeper: the account credited with keeper rewards (an open account; default: none paid).")
     public var keeperAccount: UInt64?
     @OptionGroup public var dynamicMargin: DynamicMarginOptions
+    @OptionGroup public var leadership: LeadershipOptions
     // The front end's limits against hostile clients (FrontEndLimits; defaults from there).
     @Option(
         parsing: .unconditional,
@@ -131,6 +133,7 @@ public struct ServeCommand: AsyncParsableCommand {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
         }
         try checkLimits()
+        try leadership.check(postgres: postgres != nil, demo: demo)
         _ = try dynamicMargin.configuration(keeper: !noKeeper)
     }
 
@@ -227,8 +230,10 @@ public struct ServeCommand: AsyncParsableCommand {
             if let refusal = PortCheck.refusal(host: host, port: port) { throw refusal }
             let marks = demo ? try demoMarks() : nil
             let store = try await openStore(db: journalPath(), postgres: postgres)
+            // On PostgreSQL every service starts as a standby and leads once it holds the lease.
+            let election = store as? any LeaderElection
             let service = try await SolventService(
-                store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery))
+                store: store, openDashboard: demo, snapshotEvery: UInt64(snapshotEvery), following: election != nil)
             let recovery = service.engine.recovery
             Diagnostics.write(
                 "serve: recovered sequence \(recovery.lastSequence) (snapshot \(recovery.snapshotSequence), \(recovery.replayed) replayed), digest \(recovery.digest)\n"
@@ -239,49 +244,55 @@ public struct ServeCommand: AsyncParsableCommand {
                     "the replay did not reproduce the recorded digests at \(recovery.mismatches.prefix(5).map(String.init).joined(separator: ", "))"
                 )
             }
-            try await WriterLease.take(store)
-            if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
-                Diagnostics.write("serve: admin key (shown once, stored hashed): \(admin)\n")
-            }
             let host = host
+            let started = try Started(command: self, service: service, marks: marks)
+            let lease = Mutex<(LeaderLease, Task<Void, Never>)?>(nil)
+            let leaseSettings = leadership.configuration
             let app = try SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
                 Diagnostics.write(
                     "serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
+                if let election {
+                    var settings = leaseSettings
+                    if settings.address.isEmpty { settings.address = "http://\(host):\(port)" }
+                    let loop = LeaderLease(store: election, service: service, configuration: settings)
+                    lease.withLock { $0 = (loop, Task { await Self.lead(loop, started) }) }
+                }
             }
-            let (accounts, interval, keeps) = (demoAccounts, demoInterval, !noKeeper)
-            let keeper = Keeper(
-                service: service,
-                configuration: .init(
-                    tickInterval: .milliseconds(Int64(keeperInterval * 1_000)),
-                    account: keeperAccount.map(AccountID.init),
-                    dynamicMargin: try dynamicMargin.configuration(keeper: keeps)))
-            let keeperTask = keeps ? Task { await keeper.run() } : nil
-            Diagnostics.write(
-                keeps
-                    ? "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n"
-                    : "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n"
-            )
-            if let rule = keeper.configuration.dynamicMargin {
-                Diagnostics.write(
-                    "serve: dynamic margin every \(rule.period / 1_000_000_000) s over \(rule.window) periods\n"
-                )
-            }
-            let demoTask =
-                demo
-                ? Task {
-                    await DemoVenue.run(
-                        service: service, accounts: accounts, interval: interval, path: marks, liquidates: !keeps)
-                } : nil
+            if election == nil { try await started.lead(store: store) }
             try await app.runService()
-            demoTask?.cancel()
-            keeperTask?.cancel()
+            started.stop()
+            if let (loop, task) = lease.withLock({ $0 }) {
+                task.cancel()
+                let epoch = service.leaseEpoch.withLock { $0 }
+                if await !service.engine.isFollowing { await loop.resign(epoch: epoch) }
+            }
             let last = await service.engine.read { $0.lastSequence }
-            try await WriterLease.release(store)
+            if await !service.engine.isFollowing { try await WriterLease.release(store) }
             try await store.close()
             Diagnostics.write("serve: stopped; the journal is closed at sequence \(last)\n")
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
+        }
+    }
+
+    /// Stands by, leads once the lease is this service's, and ends the process when the lease
+    /// is lost: a deposed leader's engine holds inputs the journal refused, so it must not serve
+    /// on (restart it with --follow: it recovers from the journal and stands by).
+    static func lead(_ loop: LeaderLease, _ started: Started) async {
+        do {
+            try await loop.run { epoch in
+                Diagnostics.write("serve: leading the journal (lease epoch \(epoch))\n")
+                do { try await started.lead(store: loop.store) } catch {
+                    Diagnostics.write("error: \(error)\n")
+                    Foundation.exit(1)
+                }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            Diagnostics.write("serve: \(error)\n")
+            Foundation.exit(error is LeaderLease.Failure ? 2 : 3)
         }
     }
 }

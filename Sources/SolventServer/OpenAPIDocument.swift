@@ -339,7 +339,7 @@ extension SolventService {
               "get": {
                 "operationId": "health",
                 "summary": "Sequence and state digest",
-                "description": "The last journal sequence and the SHA-256 digest of the engine's state.\n\nPublic: no key.",
+                "description": "The last journal sequence and the SHA-256 digest of the engine's state, and whether this service leads the journal or stands by.\n\nPublic: no key.",
                 "x-solvent-roles": [],
                 "tags": [
                   "service"
@@ -4702,7 +4702,7 @@ extension SolventService {
                 "properties": {
                   "error": {
                     "type": "string",
-                    "description": "The error's code: invalidField, unauthorized, keyInURL, keyRevoked, keyExpired, forbidden, notFound, tooLarge, rejected, keyEnded, lastAdminKey, rateLimited, journalUnavailable, badRequest."
+                    "description": "The error's code: invalidField, unauthorized, keyInURL, keyRevoked, keyExpired, forbidden, notFound, tooLarge, rejected, keyEnded, lastAdminKey, rateLimited, journalUnavailable, notLeader, badRequest."
                   },
                   "message": {
                     "type": "string",
@@ -4725,6 +4725,10 @@ extension SolventService {
                     "type": "integer",
                     "minimum": 1,
                     "description": "For `rateLimited` (429): as the Retry-After header."
+                  },
+                  "leader": {
+                    "type": "string",
+                    "description": "For `notLeader` (503): where writes go, the leading service's address."
                   }
                 },
                 "required": [
@@ -5347,12 +5351,31 @@ extension SolventService {
                   },
                   "digest": {
                     "type": "string"
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "leader",
+                      "standby"
+                    ],
+                    "description": "leader: takes inputs; standby: follows the leader, answers writes 503 notLeader."
+                  },
+                  "epoch": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The leader lease's epoch last seen (0: no lease, as on SQLite)."
+                  },
+                  "leader": {
+                    "type": "string",
+                    "description": "A standby's leader, where writes go (absent when unknown)."
                   }
                 },
                 "required": [
                   "status",
                   "sequence",
-                  "digest"
+                  "digest",
+                  "role",
+                  "epoch"
                 ],
                 "additionalProperties": false
               },
@@ -6898,7 +6921,7 @@ extension SolventService {
                 }
               },
               "Unavailable": {
-                "description": "The journal could not commit: nothing was acknowledged and the engine stops accepting input.",
+                "description": "Nothing was acknowledged: the journal could not commit and the engine stops accepting input (`journalUnavailable`), or this service is a standby (`notLeader`, with the leader's address in `leader` when known).",
                 "content": {
                   "application/json": {
                     "schema": {

@@ -20,16 +20,20 @@ extension SolventService {
         router.get("/health") { _, _ in
             // The digest hashes the whole state: computed at most once per sequence, so a probe
             // (or a flood of them) costs a lookup while nothing changes.
-            let sequence = await service.engine.read { $0.lastSequence }
-            let digest: String
-            if let cached = service.healthDigest.withLock({ $0 }), cached.sequence == sequence {
-                digest = cached.digest
-            } else {
+            let (sequence, following, leader) = await service.engine.standing()
+            var digest = service.healthDigest.withLock { $0 }.flatMap { $0.sequence == sequence ? $0.digest : nil }
+            var at = sequence
+            if digest == nil {
                 let current = await service.engine.read { ($0.lastSequence, $0.digestHex()) }
                 service.healthDigest.withLock { $0 = (current.0, current.1) }
-                return JSON.response(["status": "ok", "sequence": current.0, "digest": current.1])
+                (at, digest) = (current.0, current.1)
             }
-            return JSON.response(["status": "ok", "sequence": sequence, "digest": digest])
+            var body: [String: Any] = [
+                "status": "ok", "sequence": at, "digest": digest ?? "", "role": following ? "standby" : "leader",
+                "epoch": service.leaseEpoch.withLock { $0 },
+            ]
+            if following && !leader.isEmpty { body["leader"] = leader }
+            return JSON.response(body)
         }
         router.get("/metrics") { _, _ in
             Response(

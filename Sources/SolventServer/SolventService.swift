@@ -19,6 +19,8 @@ public final class SolventService: Sendable {
     public let history = DashboardHistory()
     /// Open `/dashboard/live` streams (at most `liveLimit`).
     let liveStreams = Mutex(0)
+    /// The leader lease's epoch this service last saw (0: no lease, a single service).
+    public let leaseEpoch = Mutex<UInt64>(0)
     /// `/health`'s digest and the sequence it was taken at.
     let healthDigest = Mutex<(sequence: UInt64, digest: String)?>(nil)
     /// The dashboard without a key (the demo); otherwise it needs a signed-in browser session,
@@ -39,14 +41,16 @@ public final class SolventService: Sendable {
     let tickets = Passes(lifetime: .seconds(30))
     /// Dashboard sessions (8 h) behind an HttpOnly, SameSite=Strict cookie.
     let sessions = Passes(lifetime: .seconds(8 * 3_600))
-    /// `clock` stamps inputs with engine time (the wall clock; tests drive their own).
+    /// `clock` stamps inputs with engine time (the wall clock; tests drive their own). A
+    /// `following` service is a standby: it answers reads and refuses writes until promoted.
     public init(
-        store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000,
+        store: JournalStore, openDashboard: Bool = false, snapshotEvery: UInt64 = 100_000, following: Bool = false,
         clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
     ) async throws {
         self.store = store
         self.openDashboard = openDashboard
-        engine = try await JournaledEngine(store: store, snapshotEvery: snapshotEvery, clock: clock)
+        engine = try await JournaledEngine(
+            store: store, snapshotEvery: snapshotEvery, following: following, clock: clock)
         let hub = hub, metrics = metrics
         _ = await engine.addListener(withState: { events, sequence, state in
             hub.publish(events, sequence: sequence, scale: EventView.Scales(state))
@@ -209,7 +213,13 @@ public final class SolventService: Sendable {
     }
 
     private static func journalUnavailable(_ error: any Error) -> APIError {
-        APIError(
+        if case .standby(let leader) = error as? StoreError {
+            // A standby's answer to a writer: where the leader is, when it knows.
+            var refusal = APIError(.serviceUnavailable, "notLeader", "\(StoreError.standby(leader: leader))")
+            if !leader.isEmpty { refusal.extra = ["leader": leader] }
+            return refusal
+        }
+        return APIError(
             .serviceUnavailable, "journalUnavailable",
             "the journal could not commit; nothing was acknowledged: \(error)")
     }

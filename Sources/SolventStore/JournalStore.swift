@@ -80,6 +80,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case unavailable(String)
     /// Something asked of the store that it does not hold (a root for a sequence, say).
     case notFound(String)
+    /// This service follows the journal's leader (a standby): it takes no input.
+    case standby(leader: String)
+    /// The leader lease passed to another holder: this writer's appends are refused.
+    case deposed(String)
 
     public var description: String {
         switch self {
@@ -88,6 +92,11 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .corrupt(let detail): return "the store is corrupt: \(detail)"
         case .unavailable(let detail): return "the store is unavailable: \(detail)"
         case .notFound(let detail): return detail
+        case .standby(let leader):
+            return leader.isEmpty
+                ? "this service is a standby following the journal's leader; no leader holds the lease now"
+                : "this service is a standby following the journal's leader at \(leader): send inputs there"
+        case .deposed(let detail): return "this service no longer leads the journal: \(detail)"
         }
     }
 }

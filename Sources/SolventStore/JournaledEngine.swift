@@ -22,7 +22,7 @@ public actor JournaledEngine {
         public var outcome: Outcome
     }
 
-    public private(set) var engine: Engine
+    public internal(set) var engine: Engine
     public nonisolated let recovery: Recovery
     let store: JournalStore
     let digestEvery: UInt64
@@ -35,23 +35,29 @@ public actor JournaledEngine {
     private var durableBatch: UInt64 = 0
     private var waiters: [(batch: UInt64, continuation: CheckedContinuation<Void, Error>)] = []
     private var flushing = false
-    private var failure: Error? = nil
-    private var lastSnapshot: UInt64
+    var failure: Error? = nil
+    var lastSnapshot: UInt64
     /// Observers of applied events (the WebSocket stream, metrics), called after the commit.
-    private var listeners: [UInt64: @Sendable ([Event], UInt64, Engine) -> Void] = [:]
+    var listeners: [UInt64: @Sendable ([Event], UInt64, Engine) -> Void] = [:]
     private var nextListener: UInt64 = 1
     /// The commitment secret, read from the store once.
     private var secret: [UInt8]? = nil
     /// The state and tree behind the latest root this process published.
     private var latestCommitment: (Engine, AccountCommitment)? = nil
+    /// A standby follows the journal another service (the leader) writes: it applies what the
+    /// leader journaled (`catchUp()`) and takes no input until `promote()`.
+    public internal(set) var isFollowing: Bool
+    /// Where a standby sends writers: the leader's address ("" when unknown).
+    var leaderAddress = ""
 
     /// Recovers from `store`: the latest snapshot (its digest checked), then every later entry
     /// replayed, each checkpoint's digest compared.
     public init(
         store: JournalStore, digestEvery: UInt64 = 1_000, snapshotEvery: UInt64 = 100_000,
-        clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
+        following: Bool = false, clock: @escaping @Sendable () -> Int64 = JournaledEngine.wallClock
     ) async throws {
         self.store = store
+        isFollowing = following
         self.digestEvery = max(1, digestEvery)
         self.snapshotEvery = max(1, snapshotEvery)
         self.clock = clock
@@ -118,7 +124,7 @@ public actor JournaledEngine {
     public func submit(
         _ command: Command, commandID: CommandID? = nil, encoded: String? = nil
     ) async throws -> Submission {
-        if let failure { throw failure }
+        try refuseIfNotWriting()
         let submission = try enqueue(command, commandID: commandID, encoded: encoded)
         try await awaitCommit()
         return submission
@@ -130,7 +136,7 @@ public actor JournaledEngine {
     public func submit(
         _ command: Command, encoded: String? = nil, when condition: (Engine) -> Bool
     ) async throws -> Submission? {
-        if let failure { throw failure }
+        try refuseIfNotWriting()
         guard condition(engine) else { return nil }
         let submission = try enqueue(command, encoded: encoded)
         try await awaitCommit()
@@ -141,12 +147,18 @@ public actor JournaledEngine {
     /// sequence number and outcome (one refused does not undo another), in one wait for the
     /// commit: a matching engine's batch of fills costs one round trip, not one per fill.
     public func submit(batch commands: [(command: Command, encoded: String?)]) async throws -> [Submission] {
-        if let failure { throw failure }
+        try refuseIfNotWriting()
         var submissions: [Submission] = []
         submissions.reserveCapacity(commands.count)
         for (command, encoded) in commands { submissions.append(try enqueue(command, encoded: encoded)) }
         try await awaitCommit()
         return submissions
+    }
+
+    /// A failed engine keeps failing; a standby takes no input.
+    private func refuseIfNotWriting() throws {
+        if let failure { throw failure }
+        if isFollowing { throw StoreError.standby(leader: leaderAddress) }
     }
 
     /// Returns once everything queued so far is committed: joins the commit in flight's next
@@ -218,7 +230,7 @@ public actor JournaledEngine {
     /// Merkle-sum root is journaled right after, with the sequence and digest); returns once both
     /// are durable.
     public func snapshot() async throws {
-        if let failure { throw failure }
+        try refuseIfNotWriting()
         try await writeSnapshot()
         try await awaitCommit()
     }
@@ -243,7 +255,7 @@ public actor JournaledEngine {
     /// commit`, the API); returns the state committed to and the commitment once the record is
     /// durable.
     public func publishCommitment() async throws -> (Engine, AccountCommitment) {
-        if let failure { throw failure }
+        try refuseIfNotWriting()
         let secret = try await commitmentSecret()
         // From here to the record's execution nothing suspends, so no input slips in between.
         let commitment = try engine.commitment(secret: secret, parallel: .cores)

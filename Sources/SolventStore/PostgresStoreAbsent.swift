@@ -2,7 +2,7 @@
 /// A build without the `PostgreSQL` package trait (the default, which spares the embedded SQLite
 /// deployment PostgresNIO and its TLS stack): the PostgreSQL store is absent, and asking for it
 /// says how to build it (`swift build --traits PostgreSQL`) instead of failing obscurely.
-public final class PostgresStore: JournalStore {
+public final class PostgresStore: LeaderElection {
     /// Whether this build can reach PostgreSQL.
     public static let isAvailable = false
     static let absence = StoreError.unavailable(
@@ -24,5 +24,14 @@ public final class PostgresStore: JournalStore {
     public func saveSetting(_ name: String, _ value: String) async throws { throw Self.absence }
     public func close() async throws {}
     public func dropSchema() async throws { throw Self.absence }
+    public func takeLeadership(holder: String, address: String, lease: Duration) async throws -> UInt64? {
+        throw Self.absence
+    }
+    public func renewLeadership(holder: String, epoch: UInt64, lease: Duration) async throws -> Bool {
+        throw Self.absence
+    }
+    public func resignLeadership(holder: String, epoch: UInt64) async throws { throw Self.absence }
+    public func leader() async throws -> LeaseHolder? { throw Self.absence }
+    public func fence(epoch: UInt64) {}
 }
 #endif

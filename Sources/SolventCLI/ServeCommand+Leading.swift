@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import SolventCore
+import SolventServer
+import SolventStore
+import Synchronization
+
+/// `solvent serve`'s options for a journal shared by a leader and standbys (PostgreSQL).
+public struct LeadershipOptions: ParsableArguments {
+    @Flag(
+        help: """
+            Stand by: follow the journal the leading service writes (reads are served, writes answer 503 notLeader \
+            with the leader's address) and take over when its lease expires. Needs --postgres.
+            """)
+    public var follow = false
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds a leader's lease lasts unrenewed: the failover's detection bound (0.2 to 600; PostgreSQL).")
+    public var lease = 3.0
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds between a standby's reads of the journal and the lease (0.005 to 10, below --lease).")
+    public var followInterval = 0.05
+    @Option(help: "The address clients reach this service at, sent to writers by standbys (default: http://HOST:PORT).")
+    public var advertise: String?
+
+    public init() {}
+
+    /// The options' ranges, and the combinations that cannot work.
+    func check(postgres: Bool, demo: Bool) throws {
+        guard (0.2...600).contains(lease) else {
+            throw InputError("--lease", "must be from 0.2 to 600 seconds, got \(lease)")
+        }
+        guard (0.005...10).contains(followInterval) && followInterval < lease else {
+            throw InputError(
+                "--follow-interval",
+                "must be from 0.005 to 10 seconds and below --lease (\(lease)), got \(followInterval)")
+        }
+        if follow && !postgres {
+            throw InputError("--follow", "a standby follows a shared journal: give --postgres (SQLite has one writer)")
+        }
+        if follow && demo { throw InputError("--follow", "the demo seeds its own venue: run it without --follow") }
+        if let advertise, URL(string: advertise)?.host == nil {
+            throw InputError("--advertise", "expected an address such as http://10.0.0.5:8080, got \(advertise)")
+        }
+    }
+
+    /// The lease loop's settings; `address` is the advertised one, or filled in once the port is known.
+    var configuration: LeaderLease.Configuration {
+        .init(
+            lease: .milliseconds(Int64((lease * 1_000).rounded())),
+            poll: .milliseconds(Int64((followInterval * 1_000).rounded())), address: advertise ?? "",
+            standBy: follow)
+    }
+}
+
+extension ServeCommand {
+    /// What a service does once it leads: mark the journal as written, make the first admin key,
+    /// start the keeper and the demo. Stopped with the service.
+    final class Started: Sendable {
+        let service: SolventService
+        let keeper: Keeper?
+        let keeperInterval: Double
+        let demo: (accounts: Int, interval: Double, path: [Int64]?)?
+        let tasks = Mutex<[Task<Void, Never>]>([])
+
+        init(command: ServeCommand, service: SolventService, marks: [Int64]?) throws {
+            self.service = service
+            keeperInterval = command.keeperInterval
+            let keeps = !command.noKeeper
+            keeper =
+                keeps
+                ? Keeper(
+                    service: service,
+                    configuration: .init(
+                        tickInterval: .milliseconds(Int64(command.keeperInterval * 1_000)),
+                        account: command.keeperAccount.map(AccountID.init),
+                        dynamicMargin: try command.dynamicMargin.configuration(keeper: true))) : nil
+            demo = command.demo ? (command.demoAccounts, command.demoInterval, marks) : nil
+        }
+
+        func lead(store: JournalStore) async throws {
+            try await WriterLease.take(store)
+            if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
+                Diagnostics.write("serve: admin key (shown once, stored hashed): \(admin)\n")
+            }
+            if let keeper {
+                tasks.withLock { $0.append(Task { await keeper.run() }) }
+                Diagnostics.write(
+                    "serve: the built-in keeper liquidates, resets auctions and ticks every \(keeperInterval) s\n")
+                if let rule = keeper.configuration.dynamicMargin {
+                    Diagnostics.write(
+                        "serve: dynamic margin every \(rule.period / 1_000_000_000) s over \(rule.window) periods\n")
+                }
+            } else {
+                Diagnostics.write(
+                    "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n"
+                )
+            }
+            if let demo {
+                let (service, liquidates) = (service, keeper == nil)
+                tasks.withLock {
+                    $0.append(
+                        Task {
+                            await DemoVenue.run(
+                                service: service, accounts: demo.accounts, interval: demo.interval, path: demo.path,
+                                liquidates: liquidates)
+                        })
+                }
+            }
+        }
+
+        func stop() { tasks.withLock { $0.forEach { $0.cancel() } } }
+    }
+}
