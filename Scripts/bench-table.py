@@ -34,6 +34,8 @@ OPERATIONS = {
     "implied-vol-100000-options-batch": (100_000, "option"),
     "scenario-margin-10000-portfolios": (1, "run"),
     "historical-var-es-100000-portfolios": (1, "run"),
+    "backtest-historical-20000-periods-window-250": (20_000, "period"),
+    "backtest-historical-20000-periods-window-4000": (20_000, "period"),
     "commitment-tree-1000000-accounts": (1, "tree"),
     "margin-proof-generate-1000000-accounts": (1000, "proof"),
     "margin-proof-verify-1000000-accounts": (1000, "proof"),

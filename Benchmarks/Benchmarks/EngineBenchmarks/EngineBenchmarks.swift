@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
     crashes()
     optionPricing()
     portfolioRisk()
+    rollingBacktests()
     commitments()
 }
 

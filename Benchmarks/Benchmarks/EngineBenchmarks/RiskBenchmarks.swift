@@ -94,3 +94,22 @@ func portfolioRisk() {
         blackHole(value[0] + shortfall[shortfall.count - 1])
     }
 }
+
+/// The historical backtest of one underlying over 20,000 hourly periods with a short and a long
+/// window: a period's cost must not grow with the window (the tail is read from a window kept
+/// sorted as it slides).
+func rollingBacktests() {
+    for window in [250, 4_000] {
+        Benchmark(
+            "backtest-historical-20000-periods-window-\(window)",
+            configuration: .init(warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10)
+        ) { benchmark in
+            let (returns, exposures) = RiskWorkloads.backtest(periods: 20_000 + window)
+            benchmark.startMeasurement()
+            let series = RollingBacktest.run(
+                returns: returns, exposures: exposures, model: .historical, window: window, confidence: 0.99)
+            benchmark.stopMeasurement()
+            blackHole(series.margins[series.margins.count - 1])
+        }
+    }
+}

@@ -95,4 +95,19 @@ enum RiskWorkloads {
         let holdings = (0..<(portfolios * assets)).map { _ in random.boxMullerNormal() * 1e5 }
         return (holdings, HistoricalVaRBatch.Scenarios(assets: assets, history: history, returns: returns))
     }
+
+    /// A rolling backtest's inputs: `periods` hourly log returns of one underlying (normal, 1 %
+    /// an hour, seeded) and a long of one unit at a price that follows them from 60,000.
+    static func backtest(periods: Int) -> (returns: [[Double]], exposures: [[Double]]) {
+        var random = SplitMix64(seed: 77)
+        var price = 60_000.0
+        var returns: [[Double]] = [], exposures: [[Double]] = []
+        for _ in 0..<periods {
+            exposures.append([price])
+            let r = random.boxMullerNormal() * 0.01
+            returns.append([r])
+            price *= 1 + r
+        }
+        return (returns, exposures)
+    }
 }

@@ -189,6 +189,15 @@ public enum RollingBacktest {
             model == .dynamic
             ? (0..<assets).map { a in dynamicRule.rates(returns: returns.map { $0[a] }, window: window) } : []
         var dynamicScenarios = DynamicScenarios(rule: DynamicScenarioSet(lambda: lambda), first: returns[0..<window])
+        // One linear underlying under historical simulation: a scenario's loss falls as its
+        // return rises (or rises, for a short), so the tail is the window's lowest (highest)
+        // returns, read from a window kept sorted as it slides: a period costs the tail, not a
+        // sort of the whole window. The same losses, summed in the same order, as the general path.
+        var sorted =
+            model == .historical && assets == 1 && (options?.legs.isEmpty ?? true)
+                && returns.allSatisfy { $0[0].isFinite } && exposures.allSatisfy { $0[0].isFinite }
+            ? SortedWindow(returns[0..<window].lazy.map { $0[0] }) : nil
+        let tail = min(RiskMeasures.tailCount(scenarios: window, confidence: confidence), window)
         for t in window..<periods {
             if let progress, (t - window) % max(1, (periods - window) / 10) == 0 {
                 progress(t - window, periods - window)
@@ -202,7 +211,11 @@ public enum RollingBacktest {
                 })
             let margin: Double
             var shortfall: Double? = nil
+            if t > window { sorted?.slide(adding: returns[t - 1][0], removing: returns[t - 1 - window][0]) }
             switch model {
+            case .historical where sorted != nil:
+                let measures = sorted!.tailMeasures(exposure: exposure[0], tail: tail)
+                (margin, shortfall) = (measures.valueAtRisk, measures.shortfall)
             case .historical, .fhs, .fhsDynamic:
                 let scenarios =
                     model == .historical
@@ -227,28 +240,7 @@ public enum RollingBacktest {
                 shortfall = RiskMeasures.expectedShortfall(losses: simulated, confidence: confidence)
             case .standard: margin = standardMargin(rates: nil, standardRate, exposure, legs)
             case .dynamic: margin = standardMargin(rates: dynamicRates.map { $0[t - window] }, 0, exposure, legs)
-            case .portfolio:
-                // Per underlying, the worst weighted loss over the grid: linear exposure and
-                // options fully revalued at the moved spot and shocked volatility, netted.
-                var total = 0.0
-                for a in 0..<assets {
-                    var worst = 0.0
-                    for scenario in grid.scenarios {
-                        var scenarioLoss = -exposure[a] * scenario.spotMove
-                        for leg in legs where leg.leg.asset == a {
-                            let moved = leg.spot * (1 + scenario.spotMove)
-                            let shocked = grid.shockedVolatility(
-                                leg.volatility, shock: scenario.volatilityShock, days: leg.leg.days)
-                            scenarioLoss -=
-                                leg.leg.quantity
-                                * (leg.price(spot: moved, years: leg.leg.days / 365, volatility: shocked) - leg.value)
-                            if leg.leg.deltaHedged { scenarioLoss += leg.leg.quantity * leg.delta * (moved - leg.spot) }
-                        }
-                        worst = max(worst, scenarioLoss * scenario.weight)
-                    }
-                    total += worst
-                }
-                margin = total
+            case .portfolio: margin = gridMargin(grid, exposure, legs, assets: assets)
             }
             margins.append(max(0, margin))
             // The margin held under the anti-procyclicality tool, on the whole book (options
@@ -284,6 +276,31 @@ public enum RollingBacktest {
         return Series(
             start: window, margins: margins, shortfalls: shortfalls, losses: losses, optionValues: optionValues,
             held: held)
+    }
+
+    /// Portfolio margin on a scenario grid: per underlying, the worst weighted loss over the
+    /// grid, linear exposure and options fully revalued at the moved spot and shocked
+    /// volatility, netted; summed across underlyings.
+    static func gridMargin(_ grid: ScenarioGrid, _ exposure: [Double], _ legs: [StruckLeg], assets: Int) -> Double {
+        var total = 0.0
+        for a in 0..<assets {
+            var worst = 0.0
+            for scenario in grid.scenarios {
+                var scenarioLoss = -exposure[a] * scenario.spotMove
+                for leg in legs where leg.leg.asset == a {
+                    let moved = leg.spot * (1 + scenario.spotMove)
+                    let shocked = grid.shockedVolatility(
+                        leg.volatility, shock: scenario.volatilityShock, days: leg.leg.days)
+                    scenarioLoss -=
+                        leg.leg.quantity
+                        * (leg.price(spot: moved, years: leg.leg.days / 365, volatility: shocked) - leg.value)
+                    if leg.leg.deltaHedged { scenarioLoss += leg.leg.quantity * leg.delta * (moved - leg.spot) }
+                }
+                worst = max(worst, scenarioLoss * scenario.weight)
+            }
+            total += worst
+        }
+        return total
     }
 
     /// FHS scenarios of a window: per asset, its returns rescaled by their EWMA volatility to
