@@ -332,12 +332,16 @@ def test_primary_loss(solvent, primary, replica, root, leader, key):
     replica.sql("SELECT pg_reload_conf()")
     entries = journal(replica)
     check_acknowledged(load.acknowledged, entries, "from the promoted server")
+    if not load.acknowledged:
+        raise SystemExit("FAIL: nothing was acknowledged under load before the primary was killed")
     service = Service(solvent, replica.url(), root, "service-promoted", follow=False)
     service.wait_role("leader")
     top = max(load.acknowledged)
     if service.health()["sequence"] < top:
         raise SystemExit("FAIL: the service on the promoted server recovered less than was acknowledged")
-    status, _ = service.post("/v1/deposits", {"account": 1, "asset": 1, "amount": "1"}, key)
+    status, reply = service.post("/v1/deposits", {"account": 1, "asset": 1, "amount": "1"}, key)
+    if status != 200:
+        raise SystemExit(f"FAIL: the service on the promoted server refused a write: {status} {reply}")
     print(f"  primary killed: {len(load.acknowledged)} inputs acknowledged under load, all on the promoted standby; "
           f"a service on it recovered sequence {service.health()['sequence']} and took a write ({status})", flush=True)
     service.kill()

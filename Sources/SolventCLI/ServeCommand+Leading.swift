@@ -15,41 +15,62 @@ public struct LeadershipOptions: ParsableArguments {
     public var follow = false
     @Option(
         parsing: .unconditional,
-        help: "Seconds a leader's lease lasts unrenewed: the failover's detection bound (0.2 to 600; PostgreSQL).")
-    public var lease = 3.0
+        help: "Seconds a leader's lease lasts unrenewed: the failover's detection bound (0.2 to 600; default 3).")
+    public var lease: Double?
     @Option(
         parsing: .unconditional,
-        help: "Seconds between a standby's reads of the journal and the lease (0.005 to 10, below --lease).")
-    public var followInterval = 0.05
-    @Option(help: "The address clients reach this service at, sent to writers by standbys (default: http://HOST:PORT).")
+        help:
+            "Seconds between a standby's reads of the journal and the lease (0.005 to 10, below --lease; default 0.05)."
+    )
+    public var followInterval: Double?
+    @Option(help: "The address clients reach this service at, where standbys send writers (default http://HOST:PORT).")
     public var advertise: String?
 
     public init() {}
 
-    /// The options' ranges, and the combinations that cannot work.
-    func check(postgres: Bool, demo: Bool) throws {
-        guard (0.2...600).contains(lease) else {
-            throw InputError("--lease", "must be from 0.2 to 600 seconds, got \(lease)")
+    var leaseSeconds: Double { lease ?? 3 }
+    var followSeconds: Double { followInterval ?? 0.05 }
+
+    /// The options' ranges, and the combinations that cannot work. They all concern a journal
+    /// shared on PostgreSQL: given without --postgres they would be silently ignored.
+    func check(postgres: Bool, demo: Bool, host: String) throws {
+        if !postgres {
+            for (given, name) in [
+                (follow, "--follow"), (lease != nil, "--lease"), (followInterval != nil, "--follow-interval"),
+                (advertise != nil, "--advertise"),
+            ] where given {
+                throw InputError(
+                    name, "a leader and standbys share a PostgreSQL journal: give --postgres (SQLite has one writer)")
+            }
+            return
         }
-        guard (0.005...10).contains(followInterval) && followInterval < lease else {
+        guard (0.2...600).contains(leaseSeconds) else {
+            throw InputError("--lease", "must be from 0.2 to 600 seconds, got \(leaseSeconds)")
+        }
+        guard (0.005...10).contains(followSeconds) && followSeconds < leaseSeconds else {
             throw InputError(
                 "--follow-interval",
-                "must be from 0.005 to 10 seconds and below --lease (\(lease)), got \(followInterval)")
-        }
-        if follow && !postgres {
-            throw InputError("--follow", "a standby follows a shared journal: give --postgres (SQLite has one writer)")
+                "must be from 0.005 to 10 seconds and below --lease (\(leaseSeconds)), got \(followSeconds)")
         }
         if follow && demo { throw InputError("--follow", "the demo seeds its own venue: run it without --follow") }
-        if let advertise, URL(string: advertise)?.host == nil {
-            throw InputError("--advertise", "expected an address such as http://10.0.0.5:8080, got \(advertise)")
+        if let advertise {
+            guard let url = URL(string: advertise), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw InputError("--advertise", "expected an address such as http://10.0.0.5:8080, got \(advertise)")
+            }
+        } else if ["0.0.0.0", "::", ""].contains(host) {
+            throw InputError(
+                "--advertise",
+                "with --host \(host) standbys cannot tell writers where this service is: "
+                    + "give the address clients reach it at"
+            )
         }
     }
 
     /// The lease loop's settings; `address` is the advertised one, or filled in once the port is known.
     var configuration: LeaderLease.Configuration {
         .init(
-            lease: .milliseconds(Int64((lease * 1_000).rounded())),
-            poll: .milliseconds(Int64((followInterval * 1_000).rounded())), address: advertise ?? "",
+            lease: .milliseconds(Int64((leaseSeconds * 1_000).rounded())),
+            poll: .milliseconds(Int64((followSeconds * 1_000).rounded())), address: advertise ?? "",
             standBy: follow)
     }
 }

@@ -133,7 +133,7 @@ public struct ServeCommand: AsyncParsableCommand {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
         }
         try checkLimits()
-        try leadership.check(postgres: postgres != nil, demo: demo)
+        try leadership.check(postgres: postgres != nil, demo: demo, host: host)
         _ = try dynamicMargin.configuration(keeper: !noKeeper)
     }
 
@@ -253,7 +253,9 @@ public struct ServeCommand: AsyncParsableCommand {
                     "serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
                 if let election {
                     var settings = leaseSettings
-                    if settings.address.isEmpty { settings.address = "http://\(host):\(port)" }
+                    if settings.address.isEmpty {
+                        settings.address = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                    }
                     let loop = LeaderLease(store: election, service: service, configuration: settings)
                     lease.withLock { $0 = (loop, Task { await Self.lead(loop, started) }) }
                 }
@@ -261,13 +263,20 @@ public struct ServeCommand: AsyncParsableCommand {
             if election == nil { try await started.lead(store: store) }
             try await app.runService()
             started.stop()
-            if let (loop, task) = lease.withLock({ $0 }) {
+            let leading = lease.withLock { $0 }
+            if let (_, task) = leading {
+                // The lease loop ends before the lease is given up: no renewal lands after it.
                 task.cancel()
-                let epoch = service.leaseEpoch.withLock { $0 }
-                if await !service.engine.isFollowing { await loop.resign(epoch: epoch) }
+                await task.value
+                started.stop()  // what a promotion racing the stop started
             }
             let last = await service.engine.read { $0.lastSequence }
-            if await !service.engine.isFollowing { try await WriterLease.release(store) }
+            if await !service.engine.isFollowing {
+                // The writer's mark first: once the lease is resigned a standby may take over
+                // and set its own.
+                try await WriterLease.release(store)
+                if let (loop, _) = leading { await loop.resign(epoch: service.leaseEpoch.withLock { $0 }) }
+            }
             try await store.close()
             Diagnostics.write("serve: stopped; the journal is closed at sequence \(last)\n")
         } catch let error as InputError {
@@ -276,23 +285,30 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Stands by, leads once the lease is this service's, and ends the process when the lease
-    /// is lost: a deposed leader's engine holds inputs the journal refused, so it must not serve
-    /// on (restart it with --follow: it recovers from the journal and stands by).
+    /// Stands by, leads once the lease is this service's, and ends the process when it stops
+    /// leading: a deposed leader's engine may hold inputs the journal refused, so it must not
+    /// serve on (restart it with --follow: it recovers from the journal and stands by). Exit
+    /// status 2: another service leads (start with --follow); 3: stopped leading; 4: the standby
+    /// does not reproduce the journal; 1: the service could not start leading.
     static func lead(_ loop: LeaderLease, _ started: Started) async {
         do {
             try await loop.run { epoch in
                 Diagnostics.write("serve: leading the journal (lease epoch \(epoch))\n")
                 do { try await started.lead(store: loop.store) } catch {
                     Diagnostics.write("error: \(error)\n")
+                    await loop.resign(epoch: epoch)
                     Foundation.exit(1)
                 }
             }
-        } catch is CancellationError {
-            return
         } catch {
+            // A stop cancels the loop; a query cut short by it may report another error.
+            if Task.isCancelled || error is CancellationError { return }
             Diagnostics.write("serve: \(error)\n")
-            Foundation.exit(error is LeaderLease.Failure ? 2 : 3)
+            switch error as? LeaderLease.Failure {
+            case .ledByAnother?: Foundation.exit(2)
+            case .diverged?: Foundation.exit(4)
+            default: Foundation.exit(3)
+            }
         }
     }
 }

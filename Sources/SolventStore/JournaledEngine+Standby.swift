@@ -53,6 +53,10 @@ extension JournaledEngine {
     /// Where this standby sends writers (the lease holder's address).
     public func follow(leader address: String) { leaderAddress = address }
 
+    /// Why this engine stopped taking inputs (a refused or failed append, a diverged standby), or
+    /// nil while it runs.
+    public var failureReason: String? { failure.map { "\($0)" } }
+
     /// The last sequence, whether this engine is a standby, and the address it sends writers to
     /// ("" on the leader, or when unknown), read together.
     public func standing() -> (sequence: UInt64, following: Bool, leader: String) {

@@ -63,7 +63,13 @@ public actor JournaledEngine {
         self.clock = clock
         var engine = Engine()
         var snapshotSequence: UInt64 = 0
-        if let snapshot = try await store.latestSnapshot() {
+        // A snapshot is written only of a durable state; one past the journal's end (written by
+        // an older build that snapshotted inputs still being committed) is passed over.
+        var latest = try await store.latestSnapshot()
+        if let found = latest, case let last = try await store.lastSequence(), found.sequence > last {
+            latest = try await store.snapshot(atOrBefore: last)
+        }
+        if let snapshot = latest {
             engine = try JournalCodec.decodeState(snapshot.state)
             guard engine.digestHex() == snapshot.digest, engine.lastSequence == snapshot.sequence else {
                 throw StoreError.corrupt("snapshot \(snapshot.sequence) does not match its digest")
@@ -203,6 +209,9 @@ public actor JournaledEngine {
         while !pending.isEmpty {
             let batch = pending
             pending = []
+            // The state right after the batch: what a snapshot may hold once the batch is
+            // durable (inputs queued while it commits are not, and may yet be refused).
+            let durable = batch.last.map { $0.sequence - lastSnapshot >= snapshotEvery } == true ? engine : nil
             let published = pendingEvents
             pendingEvents = []
             let number = nextBatch
@@ -222,7 +231,7 @@ public actor JournaledEngine {
             let ready = waiters.filter { $0.batch <= number }
             waiters.removeAll { $0.batch <= number }
             for waiter in ready { waiter.continuation.resume() }
-            if let last = batch.last, last.sequence - lastSnapshot >= snapshotEvery { try await writeSnapshot() }
+            if let durable { try await writeSnapshot(of: durable) }
         }
     }
 
@@ -231,14 +240,16 @@ public actor JournaledEngine {
     /// are durable.
     public func snapshot() async throws {
         try refuseIfNotWriting()
-        try await writeSnapshot()
+        // Only a durable state is snapshotted: commit what is queued until nothing is in flight.
+        repeat { try await awaitCommit() } while !pending.isEmpty || flushing
+        try await writeSnapshot(of: engine)
         try await awaitCommit()
     }
 
-    /// The snapshot, and the commitment's record queued for the next commit (`flush` commits it).
-    private func writeSnapshot() async throws {
+    /// The snapshot of a durable `state`, and the commitment's record queued for the next commit
+    /// (`flush` commits it).
+    private func writeSnapshot(of state: Engine) async throws {
         let secret = try await commitmentSecret()
-        let state = engine
         let digest = state.digestHex()
         try await store.saveSnapshot(
             Snapshot(sequence: state.lastSequence, digest: digest, state: try JournalCodec.encodeState(state)))

@@ -66,9 +66,16 @@ extension PostgresStore {
 
     public func fence(epoch: UInt64) { fenceEpoch.withLock { $0 = epoch } }
 
-    /// Throws `deposed` when this store is fenced by an epoch the lease has left behind.
+    /// Throws `deposed` when this store is fenced by an epoch the lease has left behind, and
+    /// `unavailable` when it has no lease while a service holds a live one.
     func refuseIfDeposed(_ epoch: UInt64) async throws {
-        guard epoch != 0, let current = try await leader(), current.epoch != epoch else { return }
+        guard let current = try await leader() else { return }
+        if epoch == 0 {
+            guard current.remainingMilliseconds > 0 else { return }
+            throw StoreError.unavailable(
+                "a service (\(current.holder), serving \(current.address)) leads this journal: write through its API")
+        }
+        guard current.epoch != epoch else { return }
         throw StoreError.deposed(
             "the lease passed from epoch \(epoch) to epoch \(current.epoch) "
                 + "(\(current.holder), serving \(current.address))")

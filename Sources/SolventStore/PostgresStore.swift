@@ -86,9 +86,11 @@ public final class PostgresStore: LeaderElection {
         // new leader's taking of the lease waits for an append in flight, and an append that
         // starts after it sees the new epoch and inserts nothing.
         let epoch = fenceEpoch.withLock { $0 }
+        // A writer without a lease (`solvent commit` with no service running) appends only while
+        // no service holds a live one.
         let fence =
             epoch == 0
-            ? ""
+            ? "AND NOT EXISTS (SELECT 1 FROM \(schema).leadership WHERE expires_at > clock_timestamp())"
             : "AND EXISTS (SELECT 1 FROM \(schema).leadership WHERE name = 'journal' AND epoch = $7 FOR SHARE)"
         var query = PostgresQuery(
             unsafeSQL: """

@@ -19,6 +19,15 @@ public enum WriterLease {
     /// Throws when a live service holds the store: on this host when its process still runs; on
     /// another host always (its process cannot be checked from here).
     public static func refuseIfHeld(_ store: JournalStore, what: String) async throws {
+        // On a shared journal the leader lease says it: a live lease is a running service.
+        if let election = store as? any LeaderElection, let current = try await election.leader(),
+            current.remainingMilliseconds > 0
+        {
+            throw StoreError.unavailable(
+                "a service (\(current.holder), serving \(current.address)) leads this journal: "
+                    + "\(what) through its API instead, or stop it first"
+            )
+        }
         guard let text = try await store.setting(name), !text.isEmpty else { return }
         let parts = text.split(separator: " ")
         guard parts.count == 2, let pid = Int32(parts[1]) else { return }

@@ -7,7 +7,7 @@ import SolventStore
 import Testing
 
 /// A standby service (a second service on the leader's journal): it serves reads from the state
-/// it follows, answers every kind of write with 503 notLeader naming the leader, shows its role
+/// it follows, answers every engine input with 503 notLeader naming the leader, shows its role
 /// on /health, and takes writes once promoted.
 @Suite struct StandbyServiceTests {
     @Test func aStandbyServesReadsAndSendsWritersToTheLeader() async throws {

@@ -51,6 +51,32 @@ import Testing
         try await b.close()
     }
 
+    /// While a service holds a live lease, a writer without one (`solvent commit`) is refused,
+    /// before it appends (`WriterLease`) and at the append; once the lease is resigned it may write.
+    @Test(.enabled(if: postgres, "no PostgreSQL (needs SOLVENT_TEST_POSTGRES): the lease tests skip"))
+    func aWriterWithoutTheLeaseIsRefusedWhileAServiceLeads() async throws {
+        guard let (first, reopen) = try await Backend.postgres.make("unleased"),
+            let leader = first as? PostgresStore, let other = try await reopen() as? PostgresStore
+        else { return }
+        let epoch = try #require(try await leader.takeLeadership(holder: "a", address: "http://a", lease: .seconds(30)))
+        leader.fence(epoch: epoch)
+        try await leader.append(entries(1...2))
+        await #expect(throws: StoreError.self) { try await WriterLease.refuseIfHeld(other, what: "commit") }
+        do {
+            try await other.append(entries(3...3))
+            Issue.record("an append without the lease went in while a service leads")
+        } catch let error as StoreError {
+            guard case .unavailable(let detail) = error else { Issue.record("got \(error)"); return }
+            #expect(detail.contains("http://a"))
+        }
+        try await leader.resignLeadership(holder: "a", epoch: epoch)
+        try await WriterLease.refuseIfHeld(other, what: "commit")
+        try await other.append(entries(3...3))
+        try await leader.dropSchema()
+        try await leader.close()
+        try await other.close()
+    }
+
     /// A deposed leader racing the new one: once the new epoch's lease is taken, none of the
     /// old writer's appends in flight or later goes in, and the entries' epochs never go back.
     @Test(.enabled(if: postgres, "no PostgreSQL (needs SOLVENT_TEST_POSTGRES): the lease tests skip"))

@@ -189,13 +189,12 @@ public enum RollingBacktest {
             model == .dynamic
             ? (0..<assets).map { a in dynamicRule.rates(returns: returns.map { $0[a] }, window: window) } : []
         var dynamicScenarios = DynamicScenarios(rule: DynamicScenarioSet(lambda: lambda), first: returns[0..<window])
-        // One linear underlying under historical simulation: a scenario's loss falls as its
-        // return rises (or rises, for a short), so the tail is the window's lowest (highest)
-        // returns, read from a window kept sorted as it slides: a period costs the tail, not a
-        // sort of the whole window. The same losses, summed in the same order, as the general path.
+        // One linear underlying under historical simulation: the tail is read from the window
+        // kept sorted as it slides (`SortedWindow.tailMeasures`), not from a sort of it; returns
+        // stay far below where eʳ overflows (where a flat book's 0 × ∞ would differ).
         var sorted =
             model == .historical && assets == 1 && (options?.legs.isEmpty ?? true)
-                && returns.allSatisfy { $0[0].isFinite } && exposures.allSatisfy { $0[0].isFinite }
+                && returns.allSatisfy { abs($0[0]) < 700 } && exposures.allSatisfy { $0[0].isFinite }
             ? SortedWindow(returns[0..<window].lazy.map { $0[0] }) : nil
         let tail = min(RiskMeasures.tailCount(scenarios: window, confidence: confidence), window)
         for t in window..<periods {

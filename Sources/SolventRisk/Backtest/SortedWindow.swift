@@ -6,7 +6,7 @@ import RealModule
 struct SortedWindow {
     private(set) var values: [Double]
 
-    /// The window's values, which must all be finite.
+    /// The window's values, which must all be finite (and below eʳ's overflow, for `tailMeasures`).
     init<S: Sequence>(_ window: S) where S.Element == Double {
         values = window.sorted()
     }
