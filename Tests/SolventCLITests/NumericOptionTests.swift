@@ -84,6 +84,61 @@ struct NumericOptionTests {
         #expect(Self.message(command.checkOptions) == nil)
     }
 
+    /// The leader/standby options: they need --postgres (never silently ignored), each value is
+    /// in its range (NaN, infinities and negatives named), and the combinations that cannot work
+    /// are refused naming the option.
+    @Test func leadershipOptionsAreCheckedByName() throws {
+        let pg = ["--postgres", "postgres://u@127.0.0.1:5432/db"]
+        for (arguments, prefix) in [
+            (["--follow"], "--follow: a leader and standbys share a PostgreSQL journal"),
+            (["--lease", "2"], "--lease: a leader and standbys share"),
+            (["--follow-interval", "0.1"], "--follow-interval: a leader and standbys share"),
+            (["--advertise", "http://10.0.0.5:8080"], "--advertise: a leader and standbys share"),
+            (pg + ["--lease", "0.1"], "--lease: must be from 0.2 to 600 seconds"),
+            (pg + ["--lease", "nan"], "--lease: must be from 0.2 to 600 seconds"),
+            (pg + ["--lease", "inf"], "--lease: must be from 0.2 to 600 seconds"),
+            (pg + ["--lease", "-3"], "--lease: must be from 0.2 to 600 seconds"),
+            (pg + ["--follow-interval", "0"], "--follow-interval: must be from 0.005 to 10 seconds"),
+            (pg + ["--follow-interval", "nan"], "--follow-interval: must be from 0.005 to 10 seconds"),
+            (
+                pg + ["--lease", "1", "--follow-interval", "2"],
+                "--follow-interval: must be from 0.005 to 10 seconds and below"
+            ),
+            (pg + ["--advertise", "ftp://a"], "--advertise: expected an address"),
+            (pg + ["--advertise", "not a url"], "--advertise: expected an address"),
+            (pg + ["--host", "0.0.0.0"], "--advertise: with --host 0.0.0.0"),
+            (pg + ["--follow", "--demo"], "--follow: the demo seeds its own venue"),
+        ] {
+            #expect(Self.exitCode(arguments, of: ServeCommand.self) == 2, "\(arguments)")
+            let message = Self.message(try Self.serve(arguments).checkOptions)
+            #expect(message?.hasPrefix(prefix) == true, "\(arguments): \(message ?? "accepted")")
+        }
+        for arguments in [
+            pg, pg + ["--follow", "--lease", "0.2", "--follow-interval", "0.005"],
+            pg + ["--host", "0.0.0.0", "--advertise", "https://risk.example:8443"],
+        ] {
+            #expect(Self.message(try Self.serve(arguments).checkOptions) == nil, "\(arguments)")
+            #expect(Self.exitCode(arguments, of: ServeCommand.self) == nil, "\(arguments)")
+        }
+    }
+
+    /// `solvent serve` with these arguments, unvalidated (parsing would validate it).
+    static func serve(_ arguments: [String]) throws -> ServeCommand {
+        var command = try ServeCommand.parse([])
+        var rest: [String] = []
+        var index = 0
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--postgres": command.postgres = arguments[index + 1]; index += 2
+            case "--host": command.host = arguments[index + 1]; index += 2
+            case "--demo": command.demo = true; index += 1
+            default: rest.append(arguments[index]); index += 1
+            }
+        }
+        command.leadership = try LeadershipOptions.parse(rest)
+        return command
+    }
+
     @Test func benchJournalRefusesCountsItWouldRound() throws {
         for arguments in [
             ["--entries", "-5"], ["--entries", "0"], ["--batch", "0"], ["--batch", "-1"],
