@@ -29,12 +29,7 @@ extension Engine {
         for market in markets { encode(market, into: &encoder) }
         encoder.write(accounts.count)
         for account in accounts { encode(account, into: &encoder) }
-        encoder.write(alerts.count)
-        for (pool, alert) in alerts {
-            encoder.write(pool.account.rawValue)
-            encoder.write(Int64(pool.isolatedMarket?.rawValue ?? 0))
-            encoder.write(alert.rawValue)
-        }
+        encode(alerts, into: &encoder)
         encoder.write(auctions.count)
         for auction in auctions {
             encoder.write(auction.id)
@@ -94,15 +89,8 @@ extension Engine {
         let remembered = recentCommands.inOrder
         encoder.write(remembered.count)
         for id in remembered { encoder.write(id.rawValue) }
+        if let venue { encode(venue, into: &encoder) }
         return Array(SHA256.hash(data: encoder.bytes))
-    }
-
-    /// The digest as lowercase hex.
-    public func digestHex() -> String {
-        digest().map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-        }.joined()
     }
 
     private func encode(_ asset: AssetState, into encoder: inout CanonicalEncoder) {
@@ -299,5 +287,53 @@ extension Engine {
         encoder.write(config.minimumSources)
         encoder.write(config.resumeAfterGoodUpdates)
         encoder.write(config.maxRisePerHour.atoms)
+    }
+
+    /// One account's digest: its balances, settings and positions and its pools' flags, the
+    /// same whichever engine holds it (a venue's shards are compared account by account with
+    /// one engine run on the same inputs). Nil for an unknown account.
+    public func digestHex(of id: AccountID) -> String? {
+        guard let account = account(id) else { return nil }
+        var encoder = CanonicalEncoder(reserving: 256)
+        encode(account, into: &encoder)
+        let flags = alerts.filter { $0.pool.account == id }
+        encoder.write(flags.count)
+        for (pool, alert) in flags {
+            encoder.write(Int64(pool.isolatedMarket?.rawValue ?? 0))
+            encoder.write(alert.rawValue)
+        }
+        return Array(SHA256.hash(data: encoder.bytes)).hexString
+    }
+
+    /// A venue's shard only: an engine on its own digests as before shards existed.
+    private func encode(_ venue: VenueShard, into encoder: inout CanonicalEncoder) {
+        encoder.write(venue.shard)
+        encoder.write(venue.shards)
+        encoder.write(venue.holdsLiquidation)
+        encoder.write(venue.reservations.count)
+        for reservation in venue.reservations {
+            encoder.write(reservation.id)
+            encoder.write(reservation.account.rawValue)
+            encoder.write(Int64(reservation.market.rawValue))
+            encoder.write(reservation.long)
+            encoder.write(reservation.size)
+        }
+    }
+
+    /// The digest as lowercase hex.
+    public func digestHex() -> String {
+        digest().map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+        }.joined()
+    }
+
+    private func encode(_ alerts: [(pool: PoolKey, alert: MarginAlert)], into encoder: inout CanonicalEncoder) {
+        encoder.write(alerts.count)
+        for (pool, alert) in alerts {
+            encoder.write(pool.account.rawValue)
+            encoder.write(Int64(pool.isolatedMarket?.rawValue ?? 0))
+            encoder.write(alert.rawValue)
+        }
     }
 }

@@ -74,6 +74,24 @@ public enum Command: Hashable, Sendable, Codable {
     case configureGreeksMargin(GreeksMarginRules)
     /// The inter-commodity spread credits of the portfolio, SPAN and Greeks models.
     case configureSpreadCredits(SpreadCreditRules)
+    /// Makes this engine shard `shard` of a venue of `shards` (`VenueShard`): only as the engine's
+    /// first command, before any asset, market or account.
+    case joinVenue(shard: UInt32, shards: UInt32)
+    /// A venue shard gives up the liquidation baton: its insurance funds, fund-draw windows and
+    /// liquidation-rate limiters leave it (the event carries them to the next holder).
+    case handOverLiquidation
+    /// A venue shard takes the liquidation baton as another shard handed it over.
+    case takeOverLiquidation(VenueLiquidationState)
+    /// Holds part of a position for a cross-shard auto-deleveraging step.
+    case reserveDeleveraging(DeleveragingReservation)
+    /// Closes a reserved share at the step's account price against this shard's book.
+    case commitDeleveraging(reservation: UInt64, price: Price)
+    /// Ends a reservation without closing anything (the step did not run).
+    case releaseDeleveraging(reservation: UInt64)
+    /// A liquidation step on a venue shard with the auto-deleveraging shares the coordinator
+    /// allocated across the venue (shares of accounts on other shards go to this shard's book).
+    case liquidateWithDeleveraging(
+        account: AccountID, market: MarketID, keeper: AccountID?, shares: [DeleveragingShare])
 }
 
 /// A trade between two accounts (either may be the venue's book, `AccountID.venue`).

@@ -45,6 +45,9 @@ extension Engine {
             latestCommitment = root
         case .ticked, .breakerTripped, .breakerResumed:
             break
+        case .venueJoined, .liquidationHandedOver, .liquidationTakenOver, .deleveragingReserved,
+            .deleveragingCommitted, .deleveragingReleased:
+            applyVenue(event)
         }
     }
 }

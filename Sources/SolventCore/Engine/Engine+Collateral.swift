@@ -122,6 +122,7 @@ extension Engine {
             guard amount.atoms > 0 else {
                 throw Rejection(.nonPositiveAmount, field: "amount", "expected a positive amount")
             }
+            if venue != nil { try refuseUnlessHoldingLiquidation(field: "asset") }
             guard FixedPoint.add(assets[index].insuranceFund, amount.atoms) != nil,
                 FixedPoint.subtract(assets[index].outside, amount.atoms) != nil
             else {

@@ -10,6 +10,8 @@ extension Engine {
             if let rejection = validateFillShape(fill, market) { throw rejection }
             let buyerIndex = try accountIndex(fill.buyer, field: "buyer").get()
             let sellerIndex = try accountIndex(fill.seller, field: "seller").get()
+            try refuseIfReserved(fill.buyer, market: fill.market, field: "buyer")
+            try refuseIfReserved(fill.seller, market: fill.market, field: "seller")
             let buyerRate = fill.taker == .buyer ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
             let sellerRate = fill.taker == .seller ? market.parameters.feeTakerRate : market.parameters.feeMakerRate
             let buyer = try planLeg(

@@ -10,9 +10,7 @@ extension Engine {
             if account == .venue {
                 throw Rejection(.reservedAccount, field: "account", "the venue's book is the other side of an import")
             }
-            if size.atoms == 0 {
-                throw Rejection(.nonPositiveQuantity, field: "size", "expected a non-zero size")
-            }
+            if size.atoms == 0 { throw Rejection(.nonPositiveQuantity, field: "size", "expected a non-zero size") }
             if size.atoms == Int64.min {
                 throw Rejection(.notionalOverflow, field: "size", "exceeds 64-bit fixed point")
             }
@@ -23,6 +21,7 @@ extension Engine {
                 throw Rejection(.offLotGrid, field: "size", "expected a multiple of the lot size \(state.spec.lotSize)")
             }
             if state.settled { throw Rejection(.marketSettled, field: "market", "market \(market) has settled") }
+            try refuseIfReserved(account, market: market, field: "account")
             var holder = accounts[Int(accountIndex)]
             if holder.positionSlot(marketIndex: marketIndex) != nil {
                 throw Rejection(

@@ -12,6 +12,7 @@ extension Engine {
             return .failure(
                 Rejection(.invalidParameter, field: "liquidation.\(error.field)", "expected \(error.reason)"))
         }
+        if venue != nil, let rejection = Self.venueRefusal(parameters) { return .failure(rejection) }
         if auctions.contains(where: { $0.market == market }) {
             guard case .auction = parameters.mechanism else {
                 return .failure(
@@ -36,13 +37,17 @@ extension Engine {
     }
 
     package func planLiquidate(
-        _ account: AccountID, _ market: MarketID, keeper: AccountID?
+        _ account: AccountID, _ market: MarketID, keeper: AccountID?, shares: [DeleveragingShare]? = nil
     ) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) -> [Event] in
             let keeperIndex = try liquidationKeeper(keeper, account: account).get()
+            if venue != nil { try refuseUnlessHoldingLiquidation(field: "account") }
+            try refuseIfReserved(account, market: market, field: "account")
+            if shares != nil, venue == nil {
+                throw Rejection(.notInVenue, field: "shares", "deleveraging shares are for a venue's shards")
+            }
             let step = try planStep(account, market).get()
             let parameters = step.parameters
-            let m = Int(step.marketIndex)
             switch parameters.mechanism {
             case .auction(let rules):
                 return try planAuctionStart(step, rules: rules, keeperIndex: keeperIndex).get()
@@ -57,23 +62,31 @@ extension Engine {
             case .orderBook:
                 break
             }
-            guard
-                let fill = OrderBookExecution.execute(
-                    long: step.long, mark: markets[m].mark, notional: step.notional,
-                    bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
-                    depth: parameters.depth)
-            else {
-                throw Rejection(
-                    .bookExhausted, field: "market",
-                    "the book of market \(market) cannot absorb \(step.notional) of notional")
-            }
-            return try liquidationEvents(step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil).get()
+            let fill = try orderBookFill(step, market: market)
+            return try liquidationEvents(
+                step, fill: fill, takerIndex: 0, keeperIndex: keeperIndex, auction: nil, venueShares: shares
+            ).get()
         }
+    }
+
+    /// The step's fill through the order book's depth model, never worse than bankruptcy.
+    func orderBookFill(_ step: PlannedStep, market: MarketID) throws(Rejection) -> OrderBookExecution.Fill {
+        guard
+            let fill = OrderBookExecution.execute(
+                long: step.long, mark: markets[Int(step.marketIndex)].mark, notional: step.notional,
+                bankruptcyPrice: step.bankruptcy ?? (step.long ? 1 : BoundarySearch.maximumPrice),
+                depth: step.parameters.depth)
+        else {
+            throw Rejection(
+                .bookExhausted, field: "market",
+                "the book of market \(market) cannot absorb \(step.notional) of notional")
+        }
+        return fill
     }
 
     /// The keeper named by a `liquidate` command: an existing account other than the one
     /// liquidated (nil: none named, nothing is paid).
-    private func liquidationKeeper(_ keeper: AccountID?, account: AccountID) -> Result<Int32?, Rejection> {
+    func liquidationKeeper(_ keeper: AccountID?, account: AccountID) -> Result<Int32?, Rejection> {
         guard let keeper else { return .success(nil) }
         if keeper == account {
             return .failure(
@@ -219,10 +232,11 @@ extension Engine {
     /// by stage.
     func liquidationEvents(
         _ step: PlannedStep, fill: OrderBookExecution.Fill, takerIndex: Int32, keeperIndex: Int32?,
-        auction: UInt64?
+        auction: UInt64?, venueShares: [DeleveragingShare]? = nil
     ) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) -> [Event] in
             var waterfall = try LossWaterfall.closing(step, fill: fill, takerIndex: takerIndex, in: self)
+            waterfall.venueShares = venueShares
             waterfall.chargeFees(keeper: keeperIndex != nil, in: self)
             try waterfall.measureShortfall(in: self)
             try waterfall.deleverage(in: self)

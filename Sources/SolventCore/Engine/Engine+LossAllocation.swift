@@ -73,18 +73,27 @@ extension Engine {
         marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
         excluding: Int32, _ alsoExcluding: Int32
     ) -> [AutoDeleveraging.Candidate] {
+        scoredDeleveragingOrder(
+            marketIndex: marketIndex, long: long, ranking: ranking, limit: limit, excluding: excluding, alsoExcluding
+        ).map(\.candidate)
+    }
+
+    /// The same with each candidate's score (a venue's coordinator merges shards' lists by it).
+    func scoredDeleveragingOrder(
+        marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
+        excluding: Int32, _ alsoExcluding: Int32
+    ) -> [(score: Double, candidate: AutoDeleveraging.Candidate)] {
         if let queue = liquidationBook.deleveragingQueues[Self.queueSlot(marketIndex, long: long)],
             queue.version == liquidationBook.stateVersion,
             queue.ranking == ranking
         {
             let first = excluding >= 0 ? accounts[Int(excluding)].id : nil
             let second = alsoExcluding >= 0 ? accounts[Int(alsoExcluding)].id : nil
-            return queue.first(limit) { $0 == first || $0 == second }
+            return queue.firstScored(limit) { $0 == first || $0 == second }
         }
         // Only the first `limit` are needed: select them (O(n)) rather than sort everything.
         let candidates = deleveragingCandidates(
             marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
-        guard candidates.count > limit else { return AutoDeleveraging.ranked(candidates, by: ranking) }
         let scored = candidates.map { (score: ranking.score($0), candidate: $0) }
         func precedes(
             _ a: (score: Double, candidate: AutoDeleveraging.Candidate),
@@ -92,13 +101,14 @@ extension Engine {
         ) -> Bool {
             a.score != b.score ? a.score > b.score : a.candidate.account < b.candidate.account
         }
+        guard candidates.count > limit else { return scored.sorted(by: precedes) }
         var best: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
         for entry in scored where best.count < limit || precedes(entry, best[best.count - 1]) {
             let place = best.firstIndex { precedes(entry, $0) } ?? best.count
             best.insert(entry, at: place)
             if best.count > limit { best.removeLast() }
         }
-        return best.map(\.candidate)
+        return best
     }
 
     /// A side's full deleveraging order by ranking every candidate now (the reference for the

@@ -8,7 +8,7 @@ extension Engine {
             alerts: alerts.map { EngineState.PoolAlert(pool: $0.pool, alert: $0.alert) }, auctions: auctions,
             latestCommitment: latestCommitment, portfolioMargin: portfolioMargin, varMargin: varMargin,
             spanMargin: spanMargin, greeksMargin: greeksMargin, spreadCredits: spreadCredits,
-            recentCommands: recentCommands.inOrder)
+            recentCommands: recentCommands.inOrder, venue: venue)
     }
 
     /// An engine at `state`, with every derived index rebuilt from it.
@@ -30,6 +30,7 @@ extension Engine {
             greeks: state.greeksMargin, spreadCredits: state.spreadCredits)
         recentCommands = CommandWindow(capacity: Limits.commandIDsRemembered)
         for id in state.recentCommands { recentCommands.insert(id) }
+        venue = state.venue
         rebuildDerivedIndexes()
     }
 

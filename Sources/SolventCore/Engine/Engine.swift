@@ -26,6 +26,8 @@ public struct Engine: Sendable {
     public internal(set) var latestCommitment: CommitmentRoot? = nil
     /// The margin models' venue-wide parameters: a sub-state with its own plan and apply.
     public internal(set) var marginRules = MarginModelRules()
+    /// Set when the engine is one shard of a venue (`VenueShard`), nil for a venue of one engine.
+    public internal(set) var venue: VenueShard? = nil
 
     /// Pools in margin call or in liquidation, sorted by pool key.
     public var alerts: [(pool: PoolKey, alert: MarginAlert)] { liquidationBook.alerts }
@@ -119,6 +121,11 @@ public struct Engine: Sendable {
             .configureSpreadCredits:
             return planConfigureMarginModel(command)
         case .coverDeficit(let asset, let amount): return planCoverDeficit(asset, amount)
+        case .liquidateWithDeleveraging(let account, let market, let keeper, let shares):
+            return planLiquidate(account, market, keeper: keeper, shares: shares)
+        case .joinVenue, .handOverLiquidation, .takeOverLiquidation, .reserveDeleveraging, .commitDeleveraging,
+            .releaseDeleveraging:
+            return planVenue(command)
         }
     }
 

@@ -34,12 +34,15 @@ public struct EngineState: Sendable, Codable {
     public var spreadCredits: SpreadCreditRules
     /// The remembered command ids, oldest first (a repeated id within them is rejected).
     public var recentCommands: [CommandID]
+    /// The venue shard's own state (nil: an engine on its own).
+    public var venue: VenueShard?
 
     public init(
         lastSequence: UInt64, now: Timestamp, assets: [AssetState], markets: [MarketState], accounts: [Account],
         alerts: [PoolAlert], auctions: [LiquidationAuction], latestCommitment: CommitmentRoot?,
         portfolioMargin: PortfolioMarginRules, varMargin: VaRMarginRules, spanMargin: SpanMarginRules,
-        greeksMargin: GreeksMarginRules, spreadCredits: SpreadCreditRules, recentCommands: [CommandID]
+        greeksMargin: GreeksMarginRules, spreadCredits: SpreadCreditRules, recentCommands: [CommandID],
+        venue: VenueShard? = nil
     ) {
         self.lastSequence = lastSequence
         self.now = now
@@ -55,5 +58,6 @@ public struct EngineState: Sendable, Codable {
         self.greeksMargin = greeksMargin
         self.spreadCredits = spreadCredits
         self.recentCommands = recentCommands
+        self.venue = venue
     }
 }

@@ -58,6 +58,14 @@ public enum Event: Hashable, Sendable, Codable {
     indirect case auctionReset(LiquidationAuction, KeeperPayment?)
     /// The lot left after a take (0: the auction is over).
     case auctionUpdated(id: UInt64, lot: Int64)
+    /// The engine became a shard of a venue.
+    case venueJoined(VenueShard)
+    /// The liquidation baton left this shard (funds out) or arrived (funds in).
+    indirect case liquidationHandedOver(VenueLiquidationState)
+    indirect case liquidationTakenOver(VenueLiquidationState)
+    case deleveragingReserved(DeleveragingReservation)
+    indirect case deleveragingCommitted(DeleveragingCommit)
+    case deleveragingReleased(reservation: UInt64)
 }
 
 /// A keeper incentive paid from the insurance fund (an auction's tip and chip).
@@ -156,5 +164,16 @@ public struct PositionImported: Hashable, Sendable, Codable {
     public var market: MarketID
     public var account: LegApplied
     public var venue: LegApplied
+    public var dust: Int64
+}
+
+/// A reserved auto-deleveraging share closed against the shard's book.
+public struct DeleveragingCommit: Hashable, Sendable, Codable {
+    public var reservation: UInt64
+    public var market: MarketID
+    public var price: Price
+    public var account: LegApplied
+    public var venue: LegApplied
+    /// Rounding remainder booked to the dust account, settlement atoms (≥ 0).
     public var dust: Int64
 }

@@ -47,6 +47,16 @@ public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible, Cod
         case markDerived = 41
         /// A direct price for an asset that its collateral oracle prices.
         case pricedByOracle = 42
+        /// A liquidation or fund input on a venue shard that does not hold the liquidation baton.
+        case liquidationElsewhere = 43
+        /// A venue shard's step whose auto-deleveraging the coordinator must allocate across the
+        /// venue, or whose allocation no longer fits the step.
+        case venueDeleveraging = 44
+        /// A position held for a cross-shard auto-deleveraging step.
+        case positionReserved = 45
+        case unknownReservation = 46
+        /// A feature a sharded venue does not run (auctions, backstops, socialized losses).
+        case notInVenue = 47
 
         /// The snake-case name used in APIs and the CLI.
         public var name: String { String(describing: self) }

@@ -87,7 +87,14 @@ struct DeleveragingQueue: Sendable, Codable {
 
     /// The first `limit` candidates in order (account and size), leaving out `excluded` accounts.
     func first(_ limit: Int, excluding excluded: (AccountID) -> Bool) -> [AutoDeleveraging.Candidate] {
-        var result: [AutoDeleveraging.Candidate] = []
+        firstScored(limit, excluding: excluded).map(\.candidate)
+    }
+
+    /// The same with each candidate's score.
+    func firstScored(
+        _ limit: Int, excluding excluded: (AccountID) -> Bool
+    ) -> [(score: Double, candidate: AutoDeleveraging.Candidate)] {
+        var result: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
         var frontier: [Int] = heap.isEmpty ? [] : [0]
         while result.count < limit, !frontier.isEmpty {
             var best = 0
@@ -98,7 +105,7 @@ struct DeleveragingQueue: Sendable, Codable {
             for child in [2 * node + 1, 2 * node + 2] where child < heap.count { frontier.append(child) }
             let entry = heap[node]
             if isLive(entry), !excluded(entry.account) {
-                result.append(AutoDeleveraging.Candidate(account: entry.account, size: entry.size))
+                result.append((entry.score, AutoDeleveraging.Candidate(account: entry.account, size: entry.size)))
             }
         }
         return result

@@ -211,4 +211,7 @@ public struct LiquidationStep: Hashable, Sendable, Codable {
     /// credited to the account so it ends at zero; nil when there was none. Included in
     /// `fundDraw` + `uncovered` + what socialization collected.
     public var shortfall: Int64? = nil
+    /// On a venue shard: the auto-deleveraging shares of accounts on other shards, which this
+    /// shard's book took at the account price (their shards close them by `commitDeleveraging`).
+    public var remoteShares: [DeleveragingShare]? = nil
 }

@@ -31,6 +31,11 @@ struct LossWaterfall {
     var fundBalance: Int64 = 0
     var fundRoom: Int64 = 0
     var takerQuantity: Int64
+    /// On a venue shard: the shares the coordinator allocated (nil: none given), and the part of
+    /// them on other shards, which the book takes at the account price.
+    var venueShares: [DeleveragingShare]? = nil
+    var remoteShares: [DeleveragingShare] = []
+    var remoteQuantity: Int64 = 0
     var taker: Engine.PlannedLeg?
     var counterparties: [LegApplied] = []
     var counterpartyCash: [Int64] = []
@@ -87,14 +92,24 @@ struct LossWaterfall {
         return abs(atAccount - atMarket)
     }
 
-    /// Stage 4: auto-deleveraging of what the fund cannot carry.
-    mutating func deleverage(in engine: Engine) throws(Rejection) {
+    /// What auto-deleveraging must place: the part of the step whose gap the fund cannot carry
+    /// (nil: the market does not deleverage, or the fund carries the whole step).
+    func deleveragingNeed(
+        in engine: Engine
+    ) -> (ranking: AutoDeleveraging.Ranking, maximum: Int, carried: Int64, quantity: Int64)? {
         guard case .autoDeleveraging(let ranking, let maximum) = step.parameters.lossAllocation,
             gap(step.quantity) > fundRoom
-        else { return }
-        let quantity = step.quantity
+        else { return nil }
         let lot = engine.markets[Int(step.marketIndex)].spec.lotSize.atoms
-        let carried = min(quantity, fundRoom / max(1, gap(lot)) * lot)
+        let carried = min(step.quantity, fundRoom / max(1, gap(lot)) * lot)
+        return (ranking, maximum, carried, step.quantity - carried)
+    }
+
+    /// Stage 4: auto-deleveraging of what the fund cannot carry.
+    mutating func deleverage(in engine: Engine) throws(Rejection) {
+        if engine.venue != nil { return try deleverageInVenue(in: engine) }
+        guard let (ranking, maximum, carried, _) = deleveragingNeed(in: engine) else { return }
+        let quantity = step.quantity
         // Read the order only as far as the quantity needs (4, 16, 64, ... candidates).
         var ranked: [AutoDeleveraging.Candidate] = []
         var wanted = min(4, maximum)
@@ -118,11 +133,75 @@ struct LossWaterfall {
         takerQuantity = carried + allocation.unplaced
     }
 
-    /// Stage 5: the taker's side of what deleveraging did not place.
+    /// Stage 4 on a venue shard: the coordinator's allocation, checked against the step (a step
+    /// that needs deleveraging without one, or whose allocation no longer fits, is refused).
+    /// Local shares close against their accounts as on one engine; remote ones against the book.
+    private mutating func deleverageInVenue(in engine: Engine) throws(Rejection) {
+        let shares = venueShares ?? []
+        guard let need = deleveragingNeed(in: engine), need.quantity > 0 else {
+            if !shares.isEmpty {
+                throw Rejection(.venueDeleveraging, field: "shares", "the step needs no auto-deleveraging")
+            }
+            return
+        }
+        guard let shares = venueShares else {
+            throw Rejection(
+                .venueDeleveraging, field: "shares",
+                "the step needs \(need.quantity) contracts atoms of auto-deleveraging: "
+                    + "the venue's coordinator allocates them across its shards"
+            )
+        }
+        let placed = shares.reduce(Int64(0)) { $0 &+ $1.size }
+        guard shares.count <= need.maximum, shares.allSatisfy({ $0.size > 0 }), placed <= need.quantity,
+            Set(shares.map(\.account)).count == shares.count
+        else {
+            throw Rejection(
+                .venueDeleveraging, field: "shares",
+                "at most \(need.maximum) distinct positive shares totalling at most \(need.quantity) contracts atoms")
+        }
+        let liquidated = engine.accounts[Int(step.accountIndex)].id
+        let market = engine.markets[Int(step.marketIndex)].spec.id
+        for share in shares {
+            guard share.account != liquidated, share.account != .venue else {
+                throw Rejection(
+                    .venueDeleveraging, field: "shares", "a share names the liquidated account or the venue")
+            }
+            guard let index = engine.accountIndexByID[share.account] else {
+                remoteShares.append(share)
+                remoteQuantity &+= share.size
+                continue
+            }
+            let holder = engine.accounts[Int(index)]
+            let size = holder.positionSlot(marketIndex: step.marketIndex).map { holder.positions[$0].size } ?? 0
+            guard direction * size >= share.size else {
+                throw Rejection(
+                    .venueDeleveraging, field: "shares",
+                    "account \(share.account) holds no opposite position of \(share.size) contracts atoms "
+                        + "in market \(market)"
+                )
+            }
+            if engine.venue?.reserves(share.account, market: market) == true {
+                throw Rejection(
+                    .positionReserved, field: "shares",
+                    "account \(share.account)'s position in market \(market) is reserved")
+            }
+            let leg = try engine.planLeg(
+                accountIndex: index, marketIndex: step.marketIndex, quantity: -direction * share.size,
+                price: fill.accountPrice, feeRate: .zero, field: "counterparty"
+            ).get()
+            counterparties.append(leg.leg)
+            counterpartyCash.append(leg.cashDelta)
+        }
+        takerQuantity = need.carried + need.quantity - placed
+    }
+
+    /// Stage 5: the taker's side of what deleveraging did not place (and, on a venue shard, of
+    /// the shares of accounts on other shards).
     mutating func closeTaker(in engine: Engine) throws(Rejection) {
-        guard takerQuantity > 0 else { return }
+        let quantity = takerQuantity + remoteQuantity
+        guard quantity > 0 else { return }
         taker = try engine.planLeg(
-            accountIndex: takerIndex, marketIndex: step.marketIndex, quantity: -direction * takerQuantity,
+            accountIndex: takerIndex, marketIndex: step.marketIndex, quantity: -direction * quantity,
             price: fill.accountPrice, feeRate: .zero, field: takerIndex == 0 ? "venue" : "bidder"
         ).get()
     }
@@ -175,6 +254,7 @@ struct LossWaterfall {
         applied.keeperReward = fees.keeper
         applied.auction = auction
         applied.long = step.long
+        if engine.venue != nil, !remoteShares.isEmpty { applied.remoteShares = remoteShares }
         return [.positionLiquidated(applied)]
             + engine.limiterEvents(marketIndex: step.marketIndex, notional: step.notional)
     }

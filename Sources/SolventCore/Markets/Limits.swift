@@ -3,6 +3,8 @@
 public enum Limits {
     public static let assets = 64
     public static let markets = 1_024
+    /// Shards of one venue (`joinVenue`).
+    public static let venueShards: UInt32 = 1_024
     public static let accounts = 16_000_000
     public static let positionsPerAccount = 64
     public static let balancesPerAccount = 64

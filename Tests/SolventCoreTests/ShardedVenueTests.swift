@@ -1,0 +1,202 @@
+import Foundation
+import SolventCore
+import SolventRandom
+import SolventTestSupport
+import Testing
+
+/// A venue of four shards against one engine on the same inputs: a crash and a rebound that
+/// liquidate, draw the insurance fund and auto-deleverage across shards must leave every account
+/// in the same state (digest for digest), the same fund, deficit and book, step for step.
+@Suite struct ShardedVenueTests {
+    static let market = MarketID(1)
+    static let usdt = Harness.usdt
+
+    /// One engine and a sharded venue, driven by the same commands at the same times.
+    struct Twin {
+        var single = Engine()
+        var venue: ShardedVenue
+        var sequence: UInt64 = 0
+        var time: Int64 = 1_700_000_000_000_000_000
+        /// Per applied step of each: the account, its counterparties (sorted) and what the fund paid.
+        var singleSteps: [String] = []
+        var venueSteps: [String] = []
+        var remoteShares = 0
+
+        init(shards: Int) { venue = ShardedVenue(shards: shards, start: Timestamp(nanoseconds: time)) }
+
+        @discardableResult
+        mutating func run(_ command: Command, sourceLocation: SourceLocation = #_sourceLocation) -> Rejection? {
+            sequence += 1
+            time += 1_000_000
+            let at = Timestamp(nanoseconds: time)
+            let one = single.execute(
+                SequencedInput(sequence: sequence, timestamp: at, commandID: nil, command: command))
+            let many: ShardedVenue.Outcomes
+            do { many = try venue.execute(command, at: at) } catch {
+                Issue.record("the venue diverged: \(error)", sourceLocation: sourceLocation)
+                return one.rejection
+            }
+            #expect(
+                one.rejection?.code == many.rejection?.code,
+                "\(command): \(one) vs \(String(describing: many.rejection))",
+                sourceLocation: sourceLocation)
+            for event in one.events {
+                if case .positionLiquidated(let step) = event { singleSteps.append(Self.describe(step)) }
+            }
+            for event in many.events {
+                guard case .positionLiquidated(let step) = event else { continue }
+                venueSteps.append(Self.describe(step))
+                remoteShares += step.remoteShares?.count ?? 0
+            }
+            return one.rejection
+        }
+
+        static func describe(_ step: LiquidationStep) -> String {
+            let counterparties = (step.counterparties.map(\.account) + (step.remoteShares ?? []).map(\.account))
+                .map(\.rawValue).sorted()
+            return "\(step.account.account) q=\(step.quantity) at \(step.accountPrice) draw=\(step.fundDraw) "
+                + "uncovered=\(step.uncovered) adl=\(counterparties)"
+        }
+    }
+
+    static func parameters(cap: Bool) -> LiquidationParameters {
+        LiquidationParameters(
+            depth: .squareRoot(depth: amount("2000000", scale: 6).atoms, coefficient: rate("0.02")),
+            penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"), target: .maintenancePlusBuffer(rate("0.1")),
+            stepFraction: rate("0.5"), dustNotional: 0,
+            lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 6),
+            fundDrawCap: cap ? .init(perInterval: amount("400", scale: 6).atoms, intervalSeconds: 60) : nil)
+    }
+
+    /// USDT and BTCUSDT on the Binance 2021 tiers; `accounts` traders paired long/short at
+    /// 60,000 with leverage 5 to 25 on 2,000 to 20,000 USDT, through trades that mostly cross
+    /// shards; 300 USDT in the fund.
+    static func venue(shards: Int, accounts: Int, seed: UInt64, cap: Bool, entry: Int64 = 60_000) -> Twin {
+        let entryPrice = Price(atoms: entry * 100_000_000)
+        var twin = Twin(shards: shards)
+        twin.run(.createAsset(AssetSpec(id: usdt, symbol: "USDT", scale: 6)))
+        twin.run(.setIndexPrice(asset: usdt, price: Price("1")!))
+        twin.run(.createMarket(linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()))))
+        twin.run(.setMarkPrice(market: market, mark: entryPrice, index: nil))
+        twin.run(.configureLiquidation(market: market, parameters(cap: cap)))
+        twin.run(.fundInsurance(asset: usdt, amount: amount("300", scale: 6)))
+        var random = SplitMix64(seed: seed)
+        let ids = (0..<accounts).map { AccountID(UInt64(1_000 + $0)) }
+        for id in ids {
+            twin.run(.openAccount(id))
+            let collateral = Int64(random.uniform(2_000, 20_000)) * 1_000_000
+            twin.run(.deposit(account: id, asset: usdt, amount: Amount(atoms: collateral)))
+            twin.run(.setLeverage(account: id, market: market, leverage: Int64(random.uniform(5, 25)), isolated: false))
+        }
+        for pair in stride(from: 0, to: ids.count - 1, by: 2) {
+            let (buyer, seller) = (ids[pair], ids[pair + 1])
+            let room = min(
+                twin.single.account(buyer)!.balances[0].atoms, twin.single.account(seller)!.balances[0].atoms)
+            // Up to 80 % of the smaller side's leveraged room, in lots of 0.001 BTC.
+            let lots = Int64(Double(room) / 1e6 * 5 * random.uniform(0.3, 0.8) / Double(entry) * 1_000)
+            guard lots > 0 else { continue }
+            twin.run(
+                .applyFill(
+                    Fill(
+                        market: market, buyer: buyer, seller: seller, quantity: Quantity(atoms: lots * 100_000),
+                        price: entryPrice, taker: .buyer)))
+        }
+        return twin
+    }
+
+    /// A mark, then every pool the engine flags for liquidation, in pool order, one step each
+    /// until none is left (a step the engine refuses is not retried at this mark).
+    static func mark(_ twin: inout Twin, _ price: Int64) {
+        twin.run(.setMarkPrice(market: market, mark: Price(atoms: price), index: nil))
+        #expect(twin.single.alerts.map(\.pool) == twin.venue.alerts.map(\.pool))
+        var refused: Set<AccountID> = []
+        for _ in 0..<2_000 {
+            guard
+                let pool = twin.single.alerts.first(where: {
+                    $0.alert == .liquidating && !refused.contains($0.pool.account)
+                })?
+                .pool
+            else { break }
+            if twin.run(.liquidate(account: pool.account, market: market, keeper: nil)) != nil {
+                refused.insert(pool.account)
+            }
+        }
+    }
+
+    static func compare(_ twin: Twin, sourceLocation: SourceLocation = #_sourceLocation) {
+        for account in twin.single.accounts.dropFirst() {
+            let shard = twin.venue.map.shard(of: account.id)
+            #expect(
+                twin.single.digestHex(of: account.id) == twin.venue.shards[shard].digestHex(of: account.id),
+                "account \(account.id)", sourceLocation: sourceLocation)
+        }
+        let totals = twin.venue.totals(of: usdt)
+        #expect(totals.fund == twin.single.asset(usdt)!.insuranceFund, sourceLocation: sourceLocation)
+        #expect(totals.deficit == twin.single.asset(usdt)!.deficit, sourceLocation: sourceLocation)
+        // The books' positions across shards net to the one engine's book.
+        let book = twin.venue.shards.reduce(Int64(0)) { $0 + ($1.account(.venue)!.positions.first?.size ?? 0) }
+        #expect(book == (twin.single.account(.venue)!.positions.first?.size ?? 0), sourceLocation: sourceLocation)
+        #expect(twin.singleSteps == twin.venueSteps, sourceLocation: sourceLocation)
+        for (index, shard) in twin.venue.shards.enumerated() {
+            #expect(Auditor.violations(in: shard).isEmpty, "shard \(index)", sourceLocation: sourceLocation)
+            #expect(shard.venue?.reservations.isEmpty == true, sourceLocation: sourceLocation)
+        }
+        #expect(Auditor.violations(in: twin.single).isEmpty, sourceLocation: sourceLocation)
+    }
+
+    /// The crash cascade: down 40 % in 2 % steps, then up 45 % in 3 % steps (the shorts' turn),
+    /// with the fund's draw cap on in one run and off in the other.
+    @Test(arguments: [(UInt64(7), false), (UInt64(11), true)])
+    func crashOnFourShardsMatchesOneEngine(seed: UInt64, cap: Bool) {
+        var twin = Self.venue(shards: 4, accounts: 240, seed: seed, cap: cap)
+        var price = 60_000.0
+        for _ in 0..<25 {
+            price *= 0.98
+            Self.mark(&twin, Int64(price) * 100_000_000)
+        }
+        for _ in 0..<13 {
+            price *= 1.03
+            Self.mark(&twin, Int64(price) * 100_000_000)
+        }
+        Self.check(twin)
+    }
+
+    static let crashFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/data/market/crash/2020-03-12_btcusdt_binance_perp_1h.csv")
+
+    /// BTC's fall of more than 50 % on 2020-03-12/13 (Binance perpetual, hourly bars: open, the
+    /// extreme against the bar's direction, the other extreme, close) through 400 accounts on
+    /// four shards and one engine.
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: crashFile.path),
+            "../shared/data is absent: the sharded venue's real-crash test is skipped"))
+    func realCrashOf2020OnFourShardsMatchesOneEngine() throws {
+        let lines = try String(contentsOf: Self.crashFile, encoding: .utf8).split(separator: "\n").dropFirst()
+        // Price atoms on the 0.1 tick.
+        let bars = lines.map { line in
+            line.split(separator: ",")[1...4].map { Int64((Double($0)! * 10).rounded()) * 10_000_000 }
+        }
+        var twin = Self.venue(shards: 4, accounts: 400, seed: 3, cap: false, entry: bars[0][0] / 100_000_000)
+        for bar in bars {
+            let (open, high, low, close) = (bar[0], bar[1], bar[2], bar[3])
+            for price in close < open ? [open, high, low, close] : [open, low, high, close] { Self.mark(&twin, price) }
+        }
+        Self.check(twin)
+    }
+
+    /// Every account, the fund, the steps and the book as one engine has them; not vacuous (steps
+    /// ran, auto-deleveraging reached other shards); the venue replays from its journals.
+    static func check(_ twin: Twin, sourceLocation: SourceLocation = #_sourceLocation) {
+        compare(twin, sourceLocation: sourceLocation)
+        #expect(twin.singleSteps.count > 30, "\(twin.singleSteps.count) steps", sourceLocation: sourceLocation)
+        #expect(
+            twin.singleSteps.contains { $0.contains("adl=[") && !$0.contains("adl=[]") }, sourceLocation: sourceLocation
+        )
+        #expect(twin.remoteShares > 0, sourceLocation: sourceLocation)
+        let replayed = ShardedVenue.replay(twin.venue.journals)
+        #expect(
+            replayed.map { $0.digestHex() } == twin.venue.shards.map { $0.digestHex() }, sourceLocation: sourceLocation)
+    }
+}
