@@ -42,26 +42,38 @@ struct VenueCommitmentTests {
 
     @Test func everyAccountVerifiesThroughItsShardToTheVenueRoot() throws {
         let venue = try Self.venue()
-        let commitments = try venue.shards.map { try $0.commitment(secret: Self.secret) }
-        let combined = try VenueCommitment(shardRoots: commitments.map(\.root))
+        let (commitments, combined) = try venue.commitment(secret: Self.secret)
         #expect(combined.root.sums == [commitments.reduce(Int64(0)) { $0 + $1.root.sums[0] }])
         #expect(commitments.allSatisfy { $0.root.leaves > 0 })
         for (shard, engine) in venue.shards.enumerated() {
             let path = combined.path(ofShard: shard)
             #expect(
                 (try? VenueCommitment.verify(
-                    shard: shard, root: commitments[shard].root, path: path, venueRoot: combined.root
+                    shard: shard, of: 3, root: commitments[shard].root, path: path, venueRoot: combined.root
                 ).get()) != nil)
             // Another shard's place, or a changed sum, does not verify.
             #expect(
                 (try? VenueCommitment.verify(
-                    shard: (shard + 1) % 3, root: commitments[shard].root, path: path, venueRoot: combined.root
+                    shard: (shard + 1) % 3, of: 3, root: commitments[shard].root, path: path,
+                    venueRoot: combined.root
+                ).get())
+                    == nil)
+            // The same shard at another moment, or in a venue of another size, does not either.
+            var earlier = commitments[shard].root
+            earlier.sequence -= 1
+            #expect(
+                (try? VenueCommitment.verify(shard: shard, of: 3, root: earlier, path: path, venueRoot: combined.root)
+                    .get()) == nil)
+            #expect(
+                (try? VenueCommitment.verify(
+                    shard: shard, of: 4, root: commitments[shard].root, path: path, venueRoot: combined.root
                 ).get())
                     == nil)
             var inflated = commitments[shard].root
             inflated.sums[0] += 1
             #expect(
-                (try? VenueCommitment.verify(shard: shard, root: inflated, path: path, venueRoot: combined.root).get())
+                (try? VenueCommitment.verify(shard: shard, of: 3, root: inflated, path: path, venueRoot: combined.root)
+                    .get())
                     == nil)
             for account in engine.accounts.dropFirst() {
                 let proof = try #require(engine.proof(of: account.id, commitment: commitments[shard]))

@@ -78,7 +78,7 @@ extension Engine {
         let isVenue = account.isVenue
         let slot = account.positionSlot(marketIndex: marketIndex)
         let before = slot.map { account.positions[$0] }
-        if before == nil, account.positions.count >= Limits.positionsPerAccount {
+        if before == nil, !isVenue, account.positions.count >= Limits.positionsPerAccount {
             return .failure(
                 Rejection(.limitReached, field: field, "at most \(Limits.positionsPerAccount) positions per account"))
         }

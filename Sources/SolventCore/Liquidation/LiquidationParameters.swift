@@ -146,10 +146,16 @@ public struct LiquidationParameters: Hashable, Sendable, Codable {
         if let cap = fundDrawCap, cap.perInterval < 0 || cap.intervalSeconds <= 0 || (cap.total ?? 0) < 0 {
             return .init(field: "fundDrawCap", reason: "non-negative caps and a positive interval")
         }
-        if case .autoDeleveraging(_, let maximum) = lossAllocation,
-            maximum < 1 || maximum > Limits.deleveragingCounterparties
-        {
-            return .init(field: "lossAllocation", reason: "1 to \(Limits.deleveragingCounterparties) counterparties")
+        if case .autoDeleveraging(let ranking, let maximum) = lossAllocation {
+            let most = Limits.deleveragingCounterparties
+            if maximum < 1 || maximum > most {
+                return .init(field: "lossAllocation", reason: "1 to \(most) counterparties")
+            }
+            // The engine's candidates carry what this ranking needs (values at mark, entry and
+            // bankruptcy); the others' inputs (wallet, margin ratio, account value) they do not.
+            if ranking != .profitTimesLeverage {
+                return .init(field: "lossAllocation", reason: "the profitTimesLeverage ranking")
+            }
         }
         if case .maintenancePlusBuffer(let buffer) = target, buffer.atoms < 0 || buffer.atoms > Rate.oneAtoms {
             return .init(field: "target", reason: "a buffer from 0 to 1")

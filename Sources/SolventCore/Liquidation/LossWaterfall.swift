@@ -151,8 +151,8 @@ struct LossWaterfall {
                     + "the venue's coordinator allocates them across its shards"
             )
         }
-        let placed = shares.reduce(Int64(0)) { $0 &+ $1.size }
-        guard shares.count <= need.maximum, shares.allSatisfy({ $0.size > 0 }), placed <= need.quantity,
+        let placed = shares.reduce(Int128(0)) { $0 + Int128($1.size) }
+        guard shares.count <= need.maximum, shares.allSatisfy({ $0.size > 0 }), placed <= Int128(need.quantity),
             Set(shares.map(\.account)).count == shares.count
         else {
             throw Rejection(
@@ -192,7 +192,7 @@ struct LossWaterfall {
             counterparties.append(leg.leg)
             counterpartyCash.append(leg.cashDelta)
         }
-        takerQuantity = need.carried + need.quantity - placed
+        takerQuantity = need.carried + need.quantity - Int64(placed)
     }
 
     /// Stage 5: the taker's side of what deleveraging did not place (and, on a venue shard, of

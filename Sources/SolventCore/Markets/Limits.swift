@@ -6,6 +6,7 @@ public enum Limits {
     /// Shards of one venue (`joinVenue`).
     public static let venueShards: UInt32 = 1_024
     public static let accounts = 16_000_000
+    /// A trader's positions (the venue's book, the other side in every market, is not capped).
     public static let positionsPerAccount = 64
     public static let balancesPerAccount = 64
     public static let riskTiersPerMarket = 32

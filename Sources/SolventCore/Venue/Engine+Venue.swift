@@ -10,7 +10,7 @@ extension Engine {
             case .handOverLiquidation:
                 _ = try shardState()
                 try refuseUnlessHoldingLiquidation(field: "command")
-                return [.liquidationHandedOver(liquidationBaton)]
+                return [.liquidationHandedOver(venueLiquidationBaton)]
             case .takeOverLiquidation(let state):
                 return try planTakeOver(state)
             case .reserveDeleveraging(let reservation):
@@ -100,7 +100,15 @@ extension Engine {
         let reservation = venue.reservations[slot]
         guard price.atoms > 0 else { throw Rejection(.nonPositivePrice, field: "price", "expected a positive price") }
         let (accountIndex, marketIndex) = try accountAndMarket(reservation.account, reservation.market).get()
-        // The reservation kept the position from changing: the share still fits.
+        // The reservation kept trades from changing the position; a final settlement could not
+        // wait for it, so the share is checked again.
+        let holder = accounts[Int(accountIndex)]
+        let size = holder.positionSlot(marketIndex: marketIndex).map { holder.positions[$0].size } ?? 0
+        guard (reservation.long ? size : -size) >= reservation.size else {
+            throw Rejection(
+                .venueDeleveraging, field: "reservation",
+                "account \(reservation.account) no longer holds the reserved share in market \(reservation.market)")
+        }
         let quantity = reservation.long ? -reservation.size : reservation.size
         let account = try planLeg(
             accountIndex: accountIndex, marketIndex: marketIndex, quantity: quantity, price: price.atoms,
@@ -165,7 +173,7 @@ extension Engine {
 
     /// What the baton carries from this shard: every fund, and every market's draw window and
     /// liquidation-rate limiter.
-    var liquidationBaton: VenueLiquidationState {
+    public var venueLiquidationBaton: VenueLiquidationState {
         VenueLiquidationState(
             funds: assets.map { .init(asset: $0.spec.id, balance: $0.insuranceFund) },
             markets: markets.map {

@@ -35,13 +35,18 @@ extension Engine {
 }
 
 extension Engine {
-    /// The rejection `command` would meet as the next input at `time`, or nil if it would be
-    /// applied (a venue's coordinator checks both legs of a trade across two shards before
-    /// sending either). Changes nothing.
-    public func rejection(of command: Command, at time: Timestamp) -> Rejection? {
+    /// The events `command` would cause as the next input at `time`, or its rejection (a venue's
+    /// coordinator checks every leg of a protocol on its shard before sending the first).
+    /// Changes nothing.
+    public func plannedEvents(of command: Command, at time: Timestamp) -> Result<[Event], Rejection> {
         var probe = self
         probe.now = max(now, time)
-        if case .failure(let rejection) = probe.plan(command) { return rejection }
+        return probe.plan(command)
+    }
+
+    /// The rejection `command` would meet as the next input at `time`, or nil if it would apply.
+    public func rejection(of command: Command, at time: Timestamp) -> Rejection? {
+        if case .failure(let rejection) = plannedEvents(of: command, at: time) { return rejection }
         return nil
     }
 }
