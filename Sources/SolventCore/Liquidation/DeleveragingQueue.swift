@@ -95,14 +95,23 @@ struct DeleveragingQueue: Sendable, Codable {
         _ limit: Int, excluding excluded: (AccountID) -> Bool
     ) -> [(score: Double, candidate: AutoDeleveraging.Candidate)] {
         var result: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
-        var frontier: [Int] = heap.isEmpty ? [] : [0]
+        result.reserveCapacity(min(limit, live))
+        // The frontier holds at most one more node per visit; no literal arrays in the loop (each
+        // would be allocated and released per node).
+        var frontier: [Int] = []
+        frontier.reserveCapacity(min(heap.count, 2 * min(limit, live) + 2))
+        if !heap.isEmpty { frontier.append(0) }
         while result.count < limit, !frontier.isEmpty {
             var best = 0
             for index in frontier.indices.dropFirst() where Self.precedes(heap[frontier[index]], heap[frontier[best]]) {
                 best = index
             }
-            let node = frontier.remove(at: best)
-            for child in [2 * node + 1, 2 * node + 2] where child < heap.count { frontier.append(child) }
+            let node = frontier[best]
+            frontier[best] = frontier[frontier.count - 1]
+            frontier.removeLast()
+            let left = 2 * node + 1
+            if left < heap.count { frontier.append(left) }
+            if left + 1 < heap.count { frontier.append(left + 1) }
             let entry = heap[node]
             if isLive(entry), !excluded(entry.account) {
                 result.append((entry.score, AutoDeleveraging.Candidate(account: entry.account, size: entry.size)))
@@ -139,10 +148,13 @@ struct DeleveragingQueue: Sendable, Codable {
 
     private mutating func siftDown(_ start: Int) {
         var parent = start
+        let count = heap.count
         while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
             var best = parent
-            for child in [2 * parent + 1, 2 * parent + 2]
-            where child < heap.count && Self.precedes(heap[child], heap[best]) { best = child }
+            if Self.precedes(heap[left], heap[best]) { best = left }
+            if left + 1 < count, Self.precedes(heap[left + 1], heap[best]) { best = left + 1 }
             if best == parent { return }
             heap.swapAt(parent, best)
             parent = best
