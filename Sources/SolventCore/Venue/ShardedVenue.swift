@@ -22,6 +22,8 @@ public struct ShardedVenue: Sendable {
 
     /// A venue of `shards` engines, each joined as its first input at `start`.
     /// - Parameters:
+    ///   - count: how many shards (1 to `Limits.venueShards`).
+    ///   - start: the time of the shards' first input.
     ///   - recording: keep every shard's inputs in `journals` (for a replay).
     ///   - auditing: run the auditor on every shard after every event (`Engine.auditsEveryEvent`:
     ///     O(state) per event, for tests and simulations); findings in `auditFindings`.
