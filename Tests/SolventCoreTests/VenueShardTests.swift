@@ -166,4 +166,43 @@ import Testing
             #expect(abs(Double(moved) - share) < share * 0.05)
         }
     }
+
+    /// Hostile values in the coordinator's inputs: each refused with a named code, nothing changed.
+    @Test func hostileVenueInputsAreRefusedByName() {
+        var harness = Self.shard(0, fund: "10")
+        for size in [Int64(0), -1, Int64.min, Int64.max] {
+            harness.rejects(
+                .reserveDeleveraging(
+                    DeleveragingReservation(id: 1, account: AccountID(21), market: Self.market, long: false, size: size)
+                ),
+                .venueDeleveraging)
+        }
+        harness.rejects(
+            .reserveDeleveraging(
+                DeleveragingReservation(id: 1, account: .venue, market: Self.market, long: false, size: 1)),
+            .reservedAccount)
+        harness.ok(
+            .reserveDeleveraging(
+                DeleveragingReservation(id: 1, account: AccountID(21), market: Self.market, long: false, size: 1)))
+        harness.rejects(.commitDeleveraging(reservation: 1, price: Price(atoms: 0)), .nonPositivePrice)
+        harness.rejects(.commitDeleveraging(reservation: 1, price: Price(atoms: -5)), .nonPositivePrice)
+        harness.ok(.releaseDeleveraging(reservation: 1))
+        harness.ok(.setMarkPrice(market: Self.market, mark: Price("40100")!, index: nil))
+        let hostile: [[DeleveragingShare]] = [
+            [DeleveragingShare(account: AccountID(99), size: 0)],
+            [DeleveragingShare(account: AccountID(99), size: -1)],
+            [
+                DeleveragingShare(account: AccountID(98), size: Int64.max),
+                DeleveragingShare(account: AccountID(99), size: Int64.max),
+            ],
+            [DeleveragingShare(account: AccountID(99), size: 1), DeleveragingShare(account: AccountID(99), size: 1)],
+            [DeleveragingShare(account: .venue, size: 1)],
+            [DeleveragingShare(account: AccountID(22), size: 1)],
+        ]
+        for shares in hostile {
+            harness.rejects(
+                .liquidateWithDeleveraging(account: AccountID(22), market: Self.market, keeper: nil, shares: shares),
+                .venueDeleveraging)
+        }
+    }
 }
