@@ -250,30 +250,35 @@ struct HostileClientTests {
     @Test func floodsOfBadKeysGet401Or429() async throws {
         try await scenario("bad-key flood") { server in
             var report = Report()
-            // Four kept-alive connections from one address, 250 requests each with a new bad key.
+            // Four kept-alive connections from one address, 250 requests each with a new bad key, sent
+            // pipelined 25 at a time: the flood's pace is then the server's, not the client's round
+            // trips, so the address limit (200 a second) answers on a loaded machine too.
             var counts: [Int: Int] = [:]
             var retryAfter: [String] = []
             let deadline = Deadline(seconds: 10)
             for connection in 0..<4 where deadline.remaining > 0 {
                 var socket = try RawSocket(port: server.port, from: "127.0.0.5")
-                for request in 0..<250 where deadline.remaining > 0 {
-                    if !socket.send(
-                        "GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_bad\(connection)_\(request)\r\n\r\n"
-                    ) {
+                for batch in 0..<10 where deadline.remaining > 0 {
+                    let requests = (0..<25).map {
+                        "GET /v1/markets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_bad\(connection)_\(batch)_\($0)\r\n\r\n"
+                    }
+                    guard socket.send(requests.joined()) else {
+                        counts[0, default: 0] += 25
                         socket = try RawSocket(port: server.port, from: "127.0.0.5")
                         continue
                     }
-                    guard let reply = socket.response(timeout: min(3, deadline.remaining)) else {
-                        counts[0, default: 0] += 1
-                        socket = try RawSocket(port: server.port, from: "127.0.0.5")
-                        continue
-                    }
-                    counts[reply.status, default: 0] += 1
-                    if reply.status == 429 {
-                        retryAfter.append(reply.headers["retry-after"] ?? "")
-                        report.check(
-                            reply.body.contains("\"error\":\"rateLimited\""),
-                            "a 429's body names the error: \(reply.body)")
+                    for _ in 0..<25 {
+                        guard let reply = socket.response(timeout: min(3, deadline.remaining)) else {
+                            counts[0, default: 0] += 1
+                            continue
+                        }
+                        counts[reply.status, default: 0] += 1
+                        if reply.status == 429 {
+                            retryAfter.append(reply.headers["retry-after"] ?? "")
+                            report.check(
+                                reply.body.contains("\"error\":\"rateLimited\""),
+                                "a 429's body names the error: \(reply.body)")
+                        }
                     }
                 }
             }
