@@ -62,6 +62,37 @@ import Testing
             return one.rejection
         }
 
+        /// Several commands at one time: the venue's batch (`execute(_:at:)` of a list, what each
+        /// account's shard alone decides sent per shard), the engine's one by one.
+        mutating func run(batch commands: [Command], sourceLocation: SourceLocation = #_sourceLocation) {
+            time += 1_000_000
+            let at = Timestamp(nanoseconds: time)
+            let many: [ShardedVenue.Outcomes]
+            do { many = try venue.execute(commands, at: at) } catch {
+                Issue.record("the venue diverged: \(error)", sourceLocation: sourceLocation)
+                return
+            }
+            #expect(many.count == commands.count, sourceLocation: sourceLocation)
+            for (command, outcomes) in zip(commands, many) {
+                sequence += 1
+                let one = single.execute(
+                    SequencedInput(sequence: sequence, timestamp: at, commandID: nil, command: command))
+                #expect(
+                    one.rejection?.code == outcomes.rejection?.code,
+                    "\(command): \(one) vs \(String(describing: outcomes.rejection))", sourceLocation: sourceLocation)
+                if one.rejection == nil { applied += 1 } else { refused += 1 }
+                if case .applyFill = command, outcomes.rejection == nil, outcomes.outcomes.count == 2 { novated += 1 }
+                for event in one.events {
+                    if case .positionLiquidated(let step) = event { singleSteps.append(Self.describe(step)) }
+                }
+                for event in outcomes.events {
+                    guard case .positionLiquidated(let step) = event else { continue }
+                    venueSteps.append(Self.describe(step))
+                    remoteShares += step.remoteShares?.count ?? 0
+                }
+            }
+        }
+
         static func describe(_ step: LiquidationStep) -> String {
             let counterparties = (step.counterparties.map(\.account) + (step.remoteShares ?? []).map(\.account))
                 .map(\.rawValue).sorted()
@@ -282,6 +313,62 @@ import Testing
         Self.compare(twin)
         #expect(
             twin.applied > 400 && twin.refused > 100 && twin.novated > 50,
+            "\(twin.applied) \(twin.refused) \(twin.novated)")
+    }
+
+    /// The same kinds of input sent in batches of 1 to 40 at one time each (the gateway's form):
+    /// deposits, withdrawals, leverage, isolated margin, imports, fund top-ups, funding and trades
+    /// within and across shards, with marks and their liquidations between batches. Every
+    /// command is refused alike and every account ends as on one engine.
+    @Test(arguments: [UInt64(4), 5])
+    func seededBatchesOnThreeShardsMatchOneEngine(seed: UInt64) {
+        var twin = Self.venue(shards: 3, accounts: 30, seed: seed, cap: false, auditing: true)
+        var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15)
+        let ids = (0..<32).map { AccountID(UInt64(1_000 + $0)) }  // two never opened
+        var price = 60_000.0
+        func any() -> AccountID { ids[Int(random.next() % UInt64(ids.count))] }
+        for _ in 0..<40 {
+            var batch: [Command] = []
+            for _ in 0..<(1 + random.next() % 40) {
+                let usdt = Amount(atoms: Int64(random.uniform(1, 3_000)) * 1_000_000)
+                switch random.next() % 8 {
+                case 0: batch.append(.deposit(account: any(), asset: Self.usdt, amount: usdt))
+                case 1: batch.append(.withdraw(account: any(), asset: Self.usdt, amount: usdt))
+                case 2:
+                    batch.append(
+                        .setLeverage(
+                            account: any(), market: Self.market, leverage: Int64(1 + random.next() % 30),
+                            isolated: random.next() % 3 == 0))
+                case 3: batch.append(.adjustIsolatedMargin(account: any(), market: Self.market, amount: usdt))
+                case 4:
+                    batch.append(
+                        .importPosition(
+                            account: any(), market: Self.market,
+                            size: Quantity(atoms: Int64(random.uniform(-50, 50)) * 100_000),
+                            entryPrice: Price(atoms: Int64(price) * 100_000_000), isolatedMargin: nil))
+                case 5:
+                    batch.append(
+                        random.next() % 2 == 0
+                            ? .fundInsurance(asset: Self.usdt, amount: usdt)
+                            : .settleFunding(
+                                market: Self.market, rate: Rate(atoms: Int64(random.uniform(-300_000, 300_000)))))
+                default:
+                    batch.append(
+                        .applyFill(
+                            Fill(
+                                market: Self.market, buyer: any(), seller: any(),
+                                quantity: Quantity(atoms: Int64(1 + random.next() % 400) * 100_000),
+                                price: Price(atoms: Int64(price * random.uniform(0.99, 1.01)) * 100_000_000),
+                                taker: random.next() % 2 == 0 ? .buyer : .seller)))
+                }
+            }
+            twin.run(batch: batch)
+            price *= random.uniform(0.97, 1.03)
+            Self.mark(&twin, Int64(price) * 100_000_000)
+        }
+        Self.compare(twin)
+        #expect(
+            twin.applied > 300 && twin.refused > 50 && twin.novated > 30,
             "\(twin.applied) \(twin.refused) \(twin.novated)")
     }
 

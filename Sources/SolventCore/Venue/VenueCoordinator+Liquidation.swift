@@ -2,21 +2,21 @@
 /// cannot carry the step, auto-deleveraging reserves, steps and commits (`VenueShard`). Every
 /// input of the protocol is checked on its shard before the first one is sent, so a step either
 /// completes on every shard it touches or leaves them as they were (what was reserved released).
-extension ShardedVenue {
+extension VenueCoordinator {
     /// Hands the liquidation baton to `shard` (two inputs: out of the holder, into `shard`),
     /// checking first that `shard` takes what the holder would hand over.
-    mutating func moveBaton(to shard: Int, at time: Timestamp) throws(Diverged) {
+    mutating func moveBaton(to shard: Int, at time: Timestamp) throws(VenueFailure) {
         guard shard != batonHolder else { return }
-        let baton = shards[batonHolder].venueLiquidationBaton
-        if let refusal = shards[shard].rejection(of: .takeOverLiquidation(baton), at: time) {
-            throw Diverged(description: "shard \(shard) cannot take the baton: \(refusal)")
+        let baton = try links[batonHolder].liquidationBaton()
+        if let refusal = try links[shard].refusal(of: .takeOverLiquidation(baton), at: time) {
+            throw VenueFailure("shard \(shard) cannot take the baton: \(refusal)")
         }
-        let out = send(.handOverLiquidation, to: batonHolder, at: time)
+        let out = try send(.handOverLiquidation, to: batonHolder, at: time)
         guard case .applied(let events) = out, case .liquidationHandedOver(let handed)? = events.first,
             handed == baton
-        else { throw Diverged(description: "shard \(batonHolder) did not hand over the baton: \(out)") }
-        let taken = send(.takeOverLiquidation(baton), to: shard, at: time)
-        guard taken.rejection == nil else { throw Diverged(description: "shard \(shard) refused the baton: \(taken)") }
+        else { throw VenueFailure("shard \(batonHolder) did not hand over the baton: \(out)") }
+        let taken = try send(.takeOverLiquidation(baton), to: shard, at: time)
+        guard taken.rejection == nil else { throw VenueFailure("shard \(shard) refused the baton: \(taken)") }
         batonHolder = shard
     }
 
@@ -24,10 +24,10 @@ extension ShardedVenue {
     /// and with auto-deleveraging allocated across the venue when the step needs it.
     mutating func liquidate(
         _ account: AccountID, market: MarketID, keeper: AccountID?, at time: Timestamp
-    ) throws(Diverged) -> Outcomes {
+    ) throws(VenueFailure) -> Outcomes {
         let home = map.shard(of: account)
         if let keeper, keeper != account, map.shard(of: keeper) != home {
-            guard shards[map.shard(of: keeper)].account(keeper) != nil else {
+            guard try links[map.shard(of: keeper)].hasAccount(keeper) else {
                 return refused(
                     Rejection(.unknownAccount, field: "keeper", "no account with id \(keeper); open it first"),
                     shard: home)
@@ -40,25 +40,26 @@ extension ShardedVenue {
         }
         try moveBaton(to: home, at: time)
         guard
-            case .success(let need?) = shards[home].venueDeleveragingNeed(
+            case .success(let need?) = try links[home].venueDeleveragingNeed(
                 account: account, market: market, keeper: keeper)
         else {
             // Nothing to allocate, or a rejection the step itself will report.
-            return one(.liquidate(account: account, market: market, keeper: keeper), to: home, at: time)
+            return try one(.liquidate(account: account, market: market, keeper: keeper), to: home, at: time)
         }
-        let shares = allocate(need)
+        let shares = try allocate(need)
         let step = Command.liquidateWithDeleveraging(account: account, market: market, keeper: keeper, shares: shares)
-        guard case .success(let planned) = shards[home].plannedEvents(of: step, at: time),
+        guard case .success(let planned) = try links[home].plannedEvents(of: step, at: time),
             let price = Self.accountPrice(planned)
-        else { return one(step, to: home, at: time) }  // refused: journaled where one engine would refuse it
+        else { return try one(step, to: home, at: time) }  // refused: journaled where one engine would refuse it
         return try deleverage(step, home: home, shares: shares, need: need, price: price, at: time)
     }
 
     /// The venue's order: each shard's first `maximum` candidates, merged by score then account
     /// id, allocated as one engine allocates its own ranked list.
-    func allocate(_ need: VenueDeleveragingNeed) -> [DeleveragingShare] {
-        let ranked = shards.flatMap { $0.deleveragingCandidates(for: need) }.sorted(by: ScoredCandidate.precedes)
-            .prefix(need.maximum)
+    func allocate(_ need: VenueDeleveragingNeed) throws(VenueFailure) -> [DeleveragingShare] {
+        var candidates: [ScoredCandidate] = []
+        for link in links { candidates += try link.deleveragingCandidates(for: need) }
+        let ranked = candidates.sorted(by: ScoredCandidate.precedes).prefix(need.maximum)
         let allocation = AutoDeleveraging.allocate(
             quantity: need.quantity, ranked: ranked.map { .init(account: $0.account, size: $0.size) },
             limit: need.maximum)
@@ -70,12 +71,12 @@ extension ShardedVenue {
     private mutating func deleverage(
         _ step: Command, home: Int, shares: [DeleveragingShare], need: VenueDeleveragingNeed, price: Price,
         at time: Timestamp
-    ) throws(Diverged) -> Outcomes {
+    ) throws(VenueFailure) -> Outcomes {
         var reserved: [(shard: Int, id: UInt64)] = []
         var outcomes: [(shard: Int, outcome: Outcome)] = []
-        func release(_ venue: inout ShardedVenue) {
+        func release(_ venue: inout VenueCoordinator) throws(VenueFailure) {
             for (shard, id) in reserved {
-                outcomes.append((shard, venue.send(.releaseDeleveraging(reservation: id), to: shard, at: time)))
+                outcomes.append((shard, try venue.send(.releaseDeleveraging(reservation: id), to: shard, at: time)))
             }
         }
         for share in shares where map.shard(of: share.account) != home {
@@ -84,28 +85,30 @@ extension ShardedVenue {
             nextReservation += 1
             let reservation = DeleveragingReservation(
                 id: id, account: share.account, market: need.market, long: need.long, size: share.size)
-            let outcome = send(.reserveDeleveraging(reservation), to: shard, at: time)
+            let outcome = try send(.reserveDeleveraging(reservation), to: shard, at: time)
             outcomes.append((shard, outcome))
             guard outcome.rejection == nil else {
-                release(&self)
+                try release(&self)
                 return Outcomes(outcomes: outcomes)
             }
             reserved.append((shard, id))
-            if let refusal = shards[shard].rejection(of: .commitDeleveraging(reservation: id, price: price), at: time) {
+            if let refusal = try links[shard].refusal(
+                of: .commitDeleveraging(reservation: id, price: price), at: time)
+            {
                 outcomes.append((shard, .rejected(refusal)))
-                release(&self)
+                try release(&self)
                 return Outcomes(outcomes: outcomes)
             }
         }
-        let applied = send(step, to: home, at: time)
+        let applied = try send(step, to: home, at: time)
         outcomes.append((home, applied))
         guard applied.rejection == nil, Self.accountPrice(applied.events) == price else {
-            throw Diverged(description: "shard \(home) did not apply the checked step as planned: \(applied)")
+            throw VenueFailure("shard \(home) did not apply the checked step as planned: \(applied)")
         }
         for (shard, id) in reserved {
-            let commit = send(.commitDeleveraging(reservation: id, price: price), to: shard, at: time)
+            let commit = try send(.commitDeleveraging(reservation: id, price: price), to: shard, at: time)
             guard commit.rejection == nil else {
-                throw Diverged(description: "shard \(shard) refused the checked commit of reservation \(id): \(commit)")
+                throw VenueFailure("shard \(shard) refused the checked commit of reservation \(id): \(commit)")
             }
             outcomes.append((shard, commit))
         }

@@ -1,18 +1,14 @@
 /// How the coordinator sends an input to one shard or to several: every input that reaches more
 /// than one shard is checked on each before any receives it, so the shards apply it alike or
 /// none does, with the refusal one engine would give.
-extension ShardedVenue {
+extension VenueCoordinator {
     @discardableResult
-    mutating func send(_ command: Command, to shard: Int, at time: Timestamp) -> Outcome {
-        let input = SequencedInput(
-            sequence: shards[shard].lastSequence + 1, timestamp: max(time, shards[shard].now), commandID: nil,
-            command: command)
-        if recording { journals[shard].append(input) }
-        return shards[shard].execute(input)
+    mutating func send(_ command: Command, to shard: Int, at time: Timestamp) throws(VenueFailure) -> Outcome {
+        try links[shard].execute(command, at: time)
     }
 
-    mutating func one(_ command: Command, to shard: Int, at time: Timestamp) -> Outcomes {
-        Outcomes(outcomes: [(shard, send(command, to: shard, at: time))])
+    mutating func one(_ command: Command, to shard: Int, at time: Timestamp) throws(VenueFailure) -> Outcomes {
+        Outcomes(outcomes: [(shard, try send(command, to: shard, at: time))])
     }
 
     /// A refusal the coordinator gives itself (nothing is sent).
@@ -23,21 +19,21 @@ extension ShardedVenue {
     /// schedule the accounts' leverage must fit): those are checked on every shard first and
     /// refused by all if any refuses. Prices are not (their refusals depend on the market alone,
     /// and a second plan of a price update over every account would double its cost).
-    mutating func everyShard(_ command: Command, at time: Timestamp) throws(Diverged) -> Outcomes {
+    mutating func everyShard(_ command: Command, at time: Timestamp) throws(VenueFailure) -> Outcomes {
         switch command {
         case .setMarkPrice, .setIndexPrice, .updateOracle, .updateCollateralOracle:
             break
         default:
-            for shard in shards.indices where shards[shard].rejection(of: command, at: time) != nil {
+            for shard in links.indices where try links[shard].refusal(of: command, at: time) != nil {
                 // Journaled where it was refused, as one engine journals a refused input.
-                return one(command, to: shard, at: time)
+                return try one(command, to: shard, at: time)
             }
         }
         var outcomes: [(shard: Int, outcome: Outcome)] = []
-        for shard in shards.indices { outcomes.append((shard, send(command, to: shard, at: time))) }
+        for shard in links.indices { outcomes.append((shard, try send(command, to: shard, at: time))) }
         let refusals = Set(outcomes.map { $0.outcome.rejection?.code.rawValue ?? 0 })
         guard refusals.count == 1 else {
-            throw Diverged(description: "shards disagree on \(command): \(outcomes.map(\.outcome.rejection))")
+            throw VenueFailure("shards disagree on \(command): \(outcomes.map(\.outcome.rejection))")
         }
         return Outcomes(outcomes: outcomes)
     }
@@ -45,35 +41,44 @@ extension ShardedVenue {
     /// A trade on one shard, or novated into two trades with the books of two shards, refused in
     /// one engine's order: the market and the trade's shape, the buyer's and the seller's
     /// accounts, their reservations, then the buyer's and the seller's legs.
-    mutating func trade(_ fill: Fill, at time: Timestamp) throws(Diverged) -> Outcomes {
+    mutating func trade(_ fill: Fill, at time: Timestamp) throws(VenueFailure) -> Outcomes {
         let buyerShard = map.shard(of: fill.buyer)
         let sellerShard = map.shard(of: fill.seller)
         if fill.buyer == .venue || fill.seller == .venue || buyerShard == sellerShard {
-            return one(.applyFill(fill), to: fill.buyer == .venue ? sellerShard : buyerShard, at: time)
+            return try one(.applyFill(fill), to: fill.buyer == .venue ? sellerShard : buyerShard, at: time)
         }
         var buy = fill
         buy.seller = .venue
         var sell = fill
         sell.buyer = .venue
-        let buyerCheck = shards[buyerShard].rejection(of: .applyFill(buy), at: time)
+        // Both legs planned at once (a plan changes nothing, so asking the seller's shard first
+        // changes no answer).
+        let checks = try Shard.plan(
+            [(buyerShard, .applyFill(buy)), (sellerShard, .applyFill(sell))], on: links, at: time
+        ).map(\.rejection)
+        let (buyerCheck, sellerCheck) = (checks[0], checks[1])
         // What one engine checks before the seller's account: the market, the shape, the buyer.
         if let rejection = buyerCheck, !Self.comesAfterAccounts(rejection) {
             return refused(rejection, shard: buyerShard)
         }
-        if shards[sellerShard].account(fill.seller) == nil {
-            return refused(
-                Rejection(.unknownAccount, field: "seller", "no account with id \(fill.seller); open it first"),
-                shard: sellerShard)
+        // The seller's leg resolves the seller's account before anything of its own (its buyer is
+        // the book, and the market and shape are the buyer's leg's): a missing seller is refused
+        // there exactly as one engine refuses it.
+        if let sellerCheck, sellerCheck.code == .unknownAccount, sellerCheck.field == "seller" {
+            return refused(sellerCheck, shard: sellerShard)
         }
-        let sellerCheck = shards[sellerShard].rejection(of: .applyFill(sell), at: time)
         let ordered: [(Rejection?, Int)] =
             buyerCheck?.code == .positionReserved || sellerCheck?.code != .positionReserved
             ? [(buyerCheck, buyerShard), (sellerCheck, sellerShard)] : [(sellerCheck, sellerShard)]
         for case (let rejection?, let shard) in ordered { return refused(rejection, shard: shard) }
-        let first = send(.applyFill(buy), to: buyerShard, at: time)
-        let second = send(.applyFill(sell), to: sellerShard, at: time)
-        guard first.rejection == nil, second.rejection == nil else {
-            throw Diverged(description: "a checked trade was refused: \(first), \(second)")
+        var legs = Array(repeating: [Command](), count: links.count)
+        legs[buyerShard] = [.applyFill(buy)]
+        legs[sellerShard] = [.applyFill(sell)]
+        let sent = try Shard.execute(batches: legs, on: &links, at: time)
+        guard let first = sent[buyerShard].first, let second = sent[sellerShard].first,
+            first.rejection == nil, second.rejection == nil
+        else {
+            throw VenueFailure("a checked trade was refused: \(sent[buyerShard]), \(sent[sellerShard])")
         }
         return Outcomes(outcomes: [(buyerShard, first), (sellerShard, second)])
     }
@@ -90,38 +95,50 @@ extension ShardedVenue {
 
     /// A withdrawal on the account's shard; it waits, as on one engine, while any shard records a
     /// deficit in the asset (checked where one engine checks it: after the amount and account).
-    mutating func withdraw(_ command: Command, account: AccountID, asset: AssetID, at time: Timestamp) -> Outcomes {
+    mutating func withdraw(
+        _ command: Command, account: AccountID, asset: AssetID, at time: Timestamp
+    ) throws(VenueFailure) -> Outcomes {
         let shard = map.shard(of: account)
-        let own = shards[shard].rejection(of: command, at: time)
+        let own = try links[shard].refusal(of: command, at: time)
         let before: [Rejection.Code] = [
             .nonPositiveAmount, .reservedAccount, .unknownAccount, .unknownAsset, .deficitOpen,
         ]
-        if let own, before.contains(own.code) { return one(command, to: shard, at: time) }
-        if totals(of: asset).deficit < 0 {
+        if let own, before.contains(own.code) { return try one(command, to: shard, at: time) }
+        if try deficits(of: asset).contains(where: { $0 < 0 }) {
             return refused(
                 Rejection(
                     .deficitOpen, field: "asset",
                     "asset \(asset) has an open deficit on the venue: withdrawals wait until it is covered"),
                 shard: shard)
         }
-        return one(command, to: shard, at: time)
+        return try one(command, to: shard, at: time)
+    }
+
+    /// Each shard's deficit in `asset`, in shard order.
+    func deficits(of asset: AssetID) throws(VenueFailure) -> [Int64] {
+        var deficits: [Int64] = []
+        for link in links { deficits.append(try link.deficit(of: asset)) }
+        return deficits
     }
 
     /// Money that closes deficits, shard by shard in shard order.
-    mutating func coverDeficit(_ asset: AssetID, _ amount: Amount, at time: Timestamp) -> Outcomes {
-        let open = -totals(of: asset).deficit
-        guard amount.atoms > 0, amount.atoms <= open else {
+    mutating func coverDeficit(_ asset: AssetID, _ amount: Amount, at time: Timestamp) throws(VenueFailure) -> Outcomes
+    {
+        let deficits = try deficits(of: asset)
+        // Each shard's deficit is at least -Int64.max, so their sum fits in 128 bits.
+        let open = deficits.reduce(Int128(0)) { $0 - Int128($1) }
+        guard amount.atoms > 0, Int128(amount.atoms) <= open else {
             // The holder refuses it as one engine would (not positive, or more than is open).
-            return one(.coverDeficit(asset: asset, amount: amount), to: batonHolder, at: time)
+            return try one(.coverDeficit(asset: asset, amount: amount), to: batonHolder, at: time)
         }
         var left = amount.atoms
         var outcomes: [(shard: Int, outcome: Outcome)] = []
-        for shard in shards.indices where left > 0 {
-            let deficit = -(shards[shard].asset(asset)?.deficit ?? 0)
+        for shard in links.indices where left > 0 {
+            let deficit = -deficits[shard]
             guard deficit > 0 else { continue }
             let part = min(left, deficit)
             outcomes.append(
-                (shard, send(.coverDeficit(asset: asset, amount: Amount(atoms: part)), to: shard, at: time)))
+                (shard, try send(.coverDeficit(asset: asset, amount: Amount(atoms: part)), to: shard, at: time)))
             left -= part
         }
         return Outcomes(outcomes: outcomes)
@@ -129,11 +146,11 @@ extension ShardedVenue {
 
     /// Time-driven work on every shard; each takes the baton first, so a dated future's final
     /// settlement draws on the venue's fund wherever its accounts are.
-    mutating func tick(at time: Timestamp) throws(Diverged) -> Outcomes {
+    mutating func tick(at time: Timestamp) throws(VenueFailure) -> Outcomes {
         var outcomes: [(shard: Int, outcome: Outcome)] = []
-        for shard in shards.indices {
+        for shard in links.indices {
             try moveBaton(to: shard, at: time)
-            outcomes.append((shard, send(.tick, to: shard, at: time)))
+            outcomes.append((shard, try send(.tick, to: shard, at: time)))
         }
         return Outcomes(outcomes: outcomes)
     }
