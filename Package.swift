@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // A venue's gateway calls its shards' protocol over keep-alive connections.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Documentation only: `swift package generate-documentation` (DocC) for the libraries' API.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only: exact rationals for the venues' closed forms.
@@ -99,6 +101,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -130,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "SolventServerTests",
             dependencies: [
-                "SolventServer", "SolventStore", "SolventCore", "SolventProofs", "SolventRandom",
+                "SolventServer", "SolventStore", "SolventCore", "SolventProofs", "SolventRandom", "SolventTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

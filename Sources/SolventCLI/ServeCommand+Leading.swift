@@ -83,12 +83,14 @@ extension ServeCommand {
         let keeper: Keeper?
         let keeperInterval: Double
         let demo: (accounts: Int, interval: Double, path: [Int64]?)?
+        let shard: (shard: UInt32, shards: UInt32)?
         let tasks = Mutex<[Task<Void, Never>]>([])
 
         init(command: ServeCommand, service: SolventService, marks: [Int64]?) throws {
             self.service = service
             keeperInterval = command.keeperInterval
-            let keeps = !command.noKeeper
+            shard = try command.venueShard()
+            let keeps = !command.noKeeper && shard == nil
             keeper =
                 keeps
                 ? Keeper(
@@ -105,6 +107,7 @@ extension ServeCommand {
             if let admin = try await ServiceSetup.bootstrapAdminKey(store) {
                 Diagnostics.write("serve: admin key (shown once, stored hashed): \(admin)\n")
             }
+            try await joinVenue()
             if let keeper {
                 tasks.withLock { $0.append(Task { await keeper.run() }) }
                 Diagnostics.write(
@@ -113,6 +116,11 @@ extension ServeCommand {
                     Diagnostics.write(
                         "serve: dynamic margin every \(rule.period / 1_000_000_000) s over \(rule.window) periods\n")
                 }
+            } else if let shard {
+                Diagnostics.write(
+                    "serve: shard \(shard.shard) of \(shard.shards): inputs come from the venue's gateway, "
+                        + "which liquidates\n"
+                )
             } else {
                 Diagnostics.write(
                     "serve: no built-in keeper (--no-keeper): outside keepers must submit liquidation steps and ticks\n"
@@ -129,6 +137,34 @@ extension ServeCommand {
                         })
                 }
             }
+        }
+
+        /// With `--shard K/N`, a new journal's first input joins the venue, and a journal that has
+        /// joined must be the same shard of the same venue; without it, a shard's journal is refused
+        /// (its inputs must come from the gateway).
+        func joinVenue() async throws {
+            let (joined, last) = await service.engine.read { ($0.venue, $0.lastSequence) }
+            switch (shard, joined) {
+            case (let wanted?, nil):
+                guard last == 0 else {
+                    throw InputError(
+                        "--shard", "this journal already holds \(last) inputs of an engine outside any venue")
+                }
+                let submission = try await service.engine.submit(.joinVenue(shard: wanted.shard, shards: wanted.shards))
+                if let rejection = submission.outcome.rejection { throw InputError("--shard", rejection.message) }
+            case (let wanted?, let venue?):
+                guard venue.shard == wanted.shard, venue.shards == wanted.shards else {
+                    throw InputError(
+                        "--shard",
+                        "this journal is shard \(venue.shard)/\(venue.shards), not \(wanted.shard)/\(wanted.shards)")
+                }
+            case (nil, let venue?):
+                throw InputError(
+                    "--shard", "this journal is shard \(venue.shard)/\(venue.shards) of a venue: start it with --shard")
+            case (nil, nil):
+                return
+            }
+            service.isVenueShard.withLock { $0 = true }
         }
 
         func stop() { tasks.withLock { $0.forEach { $0.cancel() } } }

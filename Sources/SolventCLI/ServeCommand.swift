@@ -55,6 +55,12 @@ public struct ServeCommand: AsyncParsableCommand {
     public var demoPath: String?
     @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
     public var snapshotEvery = 100_000
+    @Option(
+        help: """
+            Run as shard K of N (K from 0) of a venue behind `solvent gateway`: the journal's first input joins \
+            the venue; inputs come from the gateway only; no built-in keeper (the gateway's keeper liquidates).
+            """)
+    public var shard: String?
     @Flag(help: "Run no built-in keeper: liquidation steps, auction resets and ticks are left to outside keepers.")
     public var noKeeper = false
     @Option(parsing: .unconditional, help: "Keeper: seconds between ticks and sweeps (0.01 to 3,600).")
@@ -86,14 +92,21 @@ public struct ServeCommand: AsyncParsableCommand {
         parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed (1 to 1,000,000).")
     public var maxConnections = FrontEndLimits().maxConnections
     @Option(
-        parsing: .unconditional, help: "Requests per second per API key before 429 (0: unlimited, at most 1,000,000).")
-    public var keyRate = FrontEndLimits().keyRate
+        parsing: .unconditional,
+        help:
+            "Requests per second per API key before 429 (0: unlimited, at most 1,000,000; default 1,000, on a shard 0)."
+    )
+    public var keyRate: Double?
     @Option(parsing: .unconditional, help: "Requests an API key may send at once (1 to 10,000,000).")
     public var keyBurst = FrontEndLimits().keyBurst
     @Option(
         parsing: .unconditional,
-        help: "Requests per second per client address before 429 (0: unlimited, at most 1,000,000).")
-    public var addressRate = FrontEndLimits().addressRate
+        help: """
+            Requests per second per client address before 429 (0: unlimited, at most 1,000,000; default 2,000, on a \
+            shard 0).
+            """
+    )
+    public var addressRate: Double?
     @Option(parsing: .unconditional, help: "Requests a client address may send at once (1 to 10,000,000).")
     public var addressBurst = FrontEndLimits().addressBurst
 
@@ -133,8 +146,28 @@ public struct ServeCommand: AsyncParsableCommand {
             throw InputError("--keeper-account", "must be an account id from 1 to \(Int64.max), got \(keeperAccount)")
         }
         try checkLimits()
+        if shard != nil {
+            _ = try venueShard()
+            if demo { throw InputError("--shard", "a shard takes its inputs from the gateway: --demo is not allowed") }
+            if keeperAccount != nil {
+                throw InputError("--keeper-account", "a shard runs no keeper (the gateway's keeper liquidates)")
+            }
+        }
         try leadership.check(postgres: postgres != nil, demo: demo, host: host)
         _ = try dynamicMargin.configuration(keeper: !noKeeper)
+    }
+
+    /// `--shard K/N` as numbers: 0 <= K < N <= `Limits.venueShards`.
+    public func venueShard() throws -> (shard: UInt32, shards: UInt32)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = UInt32(parts[0]), let n = UInt32(parts[1]), n >= 1,
+            n <= UInt32(Limits.venueShards), k < n
+        else {
+            throw InputError(
+                "--shard", "expected K/N with 0 <= K < N <= \(Limits.venueShards) (shard 0 of 4: 0/4), got \(shard)")
+        }
+        return (k, n)
     }
 
     /// The journal to open: `--db` as given; for `--demo` without `--db` (or `--postgres`) a
@@ -167,13 +200,13 @@ public struct ServeCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(maxConnections) else {
             throw InputError("--max-connections", "must be from 1 to 1000000, got \(maxConnections)")
         }
-        guard (0...1_000_000).contains(keyRate) else {
+        if let keyRate, !(0...1_000_000).contains(keyRate) {
             throw InputError("--key-rate", "must be from 0 (unlimited) to 1000000 per second, got \(keyRate)")
         }
         guard (1...10_000_000).contains(keyBurst) else {
             throw InputError("--key-burst", "must be from 1 to 10000000, got \(keyBurst)")
         }
-        guard (0...1_000_000).contains(addressRate) else {
+        if let addressRate, !(0...1_000_000).contains(addressRate) {
             throw InputError("--address-rate", "must be from 0 (unlimited) to 1000000 per second, got \(addressRate)")
         }
         guard (1...10_000_000).contains(addressBurst) else {
@@ -181,17 +214,19 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The limits the options give (checked by `validate()`).
+    /// The limits the options give (checked by `validate()`). A shard's rates are unlimited
+    /// unless given: its one client is the venue's gateway, and a 429 there would stop the venue.
     public var limits: FrontEndLimits {
         var limits = FrontEndLimits()
+        let unlimited: Double? = shard != nil ? 0 : nil
         limits.readTimeout = .milliseconds(Int64((readTimeout * 1_000).rounded()))
         limits.idleTimeout = .milliseconds(Int64((idleTimeout * 1_000).rounded()))
         limits.maxHeaderBytes = maxHeaderBytes
         limits.maxBodyBytes = maxBodyBytes
         limits.maxConnections = maxConnections
-        limits.keyRate = keyRate
+        limits.keyRate = keyRate ?? unlimited ?? limits.keyRate
         limits.keyBurst = keyBurst
-        limits.addressRate = addressRate
+        limits.addressRate = addressRate ?? unlimited ?? limits.addressRate
         limits.addressBurst = addressBurst
         return limits
     }
@@ -248,7 +283,9 @@ public struct ServeCommand: AsyncParsableCommand {
             let started = try Started(command: self, service: service, marks: marks)
             let lease = Mutex<(LeaderLease, Task<Void, Never>)?>(nil)
             let leaseSettings = leadership.configuration
-            let app = try SolventServer.application(service: service, host: host, port: port, limits: limits) { port in
+            let app = try SolventServer.application(
+                service: service, host: host, port: port, limits: limits, shardProtocol: shard != nil
+            ) { port in
                 Diagnostics.write(
                     "serve: listening on http://\(host):\(port) — dashboard http://\(host):\(port)/dashboard\n")
                 if let election {

@@ -10,7 +10,7 @@ public struct SolventCommand: AsyncParsableCommand {
         subcommands: [
             MarginCommand.self, IndexCommand.self, PriceCommand.self, ImpliedVolCommand.self, OptionStudyCommand.self,
             BacktestCommand.self,
-            SimulateCommand.self, ServeCommand.self, ReplayCommand.self, JournalBenchCommand.self,
+            SimulateCommand.self, ServeCommand.self, GatewayCommand.self, ReplayCommand.self, JournalBenchCommand.self,
             CommitCommand.self, ProveCommand.self, VerifyCommand.self, SolvencyCommand.self,
         ])
 

@@ -9,8 +9,10 @@ import SolventStore
 /// reads answer from the engine's current state.
 extension SolventService {
     /// Throws only if the generated operations cannot be registered (a route the document
-    /// names twice).
-    public func router() throws -> Router<BasicRequestContext> {
+    /// names twice). With `shardProtocol`, also the routes a venue's gateway sends its shards
+    /// (`ShardRoutes.swift`): a protocol between the venue's own processes, outside the public
+    /// API's document (docs/sharding.md describes it).
+    public func router(shardProtocol: Bool = false) throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         let service = self
@@ -58,6 +60,7 @@ extension SolventService {
         }
         // Fills, decoded by hand for throughput (FillRoutes.swift).
         addFillRoutes(to: router)
+        if shardProtocol { addShardRoutes(to: router) }
         // A trader's margin proof: the journal codec's document, passed on byte for byte.
         router.get("/v1/proofs/me") { request, _ in
             let principal = try await service.require(request, [.trader])

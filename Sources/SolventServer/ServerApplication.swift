@@ -14,7 +14,7 @@ import SolventStore
 public enum SolventServer {
     public static func application(
         service: SolventService, host: String, port: Int, logger: Logger? = nil,
-        limits: FrontEndLimits = FrontEndLimits(),
+        limits: FrontEndLimits = FrontEndLimits(), shardProtocol: Bool = false,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         var log = logger ?? Logger(label: "solvent.server")
@@ -53,8 +53,9 @@ public enum SolventServer {
                 }
             }
         }
+        let routes = try service.router(shardProtocol: shardProtocol).buildResponder()
         return Application(
-            responder: RateLimitedResponder(base: try service.router().buildResponder(), limits: limits),
+            responder: RateLimitedResponder(base: routes, limits: limits),
             server: HTTPServerBuilder { responder in
                 GuardedChannel(base: upgrade(responder), limits: limits, connections: connections)
             },

@@ -21,6 +21,9 @@ public final class SolventService: Sendable {
     let liveStreams = Mutex(0)
     /// The leader lease's epoch this service last saw (0: no lease, a single service).
     public let leaseEpoch = Mutex<UInt64>(0)
+    /// Whether the engine has joined a venue as one of its shards (`ShardRoutes.swift`): set
+    /// once it has, at start or when `solvent serve --shard` joins it.
+    public let isVenueShard = Mutex(false)
     /// `/health`'s digest and the sequence it was taken at.
     let healthDigest = Mutex<(sequence: UInt64, digest: String)?>(nil)
     /// The dashboard without a key (the demo); otherwise it needs a signed-in browser session,
@@ -158,6 +161,7 @@ public final class SolventService: Sendable {
     /// Executes and journals several commands in one commit: each one's result in order, its
     /// sequence and events, or its rejection (code, field, message).
     func write(batch commands: [Command]) async throws -> Components.Schemas.BatchResult {
+        try refuseOnShard()
         let start = ContinuousClock.now
         let encoded = commands.map { (command: $0, encoded: try? JournalCodec.encode($0)) }
         let submissions: [JournaledEngine.Submission]
@@ -183,6 +187,7 @@ public final class SolventService: Sendable {
 
     /// Executes and journals a command: its sequence and events, or a 422 naming the rejection.
     func write(_ command: Command) async throws -> Components.Schemas.WriteResult {
+        try refuseOnShard()
         let start = ContinuousClock.now
         let submission: JournaledEngine.Submission
         let encoded = try? JournalCodec.encode(command)  // on the request's thread, not the engine's
@@ -202,6 +207,14 @@ public final class SolventService: Sendable {
         }
     }
 
+    /// A venue's shard takes inputs from its gateway only (`ShardRoutes.swift`): one sent to a
+    /// shard directly would miss the other shards (a price) or the venue's checks (a trade).
+    func refuseOnShard() throws {
+        guard isVenueShard.withLock({ $0 }) else { return }
+        throw APIError(
+            .conflict, "venueShard", "this service is a shard of a venue: send inputs through the venue's gateway")
+    }
+
     /// `write(batch:)` as a hand-routed reply.
     func submit(batch commands: [Command]) async throws -> Response {
         JSON.response(data: try JSON.encoded(try await write(batch: commands)))
@@ -212,7 +225,7 @@ public final class SolventService: Sendable {
         JSON.response(data: try JSON.encoded(try await write(command)))
     }
 
-    private static func journalUnavailable(_ error: any Error) -> APIError {
+    static func journalUnavailable(_ error: any Error) -> APIError {
         if case .standby(let leader) = error as? StoreError {
             // A standby's answer to a writer: where the leader is, when it knows.
             var refusal = APIError(.serviceUnavailable, "notLeader", "\(StoreError.standby(leader: leader))")

@@ -136,6 +136,37 @@ public actor JournaledEngine {
         return submission
     }
 
+    /// Like `submit(_:commandID:encoded:)`, stamped `time` instead of the clock (or the engine's
+    /// time, if later): a venue's shard takes its inputs' times from the venue's coordinator, so
+    /// the venue and one engine fed the same inputs agree.
+    public func submit(_ command: Command, at time: Timestamp) async throws -> Submission {
+        try refuseIfNotWriting()
+        let submission = try enqueue(command, time: time.nanoseconds)
+        try await awaitCommit()
+        return submission
+    }
+
+    /// Like `submit(_:at:)`, but returns once the input is applied, before it is durable: it is
+    /// committed with everything else applied so far at the next `sync()` (or any submission's
+    /// commit). A venue's gateway applies a request's inputs this way and syncs each shard once
+    /// before it acknowledges the request: one commit per shard per request, not per input.
+    public func apply(_ command: Command, at time: Timestamp) throws -> Submission {
+        try refuseIfNotWriting()
+        return try enqueue(command, time: time.nanoseconds)
+    }
+
+    /// `apply(_:at:)` for several commands in order, in one call to the actor.
+    public func apply(batch commands: [Command], at time: Timestamp) throws -> [Submission] {
+        try refuseIfNotWriting()
+        return try commands.map { try enqueue($0, time: time.nanoseconds) }
+    }
+
+    /// Returns once every input applied so far is durable.
+    public func sync() async throws {
+        try refuseIfNotWriting()
+        try await awaitCommit()
+    }
+
     /// Like `submit(_:commandID:encoded:)`, but only if `condition` holds for the state the
     /// command would be sequenced after (checked and sequenced with nothing in between); nil
     /// when it does not (a keeper's input that another input made stale).
@@ -185,9 +216,11 @@ public actor JournaledEngine {
 
     /// Sequences and executes one command and queues its journal entry for the next commit
     /// (no suspension: nothing else runs between the execution and the queueing).
-    private func enqueue(_ command: Command, commandID: CommandID? = nil, encoded: String? = nil) throws -> Submission {
+    private func enqueue(
+        _ command: Command, commandID: CommandID? = nil, encoded: String? = nil, time given: Int64? = nil
+    ) throws -> Submission {
         let sequence = engine.lastSequence + 1
-        let time = max(clock(), engine.now.nanoseconds)
+        let time = max(given ?? clock(), engine.now.nanoseconds)
         let outcome = engine.execute(
             SequencedInput(
                 sequence: sequence, timestamp: Timestamp(nanoseconds: time), commandID: commandID, command: command))

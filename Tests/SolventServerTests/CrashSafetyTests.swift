@@ -21,41 +21,6 @@ struct CrashSafetyTests {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }()
 
-    final class Server: @unchecked Sendable {
-        let process = Process()
-        var port = 0
-        var adminKey: String?
-
-        init(binary: String, db: String) throws {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["serve", "--db", db, "--port", "0"]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            // Read stderr lines until "listening on" (the admin key comes before it on first start).
-            var text = ""
-            let handle = errors.fileHandleForReading
-            let deadline = Date().addingTimeInterval(60)
-            while !text.contains("listening on"), Date() < deadline {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            if let range = text.range(of: "stored hashed): ") {
-                adminKey = String(text[range.upperBound...].prefix { !$0.isWhitespace })
-            }
-            if let range = text.range(of: "http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
-            }
-        }
-
-        func kill() {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     /// Acknowledgements so far, shared by the load clients: the kill waits for real load
     /// (not a fixed delay, which on a busy CI machine may end before the server warms up).
     final class AcknowledgedCount: @unchecked Sendable {
@@ -87,7 +52,7 @@ struct CrashSafetyTests {
     func acknowledgedInputsSurviveSIGKILL() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-crash-\(getpid()).db").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        var server = try Server(binary: Self.binary!, db: db)
+        var server = try SolventProcess(["serve", "--db", db, "--port", "0"])
         let admin = try #require(server.adminKey, "the first start prints the admin key")
         #expect(server.port > 0)
         for (path, body) in [
@@ -151,7 +116,7 @@ struct CrashSafetyTests {
             _ = try await JournaledEngine.replay(&clean, from: store)
             try await store.close()
             // Restart: recovery reaches the clean replay's digest.
-            server = try Server(binary: Self.binary!, db: db)
+            server = try SolventProcess(["serve", "--db", db, "--port", "0"])
             #expect(server.port > 0)
             #expect(try await Self.health(server.port) == clean.digestHex(), "round \(round): recovered digest")
             print(

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import SolventCore
+import SolventServer
+
+/// `solvent gateway`: one venue over several `solvent serve --shard K/N` services.
+public struct GatewayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run a venue's gateway over its shard services (solvent serve --shard K/N).",
+        discussion: """
+            Every venue command goes to POST /v1/venue/commands and is routed by the venue's coordinator: an \\
+            account's inputs to its shard, market-wide inputs to every shard in one order, a trade between two \\
+            shards novated into two, a liquidation step with the insurance fund and auto-deleveraging across \\
+            shards. Give the shards in shard order (--shard once each) and their admin keys in a file, one per \\
+            line in the same order. Clients present the key in --key-file (created with a new key if absent).
+            """)
+
+    public init() {}
+
+    @Option(name: .customLong("shard"), help: "A shard's base URL (http://host:port), in shard order; once per shard.")
+    public var shards: [String] = []
+    @Option(help: "A file with the shards' admin keys, one per line, in the order of --shard.")
+    public var shardKeys: String
+    @Option(help: "A file with the key the gateway's clients present (a new key is written if it does not exist).")
+    public var keyFile: String
+    @Option(help: "Address to listen on.")
+    public var host = "127.0.0.1"
+    @Option(parsing: .unconditional, help: "Port to listen on, 0 to 65535 (0: any free port).")
+    public var port = 8090
+    @Option(
+        parsing: .unconditional,
+        help: "Keeper: seconds between liquidation sweeps and ticks across the venue (0.01 to 3,600; 0: no keeper).")
+    public var keeperInterval = 1.0
+
+    public func validate() throws {
+        do { try checkOptions() } catch let error as InputError {
+            Diagnostics.write("error: \(error.description)\n")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The options' ranges and shapes (an `InputError` naming the option).
+    public func checkOptions() throws {
+        guard (0...65_535).contains(port) else {
+            throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)")
+        }
+        guard !shards.isEmpty, shards.count <= Limits.venueShards else {
+            throw InputError("--shard", "give 1 to \(Limits.venueShards) shards (--shard URL once each)")
+        }
+        _ = try shardURLs()
+        guard keeperInterval == 0 || (0.01...3_600).contains(keeperInterval) else {
+            throw InputError(
+                "--keeper-interval", "must be 0 (no keeper) or from 0.01 to 3600 seconds, got \(keeperInterval)")
+        }
+    }
+
+    func shardURLs() throws -> [URL] {
+        try shards.map { text in
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw InputError("--shard", "expected a base URL such as http://127.0.0.1:8101, got \(text)")
+            }
+            return url
+        }
+    }
+
+    /// The shards' admin keys, one a line (blank lines skipped), as many as there are shards.
+    func readShardKeys() throws -> [String] {
+        guard let text = try? String(contentsOfFile: shardKeys, encoding: .utf8) else {
+            throw InputError("--shard-keys", "cannot read \(shardKeys)")
+        }
+        let keys = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        guard keys.count == shards.count else {
+            throw InputError("--shard-keys", "\(shardKeys) holds \(keys.count) keys for \(shards.count) shards")
+        }
+        return keys
+    }
+
+    /// The clients' key: the file's first line, or a new key written to a new file (mode 0600).
+    func clientKey() throws -> String {
+        if FileManager.default.fileExists(atPath: keyFile) {
+            guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8),
+                let key = text.split(whereSeparator: \.isNewline).first.map(String.init), !key.isEmpty
+            else { throw InputError("--key-file", "cannot read a key from \(keyFile)") }
+            return key
+        }
+        let key = AccessKeys.generate()
+        guard
+            FileManager.default.createFile(
+                atPath: keyFile, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw InputError("--key-file", "cannot write \(keyFile)") }
+        Diagnostics.write("gateway: a new client key is in \(keyFile)\n")
+        return key
+    }
+
+    public func run() async throws {
+        do {
+            if let refusal = PortCheck.refusal(host: host, port: port) { throw refusal }
+            let keys = try readShardKeys()
+            let links = try shardURLs().enumerated().map { HTTPShardLink(shard: $0, base: $1, key: keys[$0]) }
+            let key = try clientKey()
+            let gateway: VenueGateway
+            do { gateway = try await Task.detached { try VenueGateway(links: links, key: key) }.value } catch {
+                throw InputError("--shard", "\(error)")
+            }
+            let host = host
+            let app = gateway.application(host: host, port: port) { port in
+                Diagnostics.write("gateway: \(links.count) shards; listening on http://\(host):\(port)\n")
+            }
+            let interval = keeperInterval
+            let keeper = interval > 0 ? Task { await Self.keep(gateway, every: interval) } : nil
+            try await app.runService()
+            keeper?.cancel()
+        } catch let error as InputError {
+            Diagnostics.write("error: \(error.description)\n")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The venue's keeper: every interval, a liquidation sweep over every shard, then a tick.
+    static func keep(_ gateway: VenueGateway, every seconds: Double) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
+            let (steps, failure) = await gateway.sweep()
+            if steps > 0 { Diagnostics.write("gateway: keeper applied \(steps) liquidation steps\n") }
+            if failure == nil { _ = await gateway.execute([.tick]) }
+            if let failure = gateway.failure ?? failure {
+                Diagnostics.write("gateway: the keeper stops; the venue takes no more commands: \(failure)\n")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SolventCore
+import SolventStore
+
+/// One shard of a venue reached over the shard protocol (`ShardRoutes.swift`). Its calls block:
+/// the gateway's coordinator runs them one at a time on a thread of its own (`VenueGateway`),
+/// as the venue's order requires. Anything but a 200 with the expected message is a
+/// `VenueFailure` naming the shard.
+public struct HTTPShardLink: VenueShardLink, Sendable {
+    public let shard: Int
+    public let base: URL
+    let key: String
+    let client: HTTPClient
+    /// How long one call may take before the shard counts as unreachable.
+    let timeout: TimeAmount
+
+    public init(shard: Int, base: URL, key: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+        self.shard = shard
+        self.base = base
+        self.key = key
+        self.client = client
+        self.timeout = timeout
+    }
+
+    public mutating func execute(_ command: Command, at time: Timestamp) throws(VenueFailure) -> Outcome {
+        let reply: ShardProtocol.Executed = try call(
+            .POST, "/v1/shard/execute", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
+        return reply.outcome
+    }
+
+    public func plannedEvents(
+        of command: Command, at time: Timestamp
+    ) throws(VenueFailure) -> Result<[Event], Rejection> {
+        let reply: ShardProtocol.Executed = try call(
+            .POST, "/v1/shard/plan", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
+        switch reply.outcome {
+        case .applied(let events): return .success(events)
+        case .rejected(let rejection): return .failure(rejection)
+        }
+    }
+
+    public func hasAccount(_ id: AccountID) throws(VenueFailure) -> Bool { try account(id).exists }
+
+    public func account(_ id: AccountID) throws(VenueFailure) -> ShardProtocol.AccountState {
+        guard id != .venue else { return ShardProtocol.AccountState(exists: true, digest: nil) }
+        return try call(.GET, "/v1/shard/accounts/\(id.rawValue)")
+    }
+
+    public func liquidationBaton() throws(VenueFailure) -> VenueLiquidationState { try state().baton }
+
+    public func state() throws(VenueFailure) -> ShardProtocol.State { try call(.GET, "/v1/shard/state") }
+
+    public func alerts() throws(VenueFailure) -> [ShardProtocol.Alerts.Step] {
+        let reply: ShardProtocol.Alerts = try call(.GET, "/v1/shard/alerts")
+        return reply.liquidating
+    }
+
+    public func venueDeleveragingNeed(
+        account: AccountID, market: MarketID, keeper: AccountID?
+    ) throws(VenueFailure) -> Result<VenueDeleveragingNeed?, Rejection> {
+        let reply: ShardProtocol.NeedReply = try call(
+            .POST, "/v1/shard/deleveraging-need",
+            body: ShardProtocol.NeedQuery(account: account, market: market, keeper: keeper))
+        if let rejection = reply.rejection { return .failure(rejection) }
+        return .success(reply.need)
+    }
+
+    public func deleveragingCandidates(for need: VenueDeleveragingNeed) throws(VenueFailure) -> [ScoredCandidate] {
+        let reply: ShardProtocol.Candidates = try call(.POST, "/v1/shard/deleveraging-candidates", body: need)
+        return reply.candidates
+    }
+
+    public func deficit(of asset: AssetID) throws(VenueFailure) -> Int64 { try assetState(asset).deficit }
+
+    /// Every shard's batch at once (one request each), then every answer.
+    public static func execute(
+        batches: [[Command]], on links: inout [HTTPShardLink], at time: Timestamp
+    ) throws(VenueFailure) -> [[Outcome]] {
+        var pending: [(shard: Int, reply: EventLoopFuture<HTTPClient.Response>)] = []
+        for (shard, batch) in batches.enumerated() where !batch.isEmpty {
+            let request = try links[shard].request(
+                .POST, "/v1/shard/execute-batch", body: ShardProtocol.Batch(commands: batch, time: time.nanoseconds))
+            pending.append(
+                (shard, links[shard].client.execute(request: request, deadline: .now() + links[shard].timeout)))
+        }
+        var outcomes = Array(repeating: [Outcome](), count: batches.count)
+        for (shard, reply) in pending {
+            let answer: ShardProtocol.BatchExecuted = try links[shard].decode(
+                "/v1/shard/execute-batch", Result { try reply.wait() })
+            outcomes[shard] = answer.results.map(\.outcome)
+        }
+        return outcomes
+    }
+
+    /// Every plan asked at once, then every answer.
+    public static func plan(
+        _ queries: [(shard: Int, command: Command)], on links: [HTTPShardLink], at time: Timestamp
+    ) throws(VenueFailure) -> [Result<[Event], Rejection>] {
+        var pending: [(shard: Int, reply: EventLoopFuture<HTTPClient.Response>)] = []
+        for (shard, command) in queries {
+            let link = links[shard]
+            let request = try link.request(
+                .POST, "/v1/shard/plan", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
+            pending.append((shard, link.client.execute(request: request, deadline: .now() + link.timeout)))
+        }
+        var plans: [Result<[Event], Rejection>] = []
+        for (shard, reply) in pending {
+            let answer: ShardProtocol.Executed = try links[shard].decode("/v1/shard/plan", Result { try reply.wait() })
+            switch answer.outcome {
+            case .applied(let events): plans.append(.success(events))
+            case .rejected(let rejection): plans.append(.failure(rejection))
+            }
+        }
+        return plans
+    }
+
+    public func sync() throws(VenueFailure) {
+        let _: ShardProtocol.Synced = try call(.POST, "/v1/shard/sync")
+    }
+
+    public func assetState(_ asset: AssetID) throws(VenueFailure) -> ShardProtocol.AssetState {
+        try call(.GET, "/v1/shard/assets/\(asset.rawValue)")
+    }
+
+    // MARK: Transport
+
+    private struct Empty: Encodable {}
+
+    func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String) throws(VenueFailure) -> Reply {
+        try call(method, path, body: Empty?.none)
+    }
+
+    func call<Body: Encodable, Reply: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: Body?
+    ) throws(VenueFailure) -> Reply {
+        let request = try self.request(method, path, body: body)
+        // On the coordinator's own thread, never an event loop's.
+        return try decode(path, Result { try client.execute(request: request, deadline: .now() + timeout).wait() })
+    }
+
+    func request<Body: Encodable>(
+        _ method: HTTPMethod, _ path: String, body: Body?
+    ) throws(VenueFailure) -> HTTPClient.Request {
+        var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
+        var payload: HTTPClient.Body?
+        if let body {
+            do { payload = .data(try JournalCodec.encoder().encode(body)) } catch {
+                throw VenueFailure("shard \(shard): a message for \(path) does not encode: \(error)")
+            }
+            headers.add(name: "Content-Type", value: "application/json")
+        }
+        do {
+            return try HTTPClient.Request(
+                url: base.appendingPathComponent(path), method: method, headers: headers, body: payload)
+        } catch {
+            throw VenueFailure("shard \(shard): no request for \(base)\(path): \(error)")
+        }
+    }
+
+    /// A 200 with the expected message, or a failure naming the shard.
+    func decode<Reply: Decodable>(
+        _ path: String, _ response: Result<HTTPClient.Response, any Error>
+    ) throws(VenueFailure) -> Reply {
+        let reply: HTTPClient.Response
+        switch response {
+        case .success(let answer): reply = answer
+        case .failure(let error): throw VenueFailure("shard \(shard) at \(base) is unreachable (\(path)): \(error)")
+        }
+        let data = reply.body.map { Data(buffer: $0) } ?? Data()
+        guard reply.status == .ok else {
+            throw VenueFailure(
+                "shard \(shard) at \(base) answered \(reply.status.code) to \(path): "
+                    + String(decoding: data.prefix(500), as: UTF8.self))
+        }
+        do { return try JournalCodec.decoder().decode(Reply.self, from: data) } catch {
+            throw VenueFailure("shard \(shard) at \(base): the answer to \(path) does not decode: \(error)")
+        }
+    }
+}

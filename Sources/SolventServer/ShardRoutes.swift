@@ -1,0 +1,165 @@
+import Foundation
+import Hummingbird
+import SolventCore
+import SolventStore
+
+/// The shard protocol's routes (`ShardProtocol`): what a venue's gateway sends a service that
+/// runs as one of its shards (`solvent serve --shard k/N`). Admin keys only; a service that has
+/// not joined a venue answers 409 `notShard`. Every write is journaled like any other input.
+extension SolventService {
+    func addShardRoutes(to router: Router<BasicRequestContext>) {
+        let service = self
+        router.post("/v1/shard/execute") { request, _ in
+            let input: ShardProtocol.Input = try await service.shardRequest(request)
+            let submission: JournaledEngine.Submission
+            do {
+                submission = try await service.engine.apply(input.command, at: Timestamp(nanoseconds: input.time))
+            } catch { throw Self.journalUnavailable(error) }
+            if submission.outcome.rejection == nil {
+                service.metrics.applied.increment()
+            } else {
+                service.metrics.rejected.increment()
+            }
+            return try Self.shardReply(
+                ShardProtocol.Executed(sequence: submission.sequence, outcome: submission.outcome))
+        }
+        router.post("/v1/shard/execute-batch") { request, _ in
+            let batch: ShardProtocol.Batch = try await service.shardRequest(request)
+            guard batch.commands.count <= Self.shardBatchLimit else {
+                throw APIError.invalid(
+                    "commands", "at most \(Self.shardBatchLimit) commands, got \(batch.commands.count)")
+            }
+            let submissions: [JournaledEngine.Submission]
+            do {
+                submissions = try await service.engine.apply(
+                    batch: batch.commands, at: Timestamp(nanoseconds: batch.time))
+            } catch { throw Self.journalUnavailable(error) }
+            let applied = submissions.count { $0.outcome.rejection == nil }
+            service.metrics.applied.increment(by: applied)
+            service.metrics.rejected.increment(by: submissions.count - applied)
+            return try Self.shardReply(
+                ShardProtocol.BatchExecuted(
+                    results: submissions.map { ShardProtocol.Executed(sequence: $0.sequence, outcome: $0.outcome) }))
+        }
+        // Everything `execute` applied, durable: the gateway syncs each shard before it
+        // acknowledges a request.
+        router.post("/v1/shard/sync") { request, _ in
+            try await service.requireShard(request)
+            let last: UInt64
+            do {
+                try await service.engine.sync()
+                last = await service.engine.read { $0.lastSequence }
+            } catch { throw Self.journalUnavailable(error) }
+            return try Self.shardReply(ShardProtocol.Synced(durableSequence: last))
+        }
+        router.post("/v1/shard/plan") { request, _ in
+            let input: ShardProtocol.Input = try await service.shardRequest(request)
+            let planned = await service.engine.read {
+                $0.plannedEvents(of: input.command, at: Timestamp(nanoseconds: input.time))
+            }
+            let outcome: Outcome
+            switch planned {
+            case .success(let events): outcome = .applied(events)
+            case .failure(let rejection): outcome = .rejected(rejection)
+            }
+            return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: outcome))
+        }
+        addShardReads(to: router)
+    }
+
+    /// What the coordinator reads before it sends: the shard's place and baton, an account, an
+    /// asset, the pools in liquidation, and the two reads of auto-deleveraging.
+    private func addShardReads(to router: Router<BasicRequestContext>) {
+        let service = self
+        router.get("/v1/shard/state") { request, _ in
+            try await service.requireShard(request)
+            let state = await service.engine.read { engine -> ShardProtocol.State? in
+                guard let venue = engine.venue else { return nil }
+                return ShardProtocol.State(
+                    shard: venue.shard, shards: venue.shards, holdsLiquidation: venue.holdsLiquidation,
+                    reservations: venue.reservations, lastSequence: engine.lastSequence,
+                    now: engine.now.nanoseconds, digest: engine.digestHex(), baton: engine.venueLiquidationBaton)
+            }
+            guard let state else { throw Self.notShard }
+            return try Self.shardReply(state)
+        }
+        router.get("/v1/shard/accounts/:id") { request, context in
+            try await service.requireShard(request)
+            let id = AccountID(try Self.pathID(context, "id"))
+            let digest = await service.engine.read { $0.digestHex(of: id) }
+            return try Self.shardReply(ShardProtocol.AccountState(exists: digest != nil, digest: digest))
+        }
+        router.get("/v1/shard/assets/:id") { request, context in
+            try await service.requireShard(request)
+            let id = AssetID(UInt32(truncatingIfNeeded: try Self.pathID(context, "id", maximum: UInt64(UInt32.max))))
+            let state = await service.engine.read { $0.asset(id) }
+            return try Self.shardReply(
+                ShardProtocol.AssetState(deficit: state?.deficit ?? 0, insuranceFund: state?.insuranceFund ?? 0))
+        }
+        router.get("/v1/shard/alerts") { request, _ in
+            try await service.requireShard(request)
+            let steps = await service.engine.read { engine in
+                engine.alerts.filter { $0.alert == .liquidating }.map(\.pool).sorted().compactMap { pool in
+                    engine.nextLiquidationMarket(for: pool).map { ShardProtocol.Alerts.Step(pool: pool, market: $0) }
+                }
+            }
+            return try Self.shardReply(ShardProtocol.Alerts(liquidating: steps))
+        }
+        router.post("/v1/shard/deleveraging-need") { request, _ in
+            let query: ShardProtocol.NeedQuery = try await service.shardRequest(request)
+            let result = await service.engine.read {
+                $0.venueDeleveragingNeed(account: query.account, market: query.market, keeper: query.keeper)
+            }
+            switch result {
+            case .success(let need): return try Self.shardReply(ShardProtocol.NeedReply(need: need))
+            case .failure(let rejection): return try Self.shardReply(ShardProtocol.NeedReply(rejection: rejection))
+            }
+        }
+        router.post("/v1/shard/deleveraging-candidates") { request, _ in
+            let need: VenueDeleveragingNeed = try await service.shardRequest(request)
+            let candidates = await service.engine.read { $0.deleveragingCandidates(for: need) }
+            return try Self.shardReply(ShardProtocol.Candidates(candidates: candidates))
+        }
+    }
+
+    static let notShard = APIError(
+        .conflict, "notShard", "this service has not joined a venue: start it with --shard k/N behind a gateway")
+
+    /// An admin key, and a service that is one of a venue's shards.
+    func requireShard(_ request: Request) async throws {
+        _ = try await require(request, [.admin])
+        guard isVenueShard.withLock({ $0 }) else { throw Self.notShard }
+    }
+
+    /// The request's body as `T` (400 naming what does not decode).
+    func shardRequest<T: Decodable>(_ request: Request) async throws -> T {
+        try await requireShard(request)
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: Self.shardBodyLimit) } catch {
+            throw APIError(.contentTooLarge, "tooLarge", "the request body exceeds \(Self.shardBodyLimit) bytes")
+        }
+        do { return try JournalCodec.decoder().decode(T.self, from: Data(buffer: buffer)) } catch {
+            throw APIError.invalid("body", "not a shard protocol message: \(error)")
+        }
+    }
+
+    static let shardBodyLimit = 4 << 20
+    /// Commands in one `execute-batch` (the gateway's request limit).
+    static let shardBatchLimit = 1_000
+
+    static func shardReply<T: Encodable>(_ value: T) throws -> Response {
+        JSON.response(data: try JournalCodec.encoder().encode(value))
+    }
+
+    /// A path's decimal id from 1 to `maximum`.
+    static func pathID(
+        _ context: BasicRequestContext, _ name: String, maximum: UInt64 = UInt64(Int64.max)
+    ) throws
+        -> UInt64
+    {
+        guard let text = context.parameters.get(name), let id = UInt64(text), id >= 1, id <= maximum else {
+            throw APIError.invalid(name, "expected an id from 1 to \(maximum)")
+        }
+        return id
+    }
+}

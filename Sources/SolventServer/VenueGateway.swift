@@ -1,0 +1,196 @@
+import Crypto
+import Dispatch
+import Foundation
+import SolventCore
+import SolventStore
+import Synchronization
+
+/// A venue of shard services behind one gateway (`solvent gateway`): the venue's coordinator
+/// (`VenueCoordinator`) over the shards' protocol. Venue commands run one at a time, in arrival
+/// order, on a thread of the gateway's own (each blocks on its shards' answers), stamped with the
+/// gateway's clock. After a `VenueFailure` (a shard unreachable, or shards that disagree) the
+/// gateway takes no more commands: the shards' journals say what each applied, and a restarted
+/// gateway reads the baton and the reservations back from them.
+public final class VenueGateway: Sendable {
+    public let shardCount: Int
+    let queue = DispatchQueue(label: "solvent.gateway.coordinator")
+    /// Touched on `queue` only.
+    let state: Box
+    let stopped = Mutex<VenueFailure?>(nil)
+    let keyHash: [UInt8]
+    let clock: @Sendable () -> Int64
+
+    final class Box: @unchecked Sendable {
+        var coordinating: Coordinating
+        init(_ coordinating: Coordinating) { self.coordinating = coordinating }
+    }
+
+    struct Coordinating {
+        var coordinator: VenueCoordinator<HTTPShardLink>
+        var failure: VenueFailure?
+        var lastTime: Int64
+    }
+
+    /// One command's result: its time and what it did on each shard it reached.
+    public struct Result: Sendable {
+        public var time: Int64
+        public var outcomes: VenueOutcomes
+    }
+
+    /// Connects to the shards (in shard order), checks that shard k is shard k of N, finds the
+    /// baton's holder and releases any reservation a stopped gateway left held.
+    /// - Parameters:
+    ///   - links: the shards' links, shard k at index k.
+    ///   - key: the key the gateway's clients present (`Authorization: Bearer`).
+    ///   - clock: nanoseconds since the epoch (the gateway stamps each command with it).
+    public init(
+        links: [HTTPShardLink], key: String,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }
+    ) throws(VenueFailure) {
+        guard !links.isEmpty, links.count <= Limits.venueShards else {
+            throw VenueFailure("a venue has 1 to \(Limits.venueShards) shards, got \(links.count)")
+        }
+        var states: [ShardProtocol.State] = []
+        for link in links {
+            let state = try link.state()
+            guard state.shard == UInt32(link.shard), state.shards == UInt32(links.count) else {
+                throw VenueFailure(
+                    "\(link.base) is shard \(state.shard) of \(state.shards), not shard \(link.shard) of \(links.count)"
+                )
+            }
+            states.append(state)
+        }
+        let holders = states.indices.filter { states[$0].holdsLiquidation }
+        guard holders.count == 1 else {
+            throw VenueFailure(
+                holders.isEmpty
+                    ? "no shard holds the liquidation baton (a handover was cut short): see docs/sharding.md"
+                    : "shards \(holders) each hold the liquidation baton")
+        }
+        let start = states.map(\.now).max() ?? 0
+        let next = (states.flatMap(\.reservations).map(\.id).max() ?? 0) + 1
+        // A reservation outlives its step only if a gateway stopped mid-step: nothing was
+        // stepped against it (the step and its commits are journaled after every reservation).
+        var links = links
+        for (shard, state) in states.enumerated() {
+            for reservation in state.reservations {
+                _ = try links[shard].execute(
+                    .releaseDeleveraging(reservation: reservation.id), at: Timestamp(nanoseconds: start))
+            }
+        }
+        let coordinator = VenueCoordinator(
+            links: links, batonHolder: holders[0], nextReservation: next, start: Timestamp(nanoseconds: start))
+        shardCount = links.count
+        self.state = Box(Coordinating(coordinator: coordinator, failure: nil, lastTime: start))
+        keyHash = Array(SHA256.hash(data: Array(key.utf8)))
+        self.clock = clock
+    }
+
+    /// Whether `key` is the gateway's (compared as hashes, in constant time).
+    public func accepts(key: String) -> Bool {
+        let hash = Array(SHA256.hash(data: Array(key.utf8)))
+        return zip(hash, keyHash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The failure that stopped the gateway, if one has.
+    public var failure: VenueFailure? { stopped.withLock { $0 } }
+
+    /// Runs `commands` in order on the coordinator's thread, all at one time, then waits until
+    /// every shard has made them durable; a venue failure stops the gateway (no results: the
+    /// shards' journals say what each applied).
+    public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
+        await onCoordinator { coordinating in
+            let (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
+            if let failure {
+                self.stopped.withLock { $0 = failure }
+                return (results, failure)
+            }
+            do throws(VenueFailure) {
+                for link in coordinating.coordinator.links { try link.sync() }
+            } catch {
+                coordinating.failure = error
+                self.stopped.withLock { $0 = error }
+                return (results, error)
+            }
+            return (results, nil)
+        }
+    }
+
+    private static func run(
+        _ commands: [Command], _ coordinating: inout Coordinating, clock: () -> Int64
+    ) -> ([Result], VenueFailure?) {
+        if let failure = coordinating.failure { return ([], failure) }
+        // One time for the request: what one account's shard decides runs as a batch per shard.
+        let time = max(clock(), coordinating.lastTime)
+        coordinating.lastTime = time
+        do throws(VenueFailure) {
+            let outcomes = try coordinating.coordinator.execute(commands, at: Timestamp(nanoseconds: time))
+            return (outcomes.map { Result(time: time, outcomes: $0) }, nil)
+        } catch {
+            coordinating.failure = error
+            return ([], error)
+        }
+    }
+
+    /// Reads the shards at one cut (nothing runs on the coordinator in between).
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (VenueCoordinator<HTTPShardLink>) throws(VenueFailure) -> T
+    ) async throws(VenueFailure) -> T {
+        let result: Swift.Result<T, VenueFailure> = await onCoordinator { coordinating in
+            do throws(VenueFailure) { return .success(try body(coordinating.coordinator)) } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The venue's digest (SHA-256 over the shards' digests) and each shard's sequence and digest.
+    public func digest() async throws(VenueFailure) -> (venue: String, shards: [ShardProtocol.State]) {
+        try await read { coordinator throws(VenueFailure) in
+            var states: [ShardProtocol.State] = []
+            for link in coordinator.links { states.append(try link.state()) }
+            var digests: [[UInt8]] = []
+            for (shard, state) in states.enumerated() {
+                guard let bytes = [UInt8](hexString: state.digest) else {
+                    throw VenueFailure("shard \(shard) reported a digest that is not hexadecimal: \(state.digest)")
+                }
+                digests.append(bytes)
+            }
+            return (VenueDigest.hex(digests), states)
+        }
+    }
+
+    /// One liquidation sweep: every pool a shard flags for liquidation, in pool order across the
+    /// venue, one step each (a step that is refused is not retried in this sweep). Returns the
+    /// steps applied.
+    public func sweep(maximumSteps: Int = 1_000) async -> (steps: Int, failure: VenueFailure?) {
+        var steps = 0
+        var refused: Set<ShardProtocol.Alerts.Step> = []
+        while steps < maximumSteps {
+            let skipped = refused
+            let next: Swift.Result<ShardProtocol.Alerts.Step?, VenueFailure> = await onCoordinator { coordinating in
+                do throws(VenueFailure) {
+                    var steps: [ShardProtocol.Alerts.Step] = []
+                    for link in coordinating.coordinator.links { steps += try link.alerts() }
+                    return .success(steps.sorted { $0.pool < $1.pool }.first { !skipped.contains($0) })
+                } catch { return .failure(error) }
+            }
+            guard case .success(let step?) = next else {
+                if case .failure(let error) = next { return (steps, error) }
+                return (steps, nil)
+            }
+            let (results, failure) = await execute([
+                .liquidate(account: step.pool.account, market: step.market, keeper: nil)
+            ])
+            if let failure { return (steps, failure) }
+            if results.first?.outcomes.rejection != nil { refused.insert(step) } else { steps += 1 }
+        }
+        return (steps, nil)
+    }
+
+    private func onCoordinator<T: Sendable>(_ body: @escaping @Sendable (inout Coordinating) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body(&self.state.coordinating)) }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import SolventCore
+import SolventRandom
+import SolventStore
+import SolventTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Goal: a venue deployed as processes — four `solvent serve --shard K/4` services on their own
+/// journals behind `solvent gateway` — is the engine fed the same inputs. Method: a crash
+/// cascade (trades that mostly cross shards, marks down 36 % and back up 27 %, every flagged
+/// pool liquidated, the insurance fund and auto-deleveraging across shards) sent through the
+/// gateway, and every command, at the time the gateway stamped it, on one engine in this
+/// process; the gateway is killed with SIGKILL between the two legs and restarted (it reads the
+/// baton back from the shards). Every refusal matches, and at the end every account's digest,
+/// the fund and the deficit. Needs the built binary; skipped, with a message, without it.
+struct GatewayProcessTests {
+    static let market = MarketID(1)
+    static let usdt = Harness.usdt
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The gateway's reply to a batch of commands.
+    struct Reply: Decodable {
+        struct Result: Decodable {
+            struct ShardOutcome: Decodable {
+                var shard: Int
+                var outcome: Outcome
+            }
+            var time: Int64
+            var rejection: Rejection?
+            var outcomes: [ShardOutcome]
+        }
+        var results: [Result]
+        var failure: String?
+    }
+
+    /// The gateway and one engine, fed the same commands at the gateway's times.
+    final class Twin: @unchecked Sendable {
+        var single = Engine()
+        var gatewayPort = 0
+        let key: String
+        var mismatches: [String] = []
+        var steps = 0
+        var remoteShares = 0
+        var trades = 0
+
+        init(key: String) { self.key = key }
+
+        @discardableResult
+        func run(_ commands: [Command]) async throws -> [Rejection?] {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(gatewayPort)/v1/venue/commands")!)
+            request.httpMethod = "POST"
+            request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+            request.httpBody = try JournalCodec.encoder().encode(["commands": commands])
+            let (data, _) = try await URLSession.shared.data(for: request)
+            let reply = try JournalCodec.decoder().decode(Reply.self, from: data)
+            if let failure = reply.failure { throw Failure("the gateway stopped: \(failure)") }
+            guard reply.results.count == commands.count else { throw Failure("\(reply.results.count) results") }
+            var rejections: [Rejection?] = []
+            for (command, result) in zip(commands, reply.results) {
+                let one = single.execute(
+                    SequencedInput(
+                        sequence: single.lastSequence + 1, timestamp: Timestamp(nanoseconds: result.time),
+                        commandID: nil, command: command))
+                if one.rejection?.code != result.rejection?.code {
+                    mismatches.append("\(command): \(one) vs \(String(describing: result.rejection))")
+                }
+                for case .positionLiquidated(let step) in result.outcomes.flatMap(\.outcome.events) {
+                    steps += 1
+                    remoteShares += step.remoteShares?.count ?? 0
+                }
+                if case .applyFill = command, one.rejection == nil { trades += 1 }
+                rejections.append(one.rejection)
+            }
+            return rejections
+        }
+
+        /// A mark, then every pool the engine flags, one step each until none is left.
+        func mark(_ price: Int64) async throws {
+            try await run([.setMarkPrice(market: market, mark: Price(atoms: price), index: nil)])
+            var refused: Set<AccountID> = []
+            for _ in 0..<1_000 {
+                guard
+                    let pool = single.alerts.first(where: {
+                        $0.alert == .liquidating && !refused.contains($0.pool.account)
+                    })?.pool
+                else { return }
+                if try await run([.liquidate(account: pool.account, market: market, keeper: nil)])[0] != nil {
+                    refused.insert(pool.account)
+                }
+            }
+        }
+    }
+
+    /// USDT and BTCUSDT on the Binance 2021 tiers, 120 traders paired long/short at 60,000 with
+    /// leverage 5 to 25, auto-deleveraging after a 200 USDT fund.
+    static func setUp(seed: UInt64) -> [Command] {
+        var commands: [Command] = [
+            // Prices are fresh for an hour: the gateway stamps wall-clock times, and a loaded
+            // machine must not turn the trades away as stale.
+            .createAsset(AssetSpec(id: usdt, symbol: "USDT", scale: 6, priceMaxAgeSeconds: 3_600)),
+            .setIndexPrice(asset: usdt, price: Price("1")!),
+            .createMarket(
+                linearMarket(1), RiskParameters(margin: .tiered(binanceBTCUSDT2021()), priceMaxAgeSeconds: 3_600)),
+            .setMarkPrice(market: market, mark: Price(atoms: 60_000 * 100_000_000), index: nil),
+            .configureLiquidation(
+                market: market,
+                LiquidationParameters(
+                    depth: .squareRoot(depth: amount("2000000", scale: 6).atoms, coefficient: rate("0.02")),
+                    penaltyRate: rate("0.005"), clearanceFeeRate: rate("0.001"),
+                    target: .maintenancePlusBuffer(rate("0.1")), stepFraction: rate("0.5"), dustNotional: 0,
+                    lossAllocation: .autoDeleveraging(ranking: .profitTimesLeverage, maximumCounterparties: 6))),
+            .fundInsurance(asset: usdt, amount: amount("200", scale: 6)),
+        ]
+        var random = SplitMix64(seed: seed)
+        var collateral: [Int64] = []
+        for index in 0..<120 {
+            let id = AccountID(UInt64(1_000 + index))
+            collateral.append(Int64(random.uniform(2_000, 20_000)) * 1_000_000)
+            commands += [
+                .openAccount(id), .deposit(account: id, asset: usdt, amount: Amount(atoms: collateral[index])),
+                .setLeverage(account: id, market: market, leverage: Int64(random.uniform(5, 25)), isolated: false),
+            ]
+        }
+        for pair in stride(from: 0, to: 119, by: 2) {
+            let room = Double(min(collateral[pair], collateral[pair + 1])) / 1e6
+            let lots = Int64(room * 5 * random.uniform(0.3, 0.8) / 60_000 * 1_000)
+            guard lots > 0 else { continue }
+            commands.append(
+                .applyFill(
+                    Fill(
+                        market: market, buyer: AccountID(UInt64(1_000 + pair)), seller: AccountID(UInt64(1_001 + pair)),
+                        quantity: Quantity(atoms: lots * 100_000), price: Price(atoms: 60_000 * 100_000_000),
+                        taker: .buyer)))
+        }
+        return commands
+    }
+
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func crashThroughTheGatewayMatchesOneEngine() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var shards: [SolventProcess] = []
+        defer { shards.forEach { $0.kill() } }
+        for shard in 0..<4 {
+            let db = directory.appendingPathComponent("shard\(shard).db").path
+            shards.append(try SolventProcess(["serve", "--db", db, "--port", "0", "--shard", "\(shard)/4"]))
+        }
+        let keys = directory.appendingPathComponent("shard-keys").path
+        try shards.compactMap(\.adminKey).joined(separator: "\n").write(toFile: keys, atomically: true, encoding: .utf8)
+        let keyFile = directory.appendingPathComponent("gateway-key").path
+        let arguments =
+            ["gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys, "--key-file", keyFile]
+            + shards.flatMap { ["--shard", "http://127.0.0.1:\($0.port)"] }
+        var gateway = try SolventProcess(arguments)
+        defer { gateway.kill() }
+        let twin = Twin(key: try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines))
+        twin.gatewayPort = gateway.port
+
+        let setUp = Self.setUp(seed: 7)
+        let fills = setUp.filter { if case .applyFill = $0 { true } else { false } }.count
+        try await twin.run(setUp)
+        var price = 60_000.0
+        for _ in 0..<22 {
+            price *= 0.98
+            try await twin.mark(Int64(price) * 100_000_000)
+        }
+        // The gateway dies between the legs; a new one finds the baton on the shards.
+        gateway.kill()
+        gateway = try SolventProcess(arguments)
+        twin.gatewayPort = gateway.port
+        for _ in 0..<8 {
+            price *= 1.03
+            try await twin.mark(Int64(price) * 100_000_000)
+        }
+
+        #expect(twin.mismatches.isEmpty, "\(twin.mismatches.prefix(3))")
+        #expect(fills > 50 && twin.trades == fills, "trades applied: \(twin.trades) of \(fills)")
+        #expect(twin.steps > 0 && twin.remoteShares > 0, "steps \(twin.steps), remote shares \(twin.remoteShares)")
+        for account in twin.single.accounts.dropFirst() {
+            let view = try await Self.get(gateway.port, "/v1/venue/accounts/\(account.id.rawValue)", key: twin.key)
+            #expect(view["digest"] as? String == twin.single.digestHex(of: account.id), "account \(account.id)")
+        }
+        var fund: Int64 = 0
+        var deficit: Int64 = 0
+        for (shard, key) in zip(shards, shards.compactMap(\.adminKey)) {
+            let asset = try await Self.get(shard.port, "/v1/shard/assets/\(Self.usdt.rawValue)", key: key)
+            fund += (asset["insuranceFund"] as? NSNumber)?.int64Value ?? -1
+            deficit += (asset["deficit"] as? NSNumber)?.int64Value ?? -1
+        }
+        #expect(fund == twin.single.asset(Self.usdt)!.insuranceFund)
+        #expect(deficit == twin.single.asset(Self.usdt)!.deficit)
+        let venue = try await Self.get(gateway.port, "/v1/venue", key: twin.key)
+        #expect((venue["digest"] as? String)?.count == 64)
+        print(
+            "gateway: \(twin.single.lastSequence) venue inputs, \(twin.steps) liquidation steps, "
+                + "\(twin.remoteShares) counterparties on other shards; shards' sequences "
+                + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
+    }
+
+    static func get(_ port: Int, _ path: String, key: String) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+}
