@@ -31,8 +31,19 @@ public struct GatewayCommand: AsyncParsableCommand {
     public var port = 8090
     @Option(
         parsing: .unconditional,
-        help: "Keeper: seconds between liquidation sweeps and ticks across the venue (0.01 to 3,600; 0: no keeper).")
+        help: "Keeper: seconds between liquidation sweeps across the venue (0.01 to 3,600; 0: no keeper).")
     public var keeperInterval = 1.0
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Keeper: seconds between ticks (dated futures' settlement, scheduled funding), 1 to 86,400; each tick \
+            moves the liquidation baton through every shard (three inputs a shard).
+            """)
+    public var tickInterval = 60.0
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds a shard may take to answer one call before the venue stops taking commands (1 to 600).")
+    public var shardTimeout = 10.0
 
     public func validate() throws {
         do { try checkOptions() } catch let error as InputError {
@@ -53,6 +64,12 @@ public struct GatewayCommand: AsyncParsableCommand {
         guard keeperInterval == 0 || (0.01...3_600).contains(keeperInterval) else {
             throw InputError(
                 "--keeper-interval", "must be 0 (no keeper) or from 0.01 to 3600 seconds, got \(keeperInterval)")
+        }
+        guard (1...86_400).contains(tickInterval) else {
+            throw InputError("--tick-interval", "must be from 1 to 86400 seconds, got \(tickInterval)")
+        }
+        guard (1...600).contains(shardTimeout) else {
+            throw InputError("--shard-timeout", "must be from 1 to 600 seconds, got \(shardTimeout)")
         }
     }
 
@@ -82,7 +99,8 @@ public struct GatewayCommand: AsyncParsableCommand {
     func clientKey() throws -> String {
         if FileManager.default.fileExists(atPath: keyFile) {
             guard let text = try? String(contentsOfFile: keyFile, encoding: .utf8),
-                let key = text.split(whereSeparator: \.isNewline).first.map(String.init), !key.isEmpty
+                let key = text.split(whereSeparator: \.isNewline).first?.trimmingCharacters(in: .whitespaces),
+                !key.isEmpty
             else { throw InputError("--key-file", "cannot read a key from \(keyFile)") }
             return key
         }
@@ -99,7 +117,10 @@ public struct GatewayCommand: AsyncParsableCommand {
         do {
             if let refusal = PortCheck.refusal(host: host, port: port) { throw refusal }
             let keys = try readShardKeys()
-            let links = try shardURLs().enumerated().map { HTTPShardLink(shard: $0, base: $1, key: keys[$0]) }
+            let timeout = shardTimeout
+            let links = try shardURLs().enumerated().map {
+                HTTPShardLink(shard: $0, base: $1, key: keys[$0], timeoutSeconds: timeout)
+            }
             let key = try clientKey()
             let gateway: VenueGateway
             do { gateway = try await Task.detached { try VenueGateway(links: links, key: key) }.value } catch {
@@ -109,8 +130,8 @@ public struct GatewayCommand: AsyncParsableCommand {
             let app = gateway.application(host: host, port: port) { port in
                 Diagnostics.write("gateway: \(links.count) shards; listening on http://\(host):\(port)\n")
             }
-            let interval = keeperInterval
-            let keeper = interval > 0 ? Task { await Self.keep(gateway, every: interval) } : nil
+            let (interval, ticks) = (keeperInterval, tickInterval)
+            let keeper = interval > 0 ? Task { await Self.keep(gateway, every: interval, tickEvery: ticks) } : nil
             try await app.runService()
             keeper?.cancel()
         } catch let error as InputError {
@@ -119,13 +140,19 @@ public struct GatewayCommand: AsyncParsableCommand {
         }
     }
 
-    /// The venue's keeper: every interval, a liquidation sweep over every shard, then a tick.
-    static func keep(_ gateway: VenueGateway, every seconds: Double) async {
+    /// The venue's keeper: every interval, a liquidation sweep over every shard; a tick every
+    /// `tickEvery` seconds.
+    static func keep(_ gateway: VenueGateway, every seconds: Double, tickEvery: Double) async {
+        let clock = ContinuousClock()
+        var lastTick = clock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
             let (steps, failure) = await gateway.sweep()
             if steps > 0 { Diagnostics.write("gateway: keeper applied \(steps) liquidation steps\n") }
-            if failure == nil { _ = await gateway.execute([.tick]) }
+            if failure == nil, clock.now - lastTick >= .milliseconds(Int64(tickEvery * 1_000)) {
+                lastTick = clock.now
+                _ = await gateway.execute([.tick])
+            }
             if let failure = gateway.failure ?? failure {
                 Diagnostics.write("gateway: the keeper stops; the venue takes no more commands: \(failure)\n")
                 return

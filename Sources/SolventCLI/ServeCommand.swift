@@ -56,6 +56,7 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Write a snapshot every N inputs (N positive).")
     public var snapshotEvery = 100_000
     @Option(
+        parsing: .unconditional,
         help: """
             Run as shard K of N (K from 0) of a venue behind `solvent gateway`: the journal's first input joins \
             the venue; inputs come from the gateway only; no built-in keeper (the gateway's keeper liquidates).
@@ -86,8 +87,12 @@ public struct ServeCommand: AsyncParsableCommand {
         help: "Bytes of request line and headers, over which a request gets 431 (1,024 to 1,048,576).")
     public var maxHeaderBytes = FrontEndLimits().maxHeaderBytes
     @Option(
-        parsing: .unconditional, help: "Bytes of a request body, over which a request gets 413 (1,024 to 67,108,864).")
-    public var maxBodyBytes = FrontEndLimits().maxBodyBytes
+        parsing: .unconditional,
+        help: """
+            Bytes of a request body, over which a request gets 413 (1,024 to 67,108,864; default 65,536, on a shard \
+            8,388,608: the gateway's requests of up to 4 MiB of commands).
+            """)
+    public var maxBodyBytes: Int?
     @Option(
         parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed (1 to 1,000,000).")
     public var maxConnections = FrontEndLimits().maxConnections
@@ -194,7 +199,7 @@ public struct ServeCommand: AsyncParsableCommand {
         guard (1_024...1_048_576).contains(maxHeaderBytes) else {
             throw InputError("--max-header-bytes", "must be from 1024 to 1048576, got \(maxHeaderBytes)")
         }
-        guard (1_024...67_108_864).contains(maxBodyBytes) else {
+        if let maxBodyBytes, !(1_024...67_108_864).contains(maxBodyBytes) {
             throw InputError("--max-body-bytes", "must be from 1024 to 67108864, got \(maxBodyBytes)")
         }
         guard (1...1_000_000).contains(maxConnections) else {
@@ -222,7 +227,7 @@ public struct ServeCommand: AsyncParsableCommand {
         limits.readTimeout = .milliseconds(Int64((readTimeout * 1_000).rounded()))
         limits.idleTimeout = .milliseconds(Int64((idleTimeout * 1_000).rounded()))
         limits.maxHeaderBytes = maxHeaderBytes
-        limits.maxBodyBytes = maxBodyBytes
+        limits.maxBodyBytes = maxBodyBytes ?? (shard != nil ? 8 << 20 : limits.maxBodyBytes)
         limits.maxConnections = maxConnections
         limits.keyRate = keyRate ?? unlimited ?? limits.keyRate
         limits.keyBurst = keyBurst

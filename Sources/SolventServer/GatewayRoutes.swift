@@ -22,7 +22,6 @@ extension VenueGateway {
     }
     struct CommandsReply: Encodable {
         var results: [CommandResult]
-        var failure: String?
     }
     struct ShardView: Encodable {
         var shard: UInt32
@@ -69,12 +68,14 @@ extension VenueGateway {
             }
             if let failure = gateway.failure { throw Self.stopped(failure) }
             let (results, failure) = await gateway.execute(body.commands)
+            // Nothing is acknowledged unless every shard made it durable.
+            if let failure { throw Self.stopped(failure) }
             let reply = CommandsReply(
                 results: results.map { result in
                     CommandResult(
                         time: result.time, rejection: result.outcomes.rejection,
                         outcomes: result.outcomes.outcomes.map { ShardOutcome(shard: $0.shard, outcome: $0.outcome) })
-                }, failure: failure?.description)
+                })
             return JSON.response(data: try JournalCodec.encoder().encode(reply))
         }
         router.get("/v1/venue") { request, _ in
@@ -92,7 +93,7 @@ extension VenueGateway {
         }
         router.get("/v1/venue/accounts/:id") { request, context in
             try gateway.authorize(request)
-            let id = AccountID(try SolventService.pathID(context, "id"))
+            let id = AccountID(try SolventService.pathID(context, "id", maximum: .max))
             let view: AccountView
             do {
                 view = try await gateway.read { coordinator throws(VenueFailure) in

@@ -16,18 +16,23 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     let client: HTTPClient
     /// How long one call may take before the shard counts as unreachable.
     let timeout: TimeAmount
+    /// The sequence of the last input this link had the shard apply (nil: not known yet). Each
+    /// answer must follow it, and a sync must cover it: a shard that restarted and lost inputs
+    /// it had applied, or another writer, is a failure, never a silent gap.
+    public var lastSequence: UInt64?
 
-    public init(shard: Int, base: URL, key: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+    public init(shard: Int, base: URL, key: String, client: HTTPClient = .shared, timeoutSeconds: Double = 10) {
         self.shard = shard
         self.base = base
         self.key = key
         self.client = client
-        self.timeout = timeout
+        timeout = .milliseconds(Int64(timeoutSeconds * 1_000))
     }
 
     public mutating func execute(_ command: Command, at time: Timestamp) throws(VenueFailure) -> Outcome {
         let reply: ShardProtocol.Executed = try call(
             .POST, "/v1/shard/execute", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
+        try follow(reply.sequence)
         return reply.outcome
     }
 
@@ -49,7 +54,9 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         return try call(.GET, "/v1/shard/accounts/\(id.rawValue)")
     }
 
-    public func liquidationBaton() throws(VenueFailure) -> VenueLiquidationState { try state().baton }
+    public func liquidationBaton() throws(VenueFailure) -> VenueLiquidationState {
+        try call(.GET, "/v1/shard/baton")
+    }
 
     public func state() throws(VenueFailure) -> ShardProtocol.State { try call(.GET, "/v1/shard/state") }
 
@@ -90,6 +97,7 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         for (shard, reply) in pending {
             let answer: ShardProtocol.BatchExecuted = try links[shard].decode(
                 "/v1/shard/execute-batch", Result { try reply.wait() })
+            for result in answer.results { try links[shard].follow(result.sequence) }
             outcomes[shard] = answer.results.map(\.outcome)
         }
         return outcomes
@@ -117,8 +125,23 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         return plans
     }
 
-    public func sync() throws(VenueFailure) {
-        let _: ShardProtocol.Synced = try call(.POST, "/v1/shard/sync")
+    public mutating func sync() throws(VenueFailure) {
+        let synced: ShardProtocol.Synced = try call(.POST, "/v1/shard/sync")
+        if let lastSequence, synced.durableSequence < lastSequence {
+            throw VenueFailure(
+                "shard \(shard) at \(base) has made durable up to \(synced.durableSequence), not \(lastSequence): "
+                    + "it lost inputs it had applied")
+        }
+    }
+
+    /// Checks that `sequence` comes right after the last one this link saw.
+    mutating func follow(_ sequence: UInt64) throws(VenueFailure) {
+        if let lastSequence, sequence != lastSequence &+ 1 {
+            throw VenueFailure(
+                "shard \(shard) at \(base) journaled an input at \(sequence), expected \(lastSequence &+ 1): "
+                    + "another writer, or a restart that lost inputs")
+        }
+        lastSequence = sequence
     }
 
     public func assetState(_ asset: AssetID) throws(VenueFailure) -> ShardProtocol.AssetState {

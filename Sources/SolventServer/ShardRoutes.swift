@@ -46,10 +46,7 @@ extension SolventService {
         router.post("/v1/shard/sync") { request, _ in
             try await service.requireShard(request)
             let last: UInt64
-            do {
-                try await service.engine.sync()
-                last = await service.engine.read { $0.lastSequence }
-            } catch { throw Self.journalUnavailable(error) }
+            do { last = try await service.engine.sync() } catch { throw Self.journalUnavailable(error) }
             return try Self.shardReply(ShardProtocol.Synced(durableSequence: last))
         }
         router.post("/v1/shard/plan") { request, _ in
@@ -83,15 +80,22 @@ extension SolventService {
             guard let state else { throw Self.notShard }
             return try Self.shardReply(state)
         }
+        // The baton alone (a move reads it; the state's digest hashes the whole state).
+        router.get("/v1/shard/baton") { request, _ in
+            try await service.requireShard(request)
+            let baton = await service.engine.read { $0.venue == nil ? nil : $0.venueLiquidationBaton }
+            guard let baton else { throw Self.notShard }
+            return try Self.shardReply(baton)
+        }
         router.get("/v1/shard/accounts/:id") { request, context in
             try await service.requireShard(request)
-            let id = AccountID(try Self.pathID(context, "id"))
+            let id = AccountID(try Self.pathID(context, "id", minimum: 0, maximum: .max))
             let digest = await service.engine.read { $0.digestHex(of: id) }
             return try Self.shardReply(ShardProtocol.AccountState(exists: digest != nil, digest: digest))
         }
         router.get("/v1/shard/assets/:id") { request, context in
             try await service.requireShard(request)
-            let id = AssetID(UInt32(truncatingIfNeeded: try Self.pathID(context, "id", maximum: UInt64(UInt32.max))))
+            let id = AssetID(UInt32(try Self.pathID(context, "id", minimum: 0, maximum: UInt64(UInt32.max))))
             let state = await service.engine.read { $0.asset(id) }
             return try Self.shardReply(
                 ShardProtocol.AssetState(deficit: state?.deficit ?? 0, insuranceFund: state?.insuranceFund ?? 0))
@@ -125,10 +129,15 @@ extension SolventService {
     static let notShard = APIError(
         .conflict, "notShard", "this service has not joined a venue: start it with --shard k/N behind a gateway")
 
-    /// An admin key, and a service that is one of a venue's shards.
+    /// An admin key, and a service that is one of a venue's shards and can still journal: once a
+    /// journal write has failed its state may hold inputs the journal lost, so it answers no
+    /// read a gateway would act on.
     func requireShard(_ request: Request) async throws {
         _ = try await require(request, [.admin])
         guard isVenueShard.withLock({ $0 }) else { throw Self.notShard }
+        if let failure = await engine.journalFailure {
+            throw Self.journalUnavailable(StoreError.unavailable("the journal failed: \(failure)"))
+        }
     }
 
     /// The request's body as `T` (400 naming what does not decode).
@@ -143,7 +152,7 @@ extension SolventService {
         }
     }
 
-    static let shardBodyLimit = 4 << 20
+    static let shardBodyLimit = 8 << 20
     /// Commands in one `execute-batch` (the gateway's request limit).
     static let shardBatchLimit = 1_000
 
@@ -151,14 +160,13 @@ extension SolventService {
         JSON.response(data: try JournalCodec.encoder().encode(value))
     }
 
-    /// A path's decimal id from 1 to `maximum`.
+    /// A path's decimal id from `minimum` to `maximum` (the shard protocol reads every id the
+    /// engine accepts; a client's routes, 1 to 2^63 - 1).
     static func pathID(
-        _ context: BasicRequestContext, _ name: String, maximum: UInt64 = UInt64(Int64.max)
-    ) throws
-        -> UInt64
-    {
-        guard let text = context.parameters.get(name), let id = UInt64(text), id >= 1, id <= maximum else {
-            throw APIError.invalid(name, "expected an id from 1 to \(maximum)")
+        _ context: BasicRequestContext, _ name: String, minimum: UInt64 = 1, maximum: UInt64 = UInt64(Int64.max)
+    ) throws -> UInt64 {
+        guard let text = context.parameters.get(name), let id = UInt64(text), id >= minimum, id <= maximum else {
+            throw APIError.invalid(name, "expected an id from \(minimum) to \(maximum)")
         }
         return id
     }

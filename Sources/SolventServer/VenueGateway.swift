@@ -37,8 +37,10 @@ public final class VenueGateway: Sendable {
         public var outcomes: VenueOutcomes
     }
 
-    /// Connects to the shards (in shard order), checks that shard k is shard k of N, finds the
-    /// baton's holder and releases any reservation a stopped gateway left held.
+    /// Connects to the shards (in shard order), checks that shard k is shard k of N and that the
+    /// shards know the same assets and markets, and finds the baton's holder. A reservation
+    /// still held means a gateway stopped inside a liquidation step, whose step may or may not
+    /// have been applied: the gateway refuses to start rather than guess (docs/sharding.md).
     /// - Parameters:
     ///   - links: the shards' links, shard k at index k.
     ///   - key: the key the gateway's clients present (`Authorization: Bearer`).
@@ -67,19 +69,25 @@ public final class VenueGateway: Sendable {
                     ? "no shard holds the liquidation baton (a handover was cut short): see docs/sharding.md"
                     : "shards \(holders) each hold the liquidation baton")
         }
-        let start = states.map(\.now).max() ?? 0
-        let next = (states.flatMap(\.reservations).map(\.id).max() ?? 0) + 1
-        // A reservation outlives its step only if a gateway stopped mid-step: nothing was
-        // stepped against it (the step and its commits are journaled after every reservation).
-        var links = links
-        for (shard, state) in states.enumerated() {
-            for reservation in state.reservations {
-                _ = try links[shard].execute(
-                    .releaseDeleveraging(reservation: reservation.id), at: Timestamp(nanoseconds: start))
-            }
+        for (shard, state) in states.enumerated() where !state.reservations.isEmpty {
+            throw VenueFailure(
+                "shard \(shard) holds auto-deleveraging reservations \(state.reservations.map(\.id)): a gateway "
+                    + "stopped inside a liquidation step; see docs/sharding.md before releasing them")
         }
+        // Every shard received every market-wide input: the same assets and markets in the baton.
+        let shape = { (state: ShardProtocol.State) in
+            (state.baton.funds.map(\.asset), state.baton.markets.map(\.market))
+        }
+        for (shard, state) in states.enumerated() where shape(state) != shape(states[0]) {
+            throw VenueFailure("shard \(shard) knows other assets or markets than shard 0: an input reached only some")
+        }
+        let start = max(states.map(\.now).max() ?? 0, clock())
+        var links = links
+        for shard in links.indices { links[shard].lastSequence = states[shard].lastSequence }
+        // Reservation ids from the clock: unique across the gateway's restarts.
         let coordinator = VenueCoordinator(
-            links: links, batonHolder: holders[0], nextReservation: next, start: Timestamp(nanoseconds: start))
+            links: links, batonHolder: holders[0], nextReservation: UInt64(max(1, start)),
+            start: Timestamp(nanoseconds: start))
         shardCount = links.count
         self.state = Box(Coordinating(coordinator: coordinator, failure: nil, lastTime: start))
         keyHash = Array(SHA256.hash(data: Array(key.utf8)))
@@ -96,23 +104,24 @@ public final class VenueGateway: Sendable {
     public var failure: VenueFailure? { stopped.withLock { $0 } }
 
     /// Runs `commands` in order on the coordinator's thread, all at one time, then waits until
-    /// every shard has made them durable; a venue failure stops the gateway (no results: the
-    /// shards' journals say what each applied).
+    /// every shard has made them durable. A venue failure stops the gateway and answers no
+    /// result: what the shards had applied is made durable where a shard can still be reached
+    /// (each shard's journal then says what it applied).
     public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
         await onCoordinator { coordinating in
-            let (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
-            if let failure {
-                self.stopped.withLock { $0 = failure }
-                return (results, failure)
+            var (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
+            if failure == nil {
+                do throws(VenueFailure) { try coordinating.coordinator.sync() } catch { failure = error }
             }
-            do throws(VenueFailure) {
-                for link in coordinating.coordinator.links { try link.sync() }
-            } catch {
-                coordinating.failure = error
-                self.stopped.withLock { $0 = error }
-                return (results, error)
+            guard let failure else { return (results, nil) }
+            coordinating.failure = failure
+            self.stopped.withLock { $0 = failure }
+            for shard in coordinating.coordinator.links.indices {
+                var link = coordinating.coordinator.links[shard]
+                try? link.sync()
             }
-            return (results, nil)
+            results = []
+            return (results, failure)
         }
     }
 

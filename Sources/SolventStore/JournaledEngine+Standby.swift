@@ -62,4 +62,8 @@ extension JournaledEngine {
     public func standing() -> (sequence: UInt64, following: Bool, leader: String) {
         (engine.lastSequence, isFollowing, leaderAddress)
     }
+
+    /// Why the engine takes no more inputs, if a journal write failed (its state may then hold
+    /// inputs the journal does not).
+    public var journalFailure: String? { failure.map { "\($0)" } }
 }

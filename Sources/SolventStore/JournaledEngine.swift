@@ -161,10 +161,19 @@ public actor JournaledEngine {
         return try commands.map { try enqueue($0, time: time.nanoseconds) }
     }
 
-    /// Returns once every input applied so far is durable.
-    public func sync() async throws {
+    /// Returns once every input applied so far is durable, with the last one's sequence.
+    public func sync() async throws -> UInt64 {
         try refuseIfNotWriting()
-        try await awaitCommit()
+        let target = engine.lastSequence
+        if !pending.isEmpty {
+            try await awaitCommit()
+        } else if flushing, durableBatch < nextBatch - 1 {
+            // Nothing queued, a batch in flight: wait for that batch, not for one never queued.
+            let batch = nextBatch - 1
+            try await withCheckedThrowingContinuation { continuation in waiters.append((batch, continuation)) }
+        }
+        if let failure { throw failure }
+        return target
     }
 
     /// Like `submit(_:commandID:encoded:)`, but only if `condition` holds for the state the

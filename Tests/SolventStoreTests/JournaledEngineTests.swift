@@ -131,6 +131,27 @@ func venueCommands(seed: UInt64) -> [Command] {
         #expect(recovered.recovery.digest == engine.digestHex())
     }
 
+    /// Inputs applied without waiting (a venue's shard) are journaled by the next sync, which
+    /// answers the last one's sequence; a sync that finds a commit in flight and nothing queued
+    /// waits for that commit, not for one that will never be queued; a sync with nothing applied
+    /// answers at once.
+    @Test func appliedInputsAreDurableAtTheNextSync() async throws {
+        guard let (store, reopen) = try await Backend.sqlite.make("apply-sync") else { return }
+        let engine = try await JournaledEngine(store: store)
+        let commands = Array(venueCommands(seed: 9).prefix(40))
+        for command in commands.prefix(20) { _ = try await engine.apply(command, at: Timestamp(nanoseconds: 1_000)) }
+        _ = try await engine.apply(batch: Array(commands.dropFirst(20)), at: Timestamp(nanoseconds: 2_000))
+        async let first = engine.sync()
+        async let second = engine.sync()
+        let (a, b) = try await (first, second)
+        #expect(a == 40 && b == 40)
+        #expect(try await engine.sync() == 40)
+        let digest = await engine.read { $0.digestHex() }
+        try await store.close()
+        let recovered = try await JournaledEngine(store: try await reopen())
+        #expect(recovered.recovery.lastSequence == 40 && recovered.recovery.digest == digest)
+    }
+
     /// Commands and engine states survive the codec exactly.
     @Test func codecRoundTrips() throws {
         var engine = Engine()

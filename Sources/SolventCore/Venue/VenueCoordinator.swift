@@ -99,6 +99,11 @@ extension VenueCoordinator {
         return results
     }
 
+    /// Returns once every shard has made durable every input it was sent (`VenueShardLink.sync`).
+    public mutating func sync() throws(VenueFailure) {
+        for shard in links.indices { try links[shard].sync() }
+    }
+
     /// The one shard whose state alone decides `command`, if there is one.
     func singleShard(of command: Command) -> Int? {
         switch command {

@@ -21,7 +21,7 @@ public protocol VenueShardLink {
     func deficit(of asset: AssetID) throws(VenueFailure) -> Int64
     /// Returns once every input the shard has executed is durable (a coordinator calls it before
     /// it acknowledges what it ran; a shard may make `execute` durable only here).
-    func sync() throws(VenueFailure)
+    mutating func sync() throws(VenueFailure)
     /// Executes each shard's commands in order, `batches[k]` on `links[k]` (empty: nothing),
     /// every one at `time`; the shards may run theirs at once. Returns each shard's outcomes.
     static func execute(
@@ -121,5 +121,5 @@ public struct LocalShard: VenueShardLink, Sendable {
     public func deficit(of asset: AssetID) -> Int64 { engine.asset(asset)?.deficit ?? 0 }
 
     /// In memory, every input is as durable as it will be once executed.
-    public func sync() {}
+    public mutating func sync() {}
 }
