@@ -89,7 +89,7 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         var pending: [(shard: Int, reply: EventLoopFuture<HTTPClient.Response>)] = []
         for (shard, batch) in batches.enumerated() where !batch.isEmpty {
             let request = try links[shard].request(
-                .POST, "/v1/shard/execute-batch", body: ShardProtocol.Batch(commands: batch, time: time.nanoseconds))
+                .POST, "/v1/shard/execute-batch", data: try links[shard].batchMessage(batch, at: time))
             pending.append(
                 (shard, links[shard].client.execute(request: request, deadline: .now() + links[shard].timeout)))
         }
@@ -167,12 +167,33 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     func request<Body: Encodable>(
         _ method: HTTPMethod, _ path: String, body: Body?
     ) throws(VenueFailure) -> HTTPClient.Request {
+        guard let body else { return try request(method, path, data: nil) }
+        let data: Data
+        do { data = try JournalCodec.encoder().encode(body) } catch {
+            throw VenueFailure("shard \(shard): a message for \(path) does not encode: \(error)")
+        }
+        return try request(method, path, data: data)
+    }
+
+    /// A `ShardProtocol.Batch` written with the journal's own encoder (fills, deposits and marks
+    /// by hand, about ten times faster than `JSONEncoder`): the same JSON up to key order.
+    func batchMessage(_ commands: [Command], at time: Timestamp) throws(VenueFailure) -> Data {
+        var text = "{\"time\":\(time.nanoseconds),\"commands\":["
+        for (index, command) in commands.enumerated() {
+            if index > 0 { text += "," }
+            do { text += try JournalCodec.encode(command) } catch {
+                throw VenueFailure("shard \(shard): a command does not encode: \(error)")
+            }
+        }
+        text += "]}"
+        return Data(text.utf8)
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, data: Data?) throws(VenueFailure) -> HTTPClient.Request {
         var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
         var payload: HTTPClient.Body?
-        if let body {
-            do { payload = .data(try JournalCodec.encoder().encode(body)) } catch {
-                throw VenueFailure("shard \(shard): a message for \(path) does not encode: \(error)")
-            }
+        if let data {
+            payload = .data(data)
             headers.add(name: "Content-Type", value: "application/json")
         }
         do {
