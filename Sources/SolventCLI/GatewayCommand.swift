@@ -54,9 +54,7 @@ public struct GatewayCommand: AsyncParsableCommand {
 
     /// The options' ranges and shapes (an `InputError` naming the option).
     public func checkOptions() throws {
-        guard (0...65_535).contains(port) else {
-            throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)")
-        }
+        try PortCheck.checkRange(port)
         guard !shards.isEmpty, shards.count <= Limits.venueShards else {
             throw InputError("--shard", "give 1 to \(Limits.venueShards) shards (--shard URL once each)")
         }

@@ -10,6 +10,13 @@ import Darwin
 /// refuses exactly what the server's bind would. The answer can go stale before the server binds;
 /// the server's own error still stops it then.
 enum PortCheck {
+    /// `--port` within 0 to 65535 (a larger value would wrap: 99999 listens on 34463).
+    static func checkRange(_ port: Int) throws {
+        guard (0...65_535).contains(port) else {
+            throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)")
+        }
+    }
+
     static func refusal(host: String, port: Int) -> InputError? {
         guard port != 0 else { return nil }
         var hints = addrinfo()

@@ -129,9 +129,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     /// The numeric options' ranges (an `InputError` naming the option and its valid range).
     public func checkOptions() throws {
-        guard (0...65_535).contains(port) else {
-            throw InputError("--port", "must be from 0 to 65535 (0: any free port), got \(port)")
-        }
+        try PortCheck.checkRange(port)
         guard demoAccounts > 0 else {
             throw InputError("--demo-accounts", "must be positive (1 to 10,000,000), got \(demoAccounts)")
         }

@@ -41,10 +41,7 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     ) throws(VenueFailure) -> Result<[Event], Rejection> {
         let reply: ShardProtocol.Executed = try call(
             .POST, "/v1/shard/plan", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
-        switch reply.outcome {
-        case .applied(let events): return .success(events)
-        case .rejected(let rejection): return .failure(rejection)
-        }
+        return reply.outcome.plan
     }
 
     public func hasAccount(_ id: AccountID) throws(VenueFailure) -> Bool { try account(id).exists }
@@ -117,10 +114,7 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         var plans: [Result<[Event], Rejection>] = []
         for (shard, reply) in pending {
             let answer: ShardProtocol.Executed = try links[shard].decode("/v1/shard/plan", Result { try reply.wait() })
-            switch answer.outcome {
-            case .applied(let events): plans.append(.success(events))
-            case .rejected(let rejection): plans.append(.failure(rejection))
-            }
+            plans.append(answer.outcome.plan)
         }
         return plans
     }

@@ -54,12 +54,7 @@ extension SolventService {
             let planned = await service.engine.read {
                 $0.plannedEvents(of: input.command, at: Timestamp(nanoseconds: input.time))
             }
-            let outcome: Outcome
-            switch planned {
-            case .success(let events): outcome = .applied(events)
-            case .failure(let rejection): outcome = .rejected(rejection)
-            }
-            return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: outcome))
+            return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: planned.outcome))
         }
         addShardReads(to: router)
     }

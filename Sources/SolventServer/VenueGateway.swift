@@ -27,7 +27,6 @@ public final class VenueGateway: Sendable {
 
     struct Coordinating {
         var coordinator: VenueCoordinator<HTTPShardLink>
-        var failure: VenueFailure?
         var lastTime: Int64
     }
 
@@ -89,7 +88,7 @@ public final class VenueGateway: Sendable {
             links: links, batonHolder: holders[0], nextReservation: UInt64(max(1, start)),
             start: Timestamp(nanoseconds: start))
         shardCount = links.count
-        self.state = Box(Coordinating(coordinator: coordinator, failure: nil, lastTime: start))
+        self.state = Box(Coordinating(coordinator: coordinator, lastTime: start))
         keyHash = Array(SHA256.hash(data: Array(key.utf8)))
         self.clock = clock
     }
@@ -109,26 +108,24 @@ public final class VenueGateway: Sendable {
     /// (each shard's journal then says what it applied).
     public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
         await onCoordinator { coordinating in
-            var (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
+            if let failure = self.failure { return ([], failure) }
+            let results: [Result]
+            var failure: VenueFailure?
+            (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
             if failure == nil {
                 do throws(VenueFailure) { try coordinating.coordinator.sync() } catch { failure = error }
             }
             guard let failure else { return (results, nil) }
-            coordinating.failure = failure
             self.stopped.withLock { $0 = failure }
-            for shard in coordinating.coordinator.links.indices {
-                var link = coordinating.coordinator.links[shard]
-                try? link.sync()
-            }
-            results = []
-            return (results, failure)
+            // Best effort: make durable what the reachable shards applied.
+            for var link in coordinating.coordinator.links { try? link.sync() }
+            return ([], failure)
         }
     }
 
     private static func run(
         _ commands: [Command], _ coordinating: inout Coordinating, clock: () -> Int64
     ) -> ([Result], VenueFailure?) {
-        if let failure = coordinating.failure { return ([], failure) }
         // One time for the request: what one account's shard decides runs as a batch per shard.
         let time = max(clock(), coordinating.lastTime)
         coordinating.lastTime = time
@@ -136,7 +133,6 @@ public final class VenueGateway: Sendable {
             let outcomes = try coordinating.coordinator.execute(commands, at: Timestamp(nanoseconds: time))
             return (outcomes.map { Result(time: time, outcomes: $0) }, nil)
         } catch {
-            coordinating.failure = error
             return ([], error)
         }
     }

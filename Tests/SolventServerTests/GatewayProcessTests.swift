@@ -38,7 +38,6 @@ struct GatewayProcessTests {
             var outcomes: [ShardOutcome]
         }
         var results: [Result]
-        var failure: String?
     }
 
     /// The gateway and one engine, fed the same commands at the gateway's times.
@@ -59,9 +58,11 @@ struct GatewayProcessTests {
             request.httpMethod = "POST"
             request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
             request.httpBody = try JournalCodec.encoder().encode(["commands": commands])
-            let (data, _) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                throw Failure("the gateway refused the request: \(String(decoding: data, as: UTF8.self))")
+            }
             let reply = try JournalCodec.decoder().decode(Reply.self, from: data)
-            if let failure = reply.failure { throw Failure("the gateway stopped: \(failure)") }
             guard reply.results.count == commands.count else { throw Failure("\(reply.results.count) results") }
             var rejections: [Rejection?] = []
             for (command, result) in zip(commands, reply.results) {

@@ -39,6 +39,24 @@ extension Result where Success == [Event], Failure == Rejection {
         if case .failure(let rejection) = self { return rejection }
         return nil
     }
+
+    /// A plan as the outcome the input would have (how a shard sends a plan).
+    public var outcome: Outcome {
+        switch self {
+        case .success(let events): .applied(events)
+        case .failure(let rejection): .rejected(rejection)
+        }
+    }
+}
+
+extension Outcome {
+    /// An outcome read as a plan.
+    public var plan: Result<[Event], Rejection> {
+        switch self {
+        case .applied(let events): .success(events)
+        case .rejected(let rejection): .failure(rejection)
+        }
+    }
 }
 
 extension VenueShardLink {
