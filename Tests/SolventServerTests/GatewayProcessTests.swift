@@ -222,6 +222,83 @@ struct GatewayProcessTests {
                 + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
     }
 
+    /// Hostile requests to the gateway and to a shard: each answered with its status and a named
+    /// error, and the venue still takes a good request afterwards (none of them stops it).
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func hostileRequestsAreRefusedByName() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-bad-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shard = try SolventProcess([
+            "serve", "--db", directory.appendingPathComponent("s.db").path, "--port", "0",
+            "--shard", "0/1",
+        ])
+        defer { shard.kill() }
+        let shardKey = try #require(shard.adminKey)
+        let keys = directory.appendingPathComponent("keys").path
+        try shardKey.write(toFile: keys, atomically: true, encoding: .utf8)
+        let keyFile = directory.appendingPathComponent("key").path
+        let gateway = try SolventProcess([
+            "gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys, "--key-file", keyFile,
+            "--shard", "http://127.0.0.1:\(shard.port)",
+        ])
+        defer { gateway.kill() }
+        let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines)
+        let commands = "/v1/venue/commands"
+        let open = #"{"commands":[{"openAccount":{"_0":{"rawValue":7}}}]}"#
+        let cases: [(path: String, key: String?, body: String?, status: Int, error: String)] = [
+            (commands, nil, open, 401, "unauthorized"),
+            (commands, "sk_wrong", open, 401, "unauthorized"),
+            (commands, key, "not json", 400, "invalidField"),
+            (commands, key, #"{"commands":[]}"#, 400, "invalidField"),
+            (commands, key, #"{"commands":[{"noSuchCommand":{}}]}"#, 400, "invalidField"),
+            (commands, key, #"{"commands":[{"openAccount":{"_0":{"rawValue":-1}}}]}"#, 400, "invalidField"),
+            (commands, key, #"{"commands":[{"openAccount":{"_0":{"rawValue":1e400}}}]}"#, 400, "invalidField"),
+            (
+                commands, key,
+                #"{"commands":["# + Array(repeating: #"{"tick":{}}"#, count: 1_001).joined(separator: ",") + "]}",
+                400, "invalidField"
+            ),
+            ("/v1/venue/accounts/abc", key, nil, 400, "invalidField"),
+            ("/v1/venue/accounts/0", key, nil, 400, "invalidField"),
+            ("/v1/venue/accounts/18446744073709551616", key, nil, 400, "invalidField"),
+            ("/v1/venue", "sk_wrong", nil, 401, "unauthorized"),
+        ]
+        for (path, key, body, status, error) in cases {
+            let (code, reply) = try await Self.send(gateway.port, path, key: key, body: body)
+            #expect(
+                code == status && reply["error"] as? String == error,
+                "\(path) \(body?.prefix(60) ?? ""): \(code) \(reply)")
+        }
+        // A shard takes inputs from its gateway only; its protocol needs an admin key.
+        let direct = try await Self.send(shard.port, "/v1/accounts", key: shardKey, body: #"{"account":9}"#)
+        #expect(direct.0 == 409 && direct.1["error"] as? String == "venueShard", "\(direct)")
+        let unkeyed = try await Self.send(shard.port, "/v1/shard/state", key: nil, body: nil)
+        #expect(unkeyed.0 == 401, "\(unkeyed)")
+        let badTime = try await Self.send(
+            shard.port, "/v1/shard/execute", key: shardKey, body: #"{"command":{"tick":{}},"time":"soon"}"#)
+        #expect(badTime.0 == 400 && badTime.1["error"] as? String == "invalidField", "\(badTime)")
+        // The venue still runs.
+        let (code, reply) = try await Self.send(gateway.port, commands, key: key, body: open)
+        #expect(code == 200 && (reply["results"] as? [Any])?.count == 1, "\(code) \(reply)")
+        #expect(try await Self.send(gateway.port, "/health", key: nil, body: nil).0 == 200)
+    }
+
+    static func send(_ port: Int, _ path: String, key: String?, body: String?) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpMethod = "POST"
+            request.httpBody = Data(body.utf8)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)
+    }
+
     static func get(_ port: Int, _ path: String, key: String) async throws -> [String: Any] {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
