@@ -178,7 +178,8 @@ def run_venue(binary, folder, shards, seed, arguments):
         pathlib.Path(keys).write_text("\n".join(child.key for child in children) + "\n")
         key_file = os.path.join(folder, f"gateway-key{shards}")
         gateway = Child(binary, ["gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys,
-                                 "--key-file", key_file] + sum((["--shard", f"http://127.0.0.1:{c.port}"]
+                                 "--key-file", key_file, "--log-file", os.path.join(folder, f"log{shards}.sqlite")]
+                                + sum((["--shard", f"http://127.0.0.1:{c.port}"]
                                                                 for c in children), []))
         children.append(gateway)
         key = pathlib.Path(key_file).read_text().strip()

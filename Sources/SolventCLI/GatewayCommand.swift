@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import SolventCore
 import SolventServer
+import SolventStore
 
 /// `solvent gateway`: one venue over several `solvent serve --shard K/N` services.
 public struct GatewayCommand: AsyncParsableCommand {
@@ -25,6 +26,13 @@ public struct GatewayCommand: AsyncParsableCommand {
     public var shardKeys: String
     @Option(help: "A file with the key the gateway's clients present (a new key is written if it does not exist).")
     public var keyFile: String
+    @Option(
+        help: """
+            The gateway's write-ahead log, an SQLite file (created if absent): every input is written there \
+            before a shard receives it, so a restarted gateway finishes what a crash cut short. Keep it with the \
+            gateway across restarts; one gateway at a time.
+            """)
+    public var logFile: String
     @Option(help: "Address to listen on.")
     public var host = "127.0.0.1"
     @Option(parsing: .unconditional, help: "Port to listen on, 0 to 65535 (0: any free port).")
@@ -120,10 +128,15 @@ public struct GatewayCommand: AsyncParsableCommand {
                 HTTPShardLink(shard: $0, base: $1, key: keys[$0], timeoutSeconds: timeout)
             }
             let key = try clientKey()
+            let log: SQLiteVenueLog
+            do { log = try SQLiteVenueLog(path: logFile) } catch { throw InputError("--log-file", "\(error)") }
             let gateway: VenueGateway
-            do { gateway = try await Task.detached { try VenueGateway(links: links, key: key) }.value } catch {
+            do {
+                gateway = try await Task.detached { try VenueGateway(links: links, key: key, log: log) }.value
+            } catch {
                 throw InputError("--shard", "\(error)")
             }
+            Diagnostics.write("gateway: recovered: \(gateway.recovery)\n")
             let host = host
             let app = gateway.application(host: host, port: port) { port in
                 Diagnostics.write("gateway: \(links.count) shards; listening on http://\(host):\(port)\n")

@@ -57,6 +57,13 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
 
     public func state() throws(VenueFailure) -> ShardProtocol.State { try call(.GET, "/v1/shard/state") }
 
+    public func status() throws(VenueFailure) -> VenueShardStatus {
+        let state = try state()
+        return VenueShardStatus(
+            lastSequence: state.lastSequence, holdsLiquidation: state.holdsLiquidation,
+            reservations: state.reservations)
+    }
+
     public func alerts() throws(VenueFailure) -> [ShardProtocol.Alerts.Step] {
         let reply: ShardProtocol.Alerts = try call(.GET, "/v1/shard/alerts")
         return reply.liquidating

@@ -9,8 +9,8 @@ import Synchronization
 /// (`VenueCoordinator`) over the shards' protocol. Venue commands run one at a time, in arrival
 /// order, on a thread of the gateway's own (each blocks on its shards' answers), stamped with the
 /// gateway's clock. After a `VenueFailure` (a shard unreachable, or shards that disagree) the
-/// gateway takes no more commands: the shards' journals say what each applied, and a restarted
-/// gateway reads the baton and the reservations back from them.
+/// gateway takes no more commands; a restarted gateway finishes from its write-ahead log what
+/// the stopped one had begun (`VenueWriteAheadLog`).
 public final class VenueGateway: Sendable {
     public let shardCount: Int
     let queue = DispatchQueue(label: "solvent.gateway.coordinator")
@@ -19,6 +19,8 @@ public final class VenueGateway: Sendable {
     let stopped = Mutex<VenueFailure?>(nil)
     let keyHash: [UInt8]
     let clock: @Sendable () -> Int64
+    /// What the gateway finished at its start of what a stopped gateway had begun.
+    public let recovery: VenueRecovery
 
     final class Box: @unchecked Sendable {
         var coordinating: Coordinating
@@ -36,57 +38,48 @@ public final class VenueGateway: Sendable {
         public var outcomes: VenueOutcomes
     }
 
-    /// Connects to the shards (in shard order), checks that shard k is shard k of N and that the
-    /// shards know the same assets and markets, and finds the baton's holder. A reservation
-    /// still held means a gateway stopped inside a liquidation step, whose step may or may not
-    /// have been applied: the gateway refuses to start rather than guess (docs/sharding.md).
+    /// Connects to the shards (in shard order), checks that shard k is shard k of N, finishes
+    /// what a stopped gateway had begun from the write-ahead log (`VenueCoordinator.recover`:
+    /// inputs a shard lacks sent again, a baton handed over taken, reservations committed or
+    /// released), then checks that the shards know the same assets and markets.
     /// - Parameters:
     ///   - links: the shards' links, shard k at index k.
     ///   - key: the key the gateway's clients present (`Authorization: Bearer`).
+    ///   - log: the write-ahead log (the gateway's before a restart, or a new one).
     ///   - clock: nanoseconds since the epoch (the gateway stamps each command with it).
     public init(
-        links: [HTTPShardLink], key: String,
+        links: [HTTPShardLink], key: String, log: any VenueWriteAheadLog,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }
     ) throws(VenueFailure) {
         guard !links.isEmpty, links.count <= Limits.venueShards else {
             throw VenueFailure("a venue has 1 to \(Limits.venueShards) shards, got \(links.count)")
         }
-        var states: [ShardProtocol.State] = []
-        for link in links {
-            let state = try link.state()
-            guard state.shard == UInt32(link.shard), state.shards == UInt32(links.count) else {
+        var links = links
+        var now: Int64 = 0
+        for shard in links.indices {
+            let state = try links[shard].state()
+            guard state.shard == UInt32(shard), state.shards == UInt32(links.count) else {
                 throw VenueFailure(
-                    "\(link.base) is shard \(state.shard) of \(state.shards), not shard \(link.shard) of \(links.count)"
-                )
+                    "\(links[shard].base) is shard \(state.shard) of \(state.shards), "
+                        + "not shard \(shard) of \(links.count)")
             }
-            states.append(state)
+            links[shard].lastSequence = state.lastSequence
+            now = max(now, state.now)
         }
-        let holders = states.indices.filter { states[$0].holdsLiquidation }
-        guard holders.count == 1 else {
-            throw VenueFailure(
-                holders.isEmpty
-                    ? "no shard holds the liquidation baton (a handover was cut short): see docs/sharding.md"
-                    : "shards \(holders) each hold the liquidation baton")
-        }
-        for (shard, state) in states.enumerated() where !state.reservations.isEmpty {
-            throw VenueFailure(
-                "shard \(shard) holds auto-deleveraging reservations \(state.reservations.map(\.id)): a gateway "
-                    + "stopped inside a liquidation step; see docs/sharding.md before releasing them")
-        }
+        let start = max(now, clock())
+        // Reservation ids from the clock: unique across the gateway's restarts.
+        let (coordinator, recovery) = try VenueCoordinator.recover(
+            links: links, log: log, nextReservation: UInt64(max(1, start)), start: Timestamp(nanoseconds: start))
+        self.recovery = recovery
         // Every shard received every market-wide input: the same assets and markets in the baton.
-        let shape = { (state: ShardProtocol.State) in
-            (state.baton.funds.map(\.asset), state.baton.markets.map(\.market))
+        var shapes: [([AssetID], [MarketID])] = []
+        for link in coordinator.links {
+            let baton = try link.liquidationBaton()
+            shapes.append((baton.funds.map(\.asset), baton.markets.map(\.market)))
         }
-        for (shard, state) in states.enumerated() where shape(state) != shape(states[0]) {
+        for (shard, shape) in shapes.enumerated() where shape != shapes[0] {
             throw VenueFailure("shard \(shard) knows other assets or markets than shard 0: an input reached only some")
         }
-        let start = max(states.map(\.now).max() ?? 0, clock())
-        var links = links
-        for shard in links.indices { links[shard].lastSequence = states[shard].lastSequence }
-        // Reservation ids from the clock: unique across the gateway's restarts.
-        let coordinator = VenueCoordinator(
-            links: links, batonHolder: holders[0], nextReservation: UInt64(max(1, start)),
-            start: Timestamp(nanoseconds: start))
         shardCount = links.count
         self.state = Box(Coordinating(coordinator: coordinator, lastTime: start))
         keyHash = Array(SHA256.hash(data: Array(key.utf8)))

@@ -36,7 +36,7 @@ struct VenueOptionTests {
     }
 
     @Test func badGatewayOptionsExitTwo() {
-        let base = ["--shard-keys", "keys", "--key-file", "key"]
+        let base = ["--shard-keys", "keys", "--key-file", "key", "--log-file", "log"]
         for arguments in [
             base, base + ["--shard", "ftp://x:1"], base + ["--shard", "not a url"], base + ["--shard", "http://"],
             base + ["--shard", "http://a:1", "--port", "70000"],

@@ -25,6 +25,8 @@ import Testing
         var applied = 0
         var refused = 0
         var novated = 0
+        /// Every command run one at a time, with its time (a script to run again).
+        var script: [(command: Command, time: Timestamp)] = []
 
         /// With `auditing`, both audit after every event (conservation to the atom on every shard
         /// and on the engine; O(state) per event, so the larger populations audit at the end).
@@ -38,6 +40,7 @@ import Testing
             sequence += 1
             time += 1_000_000
             let at = Timestamp(nanoseconds: time)
+            script.append((command, at))
             let one = single.execute(
                 SequencedInput(sequence: sequence, timestamp: at, commandID: nil, command: command))
             let many: ShardedVenue.Outcomes

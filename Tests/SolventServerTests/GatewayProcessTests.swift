@@ -14,8 +14,8 @@ import FoundationNetworking
 /// cascade (trades that mostly cross shards, marks down 36 % and back up 27 %, every flagged
 /// pool liquidated, the insurance fund and auto-deleveraging across shards) sent through the
 /// gateway, and every command, at the time the gateway stamped it, on one engine in this
-/// process; the gateway is killed with SIGKILL between the fall and the rebound and restarted (it reads the
-/// baton back from the shards). Every refusal matches, and at the end every account's digest,
+/// process; the gateway is killed with SIGKILL between the fall and the rebound and restarted
+/// (it reads the baton back from the shards). Every refusal matches, and at the end every account's digest,
 /// the fund and the deficit. Needs the built binary; skipped, with a message, without it.
 struct GatewayProcessTests {
     static let market = MarketID(1)
@@ -152,21 +152,11 @@ struct GatewayProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var shards: [SolventProcess] = []
+        let (shards, arguments, key) = try Self.startShards(4, in: directory)
         defer { shards.forEach { $0.kill() } }
-        for shard in 0..<4 {
-            let db = directory.appendingPathComponent("shard\(shard).db").path
-            shards.append(try SolventProcess(["serve", "--db", db, "--port", "0", "--shard", "\(shard)/4"]))
-        }
-        let keys = directory.appendingPathComponent("shard-keys").path
-        try shards.compactMap(\.adminKey).joined(separator: "\n").write(toFile: keys, atomically: true, encoding: .utf8)
-        let keyFile = directory.appendingPathComponent("gateway-key").path
-        let arguments =
-            ["gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys, "--key-file", keyFile]
-            + shards.flatMap { ["--shard", "http://127.0.0.1:\($0.port)"] }
         var gateway = try SolventProcess(arguments)
         defer { gateway.kill() }
-        let twin = Twin(key: try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines))
+        let twin = Twin(key: try key())
         twin.gatewayPort = gateway.port
 
         let setUp = Self.setUp(seed: 7)
@@ -222,6 +212,29 @@ struct GatewayProcessTests {
                 + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
     }
 
+    /// `count` shard services on SQLite journals in `directory`, the arguments of a gateway over
+    /// them (its write-ahead log and client key in `directory`, no keeper), and the client key
+    /// (readable once the gateway has started).
+    static func startShards(
+        _ count: Int, in directory: URL
+    ) throws -> (shards: [SolventProcess], gateway: [String], key: () throws -> String) {
+        var shards: [SolventProcess] = []
+        for shard in 0..<count {
+            let db = directory.appendingPathComponent("shard\(shard).db").path
+            shards.append(try SolventProcess(["serve", "--db", db, "--port", "0", "--shard", "\(shard)/\(count)"]))
+        }
+        let keys = directory.appendingPathComponent("shard-keys").path
+        try shards.compactMap(\.adminKey).joined(separator: "\n").write(toFile: keys, atomically: true, encoding: .utf8)
+        let keyFile = directory.appendingPathComponent("gateway-key").path
+        let arguments =
+            [
+                "gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys, "--key-file", keyFile,
+                "--log-file", directory.appendingPathComponent("gateway-log.sqlite").path,
+            ] + shards.flatMap { ["--shard", "http://127.0.0.1:\($0.port)"] }
+        let key = { try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines) }
+        return (shards, arguments, key)
+    }
+
     /// Hostile requests to the gateway and to a shard: each answered with its status and a named
     /// error, and the venue still takes a good request afterwards (none of them stops it).
     @Test(
@@ -243,7 +256,8 @@ struct GatewayProcessTests {
         let keyFile = directory.appendingPathComponent("key").path
         let gateway = try SolventProcess([
             "gateway", "--port", "0", "--keeper-interval", "0", "--shard-keys", keys, "--key-file", keyFile,
-            "--shard", "http://127.0.0.1:\(shard.port)",
+            "--log-file", directory.appendingPathComponent("log.sqlite").path, "--shard",
+            "http://127.0.0.1:\(shard.port)",
         ])
         defer { gateway.kill() }
         let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines)

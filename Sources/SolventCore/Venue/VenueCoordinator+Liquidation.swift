@@ -11,7 +11,10 @@ extension VenueCoordinator {
         if let refusal = try links[shard].refusal(of: .takeOverLiquidation(baton), at: time) {
             throw VenueFailure("shard \(shard) cannot take the baton: \(refusal)")
         }
-        let out = try send(.handOverLiquidation, to: batonHolder, at: time)
+        let out = try send(
+            .handOverLiquidation, to: batonHolder, at: time,
+            intent: .batonMove(from: batonHolder, to: shard, baton: baton)
+        )
         guard case .applied(let events) = out, case .liquidationHandedOver(let handed)? = events.first,
             handed == baton
         else { throw VenueFailure("shard \(batonHolder) did not hand over the baton: \(out)") }
@@ -79,13 +82,22 @@ extension VenueCoordinator {
                 outcomes.append((shard, try venue.send(.releaseDeleveraging(reservation: id), to: shard, at: time)))
             }
         }
-        for share in shares where map.shard(of: share.account) != home {
+        let remote = shares.filter { map.shard(of: $0.account) != home }
+        let ids = remote.indices.map { nextReservation + UInt64($0) }
+        nextReservation += UInt64(remote.count)
+        // Logged with the first reservation: a restarted coordinator commits what is still
+        // reserved if the step applied, and releases it if not.
+        var intent =
+            remote.isEmpty
+            ? nil
+            : VenueIntent.deleveraging(
+                home: home, stepSequence: try nextSequence(of: home), reservations: ids, price: price)
+        for (share, id) in zip(remote, ids) {
             let shard = map.shard(of: share.account)
-            let id = nextReservation
-            nextReservation += 1
             let reservation = DeleveragingReservation(
                 id: id, account: share.account, market: need.market, long: need.long, size: share.size)
-            let outcome = try send(.reserveDeleveraging(reservation), to: shard, at: time)
+            let outcome = try send(.reserveDeleveraging(reservation), to: shard, at: time, intent: intent)
+            intent = nil
             outcomes.append((shard, outcome))
             guard outcome.rejection == nil else {
                 try release(&self)
@@ -103,6 +115,8 @@ extension VenueCoordinator {
         let applied = try send(step, to: home, at: time)
         outcomes.append((home, applied))
         guard applied.rejection == nil, Self.accountPrice(applied.events) == price else {
+            // Refused after its check: nothing of it applied, so nothing stays reserved.
+            if applied.rejection != nil { try release(&self) }
             throw VenueFailure("shard \(home) did not apply the checked step as planned: \(applied)")
         }
         for (shard, id) in reserved {

@@ -3,8 +3,44 @@
 /// none does, with the refusal one engine would give.
 extension VenueCoordinator {
     @discardableResult
-    mutating func send(_ command: Command, to shard: Int, at time: Timestamp) throws(VenueFailure) -> Outcome {
-        try links[shard].execute(command, at: time)
+    mutating func send(
+        _ command: Command, to shard: Int, at time: Timestamp, intent: VenueIntent? = nil
+    ) throws(VenueFailure) -> Outcome {
+        if let writeAheadLog {
+            try writeAheadLog.append(
+                [VenueSentInput(shard: shard, sequence: try nextSequence(of: shard), time: time, command: command)],
+                intent: intent)
+        }
+        return try links[shard].execute(command, at: time)
+    }
+
+    /// Each shard's commands in order, `batches[k]` to shard k, the shards' batches at once
+    /// (logged first, in one write).
+    mutating func send(batches: [[Command]], at time: Timestamp) throws(VenueFailure) -> [[Outcome]] {
+        if let writeAheadLog {
+            var inputs: [VenueSentInput] = []
+            for (shard, batch) in batches.enumerated() where !batch.isEmpty {
+                let first = try nextSequence(of: shard)
+                for (offset, command) in batch.enumerated() {
+                    inputs.append(
+                        VenueSentInput(shard: shard, sequence: first + UInt64(offset), time: time, command: command))
+                }
+            }
+            try writeAheadLog.append(inputs, intent: nil)
+        }
+        let outcomes = try Shard.execute(batches: batches, on: &links, at: time)
+        guard outcomes.indices == batches.indices, zip(outcomes, batches).allSatisfy({ $0.count == $1.count }) else {
+            throw VenueFailure("a shard answered a batch with another number of outcomes")
+        }
+        return outcomes
+    }
+
+    /// The sequence `shard` gives its next input (the coordinator is its only writer).
+    func nextSequence(of shard: Int) throws(VenueFailure) -> UInt64 {
+        guard let last = links[shard].lastSequence else {
+            throw VenueFailure("shard \(shard)'s last sequence is not known: nothing can be logged ahead of it")
+        }
+        return last + 1
     }
 
     mutating func one(_ command: Command, to shard: Int, at time: Timestamp) throws(VenueFailure) -> Outcomes {
@@ -29,8 +65,8 @@ extension VenueCoordinator {
                 return try one(command, to: shard, at: time)
             }
         }
-        var outcomes: [(shard: Int, outcome: Outcome)] = []
-        for shard in links.indices { outcomes.append((shard, try send(command, to: shard, at: time))) }
+        let sent = try send(batches: Array(repeating: [command], count: links.count), at: time)
+        let outcomes = sent.enumerated().map { (shard: $0, outcome: $1[0]) }
         let refusals = Set(outcomes.map { $0.outcome.rejection?.code.rawValue ?? 0 })
         guard refusals.count == 1 else {
             throw VenueFailure("shards disagree on \(command): \(outcomes.map(\.outcome.rejection))")
@@ -74,7 +110,7 @@ extension VenueCoordinator {
         var legs = Array(repeating: [Command](), count: links.count)
         legs[buyerShard] = [.applyFill(buy)]
         legs[sellerShard] = [.applyFill(sell)]
-        let sent = try Shard.execute(batches: legs, on: &links, at: time)
+        let sent = try send(batches: legs, at: time)
         guard let first = sent[buyerShard].first, let second = sent[sellerShard].first,
             first.rejection == nil, second.rejection == nil
         else {
@@ -132,16 +168,17 @@ extension VenueCoordinator {
             return try one(.coverDeficit(asset: asset, amount: amount), to: batonHolder, at: time)
         }
         var left = amount.atoms
-        var outcomes: [(shard: Int, outcome: Outcome)] = []
+        var parts = Array(repeating: [Command](), count: links.count)
         for shard in links.indices where left > 0 {
             let deficit = -deficits[shard]
             guard deficit > 0 else { continue }
             let part = min(left, deficit)
-            outcomes.append(
-                (shard, try send(.coverDeficit(asset: asset, amount: Amount(atoms: part)), to: shard, at: time)))
+            parts[shard] = [.coverDeficit(asset: asset, amount: Amount(atoms: part))]
             left -= part
         }
-        return Outcomes(outcomes: outcomes)
+        // One send (logged at once): a restarted coordinator covers every part or none.
+        let sent = try send(batches: parts, at: time)
+        return Outcomes(outcomes: links.indices.compactMap { shard in sent[shard].first.map { (shard, $0) } })
     }
 
     /// Time-driven work on every shard; each takes the baton first, so a dated future's final

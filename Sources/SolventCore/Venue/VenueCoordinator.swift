@@ -14,6 +14,9 @@ public struct VenueCoordinator<Shard: VenueShardLink> {
     public internal(set) var batonHolder: Int
     var nextReservation: UInt64
     var lastTime: Timestamp
+    /// Where every input is written before it is sent (nil: nowhere; a coordinator whose shards
+    /// outlive it needs one, `VenueWriteAheadLog`).
+    public var writeAheadLog: (any VenueWriteAheadLog)?
 
     /// A coordinator over shards that have joined the venue (shard k is `links[k]`).
     /// - Parameters:
@@ -99,9 +102,11 @@ extension VenueCoordinator {
         return results
     }
 
-    /// Returns once every shard has made durable every input it was sent (`VenueShardLink.sync`).
+    /// Returns once every shard has made durable every input it was sent (`VenueShardLink.sync`);
+    /// then the write-ahead log may forget them.
     public mutating func sync() throws(VenueFailure) {
         for shard in links.indices { try links[shard].sync() }
+        try writeAheadLog?.settle()
     }
 
     /// The one shard whose state alone decides `command`, if there is one.
@@ -130,10 +135,7 @@ extension VenueCoordinator {
         guard !run.isEmpty else { return [] }
         var batches = Array(repeating: [Command](), count: links.count)
         for (command, shard) in run { batches[shard].append(command) }
-        let outcomes = try Shard.execute(batches: batches, on: &links, at: time)
-        guard outcomes.indices == batches.indices, zip(outcomes, batches).allSatisfy({ $0.count == $1.count }) else {
-            throw VenueFailure("a shard answered a batch with another number of outcomes")
-        }
+        let outcomes = try send(batches: batches, at: time)
         var next = Array(repeating: 0, count: links.count)
         return run.map { _, shard in
             defer { next[shard] += 1 }

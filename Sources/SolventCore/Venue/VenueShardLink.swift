@@ -19,6 +19,10 @@ public protocol VenueShardLink {
     func deleveragingCandidates(for need: VenueDeleveragingNeed) throws(VenueFailure) -> [ScoredCandidate]
     /// The shard's deficit in `asset` (zero or negative; zero for an unknown asset).
     func deficit(of asset: AssetID) throws(VenueFailure) -> Int64
+    /// The sequence of the shard's last input as this link knows it (nil: not known yet).
+    var lastSequence: UInt64? { get }
+    /// The shard's last sequence, whether it holds the baton, and its reservations, read now.
+    func status() throws(VenueFailure) -> VenueShardStatus
     /// Returns once every input the shard has executed is durable (a coordinator calls it before
     /// it acknowledges what it ran; a shard may make `execute` durable only here).
     mutating func sync() throws(VenueFailure)
@@ -137,6 +141,14 @@ public struct LocalShard: VenueShardLink, Sendable {
     }
 
     public func deficit(of asset: AssetID) -> Int64 { engine.asset(asset)?.deficit ?? 0 }
+
+    public var lastSequence: UInt64? { engine.lastSequence }
+
+    public func status() -> VenueShardStatus {
+        VenueShardStatus(
+            lastSequence: engine.lastSequence, holdsLiquidation: engine.venue?.holdsLiquidation ?? false,
+            reservations: engine.venue?.reservations ?? [])
+    }
 
     /// In memory, every input is as durable as it will be once executed.
     public mutating func sync() {}
