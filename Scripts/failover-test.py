@@ -9,6 +9,9 @@ leading and one standing by (`--follow`). Checks, and reports with figures:
   (c) SIGSTOP the leader for longer than its lease: the standby takes over, and the old leader's
       input sent while it was paused is refused when it resumes; the journal's epochs never go
       back (no entry of the old epoch after the new epoch's first);
+  (d) a sharded venue behind `solvent gateway`, shard 0 with a standby: kill -9 shard 0's leader
+      under load; the gateway follows the standby, and every acknowledged deposit is on its shard
+      (Scripts/gateway_failover.py);
   (b) kill -9 the PostgreSQL primary under load and promote the standby: every acknowledged
       input is on the promoted server, and a service started on it recovers them all;
   and the commit latency synchronous replication adds (`solvent bench-journal`, p50/p99,
@@ -21,6 +24,9 @@ when they are absent. Nothing outside a temporary directory is touched.
 """
 import argparse, glob, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 import http.client, urllib.error, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gateway_failover  # noqa: E402
 
 LEASE = 1.0
 POLL = 0.02
@@ -90,7 +96,7 @@ SERVICES = []
 
 
 class Service:
-    def __init__(self, solvent, url, root, name, follow):
+    def __init__(self, solvent, url, root, name, follow, extra=()):
         SERVICES.append(self)
         self.port, self.name = free_port(), name
         self.errlog = open(os.path.join(root, name + ".err"), "a+")
@@ -98,6 +104,7 @@ class Service:
                 "--lease", str(LEASE), "--follow-interval", str(POLL)]
         if follow:
             args.append("--follow")
+        args += list(extra)
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errlog)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 60
@@ -412,6 +419,8 @@ def main():
         leader = test_clean_stop(args.solvent, primary, root, leader, key)
         print("commit latency of the journal with and without the synchronous standby", flush=True)
         replication_cost(args.solvent, primary)
+        print("(d) a sharded venue: kill -9 a shard's leading service under load through the gateway", flush=True)
+        gateway_failover.test_gateway(args.solvent, primary, root, Service, admin_key)
         print("(b) kill -9 the PostgreSQL primary under load, promote the standby", flush=True)
         test_primary_loss(args.solvent, primary, replica, root, leader, key)
         print("failover tests passed")

@@ -20,7 +20,12 @@ public struct GatewayCommand: AsyncParsableCommand {
 
     public init() {}
 
-    @Option(name: .customLong("shard"), help: "A shard's base URL (http://host:port), in shard order; once per shard.")
+    @Option(
+        name: .customLong("shard"),
+        help: """
+            A shard's base URL (http://host:port), in shard order, once per shard; a shard with standbys \
+            (serve --follow) lists its services comma-separated, and the gateway follows whichever leads.
+            """)
     public var shards: [String] = []
     @Option(help: "A file with the shards' admin keys, one per line, in the order of --shard.")
     public var shardKeys: String
@@ -52,6 +57,14 @@ public struct GatewayCommand: AsyncParsableCommand {
         parsing: .unconditional,
         help: "Seconds a shard may take to answer one call before the venue stops taking commands (1 to 600).")
     public var shardTimeout = 10.0
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Seconds between attempts to take commands again after a shard went out of reach (its standby taking \
+            over, or a restart): each attempt finds every shard's leader and finishes what the log holds. 0.01 to \
+            60; 0: never (a restart of the gateway does it).
+            """)
+    public var reconnectInterval = 0.25
 
     public func validate() throws {
         do { try checkOptions() } catch let error as InputError {
@@ -77,14 +90,25 @@ public struct GatewayCommand: AsyncParsableCommand {
         guard (1...600).contains(shardTimeout) else {
             throw InputError("--shard-timeout", "must be from 1 to 600 seconds, got \(shardTimeout)")
         }
+        guard reconnectInterval == 0 || (0.01...60).contains(reconnectInterval) else {
+            throw InputError(
+                "--reconnect-interval", "must be 0 (never) or from 0.01 to 60 seconds, got \(reconnectInterval)")
+        }
     }
 
-    func shardURLs() throws -> [URL] {
-        try shards.map { text in
-            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw InputError("--shard", "expected a base URL such as http://127.0.0.1:8101, got \(text)")
+    /// Each shard's services' URLs, in shard order.
+    public func shardURLs() throws -> [[URL]] {
+        try shards.map { list in
+            try list.split(separator: ",", omittingEmptySubsequences: false).map { part in
+                let text = part.trimmingCharacters(in: .whitespaces)
+                guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil
+                else {
+                    throw InputError(
+                        "--shard",
+                        "expected a base URL such as http://127.0.0.1:8101, or several comma-separated, got \(list)")
+                }
+                return url
             }
-            return url
         }
     }
 
@@ -125,7 +149,7 @@ public struct GatewayCommand: AsyncParsableCommand {
             let keys = try readShardKeys()
             let timeout = shardTimeout
             let links = try shardURLs().enumerated().map {
-                HTTPShardLink(shard: $0, base: $1, key: keys[$0], timeoutSeconds: timeout)
+                HTTPShardLink(shard: $0, bases: $1, key: keys[$0], timeoutSeconds: timeout)
             }
             let key = try clientKey()
             let log: SQLiteVenueLog
@@ -141,10 +165,12 @@ public struct GatewayCommand: AsyncParsableCommand {
             let app = gateway.application(host: host, port: port) { port in
                 Diagnostics.write("gateway: \(links.count) shards; listening on http://\(host):\(port)\n")
             }
-            let (interval, ticks) = (keeperInterval, tickInterval)
+            let (interval, ticks, retry) = (keeperInterval, tickInterval, reconnectInterval)
             let keeper = interval > 0 ? Task { await Self.keep(gateway, every: interval, tickEvery: ticks) } : nil
+            let supervisor = retry > 0 ? Task { await Self.supervise(gateway, every: retry) } : nil
             try await app.runService()
             keeper?.cancel()
+            supervisor?.cancel()
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
@@ -158,15 +184,44 @@ public struct GatewayCommand: AsyncParsableCommand {
         var lastTick = clock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
+            // While the venue is stopped the keeper waits (for a reconnection, or for good).
+            guard gateway.failure == nil else { continue }
             let (steps, failure) = await gateway.sweep()
             if steps > 0 { Diagnostics.write("gateway: keeper applied \(steps) liquidation steps\n") }
             if failure == nil, clock.now - lastTick >= .milliseconds(Int64(tickEvery * 1_000)) {
                 lastTick = clock.now
                 _ = await gateway.execute([.tick])
             }
-            if let failure = gateway.failure ?? failure {
-                Diagnostics.write("gateway: the keeper stops; the venue takes no more commands: \(failure)\n")
-                return
+        }
+    }
+
+    /// Reports a failure that stops the venue, and after a transient one connects again every
+    /// interval until the shards are whole (`VenueGateway.reconnect`).
+    static func supervise(_ gateway: VenueGateway, every seconds: Double) async {
+        let clock = ContinuousClock()
+        var since: ContinuousClock.Instant?
+        var reported: String?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
+            guard let failure = gateway.failure else { continue }
+            if since == nil {
+                since = clock.now
+                Diagnostics.write("gateway: the venue takes no commands: \(failure)\n")
+            }
+            guard failure.transient else { continue }
+            switch await gateway.reconnect() {
+            case .success(let recovery):
+                if let start = since {
+                    Diagnostics.write("gateway: reconnected after \(clock.now - start): \(recovery)\n")
+                }
+                since = nil
+                reported = nil
+            case .failure(let reason):
+                // Each new reason once, not every attempt.
+                if reason.description != reported {
+                    Diagnostics.write("gateway: not yet: \(reason)\n")
+                    reported = reason.description
+                }
             }
         }
     }

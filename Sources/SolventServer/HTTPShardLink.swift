@@ -11,7 +11,11 @@ import SolventStore
 /// `VenueFailure` naming the shard.
 public struct HTTPShardLink: VenueShardLink, Sendable {
     public let shard: Int
-    public let base: URL
+    /// The shard's services: its leader and its standbys (`solvent serve --follow`), any order.
+    public let bases: [URL]
+    /// The one of `bases` the link calls (the leader, once `findLeader` has found it).
+    public private(set) var current = 0
+    public var base: URL { bases[current] }
     let key: String
     let client: HTTPClient
     /// How long one call may take before the shard counts as unreachable.
@@ -21,12 +25,45 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     /// it had applied, or another writer, is a failure, never a silent gap.
     public var lastSequence: UInt64?
 
-    public init(shard: Int, base: URL, key: String, client: HTTPClient = .shared, timeoutSeconds: Double = 10) {
+    public init(shard: Int, bases: [URL], key: String, client: HTTPClient = .shared, timeoutSeconds: Double = 10) {
+        precondition(!bases.isEmpty, "a shard has a service")
         self.shard = shard
-        self.base = base
+        self.bases = bases
         self.key = key
         self.client = client
         timeout = .milliseconds(Int64(timeoutSeconds * 1_000))
+    }
+
+    /// Points the link at the shard's leading service: every one of `bases` is asked at once
+    /// (`/health`), and the first to say it leads is taken, the current one's answer awaited last
+    /// (after a failure it is likely the one that died, whose calls run to their deadline). A shard
+    /// with no leader yet (its standby not yet promoted) is a transient failure.
+    public mutating func findLeader() throws(VenueFailure) {
+        struct Health: Decodable { var role: String? }
+        var asked: [(index: Int, reply: EventLoopFuture<HTTPClient.Response>)] = []
+        for offset in 1...bases.count {
+            let candidate = (current + offset) % bases.count
+            guard let request = try? HTTPClient.Request(url: bases[candidate].appendingPathComponent("/health")) else {
+                continue
+            }
+            asked.append((candidate, client.execute(request: request, deadline: .now() + timeout)))
+        }
+        var roles: [String] = []
+        for (candidate, reply) in asked {
+            guard let answer = try? reply.wait(), let body = answer.body,
+                let health = try? JournalCodec.decoder().decode(Health.self, from: Data(buffer: body))
+            else {
+                roles.append("\(bases[candidate]): unreachable")
+                continue
+            }
+            // A service outside any standby pair reports no role: it leads.
+            if health.role ?? "leader" == "leader" {
+                current = candidate
+                return
+            }
+            roles.append("\(bases[candidate]): \(health.role ?? "?")")
+        }
+        throw VenueFailure("shard \(shard) has no leading service (\(roles.joined(separator: ", ")))", transient: true)
     }
 
     public mutating func execute(_ command: Command, at time: Timestamp) throws(VenueFailure) -> Outcome {
@@ -131,16 +168,18 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         if let lastSequence, synced.durableSequence < lastSequence {
             throw VenueFailure(
                 "shard \(shard) at \(base) has made durable up to \(synced.durableSequence), not \(lastSequence): "
-                    + "it lost inputs it had applied")
+                    + "it lost inputs it had applied", transient: true)
         }
     }
 
     /// Checks that `sequence` comes right after the last one this link saw.
     mutating func follow(_ sequence: UInt64) throws(VenueFailure) {
         if let lastSequence, sequence != lastSequence &+ 1 {
+            // Lower than expected: a restart (or a standby's promotion) that lost inputs the
+            // write-ahead log still holds; higher: another writer.
             throw VenueFailure(
                 "shard \(shard) at \(base) journaled an input at \(sequence), expected \(lastSequence &+ 1): "
-                    + "another writer, or a restart that lost inputs")
+                    + "another writer, or a restart that lost inputs", transient: sequence <= lastSequence)
         }
         lastSequence = sequence
     }
@@ -212,13 +251,15 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         let reply: HTTPClient.Response
         switch response {
         case .success(let answer): reply = answer
-        case .failure(let error): throw VenueFailure("shard \(shard) at \(base) is unreachable (\(path)): \(error)")
+        case .failure(let error):
+            throw VenueFailure("shard \(shard) at \(base) is unreachable (\(path)): \(error)", transient: true)
         }
         let data = reply.body.map { Data(buffer: $0) } ?? Data()
         guard reply.status == .ok else {
+            // 503: a standby (`notLeader`) or a journal that cannot commit, for now.
             throw VenueFailure(
                 "shard \(shard) at \(base) answered \(reply.status.code) to \(path): "
-                    + String(decoding: data.prefix(500), as: UTF8.self))
+                    + String(decoding: data.prefix(500), as: UTF8.self), transient: reply.status == .serviceUnavailable)
         }
         do { return try JournalCodec.decoder().decode(Reply.self, from: data) } catch {
             throw VenueFailure("shard \(shard) at \(base): the answer to \(path) does not decode: \(error)")

@@ -9,8 +9,8 @@ import Synchronization
 /// (`VenueCoordinator`) over the shards' protocol. Venue commands run one at a time, in arrival
 /// order, on a thread of the gateway's own (each blocks on its shards' answers), stamped with the
 /// gateway's clock. After a `VenueFailure` (a shard unreachable, or shards that disagree) the
-/// gateway takes no more commands; a restarted gateway finishes from its write-ahead log what
-/// the stopped one had begun (`VenueWriteAheadLog`).
+/// gateway takes no more commands until it reconnects (`reconnect`, after a transient failure)
+/// or restarts, finishing from its write-ahead log what was begun (`VenueWriteAheadLog`).
 public final class VenueGateway: Sendable {
     public let shardCount: Int
     let queue = DispatchQueue(label: "solvent.gateway.coordinator")
@@ -21,6 +21,7 @@ public final class VenueGateway: Sendable {
     let clock: @Sendable () -> Int64
     /// What the gateway finished at its start of what a stopped gateway had begun.
     public let recovery: VenueRecovery
+    let log: any VenueWriteAheadLog
 
     final class Box: @unchecked Sendable {
         var coordinating: Coordinating
@@ -38,10 +39,7 @@ public final class VenueGateway: Sendable {
         public var outcomes: VenueOutcomes
     }
 
-    /// Connects to the shards (in shard order), checks that shard k is shard k of N, finishes
-    /// what a stopped gateway had begun from the write-ahead log (`VenueCoordinator.recover`:
-    /// inputs a shard lacks sent again, a baton handed over taken, reservations committed or
-    /// released), then checks that the shards know the same assets and markets.
+    /// Connects to the shards (in shard order) and brings them together (`connect`).
     /// - Parameters:
     ///   - links: the shards' links, shard k at index k.
     ///   - key: the key the gateway's clients present (`Authorization: Bearer`).
@@ -54,9 +52,26 @@ public final class VenueGateway: Sendable {
         guard !links.isEmpty, links.count <= Limits.venueShards else {
             throw VenueFailure("a venue has 1 to \(Limits.venueShards) shards, got \(links.count)")
         }
+        let (coordinator, recovery, start) = try Self.connect(links, log: log, clock: clock)
+        self.recovery = recovery
+        self.log = log
+        shardCount = links.count
+        self.state = Box(Coordinating(coordinator: coordinator, lastTime: start))
+        keyHash = Array(SHA256.hash(data: Array(key.utf8)))
+        self.clock = clock
+    }
+
+    /// Finds each shard's leading service, checks that shard k is shard k of N, finishes what a
+    /// stopped gateway had begun from the write-ahead log (`VenueCoordinator.recover`: inputs a
+    /// shard lacks sent again, a baton handed over taken, reservations committed or released),
+    /// then checks that the shards know the same assets and markets.
+    static func connect(
+        _ links: [HTTPShardLink], log: any VenueWriteAheadLog, clock: () -> Int64
+    ) throws(VenueFailure) -> (VenueCoordinator<HTTPShardLink>, VenueRecovery, start: Int64) {
         var links = links
         var now: Int64 = 0
         for shard in links.indices {
+            try links[shard].findLeader()
             let state = try links[shard].state()
             guard state.shard == UInt32(shard), state.shards == UInt32(links.count) else {
                 throw VenueFailure(
@@ -70,7 +85,6 @@ public final class VenueGateway: Sendable {
         // Reservation ids from the clock: unique across the gateway's restarts.
         let (coordinator, recovery) = try VenueCoordinator.recover(
             links: links, log: log, nextReservation: UInt64(max(1, start)), start: Timestamp(nanoseconds: start))
-        self.recovery = recovery
         // Every shard received every market-wide input: the same assets and markets in the baton.
         var shapes: [([AssetID], [MarketID])] = []
         for link in coordinator.links {
@@ -80,10 +94,29 @@ public final class VenueGateway: Sendable {
         for (shard, shape) in shapes.enumerated() where shape != shapes[0] {
             throw VenueFailure("shard \(shard) knows other assets or markets than shard 0: an input reached only some")
         }
-        shardCount = links.count
-        self.state = Box(Coordinating(coordinator: coordinator, lastTime: start))
-        keyHash = Array(SHA256.hash(data: Array(key.utf8)))
-        self.clock = clock
+        return (coordinator, recovery, start)
+    }
+
+    /// After a transient failure (`VenueFailure.transient`: a shard out of reach, or its standby
+    /// taking over), connects again as a restarted gateway would — each shard's leader found
+    /// anew, what the log holds finished — and takes commands again. Returns what it finished,
+    /// or why the gateway stays stopped (the failure, if it is not transient, or a new one).
+    public func reconnect() async -> Swift.Result<VenueRecovery, VenueFailure> {
+        await onCoordinator { coordinating in
+            guard let failure = self.failure else { return .success(VenueRecovery(resent: [])) }
+            guard failure.transient else { return .failure(failure) }
+            do throws(VenueFailure) {
+                let (coordinator, recovery, start) = try Self.connect(
+                    coordinating.coordinator.links, log: self.log, clock: self.clock)
+                coordinating = Coordinating(coordinator: coordinator, lastTime: max(start, coordinating.lastTime))
+                self.stopped.withLock { $0 = nil }
+                return .success(recovery)
+            } catch {
+                // The newer failure stands: a permanent one ends the retries.
+                self.stopped.withLock { $0 = error }
+                return .failure(error)
+            }
+        }
     }
 
     /// Whether `key` is the gateway's (compared as hashes, in constant time).
@@ -97,8 +130,7 @@ public final class VenueGateway: Sendable {
 
     /// Runs `commands` in order on the coordinator's thread, all at one time, then waits until
     /// every shard has made them durable. A venue failure stops the gateway and answers no
-    /// result: what the shards had applied is made durable where a shard can still be reached
-    /// (each shard's journal then says what it applied).
+    /// result (the write-ahead log holds what was sent).
     public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
         await onCoordinator { coordinating in
             if let failure = self.failure { return ([], failure) }
@@ -109,9 +141,9 @@ public final class VenueGateway: Sendable {
                 do throws(VenueFailure) { try coordinating.coordinator.sync() } catch { failure = error }
             }
             guard let failure else { return (results, nil) }
+            // What the shards applied and did not make durable is in the write-ahead log: a
+            // reconnection or a restart sends again whatever a shard then lacks.
             self.stopped.withLock { $0 = failure }
-            // Best effort: make durable what the reachable shards applied.
-            for var link in coordinating.coordinator.links { try? link.sync() }
             return ([], failure)
         }
     }

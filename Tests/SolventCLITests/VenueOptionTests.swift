@@ -35,7 +35,7 @@ struct VenueOptionTests {
         #expect(try ServeCommand.parse([]).limits == FrontEndLimits())
     }
 
-    @Test func badGatewayOptionsExitTwo() {
+    @Test func badGatewayOptionsExitTwo() throws {
         let base = ["--shard-keys", "keys", "--key-file", "key", "--log-file", "log"]
         for arguments in [
             base, base + ["--shard", "ftp://x:1"], base + ["--shard", "not a url"], base + ["--shard", "http://"],
@@ -44,11 +44,17 @@ struct VenueOptionTests {
             base + ["--shard", "http://a:1", "--keeper-interval", "nan"],
             base + ["--shard", "http://a:1", "--tick-interval", "0"],
             base + ["--shard", "http://a:1", "--shard-timeout", "601"],
+            base + ["--shard", "http://a:1,ftp://b:2"], base + ["--shard", "http://a:1,"],
+            base + ["--shard", "http://a:1", "--reconnect-interval", "0.001"],
+            base + ["--shard", "http://a:1", "--reconnect-interval", "61"],
         ] {
             #expect(Self.exitCode(GatewayCommand.self, arguments) == 2, "\(arguments)")
         }
         // A missing option is ArgumentParser's usage error (the launcher exits 2 for it too).
         #expect(Self.exitCode(GatewayCommand.self, ["--shard", "http://a:1"]) != nil)
         #expect(Self.exitCode(GatewayCommand.self, base + ["--shard", "http://a:1", "--keeper-interval", "0"]) == nil)
+        // A shard with a standby: its services comma-separated.
+        let pair = try? GatewayCommand.parse(base + ["--shard", "http://a:1, http://b:2", "--reconnect-interval", "0"])
+        #expect(try pair?.shardURLs().map { $0.map(\.absoluteString) } == [["http://a:1", "http://b:2"]])
     }
 }

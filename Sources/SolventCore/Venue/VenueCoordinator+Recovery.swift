@@ -117,6 +117,9 @@ public struct VenueRecovery: Sendable, CustomStringConvertible {
     public var released: [UInt64] = []
     public var batonHolder = 0
 
+    /// Nothing finished yet: `resent[k]` inputs sent again to shard k.
+    public init(resent: [Int]) { self.resent = resent }
+
     public var description: String {
         var parts = ["inputs sent again per shard \(resent)"]
         if let batonTakenBy { parts.append("baton taken by shard \(batonTakenBy)") }

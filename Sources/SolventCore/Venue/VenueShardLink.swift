@@ -93,7 +93,15 @@ extension VenueShardLink {
 /// what each applied; a restarted coordinator reads the baton and reservations back).
 public struct VenueFailure: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// Whether the venue itself is sound and a shard only out of reach for now (unreachable, no
+    /// leader yet, or restarted without inputs it had not made durable): a coordinator may start
+    /// again from its write-ahead log. Disagreeing shards are never transient.
+    public var transient: Bool
+
+    public init(_ description: String, transient: Bool = false) {
+        self.description = description
+        self.transient = transient
+    }
 }
 
 extension VenueShardLink {
