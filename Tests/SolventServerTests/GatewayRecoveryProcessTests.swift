@@ -94,6 +94,61 @@ struct GatewayRecoveryProcessTests {
         try await twin.run([.deposit(account: ids[0], asset: GatewayProcessTests.usdt, amount: Amount(atoms: 1))])
     }
 
+    /// The gateway's own keeper: after a mark 40 % down, with nothing else sent, its sweeps step
+    /// every flagged pool across both shards (one step at a time, first pool first, as the keeper
+    /// sweeps), and the venue ends where one engine liquidating in that order ends, account for
+    /// account.
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func theGatewaysKeeperLiquidatesAsOneEngineWould() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gw-keeper-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (shards, arguments, key) = try GatewayProcessTests.startShards(2, in: directory)
+        defer { shards.forEach { $0.kill() } }
+        var keeping = arguments
+        keeping[keeping.firstIndex(of: "--keeper-interval")! + 1] = "0.05"
+        let gateway = try SolventProcess(keeping)
+        defer { gateway.kill() }
+        let twin = GatewayProcessTests.Twin(key: try key())
+        twin.gatewayPort = gateway.port
+        try await twin.run(GatewayProcessTests.setUp(seed: 11))
+        try await twin.run([
+            .setMarkPrice(market: GatewayProcessTests.market, mark: Price(atoms: 36_000 * 100_000_000), index: nil)
+        ])
+        // One engine liquidating as the keeper sweeps: the first pool in liquidation, one step,
+        // again, a refused pool skipped.
+        var refused: Set<AccountID> = []
+        var steps = 0
+        while let pool = twin.single.alerts.first(where: {
+            $0.alert == .liquidating && !refused.contains($0.pool.account)
+        })?.pool {
+            let outcome = twin.single.execute(
+                SequencedInput(
+                    sequence: twin.single.lastSequence + 1, timestamp: twin.single.now, commandID: nil,
+                    command: .liquidate(account: pool.account, market: GatewayProcessTests.market, keeper: nil)))
+            if outcome.rejection == nil { steps += 1 } else { refused.insert(pool.account) }
+        }
+        #expect(steps > 0)
+        let accounts = twin.single.accounts.dropFirst().map(\.id)
+        var differing = accounts
+        let deadline = Date().addingTimeInterval(60)
+        while !differing.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            var still: [AccountID] = []
+            for id in differing {
+                let view = try await GatewayProcessTests.get(
+                    gateway.port, "/v1/venue/accounts/\(id.rawValue)", key: twin.key)
+                if view["digest"] as? String != twin.single.digestHex(of: id) { still.append(id) }
+            }
+            differing = still
+        }
+        #expect(differing.isEmpty, "accounts where the keeper's venue differs: \(differing.prefix(5))")
+        print("gateway keeper: \(steps) liquidation steps across 2 shards, every account as on one engine")
+    }
+
     /// 300 trades, each between two of `ids` on different shards (a buyer and the next id on
     /// another shard), 0.01 BTC at 60,000.
     static func crossShardFills(_ ids: [AccountID], shards: Int) -> [Fill] {
