@@ -151,6 +151,11 @@ def test_gateway(solvent, primary, root, Service, admin_key):
     if short:
         raise SystemExit(f"FAIL: balances outside acknowledged..sent (account, shard, balance, acked, unknown): "
                          f"{short[:4]}")
+    # Every request deposits the same amount to every account, on both shards: a request applied
+    # on one shard only, or twice on one, leaves the accounts unequal.
+    balances = {a: balance_atoms(bases[on[a]], key0 if on[a] == 0 else key1, a) for a in ACCOUNTS}
+    if len(set(balances.values())) != 1:
+        raise SystemExit(f"FAIL: a request applied on some accounts only: {balances}")
     reconnected = re.findall(r"gateway: reconnected after [^\n]*", gateway.stderr())
     if not reconnected:
         raise SystemExit(f"FAIL: the gateway did not report reconnecting: {gateway.stderr()[-2000:]}")

@@ -154,12 +154,7 @@ public struct GatewayCommand: AsyncParsableCommand {
             let key = try clientKey()
             let log: SQLiteVenueLog
             do { log = try SQLiteVenueLog(path: logFile) } catch { throw InputError("--log-file", "\(error)") }
-            let gateway: VenueGateway
-            do {
-                gateway = try await Task.detached { try VenueGateway(links: links, key: key, log: log) }.value
-            } catch {
-                throw InputError("--shard", "\(error)")
-            }
+            let gateway = try await Self.start(links: links, key: key, log: log, retry: reconnectInterval)
             Diagnostics.write("gateway: recovered: \(gateway.recovery)\n")
             let host = host
             let app = gateway.application(host: host, port: port) { port in
@@ -174,6 +169,30 @@ public struct GatewayCommand: AsyncParsableCommand {
         } catch let error as InputError {
             Diagnostics.write("error: \(error.description)\n")
             throw ExitCode(2)
+        }
+    }
+
+    /// The gateway over `links`; while a shard is out of reach (or its standby not yet leading),
+    /// tried again every `retry` seconds (0: not at all), each new reason printed once.
+    static func start(
+        links: [HTTPShardLink], key: String, log: SQLiteVenueLog, retry: Double
+    ) async throws -> VenueGateway {
+        var reported: String?
+        while true {
+            let attempt = await Task.detached { () throws(VenueFailure) -> VenueGateway in
+                try VenueGateway(links: links, key: key, log: log)
+            }.result
+            switch attempt {
+            case .success(let gateway): return gateway
+            case .failure(let error):
+                let failure = error as? VenueFailure ?? VenueFailure("\(error)")
+                guard failure.transient, retry > 0 else { throw InputError("--shard", "\(failure)") }
+                if failure.description != reported {
+                    Diagnostics.write("gateway: waiting for the shards: \(failure)\n")
+                    reported = failure.description
+                }
+                try await Task.sleep(for: .milliseconds(Int64(retry * 1_000)))
+            }
         }
     }
 

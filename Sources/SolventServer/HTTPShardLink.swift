@@ -68,7 +68,8 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
 
     public mutating func execute(_ command: Command, at time: Timestamp) throws(VenueFailure) -> Outcome {
         let reply: ShardProtocol.Executed = try call(
-            .POST, "/v1/shard/execute", body: ShardProtocol.Input(command: command, time: time.nanoseconds))
+            .POST, "/v1/shard/execute",
+            body: ShardProtocol.Input(command: command, time: time.nanoseconds, sequence: lastSequence.map { $0 + 1 }))
         try follow(reply.sequence)
         return reply.outcome
     }
@@ -218,7 +219,9 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     /// A `ShardProtocol.Batch` written with the journal's own encoder (fills, deposits and marks
     /// by hand, about ten times faster than `JSONEncoder`): the same JSON up to key order.
     func batchMessage(_ commands: [Command], at time: Timestamp) throws(VenueFailure) -> Data {
-        var text = "{\"time\":\(time.nanoseconds),\"commands\":["
+        var text = "{\"time\":\(time.nanoseconds),"
+        if let lastSequence { text += "\"sequence\":\(lastSequence + 1)," }
+        text += "\"commands\":["
         for (index, command) in commands.enumerated() {
             if index > 0 { text += "," }
             do { text += try JournalCodec.encode(command) } catch {
@@ -256,10 +259,22 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         }
         let data = reply.body.map { Data(buffer: $0) } ?? Data()
         guard reply.status == .ok else {
-            // 503: a standby (`notLeader`) or a journal that cannot commit, for now.
+            // 503: a standby (`notLeader`) or a journal that cannot commit, for now; 409
+            // `sequenceMismatch`: a shard that lost inputs (the log has them), or another writer
+            // (which the reconnection's recovery then finds and stops on).
+            let text = String(decoding: data.prefix(500), as: UTF8.self)
             throw VenueFailure(
-                "shard \(shard) at \(base) answered \(reply.status.code) to \(path): "
-                    + String(decoding: data.prefix(500), as: UTF8.self), transient: reply.status == .serviceUnavailable)
+                "shard \(shard) at \(base) answered \(reply.status.code) to \(path): \(text)",
+                transient: reply.status == .serviceUnavailable
+                    || (reply.status == .conflict && text.contains("\"sequenceMismatch\"")))
+        }
+        // A read is of the journal this link knows, or the coordinator must not act on it.
+        if let header = reply.headers.first(name: ShardProtocol.lastSequenceHeader.rawName), let lastSequence,
+            UInt64(header) != lastSequence
+        {
+            throw VenueFailure(
+                "shard \(shard) at \(base) answered \(path) from its input \(header), not \(lastSequence): "
+                    + "it restarted and lost inputs, or another writer", transient: true)
         }
         do { return try JournalCodec.decoder().decode(Reply.self, from: data) } catch {
             throw VenueFailure("shard \(shard) at \(base): the answer to \(path) does not decode: \(error)")

@@ -1,3 +1,4 @@
+import HTTPTypes
 import SolventCore
 
 /// The messages between a venue's gateway and its shards (`solvent serve --shard k/N`), JSON
@@ -5,14 +6,21 @@ import SolventCore
 /// venue's coordinator (`VenueCoordinator`); each shard journals what it is sent and answers
 /// what the coordinator reads before it sends.
 public enum ShardProtocol {
+    /// The header of every read's reply: the sequence of the state it was read from.
+    public static let lastSequenceHeader = HTTPField.Name("Solvent-Last-Sequence")!
+
     /// `POST /v1/shard/execute` and `POST /v1/shard/plan`: a command at the venue's time.
     public struct Input: Codable, Sendable {
         public var command: Command
         /// Nanoseconds since the epoch (the shard uses its own last time if that is later).
         public var time: Int64
-        public init(command: Command, time: Int64) {
+        /// For `execute`: the sequence the input must get (absent: the next); a shard whose
+        /// journal is elsewhere answers 409 `sequenceMismatch` and applies nothing.
+        public var sequence: UInt64?
+        public init(command: Command, time: Int64, sequence: UInt64? = nil) {
             self.command = command
             self.time = time
+            self.sequence = sequence
         }
     }
 
@@ -20,9 +28,12 @@ public enum ShardProtocol {
     public struct Batch: Codable, Sendable {
         public var commands: [Command]
         public var time: Int64
-        public init(commands: [Command], time: Int64) {
+        /// The sequence the first command must get (as `Input.sequence`).
+        public var sequence: UInt64?
+        public init(commands: [Command], time: Int64, sequence: UInt64? = nil) {
             self.commands = commands
             self.time = time
+            self.sequence = sequence
         }
     }
 

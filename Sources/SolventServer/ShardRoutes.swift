@@ -13,8 +13,9 @@ extension SolventService {
             let input: ShardProtocol.Input = try await service.shardRequest(request)
             let submission: JournaledEngine.Submission
             do {
-                submission = try await service.engine.apply(input.command, at: Timestamp(nanoseconds: input.time))
-            } catch { throw Self.journalUnavailable(error) }
+                submission = try await service.engine.apply(
+                    input.command, at: Timestamp(nanoseconds: input.time), sequence: input.sequence)
+            } catch { throw Self.shardWriteFailure(error) }
             if submission.outcome.rejection == nil {
                 service.metrics.applied.increment()
             } else {
@@ -32,8 +33,8 @@ extension SolventService {
             let submissions: [JournaledEngine.Submission]
             do {
                 submissions = try await service.engine.apply(
-                    batch: batch.commands, at: Timestamp(nanoseconds: batch.time))
-            } catch { throw Self.journalUnavailable(error) }
+                    batch: batch.commands, at: Timestamp(nanoseconds: batch.time), sequence: batch.sequence)
+            } catch { throw Self.shardWriteFailure(error) }
             let applied = submissions.count { $0.outcome.rejection == nil }
             service.metrics.applied.increment(by: applied)
             service.metrics.rejected.increment(by: submissions.count - applied)
@@ -51,10 +52,10 @@ extension SolventService {
         }
         router.post("/v1/shard/plan") { request, _ in
             let input: ShardProtocol.Input = try await service.shardRequest(request)
-            let planned = await service.engine.read {
-                $0.plannedEvents(of: input.command, at: Timestamp(nanoseconds: input.time))
+            let (planned, last) = await service.engine.read {
+                ($0.plannedEvents(of: input.command, at: Timestamp(nanoseconds: input.time)), $0.lastSequence)
             }
-            return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: planned.outcome))
+            return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: planned.outcome), at: last)
         }
         addShardReads(to: router)
     }
@@ -73,51 +74,64 @@ extension SolventService {
                     now: engine.now.nanoseconds, digest: engine.digestHex(), baton: engine.venueLiquidationBaton)
             }
             guard let state else { throw Self.notShard }
-            return try Self.shardReply(state)
+            return try Self.shardReply(state, at: state.lastSequence)
         }
         // The baton alone (a move reads it; the state's digest hashes the whole state).
         router.get("/v1/shard/baton") { request, _ in
             try await service.requireShard(request)
-            let baton = await service.engine.read { $0.venue == nil ? nil : $0.venueLiquidationBaton }
+            let (baton, last) = await service.engine.read {
+                ($0.venue == nil ? nil : $0.venueLiquidationBaton, $0.lastSequence)
+            }
             guard let baton else { throw Self.notShard }
-            return try Self.shardReply(baton)
+            return try Self.shardReply(baton, at: last)
         }
         router.get("/v1/shard/accounts/:id") { request, context in
             try await service.requireShard(request)
             let id = AccountID(try Self.pathID(context, "id", minimum: 0, maximum: .max))
-            let digest = await service.engine.read { $0.digestHex(of: id) }
-            return try Self.shardReply(ShardProtocol.AccountState(exists: digest != nil, digest: digest))
+            let (digest, last) = await service.engine.read { ($0.digestHex(of: id), $0.lastSequence) }
+            return try Self.shardReply(ShardProtocol.AccountState(exists: digest != nil, digest: digest), at: last)
         }
         router.get("/v1/shard/assets/:id") { request, context in
             try await service.requireShard(request)
             let id = AssetID(UInt32(try Self.pathID(context, "id", minimum: 0, maximum: UInt64(UInt32.max))))
-            let state = await service.engine.read { $0.asset(id) }
+            let (state, last) = await service.engine.read { ($0.asset(id), $0.lastSequence) }
             return try Self.shardReply(
-                ShardProtocol.AssetState(deficit: state?.deficit ?? 0, insuranceFund: state?.insuranceFund ?? 0))
+                ShardProtocol.AssetState(deficit: state?.deficit ?? 0, insuranceFund: state?.insuranceFund ?? 0),
+                at: last)
         }
         router.get("/v1/shard/alerts") { request, _ in
             try await service.requireShard(request)
-            let steps = await service.engine.read { engine in
-                engine.alerts.filter { $0.alert == .liquidating }.map(\.pool).sorted().compactMap { pool in
-                    engine.nextLiquidationMarket(for: pool).map { ShardProtocol.Alerts.Step(pool: pool, market: $0) }
-                }
+            let (steps, last) = await service.engine.read { engine in
+                (
+                    engine.alerts.filter { $0.alert == .liquidating }.map(\.pool).sorted().compactMap { pool in
+                        engine.nextLiquidationMarket(for: pool).map {
+                            ShardProtocol.Alerts.Step(pool: pool, market: $0)
+                        }
+                    }, engine.lastSequence
+                )
             }
-            return try Self.shardReply(ShardProtocol.Alerts(liquidating: steps))
+            return try Self.shardReply(ShardProtocol.Alerts(liquidating: steps), at: last)
         }
         router.post("/v1/shard/deleveraging-need") { request, _ in
             let query: ShardProtocol.NeedQuery = try await service.shardRequest(request)
-            let result = await service.engine.read {
-                $0.venueDeleveragingNeed(account: query.account, market: query.market, keeper: query.keeper)
+            let (result, last) = await service.engine.read {
+                (
+                    $0.venueDeleveragingNeed(account: query.account, market: query.market, keeper: query.keeper),
+                    $0.lastSequence
+                )
             }
             switch result {
-            case .success(let need): return try Self.shardReply(ShardProtocol.NeedReply(need: need))
-            case .failure(let rejection): return try Self.shardReply(ShardProtocol.NeedReply(rejection: rejection))
+            case .success(let need): return try Self.shardReply(ShardProtocol.NeedReply(need: need), at: last)
+            case .failure(let rejection):
+                return try Self.shardReply(ShardProtocol.NeedReply(rejection: rejection), at: last)
             }
         }
         router.post("/v1/shard/deleveraging-candidates") { request, _ in
             let need: VenueDeleveragingNeed = try await service.shardRequest(request)
-            let candidates = await service.engine.read { $0.deleveragingCandidates(for: need) }
-            return try Self.shardReply(ShardProtocol.Candidates(candidates: candidates))
+            let (candidates, last) = await service.engine.read {
+                ($0.deleveragingCandidates(for: need), $0.lastSequence)
+            }
+            return try Self.shardReply(ShardProtocol.Candidates(candidates: candidates), at: last)
         }
     }
 
@@ -153,6 +167,25 @@ extension SolventService {
 
     static func shardReply<T: Encodable>(_ value: T) throws -> Response {
         JSON.response(data: try JournalCodec.encoder().encode(value))
+    }
+
+    /// A read's reply with the sequence of the state it was read from (`Solvent-Last-Sequence`):
+    /// the gateway acts only on reads of the journal it knows, never of one that lost inputs.
+    static func shardReply<T: Encodable>(_ value: T, at sequence: UInt64) throws -> Response {
+        var response = try shardReply(value)
+        response.headers[ShardProtocol.lastSequenceHeader] = String(sequence)
+        return response
+    }
+
+    /// A write the shard could not take: 409 `sequenceMismatch` (nothing applied) when the
+    /// gateway's numbering and the journal's differ, else the journal's failure.
+    static func shardWriteFailure(_ error: any Error) -> APIError {
+        if case .outOfOrder(let expected, let got) = error as? StoreError {
+            return APIError(
+                .conflict, "sequenceMismatch",
+                "the gateway sent input \(got), the journal's next is \(expected): nothing was applied")
+        }
+        return journalUnavailable(error)
     }
 
     /// A path's decimal id from `minimum` to `maximum` (the shard protocol reads every id the

@@ -72,6 +72,8 @@ public final class VenueGateway: Sendable {
         var now: Int64 = 0
         for shard in links.indices {
             try links[shard].findLeader()
+            // What the shard's journal holds now is read, not checked against what it held.
+            links[shard].lastSequence = nil
             let state = try links[shard].state()
             guard state.shard == UInt32(shard), state.shards == UInt32(links.count) else {
                 throw VenueFailure(

@@ -150,15 +150,26 @@ public actor JournaledEngine {
     /// committed with everything else applied so far at the next `sync()` (or any submission's
     /// commit). A venue's gateway applies a request's inputs this way and syncs each shard once
     /// before it acknowledges the request: one commit per shard per request, not per input.
-    public func apply(_ command: Command, at time: Timestamp) throws -> Submission {
+    /// With `sequence`, only as that input: a writer that numbers its inputs itself (a venue's
+    /// gateway) finds a journal that lost its unsynced tail, or another writer's input, before
+    /// anything is applied (`StoreError.outOfOrder`, nothing applied).
+    public func apply(_ command: Command, at time: Timestamp, sequence: UInt64? = nil) throws -> Submission {
         try refuseIfNotWriting()
+        try expect(sequence)
         return try enqueue(command, time: time.nanoseconds)
     }
 
-    /// `apply(_:at:)` for several commands in order, in one call to the actor.
-    public func apply(batch commands: [Command], at time: Timestamp) throws -> [Submission] {
+    /// `apply(_:at:sequence:)` for several commands in order, in one call to the actor; with
+    /// `sequence`, the first one's.
+    public func apply(batch commands: [Command], at time: Timestamp, sequence: UInt64? = nil) throws -> [Submission] {
         try refuseIfNotWriting()
+        try expect(sequence)
         return try commands.map { try enqueue($0, time: time.nanoseconds) }
+    }
+
+    private func expect(_ sequence: UInt64?) throws {
+        guard let sequence, sequence != engine.lastSequence &+ 1 else { return }
+        throw StoreError.outOfOrder(expected: engine.lastSequence &+ 1, got: sequence)
     }
 
     /// Returns once every input applied so far is durable, with the last one's sequence.

@@ -13,8 +13,20 @@ import Synchronization
 /// recovery finds in the shards' journals and skips.
 public final class SQLiteVenueLog: VenueWriteAheadLog {
     let queue: DatabaseQueue
-    /// The last row appended, and the last row settled (deleted at the next append).
-    private let rows: Mutex<(last: Int64, settled: Int64)>
+    /// The last rows appended (inputs, intents), and the last rows settled (deleted at the next
+    /// append; nil: none).
+    private let rows: Mutex<(last: Rows, settled: Rows?)>
+
+    struct Rows: Sendable {
+        var input: Int64
+        var intent: Int64
+    }
+
+    static func last(_ db: Database) throws -> Rows {
+        Rows(
+            input: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM sent") ?? 0,
+            intent: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM intents") ?? 0)
+    }
 
     /// Opens (creating when absent) the log at `path`.
     public init(path: String) throws(VenueFailure) {
@@ -32,11 +44,12 @@ public final class SQLiteVenueLog: VenueWriteAheadLog {
                     sql: """
                         CREATE TABLE IF NOT EXISTS sent (
                             id INTEGER PRIMARY KEY, shard INTEGER NOT NULL, sequence INTEGER NOT NULL,
-                            time INTEGER NOT NULL, command TEXT NOT NULL, intent TEXT)
+                            time INTEGER NOT NULL, command TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS intents (id INTEGER PRIMARY KEY, intent TEXT NOT NULL);
                         """)
-                return try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM sent") ?? 0
+                return try Self.last(db)
             }
-            rows = Mutex((last, 0))
+            rows = Mutex((last, nil))
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw VenueFailure("the log \(path) is in use (another gateway runs on it)")
         } catch {
@@ -45,7 +58,7 @@ public final class SQLiteVenueLog: VenueWriteAheadLog {
     }
 
     public func append(_ inputs: [VenueSentInput], intent: VenueIntent?) throws(VenueFailure) {
-        guard !inputs.isEmpty else { return }
+        guard !inputs.isEmpty || intent != nil else { return }
         var commands: [String] = []
         commands.reserveCapacity(inputs.count)
         let intentText: String?
@@ -58,19 +71,24 @@ public final class SQLiteVenueLog: VenueWriteAheadLog {
         let settled = rows.withLock { $0.settled }
         do {
             let last = try queue.write { db in
-                if settled > 0 { try db.execute(sql: "DELETE FROM sent WHERE id <= ?", arguments: [settled]) }
+                if let settled {
+                    try db.execute(sql: "DELETE FROM sent WHERE id <= ?", arguments: [settled.input])
+                    try db.execute(sql: "DELETE FROM intents WHERE id <= ?", arguments: [settled.intent])
+                }
+                if let intentText {
+                    try db.execute(sql: "INSERT INTO intents (intent) VALUES (?)", arguments: [intentText])
+                }
                 let statement = try db.cachedStatement(
-                    sql: "INSERT INTO sent (shard, sequence, time, command, intent) VALUES (?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO sent (shard, sequence, time, command) VALUES (?, ?, ?, ?)")
                 for (index, input) in inputs.enumerated() {
                     try statement.execute(arguments: [
                         input.shard, Int64(bitPattern: input.sequence), input.time.nanoseconds, commands[index],
-                        index == 0 ? intentText : nil,
                     ])
                 }
-                return db.lastInsertedRowID
+                return try Self.last(db)
             }
             // The settled rows are gone (and their ids may be used again).
-            rows.withLock { $0 = (last, 0) }
+            rows.withLock { $0 = (last, nil) }
         } catch {
             throw VenueFailure("the log cannot be written: \(error)")
         }
@@ -79,26 +97,27 @@ public final class SQLiteVenueLog: VenueWriteAheadLog {
     public func settle() { rows.withLock { $0.settled = $0.last } }
 
     public func pending() throws(VenueFailure) -> (inputs: [VenueSentInput], intents: [VenueIntent]) {
-        let settled = rows.withLock { $0.settled }
+        let settled = rows.withLock { $0.settled } ?? Rows(input: 0, intent: 0)
         do {
-            let rows = try queue.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT shard, sequence, time, command, intent FROM sent WHERE id > ? ORDER BY id",
-                    arguments: [settled])
+            let (inputRows, intentTexts) = try queue.read { db in
+                (
+                    try Row.fetchAll(
+                        db, sql: "SELECT shard, sequence, time, command FROM sent WHERE id > ? ORDER BY id",
+                        arguments: [settled.input]),
+                    try String.fetchAll(
+                        db, sql: "SELECT intent FROM intents WHERE id > ? ORDER BY id", arguments: [settled.intent])
+                )
             }
             var inputs: [VenueSentInput] = []
-            var intents: [VenueIntent] = []
-            let decoder = JournalCodec.decoder()
-            for row in rows {
+            for row in inputRows {
                 let sequence: Int64 = row["sequence"]
                 inputs.append(
                     VenueSentInput(
                         shard: row["shard"], sequence: UInt64(bitPattern: sequence),
                         time: Timestamp(nanoseconds: row["time"]), command: try JournalCodec.decode(row["command"])))
-                if let text: String = row["intent"] {
-                    intents.append(try decoder.decode(VenueIntent.self, from: Data(text.utf8)))
-                }
             }
+            let decoder = JournalCodec.decoder()
+            let intents = try intentTexts.map { try decoder.decode(VenueIntent.self, from: Data($0.utf8)) }
             return (inputs, intents)
         } catch {
             throw VenueFailure("the log cannot be read: \(error)")

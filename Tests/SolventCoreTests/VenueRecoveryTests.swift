@@ -1,5 +1,6 @@
 import SolventCore
 import SolventRandom
+import SolventTestSupport
 import Synchronization
 import Testing
 
@@ -47,18 +48,29 @@ import Testing
 
     typealias Script = [(command: Command, time: Timestamp)]
 
-    /// The crash of `ShardedVenueTests` on 4 shards, 80 traders: down 40 %, up 56 %, liquidating
-    /// and auto-deleveraging across shards.
+    /// The crash of `ShardedVenueTests` on 4 shards, 80 traders: down 40 %, up 80 %, liquidating
+    /// and auto-deleveraging across shards, with a tick that settles funding every five marks.
     static let script: Script = {
         var twin = ShardedVenueTests.venue(shards: 4, accounts: 80, seed: 7, cap: false)
+        // Marks from a two-source oracle, so that a tick settles funding (every 8 hours).
+        twin.run(
+            .configureOracle(
+                market: ShardedVenueTests.market,
+                OracleConfig(
+                    sources: [.init(id: SourceID(1), weight: 1), .init(id: SourceID(2), weight: 1)],
+                    minimumSources: 2, priceMoveThreshold: .zero,
+                    liquidationDepth: amount("1000000000", scale: 6).atoms, liquidationDepthFraction: rate("1"),
+                    liquidationWindowSeconds: 60)))
         var price = 60_000.0
-        for _ in 0..<17 {
-            price *= 0.97
-            ShardedVenueTests.mark(&twin, Int64(price) * 100_000_000)
-        }
-        for _ in 0..<13 {
-            price *= 1.035
-            ShardedVenueTests.mark(&twin, Int64(price) * 100_000_000)
+        for index in 0..<30 {
+            price *= index < 17 ? 0.97 : 1.035
+            ShardedVenueTests.mark(&twin, Int64(price) * 100_000_000, oracle: true)
+            if index % 6 == 5 {
+                // Eight hours on, a fresh mark, and a tick: funding on every shard.
+                twin.time += 8 * 3_600 * 1_000_000_000
+                ShardedVenueTests.mark(&twin, Int64(price) * 100_000_000, oracle: true)
+                twin.run(.tick)
+            }
         }
         return twin.script
     }()
@@ -72,11 +84,24 @@ import Testing
         return venue
     }
 
-    /// The accounts' digests, the fund, the deficit and the books' net position, shard by shard.
+    /// The accounts' digests, the markets, the fund, the deficit and the books' net position.
     static func fingerprint(_ venue: ShardedVenue) -> [String] {
         var lines = venue.shards.enumerated().map { shard, engine in
             engine.accounts.filter { $0.id != .venue }.map { "\(shard) \($0.id) \(engine.digestHex(of: $0.id))" }
                 .joined(separator: "\n")
+        }
+        // Each shard's markets as prices, oracles and ticks leave them.
+        for (shard, engine) in venue.shards.enumerated() {
+            lines += engine.markets.map { market in
+                // Funding's state, not the liquidation limiter's (it travels with the baton).
+                let oracle = market.oracle
+                let funding = [
+                    oracle?.lastFundingTime.description, oracle?.premiumSum.description,
+                    oracle?.premiumCount.description, oracle?.priceMoveUntil?.description,
+                ].map { $0 ?? "-" }
+                return "\(shard) market \(market.spec.id): \(market.mark) at \(market.markTime), "
+                    + "index \(market.index), settled \(market.settled), funding \(funding)"
+            }
         }
         let totals = venue.totals(of: ShardedVenueTests.usdt)
         let book = venue.shards.reduce(Int64(0)) { $0 + ($1.account(.venue)?.positions.first?.size ?? 0) }
@@ -93,9 +118,10 @@ import Testing
         let steps = script.indices.filter {
             if case .liquidate = script[$0].command { sends[$0].count >= 4 } else { false }
         }
-        var stops = steps.flatMap { Array(sends[$0]) }
-        for _ in 0..<24 { stops.append(Int(random.next() % UInt64(sends.last!.upperBound))) }
-        var seen = (resent: 0, batonTaken: 0, committed: 0, released: 0)
+        let ticks = script.indices.filter { script[$0].command == .tick }.prefix(1)
+        var stops = (steps.prefix(6) + ticks).flatMap { Array(sends[$0]) }
+        for _ in 0..<12 { stops.append(Int(random.next() % UInt64(sends.last!.upperBound))) }
+        var seen = (resent: 0, batonTaken: 0, committed: 0, released: 0, ticked: 0)
         var outcomes: [String: Int] = [:]
         var references: [Int: (with: [String], without: [String])] = [:]
         for stop in stops {
@@ -119,12 +145,15 @@ import Testing
             if report.batonTakenBy != nil { seen.batonTaken += 1 }
             if !report.committed.isEmpty { seen.committed += 1 }
             if !report.released.isEmpty { seen.released += 1 }
+            if !report.ticked.isEmpty { seen.ticked += 1 }
         }
         print(
             "recovery: \(sends.last!.upperBound) inputs, \(steps.count) steps across shards; \(stops.count) stops: "
                 + "\(outcomes), inputs sent again \(seen.resent), baton taken \(seen.batonTaken), "
-                + "reservations committed \(seen.committed), released \(seen.released)")
-        #expect(seen.resent > 0 && seen.batonTaken > 0 && seen.committed > 0 && seen.released > 0, "\(seen)")
+                + "reservations committed \(seen.committed), released \(seen.released), ticks finished \(seen.ticked)")
+        #expect(
+            seen.resent > 0 && seen.batonTaken > 0 && seen.committed > 0 && seen.released > 0 && seen.ticked > 0,
+            "\(seen)")
     }
 
     /// The inputs each command of the script sends, as ranges of the whole script's inputs.

@@ -8,25 +8,37 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Goal: a gateway killed in the middle of a request leaves no trade between two shards half
-/// done. Method: four shard services, 600 fresh accounts, one request of 300 trades each
-/// between two accounts on different shards (novated into a leg on each); the gateway is killed
-/// with SIGKILL once the shards have taken some of them, and restarted on its write-ahead log.
-/// Every trade must then be on both its shards or on neither, the applied ones a prefix of the
-/// request; one engine fed the same trades gives each account's digest before and after its
-/// trade. Needs the built binary; skipped, with a message, without it.
+/// Goal: a gateway or a shard killed in the middle of a request leaves no trade between two
+/// shards half done. Method: four shard services, 600 fresh accounts, one request of 300 trades
+/// each between two accounts on different shards (novated into a leg on each); once the shards
+/// have taken some of them, the gateway is killed with SIGKILL and restarted on its write-ahead
+/// log, or shard 1 is killed (losing the request's legs it had not synced) and restarted, the
+/// gateway reconnecting by itself. Every trade must then be on both its shards or on neither, the
+/// applied ones a prefix of the request; one engine fed the same trades gives each account's
+/// digest before and after its trade. Needs the built binary; skipped, with a message, without it.
 struct GatewayRecoveryProcessTests {
+    /// What is killed inside the request.
+    enum Victim: String, CaseIterable, Sendable {
+        /// The gateway (SIGKILL), then started again on its log.
+        case gateway
+        /// Shard 1 (SIGKILL: it loses every leg of the request, none synced yet), then started
+        /// again on its journal and port; the running gateway reconnects by itself.
+        case shard
+    }
+
     @Test(
         .enabled(
             if: CrashSafetyTests.binary != nil,
-            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
-    func aGatewayKilledInsideARequestLeavesNoTradeHalfDone() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gw-kill-\(getpid())")
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"),
+        arguments: Victim.allCases)
+    func aKillInsideARequestLeavesNoTradeHalfDone(victim: Victim) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-gw-kill-\(victim)-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (shards, arguments, key) = try GatewayProcessTests.startShards(4, in: directory)
+        var (shards, arguments, key) = try GatewayProcessTests.startShards(4, in: directory)
         defer { shards.forEach { $0.kill() } }
-        var gateway = try SolventProcess(arguments)
+        var gateway = try SolventProcess(arguments + ["--reconnect-interval", "0.05"])
         defer { gateway.kill() }
         let twin = GatewayProcessTests.Twin(key: try key())
         twin.gatewayPort = gateway.port
@@ -43,55 +55,78 @@ struct GatewayRecoveryProcessTests {
         }
         let fills = Self.crossShardFills(ids, shards: 4)
         #expect(fills.count == 300)
-        // Each account's digest before and after its one trade, on one engine.
-        var after = twin.single
-        var expected: [AccountID: (before: String, after: String)] = [:]
-        for fill in fills {
-            _ = after.execute(
-                SequencedInput(
-                    sequence: after.lastSequence + 1, timestamp: after.now, commandID: nil, command: .applyFill(fill)))
-            for id in [fill.buyer, fill.seller] {
-                expected[id] = (twin.single.digestHex(of: id)!, after.digestHex(of: id)!)
-            }
-        }
+        let expected = Self.digests(of: fills, on: twin.single)
 
         let admin = shards.compactMap(\.adminKey)
         let before = try await Self.sequences(shards, admin)
         let request = Task { try? await twin.run(fills.map(Command.applyFill)) }
-        // Kill the gateway once the shards have taken some of the trades, not all.
+        // Kill once the shards have taken some of the trades, not all.
         let deadline = Date().addingTimeInterval(30)
         while try await Self.sequences(shards, admin) < before + 40, Date() < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
-        gateway.kill()
-        _ = await request.value
-        let cut = try await Self.sequences(shards, admin) - before
-        gateway = try SolventProcess(arguments)
-        twin.gatewayPort = gateway.port
-        #expect(gateway.text.contains("gateway: recovered: inputs sent again per shard"), "\(gateway.text)")
-
-        var applied: [Bool] = []
-        for fill in fills {
-            var states: [Bool] = []
-            for id in [fill.buyer, fill.seller] {
-                let view = try await GatewayProcessTests.get(
-                    gateway.port, "/v1/venue/accounts/\(id.rawValue)", key: twin.key)
-                let digest = view["digest"] as? String
-                #expect(digest == expected[id]?.before || digest == expected[id]?.after, "account \(id)")
-                states.append(digest == expected[id]?.after)
+        let cut: Int
+        switch victim {
+        case .gateway:
+            gateway.kill()
+            _ = await request.value
+            cut = try await Self.sequences(shards, admin) - before
+            gateway = try SolventProcess(arguments)
+            twin.gatewayPort = gateway.port
+            #expect(gateway.text.contains("gateway: recovered: inputs sent again per shard"), "\(gateway.text)")
+        case .shard:
+            let port = shards[1].port
+            shards[1].kill()
+            _ = await request.value
+            shards[1] = try SolventProcess([
+                "serve", "--db", directory.appendingPathComponent("shard1.db").path, "--port", "\(port)",
+                "--shard", "1/4",
+            ])
+            cut = try await Self.sequences(shards, admin) - before
+            // The gateway reconnects by itself once the shard is back.
+            let back = Date().addingTimeInterval(30)
+            while try await GatewayProcessTests.send(gateway.port, "/health", key: nil, body: nil).0 != 200,
+                Date() < back
+            {
+                try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(states[0] == states[1], "\(fill.buyer) and \(fill.seller): one leg of their trade only")
-            applied.append(states[0])
         }
+
+        let applied = try await Self.applied(fills, expected, gateway: gateway.port, key: twin.key)
         let done = applied.prefix { $0 }.count
         #expect(!applied[done...].contains(true), "the trades applied are not a prefix of the request")
         #expect(done > 0 && done < fills.count, "\(done) of \(fills.count) trades applied")
-        let recovered = gateway.text.split(separator: "\n").first { $0.contains("recovered:") } ?? ""
-        print(
-            "gateway killed inside a request: \(cut) shard inputs by then, \(done) of \(fills.count) trades applied; "
-                + recovered)
+        print("\(victim) killed inside a request: \(cut) shard inputs after, \(done) of \(fills.count) trades applied")
         // The venue takes commands again.
         try await twin.run([.deposit(account: ids[0], asset: GatewayProcessTests.usdt, amount: Amount(atoms: 1))])
+    }
+
+    /// A gateway started while a shard is down waits for it (saying so) instead of exiting, and
+    /// starts once the shard is back on its port.
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func aGatewayStartedBeforeItsShardWaitsForIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gw-wait-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var (shards, arguments, _) = try GatewayProcessTests.startShards(1, in: directory)
+        defer { shards.forEach { $0.kill() } }
+        let port = shards[0].port
+        shards[0].kill()
+        // A call to a shard that is down runs to --shard-timeout (a refused connection is retried).
+        let starting = Task {
+            try SolventProcess(arguments + ["--reconnect-interval", "0.05", "--shard-timeout", "1"])
+        }
+        try await Task.sleep(for: .milliseconds(1_500))
+        shards[0] = try SolventProcess([
+            "serve", "--db", directory.appendingPathComponent("shard0.db").path, "--port", "\(port)", "--shard", "0/1",
+        ])
+        let gateway = try await starting.value
+        defer { gateway.kill() }
+        #expect(gateway.text.contains("gateway: waiting for the shards:"), "\(gateway.text)")
+        #expect(try await GatewayProcessTests.send(gateway.port, "/health", key: nil, body: nil).0 == 200)
     }
 
     /// The gateway's own keeper: after a mark 40 % down, with nothing else sent, its sweeps step
@@ -147,6 +182,39 @@ struct GatewayRecoveryProcessTests {
         }
         #expect(differing.isEmpty, "accounts where the keeper's venue differs: \(differing.prefix(5))")
         print("gateway keeper: \(steps) liquidation steps across 2 shards, every account as on one engine")
+    }
+
+    /// Each trader's digest before and after its one trade, on one engine.
+    static func digests(of fills: [Fill], on engine: Engine) -> [AccountID: (before: String, after: String)] {
+        var after = engine
+        var expected: [AccountID: (before: String, after: String)] = [:]
+        for fill in fills {
+            _ = after.execute(
+                SequencedInput(
+                    sequence: after.lastSequence + 1, timestamp: after.now, commandID: nil, command: .applyFill(fill)))
+            for id in [fill.buyer, fill.seller] { expected[id] = (engine.digestHex(of: id)!, after.digestHex(of: id)!) }
+        }
+        return expected
+    }
+
+    /// Whether each trade applied on the venue, read through the gateway: both traders before
+    /// their trade or both after (one leg only is recorded as an issue).
+    static func applied(
+        _ fills: [Fill], _ expected: [AccountID: (before: String, after: String)], gateway port: Int, key: String
+    ) async throws -> [Bool] {
+        var applied: [Bool] = []
+        for fill in fills {
+            var states: [Bool] = []
+            for id in [fill.buyer, fill.seller] {
+                let view = try await GatewayProcessTests.get(port, "/v1/venue/accounts/\(id.rawValue)", key: key)
+                let digest = view["digest"] as? String
+                #expect(digest == expected[id]?.before || digest == expected[id]?.after, "account \(id)")
+                states.append(digest == expected[id]?.after)
+            }
+            #expect(states[0] == states[1], "\(fill.buyer) and \(fill.seller): one leg of their trade only")
+            applied.append(states[0])
+        }
+        return applied
     }
 
     /// 300 trades, each between two of `ids` on different shards (a buyer and the next id on

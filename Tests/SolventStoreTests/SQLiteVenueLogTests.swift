@@ -44,6 +44,33 @@ struct SQLiteVenueLogTests {
         #expect(try reopened.pending().inputs == [next])
     }
 
+    /// A settle is written with the next append: reopened before one, the settled rows come back
+    /// (recovery then finds them in the shards' journals); after one, only what followed.
+    @Test func aSettleIsWrittenWithTheNextAppend() throws {
+        let path = Self.path("settle")
+        Self.remove(path)
+        defer { Self.remove(path) }
+        let first = VenueSentInput(shard: 0, sequence: 5, time: Timestamp(nanoseconds: 1), command: .tick)
+        do {
+            let log = try SQLiteVenueLog(path: path)
+            try log.append([first], intent: .tick(time: Timestamp(nanoseconds: 1)))
+            log.settle()
+            #expect(try log.pending().inputs.isEmpty)
+        }
+        let second = VenueSentInput(shard: 1, sequence: 9, time: Timestamp(nanoseconds: 2), command: .tick)
+        do {
+            let log = try SQLiteVenueLog(path: path)
+            #expect(try log.pending().inputs == [first])
+            #expect(try log.pending().intents == [.tick(time: Timestamp(nanoseconds: 1))])
+            log.settle()
+            try log.append([], intent: .fault("a test"))
+            try log.append([second], intent: nil)
+        }
+        let reopened = try SQLiteVenueLog(path: path)
+        #expect(try reopened.pending().inputs == [second])
+        #expect(try reopened.pending().intents == [.fault("a test")])
+    }
+
     @Test func aSecondGatewayOnTheSameLogIsRefused() throws {
         let path = Self.path("locked")
         Self.remove(path)

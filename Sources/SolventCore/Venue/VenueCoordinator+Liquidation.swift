@@ -115,14 +115,18 @@ extension VenueCoordinator {
         let applied = try send(step, to: home, at: time)
         outcomes.append((home, applied))
         guard applied.rejection == nil, Self.accountPrice(applied.events) == price else {
-            // Refused after its check: nothing of it applied, so nothing stays reserved.
-            if applied.rejection != nil { try release(&self) }
-            throw VenueFailure("shard \(home) did not apply the checked step as planned: \(applied)")
+            // Not as checked: a fault of the venue. Logged, so that no restart commits or
+            // releases the reservations on a guess; the venue stops for good.
+            let fault = "shard \(home) did not apply the checked step \(step) as planned: \(applied)"
+            try? writeAheadLog?.append([], intent: .fault(fault))
+            throw VenueFailure(fault)
         }
         for (shard, id) in reserved {
             let commit = try send(.commitDeleveraging(reservation: id, price: price), to: shard, at: time)
             guard commit.rejection == nil else {
-                throw VenueFailure("shard \(shard) refused the checked commit of reservation \(id): \(commit)")
+                let fault = "shard \(shard) refused the checked commit of reservation \(id): \(commit)"
+                try? writeAheadLog?.append([], intent: .fault(fault))
+                throw VenueFailure(fault)
             }
             outcomes.append((shard, commit))
         }

@@ -19,6 +19,9 @@ extension VenueCoordinator {
     ) throws(VenueFailure) -> (coordinator: Self, recovery: VenueRecovery) {
         var links = links
         let (inputs, intents) = try log.pending()
+        for case .fault(let fault) in intents {
+            throw VenueFailure("the log records a fault of the venue: \(fault); see docs/sharding.md before restarting")
+        }
         var recovery = VenueRecovery(resent: Array(repeating: 0, count: links.count))
         for shard in links.indices {
             recovery.resent[shard] = try resend(inputs.filter { $0.shard == shard }, to: &links[shard], shard: shard)
@@ -31,6 +34,7 @@ extension VenueCoordinator {
             links: links, batonHolder: holders.first ?? 0, nextReservation: nextReservation, start: start)
         coordinator.writeAheadLog = log
         if holders.isEmpty { recovery.batonTakenBy = try coordinator.completeBatonMove(intents, at: start) }
+        recovery.ticked = try coordinator.completeTick(intents, logged: inputs)
         try coordinator.completeDeleveraging(intents, statuses: statuses, recovery: &recovery, at: start)
         try coordinator.sync()
         recovery.batonHolder = coordinator.batonHolder
@@ -80,6 +84,25 @@ extension VenueCoordinator {
         return to
     }
 
+    /// The last logged tick, on every shard it had not reached (baton first, at its time).
+    private mutating func completeTick(
+        _ intents: [VenueIntent], logged: [VenueSentInput]
+    ) throws(VenueFailure) -> [Int] {
+        let last = intents.last { if case .tick = $0 { true } else { false } }
+        guard case .tick(let time)? = last else { return [] }
+        let reached = Set(logged.filter { $0.command == .tick && $0.time == time }.map(\.shard))
+        var ticked: [Int] = []
+        for shard in links.indices where !reached.contains(shard) {
+            try moveBaton(to: shard, at: time)
+            let outcome = try send(.tick, to: shard, at: time)
+            guard outcome.rejection == nil else {
+                throw VenueFailure("shard \(shard) refused the tick at \(time) while recovering: \(outcome)")
+            }
+            ticked.append(shard)
+        }
+        return ticked
+    }
+
     /// Reservations still held: committed at the step's price if the step applied, else released.
     private mutating func completeDeleveraging(
         _ intents: [VenueIntent], statuses: [VenueShardStatus], recovery: inout VenueRecovery, at time: Timestamp
@@ -115,6 +138,8 @@ public struct VenueRecovery: Sendable, CustomStringConvertible {
     /// Reservations committed (their step had applied) and released (it had not).
     public var committed: [UInt64] = []
     public var released: [UInt64] = []
+    /// Shards a tick cut short had not reached, ticked at its time.
+    public var ticked: [Int] = []
     public var batonHolder = 0
 
     /// Nothing finished yet: `resent[k]` inputs sent again to shard k.
@@ -125,6 +150,7 @@ public struct VenueRecovery: Sendable, CustomStringConvertible {
         if let batonTakenBy { parts.append("baton taken by shard \(batonTakenBy)") }
         if !committed.isEmpty { parts.append("reservations committed \(committed)") }
         if !released.isEmpty { parts.append("reservations released \(released)") }
+        if !ticked.isEmpty { parts.append("shards ticked \(ticked)") }
         return parts.joined(separator: "; ")
     }
 }

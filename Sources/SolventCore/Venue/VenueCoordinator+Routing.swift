@@ -184,6 +184,7 @@ extension VenueCoordinator {
     /// Time-driven work on every shard; each takes the baton first, so a dated future's final
     /// settlement draws on the venue's fund wherever its accounts are.
     mutating func tick(at time: Timestamp) throws(VenueFailure) -> Outcomes {
+        try writeAheadLog?.append([], intent: .tick(time: time))
         var outcomes: [(shard: Int, outcome: Outcome)] = []
         for shard in links.indices {
             try moveBaton(to: shard, at: time)

@@ -10,7 +10,8 @@
 /// what it did the first time. What spans several inputs of several shards is logged as an
 /// intent beside its first input: the baton's move and a step's auto-deleveraging.
 public protocol VenueWriteAheadLog: AnyObject, Sendable {
-    /// Writes `inputs` (and `intent`) durably; returns only once they would survive a crash.
+    /// Writes `inputs` (and `intent`, also when there are no inputs) durably; returns only once
+    /// they would survive a crash.
     func append(_ inputs: [VenueSentInput], intent: VenueIntent?) throws(VenueFailure)
     /// Every shard has made durable everything sent so far: what is logged may be forgotten.
     func settle() throws(VenueFailure)
@@ -41,6 +42,13 @@ public enum VenueIntent: Hashable, Sendable, Codable {
     /// reserved on other shards: once the step applied, every reservation commits at `price`;
     /// until it has, every reservation is released.
     case deleveraging(home: Int, stepSequence: UInt64, reservations: [UInt64], price: Price)
+    /// A tick of every shard at `time`, each taking the baton first: a shard the tick had not
+    /// reached by the stop is ticked at that time (a tick on some shards only would leave
+    /// funding and dated futures' settlement apart).
+    case tick(time: Timestamp)
+    /// A step that did not go as its check said (a fault of the venue, never of a client):
+    /// recovery refuses to guess and names it.
+    case fault(String)
 }
 
 /// What a shard tells a restarted coordinator: its last sequence and its place in the venue.
