@@ -11,11 +11,13 @@ public struct GatewayCommand: AsyncParsableCommand {
         commandName: "gateway",
         abstract: "Run a venue's gateway over its shard services (solvent serve --shard K/N).",
         discussion: """
-            Every venue command goes to POST /v1/venue/commands and is routed by the venue's coordinator: an \\
-            account's inputs to its shard, market-wide inputs to every shard in one order, a trade between two \\
-            shards novated into two, a liquidation step with the insurance fund and auto-deleveraging across \\
-            shards. Give the shards in shard order (--shard once each) and their admin keys in a file, one per \\
-            line in the same order. Clients present the key in --key-file (created with a new key if absent).
+            Every venue command goes to POST /v1/venue/commands and is routed by the venue's coordinator: an \
+            account's inputs to its shard, market-wide inputs to every shard in one order, a trade between two \
+            shards novated into two, a liquidation step with the insurance fund and auto-deleveraging across \
+            shards. Give the shards in shard order (--shard once each, a shard's leader and standbys \
+            comma-separated) and their admin keys in a file, one per line in the same order. Clients present the \
+            key in --key-file (created with a new key if absent). Every input is written to --log-file before a \
+            shard receives it; after a crash, a restarted gateway finishes from it what was cut short.
             """)
 
     public init() {}
