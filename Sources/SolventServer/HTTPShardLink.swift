@@ -185,6 +185,11 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
         lastSequence = sequence
     }
 
+    public func journaledCommands(after sequence: UInt64, limit: Int) throws(VenueFailure) -> [Command]? {
+        let reply: ShardProtocol.Inputs = try call(.GET, "/v1/shard/inputs?after=\(sequence)&limit=\(limit)")
+        return reply.commands
+    }
+
     public func assetState(_ asset: AssetID) throws(VenueFailure) -> ShardProtocol.AssetState {
         try call(.GET, "/v1/shard/assets/\(asset.rawValue)")
     }
@@ -240,8 +245,11 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
             headers.add(name: "Content-Type", value: "application/json")
         }
         do {
-            return try HTTPClient.Request(
-                url: base.appendingPathComponent(path), method: method, headers: headers, body: payload)
+            // A query stays a query (appending it as a path component would escape its `?`).
+            let parts = path.split(separator: "?", maxSplits: 1)
+            var url = base.appendingPathComponent(String(parts[0])).absoluteString
+            if parts.count == 2 { url += "?" + parts[1] }
+            return try HTTPClient.Request(url: url, method: method, headers: headers, body: payload)
         } catch {
             throw VenueFailure("shard \(shard): no request for \(base)\(path): \(error)")
         }

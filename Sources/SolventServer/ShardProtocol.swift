@@ -54,6 +54,12 @@ public enum ShardProtocol {
         public var durableSequence: UInt64
     }
 
+    /// `GET /v1/shard/inputs?after=N&limit=M`: the journal's commands after N (everything
+    /// applied made durable first), at most M (1 to 1,000), in sequence order.
+    public struct Inputs: Codable, Sendable {
+        public var commands: [Command]
+    }
+
     /// `GET /v1/shard/state`: the shard's place in the venue and the liquidation baton it would
     /// hand over (a restarted gateway reads the holder and the reservations back from these).
     public struct State: Codable, Sendable {

@@ -57,7 +57,35 @@ extension SolventService {
             }
             return try Self.shardReply(ShardProtocol.Executed(sequence: 0, outcome: planned.outcome), at: last)
         }
+        // What the journal holds after a sequence: a restarted gateway checks that the inputs
+        // there are the ones its log sent, not another writer's.
+        router.get("/v1/shard/inputs") { request, _ in
+            try await service.requireShard(request)
+            let after = try Self.queryNumber(request, "after", maximum: UInt64(Int64.max))
+            let limit = Int(try Self.queryNumber(request, "limit", minimum: 1, maximum: 1_000))
+            let entries: [JournalEntry]
+            do {
+                _ = try await service.engine.sync()
+                entries = try await service.store.entries(after: after, limit: limit)
+            } catch { throw Self.journalUnavailable(error) }
+            do {
+                return try Self.shardReply(
+                    ShardProtocol.Inputs(commands: try entries.map { try JournalCodec.decode($0.command) }))
+            } catch let error as APIError { throw error } catch {
+                throw Self.journalUnavailable(StoreError.corrupt("a journaled command does not decode: \(error)"))
+            }
+        }
         addShardReads(to: router)
+    }
+
+    /// A query parameter's decimal number from `minimum` to `maximum` (400 naming it otherwise).
+    static func queryNumber(
+        _ request: Request, _ name: String, minimum: UInt64 = 0, maximum: UInt64
+    ) throws -> UInt64 {
+        guard let text = request.uri.queryParameters.get(name), let value = UInt64(text), value >= minimum,
+            value <= maximum
+        else { throw APIError.invalid(name, "expected a number from \(minimum) to \(maximum)") }
+        return value
     }
 
     /// What the coordinator reads before it sends: the shard's place and baton, an account, an

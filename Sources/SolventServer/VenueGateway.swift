@@ -65,12 +65,19 @@ public final class VenueGateway: Sendable {
     /// stopped gateway had begun from the write-ahead log (`VenueCoordinator.recover`: inputs a
     /// shard lacks sent again, a baton handed over taken, reservations committed or released),
     /// then checks that the shards know the same assets and markets.
+    ///
+    /// On a reconnection (`known`: the last sequence this gateway saw each shard give), a shard
+    /// whose journal has gone past both that and everything logged for it took inputs from
+    /// another writer — a second gateway — and this one stops for good.
     static func connect(
-        _ links: [HTTPShardLink], log: any VenueWriteAheadLog, clock: () -> Int64
+        _ links: [HTTPShardLink], log: any VenueWriteAheadLog, clock: () -> Int64, known: [UInt64?]? = nil
     ) throws(VenueFailure) -> (VenueCoordinator<HTTPShardLink>, VenueRecovery, start: Int64) {
         var links = links
         var now: Int64 = 0
+        let logged = try log.pending().inputs
         for shard in links.indices {
+            let ceiling = max(
+                known?[shard] ?? 0, logged.lazy.filter { $0.shard == shard }.map(\.sequence).max() ?? 0)
             try links[shard].findLeader()
             // What the shard's journal holds now is read, not checked against what it held.
             links[shard].lastSequence = nil
@@ -79,6 +86,11 @@ public final class VenueGateway: Sendable {
                 throw VenueFailure(
                     "\(links[shard].base) is shard \(state.shard) of \(state.shards), "
                         + "not shard \(shard) of \(links.count)")
+            }
+            if known != nil, state.lastSequence > ceiling {
+                throw VenueFailure(
+                    "shard \(shard)'s journal is at \(state.lastSequence), past the \(ceiling) this gateway sent: "
+                        + "another gateway writes to the venue; this one stops (run one gateway per venue)")
             }
             links[shard].lastSequence = state.lastSequence
             now = max(now, state.now)
@@ -108,8 +120,9 @@ public final class VenueGateway: Sendable {
             guard let failure = self.failure else { return .success(VenueRecovery(resent: [])) }
             guard failure.transient else { return .failure(failure) }
             do throws(VenueFailure) {
+                let links = coordinating.coordinator.links
                 let (coordinator, recovery, start) = try Self.connect(
-                    coordinating.coordinator.links, log: self.log, clock: self.clock)
+                    links, log: self.log, clock: self.clock, known: links.map(\.lastSequence))
                 coordinating = Coordinating(coordinator: coordinator, lastTime: max(start, coordinating.lastTime))
                 self.stopped.withLock { $0 = nil }
                 return .success(recovery)

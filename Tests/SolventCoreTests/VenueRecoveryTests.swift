@@ -41,6 +41,9 @@ import Testing
             local.deleveragingCandidates(for: need)
         }
         func deficit(of asset: AssetID) -> Int64 { local.deficit(of: asset) }
+        func journaledCommands(after sequence: UInt64, limit: Int) -> [Command]? {
+            local.journaledCommands(after: sequence, limit: limit)
+        }
         var lastSequence: UInt64? { local.lastSequence }
         func status() -> VenueShardStatus { local.status() }
         mutating func sync() { durable = local.journal.count }

@@ -295,6 +295,12 @@ struct GatewayProcessTests {
         let badTime = try await Self.send(
             shard.port, "/v1/shard/execute", key: shardKey, body: #"{"command":{"tick":{}},"time":"soon"}"#)
         #expect(badTime.0 == 400 && badTime.1["error"] as? String == "invalidField", "\(badTime)")
+        for query in ["after=x&limit=1", "after=0&limit=0", "after=0&limit=1001", "limit=5", "after=-1&limit=1"] {
+            let bad = try await Self.send(shard.port, "/v1/shard/inputs?\(query)", key: shardKey, body: nil)
+            #expect(bad.0 == 400 && bad.1["error"] as? String == "invalidField", "\(query): \(bad)")
+        }
+        let inputs = try await Self.send(shard.port, "/v1/shard/inputs?after=0&limit=2", key: shardKey, body: nil)
+        #expect(inputs.0 == 200 && (inputs.1["commands"] as? [Any])?.count == 1, "the join: \(inputs)")
         // The venue still runs.
         let (code, reply) = try await Self.send(gateway.port, commands, key: key, body: open)
         #expect(code == 200 && (reply["results"] as? [Any])?.count == 1, "\(code) \(reply)")

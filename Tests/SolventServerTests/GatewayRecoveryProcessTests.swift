@@ -129,6 +129,51 @@ struct GatewayRecoveryProcessTests {
         #expect(try await GatewayProcessTests.send(gateway.port, "/health", key: nil, body: nil).0 == 200)
     }
 
+    /// Two gateways on one venue (an operator's mistake: each its own log): once the second has
+    /// written to a shard, the first's next write there meets a journal it did not write (its
+    /// reconnection finds another input at the sequence it logged), and it stops for good,
+    /// naming the other writer, instead of fighting over the shards.
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func aSecondGatewayStopsTheFirst() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gw-two-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (shards, arguments, key) = try GatewayProcessTests.startShards(2, in: directory)
+        defer { shards.forEach { $0.kill() } }
+        let first = try SolventProcess(arguments + ["--reconnect-interval", "0.05"])
+        defer { first.kill() }
+        var second = arguments
+        second[second.firstIndex(of: "--log-file")! + 1] = directory.appendingPathComponent("other-log.sqlite").path
+        let other = try SolventProcess(second)
+        defer { other.kill() }
+        // One account through the second, then one on the same shard through the first: the
+        // second's input sits at the very sequence the first logged for its own.
+        let map = ShardMap(shards: 2)
+        let twin = (8...100).first { map.shard(of: AccountID($0)) == map.shard(of: AccountID(7)) }!
+        let open = #"{"commands":[{"openAccount":{"_0":{"rawValue":7}}}]}"#
+        #expect(
+            try await GatewayProcessTests.send(other.port, "/v1/venue/commands", key: try key(), body: open).0 == 200)
+        let (code, reply) = try await GatewayProcessTests.send(
+            first.port, "/v1/venue/commands", key: try key(),
+            body: #"{"commands":[{"openAccount":{"_0":{"rawValue":\#(twin)}}}]}"#)
+        #expect(code == 503 && reply["error"] as? String == "venueFailed", "\(code) \(reply)")
+        // After its reconnection attempt it names the other writer, and stays stopped; the other
+        // gateway still runs the venue.
+        let more = #"{"commands":[{"openAccount":{"_0":{"rawValue":30}}}]}"#
+        var health: [String: Any] = [:]
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(50))
+            health = try await GatewayProcessTests.send(first.port, "/health", key: nil, body: nil).1
+            if (health["failure"] as? String)?.contains("another gateway") == true { break }
+        }
+        #expect((health["failure"] as? String)?.contains("another gateway writes to the venue") == true, "\(health)")
+        #expect(
+            try await GatewayProcessTests.send(other.port, "/v1/venue/commands", key: try key(), body: more).0 == 200)
+    }
+
     /// The gateway's own keeper: after a mark 40 % down, with nothing else sent, its sweeps step
     /// every flagged pool across both shards (one step at a time, first pool first, as the keeper
     /// sweeps), and the venue ends where one engine liquidating in that order ends, account for

@@ -59,6 +59,7 @@ extension VenueCoordinator {
                 "shard \(shard)'s journal goes to \(last), past the last input logged for it (\(final.sequence)): "
                     + "another writer")
         }
+        try checkJournal(of: link, against: logged.filter { $0.sequence <= last }, shard: shard)
         var sent = 0
         for input in logged where input.sequence > last {
             _ = try link.execute(input.command, at: input.time)
@@ -70,6 +71,31 @@ extension VenueCoordinator {
             sent += 1
         }
         return sent
+    }
+
+    /// The logged inputs the shard's journal holds are the ones the log sent: another writer's
+    /// input at a logged sequence would otherwise pass for this coordinator's.
+    private static func checkJournal(
+        of link: Shard, against held: [VenueSentInput], shard: Int
+    ) throws(VenueFailure) {
+        var next = 0
+        while next < held.count {
+            let after = held[next].sequence - 1
+            guard let commands = try link.journaledCommands(after: after, limit: min(1_000, held.count - next)) else {
+                return
+            }
+            guard !commands.isEmpty else {
+                throw VenueFailure("shard \(shard)'s journal holds nothing after \(after), where the log has inputs")
+            }
+            for command in commands {
+                guard command == held[next].command else {
+                    throw VenueFailure(
+                        "shard \(shard)'s journal holds at \(held[next].sequence) another input than the log sent "
+                            + "there: another gateway writes to the venue; this one stops (run one gateway per venue)")
+                }
+                next += 1
+            }
+        }
     }
 
     /// No shard holds the baton: the last logged move had handed it over; its target takes it.

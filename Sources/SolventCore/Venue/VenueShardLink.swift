@@ -23,6 +23,9 @@ public protocol VenueShardLink {
     var lastSequence: UInt64? { get }
     /// The shard's last sequence, whether it holds the baton, and its reservations, read now.
     func status() throws(VenueFailure) -> VenueShardStatus
+    /// The commands the shard journaled after `sequence`, at most `limit` (everything it applied
+    /// made durable first), or nil if the link cannot tell (a shard in memory keeping no journal).
+    func journaledCommands(after sequence: UInt64, limit: Int) throws(VenueFailure) -> [Command]?
     /// Returns once every input the shard has executed is durable (a coordinator calls it before
     /// it acknowledges what it ran; a shard may make `execute` durable only here).
     mutating func sync() throws(VenueFailure)
@@ -151,6 +154,12 @@ public struct LocalShard: VenueShardLink, Sendable {
     public func deficit(of asset: AssetID) -> Int64 { engine.asset(asset)?.deficit ?? 0 }
 
     public var lastSequence: UInt64? { engine.lastSequence }
+
+    /// From the journal kept when recording (it starts at sequence 1); nil when not recording.
+    public func journaledCommands(after sequence: UInt64, limit: Int) -> [Command]? {
+        guard recording, journal.count == Int(engine.lastSequence) else { return nil }
+        return journal.dropFirst(Int(min(sequence, UInt64(journal.count)))).prefix(limit).map(\.command)
+    }
 
     public func status() -> VenueShardStatus {
         VenueShardStatus(
