@@ -115,17 +115,16 @@ struct GatewayRecoveryProcessTests {
         defer { shards.forEach { $0.kill() } }
         let port = shards[0].port
         shards[0].kill()
-        // A call to a shard that is down runs to --shard-timeout (a refused connection is retried).
-        let starting = Task {
-            try SolventProcess(arguments + ["--reconnect-interval", "0.05", "--shard-timeout", "1"])
-        }
-        try await Task.sleep(for: .milliseconds(1_500))
+        // Read until it says it waits (a call to a shard that is down runs to --shard-timeout: a
+        // refused connection is retried), then the shard comes back, then the gateway listens.
+        let gateway = try SolventProcess(
+            arguments + ["--reconnect-interval", "0.05", "--shard-timeout", "1"],
+            until: "gateway: waiting for the shards:")
+        defer { gateway.kill() }
         shards[0] = try SolventProcess([
             "serve", "--db", directory.appendingPathComponent("shard0.db").path, "--port", "\(port)", "--shard", "0/1",
         ])
-        let gateway = try await starting.value
-        defer { gateway.kill() }
-        #expect(gateway.text.contains("gateway: waiting for the shards:"), "\(gateway.text)")
+        try gateway.listening()
         #expect(try await GatewayProcessTests.send(gateway.port, "/health", key: nil, body: nil).0 == 200)
     }
 
@@ -164,7 +163,7 @@ struct GatewayRecoveryProcessTests {
         // gateway still runs the venue.
         let more = #"{"commands":[{"openAccount":{"_0":{"rawValue":30}}}]}"#
         var health: [String: Any] = [:]
-        for _ in 0..<100 {
+        for _ in 0..<400 {
             try await Task.sleep(for: .milliseconds(50))
             health = try await GatewayProcessTests.send(first.port, "/health", key: nil, body: nil).1
             if (health["failure"] as? String)?.contains("another gateway") == true { break }
