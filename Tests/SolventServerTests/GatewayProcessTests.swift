@@ -295,6 +295,20 @@ struct GatewayProcessTests {
         let badTime = try await Self.send(
             shard.port, "/v1/shard/execute", key: shardKey, body: #"{"command":{"tick":{}},"time":"soon"}"#)
         #expect(badTime.0 == 400 && badTime.1["error"] as? String == "invalidField", "\(badTime)")
+        // A write numbered for another place in the journal applies nothing; a sequence that is
+        // not a number is refused as a malformed message.
+        for sequence in ["999999", "0", "18446744073709551615"] {
+            let wrong = try await Self.send(
+                shard.port, "/v1/shard/execute", key: shardKey,
+                body: #"{"command":{"openAccount":{"_0":{"rawValue":99}}},"time":1,"sequence":\#(sequence)}"#)
+            #expect(wrong.0 == 409 && wrong.1["error"] as? String == "sequenceMismatch", "\(sequence): \(wrong)")
+        }
+        let notNumber = try await Self.send(
+            shard.port, "/v1/shard/execute-batch", key: shardKey,
+            body: #"{"commands":[{"tick":{}}],"time":1,"sequence":"next"}"#)
+        #expect(notNumber.0 == 400 && notNumber.1["error"] as? String == "invalidField", "\(notNumber)")
+        let unapplied = try await Self.send(shard.port, "/v1/shard/accounts/99", key: shardKey, body: nil)
+        #expect(unapplied.1["exists"] as? Bool == false, "a refused write applied: \(unapplied)")
         for query in ["after=x&limit=1", "after=0&limit=0", "after=0&limit=1001", "limit=5", "after=-1&limit=1"] {
             let bad = try await Self.send(shard.port, "/v1/shard/inputs?\(query)", key: shardKey, body: nil)
             #expect(bad.0 == 400 && bad.1["error"] as? String == "invalidField", "\(query): \(bad)")

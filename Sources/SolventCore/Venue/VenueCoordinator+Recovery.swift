@@ -37,7 +37,6 @@ extension VenueCoordinator {
         recovery.ticked = try coordinator.completeTick(intents, logged: inputs)
         try coordinator.completeDeleveraging(intents, statuses: statuses, recovery: &recovery, at: start)
         try coordinator.sync()
-        recovery.batonHolder = coordinator.batonHolder
         return (coordinator, recovery)
     }
 
@@ -166,7 +165,6 @@ public struct VenueRecovery: Sendable, CustomStringConvertible {
     public var released: [UInt64] = []
     /// Shards a tick cut short had not reached, ticked at its time.
     public var ticked: [Int] = []
-    public var batonHolder = 0
 
     /// Nothing finished yet: `resent[k]` inputs sent again to shard k.
     public init(resent: [Int]) { self.resent = resent }
