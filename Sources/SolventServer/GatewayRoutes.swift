@@ -76,7 +76,7 @@ extension VenueGateway {
                         time: result.time, rejection: result.outcomes.rejection,
                         outcomes: result.outcomes.outcomes.map { ShardOutcome(shard: $0.shard, outcome: $0.outcome) })
                 })
-            return JSON.response(data: try JournalCodec.encoder().encode(reply))
+            return JSON.response(data: try JournalCodec.compact(reply))
         }
         router.get("/v1/venue") { request, _ in
             try gateway.authorize(request)
@@ -89,7 +89,7 @@ extension VenueGateway {
                         shard: $0.shard, lastSequence: $0.lastSequence, digest: $0.digest,
                         holdsLiquidation: $0.holdsLiquidation)
                 })
-            return JSON.response(data: try JournalCodec.encoder().encode(view))
+            return JSON.response(data: try JournalCodec.compact(view))
         }
         router.get("/v1/venue/accounts/:id") { request, context in
             try gateway.authorize(request)
@@ -102,7 +102,7 @@ extension VenueGateway {
                     return AccountView(account: id.rawValue, shard: shard, exists: state.exists, digest: state.digest)
                 }
             } catch { throw Self.stopped(error) }
-            return JSON.response(data: try JournalCodec.encoder().encode(view))
+            return JSON.response(data: try JournalCodec.compact(view))
         }
         return router
     }

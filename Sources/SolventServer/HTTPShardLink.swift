@@ -215,7 +215,7 @@ public struct HTTPShardLink: VenueShardLink, Sendable {
     ) throws(VenueFailure) -> HTTPClient.Request {
         guard let body else { return try request(method, path, data: nil) }
         let data: Data
-        do { data = try JournalCodec.encoder().encode(body) } catch {
+        do { data = try JournalCodec.compact(body) } catch {
             throw VenueFailure("shard \(shard): a message for \(path) does not encode: \(error)")
         }
         return try request(method, path, data: data)

@@ -194,7 +194,7 @@ extension SolventService {
     static let shardBatchLimit = 1_000
 
     static func shardReply<T: Encodable>(_ value: T) throws -> Response {
-        JSON.response(data: try JournalCodec.encoder().encode(value))
+        JSON.response(data: try JournalCodec.compact(value))
     }
 
     /// A read's reply with the sequence of the state it was read from (`Solvent-Last-Sequence`):

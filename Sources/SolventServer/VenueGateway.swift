@@ -23,8 +23,14 @@ public final class VenueGateway: Sendable {
     public let recovery: VenueRecovery
     let log: any VenueWriteAheadLog
 
+    /// `execute` calls sent to `queue` that have not begun: while some wait, a request's sync is
+    /// left to the last of them (group commit).
+    let queued = Mutex(0)
+
     final class Box: @unchecked Sendable {
         var coordinating: Coordinating
+        /// Requests run and not yet made durable, with whoever waits for their answer.
+        var unsynced: [(results: [Result], answer: CheckedContinuation<([Result], VenueFailure?), Never>)] = []
         init(_ coordinating: Coordinating) { self.coordinating = coordinating }
     }
 
@@ -146,21 +152,38 @@ public final class VenueGateway: Sendable {
     /// Runs `commands` in order on the coordinator's thread, all at one time, then waits until
     /// every shard has made them durable. A venue failure stops the gateway and answers no
     /// result (the write-ahead log holds what was sent).
+    ///
+    /// Requests that arrive while one runs share one sync (group commit): each request runs in
+    /// its turn, and the last of those queued syncs every shard once for all of them, so a busy
+    /// gateway pays a shard's commit per group rather than per request. A failure answers every
+    /// request of the group that was not yet durable.
     public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
-        await onCoordinator { coordinating in
-            if let failure = self.failure { return ([], failure) }
-            let results: [Result]
-            var failure: VenueFailure?
-            (results, failure) = Self.run(commands, &coordinating, clock: self.clock)
-            if failure == nil {
-                do throws(VenueFailure) { try coordinating.coordinator.sync() } catch { failure = error }
-            }
-            guard let failure else { return (results, nil) }
-            // What the shards applied and did not make durable is in the write-ahead log: a
-            // reconnection or a restart sends again whatever a shard then lacks.
-            self.stopped.withLock { $0 = failure }
-            return ([], failure)
+        queued.withLock { $0 += 1 }
+        return await withCheckedContinuation { answer in
+            queue.async { self.run(commands, answer: answer) }
         }
+    }
+
+    /// `execute` on `queue`.
+    private func run(_ commands: [Command], answer: CheckedContinuation<([Result], VenueFailure?), Never>) {
+        let behind = queued.withLock { count in
+            count -= 1
+            return count
+        }
+        var failure = self.failure
+        var results: [Result] = []
+        if failure == nil { (results, failure) = Self.run(commands, &state.coordinating, clock: clock) }
+        state.unsynced.append((results, answer))
+        if failure == nil, behind > 0 { return }
+        if failure == nil {
+            do throws(VenueFailure) { try state.coordinating.coordinator.sync() } catch { failure = error }
+        }
+        // What the shards applied and did not make durable is in the write-ahead log: a
+        // reconnection or a restart sends again whatever a shard then lacks.
+        if let failure { stopped.withLock { $0 = failure } }
+        let waiting = state.unsynced
+        state.unsynced = []
+        for (results, answer) in waiting { answer.resume(returning: failure.map { ([], $0) } ?? (results, nil)) }
     }
 
     private static func run(

@@ -31,6 +31,12 @@ public enum JournalCodec {
         return String(decoding: try CompactJSON.encode(command, nonFinite: nonFiniteNames), as: UTF8.self)
     }
 
+    /// A message in the journal's JSON form (the shard protocol's, the gateway's replies) written
+    /// by `CompactJSON`: what `encoder()` writes up to key order, at about half its cost.
+    public static func compact<T: Encodable>(_ value: T) throws -> Data {
+        Data(try CompactJSON.encode(value, nonFinite: nonFiniteNames))
+    }
+
     /// How the journal writes a non-finite double.
     static let nonFiniteNames: CompactJSON.NonFiniteNames = ("+inf", "-inf", "nan")
 

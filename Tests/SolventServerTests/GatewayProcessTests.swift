@@ -212,6 +212,76 @@ struct GatewayProcessTests {
                 + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
     }
 
+    /// Requests that arrive together share the shards' commits (group commit), and each is still
+    /// answered only once durable: 24 requests at once, of deposits and trades within and between
+    /// two shards, all answered; then the gateway and both shards are killed with SIGKILL, and each
+    /// shard, restarted on its journal alone (no gateway to send anything again), is where the
+    /// venue said it was — the same sequence, the same digest.
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+    func requestsThatArriveTogetherAreEachAnsweredOnceDurable() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-gateway-group-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (shards, arguments, key) = try Self.startShards(2, in: directory)
+        defer { shards.forEach { $0.kill() } }
+        let gateway = try SolventProcess(arguments)
+        defer { gateway.kill() }
+        let twin = Twin(key: try key())
+        twin.gatewayPort = gateway.port
+        try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
+        let requests: [[Command]] = (0..<24).map { request in
+            (0..<10).map { item in
+                let buyer = AccountID(UInt64(1_000 + (request * 7 + item) % 40))
+                let seller = AccountID(UInt64(1_000 + (request * 11 + item * 3 + 1) % 40))
+                guard item % 2 == 1, buyer != seller else {
+                    return .deposit(account: buyer, asset: Self.usdt, amount: Amount(atoms: Int64(1 + request)))
+                }
+                return .applyFill(
+                    Fill(
+                        market: Self.market, buyer: buyer, seller: seller, quantity: Quantity(atoms: 100_000),
+                        price: Price(atoms: 60_000 * 100_000_000), taker: .buyer))
+            }
+        }
+        let port = gateway.port
+        let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+            for commands in requests {
+                group.addTask {
+                    let body = String(
+                        decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
+                    let (code, reply) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
+                    let results = reply["results"] as? [[String: Any]] ?? []
+                    return code == 200 && results.count == commands.count
+                        && results.allSatisfy { $0["rejection"] == nil }
+                        ? 1 : 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(answered == requests.count, "\(answered) of \(requests.count) requests answered in full")
+        let venue = try await Self.get(gateway.port, "/v1/venue", key: twin.key)
+        let before = (venue["shards"] as? [[String: Any]] ?? []).map {
+            ($0["lastSequence"] as? Int, $0["digest"] as? String)
+        }
+        gateway.kill()
+        for (index, shard) in shards.enumerated() {
+            shard.kill()
+            let restarted = try SolventProcess([
+                "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
+                "--shard", "\(index)/2",
+            ])
+            defer { restarted.kill() }
+            let state = try await Self.get(restarted.port, "/v1/shard/state", key: try #require(shard.adminKey))
+            #expect(
+                before.count == 2 && state["lastSequence"] as? Int == before[index].0
+                    && state["digest"] as? String == before[index].1,
+                "shard \(index) restarted at \(state), the venue had \(before)")
+        }
+    }
+
     /// `count` shard services on SQLite journals in `directory`, the arguments of a gateway over
     /// them (its write-ahead log and client key in `directory`, no keeper), and the client key
     /// (readable once the gateway has started).
