@@ -2,6 +2,9 @@
 /// ranked opposite positions at the bankruptcy price, or a pro-rata socialized share of the
 /// opposite positions in profit.
 extension Engine {
+    /// A deleveraging candidate with its ranking's score.
+    typealias RankedCandidate = (score: Double, candidate: AutoDeleveraging.Candidate)
+
     /// An account's place in the auto-deleveraging queue of its side of a market: 1 is
     /// deleveraged first. nil without a position (or for the venue's book).
     public func deleveragingRank(
@@ -68,13 +71,16 @@ extension Engine {
     }
 
     /// The first `limit` positions of a side in deleveraging order, leaving out two accounts:
-    /// from the kept queue when it is current, else by ranking every candidate.
+    /// from the kept queue when it is current, else by ranking every candidate. `scanned` keeps
+    /// the ranked candidates between calls of one step that reads further down the order, so a
+    /// step without a kept queue computes every candidate once, not once per read.
     func deleveragingOrder(
         marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
-        excluding: Int32, _ alsoExcluding: Int32
+        excluding: Int32, _ alsoExcluding: Int32, scanned: inout [RankedCandidate]?
     ) -> [AutoDeleveraging.Candidate] {
         scoredDeleveragingOrder(
-            marketIndex: marketIndex, long: long, ranking: ranking, limit: limit, excluding: excluding, alsoExcluding
+            marketIndex: marketIndex, long: long, ranking: ranking, limit: limit, excluding: excluding, alsoExcluding,
+            scanned: &scanned
         ).map(\.candidate)
     }
 
@@ -82,7 +88,17 @@ extension Engine {
     func scoredDeleveragingOrder(
         marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
         excluding: Int32, _ alsoExcluding: Int32
-    ) -> [(score: Double, candidate: AutoDeleveraging.Candidate)] {
+    ) -> [RankedCandidate] {
+        var scanned: [RankedCandidate]?
+        return scoredDeleveragingOrder(
+            marketIndex: marketIndex, long: long, ranking: ranking, limit: limit, excluding: excluding, alsoExcluding,
+            scanned: &scanned)
+    }
+
+    private func scoredDeleveragingOrder(
+        marketIndex: Int32, long: Bool, ranking: AutoDeleveraging.Ranking, limit: Int,
+        excluding: Int32, _ alsoExcluding: Int32, scanned: inout [RankedCandidate]?
+    ) -> [RankedCandidate] {
         if let queue = liquidationBook.deleveragingQueues[Self.queueSlot(marketIndex, long: long)],
             queue.version == liquidationBook.stateVersion,
             queue.ranking == ranking
@@ -91,18 +107,32 @@ extension Engine {
             let second = alsoExcluding >= 0 ? accounts[Int(alsoExcluding)].id : nil
             return queue.firstScored(limit) { $0 == first || $0 == second }
         }
-        // Only the first `limit` are needed: select them (O(n)) rather than sort everything.
-        let candidates = deleveragingCandidates(
-            marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
-        let scored = candidates.map { (score: ranking.score($0), candidate: $0) }
-        func precedes(
-            _ a: (score: Double, candidate: AutoDeleveraging.Candidate),
-            _ b: (score: Double, candidate: AutoDeleveraging.Candidate)
-        ) -> Bool {
+        if let scanned { return Self.first(limit, of: scanned) }
+        var found: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
+        for accountIndex in scanTables[Int(marketIndex)].accountIndex
+        where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
+            if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: long) {
+                found.append((accountIndex, candidate))
+            }
+        }
+        // The step this plan is for builds the side's kept queue from these once it is applied,
+        // rather than computing every candidate a second time.
+        planMemo?.deleveragingScan = DeleveragingScan(
+            slot: Self.queueSlot(marketIndex, long: long), version: liquidationBook.stateVersion, ranking: ranking,
+            excluded: [excluding, alsoExcluding], candidates: found)
+        let scored = found.map { (score: ranking.score($0.candidate), candidate: $0.candidate) }
+        scanned = scored
+        return Self.first(limit, of: scored)
+    }
+
+    /// The first `limit` of scored candidates in deleveraging order (highest score first, ties by
+    /// account): selected in one pass (O(n) for a small limit) rather than by sorting them all.
+    static func first(_ limit: Int, of scored: [RankedCandidate]) -> [RankedCandidate] {
+        func precedes(_ a: RankedCandidate, _ b: RankedCandidate) -> Bool {
             a.score != b.score ? a.score > b.score : a.candidate.account < b.candidate.account
         }
-        guard candidates.count > limit else { return scored.sorted(by: precedes) }
-        var best: [(score: Double, candidate: AutoDeleveraging.Candidate)] = []
+        guard scored.count > limit else { return scored.sorted(by: precedes) }
+        var best: [RankedCandidate] = []
         for entry in scored where best.count < limit || precedes(entry, best[best.count - 1]) {
             let place = best.firstIndex { precedes(entry, $0) } ?? best.count
             best.insert(entry, at: place)
@@ -129,6 +159,20 @@ extension Engine {
         return queue.order
     }
 
+    /// Whether a step liquidating `account` in `market` could rank its counterparties' side from
+    /// scratch: the market deleverages and that side's kept queue is not current.
+    func mayScanDeleveraging(account: AccountID, market: MarketID) -> Bool {
+        guard let marketIndex = marketIndexByID[market], let accountIndex = accountIndexByID[account],
+            case .autoDeleveraging(let ranking, _) = markets[Int(marketIndex)].liquidation?.lossAllocation,
+            let slot = accounts[Int(accountIndex)].positionSlot(marketIndex: marketIndex)
+        else { return false }
+        let long = accounts[Int(accountIndex)].positions[slot].size > 0
+        guard let queue = liquidationBook.deleveragingQueues[Self.queueSlot(marketIndex, long: !long)] else {
+            return true
+        }
+        return queue.version != liquidationBook.stateVersion || queue.ranking != ranking
+    }
+
     static func queueSlot(_ marketIndex: Int32, long: Bool) -> Int { Int(marketIndex) * 2 + (long ? 1 : 0) }
 
     /// After a step is applied: patch every current queue for the accounts the step touched,
@@ -151,6 +195,22 @@ extension Engine {
         if liquidationBook.deleveragingQueues[slot]?.version != liquidationBook.stateVersion
             || liquidationBook.deleveragingQueues[slot]?.ranking != ranking
         {
+            if let scan = planMemo?.deleveragingScan, scan.slot == slot, scan.ranking == ranking,
+                scan.version == liquidationBook.stateVersion
+            {
+                // The plan's candidates, from the state before the step: every account the step
+                // touched (and any the plan left out) is ranked again from the state after it.
+                var queue = DeleveragingQueue(
+                    version: liquidationBook.stateVersion, ranking: ranking, candidates: scan.candidates)
+                for accountIndex in touched + scan.excluded where accountIndex > 0 {
+                    queue.replace(
+                        accountIndex: accountIndex,
+                        with: deleveragingCandidate(
+                            accountIndex: accountIndex, marketIndex: marketIndex, long: !step.long))
+                }
+                liquidationBook.deleveragingQueues[slot] = queue
+                return
+            }
             var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
             for accountIndex in scanTables[Int(marketIndex)].accountIndex {
                 if let candidate = deleveragingCandidate(
@@ -208,4 +268,21 @@ extension Engine {
         return result
     }
 
+}
+
+/// What planning a command computed that applying it can reuse, kept only for the length of one
+/// `Engine.execute` (created before the plan, dropped after the apply): a value the plan derives
+/// from the state it planned on, which the apply would otherwise compute again.
+final class PlanMemo: @unchecked Sendable {
+    var deleveragingScan: DeleveragingScan?
+}
+
+/// Every candidate of one side of a market, as a step's plan ranked them.
+struct DeleveragingScan {
+    var slot: Int
+    var version: UInt64
+    var ranking: AutoDeleveraging.Ranking
+    /// Accounts the scan left out (the liquidated account, the step's taker; -1 or 0: none).
+    var excluded: [Int32]
+    var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)]
 }

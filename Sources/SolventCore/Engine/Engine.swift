@@ -36,6 +36,8 @@ public struct Engine: Sendable {
     /// Tests and the seeded simulation set this to run the auditor after every applied event;
     /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
     public var auditsEveryEvent = false
+    /// Set for the length of one `execute` (never shared between two states): see `PlanMemo`.
+    var planMemo: PlanMemo? = nil
     public private(set) var auditFindings: [String] = []
 
     public init() {
@@ -59,6 +61,13 @@ public struct Engine: Sendable {
         if let id = input.commandID, recentCommands.contains(id) {
             return .rejected(Rejection(.duplicateCommand, field: "commandID", "command \(id) was already applied"))
         }
+        // Only a step that may rank a side of its market from scratch has anything to keep.
+        if case .liquidate(let account, let market, _) = input.command,
+            mayScanDeleveraging(account: account, market: market)
+        {
+            planMemo = PlanMemo()
+        }
+        defer { planMemo = nil }
         switch plan(input.command, digestBefore: digestBefore) {
         case .failure(let rejection):
             return .rejected(rejection)

@@ -113,10 +113,11 @@ struct LossWaterfall {
         // Read the order only as far as the quantity needs (4, 16, 64, ... candidates).
         var ranked: [AutoDeleveraging.Candidate] = []
         var wanted = min(4, maximum)
+        var scanned: [Engine.RankedCandidate]?
         while true {
             ranked = engine.deleveragingOrder(
                 marketIndex: step.marketIndex, long: !step.long, ranking: ranking, limit: wanted,
-                excluding: step.accountIndex, takerIndex)
+                excluding: step.accountIndex, takerIndex, scanned: &scanned)
             let covered = ranked.reduce(Int64(0)) { $0 &+ $1.size } >= quantity - carried
             if covered || ranked.count < wanted || wanted >= maximum { break }
             wanted = min(maximum, wanted * 4)
