@@ -154,19 +154,19 @@ extension Engine {
         var sums = [Int64](repeating: 0, count: order.count * width)
         var leafOfAccountIndex = [Int32](repeating: -1, count: accounts.count)
         for (position, entry) in order.enumerated() { leafOfAccountIndex[Int(entry.index)] = Int32(position) }
-        // Pass 2, in chunks: the leaves, each chunk writing its own slots (the result does
-        // not depend on the split).
+        // Pass 2, in chunks of accounts in the engine's order (not salt order: memory is read in
+        // sequence): each leaf written to its salt-ranked slot; the split does not change the result.
         let engine = self
         let chunks = max(1, min(64, order.count / 4_096))
-        let leafOrder = order.map(\.index)
+        let leafSlots = leafOfAccountIndex
         let saltTable = salts
         hashes.withUnsafeMutableBufferPointer { hashBuffer in
             sums.withUnsafeMutableBufferPointer { sumBuffer in
                 let out = LeafOutput(hashes: hashBuffer.baseAddress!, sums: sumBuffer.baseAddress!)
                 parallel.run(chunks) { chunk in
-                    let range = (leafOrder.count * chunk / chunks)..<(leafOrder.count * (chunk + 1) / chunks)
-                    for position in range {
-                        let accountIndex = Int(leafOrder[position])
+                    let range = (1 + count * chunk / chunks)..<(1 + count * (chunk + 1) / chunks)
+                    for accountIndex in range {
+                        let position = Int(leafSlots[accountIndex])
                         let account = engine.accounts[accountIndex]
                         let owed = engine.liabilities(of: account)
                         var hasher = SHA256()
