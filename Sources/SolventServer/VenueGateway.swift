@@ -153,10 +153,11 @@ public final class VenueGateway: Sendable {
     /// every shard has made them durable. A venue failure stops the gateway and answers no
     /// result (the write-ahead log holds what was sent).
     ///
-    /// Requests that arrive while one runs share one sync (group commit): each request runs in
-    /// its turn, and the last of those queued syncs every shard once for all of them, so a busy
-    /// gateway pays a shard's commit per group rather than per request. A failure answers every
-    /// request of the group that was not yet durable.
+    /// Requests queued one behind another share one sync (group commit): each request runs in
+    /// its turn, and the last of an unbroken run of them (at most `groupLimit`) syncs every shard
+    /// once for all, so a busy gateway pays a shard's commit per group rather than per request.
+    /// A failure answers every request of the group that was not yet durable, those that ran
+    /// before it included.
     public func execute(_ commands: [Command]) async -> ([Result], VenueFailure?) {
         queued.withLock { $0 += 1 }
         return await withCheckedContinuation { answer in
@@ -174,7 +175,19 @@ public final class VenueGateway: Sendable {
         var results: [Result] = []
         if failure == nil { (results, failure) = Self.run(commands, &state.coordinating, clock: clock) }
         state.unsynced.append((results, answer))
-        if failure == nil, behind > 0 { return }
+        if failure == nil, behind > 0, state.unsynced.count < Self.groupLimit { return }
+        answerUnsynced(failure: failure)
+    }
+
+    /// Requests one sync covers at most: a steady stream of requests still gets its answers.
+    static let groupLimit = 64
+
+    /// Syncs every shard (unless `failure` already stopped the venue) and answers every request
+    /// waiting for it, on `queue`. Also run before anything else on the queue reads the shards,
+    /// so no read shows inputs a request may yet be refused for.
+    private func answerUnsynced(failure: VenueFailure? = nil) {
+        guard !state.unsynced.isEmpty else { return }
+        var failure = failure
         if failure == nil {
             do throws(VenueFailure) { try state.coordinating.coordinator.sync() } catch { failure = error }
         }
@@ -258,7 +271,10 @@ public final class VenueGateway: Sendable {
 
     private func onCoordinator<T: Sendable>(_ body: @escaping @Sendable (inout Coordinating) -> T) async -> T {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body(&self.state.coordinating)) }
+            queue.async {
+                self.answerUnsynced(failure: self.failure)
+                continuation.resume(returning: body(&self.state.coordinating))
+            }
         }
     }
 }

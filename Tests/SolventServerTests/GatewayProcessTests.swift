@@ -220,7 +220,8 @@ struct GatewayProcessTests {
     @Test(
         .enabled(
             if: CrashSafetyTests.binary != nil,
-            "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"),
+        .timeLimit(.minutes(2)))
     func requestsThatArriveTogetherAreEachAnsweredOnceDurable() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "solvent-gateway-group-\(getpid())")
@@ -280,6 +281,74 @@ struct GatewayProcessTests {
                     && state["digest"] as? String == before[index].1,
                 "shard \(index) restarted at \(state), the venue had \(before)")
         }
+    }
+
+    /// A request answered is durable even while others of its group are still running: 24
+    /// requests of deposits at once (each request its own amount), both shards killed with SIGKILL
+    /// as soon as six are answered; each shard, restarted alone on its journal, holds every deposit
+    /// of every answered request.
+    @Test(
+        .enabled(
+            if: CrashSafetyTests.binary != nil,
+            "the solvent binary is not built (swift build --product solvent): gateway test skipped"),
+        .timeLimit(.minutes(2)))
+    func anAnsweredRequestSurvivesTheShardsDyingInsideItsGroup() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-ack-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (shards, arguments, key) = try Self.startShards(2, in: directory)
+        defer { shards.forEach { $0.kill() } }
+        let gateway = try SolventProcess(arguments)
+        defer { gateway.kill() }
+        let twin = Twin(key: try key())
+        twin.gatewayPort = gateway.port
+        try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
+        let port = gateway.port
+        let answered = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for request in 0..<24 {
+                group.addTask {
+                    let commands = (0..<10).map { item in
+                        Command.deposit(
+                            account: AccountID(UInt64(1_000 + (request + item * 3) % 40)), asset: Self.usdt,
+                            amount: Amount(atoms: Int64(7_000 + request)))
+                    }
+                    let body = String(
+                        decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
+                    let (code, _) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
+                    return code == 200 ? 7_000 + request : nil
+                }
+            }
+            var answered: [Int] = []
+            for try await amount in group {
+                if let amount { answered.append(amount) }
+                if answered.count == 6 { shards.forEach { $0.kill() } }
+            }
+            return answered
+        }
+        gateway.kill()
+        var deposits: [Int: Int] = [:]
+        for (index, shard) in shards.enumerated() {
+            let restarted = try SolventProcess([
+                "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
+                "--shard", "\(index)/2",
+            ])
+            defer { restarted.kill() }
+            let inputs = try await Self.get(
+                restarted.port, "/v1/shard/inputs?after=0&limit=1000", key: try #require(shard.adminKey))
+            for case let command as [String: Any] in inputs["commands"] as? [Any] ?? [] {
+                if let amount = ((command["deposit"] as? [String: Any])?["amount"] as? [String: Any])?["atoms"] as? Int
+                {
+                    deposits[amount, default: 0] += 1
+                }
+            }
+        }
+        #expect(answered.count >= 6, "answered before the kill: \(answered.count)")
+        for amount in answered {
+            #expect(
+                deposits[amount] == 10,
+                "request \(amount - 7_000) was answered; its deposits on the shards: \(deposits[amount] ?? 0) of 10")
+        }
+        print("answered: \(answered.count) of 24 requests; their deposits all on the restarted shards")
     }
 
     /// `count` shard services on SQLite journals in `directory`, the arguments of a gateway over

@@ -36,7 +36,8 @@ public struct Engine: Sendable {
     /// Tests and the seeded simulation set this to run the auditor after every applied event;
     /// what it finds accumulates in `auditFindings` (O(state) per event: not for production).
     public var auditsEveryEvent = false
-    /// Set for the length of one `execute` (never shared between two states): see `PlanMemo`.
+    /// Set for the length of one `execute` (a copy taken meanwhile, as the auditor takes one, only
+    /// reads it): see `PlanMemo`.
     var planMemo: PlanMemo? = nil
     public private(set) var auditFindings: [String] = []
 
