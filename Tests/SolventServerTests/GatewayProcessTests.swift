@@ -149,67 +149,61 @@ struct GatewayProcessTests {
             if: CrashSafetyTests.binary != nil,
             "the solvent binary is not built (swift build --product solvent): gateway test skipped"))
     func crashThroughTheGatewayMatchesOneEngine() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (shards, arguments, key) = try Self.startShards(4, in: directory)
-        defer { shards.forEach { $0.kill() } }
-        var gateway = try SolventProcess(arguments)
-        defer { gateway.kill() }
-        let twin = Twin(key: try key())
-        twin.gatewayPort = gateway.port
+        try await Self.withVenue("crash", shards: 4) { venue in
+            let (shards, twin) = (venue.shards, venue.twin)
 
-        let setUp = Self.setUp(seed: 7)
-        let fills = setUp.filter { if case .applyFill = $0 { true } else { false } }.count
-        try await twin.run(setUp)
-        var price = 60_000.0
-        for _ in 0..<22 {
-            price *= 0.98
-            try await twin.mark(Int64(price) * 100_000_000)
-        }
-        // The gateway dies between the fall and the rebound; a new one finds the baton on the shards.
-        gateway.kill()
-        gateway = try SolventProcess(arguments)
-        twin.gatewayPort = gateway.port
-        for _ in 0..<8 {
-            price *= 1.03
-            try await twin.mark(Int64(price) * 100_000_000)
-        }
+            let setUp = Self.setUp(seed: 7)
+            let fills = setUp.filter { if case .applyFill = $0 { true } else { false } }.count
+            try await twin.run(setUp)
+            var price = 60_000.0
+            for _ in 0..<22 {
+                price *= 0.98
+                try await twin.mark(Int64(price) * 100_000_000)
+            }
+            // The gateway dies between the fall and the rebound; a new one finds the baton on the shards.
+            try venue.restartGateway()
+            for _ in 0..<8 {
+                price *= 1.03
+                try await twin.mark(Int64(price) * 100_000_000)
+            }
 
-        // Inputs a shard's reads must not turn into a stopped venue: asset 0 and an account id
-        // above 2^63 are ids the engine accepts (refused here as unknown, alike on both); and a
-        // request of 1,000 deposits to one account, a batch over 100 KB for its shard.
-        try await twin.run([
-            .coverDeficit(asset: AssetID(0), amount: Amount(atoms: 1)),
-            .withdraw(account: AccountID(1_000), asset: AssetID(0), amount: Amount(atoms: 1)),
-            .liquidate(account: AccountID(1_000), market: Self.market, keeper: AccountID(UInt64.max)),
-        ])
-        try await twin.run(
-            Array(
-                repeating: .deposit(account: AccountID(1_001), asset: Self.usdt, amount: Amount(atoms: 1)), count: 1_000
-            ))
-        #expect(twin.mismatches.isEmpty, "\(twin.mismatches.prefix(3))")
-        #expect(fills > 50 && twin.trades == fills, "trades applied: \(twin.trades) of \(fills)")
-        #expect(twin.steps > 0 && twin.remoteShares > 0, "steps \(twin.steps), remote shares \(twin.remoteShares)")
-        for account in twin.single.accounts.dropFirst() {
-            let view = try await Self.get(gateway.port, "/v1/venue/accounts/\(account.id.rawValue)", key: twin.key)
-            #expect(view["digest"] as? String == twin.single.digestHex(of: account.id), "account \(account.id)")
+            // Inputs a shard's reads must not turn into a stopped venue: asset 0 and an account id
+            // above 2^63 are ids the engine accepts (refused here as unknown, alike on both); and a
+            // request of 1,000 deposits to one account, a batch over 100 KB for its shard.
+            try await twin.run([
+                .coverDeficit(asset: AssetID(0), amount: Amount(atoms: 1)),
+                .withdraw(account: AccountID(1_000), asset: AssetID(0), amount: Amount(atoms: 1)),
+                .liquidate(account: AccountID(1_000), market: Self.market, keeper: AccountID(UInt64.max)),
+            ])
+            try await twin.run(
+                Array(
+                    repeating: .deposit(account: AccountID(1_001), asset: Self.usdt, amount: Amount(atoms: 1)),
+                    count: 1_000
+                ))
+            #expect(twin.mismatches.isEmpty, "\(twin.mismatches.prefix(3))")
+            #expect(fills > 50 && twin.trades == fills, "trades applied: \(twin.trades) of \(fills)")
+            #expect(twin.steps > 0 && twin.remoteShares > 0, "steps \(twin.steps), remote shares \(twin.remoteShares)")
+            for account in twin.single.accounts.dropFirst() {
+                let view = try await Self.get(
+                    venue.gateway.port, "/v1/venue/accounts/\(account.id.rawValue)", key: twin.key)
+                #expect(view["digest"] as? String == twin.single.digestHex(of: account.id), "account \(account.id)")
+            }
+            var fund: Int64 = 0
+            var deficit: Int64 = 0
+            for (shard, key) in zip(shards, shards.compactMap(\.adminKey)) {
+                let asset = try await Self.get(shard.port, "/v1/shard/assets/\(Self.usdt.rawValue)", key: key)
+                fund += (asset["insuranceFund"] as? NSNumber)?.int64Value ?? -1
+                deficit += (asset["deficit"] as? NSNumber)?.int64Value ?? -1
+            }
+            #expect(fund == twin.single.asset(Self.usdt)!.insuranceFund)
+            #expect(deficit == twin.single.asset(Self.usdt)!.deficit)
+            let venue = try await Self.get(venue.gateway.port, "/v1/venue", key: twin.key)
+            #expect((venue["digest"] as? String)?.count == 64)
+            print(
+                "gateway: \(twin.single.lastSequence) venue inputs, \(twin.steps) liquidation steps, "
+                    + "\(twin.remoteShares) counterparties on other shards; shards' sequences "
+                    + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
         }
-        var fund: Int64 = 0
-        var deficit: Int64 = 0
-        for (shard, key) in zip(shards, shards.compactMap(\.adminKey)) {
-            let asset = try await Self.get(shard.port, "/v1/shard/assets/\(Self.usdt.rawValue)", key: key)
-            fund += (asset["insuranceFund"] as? NSNumber)?.int64Value ?? -1
-            deficit += (asset["deficit"] as? NSNumber)?.int64Value ?? -1
-        }
-        #expect(fund == twin.single.asset(Self.usdt)!.insuranceFund)
-        #expect(deficit == twin.single.asset(Self.usdt)!.deficit)
-        let venue = try await Self.get(gateway.port, "/v1/venue", key: twin.key)
-        #expect((venue["digest"] as? String)?.count == 64)
-        print(
-            "gateway: \(twin.single.lastSequence) venue inputs, \(twin.steps) liquidation steps, "
-                + "\(twin.remoteShares) counterparties on other shards; shards' sequences "
-                + "\(((venue["shards"] as? [[String: Any]]) ?? []).map { $0["lastSequence"] as? Int ?? -1 })")
     }
 
     /// Requests that arrive together share the shards' commits (group commit), and each is still
@@ -223,63 +217,56 @@ struct GatewayProcessTests {
             "the solvent binary is not built (swift build --product solvent): gateway test skipped"),
         .timeLimit(.minutes(2)))
     func requestsThatArriveTogetherAreEachAnsweredOnceDurable() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "solvent-gateway-group-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (shards, arguments, key) = try Self.startShards(2, in: directory)
-        defer { shards.forEach { $0.kill() } }
-        let gateway = try SolventProcess(arguments)
-        defer { gateway.kill() }
-        let twin = Twin(key: try key())
-        twin.gatewayPort = gateway.port
-        try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
-        let requests: [[Command]] = (0..<24).map { request in
-            (0..<10).map { item in
-                let buyer = AccountID(UInt64(1_000 + (request * 7 + item) % 40))
-                let seller = AccountID(UInt64(1_000 + (request * 11 + item * 3 + 1) % 40))
-                guard item % 2 == 1, buyer != seller else {
-                    return .deposit(account: buyer, asset: Self.usdt, amount: Amount(atoms: Int64(1 + request)))
-                }
-                return .applyFill(
-                    Fill(
-                        market: Self.market, buyer: buyer, seller: seller, quantity: Quantity(atoms: 100_000),
-                        price: Price(atoms: 60_000 * 100_000_000), taker: .buyer))
-            }
-        }
-        let port = gateway.port
-        let answered = try await withThrowingTaskGroup(of: Int.self) { group in
-            for commands in requests {
-                group.addTask {
-                    let body = String(
-                        decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
-                    let (code, reply) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
-                    let results = reply["results"] as? [[String: Any]] ?? []
-                    return code == 200 && results.count == commands.count
-                        && results.allSatisfy { $0["rejection"] == nil }
-                        ? 1 : 0
+        try await Self.withVenue("group", shards: 2) { venue in
+            let (directory, shards, gateway, twin) = (venue.directory, venue.shards, venue.gateway, venue.twin)
+            try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
+            let requests: [[Command]] = (0..<24).map { request in
+                (0..<10).map { item in
+                    let buyer = AccountID(UInt64(1_000 + (request * 7 + item) % 40))
+                    let seller = AccountID(UInt64(1_000 + (request * 11 + item * 3 + 1) % 40))
+                    guard item % 2 == 1, buyer != seller else {
+                        return .deposit(account: buyer, asset: Self.usdt, amount: Amount(atoms: Int64(1 + request)))
+                    }
+                    return .applyFill(
+                        Fill(
+                            market: Self.market, buyer: buyer, seller: seller, quantity: Quantity(atoms: 100_000),
+                            price: Price(atoms: 60_000 * 100_000_000), taker: .buyer))
                 }
             }
-            return try await group.reduce(0, +)
-        }
-        #expect(answered == requests.count, "\(answered) of \(requests.count) requests answered in full")
-        let venue = try await Self.get(gateway.port, "/v1/venue", key: twin.key)
-        let before = (venue["shards"] as? [[String: Any]] ?? []).map {
-            ($0["lastSequence"] as? Int, $0["digest"] as? String)
-        }
-        gateway.kill()
-        for (index, shard) in shards.enumerated() {
-            shard.kill()
-            let restarted = try SolventProcess([
-                "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
-                "--shard", "\(index)/2",
-            ])
-            defer { restarted.kill() }
-            let state = try await Self.get(restarted.port, "/v1/shard/state", key: try #require(shard.adminKey))
-            #expect(
-                before.count == 2 && state["lastSequence"] as? Int == before[index].0
-                    && state["digest"] as? String == before[index].1,
-                "shard \(index) restarted at \(state), the venue had \(before)")
+            let port = gateway.port
+            let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+                for commands in requests {
+                    group.addTask {
+                        let body = String(
+                            decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
+                        let (code, reply) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
+                        let results = reply["results"] as? [[String: Any]] ?? []
+                        return code == 200 && results.count == commands.count
+                            && results.allSatisfy { $0["rejection"] == nil }
+                            ? 1 : 0
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(answered == requests.count, "\(answered) of \(requests.count) requests answered in full")
+            let venue = try await Self.get(gateway.port, "/v1/venue", key: twin.key)
+            let before = (venue["shards"] as? [[String: Any]] ?? []).map {
+                ($0["lastSequence"] as? Int, $0["digest"] as? String)
+            }
+            gateway.kill()
+            for (index, shard) in shards.enumerated() {
+                shard.kill()
+                let restarted = try SolventProcess([
+                    "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
+                    "--shard", "\(index)/2",
+                ])
+                defer { restarted.kill() }
+                let state = try await Self.get(restarted.port, "/v1/shard/state", key: try #require(shard.adminKey))
+                #expect(
+                    before.count == 2 && state["lastSequence"] as? Int == before[index].0
+                        && state["digest"] as? String == before[index].1,
+                    "shard \(index) restarted at \(state), the venue had \(before)")
+            }
         }
     }
 
@@ -293,62 +280,99 @@ struct GatewayProcessTests {
             "the solvent binary is not built (swift build --product solvent): gateway test skipped"),
         .timeLimit(.minutes(2)))
     func anAnsweredRequestSurvivesTheShardsDyingInsideItsGroup() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("solvent-gateway-ack-\(getpid())")
+        try await Self.withVenue("ack", shards: 2) { venue in
+            let (directory, shards, gateway, twin) = (venue.directory, venue.shards, venue.gateway, venue.twin)
+            try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
+            let port = gateway.port
+            let answered = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for request in 0..<24 {
+                    group.addTask {
+                        let commands = (0..<10).map { item in
+                            Command.deposit(
+                                account: AccountID(UInt64(1_000 + (request + item * 3) % 40)), asset: Self.usdt,
+                                amount: Amount(atoms: Int64(7_000 + request)))
+                        }
+                        let body = String(
+                            decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
+                        let (code, _) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
+                        return code == 200 ? 7_000 + request : nil
+                    }
+                }
+                var answered: [Int] = []
+                for try await amount in group {
+                    if let amount { answered.append(amount) }
+                    if answered.count == 6 { shards.forEach { $0.kill() } }
+                }
+                return answered
+            }
+            gateway.kill()
+            var deposits: [Int: Int] = [:]
+            for (index, shard) in shards.enumerated() {
+                let restarted = try SolventProcess([
+                    "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
+                    "--shard", "\(index)/2",
+                ])
+                defer { restarted.kill() }
+                let inputs = try await Self.get(
+                    restarted.port, "/v1/shard/inputs?after=0&limit=1000", key: try #require(shard.adminKey))
+                for case let command as [String: Any] in inputs["commands"] as? [Any] ?? [] {
+                    if let amount = ((command["deposit"] as? [String: Any])?["amount"] as? [String: Any])?["atoms"]
+                        as? Int
+                    {
+                        deposits[amount, default: 0] += 1
+                    }
+                }
+            }
+            #expect(answered.count >= 6, "answered before the kill: \(answered.count)")
+            for amount in answered {
+                #expect(
+                    deposits[amount] == 10,
+                    "request \(amount - 7_000) was answered; its deposits on the shards: \(deposits[amount] ?? 0) of 10"
+                )
+            }
+            print("answered: \(answered.count) of 24 requests; their deposits all on the restarted shards")
+        }
+    }
+
+    /// A venue of shard processes behind a gateway process, in a folder of its own, and the
+    /// engine its tests compare it with.
+    final class Venue: @unchecked Sendable {
+        let directory: URL
+        let shards: [SolventProcess]
+        let arguments: [String]
+        var gateway: SolventProcess
+        let twin: Twin
+
+        /// `key` is read once the gateway has started (it writes the file).
+        init(directory: URL, shards: [SolventProcess], arguments: [String], key: () throws -> String) throws {
+            self.directory = directory
+            self.shards = shards
+            self.arguments = arguments
+            gateway = try SolventProcess(arguments)
+            twin = Twin(key: try key())
+            twin.gatewayPort = gateway.port
+        }
+
+        /// Kills the gateway with SIGKILL and starts a new one on its log.
+        func restartGateway() throws {
+            gateway.kill()
+            gateway = try SolventProcess(arguments)
+            twin.gatewayPort = gateway.port
+        }
+    }
+
+    /// Runs `body` on a venue of `count` shards (`startShards`) and its gateway; every process is
+    /// killed and the folder removed when it returns.
+    static func withVenue(_ name: String, shards count: Int, _ body: (Venue) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "solvent-gateway-\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (shards, arguments, key) = try Self.startShards(2, in: directory)
+        let (shards, arguments, key) = try startShards(count, in: directory)
         defer { shards.forEach { $0.kill() } }
-        let gateway = try SolventProcess(arguments)
-        defer { gateway.kill() }
-        let twin = Twin(key: try key())
-        twin.gatewayPort = gateway.port
-        try await twin.run(Array(Self.setUp(seed: 11).prefix(6 + 3 * 40)))
-        let port = gateway.port
-        let answered = try await withThrowingTaskGroup(of: Int?.self) { group in
-            for request in 0..<24 {
-                group.addTask {
-                    let commands = (0..<10).map { item in
-                        Command.deposit(
-                            account: AccountID(UInt64(1_000 + (request + item * 3) % 40)), asset: Self.usdt,
-                            amount: Amount(atoms: Int64(7_000 + request)))
-                    }
-                    let body = String(
-                        decoding: try JournalCodec.encoder().encode(["commands": commands]), as: UTF8.self)
-                    let (code, _) = try await Self.send(port, "/v1/venue/commands", key: twin.key, body: body)
-                    return code == 200 ? 7_000 + request : nil
-                }
-            }
-            var answered: [Int] = []
-            for try await amount in group {
-                if let amount { answered.append(amount) }
-                if answered.count == 6 { shards.forEach { $0.kill() } }
-            }
-            return answered
-        }
-        gateway.kill()
-        var deposits: [Int: Int] = [:]
-        for (index, shard) in shards.enumerated() {
-            let restarted = try SolventProcess([
-                "serve", "--db", directory.appendingPathComponent("shard\(index).db").path, "--port", "0",
-                "--shard", "\(index)/2",
-            ])
-            defer { restarted.kill() }
-            let inputs = try await Self.get(
-                restarted.port, "/v1/shard/inputs?after=0&limit=1000", key: try #require(shard.adminKey))
-            for case let command as [String: Any] in inputs["commands"] as? [Any] ?? [] {
-                if let amount = ((command["deposit"] as? [String: Any])?["amount"] as? [String: Any])?["atoms"] as? Int
-                {
-                    deposits[amount, default: 0] += 1
-                }
-            }
-        }
-        #expect(answered.count >= 6, "answered before the kill: \(answered.count)")
-        for amount in answered {
-            #expect(
-                deposits[amount] == 10,
-                "request \(amount - 7_000) was answered; its deposits on the shards: \(deposits[amount] ?? 0) of 10")
-        }
-        print("answered: \(answered.count) of 24 requests; their deposits all on the restarted shards")
+        let venue = try Venue(directory: directory, shards: shards, arguments: arguments, key: key)
+        defer { venue.gateway.kill() }
+        try await body(venue)
     }
 
     /// `count` shard services on SQLite journals in `directory`, the arguments of a gateway over
