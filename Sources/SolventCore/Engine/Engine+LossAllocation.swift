@@ -28,11 +28,19 @@ extension Engine {
     func deleveragingCandidates(
         marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool
     ) -> [AutoDeleveraging.Candidate] {
-        var candidates: [AutoDeleveraging.Candidate] = []
+        indexedDeleveragingCandidates(marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long).map(
+            \.candidate)
+    }
+
+    /// The same with each candidate's account index (what a kept queue is built from).
+    func indexedDeleveragingCandidates(
+        marketIndex: Int32, excluding: Int32, _ alsoExcluding: Int32, long: Bool
+    ) -> [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] {
+        var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
         for accountIndex in scanTables[Int(marketIndex)].accountIndex
         where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
             if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: long) {
-                candidates.append(candidate)
+                candidates.append((accountIndex, candidate))
             }
         }
         return candidates
@@ -108,13 +116,8 @@ extension Engine {
             return queue.firstScored(limit) { $0 == first || $0 == second }
         }
         if let scanned { return Self.first(limit, of: scanned) }
-        var found: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
-        for accountIndex in scanTables[Int(marketIndex)].accountIndex
-        where accountIndex != 0 && accountIndex != excluding && accountIndex != alsoExcluding {
-            if let candidate = deleveragingCandidate(accountIndex: accountIndex, marketIndex: marketIndex, long: long) {
-                found.append((accountIndex, candidate))
-            }
-        }
+        let found = indexedDeleveragingCandidates(
+            marketIndex: marketIndex, excluding: excluding, alsoExcluding, long: long)
         // The step this plan is for builds the side's kept queue from these once it is applied,
         // rather than computing every candidate a second time.
         planMemo?.deleveragingScan = DeleveragingScan(
@@ -211,16 +214,10 @@ extension Engine {
                 liquidationBook.deleveragingQueues[slot] = queue
                 return
             }
-            var candidates: [(accountIndex: Int32, candidate: AutoDeleveraging.Candidate)] = []
-            for accountIndex in scanTables[Int(marketIndex)].accountIndex {
-                if let candidate = deleveragingCandidate(
-                    accountIndex: accountIndex, marketIndex: marketIndex, long: !step.long)
-                {
-                    candidates.append((accountIndex, candidate))
-                }
-            }
             liquidationBook.deleveragingQueues[slot] = DeleveragingQueue(
-                version: liquidationBook.stateVersion, ranking: ranking, candidates: candidates)
+                version: liquidationBook.stateVersion, ranking: ranking,
+                candidates: indexedDeleveragingCandidates(marketIndex: marketIndex, excluding: -1, -1, long: !step.long)
+            )
         }
     }
 
